@@ -1,0 +1,27 @@
+// Model files: the native format (assets/README.md) and llm.c GPT-2 checkpoints.
+#ifndef STEPFORMER_CHECKPOINT_H
+#define STEPFORMER_CHECKPOINT_H
+
+#include <stdio.h>
+
+#include "stepformer/err.h"
+#include "stepformer/model.h"
+
+#define SF_NATIVE_MAGIC "SFMODEL1" // 8 bytes
+#define SF_NATIVE_VERSION 1
+#define SF_LLMC_MODEL_MAGIC 20240326
+#define SF_LLMC_TOKENIZER_MAGIC 20240328
+
+// Loads a model file, native or llm.c (told apart by the magic). m must be zeroed; on
+// error m is left freed and d names the file and the fault (what is wrong, what to do).
+int checkpoint_load(struct model *m, const char *path, struct sf_diag *d);
+// Same, from an open stream (for tests: fmemopen). `name` is used in messages.
+int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *d);
+// Writes the native format to a temporary file beside path, then renames it into place.
+int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d);
+int checkpoint_write(const struct model *m, FILE *f);
+// Writes an llm.c GPT-2 checkpoint (version 3, vocabulary padded to a multiple of 128);
+// only for GPT-2-switch models (pre, final norm, learned, gelu, bias, tied).
+int checkpoint_write_llmc(const struct model *m, FILE *f);
+
+#endif

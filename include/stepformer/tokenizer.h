@@ -1,0 +1,46 @@
+// Tokenizers: pieces (byte strings) by id, encoding text to ids and decoding ids to text.
+// Kinds: character-level, word-level and GPT-2 byte-level BPE (ranks = ids, from llm.c's
+// tokenizer file).
+#ifndef STEPFORMER_TOKENIZER_H
+#define STEPFORMER_TOKENIZER_H
+
+#include <stddef.h>
+
+#include "stepformer/err.h"
+
+enum tok_kind {
+    TOK_NONE = 0, // no tokenizer: only ids are accepted, pieces print as <id>
+    TOK_CHAR = 1, // one piece per UTF-8 character
+    TOK_WORD = 2, // words and punctuation, separated by spaces
+    TOK_BPE = 3,  // GPT-2 byte-level BPE
+};
+
+struct tok_index;
+
+struct tokenizer {
+    enum tok_kind kind;
+    int n;           // number of pieces
+    char **pieces;   // n NUL-terminated byte strings (BPE pieces are raw bytes)
+    int *lens;       // their lengths in bytes
+    int unk_id;      // -1 when none
+    int eot_id;      // -1 when none
+    struct tok_index *index; // built on demand for encoding
+};
+
+// Takes ownership of nothing: copies the n pieces. Returns 0 or SF_ERR_NOMEM.
+int tokenizer_init(struct tokenizer *t, enum tok_kind kind, int n, const char *const *pieces,
+                   const int *lens);
+void tokenizer_free(struct tokenizer *t);
+// Reads llm.c's tokenizer file (magic 20240328, version 1 or 2; version 2 records the
+// end-of-text id). On error fills d with the file and what is wrong.
+int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d);
+// Encodes text into at most max ids; *n_out gets the count. Unknown characters or words map
+// to unk_id when there is one; otherwise SF_ERR_TOKEN naming the piece (column in d->col).
+int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, int *n_out,
+                     struct sf_diag *d);
+// The piece for id as bytes (not NUL-safe for BPE), or NULL when id is out of range.
+const char *tokenizer_piece(const struct tokenizer *t, int id, int *len);
+// Writes a printable form of id's piece into buf ("<id>" when there is no tokenizer).
+const char *tokenizer_piece_str(const struct tokenizer *t, int id, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,3 @@
+// placeholder until the module lands.
+#include "stepformer/err.h"
+typedef int sf_placeholder_stepper;

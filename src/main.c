@@ -1,0 +1,5 @@
+// stepformer entry point (placeholder).
+int main(void)
+{
+    return 0;
+}

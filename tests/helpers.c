@@ -1,0 +1,109 @@
+// Shared test helpers: data paths, float comparisons that report the caller's line, .npy reading.
+#include "helpers.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static const char *env_dir(const char *var, const char *fallback)
+{
+    const char *v = getenv(var);
+    return (v && *v) ? v : fallback;
+}
+
+const char *test_data_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", env_dir("SF_TEST_DATA", "tests/data"), name);
+    return buf;
+}
+
+const char *test_tmp_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", env_dir("SF_TEST_TMP", "."), name);
+    return buf;
+}
+
+void test_assert_close_at(const float *a, const float *b, size_t n, double atol, double rtol,
+                          const char *what, const char *file, int line)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = a[i], y = b[i];
+        int ok;
+        if (isinf(x) || isinf(y))
+            ok = x == y;
+        else
+            ok = !isnan(x) && !isnan(y) && fabs(x - y) <= atol + rtol * fabs(y);
+        if (!ok) {
+            print_error("%s: element %zu differs: %.9g vs %.9g (atol %g, rtol %g)\n", what, i, x,
+                        y, atol, rtol);
+            _fail(file, line);
+        }
+    }
+}
+
+long test_read_npy(const char *path, double **data, int *shape, int *ndim)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    unsigned char pre[10];
+    long count = -1;
+    char *hdr = NULL;
+    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] != 1)
+        goto out;
+    size_t hlen = pre[8] | (pre[9] << 8);
+    hdr = calloc(1, hlen + 1);
+    if (!hdr || fread(hdr, 1, hlen, f) != hlen)
+        goto out;
+    int f8 = strstr(hdr, "'<f8'") != NULL;
+    if (!f8 && !strstr(hdr, "'<f4'"))
+        goto out;
+    if (strstr(hdr, "'fortran_order': True"))
+        goto out;
+    const char *p = strstr(hdr, "'shape': (");
+    if (!p)
+        goto out;
+    p += strlen("'shape': (");
+    *ndim = 0;
+    count = 1;
+    while (*p && *p != ')') {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        shape[(*ndim)++] = (int)v;
+        count *= v;
+        p = end;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    *data = malloc(sizeof(double) * (size_t)(count ? count : 1));
+    for (long i = 0; i < count; i++) {
+        if (f8) {
+            double v;
+            if (fread(&v, 8, 1, f) != 1)
+                goto fail;
+            (*data)[i] = v;
+        } else {
+            float v;
+            if (fread(&v, 4, 1, f) != 1)
+                goto fail;
+            (*data)[i] = v;
+        }
+    }
+    goto out;
+fail:
+    free(*data);
+    *data = NULL;
+    count = -1;
+out:
+    free(hdr);
+    fclose(f);
+    return count;
+}

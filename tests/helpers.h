@@ -1,0 +1,24 @@
+// Shared test helpers: data paths, float comparisons that report the caller's line, .npy reading.
+#ifndef STEPFORMER_TEST_HELPERS_H
+#define STEPFORMER_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Path of a file in tests/data (SF_TEST_DATA), in a static-free caller buffer.
+const char *test_data_path(char *buf, size_t size, const char *name);
+// Path of a scratch file in the build directory (SF_TEST_TMP).
+const char *test_tmp_path(char *buf, size_t size, const char *name);
+
+// Fails the test at the caller's file:line when any |a[i] - b[i]| > atol + rtol * |b[i]|,
+// printing the first offending index and both values. Infinities must match exactly.
+void test_assert_close_at(const float *a, const float *b, size_t n, double atol, double rtol,
+                          const char *what, const char *file, int line);
+#define assert_close(a, b, n, atol, rtol, what)                                                    \
+    test_assert_close_at((a), (b), (n), (atol), (rtol), (what), __FILE__, __LINE__)
+
+// Reads a little-endian .npy of dtype <f4 or <f8 (C order) into a malloc'd double array.
+// Returns the element count and fills shape/ndim, or -1 on any error.
+long test_read_npy(const char *path, double **data, int *shape, int *ndim);
+
+#endif
