@@ -1,5 +1,59 @@
-// stepformer entry point (placeholder).
-int main(void)
+// stepformer: run a transformer language model one operation at a time. Entry point: picks
+// the subcommand; the only place (with src/tui) that exits.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stepformer/cli.h"
+#include "stepformer/ops.h"
+
+static const char main_usage[] =
+    "usage: stepformer COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
+    "  bench    time the forward pass on a tiny and a GPT-2-small-shaped model\n"
+    "  help     this text; `stepformer COMMAND --help` explains one command\n"
+    "\n"
+    "Models: stepformer's own files and llm.c GPT-2 checkpoints (gpt2_124M.bin).\n";
+
+// Debian's OpenBLAS chooses its kernels when it is loaded. On an AVX-512 machine that it does
+// not recognise it falls back to older, slower kernels; OPENBLAS_CORETYPE=SKYLAKEX selects
+// the AVX-512 ones, but only if set before the library loads, so the program restarts itself
+// once with it set. A user's own OPENBLAS_CORETYPE is always respected.
+static void blas_prefer_avx512(char **argv)
 {
-    return 0;
+#if defined(__x86_64__) && defined(SF_HAVE_OPENBLAS)
+    if (getenv("OPENBLAS_CORETYPE"))
+        return;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
+        return;
+    const char *name = ops_backend_name();
+    if (strstr(name, "SkylakeX") || strstr(name, "Cooperlake") || strstr(name, "SapphireRapids"))
+        return;
+    if (setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 1) == 0)
+        execv("/proc/self/exe", argv); // returns only on failure: carry on as we are
+#else
+    (void)argv;
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(main_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    blas_prefer_avx512(argv);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "trace") == 0)
+        return cmd_trace(argc - 2, argv + 2, stdout, stderr);
+    if (strcmp(cmd, "bench") == 0)
+        return cmd_bench(argc - 2, argv + 2, stdout, stderr);
+    fprintf(stderr, "stepformer: unknown command '%s' (see stepformer help)\n", cmd);
+    return 2;
 }

@@ -1,10 +1,437 @@
-// placeholder until the module lands.
+// Tests of the op graph and its stepper: node names and order for every model switch, the
+// stepper's moves, and whole-model numbers against independent float64 implementations.
+#include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <cmocka.h>
+
+#include "helpers.h"
+#include "reference_model.h"
+#include "stepformer/checkpoint.h"
+#include "stepformer/graph.h"
+#include "stepformer/rng.h"
+
+// A small model with every parameter perturbed (so biases, gamma and beta all matter).
+static void make_model(struct model *m, struct model_config *cfg, uint64_t seed)
+{
+    struct sf_diag d;
+    assert_int_equal(model_init(m, cfg, &d), 0);
+    model_init_random(m, seed);
+    struct rng r;
+    rng_seed(&r, seed + 1);
+    int np = model_params(m, NULL, 0);
+    struct param_ref *refs = calloc((size_t)np, sizeof *refs);
+    model_params(m, refs, np);
+    for (int i = 0; i < np; i++) {
+        size_t n = tensor_numel(refs[i].t);
+        int is_gain = strstr(refs[i].name, "gamma") != NULL;
+        for (size_t j = 0; j < n; j++)
+            refs[i].t->data[j] += (is_gain ? 0.2f : 0.05f) * rng_normal(&r);
+        // Larger query/key weights make the attention clearly non-uniform.
+        if (strstr(refs[i].name, "attn.wq") || strstr(refs[i].name, "attn.wk"))
+            for (size_t j = 0; j < n; j++)
+                refs[i].t->data[j] *= 4.0f;
+    }
+    free(refs);
+}
+
+static void small_config(struct model_config *c)
+{
+    model_config_textbook(c, 2, 3, 24, 37, 16);
+    c->d_ff = 40;
+}
+
+static const char *const prenorm_block[] = {
+    "ln1.stats", "ln1.norm",   "ln1.affine", "attn.q",      "attn.k",    "attn.v",
+    "attn.scores", "attn.scale", "attn.mask", "attn.softmax", "attn.mix", "attn.concat",
+    "attn.proj", "resid1",     "ln2.stats",  "ln2.norm",    "ln2.affine", "ffn.up",
+    "ffn.act",   "ffn.down",   "resid2"};
+static const char *const postnorm_block[] = {
+    "attn.q",    "attn.k",     "attn.v",     "attn.scores", "attn.scale", "attn.mask",
+    "attn.softmax", "attn.mix", "attn.concat", "attn.proj", "resid1",    "ln1.stats",
+    "ln1.norm",  "ln1.affine", "ffn.up",     "ffn.act",     "ffn.down",   "resid2",
+    "ln2.stats", "ln2.norm",   "ln2.affine"};
+
+static void check_names(const struct graph *g, const struct model_config *c)
+{
+    int i = 0;
+    char want[64];
+    assert_string_equal(g->nodes[i++].name, "embed.tok");
+    if (c->pos != POS_NONE)
+        assert_string_equal(g->nodes[i++].name, "embed.pos");
+    const char *const *block = c->norm == NORM_PRE ? prenorm_block : postnorm_block;
+    for (int l = 0; l < c->n_layer; l++)
+        for (int k = 0; k < 21; k++) {
+            snprintf(want, sizeof want, "L%d.%s", l, block[k]);
+            assert_string_equal(g->nodes[i].name, want);
+            assert_int_equal(g->nodes[i].layer, l);
+            i++;
+        }
+    if (c->final_norm) {
+        assert_string_equal(g->nodes[i++].name, "lnf.stats");
+        assert_string_equal(g->nodes[i++].name, "lnf.norm");
+        assert_string_equal(g->nodes[i++].name, "lnf.affine");
+    }
+    assert_string_equal(g->nodes[i++].name, "head.logits");
+    assert_string_equal(g->nodes[i++].name, "head.probs");
+    assert_int_equal(i, g->n_nodes);
+}
+
+static void test_graph_names_every_switch(void **state)
+{
+    (void)state;
+    int ids[5] = {1, 2, 3, 4, 5};
+    for (int norm = 0; norm < 2; norm++)
+        for (int pos = 0; pos < 3; pos++)
+            for (int fin = 0; fin < 2; fin++) {
+                struct model_config c;
+                small_config(&c);
+                c.norm = norm;
+                c.pos = pos;
+                c.final_norm = fin;
+                struct model m = {0};
+                make_model(&m, &c, 7);
+                struct graph g = {0};
+                assert_int_equal(graph_build(&g, &m, ids, 5, OP_IMPL_FAST, NULL), 0);
+                check_names(&g, &c);
+                for (int i = 0; i < g.n_nodes; i++) {
+                    assert_true(strlen(g.nodes[i].section) > 0);
+                    assert_true(strlen(g.nodes[i].explain) > 10);
+                }
+                graph_free(&g);
+                model_free(&m);
+            }
+}
+
+static void test_graph_shapes_as_documented(void **state)
+{
+    (void)state;
+    struct model_config c;
+    small_config(&c);
+    struct model m = {0};
+    make_model(&m, &c, 3);
+    int ids[6] = {0, 36, 5, 5, 9, 1};
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 6, OP_IMPL_FAST, NULL), 0);
+    const struct {
+        const char *name;
+        int ndim, s0, s1, s2;
+    } want[] = {
+        {"embed.tok", 2, 6, 24, 0},    {"L0.ln1.stats", 2, 6, 2, 0},
+        {"L0.attn.q", 3, 3, 6, 8},     {"L1.attn.v", 3, 3, 6, 8},
+        {"L0.attn.scores", 3, 3, 6, 6}, {"L0.attn.mask", 3, 3, 6, 6},
+        {"L1.attn.softmax", 3, 3, 6, 6}, {"L0.attn.concat", 2, 6, 24, 0},
+        {"L0.ffn.up", 2, 6, 40, 0},    {"head.logits", 2, 6, 37, 0},
+        {"head.probs", 2, 6, 37, 0},
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        int i = graph_find(&g, want[k].name);
+        assert_true(i >= 0);
+        const struct tensor *t = &g.nodes[i].out;
+        assert_int_equal(t->ndim, want[k].ndim);
+        assert_int_equal(t->shape[0], want[k].s0);
+        assert_int_equal(t->shape[1], want[k].s1);
+        if (want[k].ndim == 3)
+            assert_int_equal(t->shape[2], want[k].s2);
+    }
+    graph_free(&g);
+    model_free(&m);
+}
+
+static int observed;
+static void count_observer(const struct graph *g, const struct node *n, void *user)
+{
+    (void)user;
+    assert_ptr_equal(n, graph_last(g));
+    observed++;
+}
+
+static void test_graph_stepper_moves(void **state)
+{
+    (void)state;
+    struct model_config c;
+    small_config(&c);
+    struct model m = {0};
+    make_model(&m, &c, 5);
+    int ids[4] = {3, 1, 4, 1};
+    struct graph g = {0};
+    graph_set_observer(&g, count_observer, NULL);
+    assert_int_equal(graph_build(&g, &m, ids, 4, OP_IMPL_FAST, NULL), 0);
+    observed = 0;
+    assert_null(graph_last(&g));
+    assert_int_equal(graph_back(&g), 0);
+    assert_int_equal(graph_step(&g), 1);
+    assert_string_equal(graph_last(&g)->name, "embed.tok");
+    assert_int_equal(observed, 1);
+
+    // next block: the input encoding ends at embed.pos
+    assert_int_equal(graph_next_block(&g), 1);
+    assert_string_equal(graph_last(&g)->name, "embed.pos");
+    // next sublayer: the attention sublayer ends at the residual add
+    assert_int_equal(graph_next_sublayer(&g), 1);
+    assert_string_equal(graph_last(&g)->name, "L0.resid1");
+    assert_int_equal(graph_next_sublayer(&g), 1);
+    assert_string_equal(graph_last(&g)->name, "L0.resid2");
+    assert_int_equal(graph_next_block(&g), 1);
+    assert_string_equal(graph_last(&g)->name, "L1.resid2");
+
+    // Back keeps outputs: stepping back and forth changes no number and runs no kernel.
+    int i = graph_find(&g, "L1.attn.softmax");
+    assert_int_equal(graph_goto(&g, "L1.attn.softmax"), 1);
+    assert_int_equal(g.cursor, i + 1);
+    size_t n = tensor_numel(&g.nodes[i].out);
+    float *copy = malloc(n * sizeof *copy);
+    memcpy(copy, g.nodes[i].out.data, n * sizeof *copy);
+    int computed = g.computed;
+    for (int k = 0; k < 5; k++)
+        assert_int_equal(graph_back(&g), 1);
+    assert_int_equal(g.computed, computed);
+    assert_false(graph_node_done(&g, i));
+    assert_int_equal(graph_goto(&g, "L1.attn.softmax"), 1);
+    assert_true(graph_node_done(&g, i));
+    assert_memory_equal(copy, g.nodes[i].out.data, n * sizeof *copy);
+    free(copy);
+
+    // goto backwards is free, goto an unknown name is an error
+    assert_int_equal(graph_goto(&g, "embed.tok"), 1);
+    assert_int_equal(g.cursor, 1);
+    assert_int_equal(graph_goto(&g, "L9.attn.q"), SF_ERR_NOTFOUND);
+
+    observed = 0;
+    graph_reset(&g);
+    assert_int_equal(g.cursor, 0);
+    assert_int_equal(graph_run_to_end(&g), 1);
+    assert_int_equal(observed, g.n_nodes);
+    assert_null(graph_current(&g));
+    assert_int_equal(graph_step(&g), 0);
+    assert_int_equal(graph_next_block(&g), 0);
+
+    // Rows of head.probs are distributions.
+    const struct tensor *p = &g.nodes[graph_find(&g, "head.probs")].out;
+    for (int r = 0; r < p->shape[0]; r++) {
+        double s = 0;
+        for (int v = 0; v < p->shape[1]; v++)
+            s += p->data[r * p->shape[1] + v];
+        assert_true(fabs(s - 1.0) < 1e-5);
+    }
+
+    // A new input rebuilds the graph and returns to the start.
+    int ids2[2] = {7, 8};
+    assert_int_equal(graph_set_input(&g, ids2, 2, NULL), 0);
+    assert_int_equal(g.cursor, 0);
+    assert_int_equal(g.n_tokens, 2);
+    assert_int_equal(g.nodes[graph_find(&g, "head.logits")].out.shape[0], 2);
+    graph_free(&g);
+    model_free(&m);
+}
+
+static void test_graph_suggests_near_names(void **state)
+{
+    (void)state;
+    struct model_config c;
+    small_config(&c);
+    struct model m = {0};
+    make_model(&m, &c, 5);
+    int ids[1] = {0};
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 1, OP_IMPL_FAST, NULL), 0);
+    const char *near[3];
+    assert_int_equal(graph_suggest(&g, "L0.attn.sofmax", near, 3), 3);
+    assert_string_equal(near[0], "L0.attn.softmax");
+    assert_int_equal(graph_suggest(&g, "head.logit", near, 1), 1);
+    assert_string_equal(near[0], "head.logits");
+    graph_free(&g);
+    model_free(&m);
+}
+
+static void test_graph_rejects_bad_input(void **state)
+{
+    (void)state;
+    struct model_config c;
+    small_config(&c);
+    struct model m = {0};
+    make_model(&m, &c, 5);
+    struct graph g = {0};
+    struct sf_diag d;
+    int ids[17] = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 0, OP_IMPL_FAST, &d), SF_ERR_EMPTY);
+    assert_non_null(strstr(d.msg, "empty"));
+    assert_int_equal(graph_build(&g, &m, ids, 17, OP_IMPL_FAST, &d), SF_ERR_TOOLONG);
+    assert_non_null(strstr(d.msg, "17 tokens"));
+    assert_non_null(strstr(d.msg, "16"));
+    ids[2] = 37;
+    assert_int_equal(graph_build(&g, &m, ids, 3, OP_IMPL_FAST, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "token id 37"));
+    ids[2] = -1;
+    assert_int_equal(graph_build(&g, &m, ids, 3, OP_IMPL_FAST, &d), SF_ERR_RANGE);
+    assert_null(g.nodes);
+    graph_free(&g);
+    model_free(&m);
+}
+
+// Runs the graph with both kernel twins and checks logits (relative to the largest) and the
+// attention weights against the float64 per-token reference.
+static void compare_with_reference(struct model *m, const int *ids, int n, const char *what)
+{
+    const struct model_config *c = &m->cfg;
+    int V = c->vocab_size, H = c->n_head, L = c->n_layer;
+    double *logits = malloc(sizeof(double) * (size_t)(n * V));
+    double *attn = malloc(sizeof(double) * (size_t)(L * H * n * n));
+    assert_int_equal(reference_forward(m, ids, n, logits, attn), 0);
+    double maxabs = 0;
+    for (int i = 0; i < n * V; i++)
+        maxabs = fmax(maxabs, fabs(logits[i]));
+    for (int impl = 0; impl < 2; impl++) {
+        struct graph g = {0};
+        assert_int_equal(graph_build(&g, m, ids, n, (enum op_impl)impl, NULL), 0);
+        assert_int_equal(graph_run_to_end(&g), 1);
+        const float *u = g.nodes[graph_find(&g, "head.logits")].out.data;
+        for (int i = 0; i < n * V; i++) {
+            if (fabs(u[i] - logits[i]) > 1e-4 * maxabs)
+                fail_msg("%s (%s): logit %d is %.9g, reference %.9g", what,
+                         impl ? "fast" : "ref", i, u[i], logits[i]);
+        }
+        char name[32];
+        for (int l = 0; l < L; l++) {
+            snprintf(name, sizeof name, "L%d.attn.softmax", l);
+            const float *a = g.nodes[graph_find(&g, name)].out.data;
+            const double *ra = attn + (size_t)l * H * n * n;
+            for (int i = 0; i < H * n * n; i++)
+                if (fabs(a[i] - ra[i]) > 1e-5)
+                    fail_msg("%s (%s): %s[%d] is %.9g, reference %.9g", what,
+                             impl ? "fast" : "ref", name, i, a[i], ra[i]);
+        }
+        graph_free(&g);
+    }
+    free(logits);
+    free(attn);
+}
+
+static void test_graph_matches_reference_every_switch(void **state)
+{
+    (void)state;
+    int ids[9] = {4, 0, 36, 11, 11, 2, 30, 7, 19};
+    int combos = 0;
+    for (int norm = 0; norm < 2; norm++)
+        for (int fin = 0; fin < 2; fin++)
+            for (int pos = 0; pos < 3; pos++)
+                for (int act = 0; act < 2; act++)
+                    for (int bias = 0; bias < 2; bias++)
+                        for (int tied = 0; tied < 2; tied++) {
+                            struct model_config c;
+                            small_config(&c);
+                            c.norm = norm;
+                            c.final_norm = fin;
+                            c.pos = pos;
+                            c.act = act;
+                            c.bias = bias;
+                            c.tied = tied;
+                            struct model m = {0};
+                            make_model(&m, &c, (uint64_t)(100 + combos));
+                            char what[96];
+                            snprintf(what, sizeof what,
+                                     "norm=%s final=%d pos=%d act=%s bias=%d tied=%d",
+                                     norm ? "post" : "pre", fin, pos, act ? "gelu" : "relu", bias,
+                                     tied);
+                            compare_with_reference(&m, ids, 9, what);
+                            model_free(&m);
+                            combos++;
+                        }
+    assert_int_equal(combos, 48);
+}
+
+// Golden values for an llm.c checkpoint, made by tests/tools/make_golden.py (float64,
+// per-token loops) and stored in tests/data.
+static void test_graph_llmc_checkpoint_matches_golden(void **state)
+{
+    (void)state;
+    char path[512];
+    struct model m = {0};
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&m, test_data_path(path, sizeof path, "gpt2_tiny.bin"), &d),
+                     0);
+    double *gids = NULL, *glogits = NULL, *gattn = NULL;
+    int shape[4], ndim;
+    long n = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape,
+                           &ndim);
+    assert_true(n > 0);
+    int ids[64];
+    for (long i = 0; i < n; i++)
+        ids[i] = (int)gids[i];
+    long nl = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_logits.npy"), &glogits,
+                            shape, &ndim);
+    assert_int_equal(nl, n * m.cfg.vocab_size);
+    double maxabs = 0;
+    for (long i = 0; i < nl; i++)
+        maxabs = fmax(maxabs, fabs(glogits[i]));
+    for (int impl = 0; impl < 2; impl++) {
+        struct graph g = {0};
+        assert_int_equal(graph_build(&g, &m, ids, (int)n, (enum op_impl)impl, &d), 0);
+        assert_int_equal(graph_run_to_end(&g), 1);
+        const struct tensor *u = &g.nodes[graph_find(&g, "head.logits")].out;
+        assert_int_equal(u->shape[1], m.cfg.vocab_size);
+        for (long i = 0; i < nl; i++)
+            if (fabs(u->data[i] - glogits[i]) > 1e-4 * maxabs)
+                fail_msg("logit %ld: %.9g vs golden %.9g", i, u->data[i], glogits[i]);
+        for (int l = 0; l < m.cfg.n_layer; l++) {
+            char name[32], file[64];
+            snprintf(name, sizeof name, "L%d.attn.softmax", l);
+            snprintf(file, sizeof file, "gpt2_tiny_L%d_attn.npy", l);
+            long na = test_read_npy(test_data_path(path, sizeof path, file), &gattn, shape, &ndim);
+            const struct tensor *a = &g.nodes[graph_find(&g, name)].out;
+            assert_int_equal(na, (long)tensor_numel(a));
+            for (long i = 0; i < na; i++)
+                if (fabs(a->data[i] - gattn[i]) > 1e-5)
+                    fail_msg("%s[%ld]: %.9g vs golden %.9g", name, i, a->data[i], gattn[i]);
+            free(gattn);
+            gattn = NULL;
+        }
+        graph_free(&g);
+    }
+    free(gids);
+    free(glogits);
+    model_free(&m);
+}
+
+// The two kernel twins agree on every node of the graph.
+static void test_graph_twins_agree_on_every_node(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_gpt2(&c, 2, 4, 32, 50, 12);
+    struct model m = {0};
+    make_model(&m, &c, 11);
+    int ids[10] = {1, 49, 2, 3, 5, 8, 13, 21, 34, 0};
+    struct graph a = {0}, b = {0};
+    assert_int_equal(graph_build(&a, &m, ids, 10, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_build(&b, &m, ids, 10, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_run_to_end(&a), 1);
+    assert_int_equal(graph_run_to_end(&b), 1);
+    for (int i = 0; i < a.n_nodes; i++)
+        assert_close(b.nodes[i].out.data, a.nodes[i].out.data, tensor_numel(&a.nodes[i].out),
+                     1e-4, 1e-4, a.nodes[i].name);
+    graph_free(&a);
+    graph_free(&b);
+    model_free(&m);
+}
+
 int main(void)
 {
-    return 0;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_graph_names_every_switch),
+        cmocka_unit_test(test_graph_shapes_as_documented),
+        cmocka_unit_test(test_graph_stepper_moves),
+        cmocka_unit_test(test_graph_suggests_near_names),
+        cmocka_unit_test(test_graph_rejects_bad_input),
+        cmocka_unit_test(test_graph_matches_reference_every_switch),
+        cmocka_unit_test(test_graph_llmc_checkpoint_matches_golden),
+        cmocka_unit_test(test_graph_twins_agree_on_every_node),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

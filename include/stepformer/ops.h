@@ -11,6 +11,9 @@
 
 #include "stepformer/tensor.h"
 
+// Names the fast twin's BLAS and the kernel it runs, e.g. "OpenBLAS 0.3.21 (SkylakeX)".
+const char *ops_backend_name(void);
+
 enum op_impl {
     OP_IMPL_REF,  // obvious loops
     OP_IMPL_FAST, // cblas_sgemm / sgemv and vectorised loops

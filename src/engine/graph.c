@@ -1,3 +1,374 @@
-// placeholder until the module lands.
-#include "stepformer/err.h"
-typedef int sf_placeholder_graph;
+// Builds the op graph: the forward pass of a model on one input as a flat list of named nodes.
+#include "stepformer/graph.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const op_kind_names[OPK_COUNT] = {
+#define SF_X(kind, name, help) name,
+    SF_OPKIND_LIST(SF_X)
+#undef SF_X
+};
+
+const char *op_kind_name(enum op_kind k)
+{
+    return (k >= 0 && k < OPK_COUNT) ? op_kind_names[k] : "?";
+}
+
+// Textbook sections (J&M, Speech and Language Processing, ch. 9), cited by number and title.
+#define SEC_ATTN "9.1 Attention"
+#define SEC_BLOCK "9.2 Transformer Blocks"
+#define SEC_MATRIX "9.3 Parallelizing computation using a single matrix X"
+#define SEC_INPUT "9.4 The input: embeddings for token and position"
+#define SEC_HEAD "9.5 The Language Modeling Head"
+
+// One row per kind of node: the name's suffix (after "L{l}." inside a block), section and
+// the one-line explanation shown in listings, the timeline and the equation panel.
+struct node_info {
+    const char *suffix;
+    const char *section;
+    const char *explain;
+};
+
+static const struct node_info node_infos[] = {
+    {"embed.tok", SEC_INPUT, "Look up each token's row of the embedding matrix E: x_i = E[id_i]."},
+    {"embed.pos.learned", SEC_INPUT,
+     "Add the learned position embedding P[i] to each token's vector, so order is visible."},
+    {"embed.pos.sinusoidal", SEC_INPUT,
+     "Add the fixed sinusoidal position code PE[i] to each token's vector, so order is visible."},
+    {"ln.stats", SEC_BLOCK,
+     "LayerNorm 1/3: mean mu and standard deviation sigma over each token's d components."},
+    {"ln.norm", SEC_BLOCK, "LayerNorm 2/3: x-hat = (x - mu) / sigma, per token."},
+    {"ln.affine", SEC_BLOCK, "LayerNorm 3/3: scale by gamma and shift by beta (learned)."},
+    {"attn.q", SEC_ATTN, "Queries Q = X W^Q, one block of columns per head: what each token seeks."},
+    {"attn.k", SEC_ATTN, "Keys K = X W^K per head: what each token offers to be matched against."},
+    {"attn.v", SEC_ATTN, "Values V = X W^V per head: what each token passes on when attended to."},
+    {"attn.scores", SEC_MATRIX, "Scores Q K^T: the dot product q_i . k_j for every pair, per head."},
+    {"attn.scale", SEC_ATTN, "Divide the scores by sqrt(d_k) so the softmax does not saturate."},
+    {"attn.mask", SEC_MATRIX,
+     "Causal mask: add -inf above the diagonal, so no token can attend to a later one."},
+    {"attn.softmax", SEC_ATTN,
+     "Softmax along each row: weights alpha_ij >= 0 that sum to 1; masked entries become 0."},
+    {"attn.mix", SEC_ATTN, "Weighted sum of the values: head_i = sum_j alpha_ij v_j, per head."},
+    {"attn.concat", SEC_ATTN, "Concatenate the heads side by side into one row per token."},
+    {"attn.proj", SEC_ATTN, "Output projection W^O maps the concatenated heads back to width d."},
+    {"resid1", SEC_BLOCK, "Residual add: the attention output is added to the stream, x + a."},
+    {"ffn.up", SEC_BLOCK, "Feedforward layer 1: expand each token to d_ff, x W1 + b1."},
+    {"ffn.act.relu", SEC_BLOCK, "ReLU, elementwise: max(0, z)."},
+    {"ffn.act.gelu", SEC_BLOCK, "GELU (tanh form), elementwise: a smooth version of ReLU."},
+    {"ffn.down", SEC_BLOCK, "Feedforward layer 2: project back to width d, z W2 + b2."},
+    {"resid2", SEC_BLOCK,
+     "Residual add: the feedforward output is added to the stream; the block's output."},
+    {"lnf", SEC_HEAD, "Final LayerNorm before the language modeling head."},
+    {"head.logits.tied", SEC_HEAD,
+     "Unembedding: logits u = h E^T, one score per vocabulary token (E is tied)."},
+    {"head.logits.untied", SEC_HEAD,
+     "Unembedding: logits u = h U, one score per vocabulary token."},
+    {"head.probs", SEC_HEAD, "Softmax over the vocabulary: a next-token distribution per position."},
+};
+
+static const struct node_info *info_for(const char *suffix)
+{
+    for (size_t i = 0; i < sizeof node_infos / sizeof node_infos[0]; i++)
+        if (strcmp(node_infos[i].suffix, suffix) == 0)
+            return &node_infos[i];
+    return NULL; // every suffix used below is in the table (checked by the tests)
+}
+
+struct builder {
+    struct graph *g;
+    int count; // nodes added so far (or counted)
+    int status;
+    const struct model *m;
+};
+
+// Adds a node with an output of the given shape; in the counting pass only counts.
+static struct tensor *add_node(struct builder *b, const char *name, enum op_kind kind, int layer,
+                               enum node_level level, const char *info_key, int ndim,
+                               const int *shape, const struct tensor *in0,
+                               const struct tensor *in1, const struct tensor *in2, float scalar)
+{
+    int i = b->count++;
+    if (!b->g->nodes || b->status)
+        return NULL;
+    struct node *n = &b->g->nodes[i];
+    const struct node_info *info = info_for(info_key);
+    snprintf(n->name, sizeof n->name, "%s", name);
+    n->kind = kind;
+    n->layer = layer;
+    n->level = level;
+    n->section = info ? info->section : "";
+    n->explain = info ? info->explain : "";
+    n->in[0] = in0;
+    n->in[1] = in1;
+    n->in[2] = in2;
+    n->scalar = scalar;
+    int rc = tensor_alloc(&n->out, &b->g->act, ndim, shape);
+    if (rc)
+        b->status = rc;
+    return &n->out;
+}
+
+static const struct tensor *optional(const struct tensor *t)
+{
+    return tensor_present(t) ? t : NULL;
+}
+
+// LayerNorm as three nodes: prefix.stats, prefix.norm, prefix.affine. Returns the output.
+static const struct tensor *add_layernorm(struct builder *b, const char *prefix, int layer,
+                                          enum node_level last_level, const struct tensor *x,
+                                          const struct tensor *gamma, const struct tensor *beta)
+{
+    const struct model_config *c = &b->m->cfg;
+    int N = b->g->n_tokens, d = c->d_model;
+    int s_stats[2] = {N, 2}, s_x[2] = {N, d};
+    char name[SF_NODE_NAME_MAX];
+    int is_final = layer < 0;
+    snprintf(name, sizeof name, "%s.stats", prefix);
+    const struct tensor *stats = add_node(b, name, OPK_LN_STATS, layer, NODE_LEVEL_OP,
+                                          is_final ? "lnf" : "ln.stats", 2, s_stats, x, NULL,
+                                          NULL, c->ln_eps);
+    snprintf(name, sizeof name, "%s.norm", prefix);
+    const struct tensor *xhat = add_node(b, name, OPK_LN_NORM, layer, NODE_LEVEL_OP,
+                                         is_final ? "lnf" : "ln.norm", 2, s_x, x, stats, NULL, 0);
+    snprintf(name, sizeof name, "%s.affine", prefix);
+    return add_node(b, name, OPK_LN_AFFINE, layer, last_level, is_final ? "lnf" : "ln.affine", 2,
+                    s_x, xhat, gamma, optional(beta), 0);
+}
+
+static const struct tensor *add_block(struct builder *b, int l, const struct tensor *x)
+{
+    const struct model_config *c = &b->m->cfg;
+    const struct layer_params *p = &b->m->layers[l];
+    int N = b->g->n_tokens, d = c->d_model, H = c->n_head, dk = d / H, F = c->d_ff;
+    int s_x[2] = {N, d}, s_heads[3] = {H, N, dk}, s_att[3] = {H, N, N}, s_ff[2] = {N, F};
+    int pre = c->norm == NORM_PRE;
+    char name[SF_NODE_NAME_MAX], prefix[16];
+    float inv_sqrt_dk = 1.0f / sqrtf((float)dk);
+
+#define NAME(suffix) (snprintf(name, sizeof name, "L%d." suffix, l), name)
+    // Attention sublayer. Pre-norm: t = LN1(x), stream += attn(t). Post-norm: x = LN1(x + attn(x)).
+    const struct tensor *t = x;
+    if (pre) {
+        snprintf(prefix, sizeof prefix, "L%d.ln1", l);
+        t = add_layernorm(b, prefix, l, NODE_LEVEL_OP, x, &p->ln1_g, &p->ln1_b);
+    }
+    const struct tensor *q = add_node(b, NAME("attn.q"), OPK_LINEAR_HEADS, l, NODE_LEVEL_OP,
+                                      "attn.q", 3, s_heads, t, &p->wq, optional(&p->bq), 0);
+    const struct tensor *k = add_node(b, NAME("attn.k"), OPK_LINEAR_HEADS, l, NODE_LEVEL_OP,
+                                      "attn.k", 3, s_heads, t, &p->wk, optional(&p->bk), 0);
+    const struct tensor *v = add_node(b, NAME("attn.v"), OPK_LINEAR_HEADS, l, NODE_LEVEL_OP,
+                                      "attn.v", 3, s_heads, t, &p->wv, optional(&p->bv), 0);
+    const struct tensor *s = add_node(b, NAME("attn.scores"), OPK_SCORES, l, NODE_LEVEL_OP,
+                                      "attn.scores", 3, s_att, q, k, NULL, 0);
+    s = add_node(b, NAME("attn.scale"), OPK_SCALE, l, NODE_LEVEL_OP, "attn.scale", 3, s_att, s,
+                 NULL, NULL, inv_sqrt_dk);
+    s = add_node(b, NAME("attn.mask"), OPK_MASK, l, NODE_LEVEL_OP, "attn.mask", 3, s_att, s, NULL,
+                 NULL, 0);
+    const struct tensor *alpha = add_node(b, NAME("attn.softmax"), OPK_SOFTMAX, l, NODE_LEVEL_OP,
+                                          "attn.softmax", 3, s_att, s, NULL, NULL, 0);
+    const struct tensor *mix = add_node(b, NAME("attn.mix"), OPK_MIX, l, NODE_LEVEL_OP,
+                                        "attn.mix", 3, s_heads, alpha, v, NULL, 0);
+    const struct tensor *cat = add_node(b, NAME("attn.concat"), OPK_CONCAT, l, NODE_LEVEL_OP,
+                                        "attn.concat", 2, s_x, mix, NULL, NULL, 0);
+    const struct tensor *a = add_node(b, NAME("attn.proj"), OPK_LINEAR, l, NODE_LEVEL_OP,
+                                      "attn.proj", 2, s_x, cat, &p->wo, optional(&p->bo), 0);
+    x = add_node(b, NAME("resid1"), OPK_ADD, l, pre ? NODE_LEVEL_SUBLAYER : NODE_LEVEL_OP, "resid1",
+                 2, s_x, x, a, NULL, 0);
+    if (!pre) {
+        snprintf(prefix, sizeof prefix, "L%d.ln1", l);
+        x = add_layernorm(b, prefix, l, NODE_LEVEL_SUBLAYER, x, &p->ln1_g, &p->ln1_b);
+    }
+
+    // Feedforward sublayer.
+    t = x;
+    if (pre) {
+        snprintf(prefix, sizeof prefix, "L%d.ln2", l);
+        t = add_layernorm(b, prefix, l, NODE_LEVEL_OP, x, &p->ln2_g, &p->ln2_b);
+    }
+    const struct tensor *u = add_node(b, NAME("ffn.up"), OPK_LINEAR, l, NODE_LEVEL_OP, "ffn.up", 2,
+                                      s_ff, t, &p->w1, optional(&p->b1), 0);
+    int gelu = c->act == ACT_GELU;
+    u = add_node(b, NAME("ffn.act"), gelu ? OPK_GELU : OPK_RELU, l, NODE_LEVEL_OP,
+                 gelu ? "ffn.act.gelu" : "ffn.act.relu", 2, s_ff, u, NULL, NULL, 0);
+    const struct tensor *f = add_node(b, NAME("ffn.down"), OPK_LINEAR, l, NODE_LEVEL_OP,
+                                      "ffn.down", 2, s_x, u, &p->w2, optional(&p->b2), 0);
+    x = add_node(b, NAME("resid2"), OPK_ADD, l, pre ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP, "resid2", 2,
+                 s_x, x, f, NULL, 0);
+    if (!pre) {
+        snprintf(prefix, sizeof prefix, "L%d.ln2", l);
+        x = add_layernorm(b, prefix, l, NODE_LEVEL_BLOCK, x, &p->ln2_g, &p->ln2_b);
+    }
+#undef NAME
+    return x;
+}
+
+// Adds every node of the forward pass (or only counts them while g->nodes is NULL).
+static void add_forward(struct builder *b)
+{
+    const struct model *m = b->m;
+    const struct model_config *c = &m->cfg;
+    int N = b->g->n_tokens, d = c->d_model, V = c->vocab_size;
+    int s_x[2] = {N, d}, s_v[2] = {N, V};
+    int has_pos = c->pos != POS_NONE;
+
+    const struct tensor *x =
+        add_node(b, "embed.tok", OPK_EMBED_TOK, -1, has_pos ? NODE_LEVEL_OP : NODE_LEVEL_BLOCK,
+                 "embed.tok", 2, s_x, &m->wte, NULL, NULL, 0);
+    if (has_pos) {
+        int learned = c->pos == POS_LEARNED;
+        x = add_node(b, "embed.pos", OPK_EMBED_POS, -1, NODE_LEVEL_BLOCK,
+                     learned ? "embed.pos.learned" : "embed.pos.sinusoidal", 2, s_x, x,
+                     learned ? &m->wpe : NULL, NULL, 0);
+    }
+    for (int l = 0; l < c->n_layer; l++)
+        x = add_block(b, l, x);
+    if (c->final_norm)
+        x = add_layernorm(b, "lnf", -1, NODE_LEVEL_SUBLAYER, x, &m->lnf_g, &m->lnf_b);
+    const struct tensor *u = add_node(b, "head.logits", OPK_UNEMBED, -1, NODE_LEVEL_OP,
+                                      c->tied ? "head.logits.tied" : "head.logits.untied", 2, s_v,
+                                      x, model_unembedding(m), NULL, 0);
+    add_node(b, "head.probs", OPK_SOFTMAX, -1, NODE_LEVEL_BLOCK, "head.probs", 2, s_v, u, NULL,
+             NULL, 0);
+}
+
+static int check_input(const struct model *m, const int *ids, int n, struct sf_diag *d)
+{
+    if (n <= 0)
+        return sf_diag_set(d, SF_ERR_EMPTY, NULL, 0, 0,
+                           "the input is empty: give at least one token");
+    if (n > m->cfg.n_ctx)
+        return sf_diag_set(d, SF_ERR_TOOLONG, NULL, 0, 0,
+                           "the input has %d tokens but the model's context holds %d: shorten it",
+                           n, m->cfg.n_ctx);
+    for (int i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= m->cfg.vocab_size)
+            return sf_diag_set(d, SF_ERR_RANGE, NULL, 0, i + 1,
+                               "token id %d (position %d) is outside the vocabulary 0..%d", ids[i],
+                               i, m->cfg.vocab_size - 1);
+    return SF_OK;
+}
+
+int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
+                struct sf_diag *d)
+{
+    graph_observer_fn observer = g->observer;
+    void *observer_user = g->observer_user;
+    memset(g, 0, sizeof *g);
+    g->observer = observer;
+    g->observer_user = observer_user;
+    int rc = check_input(m, ids, n, d);
+    if (rc)
+        return rc;
+    g->model = m;
+    g->impl = impl;
+    g->n_tokens = n;
+    arena_init(&g->act, (size_t)1 << 22);
+
+    struct builder b = {.g = g, .m = m};
+    add_forward(&b); // counting pass
+    g->ids = malloc(sizeof *g->ids * (size_t)n);
+    g->nodes = calloc((size_t)b.count, sizeof *g->nodes);
+    if (!g->ids || !g->nodes) {
+        graph_free(g);
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory building the graph");
+    }
+    memcpy(g->ids, ids, sizeof *ids * (size_t)n);
+    g->n_nodes = b.count;
+    b.count = 0;
+    add_forward(&b);
+    if (b.status) {
+        graph_free(g);
+        return sf_diag_set(d, b.status, NULL, 0, 0, "cannot allocate the activations: %s",
+                           sf_strerror(b.status));
+    }
+    return SF_OK;
+}
+
+int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d)
+{
+    const struct model *m = g->model;
+    int rc = check_input(m, ids, n, d);
+    if (rc)
+        return rc; // the old graph stays usable
+    enum op_impl impl = g->impl;
+    graph_free(g);
+    return graph_build(g, m, ids, n, impl, d);
+}
+
+void graph_free(struct graph *g)
+{
+    free(g->ids);
+    free(g->nodes);
+    arena_free(&g->act);
+    graph_observer_fn observer = g->observer;
+    void *observer_user = g->observer_user;
+    memset(g, 0, sizeof *g);
+    g->observer = observer;
+    g->observer_user = observer_user;
+}
+
+void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user)
+{
+    g->observer = fn;
+    g->observer_user = user;
+}
+
+int graph_find(const struct graph *g, const char *name)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (strcmp(g->nodes[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 63)
+        la = 63;
+    if (lb > 63)
+        lb = 63;
+    int prev[64], cur[64];
+    for (int j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (int i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(lb + 1));
+    }
+    return prev[lb];
+}
+
+int graph_suggest(const struct graph *g, const char *name, const char **out, int max)
+{
+    // Selection of the max nearest names; ties keep graph order.
+    int count = 0;
+    int dist[16];
+    if (max > 16)
+        max = 16;
+    for (int i = 0; i < g->n_nodes; i++) {
+        int dd = edit_distance(name, g->nodes[i].name);
+        int pos = count;
+        while (pos > 0 && dist[pos - 1] > dd)
+            pos--;
+        if (pos >= max)
+            continue;
+        int last = count < max ? count : max - 1;
+        for (int j = last; j > pos; j--) {
+            dist[j] = dist[j - 1];
+            out[j] = out[j - 1];
+        }
+        dist[pos] = dd;
+        out[pos] = g->nodes[i].name;
+        if (count < max)
+            count++;
+    }
+    return count;
+}

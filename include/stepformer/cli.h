@@ -1,0 +1,32 @@
+// The subcommands behind the command line. Each takes the arguments after its name, writes
+// to the given streams and returns the exit status (0 ok, 1 failure, 2 bad usage or input);
+// none of them exits, so the tests call them directly.
+#ifndef STEPFORMER_CLI_H
+#define STEPFORMER_CLI_H
+
+#include <stdio.h>
+
+#include "stepformer/model.h"
+
+// `stepformer trace`: run the op graph and list nodes, print or dump their outputs.
+int cmd_trace(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer bench`: timings of the hot paths.
+int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
+
+// Shared option handling. If argv[*i] is `name` (a flag), returns 1. For options that take
+// a value (`--name VALUE` or `--name=VALUE`) sets *value, advancing *i past it, and returns
+// 1; returns -1 when the value is missing. Returns 0 when argv[*i] is something else.
+int cli_flag(char **argv, int i, const char *name);
+int cli_value(int argc, char **argv, int *i, const char *name, const char **value);
+// Parses a whole decimal number into *out; 0 or -1 when s is not one inside [lo, hi].
+int cli_parse_int(const char *s, long lo, long hi, long *out);
+// Loads the model named by path (or the shipped default when NULL) and, if tokenizer_path
+// is set, that llm.c tokenizer file. Prints a one-line message to err on failure.
+int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err);
+// Turns --ids "3,1,4" or --prompt TEXT into a malloc'd id array (range and length are
+// checked when the graph is built). Prints a one-line message
+// naming the bad item to err and returns nonzero on failure.
+int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
+              FILE *err);
+
+#endif

@@ -1,0 +1,123 @@
+// The op graph: a model plus an input compiled into a flat list of named operations, and the
+// stepper cursor that runs them one at a time, keeping every output.
+#ifndef STEPFORMER_GRAPH_H
+#define STEPFORMER_GRAPH_H
+
+#include "stepformer/arena.h"
+#include "stepformer/err.h"
+#include "stepformer/model.h"
+#include "stepformer/ops.h"
+#include "stepformer/tensor.h"
+
+// X(kind, name, help): one row per op kind; the name table and help text come from here.
+#define SF_OPKIND_LIST(X)                                                                          \
+    X(EMBED_TOK, "embed_tok", "look up token embeddings")                                          \
+    X(EMBED_POS, "embed_pos", "add position embeddings")                                           \
+    X(LN_STATS, "ln_stats", "LayerNorm mean and sigma per token")                                 \
+    X(LN_NORM, "ln_norm", "LayerNorm normalisation")                                               \
+    X(LN_AFFINE, "ln_affine", "LayerNorm gain and bias")                                           \
+    X(LINEAR_HEADS, "linear_heads", "projection split into heads")                                 \
+    X(SCORES, "scores", "query-key dot products")                                                  \
+    X(SCALE, "scale", "scale by a constant")                                                       \
+    X(MASK, "mask", "causal mask")                                                                 \
+    X(SOFTMAX, "softmax", "softmax along rows")                                                    \
+    X(MIX, "mix", "attention-weighted sum of values")                                              \
+    X(CONCAT, "concat", "concatenate heads")                                                       \
+    X(LINEAR, "linear", "linear layer")                                                            \
+    X(ADD, "add", "residual add")                                                                  \
+    X(RELU, "relu", "ReLU")                                                                        \
+    X(GELU, "gelu", "GELU (tanh form)")                                                            \
+    X(UNEMBED, "unembed", "unembedding (logits)")
+
+enum op_kind {
+#define SF_X(kind, name, help) OPK_##kind,
+    SF_OPKIND_LIST(SF_X)
+#undef SF_X
+        OPK_COUNT
+};
+
+const char *op_kind_name(enum op_kind k);
+
+// What a node closes, for step-over: the last op of a sublayer (attention or FFN with its
+// residual add, the final norm) or of a block (a transformer block, the input encoding, the
+// LM head).
+enum node_level { NODE_LEVEL_OP = 0, NODE_LEVEL_SUBLAYER = 1, NODE_LEVEL_BLOCK = 2 };
+
+#define SF_NODE_NAME_MAX 32
+#define SF_NODE_MAX_IN 3
+
+struct node {
+    char name[SF_NODE_NAME_MAX]; // stable dotted name: "L0.attn.q"
+    enum op_kind kind;
+    int layer; // block index, -1 outside blocks
+    enum node_level level;
+    const char *section; // textbook section, e.g. "9.1 Attention"
+    const char *explain; // one line
+    const struct tensor *in[SF_NODE_MAX_IN]; // earlier outputs or parameters (NULL = unused)
+    float scalar;                            // eps for ln_stats, the factor for scale
+    struct tensor out;                       // kept in the graph's activation arena
+};
+
+struct graph;
+// Told about each node right after it ran.
+typedef void (*graph_observer_fn)(const struct graph *g, const struct node *n, void *user);
+
+struct graph {
+    const struct model *model; // borrowed
+    enum op_impl impl;
+    int n_tokens;
+    int *ids;           // (n_tokens), owned
+    struct node *nodes; // (n_nodes), owned
+    int n_nodes;
+    int cursor;   // nodes [0, cursor) have run and their outputs are current
+    int computed; // nodes [0, computed) hold valid outputs (>= cursor after a step back)
+    struct arena act; // activations
+    graph_observer_fn observer;
+    void *observer_user;
+};
+
+// Compiles model + input into the node list; allocates every output. The input must be
+// non-empty, at most n_ctx long and inside the vocabulary; d says which id or length is at
+// fault. g must be zeroed or freed; on error it is left freed.
+int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
+                struct sf_diag *d);
+// Rebuilds for a new input (same model, impl and observer); the cursor returns to the start.
+int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d);
+void graph_free(struct graph *g);
+void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user);
+
+// Index of the node called name, or -1.
+int graph_find(const struct graph *g, const char *name);
+// The node under the cursor (next to run), or NULL at the end.
+const struct node *graph_current(const struct graph *g);
+// The node that ran last, or NULL at the start.
+const struct node *graph_last(const struct graph *g);
+// 1 when node i's output is current (it ran and the cursor is past it).
+int graph_node_done(const struct graph *g, int i);
+
+// The stepper. Each returns 1 if it moved, 0 when there was nowhere to go, <0 on error.
+// Runs the node under the cursor, tells the observer, advances.
+int graph_step(struct graph *g);
+// Moves the cursor back one node; outputs are kept, so this computes nothing.
+int graph_back(struct graph *g);
+// Steps until a node that closes a sublayer (or block) has run.
+int graph_next_sublayer(struct graph *g);
+// Steps until a node that closes a block has run.
+int graph_next_block(struct graph *g);
+// Moves so that the node called name has just run (forward by stepping, backward for free).
+// SF_ERR_NOTFOUND for an unknown name.
+int graph_goto(struct graph *g, const char *name);
+int graph_goto_index(struct graph *g, int index);
+int graph_run_to_end(struct graph *g);
+// Back to the start; outputs are kept.
+void graph_reset(struct graph *g);
+// Marks the outputs of nodes [from, n_nodes) stale, so they are recomputed when stepped to
+// (after a change to the weights, or to time the kernels). Moves the cursor back to from if
+// it was past it.
+void graph_invalidate(struct graph *g, int from);
+
+// Up to max names of nodes closest to name (edit distance, then shared prefix), for
+// "did you mean" messages. Returns the count.
+int graph_suggest(const struct graph *g, const char *name, const char **out, int max);
+
+#endif

@@ -1,0 +1,173 @@
+// Shared command-line helpers: option matching, model loading and input parsing.
+#include "stepformer/cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stepformer/checkpoint.h"
+
+#ifndef SF_DEFAULT_MODEL
+#define SF_DEFAULT_MODEL "assets/models/textbook.sfm"
+#endif
+
+int cli_flag(char **argv, int i, const char *name)
+{
+    return strcmp(argv[i], name) == 0;
+}
+
+int cli_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t len = strlen(name);
+    if (strncmp(a, name, len) != 0)
+        return 0;
+    if (a[len] == '=') {
+        *value = a + len + 1;
+        return 1;
+    }
+    if (a[len] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+int cli_parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return -1;
+    long v = strtol(s, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err)
+{
+    struct sf_diag d;
+    char buf[900];
+    sf_diag_clear(&d);
+    if (!path)
+        path = getenv("STEPFORMER_MODEL");
+    if (!path)
+        path = SF_DEFAULT_MODEL;
+    int rc = checkpoint_load(m, path, &d);
+    if (rc) {
+        fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
+        return rc;
+    }
+    if (tokenizer_path) {
+        struct tokenizer t = {0};
+        rc = tokenizer_load_llmc(&t, tokenizer_path, &d);
+        if (rc) {
+            fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
+            model_free(m);
+            return rc;
+        }
+        if (t.n < m->cfg.vocab_size) {
+            fprintf(err,
+                    "stepformer: %s: the tokenizer has %d pieces but the model's vocabulary has "
+                    "%d: use the tokenizer that belongs to this model\n",
+                    tokenizer_path, t.n, m->cfg.vocab_size);
+            tokenizer_free(&t);
+            model_free(m);
+            return SF_ERR_ARG;
+        }
+        tokenizer_free(&m->tok);
+        m->tok = t;
+    }
+    return SF_OK;
+}
+
+static int parse_ids(const char *s, int **ids, int *n, FILE *err)
+{
+    size_t cap = 1;
+    for (const char *p = s; *p; p++)
+        cap += *p == ',';
+    int *v = malloc(sizeof *v * cap);
+    if (!v)
+        return SF_ERR_NOMEM;
+    int count = 0, item = 0;
+    const char *p = s;
+    while (*p) {
+        item++;
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char tok[32];
+        long id;
+        if (len >= sizeof tok || (memcpy(tok, p, len), tok[len] = '\0',
+                                   cli_parse_int(tok, INT_MIN, INT_MAX, &id) != 0)) {
+            fprintf(err,
+                    "stepformer: --ids: item %d '%.*s' is not a token id; give comma-separated "
+                    "integers such as 3,1,4\n",
+                    item, (int)(len > 20 ? 20 : len), p);
+            free(v);
+            return SF_ERR_ARG;
+        }
+        v[count++] = (int)id;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    *ids = v;
+    *n = count;
+    return SF_OK;
+}
+
+int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
+              FILE *err)
+{
+    *ids = NULL;
+    *n = 0;
+    if (ids_arg && prompt) {
+        fprintf(err, "stepformer: give either --ids or --prompt, not both\n");
+        return SF_ERR_ARG;
+    }
+    int rc;
+    if (ids_arg) {
+        rc = parse_ids(ids_arg, ids, n, err);
+    } else if (prompt) {
+        if (m->tok.kind == TOK_NONE) {
+            fprintf(err, "stepformer: this model has no tokenizer, so --prompt cannot be read: "
+                         "give --ids, or --tokenizer FILE for an llm.c checkpoint\n");
+            return SF_ERR_ARG;
+        }
+        size_t cap = strlen(prompt) + 1;
+        int *v = malloc(sizeof *v * cap);
+        if (!v)
+            return SF_ERR_NOMEM;
+        struct sf_diag d;
+        char buf[900];
+        sf_diag_clear(&d);
+        rc = tokenizer_encode(&m->tok, prompt, v, (int)cap, n, &d);
+        if (rc) {
+            snprintf(d.file, sizeof d.file, "--prompt");
+            fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
+            free(v);
+            return rc;
+        }
+        *ids = v;
+    } else {
+        fprintf(err, "stepformer: no input: give --prompt TEXT or --ids 3,1,4\n");
+        return SF_ERR_EMPTY;
+    }
+    if (rc)
+        return rc;
+    if (*n == 0) {
+        fprintf(err, "stepformer: the input is empty: give at least one token\n");
+        free(*ids);
+        *ids = NULL;
+        return SF_ERR_EMPTY;
+    }
+    return SF_OK;
+}

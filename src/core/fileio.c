@@ -1,0 +1,55 @@
+// Writing files that may replace a user's data: temporary file, fsync, rename into place.
+#include "stepformer/fileio.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf_diag *d)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp-XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                           "cannot create a file beside it (%s): check the directory exists "
+                           "and is writable",
+                           strerror(e));
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open a temporary file for writing");
+    }
+    int rc = fn(f, ctx);
+    int e = 0;
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
+        e = errno;
+        rc = SF_ERR_IO;
+    }
+    if (fclose(f) != 0 && rc == 0) {
+        e = errno;
+        rc = SF_ERR_IO;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        e = errno;
+        rc = SF_ERR_IO;
+    }
+    if (rc) {
+        unlink(tmp);
+        sf_diag_set(d, rc, path, 0, 0, "cannot write the file (%s); the old file, if any, is "
+                                       "unchanged",
+                    e ? strerror(e) : sf_strerror(rc));
+    }
+    free(tmp);
+    return rc;
+}
