@@ -1,10 +1,287 @@
-// placeholder until the module lands.
+// Tests of `stepformer trace` and `stepformer bench` as a user runs them: through the command
+// functions with captured streams, and through the real binary for exit statuses.
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
 #include <cmocka.h>
+
+#include "helpers.h"
+#include "stepformer/checkpoint.h"
+#include "stepformer/cli.h"
+#include "stepformer/graph.h"
+
+struct run {
+    int status;
+    char *out, *err;
+    size_t out_len, err_len;
+};
+
+// Runs a command function with arguments given as a NULL-terminated list.
+static struct run run_cmd(int (*cmd)(int, char **, FILE *, FILE *), ...)
+{
+    char *argv[32];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, cmd);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    struct run r = {0};
+    FILE *out = open_memstream(&r.out, &r.out_len);
+    FILE *err = open_memstream(&r.err, &r.err_len);
+    r.status = cmd(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return r;
+}
+
+static void run_free(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static char model_path[512], tok_path[512];
+
+static int setup(void **state)
+{
+    (void)state;
+    test_data_path(model_path, sizeof model_path, "gpt2_tiny.bin");
+    test_data_path(tok_path, sizeof tok_path, "gpt2_tiny_tokenizer.bin");
+    return 0;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_cli_trace_list_prints_every_node(void **state)
+{
+    (void)state;
+    struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2,3", "--list", NULL);
+    assert_int_equal(r.status, 0);
+    // 2 embedding + 2 blocks x 21 + 3 final norm + 2 head = 49 nodes, plus 2 header lines
+    assert_int_equal(count_lines(r.out), 51);
+    assert_non_null(strstr(r.out, "L1.attn.softmax    (4, 3, 3)"));
+    assert_non_null(strstr(r.out, "head.logits        (3, 300)"));
+    assert_non_null(strstr(r.out, "9.1 Attention"));
+    assert_non_null(strstr(r.out, "Causal mask"));
+    assert_int_equal(r.err_len, 0);
+    run_free(&r);
+}
+
+static void check_npy(const char *path, int ndim, int s0, int s1, int s2)
+{
+    double *data = NULL;
+    int shape[4], nd;
+    long n = test_read_npy(path, &data, shape, &nd);
+    assert_true(n > 0);
+    assert_int_equal(nd, ndim);
+    assert_int_equal(shape[0], s0);
+    assert_int_equal(shape[1], s1);
+    if (ndim == 3)
+        assert_int_equal(shape[2], s2);
+    free(data);
+}
+
+static void test_cli_trace_writes_npy_with_documented_shapes(void **state)
+{
+    (void)state;
+    char out[512];
+    test_tmp_path(out, sizeof out, "cli_trace.npy");
+    struct {
+        const char *op;
+        int ndim, s0, s1, s2;
+    } cases[] = {
+        {"head.logits", 2, 5, 300, 0},  {"head.probs", 2, 5, 300, 0},
+        {"L0.attn.q", 3, 4, 5, 16},     {"L1.attn.k", 3, 4, 5, 16},
+        {"L1.attn.v", 3, 4, 5, 16},     {"L0.attn.scores", 3, 4, 5, 5},
+        {"L0.attn.scale", 3, 4, 5, 5},  {"L0.attn.mask", 3, 4, 5, 5},
+        {"L0.attn.softmax", 3, 4, 5, 5}, {"L0.ln1.stats", 2, 5, 2, 0},
+        {"L0.ffn.up", 2, 5, 256, 0},    {"embed.pos", 2, 5, 64, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "5,17,299,42,0", "--op",
+                               cases[i].op, "--out", out, NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "wrote"));
+        check_npy(out, cases[i].ndim, cases[i].s0, cases[i].s1, cases[i].s2);
+        run_free(&r);
+    }
+}
+
+static void test_cli_trace_npy_equals_the_graph(void **state)
+{
+    (void)state;
+    char out[512];
+    test_tmp_path(out, sizeof out, "cli_logits.npy");
+    struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "9,8,7", "--op",
+                           "head.logits", "--out", out, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    struct model m = {0};
+    assert_int_equal(checkpoint_load(&m, model_path, NULL), 0);
+    struct graph g = {0};
+    int ids[3] = {9, 8, 7};
+    assert_int_equal(graph_build(&g, &m, ids, 3, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_goto(&g, "head.logits"), 1);
+    double *data = NULL;
+    int shape[4], nd;
+    long n = test_read_npy(out, &data, shape, &nd);
+    assert_int_equal(n, 3 * 300);
+    const float *u = graph_last(&g)->out.data;
+    for (long i = 0; i < n; i++)
+        assert_true(data[i] == (double)u[i]);
+    free(data);
+    graph_free(&g);
+    model_free(&m);
+}
+
+static void test_cli_trace_prints_an_op_and_a_summary(void **state)
+{
+    (void)state;
+    struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2,3", "--op",
+                           "L0.attn.mask", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# L0.attn.mask (4, 3, 3)"));
+    assert_non_null(strstr(r.out, "-inf"));
+    run_free(&r);
+    r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2,3", "--impl", "ref", NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 49);
+    assert_non_null(strstr(r.out, "L0.attn.mask"));
+    assert_non_null(strstr(r.out, "(-inf x 12)"));
+    run_free(&r);
+}
+
+static void test_cli_trace_prompt_uses_the_tokenizer(void **state)
+{
+    (void)state;
+    struct run r = run_cmd(cmd_trace, "--model", model_path, "--tokenizer", tok_path, "--prompt",
+                           "the thing", "--list", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "tokens"));
+    run_free(&r);
+}
+
+// Each bad input: exit status 2 and one line naming the fault.
+static void expect_error(struct run r, const char *needle)
+{
+    if (r.status != 2 || !strstr(r.err, needle) || count_lines(r.err) != 1)
+        fail_msg("status %d, stderr: %s (wanted '%s')", r.status, r.err, needle);
+    run_free(&r);
+}
+
+static void test_cli_trace_bad_input_messages(void **state)
+{
+    (void)state;
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2", "--op",
+                         "L0.attn.sofmax", NULL),
+                 "did you mean L0.attn.softmax");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1,x,3", NULL), "item 2 'x'");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1,300", NULL),
+                 "token id 300 (position 1) is outside the vocabulary 0..299");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "-4", NULL), "token id -4");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "", NULL), "empty");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--tokenizer", tok_path, "--prompt", "",
+                         NULL),
+                 "empty");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids",
+                         "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+                         "27,28,29,30,31,32,33",
+                         NULL),
+                 "33 tokens but the model's context holds 32");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--prompt", "hi", NULL), "--tokenizer");
+    expect_error(run_cmd(cmd_trace, "--model", "no/such/model.bin", "--ids", "1", NULL),
+                 "no/such/model.bin");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, NULL), "no input");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1", "--bogus", NULL),
+                 "unknown option '--bogus'");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1", "--out", "x.npy", NULL),
+                 "--out needs --op");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1", "--impl", "gpu", NULL),
+                 "--impl 'gpu'");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", NULL), "needs a value");
+}
+
+static void test_cli_trace_out_to_bad_directory(void **state)
+{
+    (void)state;
+    struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1", "--op", "head.probs",
+                           "--out", "/nonexistent-dir/p.npy", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent-dir/p.npy"));
+    run_free(&r);
+}
+
+static void test_cli_bench_rejects_bad_options(void **state)
+{
+    (void)state;
+    expect_error(run_cmd(cmd_bench, "--runs", "0", NULL), "--runs");
+    expect_error(run_cmd(cmd_bench, "--only", "huge", NULL), "--only");
+    struct run r = run_cmd(cmd_bench, "--only", "tiny", "--runs", "3", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "forward tiny"));
+    assert_non_null(strstr(r.out, "median"));
+    assert_non_null(strstr(r.out, "peak memory"));
+    run_free(&r);
+}
+
+// The real binary: exit statuses and a clean one-line error.
+static int run_binary(const char *args, char *err, size_t size)
+{
+    const char *bin = getenv("SF_BINARY");
+    char errfile[512], cmd[2048];
+    test_tmp_path(errfile, sizeof errfile, "cli_binary.err");
+    snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>'%s'", bin ? bin : "stepformer", args,
+             errfile);
+    int st = system(cmd);
+    FILE *f = fopen(errfile, "rb");
+    size_t n = f ? fread(err, 1, size - 1, f) : 0;
+    err[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli_binary_exit_statuses(void **state)
+{
+    (void)state;
+    char err[4096], args[1024];
+    snprintf(args, sizeof args, "trace --model '%s' --ids 1,2 --op nope", model_path);
+    assert_int_equal(run_binary(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "no op called 'nope'"));
+    snprintf(args, sizeof args, "trace --model '%s' --ids 1,2 --list", model_path);
+    assert_int_equal(run_binary(args, err, sizeof err), 0);
+    assert_int_equal(run_binary("frobnicate", err, sizeof err), 2);
+    assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+    assert_int_equal(run_binary("help", err, sizeof err), 0);
+}
+
 int main(void)
 {
-    return 0;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_trace_list_prints_every_node),
+        cmocka_unit_test(test_cli_trace_writes_npy_with_documented_shapes),
+        cmocka_unit_test(test_cli_trace_npy_equals_the_graph),
+        cmocka_unit_test(test_cli_trace_prints_an_op_and_a_summary),
+        cmocka_unit_test(test_cli_trace_prompt_uses_the_tokenizer),
+        cmocka_unit_test(test_cli_trace_bad_input_messages),
+        cmocka_unit_test(test_cli_trace_out_to_bad_directory),
+        cmocka_unit_test(test_cli_bench_rejects_bad_options),
+        cmocka_unit_test(test_cli_binary_exit_statuses),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,10 +1,210 @@
-// placeholder until the module lands.
+// Tests of the core utilities: status messages, diagnostics, the arena, random numbers,
+// .npy output and atomic file replacement.
+#include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include <cmocka.h>
+
+#include "helpers.h"
+#include "stepformer/arena.h"
+#include "stepformer/err.h"
+#include "stepformer/fileio.h"
+#include "stepformer/rng.h"
+#include "stepformer/tensor.h"
+
+static void test_err_messages_cover_every_status(void **state)
+{
+    (void)state;
+#define SF_X(name, value, msg) assert_string_equal(sf_strerror(SF_ERR_##name), msg);
+    SF_STATUS_LIST(SF_X)
+#undef SF_X
+    assert_string_equal(sf_strerror(0), "ok");
+    assert_string_equal(sf_strerror(-999), "unknown error");
+}
+
+static void test_err_diag_formats_location(void **state)
+{
+    (void)state;
+    struct sf_diag d;
+    char buf[700];
+    assert_int_equal(sf_diag_set(&d, SF_ERR_FORMAT, "a.sf", 3, 7, "bad %s", "thing"),
+                     SF_ERR_FORMAT);
+    assert_string_equal(sf_diag_format(&d, buf, sizeof buf), "a.sf:3:7: bad thing");
+    sf_diag_set(&d, SF_ERR_FORMAT, "a.sf", 3, 0, "x");
+    assert_string_equal(sf_diag_format(&d, buf, sizeof buf), "a.sf:3: x");
+    sf_diag_set(&d, SF_ERR_FORMAT, "a.sf", 0, 0, "x");
+    assert_string_equal(sf_diag_format(&d, buf, sizeof buf), "a.sf: x");
+    sf_diag_set(&d, SF_ERR_FORMAT, NULL, 0, 0, "x");
+    assert_string_equal(sf_diag_format(&d, buf, sizeof buf), "x");
+    assert_int_equal(sf_diag_set(NULL, SF_ERR_IO, "f", 1, 1, "ignored"), SF_ERR_IO);
+}
+
+static void test_arena_aligns_zeroes_and_grows(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 256);
+    unsigned char *p = arena_alloc(&a, 10);
+    unsigned char *q = arena_alloc(&a, 1000); // larger than a block: its own block
+    unsigned char *r = arena_alloc(&a, 1);
+    assert_non_null(p);
+    assert_non_null(q);
+    assert_non_null(r);
+    assert_int_equal((uintptr_t)p % 64, 0);
+    assert_int_equal((uintptr_t)q % 64, 0);
+    assert_int_equal((uintptr_t)r % 64, 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(q[i], 0);
+    memset(q, 0xab, 1000);
+    assert_int_equal(p[0], 0); // no overlap
+    arena_reset(&a);
+    unsigned char *s = arena_alloc(&a, 1000);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(s[i], 0); // reused memory comes back zeroed
+    assert_null(arena_alloc(&a, SIZE_MAX - 8));
+    arena_free(&a);
+    arena_free(&a); // twice is fine
+    struct arena z = {0};
+    assert_non_null(arena_alloc(&z, 5));
+    arena_free(&z);
+}
+
+static void test_rng_is_seeded_and_normal(void **state)
+{
+    (void)state;
+    struct rng a, b;
+    rng_seed(&a, 42);
+    rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++)
+        assert_true(rng_u64(&a) == rng_u64(&b));
+    rng_seed(&b, 43);
+    assert_true(rng_u64(&a) != rng_u64(&b));
+    double sum = 0, sq = 0;
+    int n = 200000;
+    for (int i = 0; i < n; i++) {
+        float u = rng_uniform(&a);
+        assert_true(u >= 0.0f && u < 1.0f);
+        double z = rng_normal(&a);
+        assert_true(isfinite(z));
+        sum += z;
+        sq += z * z;
+    }
+    assert_true(fabs(sum / n) < 0.01);
+    assert_true(fabs(sq / n - 1.0) < 0.02);
+}
+
+static void test_tensor_alloc_and_shape_string(void **state)
+{
+    (void)state;
+    struct arena a = {0};
+    struct tensor t;
+    char buf[64];
+    assert_int_equal(tensor_alloc3(&t, &a, 2, 3, 4), 0);
+    assert_int_equal(tensor_numel(&t), 24);
+    assert_string_equal(tensor_shape_str(&t, buf, sizeof buf), "(2, 3, 4)");
+    int one[1] = {5};
+    assert_int_equal(tensor_alloc(&t, &a, 1, one), 0);
+    assert_string_equal(tensor_shape_str(&t, buf, sizeof buf), "(5,)");
+    int bad[2] = {3, 0};
+    assert_int_equal(tensor_alloc(&t, &a, 2, bad), SF_ERR_SHAPE);
+    assert_int_equal(tensor_alloc(&t, &a, 5, bad), SF_ERR_SHAPE);
+    struct tensor absent = {0};
+    assert_false(tensor_present(&absent));
+    assert_int_equal(tensor_numel(&absent), 0);
+    arena_free(&a);
+}
+
+static void test_tensor_npy_reads_back(void **state)
+{
+    (void)state;
+    struct arena a = {0};
+    struct tensor t;
+    assert_int_equal(tensor_alloc3(&t, &a, 2, 3, 5), 0);
+    for (int i = 0; i < 30; i++)
+        t.data[i] = (float)i * 0.5f - 3.0f;
+    t.data[7] = -INFINITY;
+    char path[512];
+    test_tmp_path(path, sizeof path, "core_roundtrip.npy");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(tensor_write_npy(&t, f), 0);
+    fclose(f);
+    // The data starts on a 64-byte boundary, as NumPy writes it.
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal((st.st_size - 30 * 4) % 64, 0);
+    double *back = NULL;
+    int shape[4], ndim;
+    assert_int_equal(test_read_npy(path, &back, shape, &ndim), 30);
+    assert_int_equal(ndim, 3);
+    assert_int_equal(shape[0], 2);
+    assert_int_equal(shape[1], 3);
+    assert_int_equal(shape[2], 5);
+    for (int i = 0; i < 30; i++)
+        assert_true(back[i] == (double)t.data[i]);
+    free(back);
+    arena_free(&a);
+}
+
+static int write_text(FILE *f, const void *ctx)
+{
+    return fputs(ctx, f) < 0 ? SF_ERR_IO : 0;
+}
+
+static int write_fails(FILE *f, const void *ctx)
+{
+    (void)ctx;
+    fputs("partial", f);
+    return SF_ERR_NONFINITE;
+}
+
+static void read_all(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+static void test_fileio_atomic_replace_keeps_old_on_failure(void **state)
+{
+    (void)state;
+    char path[512], buf[64];
+    struct sf_diag d;
+    test_tmp_path(path, sizeof path, "core_atomic.txt");
+    assert_int_equal(sf_write_atomic(path, write_text, "first", &d), 0);
+    read_all(path, buf, sizeof buf);
+    assert_string_equal(buf, "first");
+    assert_int_equal(sf_write_atomic(path, write_fails, NULL, &d), SF_ERR_NONFINITE);
+    assert_non_null(strstr(d.msg, "unchanged"));
+    read_all(path, buf, sizeof buf);
+    assert_string_equal(buf, "first");
+    assert_int_equal(sf_write_atomic(path, write_text, "second", &d), 0);
+    read_all(path, buf, sizeof buf);
+    assert_string_equal(buf, "second");
+    assert_int_equal(sf_write_atomic("/nonexistent-dir/x.npy", write_text, "x", &d), SF_ERR_IO);
+    assert_string_equal(d.file, "/nonexistent-dir/x.npy");
+    assert_non_null(strstr(d.msg, "directory"));
+}
+
 int main(void)
 {
-    return 0;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_messages_cover_every_status),
+        cmocka_unit_test(test_err_diag_formats_location),
+        cmocka_unit_test(test_arena_aligns_zeroes_and_grows),
+        cmocka_unit_test(test_rng_is_seeded_and_normal),
+        cmocka_unit_test(test_tensor_alloc_and_shape_string),
+        cmocka_unit_test(test_tensor_npy_reads_back),
+        cmocka_unit_test(test_fileio_atomic_replace_keeps_old_on_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
