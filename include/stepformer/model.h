@@ -79,6 +79,9 @@ struct param_ref {
     struct tensor *t;
 };
 
+// The number of parameters a (checked) configuration implies, without allocating.
+size_t model_config_param_count(const struct model_config *c);
+
 // Allocates zeroed parameters for cfg (checked). model_free is safe on a zeroed or
 // half-initialised model.
 int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *d);

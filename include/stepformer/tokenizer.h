@@ -15,6 +15,9 @@ enum tok_kind {
     TOK_BPE = 3,  // GPT-2 byte-level BPE
 };
 
+// Largest piece count a tokenizer file may claim.
+#define SF_MAX_TOKENIZER_PIECES 1048576
+
 struct tok_index;
 
 struct tokenizer {

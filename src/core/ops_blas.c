@@ -1,3 +1,278 @@
-// placeholder until the module lands.
-#include "stepformer/err.h"
-typedef int sf_placeholder_ops_blas;
+// Fast kernels: cblas for the matrix products, branch-free loops that the compiler
+// vectorises (with AVX-512 or AVX2 clones picked at run time) for the rest. The only file
+// that includes <cblas.h>. Each function computes what its twin in ops_ref.c computes.
+#include "ops_impl.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "stepformer/ops.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SF_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SF_VECTOR_CLONES
+#endif
+
+// openblas_get_config() reads e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX
+// MAX_THREADS=64": the version and the kernel it chose at load time.
+const char *ops_backend_name(void)
+{
+#ifdef SF_HAVE_OPENBLAS
+    return openblas_get_config();
+#else
+    return "cblas";
+#endif
+}
+
+// e^x in float without a libm call, so loops over it vectorise: x = k ln2 + r with
+// |r| <= ln2/2, e^r from its Taylor series to r^7 (relative error < 2e-7), 2^k from the
+// exponent bits. x <= -87 gives 0 (so exp(-inf) = 0 exactly), x >= 88.5 gives +inf.
+static inline float exp_approx(float x)
+{
+    const float log2e = 1.44269504088896341f;
+    const float ln2_hi = 0.693145751953125f, ln2_lo = 1.42860682030941723e-6f;
+    float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float k = floorf(xc * log2e + 0.5f);
+    float r = xc - k * ln2_hi - k * ln2_lo;
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t bits = ((int32_t)k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    float y = p * scale;
+    y = x <= -87.0f ? 0.0f : y;
+    y = x >= 88.5f ? INFINITY : y;
+    return x != x ? x : y;
+}
+
+void fast_embed_tok(float *x, const float *E, const int *ids, int N, int d)
+{
+    for (int i = 0; i < N; i++)
+        memcpy(x + (size_t)i * d, E + (size_t)ids[i] * d, sizeof(float) * (size_t)d);
+}
+
+SF_VECTOR_CLONES
+void fast_add_rows(float *restrict y, const float *restrict x, const float *restrict pos, int N,
+                   int d)
+{
+    size_t n = (size_t)N * d;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] + pos[i];
+}
+
+void fast_add_sinusoidal(float *y, const float *x, int N, int d)
+{
+    // One frequency per pair of columns, computed once: 1 / 10000^(2j/d).
+    double *inv_freq = malloc(sizeof(double) * (size_t)(d / 2 + 1));
+    if (!inv_freq) {
+        ref_add_sinusoidal(y, x, N, d);
+        return;
+    }
+    for (int c = 0; c < d; c += 2)
+        inv_freq[c / 2] = 1.0 / pow(10000.0, (double)c / d);
+    for (int i = 0; i < N; i++)
+        for (int c = 0; c < d; c++) {
+            double angle = i * inv_freq[c / 2];
+            double pe = (c & 1) ? cos(angle) : sin(angle);
+            y[(size_t)i * d + c] = (float)(x[(size_t)i * d + c] + pe);
+        }
+    free(inv_freq);
+}
+
+void fast_ln_stats(float *stats, const float *x, int N, int d, float eps)
+{
+    // Two passes per row (mean, then squared deviations) in double: exact enough that
+    // x-hat matches the reference to float precision.
+    for (int i = 0; i < N; i++) {
+        const float *row = x + (size_t)i * d;
+        double sum = 0, sq = 0;
+        for (int c = 0; c < d; c++)
+            sum += row[c];
+        double mu = sum / d;
+        for (int c = 0; c < d; c++) {
+            double t = row[c] - mu;
+            sq += t * t;
+        }
+        stats[2 * i] = (float)mu;
+        stats[2 * i + 1] = (float)sqrt(sq / d + eps);
+    }
+}
+
+SF_VECTOR_CLONES
+void fast_ln_norm(float *restrict xhat, const float *restrict x, const float *restrict stats, int N,
+                  int d)
+{
+    for (int i = 0; i < N; i++) {
+        float mu = stats[2 * i], inv = 1.0f / stats[2 * i + 1];
+        float *out = xhat + (size_t)i * d;
+        const float *in = x + (size_t)i * d;
+        for (int c = 0; c < d; c++)
+            out[c] = (in[c] - mu) * inv;
+    }
+}
+
+SF_VECTOR_CLONES
+void fast_ln_affine(float *y, const float *xhat, const float *restrict g, const float *restrict b,
+                    int N, int d)
+{
+    for (int i = 0; i < N; i++) {
+        float *out = y + (size_t)i * d;
+        const float *in = xhat + (size_t)i * d;
+        if (b)
+            for (int c = 0; c < d; c++)
+                out[c] = g[c] * in[c] + b[c];
+        else
+            for (int c = 0; c < d; c++)
+                out[c] = g[c] * in[c];
+    }
+}
+
+// y (N, dout) = x W + b: the bias is copied into every row first, then sgemm adds x W.
+void fast_linear(float *y, const float *x, const float *W, const float *b, int N, int din, int dout)
+{
+    if (b)
+        for (int i = 0; i < N; i++)
+            memcpy(y + (size_t)i * dout, b, sizeof(float) * (size_t)dout);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dout, din, 1.0f, x, din, W, dout,
+                b ? 1.0f : 0.0f, y, dout);
+}
+
+// One sgemm for all heads into a scratch (N, H dk), then a scatter into (H, N, dk): faster
+// at N = 64, d = 768 than one small sgemm per head.
+void fast_linear_heads(float *y, const float *x, const float *W, const float *b, int N, int d,
+                       int H, int dk)
+{
+    int width = H * dk;
+    float *tmp = malloc(sizeof(float) * (size_t)N * width);
+    if (!tmp) {
+        ref_linear_heads(y, x, W, b, N, d, H, dk);
+        return;
+    }
+    fast_linear(tmp, x, W, b, N, d, width);
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < N; i++)
+            memcpy(y + ((size_t)h * N + i) * dk, tmp + (size_t)i * width + (size_t)h * dk,
+                   sizeof(float) * (size_t)dk);
+    free(tmp);
+}
+
+void fast_attn_scores(float *s, const float *q, const float *k, int H, int N, int dk)
+{
+    for (int h = 0; h < H; h++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, dk, 1.0f, q + (size_t)h * N * dk,
+                    dk, k + (size_t)h * N * dk, dk, 0.0f, s + (size_t)h * N * N, N);
+}
+
+SF_VECTOR_CLONES
+void fast_scale(float *y, const float *x, float c, long n)
+{
+    for (long i = 0; i < n; i++)
+        y[i] = x[i] * c;
+}
+
+void fast_causal_mask(float *y, const float *x, int H, int N)
+{
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < N; i++) {
+            size_t row = ((size_t)h * N + i) * N;
+            if (y != x)
+                memcpy(y + row, x + row, sizeof(float) * (size_t)(i + 1));
+            for (int j = i + 1; j < N; j++)
+                y[row + j] = -INFINITY;
+        }
+}
+
+// out = exp(in - max) for one row; returns nothing: the sum is taken by cblas_sasum (all
+// terms are >= 0, so the sum of absolute values is the sum).
+SF_VECTOR_CLONES
+static void exp_shifted(float *restrict out, const float *restrict in, float max, int C)
+{
+    for (int j = 0; j < C; j++)
+        out[j] = exp_approx(in[j] - max);
+}
+
+SF_VECTOR_CLONES
+static float row_max(const float *in, int C)
+{
+    float m = -INFINITY;
+    for (int j = 0; j < C; j++)
+        m = in[j] > m ? in[j] : m;
+    return m;
+}
+
+void fast_softmax_rows(float *y, const float *x, long R, int C)
+{
+    for (long r = 0; r < R; r++) {
+        const float *in = x + r * C;
+        float *out = y + r * C;
+        float max = row_max(in, C);
+        if (max == -INFINITY) {
+            memset(out, 0, sizeof(float) * (size_t)C);
+            continue;
+        }
+        exp_shifted(out, in, max, C);
+        float sum = cblas_sasum(C, out, 1);
+        cblas_sscal(C, 1.0f / sum, out, 1);
+    }
+}
+
+void fast_attn_mix(float *y, const float *a, const float *v, int H, int N, int dv)
+{
+    for (int h = 0; h < H; h++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dv, N, 1.0f,
+                    a + (size_t)h * N * N, N, v + (size_t)h * N * dv, dv, 0.0f,
+                    y + (size_t)h * N * dv, dv);
+}
+
+void fast_concat_heads(float *y, const float *x, int H, int N, int dv)
+{
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < N; i++)
+            memcpy(y + (size_t)i * H * dv + (size_t)h * dv, x + ((size_t)h * N + i) * dv,
+                   sizeof(float) * (size_t)dv);
+}
+
+SF_VECTOR_CLONES
+void fast_add(float *y, const float *a, const float *b, long n)
+{
+    for (long i = 0; i < n; i++)
+        y[i] = a[i] + b[i];
+}
+
+SF_VECTOR_CLONES
+void fast_relu(float *y, const float *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+// 0.5 x (1 + tanh(u)) = x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3): one
+// exponential, and no cancellation for large |x| (the result tends to x or to -0).
+SF_VECTOR_CLONES
+void fast_gelu(float *y, const float *x, long n)
+{
+    const float k = 0.7978845608028654f; // sqrt(2/pi)
+    for (long i = 0; i < n; i++) {
+        float v = x[i];
+        float u = k * (v + 0.044715f * v * v * v);
+        y[i] = v / (1.0f + exp_approx(-2.0f * u));
+    }
+}
+
+void fast_unembed(float *u, const float *h, const float *E, int N, int d, int V)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, d, 1.0f, h, d, E, d, 0.0f, u, V);
+}

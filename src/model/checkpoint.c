@@ -1,3 +1,515 @@
-// placeholder until the module lands.
-#include "stepformer/err.h"
-typedef int sf_placeholder_checkpoint;
+// Model files: stepformer's native format (assets/README.md) and llm.c GPT-2 checkpoints.
+// Every size in a header is checked against the file's length before anything is allocated.
+#include "stepformer/checkpoint.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stepformer/fileio.h"
+
+#define NATIVE_HEADER_BYTES 80
+#define LLMC_HEADER_BYTES   1024
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int32_t get_i32(const unsigned char *p)
+{
+    uint32_t u = get_u32(p);
+    int32_t v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static float get_f32(const unsigned char *p)
+{
+    uint32_t u = get_u32(p);
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void put_i32(unsigned char *p, int32_t v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    put_u32(p, u);
+}
+
+static void put_f32(unsigned char *p, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    put_u32(p, u);
+}
+
+// The stream's length in bytes, or -1.
+static long stream_length(FILE *f)
+{
+    long here = ftell(f);
+    if (here < 0 || fseek(f, 0, SEEK_END) != 0)
+        return -1;
+    long len = ftell(f);
+    if (fseek(f, here, SEEK_SET) != 0)
+        return -1;
+    return len;
+}
+
+// Rejects NaN and infinity, naming the parameter and the index.
+static int check_finite(struct model *m, const char *name, struct sf_diag *d)
+{
+    int np = model_params(m, NULL, 0);
+    struct param_ref *refs = calloc((size_t)np, sizeof *refs);
+    if (!refs)
+        return sf_diag_set(d, SF_ERR_NOMEM, name, 0, 0, "out of memory");
+    model_params(m, refs, np);
+    int rc = SF_OK;
+    for (int i = 0; i < np && !rc; i++) {
+        size_t n = tensor_numel(refs[i].t);
+        for (size_t j = 0; j < n; j++)
+            if (!isfinite(refs[i].t->data[j])) {
+                rc = sf_diag_set(d, SF_ERR_NONFINITE, name, 0, 0,
+                                 "parameter %s holds %s at index %zu: the file is damaged or "
+                                 "came from a training run that diverged",
+                                 refs[i].name, isnan(refs[i].t->data[j]) ? "NaN" : "infinity", j);
+                break;
+            }
+    }
+    free(refs);
+    return rc;
+}
+
+static int read_native(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+{
+    unsigned char h[NATIVE_HEADER_BYTES];
+    if (len < NATIVE_HEADER_BYTES || fread(h, 1, sizeof h, f) != sizeof h)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                           "truncated: %ld bytes, shorter than the %d-byte header", len,
+                           NATIVE_HEADER_BYTES);
+    uint32_t version = get_u32(h + 8), header_bytes = get_u32(h + 12);
+    if (version != SF_NATIVE_VERSION)
+        return sf_diag_set(d, SF_ERR_VERSION, name, 0, 0,
+                           "model file version %u is not supported (this stepformer reads "
+                           "version %d)",
+                           version, SF_NATIVE_VERSION);
+    if (header_bytes != NATIVE_HEADER_BYTES)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the header size field says %u bytes; version 1 headers are %d",
+                           header_bytes, NATIVE_HEADER_BYTES);
+    struct model_config c;
+    memset(&c, 0, sizeof c);
+    c.n_layer = get_i32(h + 16);
+    c.n_head = get_i32(h + 20);
+    c.d_model = get_i32(h + 24);
+    c.d_ff = get_i32(h + 28);
+    c.vocab_size = get_i32(h + 32);
+    c.n_ctx = get_i32(h + 36);
+    c.ln_eps = get_f32(h + 40);
+    c.norm = (enum norm_place)get_i32(h + 44);
+    c.final_norm = get_i32(h + 48);
+    c.pos = (enum pos_kind)get_i32(h + 52);
+    c.act = (enum act_kind)get_i32(h + 56);
+    c.bias = get_i32(h + 60);
+    c.tied = get_i32(h + 64);
+    uint64_t n_params = (uint64_t)get_u32(h + 72) | (uint64_t)get_u32(h + 76) << 32;
+    int rc = model_config_check(&c, d);
+    if (rc) {
+        char msg[sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s", d->msg);
+        return sf_diag_set(d, rc, name, 0, 0, "bad configuration in the header: %s", msg);
+    }
+    size_t want = model_config_param_count(&c);
+    if (n_params != want)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the header says %llu parameters but its configuration needs %zu",
+                           (unsigned long long)n_params, want);
+
+    // Tokenizer section: kind, count, unk id, eot id, then (u32 length, bytes) per piece.
+    unsigned char th[16];
+    long pos = NATIVE_HEADER_BYTES;
+    if (fread(th, 1, sizeof th, f) != sizeof th)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                           "truncated inside the tokenizer section");
+    pos += 16;
+    uint32_t kind = get_u32(th), count = get_u32(th + 4);
+    int32_t unk = get_i32(th + 8), eot = get_i32(th + 12);
+    if (kind > TOK_BPE)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "unknown tokenizer kind %u (0 none, 1 char, 2 word, 3 bpe)", kind);
+    if (count > SF_MAX_TOKENIZER_PIECES || (long)count * 4 > len - pos)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the tokenizer claims %u pieces, more than the file can hold", count);
+    if ((kind == TOK_NONE) != (count == 0))
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "tokenizer kind %u does not fit its %u pieces", kind, count);
+    if (unk < -1 || unk >= (int32_t)count || eot < -1 || eot >= (int32_t)count)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "tokenizer unknown id %d or end-of-text id %d is out of range", unk,
+                           eot);
+    char **pieces = calloc(count ? count : 1, sizeof *pieces);
+    int *lens = calloc(count ? count : 1, sizeof *lens);
+    struct tokenizer tok = {0};
+    rc = (pieces && lens) ? SF_OK : SF_ERR_NOMEM;
+    for (uint32_t i = 0; i < count && !rc; i++) {
+        unsigned char lb[4];
+        if (fread(lb, 1, 4, f) != 4) {
+            rc = sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0, "truncated inside tokenizer piece %u",
+                             i);
+            break;
+        }
+        uint32_t plen = get_u32(lb);
+        pos += 4;
+        if (plen > 4096 || (long)plen > len - pos) {
+            rc = sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                             "tokenizer piece %u claims %u bytes, more than the file holds", i,
+                             plen);
+            break;
+        }
+        pieces[i] = malloc(plen + 1);
+        if (!pieces[i]) {
+            rc = SF_ERR_NOMEM;
+            break;
+        }
+        if (fread(pieces[i], 1, plen, f) != plen) {
+            rc = sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0, "truncated inside tokenizer piece %u",
+                             i);
+            break;
+        }
+        lens[i] = (int)plen;
+        pos += (long)plen;
+    }
+    if (!rc)
+        rc = tokenizer_init(&tok, (enum tok_kind)kind, (int)count, (const char *const *)pieces,
+                            lens);
+    if (pieces)
+        for (uint32_t i = 0; i < count; i++)
+            free(pieces[i]);
+    free(pieces);
+    free(lens);
+    if (rc) {
+        tokenizer_free(&tok);
+        if (rc == SF_ERR_NOMEM)
+            sf_diag_set(d, rc, name, 0, 0, "out of memory reading the tokenizer");
+        return rc;
+    }
+    tok.unk_id = unk;
+    tok.eot_id = eot;
+
+    long rest = len - pos, need = (long)(want * sizeof(float));
+    if (rest != need) {
+        tokenizer_free(&tok);
+        if (rest < need)
+            return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                               "truncated: the weights need %ld bytes but only %ld remain", need,
+                               rest);
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "%ld unexpected bytes after the weights: the file is damaged or not "
+                           "a stepformer model",
+                           rest - need);
+    }
+    rc = model_init(m, &c, d);
+    if (rc) {
+        tokenizer_free(&tok);
+        return rc;
+    }
+    m->tok = tok;
+    if (fread(m->params, sizeof(float), want, f) != want)
+        return sf_diag_set(d, SF_ERR_IO, name, 0, 0, "read error in the weights");
+    return check_finite(m, name, d);
+}
+
+// Reads rows x cols floats stored [out][in] (llm.c) into dst as (in, out): dst (cols, rows).
+static int read_transposed(float *dst, FILE *f, int rows, int cols, float *tmp)
+{
+    size_t n = (size_t)rows * (size_t)cols;
+    if (fread(tmp, sizeof(float), n, f) != n)
+        return SF_ERR_IO;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            dst[(size_t)c * rows + r] = tmp[(size_t)r * cols + c];
+    return SF_OK;
+}
+
+static int read_floats(float *dst, FILE *f, size_t n)
+{
+    return fread(dst, sizeof(float), n, f) == n ? SF_OK : SF_ERR_IO;
+}
+
+static int read_llmc(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+{
+    unsigned char h[LLMC_HEADER_BYTES];
+    if (len < LLMC_HEADER_BYTES || fread(h, 1, sizeof h, f) != sizeof h)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                           "truncated: %ld bytes, shorter than llm.c's 1024-byte header", len);
+    int32_t version = get_i32(h + 4);
+    if (version != 3)
+        return sf_diag_set(d, SF_ERR_VERSION, name, 0, 0,
+                           "llm.c checkpoint version %d is not supported (version 3 is: write it "
+                           "again with a current llm.c)",
+                           version);
+    int32_t maxT = get_i32(h + 8), V = get_i32(h + 12), L = get_i32(h + 16);
+    int32_t NH = get_i32(h + 20), C = get_i32(h + 24), Vp = get_i32(h + 28);
+    struct model_config c;
+    model_config_gpt2(&c, L, NH, C, V, maxT);
+    int rc = model_config_check(&c, d);
+    if (rc) {
+        char msg[sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s", d->msg);
+        return sf_diag_set(d, rc, name, 0, 0, "bad llm.c header: %s", msg);
+    }
+    if (Vp < V || Vp > SF_MAX_VOCAB)
+        return sf_diag_set(d, SF_ERR_RANGE, name, 0, 0,
+                           "bad llm.c header: padded vocabulary %d is smaller than the vocabulary "
+                           "%d or too large",
+                           Vp, V);
+    size_t Cs = (size_t)C, Ls = (size_t)L;
+    size_t floats = (size_t)Vp * Cs + (size_t)maxT * Cs +
+                    Ls * (2 * Cs + 3 * Cs * Cs + 3 * Cs + Cs * Cs + Cs + 2 * Cs + 4 * Cs * Cs +
+                          4 * Cs + 4 * Cs * Cs + Cs) +
+                    2 * Cs;
+    long need = (long)(floats * sizeof(float)), rest = len - LLMC_HEADER_BYTES;
+    if (rest != need) {
+        if (rest < need)
+            return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                               "truncated: the header's sizes need %ld bytes of weights but "
+                               "only %ld remain",
+                               need, rest);
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "%ld unexpected bytes after the weights: the header's sizes do not "
+                           "match the file",
+                           rest - need);
+    }
+    rc = model_init(m, &c, d);
+    if (rc)
+        return rc;
+    float *tmp = malloc(sizeof(float) * 4 * Cs * Cs);
+    if (!tmp)
+        return sf_diag_set(d, SF_ERR_NOMEM, name, 0, 0, "out of memory");
+    // wte (Vp, C): keep the first V rows, skip the padding.
+    rc = read_floats(m->wte.data, f, (size_t)V * Cs);
+    if (!rc && fseek(f, (long)((size_t)(Vp - V) * Cs * sizeof(float)), SEEK_CUR) != 0)
+        rc = SF_ERR_IO;
+    if (!rc)
+        rc = read_floats(m->wpe.data, f, (size_t)maxT * Cs);
+    // Each tensor kind is stored for all layers in turn.
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].ln1_g.data, f, Cs);
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].ln1_b.data, f, Cs);
+    for (int l = 0; l < L && !rc; l++) {
+        // qkvw (3C, C): rows 0..C-1 make Q, then K, then V.
+        struct layer_params *p = &m->layers[l];
+        rc = read_transposed(p->wq.data, f, C, C, tmp);
+        if (!rc)
+            rc = read_transposed(p->wk.data, f, C, C, tmp);
+        if (!rc)
+            rc = read_transposed(p->wv.data, f, C, C, tmp);
+    }
+    for (int l = 0; l < L && !rc; l++) {
+        struct layer_params *p = &m->layers[l];
+        rc = read_floats(p->bq.data, f, Cs);
+        if (!rc)
+            rc = read_floats(p->bk.data, f, Cs);
+        if (!rc)
+            rc = read_floats(p->bv.data, f, Cs);
+    }
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_transposed(m->layers[l].wo.data, f, C, C, tmp);
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].bo.data, f, Cs);
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].ln2_g.data, f, Cs);
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].ln2_b.data, f, Cs);
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_transposed(m->layers[l].w1.data, f, 4 * C, C, tmp); // fcw (4C, C)
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].b1.data, f, 4 * Cs);
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_transposed(m->layers[l].w2.data, f, C, 4 * C, tmp); // fcprojw (C, 4C)
+    for (int l = 0; l < L && !rc; l++)
+        rc = read_floats(m->layers[l].b2.data, f, Cs);
+    if (!rc)
+        rc = read_floats(m->lnf_g.data, f, Cs);
+    if (!rc)
+        rc = read_floats(m->lnf_b.data, f, Cs);
+    free(tmp);
+    if (rc)
+        return sf_diag_set(d, rc, name, 0, 0, "read error in the weights");
+    return check_finite(m, name, d);
+}
+
+int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    long len = stream_length(f);
+    unsigned char magic[8];
+    if (len < 0)
+        return sf_diag_set(d, SF_ERR_IO, name, 0, 0, "cannot read the file");
+    if (len == 0)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the file is empty: expected a stepformer model or an llm.c GPT-2 "
+                           "checkpoint");
+    if (len < 8 || fread(magic, 1, 8, f) != 8 || fseek(f, 0, SEEK_SET) != 0)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "only %ld bytes: not a stepformer model or an llm.c checkpoint", len);
+    int rc;
+    if (memcmp(magic, SF_NATIVE_MAGIC, 8) == 0)
+        rc = read_native(m, f, name, len, d);
+    else if (get_i32(magic) == SF_LLMC_MODEL_MAGIC)
+        rc = read_llmc(m, f, name, len, d);
+    else
+        rc = sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                         "not a stepformer model (magic \"%s\") or an llm.c GPT-2 checkpoint "
+                         "(magic %d)",
+                         SF_NATIVE_MAGIC, SF_LLMC_MODEL_MAGIC);
+    if (rc)
+        model_free(m);
+    return rc;
+}
+
+int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the model file: %s",
+                           strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "is a directory, not a model file");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the model file: %s",
+                           strerror(errno));
+    int rc = checkpoint_read(m, f, path, d);
+    fclose(f);
+    return rc;
+}
+
+int checkpoint_write(const struct model *m, FILE *f)
+{
+    const struct model_config *c = &m->cfg;
+    unsigned char h[NATIVE_HEADER_BYTES] = {0};
+    memcpy(h, SF_NATIVE_MAGIC, 8);
+    put_u32(h + 8, SF_NATIVE_VERSION);
+    put_u32(h + 12, NATIVE_HEADER_BYTES);
+    put_i32(h + 16, c->n_layer);
+    put_i32(h + 20, c->n_head);
+    put_i32(h + 24, c->d_model);
+    put_i32(h + 28, c->d_ff);
+    put_i32(h + 32, c->vocab_size);
+    put_i32(h + 36, c->n_ctx);
+    put_f32(h + 40, c->ln_eps);
+    put_i32(h + 44, c->norm);
+    put_i32(h + 48, c->final_norm);
+    put_i32(h + 52, c->pos);
+    put_i32(h + 56, c->act);
+    put_i32(h + 60, c->bias);
+    put_i32(h + 64, c->tied);
+    put_u32(h + 72, (uint32_t)(m->n_params & 0xffffffffu));
+    put_u32(h + 76, (uint32_t)((uint64_t)m->n_params >> 32));
+    if (fwrite(h, 1, sizeof h, f) != sizeof h)
+        return SF_ERR_IO;
+    const struct tokenizer *t = &m->tok;
+    unsigned char th[16];
+    put_u32(th, (uint32_t)t->kind);
+    put_u32(th + 4, (uint32_t)t->n);
+    put_i32(th + 8, t->n ? t->unk_id : -1);
+    put_i32(th + 12, t->n ? t->eot_id : -1);
+    if (fwrite(th, 1, sizeof th, f) != sizeof th)
+        return SF_ERR_IO;
+    for (int i = 0; i < t->n; i++) {
+        unsigned char lb[4];
+        put_u32(lb, (uint32_t)t->lens[i]);
+        if (fwrite(lb, 1, 4, f) != 4 ||
+            fwrite(t->pieces[i], 1, (size_t)t->lens[i], f) != (size_t)t->lens[i])
+            return SF_ERR_IO;
+    }
+    if (fwrite(m->params, sizeof(float), m->n_params, f) != m->n_params)
+        return SF_ERR_IO;
+    return SF_OK;
+}
+
+static int write_model(FILE *f, const void *ctx)
+{
+    return checkpoint_write(ctx, f);
+}
+
+int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d)
+{
+    return sf_write_atomic(path, write_model, m, d);
+}
+
+// Writes src (in, out) as llm.c's [out][in].
+static int write_transposed(FILE *f, const float *src, int in, int out)
+{
+    for (int o = 0; o < out; o++)
+        for (int i = 0; i < in; i++)
+            if (fwrite(&src[(size_t)i * out + o], sizeof(float), 1, f) != 1)
+                return SF_ERR_IO;
+    return SF_OK;
+}
+
+int checkpoint_write_llmc(const struct model *m, FILE *f)
+{
+    const struct model_config *c = &m->cfg;
+    if (c->norm != NORM_PRE || !c->final_norm || c->pos != POS_LEARNED || c->act != ACT_GELU ||
+        !c->bias || !c->tied || c->d_ff != 4 * c->d_model)
+        return SF_ERR_ARG;
+    int C = c->d_model, L = c->n_layer, V = c->vocab_size, Vp = (V + 127) / 128 * 128;
+    unsigned char h[LLMC_HEADER_BYTES] = {0};
+    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, 3, c->n_ctx, V, L, c->n_head, C, Vp};
+    for (int i = 0; i < 8; i++)
+        put_i32(h + 4 * i, fields[i]);
+    if (fwrite(h, 1, sizeof h, f) != sizeof h)
+        return SF_ERR_IO;
+    int rc = fwrite(m->wte.data, sizeof(float), (size_t)V * C, f) == (size_t)V * C ? 0 : -1;
+    for (size_t i = 0; !rc && i < (size_t)(Vp - V) * C; i++) {
+        float zero = 0.0f;
+        rc = fwrite(&zero, sizeof zero, 1, f) == 1 ? 0 : -1;
+    }
+    if (!rc)
+        rc = fwrite(m->wpe.data, sizeof(float), (size_t)c->n_ctx * C, f) == (size_t)c->n_ctx * C
+                 ? 0
+                 : -1;
+#define EACH(expr)                                                                                 \
+    for (int l = 0; l < L && !rc; l++) {                                                           \
+        const struct layer_params *p = &m->layers[l];                                              \
+        rc = (expr);                                                                               \
+    }
+#define VEC(t, n) (fwrite((t).data, sizeof(float), (size_t)(n), f) == (size_t)(n) ? 0 : -1)
+    EACH(VEC(p->ln1_g, C));
+    EACH(VEC(p->ln1_b, C));
+    EACH(write_transposed(f, p->wq.data, C, C) || write_transposed(f, p->wk.data, C, C) ||
+         write_transposed(f, p->wv.data, C, C));
+    EACH(VEC(p->bq, C) || VEC(p->bk, C) || VEC(p->bv, C));
+    EACH(write_transposed(f, p->wo.data, C, C));
+    EACH(VEC(p->bo, C));
+    EACH(VEC(p->ln2_g, C));
+    EACH(VEC(p->ln2_b, C));
+    EACH(write_transposed(f, p->w1.data, C, 4 * C));
+    EACH(VEC(p->b1, 4 * C));
+    EACH(write_transposed(f, p->w2.data, 4 * C, C));
+    EACH(VEC(p->b2, C));
+#undef EACH
+    if (!rc)
+        rc = VEC(m->lnf_g, C);
+    if (!rc)
+        rc = VEC(m->lnf_b, C);
+#undef VEC
+    return rc ? SF_ERR_IO : SF_OK;
+}

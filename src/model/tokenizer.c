@@ -1,3 +1,452 @@
-// placeholder until the module lands.
-#include "stepformer/err.h"
-typedef int sf_placeholder_tokenizer;
+// Tokenizers: character-level, word-level and GPT-2 byte-level BPE, with a hash index from
+// piece to id, and llm.c's tokenizer file.
+#include "stepformer/tokenizer.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tok_index {
+    int cap;   // power of two
+    int *slot; // id + 1, 0 = empty
+};
+
+static uint64_t hash_bytes(const char *s, int len)
+{
+    uint64_t h = 1469598103934665603ULL; // FNV-1a
+    for (int i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int index_build(struct tokenizer *t)
+{
+    struct tok_index *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return SF_ERR_NOMEM;
+    ix->cap = 16;
+    while (ix->cap < 2 * t->n)
+        ix->cap *= 2;
+    ix->slot = calloc((size_t)ix->cap, sizeof *ix->slot);
+    if (!ix->slot) {
+        free(ix);
+        return SF_ERR_NOMEM;
+    }
+    for (int id = 0; id < t->n; id++) {
+        uint64_t h = hash_bytes(t->pieces[id], t->lens[id]);
+        int s = (int)(h & (uint64_t)(ix->cap - 1));
+        for (;;) {
+            int other = ix->slot[s] - 1;
+            if (other < 0) {
+                ix->slot[s] = id + 1;
+                break;
+            }
+            // The first id wins for duplicate pieces.
+            if (t->lens[other] == t->lens[id] &&
+                memcmp(t->pieces[other], t->pieces[id], (size_t)t->lens[id]) == 0)
+                break;
+            s = (s + 1) & (ix->cap - 1);
+        }
+    }
+    t->index = ix;
+    return SF_OK;
+}
+
+// The id of the piece s[0..len), or -1.
+static int index_find(const struct tokenizer *t, const char *s, int len)
+{
+    const struct tok_index *ix = t->index;
+    int s0 = (int)(hash_bytes(s, len) & (uint64_t)(ix->cap - 1));
+    for (int k = s0;; k = (k + 1) & (ix->cap - 1)) {
+        int id = ix->slot[k] - 1;
+        if (id < 0)
+            return -1;
+        if (t->lens[id] == len && memcmp(t->pieces[id], s, (size_t)len) == 0)
+            return id;
+    }
+}
+
+int tokenizer_init(struct tokenizer *t, enum tok_kind kind, int n, const char *const *pieces,
+                   const int *lens)
+{
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->unk_id = -1;
+    t->eot_id = -1;
+    if (n <= 0)
+        return SF_OK;
+    t->pieces = calloc((size_t)n, sizeof *t->pieces);
+    t->lens = calloc((size_t)n, sizeof *t->lens);
+    if (!t->pieces || !t->lens) {
+        tokenizer_free(t);
+        return SF_ERR_NOMEM;
+    }
+    t->n = n;
+    for (int i = 0; i < n; i++) {
+        int len = lens ? lens[i] : (int)strlen(pieces[i]);
+        t->pieces[i] = malloc((size_t)len + 1);
+        if (!t->pieces[i]) {
+            tokenizer_free(t);
+            return SF_ERR_NOMEM;
+        }
+        memcpy(t->pieces[i], pieces[i], (size_t)len);
+        t->pieces[i][len] = '\0';
+        t->lens[i] = len;
+        if (kind != TOK_BPE && strcmp(t->pieces[i], "<unk>") == 0 && t->unk_id < 0)
+            t->unk_id = i;
+    }
+    return index_build(t);
+}
+
+void tokenizer_free(struct tokenizer *t)
+{
+    if (t->pieces)
+        for (int i = 0; i < t->n; i++)
+            free(t->pieces[i]);
+    free(t->pieces);
+    free(t->lens);
+    if (t->index)
+        free(t->index->slot);
+    free(t->index);
+    memset(t, 0, sizeof *t);
+    t->unk_id = -1;
+    t->eot_id = -1;
+}
+
+static uint32_t read_u32le(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the tokenizer file: %s",
+                           strerror(errno));
+    unsigned char header[1024];
+    int rc = SF_OK;
+    char **pieces = NULL;
+    int *lens = NULL, n = 0;
+    if (fread(header, 1, sizeof header, f) != sizeof header) {
+        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                         "shorter than the 1024-byte header of an llm.c tokenizer file");
+        goto out;
+    }
+    uint32_t magic = read_u32le(header), version = read_u32le(header + 4);
+    uint32_t count = read_u32le(header + 8), eot = read_u32le(header + 12);
+    if (magic != 20240328) {
+        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                         "not an llm.c tokenizer file (magic %u, expected 20240328)", magic);
+        goto out;
+    }
+    if (version != 1 && version != 2) {
+        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                         "llm.c tokenizer version %u is not supported (versions 1 and 2 are)",
+                         version);
+        goto out;
+    }
+    if (count == 0 || count > SF_MAX_TOKENIZER_PIECES) {
+        rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0, "the header says %u tokens; expected 1 to %d",
+                         count, SF_MAX_TOKENIZER_PIECES);
+        goto out;
+    }
+    n = (int)count;
+    pieces = calloc((size_t)n, sizeof *pieces);
+    lens = calloc((size_t)n, sizeof *lens);
+    if (!pieces || !lens) {
+        rc = sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        int len = fgetc(f);
+        if (len == EOF) {
+            rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                             "truncated: the header says %d tokens but the file ends at token %d",
+                             n, i);
+            goto out;
+        }
+        if (len == 0) {
+            rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "token %d has length 0", i);
+            goto out;
+        }
+        pieces[i] = malloc((size_t)len + 1);
+        if (!pieces[i]) {
+            rc = sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
+            goto out;
+        }
+        if (fread(pieces[i], 1, (size_t)len, f) != (size_t)len) {
+            rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside token %d of %d", i,
+                             n);
+            goto out;
+        }
+        lens[i] = len;
+    }
+    rc = tokenizer_init(t, TOK_BPE, n, (const char *const *)pieces, lens);
+    if (rc) {
+        sf_diag_set(d, rc, path, 0, 0, "out of memory");
+        goto out;
+    }
+    if (version == 2 && eot < count)
+        t->eot_id = (int)eot;
+out:
+    if (pieces)
+        for (int i = 0; i < n; i++)
+            free(pieces[i]);
+    free(pieces);
+    free(lens);
+    fclose(f);
+    return rc;
+}
+
+// Length of the UTF-8 sequence starting at s (1 for an invalid or ASCII byte).
+static int utf8_len(const unsigned char *s)
+{
+    int len = s[0] < 0x80         ? 1
+              : (s[0] >> 5) == 6  ? 2
+              : (s[0] >> 4) == 14 ? 3
+              : (s[0] >> 3) == 30 ? 4
+                                  : 1;
+    for (int i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 1;
+    return len;
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+// Letters for splitting: ASCII letters and every byte of a multi-byte UTF-8 character.
+static int is_letter(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+struct encoder {
+    struct tokenizer *t;
+    int *ids;
+    int max, n;
+    const char *text;
+    struct sf_diag *d;
+};
+
+static int emit(struct encoder *e, int id)
+{
+    if (e->n >= e->max)
+        return sf_diag_set(e->d, SF_ERR_TOOLONG, NULL, 0, 0, "the text has more than %d tokens",
+                           e->max);
+    e->ids[e->n++] = id;
+    return SF_OK;
+}
+
+// Looks up one piece; unknown pieces become <unk> or an error naming the piece and column.
+static int emit_piece(struct encoder *e, const char *s, int len)
+{
+    int id = index_find(e->t, s, len);
+    if (id < 0)
+        id = e->t->unk_id;
+    if (id < 0) {
+        int col = 1;
+        for (const char *p = e->text; p < s; p += utf8_len((const unsigned char *)p))
+            col++;
+        return sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, col,
+                           "'%.*s' is not in the model's vocabulary", len > 40 ? 40 : len, s);
+    }
+    return emit(e, id);
+}
+
+static int encode_chars(struct encoder *e)
+{
+    const unsigned char *s = (const unsigned char *)e->text;
+    for (size_t i = 0; s[i];) {
+        int len = utf8_len(s + i);
+        int rc = emit_piece(e, (const char *)s + i, len);
+        if (rc)
+            return rc;
+        i += (size_t)len;
+    }
+    return SF_OK;
+}
+
+static int is_word_byte(unsigned char c)
+{
+    return is_letter(c) || is_digit(c) || c == '\'';
+}
+
+static int encode_words(struct encoder *e)
+{
+    const unsigned char *s = (const unsigned char *)e->text;
+    for (size_t i = 0; s[i];) {
+        if (is_space(s[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        if (is_word_byte(s[j]))
+            while (s[j] && is_word_byte(s[j]))
+                j++;
+        else
+            j += (size_t)utf8_len(s + j);
+        int rc = emit_piece(e, (const char *)s + i, (int)(j - i));
+        if (rc)
+            return rc;
+        i = j;
+    }
+    return SF_OK;
+}
+
+// Byte-pair merging of one pre-split chunk: start from single bytes, then repeatedly merge
+// the adjacent pair whose merged piece has the lowest id (GPT-2's ids follow merge order).
+static int bpe_chunk(struct encoder *e, const char *s, int len)
+{
+    int *start = malloc(sizeof(int) * (size_t)(len + 1));
+    int *id = malloc(sizeof(int) * (size_t)len);
+    if (!start || !id) {
+        free(start);
+        free(id);
+        return SF_ERR_NOMEM;
+    }
+    int parts = len, rc = SF_OK;
+    for (int i = 0; i < len; i++) {
+        start[i] = i;
+        id[i] = index_find(e->t, s + i, 1);
+        if (id[i] < 0) {
+            rc = sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, (int)(s - e->text) + i + 1,
+                             "byte 0x%02x has no token in this tokenizer", (unsigned char)s[i]);
+            goto out;
+        }
+    }
+    start[len] = len;
+    for (;;) {
+        int best = -1, best_id = 0;
+        for (int i = 0; i + 1 < parts; i++) {
+            int m = index_find(e->t, s + start[i], start[i + 2] - start[i]);
+            if (m >= 0 && (best < 0 || m < best_id)) {
+                best = i;
+                best_id = m;
+            }
+        }
+        if (best < 0)
+            break;
+        id[best] = best_id;
+        for (int i = best + 1; i + 1 < parts; i++)
+            id[i] = id[i + 1];
+        for (int i = best + 1; i < parts; i++)
+            start[i] = start[i + 1];
+        parts--;
+    }
+    for (int i = 0; i < parts && !rc; i++)
+        rc = emit(e, id[i]);
+out:
+    free(start);
+    free(id);
+    return rc;
+}
+
+// GPT-2's pre-split: contractions, an optional space then letters, digits or other
+// symbols, and runs of whitespace (a run before a word leaves its last space to the word).
+static size_t gpt2_chunk(const unsigned char *s, size_t i)
+{
+    static const char *const contractions[] = {"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
+    if (s[i] == '\'')
+        for (size_t k = 0; k < sizeof contractions / sizeof contractions[0]; k++) {
+            size_t len = strlen(contractions[k]);
+            if (strncmp((const char *)s + i, contractions[k], len) == 0)
+                return i + len;
+        }
+    size_t j = i + (s[i] == ' ');
+    if (s[j] && !is_space(s[j])) {
+        if (is_letter(s[j]))
+            while (is_letter(s[j]))
+                j++;
+        else if (is_digit(s[j]))
+            while (is_digit(s[j]))
+                j++;
+        else
+            while (s[j] && !is_space(s[j]) && !is_letter(s[j]) && !is_digit(s[j]))
+                j++;
+        return j;
+    }
+    size_t k = i;
+    while (s[k] && is_space(s[k]))
+        k++;
+    if (s[k] && k - i >= 2)
+        return k - 1;
+    return k;
+}
+
+static int encode_bpe(struct encoder *e)
+{
+    const unsigned char *s = (const unsigned char *)e->text;
+    for (size_t i = 0; s[i];) {
+        size_t j = gpt2_chunk(s, i);
+        int rc = bpe_chunk(e, (const char *)s + i, (int)(j - i));
+        if (rc)
+            return rc;
+        i = j;
+    }
+    return SF_OK;
+}
+
+int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, int *n_out,
+                     struct sf_diag *d)
+{
+    *n_out = 0;
+    if (t->kind == TOK_NONE || t->n == 0)
+        return sf_diag_set(d, SF_ERR_TOKEN, NULL, 0, 0,
+                           "this model has no tokenizer: give token ids instead of text");
+    if (!t->index && index_build(t))
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    struct encoder e = {t, ids, max, 0, text, d};
+    int rc = t->kind == TOK_CHAR   ? encode_chars(&e)
+             : t->kind == TOK_WORD ? encode_words(&e)
+                                   : encode_bpe(&e);
+    *n_out = e.n;
+    return rc;
+}
+
+const char *tokenizer_piece(const struct tokenizer *t, int id, int *len)
+{
+    if (id < 0 || id >= t->n)
+        return NULL;
+    if (len)
+        *len = t->lens[id];
+    return t->pieces[id];
+}
+
+const char *tokenizer_piece_str(const struct tokenizer *t, int id, char *buf, size_t size)
+{
+    int len;
+    const char *p = tokenizer_piece(t, id, &len);
+    if (!p) {
+        snprintf(buf, size, "<%d>", id);
+        return buf;
+    }
+    size_t o = 0;
+    for (int i = 0; i < len && o + 5 < size;) {
+        const unsigned char *u = (const unsigned char *)p + i;
+        int l = utf8_len(u);
+        if (u[0] < 0x20 || u[0] == 0x7f || (u[0] >= 0x80 && l == 1) || i + l > len) {
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", u[0]);
+            i++;
+        } else {
+            if (o + (size_t)l + 1 >= size)
+                break;
+            memcpy(buf + o, u, (size_t)l);
+            o += (size_t)l;
+            i += l;
+        }
+    }
+    buf[o < size ? o : size - 1] = '\0';
+    return buf;
+}
