@@ -61,8 +61,8 @@ long test_read_npy(const char *path, double **data, int *shape, int *ndim)
     hdr = calloc(1, hlen + 1);
     if (!hdr || fread(hdr, 1, hlen, f) != hlen)
         goto out;
-    int f8 = strstr(hdr, "'<f8'") != NULL;
-    if (!f8 && !strstr(hdr, "'<f4'"))
+    int f8 = strstr(hdr, "'<f8'") != NULL, i8 = strstr(hdr, "'<i8'") != NULL;
+    if (!f8 && !i8 && !strstr(hdr, "'<f4'"))
         goto out;
     if (strstr(hdr, "'fortran_order': True"))
         goto out;
@@ -85,7 +85,12 @@ long test_read_npy(const char *path, double **data, int *shape, int *ndim)
     }
     *data = malloc(sizeof(double) * (size_t)(count ? count : 1));
     for (long i = 0; i < count; i++) {
-        if (f8) {
+        if (i8) {
+            int64_t v;
+            if (fread(&v, 8, 1, f) != 1)
+                goto fail;
+            (*data)[i] = (double)v;
+        } else if (f8) {
             double v;
             if (fread(&v, 8, 1, f) != 1)
                 goto fail;

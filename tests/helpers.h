@@ -17,7 +17,7 @@ void test_assert_close_at(const float *a, const float *b, size_t n, double atol,
 #define assert_close(a, b, n, atol, rtol, what)                                                    \
     test_assert_close_at((a), (b), (n), (atol), (rtol), (what), __FILE__, __LINE__)
 
-// Reads a little-endian .npy of dtype <f4 or <f8 (C order) into a malloc'd double array.
+// Reads a little-endian .npy of dtype <f4, <f8 or <i8 (C order) into a malloc'd double array.
 // Returns the element count and fills shape/ndim, or -1 on any error.
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);
 

@@ -343,7 +343,7 @@ static void test_graph_matches_reference_every_switch(void **state)
                             model_free(&m);
                             combos++;
                         }
-    assert_int_equal(combos, 48);
+    assert_int_equal(combos, 96);
 }
 
 // Golden values for an llm.c checkpoint, made by tests/tools/make_golden.py (float64,
