@@ -135,15 +135,15 @@ struct ref_run {
     struct reference_trace *tr;
     int L, H, d, dk, F, V, n;
     double eps;
-    double *kc, *vc;  // (L, H, n, dk) keys and values of the positions seen so far
-    double *t1;       // (d) the sublayers' input (LN1(x) pre-norm, x post-norm)
-    double *q;        // (d) q_i for all heads, head c in columns c*dk ..
-    double *score;    // (n) one head's scores, then its alpha
-    double *heads;    // (d) concat of head_i^c
-    double *a;        // (d) attention output
-    double *t3, *t4;  // (d) x + a, and the FFN input
-    double *hid, *f;  // (F) FFN hidden layer, (d) FFN output
-    double *buf;      // the one allocation behind all of the above
+    double *kc, *vc; // (L, H, n, dk) keys and values of the positions seen so far
+    double *t1;      // (d) the sublayers' input (LN1(x) pre-norm, x post-norm)
+    double *q;       // (d) q_i for all heads, head c in columns c*dk ..
+    double *score;   // (n) one head's scores, then its alpha
+    double *heads;   // (d) concat of head_i^c
+    double *a;       // (d) attention output
+    double *t3, *t4; // (d) x + a, and the FFN input
+    double *hid, *f; // (F) FFN hidden layer, (d) FFN output
+    double *buf;     // the one allocation behind all of the above
 };
 
 // Multi-head causal self-attention for position i in block l (9.2):
@@ -166,7 +166,7 @@ static void ref_attention(struct ref_run *r, int l, int i)
         ref_put(tr->v, row_i, r->vc + row_i, dk);
 
         size_t row_0 = (size_t)(l * r->H + c) * (size_t)n * (size_t)dk; // k_0^c, v_0^c
-        double mx = -INFINITY;
+        double mx = -HUGE_VAL;
         for (int j = 0; j <= i; j++) {
             const double *kj = r->kc + row_0 + (size_t)j * (size_t)dk;
             double s = 0.0;
@@ -217,8 +217,8 @@ static void ref_block(struct ref_run *r, int l, int i, double *x)
     const struct layer_params *p = &r->m->layers[l];
     struct reference_trace *tr = r->tr;
     int d = r->d;
-    size_t at = ((size_t)l * (size_t)r->n + (size_t)i) * (size_t)d;   // in (L, N, d)
-    size_t at_s = ((size_t)l * (size_t)r->n + (size_t)i) * 2;         // in (L, N, 2)
+    size_t at = ((size_t)l * (size_t)r->n + (size_t)i) * (size_t)d;      // in (L, N, d)
+    size_t at_s = ((size_t)l * (size_t)r->n + (size_t)i) * 2;            // in (L, N, 2)
     size_t at_f = ((size_t)l * (size_t)r->n + (size_t)i) * (size_t)r->F; // in (L, N, F)
     double *s1 = tr->ln1_stats ? tr->ln1_stats + at_s : NULL;
     double *s2 = tr->ln2_stats ? tr->ln2_stats + at_s : NULL;
@@ -277,7 +277,7 @@ static void ref_head(const struct ref_run *r, int i, const double *h)
     const struct tensor *U = r->m->cfg.tied ? &r->m->wte : &r->m->wout;
     struct reference_trace *tr = r->tr;
     size_t at = (size_t)i * (size_t)r->V;
-    double mx = -INFINITY;
+    double mx = -HUGE_VAL;
     for (int w = 0; w < r->V; w++) {
         double u = 0.0;
         for (int e = 0; e < r->d; e++)
@@ -327,22 +327,33 @@ int reference_forward_trace(const struct model *m, const int *ids, int n,
     r.eps = (double)m->cfg.ln_eps;
     size_t d = (size_t)r.d, F = (size_t)r.F;
     size_t cache = (size_t)r.L * (size_t)n * d; // L * H * n * dk
-    r.buf = malloc((2 * cache + 7 * d + (size_t)n + 2 * F + d) * sizeof(double));
+    r.buf = malloc((2 * cache + 8 * d + (size_t)n + F) * sizeof(double));
     if (!r.buf)
         return SF_ERR_NOMEM;
     double *p = r.buf;
-    r.kc = p, p += cache;
-    r.vc = p, p += cache;
-    r.t1 = p, p += d;
-    r.q = p, p += d;
-    r.heads = p, p += d;
-    r.a = p, p += d;
-    r.t3 = p, p += d;
-    r.t4 = p, p += d;
-    r.f = p, p += d;
-    r.score = p, p += (size_t)n;
-    r.hid = p, p += 2 * F; // F used, F spare
-    double *x = p;         // (d) the token's residual stream
+    r.kc = p;
+    p += cache;
+    r.vc = p;
+    p += cache;
+    r.t1 = p;
+    p += d;
+    r.q = p;
+    p += d;
+    r.heads = p;
+    p += d;
+    r.a = p;
+    p += d;
+    r.t3 = p;
+    p += d;
+    r.t4 = p;
+    p += d;
+    r.f = p;
+    p += d;
+    r.score = p;
+    p += (size_t)n;
+    r.hid = p;
+    p += F;
+    double *x = p; // (d) the token's residual stream
 
     // Token by token, each through the whole stack: position i only ever reads the keys and
     // values of positions j <= i, which the caches already hold.
@@ -361,8 +372,7 @@ int reference_forward_trace(const struct model *m, const int *ids, int n,
     return SF_OK;
 }
 
-int reference_forward(const struct model *m, const int *ids, int n, double *logits,
-                      double *attn)
+int reference_forward(const struct model *m, const int *ids, int n, double *logits, double *attn)
 {
     struct reference_trace tr;
     memset(&tr, 0, sizeof tr);

@@ -46,7 +46,6 @@ int reference_forward_trace(const struct model *m, const int *ids, int n,
 
 // Computes logits (N, V) and, if attn != NULL, the attention weights (L, H, N, N) in double.
 // logits may be NULL too. Same return codes as reference_forward_trace.
-int reference_forward(const struct model *m, const int *ids, int n, double *logits,
-                      double *attn);
+int reference_forward(const struct model *m, const int *ids, int n, double *logits, double *attn);
 
 #endif
