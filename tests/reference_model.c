@@ -253,6 +253,14 @@ static void ref_block(struct ref_run *r, int l, int i, double *x)
     ref_put(tr->block_out, at, x, d);
 }
 
+// Carves n doubles off *p.
+static double *ref_take(double **p, size_t n)
+{
+    double *at = *p;
+    *p += n;
+    return at;
+}
+
 // x_i = E[id_i] + position i (learned P[i], sinusoidal PE(i), or nothing).
 static void ref_embed(const struct ref_run *r, double *x, int id, int i)
 {
@@ -326,34 +334,23 @@ int reference_forward_trace(const struct model *m, const int *ids, int n,
     r.n = n;
     r.eps = (double)m->cfg.ln_eps;
     size_t d = (size_t)r.d, F = (size_t)r.F;
-    size_t cache = (size_t)r.L * (size_t)n * d; // L * H * n * dk
-    r.buf = malloc((2 * cache + 8 * d + (size_t)n + F) * sizeof(double));
+    size_t cache = (size_t)r.L * (size_t)n * d;                           // L * H * n * dk
+    r.buf = malloc((2 * cache + 8 * d + (size_t)n + F) * sizeof(double)); // what ref_take carves
     if (!r.buf)
         return SF_ERR_NOMEM;
     double *p = r.buf;
-    r.kc = p;
-    p += cache;
-    r.vc = p;
-    p += cache;
-    r.t1 = p;
-    p += d;
-    r.q = p;
-    p += d;
-    r.heads = p;
-    p += d;
-    r.a = p;
-    p += d;
-    r.t3 = p;
-    p += d;
-    r.t4 = p;
-    p += d;
-    r.f = p;
-    p += d;
-    r.score = p;
-    p += (size_t)n;
-    r.hid = p;
-    p += F;
-    double *x = p; // (d) the token's residual stream
+    r.kc = ref_take(&p, cache);
+    r.vc = ref_take(&p, cache);
+    r.t1 = ref_take(&p, d);
+    r.q = ref_take(&p, d);
+    r.heads = ref_take(&p, d);
+    r.a = ref_take(&p, d);
+    r.t3 = ref_take(&p, d);
+    r.t4 = ref_take(&p, d);
+    r.f = ref_take(&p, d);
+    r.score = ref_take(&p, (size_t)n);
+    r.hid = ref_take(&p, F);
+    double *x = ref_take(&p, d); // (d) the token's residual stream
 
     // Token by token, each through the whole stack: position i only ever reads the keys and
     // values of positions j <= i, which the caches already hold.

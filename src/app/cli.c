@@ -66,6 +66,18 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
         return rc;
     }
+    // llm.c keeps gpt2_tokenizer.bin beside gpt2_124M.bin: use it when no tokenizer is named.
+    char beside[1024];
+    if (!tokenizer_path && m->tok.kind == TOK_NONE) {
+        const char *slash = strrchr(path, '/');
+        int dir_len = slash ? (int)(slash - path + 1) : 0;
+        snprintf(beside, sizeof beside, "%.*sgpt2_tokenizer.bin", dir_len, path);
+        FILE *probe = fopen(beside, "rb");
+        if (probe) {
+            fclose(probe);
+            tokenizer_path = beside;
+        }
+    }
     if (tokenizer_path) {
         struct tokenizer t = {0};
         rc = tokenizer_load_llmc(&t, tokenizer_path, &d);
