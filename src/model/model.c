@@ -58,9 +58,10 @@ int model_config_check(const struct model_config *c, struct sf_diag *d)
         (rc = check_range(d, "d_ff", c->d_ff, 1, SF_MAX_DFF)) ||
         (rc = check_range(d, "vocab_size", c->vocab_size, 1, SF_MAX_VOCAB)) ||
         (rc = check_range(d, "n_ctx", c->n_ctx, 1, SF_MAX_CTX)) ||
-        (rc = check_range(d, "norm", c->norm, 0, 1)) ||
+        (rc = check_range(d, "norm", (int)c->norm, 0, 1)) ||
         (rc = check_range(d, "final_norm", c->final_norm, 0, 1)) ||
-        (rc = check_range(d, "pos", c->pos, 0, 2)) || (rc = check_range(d, "act", c->act, 0, 1)) ||
+        (rc = check_range(d, "pos", (int)c->pos, 0, 2)) ||
+        (rc = check_range(d, "act", (int)c->act, 0, 1)) ||
         (rc = check_range(d, "bias", c->bias, 0, 1)) ||
         (rc = check_range(d, "tied", c->tied, 0, 1)))
         return rc;
@@ -82,8 +83,7 @@ size_t model_config_param_count(const struct model_config *c)
     size_t b = (size_t)c->bias;
     size_t per_layer = d + b * d + 4 * (d * d + b * d) + d + b * d + d * F + b * F + F * d + b * d;
     return V * d + (c->pos == POS_LEARNED ? (size_t)c->n_ctx * d : 0) +
-           (size_t)c->n_layer * per_layer + (c->final_norm ? d + b * d : 0) +
-           (c->tied ? 0 : V * d);
+           (size_t)c->n_layer * per_layer + (c->final_norm ? d + b * d : 0) + (c->tied ? 0 : V * d);
 }
 
 // The parameter table: every tensor of the model in file order, with its name and shape.
