@@ -40,8 +40,8 @@ void test_assert_close_at(const float *a, const float *b, size_t n, double atol,
         else
             ok = !isnan(x) && !isnan(y) && fabs(x - y) <= atol + rtol * fabs(y);
         if (!ok) {
-            print_error("%s: element %zu differs: %.9g vs %.9g (atol %g, rtol %g)\n", what, i, x,
-                        y, atol, rtol);
+            print_error("%s: element %zu differs: %.9g vs %.9g (atol %g, rtol %g)\n", what, i, x, y,
+                        atol, rtol);
             _fail(file, line);
         }
     }

@@ -105,12 +105,12 @@ static void test_cli_trace_writes_npy_with_documented_shapes(void **state)
         const char *op;
         int ndim, s0, s1, s2;
     } cases[] = {
-        {"head.logits", 2, 5, 300, 0},  {"head.probs", 2, 5, 300, 0},
-        {"L0.attn.q", 3, 4, 5, 16},     {"L1.attn.k", 3, 4, 5, 16},
-        {"L1.attn.v", 3, 4, 5, 16},     {"L0.attn.scores", 3, 4, 5, 5},
-        {"L0.attn.scale", 3, 4, 5, 5},  {"L0.attn.mask", 3, 4, 5, 5},
+        {"head.logits", 2, 5, 300, 0},   {"head.probs", 2, 5, 300, 0},
+        {"L0.attn.q", 3, 4, 5, 16},      {"L1.attn.k", 3, 4, 5, 16},
+        {"L1.attn.v", 3, 4, 5, 16},      {"L0.attn.scores", 3, 4, 5, 5},
+        {"L0.attn.scale", 3, 4, 5, 5},   {"L0.attn.mask", 3, 4, 5, 5},
         {"L0.attn.softmax", 3, 4, 5, 5}, {"L0.ln1.stats", 2, 5, 2, 0},
-        {"L0.ffn.up", 2, 5, 256, 0},    {"embed.pos", 2, 5, 64, 0},
+        {"L0.ffn.up", 2, 5, 256, 0},     {"embed.pos", 2, 5, 64, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "5,17,299,42,0", "--op",
@@ -152,8 +152,8 @@ static void test_cli_trace_npy_equals_the_graph(void **state)
 static void test_cli_trace_prints_an_op_and_a_summary(void **state)
 {
     (void)state;
-    struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2,3", "--op",
-                           "L0.attn.mask", NULL);
+    struct run r =
+        run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2,3", "--op", "L0.attn.mask", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "# L0.attn.mask (4, 3, 3)"));
     assert_non_null(strstr(r.out, "-inf"));
@@ -187,17 +187,17 @@ static void expect_error(struct run r, const char *needle)
 static void test_cli_trace_bad_input_messages(void **state)
 {
     (void)state;
-    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2", "--op",
-                         "L0.attn.sofmax", NULL),
-                 "did you mean L0.attn.softmax");
+    expect_error(
+        run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2", "--op", "L0.attn.sofmax", NULL),
+        "did you mean L0.attn.softmax");
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1,x,3", NULL), "item 2 'x'");
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "1,300", NULL),
                  "token id 300 (position 1) is outside the vocabulary 0..299");
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "-4", NULL), "token id -4");
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "", NULL), "empty");
-    expect_error(run_cmd(cmd_trace, "--model", model_path, "--tokenizer", tok_path, "--prompt", "",
-                         NULL),
-                 "empty");
+    expect_error(
+        run_cmd(cmd_trace, "--model", model_path, "--tokenizer", tok_path, "--prompt", "", NULL),
+        "empty");
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids",
                          "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
                          "27,28,29,30,31,32,33",
@@ -245,8 +245,7 @@ static int run_binary(const char *args, char *err, size_t size)
     const char *bin = getenv("SF_BINARY");
     char errfile[512], cmd[2048];
     test_tmp_path(errfile, sizeof errfile, "cli_binary.err");
-    snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>'%s'", bin ? bin : "stepformer", args,
-             errfile);
+    snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>'%s'", bin ? bin : "stepformer", args, errfile);
     int st = system(cmd);
     FILE *f = fopen(errfile, "rb");
     size_t n = f ? fread(err, 1, size - 1, f) : 0;

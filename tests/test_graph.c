@@ -48,15 +48,15 @@ static void small_config(struct model_config *c)
 }
 
 static const char *const prenorm_block[] = {
-    "ln1.stats", "ln1.norm",   "ln1.affine", "attn.q",      "attn.k",    "attn.v",
-    "attn.scores", "attn.scale", "attn.mask", "attn.softmax", "attn.mix", "attn.concat",
-    "attn.proj", "resid1",     "ln2.stats",  "ln2.norm",    "ln2.affine", "ffn.up",
-    "ffn.act",   "ffn.down",   "resid2"};
+    "ln1.stats",   "ln1.norm",   "ln1.affine", "attn.q",       "attn.k",     "attn.v",
+    "attn.scores", "attn.scale", "attn.mask",  "attn.softmax", "attn.mix",   "attn.concat",
+    "attn.proj",   "resid1",     "ln2.stats",  "ln2.norm",     "ln2.affine", "ffn.up",
+    "ffn.act",     "ffn.down",   "resid2"};
 static const char *const postnorm_block[] = {
-    "attn.q",    "attn.k",     "attn.v",     "attn.scores", "attn.scale", "attn.mask",
-    "attn.softmax", "attn.mix", "attn.concat", "attn.proj", "resid1",    "ln1.stats",
-    "ln1.norm",  "ln1.affine", "ffn.up",     "ffn.act",     "ffn.down",   "resid2",
-    "ln2.stats", "ln2.norm",   "ln2.affine"};
+    "attn.q",       "attn.k",     "attn.v",      "attn.scores", "attn.scale", "attn.mask",
+    "attn.softmax", "attn.mix",   "attn.concat", "attn.proj",   "resid1",     "ln1.stats",
+    "ln1.norm",     "ln1.affine", "ffn.up",      "ffn.act",     "ffn.down",   "resid2",
+    "ln2.stats",    "ln2.norm",   "ln2.affine"};
 
 static void check_names(const struct graph *g, const struct model_config *c)
 {
@@ -123,11 +123,11 @@ static void test_graph_shapes_as_documented(void **state)
         const char *name;
         int ndim, s0, s1, s2;
     } want[] = {
-        {"embed.tok", 2, 6, 24, 0},    {"L0.ln1.stats", 2, 6, 2, 0},
-        {"L0.attn.q", 3, 3, 6, 8},     {"L1.attn.v", 3, 3, 6, 8},
-        {"L0.attn.scores", 3, 3, 6, 6}, {"L0.attn.mask", 3, 3, 6, 6},
+        {"embed.tok", 2, 6, 24, 0},      {"L0.ln1.stats", 2, 6, 2, 0},
+        {"L0.attn.q", 3, 3, 6, 8},       {"L1.attn.v", 3, 3, 6, 8},
+        {"L0.attn.scores", 3, 3, 6, 6},  {"L0.attn.mask", 3, 3, 6, 6},
         {"L1.attn.softmax", 3, 3, 6, 6}, {"L0.attn.concat", 2, 6, 24, 0},
-        {"L0.ffn.up", 2, 6, 40, 0},    {"head.logits", 2, 6, 37, 0},
+        {"L0.ffn.up", 2, 6, 40, 0},      {"head.logits", 2, 6, 37, 0},
         {"head.probs", 2, 6, 37, 0},
     };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
@@ -294,8 +294,8 @@ static void compare_with_reference(struct model *m, const int *ids, int n, const
         const float *u = g.nodes[graph_find(&g, "head.logits")].out.data;
         for (int i = 0; i < n * V; i++) {
             if (fabs(u[i] - logits[i]) > 1e-4 * maxabs)
-                fail_msg("%s (%s): logit %d is %.9g, reference %.9g", what,
-                         impl ? "fast" : "ref", i, u[i], logits[i]);
+                fail_msg("%s (%s): logit %d is %.9g, reference %.9g", what, impl ? "fast" : "ref",
+                         i, u[i], logits[i]);
         }
         char name[32];
         for (int l = 0; l < L; l++) {
@@ -304,8 +304,8 @@ static void compare_with_reference(struct model *m, const int *ids, int n, const
             const double *ra = attn + (size_t)l * H * n * n;
             for (int i = 0; i < H * n * n; i++)
                 if (fabs(a[i] - ra[i]) > 1e-5)
-                    fail_msg("%s (%s): %s[%d] is %.9g, reference %.9g", what,
-                             impl ? "fast" : "ref", name, i, a[i], ra[i]);
+                    fail_msg("%s (%s): %s[%d] is %.9g, reference %.9g", what, impl ? "fast" : "ref",
+                             name, i, a[i], ra[i]);
         }
         graph_free(&g);
     }
@@ -335,10 +335,9 @@ static void test_graph_matches_reference_every_switch(void **state)
                             struct model m = {0};
                             make_model(&m, &c, (uint64_t)(100 + combos));
                             char what[96];
-                            snprintf(what, sizeof what,
-                                     "norm=%s final=%d pos=%d act=%s bias=%d tied=%d",
-                                     norm ? "post" : "pre", fin, pos, act ? "gelu" : "relu", bias,
-                                     tied);
+                            snprintf(
+                                what, sizeof what, "norm=%s final=%d pos=%d act=%s bias=%d tied=%d",
+                                norm ? "post" : "pre", fin, pos, act ? "gelu" : "relu", bias, tied);
                             compare_with_reference(&m, ids, 9, what);
                             model_free(&m);
                             combos++;
@@ -358,8 +357,8 @@ static void test_graph_llmc_checkpoint_matches_golden(void **state)
                      0);
     double *gids = NULL, *glogits = NULL, *gattn = NULL;
     int shape[4], ndim;
-    long n = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape,
-                           &ndim);
+    long n =
+        test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape, &ndim);
     assert_true(n > 0);
     int ids[64];
     for (long i = 0; i < n; i++)
@@ -414,8 +413,8 @@ static void test_graph_twins_agree_on_every_node(void **state)
     assert_int_equal(graph_run_to_end(&a), 1);
     assert_int_equal(graph_run_to_end(&b), 1);
     for (int i = 0; i < a.n_nodes; i++)
-        assert_close(b.nodes[i].out.data, a.nodes[i].out.data, tensor_numel(&a.nodes[i].out),
-                     1e-4, 1e-4, a.nodes[i].name);
+        assert_close(b.nodes[i].out.data, a.nodes[i].out.data, tensor_numel(&a.nodes[i].out), 1e-4,
+                     1e-4, a.nodes[i].name);
     graph_free(&a);
     graph_free(&b);
     model_free(&m);

@@ -7,9 +7,9 @@
 #include "stepformer/err.h"
 #include "stepformer/model.h"
 
-#define SF_NATIVE_MAGIC "SFMODEL1" // 8 bytes
-#define SF_NATIVE_VERSION 1
-#define SF_LLMC_MODEL_MAGIC 20240326
+#define SF_NATIVE_MAGIC         "SFMODEL1" // 8 bytes
+#define SF_NATIVE_VERSION       1
+#define SF_LLMC_MODEL_MAGIC     20240326
 #define SF_LLMC_TOKENIZER_MAGIC 20240328
 
 // Loads a model file, native or llm.c (told apart by the magic). m must be zeroed; on

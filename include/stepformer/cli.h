@@ -22,7 +22,8 @@ int cli_value(int argc, char **argv, int *i, const char *name, const char **valu
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 // Loads the model named by path (or $STEPFORMER_MODEL, or the shipped default when NULL) and,
 // if tokenizer_path is set, that llm.c tokenizer file; a model without a tokenizer picks up
-// gpt2_tokenizer.bin from its own directory, as llm.c lays the files out. Prints a one-line message to err on failure.
+// gpt2_tokenizer.bin from its own directory, as llm.c lays the files out. Prints a one-line message
+// to err on failure.
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err);
 // Turns --ids "3,1,4" or --prompt TEXT into a malloc'd id array (range and length are
 // checked when the graph is built). Prints a one-line message

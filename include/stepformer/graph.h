@@ -13,7 +13,7 @@
 #define SF_OPKIND_LIST(X)                                                                          \
     X(EMBED_TOK, "embed_tok", "look up token embeddings")                                          \
     X(EMBED_POS, "embed_pos", "add position embeddings")                                           \
-    X(LN_STATS, "ln_stats", "LayerNorm mean and sigma per token")                                 \
+    X(LN_STATS, "ln_stats", "LayerNorm mean and sigma per token")                                  \
     X(LN_NORM, "ln_norm", "LayerNorm normalisation")                                               \
     X(LN_AFFINE, "ln_affine", "LayerNorm gain and bias")                                           \
     X(LINEAR_HEADS, "linear_heads", "projection split into heads")                                 \
@@ -44,15 +44,15 @@ const char *op_kind_name(enum op_kind k);
 enum node_level { NODE_LEVEL_OP = 0, NODE_LEVEL_SUBLAYER = 1, NODE_LEVEL_BLOCK = 2 };
 
 #define SF_NODE_NAME_MAX 32
-#define SF_NODE_MAX_IN 3
+#define SF_NODE_MAX_IN   3
 
 struct node {
     char name[SF_NODE_NAME_MAX]; // stable dotted name: "L0.attn.q"
     enum op_kind kind;
     int layer; // block index, -1 outside blocks
     enum node_level level;
-    const char *section; // textbook section, e.g. "9.1 Attention"
-    const char *explain; // one line
+    const char *section;                     // textbook section, e.g. "9.1 Attention"
+    const char *explain;                     // one line
     const struct tensor *in[SF_NODE_MAX_IN]; // earlier outputs or parameters (NULL = unused)
     float scalar;                            // eps for ln_stats, the factor for scale
     struct tensor out;                       // kept in the graph's activation arena
@@ -69,8 +69,8 @@ struct graph {
     int *ids;           // (n_tokens), owned
     struct node *nodes; // (n_nodes), owned
     int n_nodes;
-    int cursor;   // nodes [0, cursor) have run and their outputs are current
-    int computed; // nodes [0, computed) hold valid outputs (>= cursor after a step back)
+    int cursor;       // nodes [0, cursor) have run and their outputs are current
+    int computed;     // nodes [0, computed) hold valid outputs (>= cursor after a step back)
     struct arena act; // activations
     graph_observer_fn observer;
     void *observer_user;

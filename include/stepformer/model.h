@@ -32,19 +32,19 @@ struct model_config {
 
 // Limits that reject absurd headers before any allocation.
 #define SF_MAX_LAYERS 256
-#define SF_MAX_HEADS 256
+#define SF_MAX_HEADS  256
 #define SF_MAX_DMODEL 65536
-#define SF_MAX_DFF 262144
-#define SF_MAX_VOCAB 1048576
-#define SF_MAX_CTX 65536
+#define SF_MAX_DFF    262144
+#define SF_MAX_VOCAB  1048576
+#define SF_MAX_CTX    65536
 
 // Fills the defaults of the textbook's model (pre-norm, final norm, learned positions, ReLU,
 // biases, tied) for the given sizes; d_ff = 4 d, eps 1e-5.
 void model_config_textbook(struct model_config *c, int n_layer, int n_head, int d_model,
                            int vocab_size, int n_ctx);
 // GPT-2's switches (pre-norm, final norm, learned, GELU, biases, tied), d_ff = 4 d.
-void model_config_gpt2(struct model_config *c, int n_layer, int n_head, int d_model,
-                       int vocab_size, int n_ctx);
+void model_config_gpt2(struct model_config *c, int n_layer, int n_head, int d_model, int vocab_size,
+                       int n_ctx);
 // Checks sizes and switches; on error fills d naming the field and value and returns
 // SF_ERR_RANGE.
 int model_config_check(const struct model_config *c, struct sf_diag *d);

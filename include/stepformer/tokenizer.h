@@ -22,11 +22,11 @@ struct tok_index;
 
 struct tokenizer {
     enum tok_kind kind;
-    int n;           // number of pieces
-    char **pieces;   // n NUL-terminated byte strings (BPE pieces are raw bytes)
-    int *lens;       // their lengths in bytes
-    int unk_id;      // -1 when none
-    int eot_id;      // -1 when none
+    int n;                   // number of pieces
+    char **pieces;           // n NUL-terminated byte strings (BPE pieces are raw bytes)
+    int *lens;               // their lengths in bytes
+    int unk_id;              // -1 when none
+    int eot_id;              // -1 when none
     struct tok_index *index; // built on demand for encoding
 };
 

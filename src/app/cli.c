@@ -118,7 +118,7 @@ static int parse_ids(const char *s, int **ids, int *n, FILE *err)
         char tok[32];
         long id;
         if (len >= sizeof tok || (memcpy(tok, p, len), tok[len] = '\0',
-                                   cli_parse_int(tok, INT_MIN, INT_MAX, &id) != 0)) {
+                                  cli_parse_int(tok, INT_MIN, INT_MAX, &id) != 0)) {
             fprintf(err,
                     "stepformer: --ids: item %d '%.*s' is not a token id; give comma-separated "
                     "integers such as 3,1,4\n",

@@ -109,8 +109,12 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
     const struct {
         const char *name;
         const char **dest;
-    } opts[] = {{"--model", &model_path}, {"--tokenizer", &tok_path}, {"--ids", &ids_arg},
-                {"--prompt", &prompt},    {"--op", &op},             {"--out", &out_path},
+    } opts[] = {{"--model", &model_path},
+                {"--tokenizer", &tok_path},
+                {"--ids", &ids_arg},
+                {"--prompt", &prompt},
+                {"--op", &op},
+                {"--out", &out_path},
                 {"--impl", &impl_arg}};
     for (int i = 0; i < argc; i++) {
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {

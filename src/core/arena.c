@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_ALIGN 64
+#define ARENA_ALIGN         64
 #define ARENA_DEFAULT_BLOCK ((size_t)1 << 20)
 
 struct arena_block {

@@ -25,8 +25,8 @@ void sf_diag_clear(struct sf_diag *d)
         memset(d, 0, sizeof *d);
 }
 
-int sf_diag_set(struct sf_diag *d, int status, const char *file, int line, int col,
-                const char *fmt, ...)
+int sf_diag_set(struct sf_diag *d, int status, const char *file, int line, int col, const char *fmt,
+                ...)
 {
     if (!d)
         return status;

@@ -46,8 +46,9 @@ int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf
     }
     if (rc) {
         unlink(tmp);
-        sf_diag_set(d, rc, path, 0, 0, "cannot write the file (%s); the old file, if any, is "
-                                       "unchanged",
+        sf_diag_set(d, rc, path, 0, 0,
+                    "cannot write the file (%s); the old file, if any, is "
+                    "unchanged",
                     e ? strerror(e) : sf_strerror(rc));
     }
     free(tmp);

@@ -18,11 +18,11 @@ const char *op_kind_name(enum op_kind k)
 }
 
 // Textbook sections (J&M, Speech and Language Processing, ch. 9), cited by number and title.
-#define SEC_ATTN "9.1 Attention"
-#define SEC_BLOCK "9.2 Transformer Blocks"
+#define SEC_ATTN   "9.1 Attention"
+#define SEC_BLOCK  "9.2 Transformer Blocks"
 #define SEC_MATRIX "9.3 Parallelizing computation using a single matrix X"
-#define SEC_INPUT "9.4 The input: embeddings for token and position"
-#define SEC_HEAD "9.5 The Language Modeling Head"
+#define SEC_INPUT  "9.4 The input: embeddings for token and position"
+#define SEC_HEAD   "9.5 The Language Modeling Head"
 
 // One row per kind of node: the name's suffix (after "L{l}." inside a block), section and
 // the one-line explanation shown in listings, the timeline and the equation panel.
@@ -42,10 +42,12 @@ static const struct node_info node_infos[] = {
      "LayerNorm 1/3: mean mu and standard deviation sigma over each token's d components."},
     {"ln.norm", SEC_BLOCK, "LayerNorm 2/3: x-hat = (x - mu) / sigma, per token."},
     {"ln.affine", SEC_BLOCK, "LayerNorm 3/3: scale by gamma and shift by beta (learned)."},
-    {"attn.q", SEC_ATTN, "Queries Q = X W^Q, one block of columns per head: what each token seeks."},
+    {"attn.q", SEC_ATTN,
+     "Queries Q = X W^Q, one block of columns per head: what each token seeks."},
     {"attn.k", SEC_ATTN, "Keys K = X W^K per head: what each token offers to be matched against."},
     {"attn.v", SEC_ATTN, "Values V = X W^V per head: what each token passes on when attended to."},
-    {"attn.scores", SEC_MATRIX, "Scores Q K^T: the dot product q_i . k_j for every pair, per head."},
+    {"attn.scores", SEC_MATRIX,
+     "Scores Q K^T: the dot product q_i . k_j for every pair, per head."},
     {"attn.scale", SEC_ATTN, "Divide the scores by sqrt(d_k) so the softmax does not saturate."},
     {"attn.mask", SEC_MATRIX,
      "Causal mask: add -inf above the diagonal, so no token can attend to a later one."},
@@ -66,7 +68,8 @@ static const struct node_info node_infos[] = {
      "Unembedding: logits u = h E^T, one score per vocabulary token (E is tied)."},
     {"head.logits.untied", SEC_HEAD,
      "Unembedding: logits u = h U, one score per vocabulary token."},
-    {"head.probs", SEC_HEAD, "Softmax over the vocabulary: a next-token distribution per position."},
+    {"head.probs", SEC_HEAD,
+     "Softmax over the vocabulary: a next-token distribution per position."},
 };
 
 static const struct node_info *info_for(const char *suffix)
@@ -87,8 +90,8 @@ struct builder {
 // Adds a node with an output of the given shape; in the counting pass only counts.
 static struct tensor *add_node(struct builder *b, const char *name, enum op_kind kind, int layer,
                                enum node_level level, const char *info_key, int ndim,
-                               const int *shape, const struct tensor *in0,
-                               const struct tensor *in1, const struct tensor *in2, float scalar)
+                               const int *shape, const struct tensor *in0, const struct tensor *in1,
+                               const struct tensor *in2, float scalar)
 {
     int i = b->count++;
     if (!b->g->nodes || b->status)
@@ -127,9 +130,9 @@ static const struct tensor *add_layernorm(struct builder *b, const char *prefix,
     char name[SF_NODE_NAME_MAX];
     int is_final = layer < 0;
     snprintf(name, sizeof name, "%s.stats", prefix);
-    const struct tensor *stats = add_node(b, name, OPK_LN_STATS, layer, NODE_LEVEL_OP,
-                                          is_final ? "lnf" : "ln.stats", 2, s_stats, x, NULL,
-                                          NULL, c->ln_eps);
+    const struct tensor *stats =
+        add_node(b, name, OPK_LN_STATS, layer, NODE_LEVEL_OP, is_final ? "lnf" : "ln.stats", 2,
+                 s_stats, x, NULL, NULL, c->ln_eps);
     snprintf(name, sizeof name, "%s.norm", prefix);
     const struct tensor *xhat = add_node(b, name, OPK_LN_NORM, layer, NODE_LEVEL_OP,
                                          is_final ? "lnf" : "ln.norm", 2, s_x, x, stats, NULL, 0);
@@ -169,8 +172,8 @@ static const struct tensor *add_block(struct builder *b, int l, const struct ten
                  NULL, 0);
     const struct tensor *alpha = add_node(b, NAME("attn.softmax"), OPK_SOFTMAX, l, NODE_LEVEL_OP,
                                           "attn.softmax", 3, s_att, s, NULL, NULL, 0);
-    const struct tensor *mix = add_node(b, NAME("attn.mix"), OPK_MIX, l, NODE_LEVEL_OP,
-                                        "attn.mix", 3, s_heads, alpha, v, NULL, 0);
+    const struct tensor *mix = add_node(b, NAME("attn.mix"), OPK_MIX, l, NODE_LEVEL_OP, "attn.mix",
+                                        3, s_heads, alpha, v, NULL, 0);
     const struct tensor *cat = add_node(b, NAME("attn.concat"), OPK_CONCAT, l, NODE_LEVEL_OP,
                                         "attn.concat", 2, s_x, mix, NULL, NULL, 0);
     const struct tensor *a = add_node(b, NAME("attn.proj"), OPK_LINEAR, l, NODE_LEVEL_OP,
@@ -193,8 +196,8 @@ static const struct tensor *add_block(struct builder *b, int l, const struct ten
     int gelu = c->act == ACT_GELU;
     u = add_node(b, NAME("ffn.act"), gelu ? OPK_GELU : OPK_RELU, l, NODE_LEVEL_OP,
                  gelu ? "ffn.act.gelu" : "ffn.act.relu", 2, s_ff, u, NULL, NULL, 0);
-    const struct tensor *f = add_node(b, NAME("ffn.down"), OPK_LINEAR, l, NODE_LEVEL_OP,
-                                      "ffn.down", 2, s_x, u, &p->w2, optional(&p->b2), 0);
+    const struct tensor *f = add_node(b, NAME("ffn.down"), OPK_LINEAR, l, NODE_LEVEL_OP, "ffn.down",
+                                      2, s_x, u, &p->w2, optional(&p->b2), 0);
     x = add_node(b, NAME("resid2"), OPK_ADD, l, pre ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP, "resid2", 2,
                  s_x, x, f, NULL, 0);
     if (!pre) {
