@@ -176,6 +176,37 @@ static void test_cli_trace_prompt_uses_the_tokenizer(void **state)
     run_free(&r);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+// llm.c keeps gpt2_tokenizer.bin beside the checkpoint: --prompt works without --tokenizer.
+static void test_cli_trace_finds_the_tokenizer_beside_the_model(void **state)
+{
+    (void)state;
+    char model[512], tok[512];
+    test_tmp_path(model, sizeof model, "gpt2_beside.bin");
+    test_tmp_path(tok, sizeof tok, "gpt2_tokenizer.bin");
+    copy_file(model_path, model);
+    copy_file(tok_path, tok);
+    struct run r = run_cmd(cmd_trace, "--model", model, "--prompt", " the thing", "--op",
+                           "head.probs", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# head.probs (4, 300)")); // " the", " ", "th", "ing"
+    run_free(&r);
+    remove(tok);
+    remove(model);
+}
+
 // Each bad input: exit status 2 and one line naming the fault.
 static void expect_error(struct run r, const char *needle)
 {
@@ -277,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_cli_trace_npy_equals_the_graph),
         cmocka_unit_test(test_cli_trace_prints_an_op_and_a_summary),
         cmocka_unit_test(test_cli_trace_prompt_uses_the_tokenizer),
+        cmocka_unit_test(test_cli_trace_finds_the_tokenizer_beside_the_model),
         cmocka_unit_test(test_cli_trace_bad_input_messages),
         cmocka_unit_test(test_cli_trace_out_to_bad_directory),
         cmocka_unit_test(test_cli_bench_rejects_bad_options),

@@ -57,11 +57,21 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
     struct sf_diag d;
     char buf[900];
     sf_diag_clear(&d);
+    int shipped = 0;
     if (!path)
         path = getenv("STEPFORMER_MODEL");
-    if (!path)
+    if (!path) {
         path = SF_DEFAULT_MODEL;
+        shipped = 1;
+    }
     int rc = checkpoint_load(m, path, &d);
+    if (rc && shipped && rc == SF_ERR_IO) {
+        fprintf(err,
+                "stepformer: no model given and the shipped model %s cannot be read: pass "
+                "--model FILE (a stepformer model or an llm.c GPT-2 checkpoint)\n",
+                path);
+        return rc;
+    }
     if (rc) {
         fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
         return rc;
