@@ -220,22 +220,46 @@ void fast_causal_mask(float *y, const float *x, int H, int N)
         }
 }
 
-// out = exp(in - max) for one row; returns nothing: the sum is taken by cblas_sasum (all
-// terms are >= 0, so the sum of absolute values is the sum).
+// The largest entry of a row, in SF_LANES interleaved lanes (a plain max reduction does
+// not vectorise without relaxed floating-point rules).
 SF_VECTOR_CLONES
-static void exp_shifted(float *restrict out, const float *restrict in, float max, int C)
+static float row_max(const float *restrict in, int C)
 {
-    for (int j = 0; j < C; j++)
-        out[j] = exp_approx(in[j] - max);
+    float lane[SF_LANES];
+    for (int k = 0; k < SF_LANES; k++)
+        lane[k] = -INFINITY;
+    int j = 0;
+    for (; j + SF_LANES <= C; j += SF_LANES)
+        for (int k = 0; k < SF_LANES; k++)
+            lane[k] = in[j + k] > lane[k] ? in[j + k] : lane[k];
+    float m = -INFINITY;
+    for (; j < C; j++)
+        m = in[j] > m ? in[j] : m;
+    for (int k = 0; k < SF_LANES; k++)
+        m = lane[k] > m ? lane[k] : m;
+    return m;
 }
 
+// out = exp(in - max) for one row, returning the sum of out; one pass over memory.
 SF_VECTOR_CLONES
-static float row_max(const float *in, int C)
+static float exp_shifted_sum(float *restrict out, const float *restrict in, float max, int C)
 {
-    float m = -INFINITY;
-    for (int j = 0; j < C; j++)
-        m = in[j] > m ? in[j] : m;
-    return m;
+    float lane[SF_LANES] = {0};
+    int j = 0;
+    for (; j + SF_LANES <= C; j += SF_LANES)
+        for (int k = 0; k < SF_LANES; k++) {
+            float e = exp_approx(in[j + k] - max);
+            out[j + k] = e;
+            lane[k] += e;
+        }
+    float sum = 0.0f;
+    for (; j < C; j++) {
+        out[j] = exp_approx(in[j] - max);
+        sum += out[j];
+    }
+    for (int k = 0; k < SF_LANES; k++)
+        sum += lane[k];
+    return sum;
 }
 
 void fast_softmax_rows(float *y, const float *x, long R, int C)
@@ -248,9 +272,8 @@ void fast_softmax_rows(float *y, const float *x, long R, int C)
             memset(out, 0, sizeof(float) * (size_t)C);
             continue;
         }
-        exp_shifted(out, in, max, C);
-        float sum = cblas_sasum(C, out, 1);
-        cblas_sscal(C, 1.0f / sum, out, 1);
+        float sum = exp_shifted_sum(out, in, max, C);
+        fast_scale(out, out, 1.0f / sum, C);
     }
 }
 
