@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "stepformer/model.h"
+
 static const char *env_dir(const char *var, const char *fallback)
 {
     const char *v = getenv(var);
@@ -111,4 +113,35 @@ out:
     free(hdr);
     fclose(f);
     return count;
+}
+
+int test_for_each_switch(const struct model_config *base,
+                         void (*fn)(struct model_config *c, void *ctx), void *ctx)
+{
+    int count = 0;
+    for (int norm = 0; norm < 2; norm++)
+        for (int fin = 0; fin < 2; fin++)
+            for (int pos = 0; pos < 3; pos++)
+                for (int act = 0; act < 2; act++)
+                    for (int bias = 0; bias < 2; bias++)
+                        for (int tied = 0; tied < 2; tied++) {
+                            struct model_config c = *base;
+                            c.norm = (enum norm_place)norm;
+                            c.final_norm = fin;
+                            c.pos = (enum pos_kind)pos;
+                            c.act = (enum act_kind)act;
+                            c.bias = bias;
+                            c.tied = tied;
+                            fn(&c, ctx);
+                            count++;
+                        }
+    return count;
+}
+
+const char *test_switches_str(const struct model_config *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "norm=%s final=%d pos=%d act=%s bias=%d tied=%d",
+             c->norm == NORM_POST ? "post" : "pre", c->final_norm, (int)c->pos,
+             c->act == ACT_GELU ? "gelu" : "relu", c->bias, c->tied);
+    return buf;
 }

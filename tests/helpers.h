@@ -17,6 +17,14 @@ void test_assert_close_at(const float *a, const float *b, size_t n, double atol,
 #define assert_close(a, b, n, atol, rtol, what)                                                    \
     test_assert_close_at((a), (b), (n), (atol), (rtol), (what), __FILE__, __LINE__)
 
+struct model_config;
+// Calls fn once for each of the 96 combinations of the model switches (norm placement, final
+// norm, positions, activation, biases, tying) applied to a copy of base. Returns the count.
+int test_for_each_switch(const struct model_config *base,
+                         void (*fn)(struct model_config *c, void *ctx), void *ctx);
+// Describes the switches of c ("norm=pre final=1 pos=0 act=relu bias=1 tied=1").
+const char *test_switches_str(const struct model_config *c, char *buf, size_t size);
+
 // Reads a little-endian .npy of dtype <f4, <f8 or <i8 (C order) into a malloc'd double array.
 // Returns the element count and fills shape/ndim, or -1 on any error.
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);

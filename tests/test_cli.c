@@ -198,8 +198,8 @@ static void test_cli_trace_finds_the_tokenizer_beside_the_model(void **state)
     test_tmp_path(tok, sizeof tok, "gpt2_tokenizer.bin");
     copy_file(model_path, model);
     copy_file(tok_path, tok);
-    struct run r = run_cmd(cmd_trace, "--model", model, "--prompt", " the thing", "--op",
-                           "head.probs", NULL);
+    struct run r =
+        run_cmd(cmd_trace, "--model", model, "--prompt", " the thing", "--op", "head.probs", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "# head.probs (4, 300)")); // " the", " ", "th", "ing"
     run_free(&r);

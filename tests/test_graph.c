@@ -83,30 +83,29 @@ static void check_names(const struct graph *g, const struct model_config *c)
     assert_int_equal(i, g->n_nodes);
 }
 
+static void check_names_one_switch(struct model_config *c, void *ctx)
+{
+    (void)ctx;
+    int ids[5] = {1, 2, 3, 4, 5};
+    struct model m = {0};
+    make_model(&m, c, 7);
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 5, OP_IMPL_FAST, NULL), 0);
+    check_names(&g, c);
+    for (int i = 0; i < g.n_nodes; i++) {
+        assert_true(strlen(g.nodes[i].section) > 0);
+        assert_true(strlen(g.nodes[i].explain) > 10);
+    }
+    graph_free(&g);
+    model_free(&m);
+}
+
 static void test_graph_names_every_switch(void **state)
 {
     (void)state;
-    int ids[5] = {1, 2, 3, 4, 5};
-    for (int norm = 0; norm < 2; norm++)
-        for (int pos = 0; pos < 3; pos++)
-            for (int fin = 0; fin < 2; fin++) {
-                struct model_config c;
-                small_config(&c);
-                c.norm = norm;
-                c.pos = pos;
-                c.final_norm = fin;
-                struct model m = {0};
-                make_model(&m, &c, 7);
-                struct graph g = {0};
-                assert_int_equal(graph_build(&g, &m, ids, 5, OP_IMPL_FAST, NULL), 0);
-                check_names(&g, &c);
-                for (int i = 0; i < g.n_nodes; i++) {
-                    assert_true(strlen(g.nodes[i].section) > 0);
-                    assert_true(strlen(g.nodes[i].explain) > 10);
-                }
-                graph_free(&g);
-                model_free(&m);
-            }
+    struct model_config base;
+    small_config(&base);
+    assert_int_equal(test_for_each_switch(&base, check_names_one_switch, NULL), 96);
 }
 
 static void test_graph_shapes_as_documented(void **state)
@@ -313,36 +312,24 @@ static void compare_with_reference(struct model *m, const int *ids, int n, const
     free(attn);
 }
 
+static void compare_one_switch(struct model_config *c, void *ctx)
+{
+    int *count = ctx;
+    int ids[9] = {4, 0, 36, 11, 11, 2, 30, 7, 19};
+    struct model m = {0};
+    make_model(&m, c, (uint64_t)(100 + (*count)++));
+    char what[96];
+    compare_with_reference(&m, ids, 9, test_switches_str(c, what, sizeof what));
+    model_free(&m);
+}
+
 static void test_graph_matches_reference_every_switch(void **state)
 {
     (void)state;
-    int ids[9] = {4, 0, 36, 11, 11, 2, 30, 7, 19};
-    int combos = 0;
-    for (int norm = 0; norm < 2; norm++)
-        for (int fin = 0; fin < 2; fin++)
-            for (int pos = 0; pos < 3; pos++)
-                for (int act = 0; act < 2; act++)
-                    for (int bias = 0; bias < 2; bias++)
-                        for (int tied = 0; tied < 2; tied++) {
-                            struct model_config c;
-                            small_config(&c);
-                            c.norm = norm;
-                            c.final_norm = fin;
-                            c.pos = pos;
-                            c.act = act;
-                            c.bias = bias;
-                            c.tied = tied;
-                            struct model m = {0};
-                            make_model(&m, &c, (uint64_t)(100 + combos));
-                            char what[96];
-                            snprintf(
-                                what, sizeof what, "norm=%s final=%d pos=%d act=%s bias=%d tied=%d",
-                                norm ? "post" : "pre", fin, pos, act ? "gelu" : "relu", bias, tied);
-                            compare_with_reference(&m, ids, 9, what);
-                            model_free(&m);
-                            combos++;
-                        }
-    assert_int_equal(combos, 96);
+    struct model_config base;
+    small_config(&base);
+    int count = 0;
+    assert_int_equal(test_for_each_switch(&base, compare_one_switch, &count), 96);
 }
 
 // Golden values for an llm.c checkpoint, made by tests/tools/make_golden.py (float64,
