@@ -73,4 +73,80 @@ int op_gelu(enum op_impl im, struct tensor *y, const struct tensor *x);
 // rows are used (so a padded table works).
 int op_unembed(enum op_impl im, struct tensor *u, const struct tensor *h, const struct tensor *E);
 
+// Backward kernels. Each reads the gradient of an op's output (dy) and the op's saved inputs
+// or outputs, and ADDS the gradients of its inputs into dx, dW, ... (so a tensor read by
+// several ops collects the sum, as the chain rule says). Parameter gradients are (+=) too.
+// Any gradient output may be NULL when it is not wanted.
+
+// dE (V, d): row ids[i] += dx[i] for each token i.
+int op_embed_tok_backward(enum op_impl im, struct tensor *dE, const struct tensor *dx,
+                          const int *ids);
+// dP (n_ctx, d): rows 0..N-1 += dy (N, d).
+int op_embed_pos_learned_backward(enum op_impl im, struct tensor *dP, const struct tensor *dy);
+// dx += c * dy, any shape: the backward of add (c = 1), scale (c) and the identity paths.
+int op_axpy(enum op_impl im, struct tensor *dx, float c, const struct tensor *dy);
+// LayerNorm, step by step, in reverse:
+// affine: dxhat += dy * gamma; dgamma += sum_i dy * xhat; dbeta += sum_i dy.
+int op_ln_affine_backward(enum op_impl im, struct tensor *dxhat, struct tensor *dgamma,
+                          struct tensor *dbeta, const struct tensor *xhat,
+                          const struct tensor *gamma, const struct tensor *dy);
+// norm: xhat = (x - mu) / sigma, so dx += dxhat / sigma, dmu -= sum_c dxhat / sigma and
+// dsigma -= sum_c dxhat (x - mu) / sigma^2; dstats (N, 2) holds (dmu, dsigma).
+int op_ln_norm_backward(enum op_impl im, struct tensor *dx, struct tensor *dstats,
+                        const struct tensor *x, const struct tensor *stats,
+                        const struct tensor *dxhat);
+// stats: mu = mean x, sigma = sqrt(var + eps): dx += dmu / d + dsigma (x - mu) / (d sigma).
+int op_ln_stats_backward(enum op_impl im, struct tensor *dx, const struct tensor *x,
+                         const struct tensor *stats, const struct tensor *dstats);
+// linear y = x W + b: dx += dy W^T, dW += x^T dy, db += sum_i dy.
+int op_linear_backward(enum op_impl im, struct tensor *dx, struct tensor *dW, struct tensor *db,
+                       const struct tensor *x, const struct tensor *W, const struct tensor *dy);
+// The same for the per-head projections, with dy (H, N, dk).
+int op_linear_heads_backward(enum op_impl im, struct tensor *dx, struct tensor *dW,
+                             struct tensor *db, const struct tensor *x, const struct tensor *W,
+                             const struct tensor *dy);
+// s = q k^T per head: dq += ds k, dk += ds^T q.
+int op_attn_scores_backward(enum op_impl im, struct tensor *dq, struct tensor *dk,
+                            const struct tensor *q, const struct tensor *k,
+                            const struct tensor *ds);
+// The mask adds a constant: dx += dy where j <= i; nothing flows through masked entries.
+int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy);
+// Softmax along rows, from its output y: dx += y * (dy - sum_j dy_j y_j).
+int op_softmax_rows_backward(enum op_impl im, struct tensor *dx, const struct tensor *y,
+                             const struct tensor *dy);
+// y = alpha v per head: dalpha += dy v^T, dv += alpha^T dy.
+int op_attn_mix_backward(enum op_impl im, struct tensor *dalpha, struct tensor *dv,
+                         const struct tensor *alpha, const struct tensor *v,
+                         const struct tensor *dy);
+// dx (H, N, dv) += dy (N, H dv) split back into heads.
+int op_concat_heads_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy);
+// dx += dy where x > 0.
+int op_relu_backward(enum op_impl im, struct tensor *dx, const struct tensor *x,
+                     const struct tensor *dy);
+// dx += dy * GELU'(x) (tanh form).
+int op_gelu_backward(enum op_impl im, struct tensor *dx, const struct tensor *x,
+                     const struct tensor *dy);
+// u = h E^T (first V rows): dh += du E, dE += du^T h.
+int op_unembed_backward(enum op_impl im, struct tensor *dh, struct tensor *dE,
+                        const struct tensor *h, const struct tensor *E, const struct tensor *du);
+
+// Cross-entropy from probabilities: loss (N) = -ln probs[i][targets[i]]; *mean gets the
+// average. A target outside [0, V) is SF_ERR_RANGE.
+int op_xent(enum op_impl im, struct tensor *loss, float *mean, const struct tensor *probs,
+            const int *targets);
+// The gradient of scale * sum_i loss_i (scale = 1/N for the mean) with respect to probs:
+// dprobs[i][targets[i]] += -scale / probs[i][targets[i]]; every other entry is 0.
+int op_xent_backward(enum op_impl im, struct tensor *dprobs, const struct tensor *probs,
+                     const int *targets, float scale);
+
+// AdamW as torch.optim.AdamW: with g the gradient and t >= 1 the step number,
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p = p (1 - lr wd);
+// p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps). delta (same shape, optional)
+// gets the change made to p.
+struct adamw_params {
+    float lr, beta1, beta2, eps, weight_decay;
+};
+int op_adamw(enum op_impl im, struct tensor *p, struct tensor *m, struct tensor *v,
+             struct tensor *delta, const struct tensor *g, const struct adamw_params *hp, int t);
+
 #endif

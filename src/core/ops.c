@@ -1,6 +1,7 @@
 // The public kernels: check every shape, then run the chosen twin (ops_ref.c or ops_blas.c).
 #include "stepformer/ops.h"
 
+#include <math.h>
 #include <stddef.h>
 
 #include "ops_impl.h"
@@ -206,5 +207,256 @@ int op_unembed(enum op_impl im, struct tensor *u, const struct tensor *h, const 
         !has_shape(u, 2, h->shape[0], -1, -1) || u->shape[1] > E->shape[0])
         return SF_ERR_SHAPE;
     TWIN(im, unembed, u->data, h->data, E->data, h->shape[0], h->shape[1], u->shape[1]);
+    return SF_OK;
+}
+
+// ---- Backward wrappers: the same shape checks, for the gradients as well.
+
+// An optional gradient: absent (NULL) or shaped like ref.
+static int grad_ok(const struct tensor *g, const struct tensor *ref)
+{
+    return !g || (tensor_present(g) && tensor_same_shape(g, ref));
+}
+
+static float *grad_data(struct tensor *g)
+{
+    return g ? g->data : NULL;
+}
+
+int op_embed_tok_backward(enum op_impl im, struct tensor *dE, const struct tensor *dx,
+                          const int *ids)
+{
+    if (!has_shape(dE, 2, -1, -1, -1) || !has_shape(dx, 2, -1, dE->shape[1], -1) || !ids)
+        return SF_ERR_SHAPE;
+    for (int i = 0; i < dx->shape[0]; i++)
+        if (ids[i] < 0 || ids[i] >= dE->shape[0])
+            return SF_ERR_RANGE;
+    TWIN(im, embed_tok_backward, dE->data, dx->data, ids, dx->shape[0], dx->shape[1]);
+    return SF_OK;
+}
+
+int op_embed_pos_learned_backward(enum op_impl im, struct tensor *dP, const struct tensor *dy)
+{
+    if (!has_shape(dy, 2, -1, -1, -1) || !has_shape(dP, 2, -1, dy->shape[1], -1) ||
+        dP->shape[0] < dy->shape[0])
+        return SF_ERR_SHAPE;
+    TWIN(im, axpy, dP->data, 1.0f, dy->data, (long)tensor_numel(dy)); // rows 0..N-1
+    return SF_OK;
+}
+
+int op_axpy(enum op_impl im, struct tensor *dx, float c, const struct tensor *dy)
+{
+    if (!tensor_present(dx) || !tensor_present(dy) || !tensor_same_shape(dx, dy))
+        return SF_ERR_SHAPE;
+    TWIN(im, axpy, dx->data, c, dy->data, (long)tensor_numel(dy));
+    return SF_OK;
+}
+
+int op_ln_affine_backward(enum op_impl im, struct tensor *dxhat, struct tensor *dgamma,
+                          struct tensor *dbeta, const struct tensor *xhat,
+                          const struct tensor *gamma, const struct tensor *dy)
+{
+    if (!has_shape(xhat, 2, -1, -1, -1) || !tensor_same_shape(dy, xhat) ||
+        !has_shape(gamma, 1, xhat->shape[1], -1, -1) || !grad_ok(dxhat, xhat) ||
+        !grad_ok(dgamma, gamma) || (dbeta && !has_shape(dbeta, 1, xhat->shape[1], -1, -1)))
+        return SF_ERR_SHAPE;
+    TWIN(im, ln_affine_backward, grad_data(dxhat), grad_data(dgamma), grad_data(dbeta), xhat->data,
+         gamma->data, dy->data, xhat->shape[0], xhat->shape[1]);
+    return SF_OK;
+}
+
+int op_ln_norm_backward(enum op_impl im, struct tensor *dx, struct tensor *dstats,
+                        const struct tensor *x, const struct tensor *stats,
+                        const struct tensor *dxhat)
+{
+    if (!has_shape(x, 2, -1, -1, -1) || !tensor_same_shape(dxhat, x) ||
+        !has_shape(stats, 2, x->shape[0], 2, -1) || !grad_ok(dx, x) || !grad_ok(dstats, stats))
+        return SF_ERR_SHAPE;
+    TWIN(im, ln_norm_backward, grad_data(dx), grad_data(dstats), x->data, stats->data, dxhat->data,
+         x->shape[0], x->shape[1]);
+    return SF_OK;
+}
+
+int op_ln_stats_backward(enum op_impl im, struct tensor *dx, const struct tensor *x,
+                         const struct tensor *stats, const struct tensor *dstats)
+{
+    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(stats, 2, x->shape[0], 2, -1) ||
+        !tensor_same_shape(dstats, stats) || !tensor_present(dx) || !tensor_same_shape(dx, x))
+        return SF_ERR_SHAPE;
+    TWIN(im, ln_stats_backward, dx->data, x->data, stats->data, dstats->data, x->shape[0],
+         x->shape[1]);
+    return SF_OK;
+}
+
+int op_linear_backward(enum op_impl im, struct tensor *dx, struct tensor *dW, struct tensor *db,
+                       const struct tensor *x, const struct tensor *W, const struct tensor *dy)
+{
+    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(W, 2, x->shape[1], -1, -1) ||
+        !has_shape(dy, 2, x->shape[0], W->shape[1], -1) || !grad_ok(dx, x) || !grad_ok(dW, W) ||
+        (db && !has_shape(db, 1, W->shape[1], -1, -1)))
+        return SF_ERR_SHAPE;
+    TWIN(im, linear_backward, grad_data(dx), grad_data(dW), grad_data(db), x->data, W->data,
+         dy->data, x->shape[0], x->shape[1], W->shape[1]);
+    return SF_OK;
+}
+
+int op_linear_heads_backward(enum op_impl im, struct tensor *dx, struct tensor *dW,
+                             struct tensor *db, const struct tensor *x, const struct tensor *W,
+                             const struct tensor *dy)
+{
+    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(dy, 3, -1, x->shape[0], -1) ||
+        !has_shape(W, 2, x->shape[1], dy->shape[0] * dy->shape[2], -1) || !grad_ok(dx, x) ||
+        !grad_ok(dW, W) || (db && !has_shape(db, 1, W->shape[1], -1, -1)))
+        return SF_ERR_SHAPE;
+    TWIN(im, linear_heads_backward, grad_data(dx), grad_data(dW), grad_data(db), x->data, W->data,
+         dy->data, x->shape[0], x->shape[1], dy->shape[0], dy->shape[2]);
+    return SF_OK;
+}
+
+int op_attn_scores_backward(enum op_impl im, struct tensor *dq, struct tensor *dk,
+                            const struct tensor *q, const struct tensor *k, const struct tensor *ds)
+{
+    if (!has_shape(q, 3, -1, -1, -1) || !tensor_same_shape(k, q) ||
+        !has_shape(ds, 3, q->shape[0], q->shape[1], q->shape[1]) || !grad_ok(dq, q) ||
+        !grad_ok(dk, k))
+        return SF_ERR_SHAPE;
+    TWIN(im, attn_scores_backward, grad_data(dq), grad_data(dk), q->data, k->data, ds->data,
+         q->shape[0], q->shape[1], q->shape[2]);
+    return SF_OK;
+}
+
+int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy)
+{
+    (void)im; // a gather: both twins are the loop
+    if (!has_shape(dy, 3, -1, -1, -1) || dy->shape[1] != dy->shape[2] || !tensor_present(dx) ||
+        !tensor_same_shape(dx, dy))
+        return SF_ERR_SHAPE;
+    ref_causal_mask_backward(dx->data, dy->data, dy->shape[0], dy->shape[1]);
+    return SF_OK;
+}
+
+int op_softmax_rows_backward(enum op_impl im, struct tensor *dx, const struct tensor *y,
+                             const struct tensor *dy)
+{
+    if (!tensor_present(y) || !tensor_present(dx) || !tensor_same_shape(dy, y) ||
+        !tensor_same_shape(dx, y))
+        return SF_ERR_SHAPE;
+    int C = y->shape[y->ndim - 1];
+    TWIN(im, softmax_rows_backward, dx->data, y->data, dy->data,
+         (long)(tensor_numel(y) / (size_t)C), C);
+    return SF_OK;
+}
+
+int op_attn_mix_backward(enum op_impl im, struct tensor *dalpha, struct tensor *dv,
+                         const struct tensor *alpha, const struct tensor *v,
+                         const struct tensor *dy)
+{
+    if (!has_shape(v, 3, -1, -1, -1) ||
+        !has_shape(alpha, 3, v->shape[0], v->shape[1], v->shape[1]) || !tensor_same_shape(dy, v) ||
+        !grad_ok(dalpha, alpha) || !grad_ok(dv, v))
+        return SF_ERR_SHAPE;
+    TWIN(im, attn_mix_backward, grad_data(dalpha), grad_data(dv), alpha->data, v->data, dy->data,
+         v->shape[0], v->shape[1], v->shape[2]);
+    return SF_OK;
+}
+
+int op_concat_heads_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy)
+{
+    (void)im; // a scatter: both twins are the loop
+    if (!has_shape(dx, 3, -1, -1, -1) ||
+        !has_shape(dy, 2, dx->shape[1], dx->shape[0] * dx->shape[2], -1))
+        return SF_ERR_SHAPE;
+    ref_concat_heads_backward(dx->data, dy->data, dx->shape[0], dx->shape[1], dx->shape[2]);
+    return SF_OK;
+}
+
+int op_relu_backward(enum op_impl im, struct tensor *dx, const struct tensor *x,
+                     const struct tensor *dy)
+{
+    if (!tensor_present(x) || !tensor_present(dx) || !tensor_same_shape(dy, x) ||
+        !tensor_same_shape(dx, x))
+        return SF_ERR_SHAPE;
+    TWIN(im, relu_backward, dx->data, x->data, dy->data, (long)tensor_numel(x));
+    return SF_OK;
+}
+
+int op_gelu_backward(enum op_impl im, struct tensor *dx, const struct tensor *x,
+                     const struct tensor *dy)
+{
+    if (!tensor_present(x) || !tensor_present(dx) || !tensor_same_shape(dy, x) ||
+        !tensor_same_shape(dx, x))
+        return SF_ERR_SHAPE;
+    TWIN(im, gelu_backward, dx->data, x->data, dy->data, (long)tensor_numel(x));
+    return SF_OK;
+}
+
+int op_unembed_backward(enum op_impl im, struct tensor *dh, struct tensor *dE,
+                        const struct tensor *h, const struct tensor *E, const struct tensor *du)
+{
+    if (!has_shape(h, 2, -1, -1, -1) || !has_shape(E, 2, -1, h->shape[1], -1) ||
+        !has_shape(du, 2, h->shape[0], -1, -1) || du->shape[1] > E->shape[0] || !grad_ok(dh, h) ||
+        !grad_ok(dE, E))
+        return SF_ERR_SHAPE;
+    TWIN(im, unembed_backward, grad_data(dh), grad_data(dE), h->data, E->data, du->data,
+         h->shape[0], h->shape[1], du->shape[1]);
+    return SF_OK;
+}
+
+static int check_targets(const struct tensor *probs, const int *targets)
+{
+    if (!has_shape(probs, 2, -1, -1, -1) || !targets)
+        return SF_ERR_SHAPE;
+    for (int i = 0; i < probs->shape[0]; i++)
+        if (targets[i] < 0 || targets[i] >= probs->shape[1])
+            return SF_ERR_RANGE;
+    return SF_OK;
+}
+
+int op_xent(enum op_impl im, struct tensor *loss, float *mean, const struct tensor *probs,
+            const int *targets)
+{
+    (void)im; // one lookup per row: both twins are the loop
+    int rc = check_targets(probs, targets);
+    if (rc)
+        return rc;
+    if (!has_shape(loss, 1, probs->shape[0], -1, -1))
+        return SF_ERR_SHAPE;
+    int N = probs->shape[0];
+    ref_xent(loss->data, probs->data, targets, N, probs->shape[1]);
+    if (mean) {
+        double sum = 0;
+        for (int i = 0; i < N; i++)
+            sum += loss->data[i];
+        *mean = (float)(sum / N);
+    }
+    return SF_OK;
+}
+
+int op_xent_backward(enum op_impl im, struct tensor *dprobs, const struct tensor *probs,
+                     const int *targets, float scale)
+{
+    (void)im;
+    int rc = check_targets(probs, targets);
+    if (rc)
+        return rc;
+    if (!tensor_present(dprobs) || !tensor_same_shape(dprobs, probs))
+        return SF_ERR_SHAPE;
+    ref_xent_backward(dprobs->data, probs->data, targets, probs->shape[0], probs->shape[1], scale);
+    return SF_OK;
+}
+
+int op_adamw(enum op_impl im, struct tensor *p, struct tensor *m, struct tensor *v,
+             struct tensor *delta, const struct tensor *g, const struct adamw_params *hp, int t)
+{
+    if (!tensor_present(p) || !grad_ok(m, p) || !m || !v || !grad_ok(v, p) || !grad_ok(delta, p) ||
+        !tensor_present(g) || !tensor_same_shape(g, p) || !hp)
+        return SF_ERR_SHAPE;
+    if (t < 1 || !(hp->lr >= 0.0f) || !(hp->beta1 >= 0.0f && hp->beta1 < 1.0f) ||
+        !(hp->beta2 >= 0.0f && hp->beta2 < 1.0f) || !(hp->eps > 0.0f) ||
+        !(hp->weight_decay >= 0.0f))
+        return SF_ERR_RANGE;
+    double bc1 = 1.0 - pow(hp->beta1, t), bc2 = 1.0 - pow(hp->beta2, t);
+    TWIN(im, adamw, p->data, m->data, v->data, grad_data(delta), g->data, (long)tensor_numel(p),
+         hp->lr, hp->beta1, hp->beta2, hp->eps, hp->weight_decay, bc1, bc2);
     return SF_OK;
 }

@@ -324,3 +324,208 @@ void fast_unembed(float *u, const float *h, const float *E, int N, int d, int V)
 {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, d, 1.0f, h, d, E, d, 0.0f, u, V);
 }
+
+// ---- Backward twins.
+
+void fast_embed_tok_backward(float *dE, const float *dx, const int *ids, int N, int d)
+{
+    for (int i = 0; i < N; i++)
+        cblas_saxpy(d, 1.0f, dx + (size_t)i * d, 1, dE + (size_t)ids[i] * d, 1);
+}
+
+SF_VECTOR_CLONES
+void fast_axpy(float *restrict dx, float c, const float *restrict dy, long n)
+{
+    for (long i = 0; i < n; i++)
+        dx[i] += c * dy[i];
+}
+
+SF_VECTOR_CLONES
+void fast_ln_affine_backward(float *restrict dxhat, float *restrict dg, float *restrict db,
+                             const float *restrict xhat, const float *restrict g,
+                             const float *restrict dy, int N, int d)
+{
+    for (int i = 0; i < N; i++) {
+        const float *gy = dy + (size_t)i * d, *xh = xhat + (size_t)i * d;
+        if (dxhat)
+            for (int c = 0; c < d; c++)
+                dxhat[(size_t)i * d + c] += gy[c] * g[c];
+        if (dg)
+            for (int c = 0; c < d; c++)
+                dg[c] += gy[c] * xh[c];
+        if (db)
+            for (int c = 0; c < d; c++)
+                db[c] += gy[c];
+    }
+}
+
+void fast_ln_norm_backward(float *dx, float *dstats, const float *x, const float *stats,
+                           const float *dxhat, int N, int d)
+{
+    for (int i = 0; i < N; i++) {
+        const float *g = dxhat + (size_t)i * d, *xr = x + (size_t)i * d;
+        float mu = stats[2 * i], inv = 1.0f / stats[2 * i + 1];
+        if (dx)
+            fast_axpy(dx + (size_t)i * d, inv, g, d);
+        if (dstats) {
+            // sum_c g_c (x_c - mu) = g . x - mu sum_c g_c
+            float gsum = row_sum(g, d, 0.0f, 0);
+            float gx = cblas_sdot(d, g, 1, xr, 1) - mu * gsum;
+            dstats[2 * i] -= gsum * inv;
+            dstats[2 * i + 1] -= gx * inv * inv;
+        }
+    }
+}
+
+SF_VECTOR_CLONES
+static void ln_stats_row_backward(float *restrict dx, const float *restrict x, float a, float b,
+                                  float mu, int d)
+{
+    for (int c = 0; c < d; c++)
+        dx[c] += a + b * (x[c] - mu);
+}
+
+void fast_ln_stats_backward(float *dx, const float *x, const float *stats, const float *dstats,
+                            int N, int d)
+{
+    for (int i = 0; i < N; i++) {
+        float mu = stats[2 * i], sigma = stats[2 * i + 1];
+        ln_stats_row_backward(dx + (size_t)i * d, x + (size_t)i * d, dstats[2 * i] / (float)d,
+                              dstats[2 * i + 1] / ((float)d * sigma), mu, d);
+    }
+}
+
+// db (dout) += the column sums of dy (N, dout).
+static void column_sums(float *db, const float *dy, int N, int dout)
+{
+    for (int i = 0; i < N; i++)
+        fast_axpy(db, 1.0f, dy + (size_t)i * dout, dout);
+}
+
+void fast_linear_backward(float *dx, float *dW, float *db, const float *x, const float *W,
+                          const float *dy, int N, int din, int dout)
+{
+    if (dx) // dx (N, din) += dy (N, dout) W^T
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, din, dout, 1.0f, dy, dout, W, dout,
+                    1.0f, dx, din);
+    if (dW) // dW (din, dout) += x^T dy
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, din, dout, N, 1.0f, x, din, dy, dout,
+                    1.0f, dW, dout);
+    if (db)
+        column_sums(db, dy, N, dout);
+}
+
+// Gathers dy (H, N, dk) into (N, H dk), then runs the plain linear backward.
+void fast_linear_heads_backward(float *dx, float *dW, float *db, const float *x, const float *W,
+                                const float *dy, int N, int d, int H, int dk)
+{
+    int width = H * dk;
+    float *flat = malloc(sizeof(float) * (size_t)N * (size_t)width);
+    if (!flat) {
+        ref_linear_heads_backward(dx, dW, db, x, W, dy, N, d, H, dk);
+        return;
+    }
+    fast_concat_heads(flat, dy, H, N, dk);
+    fast_linear_backward(dx, dW, db, x, W, flat, N, d, width);
+    free(flat);
+}
+
+void fast_attn_scores_backward(float *dq, float *dk, const float *q, const float *k,
+                               const float *ds, int H, int N, int dkk)
+{
+    for (int h = 0; h < H; h++) {
+        const float *dsh = ds + (size_t)h * N * N;
+        size_t off = (size_t)h * N * dkk;
+        if (dq) // dq += ds k
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dkk, N, 1.0f, dsh, N, k + off,
+                        dkk, 1.0f, dq + off, dkk);
+        if (dk) // dk += ds^T q
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, dkk, N, 1.0f, dsh, N, q + off,
+                        dkk, 1.0f, dk + off, dkk);
+    }
+}
+
+SF_VECTOR_CLONES
+static void softmax_row_backward(float *restrict dx, const float *restrict y,
+                                 const float *restrict dy, float dot, int C)
+{
+    for (int k = 0; k < C; k++)
+        dx[k] += y[k] * (dy[k] - dot);
+}
+
+void fast_softmax_rows_backward(float *dx, const float *y, const float *dy, long R, int C)
+{
+    for (long r = 0; r < R; r++) {
+        float dot = cblas_sdot(C, dy + r * C, 1, y + r * C, 1);
+        softmax_row_backward(dx + r * C, y + r * C, dy + r * C, dot, C);
+    }
+}
+
+void fast_attn_mix_backward(float *da, float *dv, const float *a, const float *v, const float *dy,
+                            int H, int N, int dvv)
+{
+    for (int h = 0; h < H; h++) {
+        const float *ah = a + (size_t)h * N * N;
+        size_t off = (size_t)h * N * dvv;
+        if (da) // dalpha += dy v^T
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, dvv, 1.0f, dy + off, dvv,
+                        v + off, dvv, 1.0f, da + (size_t)h * N * N, N);
+        if (dv) // dv += alpha^T dy
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, dvv, N, 1.0f, ah, N, dy + off,
+                        dvv, 1.0f, dv + off, dvv);
+    }
+}
+
+SF_VECTOR_CLONES
+void fast_relu_backward(float *restrict dx, const float *restrict x, const float *restrict dy,
+                        long n)
+{
+    for (long i = 0; i < n; i++)
+        dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+// With s = 1 / (1 + e^(-2u)) (so tanh u = 2s - 1):
+// GELU'(x) = s + x * 2 s (1 - s) * du/dx.
+SF_VECTOR_CLONES
+void fast_gelu_backward(float *restrict dx, const float *restrict x, const float *restrict dy,
+                        long n)
+{
+    const float k = 0.7978845608028654f; // sqrt(2/pi)
+    for (long i = 0; i < n; i++) {
+        float v = x[i];
+        float u = k * (v + 0.044715f * v * v * v);
+        float s = 1.0f / (1.0f + exp_approx(-2.0f * u));
+        float du = k * (1.0f + 3.0f * 0.044715f * v * v);
+        dx[i] += dy[i] * (s + v * 2.0f * s * (1.0f - s) * du);
+    }
+}
+
+void fast_unembed_backward(float *dh, float *dE, const float *h, const float *E, const float *du,
+                           int N, int d, int V)
+{
+    if (dh) // dh (N, d) += du (N, V) E (V, d)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, d, V, 1.0f, du, V, E, d, 1.0f, dh,
+                    d);
+    if (dE) // dE (V, d) += du^T h
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, d, N, 1.0f, du, V, h, d, 1.0f, dE,
+                    d);
+}
+
+SF_VECTOR_CLONES
+void fast_adamw(float *restrict p, float *restrict m, float *restrict v, float *restrict delta,
+                const float *restrict g, long n, float lr, float b1, float b2, float eps, float wd,
+                double bc1, double bc2)
+{
+    float step = (float)(lr / bc1), inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2)), keep = 1.0f - lr * wd;
+    for (long i = 0; i < n; i++) {
+        float before = p[i];
+        float mi = b1 * m[i] + (1.0f - b1) * g[i];
+        float vi = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        float after = before * keep - step * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
+        p[i] = after;
+        if (delta)
+            delta[i] = after - before;
+    }
+}

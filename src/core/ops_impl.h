@@ -41,7 +41,45 @@
     /* u (N, V) = h (N, d) E[0..V)^T */                                                            \
     void P##unembed(float *u, const float *h, const float *E, int N, int d, int V);
 
+// Backward twins: they add into every gradient they are given; NULL outputs are skipped.
+#define SF_OPS_GRAD_TWINS(P)                                                                       \
+    /* dE (V, d): rows ids[i] += dx[i] */                                                          \
+    void P##embed_tok_backward(float *dE, const float *dx, const int *ids, int N, int d);          \
+    /* dx += c dy */                                                                               \
+    void P##axpy(float *dx, float c, const float *dy, long n);                                     \
+    void P##ln_affine_backward(float *dxhat, float *dg, float *db, const float *xhat,              \
+                               const float *g, const float *dy, int N, int d);                     \
+    void P##ln_norm_backward(float *dx, float *dstats, const float *x, const float *stats,         \
+                             const float *dxhat, int N, int d);                                    \
+    void P##ln_stats_backward(float *dx, const float *x, const float *stats, const float *dstats,  \
+                              int N, int d);                                                       \
+    void P##linear_backward(float *dx, float *dW, float *db, const float *x, const float *W,       \
+                            const float *dy, int N, int din, int dout);                            \
+    void P##linear_heads_backward(float *dx, float *dW, float *db, const float *x, const float *W, \
+                                  const float *dy, int N, int d, int H, int dk);                   \
+    void P##attn_scores_backward(float *dq, float *dk, const float *q, const float *k,             \
+                                 const float *ds, int H, int N, int dkk);                          \
+    void P##softmax_rows_backward(float *dx, const float *y, const float *dy, long R, int C);      \
+    void P##attn_mix_backward(float *da, float *dv, const float *a, const float *v,                \
+                              const float *dy, int H, int N, int dvv);                             \
+    void P##relu_backward(float *dx, const float *x, const float *dy, long n);                     \
+    void P##gelu_backward(float *dx, const float *x, const float *dy, long n);                     \
+    void P##unembed_backward(float *dh, float *dE, const float *h, const float *E,                 \
+                             const float *du, int N, int d, int V);                                \
+    void P##adamw(float *p, float *m, float *v, float *delta, const float *g, long n, float lr,    \
+                  float b1, float b2, float eps, float wd, double bc1, double bc2);
+
 SF_OPS_TWINS(ref_)
 SF_OPS_TWINS(fast_)
+SF_OPS_GRAD_TWINS(ref_)
+SF_OPS_GRAD_TWINS(fast_)
+
+// Kernels with no faster form than their loop (a gather, a scatter or one lookup per row):
+// both twins run these.
+void ref_causal_mask_backward(float *dx, const float *dy, int H, int N);
+void ref_concat_heads_backward(float *dx, const float *dy, int H, int N, int dv);
+void ref_xent(float *loss, const float *probs, const int *targets, int N, int V);
+void ref_xent_backward(float *dprobs, const float *probs, const int *targets, int N, int V,
+                       float scale);
 
 #endif
