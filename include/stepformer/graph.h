@@ -27,7 +27,10 @@
     X(ADD, "add", "residual add")                                                                  \
     X(RELU, "relu", "ReLU")                                                                        \
     X(GELU, "gelu", "GELU (tanh form)")                                                            \
-    X(UNEMBED, "unembed", "unembedding (logits)")
+    X(UNEMBED, "unembed", "unembedding (logits)")                                                  \
+    X(XENT, "xent", "cross-entropy loss")                                                          \
+    X(GRAD, "grad", "backward through a forward op")                                               \
+    X(ADAMW, "adamw", "AdamW parameter update")
 
 enum op_kind {
 #define SF_X(kind, name, help) OPK_##kind,
@@ -43,7 +46,7 @@ const char *op_kind_name(enum op_kind k);
 // LM head).
 enum node_level { NODE_LEVEL_OP = 0, NODE_LEVEL_SUBLAYER = 1, NODE_LEVEL_BLOCK = 2 };
 
-#define SF_NODE_NAME_MAX 32
+#define SF_NODE_NAME_MAX 64
 #define SF_NODE_MAX_IN   3
 
 struct node {
@@ -56,11 +59,31 @@ struct node {
     const struct tensor *in[SF_NODE_MAX_IN]; // earlier outputs or parameters (NULL = unused)
     float scalar;                            // eps for ln_stats, the factor for scale
     struct tensor out;                       // kept in the graph's activation arena
+    // Training graphs only:
+    struct tensor dout;                 // dL/d(out) of a forward node (zeroed by loss.xent)
+    struct tensor *din[SF_NODE_MAX_IN]; // where grad.<this> adds dL/d(in[k]), or NULL
+    int fwd;                            // grad.X: the index of X; adamw.P: param number
+    struct tensor *param;               // adamw.P: the parameter it updates
 };
 
 struct graph;
 // Told about each node right after it ran.
 typedef void (*graph_observer_fn)(const struct graph *g, const struct node *n, void *user);
+
+// The optimizer's state for one model, kept across training steps (owned by the caller).
+struct optimizer {
+    struct adamw_params hp;
+    int step;     // updates made so far; the next uses t = step + 1
+    float *m, *v; // (n_params) first and second moments, in the model's parameter order
+    float *grads; // (n_params) dL/d(parameters), filled by the backward pass
+    size_t n_params;
+};
+
+int optimizer_init(struct optimizer *o, const struct model *m, const struct adamw_params *hp);
+void optimizer_free(struct optimizer *o);
+// The part of o->grads that belongs to parameter tensor p of m (same shape).
+struct tensor optimizer_grad(const struct optimizer *o, const struct model *m,
+                             const struct tensor *p);
 
 struct graph {
     const struct model *model; // borrowed
@@ -74,6 +97,15 @@ struct graph {
     struct arena act; // activations
     graph_observer_fn observer;
     void *observer_user;
+    // Training graphs only:
+    struct model *trained;      // the model the adamw nodes update (same as model)
+    struct optimizer *opt;      // borrowed
+    int *targets;               // (n_tokens), owned
+    int n_forward;              // nodes [0, n_forward) are the forward pass
+    int n_params;               // parameter tensors, in model_params order
+    struct param_ref *params;   // (n_params), owned
+    struct tensor *param_grads; // (n_params) views into opt->grads, owned
+    float loss;                 // mean cross-entropy, set when loss.xent runs
 };
 
 // Compiles model + input into the node list; allocates every output. The input must be
@@ -81,6 +113,14 @@ struct graph {
 // fault. g must be zeroed or freed; on error it is left freed.
 int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
                 struct sf_diag *d);
+// Compiles one training iteration: the forward pass, loss.xent (per position and mean), one
+// grad.<node> per forward node in reverse order, then adamw.<parameter> per parameter. targets
+// has n entries inside the vocabulary (d names one that is not). Gradients go into opt->grads
+// and the updates change m's parameters with step t = opt->step + 1 (the caller advances
+// opt->step after the pass).
+int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
+                      enum op_impl impl, struct optimizer *opt, struct sf_diag *d);
+
 // Rebuilds for a new input (same model, impl and observer); the cursor returns to the start.
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d);
 void graph_free(struct graph *g);

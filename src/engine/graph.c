@@ -23,6 +23,7 @@ const char *op_kind_name(enum op_kind k)
 #define SEC_MATRIX "9.3 Parallelizing computation using a single matrix X"
 #define SEC_INPUT  "9.4 The input: embeddings for token and position"
 #define SEC_HEAD   "9.5 The Language Modeling Head"
+#define SEC_TRAIN  "10.3.1 Self-supervised training algorithm"
 
 // One row per kind of node: the name's suffix (after "L{l}." inside a block), section and
 // the one-line explanation shown in listings, the timeline and the equation panel.
@@ -70,7 +71,38 @@ static const struct node_info node_infos[] = {
      "Unembedding: logits u = h U, one score per vocabulary token."},
     {"head.probs", SEC_HEAD,
      "Softmax over the vocabulary: a next-token distribution per position."},
+    {"loss.xent", SEC_TRAIN,
+     "Cross-entropy: L_i = -ln p_i(next token), per position, and their mean (the loss)."},
+    {"grad", SEC_TRAIN, "Backward through one op: its inputs' gradients from its output's."},
+    {"adamw", SEC_TRAIN,
+     "AdamW update: decay the weights, then step against the bias-corrected gradient moments."},
 };
+
+// What each backward step computes, by the kind of its forward op; shown for grad.<node>.
+static const char *const grad_explains[OPK_COUNT] = {
+    [OPK_EMBED_TOK] = "Backward: each token's gradient is added to its row of E.",
+    [OPK_EMBED_POS] = "Backward: the gradient passes to x unchanged and is added to P[i].",
+    [OPK_LN_STATS] = "Backward: dx += dmu/d + dsigma (x - mu) / (d sigma).",
+    [OPK_LN_NORM] = "Backward: dx += dxhat / sigma; dmu and dsigma collect from every component.",
+    [OPK_LN_AFFINE] = "Backward: dxhat = dy * gamma; dgamma = sum dy * xhat; dbeta = sum dy.",
+    [OPK_LINEAR_HEADS] = "Backward: dX = dQ W^T per head, dW = X^T dQ, db = sum of dQ.",
+    [OPK_SCORES] = "Backward: dq_i = sum_j ds_ij k_j and dk_j = sum_i ds_ij q_i.",
+    [OPK_SCALE] = "Backward: the gradient is scaled by the same 1/sqrt(d_k).",
+    [OPK_MASK] = "Backward: nothing flows through the masked (future) entries.",
+    [OPK_SOFTMAX] = "Backward: dz_k = y_k (dy_k - sum_j dy_j y_j) along each row.",
+    [OPK_MIX] = "Backward: dalpha = dhead V^T and dV = alpha^T dhead, per head.",
+    [OPK_CONCAT] = "Backward: the gradient is split back into the heads.",
+    [OPK_LINEAR] = "Backward: dx = dy W^T, dW = x^T dy, db = sum of dy over tokens.",
+    [OPK_ADD] = "Backward: a sum passes its gradient to both terms unchanged.",
+    [OPK_RELU] = "Backward: the gradient passes where the input was positive, else 0.",
+    [OPK_GELU] = "Backward: the gradient is multiplied by GELU'(x).",
+    [OPK_UNEMBED] = "Backward: dh = du E and dE += du^T h (E is shared with the input).",
+};
+
+static const char *grad_explain(enum op_kind k)
+{
+    return (k >= 0 && k < OPK_COUNT && grad_explains[k]) ? grad_explains[k] : "";
+}
 
 static const struct node_info *info_for(const char *suffix)
 {
@@ -108,6 +140,8 @@ static struct tensor *add_node(struct builder *b, const char *name, enum op_kind
     n->in[1] = in1;
     n->in[2] = in2;
     n->scalar = scalar;
+    if (ndim == 0) // the node's output is set by its caller (a view)
+        return &n->out;
     int rc = tensor_alloc(&n->out, &b->g->act, ndim, shape);
     if (rc)
         b->status = rc;
@@ -254,8 +288,79 @@ static int check_input(const struct model *m, const int *ids, int n, struct sf_d
     return SF_OK;
 }
 
-int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
-                struct sf_diag *d)
+static int check_targets(const struct model *m, const int *targets, int n, struct sf_diag *d)
+{
+    for (int i = 0; i < n; i++)
+        if (targets[i] < 0 || targets[i] >= m->cfg.vocab_size)
+            return sf_diag_set(d, SF_ERR_RANGE, NULL, 0, i + 1,
+                               "target id %d (position %d) is outside the vocabulary 0..%d",
+                               targets[i], i, m->cfg.vocab_size - 1);
+    return SF_OK;
+}
+
+// The training nodes: loss.xent, grad.<node> for every forward node in reverse order, then
+// adamw.<parameter>. Also allocates dL/d(out) for every forward node and wires each forward
+// input to the gradient it feeds (a node's dout, or a parameter's gradient).
+static void add_training(struct builder *b, int n_forward)
+{
+    struct graph *g = b->g;
+    int N = g->n_tokens;
+    int s_loss[1] = {N};
+    char name[2 * SF_NODE_NAME_MAX];
+    if (g->nodes && !b->status)
+        for (int i = 0; i < n_forward; i++) {
+            struct node *f = &g->nodes[i];
+            int rc = tensor_alloc(&f->dout, &g->act, f->out.ndim, f->out.shape);
+            if (rc)
+                b->status = rc;
+            for (int k = 0; k < SF_NODE_MAX_IN; k++) {
+                f->din[k] = NULL;
+                for (int j = 0; j < i && f->in[k]; j++)
+                    if (f->in[k] == &g->nodes[j].out)
+                        f->din[k] = &g->nodes[j].dout;
+                for (int p = 0; p < g->n_params && f->in[k] && !f->din[k]; p++)
+                    if (f->in[k] == g->params[p].t)
+                        f->din[k] = &g->param_grads[p];
+            }
+        }
+    add_node(b, "loss.xent", OPK_XENT, -1, NODE_LEVEL_BLOCK, "loss.xent", 1, s_loss,
+             n_forward > 0 && g->nodes ? &g->nodes[n_forward - 1].out : NULL, NULL, NULL, 0);
+    for (int i = n_forward - 1; i >= 0; i--) {
+        const struct node *f = g->nodes ? &g->nodes[i] : NULL;
+        if (f)
+            snprintf(name, sizeof name, "grad.%s", f->name);
+        // In reverse, the grad of a node that opens a unit closes it.
+        enum node_level level = i == 0 ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP;
+        if (f && i > 0)
+            level = g->nodes[i - 1].level;
+        int at = b->count;
+        add_node(b, f ? name : "", OPK_GRAD, f ? f->layer : -1, level, "grad", 0, NULL, NULL, NULL,
+                 NULL, 0);
+        if (f && !b->status) {
+            struct node *n = &g->nodes[at];
+            n->fwd = i;
+            n->out = f->dout; // shows dL/d(output of the forward node)
+            n->explain = grad_explain(f->kind);
+        }
+    }
+    for (int p = 0; p < g->n_params; p++) {
+        int at = b->count;
+        const struct param_ref *pr = g->params ? &g->params[p] : NULL;
+        if (pr)
+            snprintf(name, sizeof name, "adamw.%s", pr->name);
+        add_node(b, pr ? name : "", OPK_ADAMW, -1,
+                 p == g->n_params - 1 ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP, "adamw",
+                 pr ? pr->t->ndim : 1, pr ? pr->t->shape : s_loss, NULL, NULL, NULL, 0);
+        if (pr && g->nodes && !b->status) {
+            g->nodes[at].fwd = p;
+            g->nodes[at].param = pr->t;
+        }
+    }
+}
+
+static int build(struct graph *g, const struct model *m, struct model *trained, const int *ids,
+                 const int *targets, int n, enum op_impl impl, struct optimizer *opt,
+                 struct sf_diag *d)
 {
     graph_observer_fn observer = g->observer;
     void *observer_user = g->observer_user;
@@ -263,31 +368,67 @@ int graph_build(struct graph *g, const struct model *m, const int *ids, int n, e
     g->observer = observer;
     g->observer_user = observer_user;
     int rc = check_input(m, ids, n, d);
+    if (!rc && targets)
+        rc = check_targets(m, targets, n, d);
     if (rc)
         return rc;
     g->model = m;
+    g->trained = trained;
+    g->opt = opt;
     g->impl = impl;
     g->n_tokens = n;
     arena_init(&g->act, (size_t)1 << 22);
 
     struct builder b = {.g = g, .m = m};
     add_forward(&b); // counting pass
+    int n_forward = b.count;
     g->ids = malloc(sizeof *g->ids * (size_t)n);
+    if (targets) {
+        g->n_params = model_params(trained, NULL, 0);
+        g->params = calloc((size_t)g->n_params, sizeof *g->params);
+        g->param_grads = calloc((size_t)g->n_params, sizeof *g->param_grads);
+        g->targets = malloc(sizeof *g->targets * (size_t)n);
+        if (g->params && g->param_grads && g->targets) {
+            model_params(trained, g->params, g->n_params);
+            for (int p = 0; p < g->n_params; p++)
+                g->param_grads[p] = optimizer_grad(opt, trained, g->params[p].t);
+            memcpy(g->targets, targets, sizeof *targets * (size_t)n);
+        }
+        add_training(&b, n_forward); // counting
+    }
     g->nodes = calloc((size_t)b.count, sizeof *g->nodes);
-    if (!g->ids || !g->nodes) {
+    if (!g->ids || !g->nodes || (targets && (!g->params || !g->param_grads || !g->targets))) {
         graph_free(g);
         return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory building the graph");
     }
     memcpy(g->ids, ids, sizeof *ids * (size_t)n);
     g->n_nodes = b.count;
+    g->n_forward = n_forward;
     b.count = 0;
     add_forward(&b);
+    if (targets)
+        add_training(&b, n_forward);
     if (b.status) {
         graph_free(g);
         return sf_diag_set(d, b.status, NULL, 0, 0, "cannot allocate the activations: %s",
                            sf_strerror(b.status));
     }
     return SF_OK;
+}
+
+int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
+                struct sf_diag *d)
+{
+    return build(g, m, NULL, ids, NULL, n, impl, NULL, d);
+}
+
+int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
+                      enum op_impl impl, struct optimizer *opt, struct sf_diag *d)
+{
+    if (!targets || !opt || opt->n_params != m->n_params)
+        return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
+                           "training needs targets and an optimizer made for this model");
+    return build(g, m, m, ids, targets, n, impl, opt, d);
 }
 
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d)
@@ -305,6 +446,9 @@ void graph_free(struct graph *g)
 {
     free(g->ids);
     free(g->nodes);
+    free(g->targets);
+    free(g->params);
+    free(g->param_grads);
     arena_free(&g->act);
     graph_observer_fn observer = g->observer;
     void *observer_user = g->observer_user;

@@ -4,8 +4,10 @@
 
 #include <string.h>
 
+#include "engine_impl.h"
+
 // Runs one node with the graph's kernel twin.
-static int node_run(const struct graph *g, struct node *n)
+static int node_run(struct graph *g, struct node *n)
 {
     enum op_impl im = g->impl;
     const struct tensor *const *in = n->in;
@@ -45,6 +47,10 @@ static int node_run(const struct graph *g, struct node *n)
         return op_gelu(im, &n->out, in[0]);
     case OPK_UNEMBED:
         return op_unembed(im, &n->out, in[0], in[1]);
+    case OPK_XENT:
+    case OPK_GRAD:
+    case OPK_ADAMW:
+        return backward_run_node(g, n);
     case OPK_COUNT:
         break;
     }

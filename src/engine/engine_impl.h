@@ -1,0 +1,10 @@
+// Internal to the engine: running the training nodes (loss, backward, optimizer).
+#ifndef STEPFORMER_ENGINE_IMPL_H
+#define STEPFORMER_ENGINE_IMPL_H
+
+#include "stepformer/graph.h"
+
+// Runs a loss.xent, grad.* or adamw.* node. Returns 0 or a negative SF_ERR_*.
+int backward_run_node(struct graph *g, struct node *n);
+
+#endif

@@ -1,0 +1,241 @@
+// Tests of the training graph: node order, gradients of the whole model against finite
+// differences of the float64 reference for every switch, the twins, and AdamW steps.
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "reference_model.h"
+#include "stepformer/checkpoint.h"
+#include "stepformer/graph.h"
+#include "stepformer/rng.h"
+
+static const struct adamw_params default_hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+
+// A small model with every parameter perturbed, so no gradient is trivially zero.
+static void make_model(struct model *m, const struct model_config *cfg, uint64_t seed)
+{
+    assert_int_equal(model_init(m, cfg, NULL), 0);
+    model_init_random(m, seed);
+    struct rng r;
+    rng_seed(&r, seed + 7);
+    for (size_t i = 0; i < m->n_params; i++)
+        m->params[i] += 0.1f * rng_normal(&r);
+}
+
+// Mean cross-entropy of the float64 reference.
+static double reference_loss(const struct model *m, const int *ids, const int *targets, int n)
+{
+    int V = m->cfg.vocab_size;
+    double *logits = malloc(sizeof(double) * (size_t)(n * V));
+    assert_int_equal(reference_forward(m, ids, n, logits, NULL), 0);
+    double loss = 0;
+    for (int i = 0; i < n; i++) {
+        double mx = -INFINITY, s = 0;
+        for (int v = 0; v < V; v++)
+            mx = fmax(mx, logits[i * V + v]);
+        for (int v = 0; v < V; v++)
+            s += exp(logits[i * V + v] - mx);
+        loss += -(logits[i * V + targets[i]] - mx - log(s));
+    }
+    free(logits);
+    return loss / n;
+}
+
+static void test_train_node_order(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 8, 13, 8);
+    struct model m;
+    make_model(&m, &c, 1);
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
+    int ids[4] = {1, 2, 3, 4}, targets[4] = {2, 3, 4, 5};
+    struct graph g = {0};
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 4, OP_IMPL_FAST, &opt, NULL), 0);
+    int F = g.n_forward, P = model_params(&m, NULL, 0);
+    assert_int_equal(g.n_nodes, F + 1 + F + P);
+    assert_string_equal(g.nodes[F].name, "loss.xent");
+    assert_string_equal(g.nodes[F + 1].name, "grad.head.probs");
+    assert_string_equal(g.nodes[F + 2].name, "grad.head.logits");
+    assert_string_equal(g.nodes[2 * F].name, "grad.embed.tok");
+    assert_string_equal(g.nodes[2 * F + 1].name, "adamw.wte");
+    assert_string_equal(g.nodes[g.n_nodes - 1].name, "adamw.lnf.beta");
+    for (int i = F; i < g.n_nodes; i++) {
+        assert_true(strlen(g.nodes[i].explain) > 10);
+        assert_true(strncmp(g.nodes[i].section, "10.3", 4) == 0);
+    }
+    // grad.X shows dL/d(output of X), with X's shape
+    int q = graph_find(&g, "L0.attn.q"), gq = graph_find(&g, "grad.L0.attn.q");
+    assert_true(tensor_same_shape(&g.nodes[gq].out, &g.nodes[q].out));
+    // next block, backwards: the grads of block 0 end at grad.L0.ln1.stats
+    assert_int_equal(graph_goto(&g, "grad.lnf.stats"), 1);
+    assert_int_equal(graph_next_block(&g), 1);
+    assert_string_equal(graph_last(&g)->name, "grad.L0.ln1.stats");
+    struct sf_diag d;
+    targets[2] = 13;
+    graph_free(&g);
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 4, OP_IMPL_FAST, &opt, &d),
+                     SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "target id 13 (position 2)"));
+    optimizer_free(&opt);
+    model_free(&m);
+}
+
+// d loss / d *w by central differences of the float64 reference, with the step as stored.
+static double central_difference(struct model *m, float *w, float h, const int *ids,
+                                 const int *targets)
+{
+    float keep = *w;
+    *w = keep + h;
+    double up = *w, lp = reference_loss(m, ids, targets, 5);
+    *w = keep - h;
+    double down = *w, lm = reference_loss(m, ids, targets, 5);
+    *w = keep;
+    return (lp - lm) / (up - down);
+}
+
+// The backward pass's gradient of every parameter tensor, at a sample of entries, against
+// central differences of the float64 reference's loss.
+static void check_model_gradients(struct model_config *c, void *ctx)
+{
+    int *count = ctx; // [0] models, [1] samples checked, [2] samples skipped at a kink
+    struct model m;
+    make_model(&m, c, (uint64_t)(50 + count[0]++));
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
+    int ids[5] = {3, 0, 12, 7, 7}, targets[5] = {0, 12, 7, 7, 1};
+    struct graph g = {0};
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 5, OP_IMPL_FAST, &opt, NULL), 0);
+    assert_int_equal(graph_goto(&g, "grad.embed.tok"), 1); // the whole backward, no update
+    double ref = reference_loss(&m, ids, targets, 5);
+    assert_true(fabs(g.loss - ref) < 1e-5 * fmax(1.0, ref));
+    int np = model_params(&m, NULL, 0);
+    struct param_ref refs[64];
+    model_params(&m, refs, np);
+    struct rng r;
+    rng_seed(&r, 3);
+    char what[96];
+    for (int p = 0; p < np; p++) {
+        size_t n = tensor_numel(refs[p].t);
+        struct tensor grad = optimizer_grad(&opt, &m, refs[p].t);
+        for (int s = 0; s < 3; s++) {
+            size_t i = (size_t)(rng_u64(&r) % n);
+            if (!strcmp(refs[p].name, "wte") || !strcmp(refs[p].name, "wpe"))
+                i = (size_t)(ids[s] % refs[p].t->shape[0]) * (size_t)refs[p].t->shape[1] +
+                    (size_t)s; // rows that are used
+            float *w = &refs[p].t->data[i];
+            double numeric = central_difference(&m, w, 1e-4f, ids, targets);
+            // A ReLU kink between the two points spoils the difference: a smaller step
+            // disagrees then, and the sample is skipped.
+            if (fabs(numeric - central_difference(&m, w, 1e-5f, ids, targets)) >
+                1e-3 * fabs(numeric) + 1e-6) {
+                count[2]++;
+                continue;
+            }
+            count[1]++;
+            if (fabs(numeric - grad.data[i]) > 2e-3 * fabs(numeric) + 2e-5)
+                fail_msg("%s: d loss / d %s[%zu] is %.7g, finite differences %.7g",
+                         test_switches_str(c, what, sizeof what), refs[p].name, i, grad.data[i],
+                         numeric);
+        }
+    }
+    graph_free(&g);
+    optimizer_free(&opt);
+    model_free(&m);
+}
+
+static void test_train_gradients_every_switch(void **state)
+{
+    (void)state;
+    struct model_config base;
+    model_config_textbook(&base, 2, 2, 8, 13, 8);
+    base.d_ff = 12;
+    int count[3] = {0, 0, 0};
+    assert_int_equal(test_for_each_switch(&base, check_model_gradients, count), 96);
+    assert_true(count[2] * 50 < count[1]); // under 2% of the samples sit on a ReLU kink
+}
+
+static void test_train_twins_agree_on_gradients(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_gpt2(&c, 2, 2, 16, 21, 8);
+    struct model m;
+    make_model(&m, &c, 4);
+    int ids[6] = {1, 5, 9, 20, 0, 3}, targets[6] = {5, 9, 20, 0, 3, 3};
+    float *grads[2];
+    for (int t = 0; t < 2; t++) {
+        struct optimizer opt;
+        assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
+        struct graph g = {0};
+        assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, (enum op_impl)t, &opt, NULL),
+                         0);
+        assert_int_equal(graph_goto(&g, "grad.embed.tok"), 1);
+        grads[t] = malloc(sizeof(float) * m.n_params);
+        memcpy(grads[t], opt.grads, sizeof(float) * m.n_params);
+        graph_free(&g);
+        optimizer_free(&opt);
+    }
+    assert_close(grads[1], grads[0], m.n_params, 1e-5, 1e-3, "parameter gradients");
+    free(grads[0]);
+    free(grads[1]);
+    model_free(&m);
+}
+
+// Running the adamw nodes changes every parameter by the reported update, and the loss
+// goes down over a few steps on one batch.
+static void test_train_adamw_nodes_update_the_model(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 16, 11, 8);
+    struct model m;
+    make_model(&m, &c, 9);
+    struct adamw_params hp = {1e-2f, 0.9f, 0.999f, 1e-8f, 0.0f};
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, &m, &hp), 0);
+    int ids[6] = {1, 2, 3, 4, 5, 6}, targets[6] = {2, 3, 4, 5, 6, 7};
+    float first = 0, last = 0;
+    float *before = malloc(sizeof(float) * m.n_params);
+    for (int step = 0; step < 10; step++) {
+        struct graph g = {0};
+        assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, OP_IMPL_FAST, &opt, NULL), 0);
+        memcpy(before, m.params, sizeof(float) * m.n_params);
+        assert_int_equal(graph_run_to_end(&g), 1);
+        opt.step++;
+        if (step == 0) {
+            first = g.loss;
+            int a = graph_find(&g, "adamw.L0.ffn.w1");
+            const struct tensor *delta = &g.nodes[a].out;
+            size_t off = (size_t)(m.layers[0].w1.data - m.params);
+            for (size_t i = 0; i < tensor_numel(delta); i++)
+                assert_true(fabsf(m.params[off + i] - (before[off + i] + delta->data[i])) < 1e-6f);
+        }
+        last = g.loss;
+        graph_free(&g);
+    }
+    assert_true(last < first - 0.1f);
+    free(before);
+    optimizer_free(&opt);
+    model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_train_node_order),
+        cmocka_unit_test(test_train_gradients_every_switch),
+        cmocka_unit_test(test_train_twins_agree_on_gradients),
+        cmocka_unit_test(test_train_adamw_nodes_update_the_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
