@@ -247,6 +247,57 @@ static void test_cli_trace_bad_input_messages(void **state)
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", NULL), "needs a value");
 }
 
+static void test_cli_trace_training_nodes_and_gradients(void **state)
+{
+    (void)state;
+    struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "5,17,299,42", "--train",
+                           "--list", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "loss.xent          (3,)"));
+    assert_non_null(strstr(r.out, "grad.L0.attn.softmax (4, 3, 3)"));
+    assert_non_null(strstr(r.out, "adamw.L1.ffn.w2    (256, 64)"));
+    assert_non_null(strstr(r.out, "# 36 parameter tensors"));
+    assert_non_null(strstr(r.out, "L0.attn.wq         (64, 64)"));
+    run_free(&r);
+
+    char out[512];
+    test_tmp_path(out, sizeof out, "cli_grad.npy");
+    r = run_cmd(cmd_trace, "--model", model_path, "--ids", "5,17,299,42", "--param-grad",
+                "L0.attn.wq", "--out", out, NULL);
+    assert_int_equal(r.status, 0);
+    check_npy(out, 2, 64, 64, 0);
+    run_free(&r);
+    r = run_cmd(cmd_trace, "--model", model_path, "--ids", "5,17,299", "--targets", "17,299,1",
+                "--op", "loss.xent", "--out", out, NULL);
+    assert_int_equal(r.status, 0);
+    double *loss = NULL;
+    int shape[4], nd;
+    assert_int_equal(test_read_npy(out, &loss, shape, &nd), 3);
+    assert_true(loss[0] > 0 && loss[2] > 0);
+    free(loss);
+    run_free(&r);
+    // a summary of the whole iteration ends with the loss
+    r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2,3", "--train", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "grad.embed.tok"));
+    assert_non_null(strstr(r.out, "\nloss "));
+    run_free(&r);
+
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "5", "--train", NULL),
+                 "at least 2 tokens");
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", "5,6", "--targets", "1", NULL),
+                 "--targets has 1 ids but the input has 2 tokens");
+    expect_error(
+        run_cmd(cmd_trace, "--model", model_path, "--ids", "5,6", "--targets", "1,300", NULL),
+        "target id 300 (position 1)");
+    expect_error(
+        run_cmd(cmd_trace, "--model", model_path, "--ids", "5,6", "--targets", "1,a", NULL),
+        "--targets: item 2 'a'");
+    expect_error(
+        run_cmd(cmd_trace, "--model", model_path, "--ids", "5,6", "--param-grad", "wq", NULL),
+        "no parameter called 'wq'");
+}
+
 static void test_cli_trace_out_to_bad_directory(void **state)
 {
     (void)state;
@@ -310,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_cli_trace_prompt_uses_the_tokenizer),
         cmocka_unit_test(test_cli_trace_finds_the_tokenizer_beside_the_model),
         cmocka_unit_test(test_cli_trace_bad_input_messages),
+        cmocka_unit_test(test_cli_trace_training_nodes_and_gradients),
         cmocka_unit_test(test_cli_trace_out_to_bad_directory),
         cmocka_unit_test(test_cli_bench_rejects_bad_options),
         cmocka_unit_test(test_cli_binary_exit_statuses),

@@ -25,6 +25,9 @@ int cli_parse_int(const char *s, long lo, long hi, long *out);
 // gpt2_tokenizer.bin from its own directory, as llm.c lays the files out. Prints a one-line message
 // to err on failure.
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err);
+// Parses comma-separated ids ("3,1,4") into a malloc'd array; `what` names the option in
+// the message printed to err for an item that is not an integer.
+int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err);
 // Turns --ids "3,1,4" or --prompt TEXT into a malloc'd id array (range and length are
 // checked when the graph is built). Prints a one-line message
 // naming the bad item to err and returns nonzero on failure.

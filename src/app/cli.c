@@ -111,7 +111,7 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
     return SF_OK;
 }
 
-static int parse_ids(const char *s, int **ids, int *n, FILE *err)
+int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err)
 {
     size_t cap = 1;
     for (const char *p = s; *p; p++)
@@ -130,9 +130,9 @@ static int parse_ids(const char *s, int **ids, int *n, FILE *err)
         if (len >= sizeof tok || (memcpy(tok, p, len), tok[len] = '\0',
                                   cli_parse_int(tok, INT_MIN, INT_MAX, &id) != 0)) {
             fprintf(err,
-                    "stepformer: --ids: item %d '%.*s' is not a token id; give comma-separated "
+                    "stepformer: %s: item %d '%.*s' is not a token id; give comma-separated "
                     "integers such as 3,1,4\n",
-                    item, (int)(len > 20 ? 20 : len), p);
+                    what, item, (int)(len > 20 ? 20 : len), p);
             free(v);
             return SF_ERR_ARG;
         }
@@ -157,7 +157,7 @@ int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **id
     }
     int rc;
     if (ids_arg) {
-        rc = parse_ids(ids_arg, ids, n, err);
+        rc = cli_parse_ids("--ids", ids_arg, ids, n, err);
     } else if (prompt) {
         if (m->tok.kind == TOK_NONE) {
             fprintf(err, "stepformer: this model has no tokenizer, so --prompt cannot be read: "

@@ -11,7 +11,9 @@
 
 static const char trace_usage[] =
     "usage: stepformer trace [--model FILE] [--tokenizer FILE] (--prompt TEXT | --ids 3,1,4)\n"
-    "                        [--list | --op NAME [--out FILE.npy]] [--impl fast|ref]\n"
+    "                        [--train] [--targets 1,4,1]\n"
+    "                        [--list | --op NAME | --param-grad NAME] [--out FILE.npy]\n"
+    "                        [--impl fast|ref]\n"
     "\n"
     "  --model FILE      a stepformer model or an llm.c GPT-2 checkpoint (default: shipped)\n"
     "  --tokenizer FILE  an llm.c tokenizer file, for --prompt with an llm.c checkpoint\n"
@@ -21,7 +23,13 @@ static const char trace_usage[] =
     "  --op NAME         run up to node NAME and print its output (or write it with --out)\n"
     "  --out FILE.npy    write the --op output as a float32 .npy in C order\n"
     "  --impl fast|ref   the kernel twin to run (default fast; ref is the reference loops)\n"
-    "Without --list or --op: runs the whole pass and prints a summary line per node.\n";
+    "  --train           one training iteration: the forward pass, loss.xent, grad.<op> for\n"
+    "                    every op in reverse, adamw.<parameter> (torch's AdamW defaults)\n"
+    "  --targets LIST    the next-token targets, one per input token (default: the input\n"
+    "                    shifted by one, so N tokens train N-1 positions); implies --train\n"
+    "  --param-grad NAME after the backward pass, print or write dL/dNAME for a parameter\n"
+    "                    (names: --train --list); implies --train\n"
+    "Without --list, --op or --param-grad: runs everything and prints a summary per node.\n";
 
 static const char *const level_names[] = {"op", "sublayer", "block"};
 
@@ -69,11 +77,10 @@ static void print_summary(const struct node *n, FILE *out)
 
 // Prints a tensor as text: one line per row of the last dimension, blocks separated by a
 // line naming their leading indices.
-static void print_tensor(const struct node *n, FILE *out)
+static void print_tensor(const char *name, const struct tensor *t, FILE *out)
 {
-    const struct tensor *t = &n->out;
     char shape[64];
-    fprintf(out, "# %s %s\n", n->name, tensor_shape_str(t, shape, sizeof shape));
+    fprintf(out, "# %s %s\n", name, tensor_shape_str(t, shape, sizeof shape));
     int cols = t->shape[t->ndim - 1];
     size_t rows = tensor_numel(t) / (size_t)cols;
     int rows_per_block = t->ndim >= 2 ? t->shape[t->ndim - 2] : 1;
@@ -101,28 +108,36 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
     fprintf(err, "? (stepformer trace --list shows them all)\n");
 }
 
-int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
+struct trace_opts {
+    const char *model_path, *tok_path, *ids_arg, *prompt, *targets_arg, *op, *param_grad;
+    const char *out_path, *impl_arg;
+    int list, train;
+    enum op_impl impl;
+};
+
+// Parses the options; returns 0, 1 after --help, or 2 after a message.
+static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FILE *err)
 {
-    const char *model_path = NULL, *tok_path = NULL, *ids_arg = NULL, *prompt = NULL;
-    const char *op = NULL, *out_path = NULL, *impl_arg = "fast";
-    int list = 0;
+    memset(o, 0, sizeof *o);
+    o->impl_arg = "fast";
     const struct {
         const char *name;
         const char **dest;
-    } opts[] = {{"--model", &model_path},
-                {"--tokenizer", &tok_path},
-                {"--ids", &ids_arg},
-                {"--prompt", &prompt},
-                {"--op", &op},
-                {"--out", &out_path},
-                {"--impl", &impl_arg}};
+    } opts[] = {
+        {"--model", &o->model_path},      {"--tokenizer", &o->tok_path},  {"--ids", &o->ids_arg},
+        {"--prompt", &o->prompt},         {"--targets", &o->targets_arg}, {"--op", &o->op},
+        {"--param-grad", &o->param_grad}, {"--out", &o->out_path},        {"--impl", &o->impl_arg}};
     for (int i = 0; i < argc; i++) {
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
             fputs(trace_usage, out);
-            return 0;
+            return 1;
         }
         if (cli_flag(argv, i, "--list")) {
-            list = 1;
+            o->list = 1;
+            continue;
+        }
+        if (cli_flag(argv, i, "--train")) {
+            o->train = 1;
             continue;
         }
         int r = 0;
@@ -139,99 +154,193 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
             return 2;
         }
     }
-    enum op_impl impl;
-    if (strcmp(impl_arg, "fast") == 0) {
-        impl = OP_IMPL_FAST;
-    } else if (strcmp(impl_arg, "ref") == 0) {
-        impl = OP_IMPL_REF;
+    if (strcmp(o->impl_arg, "fast") == 0) {
+        o->impl = OP_IMPL_FAST;
+    } else if (strcmp(o->impl_arg, "ref") == 0) {
+        o->impl = OP_IMPL_REF;
     } else {
-        fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n", impl_arg);
+        fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n", o->impl_arg);
         return 2;
     }
-    if (out_path && !op) {
-        fprintf(err, "stepformer: trace: --out needs --op NAME (the node to write)\n");
+    if (o->out_path && !o->op && !o->param_grad) {
+        fprintf(err, "stepformer: trace: --out needs --op NAME or --param-grad NAME (what to "
+                     "write)\n");
         return 2;
     }
-    if (list && op) {
-        fprintf(err, "stepformer: trace: give --list or --op, not both\n");
+    if (o->list + !!o->op + !!o->param_grad > 1) {
+        fprintf(err, "stepformer: trace: give one of --list, --op and --param-grad\n");
         return 2;
     }
+    // Training nodes are asked for by name or by flag.
+    if (o->targets_arg || o->param_grad ||
+        (o->op && (!strncmp(o->op, "loss.", 5) || !strncmp(o->op, "grad.", 5) ||
+                   !strncmp(o->op, "adamw.", 6))))
+        o->train = 1;
+    return 0;
+}
 
+// For training: targets from --targets, or else the input shifted by one (the inputs lose
+// their last token, the targets their first), as in llm.c and the textbook's figure.
+static int training_targets(const struct trace_opts *o, int *ids, int *n, int **targets, FILE *err)
+{
+    if (!o->targets_arg) {
+        if (*n < 2) {
+            fprintf(err, "stepformer: trace: training on the input shifted by one needs at "
+                         "least 2 tokens (or give --targets)\n");
+            return SF_ERR_EMPTY;
+        }
+        *targets = malloc(sizeof **targets * (size_t)(*n - 1));
+        if (!*targets)
+            return SF_ERR_NOMEM;
+        memcpy(*targets, ids + 1, sizeof **targets * (size_t)(*n - 1));
+        (*n)--;
+        return SF_OK;
+    }
+    int count = 0;
+    int rc = cli_parse_ids("--targets", o->targets_arg, targets, &count, err);
+    if (rc)
+        return rc;
+    if (count != *n) {
+        fprintf(err,
+                "stepformer: trace: --targets has %d ids but the input has %d tokens: "
+                "give one target per input token\n",
+                count, *n);
+        return SF_ERR_ARG;
+    }
+    return SF_OK;
+}
+
+// Writes t to path (atomically) or prints it; returns the exit status.
+static int emit_tensor(const char *name, const struct tensor *t, const char *path, FILE *out,
+                       FILE *err)
+{
+    char shape[64];
+    if (!path) {
+        print_tensor(name, t, out);
+        return 0;
+    }
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    if (sf_write_atomic(path, write_npy, t, &d)) {
+        char buf[900];
+        fprintf(err, "stepformer: trace: %s\n", sf_diag_format(&d, buf, sizeof buf));
+        return 1;
+    }
+    fprintf(out, "wrote %s: %s %s float32\n", path, name, tensor_shape_str(t, shape, sizeof shape));
+    return 0;
+}
+
+static void print_params(const struct graph *g, FILE *out)
+{
+    char shape[64];
+    fprintf(out, "# %d parameter tensors (for --param-grad)\n", g->n_params);
+    for (int p = 0; p < g->n_params; p++)
+        fprintf(out, "%-18s %s\n", g->params[p].name,
+                tensor_shape_str(g->params[p].t, shape, sizeof shape));
+}
+
+static int run_to(struct graph *g, int idx, FILE *err)
+{
+    int rc = graph_goto_index(g, idx);
+    if (rc < 0) {
+        fprintf(err, "stepformer: trace: %s failed: %s\n", g->nodes[idx].name, sf_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
+{
+    struct trace_opts o;
+    int status = parse_opts(argc, argv, &o, out, err);
+    if (status)
+        return status == 1 ? 0 : status;
     struct model m = {0};
     struct graph g = {0};
-    int *ids = NULL, n = 0, status = 2;
-    if (cli_load_model(&m, model_path, tok_path, err))
+    struct optimizer opt = {0};
+    int *ids = NULL, *targets = NULL, n = 0;
+    status = 2;
+    if (cli_load_model(&m, o.model_path, o.tok_path, err))
         goto done;
-    if (list && !ids_arg && !prompt) {
-        // The listing needs an input only for its shapes: use one token.
-        ids = calloc(1, sizeof *ids);
-        n = 1;
+    if (o.list && !o.ids_arg && !o.prompt) {
+        // The listing needs an input only for its shapes.
+        n = o.train ? 2 : 1;
+        ids = calloc((size_t)n, sizeof *ids);
         if (!ids)
             goto done;
         fprintf(out, "# no --prompt or --ids given: shapes are for N = 1\n");
-    } else if (cli_input(&m, ids_arg, prompt, &ids, &n, err)) {
+    } else if (cli_input(&m, o.ids_arg, o.prompt, &ids, &n, err)) {
         goto done;
     }
     struct sf_diag d;
     sf_diag_clear(&d);
-    int rc = graph_build(&g, &m, ids, n, impl, &d);
+    int rc;
+    if (o.train) {
+        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f}; // torch's defaults
+        if ((rc = training_targets(&o, ids, &n, &targets, err)) != 0)
+            goto done;
+        if (optimizer_init(&opt, &m, &hp)) {
+            fprintf(err, "stepformer: trace: out of memory for the gradients\n");
+            status = 1;
+            goto done;
+        }
+        rc = graph_build_train(&g, &m, ids, targets, n, o.impl, &opt, &d);
+    } else {
+        rc = graph_build(&g, &m, ids, n, o.impl, &d);
+    }
     if (rc) {
         char buf[900];
         fprintf(err, "stepformer: trace: %s\n", sf_diag_format(&d, buf, sizeof buf));
         status = rc == SF_ERR_NOMEM ? 1 : 2;
         goto done;
     }
-    if (list) {
+    if (o.list) {
         print_list(&g, out);
+        if (o.train)
+            print_params(&g, out);
         status = 0;
-        goto done;
-    }
-    if (op) {
-        int idx = graph_find(&g, op);
+    } else if (o.op) {
+        int idx = graph_find(&g, o.op);
         if (idx < 0) {
-            print_suggestions(&g, op, err);
+            print_suggestions(&g, o.op, err);
             goto done;
         }
-        rc = graph_goto_index(&g, idx);
-        if (rc < 0) {
-            fprintf(err, "stepformer: trace: %s failed: %s\n", op, sf_strerror(rc));
-            status = 1;
+        status = run_to(&g, idx, err);
+        if (!status)
+            status = emit_tensor(g.nodes[idx].name, &g.nodes[idx].out, o.out_path, out, err);
+    } else if (o.param_grad) {
+        int p = 0;
+        while (p < g.n_params && strcmp(g.params[p].name, o.param_grad) != 0)
+            p++;
+        if (p == g.n_params) {
+            fprintf(err,
+                    "stepformer: trace: no parameter called '%s' (stepformer trace --train "
+                    "--list shows them all)\n",
+                    o.param_grad);
             goto done;
         }
-        const struct node *node = &g.nodes[idx];
-        if (out_path) {
-            rc = sf_write_atomic(out_path, write_npy, &node->out, &d);
-            if (rc) {
-                char buf[900];
-                fprintf(err, "stepformer: trace: %s\n", sf_diag_format(&d, buf, sizeof buf));
-                status = 1;
-                goto done;
-            }
-            char shape[64];
-            fprintf(out, "wrote %s: %s %s float32\n", out_path, node->name,
-                    tensor_shape_str(&node->out, shape, sizeof shape));
-        } else {
-            print_tensor(node, out);
-        }
+        status = run_to(&g, graph_find(&g, "grad.embed.tok"), err); // the whole backward
+        if (!status)
+            status = emit_tensor(o.param_grad, &g.param_grads[p], o.out_path, out, err);
+    } else {
         status = 0;
-        goto done;
-    }
-    for (;;) {
-        rc = graph_step(&g);
-        if (rc < 0) {
-            fprintf(err, "stepformer: trace: %s failed: %s\n", graph_current(&g)->name,
-                    sf_strerror(rc));
-            status = 1;
-            goto done;
+        while (!status && (rc = graph_step(&g)) != 0) {
+            if (rc < 0) {
+                fprintf(err, "stepformer: trace: %s failed: %s\n", graph_current(&g)->name,
+                        sf_strerror(rc));
+                status = 1;
+            } else {
+                print_summary(graph_last(&g), out);
+            }
         }
-        if (rc == 0)
-            break;
-        print_summary(graph_last(&g), out);
+        if (!status && o.train)
+            fprintf(out, "loss %.6f (mean cross-entropy before the update)\n", g.loss);
     }
-    status = 0;
 done:
     graph_free(&g);
+    optimizer_free(&opt);
     free(ids);
+    free(targets);
     model_free(&m);
     return status;
 }
