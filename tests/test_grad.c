@@ -261,7 +261,7 @@ static void test_grad_softmax_and_mask(void **state)
 
     // Through the mask, nothing flows above the diagonal; below it, dy passes unchanged.
     struct tensor dy = randn(3, 2, 4, 4, 1), dm = zeros_like(&dy);
-    assert_int_equal(op_causal_mask_backward(OP_IMPL_FAST, &dm, &dy), 0);
+    assert_int_equal(op_causal_mask_backward(OP_IMPL_FAST, &dm, &dy, 4), 0);
     for (int h = 0; h < 2; h++)
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++) {
@@ -271,7 +271,7 @@ static void test_grad_softmax_and_mask(void **state)
     // A softmax over masked scores gives exactly zero gradient at the masked entries.
     struct tensor s = randn(3, 1, 4, 4, 1), sm = zeros_like(&s), p = zeros_like(&s),
                   ds = zeros_like(&s), g = randn(3, 1, 4, 4, 1);
-    op_causal_mask(OP_IMPL_FAST, &sm, &s);
+    op_causal_mask(OP_IMPL_FAST, &sm, &s, 4);
     op_softmax_rows(OP_IMPL_FAST, &p, &sm);
     op_softmax_rows_backward(OP_IMPL_FAST, &ds, &p, &g);
     assert_true(ds.data[1] == 0.0f && ds.data[2] == 0.0f && ds.data[7] == 0.0f);
@@ -404,7 +404,7 @@ static void test_grad_unembed_and_embeddings(void **state)
     ids[1] = V;
     assert_int_equal(op_embed_tok_backward(OP_IMPL_FAST, &dEt[0], &dx, ids), SF_ERR_RANGE);
     struct tensor P = zeros_like(&E);
-    assert_int_equal(op_embed_pos_learned_backward(OP_IMPL_FAST, &P, &dx), 0);
+    assert_int_equal(op_embed_pos_learned_backward(OP_IMPL_FAST, &P, &dx, N), 0);
     assert_memory_equal(P.data, dx.data, tensor_numel(&dx) * sizeof(float));
     assert_true(P.data[N * d] == 0.0f);
 }

@@ -141,8 +141,8 @@ static void test_ops_attention_twins_agree(void **state)
         assert_close(cf.data, cr.data, tensor_numel(&cr), 0, 1e-6, "scale");
 
         struct tensor mr = zeros_like(&sr), mf = zeros_like(&sr);
-        assert_int_equal(op_causal_mask(OP_IMPL_REF, &mr, &cr), 0);
-        assert_int_equal(op_causal_mask(OP_IMPL_FAST, &mf, &cr), 0);
+        assert_int_equal(op_causal_mask(OP_IMPL_REF, &mr, &cr, N), 0);
+        assert_int_equal(op_causal_mask(OP_IMPL_FAST, &mf, &cr, N), 0);
         assert_memory_equal(mr.data, mf.data, tensor_numel(&mr) * sizeof(float));
 
         struct tensor ar = zeros_like(&sr), af = zeros_like(&sr);
@@ -172,7 +172,7 @@ static void test_ops_mask_puts_minus_infinity_above_the_diagonal(void **state)
     struct tensor x = randn(3, H, N, N, 1);
     for (int impl = 0; impl < 2; impl++) {
         struct tensor y = zeros_like(&x);
-        assert_int_equal(op_causal_mask((enum op_impl)impl, &y, &x), 0);
+        assert_int_equal(op_causal_mask((enum op_impl)impl, &y, &x, N), 0);
         for (int h = 0; h < H; h++)
             for (int i = 0; i < N; i++)
                 for (int j = 0; j < N; j++) {
@@ -185,7 +185,7 @@ static void test_ops_mask_puts_minus_infinity_above_the_diagonal(void **state)
         // in place
         struct tensor z = zeros_like(&x);
         memcpy(z.data, x.data, tensor_numel(&x) * sizeof(float));
-        assert_int_equal(op_causal_mask((enum op_impl)impl, &z, &z), 0);
+        assert_int_equal(op_causal_mask((enum op_impl)impl, &z, &z, N), 0);
         assert_memory_equal(z.data, y.data, tensor_numel(&x) * sizeof(float));
     }
 }
@@ -325,12 +325,12 @@ static void test_ops_embeddings(void **state)
     assert_memory_equal(xr.data, xf.data, tensor_numel(&xr) * sizeof(float));
     assert_memory_equal(xr.data + 2 * d, E.data + 10 * d, d * sizeof(float)); // row 10 of E
     struct tensor yr = zeros_like(&xr), yf = zeros_like(&xr);
-    assert_int_equal(op_embed_pos_learned(OP_IMPL_REF, &yr, &xr, &P), 0);
-    assert_int_equal(op_embed_pos_learned(OP_IMPL_FAST, &yf, &xr, &P), 0);
+    assert_int_equal(op_embed_pos_learned(OP_IMPL_REF, &yr, &xr, &P, N), 0);
+    assert_int_equal(op_embed_pos_learned(OP_IMPL_FAST, &yf, &xr, &P, N), 0);
     assert_memory_equal(yr.data, yf.data, tensor_numel(&yr) * sizeof(float));
     assert_true(yr.data[3 * d + 4] == xr.data[3 * d + 4] + P.data[3 * d + 4]);
-    assert_int_equal(op_embed_pos_sinusoidal(OP_IMPL_REF, &yr, &xr), 0);
-    assert_int_equal(op_embed_pos_sinusoidal(OP_IMPL_FAST, &yf, &xr), 0);
+    assert_int_equal(op_embed_pos_sinusoidal(OP_IMPL_REF, &yr, &xr, N), 0);
+    assert_int_equal(op_embed_pos_sinusoidal(OP_IMPL_FAST, &yf, &xr, N), 0);
     assert_close(yf.data, yr.data, tensor_numel(&yr), 1e-6, 1e-6, "sinusoidal");
     for (int i = 0; i < N; i++)
         for (int c = 0; c < d; c++) {
@@ -378,8 +378,8 @@ static void test_ops_reject_mismatched_shapes(void **state)
         assert_int_equal(op_linear_heads(i, &s3, &x, &W, NULL), SF_ERR_SHAPE);
         assert_int_equal(op_attn_scores(i, &bad3, &h3, &h3), SF_ERR_SHAPE);
         assert_int_equal(op_attn_mix(i, &bad3, &s3, &h3), SF_ERR_SHAPE);
-        assert_int_equal(op_causal_mask(i, &bad3, &s3), SF_ERR_SHAPE);
-        assert_int_equal(op_causal_mask(i, &bad3, &bad3), SF_ERR_SHAPE); // not square
+        assert_int_equal(op_causal_mask(i, &bad3, &s3, 4), SF_ERR_SHAPE);
+        assert_int_equal(op_causal_mask(i, &bad3, &bad3, 4), SF_ERR_SHAPE); // not square
         assert_int_equal(op_softmax_rows(i, &y, &s3), SF_ERR_SHAPE);
         assert_int_equal(op_concat_heads(i, &x, &bad3), SF_ERR_SHAPE);
         assert_int_equal(op_add(i, &y, &x, &W), SF_ERR_SHAPE);
@@ -392,8 +392,8 @@ static void test_ops_reject_mismatched_shapes(void **state)
         assert_int_equal(op_ln_affine(i, &y, &x, &v5, NULL), SF_ERR_SHAPE);
         assert_int_equal(op_embed_tok(i, &y, &W, ids), 0); // (4, 8) from a (9, 8) table
         assert_int_equal(op_embed_tok(i, &s3, &W, ids), SF_ERR_SHAPE);
-        assert_int_equal(op_embed_pos_learned(i, &y, &x, &v5), SF_ERR_SHAPE);
-        assert_int_equal(op_embed_pos_sinusoidal(i, &s3, &x), SF_ERR_SHAPE);
+        assert_int_equal(op_embed_pos_learned(i, &y, &x, &v5, 4), SF_ERR_SHAPE);
+        assert_int_equal(op_embed_pos_sinusoidal(i, &s3, &x, 4), SF_ERR_SHAPE);
         assert_int_equal(op_unembed(i, &y, &x, &v5), SF_ERR_SHAPE);
         assert_int_equal(op_linear(i, &y, &absent, &W, NULL), SF_ERR_SHAPE);
     }

@@ -60,7 +60,7 @@ static void test_train_node_order(void **state)
     assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
     int ids[4] = {1, 2, 3, 4}, targets[4] = {2, 3, 4, 5};
     struct graph g = {0};
-    assert_int_equal(graph_build_train(&g, &m, ids, targets, 4, OP_IMPL_FAST, &opt, NULL), 0);
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 4, 4, OP_IMPL_FAST, &opt, NULL), 0);
     int F = g.n_forward, P = model_params(&m, NULL, 0);
     assert_int_equal(g.n_nodes, F + 1 + F + P);
     assert_string_equal(g.nodes[F].name, "loss.xent");
@@ -83,7 +83,7 @@ static void test_train_node_order(void **state)
     struct sf_diag d;
     targets[2] = 13;
     graph_free(&g);
-    assert_int_equal(graph_build_train(&g, &m, ids, targets, 4, OP_IMPL_FAST, &opt, &d),
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 4, 4, OP_IMPL_FAST, &opt, &d),
                      SF_ERR_RANGE);
     assert_non_null(strstr(d.msg, "target id 13 (position 2)"));
     optimizer_free(&opt);
@@ -114,7 +114,7 @@ static void check_model_gradients(struct model_config *c, void *ctx)
     assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
     int ids[5] = {3, 0, 12, 7, 7}, targets[5] = {0, 12, 7, 7, 1};
     struct graph g = {0};
-    assert_int_equal(graph_build_train(&g, &m, ids, targets, 5, OP_IMPL_FAST, &opt, NULL), 0);
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 5, 5, OP_IMPL_FAST, &opt, NULL), 0);
     assert_int_equal(graph_goto(&g, "grad.embed.tok"), 1); // the whole backward, no update
     double ref = reference_loss(&m, ids, targets, 5);
     assert_true(fabs(g.loss - ref) < 1e-5 * fmax(1.0, ref));
@@ -177,7 +177,7 @@ static void test_train_twins_agree_on_gradients(void **state)
         struct optimizer opt;
         assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
         struct graph g = {0};
-        assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, (enum op_impl)t, &opt, NULL),
+        assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, 6, (enum op_impl)t, &opt, NULL),
                          0);
         assert_int_equal(graph_goto(&g, "grad.embed.tok"), 1);
         grads[t] = malloc(sizeof(float) * m.n_params);
@@ -208,7 +208,8 @@ static void test_train_adamw_nodes_update_the_model(void **state)
     float *before = malloc(sizeof(float) * m.n_params);
     for (int step = 0; step < 10; step++) {
         struct graph g = {0};
-        assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, OP_IMPL_FAST, &opt, NULL), 0);
+        assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, 6, OP_IMPL_FAST, &opt, NULL),
+                         0);
         memcpy(before, m.params, sizeof(float) * m.n_params);
         assert_int_equal(graph_run_to_end(&g), 1);
         opt.step++;
@@ -229,6 +230,55 @@ static void test_train_adamw_nodes_update_the_model(void **state)
     model_free(&m);
 }
 
+// A batch of two sequences in one graph is the same as the two sequences apart: the loss is
+// their mean and the gradients their mean.
+static void test_train_batch_equals_separate_sequences(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_gpt2(&c, 2, 2, 16, 21, 4);
+    struct model m;
+    make_model(&m, &c, 6);
+    int ids[8] = {1, 5, 9, 20, 0, 3, 3, 7}, targets[8] = {5, 9, 20, 0, 3, 3, 7, 2};
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, &m, &default_hp), 0);
+    struct graph g = {0};
+    struct sf_diag d;
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 8, 4, OP_IMPL_FAST, &opt, &d), 0);
+    assert_int_equal(graph_goto(&g, "grad.embed.tok"), 1);
+    float batch_loss = g.loss;
+    float *batch_grads = malloc(sizeof(float) * m.n_params);
+    memcpy(batch_grads, opt.grads, sizeof(float) * m.n_params);
+    // the mask keeps each sequence to itself
+    const struct tensor *mask = &g.nodes[graph_find(&g, "L0.attn.mask")].out;
+    assert_true(isinf(mask->data[5 * 8 + 2]) && !isinf(mask->data[5 * 8 + 4]));
+    graph_free(&g);
+
+    float *sum = calloc(m.n_params, sizeof(float));
+    double loss = 0;
+    for (int s = 0; s < 2; s++) {
+        assert_int_equal(
+            graph_build_train(&g, &m, ids + 4 * s, targets + 4 * s, 4, 4, OP_IMPL_FAST, &opt, &d),
+            0);
+        assert_int_equal(graph_goto(&g, "grad.embed.tok"), 1);
+        loss += g.loss / 2;
+        for (size_t i = 0; i < m.n_params; i++)
+            sum[i] += opt.grads[i] / 2;
+        graph_free(&g);
+    }
+    assert_true(fabs(batch_loss - loss) < 1e-5);
+    assert_close(batch_grads, sum, m.n_params, 1e-6, 1e-4, "batched gradients");
+    // a sequence longer than the context is refused, a batch of short ones is not
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 8, 8, OP_IMPL_FAST, &opt, &d),
+                     SF_ERR_TOOLONG);
+    assert_int_equal(graph_build_train(&g, &m, ids, targets, 8, 3, OP_IMPL_FAST, &opt, &d),
+                     SF_ERR_ARG);
+    free(sum);
+    free(batch_grads);
+    optimizer_free(&opt);
+    model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_train_gradients_every_switch),
         cmocka_unit_test(test_train_twins_agree_on_gradients),
         cmocka_unit_test(test_train_adamw_nodes_update_the_model),
+        cmocka_unit_test(test_train_batch_equals_separate_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

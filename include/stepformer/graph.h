@@ -88,7 +88,8 @@ struct tensor optimizer_grad(const struct optimizer *o, const struct model *m,
 struct graph {
     const struct model *model; // borrowed
     enum op_impl impl;
-    int n_tokens;
+    int n_tokens;       // N: all tokens, n_tokens / seq_len sequences of seq_len each
+    int seq_len;        // T: tokens per sequence (n_tokens for the one-sequence graph)
     int *ids;           // (n_tokens), owned
     struct node *nodes; // (n_nodes), owned
     int n_nodes;
@@ -118,8 +119,10 @@ int graph_build(struct graph *g, const struct model *m, const int *ids, int n, e
 // has n entries inside the vocabulary (d names one that is not). Gradients go into opt->grads
 // and the updates change m's parameters with step t = opt->step + 1 (the caller advances
 // opt->step after the pass).
+// A batch is n / seq_len sequences of seq_len tokens one after another: positions restart
+// and attention stays inside each sequence (seq_len = n for one sequence).
 int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
-                      enum op_impl impl, struct optimizer *opt, struct sf_diag *d);
+                      int seq_len, enum op_impl impl, struct optimizer *opt, struct sf_diag *d);
 
 // Rebuilds for a new input (same model, impl and observer); the cursor returns to the start.
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d);

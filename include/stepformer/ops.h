@@ -21,12 +21,15 @@ enum op_impl {
 
 // x (N, d) = E[ids[i]] for i < N; E (V, d). An id outside [0, V) is SF_ERR_RANGE.
 int op_embed_tok(enum op_impl im, struct tensor *x, const struct tensor *E, const int *ids);
-// y (N, d) = x (N, d) + P[i] for the first N rows of P (n_ctx, d). y may alias x.
+// Batches: N rows may hold N / T sequences of T tokens each, one after another; a token's
+// position is i mod T, and attention stays inside its own sequence. T = N for one sequence.
+
+// y (N, d) = x (N, d) + P[i mod T]; P (n_ctx, d) with n_ctx >= T. y may alias x.
 int op_embed_pos_learned(enum op_impl im, struct tensor *y, const struct tensor *x,
-                         const struct tensor *P);
-// y (N, d) = x + PE, PE[i][2j] = sin(i / 10000^(2j/d)), PE[i][2j+1] = cos(i / 10000^(2j/d)).
-// y may alias x.
-int op_embed_pos_sinusoidal(enum op_impl im, struct tensor *y, const struct tensor *x);
+                         const struct tensor *P, int T);
+// y (N, d) = x + PE[i mod T], PE[p][2j] = sin(p / 10000^(2j/d)),
+// PE[p][2j+1] = cos(p / 10000^(2j/d)). y may alias x.
+int op_embed_pos_sinusoidal(enum op_impl im, struct tensor *y, const struct tensor *x, int T);
 
 // LayerNorm in three steps, per token (row) over its d components:
 // stats (N, 2): stats[i][0] = mu_i = mean_j x_ij, stats[i][1] = sigma_i = sqrt(var_i + eps)
@@ -52,8 +55,9 @@ int op_attn_scores(enum op_impl im, struct tensor *s, const struct tensor *q,
                    const struct tensor *k);
 // y = c * x, any shape. y may alias x.
 int op_scale(enum op_impl im, struct tensor *y, const struct tensor *x, float c);
-// y (H, N, N) = x + M, M[i][j] = -inf where j > i (the future), 0 elsewhere. y may alias x.
-int op_causal_mask(enum op_impl im, struct tensor *y, const struct tensor *x);
+// y (H, N, N) = x + M, M[i][j] = -inf where j > i (the future) or j is in an earlier
+// sequence of the batch (j < T floor(i / T)), 0 elsewhere. y may alias x.
+int op_causal_mask(enum op_impl im, struct tensor *y, const struct tensor *x, int T);
 // Softmax over the last dimension of any shape: y = exp(x - max) / sum. An entry of -inf
 // gives exactly 0; a row that is all -inf gives all zeros. y may alias x.
 int op_softmax_rows(enum op_impl im, struct tensor *y, const struct tensor *x);
@@ -81,8 +85,9 @@ int op_unembed(enum op_impl im, struct tensor *u, const struct tensor *h, const 
 // dE (V, d): row ids[i] += dx[i] for each token i.
 int op_embed_tok_backward(enum op_impl im, struct tensor *dE, const struct tensor *dx,
                           const int *ids);
-// dP (n_ctx, d): rows 0..N-1 += dy (N, d).
-int op_embed_pos_learned_backward(enum op_impl im, struct tensor *dP, const struct tensor *dy);
+// dP (n_ctx, d): row i mod T += dy[i].
+int op_embed_pos_learned_backward(enum op_impl im, struct tensor *dP, const struct tensor *dy,
+                                  int T);
 // dx += c * dy, any shape: the backward of add (c = 1), scale (c) and the identity paths.
 int op_axpy(enum op_impl im, struct tensor *dx, float c, const struct tensor *dy);
 // LayerNorm, step by step, in reverse:
@@ -109,8 +114,9 @@ int op_linear_heads_backward(enum op_impl im, struct tensor *dx, struct tensor *
 int op_attn_scores_backward(enum op_impl im, struct tensor *dq, struct tensor *dk,
                             const struct tensor *q, const struct tensor *k,
                             const struct tensor *ds);
-// The mask adds a constant: dx += dy where j <= i; nothing flows through masked entries.
-int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy);
+// The mask adds a constant: dx += dy where the mask is 0; nothing flows through masked
+// entries.
+int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy, int T);
 // Softmax along rows, from its output y: dx += y * (dy - sum_j dy_j y_j).
 int op_softmax_rows_backward(enum op_impl im, struct tensor *dx, const struct tensor *y,
                              const struct tensor *dy);

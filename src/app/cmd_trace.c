@@ -284,7 +284,7 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
             status = 1;
             goto done;
         }
-        rc = graph_build_train(&g, &m, ids, targets, n, o.impl, &opt, &d);
+        rc = graph_build_train(&g, &m, ids, targets, n, n, o.impl, &opt, &d);
     } else {
         rc = graph_build(&g, &m, ids, n, o.impl, &d);
     }

@@ -50,21 +50,27 @@ int op_embed_tok(enum op_impl im, struct tensor *x, const struct tensor *E, cons
     return SF_OK;
 }
 
+// 1 when T splits the N rows of x into whole sequences.
+static int seq_ok(const struct tensor *x, int T)
+{
+    return T > 0 && x->shape[0] % T == 0;
+}
+
 int op_embed_pos_learned(enum op_impl im, struct tensor *y, const struct tensor *x,
-                         const struct tensor *P)
+                         const struct tensor *P, int T)
 {
     if (!has_shape(x, 2, -1, -1, -1) || !tensor_same_shape(y, x) ||
-        !has_shape(P, 2, -1, x->shape[1], -1) || P->shape[0] < x->shape[0])
+        !has_shape(P, 2, -1, x->shape[1], -1) || !seq_ok(x, T) || P->shape[0] < T)
         return SF_ERR_SHAPE;
-    TWIN(im, add_rows, y->data, x->data, P->data, x->shape[0], x->shape[1]);
+    TWIN(im, add_rows, y->data, x->data, P->data, x->shape[0], x->shape[1], T);
     return SF_OK;
 }
 
-int op_embed_pos_sinusoidal(enum op_impl im, struct tensor *y, const struct tensor *x)
+int op_embed_pos_sinusoidal(enum op_impl im, struct tensor *y, const struct tensor *x, int T)
 {
-    if (!has_shape(x, 2, -1, -1, -1) || !tensor_same_shape(y, x))
+    if (!has_shape(x, 2, -1, -1, -1) || !tensor_same_shape(y, x) || !seq_ok(x, T))
         return SF_ERR_SHAPE;
-    TWIN(im, add_sinusoidal, y->data, x->data, x->shape[0], x->shape[1]);
+    TWIN(im, add_sinusoidal, y->data, x->data, x->shape[0], x->shape[1], T);
     return SF_OK;
 }
 
@@ -140,11 +146,12 @@ int op_scale(enum op_impl im, struct tensor *y, const struct tensor *x, float c)
     return SF_OK;
 }
 
-int op_causal_mask(enum op_impl im, struct tensor *y, const struct tensor *x)
+int op_causal_mask(enum op_impl im, struct tensor *y, const struct tensor *x, int T)
 {
-    if (!has_shape(x, 3, -1, -1, -1) || x->shape[1] != x->shape[2] || !tensor_same_shape(y, x))
+    if (!has_shape(x, 3, -1, -1, -1) || x->shape[1] != x->shape[2] || !tensor_same_shape(y, x) ||
+        T <= 0 || x->shape[1] % T != 0)
         return SF_ERR_SHAPE;
-    TWIN(im, causal_mask, y->data, x->data, x->shape[0], x->shape[1]);
+    TWIN(im, causal_mask, y->data, x->data, x->shape[0], x->shape[1], T);
     return SF_OK;
 }
 
@@ -235,12 +242,14 @@ int op_embed_tok_backward(enum op_impl im, struct tensor *dE, const struct tenso
     return SF_OK;
 }
 
-int op_embed_pos_learned_backward(enum op_impl im, struct tensor *dP, const struct tensor *dy)
+int op_embed_pos_learned_backward(enum op_impl im, struct tensor *dP, const struct tensor *dy,
+                                  int T)
 {
+    (void)im; // a scatter: both twins are the loop
     if (!has_shape(dy, 2, -1, -1, -1) || !has_shape(dP, 2, -1, dy->shape[1], -1) ||
-        dP->shape[0] < dy->shape[0])
+        !seq_ok(dy, T) || dP->shape[0] < T)
         return SF_ERR_SHAPE;
-    TWIN(im, axpy, dP->data, 1.0f, dy->data, (long)tensor_numel(dy)); // rows 0..N-1
+    ref_embed_pos_backward(dP->data, dy->data, dy->shape[0], dy->shape[1], T);
     return SF_OK;
 }
 
@@ -325,13 +334,13 @@ int op_attn_scores_backward(enum op_impl im, struct tensor *dq, struct tensor *d
     return SF_OK;
 }
 
-int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy)
+int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy, int T)
 {
     (void)im; // a gather: both twins are the loop
     if (!has_shape(dy, 3, -1, -1, -1) || dy->shape[1] != dy->shape[2] || !tensor_present(dx) ||
-        !tensor_same_shape(dx, dy))
+        !tensor_same_shape(dx, dy) || T <= 0 || dy->shape[1] % T != 0)
         return SF_ERR_SHAPE;
-    ref_causal_mask_backward(dx->data, dy->data, dy->shape[0], dy->shape[1]);
+    ref_causal_mask_backward(dx->data, dy->data, dy->shape[0], dy->shape[1], T);
     return SF_OK;
 }
 

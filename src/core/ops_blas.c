@@ -67,26 +67,29 @@ void fast_embed_tok(float *x, const float *E, const int *ids, int N, int d)
 
 SF_VECTOR_CLONES
 void fast_add_rows(float *restrict y, const float *restrict x, const float *restrict pos, int N,
-                   int d)
+                   int d, int T)
 {
-    size_t n = (size_t)N * d;
-    for (size_t i = 0; i < n; i++)
-        y[i] = x[i] + pos[i];
+    for (int i = 0; i < N; i++) {
+        float *yr = y + (size_t)i * d;
+        const float *xr = x + (size_t)i * d, *pr = pos + (size_t)(i % T) * d;
+        for (int c = 0; c < d; c++)
+            yr[c] = xr[c] + pr[c];
+    }
 }
 
-void fast_add_sinusoidal(float *y, const float *x, int N, int d)
+void fast_add_sinusoidal(float *y, const float *x, int N, int d, int T)
 {
     // One frequency per pair of columns, computed once: 1 / 10000^(2j/d).
     double *inv_freq = malloc(sizeof(double) * (size_t)(d / 2 + 1));
     if (!inv_freq) {
-        ref_add_sinusoidal(y, x, N, d);
+        ref_add_sinusoidal(y, x, N, d, T);
         return;
     }
     for (int c = 0; c < d; c += 2)
         inv_freq[c / 2] = 1.0 / pow(10000.0, (double)c / d);
     for (int i = 0; i < N; i++)
         for (int c = 0; c < d; c++) {
-            double angle = i * inv_freq[c / 2];
+            double angle = (i % T) * inv_freq[c / 2];
             double pe = (c & 1) ? cos(angle) : sin(angle);
             y[(size_t)i * d + c] = (float)(x[(size_t)i * d + c] + pe);
         }
@@ -208,13 +211,16 @@ void fast_scale(float *y, const float *x, float c, long n)
         y[i] = x[i] * c;
 }
 
-void fast_causal_mask(float *y, const float *x, int H, int N)
+void fast_causal_mask(float *y, const float *x, int H, int N, int T)
 {
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++) {
             size_t row = ((size_t)h * N + i) * N;
+            int first = i - i % T; // the start of i's sequence
+            for (int j = 0; j < first; j++)
+                y[row + j] = -INFINITY;
             if (y != x)
-                memcpy(y + row, x + row, sizeof(float) * (size_t)(i + 1));
+                memcpy(y + row + first, x + row + first, sizeof(float) * (size_t)(i + 1 - first));
             for (int j = i + 1; j < N; j++)
                 y[row + j] = -INFINITY;
         }

@@ -9,9 +9,9 @@
     /* x (N, d) = E[ids] */                                                                        \
     void P##embed_tok(float *x, const float *E, const int *ids, int N, int d);                     \
     /* y (N, d) = x + P[0..N) */                                                                   \
-    void P##add_rows(float *y, const float *x, const float *pos, int N, int d);                    \
+    void P##add_rows(float *y, const float *x, const float *pos, int N, int d, int T);             \
     /* y (N, d) = x + sinusoidal PE */                                                             \
-    void P##add_sinusoidal(float *y, const float *x, int N, int d);                                \
+    void P##add_sinusoidal(float *y, const float *x, int N, int d, int T);                         \
     /* stats (N, 2) = mu, sqrt(var + eps) per row of x (N, d) */                                   \
     void P##ln_stats(float *stats, const float *x, int N, int d, float eps);                       \
     /* xhat (N, d) = (x - mu) / sigma */                                                           \
@@ -28,7 +28,7 @@
     void P##attn_scores(float *s, const float *q, const float *k, int H, int N, int dk);           \
     void P##scale(float *y, const float *x, float c, long n);                                      \
     /* y (H, N, N) = x + M */                                                                      \
-    void P##causal_mask(float *y, const float *x, int H, int N);                                   \
+    void P##causal_mask(float *y, const float *x, int H, int N, int T);                            \
     /* rows (R, C) */                                                                              \
     void P##softmax_rows(float *y, const float *x, long R, int C);                                 \
     /* y (H, N, dv) = a (H, N, N) v (H, N, dv) */                                                  \
@@ -76,7 +76,8 @@ SF_OPS_GRAD_TWINS(fast_)
 
 // Kernels with no faster form than their loop (a gather, a scatter or one lookup per row):
 // both twins run these.
-void ref_causal_mask_backward(float *dx, const float *dy, int H, int N);
+void ref_causal_mask_backward(float *dx, const float *dy, int H, int N, int T);
+void ref_embed_pos_backward(float *dP, const float *dy, int N, int d, int T);
 void ref_concat_heads_backward(float *dx, const float *dy, int H, int N, int dv);
 void ref_xent(float *loss, const float *probs, const int *targets, int N, int V);
 void ref_xent_backward(float *dprobs, const float *probs, const int *targets, int N, int V,

@@ -15,21 +15,21 @@ void ref_embed_tok(float *x, const float *E, const int *ids, int N, int d)
             x[(size_t)i * d + c] = E[(size_t)ids[i] * d + c];
 }
 
-void ref_add_rows(float *y, const float *x, const float *pos, int N, int d)
+void ref_add_rows(float *y, const float *x, const float *pos, int N, int d, int T)
 {
-    // x_i + P[i]
+    // x_i + P[i], with i counted from the start of the token's sequence
     for (int i = 0; i < N; i++)
         for (int c = 0; c < d; c++)
-            y[(size_t)i * d + c] = x[(size_t)i * d + c] + pos[(size_t)i * d + c];
+            y[(size_t)i * d + c] = x[(size_t)i * d + c] + pos[(size_t)(i % T) * d + c];
 }
 
-void ref_add_sinusoidal(float *y, const float *x, int N, int d)
+void ref_add_sinusoidal(float *y, const float *x, int N, int d, int T)
 {
     // PE[i][2j] = sin(i / 10000^(2j/d)), PE[i][2j+1] = cos(i / 10000^(2j/d))
     for (int i = 0; i < N; i++)
         for (int c = 0; c < d; c++) {
             int j2 = c - c % 2;
-            double angle = i / pow(10000.0, (double)j2 / d);
+            double angle = (i % T) / pow(10000.0, (double)j2 / d);
             double pe = c % 2 == 0 ? sin(angle) : cos(angle);
             y[(size_t)i * d + c] = (float)(x[(size_t)i * d + c] + pe);
         }
@@ -115,14 +115,15 @@ void ref_scale(float *y, const float *x, float c, long n)
         y[i] = x[i] * c;
 }
 
-void ref_causal_mask(float *y, const float *x, int H, int N)
+void ref_causal_mask(float *y, const float *x, int H, int N, int T)
 {
-    // M_ij = -inf where j > i (a later token), 0 elsewhere.
+    // M_ij = -inf where j > i (a later token) or j belongs to an earlier sequence, else 0.
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
                 size_t at = ((size_t)h * N + i) * N + j;
-                y[at] = j > i ? x[at] + -INFINITY : x[at];
+                int masked = j > i || j < i - i % T;
+                y[at] = masked ? x[at] + -INFINITY : x[at];
             }
 }
 
@@ -327,12 +328,20 @@ void ref_attn_scores_backward(float *dq, float *dk, const float *q, const float 
             }
 }
 
-void ref_causal_mask_backward(float *dx, const float *dy, int H, int N)
+void ref_causal_mask_backward(float *dx, const float *dy, int H, int N, int T)
 {
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++)
-            for (int j = 0; j <= i; j++)
+            for (int j = i - i % T; j <= i; j++)
                 dx[((size_t)h * N + i) * N + j] += dy[((size_t)h * N + i) * N + j];
+}
+
+void ref_embed_pos_backward(float *dP, const float *dy, int N, int d, int T)
+{
+    // x_i + P[i mod T]: every sequence's token at position p adds to row p.
+    for (int i = 0; i < N; i++)
+        for (int c = 0; c < d; c++)
+            dP[(size_t)(i % T) * d + c] += dy[(size_t)i * d + c];
 }
 
 void ref_softmax_rows_backward(float *dx, const float *y, const float *dy, long R, int C)

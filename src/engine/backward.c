@@ -56,7 +56,7 @@ static int run_xent(struct graph *g, struct node *n)
     if (rc)
         return rc;
     return op_xent_backward(g->impl, &probs->dout, &probs->out, g->targets,
-                            1.0f / (float)g->n_tokens);
+                            1.0f / (float)g->n_tokens); // the mean over every position
 }
 
 // grad.X: X's output gradient is complete (every later op has run its backward); pass it to
@@ -75,7 +75,7 @@ static int run_grad(struct graph *g, const struct node *f)
         if (din[0])
             rc = op_axpy(im, din[0], 1.0f, dy);
         if (!rc && din[1])
-            rc = op_embed_pos_learned_backward(im, din[1], dy);
+            rc = op_embed_pos_learned_backward(im, din[1], dy, g->seq_len);
         return rc;
     case OPK_LN_STATS:
         return din[0] ? op_ln_stats_backward(im, din[0], in[0], &f->out, dy) : SF_OK;
@@ -90,7 +90,7 @@ static int run_grad(struct graph *g, const struct node *f)
     case OPK_SCALE:
         return din[0] ? op_axpy(im, din[0], f->scalar, dy) : SF_OK;
     case OPK_MASK:
-        return din[0] ? op_causal_mask_backward(im, din[0], dy) : SF_OK;
+        return din[0] ? op_causal_mask_backward(im, din[0], dy, g->seq_len) : SF_OK;
     case OPK_SOFTMAX:
         return din[0] ? op_softmax_rows_backward(im, din[0], &f->out, dy) : SF_OK;
     case OPK_MIX:

@@ -271,15 +271,18 @@ static void add_forward(struct builder *b)
              NULL, 0);
 }
 
-static int check_input(const struct model *m, const int *ids, int n, struct sf_diag *d)
+static int check_input(const struct model *m, const int *ids, int n, int T, struct sf_diag *d)
 {
     if (n <= 0)
         return sf_diag_set(d, SF_ERR_EMPTY, NULL, 0, 0,
                            "the input is empty: give at least one token");
-    if (n > m->cfg.n_ctx)
+    if (T > m->cfg.n_ctx)
         return sf_diag_set(d, SF_ERR_TOOLONG, NULL, 0, 0,
                            "the input has %d tokens but the model's context holds %d: shorten it",
-                           n, m->cfg.n_ctx);
+                           T, m->cfg.n_ctx);
+    if (T <= 0 || n % T != 0)
+        return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0, "%d tokens do not split into sequences of %d",
+                           n, T);
     for (int i = 0; i < n; i++)
         if (ids[i] < 0 || ids[i] >= m->cfg.vocab_size)
             return sf_diag_set(d, SF_ERR_RANGE, NULL, 0, i + 1,
@@ -359,7 +362,7 @@ static void add_training(struct builder *b, int n_forward)
 }
 
 static int build(struct graph *g, const struct model *m, struct model *trained, const int *ids,
-                 const int *targets, int n, enum op_impl impl, struct optimizer *opt,
+                 const int *targets, int n, int T, enum op_impl impl, struct optimizer *opt,
                  struct sf_diag *d)
 {
     graph_observer_fn observer = g->observer;
@@ -367,7 +370,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     memset(g, 0, sizeof *g);
     g->observer = observer;
     g->observer_user = observer_user;
-    int rc = check_input(m, ids, n, d);
+    int rc = check_input(m, ids, n, T, d);
     if (!rc && targets)
         rc = check_targets(m, targets, n, d);
     if (rc)
@@ -377,6 +380,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     g->opt = opt;
     g->impl = impl;
     g->n_tokens = n;
+    g->seq_len = T;
     arena_init(&g->act, (size_t)1 << 22);
 
     struct builder b = {.g = g, .m = m};
@@ -419,22 +423,22 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
 int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
                 struct sf_diag *d)
 {
-    return build(g, m, NULL, ids, NULL, n, impl, NULL, d);
+    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, d);
 }
 
 int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
-                      enum op_impl impl, struct optimizer *opt, struct sf_diag *d)
+                      int seq_len, enum op_impl impl, struct optimizer *opt, struct sf_diag *d)
 {
     if (!targets || !opt || opt->n_params != m->n_params)
         return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
                            "training needs targets and an optimizer made for this model");
-    return build(g, m, m, ids, targets, n, impl, opt, d);
+    return build(g, m, m, ids, targets, n, seq_len, impl, opt, d);
 }
 
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d)
 {
     const struct model *m = g->model;
-    int rc = check_input(m, ids, n, d);
+    int rc = check_input(m, ids, n, n, d);
     if (rc)
         return rc; // the old graph stays usable
     enum op_impl impl = g->impl;

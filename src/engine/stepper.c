@@ -15,8 +15,8 @@ static int node_run(struct graph *g, struct node *n)
     case OPK_EMBED_TOK:
         return op_embed_tok(im, &n->out, in[0], g->ids);
     case OPK_EMBED_POS:
-        return in[1] ? op_embed_pos_learned(im, &n->out, in[0], in[1])
-                     : op_embed_pos_sinusoidal(im, &n->out, in[0]);
+        return in[1] ? op_embed_pos_learned(im, &n->out, in[0], in[1], g->seq_len)
+                     : op_embed_pos_sinusoidal(im, &n->out, in[0], g->seq_len);
     case OPK_LN_STATS:
         return op_ln_stats(im, &n->out, in[0], n->scalar);
     case OPK_LN_NORM:
@@ -30,7 +30,7 @@ static int node_run(struct graph *g, struct node *n)
     case OPK_SCALE:
         return op_scale(im, &n->out, in[0], n->scalar);
     case OPK_MASK:
-        return op_causal_mask(im, &n->out, in[0]);
+        return op_causal_mask(im, &n->out, in[0], g->seq_len);
     case OPK_SOFTMAX:
         return op_softmax_rows(im, &n->out, in[0]);
     case OPK_MIX:
