@@ -1,5 +1,6 @@
 // stepformer: run a transformer language model one operation at a time. Entry point: picks
 // the subcommand; the only place (with src/tui) that exits.
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ static const char main_usage[] =
     "\n"
     "commands:\n"
     "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
+    "  train    train a model on text or llm.c tokens, with resumable checkpoints\n"
     "  bench    time the forward pass on a tiny and a GPT-2-small-shaped model\n"
     "  help     this text; `stepformer COMMAND --help` explains one command\n"
     "\n"
@@ -41,6 +43,15 @@ static void blas_prefer_avx512(char **argv)
 #endif
 }
 
+// Set by Ctrl-C while training; the training loop saves and stops at the next step.
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -52,6 +63,14 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "trace") == 0)
         return cmd_trace(argc - 2, argv + 2, stdout, stderr);
+    if (strcmp(cmd, "train") == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_interrupt;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        return cmd_train(argc - 2, argv + 2, stdout, stderr, &interrupted);
+    }
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2, stdout, stderr);
     fprintf(stderr, "stepformer: unknown command '%s' (see stepformer help)\n", cmd);

@@ -14,8 +14,10 @@
 #include "helpers.h"
 #include "reference_model.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/cli.h"
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
+#include "stepformer/train.h"
 
 static const struct adamw_params default_hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
 
@@ -279,6 +281,229 @@ static void test_train_batch_equals_separate_sequences(void **state)
     model_free(&m);
 }
 
+// Writes an llm.c token file: header (magic, version, count) and uint16 tokens; cut < 0
+// writes it whole.
+static void write_tokens(const char *path, const int *tokens, int n, int cut)
+{
+    unsigned char buf[1024 + 2 * 4096] = {0};
+    uint32_t header[3] = {SF_LLMC_TOKENS_MAGIC, 1, (uint32_t)n};
+    memcpy(buf, header, sizeof header);
+    for (int i = 0; i < n; i++) {
+        buf[1024 + 2 * i] = (unsigned char)(tokens[i] & 0xff);
+        buf[1024 + 2 * i + 1] = (unsigned char)(tokens[i] >> 8);
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(buf, 1, cut >= 0 ? (size_t)cut : 1024 + 2 * (size_t)n, f);
+    fclose(f);
+}
+
+static void test_train_batches_follow_llmc(void **state)
+{
+    (void)state;
+    char path[512];
+    test_tmp_path(path, sizeof path, "train_tokens.bin");
+    int tokens[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    write_tokens(path, tokens, 9, -1);
+    struct token_data td;
+    struct sf_diag d;
+    assert_int_equal(token_data_load(&td, path, NULL, 50, &d), 0);
+    assert_int_equal(td.n, 9);
+    struct batcher b;
+    assert_int_equal(batcher_init(&b, &td, 2, 4, 0, 1, &d), 0); // exactly B*T+1 tokens
+    int in[8], tg[8];
+    for (int k = 0; k < 3; k++) { // one batch, repeated
+        batcher_next(&b, in, tg);
+        assert_int_equal(in[0], 1);
+        assert_int_equal(in[7], 8);
+        assert_int_equal(tg[0], 2);
+        assert_int_equal(tg[7], 9);
+    }
+    assert_int_equal(batcher_init(&b, &td, 2, 2, 0, 1, &d), 0);
+    batcher_next(&b, in, tg);
+    batcher_next(&b, in, tg);
+    assert_int_equal(in[0], 5); // the second batch follows the first
+    batcher_next(&b, in, tg);
+    assert_int_equal(in[0], 1); // and the third would run past the end: wrap
+    assert_int_equal(batcher_init(&b, &td, 3, 3, 0, 1, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "9 tokens, fewer than one batch needs (B*T+1 = 10)"));
+    token_data_free(&td);
+}
+
+static void test_train_bad_data_files(void **state)
+{
+    (void)state;
+    char path[512];
+    struct token_data td;
+    struct sf_diag d;
+    int tokens[5] = {1, 2, 3, 400, 5};
+    test_tmp_path(path, sizeof path, "train_bad.bin");
+    write_tokens(path, tokens, 5, -1);
+    assert_int_equal(token_data_load(&td, path, NULL, 300, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "token 3 is id 400"));
+    write_tokens(path, tokens, 5, 1024 + 7);
+    assert_int_equal(token_data_load(&td, path, NULL, 500, &d), SF_ERR_TRUNCATED);
+    assert_non_null(strstr(d.msg, "header says 5 tokens but the file holds 3"));
+    write_tokens(path, tokens, 5, 100);
+    assert_int_equal(token_data_load(&td, path, NULL, 500, &d), SF_ERR_TRUNCATED);
+    FILE *f = fopen(path, "wb");
+    fclose(f);
+    assert_int_equal(token_data_load(&td, path, NULL, 500, &d), SF_ERR_EMPTY);
+    assert_string_equal(d.file, path);
+    assert_int_equal(token_data_load(&td, "no/such/data.txt", NULL, 500, &d), SF_ERR_IO);
+    // text through a tokenizer: an unknown word without <unk> names its line and column
+    const char *pieces[] = {"the", "keys", "are"};
+    struct tokenizer tok;
+    assert_int_equal(tokenizer_init(&tok, TOK_WORD, 3, pieces, NULL), 0);
+    f = fopen(path, "wb");
+    fputs("the keys are\nthe keys is", f);
+    fclose(f);
+    assert_int_equal(token_data_load(&td, path, &tok, 3, &d), SF_ERR_TOKEN);
+    assert_int_equal(d.line, 2);
+    assert_int_equal(d.col, 10);
+    tokenizer_free(&tok);
+}
+
+static void test_train_vocabulary_from_text(void **state)
+{
+    (void)state;
+    char path[512];
+    test_tmp_path(path, sizeof path, "train_vocab.txt");
+    FILE *f = fopen(path, "wb");
+    fputs("the cat . the dog . the cat", f);
+    fclose(f);
+    struct tokenizer t;
+    struct sf_diag d;
+    assert_int_equal(tokenizer_build_from_file(&t, TOK_WORD, path, &d), 0);
+    assert_int_equal(t.n, 5);
+    assert_string_equal(t.pieces[0], "<unk>");
+    assert_string_equal(t.pieces[1], "the"); // by falling count
+    assert_string_equal(t.pieces[2], ".");   // ties in byte order
+    assert_string_equal(t.pieces[3], "cat");
+    tokenizer_free(&t);
+    assert_int_equal(tokenizer_build_from_file(&t, TOK_CHAR, path, &d), 0);
+    assert_string_equal(t.pieces[1], " ");
+    tokenizer_free(&t);
+}
+
+struct captured {
+    char *out, *err;
+    size_t out_len, err_len;
+    int status;
+};
+
+static struct captured train_cli(const char *const *args, const volatile sig_atomic_t *stop)
+{
+    char *argv[40];
+    int argc = 0;
+    while (args[argc] && argc < 39) {
+        argv[argc] = (char *)args[argc];
+        argc++;
+    }
+    struct captured c = {0};
+    FILE *out = open_memstream(&c.out, &c.out_len), *err = open_memstream(&c.err, &c.err_len);
+    c.status = cmd_train(argc, argv, out, err, stop);
+    fclose(out);
+    fclose(err);
+    return c;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc(*len + 1);
+    assert_int_equal(fread(buf, 1, *len, f), *len);
+    fclose(f);
+    return buf;
+}
+
+// Interrupted (Ctrl-C) and resumed training ends with the same weights as one run.
+static void test_train_resume_matches_one_run(void **state)
+{
+    (void)state;
+    char text[512], a[512], b[512];
+    test_tmp_path(text, sizeof text, "train_text.txt");
+    test_tmp_path(a, sizeof a, "train_a.sfm");
+    test_tmp_path(b, sizeof b, "train_b.sfm");
+    FILE *f = fopen(text, "wb");
+    for (int i = 0; i < 200; i++)
+        fputs(i % 3 ? "the keys to the cabinet are on the table . "
+                    : "so long and thanks for all the fish . ",
+              f);
+    fclose(f);
+    const char *one[] = {"--data",  text, "--config",  "textbook,layers=1,heads=2,dim=16,ctx=8",
+                         "--seq",   "8",  "--batch",   "2",
+                         "--steps", "12", "--shuffle", "--out",
+                         a,         NULL};
+    struct captured c = train_cli(one, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "step 1/12 loss "));
+    assert_non_null(strstr(c.out, "step 12/12 loss "));
+    free(c.out);
+    free(c.err);
+
+    volatile sig_atomic_t stop = 1; // Ctrl-C before the first step
+    const char *two[] = {"--data",  text, "--config",  "textbook,layers=1,heads=2,dim=16,ctx=8",
+                         "--seq",   "8",  "--batch",   "2",
+                         "--steps", "12", "--shuffle", "--out",
+                         b,         NULL};
+    c = train_cli(two, &stop);
+    assert_int_equal(c.status, 130);
+    assert_non_null(strstr(c.err, "interrupted at step 0"));
+    free(c.out);
+    free(c.err);
+    const char *part[] = {"--data", text,        "--seq", "8", "--batch",  "2", "--steps",
+                          "5",      "--shuffle", "--out", b,   "--resume", NULL};
+    c = train_cli(part, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "step 1/5")); // the interruption came before step 1
+    free(c.out);
+    free(c.err);
+    const char *rest[] = {"--data", text,        "--seq", "8", "--batch",  "2", "--steps",
+                          "12",     "--shuffle", "--out", b,   "--resume", NULL};
+    c = train_cli(rest, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "step 6/12"));
+    free(c.out);
+    free(c.err);
+    size_t la, lb;
+    char *ma = slurp(a, &la), *mb = slurp(b, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ma, mb, la);
+    free(ma);
+    free(mb);
+
+    // Bad data stops the run with a message and leaves the checkpoint as it was.
+    char bad[512];
+    test_tmp_path(bad, sizeof bad, "train_empty.txt");
+    f = fopen(bad, "wb");
+    fclose(f);
+    ma = slurp(b, &la);
+    const char *broken[] = {"--data", bad,     "--seq", "8",        "--steps",
+                            "20",     "--out", b,       "--resume", NULL};
+    c = train_cli(broken, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "empty"));
+    mb = slurp(b, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ma, mb, la);
+    free(ma);
+    free(mb);
+    free(c.out);
+    free(c.err);
+    const char *short_data[] = {"--data", text,    "--seq", "8",        "--batch",
+                                "4096",   "--out", b,       "--resume", NULL};
+    c = train_cli(short_data, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "fewer than one batch needs"));
+    free(c.out);
+    free(c.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +512,10 @@ int main(void)
         cmocka_unit_test(test_train_twins_agree_on_gradients),
         cmocka_unit_test(test_train_adamw_nodes_update_the_model),
         cmocka_unit_test(test_train_batch_equals_separate_sequences),
+        cmocka_unit_test(test_train_batches_follow_llmc),
+        cmocka_unit_test(test_train_bad_data_files),
+        cmocka_unit_test(test_train_vocabulary_from_text),
+        cmocka_unit_test(test_train_resume_matches_one_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,12 +4,16 @@
 #ifndef STEPFORMER_CLI_H
 #define STEPFORMER_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "stepformer/model.h"
 
 // `stepformer trace`: run the op graph and list nodes, print or dump their outputs.
 int cmd_trace(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer train`: training with progress and resumable checkpoints. It stops cleanly
+// (saving a checkpoint, exit status 130) once *stop becomes nonzero (main sets it on Ctrl-C).
+int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop);
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 

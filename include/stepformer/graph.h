@@ -124,6 +124,10 @@ int graph_build(struct graph *g, const struct model *m, const int *ids, int n, e
 int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
                       int seq_len, enum op_impl impl, struct optimizer *opt, struct sf_diag *d);
 
+// Replaces the tokens (and, for a training graph, the targets) with as many new ones and
+// returns the cursor to the start, keeping every allocation: the training loop's next batch.
+int graph_set_tokens(struct graph *g, const int *ids, const int *targets, struct sf_diag *d);
+
 // Rebuilds for a new input (same model, impl and observer); the cursor returns to the start.
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d);
 void graph_free(struct graph *g);

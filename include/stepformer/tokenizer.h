@@ -41,6 +41,10 @@ int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d
 // to unk_id when there is one; otherwise SF_ERR_TOKEN naming the piece (column in d->col).
 int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, int *n_out,
                      struct sf_diag *d);
+// Finds the next character (TOK_CHAR) or word or punctuation mark (TOK_WORD, skipping
+// whitespace) of text after byte *end; sets [*start, *end) and returns 1, or 0 at the end.
+// Start with *end = 0.
+int tokenizer_next_piece(enum tok_kind kind, const char *text, size_t *start, size_t *end);
 // The piece for id as bytes (not NUL-safe for BPE), or NULL when id is out of range.
 const char *tokenizer_piece(const struct tokenizer *t, int id, int *len);
 // Writes a printable form of id's piece into buf ("<id>" when there is no tokenizer).

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf_diag *d)
@@ -23,6 +24,17 @@ int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf
                            "and is writable",
                            strerror(e));
     }
+    // mkstemp makes the file private; give it the mode the file has, or else the usual one.
+    struct stat st;
+    mode_t mode;
+    if (stat(path, &st) == 0) {
+        mode = st.st_mode & 07777;
+    } else {
+        mode_t mask = umask(022);
+        umask(mask);
+        mode = 0666 & ~mask;
+    }
+    fchmod(fd, mode);
     FILE *f = fdopen(fd, "wb");
     if (!f) {
         close(fd);

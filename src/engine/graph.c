@@ -435,6 +435,21 @@ int graph_build_train(struct graph *g, struct model *m, const int *ids, const in
     return build(g, m, m, ids, targets, n, seq_len, impl, opt, d);
 }
 
+int graph_set_tokens(struct graph *g, const int *ids, const int *targets, struct sf_diag *d)
+{
+    int n = g->n_tokens;
+    int rc = check_input(g->model, ids, n, g->seq_len, d);
+    if (!rc && g->targets)
+        rc = targets ? check_targets(g->model, targets, n, d) : SF_ERR_ARG;
+    if (rc)
+        return rc;
+    memcpy(g->ids, ids, sizeof *ids * (size_t)n);
+    if (g->targets)
+        memcpy(g->targets, targets, sizeof *targets * (size_t)n);
+    graph_invalidate(g, 0);
+    return SF_OK;
+}
+
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d)
 {
     const struct model *m = g->model;

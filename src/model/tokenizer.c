@@ -265,42 +265,39 @@ static int emit_piece(struct encoder *e, const char *s, int len)
     return emit(e, id);
 }
 
-static int encode_chars(struct encoder *e)
-{
-    const unsigned char *s = (const unsigned char *)e->text;
-    for (size_t i = 0; s[i];) {
-        int len = utf8_len(s + i);
-        int rc = emit_piece(e, (const char *)s + i, len);
-        if (rc)
-            return rc;
-        i += (size_t)len;
-    }
-    return SF_OK;
-}
-
 static int is_word_byte(unsigned char c)
 {
     return is_letter(c) || is_digit(c) || c == '\'';
 }
 
-static int encode_words(struct encoder *e)
+int tokenizer_next_piece(enum tok_kind kind, const char *text, size_t *start, size_t *end)
 {
-    const unsigned char *s = (const unsigned char *)e->text;
-    for (size_t i = 0; s[i];) {
-        if (is_space(s[i])) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = *end;
+    if (kind == TOK_WORD)
+        while (s[i] && is_space(s[i]))
             i++;
-            continue;
-        }
-        size_t j = i;
-        if (is_word_byte(s[j]))
-            while (s[j] && is_word_byte(s[j]))
-                j++;
-        else
-            j += (size_t)utf8_len(s + j);
-        int rc = emit_piece(e, (const char *)s + i, (int)(j - i));
+    if (!s[i])
+        return 0;
+    size_t j = i;
+    if (kind == TOK_WORD && is_word_byte(s[j]))
+        while (s[j] && is_word_byte(s[j]))
+            j++;
+    else
+        j += (size_t)utf8_len(s + j);
+    *start = i;
+    *end = j;
+    return 1;
+}
+
+// Characters or words: one lookup per piece.
+static int encode_pieces(struct encoder *e)
+{
+    size_t i = 0, j = 0;
+    while (tokenizer_next_piece(e->t->kind, e->text, &i, &j)) {
+        int rc = emit_piece(e, e->text + i, (int)(j - i));
         if (rc)
             return rc;
-        i = j;
     }
     return SF_OK;
 }
@@ -408,9 +405,7 @@ int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, i
     if (!t->index && index_build(t))
         return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
     struct encoder e = {t, ids, max, 0, text, d};
-    int rc = t->kind == TOK_CHAR   ? encode_chars(&e)
-             : t->kind == TOK_WORD ? encode_words(&e)
-                                   : encode_bpe(&e);
+    int rc = t->kind == TOK_BPE ? encode_bpe(&e) : encode_pieces(&e);
     *n_out = e.n;
     return rc;
 }

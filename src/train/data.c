@@ -1,0 +1,272 @@
+// Training data: llm.c token files and text, vocabularies built from text, and batches in
+// llm.c's order.
+#include "stepformer/train.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+// Reads a whole file; *len gets its size. NULL with d filled on failure.
+static char *read_file(const char *path, size_t *len, struct sf_diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the data file: %s", strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "is a directory, not a data file");
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the data file: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!buf || n != (size_t)st.st_size) {
+        free(buf);
+        sf_diag_set(d, buf ? SF_ERR_IO : SF_ERR_NOMEM, path, 0, 0, "cannot read the data file");
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static uint32_t u32le(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int load_llmc_tokens(struct token_data *td, const char *path, const unsigned char *buf,
+                            size_t len, int vocab, struct sf_diag *d)
+{
+    if (len < 1024)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                           "truncated: %zu bytes, shorter than the 1024-byte header of an llm.c "
+                           "token file",
+                           len);
+    uint32_t version = u32le(buf + 4), count = u32le(buf + 8);
+    if (version != 1)
+        return sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                           "llm.c token file version %u is not supported (version 1 is)", version);
+    if ((len - 1024) / 2 < count || (len - 1024) % 2 != 0)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                           "truncated: the header says %u tokens but the file holds %zu", count,
+                           (len - 1024) / 2);
+    if (count == 0)
+        return sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the token file holds no tokens");
+    td->tokens = malloc(sizeof *td->tokens * count);
+    if (!td->tokens)
+        return sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
+    for (uint32_t i = 0; i < count; i++) {
+        int id = buf[1024 + 2 * i] | buf[1024 + 2 * i + 1] << 8;
+        if (id >= vocab) {
+            free(td->tokens);
+            td->tokens = NULL;
+            return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                               "token %u is id %d, outside the model's vocabulary 0..%d: the "
+                               "data was made with another tokenizer",
+                               i, id, vocab - 1);
+        }
+        td->tokens[i] = id;
+    }
+    td->n = count;
+    return SF_OK;
+}
+
+int token_data_load(struct token_data *td, const char *path, struct tokenizer *tok, int vocab,
+                    struct sf_diag *d)
+{
+    memset(td, 0, sizeof *td);
+    size_t len;
+    char *buf = read_file(path, &len, d);
+    if (!buf)
+        return SF_ERR_IO;
+    int rc;
+    if (len == 0) {
+        rc = sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the data file is empty");
+    } else if (len >= 4 && u32le((const unsigned char *)buf) == SF_LLMC_TOKENS_MAGIC) {
+        rc = load_llmc_tokens(td, path, (const unsigned char *)buf, len, vocab, d);
+    } else if (memchr(buf, '\0', len)) {
+        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                         "neither text (it holds NUL bytes) nor an llm.c token file (magic "
+                         "%d)",
+                         SF_LLMC_TOKENS_MAGIC);
+    } else {
+        td->tokens = malloc(sizeof *td->tokens * (len + 1));
+        int n = 0;
+        rc =
+            td->tokens ? tokenizer_encode(tok, buf, td->tokens, (int)len + 1, &n, d) : SF_ERR_NOMEM;
+        if (rc && d) {
+            // Turn the column in the whole text into a line and column.
+            int line = 1, col = 1, target = d->col;
+            for (int i = 0, c = 1; buf[i] && c < target; i++, c++) {
+                if (buf[i] == '\n') {
+                    line++;
+                    col = 1;
+                } else {
+                    col++;
+                }
+            }
+            char msg[sizeof d->msg];
+            snprintf(msg, sizeof msg, "%s", d->msg);
+            sf_diag_set(d, rc, path, line, col, "%s", msg);
+        }
+        td->n = (size_t)n;
+        for (size_t i = 0; !rc && i < td->n; i++)
+            if (td->tokens[i] >= vocab)
+                rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                                 "token %zu is id %d, outside the model's vocabulary 0..%d", i,
+                                 td->tokens[i], vocab - 1);
+        if (!rc && td->n == 0)
+            rc = sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the text holds no tokens");
+    }
+    free(buf);
+    if (rc)
+        token_data_free(td);
+    return rc;
+}
+
+void token_data_free(struct token_data *td)
+{
+    free(td->tokens);
+    memset(td, 0, sizeof *td);
+}
+
+struct piece_count {
+    const char *s;
+    int len, count;
+};
+
+static int by_count(const void *a, const void *b)
+{
+    const struct piece_count *x = a, *y = b;
+    if (x->count != y->count)
+        return y->count - x->count;
+    int n = x->len < y->len ? x->len : y->len, c = memcmp(x->s, y->s, (size_t)n);
+    return c ? c : x->len - y->len;
+}
+
+// Open addressing over the pieces seen so far, by FNV-1a hash.
+static uint64_t piece_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+int tokenizer_build_from_file(struct tokenizer *t, enum tok_kind kind, const char *path,
+                              struct sf_diag *d)
+{
+    memset(t, 0, sizeof *t);
+    size_t len;
+    char *buf = read_file(path, &len, d);
+    if (!buf)
+        return SF_ERR_IO;
+    if (memchr(buf, '\0', len)) {
+        free(buf);
+        return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "not text: it holds NUL bytes");
+    }
+    // Counting: a table of (piece, count) with a hash index of twice its capacity.
+    struct piece_count *pc = NULL;
+    int *slot = NULL, n = 0, cap = 0, rc = SF_OK;
+    size_t i = 0, j = 0;
+    while (!rc && tokenizer_next_piece(kind, buf, &i, &j)) {
+        if (2 * (n + 1) > cap) {
+            int grown_cap = cap ? 2 * cap : 1024;
+            struct piece_count *grown = realloc(pc, sizeof *pc * (size_t)grown_cap);
+            int *slots = calloc((size_t)grown_cap, sizeof *slots);
+            if (grown)
+                pc = grown;
+            if (!grown || !slots) {
+                free(slots);
+                rc = SF_ERR_NOMEM;
+                break;
+            }
+            cap = grown_cap;
+            free(slot);
+            slot = slots; // rehash
+            for (int k = 0; k < n; k++) {
+                size_t h = (size_t)piece_hash(pc[k].s, (size_t)pc[k].len) & (size_t)(cap - 1);
+                while (slot[h])
+                    h = (h + 1) & (size_t)(cap - 1);
+                slot[h] = k + 1;
+            }
+        }
+        size_t h = (size_t)piece_hash(buf + i, j - i) & (size_t)(cap - 1);
+        while (slot[h] &&
+               !(pc[slot[h] - 1].len == (int)(j - i) && !memcmp(pc[slot[h] - 1].s, buf + i, j - i)))
+            h = (h + 1) & (size_t)(cap - 1);
+        if (!slot[h]) {
+            pc[n] = (struct piece_count){buf + i, (int)(j - i), 0};
+            slot[h] = ++n;
+        }
+        pc[slot[h] - 1].count++;
+    }
+    if (!rc && n == 0)
+        rc = sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the text holds no %s to build a vocabulary",
+                         kind == TOK_WORD ? "words" : "characters");
+    if (!rc) {
+        qsort(pc, (size_t)n, sizeof *pc, by_count);
+        const char **pieces = malloc(sizeof *pieces * (size_t)(n + 1));
+        int *lens = malloc(sizeof *lens * (size_t)(n + 1));
+        if (pieces && lens) {
+            pieces[0] = "<unk>";
+            lens[0] = 5;
+            for (int k = 0; k < n; k++) {
+                pieces[k + 1] = pc[k].s;
+                lens[k + 1] = pc[k].len;
+            }
+            rc = tokenizer_init(t, kind, n + 1, pieces, lens);
+            t->unk_id = 0;
+        } else {
+            rc = SF_ERR_NOMEM;
+        }
+        free(pieces);
+        free(lens);
+    }
+    if (rc == SF_ERR_NOMEM)
+        sf_diag_set(d, rc, path, 0, 0, "out of memory building the vocabulary");
+    free(slot);
+    free(pc);
+    free(buf);
+    return rc;
+}
+
+int batcher_init(struct batcher *b, const struct token_data *td, int B, int T, int shuffle,
+                 uint64_t seed, struct sf_diag *d)
+{
+    memset(b, 0, sizeof *b);
+    b->td = td;
+    b->B = B;
+    b->T = T;
+    b->shuffle = shuffle;
+    rng_seed(&b->rng, seed);
+    if ((size_t)B * (size_t)T + 1 > td->n)
+        return sf_diag_set(d, SF_ERR_RANGE, NULL, 0, 0,
+                           "the data holds %zu tokens, fewer than one batch needs (B*T+1 = %d): "
+                           "use more text or a smaller --batch or --seq",
+                           td->n, B * T + 1);
+    return SF_OK;
+}
+
+void batcher_next(struct batcher *b, int *inputs, int *targets)
+{
+    size_t span = (size_t)b->B * (size_t)b->T;
+    if (b->shuffle)
+        b->pos = (size_t)(rng_u64(&b->rng) % (uint64_t)(b->td->n - span));
+    else if (b->pos + span + 1 > b->td->n)
+        b->pos = 0;
+    const int *src = b->td->tokens + b->pos;
+    memcpy(inputs, src, sizeof *inputs * span);
+    memcpy(targets, src + 1, sizeof *targets * span);
+    if (!b->shuffle)
+        b->pos += span;
+}
