@@ -9,14 +9,17 @@
 
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
+#include "stepformer/train.h"
 
 static const char bench_usage[] =
-    "usage: stepformer bench [--runs N] [--only tiny|gpt2]\n"
+    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train]\n"
     "\n"
     "Times the forward pass over 64 tokens (every node of the op graph, fast kernels) on\n"
     "  tiny  the textbook block: 2 layers, 4 heads, d 64, vocabulary 512, context 128\n"
     "  gpt2  GPT-2 small's shape: 12 layers, 12 heads, d 768, vocabulary 50257, context 1024\n"
-    "with seeded random weights made in memory, and reports medians and the peak memory.\n"
+    "with seeded random weights made in memory, and training steps (forward, loss, backward,\n"
+    "AdamW) of a GPT-2-shaped model (4 layers, 4 heads, d 128, vocabulary 512, context 128)\n"
+    "at B = 4, T = 64; it reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
 static double now_seconds(void)
@@ -114,6 +117,57 @@ fail:
     return rc;
 }
 
+// Times training steps (forward, loss, backward, AdamW) of a GPT-2-shaped model with 4
+// layers, 4 heads, d 128, vocabulary 512, context 128, on batches of B = 4 sequences of
+// T = 64 random tokens.
+static int bench_train(int runs, FILE *out, FILE *err)
+{
+    enum { B = 4, T = 64 };
+    struct model_config cfg;
+    model_config_gpt2(&cfg, 4, 4, 128, 512, 128);
+    struct model m = {0};
+    struct trainer t = {0};
+    struct sf_diag d;
+    char buf[900];
+    sf_diag_clear(&d);
+    double *times = calloc((size_t)runs, sizeof *times);
+    struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+    int rc = times ? model_init(&m, &cfg, &d) : SF_ERR_NOMEM;
+    if (!rc) {
+        model_init_random(&m, 1234);
+        rc = trainer_init(&t, &m, B, T, &hp, OP_IMPL_FAST, &d);
+    }
+    int in[B * T], tg[B * T];
+    struct rng r;
+    rng_seed(&r, 7);
+    for (int i = -3; !rc && i < runs; i++) { // three untimed warm-up steps
+        for (int k = 0; k < B * T; k++) {
+            in[k] = (int)(rng_u64(&r) % 512);
+            tg[k] = (int)(rng_u64(&r) % 512);
+        }
+        float loss;
+        double t0 = now_seconds();
+        rc = trainer_step(&t, in, tg, &loss, &d);
+        if (i >= 0)
+            times[i] = now_seconds() - t0;
+    }
+    if (!rc) {
+        double med = median(times, runs);
+        fprintf(out,
+                "train   gpt2  L=4  H=4  d=128  V=512   B=%d T=%d  %6zu k params  median %8.3f ms "
+                "per step  %.0f tokens/s  (min %.3f, %d steps)\n",
+                B, T, m.n_params / 1000, med * 1e3, B * T / med, times[0] * 1e3, runs);
+    } else {
+        if (!d.msg[0])
+            sf_diag_set(&d, rc, NULL, 0, 0, "%s", sf_strerror(rc));
+        fprintf(err, "stepformer: bench train: %s\n", sf_diag_format(&d, buf, sizeof buf));
+    }
+    trainer_free(&t);
+    model_free(&m);
+    free(times);
+    return rc;
+}
+
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
 {
     long runs = 15;
@@ -130,8 +184,9 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
                 return 2;
             }
         } else if ((r = cli_value(argc, argv, &i, "--only", &v)) != 0) {
-            if (r < 0 || (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0)) {
-                fprintf(err, "stepformer: bench: --only takes tiny or gpt2\n");
+            if (r < 0 ||
+                (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 && strcmp(v, "train") != 0)) {
+                fprintf(err, "stepformer: bench: --only takes tiny, gpt2 or train\n");
                 return 2;
             }
             only = v;
@@ -150,6 +205,8 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
         if (bench_forward(&bench_cases[i], (int)runs, out, err))
             return 1;
     }
+    if ((!only || strcmp(only, "train") == 0) && bench_train((int)runs, out, err))
+        return 1;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(out, "peak memory (max resident) %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
