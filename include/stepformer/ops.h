@@ -47,6 +47,8 @@ int op_linear(enum op_impl im, struct tensor *y, const struct tensor *x, const s
               const struct tensor *b);
 // The per-head projections Q = X W^Q (and K, V), split by head:
 // y (H, N, dk) with y[h][i][c] = (x W + b)[i][h*dk + c]; W (d, H*dk), b (H*dk) or absent.
+// For a batch of B sequences of T tokens (N = B T) y is (B H, T, dk): block b H + h holds
+// head h of sequence b, so the attention ops below run on each sequence apart.
 int op_linear_heads(enum op_impl im, struct tensor *y, const struct tensor *x,
                     const struct tensor *W, const struct tensor *b);
 
@@ -64,7 +66,7 @@ int op_softmax_rows(enum op_impl im, struct tensor *y, const struct tensor *x);
 // y (H, N, dv) = alpha (H, N, N) v (H, N, dv), per head.
 int op_attn_mix(enum op_impl im, struct tensor *y, const struct tensor *alpha,
                 const struct tensor *v);
-// y (N, H*dv) with y[i][h*dv + c] = x[h][i][c]; x (H, N, dv).
+// y (N, H*dv) with y[i][h*dv + c] = x[h][i][c]; x (H, N, dv), or (B H, T, dv) for a batch.
 int op_concat_heads(enum op_impl im, struct tensor *y, const struct tensor *x);
 
 // y = a + b, same shapes (the residual add). y may alias a or b.

@@ -116,15 +116,26 @@ int op_linear(enum op_impl im, struct tensor *y, const struct tensor *x, const s
     return SF_OK;
 }
 
+// The sizes of a per-head tensor (B H, T, dk) against its token matrix (N, H dk): fills
+// H and T, or returns 0 when they do not fit together.
+static int head_layout(const struct tensor *heads, int N, int width, int *H, int *T)
+{
+    if (!has_shape(heads, 3, -1, -1, -1) || width % heads->shape[2] != 0)
+        return 0;
+    *H = width / heads->shape[2];
+    *T = heads->shape[1];
+    return *H > 0 && heads->shape[0] % *H == 0 && (heads->shape[0] / *H) * *T == N;
+}
+
 int op_linear_heads(enum op_impl im, struct tensor *y, const struct tensor *x,
                     const struct tensor *W, const struct tensor *b)
 {
-    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(y, 3, -1, x->shape[0], -1) ||
-        !has_shape(W, 2, x->shape[1], y->shape[0] * y->shape[2], -1) ||
-        !optional_vec(b, W->shape[1]))
+    int H, T;
+    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(W, 2, x->shape[1], -1, -1) ||
+        !head_layout(y, x->shape[0], W->shape[1], &H, &T) || !optional_vec(b, W->shape[1]))
         return SF_ERR_SHAPE;
-    TWIN(im, linear_heads, y->data, x->data, W->data, data_or_null(b), x->shape[0], x->shape[1],
-         y->shape[0], y->shape[2]);
+    TWIN(im, linear_heads, y->data, x->data, W->data, data_or_null(b), x->shape[0], x->shape[1], H,
+         y->shape[2], T);
     return SF_OK;
 }
 
@@ -176,10 +187,10 @@ int op_attn_mix(enum op_impl im, struct tensor *y, const struct tensor *alpha,
 
 int op_concat_heads(enum op_impl im, struct tensor *y, const struct tensor *x)
 {
-    if (!has_shape(x, 3, -1, -1, -1) ||
-        !has_shape(y, 2, x->shape[1], x->shape[0] * x->shape[2], -1))
+    int H, T;
+    if (!has_shape(y, 2, -1, -1, -1) || !head_layout(x, y->shape[0], y->shape[1], &H, &T))
         return SF_ERR_SHAPE;
-    TWIN(im, concat_heads, y->data, x->data, x->shape[0], x->shape[1], x->shape[2]);
+    TWIN(im, concat_heads, y->data, x->data, H, y->shape[0], x->shape[2], T);
     return SF_OK;
 }
 
@@ -313,12 +324,13 @@ int op_linear_heads_backward(enum op_impl im, struct tensor *dx, struct tensor *
                              struct tensor *db, const struct tensor *x, const struct tensor *W,
                              const struct tensor *dy)
 {
-    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(dy, 3, -1, x->shape[0], -1) ||
-        !has_shape(W, 2, x->shape[1], dy->shape[0] * dy->shape[2], -1) || !grad_ok(dx, x) ||
-        !grad_ok(dW, W) || (db && !has_shape(db, 1, W->shape[1], -1, -1)))
+    int H, T;
+    if (!has_shape(x, 2, -1, -1, -1) || !has_shape(W, 2, x->shape[1], -1, -1) ||
+        !head_layout(dy, x->shape[0], W->shape[1], &H, &T) || !grad_ok(dx, x) || !grad_ok(dW, W) ||
+        (db && !has_shape(db, 1, W->shape[1], -1, -1)))
         return SF_ERR_SHAPE;
     TWIN(im, linear_heads_backward, grad_data(dx), grad_data(dW), grad_data(db), x->data, W->data,
-         dy->data, x->shape[0], x->shape[1], dy->shape[0], dy->shape[2]);
+         dy->data, x->shape[0], x->shape[1], H, dy->shape[2], T);
     return SF_OK;
 }
 
@@ -372,10 +384,10 @@ int op_attn_mix_backward(enum op_impl im, struct tensor *dalpha, struct tensor *
 int op_concat_heads_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy)
 {
     (void)im; // a scatter: both twins are the loop
-    if (!has_shape(dx, 3, -1, -1, -1) ||
-        !has_shape(dy, 2, dx->shape[1], dx->shape[0] * dx->shape[2], -1))
+    int H, T;
+    if (!has_shape(dy, 2, -1, -1, -1) || !head_layout(dx, dy->shape[0], dy->shape[1], &H, &T))
         return SF_ERR_SHAPE;
-    ref_concat_heads_backward(dx->data, dy->data, dx->shape[0], dx->shape[1], dx->shape[2]);
+    ref_concat_heads_backward(dx->data, dy->data, H, dy->shape[0], dx->shape[2], T);
     return SF_OK;
 }
 

@@ -170,31 +170,33 @@ void fast_linear(float *y, const float *x, const float *W, const float *b, int N
                 b ? 1.0f : 0.0f, y, dout);
 }
 
-// One sgemm for all heads into a scratch (N, H dk), then a scatter into (H, N, dk): at N = 64,
+// One sgemm for all heads into a scratch (N, H dk), then a scatter into (B H, T, dk): at N = 64,
 // d = 768 one large product runs faster than twelve narrow ones. Without memory for the
-// scratch, one sgemm per head reads its block of columns in place (ldb = H dk).
+// scratch, one sgemm per sequence and head reads its block of columns in place (ldb = H dk).
 void fast_linear_heads(float *y, const float *x, const float *W, const float *b, int N, int d,
-                       int H, int dk)
+                       int H, int dk, int T)
 {
     int width = H * dk;
     float *tmp = malloc(sizeof(float) * (size_t)N * (size_t)width);
     if (tmp) {
         fast_linear(tmp, x, W, b, N, d, width);
-        for (int h = 0; h < H; h++)
-            for (int i = 0; i < N; i++)
-                memcpy(y + ((size_t)h * N + i) * dk, tmp + (size_t)i * width + (size_t)h * dk,
+        for (int i = 0; i < N; i++)
+            for (int h = 0; h < H; h++)
+                memcpy(y + SF_HEAD_ROW(i, h, H, T) * dk, tmp + (size_t)i * width + (size_t)h * dk,
                        sizeof(float) * (size_t)dk);
         free(tmp);
         return;
     }
-    for (int h = 0; h < H; h++) {
-        float *yh = y + (size_t)h * N * dk;
-        if (b)
-            for (int i = 0; i < N; i++)
-                memcpy(yh + (size_t)i * dk, b + (size_t)h * dk, sizeof(float) * (size_t)dk);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dk, d, 1.0f, x, d,
-                    W + (size_t)h * dk, width, b ? 1.0f : 0.0f, yh, dk);
-    }
+    for (int s = 0; s < N / T; s++)
+        for (int h = 0; h < H; h++) {
+            float *yh = y + SF_HEAD_ROW(s * T, h, H, T) * dk;
+            if (b)
+                for (int t = 0; t < T; t++)
+                    memcpy(yh + (size_t)t * dk, b + (size_t)h * dk, sizeof(float) * (size_t)dk);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, d, 1.0f,
+                        x + (size_t)s * T * d, d, W + (size_t)h * dk, width, b ? 1.0f : 0.0f, yh,
+                        dk);
+        }
 }
 
 void fast_attn_scores(float *s, const float *q, const float *k, int H, int N, int dk)
@@ -291,11 +293,11 @@ void fast_attn_mix(float *y, const float *a, const float *v, int H, int N, int d
                     y + (size_t)h * N * dv, dv);
 }
 
-void fast_concat_heads(float *y, const float *x, int H, int N, int dv)
+void fast_concat_heads(float *y, const float *x, int H, int N, int dv, int T)
 {
-    for (int h = 0; h < H; h++)
-        for (int i = 0; i < N; i++)
-            memcpy(y + (size_t)i * H * dv + (size_t)h * dv, x + ((size_t)h * N + i) * dv,
+    for (int i = 0; i < N; i++)
+        for (int h = 0; h < H; h++)
+            memcpy(y + (size_t)i * H * dv + (size_t)h * dv, x + SF_HEAD_ROW(i, h, H, T) * dv,
                    sizeof(float) * (size_t)dv);
 }
 
@@ -421,17 +423,17 @@ void fast_linear_backward(float *dx, float *dW, float *db, const float *x, const
         column_sums(db, dy, N, dout);
 }
 
-// Gathers dy (H, N, dk) into (N, H dk), then runs the plain linear backward.
+// Gathers dy (B H, T, dk) into (N, H dk), then runs the plain linear backward.
 void fast_linear_heads_backward(float *dx, float *dW, float *db, const float *x, const float *W,
-                                const float *dy, int N, int d, int H, int dk)
+                                const float *dy, int N, int d, int H, int dk, int T)
 {
     int width = H * dk;
     float *flat = malloc(sizeof(float) * (size_t)N * (size_t)width);
     if (!flat) {
-        ref_linear_heads_backward(dx, dW, db, x, W, dy, N, d, H, dk);
+        ref_linear_heads_backward(dx, dW, db, x, W, dy, N, d, H, dk, T);
         return;
     }
-    fast_concat_heads(flat, dy, H, N, dk);
+    fast_concat_heads(flat, dy, H, N, dk, T);
     fast_linear_backward(dx, dW, db, x, W, flat, N, d, width);
     free(flat);
 }

@@ -21,9 +21,9 @@
     /* y (N, dout) = x (N, din) W (din, dout) + b */                                               \
     void P##linear(float *y, const float *x, const float *W, const float *b, int N, int din,       \
                    int dout);                                                                      \
-    /* y (H, N, dk) = heads of x (N, d) W (d, H dk) + b */                                         \
+    /* y (B H, T, dk) = heads of x (N = B T, d) W (d, H dk) + b */                                 \
     void P##linear_heads(float *y, const float *x, const float *W, const float *b, int N, int d,   \
-                         int H, int dk);                                                           \
+                         int H, int dk, int T);                                                    \
     /* s (H, N, N) = q (H, N, dk) k^T per head */                                                  \
     void P##attn_scores(float *s, const float *q, const float *k, int H, int N, int dk);           \
     void P##scale(float *y, const float *x, float c, long n);                                      \
@@ -34,12 +34,17 @@
     /* y (H, N, dv) = a (H, N, N) v (H, N, dv) */                                                  \
     void P##attn_mix(float *y, const float *a, const float *v, int H, int N, int dv);              \
     /* y (N, H dv) from x (H, N, dv) */                                                            \
-    void P##concat_heads(float *y, const float *x, int H, int N, int dv);                          \
+    void P##concat_heads(float *y, const float *x, int H, int N, int dv, int T);                   \
     void P##add(float *y, const float *a, const float *b, long n);                                 \
     void P##relu(float *y, const float *x, long n);                                                \
     void P##gelu(float *y, const float *x, long n);                                                \
     /* u (N, V) = h (N, d) E[0..V)^T */                                                            \
     void P##unembed(float *u, const float *h, const float *E, int N, int d, int V);
+
+// Per-head tensors of a batch are (B H, T, dk): head h of sequence b is block b H + h. Token
+// i (of N = B T) is row i mod T of block (i / T) H + h.
+#define SF_HEAD_ROW(i, h, H, T)                                                                    \
+    ((size_t)(((i) / (T)) * (H) + (h)) * (size_t)(T) + (size_t)((i) % (T)))
 
 // Backward twins: they add into every gradient they are given; NULL outputs are skipped.
 #define SF_OPS_GRAD_TWINS(P)                                                                       \
@@ -56,7 +61,7 @@
     void P##linear_backward(float *dx, float *dW, float *db, const float *x, const float *W,       \
                             const float *dy, int N, int din, int dout);                            \
     void P##linear_heads_backward(float *dx, float *dW, float *db, const float *x, const float *W, \
-                                  const float *dy, int N, int d, int H, int dk);                   \
+                                  const float *dy, int N, int d, int H, int dk, int T);            \
     void P##attn_scores_backward(float *dq, float *dk, const float *q, const float *k,             \
                                  const float *ds, int H, int N, int dkk);                          \
     void P##softmax_rows_backward(float *dx, const float *y, const float *dy, long R, int C);      \
@@ -78,7 +83,7 @@ SF_OPS_GRAD_TWINS(fast_)
 // both twins run these.
 void ref_causal_mask_backward(float *dx, const float *dy, int H, int N, int T);
 void ref_embed_pos_backward(float *dP, const float *dy, int N, int d, int T);
-void ref_concat_heads_backward(float *dx, const float *dy, int H, int N, int dv);
+void ref_concat_heads_backward(float *dx, const float *dy, int H, int N, int dv, int T);
 void ref_xent(float *loss, const float *probs, const int *targets, int N, int V);
 void ref_xent_backward(float *dprobs, const float *probs, const int *targets, int N, int V,
                        float scale);

@@ -82,7 +82,7 @@ void ref_linear(float *y, const float *x, const float *W, const float *b, int N,
 }
 
 void ref_linear_heads(float *y, const float *x, const float *W, const float *b, int N, int d, int H,
-                      int dk)
+                      int dk, int T)
 {
     // Head h uses the columns h*dk .. h*dk + dk - 1 of W: q_i^h = x_i W^{Qh} + b^h.
     for (int h = 0; h < H; h++)
@@ -92,7 +92,7 @@ void ref_linear_heads(float *y, const float *x, const float *W, const float *b, 
                 float sum = b ? b[col] : 0.0f;
                 for (int k = 0; k < d; k++)
                     sum += x[(size_t)i * d + k] * W[(size_t)k * H * dk + col];
-                y[((size_t)h * N + i) * dk + c] = sum;
+                y[SF_HEAD_ROW(i, h, H, T) * dk + c] = sum;
             }
 }
 
@@ -163,13 +163,13 @@ void ref_attn_mix(float *y, const float *a, const float *v, int H, int N, int dv
             }
 }
 
-void ref_concat_heads(float *y, const float *x, int H, int N, int dv)
+void ref_concat_heads(float *y, const float *x, int H, int N, int dv, int T)
 {
     // [head_1 | head_2 | ... | head_H] for each token
     for (int i = 0; i < N; i++)
         for (int h = 0; h < H; h++)
             for (int c = 0; c < dv; c++)
-                y[(size_t)i * H * dv + h * dv + c] = x[((size_t)h * N + i) * dv + c];
+                y[(size_t)i * H * dv + h * dv + c] = x[SF_HEAD_ROW(i, h, H, T) * dv + c];
 }
 
 void ref_add(float *y, const float *a, const float *b, long n)
@@ -291,7 +291,7 @@ void ref_linear_backward(float *dx, float *dW, float *db, const float *x, const 
 }
 
 void ref_linear_heads_backward(float *dx, float *dW, float *db, const float *x, const float *W,
-                               const float *dy, int N, int d, int H, int dk)
+                               const float *dy, int N, int d, int H, int dk, int T)
 {
     // y[h][i][c] = sum_k x_ik W_k,(h dk + c) + b_(h dk + c)
     int width = H * dk;
@@ -299,7 +299,7 @@ void ref_linear_heads_backward(float *dx, float *dW, float *db, const float *x, 
         for (int i = 0; i < N; i++)
             for (int c = 0; c < dk; c++) {
                 int col = h * dk + c;
-                float g = dy[((size_t)h * N + i) * dk + c];
+                float g = dy[SF_HEAD_ROW(i, h, H, T) * dk + c];
                 if (db)
                     db[col] += g;
                 for (int k = 0; k < d; k++) {
@@ -373,12 +373,12 @@ void ref_attn_mix_backward(float *da, float *dv, const float *a, const float *v,
                 }
 }
 
-void ref_concat_heads_backward(float *dx, const float *dy, int H, int N, int dv)
+void ref_concat_heads_backward(float *dx, const float *dy, int H, int N, int dv, int T)
 {
     for (int i = 0; i < N; i++)
         for (int h = 0; h < H; h++)
             for (int c = 0; c < dv; c++)
-                dx[((size_t)h * N + i) * dv + c] += dy[(size_t)i * H * dv + h * dv + c];
+                dx[SF_HEAD_ROW(i, h, H, T) * dv + c] += dy[(size_t)i * H * dv + h * dv + c];
 }
 
 void ref_relu_backward(float *dx, const float *x, const float *dy, long n)

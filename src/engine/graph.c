@@ -180,7 +180,9 @@ static const struct tensor *add_block(struct builder *b, int l, const struct ten
     const struct model_config *c = &b->m->cfg;
     const struct layer_params *p = &b->m->layers[l];
     int N = b->g->n_tokens, d = c->d_model, H = c->n_head, dk = d / H, F = c->d_ff;
-    int s_x[2] = {N, d}, s_heads[3] = {H, N, dk}, s_att[3] = {H, N, N}, s_ff[2] = {N, F};
+    // A batch of B sequences of T tokens keeps each sequence's heads apart: (B H, T, ...).
+    int T = b->g->seq_len, BH = (N / T) * H;
+    int s_x[2] = {N, d}, s_heads[3] = {BH, T, dk}, s_att[3] = {BH, T, T}, s_ff[2] = {N, F};
     int pre = c->norm == NORM_PRE;
     char name[SF_NODE_NAME_MAX], prefix[16];
     float inv_sqrt_dk = 1.0f / sqrtf((float)dk);
