@@ -116,6 +116,34 @@ static void test_ops_linear_heads_splits_columns(void **state)
     }
 }
 
+// A batch of B sequences: the heads of sequence b are blocks b H .. b H + H - 1, each equal
+// to what that sequence alone gives.
+static void test_ops_heads_of_a_batch(void **state)
+{
+    (void)state;
+    int B = 3, T = 5, d = 12, H = 2, dk = 6, N = B * T;
+    struct tensor x = randn(2, N, d, 0, 1), W = randn(2, d, d, 0, 0.3f), b = randn(1, d, 0, 0, 1);
+    for (int im = 0; im < 2; im++) {
+        struct tensor y = zeros(3, B * H, T, dk), one = zeros(3, H, T, dk), cat = zeros(2, N, d, 0);
+        assert_int_equal(op_linear_heads((enum op_impl)im, &y, &x, &W, &b), 0);
+        for (int s = 0; s < B; s++) {
+            struct tensor xs;
+            int shape[2] = {T, d};
+            tensor_wrap(&xs, x.data + (size_t)s * T * d, 2, shape);
+            assert_int_equal(op_linear_heads((enum op_impl)im, &one, &xs, &W, &b), 0);
+            assert_memory_equal(y.data + (size_t)s * H * T * dk, one.data,
+                                sizeof(float) * (size_t)(H * T * dk));
+        }
+        // concat puts every token's heads back in its own row
+        assert_int_equal(op_concat_heads((enum op_impl)im, &cat, &y), 0);
+        struct tensor full = zeros(2, N, d, 0);
+        assert_int_equal(op_linear((enum op_impl)im, &full, &x, &W, &b), 0);
+        assert_close(cat.data, full.data, tensor_numel(&full), 1e-5, 1e-5, "batched concat");
+        struct tensor wrong = zeros(3, B * H + 1, T, dk);
+        assert_int_equal(op_linear_heads((enum op_impl)im, &wrong, &x, &W, &b), SF_ERR_SHAPE);
+    }
+}
+
 static void test_ops_attention_twins_agree(void **state)
 {
     (void)state;
@@ -404,6 +432,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_linear_twins_agree),
         cmocka_unit_test(test_ops_linear_heads_splits_columns),
+        cmocka_unit_test(test_ops_heads_of_a_batch),
         cmocka_unit_test(test_ops_attention_twins_agree),
         cmocka_unit_test(test_ops_mask_puts_minus_infinity_above_the_diagonal),
         cmocka_unit_test(test_ops_softmax_zeros_masked_entries_exactly),
