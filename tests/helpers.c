@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include "stepformer/arena.h"
 #include "stepformer/model.h"
+#include "stepformer/rng.h"
+#include "stepformer/tensor.h"
 
 static const char *env_dir(const char *var, const char *fallback)
 {
@@ -144,4 +147,46 @@ const char *test_switches_str(const struct model_config *c, char *buf, size_t si
              c->norm == NORM_POST ? "post" : "pre", c->final_norm, (int)c->pos,
              c->act == ACT_GELU ? "gelu" : "relu", c->bias, c->tied);
     return buf;
+}
+
+// The kernel tests' tensors; test-only state, reset by test_tensors_begin.
+static struct arena test_arena;
+static struct rng test_rng;
+
+int test_tensors_setup(void **state)
+{
+    (void)state;
+    arena_init(&test_arena, 1 << 20);
+    rng_seed(&test_rng, 2024);
+    return 0;
+}
+
+int test_tensors_teardown(void **state)
+{
+    (void)state;
+    arena_free(&test_arena);
+    return 0;
+}
+
+struct tensor test_zeros(int ndim, int d0, int d1, int d2)
+{
+    struct tensor t;
+    int shape[3] = {d0, d1, d2};
+    assert_int_equal(tensor_alloc(&t, &test_arena, ndim, shape), 0);
+    return t;
+}
+
+struct tensor test_randn(int ndim, int d0, int d1, int d2, float scale)
+{
+    struct tensor t = test_zeros(ndim, d0, d1, d2);
+    for (size_t i = 0; i < tensor_numel(&t); i++)
+        t.data[i] = scale * rng_normal(&test_rng);
+    return t;
+}
+
+struct tensor test_zeros_like(const struct tensor *x)
+{
+    struct tensor t;
+    assert_int_equal(tensor_alloc(&t, &test_arena, x->ndim, x->shape), 0);
+    return t;
 }

@@ -18,6 +18,16 @@ void test_assert_close_at(const float *a, const float *b, size_t n, double atol,
     test_assert_close_at((a), (b), (n), (atol), (rtol), (what), __FILE__, __LINE__)
 
 struct model_config;
+struct tensor;
+
+// Tensors for kernel tests, from one arena and one seeded generator that the helpers own;
+// pass these as the cmocka group setup and teardown.
+int test_tensors_setup(void **state);
+int test_tensors_teardown(void **state);
+// N(0, scale) values; shape (d0[, d1[, d2]]) by ndim.
+struct tensor test_randn(int ndim, int d0, int d1, int d2, float scale);
+struct tensor test_zeros(int ndim, int d0, int d1, int d2);
+struct tensor test_zeros_like(const struct tensor *x);
 // Calls fn once for each of the 96 combinations of the model switches (norm placement, final
 // norm, positions, activation, biases, tying) applied to a copy of base. Returns the count.
 int test_for_each_switch(const struct model_config *base,

@@ -17,40 +17,9 @@
 #include "stepformer/ops.h"
 #include "stepformer/rng.h"
 
-static struct arena arena;
-static struct rng rng;
-
-static int setup(void **state)
-{
-    (void)state;
-    arena_init(&arena, 1 << 20);
-    rng_seed(&rng, 99);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    arena_free(&arena);
-    return 0;
-}
-
-static struct tensor randn(int ndim, int d0, int d1, int d2, float scale)
-{
-    struct tensor t;
-    int shape[3] = {d0, d1, d2};
-    assert_int_equal(tensor_alloc(&t, &arena, ndim, shape), 0);
-    for (size_t i = 0; i < tensor_numel(&t); i++)
-        t.data[i] = scale * rng_normal(&rng);
-    return t;
-}
-
-static struct tensor zeros_like(const struct tensor *x)
-{
-    struct tensor t;
-    assert_int_equal(tensor_alloc(&t, &arena, x->ndim, x->shape), 0);
-    return t;
-}
+#define randn      test_randn
+#define zeros      test_zeros
+#define zeros_like test_zeros_like
 
 // A float64 forward op: out = f(inputs), with the inputs given as double arrays.
 // The checked scalar is L = sum_j out_j * w_j for fixed random weights w.
@@ -301,8 +270,7 @@ static void test_grad_layernorm_three_steps(void **state)
     int N = 3, d = 8, dims[2] = {N, d};
     struct tensor x = randn(2, N, d, 0, 2), g = randn(1, d, 0, 0, 1), b = randn(1, d, 0, 0, 1),
                   w = randn(2, N, d, 0, 1);
-    struct tensor stats, xhat = zeros_like(&x);
-    assert_int_equal(tensor_alloc2(&stats, &arena, N, 2), 0);
+    struct tensor stats = zeros(2, N, 2, 0), xhat = zeros_like(&x);
     op_ln_stats(OP_IMPL_REF, &stats, &x, 1e-5f);
     op_ln_norm(OP_IMPL_REF, &xhat, &x, &stats);
     struct tensor dx[2], dg[2], db[2];
@@ -413,8 +381,7 @@ static void test_grad_cross_entropy(void **state)
 {
     (void)state;
     int N = 3, V = 6, targets[3] = {2, 0, 5};
-    struct tensor u = randn(2, N, V, 0, 2), p = zeros_like(&u), loss;
-    assert_int_equal(tensor_alloc(&loss, &arena, 1, (int[]){N}), 0);
+    struct tensor u = randn(2, N, V, 0, 2), p = zeros_like(&u), loss = zeros(1, N, 0, 0);
     op_softmax_rows(OP_IMPL_REF, &p, &u);
     float mean;
     assert_int_equal(op_xent(OP_IMPL_FAST, &loss, &mean, &p, targets), 0);
@@ -485,5 +452,5 @@ int main(void)
         cmocka_unit_test(test_grad_cross_entropy),
         cmocka_unit_test(test_grad_adamw_matches_formula),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tensors_setup, test_tensors_teardown);
 }

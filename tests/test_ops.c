@@ -17,49 +17,9 @@
 #include "stepformer/ops.h"
 #include "stepformer/rng.h"
 
-static struct arena arena;
-static struct rng rng;
-
-static int setup(void **state)
-{
-    (void)state;
-    arena_init(&arena, 1 << 20);
-    rng_seed(&rng, 2024);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    arena_free(&arena);
-    return 0;
-}
-
-// A tensor of N(0, scale) values.
-static struct tensor randn(int ndim, int d0, int d1, int d2, float scale)
-{
-    struct tensor t;
-    int shape[3] = {d0, d1, d2};
-    assert_int_equal(tensor_alloc(&t, &arena, ndim, shape), 0);
-    for (size_t i = 0; i < tensor_numel(&t); i++)
-        t.data[i] = scale * rng_normal(&rng);
-    return t;
-}
-
-static struct tensor zeros_like(const struct tensor *x)
-{
-    struct tensor t;
-    assert_int_equal(tensor_alloc(&t, &arena, x->ndim, x->shape), 0);
-    return t;
-}
-
-static struct tensor zeros(int ndim, int d0, int d1, int d2)
-{
-    struct tensor t;
-    int shape[3] = {d0, d1, d2};
-    assert_int_equal(tensor_alloc(&t, &arena, ndim, shape), 0);
-    return t;
-}
+#define randn      test_randn
+#define zeros      test_zeros
+#define zeros_like test_zeros_like
 
 #define TOL 1e-5
 
@@ -443,5 +403,5 @@ int main(void)
         cmocka_unit_test(test_ops_unembed_uses_only_real_rows),
         cmocka_unit_test(test_ops_reject_mismatched_shapes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tensors_setup, test_tensors_teardown);
 }
