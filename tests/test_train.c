@@ -506,6 +506,51 @@ static void test_train_resume_matches_one_run(void **state)
     free(c.err);
 }
 
+// Ten AdamW steps on one batch of the llm.c test checkpoint track torch.optim.AdamW run in
+// float64 (tests/tools/make_adamw_golden.py) within 1e-4 relative, at every step.
+static void test_train_adamw_tracks_float64_torch(void **state)
+{
+    (void)state;
+    char path[512];
+    struct model m;
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&m, test_data_path(path, sizeof path, "gpt2_tiny.bin"), &d),
+                     0);
+    double *tokens = NULL, *losses = NULL, *wq = NULL;
+    int shape[4], nd;
+    assert_int_equal(
+        test_read_npy(test_data_path(path, sizeof path, "adamw_tokens.npy"), &tokens, shape, &nd),
+        17);
+    assert_int_equal(
+        test_read_npy(test_data_path(path, sizeof path, "adamw_losses.npy"), &losses, shape, &nd),
+        10);
+    assert_int_equal(
+        test_read_npy(test_data_path(path, sizeof path, "adamw_final_wq0.npy"), &wq, shape, &nd),
+        64 * 64);
+    int in[16], tg[16];
+    for (int i = 0; i < 16; i++) {
+        in[i] = (int)tokens[i];
+        tg[i] = (int)tokens[i + 1];
+    }
+    struct adamw_params hp = {1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f};
+    struct trainer t;
+    assert_int_equal(trainer_init(&t, &m, 2, 8, &hp, OP_IMPL_FAST, &d), 0);
+    for (int step = 0; step < 10; step++) {
+        float loss;
+        assert_int_equal(trainer_step(&t, in, tg, &loss, &d), 0);
+        if (fabs(loss - losses[step]) > 1e-4 * fabs(losses[step]))
+            fail_msg("step %d: loss %.7f, float64 torch %.7f", step + 1, loss, losses[step]);
+    }
+    for (int i = 0; i < 64 * 64; i++)
+        if (fabs(m.layers[0].wq.data[i] - wq[i]) > 1e-5)
+            fail_msg("W^Q[%d] after 10 steps: %.8f vs %.8f", i, m.layers[0].wq.data[i], wq[i]);
+    trainer_free(&t);
+    model_free(&m);
+    free(tokens);
+    free(losses);
+    free(wq);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_train_bad_data_files),
         cmocka_unit_test(test_train_vocabulary_from_text),
         cmocka_unit_test(test_train_resume_matches_one_run),
+        cmocka_unit_test(test_train_adamw_tracks_float64_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
