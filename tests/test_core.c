@@ -66,8 +66,14 @@ static void test_arena_aligns_zeroes_and_grows(void **state)
     assert_int_equal(p[0], 0); // no overlap
     arena_reset(&a);
     unsigned char *s = arena_alloc(&a, 1000);
+    assert_ptr_equal(s, q); // the kept block is reused
     for (int i = 0; i < 1000; i++)
-        assert_int_equal(s[i], 0); // reused memory comes back zeroed
+        assert_int_equal(s[i], 0); // and comes back zeroed
+    size_t reserved = a.reserved;
+    arena_reset(&a);
+    for (int k = 0; k < 3; k++)
+        assert_non_null(arena_alloc(&a, 100));
+    assert_int_equal(a.reserved, reserved); // the same sizes again take no new memory
     assert_null(arena_alloc(&a, SIZE_MAX - 8));
     arena_free(&a);
     arena_free(&a); // twice is fine

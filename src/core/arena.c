@@ -45,13 +45,22 @@ void *arena_alloc(struct arena *a, size_t bytes)
         need = ARENA_ALIGN;
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < need) {
-        size_t bs = a->block_size ? a->block_size : ARENA_DEFAULT_BLOCK;
-        struct arena_block *nb = block_new(need > bs ? need : bs);
-        if (!nb)
-            return NULL;
+        // A kept block that is large enough, else a new one.
+        struct arena_block **link = &a->spare, *nb = NULL;
+        while (*link && (*link)->size < need)
+            link = &(*link)->next;
+        if (*link) {
+            nb = *link;
+            *link = nb->next;
+        } else {
+            size_t bs = a->block_size ? a->block_size : ARENA_DEFAULT_BLOCK;
+            nb = block_new(need > bs ? need : bs);
+            if (!nb)
+                return NULL;
+            a->reserved += nb->size;
+        }
         nb->next = a->head;
         a->head = nb;
-        a->reserved += nb->size;
         b = nb;
     }
     void *p = b->mem + b->used;
@@ -63,40 +72,34 @@ void *arena_alloc(struct arena *a, size_t bytes)
 
 void arena_reset(struct arena *a)
 {
-    // Keep the largest block; free the rest.
-    struct arena_block *keep = NULL;
-    for (struct arena_block *b = a->head; b; b = b->next)
-        if (!keep || b->size > keep->size)
-            keep = b;
     struct arena_block *b = a->head;
     while (b) {
         struct arena_block *next = b->next;
-        if (b != keep) {
-            free(b->mem);
-            free(b);
-        }
+        b->used = 0;
+        b->next = a->spare;
+        a->spare = b;
         b = next;
     }
-    a->head = keep;
+    a->head = NULL;
     a->used = 0;
-    a->reserved = 0;
-    if (keep) {
-        keep->next = NULL;
-        keep->used = 0;
-        a->reserved = keep->size;
-    }
 }
 
-void arena_free(struct arena *a)
+static void free_list(struct arena_block *b)
 {
-    struct arena_block *b = a->head;
     while (b) {
         struct arena_block *next = b->next;
         free(b->mem);
         free(b);
         b = next;
     }
+}
+
+void arena_free(struct arena *a)
+{
+    free_list(a->head);
+    free_list(a->spare);
     a->head = NULL;
+    a->spare = NULL;
     a->used = 0;
     a->reserved = 0;
 }

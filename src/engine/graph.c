@@ -363,9 +363,10 @@ static void add_training(struct builder *b, int n_forward)
     }
 }
 
+// reuse: an arena (reset) to take the activations from, or NULL for a new one.
 static int build(struct graph *g, const struct model *m, struct model *trained, const int *ids,
                  const int *targets, int n, int T, enum op_impl impl, struct optimizer *opt,
-                 struct sf_diag *d)
+                 struct arena *reuse, struct sf_diag *d)
 {
     graph_observer_fn observer = g->observer;
     void *observer_user = g->observer_user;
@@ -375,15 +376,21 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     int rc = check_input(m, ids, n, T, d);
     if (!rc && targets)
         rc = check_targets(m, targets, n, d);
-    if (rc)
+    if (rc) {
+        if (reuse)
+            arena_free(reuse);
         return rc;
+    }
     g->model = m;
     g->trained = trained;
     g->opt = opt;
     g->impl = impl;
     g->n_tokens = n;
     g->seq_len = T;
-    arena_init(&g->act, (size_t)1 << 22);
+    if (reuse)
+        g->act = *reuse;
+    else
+        arena_init(&g->act, (size_t)1 << 22);
 
     struct builder b = {.g = g, .m = m};
     add_forward(&b); // counting pass
@@ -425,7 +432,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
 int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
                 struct sf_diag *d)
 {
-    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, d);
+    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, NULL, d);
 }
 
 int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
@@ -434,7 +441,7 @@ int graph_build_train(struct graph *g, struct model *m, const int *ids, const in
     if (!targets || !opt || opt->n_params != m->n_params)
         return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
                            "training needs targets and an optimizer made for this model");
-    return build(g, m, m, ids, targets, n, seq_len, impl, opt, d);
+    return build(g, m, m, ids, targets, n, seq_len, impl, opt, NULL, d);
 }
 
 int graph_set_tokens(struct graph *g, const int *ids, const int *targets, struct sf_diag *d)
@@ -459,8 +466,12 @@ int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d)
     if (rc)
         return rc; // the old graph stays usable
     enum op_impl impl = g->impl;
+    // The activations' memory is kept for the new graph: no new pages to fault in.
+    struct arena keep = g->act;
+    memset(&g->act, 0, sizeof g->act);
     graph_free(g);
-    return graph_build(g, m, ids, n, impl, d);
+    arena_reset(&keep);
+    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, &keep, d);
 }
 
 void graph_free(struct graph *g)
