@@ -24,7 +24,8 @@ static const char train_usage[] =
     "                    optional ,layers=N ,heads=N ,dim=N ,ff=N ,ctx=N ,vocab=word|char\n"
     "                    (the vocabulary is built from the --data text); e.g.\n"
     "                    --config textbook,layers=2,heads=4,dim=64\n"
-    "  --batch B --seq T sequences per step and tokens per sequence (default 4 and 64)\n"
+    "  --batch B --seq T sequences per step and tokens per sequence (default 4, and 64 or\n"
+    "                    the model's context if that is shorter)\n"
     "  --steps N         training steps in all (default 100)\n"
     "  --lr --weight-decay --beta1 --beta2 --eps   AdamW, as torch.optim.AdamW\n"
     "                    (defaults 1e-3, 0.01, 0.9, 0.999, 1e-8)\n"
@@ -56,7 +57,7 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *out, FILE *err)
 {
     *o = (struct train_opts){.batch = 4,
-                             .seq = 64,
+                             .seq = 0,
                              .steps = 100,
                              .seed = 1337,
                              .lr = 1e-3,
@@ -283,6 +284,8 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     if (o.config ? model_from_config(&m, o.config, o.data, o.seed, err)
                  : cli_load_model(&m, o.resume ? o.out : o.model, NULL, err))
         goto done;
+    if (o.seq == 0) // not given: 64, or the whole context if it is shorter
+        o.seq = m.cfg.n_ctx < 64 ? m.cfg.n_ctx : 64;
     if (o.seq > m.cfg.n_ctx) {
         fprintf(err, "stepformer: train: --seq %ld is longer than the model's context (%d)\n",
                 o.seq, m.cfg.n_ctx);
