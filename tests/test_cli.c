@@ -298,6 +298,31 @@ static void test_cli_trace_training_nodes_and_gradients(void **state)
         "no parameter called 'wq'");
 }
 
+// A word-level model: --tokens shows the pieces, and unknown words come with a notice.
+static void test_cli_trace_tokens_and_unknown_words(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 8, 6, 16);
+    struct model m;
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 1);
+    const char *pieces[] = {"<unk>", "the", "keys", "are", "cabinet", "."};
+    assert_int_equal(tokenizer_init(&m.tok, TOK_WORD, 6, pieces, NULL), 0);
+    char path[512];
+    test_tmp_path(path, sizeof path, "cli_words.sfm");
+    assert_int_equal(checkpoint_save(&m, path, NULL), 0);
+    model_free(&m);
+    struct run r = run_cmd(cmd_trace, "--model", path, "--prompt", "the keys near the cabinet .",
+                           "--tokens", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# 6 tokens"));
+    assert_non_null(strstr(r.out, "1 2 keys\n"));
+    assert_non_null(strstr(r.out, "2 0 <unk>   (unknown"));
+    assert_non_null(strstr(r.err, "'near' (token 2) is not in the model's vocabulary"));
+    run_free(&r);
+}
+
 static void test_cli_trace_out_to_bad_directory(void **state)
 {
     (void)state;
@@ -362,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_cli_trace_finds_the_tokenizer_beside_the_model),
         cmocka_unit_test(test_cli_trace_bad_input_messages),
         cmocka_unit_test(test_cli_trace_training_nodes_and_gradients),
+        cmocka_unit_test(test_cli_trace_tokens_and_unknown_words),
         cmocka_unit_test(test_cli_trace_out_to_bad_directory),
         cmocka_unit_test(test_cli_bench_rejects_bad_options),
         cmocka_unit_test(test_cli_binary_exit_statuses),

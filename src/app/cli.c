@@ -179,6 +179,14 @@ int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **id
             return rc;
         }
         *ids = v;
+        // Say which words the model does not know (character and word pieces map 1:1 to ids).
+        size_t a = 0, b = 0;
+        for (int i = 0; i < *n && tokenizer_next_piece(m->tok.kind, prompt, &a, &b); i++)
+            if (v[i] == m->tok.unk_id && m->tok.kind != TOK_BPE)
+                fprintf(err,
+                        "stepformer: note: '%.*s' (token %d) is not in the model's vocabulary; "
+                        "it is read as the unknown token\n",
+                        (int)(b - a), prompt + a, i);
     } else {
         fprintf(err, "stepformer: no input: give --prompt TEXT or --ids 3,1,4\n");
         return SF_ERR_EMPTY;

@@ -20,6 +20,7 @@ static const char trace_usage[] =
     "  --prompt TEXT     the input, tokenized with the model's tokenizer\n"
     "  --ids LIST        the input as comma-separated token ids\n"
     "  --list            print every node: name, output shape, level, section, explanation\n"
+    "  --tokens          print the input's tokens: position, id and piece\n"
     "  --op NAME         run up to node NAME and print its output (or write it with --out)\n"
     "  --out FILE.npy    write the --op output as a float32 .npy in C order\n"
     "  --impl fast|ref   the kernel twin to run (default fast; ref is the reference loops)\n"
@@ -111,7 +112,7 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 struct trace_opts {
     const char *model_path, *tok_path, *ids_arg, *prompt, *targets_arg, *op, *param_grad;
     const char *out_path, *impl_arg;
-    int list, train;
+    int list, train, tokens;
     enum op_impl impl;
 };
 
@@ -134,6 +135,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         }
         if (cli_flag(argv, i, "--list")) {
             o->list = 1;
+            continue;
+        }
+        if (cli_flag(argv, i, "--tokens")) {
+            o->tokens = 1;
             continue;
         }
         if (cli_flag(argv, i, "--train")) {
@@ -239,6 +244,24 @@ static void print_params(const struct graph *g, FILE *out)
                 tensor_shape_str(g->params[p].t, shape, sizeof shape));
 }
 
+// The input as the model sees it: position, id and piece, and a notice for unknown words.
+static void print_tokens(const struct model *m, const int *ids, int n, FILE *out)
+{
+    char piece[256];
+    int unknown = 0;
+    fprintf(out, "# %d tokens\n# pos id piece\n", n);
+    for (int i = 0; i < n; i++) {
+        int unk = ids[i] == m->tok.unk_id;
+        unknown += unk;
+        fprintf(out, "%d %d %s%s\n", i, ids[i],
+                tokenizer_piece_str(&m->tok, ids[i], piece, sizeof piece),
+                unk ? "   (unknown: not in the model's vocabulary)" : "");
+    }
+    if (unknown)
+        fprintf(out, "# %d unknown word%s became %s\n", unknown, unknown == 1 ? "" : "s",
+                tokenizer_piece_str(&m->tok, m->tok.unk_id, piece, sizeof piece));
+}
+
 static int run_to(struct graph *g, int idx, FILE *err)
 {
     int rc = graph_goto_index(g, idx);
@@ -270,6 +293,11 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
             goto done;
         fprintf(out, "# no --prompt or --ids given: shapes are for N = 1\n");
     } else if (cli_input(&m, o.ids_arg, o.prompt, &ids, &n, err)) {
+        goto done;
+    }
+    if (o.tokens) {
+        print_tokens(&m, ids, n, out);
+        status = 0;
         goto done;
     }
     struct sf_diag d;
