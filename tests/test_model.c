@@ -1,13 +1,16 @@
 // Tests of the model module and model files: configuration checks, the parameter table,
 // random initialisation, native and llm.c round trips, and every kind of damaged file.
+#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -94,11 +97,25 @@ static void test_model_param_table_for_every_switch(void **state)
     model_free(&zero); // safe on a zeroed model
 }
 
+// Mean and standard deviation of a tensor's values.
+static void stats(const struct tensor *t, double *mean, double *std)
+{
+    size_t n = tensor_numel(t);
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += t->data[i];
+        sq += (double)t->data[i] * t->data[i];
+    }
+    *mean = sum / (double)n;
+    *std = sqrt(sq / (double)n - *mean * *mean);
+}
+
 static void test_model_random_init_is_seeded(void **state)
 {
     (void)state;
     struct model_config c;
     model_config_gpt2(&c, 2, 4, 64, 500, 32);
+    c.tied = 0;
     struct model a, b;
     assert_int_equal(model_init(&a, &c, NULL), 0);
     assert_int_equal(model_init(&b, &c, NULL), 0);
@@ -107,14 +124,45 @@ static void test_model_random_init_is_seeded(void **state)
     assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
     model_init_random(&b, 8);
     assert_memory_not_equal(a.params, b.params, a.n_params * sizeof(float));
-    double sq = 0;
-    size_t n = tensor_numel(&a.wte);
-    for (size_t i = 0; i < n; i++)
-        sq += (double)a.wte.data[i] * a.wte.data[i];
-    assert_true(fabs(sqrt(sq / (double)n) - 0.02) < 0.001);
-    assert_true(a.layers[1].ln2_g.data[3] == 1.0f && a.layers[1].b1.data[5] == 0.0f);
+
+    // Matrices N(0, 0.02), the residual projections W^O and W2 N(0, 0.02 / sqrt(2 L)),
+    // gamma 1, beta and biases 0.
+    int np = model_params(&a, NULL, 0);
+    struct param_ref refs[64];
+    assert_true(np <= 64);
+    model_params(&a, refs, np);
+    for (int i = 0; i < np; i++) {
+        const struct tensor *t = refs[i].t;
+        size_t n = tensor_numel(t);
+        double mean, std, want = 0.02;
+        if (t->ndim == 1) {
+            float v = strstr(refs[i].name, "gamma") ? 1.0f : 0.0f;
+            for (size_t j = 0; j < n; j++)
+                if (t->data[j] != v)
+                    fail_msg("%s[%zu] is %g, wanted %g", refs[i].name, j, (double)t->data[j],
+                             (double)v);
+            continue;
+        }
+        if (strstr(refs[i].name, "attn.wo") || strstr(refs[i].name, "ffn.w2"))
+            want = 0.02 / sqrt(2.0 * c.n_layer);
+        stats(t, &mean, &std);
+        // n >= 4096 samples: the standard error of the spread is under 1.2%.
+        if (fabs(std - want) > 0.05 * want || fabs(mean) > 4 * want / sqrt((double)n))
+            fail_msg("%s: mean %g, std %g, wanted mean 0, std %g", refs[i].name, mean, std, want);
+    }
     model_free(&a);
     model_free(&b);
+
+    // With sinusoidal positions (amplitude 1) the token embeddings start N(0, 1).
+    c.pos = POS_SINUSOIDAL;
+    assert_int_equal(model_init(&a, &c, NULL), 0);
+    model_init_random(&a, 7);
+    double mean, std;
+    stats(&a.wte, &mean, &std);
+    assert_true(fabs(std - 1.0) < 0.05 && fabs(mean) < 0.05);
+    stats(&a.layers[0].wq, &mean, &std);
+    assert_true(fabs(std - 0.02) < 0.001);
+    model_free(&a);
 }
 
 static void fill_tokenizer(struct model *m)
@@ -280,7 +328,33 @@ static void test_model_native_bad_files(void **state)
     MUTATE(96, 100000, SF_ERR_FORMAT, "claims 100000 bytes");
     // a wrong size that still fits the file: the config's needs decide
     MUTATE(36, 7, SF_ERR_FORMAT, "parameters");
+    MUTATE(40, 0x7fc00000, SF_ERR_RANGE, "ln_eps is nan"); // NaN epsilon
+    MUTATE(84, 12, SF_ERR_FORMAT, "12 pieces but the vocabulary only 11");
 #undef MUTATE
+
+    // A header whose sizes agree with each other but not with the file's length.
+    struct model_config c;
+    small(&c);
+    c.n_layer = 3;
+    uint64_t count = model_config_param_count(&c);
+    memcpy(b, good, len);
+    put32(b + 16, 3);
+    put32(b + 72, (uint32_t)count);
+    put32(b + 76, (uint32_t)(count >> 32));
+    expect_bad(b, len, SF_ERR_TRUNCATED, "the weights need");
+    // The largest configuration the limits allow (some 1e13 weights) in a 1 KB file fails
+    // on the length check, before anything is allocated.
+    model_config_textbook(&c, SF_MAX_LAYERS, 1, SF_MAX_DMODEL, SF_MAX_VOCAB, SF_MAX_CTX);
+    c.d_ff = SF_MAX_DFF;
+    count = model_config_param_count(&c);
+    assert_true(count > 1000000000000ULL);
+    memcpy(b, good, len);
+    const int32_t big[6] = {SF_MAX_LAYERS, 1, SF_MAX_DMODEL, SF_MAX_DFF, SF_MAX_VOCAB, SF_MAX_CTX};
+    for (int i = 0; i < 6; i++)
+        put32(b + 16 + 4 * i, (uint32_t)big[i]);
+    put32(b + 72, (uint32_t)count);
+    put32(b + 76, (uint32_t)(count >> 32));
+    expect_bad(b, 1024, SF_ERR_TRUNCATED, "the weights need");
 
     // NaN and infinity in the weights, named by parameter and index.
     float nan = NAN, inf = INFINITY;
@@ -318,7 +392,10 @@ static void test_model_llmc_bad_files(void **state)
     assert_int_equal(read_bytes(good, len, &d), 0);
     unsigned char *b = malloc(len + 8);
     expect_bad(good, 1000, SF_ERR_TRUNCATED, "1024-byte header");
+    expect_bad(good, 1024, SF_ERR_TRUNCATED, "truncated");
+    expect_bad(good, 1024 + (len - 1024) / 2, SF_ERR_TRUNCATED, "truncated");
     expect_bad(good, len - 4, SF_ERR_TRUNCATED, "truncated");
+    expect_bad(good, len - 1, SF_ERR_TRUNCATED, "truncated");
     memcpy(b, good, len);
     memset(b + len, 0, 8);
     expect_bad(b, len + 8, SF_ERR_FORMAT, "8 unexpected bytes");
@@ -328,6 +405,8 @@ static void test_model_llmc_bad_files(void **state)
         put32(b + 4 * (word), (uint32_t)(value));                                                  \
         expect_bad(b, len, status, needle);                                                        \
     } while (0)
+    MUTATE(0, SF_LLMC_MODEL_MAGIC + 1, SF_ERR_FORMAT, "not a stepformer model");
+    MUTATE(0, SF_LLMC_TOKENIZER_MAGIC, SF_ERR_FORMAT, "llm.c GPT-2 checkpoint");
     MUTATE(1, 1, SF_ERR_VERSION, "version 1 is not supported");
     MUTATE(1, 2, SF_ERR_VERSION, "version 3");
     MUTATE(3, 0, SF_ERR_RANGE, "vocab_size is 0");
@@ -343,8 +422,40 @@ static void test_model_llmc_bad_files(void **state)
     memcpy(b, good, len);
     memcpy(b + 1024 + 4 * 3, &nan, 4); // wte[0][3]
     expect_bad(b, len, SF_ERR_NONFINITE, "wte holds NaN at index 3");
+    float inf = -INFINITY;
+    memcpy(b, good, len);
+    memcpy(b + len - 4, &inf, 4); // lnfb[7]
+    expect_bad(b, len, SF_ERR_NONFINITE, "lnf.beta holds infinity at index 7");
     free(b);
     free(good);
+}
+
+// The same GPT-2-switch model written in both formats loads to the same weights.
+static void test_model_load_picks_format_by_magic(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_gpt2(&c, 1, 2, 8, 20, 4);
+    struct model m, native, llmc;
+    struct sf_diag d;
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 11);
+    char native_path[512], llmc_path[512];
+    test_tmp_path(native_path, sizeof native_path, "model_magic.sfm");
+    test_tmp_path(llmc_path, sizeof llmc_path, "model_magic.bin");
+    assert_int_equal(checkpoint_save(&m, native_path, &d), 0);
+    FILE *f = fopen(llmc_path, "wb");
+    assert_non_null(f);
+    assert_int_equal(checkpoint_write_llmc(&m, f), 0);
+    fclose(f);
+    assert_int_equal(checkpoint_load(&native, native_path, &d), 0);
+    assert_int_equal(checkpoint_load(&llmc, llmc_path, &d), 0);
+    assert_memory_equal(&native.cfg, &llmc.cfg, sizeof c);
+    assert_memory_equal(native.params, llmc.params, m.n_params * sizeof(float));
+    assert_memory_equal(native.params, m.params, m.n_params * sizeof(float));
+    model_free(&native);
+    model_free(&llmc);
+    model_free(&m);
 }
 
 static void test_model_load_names_missing_and_directory(void **state)
@@ -383,10 +494,49 @@ static void test_model_save_keeps_old_file_on_failure(void **state)
     assert_int_equal(checkpoint_save(&m, path, &d), 0);
     assert_int_equal(checkpoint_save(&m, "/nonexistent-dir/model.sfm", &d), SF_ERR_IO);
     assert_string_equal(d.file, "/nonexistent-dir/model.sfm");
+
+    // A model that could not be read back is refused before anything is written.
+    m.n_params--;
+    assert_int_equal(checkpoint_save(&m, path, &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "not saved"));
+    m.n_params++;
+    const char *pieces[] = {"a", "b"};
+    assert_int_equal(tokenizer_init(&m.tok, TOK_CHAR, 2, pieces, NULL), 0);
+    m.tok.eot_id = 2;
+    assert_int_equal(checkpoint_save(&m, path, &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "tokenizer"));
+    tokenizer_free(&m.tok);
+
+    // A write that fails halfway (here: the file-size limit, as on a full disk) leaves the
+    // old file as it was and no temporary file behind.
+    struct model_config big_cfg;
+    model_config_gpt2(&big_cfg, 2, 4, 64, 500, 64);
+    struct model big;
+    assert_int_equal(model_init(&big, &big_cfg, NULL), 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 64 * 1024; // the small model fits, the big one does not
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = checkpoint_save(&big, path, &d);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(rc, SF_ERR_IO);
+    assert_non_null(strstr(d.msg, "unchanged"));
+    model_free(&big);
+
     assert_int_equal(checkpoint_load(&back, path, &d), 0);
     assert_memory_equal(back.params, m.params, m.n_params * sizeof(float));
     model_free(&back);
     model_free(&m);
+    char dir[512];
+    DIR *dp = opendir(test_tmp_path(dir, sizeof dir, ""));
+    assert_non_null(dp);
+    for (struct dirent *e; (e = readdir(dp));)
+        if (strncmp(e->d_name, "model_keep.sfm.tmp-", 19) == 0)
+            fail_msg("temporary file %s was left behind", e->d_name);
+    closedir(dp);
 }
 
 int main(void)
@@ -399,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_model_llmc_roundtrip_and_transpose),
         cmocka_unit_test(test_model_native_bad_files),
         cmocka_unit_test(test_model_llmc_bad_files),
+        cmocka_unit_test(test_model_load_picks_format_by_magic),
         cmocka_unit_test(test_model_load_names_missing_and_directory),
         cmocka_unit_test(test_model_save_keeps_old_file_on_failure),
     };

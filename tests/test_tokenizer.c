@@ -52,6 +52,36 @@ static void test_tokenizer_chars_with_and_without_unk(void **state)
     tokenizer_free(&t); // twice is fine
 }
 
+// Decoding is concatenating the pieces: encode then decode gives the text back.
+static void test_tokenizer_chars_roundtrip(void **state)
+{
+    (void)state;
+    const char *pieces[] = {"a", "b", " ", "c", "\xc3\xa9", "\n", "\xe2\x80\x94"};
+    struct tokenizer t;
+    struct sf_diag d;
+    assert_int_equal(tokenizer_init(&t, TOK_CHAR, 7, pieces, NULL), 0);
+    assert_int_equal(t.unk_id, -1);
+    const char *text = "abc \xc3\xa9\xe2\x80\x94\ncab";
+    int ids[32], n;
+    assert_int_equal(tokenizer_encode(&t, text, ids, 32, &n, &d), 0);
+    assert_int_equal(n, 10); // é and the dash are one character each
+    char back[64] = "";
+    for (int i = 0; i < n; i++) {
+        int len;
+        const char *p = tokenizer_piece(&t, ids[i], &len);
+        assert_non_null(p);
+        strncat(back, p, (size_t)len);
+    }
+    assert_string_equal(back, text);
+    char buf[16];
+    assert_string_equal(tokenizer_piece_str(&t, 5, buf, sizeof buf), "\\x0a");
+    assert_string_equal(tokenizer_piece_str(&t, 4, buf, sizeof buf), "\xc3\xa9");
+    assert_string_equal(tokenizer_piece_str(&t, 6, buf, 3), ""); // too small for the dash
+    assert_string_equal(tokenizer_piece_str(&t, 0, buf, 1), "");
+    assert_ptr_equal(tokenizer_piece_str(&t, 0, buf, 0), buf); // writes nothing
+    tokenizer_free(&t);
+}
+
 static void test_tokenizer_words_and_punctuation(void **state)
 {
     (void)state;
@@ -68,21 +98,74 @@ static void test_tokenizer_words_and_punctuation(void **state)
     tokenizer_free(&t);
 }
 
-// Writes an llm.c tokenizer file: 256 single bytes, then the merges, then <|endoftext|>.
-static const char *const merges[] = {"th", "the", " the", "in", "ing", " a", "an", "and"};
-#define N_MERGES 8
-
-static void write_llmc_tokenizer(const char *path, uint32_t magic, uint32_t version, int cut)
+// Word-level decoding joins the pieces with spaces; encoding that gives the same ids.
+static void test_tokenizer_words_roundtrip_and_unknown(void **state)
 {
-    unsigned char buf[8192];
-    size_t n = 0;
+    (void)state;
+    const char *pieces[] = {"the", "keys", "to", "cabinet", "are", ".", "didn't", ",", "42"};
+    struct tokenizer t;
+    struct sf_diag d;
+    assert_int_equal(tokenizer_init(&t, TOK_WORD, 9, pieces, NULL), 0);
+    assert_int_equal(t.unk_id, -1);
+    const char *text = "the keys,to the cabinet didn't are 42.";
+    int ids[32], n, again[32], n2;
+    assert_int_equal(tokenizer_encode(&t, text, ids, 32, &n, &d), 0);
+    assert_int_equal(n, 10);
+    char joined[128] = "";
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(joined, " ");
+        strcat(joined, tokenizer_piece(&t, ids[i], NULL));
+    }
+    assert_string_equal(joined, "the keys , to the cabinet didn't are 42 .");
+    assert_int_equal(tokenizer_encode(&t, joined, again, 32, &n2, &d), 0);
+    assert_int_equal(n2, n);
+    assert_memory_equal(again, ids, sizeof(int) * (size_t)n);
+
+    // Without <unk>, an unknown word is an error naming it and its column (in characters).
+    sf_diag_clear(&d);
+    assert_int_equal(tokenizer_encode(&t, "the \xc3\xa9 keys", ids, 32, &n, &d), SF_ERR_TOKEN);
+    assert_int_equal(d.col, 5);
+    assert_non_null(strstr(d.msg, "'\xc3\xa9'"));
+    assert_int_equal(tokenizer_encode(&t, "the keys \xe2\x80\x94 tablet.", ids, 32, &n, &d),
+                     SF_ERR_TOKEN);
+    assert_int_equal(d.col, 10);
+    assert_non_null(strstr(d.msg, "'\xe2\x80\x94' is not in the model's vocabulary"));
+    assert_int_equal(tokenizer_encode(&t, "the\xe2\x80\x94 tablet", ids, 32, &n, &d), SF_ERR_TOKEN);
+    assert_non_null(strstr(d.msg, "'the\xe2\x80\x94'")); // non-ASCII bytes count as letters
+    assert_int_equal(tokenizer_encode(&t, "the keys tablet.", ids, 32, &n, &d), SF_ERR_TOKEN);
+    assert_int_equal(d.col, 10);
+    assert_non_null(strstr(d.msg, "'tablet' is not in the model's vocabulary"));
+
+    // The pieces the splitter finds.
+    size_t a = 0, b = 0;
+    const char *s = "  it's, ok";
+    const char *want[] = {"it's", ",", "ok"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tokenizer_next_piece(TOK_WORD, s, &a, &b), 1);
+        assert_int_equal(b - a, strlen(want[i]));
+        assert_memory_equal(s + a, want[i], b - a);
+    }
+    assert_int_equal(tokenizer_next_piece(TOK_WORD, s, &a, &b), 0);
+    tokenizer_free(&t);
+}
+
+// An llm.c tokenizer file: 256 single bytes, then the merges (their ids are their ranks),
+// then <|endoftext|>. The last merges would join what GPT-2's pre-split keeps apart.
+static const char *const merges[] = {"th",  "the", " the", "in", "ing", " a", "an",
+                                     "and", "e ",  "a1",   "n'", " 4",  "42", "\n\n"};
+#define N_MERGES 14
+#define EOT_ID   (256 + N_MERGES)
+
+static size_t llmc_tokenizer_bytes(unsigned char *buf, uint32_t magic, uint32_t version)
+{
     uint32_t header[256] = {0};
     header[0] = magic;
     header[1] = version;
-    header[2] = 256 + N_MERGES + 1;
-    header[3] = 256 + N_MERGES;
+    header[2] = EOT_ID + 1;
+    header[3] = EOT_ID;
     memcpy(buf, header, sizeof header);
-    n = sizeof header;
+    size_t n = sizeof header;
     for (int i = 0; i < 256; i++) {
         buf[n++] = 1;
         buf[n++] = (unsigned char)i;
@@ -94,11 +177,23 @@ static void write_llmc_tokenizer(const char *path, uint32_t magic, uint32_t vers
     }
     buf[n++] = 13;
     memcpy(buf + n, "<|endoftext|>", 13);
-    n += 13;
+    return n + 13;
+}
+
+static void write_bytes(const char *path, const unsigned char *buf, size_t n)
+{
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
-    fwrite(buf, 1, cut >= 0 ? (size_t)cut : n, f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
     fclose(f);
+}
+
+// Writes the tokenizer file, cut to `cut` bytes when cut >= 0.
+static void write_llmc_tokenizer(const char *path, uint32_t magic, uint32_t version, int cut)
+{
+    unsigned char buf[8192];
+    size_t n = llmc_tokenizer_bytes(buf, magic, version);
+    write_bytes(path, buf, cut >= 0 ? (size_t)cut : n);
 }
 
 static void test_tokenizer_bpe_merges_by_rank(void **state)
@@ -110,12 +205,23 @@ static void test_tokenizer_bpe_merges_by_rank(void **state)
     struct tokenizer t;
     struct sf_diag d;
     assert_int_equal(tokenizer_load_llmc(&t, path, &d), 0);
-    assert_int_equal(t.n, 265);
-    assert_int_equal(t.eot_id, 264);
+    assert_int_equal(t.n, EOT_ID + 1);
+    assert_int_equal(t.eot_id, EOT_ID);
     expect_ids(&t, "the", (int[]){257}, 1);
+    // " the" merges whole (rank 258); "thing": th (256), then in (259), then ing (260).
     expect_ids(&t, " the thing", (int[]){258, ' ', 256, 260}, 4);
     expect_ids(&t, "band", (int[]){'b', 263}, 2);
     expect_ids(&t, "it's  ok\n", (int[]){'i', 't', '\'', 's', ' ', ' ', 'o', 'k', '\n'}, 9);
+    // The pre-split keeps apart what the merges would join: a word and the space after it,
+    // letters and digits, a word and its contraction, and the last newline before a word.
+    expect_ids(&t, "the end", (int[]){257, ' ', 'e', 'n', 'd'}, 5);
+    expect_ids(&t, "a1", (int[]){'a', '1'}, 2);
+    expect_ids(&t, "don't", (int[]){'d', 'o', 'n', '\'', 't'}, 5);
+    expect_ids(&t, "a\n\nb", (int[]){'a', '\n', '\n', 'b'}, 4);
+    expect_ids(&t, "a\n\n", (int[]){'a', 256 + 13}, 2);
+    // " 4" (rank 267) merges before "42" (rank 268).
+    expect_ids(&t, "x 42", (int[]){'x', 256 + 11, '2'}, 3);
+    expect_ids(&t, "42", (int[]){256 + 12}, 1);
     // Decoding the ids gives the text back, whatever it holds.
     const char *texts[] = {"Thanks for all the fish!", "  two\tspaces\n\nand 42 numbers 3.14",
                            "caf\xc3\xa9 \xe2\x80\x94 it's done", "trailing   "};
@@ -144,29 +250,64 @@ static void test_tokenizer_bpe_merges_by_rank(void **state)
     tokenizer_free(&t);
 }
 
+static void expect_bad_tokenizer(const char *path, int status, const char *needle)
+{
+    struct tokenizer t;
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    int rc = tokenizer_load_llmc(&t, path, &d);
+    if (rc != status || !strstr(d.msg, needle))
+        fail_msg("status %d (wanted %d), message '%s' (wanted '%s')", rc, status, d.msg, needle);
+    assert_string_equal(d.file, path);
+    assert_null(t.pieces); // nothing left allocated
+}
+
 static void test_tokenizer_llmc_bad_files(void **state)
 {
     (void)state;
     char path[512];
-    struct tokenizer t;
-    struct sf_diag d;
     test_tmp_path(path, sizeof path, "tok_bad.bin");
     write_llmc_tokenizer(path, 20240326, 2, -1);
-    assert_int_equal(tokenizer_load_llmc(&t, path, &d), SF_ERR_FORMAT);
-    assert_non_null(strstr(d.msg, "magic"));
-    assert_string_equal(d.file, path);
+    expect_bad_tokenizer(path, SF_ERR_FORMAT, "not an llm.c tokenizer file (magic 20240326");
     write_llmc_tokenizer(path, 20240328, 3, -1);
-    assert_int_equal(tokenizer_load_llmc(&t, path, &d), SF_ERR_VERSION);
-    assert_non_null(strstr(d.msg, "version 3"));
-    write_llmc_tokenizer(path, 20240328, 2, 100);
-    assert_int_equal(tokenizer_load_llmc(&t, path, &d), SF_ERR_TRUNCATED);
-    write_llmc_tokenizer(path, 20240328, 2, 1024 + 300);
-    assert_int_equal(tokenizer_load_llmc(&t, path, &d), SF_ERR_TRUNCATED);
-    assert_non_null(strstr(d.msg, "truncated"));
+    expect_bad_tokenizer(path, SF_ERR_VERSION, "version 3 is not supported");
+    write_llmc_tokenizer(path, 20240328, 0, -1);
+    expect_bad_tokenizer(path, SF_ERR_VERSION, "version 0");
     write_llmc_tokenizer(path, 20240328, 2, 0);
-    assert_int_equal(tokenizer_load_llmc(&t, path, &d), SF_ERR_TRUNCATED);
-    assert_int_equal(tokenizer_load_llmc(&t, "no/such/tokenizer.bin", &d), SF_ERR_IO);
-    assert_non_null(strstr(d.file, "no/such"));
+    expect_bad_tokenizer(path, SF_ERR_TRUNCATED, "1024-byte header");
+    write_llmc_tokenizer(path, 20240328, 2, 100);
+    expect_bad_tokenizer(path, SF_ERR_TRUNCATED, "1024-byte header");
+    write_llmc_tokenizer(path, 20240328, 2, 1024 + 300);
+    expect_bad_tokenizer(path, SF_ERR_TRUNCATED, "truncated");
+    unsigned char buf[8192];
+    size_t n = llmc_tokenizer_bytes(buf, 20240328, 2);
+    write_bytes(path, buf, n - 1); // inside the last token
+    expect_bad_tokenizer(path, SF_ERR_TRUNCATED, "inside token 270");
+    write_bytes(path, buf, n - 14); // before the last token's length
+    expect_bad_tokenizer(path, SF_ERR_TRUNCATED, "ends at token 270");
+
+    uint32_t v;
+#define MUTATE(off, value, status, needle)                                                         \
+    do {                                                                                           \
+        n = llmc_tokenizer_bytes(buf, 20240328, 2);                                                \
+        v = (uint32_t)(value);                                                                     \
+        memcpy(buf + (off), &v, 4);                                                                \
+        write_bytes(path, buf, n);                                                                 \
+        expect_bad_tokenizer(path, status, needle);                                                \
+    } while (0)
+    MUTATE(8, 0, SF_ERR_RANGE, "0 tokens");
+    MUTATE(8, 0xffffffffu, SF_ERR_RANGE, "4294967295 tokens; expected 1 to");
+    MUTATE(8, 1000000, SF_ERR_TRUNCATED, "1000000 tokens, which need at least");
+    MUTATE(12, EOT_ID + 1, SF_ERR_RANGE, "end-of-text id 271");
+#undef MUTATE
+    n = llmc_tokenizer_bytes(buf, 20240328, 2);
+    buf[1024 + 2 * 65] = 0; // token 65 ('A') claims no bytes
+    write_bytes(path, buf, n);
+    expect_bad_tokenizer(path, SF_ERR_FORMAT, "token 65 has length 0");
+
+    expect_bad_tokenizer("no/such/tokenizer.bin", SF_ERR_IO, "No such file");
+    char dir[512];
+    expect_bad_tokenizer(test_tmp_path(dir, sizeof dir, ""), SF_ERR_IO, "directory");
 }
 
 static void test_tokenizer_golden_data_file_loads(void **state)
@@ -201,7 +342,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokenizer_chars_with_and_without_unk),
+        cmocka_unit_test(test_tokenizer_chars_roundtrip),
         cmocka_unit_test(test_tokenizer_words_and_punctuation),
+        cmocka_unit_test(test_tokenizer_words_roundtrip_and_unknown),
         cmocka_unit_test(test_tokenizer_bpe_merges_by_rank),
         cmocka_unit_test(test_tokenizer_llmc_bad_files),
         cmocka_unit_test(test_tokenizer_golden_data_file_loads),

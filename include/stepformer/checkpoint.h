@@ -14,11 +14,17 @@
 
 // Loads a model file, native or llm.c (told apart by the magic). m must be zeroed; on
 // error m is left freed and d names the file and the fault (what is wrong, what to do).
+// An llm.c checkpoint holds no tokenizer, and none is looked for: the model's tokenizer is
+// TOK_NONE until the caller attaches one (tokenizer_load_llmc).
 int checkpoint_load(struct model *m, const char *path, struct sf_diag *d);
 // Same, from an open stream (for tests: fmemopen). `name` is used in messages.
 int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *d);
 // Writes the native format to a temporary file beside path, then renames it into place.
+// A model whose file could not be read back (a bad configuration, a parameter count that
+// does not match it, a tokenizer larger than the vocabulary) is refused with SF_ERR_ARG
+// before anything is written.
 int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d);
+// The native format to a stream: 0, SF_ERR_ARG (as above) or SF_ERR_IO.
 int checkpoint_write(const struct model *m, FILE *f);
 // Writes an llm.c GPT-2 checkpoint (version 3, vocabulary padded to a multiple of 128);
 // only for GPT-2-switch models (pre, final norm, learned, gelu, bias, tied).

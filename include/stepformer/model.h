@@ -87,7 +87,8 @@ size_t model_config_param_count(const struct model_config *c);
 int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *d);
 void model_free(struct model *m);
 // GPT-2 style initialisation: weights N(0, 0.02) (W^O and W2 scaled by 1/sqrt(2 L)),
-// biases 0, gamma 1, beta 0. Same seed, same weights.
+// biases 0, gamma 1, beta 0; with sinusoidal positions the token embeddings are N(0, 1), on
+// the scale of the position codes. Same seed, same weights.
 void model_init_random(struct model *m, uint64_t seed);
 // Lists the present parameter tensors in file order (see assets/README.md). Returns the
 // count; writes at most max entries (call with out == NULL to count).

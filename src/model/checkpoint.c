@@ -13,6 +13,8 @@
 
 #define NATIVE_HEADER_BYTES 80
 #define LLMC_HEADER_BYTES   1024
+// Longest tokenizer piece a native file may hold.
+#define NATIVE_MAX_PIECE_BYTES 4096
 
 static uint32_t get_u32(const unsigned char *p)
 {
@@ -153,6 +155,11 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
     if (count > SF_MAX_TOKENIZER_PIECES || (long)count * 4 > len - pos)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the tokenizer claims %u pieces, more than the file can hold", count);
+    if (count > (uint32_t)c.vocab_size)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the tokenizer has %u pieces but the vocabulary only %d: ids from %d "
+                           "up would have no embedding row",
+                           count, c.vocab_size, c.vocab_size);
     if ((kind == TOK_NONE) != (count == 0))
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "tokenizer kind %u does not fit its %u pieces", kind, count);
@@ -173,10 +180,11 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
         }
         uint32_t plen = get_u32(lb);
         pos += 4;
-        if (plen > 4096 || (long)plen > len - pos) {
-            rc = sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
-                             "tokenizer piece %u claims %u bytes, more than the file holds", i,
-                             plen);
+        if (plen > NATIVE_MAX_PIECE_BYTES || (long)plen > len - pos) {
+            rc = sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0, "tokenizer piece %u claims %u bytes: %s",
+                             i, plen,
+                             plen > NATIVE_MAX_PIECE_BYTES ? "pieces are at most 4096 bytes"
+                                                           : "more than the file holds");
             break;
         }
         pieces[i] = malloc(plen + 1);
@@ -400,9 +408,42 @@ int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
     return rc;
 }
 
+// Refuses a model whose file could not be read back; fills d (may be NULL) when it does.
+static int check_writable(const struct model *m, const char *path, struct sf_diag *d)
+{
+    const struct tokenizer *t = &m->tok;
+    int rc = model_config_check(&m->cfg, d);
+    if (rc) {
+        char msg[sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s", d ? d->msg : "");
+        return sf_diag_set(d, SF_ERR_ARG, path, 0, 0, "not saved: %s", msg);
+    }
+    if (!m->params || m->n_params != model_config_param_count(&m->cfg))
+        return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
+                           "not saved: the model holds %zu parameters but its configuration "
+                           "needs %zu",
+                           m->params ? m->n_params : 0, model_config_param_count(&m->cfg));
+    // With no pieces the ids are not written (the file says -1).
+    if ((t->kind == TOK_NONE) != (t->n == 0) || t->n > m->cfg.vocab_size ||
+        (t->n > 0 && (t->unk_id < -1 || t->unk_id >= t->n || t->eot_id < -1 || t->eot_id >= t->n)))
+        return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
+                           "not saved: the tokenizer (kind %d, %d pieces, unknown id %d, "
+                           "end-of-text id %d) does not fit a vocabulary of %d",
+                           (int)t->kind, t->n, t->unk_id, t->eot_id, m->cfg.vocab_size);
+    for (int i = 0; i < t->n; i++)
+        if (t->lens[i] < 0 || t->lens[i] > NATIVE_MAX_PIECE_BYTES)
+            return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
+                               "not saved: tokenizer piece %d is %d bytes long; at most %d are "
+                               "allowed",
+                               i, t->lens[i], NATIVE_MAX_PIECE_BYTES);
+    return SF_OK;
+}
+
 int checkpoint_write(const struct model *m, FILE *f)
 {
     const struct model_config *c = &m->cfg;
+    if (check_writable(m, NULL, NULL))
+        return SF_ERR_ARG;
     unsigned char h[NATIVE_HEADER_BYTES] = {0};
     memcpy(h, SF_NATIVE_MAGIC, 8);
     put_u32(h + 8, SF_NATIVE_VERSION);
@@ -451,6 +492,9 @@ static int write_model(FILE *f, const void *ctx)
 
 int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d)
 {
+    int rc = check_writable(m, path, d);
+    if (rc)
+        return rc;
     return sf_write_atomic(path, write_model, m, d);
 }
 

@@ -72,7 +72,7 @@ int model_config_check(const struct model_config *c, struct sf_diag *d)
                            c->d_model, c->n_head);
     if (!(c->ln_eps > 0.0f) || !isfinite(c->ln_eps) || c->ln_eps > 1.0f)
         return sf_diag_set(d, SF_ERR_RANGE, NULL, 0, 0,
-                           "ln_eps is %g; it must be a small positive number such as 1e-5",
+                           "ln_eps is %g; it must be above 0 and at most 1 (usually 1e-5)",
                            (double)c->ln_eps);
     return SF_OK;
 }
@@ -149,12 +149,15 @@ static void carve_visit(void *ctx, const char *name, struct tensor *t, int ndim,
 
 int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *d)
 {
+    struct model_config c = *cfg; // cfg may point into m
     memset(m, 0, sizeof *m);
-    int rc = model_config_check(cfg, d);
+    m->tok.unk_id = -1;
+    m->tok.eot_id = -1;
+    int rc = model_config_check(&c, d);
     if (rc)
         return rc;
-    m->cfg = *cfg;
-    m->layers = calloc((size_t)cfg->n_layer, sizeof *m->layers);
+    m->cfg = c;
+    m->layers = calloc((size_t)c.n_layer, sizeof *m->layers);
     if (!m->layers)
         return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory for the layers");
     struct carve cv = {0, NULL};
@@ -184,6 +187,7 @@ void model_free(struct model *m)
 struct init_ctx {
     struct rng rng;
     float proj_std;
+    float wte_std;
 };
 
 static void init_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
@@ -203,7 +207,7 @@ static void init_visit(void *ctx, const char *name, struct tensor *t, int ndim, 
     } else {
         // Residual projections get a smaller spread so the stream does not grow with depth.
         int proj = strstr(name, "attn.wo") || strstr(name, "ffn.w2");
-        float std = proj ? ic->proj_std : 0.02f;
+        float std = proj ? ic->proj_std : strcmp(name, "wte") == 0 ? ic->wte_std : 0.02f;
         for (size_t i = 0; i < n; i++)
             t->data[i] = std * rng_normal(&ic->rng);
     }
@@ -214,6 +218,10 @@ void model_init_random(struct model *m, uint64_t seed)
     struct init_ctx ic;
     rng_seed(&ic.rng, seed);
     ic.proj_std = 0.02f / sqrtf(2.0f * (float)m->cfg.n_layer);
+    // Fixed sinusoidal codes have amplitude 1: token embeddings start on the same scale (as
+    // torch.nn.Embedding's N(0, 1) does in the classic PyTorch model), or the positions
+    // would drown the tokens.
+    ic.wte_std = m->cfg.pos == POS_SINUSOIDAL ? 1.0f : 0.02f;
     visit_params(m, init_visit, &ic);
 }
 

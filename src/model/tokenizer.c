@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct tok_index {
     int cap;   // power of two
@@ -123,10 +124,25 @@ static uint32_t read_u32le(const unsigned char *p)
 int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d)
 {
     memset(t, 0, sizeof *t);
+    t->unk_id = -1;
+    t->eot_id = -1;
     FILE *f = fopen(path, "rb");
     if (!f)
         return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the tokenizer file: %s",
                            strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        fclose(f);
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the tokenizer file: %s",
+                           strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                           "is a directory, not a tokenizer file: name llm.c's "
+                           "gpt2_tokenizer.bin");
+    }
     unsigned char header[1024];
     int rc = SF_OK;
     char **pieces = NULL;
@@ -152,6 +168,20 @@ int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d
     if (count == 0 || count > SF_MAX_TOKENIZER_PIECES) {
         rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0, "the header says %u tokens; expected 1 to %d",
                          count, SF_MAX_TOKENIZER_PIECES);
+        goto out;
+    }
+    // Each token takes at least two bytes (its length and one byte): check before allocating.
+    long long body = (long long)st.st_size - (long long)sizeof header;
+    if (S_ISREG(st.st_mode) && body < 2 * (long long)count) {
+        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                         "truncated: the header says %u tokens, which need at least %lld bytes "
+                         "after it, but the file has %lld",
+                         count, 2 * (long long)count, body);
+        goto out;
+    }
+    if (version == 2 && eot >= count) {
+        rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                         "the end-of-text id %u is not below the token count %u", eot, count);
         goto out;
     }
     n = (int)count;
@@ -190,7 +220,7 @@ int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d
         sf_diag_set(d, rc, path, 0, 0, "out of memory");
         goto out;
     }
-    if (version == 2 && eot < count)
+    if (version == 2)
         t->eot_id = (int)eot;
 out:
     if (pieces)
@@ -249,6 +279,15 @@ static int emit(struct encoder *e, int id)
     return SF_OK;
 }
 
+// The 1-based column (in characters) of byte s of the text.
+static int column_of(const struct encoder *e, const char *s)
+{
+    int col = 1;
+    for (const char *p = e->text; p < s; p += utf8_len((const unsigned char *)p))
+        col++;
+    return col;
+}
+
 // Looks up one piece; unknown pieces become <unk> or an error naming the piece and column.
 static int emit_piece(struct encoder *e, const char *s, int len)
 {
@@ -256,11 +295,14 @@ static int emit_piece(struct encoder *e, const char *s, int len)
     if (id < 0)
         id = e->t->unk_id;
     if (id < 0) {
-        int col = 1;
-        for (const char *p = e->text; p < s; p += utf8_len((const unsigned char *)p))
-            col++;
-        return sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, col,
-                           "'%.*s' is not in the model's vocabulary", len > 40 ? 40 : len, s);
+        // Quote at most 40 bytes, cut at a character boundary.
+        int shown = 0;
+        while (shown < len && shown + utf8_len((const unsigned char *)s + shown) <= 40)
+            shown += utf8_len((const unsigned char *)s + shown);
+        return sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s),
+                           "'%.*s%s' is not in the model's vocabulary, which has no "
+                           "\"<unk>\" piece: leave it out, or give token ids",
+                           shown, s, shown < len ? "..." : "");
     }
     return emit(e, id);
 }
@@ -302,51 +344,66 @@ static int encode_pieces(struct encoder *e)
     return SF_OK;
 }
 
+// The id of parts i and i + 1 merged (the merge's rank), or -1 when there is no such piece.
+static int pair_rank(const struct tokenizer *t, const char *s, const int *start, int i)
+{
+    return index_find(t, s + start[i], start[i + 2] - start[i]);
+}
+
 // Byte-pair merging of one pre-split chunk: start from single bytes, then repeatedly merge
-// the adjacent pair whose merged piece has the lowest id (GPT-2's ids follow merge order).
+// the adjacent pair whose merged piece has the lowest id (GPT-2's ids follow merge order),
+// the leftmost on a tie. Part i is s[start[i] .. start[i + 1]) with id[i]; rank[i] caches
+// pair_rank for parts i and i + 1, so a merge looks up only its two new neighbours.
 static int bpe_chunk(struct encoder *e, const char *s, int len)
 {
     int *start = malloc(sizeof(int) * (size_t)(len + 1));
     int *id = malloc(sizeof(int) * (size_t)len);
-    if (!start || !id) {
-        free(start);
-        free(id);
-        return SF_ERR_NOMEM;
-    }
+    int *rank = malloc(sizeof(int) * (size_t)len);
     int parts = len, rc = SF_OK;
+    if (!start || !id || !rank) {
+        rc = sf_diag_set(e->d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
     for (int i = 0; i < len; i++) {
         start[i] = i;
         id[i] = index_find(e->t, s + i, 1);
         if (id[i] < 0) {
-            rc = sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, (int)(s - e->text) + i + 1,
-                             "byte 0x%02x has no token in this tokenizer", (unsigned char)s[i]);
+            rc = sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s + i),
+                             "byte 0x%02x has no token in this tokenizer: it is not a GPT-2 "
+                             "byte-level vocabulary",
+                             (unsigned char)s[i]);
             goto out;
         }
     }
     start[len] = len;
+    for (int i = 0; i + 1 < parts; i++)
+        rank[i] = pair_rank(e->t, s, start, i);
     for (;;) {
-        int best = -1, best_id = 0;
-        for (int i = 0; i + 1 < parts; i++) {
-            int m = index_find(e->t, s + start[i], start[i + 2] - start[i]);
-            if (m >= 0 && (best < 0 || m < best_id)) {
+        int best = -1;
+        for (int i = 0; i + 1 < parts; i++)
+            if (rank[i] >= 0 && (best < 0 || rank[i] < rank[best]))
                 best = i;
-                best_id = m;
-            }
-        }
         if (best < 0)
             break;
-        id[best] = best_id;
-        for (int i = best + 1; i + 1 < parts; i++)
-            id[i] = id[i + 1];
-        for (int i = best + 1; i < parts; i++)
-            start[i] = start[i + 1];
+        // Part best absorbs part best + 1; the arrays close the gap.
+        id[best] = rank[best];
+        size_t tail = (size_t)(parts - best - 2);
+        memmove(id + best + 1, id + best + 2, tail * sizeof *id);
+        memmove(start + best + 1, start + best + 2, (tail + 1) * sizeof *start);
+        if (tail > 0)
+            memmove(rank + best + 1, rank + best + 2, (tail - 1) * sizeof *rank);
         parts--;
+        if (best > 0)
+            rank[best - 1] = pair_rank(e->t, s, start, best - 1);
+        if (best + 1 < parts)
+            rank[best] = pair_rank(e->t, s, start, best);
     }
     for (int i = 0; i < parts && !rc; i++)
         rc = emit(e, id[i]);
 out:
     free(start);
     free(id);
+    free(rank);
     return rc;
 }
 
@@ -421,6 +478,8 @@ const char *tokenizer_piece(const struct tokenizer *t, int id, int *len)
 
 const char *tokenizer_piece_str(const struct tokenizer *t, int id, char *buf, size_t size)
 {
+    if (size == 0)
+        return buf;
     int len;
     const char *p = tokenizer_piece(t, id, &len);
     if (!p) {
