@@ -15,6 +15,8 @@ static const char main_usage[] =
     "commands:\n"
     "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
     "  train    train a model on text or llm.c tokens, with resumable checkpoints\n"
+    "  corpus   write the textbook corpus: training text, held-out text and test items\n"
+    "  eval     loss, perplexity and agreement / pronoun accuracy of a model\n"
     "  bench    time the forward pass on a tiny and a GPT-2-small-shaped model\n"
     "  help     this text; `stepformer COMMAND --help` explains one command\n"
     "\n"
@@ -71,6 +73,10 @@ int main(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         return cmd_train(argc - 2, argv + 2, stdout, stderr, &interrupted);
     }
+    if (strcmp(cmd, "corpus") == 0)
+        return cmd_corpus(argc - 2, argv + 2, stdout, stderr);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_eval(argc - 2, argv + 2, stdout, stderr);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2, stdout, stderr);
     fprintf(stderr, "stepformer: unknown command '%s' (see stepformer help)\n", cmd);

@@ -346,6 +346,84 @@ static void test_cli_bench_rejects_bad_options(void **state)
     run_free(&r);
 }
 
+// The corpus: reproducible from its seed, and its held-out items use noun pairs that never
+// occur together in the training text.
+static void test_cli_corpus_heldout_pairs_are_unseen(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    test_tmp_path(dir, sizeof dir, "corpus_a");
+    struct run r =
+        run_cmd(cmd_corpus, "--out", dir, "--sentences", "3000", "--heldout", "200", NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    snprintf(path, sizeof path, "%s/train.txt", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char train[400000];
+    size_t n = fread(train, 1, sizeof train - 1, f);
+    train[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(train, "so long and thanks for all the fish ."));
+    assert_non_null(strstr(train, "because it was too "));
+    snprintf(path, sizeof path, "%s/items.tsv", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    int items = 0;
+    while (fgets(line, sizeof line, f)) {
+        char subj[64], prep[64], attr[64], probe[256];
+        if (sscanf(line, "agreement\tthe %63s %63s the %63[^\t]", subj, prep, attr) != 3)
+            continue;
+        snprintf(probe, sizeof probe, "the %s %s the %s ", subj, prep, attr);
+        assert_null(strstr(train, probe));
+        items++;
+    }
+    fclose(f);
+    assert_true(items > 50);
+    // the same seed gives the same bytes
+    char dir2[512], path2[600];
+    test_tmp_path(dir2, sizeof dir2, "corpus_b");
+    r = run_cmd(cmd_corpus, "--out", dir2, "--sentences", "3000", "--heldout", "200", NULL);
+    run_free(&r);
+    snprintf(path2, sizeof path2, "%s/items.tsv", dir2);
+    f = fopen(path2, "r");
+    char first[512] = "", again[512] = "";
+    assert_non_null(fgets(again, sizeof again, f));
+    fclose(f);
+    f = fopen(path, "r");
+    assert_non_null(fgets(first, sizeof first, f));
+    fclose(f);
+    assert_string_equal(first, again);
+    expect_error(run_cmd(cmd_corpus, "--out", dir, "--sentences", "0", NULL), "--sentences");
+    expect_error(run_cmd(cmd_corpus, NULL), "--out DIR");
+}
+
+// The shipped textbook model on held-out agreement items: at least 95% right.
+static void test_cli_eval_shipped_model_on_heldout_items(void **state)
+{
+    (void)state;
+    char dir[512], data[600], model[600];
+    test_tmp_path(dir, sizeof dir, "corpus_eval");
+    struct run r = run_cmd(cmd_corpus, "--out", dir, "--sentences", "10", "--heldout", "300", NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    snprintf(data, sizeof data, "%s/valid.txt", dir);
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    r = run_cmd(cmd_eval, "--model", model, "--data", data, NULL);
+    assert_int_equal(r.status, 0);
+    const char *a = strstr(r.out, "agreement accuracy ");
+    assert_non_null(a);
+    double acc = atof(a + strlen("agreement accuracy "));
+    if (acc < 95.0)
+        fail_msg("agreement accuracy %.1f%% on held-out items", acc);
+    assert_non_null(strstr(r.out, "pronoun accuracy "));
+    assert_non_null(strstr(r.out, "perplexity"));
+    run_free(&r);
+    expect_error(run_cmd(cmd_eval, "--model", model, NULL), "--data FILE");
+}
+
 // The real binary: exit statuses and a clean one-line error.
 static int run_binary(const char *args, char *err, size_t size)
 {
@@ -390,6 +468,8 @@ int main(void)
         cmocka_unit_test(test_cli_trace_tokens_and_unknown_words),
         cmocka_unit_test(test_cli_trace_out_to_bad_directory),
         cmocka_unit_test(test_cli_bench_rejects_bad_options),
+        cmocka_unit_test(test_cli_corpus_heldout_pairs_are_unseen),
+        cmocka_unit_test(test_cli_eval_shipped_model_on_heldout_items),
         cmocka_unit_test(test_cli_binary_exit_statuses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

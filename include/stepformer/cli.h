@@ -14,6 +14,10 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer train`: training with progress and resumable checkpoints. It stops cleanly
 // (saving a checkpoint, exit status 130) once *stop becomes nonzero (main sets it on Ctrl-C).
 int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop);
+// `stepformer corpus`: writes the textbook corpus, held-out text and test items.
+int cmd_corpus(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer eval`: loss, perplexity and item accuracy of a model.
+int cmd_eval(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 
