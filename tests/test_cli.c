@@ -1,5 +1,6 @@
 // Tests of `stepformer trace` and `stepformer bench` as a user runs them: through the command
 // functions with captured streams, and through the real binary for exit statuses.
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -424,6 +425,43 @@ static void test_cli_eval_shipped_model_on_heldout_items(void **state)
     expect_error(run_cmd(cmd_eval, "--model", model, NULL), "--data FILE");
 }
 
+// Retraining the shipped textbook model with the command in assets/README.md reproduces its
+// recorded final loss (within 2%; in practice to the last digit). Skipped under the
+// sanitizers, which make the 1500 steps take minutes.
+static void test_cli_retrain_textbook_reproduces_its_loss(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#endif
+    char dir[512], data[600], out[600];
+    test_tmp_path(dir, sizeof dir, "corpus_full");
+    struct run r = run_cmd(cmd_corpus, "--out", dir, "--seed", "1", NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    snprintf(data, sizeof data, "%s/train.txt", dir);
+    snprintf(out, sizeof out, "%s/textbook.sfm", dir);
+    const char *argv[] = {"--data",  data,   "--config", "textbook,layers=2,heads=4,dim=64,ctx=64",
+                          "--batch", "8",    "--seq",    "64",
+                          "--steps", "1500", "--lr",     "2e-3",
+                          "--seed",  "1",    "--out",    out};
+    char *out_text = NULL, *err_text = NULL;
+    size_t out_len = 0, err_len = 0;
+    FILE *fo = open_memstream(&out_text, &out_len), *fe = open_memstream(&err_text, &err_len);
+    int status = cmd_train(16, (char **)argv, fo, fe, NULL);
+    fclose(fo);
+    fclose(fe);
+    assert_int_equal(status, 0);
+    const char *last = strstr(out_text, "step 1500/1500 loss ");
+    assert_non_null(last);
+    double loss = atof(last + strlen("step 1500/1500 loss "));
+    const double shipped = 0.796933; // recorded in assets/README.md
+    if (fabs(loss - shipped) > 0.02 * shipped)
+        fail_msg("retrained loss %.6f, shipped %.6f", loss, shipped);
+    free(out_text);
+    free(err_text);
+}
+
 // The real binary: exit statuses and a clean one-line error.
 static int run_binary(const char *args, char *err, size_t size)
 {
@@ -470,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_cli_bench_rejects_bad_options),
         cmocka_unit_test(test_cli_corpus_heldout_pairs_are_unseen),
         cmocka_unit_test(test_cli_eval_shipped_model_on_heldout_items),
+        cmocka_unit_test(test_cli_retrain_textbook_reproduces_its_loss),
         cmocka_unit_test(test_cli_binary_exit_statuses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
