@@ -14,6 +14,7 @@ static const char main_usage[] =
     "\n"
     "commands:\n"
     "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
+    "  generate continue a prompt: greedy, sampling (temperature, top-k, top-p) or beam search\n"
     "  train    train a model on text or llm.c tokens, with resumable checkpoints\n"
     "  corpus   write the textbook corpus: training text, held-out text and test items\n"
     "  eval     loss, perplexity and agreement / pronoun accuracy of a model\n"
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         return cmd_train(argc - 2, argv + 2, stdout, stderr, &interrupted);
     }
+    if (strcmp(cmd, "generate") == 0)
+        return cmd_generate(argc - 2, argv + 2, stdout, stderr);
     if (strcmp(cmd, "corpus") == 0)
         return cmd_corpus(argc - 2, argv + 2, stdout, stderr);
     if (strcmp(cmd, "eval") == 0)

@@ -462,6 +462,42 @@ static void test_cli_retrain_textbook_reproduces_its_loss(void **state)
     free(err_text);
 }
 
+static void test_cli_generate_continues_the_chapter(void **state)
+{
+    (void)state;
+    char model[600];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    struct run r = run_cmd(cmd_generate, "--model", model, "--prompt",
+                           "so long and thanks for all the", "--max-tokens", "2", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "so long and thanks for all the fish .\n");
+    run_free(&r);
+    struct run a = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys", "--temperature",
+                           "1.5", "--top-k", "20", "--seed", "5", NULL);
+    struct run b = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys", "--temperature",
+                           "1.5", "--top-k", "20", "--seed", "5", NULL);
+    assert_int_equal(a.status, 0);
+    assert_string_equal(a.out, b.out); // the same seed, the same text
+    run_free(&a);
+    run_free(&b);
+    r = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys to the cabinet", "--beam",
+                "3", "--max-tokens", "1", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "beam 1 (log p "));
+    assert_non_null(strstr(r.out, "the keys to the cabinet are\n"));
+    assert_non_null(strstr(r.out, "beam 3 "));
+    run_free(&r);
+    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--greedy",
+                         "--temperature", "2", NULL),
+                 "--greedy cannot be combined");
+    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--top-p", "1.5", NULL),
+                 "--top-p '1.5'");
+    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--beam", "2",
+                         "--top-k", "3", NULL),
+                 "--beam searches");
+}
+
 // The real binary: exit statuses and a clean one-line error.
 static int run_binary(const char *args, char *err, size_t size)
 {
@@ -509,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_cli_corpus_heldout_pairs_are_unseen),
         cmocka_unit_test(test_cli_eval_shipped_model_on_heldout_items),
         cmocka_unit_test(test_cli_retrain_textbook_reproduces_its_loss),
+        cmocka_unit_test(test_cli_generate_continues_the_chapter),
         cmocka_unit_test(test_cli_binary_exit_statuses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -16,6 +16,7 @@
 #include "stepformer/err.h"
 #include "stepformer/ops.h"
 #include "stepformer/rng.h"
+#include "stepformer/sampler.h"
 
 #define randn      test_randn
 #define zeros      test_zeros
@@ -439,6 +440,48 @@ static void test_grad_adamw_matches_formula(void **state)
     assert_int_equal(op_adamw(OP_IMPL_FAST, &p[0], &m[0], &v[0], NULL, &g, &hp, 1), SF_ERR_RANGE);
 }
 
+// The sampler on the textbook's own numbers (J&M 10.2): temperature, top-k, top-p.
+static void test_grad_sampler_follows_the_book(void **state)
+{
+    (void)state;
+    struct sampler s;
+    float u[3] = {2, 1, 0}, p[3];
+    int order[5];
+    sampler_init(&s, 0, 1.0f, 0, 1.0f, 1);
+    sampler_probs(&s, u, 3, p);
+    assert_true(fabsf(p[0] - 0.665f) < 1e-3f && fabsf(p[1] - 0.245f) < 1e-3f &&
+                fabsf(p[2] - 0.090f) < 1e-3f);
+    sampler_init(&s, 0, 0.5f, 0, 1.0f, 1);
+    sampler_probs(&s, u, 3, p);
+    assert_true(fabsf(p[0] - 0.867f) < 1e-3f && fabsf(p[1] - 0.117f) < 1e-3f &&
+                fabsf(p[2] - 0.016f) < 1e-3f);
+    // p = 0.8 over 0.5, 0.2, 0.15, 0.1, 0.05 keeps three: 0.588, 0.235, 0.176
+    float q[5] = {0.1f, 0.5f, 0.05f, 0.2f, 0.15f};
+    sampler_init(&s, 0, 1.0f, 0, 0.8f, 1);
+    assert_int_equal(sampler_truncate(&s, q, 5, order), 3);
+    assert_int_equal(order[0], 1);
+    assert_true(fabsf(q[1] - 0.588f) < 1e-3f && fabsf(q[3] - 0.235f) < 1e-3f &&
+                fabsf(q[4] - 0.176f) < 1e-3f && q[0] == 0.0f && q[2] == 0.0f);
+    // top-k with k = 1 is greedy
+    float r[5] = {0.1f, 0.5f, 0.05f, 0.2f, 0.15f};
+    sampler_init(&s, 0, 1.0f, 1, 1.0f, 7);
+    assert_int_equal(sampler_truncate(&s, r, 5, order), 1);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sampler_draw(&s, r, 5), 1);
+    // the same seed draws the same tokens; the draws follow the probabilities
+    float d[3] = {0.2f, 0.5f, 0.3f};
+    struct sampler a, b;
+    sampler_init(&a, 0, 1.0f, 0, 1.0f, 42);
+    sampler_init(&b, 0, 1.0f, 0, 1.0f, 42);
+    int count[3] = {0, 0, 0};
+    for (int i = 0; i < 20000; i++) {
+        int x = sampler_draw(&a, d, 3);
+        assert_int_equal(x, sampler_draw(&b, d, 3));
+        count[x]++;
+    }
+    assert_true(abs(count[1] - 10000) < 400 && abs(count[0] - 4000) < 300);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_grad_unembed_and_embeddings),
         cmocka_unit_test(test_grad_cross_entropy),
         cmocka_unit_test(test_grad_adamw_matches_formula),
+        cmocka_unit_test(test_grad_sampler_follows_the_book),
     };
     return cmocka_run_group_tests(tests, test_tensors_setup, test_tensors_teardown);
 }

@@ -18,6 +18,8 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
 int cmd_corpus(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer eval`: loss, perplexity and item accuracy of a model.
 int cmd_eval(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer generate`: a continuation by greedy decoding, sampling or beam search.
+int cmd_generate(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 

@@ -45,6 +45,10 @@ int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, i
 // whitespace) of text after byte *end; sets [*start, *end) and returns 1, or 0 at the end.
 // Start with *end = 0.
 int tokenizer_next_piece(enum tok_kind kind, const char *text, size_t *start, size_t *end);
+// Writes the text of ids into buf (NUL-terminated, cut to fit): word pieces joined by
+// spaces, character and BPE pieces joined as they are; ids without a piece as "<id>".
+// Returns the length written.
+size_t tokenizer_decode(const struct tokenizer *t, const int *ids, int n, char *buf, size_t size);
 // The piece for id as bytes (not NUL-safe for BPE), or NULL when id is out of range.
 const char *tokenizer_piece(const struct tokenizer *t, int id, int *len);
 // Writes a printable form of id's piece into buf ("<id>" when there is no tokenizer).

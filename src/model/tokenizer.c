@@ -504,3 +504,26 @@ const char *tokenizer_piece_str(const struct tokenizer *t, int id, char *buf, si
     buf[o < size ? o : size - 1] = '\0';
     return buf;
 }
+
+size_t tokenizer_decode(const struct tokenizer *t, const int *ids, int n, char *buf, size_t size)
+{
+    size_t o = 0;
+    if (size == 0)
+        return 0;
+    for (int i = 0; i < n && o + 1 < size; i++) {
+        int len;
+        const char *p = tokenizer_piece(t, ids[i], &len);
+        char tmp[16];
+        if (!p) {
+            len = snprintf(tmp, sizeof tmp, "<%d>", ids[i]);
+            p = tmp;
+        }
+        if ((t->kind == TOK_WORD || !tokenizer_piece(t, ids[i], NULL)) && i > 0 && o + 1 < size)
+            buf[o++] = ' ';
+        size_t take = (size_t)len < size - 1 - o ? (size_t)len : size - 1 - o;
+        memcpy(buf + o, p, take);
+        o += take;
+    }
+    buf[o] = '\0';
+    return o;
+}

@@ -1,0 +1,27 @@
+// Choosing the next token from the model's scores (J&M ch. 10.2): temperature, top-k and
+// top-p truncation, renormalisation, then greedy or random choice; and beam search.
+#ifndef STEPFORMER_SAMPLER_H
+#define STEPFORMER_SAMPLER_H
+
+#include "stepformer/rng.h"
+
+struct sampler {
+    int greedy;        // 1: always the most probable token
+    float temperature; // > 0; 1 leaves the distribution as it is
+    int top_k;         // 0: no limit
+    float top_p;       // 1: no limit
+    struct rng rng;    // for random draws
+};
+
+void sampler_init(struct sampler *s, int greedy, float temperature, int top_k, float top_p,
+                  uint64_t seed);
+// probs (V) = softmax(logits / temperature).
+void sampler_probs(const struct sampler *s, const float *logits, int V, float *probs);
+// Keeps the k most probable tokens, then of those the fewest whose mass reaches top_p
+// (V^(p)); zeroes the rest and renormalises what is kept. order (V) gets the token ids by
+// falling probability. Returns how many are kept.
+int sampler_truncate(const struct sampler *s, float *probs, int V, int *order);
+// The most probable token (greedy), or a draw from probs (which must sum to 1).
+int sampler_draw(struct sampler *s, const float *probs, int V);
+
+#endif

@@ -1,0 +1,98 @@
+// Choosing the next token: temperature, top-k, top-p, renormalisation, greedy or random draw.
+#include "stepformer/sampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void sampler_init(struct sampler *s, int greedy, float temperature, int top_k, float top_p,
+                  uint64_t seed)
+{
+    s->greedy = greedy;
+    s->temperature = temperature;
+    s->top_k = top_k;
+    s->top_p = top_p;
+    rng_seed(&s->rng, seed);
+}
+
+void sampler_probs(const struct sampler *s, const float *logits, int V, float *probs)
+{
+    // y = softmax(u / tau): tau < 1 sharpens, tau > 1 flattens (J&M 10.2.3).
+    double max = -INFINITY, sum = 0;
+    for (int v = 0; v < V; v++)
+        max = fmax(max, logits[v] / s->temperature);
+    for (int v = 0; v < V; v++)
+        sum += exp(logits[v] / s->temperature - max);
+    for (int v = 0; v < V; v++)
+        probs[v] = (float)(exp(logits[v] / s->temperature - max) / sum);
+}
+
+struct ranked {
+    float p;
+    int id;
+};
+
+// Falling probability, ties by id.
+static int by_prob(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->p != y->p)
+        return x->p < y->p ? 1 : -1;
+    return x->id - y->id;
+}
+
+int sampler_truncate(const struct sampler *s, float *probs, int V, int *order)
+{
+    struct ranked *r = malloc(sizeof *r * (size_t)V);
+    if (r) {
+        for (int v = 0; v < V; v++)
+            r[v] = (struct ranked){probs[v], v};
+        qsort(r, (size_t)V, sizeof *r, by_prob);
+        for (int v = 0; v < V; v++)
+            order[v] = r[v].id;
+        free(r);
+    } else { // no memory to sort: keep everything, in id order
+        for (int v = 0; v < V; v++)
+            order[v] = v;
+        return V;
+    }
+    int keep = (s->top_k > 0 && s->top_k < V) ? s->top_k : V;
+    if (s->top_p < 1.0f) {
+        // The smallest prefix of the sorted list whose mass reaches p.
+        double mass = 0;
+        int n = 0;
+        while (n < keep && mass < s->top_p)
+            mass += probs[order[n++]];
+        keep = n;
+    }
+    double kept = 0;
+    for (int i = 0; i < keep; i++)
+        kept += probs[order[i]];
+    for (int i = keep; i < V; i++)
+        probs[order[i]] = 0.0f;
+    for (int i = 0; i < keep; i++)
+        probs[order[i]] = (float)(probs[order[i]] / kept);
+    return keep;
+}
+
+int sampler_draw(struct sampler *s, const float *probs, int V)
+{
+    if (s->greedy) {
+        int best = 0;
+        for (int v = 1; v < V; v++)
+            if (probs[v] > probs[best])
+                best = v;
+        return best;
+    }
+    // Inverse CDF: the first token whose running mass passes a uniform draw.
+    double u = rng_uniform(&s->rng), run = 0;
+    int last = 0;
+    for (int v = 0; v < V; v++) {
+        if (probs[v] <= 0.0f)
+            continue;
+        last = v;
+        run += probs[v];
+        if (u < run)
+            return v;
+    }
+    return last;
+}
