@@ -506,9 +506,22 @@ static void test_train_resume_matches_one_run(void **state)
     free(c.err);
 }
 
-// Ten AdamW steps on one batch of the llm.c test checkpoint track torch.optim.AdamW run in
-// float64 (tests/tools/make_adamw_golden.py) within 1e-4 relative, at every step.
-static void test_train_adamw_tracks_float64_torch(void **state)
+// Reads tests/data/NAME into a malloc'd double array; fails unless it holds want values.
+static double *golden(const char *name, long want)
+{
+    char path[512];
+    double *v = NULL;
+    int shape[4], nd;
+    long n = test_read_npy(test_data_path(path, sizeof path, name), &v, shape, &nd);
+    if (n != want)
+        fail_msg("%s: %ld values, expected %ld", name, n, want);
+    return v;
+}
+
+// One training iteration and ten AdamW steps on one batch of the llm.c test checkpoint,
+// against torch run in float64 (tests/tools/make_train_golden.py): the loss at each position,
+// the gradients of a sample of parameters, and the loss of every step within 1e-4 relative.
+static void test_train_matches_float64_torch(void **state)
 {
     (void)state;
     char path[512];
@@ -516,17 +529,8 @@ static void test_train_adamw_tracks_float64_torch(void **state)
     struct sf_diag d;
     assert_int_equal(checkpoint_load(&m, test_data_path(path, sizeof path, "gpt2_tiny.bin"), &d),
                      0);
-    double *tokens = NULL, *losses = NULL, *wq = NULL;
-    int shape[4], nd;
-    assert_int_equal(
-        test_read_npy(test_data_path(path, sizeof path, "adamw_tokens.npy"), &tokens, shape, &nd),
-        17);
-    assert_int_equal(
-        test_read_npy(test_data_path(path, sizeof path, "adamw_losses.npy"), &losses, shape, &nd),
-        10);
-    assert_int_equal(
-        test_read_npy(test_data_path(path, sizeof path, "adamw_final_wq0.npy"), &wq, shape, &nd),
-        64 * 64);
+    double *tokens = golden("train_tokens.npy", 17), *losses = golden("train_losses.npy", 10);
+    double *loss_pos = golden("train_loss_pos.npy", 16);
     int in[16], tg[16];
     for (int i = 0; i < 16; i++) {
         in[i] = (int)tokens[i];
@@ -535,20 +539,58 @@ static void test_train_adamw_tracks_float64_torch(void **state)
     struct adamw_params hp = {1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f};
     struct trainer t;
     assert_int_equal(trainer_init(&t, &m, 2, 8, &hp, OP_IMPL_FAST, &d), 0);
+
+    // Step 0, through the backward pass only.
+    assert_int_equal(graph_set_tokens(&t.graph, in, tg, &d), 0);
+    assert_int_equal(graph_goto(&t.graph, "grad.embed.tok"), 1);
+    const float *lp = t.graph.nodes[graph_find(&t.graph, "loss.xent")].out.data;
+    for (int i = 0; i < 16; i++)
+        if (fabs(lp[i] - loss_pos[i]) > 1e-4 * fabs(loss_pos[i]))
+            fail_msg("loss at position %d: %.7f, torch %.7f", i, lp[i], loss_pos[i]);
+    const struct {
+        const char *file, *param;
+        long n;
+    } grads[] = {{"train_grad_wte.npy", "wte", 300 * 64},
+                 {"train_grad_wpe.npy", "wpe", 32 * 64},
+                 {"train_grad_L0_ln1_gamma.npy", "L0.ln1.gamma", 64},
+                 {"train_grad_L0_attn_wq.npy", "L0.attn.wq", 64 * 64},
+                 {"train_grad_L1_ffn_w2.npy", "L1.ffn.w2", 256 * 64},
+                 {"train_grad_L1_ffn_b1.npy", "L1.ffn.b1", 256},
+                 {"train_grad_lnf_gamma.npy", "lnf.gamma", 64}};
+    for (size_t k = 0; k < sizeof grads / sizeof grads[0]; k++) {
+        double *want = golden(grads[k].file, grads[k].n), scale = 0;
+        struct tensor g = optimizer_grad(&t.opt, &m, model_param(&m, grads[k].param));
+        for (long i = 0; i < grads[k].n; i++)
+            scale = fmax(scale, fabs(want[i]));
+        for (long i = 0; i < grads[k].n; i++)
+            if (fabs(g.data[i] - want[i]) > 1e-4 * scale)
+                fail_msg("d loss / d %s[%ld]: %.8g, torch %.8g", grads[k].param, i, g.data[i],
+                         want[i]);
+        free(want);
+    }
+
+    // Ten steps, each loss from the forward pass before its update.
     for (int step = 0; step < 10; step++) {
         float loss;
         assert_int_equal(trainer_step(&t, in, tg, &loss, &d), 0);
         if (fabs(loss - losses[step]) > 1e-4 * fabs(losses[step]))
             fail_msg("step %d: loss %.7f, float64 torch %.7f", step + 1, loss, losses[step]);
     }
+    double *wq = golden("train_final_L0_attn_wq.npy", 64 * 64);
     for (int i = 0; i < 64 * 64; i++)
         if (fabs(m.layers[0].wq.data[i] - wq[i]) > 1e-5)
             fail_msg("W^Q[%d] after 10 steps: %.8f vs %.8f", i, m.layers[0].wq.data[i], wq[i]);
+    double *row5 = golden("train_final_wte_row5.npy", 64);
+    for (int i = 0; i < 64; i++)
+        if (fabs(m.wte.data[5 * 64 + i] - row5[i]) > 1e-5)
+            fail_msg("wte[5][%d] after 10 steps: %.8f vs %.8f", i, m.wte.data[5 * 64 + i], row5[i]);
     trainer_free(&t);
     model_free(&m);
     free(tokens);
     free(losses);
+    free(loss_pos);
     free(wq);
+    free(row5);
 }
 
 int main(void)
@@ -563,7 +605,7 @@ int main(void)
         cmocka_unit_test(test_train_bad_data_files),
         cmocka_unit_test(test_train_vocabulary_from_text),
         cmocka_unit_test(test_train_resume_matches_one_run),
-        cmocka_unit_test(test_train_adamw_tracks_float64_torch),
+        cmocka_unit_test(test_train_matches_float64_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    /usr/bin/python3 tests/tools/make_golden.py
+    python3 tests/tools/make_golden.py
 
 Only needed to regenerate the data: the test suite reads the files below and does not need
 Python. Needs numpy only. Fixed seed; re-running writes byte-identical files.
