@@ -488,6 +488,15 @@ static void test_cli_generate_continues_the_chapter(void **state)
     assert_non_null(strstr(r.out, "the keys to the cabinet are\n"));
     assert_non_null(strstr(r.out, "beam 3 "));
     run_free(&r);
+    // the sampling nodes in trace
+    r = run_cmd(cmd_trace, "--model", model, "--prompt", "thanks for all the", "--op",
+                "sample.draw", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "# sample.draw (1,)"));
+    run_free(&r);
+    expect_error(run_cmd(cmd_trace, "--model", model, "--prompt", "the keys", "--train", "--op",
+                         "sample.draw", NULL),
+                 "do not mix");
     expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--greedy",
                          "--temperature", "2", NULL),
                  "--greedy cannot be combined");

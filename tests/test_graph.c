@@ -16,6 +16,7 @@
 #include "stepformer/checkpoint.h"
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
+#include "stepformer/sampler.h"
 
 // A small model with every parameter perturbed (so biases, gamma and beta all matter).
 static void make_model(struct model *m, struct model_config *cfg, uint64_t seed)
@@ -407,6 +408,48 @@ static void test_graph_twins_agree_on_every_node(void **state)
     model_free(&m);
 }
 
+// The sampling nodes after the forward pass, step by step (J&M 10.2).
+static void test_graph_sampling_nodes(void **state)
+{
+    (void)state;
+    struct model_config c;
+    small_config(&c);
+    struct model m = {0};
+    make_model(&m, &c, 21);
+    int ids[4] = {3, 1, 4, 1};
+    struct sampler s;
+    sampler_init(&s, 1, 0.5f, 3, 1.0f, 1);
+    struct graph g = {0};
+    assert_int_equal(graph_build_generate(&g, &m, ids, 4, OP_IMPL_FAST, &s, NULL), 0);
+    const char *names[] = {"sample.temperature", "sample.probs", "sample.truncate",
+                           "sample.renorm",      "sample.draw",  "sample.append"};
+    for (int k = 0; k < 6; k++)
+        assert_string_equal(g.nodes[g.n_nodes - 6 + k].name, names[k]);
+    assert_int_equal(graph_run_to_end(&g), 1);
+    int V = c.vocab_size;
+    const float *u = g.nodes[graph_find(&g, "head.logits")].out.data + 3 * V;
+    const float *t = g.nodes[graph_find(&g, "sample.temperature")].out.data;
+    const float *p = g.nodes[graph_find(&g, "sample.probs")].out.data;
+    const float *cut = g.nodes[graph_find(&g, "sample.truncate")].out.data;
+    const float *r = g.nodes[graph_find(&g, "sample.renorm")].out.data;
+    double sum = 0, kept = 0;
+    int nonzero = 0, best = 0;
+    for (int v = 0; v < V; v++) {
+        assert_true(fabsf(t[v] - u[v] / 0.5f) < 1e-5f); // u / tau
+        sum += p[v];
+        nonzero += cut[v] > 0;
+        kept += r[v];
+        best = p[v] > p[best] ? v : best;
+    }
+    assert_true(fabs(sum - 1) < 1e-5 && fabs(kept - 1) < 1e-5);
+    assert_int_equal(nonzero, 3);    // top-k = 3
+    assert_int_equal(g.drawn, best); // greedy
+    const float *app = g.nodes[graph_find(&g, "sample.append")].out.data;
+    assert_true(app[0] == 3 && app[3] == 1 && app[4] == (float)best);
+    graph_free(&g);
+    model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_graph_matches_reference_every_switch),
         cmocka_unit_test(test_graph_llmc_checkpoint_matches_golden),
         cmocka_unit_test(test_graph_twins_agree_on_every_node),
+        cmocka_unit_test(test_graph_sampling_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "stepformer/err.h"
 #include "stepformer/model.h"
 #include "stepformer/ops.h"
+#include "stepformer/sampler.h"
 #include "stepformer/tensor.h"
 
 // X(kind, name, help): one row per op kind; the name table and help text come from here.
@@ -30,7 +31,13 @@
     X(UNEMBED, "unembed", "unembedding (logits)")                                                  \
     X(XENT, "xent", "cross-entropy loss")                                                          \
     X(GRAD, "grad", "backward through a forward op")                                               \
-    X(ADAMW, "adamw", "AdamW parameter update")
+    X(ADAMW, "adamw", "AdamW parameter update")                                                    \
+    X(SAMPLE_TEMPERATURE, "sample_temperature", "logits divided by the temperature")               \
+    X(SAMPLE_PROBS, "sample_probs", "softmax of the tempered logits")                              \
+    X(SAMPLE_TRUNCATE, "sample_truncate", "top-k / top-p cut")                                     \
+    X(SAMPLE_RENORM, "sample_renorm", "renormalise what is kept")                                  \
+    X(SAMPLE_DRAW, "sample_draw", "greedy choice or random draw")                                  \
+    X(SAMPLE_APPEND, "sample_append", "append the chosen token")
 
 enum op_kind {
 #define SF_X(kind, name, help) OPK_##kind,
@@ -107,6 +114,9 @@ struct graph {
     struct param_ref *params;   // (n_params), owned
     struct tensor *param_grads; // (n_params) views into opt->grads, owned
     float loss;                 // mean cross-entropy, set when loss.xent runs
+    // Generation graphs only:
+    struct sampler *sampler; // borrowed
+    int drawn;               // the token sample.draw chose (-1 before it runs)
 };
 
 // Compiles model + input into the node list; allocates every output. The input must be
@@ -123,6 +133,13 @@ int graph_build(struct graph *g, const struct model *m, const int *ids, int n, e
 // and attention stays inside each sequence (seq_len = n for one sequence).
 int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
                       int seq_len, enum op_impl impl, struct optimizer *opt, struct sf_diag *d);
+
+// Compiles the forward pass followed by the sampling nodes for the next token:
+// sample.temperature, sample.probs, sample.truncate, sample.renorm, sample.draw and
+// sample.append (whose output is the input with the chosen token added, as floats). s says
+// greedy or random, the temperature, top-k and top-p, and holds the random state.
+int graph_build_generate(struct graph *g, const struct model *m, const int *ids, int n,
+                         enum op_impl impl, struct sampler *s, struct sf_diag *d);
 
 // Replaces the tokens (and, for a training graph, the targets) with as many new ones and
 // returns the cursor to the start, keeping every allocation: the training loop's next batch.

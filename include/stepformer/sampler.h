@@ -1,5 +1,6 @@
-// Choosing the next token from the model's scores (J&M ch. 10.2): temperature, top-k and
-// top-p truncation, renormalisation, then greedy or random choice; and beam search.
+// Choosing the next token from the model's distribution (J&M ch. 10.2): top-k and top-p
+// truncation, renormalisation, then greedy or random choice. The temperature is applied to
+// the logits by the graph's sample.temperature node.
 #ifndef STEPFORMER_SAMPLER_H
 #define STEPFORMER_SAMPLER_H
 
@@ -15,11 +16,13 @@ struct sampler {
 
 void sampler_init(struct sampler *s, int greedy, float temperature, int top_k, float top_p,
                   uint64_t seed);
-// probs (V) = softmax(logits / temperature).
-void sampler_probs(const struct sampler *s, const float *logits, int V, float *probs);
 // Keeps the k most probable tokens, then of those the fewest whose mass reaches top_p
-// (V^(p)); zeroes the rest and renormalises what is kept. order (V) gets the token ids by
+// (V^(p)), and zeroes the rest (without renormalising). order (V) gets the token ids by
 // falling probability. Returns how many are kept.
+int sampler_cut(const struct sampler *s, float *probs, int V, int *order);
+// Divides probs by their sum, so what was kept sums to 1 again.
+void sampler_renorm(float *probs, int V);
+// sampler_cut, then sampler_renorm.
 int sampler_truncate(const struct sampler *s, float *probs, int V, int *order);
 // The most probable token (greedy), or a draw from probs (which must sum to 1).
 int sampler_draw(struct sampler *s, const float *probs, int V);

@@ -110,10 +110,10 @@ missing:
     return 2;
 }
 
-// Runs ids through g (building it the first time) up to head.logits; returns the logits of
-// the last position, or NULL with a message.
-static const float *last_logits(struct graph *g, const struct model *m, const int *ids, int n,
-                                FILE *err)
+// Runs ids through g (building it the first time) up to head.probs; returns the next-token
+// distribution of the last position, or NULL with a message.
+static const float *last_probs(struct graph *g, const struct model *m, const int *ids, int n,
+                               FILE *err)
 {
     struct sf_diag d;
     char msg[900];
@@ -121,7 +121,7 @@ static const float *last_logits(struct graph *g, const struct model *m, const in
     int rc =
         g->nodes ? graph_set_input(g, ids, n, &d) : graph_build(g, m, ids, n, OP_IMPL_FAST, &d);
     if (!rc) {
-        rc = graph_goto(g, "head.logits");
+        rc = graph_goto(g, "head.probs");
         rc = rc < 0 ? rc : 0;
     }
     if (rc) {
@@ -151,36 +151,37 @@ static void print_text(const struct model *m, const int *ids, int n, FILE *out)
     free(text);
 }
 
+// Greedy or random: the generation graph's sample.* nodes choose each next token.
 static int sample_tokens(const struct gen_opts *o, struct model *m, int *ids, int n, FILE *out,
                          FILE *err)
 {
-    int V = m->cfg.vocab_size, status = 0;
-    float *probs = malloc(sizeof(float) * (size_t)V);
-    int *order = malloc(sizeof(int) * (size_t)V);
     struct graph g = {0};
     struct sampler s;
+    struct sf_diag d;
+    char msg[900];
+    int status = 0;
     sampler_init(&s, !o->sampling, (float)o->temperature, (int)o->top_k, (float)o->top_p,
                  (uint64_t)o->seed);
-    for (long step = 0; probs && order && step < o->max_tokens; step++) {
+    sf_diag_clear(&d);
+    for (long step = 0; step < o->max_tokens; step++) {
         int len;
         const int *w = window(ids, n, m->cfg.n_ctx, &len);
-        const float *u = last_logits(&g, m, w, len, err);
-        if (!u) {
+        int rc = g.nodes ? graph_set_input(&g, w, len, &d)
+                         : graph_build_generate(&g, m, w, len, OP_IMPL_FAST, &s, &d);
+        if (!rc && graph_run_to_end(&g) < 0)
+            rc = sf_diag_set(&d, SF_ERR_ARG, NULL, 0, 0, "the pass failed");
+        if (rc) {
+            fprintf(err, "stepformer: generate: %s\n", sf_diag_format(&d, msg, sizeof msg));
             status = 1;
             break;
         }
-        sampler_probs(&s, u, V, probs);
-        sampler_truncate(&s, probs, V, order);
-        int next = sampler_draw(&s, probs, V);
-        ids[n++] = next;
-        if (next == m->tok.eot_id)
+        ids[n++] = g.drawn;
+        if (g.drawn == m->tok.eot_id)
             break;
     }
     if (!status)
         print_text(m, ids, n, out);
     graph_free(&g);
-    free(probs);
-    free(order);
     return status;
 }
 
@@ -231,13 +232,13 @@ static int beam_search(const struct gen_opts *o, struct model *m, const int *pro
         for (int b = 0; b < live && !status; b++) {
             int len;
             const int *w = window(beams[b].ids, beams[b].n, m->cfg.n_ctx, &len);
-            const float *u = last_logits(&g, m, w, len, err);
-            if (!u) {
+            const float *p = last_probs(&g, m, w, len, err);
+            if (!p) {
                 status = 1;
                 break;
             }
-            sampler_probs(&greedy, u, V, lp);
-            sampler_truncate(&greedy, lp, V, order); // only for the order
+            memcpy(lp, p, sizeof(float) * (size_t)V);
+            sampler_cut(&greedy, lp, V, order); // keeps all: only for the order
             for (int k = 0; k < B && k < V; k++) {
                 struct beam *c = &cand[nc++];
                 memcpy(c->ids, beams[b].ids, sizeof(int) * (size_t)beams[b].n);

@@ -11,7 +11,7 @@
 
 static const char trace_usage[] =
     "usage: stepformer trace [--model FILE] [--tokenizer FILE] (--prompt TEXT | --ids 3,1,4)\n"
-    "                        [--train] [--targets 1,4,1]\n"
+    "                        [--train] [--targets 1,4,1] [--generate]\n"
     "                        [--list | --op NAME | --param-grad NAME] [--out FILE.npy]\n"
     "                        [--impl fast|ref]\n"
     "\n"
@@ -28,6 +28,9 @@ static const char trace_usage[] =
     "                    every op in reverse, adamw.<parameter> (torch's AdamW defaults)\n"
     "  --targets LIST    the next-token targets, one per input token (default: the input\n"
     "                    shifted by one, so N tokens train N-1 positions); implies --train\n"
+    "  --generate        add the sampling nodes after the pass (greedy): sample.temperature,\n"
+    "                    sample.probs, sample.truncate, sample.renorm, sample.draw,\n"
+    "                    sample.append (implied by --op sample.*)\n"
     "  --param-grad NAME after the backward pass, print or write dL/dNAME for a parameter\n"
     "                    (names: --train --list); implies --train\n"
     "Without --list, --op or --param-grad: runs everything and prints a summary per node.\n";
@@ -112,7 +115,7 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 struct trace_opts {
     const char *model_path, *tok_path, *ids_arg, *prompt, *targets_arg, *op, *param_grad;
     const char *out_path, *impl_arg;
-    int list, train, tokens;
+    int list, train, tokens, generate;
     enum op_impl impl;
 };
 
@@ -143,6 +146,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         }
         if (cli_flag(argv, i, "--train")) {
             o->train = 1;
+            continue;
+        }
+        if (cli_flag(argv, i, "--generate")) {
+            o->generate = 1;
             continue;
         }
         int r = 0;
@@ -181,6 +188,12 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         (o->op && (!strncmp(o->op, "loss.", 5) || !strncmp(o->op, "grad.", 5) ||
                    !strncmp(o->op, "adamw.", 6))))
         o->train = 1;
+    if (o->op && !strncmp(o->op, "sample.", 7))
+        o->generate = 1;
+    if (o->train && o->generate) {
+        fprintf(err, "stepformer: trace: --train and --generate (sample.* ops) do not mix\n");
+        return 2;
+    }
     return 0;
 }
 
@@ -281,6 +294,7 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
     struct model m = {0};
     struct graph g = {0};
     struct optimizer opt = {0};
+    struct sampler greedy;
     int *ids = NULL, *targets = NULL, n = 0;
     status = 2;
     if (cli_load_model(&m, o.model_path, o.tok_path, err))
@@ -313,6 +327,9 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
             goto done;
         }
         rc = graph_build_train(&g, &m, ids, targets, n, n, o.impl, &opt, &d);
+    } else if (o.generate) {
+        sampler_init(&greedy, 1, 1.0f, 0, 1.0f, 1);
+        rc = graph_build_generate(&g, &m, ids, n, o.impl, &greedy, &d);
     } else {
         rc = graph_build(&g, &m, ids, n, o.impl, &d);
     }

@@ -7,4 +7,7 @@
 // Runs a loss.xent, grad.* or adamw.* node. Returns 0 or a negative SF_ERR_*.
 int backward_run_node(struct graph *g, struct node *n);
 
+// Runs a sample.* node. Returns 0 or a negative SF_ERR_*.
+int sampling_run_node(struct graph *g, struct node *n);
+
 #endif

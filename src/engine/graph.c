@@ -24,6 +24,7 @@ const char *op_kind_name(enum op_kind k)
 #define SEC_INPUT  "9.4 The input: embeddings for token and position"
 #define SEC_HEAD   "9.5 The Language Modeling Head"
 #define SEC_TRAIN  "10.3.1 Self-supervised training algorithm"
+#define SEC_SAMPLE "10.2 Sampling for LLM Generation"
 
 // One row per kind of node: the name's suffix (after "L{l}." inside a block), section and
 // the one-line explanation shown in listings, the timeline and the equation panel.
@@ -74,6 +75,16 @@ static const struct node_info node_infos[] = {
     {"loss.xent", SEC_TRAIN,
      "Cross-entropy: L_i = -ln p_i(next token), per position, and their mean (the loss)."},
     {"grad", SEC_TRAIN, "Backward through one op: its inputs' gradients from its output's."},
+    {"sample.temperature", SEC_SAMPLE,
+     "Temperature: divide the last position's logits by tau (below 1 sharpens, above 1 flattens)."},
+    {"sample.probs", SEC_SAMPLE, "Softmax of the tempered logits: y = softmax(u / tau)."},
+    {"sample.truncate", SEC_SAMPLE,
+     "Truncate: keep the top-k tokens, then the fewest whose mass reaches p; zero the rest."},
+    {"sample.renorm", SEC_SAMPLE, "Renormalise: divide what is kept by its sum, so it sums to 1."},
+    {"sample.draw", SEC_SAMPLE,
+     "Choose: the most probable token (greedy) or a random draw from the kept distribution."},
+    {"sample.append", SEC_SAMPLE,
+     "Append the chosen token to the input: the next pass conditions on it (autoregression)."},
     {"adamw", SEC_TRAIN,
      "AdamW update: decay the weights, then step against the bias-corrected gradient moments."},
 };
@@ -364,9 +375,30 @@ static void add_training(struct builder *b, int n_forward)
 }
 
 // reuse: an arena (reset) to take the activations from, or NULL for a new one.
+// The sampling nodes after the forward pass (the last node is head.probs, after head.logits).
+static void add_sampling(struct builder *b, int n_forward)
+{
+    struct graph *g = b->g;
+    int V = b->m->cfg.vocab_size, s_v[1] = {V}, s_one[1] = {1}, s_ids[1] = {g->n_tokens + 1};
+    const struct tensor *logits = g->nodes ? &g->nodes[n_forward - 2].out : NULL;
+    const struct tensor *t =
+        add_node(b, "sample.temperature", OPK_SAMPLE_TEMPERATURE, -1, NODE_LEVEL_OP,
+                 "sample.temperature", 1, s_v, logits, NULL, NULL, 0);
+    t = add_node(b, "sample.probs", OPK_SAMPLE_PROBS, -1, NODE_LEVEL_OP, "sample.probs", 1, s_v, t,
+                 NULL, NULL, 0);
+    t = add_node(b, "sample.truncate", OPK_SAMPLE_TRUNCATE, -1, NODE_LEVEL_OP, "sample.truncate", 1,
+                 s_v, t, NULL, NULL, 0);
+    t = add_node(b, "sample.renorm", OPK_SAMPLE_RENORM, -1, NODE_LEVEL_OP, "sample.renorm", 1, s_v,
+                 t, NULL, NULL, 0);
+    t = add_node(b, "sample.draw", OPK_SAMPLE_DRAW, -1, NODE_LEVEL_SUBLAYER, "sample.draw", 1,
+                 s_one, t, NULL, NULL, 0);
+    add_node(b, "sample.append", OPK_SAMPLE_APPEND, -1, NODE_LEVEL_BLOCK, "sample.append", 1, s_ids,
+             t, NULL, NULL, 0);
+}
+
 static int build(struct graph *g, const struct model *m, struct model *trained, const int *ids,
                  const int *targets, int n, int T, enum op_impl impl, struct optimizer *opt,
-                 struct arena *reuse, struct sf_diag *d)
+                 struct sampler *sampler, struct arena *reuse, struct sf_diag *d)
 {
     graph_observer_fn observer = g->observer;
     void *observer_user = g->observer_user;
@@ -384,6 +416,8 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     g->model = m;
     g->trained = trained;
     g->opt = opt;
+    g->sampler = sampler;
+    g->drawn = -1;
     g->impl = impl;
     g->n_tokens = n;
     g->seq_len = T;
@@ -409,6 +443,8 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
         }
         add_training(&b, n_forward); // counting
     }
+    if (sampler)
+        add_sampling(&b, n_forward); // counting
     g->nodes = calloc((size_t)b.count, sizeof *g->nodes);
     if (!g->ids || !g->nodes || (targets && (!g->params || !g->param_grads || !g->targets))) {
         graph_free(g);
@@ -421,6 +457,8 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     add_forward(&b);
     if (targets)
         add_training(&b, n_forward);
+    if (sampler)
+        add_sampling(&b, n_forward);
     if (b.status) {
         graph_free(g);
         return sf_diag_set(d, b.status, NULL, 0, 0, "cannot allocate the activations: %s",
@@ -432,7 +470,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
 int graph_build(struct graph *g, const struct model *m, const int *ids, int n, enum op_impl impl,
                 struct sf_diag *d)
 {
-    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, NULL, d);
+    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, NULL, NULL, d);
 }
 
 int graph_build_train(struct graph *g, struct model *m, const int *ids, const int *targets, int n,
@@ -441,7 +479,15 @@ int graph_build_train(struct graph *g, struct model *m, const int *ids, const in
     if (!targets || !opt || opt->n_params != m->n_params)
         return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
                            "training needs targets and an optimizer made for this model");
-    return build(g, m, m, ids, targets, n, seq_len, impl, opt, NULL, d);
+    return build(g, m, m, ids, targets, n, seq_len, impl, opt, NULL, NULL, d);
+}
+
+int graph_build_generate(struct graph *g, const struct model *m, const int *ids, int n,
+                         enum op_impl impl, struct sampler *s, struct sf_diag *d)
+{
+    if (!s)
+        return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0, "generation needs a sampler");
+    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, s, NULL, d);
 }
 
 int graph_set_tokens(struct graph *g, const int *ids, const int *targets, struct sf_diag *d)
@@ -466,12 +512,13 @@ int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d)
     if (rc)
         return rc; // the old graph stays usable
     enum op_impl impl = g->impl;
+    struct sampler *sampler = g->sampler; // a generation graph stays one
     // The activations' memory is kept for the new graph: no new pages to fault in.
     struct arena keep = g->act;
     memset(&g->act, 0, sizeof g->act);
     graph_free(g);
     arena_reset(&keep);
-    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, &keep, d);
+    return build(g, m, NULL, ids, NULL, n, n, impl, NULL, sampler, &keep, d);
 }
 
 void graph_free(struct graph *g)

@@ -51,6 +51,13 @@ static int node_run(struct graph *g, struct node *n)
     case OPK_GRAD:
     case OPK_ADAMW:
         return backward_run_node(g, n);
+    case OPK_SAMPLE_TEMPERATURE:
+    case OPK_SAMPLE_PROBS:
+    case OPK_SAMPLE_TRUNCATE:
+    case OPK_SAMPLE_RENORM:
+    case OPK_SAMPLE_DRAW:
+    case OPK_SAMPLE_APPEND:
+        return sampling_run_node(g, n);
     case OPK_COUNT:
         break;
     }

@@ -14,18 +14,6 @@ void sampler_init(struct sampler *s, int greedy, float temperature, int top_k, f
     rng_seed(&s->rng, seed);
 }
 
-void sampler_probs(const struct sampler *s, const float *logits, int V, float *probs)
-{
-    // y = softmax(u / tau): tau < 1 sharpens, tau > 1 flattens (J&M 10.2.3).
-    double max = -INFINITY, sum = 0;
-    for (int v = 0; v < V; v++)
-        max = fmax(max, logits[v] / s->temperature);
-    for (int v = 0; v < V; v++)
-        sum += exp(logits[v] / s->temperature - max);
-    for (int v = 0; v < V; v++)
-        probs[v] = (float)(exp(logits[v] / s->temperature - max) / sum);
-}
-
 struct ranked {
     float p;
     int id;
@@ -40,7 +28,7 @@ static int by_prob(const void *a, const void *b)
     return x->id - y->id;
 }
 
-int sampler_truncate(const struct sampler *s, float *probs, int V, int *order)
+int sampler_cut(const struct sampler *s, float *probs, int V, int *order)
 {
     struct ranked *r = malloc(sizeof *r * (size_t)V);
     if (r) {
@@ -64,13 +52,25 @@ int sampler_truncate(const struct sampler *s, float *probs, int V, int *order)
             mass += probs[order[n++]];
         keep = n;
     }
-    double kept = 0;
-    for (int i = 0; i < keep; i++)
-        kept += probs[order[i]];
     for (int i = keep; i < V; i++)
         probs[order[i]] = 0.0f;
-    for (int i = 0; i < keep; i++)
-        probs[order[i]] = (float)(probs[order[i]] / kept);
+    return keep;
+}
+
+void sampler_renorm(float *probs, int V)
+{
+    double sum = 0;
+    for (int v = 0; v < V; v++)
+        sum += probs[v];
+    if (sum > 0)
+        for (int v = 0; v < V; v++)
+            probs[v] = (float)(probs[v] / sum);
+}
+
+int sampler_truncate(const struct sampler *s, float *probs, int V, int *order)
+{
+    int keep = sampler_cut(s, probs, V, order);
+    sampler_renorm(probs, V);
     return keep;
 }
 
