@@ -106,8 +106,9 @@ int graph_back(struct graph *g)
     return 1;
 }
 
-// Steps until a node of at least `level` has run.
-static int step_until_level(struct graph *g, enum node_level level)
+// Steps until a node of at least `level` has run (a level above NODE_LEVEL_BLOCK: to the
+// end). Returns 1 if it moved, 0 at the end, <0 on error.
+static int step_until_level(struct graph *g, int level)
 {
     int moved = 0;
     for (;;) {
@@ -115,7 +116,7 @@ static int step_until_level(struct graph *g, enum node_level level)
         if (rc <= 0)
             return rc < 0 ? rc : moved;
         moved = 1;
-        if (g->nodes[g->cursor - 1].level >= level)
+        if ((int)g->nodes[g->cursor - 1].level >= level)
             return 1;
     }
 }
@@ -157,13 +158,7 @@ int graph_goto(struct graph *g, const char *name)
 
 int graph_run_to_end(struct graph *g)
 {
-    int moved = 0;
-    for (;;) {
-        int rc = graph_step(g);
-        if (rc <= 0)
-            return rc < 0 ? rc : moved;
-        moved = 1;
-    }
+    return step_until_level(g, NODE_LEVEL_BLOCK + 1);
 }
 
 void graph_reset(struct graph *g)
