@@ -1,0 +1,60 @@
+// The cell grid every screen is drawn into: a code point and a style per cell, no terminal.
+// Panels draw here; the terminal backend presents it, and tests compare it as text.
+#ifndef STEPFORMER_GRID_H
+#define STEPFORMER_GRID_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+// Semantic styles (X(name, help)); each colour scheme maps them to colours or attributes.
+#define SF_STYLE_LIST(X)                                                                           \
+    X(NORMAL, "ordinary text")                                                                     \
+    X(DIM, "not computed yet, or the future")                                                      \
+    X(TITLE, "panel titles")                                                                       \
+    X(BORDER, "panel frames")                                                                      \
+    X(CURRENT, "the op under the cursor, the current row")                                         \
+    X(SELECTED, "the selected cell, head or token")                                                \
+    X(NUMBER, "numbers")                                                                           \
+    X(NEGATIVE, "negative numbers")                                                                \
+    X(MASKED, "masked (-inf) entries")                                                             \
+    X(HEAT, "heatmap cells: colours from the cell's ramp levels")                                  \
+    X(NOTICE, "notices and errors")
+
+enum sf_style {
+#define SF_X(name, help) SF_STYLE_##name,
+    SF_STYLE_LIST(SF_X)
+#undef SF_X
+        SF_STYLE_COUNT
+};
+
+const char *sf_style_name(enum sf_style s);
+
+// fg and bg are ramp levels for SF_STYLE_HEAT cells (0 = the ramp's first colour).
+struct cell {
+    uint32_t cp;
+    uint8_t style;
+    uint8_t fg, bg;
+};
+
+struct grid {
+    int w, h;
+    struct cell *cells; // (h, w)
+};
+
+// Returns 0 or SF_ERR_NOMEM / SF_ERR_RANGE (sizes must be 1..4096). The grid starts blank.
+int grid_init(struct grid *g, int w, int h);
+void grid_free(struct grid *g);
+// Every cell a space of the given style.
+void grid_clear(struct grid *g, enum sf_style style);
+// One cell; outside the grid nothing happens.
+void grid_put(struct grid *g, int x, int y, uint32_t cp, enum sf_style style);
+// UTF-8 text from (x, y), at most max_w columns (and never past the right edge); invalid
+// bytes show as U+FFFD. Returns the columns written.
+int grid_text(struct grid *g, int x, int y, int max_w, const char *utf8, enum sf_style style);
+// A heatmap cell holding two matrix rows: U+2580 (upper half block) with the upper row's
+// level as foreground and the lower row's as background.
+void grid_heat(struct grid *g, int x, int y, uint8_t upper, uint8_t lower);
+// The grid as text, one line per row without trailing spaces (golden screens).
+void grid_dump(const struct grid *g, FILE *f);
+
+#endif

@@ -1,0 +1,76 @@
+// Tests of the cell grid: text, clipping, UTF-8, heat cells and the text dump used by golden
+// screens.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stepformer/err.h"
+#include "stepformer/grid.h"
+
+static char *dump(const struct grid *g)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    grid_dump(g, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_render_text_clips_and_decodes_utf8(void **state)
+{
+    (void)state;
+    struct grid g;
+    assert_int_equal(grid_init(&g, 8, 3), 0);
+    assert_int_equal(grid_text(&g, 1, 0, 100, "q\xc2\xb7k \xe2\x88\x9ainf", SF_STYLE_NORMAL), 7);
+    assert_int_equal(grid_text(&g, 0, 1, 3, "abcdef", SF_STYLE_TITLE), 3);
+    assert_int_equal(grid_text(&g, 6, 2, 10, "xyz", SF_STYLE_DIM), 2); // the right edge
+    grid_text(&g, 0, 5, 10, "off the grid", SF_STYLE_NORMAL);          // nothing happens
+    grid_put(&g, -1, 0, 'x', SF_STYLE_NORMAL);
+    assert_int_equal(g.cells[0 * 8 + 2].cp, 0xB7);
+    assert_int_equal(g.cells[1 * 8 + 0].style, SF_STYLE_TITLE);
+    char *text = dump(&g);
+    assert_string_equal(text, " q\xc2\xb7k \xe2\x88\x9ain\nabc\n      xy\n");
+    free(text);
+    grid_clear(&g, SF_STYLE_NORMAL);
+    grid_text(&g, 0, 0, 8,
+              "a\xff"
+              "b",
+              SF_STYLE_NORMAL); // a bad byte shows as U+FFFD
+    assert_int_equal(g.cells[1].cp, 0xFFFD);
+    assert_int_equal(g.cells[2].cp, 'b');
+    grid_free(&g);
+    grid_free(&g);
+}
+
+static void test_render_heat_cells_hold_two_rows(void **state)
+{
+    (void)state;
+    struct grid g;
+    assert_int_equal(grid_init(&g, 4, 2), 0);
+    grid_heat(&g, 1, 1, 200, 17);
+    const struct cell *c = &g.cells[1 * 4 + 1];
+    assert_int_equal(c->cp, 0x2580);
+    assert_int_equal(c->style, SF_STYLE_HEAT);
+    assert_int_equal(c->fg, 200);
+    assert_int_equal(c->bg, 17);
+    assert_string_equal(sf_style_name(SF_STYLE_MASKED), "MASKED");
+    grid_free(&g);
+    assert_int_equal(grid_init(&g, 0, 5), SF_ERR_RANGE);
+    assert_int_equal(grid_init(&g, 5000, 5), SF_ERR_RANGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render_text_clips_and_decodes_utf8),
+        cmocka_unit_test(test_render_heat_cells_hold_two_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
