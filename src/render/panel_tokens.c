@@ -1,0 +1,67 @@
+// The tokens strip: the input as the model reads it, one column per position.
+#include "stepformer/panel.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void panel_title(struct grid *g, struct rect r, const char *title, int selected)
+{
+    enum sf_style s = selected ? SF_STYLE_CURRENT : SF_STYLE_TITLE;
+    for (int x = 0; x < r.w; x++)
+        grid_put(g, r.x + x, r.y, ' ', s);
+    grid_text(g, r.x + 1, r.y, r.w - 1, title, s);
+}
+
+// The width of a column: the widest of its piece, id and position (at most 16).
+static int column_width(const char *piece, int id, int pos)
+{
+    char num[16];
+    int w = (int)strlen(piece); // pieces are shown byte-escaped or UTF-8; close enough
+    int n = snprintf(num, sizeof num, "%d", id);
+    w = n > w ? n : w;
+    n = snprintf(num, sizeof num, "%d", pos);
+    w = n > w ? n : w;
+    return w > 16 ? 16 : w;
+}
+
+void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    const struct graph *gr = v->graph;
+    const struct tokenizer *tok = &gr->model->tok;
+    char title[64], piece[64], num[16];
+    snprintf(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
+    panel_title(g, r, title, selected);
+    if (r.h < 4)
+        return;
+    grid_text(g, r.x, r.y + 1, 6, "token", SF_STYLE_DIM);
+    grid_text(g, r.x, r.y + 2, 6, "id", SF_STYLE_DIM);
+    grid_text(g, r.x, r.y + 3, 6, "pos", SF_STYLE_DIM);
+    int left = 6, room = r.w - left;
+    // The first position shown: scroll right until the selected column fits.
+    int first = 0, span = 0;
+    for (int i = 0; i <= v->row && i < gr->n_tokens; i++) {
+        tokenizer_piece_str(tok, gr->ids[i], piece, sizeof piece);
+        span += column_width(piece, gr->ids[i], i) + 1;
+        while (span > room && first < i) {
+            tokenizer_piece_str(tok, gr->ids[first], piece, sizeof piece);
+            span -= column_width(piece, gr->ids[first], first) + 1;
+            first++;
+        }
+    }
+    int x = r.x + left;
+    for (int i = first; i < gr->n_tokens && x < r.x + r.w; i++) {
+        tokenizer_piece_str(tok, gr->ids[i], piece, sizeof piece);
+        int w = column_width(piece, gr->ids[i], i);
+        enum sf_style s = i == v->row  ? SF_STYLE_CURRENT
+                          : i > v->row ? SF_STYLE_DIM
+                                       : SF_STYLE_NORMAL;
+        int fit = r.x + r.w - x;
+        grid_text(g, x, r.y + 1, w < fit ? w : fit, piece, s);
+        snprintf(num, sizeof num, "%d", gr->ids[i]);
+        grid_text(g, x, r.y + 2, w < fit ? w : fit, num,
+                  s == SF_STYLE_CURRENT ? s : SF_STYLE_NUMBER);
+        snprintf(num, sizeof num, "%d", i);
+        grid_text(g, x, r.y + 3, w < fit ? w : fit, num, s == SF_STYLE_CURRENT ? s : SF_STYLE_DIM);
+        x += w + 1;
+    }
+}

@@ -1,0 +1,108 @@
+// Golden screens of the panels, drawn into the cell grid at a pinned size with no terminal.
+// SF_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "stepformer/checkpoint.h"
+#include "stepformer/panel.h"
+
+static struct model model;
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[600];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", assets ? assets : "assets");
+    return checkpoint_load(&model, path, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    model_free(&model);
+    return 0;
+}
+
+// Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
+static void check_golden(const struct grid *g, const char *name)
+{
+    char *text = NULL, path[600];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(g, f);
+    fclose(f);
+    const char *dir = getenv("SF_TEST_DATA");
+    snprintf(path, sizeof path, "%s/../golden/%s", dir ? dir : "tests/data", name);
+    if (getenv("SF_UPDATE_GOLDEN")) {
+        f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(text, 1, len, f);
+        fclose(f);
+    } else {
+        f = fopen(path, "rb");
+        if (!f)
+            fail_msg("%s is missing: run the tests with SF_UPDATE_GOLDEN=1 once", path);
+        char *want = calloc(1, len + 2);
+        size_t n = fread(want, 1, len + 1, f);
+        fclose(f);
+        if (n != len || memcmp(want, text, len) != 0)
+            fail_msg("%s differs; the screen is:\n%s", name, text);
+        free(want);
+    }
+    free(text);
+}
+
+static void draw_tokens(const char *prompt, int row, int w, const char *golden)
+{
+    int ids[64], n = 0;
+    assert_int_equal(tokenizer_encode(&model.tok, prompt, ids, 64, &n, NULL), 0);
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    struct grid g;
+    assert_int_equal(grid_init(&g, w, 4), 0);
+    struct view v = {&gr, row};
+    panel_tokens(&g, (struct rect){0, 0, w, 4}, &v, 0);
+    // the selected token is highlighted and the later ones dimmed
+    int found_current = 0, found_dim = 0;
+    for (int x = 6; x < w; x++) {
+        found_current |= g.cells[1 * w + x].style == SF_STYLE_CURRENT;
+        found_dim |= g.cells[1 * w + x].style == SF_STYLE_DIM;
+    }
+    assert_true(found_current);
+    assert_true(found_dim == (row < n - 1));
+    check_golden(&g, golden);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
+static void test_panels_tokens_strip(void **state)
+{
+    (void)state;
+    draw_tokens("the keys to the cabinet are on the table", 4, 80, "tokens_80.txt");
+}
+
+static void test_panels_tokens_strip_scrolls_to_the_selection(void **state)
+{
+    (void)state;
+    draw_tokens("the chicken didn't cross the road because it was too tired . the chicken was "
+                "tired .",
+                15, 40, "tokens_40_scrolled.txt");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_panels_tokens_strip),
+        cmocka_unit_test(test_panels_tokens_strip_scrolls_to_the_selection),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
