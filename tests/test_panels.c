@@ -98,11 +98,34 @@ static void test_panels_tokens_strip_scrolls_to_the_selection(void **state)
                 15, 40, "tokens_40_scrolled.txt");
 }
 
+static void test_panels_timeline_around_the_cursor(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(tokenizer_encode(&model.tok, "the keys to the cabinet", ids, 64, &n, NULL), 0);
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_goto(&gr, "L0.attn.mask"), 1);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 40, 10), 0);
+    struct view v = {&gr, n - 1};
+    panel_timeline(&g, (struct rect){0, 0, 40, 10}, &v, 1);
+    assert_int_equal(g.cells[0].style, SF_STYLE_CURRENT); // the selected panel's title
+    check_golden(&g, "timeline_40x10.txt");
+    graph_reset(&gr); // at the start nothing has run: everything is dimmed
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_timeline(&g, (struct rect){0, 0, 40, 10}, &v, 0);
+    assert_int_equal(g.cells[1 * 40 + 2].style, SF_STYLE_DIM);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_panels_tokens_strip),
         cmocka_unit_test(test_panels_tokens_strip_scrolls_to_the_selection),
+        cmocka_unit_test(test_panels_timeline_around_the_cursor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

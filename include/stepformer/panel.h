@@ -23,4 +23,8 @@ void panel_title(struct grid *g, struct rect r, const char *title, int selected)
 // selection in view. Needs 4 lines.
 void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selected);
 
+// The op timeline: the ops around the cursor, one per line, with their output shapes; the
+// ops that ran in normal style, the one that ran last highlighted, the ones to come dimmed.
+void panel_timeline(struct grid *g, struct rect r, const struct view *v, int selected);
+
 #endif
