@@ -69,7 +69,7 @@ static void draw_tokens(const char *prompt, int row, int w, const char *golden)
     assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
     struct grid g;
     assert_int_equal(grid_init(&g, w, 4), 0);
-    struct view v = {&gr, row};
+    struct view v = {&gr, row, 0, 0, 1};
     panel_tokens(&g, (struct rect){0, 0, w, 4}, &v, 0);
     // the selected token is highlighted and the later ones dimmed
     int found_current = 0, found_dim = 0;
@@ -108,7 +108,7 @@ static void test_panels_timeline_around_the_cursor(void **state)
     assert_int_equal(graph_goto(&gr, "L0.attn.mask"), 1);
     struct grid g;
     assert_int_equal(grid_init(&g, 40, 10), 0);
-    struct view v = {&gr, n - 1};
+    struct view v = {&gr, n - 1, 0, 0, 1};
     panel_timeline(&g, (struct rect){0, 0, 40, 10}, &v, 1);
     assert_int_equal(g.cells[0].style, SF_STYLE_CURRENT); // the selected panel's title
     check_golden(&g, "timeline_40x10.txt");
@@ -120,12 +120,43 @@ static void test_panels_timeline_around_the_cursor(void **state)
     graph_free(&gr);
 }
 
+static void test_panels_attention_stages(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(tokenizer_encode(&model.tok, "the keys to the cabinet are", ids, 64, &n, NULL),
+                     0);
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 50, 9), 0);
+    struct view v = {&gr, 5, 1, 3, 1};
+    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    assert_int_equal(g.cells[1 * 50 + 1].cp, 'n'); // "not computed yet"
+    assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    check_golden(&g, "attention_mask_50x9.txt");
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    check_golden(&g, "attention_softmax_50x9.txt");
+    // as colours: masked cells blank, the rest heat cells
+    v.numbers = 0;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT);    // row 0, key 0
+    assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_MASKED); // row 0, key 1: the future
+    grid_free(&g);
+    graph_free(&gr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_panels_tokens_strip),
         cmocka_unit_test(test_panels_tokens_strip_scrolls_to_the_selection),
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
+        cmocka_unit_test(test_panels_attention_stages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
