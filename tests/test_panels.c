@@ -150,6 +150,24 @@ static void test_panels_attention_stages(void **state)
     graph_free(&gr);
 }
 
+static void test_panels_next_token_distribution(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(
+        tokenizer_encode(&model.tok, "so long and thanks for all the", ids, 64, &n, NULL), 0);
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_run_to_end(&gr), 1);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 60, 6), 0);
+    struct view v = {&gr, n - 1, 0, 0, 1};
+    panel_next_token(&g, (struct rect){0, 0, 60, 6}, &v, 0);
+    check_golden(&g, "next_token_60x6.txt");
+    grid_free(&g);
+    graph_free(&gr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_panels_tokens_strip_scrolls_to_the_selection),
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
+        cmocka_unit_test(test_panels_next_token_distribution),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -38,4 +38,8 @@ void panel_timeline(struct grid *g, struct rect r, const struct view *v, int sel
 void panel_attention(struct grid *g, struct rect r, const struct view *v, const char *stage,
                      int selected);
 
+// The next-token distribution at the selected position: the most probable tokens with
+// their probability as a number and a bar, and the cumulative mass down the list.
+void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected);
+
 #endif
