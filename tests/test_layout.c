@@ -1,0 +1,72 @@
+// Tests of the screen layout: sizes from 80 x 24 up, zoom, and the "too small" state.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "stepformer/layout.h"
+
+// Rectangles inside the screen, above the status line, not overlapping.
+static void check_fits(const struct layout *l, int w, int h)
+{
+    for (int p = 0; p < PANEL_COUNT; p++) {
+        if (!l->shown[p])
+            continue;
+        struct rect a = l->panel[p];
+        assert_true(a.x >= 0 && a.y >= 0 && a.w > 0 && a.h > 0);
+        assert_true(a.x + a.w <= w && a.y + a.h <= h - 1);
+        for (int q = p + 1; q < PANEL_COUNT; q++) {
+            if (!l->shown[q])
+                continue;
+            struct rect b = l->panel[q];
+            int apart =
+                a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+            assert_true(apart);
+        }
+    }
+    assert_int_equal(l->status.y, h - 1);
+}
+
+static void test_layout_sizes_from_80x24_up(void **state)
+{
+    (void)state;
+    const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}, {200, 60}, {300, 90}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        struct layout l;
+        layout_compute(&l, sizes[i][0], sizes[i][1], -1);
+        assert_false(l.too_small);
+        for (int p = 0; p < PANEL_COUNT; p++)
+            assert_true(l.shown[p]);
+        check_fits(&l, sizes[i][0], sizes[i][1]);
+        assert_true(l.panel[PANEL_TOKENS].h >= 4);
+        assert_true(l.panel[PANEL_ATTENTION].h >= 8);
+    }
+}
+
+static void test_layout_zoom_and_too_small(void **state)
+{
+    (void)state;
+    struct layout l;
+    layout_compute(&l, 80, 24, PANEL_ATTENTION);
+    assert_true(l.shown[PANEL_ATTENTION]);
+    assert_false(l.shown[PANEL_TIMELINE]);
+    assert_int_equal(l.panel[PANEL_ATTENTION].w, 80);
+    assert_int_equal(l.panel[PANEL_ATTENTION].h, 23);
+    layout_compute(&l, 79, 24, -1);
+    assert_true(l.too_small);
+    layout_compute(&l, 80, 23, PANEL_TOKENS);
+    assert_true(l.too_small);
+    for (int p = 0; p < PANEL_COUNT; p++)
+        assert_false(l.shown[p]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_sizes_from_80x24_up),
+        cmocka_unit_test(test_layout_zoom_and_too_small),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
