@@ -13,6 +13,7 @@
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/panel.h"
+#include "stepformer/screen.h"
 
 static struct model model;
 
@@ -168,6 +169,40 @@ static void test_panels_next_token_distribution(void **state)
     graph_free(&gr);
 }
 
+// Whole screens at the pinned sizes: after the layer-1 softmax, zoomed, with help, too small.
+static void test_panels_whole_screens(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(
+        tokenizer_encode(&model.tok, "the keys to the cabinet are on the table", ids, 64, &n, NULL),
+        0);
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
+    const char *help[] = {"Space Right PgDn       run the next operation",
+                          "q                      quit"};
+    struct screen_state s = {{&gr, 4, 0, 3, 1}, PANEL_ATTENTION, -1, 0, help, 2};
+    const struct {
+        int w, h, zoom, help;
+        const char *golden;
+    } cases[] = {{80, 24, -1, 0, "screen_80x24.txt"},
+                 {160, 48, -1, 0, "screen_160x48.txt"},
+                 {80, 24, PANEL_ATTENTION, 0, "screen_80x24_zoom.txt"},
+                 {80, 24, -1, 1, "screen_80x24_help.txt"},
+                 {60, 20, -1, 0, "screen_60x20_too_small.txt"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct grid g;
+        assert_int_equal(grid_init(&g, cases[i].w, cases[i].h), 0);
+        s.zoom = cases[i].zoom;
+        s.help = cases[i].help;
+        screen_draw(&g, &s);
+        check_golden(&g, cases[i].golden);
+        grid_free(&g);
+    }
+    graph_free(&gr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_next_token_distribution),
+        cmocka_unit_test(test_panels_whole_screens),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
