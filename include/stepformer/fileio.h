@@ -13,4 +13,8 @@
 typedef int (*sf_write_fn)(FILE *f, const void *ctx);
 int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf_diag *d);
 
+// Opens an existing regular file for reading. A missing file, a directory or an unreadable
+// one fills d with the path and "cannot open the <what>: reason" and gives NULL.
+FILE *sf_open_read(const char *path, const char *what, struct sf_diag *d);
+
 #endif

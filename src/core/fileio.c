@@ -66,3 +66,20 @@ int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf
     free(tmp);
     return rc;
 }
+
+FILE *sf_open_read(const char *path, const char *what, struct sf_diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the %s: %s", what, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "is a directory, not a %s", what);
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the %s: %s", what, strerror(errno));
+    return f;
+}

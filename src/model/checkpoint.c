@@ -393,16 +393,9 @@ int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *
 int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
 {
     memset(m, 0, sizeof *m);
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the model file: %s",
-                           strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "is a directory, not a model file");
-    FILE *f = fopen(path, "rb");
+    FILE *f = sf_open_read(path, "model file", d);
     if (!f)
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the model file: %s",
-                           strerror(errno));
+        return SF_ERR_IO;
     int rc = checkpoint_read(m, f, path, d);
     fclose(f);
     return rc;

@@ -8,21 +8,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/fileio.h"
+
 // Reads a whole file; *len gets its size. NULL with d filled on failure.
 static char *read_file(const char *path, size_t *len, struct sf_diag *d)
 {
+    FILE *f = sf_open_read(path, "data file", d);
+    if (!f)
+        return NULL;
     struct stat st;
-    if (stat(path, &st) != 0) {
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the data file: %s", strerror(errno));
-        return NULL;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "is a directory, not a data file");
-        return NULL;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the data file: %s", strerror(errno));
+    if (fstat(fileno(f), &st) != 0) {
+        fclose(f);
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the data file");
         return NULL;
     }
     char *buf = malloc((size_t)st.st_size + 1);
