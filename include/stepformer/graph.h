@@ -180,6 +180,12 @@ void graph_reset(struct graph *g);
 // it was past it.
 void graph_invalidate(struct graph *g, int from);
 
+// The logit lens at block `layer`, which must have run: the final norm (when the model has
+// one) and the unembedding applied to the residual stream after the block, at every position.
+// top and prob (n_tokens each) get the most probable next token and its probability.
+// Returns 0, SF_ERR_ARG when the block has not run, or SF_ERR_NOMEM.
+int graph_logit_lens(const struct graph *g, int layer, int *top, float *prob);
+
 // Up to max names of nodes closest to name (edit distance, then shared prefix), for
 // "did you mean" messages. Returns the count.
 int graph_suggest(const struct graph *g, const char *name, const char **out, int max);

@@ -5,9 +5,19 @@
 
 #include "stepformer/graph.h"
 #include "stepformer/grid.h"
+#include "stepformer/palette.h"
 
 struct rect {
     int x, y, w, h;
+};
+
+// The logit lens: what the model would predict if the stream stopped after each block (the
+// final norm and the unembedding applied to the residual stream). Filled by the engine
+// (graph_logit_lens) for the blocks that have run; panels only read it.
+struct lens {
+    int n_layer, n; // rows: blocks 0 .. n_layer-1; columns: positions 0 .. n-1
+    int *top;       // (n_layer, n) the most probable next token, or -1 when not computed
+    float *prob;    // (n_layer, n) its probability
 };
 
 // What the panels show: the graph and the selection.
@@ -17,6 +27,14 @@ struct view {
     int layer;   // the selected block
     int head;    // the selected head
     int numbers; // 1: matrices as numbers; 0: as colours
+    // Inspect cursor: when inspect is 1, the cell (row, col) of the matrix under view is
+    // selected; matrix panels draw it in SF_STYLE_SELECTED.
+    int inspect;
+    int col;
+    const struct sampler *sampler; // sampling settings to show, or NULL
+    const struct lens *lens;       // the logit lens so far, or NULL
+    // Training view: the mean loss before the update and after it (NaN until known).
+    float loss_before, loss_after;
 };
 
 // A title bar on the rectangle's first line (CURRENT style when the panel is selected).
@@ -41,5 +59,41 @@ void panel_attention(struct grid *g, struct rect r, const struct view *v, const 
 // The next-token distribution at the selected position: the most probable tokens with
 // their probability as a number and a bar, and the cumulative mass down the list.
 void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// A one-line legend of a colour ramp at (x, y), at most w columns: the low end's value, the
+// ramp's cells, the high end's value ("-2.1 ▀▀▀▀▀ 2.1"; a sequential ramp runs from 0 to max).
+void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max);
+// "not computed yet" (or another reason) in the panel's first body line, dimmed.
+void panel_pending(struct grid *g, struct rect r, const char *why);
+
+// The equation of the op that ran last in textbook notation with its live shapes (for example
+// "Q = X W^Q   [N×d]·[d×d_k] → [N×d_k]"), its explanation and textbook section; with the
+// inspect cursor on, how the selected cell's number was computed, with the numbers.
+void panel_equation(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// Q, K and V of the selected layer and head side by side (rows: tokens, columns: d_k), and
+// the head's output (alpha V) once attn.mix has run.
+void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// LayerNorm statistics of the norm in view (the one that ran last, else the selected
+// layer's first): mean and sigma per token, the selected token's values before and after as
+// distributions, and gamma and beta.
+void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// The residual stream: the norm of the stream per position after each sublayer of every
+// layer, and what each sublayer added at the selected position.
+void panel_residual(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// The FFN of the selected layer: the hidden units before and after the activation for the
+// selected token (how many are active, the largest), and what the FFN adds.
+void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// The logit lens: per block (rows) and position (columns) the top next token and its
+// probability; blocks not run yet are dimmed.
+void panel_logit_lens(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// One training iteration: the loss per position, then at grad.* nodes the gradient as a heat
+// map, at adamw.* nodes the update sizes, and the loss before and after the step.
+void panel_training(struct grid *g, struct rect r, const struct view *v, int selected);
 
 #endif

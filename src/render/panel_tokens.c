@@ -4,14 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void panel_title(struct grid *g, struct rect r, const char *title, int selected)
-{
-    enum sf_style s = selected ? SF_STYLE_CURRENT : SF_STYLE_TITLE;
-    for (int x = 0; x < r.w; x++)
-        grid_put(g, r.x + x, r.y, ' ', s);
-    grid_text(g, r.x + 1, r.y, r.w - 1, title, s);
-}
-
 // The width of a column: the widest of its piece, id and position (at most 16).
 static int column_width(const char *piece, int id, int pos)
 {
