@@ -450,6 +450,52 @@ static void test_graph_sampling_nodes(void **state)
     model_free(&m);
 }
 
+// Interventions: a head switched off contributes nothing, and it changes the prediction;
+// dropping the positions leaves embed.pos equal to embed.tok. Both survive a new input.
+static void test_graph_interventions(void **state)
+{
+    (void)state;
+    struct model_config c;
+    small_config(&c);
+    struct model m = {0};
+    make_model(&m, &c, 9);
+    int ids[5] = {3, 1, 4, 1, 5};
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 5, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_run_to_end(&g), 1);
+    int probs = graph_find(&g, "head.probs"), mix = graph_find(&g, "L1.attn.mix");
+    size_t V = (size_t)c.vocab_size * 5, head = 5 * (size_t)(c.d_model / c.n_head);
+    float *before = malloc(V * sizeof(float));
+    memcpy(before, g.nodes[probs].out.data, V * sizeof(float));
+
+    unsigned char off[2 * 3] = {0};
+    off[1 * 3 + 2] = 1; // layer 1, head 2
+    struct intervention iv = {off, 0};
+    graph_set_intervention(&g, &iv);
+    assert_int_equal(g.cursor, 0);
+    assert_int_equal(graph_run_to_end(&g), 1);
+    const float *h2 = g.nodes[mix].out.data + 2 * head;
+    for (size_t i = 0; i < head; i++)
+        assert_true(h2[i] == 0.0f);
+    float nonzero = 0, diff = 0;
+    for (size_t i = 0; i < head; i++)
+        nonzero += fabsf(g.nodes[mix].out.data[head + i]); // head 1 is untouched
+    for (size_t i = 0; i < V; i++)
+        diff += fabsf(g.nodes[probs].out.data[i] - before[i]);
+    assert_true(nonzero > 0 && diff > 1e-4f);
+
+    iv = (struct intervention){NULL, 1};
+    graph_set_intervention(&g, &iv);
+    int ids2[3] = {2, 7, 2};
+    assert_int_equal(graph_set_input(&g, ids2, 3, NULL), 0); // kept across the rebuild
+    assert_int_equal(graph_goto(&g, "embed.pos"), 1);
+    const struct tensor *tok = &g.nodes[0].out, *pos = &g.nodes[1].out;
+    assert_memory_equal(tok->data, pos->data, tensor_numel(tok) * sizeof(float));
+    free(before);
+    graph_free(&g);
+    model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_graph_llmc_checkpoint_matches_golden),
         cmocka_unit_test(test_graph_twins_agree_on_every_node),
         cmocka_unit_test(test_graph_sampling_nodes),
+        cmocka_unit_test(test_graph_interventions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,7 @@ static void draw_tokens(const char *prompt, int row, int w, const char *golden)
     assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
     struct grid g;
     assert_int_equal(grid_init(&g, w, 4), 0);
-    struct view v = {&gr, row, 0, 0, 1};
+    struct view v = {.graph = &gr, .row = row, .layer = 0, .head = 0, .numbers = 1};
     panel_tokens(&g, (struct rect){0, 0, w, 4}, &v, 0);
     // the selected token is highlighted and the later ones dimmed
     int found_current = 0, found_dim = 0;
@@ -109,7 +109,7 @@ static void test_panels_timeline_around_the_cursor(void **state)
     assert_int_equal(graph_goto(&gr, "L0.attn.mask"), 1);
     struct grid g;
     assert_int_equal(grid_init(&g, 40, 10), 0);
-    struct view v = {&gr, n - 1, 0, 0, 1};
+    struct view v = {.graph = &gr, .row = n - 1, .layer = 0, .head = 0, .numbers = 1};
     panel_timeline(&g, (struct rect){0, 0, 40, 10}, &v, 1);
     assert_int_equal(g.cells[0].style, SF_STYLE_CURRENT); // the selected panel's title
     check_golden(&g, "timeline_40x10.txt");
@@ -131,7 +131,7 @@ static void test_panels_attention_stages(void **state)
     assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
     struct grid g;
     assert_int_equal(grid_init(&g, 50, 9), 0);
-    struct view v = {&gr, 5, 1, 3, 1};
+    struct view v = {.graph = &gr, .row = 5, .layer = 1, .head = 3, .numbers = 1};
     panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
     assert_int_equal(g.cells[1 * 50 + 1].cp, 'n'); // "not computed yet"
     assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
@@ -162,7 +162,7 @@ static void test_panels_next_token_distribution(void **state)
     assert_int_equal(graph_run_to_end(&gr), 1);
     struct grid g;
     assert_int_equal(grid_init(&g, 60, 6), 0);
-    struct view v = {&gr, n - 1, 0, 0, 1};
+    struct view v = {.graph = &gr, .row = n - 1, .layer = 0, .head = 0, .numbers = 1};
     panel_next_token(&g, (struct rect){0, 0, 60, 6}, &v, 0);
     check_golden(&g, "next_token_60x6.txt");
     grid_free(&g);
@@ -182,7 +182,12 @@ static void test_panels_whole_screens(void **state)
     assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
     const char *help[] = {"Space Right PgDn       run the next operation",
                           "q                      quit"};
-    struct screen_state s = {{&gr, 4, 0, 3, 1}, PANEL_ATTENTION, -1, 0, help, 2};
+    struct screen_state s = {{.graph = &gr, .row = 4, .layer = 0, .head = 3, .numbers = 1},
+                             PANEL_ATTENTION,
+                             -1,
+                             0,
+                             help,
+                             2};
     const struct {
         int w, h, zoom, help;
         const char *golden;

@@ -73,6 +73,12 @@ struct node {
     struct tensor *param;               // adamw.P: the parameter it updates
 };
 
+// Interventions on a forward pass, to see what a part of the model does by taking it away.
+struct intervention {
+    const unsigned char *head_off; // (n_layer, n_head): 1 zeroes that head's output; NULL: none
+    int no_positions;              // 1: embed.pos adds nothing
+};
+
 struct graph;
 // Told about each node right after it ran.
 typedef void (*graph_observer_fn)(const struct graph *g, const struct node *n, void *user);
@@ -105,6 +111,7 @@ struct graph {
     struct arena act; // activations
     graph_observer_fn observer;
     void *observer_user;
+    struct intervention iv; // kept across rebuilds, like the observer
     // Training graphs only:
     struct model *trained;      // the model the adamw nodes update (same as model)
     struct optimizer *opt;      // borrowed
@@ -149,6 +156,9 @@ int graph_set_tokens(struct graph *g, const int *ids, const int *targets, struct
 int graph_set_input(struct graph *g, const int *ids, int n, struct sf_diag *d);
 void graph_free(struct graph *g);
 void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user);
+// Sets the interventions (iv->head_off is borrowed and must outlive the graph) and marks every
+// output stale; the cursor goes back to the start, so the caller reruns to where it was.
+void graph_set_intervention(struct graph *g, const struct intervention *iv);
 
 // Index of the node called name, or -1.
 int graph_find(const struct graph *g, const char *name);

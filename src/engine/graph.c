@@ -402,9 +402,11 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
 {
     graph_observer_fn observer = g->observer;
     void *observer_user = g->observer_user;
+    struct intervention iv = g->iv;
     memset(g, 0, sizeof *g);
     g->observer = observer;
     g->observer_user = observer_user;
+    g->iv = iv;
     int rc = check_input(m, ids, n, T, d);
     if (!rc && targets)
         rc = check_targets(m, targets, n, d);
@@ -531,15 +533,23 @@ void graph_free(struct graph *g)
     arena_free(&g->act);
     graph_observer_fn observer = g->observer;
     void *observer_user = g->observer_user;
+    struct intervention iv = g->iv;
     memset(g, 0, sizeof *g);
     g->observer = observer;
     g->observer_user = observer_user;
+    g->iv = iv;
 }
 
 void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user)
 {
     g->observer = fn;
     g->observer_user = user;
+}
+
+void graph_set_intervention(struct graph *g, const struct intervention *iv)
+{
+    g->iv = *iv;
+    graph_invalidate(g, 0);
 }
 
 int graph_find(const struct graph *g, const char *name)

@@ -6,6 +6,17 @@
 
 #include "engine_impl.h"
 
+// Zeroes the output of the heads switched off in this node's layer (out is (B H, T, d_k)).
+static void heads_off(const struct graph *g, struct node *n)
+{
+    int H = g->model->cfg.n_head, B = g->n_tokens / g->seq_len;
+    size_t head = (size_t)n->out.shape[1] * n->out.shape[2];
+    for (int h = 0; h < H; h++)
+        if (g->iv.head_off[n->layer * H + h])
+            for (int b = 0; b < B; b++)
+                memset(n->out.data + (size_t)(b * H + h) * head, 0, head * sizeof(float));
+}
+
 // Runs one node with the graph's kernel twin.
 static int node_run(struct graph *g, struct node *n)
 {
@@ -15,6 +26,10 @@ static int node_run(struct graph *g, struct node *n)
     case OPK_EMBED_TOK:
         return op_embed_tok(im, &n->out, in[0], g->ids);
     case OPK_EMBED_POS:
+        if (g->iv.no_positions) {
+            memcpy(n->out.data, in[0]->data, tensor_numel(in[0]) * sizeof(float));
+            return 0;
+        }
         return in[1] ? op_embed_pos_learned(im, &n->out, in[0], in[1], g->seq_len)
                      : op_embed_pos_sinusoidal(im, &n->out, in[0], g->seq_len);
     case OPK_LN_STATS:
@@ -33,8 +48,12 @@ static int node_run(struct graph *g, struct node *n)
         return op_causal_mask(im, &n->out, in[0], g->seq_len);
     case OPK_SOFTMAX:
         return op_softmax_rows(im, &n->out, in[0]);
-    case OPK_MIX:
-        return op_attn_mix(im, &n->out, in[0], in[1]);
+    case OPK_MIX: {
+        int rc = op_attn_mix(im, &n->out, in[0], in[1]);
+        if (!rc && g->iv.head_off)
+            heads_off(g, n);
+        return rc;
+    }
     case OPK_CONCAT:
         return op_concat_heads(im, &n->out, in[0]);
     case OPK_LINEAR:
