@@ -54,12 +54,13 @@ static void test_render_heat_cells_hold_two_rows(void **state)
     (void)state;
     struct grid g;
     assert_int_equal(grid_init(&g, 4, 2), 0);
-    grid_heat(&g, 1, 1, 200, 17);
+    grid_heat(&g, 1, 1, RAMP_DIVERGING, 200, 3);
     const struct cell *c = &g.cells[1 * 4 + 1];
     assert_int_equal(c->cp, 0x2580);
     assert_int_equal(c->style, SF_STYLE_HEAT);
-    assert_int_equal(c->fg, 200);
-    assert_int_equal(c->bg, 17);
+    assert_int_equal(c->fg, SF_RAMP_LEVELS - 1); // clamped
+    assert_int_equal(c->bg, 3);
+    assert_int_equal(c->ramp, RAMP_DIVERGING);
     assert_string_equal(sf_style_name(SF_STYLE_MASKED), "MASKED");
     grid_free(&g);
     assert_int_equal(grid_init(&g, 0, 5), SF_ERR_RANGE);

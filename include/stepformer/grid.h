@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "stepformer/palette.h"
+
 // Semantic styles (X(name, help)); each colour scheme maps them to colours or attributes.
 #define SF_STYLE_LIST(X)                                                                           \
     X(NORMAL, "ordinary text")                                                                     \
@@ -29,11 +31,13 @@ enum sf_style {
 
 const char *sf_style_name(enum sf_style s);
 
-// fg and bg are ramp levels for SF_STYLE_HEAT cells (0 = the ramp's first colour).
+// fg and bg are ramp levels for SF_STYLE_HEAT cells (0 = the ramp's first colour), on the
+// ramp named by `ramp` (enum ramp_kind).
 struct cell {
     uint32_t cp;
     uint8_t style;
     uint8_t fg, bg;
+    uint8_t ramp;
 };
 
 struct grid {
@@ -52,8 +56,9 @@ void grid_put(struct grid *g, int x, int y, uint32_t cp, enum sf_style style);
 // bytes show as U+FFFD. Returns the columns written.
 int grid_text(struct grid *g, int x, int y, int max_w, const char *utf8, enum sf_style style);
 // A heatmap cell holding two matrix rows: U+2580 (upper half block) with the upper row's
-// level as foreground and the lower row's as background.
-void grid_heat(struct grid *g, int x, int y, uint8_t upper, uint8_t lower);
+// level of the ramp as foreground and the lower row's as background (levels are clamped to
+// 0 .. SF_RAMP_LEVELS-1). For one value per cell, pass the same level twice.
+void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int lower);
 // The grid as text, one line per row without trailing spaces (golden screens).
 void grid_dump(const struct grid *g, FILE *f);
 

@@ -40,14 +40,14 @@ void grid_free(struct grid *g)
 void grid_clear(struct grid *g, enum sf_style style)
 {
     for (int i = 0; i < g->w * g->h; i++)
-        g->cells[i] = (struct cell){' ', (uint8_t)style, 0, 0};
+        g->cells[i] = (struct cell){' ', (uint8_t)style, 0, 0, 0};
 }
 
 void grid_put(struct grid *g, int x, int y, uint32_t cp, enum sf_style style)
 {
     if (x < 0 || y < 0 || x >= g->w || y >= g->h)
         return;
-    g->cells[(size_t)y * g->w + x] = (struct cell){cp, (uint8_t)style, 0, 0};
+    g->cells[(size_t)y * g->w + x] = (struct cell){cp, (uint8_t)style, 0, 0, 0};
 }
 
 // Decodes one UTF-8 character at s; *len gets its length in bytes (at least 1).
@@ -88,11 +88,17 @@ int grid_text(struct grid *g, int x, int y, int max_w, const char *utf8, enum sf
     return col;
 }
 
-void grid_heat(struct grid *g, int x, int y, uint8_t upper, uint8_t lower)
+static uint8_t clamp_level(int level)
+{
+    return (uint8_t)(level < 0 ? 0 : (level >= SF_RAMP_LEVELS ? SF_RAMP_LEVELS - 1 : level));
+}
+
+void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int lower)
 {
     if (x < 0 || y < 0 || x >= g->w || y >= g->h)
         return;
-    g->cells[(size_t)y * g->w + x] = (struct cell){0x2580, SF_STYLE_HEAT, upper, lower};
+    g->cells[(size_t)y * g->w + x] =
+        (struct cell){0x2580, SF_STYLE_HEAT, clamp_level(upper), clamp_level(lower), (uint8_t)ramp};
 }
 
 static void put_utf8(uint32_t cp, FILE *f)

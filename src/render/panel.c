@@ -24,7 +24,7 @@ void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, floa
     snprintf(hi, sizeof hi, " %.3g", (double)max);
     int used = grid_text(g, x, y, w, lo, SF_STYLE_DIM);
     for (int l = 0; l < SF_RAMP_LEVELS && used < w - 1; l++, used++)
-        grid_heat(g, x + used, y, (uint8_t)l, (uint8_t)l);
+        grid_heat(g, x + used, y, ramp, l, l);
     if (used < w)
         grid_text(g, x + used, y, w - used, hi, SF_STYLE_DIM);
 }

@@ -69,10 +69,10 @@ void panel_attention(struct grid *g, struct rect r, const struct view *v, const 
             } else if (masked) {
                 grid_text(g, cx, y, 2, "  ", SF_STYLE_MASKED);
             } else {
-                int level = probs ? ramp_level(RAMP_SEQUENTIAL, x, 1.0f)
-                                  : ramp_level(RAMP_DIVERGING, x, span);
-                grid_heat(g, cx, y, (uint8_t)level, (uint8_t)level);
-                grid_heat(g, cx + 1, y, (uint8_t)level, (uint8_t)level);
+                enum ramp_kind ramp = probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING;
+                int level = ramp_level(ramp, x, probs ? 1.0f : span);
+                grid_heat(g, cx, y, ramp, level, level);
+                grid_heat(g, cx + 1, y, ramp, level, level);
             }
         }
     }
