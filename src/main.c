@@ -6,11 +6,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stepformer/app.h"
 #include "stepformer/cli.h"
 #include "stepformer/ops.h"
+#include "stepformer/tui.h"
 
 static const char main_usage[] =
-    "usage: stepformer COMMAND [OPTIONS]\n"
+    "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT] [--train]\n"
+    "       stepformer COMMAND [OPTIONS]\n"
+    "\n"
+    "Without a command: the step-through screen on the shipped model (or --model), where\n"
+    "every key press runs one operation and draws it; --train opens one training iteration.\n"
+    "Press ? on the screen for the keys.\n"
     "\n"
     "commands:\n"
     "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
@@ -55,14 +62,56 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
+// The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
+// [--train]`.
+static int run_screen(int argc, char **argv)
+{
+    struct app_options o = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        if ((r = cli_value(argc, argv, &i, "--model", &v)) != 0)
+            o.model_path = v;
+        else if ((r = cli_value(argc, argv, &i, "--tokenizer", &v)) != 0)
+            o.tokenizer_path = v;
+        else if ((r = cli_value(argc, argv, &i, "--prompt", &v)) != 0)
+            o.prompt = v;
+        else if (cli_flag(argv, i, "--train"))
+            o.train = r = 1;
+        else {
+            fprintf(stderr, "stepformer: unknown option '%s' (see stepformer help)\n", argv[i]);
+            return 2;
+        }
+        if (r < 0) {
+            fprintf(stderr, "stepformer: %s needs a value\n", argv[i]);
+            return 2;
+        }
+    }
+    // Bad input is reported before the screen takes over the terminal.
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "stepformer: the step-through screen needs a terminal; for scripts use "
+                        "`stepformer trace` or `stepformer generate` (see stepformer help)\n");
+        return 2;
+    }
+    struct app a;
+    int status = app_init(&a, &o, stderr);
+    if (status)
+        return status;
+    status = tui_run(&a, stderr);
+    app_free(&a);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
-        fputs(main_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+                      strcmp(argv[1], "-h") == 0)) {
+        fputs(main_usage, stdout);
+        return 0;
     }
     blas_prefer_avx512(argv);
+    if (argc < 2 || argv[1][0] == '-')
+        return run_screen(argc - 1, argv + 1);
     const char *cmd = argv[1];
     if (strcmp(cmd, "trace") == 0)
         return cmd_trace(argc - 2, argv + 2, stdout, stderr);

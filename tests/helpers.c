@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "stepformer/arena.h"
+#include "stepformer/grid.h"
 #include "stepformer/model.h"
 #include "stepformer/rng.h"
 #include "stepformer/tensor.h"
@@ -189,4 +190,33 @@ struct tensor test_zeros_like(const struct tensor *x)
     struct tensor t;
     assert_int_equal(tensor_alloc(&t, &test_arena, x->ndim, x->shape), 0);
     return t;
+}
+
+// Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
+void test_check_golden(const struct grid *g, const char *name)
+{
+    char *text = NULL, path[600];
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(g, f);
+    fclose(f);
+    const char *dir = getenv("SF_TEST_DATA");
+    snprintf(path, sizeof path, "%s/../golden/%s", dir ? dir : "tests/data", name);
+    if (getenv("SF_UPDATE_GOLDEN")) {
+        f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(text, 1, len, f);
+        fclose(f);
+    } else {
+        f = fopen(path, "rb");
+        if (!f)
+            fail_msg("%s is missing: run the tests with SF_UPDATE_GOLDEN=1 once", path);
+        char *want = calloc(1, len + 2);
+        size_t n = fread(want, 1, len + 1, f);
+        fclose(f);
+        if (n != len || memcmp(want, text, len) != 0)
+            fail_msg("%s differs; the screen is:\n%s", name, text);
+        free(want);
+    }
+    free(text);
 }

@@ -39,4 +39,8 @@ const char *test_switches_str(const struct model_config *c, char *buf, size_t si
 // Returns the element count and fills shape/ndim, or -1 on any error.
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);
 
+struct grid;
+// Compares the grid's text with tests/golden/NAME, or writes it when SF_UPDATE_GOLDEN is set.
+void test_check_golden(const struct grid *g, const char *name);
+
 #endif

@@ -34,14 +34,23 @@ static void test_layout_sizes_from_80x24_up(void **state)
     (void)state;
     const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}, {200, 60}, {300, 90}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        struct layout l;
-        layout_compute(&l, sizes[i][0], sizes[i][1], -1);
-        assert_false(l.too_small);
-        for (int p = 0; p < PANEL_COUNT; p++)
-            assert_true(l.shown[p]);
-        check_fits(&l, sizes[i][0], sizes[i][1]);
-        assert_true(l.panel[PANEL_TOKENS].h >= 4);
-        assert_true(l.panel[PANEL_ATTENTION].h >= 8);
+        for (int main = 0; main < PANEL_COUNT; main++) {
+            struct layout l;
+            layout_compute(&l, sizes[i][0], sizes[i][1], -1, (enum panel_id)main);
+            assert_false(l.too_small);
+            // always the tokens, the timeline, the equation and the main panel
+            assert_true(l.shown[PANEL_TOKENS] && l.shown[PANEL_TIMELINE] &&
+                        l.shown[PANEL_EQUATION]);
+            enum panel_id m = main <= PANEL_EQUATION ? PANEL_ATTENTION : (enum panel_id)main;
+            assert_true(l.shown[m]);
+            int n = 0;
+            for (int p = 0; p < PANEL_COUNT; p++)
+                n += l.shown[p];
+            assert_int_equal(n, sizes[i][0] >= 150 && sizes[i][1] >= 40 ? 6 : 4);
+            check_fits(&l, sizes[i][0], sizes[i][1]);
+            assert_true(l.panel[PANEL_TOKENS].h >= 4);
+            assert_true(l.panel[m].h >= 12 && l.panel[m].w >= 50);
+        }
     }
 }
 
@@ -49,14 +58,14 @@ static void test_layout_zoom_and_too_small(void **state)
 {
     (void)state;
     struct layout l;
-    layout_compute(&l, 80, 24, PANEL_ATTENTION);
+    layout_compute(&l, 80, 24, PANEL_ATTENTION, PANEL_QKV);
     assert_true(l.shown[PANEL_ATTENTION]);
     assert_false(l.shown[PANEL_TIMELINE]);
     assert_int_equal(l.panel[PANEL_ATTENTION].w, 80);
     assert_int_equal(l.panel[PANEL_ATTENTION].h, 23);
-    layout_compute(&l, 79, 24, -1);
+    layout_compute(&l, 79, 24, -1, PANEL_QKV);
     assert_true(l.too_small);
-    layout_compute(&l, 80, 23, PANEL_TOKENS);
+    layout_compute(&l, 80, 23, PANEL_TOKENS, PANEL_QKV);
     assert_true(l.too_small);
     for (int p = 0; p < PANEL_COUNT; p++)
         assert_false(l.shown[p]);

@@ -13,7 +13,6 @@
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/panel.h"
-#include "stepformer/screen.h"
 
 static struct model model;
 
@@ -31,35 +30,6 @@ static int teardown(void **state)
     (void)state;
     model_free(&model);
     return 0;
-}
-
-// Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
-static void check_golden(const struct grid *g, const char *name)
-{
-    char *text = NULL, path[600];
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    grid_dump(g, f);
-    fclose(f);
-    const char *dir = getenv("SF_TEST_DATA");
-    snprintf(path, sizeof path, "%s/../golden/%s", dir ? dir : "tests/data", name);
-    if (getenv("SF_UPDATE_GOLDEN")) {
-        f = fopen(path, "wb");
-        assert_non_null(f);
-        fwrite(text, 1, len, f);
-        fclose(f);
-    } else {
-        f = fopen(path, "rb");
-        if (!f)
-            fail_msg("%s is missing: run the tests with SF_UPDATE_GOLDEN=1 once", path);
-        char *want = calloc(1, len + 2);
-        size_t n = fread(want, 1, len + 1, f);
-        fclose(f);
-        if (n != len || memcmp(want, text, len) != 0)
-            fail_msg("%s differs; the screen is:\n%s", name, text);
-        free(want);
-    }
-    free(text);
 }
 
 static void draw_tokens(const char *prompt, int row, int w, const char *golden)
@@ -80,7 +50,7 @@ static void draw_tokens(const char *prompt, int row, int w, const char *golden)
     }
     assert_true(found_current);
     assert_true(found_dim == (row < n - 1));
-    check_golden(&g, golden);
+    test_check_golden(&g, golden);
     grid_free(&g);
     graph_free(&gr);
 }
@@ -112,7 +82,7 @@ static void test_panels_timeline_around_the_cursor(void **state)
     struct view v = {.graph = &gr, .row = n - 1, .layer = 0, .head = 0, .numbers = 1};
     panel_timeline(&g, (struct rect){0, 0, 40, 10}, &v, 1);
     assert_int_equal(g.cells[0].style, SF_STYLE_CURRENT); // the selected panel's title
-    check_golden(&g, "timeline_40x10.txt");
+    test_check_golden(&g, "timeline_40x10.txt");
     graph_reset(&gr); // at the start nothing has run: everything is dimmed
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_timeline(&g, (struct rect){0, 0, 40, 10}, &v, 0);
@@ -132,19 +102,19 @@ static void test_panels_attention_stages(void **state)
     struct grid g;
     assert_int_equal(grid_init(&g, 50, 9), 0);
     struct view v = {.graph = &gr, .row = 5, .layer = 1, .head = 3, .numbers = 1};
-    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
     assert_int_equal(g.cells[1 * 50 + 1].cp, 'n'); // "not computed yet"
     assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
-    check_golden(&g, "attention_mask_50x9.txt");
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    test_check_golden(&g, "attention_mask_50x9.txt");
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
-    check_golden(&g, "attention_softmax_50x9.txt");
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    test_check_golden(&g, "attention_softmax_50x9.txt");
     // as colours: masked cells blank, the rest heat cells
     v.numbers = 0;
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
     assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT);    // row 0, key 0
     assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_MASKED); // row 0, key 1: the future
     grid_free(&g);
@@ -164,47 +134,8 @@ static void test_panels_next_token_distribution(void **state)
     assert_int_equal(grid_init(&g, 60, 6), 0);
     struct view v = {.graph = &gr, .row = n - 1, .layer = 0, .head = 0, .numbers = 1};
     panel_next_token(&g, (struct rect){0, 0, 60, 6}, &v, 0);
-    check_golden(&g, "next_token_60x6.txt");
+    test_check_golden(&g, "next_token_60x6.txt");
     grid_free(&g);
-    graph_free(&gr);
-}
-
-// Whole screens at the pinned sizes: after the layer-1 softmax, zoomed, with help, too small.
-static void test_panels_whole_screens(void **state)
-{
-    (void)state;
-    int ids[64], n = 0;
-    assert_int_equal(
-        tokenizer_encode(&model.tok, "the keys to the cabinet are on the table", ids, 64, &n, NULL),
-        0);
-    struct graph gr = {0};
-    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
-    assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
-    const char *help[] = {"Space Right PgDn       run the next operation",
-                          "q                      quit"};
-    struct screen_state s = {{.graph = &gr, .row = 4, .layer = 0, .head = 3, .numbers = 1},
-                             PANEL_ATTENTION,
-                             -1,
-                             0,
-                             help,
-                             2};
-    const struct {
-        int w, h, zoom, help;
-        const char *golden;
-    } cases[] = {{80, 24, -1, 0, "screen_80x24.txt"},
-                 {160, 48, -1, 0, "screen_160x48.txt"},
-                 {80, 24, PANEL_ATTENTION, 0, "screen_80x24_zoom.txt"},
-                 {80, 24, -1, 1, "screen_80x24_help.txt"},
-                 {60, 20, -1, 0, "screen_60x20_too_small.txt"}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct grid g;
-        assert_int_equal(grid_init(&g, cases[i].w, cases[i].h), 0);
-        s.zoom = cases[i].zoom;
-        s.help = cases[i].help;
-        screen_draw(&g, &s);
-        check_golden(&g, cases[i].golden);
-        grid_free(&g);
-    }
     graph_free(&gr);
 }
 
@@ -216,7 +147,6 @@ int main(void)
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_next_token_distribution),
-        cmocka_unit_test(test_panels_whole_screens),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

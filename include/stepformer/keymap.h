@@ -15,6 +15,8 @@
     X(RUN_TO_END, "run to the end of the pass")                                                    \
     X(RESTART, "back to the first operation")                                                      \
     X(RUN_PAUSE, "run or pause, one operation at a time")                                          \
+    X(FASTER, "run faster")                                                                        \
+    X(SLOWER, "run slower")                                                                        \
     X(NEXT_PANEL, "select the next panel")                                                         \
     X(ZOOM, "zoom the selected panel to the whole screen, or back")                                \
     X(LAYER_NEXT, "show the next layer")                                                           \

@@ -8,7 +8,28 @@
 #define SF_MIN_W 80
 #define SF_MIN_H 24
 
-enum panel_id { PANEL_TOKENS, PANEL_TIMELINE, PANEL_ATTENTION, PANEL_NEXT_TOKEN, PANEL_COUNT };
+// X(id, title)
+#define SF_PANEL_LIST(X)                                                                           \
+    X(TOKENS, "tokens")                                                                            \
+    X(TIMELINE, "timeline")                                                                        \
+    X(EQUATION, "equation")                                                                        \
+    X(QKV, "Q K V")                                                                                \
+    X(ATTENTION, "attention")                                                                      \
+    X(LAYERNORM, "LayerNorm")                                                                      \
+    X(RESIDUAL, "residual stream")                                                                 \
+    X(FFN, "feedforward")                                                                          \
+    X(NEXT_TOKEN, "next token")                                                                    \
+    X(LOGIT_LENS, "logit lens")                                                                    \
+    X(TRAINING, "training")
+
+enum panel_id {
+#define SF_X(id, title) PANEL_##id,
+    SF_PANEL_LIST(SF_X)
+#undef SF_X
+        PANEL_COUNT
+};
+
+const char *panel_name(enum panel_id p);
 
 struct layout {
     int too_small;      // 1: below 80 x 24; only a notice is drawn
@@ -17,7 +38,13 @@ struct layout {
     int shown[PANEL_COUNT]; // 0: no room (or another panel is zoomed)
 };
 
-// zoom: a panel to give the whole screen (above the status line), or -1.
-void layout_compute(struct layout *l, int w, int h, int zoom);
+// The panel that shows what node n computed (n NULL: nothing has run yet).
+enum panel_id layout_focus(const struct node *n);
+
+// The tokens strip on top, the op timeline on the left, the equation above the main panel,
+// and from about 150 columns a side column with two related panels. main: the panel for the
+// main place (a fixed panel such as the timeline means the attention matrix there); zoom: a
+// panel to give the whole screen (above the status line), or -1.
+void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef STEPFORMER_PANEL_H
 #define STEPFORMER_PANEL_H
 
+#include "stepformer/beam.h"
 #include "stepformer/graph.h"
 #include "stepformer/grid.h"
 #include "stepformer/palette.h"
@@ -31,8 +32,9 @@ struct view {
     // selected; matrix panels draw it in SF_STYLE_SELECTED.
     int inspect;
     int col;
-    const struct sampler *sampler; // sampling settings to show, or NULL
-    const struct lens *lens;       // the logit lens so far, or NULL
+    const struct sampler *sampler;   // sampling settings to show, or NULL
+    const struct lens *lens;         // the logit lens so far, or NULL
+    const struct beam_search *beams; // the beams of a beam search under way, or NULL
     // Training view: the mean loss before the update and after it (NaN until known).
     float loss_before, loss_after;
 };
@@ -43,6 +45,8 @@ void panel_title(struct grid *g, struct rect r, const char *title, int selected)
 // highlighted, the later ones (the future it cannot see) dimmed. Scrolls to keep the
 // selection in view. Needs 4 lines.
 void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selected);
+// The position whose column is at screen column x of the strip drawn in r, or -1.
+int panel_tokens_hit(struct rect r, const struct view *v, int x);
 
 // The op timeline: the ops around the cursor, one per line, with their output shapes; the
 // ops that ran in normal style, the one that ran last highlighted, the ones to come dimmed.
@@ -53,8 +57,11 @@ void panel_timeline(struct grid *g, struct rect r, const struct view *v, int sel
 // Rows are queries, columns keys, both labelled with their tokens; the selected row is
 // highlighted. As numbers, or as colour cells (masked entries blank). A stage that has not
 // run yet says so.
-void panel_attention(struct grid *g, struct rect r, const struct view *v, const char *stage,
-                     int selected);
+// With v->head -1, every head of the layer as a small colour map. panel_attention shows the
+// stage that ran last in the selected layer, else the softmax.
+void panel_attention_at(struct grid *g, struct rect r, const struct view *v, const char *stage,
+                        int selected);
+void panel_attention(struct grid *g, struct rect r, const struct view *v, int selected);
 
 // The next-token distribution at the selected position: the most probable tokens with
 // their probability as a number and a bar, and the cumulative mass down the list.
@@ -65,6 +72,11 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
 void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max);
 // "not computed yet" (or another reason) in the panel's first body line, dimmed.
 void panel_pending(struct grid *g, struct rect r, const char *why);
+
+// The 2-D matrix of node n's output that the panels show and the inspect cursor moves over:
+// the tensor itself, or for per-head tensors (H, N, X) the selected head's slice. Returns 0
+// when n has no output.
+int panel_matrix(const struct view *v, const struct node *n, const float **m, int *rows, int *cols);
 
 // The equation of the op that ran last in textbook notation with its live shapes (for example
 // "Q = X W^Q   [N×d]·[d×d_k] → [N×d_k]"), its explanation and textbook section; with the

@@ -9,6 +9,7 @@
 
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
+#include "stepformer/screen.h"
 #include "stepformer/train.h"
 
 static const char bench_usage[] =
@@ -52,6 +53,60 @@ static const struct bench_case bench_cases[] = {
 };
 
 #define BENCH_TOKENS 64
+
+// What the step-through screen costs on this model: drawing a whole 200 x 60 screen with every
+// op computed, and each step (the op, then the screen with it) from the start of the pass.
+static int bench_screen(const struct bench_case *bc, struct graph *g, int runs, FILE *out)
+{
+    struct grid grid;
+    int rc = grid_init(&grid, 200, 60);
+    double *draw = calloc((size_t)runs, sizeof *draw);
+    double *step = calloc((size_t)g->n_nodes, sizeof *step);
+    if (rc || !draw || !step) {
+        grid_free(&grid);
+        free(draw);
+        free(step);
+        return rc ? rc : SF_ERR_NOMEM;
+    }
+    struct screen_state s = {0};
+    s.view = (struct view){.graph = g, .row = g->n_tokens - 1, .numbers = 1};
+    s.zoom = s.overlay_cursor = -1;
+    for (int i = -1; i < runs; i++) {
+        s.main = layout_focus(graph_last(g));
+        s.selected = (int)s.main;
+        double t0 = now_seconds();
+        screen_draw(&grid, &s);
+        if (i >= 0)
+            draw[i] = now_seconds() - t0;
+    }
+    graph_invalidate(g, 0);
+    int worst = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        double t0 = now_seconds();
+        rc = graph_step(g);
+        const struct node *last = graph_last(g);
+        s.main = layout_focus(last);
+        s.selected = (int)s.main;
+        s.view.layer = last->layer >= 0 ? last->layer : s.view.layer;
+        screen_draw(&grid, &s);
+        step[i] = now_seconds() - t0;
+        worst = step[i] > step[worst] ? i : worst;
+        if (rc < 0)
+            break;
+    }
+    double step_worst = step[worst];
+    const char *worst_name = g->nodes[worst].name;
+    if (rc >= 0)
+        fprintf(out,
+                "screen  %-5s 200x60 draw median %6.3f ms;  step + draw median %6.3f ms, "
+                "max %6.2f ms (%s)\n",
+                bc->name, median(draw, runs) * 1e3, median(step, g->n_nodes) * 1e3,
+                step_worst * 1e3, worst_name);
+    grid_free(&grid);
+    free(draw);
+    free(step);
+    return rc < 0 ? rc : 0;
+}
 
 // Times the forward pass of one case; prints one line. Returns 0 or an error status.
 static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE *err)
@@ -103,6 +158,9 @@ static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE 
             "median %8.3f ms  (min %.3f, max %.3f, %d runs; graph build %.2f ms)\n",
             bc->name, bc->n_layer, bc->n_head, bc->d_model, bc->vocab, BENCH_TOKENS,
             m.n_params / 1000, g.n_nodes, med * 1e3, lo * 1e3, hi * 1e3, runs, build * 1e3);
+    rc = bench_screen(bc, &g, runs, out);
+    if (rc)
+        goto fail;
     graph_free(&g);
     model_free(&m);
     free(times);

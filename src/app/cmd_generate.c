@@ -2,10 +2,10 @@
 // sampling (temperature, top-k, top-p, seed) or beam search; for scripts and handouts.
 #include "stepformer/cli.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stepformer/beam.h"
 #include "stepformer/graph.h"
 #include "stepformer/sampler.h"
 
@@ -110,29 +110,6 @@ missing:
     return 2;
 }
 
-// Runs ids through g (building it the first time) up to head.probs; returns the next-token
-// distribution of the last position, or NULL with a message.
-static const float *last_probs(struct graph *g, const struct model *m, const int *ids, int n,
-                               FILE *err)
-{
-    struct sf_diag d;
-    char msg[900];
-    sf_diag_clear(&d);
-    int rc =
-        g->nodes ? graph_set_input(g, ids, n, &d) : graph_build(g, m, ids, n, OP_IMPL_FAST, &d);
-    if (!rc) {
-        rc = graph_goto(g, "head.probs");
-        rc = rc < 0 ? rc : 0;
-    }
-    if (rc) {
-        if (!d.msg[0])
-            sf_diag_set(&d, rc, NULL, 0, 0, "%s", sf_strerror(rc));
-        fprintf(err, "stepformer: generate: %s\n", sf_diag_format(&d, msg, sizeof msg));
-        return NULL;
-    }
-    return graph_last(g)->out.data + (size_t)(n - 1) * m->cfg.vocab_size;
-}
-
 // The last n_ctx tokens of a sequence: what the model can see.
 static const int *window(const int *ids, int n, int ctx, int *len)
 {
@@ -185,91 +162,30 @@ static int sample_tokens(const struct gen_opts *o, struct model *m, int *ids, in
     return status;
 }
 
-struct beam {
-    int *ids;
-    int n;
-    double logp;
-};
-
-static int by_logp(const void *a, const void *b)
-{
-    const struct beam *x = a, *y = b;
-    return (x->logp < y->logp) - (x->logp > y->logp);
-}
-
-// Beam search: keeps the B continuations of highest total log-probability, extending each
-// by its B best next tokens at every step.
+// Beam search: every beam printed with its log-probability, best first.
 static int beam_search(const struct gen_opts *o, struct model *m, const int *prompt, int n,
                        FILE *out, FILE *err)
 {
-    int B = (int)o->beam, V = m->cfg.vocab_size, cap = n + (int)o->max_tokens, status = 0;
-    struct beam *beams = calloc((size_t)B, sizeof *beams);
-    struct beam *cand = calloc((size_t)B * (size_t)B, sizeof *cand);
-    float *lp = malloc(sizeof(float) * (size_t)V);
-    int *order = malloc(sizeof(int) * (size_t)V);
-    struct graph g = {0};
-    struct sampler greedy;
-    sampler_init(&greedy, 1, 1.0f, 0, 1.0f, 0);
-    int live = 1;
-    if (!beams || !cand || !lp || !order)
-        status = 1;
-    for (int b = 0; !status && b < B; b++) {
-        beams[b].ids = malloc(sizeof(int) * (size_t)cap);
-        if (!beams[b].ids)
+    struct beam_search s;
+    struct sf_diag d;
+    char msg[900];
+    sf_diag_clear(&d);
+    if (beam_init(&s, m, (int)o->beam, prompt, n, (int)o->max_tokens)) {
+        fprintf(err, "stepformer: generate: out of memory for %ld beams\n", o->beam);
+        return 1;
+    }
+    int status = 0;
+    for (long step = 0; step < o->max_tokens; step++)
+        if (beam_step(&s, &d)) {
+            fprintf(err, "stepformer: generate: %s\n", sf_diag_format(&d, msg, sizeof msg));
             status = 1;
-    }
-    for (int c = 0; !status && c < B * B; c++) {
-        cand[c].ids = malloc(sizeof(int) * (size_t)cap);
-        if (!cand[c].ids)
-            status = 1;
-    }
-    if (!status) {
-        memcpy(beams[0].ids, prompt, sizeof(int) * (size_t)n);
-        beams[0].n = n;
-    }
-    for (long step = 0; !status && step < o->max_tokens; step++) {
-        int nc = 0;
-        for (int b = 0; b < live && !status; b++) {
-            int len;
-            const int *w = window(beams[b].ids, beams[b].n, m->cfg.n_ctx, &len);
-            const float *p = last_probs(&g, m, w, len, err);
-            if (!p) {
-                status = 1;
-                break;
-            }
-            memcpy(lp, p, sizeof(float) * (size_t)V);
-            sampler_cut(&greedy, lp, V, order); // keeps all: only for the order
-            for (int k = 0; k < B && k < V; k++) {
-                struct beam *c = &cand[nc++];
-                memcpy(c->ids, beams[b].ids, sizeof(int) * (size_t)beams[b].n);
-                c->n = beams[b].n;
-                c->ids[c->n++] = order[k];
-                c->logp = beams[b].logp + log(fmax(lp[order[k]], 1e-30));
-            }
-        }
-        if (status)
             break;
-        qsort(cand, (size_t)nc, sizeof *cand, by_logp);
-        live = nc < B ? nc : B;
-        for (int b = 0; b < live; b++) { // swap the buffers of the winners into the beams
-            int *t = beams[b].ids;
-            beams[b] = cand[b];
-            cand[b].ids = t;
         }
+    for (int b = 0; !status && b < s.live; b++) {
+        fprintf(out, "beam %d (log p %.4f): ", b + 1, s.beams[b].logp);
+        print_text(m, s.beams[b].ids, s.beams[b].n, out);
     }
-    for (int b = 0; !status && b < live; b++) {
-        fprintf(out, "beam %d (log p %.4f): ", b + 1, beams[b].logp);
-        print_text(m, beams[b].ids, beams[b].n, out);
-    }
-    graph_free(&g);
-    for (int b = 0; beams && b < B; b++)
-        free(beams[b].ids);
-    for (int c = 0; cand && c < B * B; c++)
-        free(cand[c].ids);
-    free(beams);
-    free(cand);
-    free(lp);
-    free(order);
+    beam_free(&s);
     return status;
 }
 

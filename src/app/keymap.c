@@ -33,6 +33,8 @@ static const struct key_binding bindings[] = {
     {'G', SF_ACTION_RUN_TO_END},
     {SF_KEY_HOME, SF_ACTION_RESTART},
     {'r', SF_ACTION_RUN_PAUSE},
+    {'+', SF_ACTION_FASTER},
+    {'-', SF_ACTION_SLOWER},
     {SF_KEY_TAB, SF_ACTION_NEXT_PANEL},
     {'z', SF_ACTION_ZOOM},
     {'l', SF_ACTION_LAYER_NEXT},

@@ -10,13 +10,68 @@
 #define LABEL_W 9 // row labels: the query token
 #define NUM_W   6 // a number cell: " -1.23", "  -inf"
 
-void panel_attention(struct grid *g, struct rect r, const struct view *v, const char *stage,
-                     int selected)
+// All heads of the layer side by side, one colour cell per entry and two rows per text line.
+static void all_heads(struct grid *g, struct rect r, const float *m, int H, int N, int probs)
+{
+    int cell_rows = (N + 1) / 2, cols = N;
+    int per_row = (r.w + 2) / (cols + 2); // heads per line of tiles
+    if (per_row < 1)
+        per_row = 1;
+    char buf[32];
+    for (int h = 0; h < H; h++) {
+        int tx = r.x + (h % per_row) * (cols + 2), ty = r.y + 1 + (h / per_row) * (cell_rows + 2);
+        if (ty + 1 >= r.y + r.h)
+            break;
+        snprintf(buf, sizeof buf, "head %d", h);
+        grid_text(g, tx, ty, cols + 1 < r.x + r.w - tx ? cols + 1 : r.x + r.w - tx, buf,
+                  SF_STYLE_DIM);
+        const float *a = m + (size_t)h * N * N;
+        float span = 0;
+        for (int i = 0; i < N * N; i++)
+            if (isfinite(a[i]) && fabsf(a[i]) > span)
+                span = fabsf(a[i]);
+        enum ramp_kind ramp = probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING;
+        for (int i = 0; i < N; i += 2)
+            for (int j = 0; j < N && tx + j < r.x + r.w; j++) {
+                int y = ty + 1 + i / 2;
+                if (y >= r.y + r.h)
+                    break;
+                float up = a[(size_t)i * N + j], lo = i + 1 < N ? a[(size_t)(i + 1) * N + j] : 0;
+                int lu =
+                    (isinf(up) || (probs && j > i)) ? 0 : ramp_level(ramp, up, probs ? 1 : span);
+                int ll = (i + 1 >= N || isinf(lo) || (probs && j > i + 1))
+                             ? 0
+                             : ramp_level(ramp, lo, probs ? 1 : span);
+                grid_heat(g, tx + j, y, ramp, lu, ll);
+            }
+    }
+}
+
+void panel_attention(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    // The stage: the op that ran last, if it is one of this layer's attention stages.
+    static const char *const stages[] = {"scores", "scale", "mask", "softmax"};
+    const char *stage = "softmax";
+    const struct node *last = graph_last(v->graph);
+    for (size_t k = 0; last && k < sizeof stages / sizeof stages[0]; k++) {
+        const char *dot = strrchr(last->name, '.');
+        if (last->layer == v->layer && dot && strcmp(dot + 1, stages[k]) == 0 &&
+            strstr(last->name, ".attn."))
+            stage = stages[k];
+    }
+    panel_attention_at(g, r, v, stage, selected);
+}
+
+void panel_attention_at(struct grid *g, struct rect r, const struct view *v, const char *stage,
+                        int selected)
 {
     const struct graph *gr = v->graph;
     char name[64], title[96], buf[32];
     snprintf(name, sizeof name, "L%d.attn.%s", v->layer, stage);
-    snprintf(title, sizeof title, "Attention  L%d head %d  %s", v->layer, v->head, stage);
+    if (v->head < 0)
+        snprintf(title, sizeof title, "Attention  L%d all heads  %s", v->layer, stage);
+    else
+        snprintf(title, sizeof title, "Attention  L%d head %d  %s", v->layer, v->head, stage);
     panel_title(g, r, title, selected);
     int idx = graph_find(gr, name);
     if (idx < 0 || !graph_node_done(gr, idx)) {
@@ -26,7 +81,11 @@ void panel_attention(struct grid *g, struct rect r, const struct view *v, const 
     }
     const struct tensor *t = &gr->nodes[idx].out; // (B H, T, T); one sequence: (H, N, N)
     int N = t->shape[1], H = gr->model->cfg.n_head;
-    if (v->head < 0 || v->head >= H)
+    if (v->head < 0) {
+        all_heads(g, r, t->data, H, N, strcmp(stage, "softmax") == 0);
+        return;
+    }
+    if (v->head >= H)
         return;
     const float *m = t->data + (size_t)v->head * N * N;
     int cell_w = v->numbers ? NUM_W : 2;
@@ -56,7 +115,14 @@ void panel_attention(struct grid *g, struct rect r, const struct view *v, const 
             int cx = r.x + LABEL_W + j * cell_w;
             // -inf after the mask; after the softmax the same cells hold exactly 0.
             int masked = (isinf(x) && x < 0) || (probs && j > i);
-            if (v->numbers) {
+            int cursor = v->inspect && i == v->row && j == v->col;
+            if (cursor) {
+                if (v->numbers && isinf(x))
+                    snprintf(buf, sizeof buf, "%*s", NUM_W, "-inf");
+                else if (v->numbers)
+                    snprintf(buf, sizeof buf, "%*.2f", NUM_W, (double)x);
+                grid_text(g, cx, y, cell_w, v->numbers ? buf : "<>", SF_STYLE_SELECTED);
+            } else if (v->numbers) {
                 if (isinf(x) && x < 0)
                     snprintf(buf, sizeof buf, "%*s", NUM_W, "-inf");
                 else

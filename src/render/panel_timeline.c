@@ -22,8 +22,17 @@ void panel_timeline(struct grid *g, struct rect r, const struct view *v, int sel
         int i = first + k;
         const struct node *n = &gr->nodes[i];
         enum sf_style s = i == last ? SF_STYLE_CURRENT : i < last ? SF_STYLE_NORMAL : SF_STYLE_DIM;
-        snprintf(line, sizeof line, "%s %-20s %s", i == last ? ">" : " ", n->name,
-                 tensor_shape_str(&n->out, shape, sizeof shape));
+        // A narrow column drops the spaces from the shape: (4,9,16).
+        tensor_shape_str(&n->out, shape, sizeof shape);
+        if (r.w < 36) {
+            char *o = shape;
+            for (const char *c = shape; *c; c++)
+                if (*c != ' ')
+                    *o++ = *c;
+            *o = 0;
+        }
+        snprintf(line, sizeof line, "%s %-*s %s", i == last ? ">" : " ", r.w < 36 ? 17 : 20,
+                 n->name, shape);
         grid_text(g, r.x, r.y + 1 + k, r.w, line, s);
     }
 }

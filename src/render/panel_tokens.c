@@ -16,21 +16,15 @@ static int column_width(const char *piece, int id, int pos)
     return w > 16 ? 16 : w;
 }
 
-void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selected)
+#define LEFT 6 // the row labels
+
+// The first position shown: scroll right until the selected column fits.
+static int first_shown(struct rect r, const struct view *v)
 {
     const struct graph *gr = v->graph;
     const struct tokenizer *tok = &gr->model->tok;
-    char title[64], piece[64], num[16];
-    snprintf(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
-    panel_title(g, r, title, selected);
-    if (r.h < 4)
-        return;
-    grid_text(g, r.x, r.y + 1, 6, "token", SF_STYLE_DIM);
-    grid_text(g, r.x, r.y + 2, 6, "id", SF_STYLE_DIM);
-    grid_text(g, r.x, r.y + 3, 6, "pos", SF_STYLE_DIM);
-    int left = 6, room = r.w - left;
-    // The first position shown: scroll right until the selected column fits.
-    int first = 0, span = 0;
+    char piece[64];
+    int room = r.w - LEFT, first = 0, span = 0;
     for (int i = 0; i <= v->row && i < gr->n_tokens; i++) {
         tokenizer_piece_str(tok, gr->ids[i], piece, sizeof piece);
         span += column_width(piece, gr->ids[i], i) + 1;
@@ -40,7 +34,38 @@ void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selec
             first++;
         }
     }
-    int x = r.x + left;
+    return first;
+}
+
+int panel_tokens_hit(struct rect r, const struct view *v, int x)
+{
+    const struct graph *gr = v->graph;
+    char piece[64];
+    int cx = r.x + LEFT;
+    for (int i = first_shown(r, v); i < gr->n_tokens && cx < r.x + r.w; i++) {
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], piece, sizeof piece);
+        int w = column_width(piece, gr->ids[i], i);
+        if (x >= cx && x < cx + w + 1)
+            return i;
+        cx += w + 1;
+    }
+    return -1;
+}
+
+void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    const struct graph *gr = v->graph;
+    const struct tokenizer *tok = &gr->model->tok;
+    char title[64], piece[64], num[16];
+    snprintf(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
+    panel_title(g, r, title, selected);
+    if (r.h < 4)
+        return;
+    grid_text(g, r.x, r.y + 1, LEFT, "token", SF_STYLE_DIM);
+    grid_text(g, r.x, r.y + 2, LEFT, "id", SF_STYLE_DIM);
+    grid_text(g, r.x, r.y + 3, LEFT, "pos", SF_STYLE_DIM);
+    int first = first_shown(r, v);
+    int x = r.x + LEFT;
     for (int i = first; i < gr->n_tokens && x < r.x + r.w; i++) {
         tokenizer_piece_str(tok, gr->ids[i], piece, sizeof piece);
         int w = column_width(piece, gr->ids[i], i);

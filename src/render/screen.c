@@ -4,58 +4,98 @@
 #include <stdio.h>
 #include <string.h>
 
-// The attention stage and layer to show: the op that ran last, if it is one of the
-// attention-matrix stages, else the softmax of the selected layer.
-static const char *attention_stage(const struct graph *gr, int *layer)
-{
-    static const char *const stages[] = {"scores", "scale", "mask", "softmax"};
-    const struct node *last = graph_last(gr);
-    for (size_t k = 0; last && k < sizeof stages / sizeof stages[0]; k++) {
-        const char *dot = strrchr(last->name, '.');
-        if (last->layer >= 0 && dot && strcmp(dot + 1, stages[k]) == 0 &&
-            strstr(last->name, ".attn.")) {
-            *layer = last->layer;
-            return stages[k];
-        }
-    }
-    return "softmax";
-}
-
-static void draw_status(struct grid *g, struct rect r, const struct graph *gr)
+static void draw_status(struct grid *g, struct rect r, const struct screen_state *s)
 {
     char line[512];
-    const struct node *last = graph_last(gr);
-    if (last)
-        snprintf(line, sizeof line, " %s  %s  [%s]", last->name, last->explain, last->section);
-    else
-        snprintf(line, sizeof line, " Space: run the first operation");
+    const struct node *last = graph_last(s->view.graph);
+    const char *text = s->status;
+    if (!text) {
+        if (last)
+            snprintf(line, sizeof line, " %s  %s  [%s]", last->name, last->explain, last->section);
+        else
+            snprintf(line, sizeof line, " Space: run the first operation");
+        text = line;
+    }
+    enum sf_style style = s->notice ? SF_STYLE_NOTICE : SF_STYLE_TITLE;
     for (int x = 0; x < r.w; x++)
-        grid_put(g, r.x + x, r.y, ' ', SF_STYLE_TITLE);
-    const char *keys = "? help  q quit ";
+        grid_put(g, r.x + x, r.y, ' ', style);
+    const char *keys = s->keys ? s->keys : "? help  q quit ";
     int keys_w = (int)strlen(keys);
-    grid_text(g, r.x, r.y, r.w - keys_w - 1, line, SF_STYLE_TITLE);
-    grid_text(g, r.x + r.w - keys_w, r.y, keys_w, keys, SF_STYLE_TITLE);
+    if (keys_w > r.w / 3)
+        keys_w = 0;
+    grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    if (keys_w)
+        grid_text(g, r.x + r.w - keys_w, r.y, keys_w, keys, style);
 }
 
-static void draw_help(struct grid *g, const struct screen_state *s)
+static void draw_overlay(struct grid *g, const struct screen_state *s)
 {
-    int w = 72 < g->w - 4 ? 72 : g->w - 4, h = s->n_help + 3;
+    int w = 76 < g->w - 4 ? 76 : g->w - 4, h = s->n_overlay + 3;
     if (h > g->h - 2)
         h = g->h - 2;
     int x0 = (g->w - w) / 2, y0 = (g->h - h) / 2;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             grid_put(g, x0 + x, y0 + y, ' ', SF_STYLE_NORMAL);
-    panel_title(g, (struct rect){x0, y0, w, h}, "Keys  (any key closes this)", 1);
-    for (int i = 0; i < s->n_help && 2 + i < h; i++)
-        grid_text(g, x0 + 2, y0 + 2 + i, w - 3, s->help_lines[i], SF_STYLE_NORMAL);
+    panel_title(g, (struct rect){x0, y0, w, h}, s->overlay_title, 1);
+    // Scroll so that the cursor's line is in view.
+    int rows = h - 3, first = 0;
+    if (s->overlay_cursor >= rows)
+        first = s->overlay_cursor - rows + 1;
+    for (int i = 0; i < rows && first + i < s->n_overlay; i++) {
+        int k = first + i;
+        enum sf_style st = k == s->overlay_cursor ? SF_STYLE_SELECTED : SF_STYLE_NORMAL;
+        grid_text(g, x0 + 2, y0 + 2 + i, w - 3, s->overlay[k], st);
+    }
+}
+
+static void draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
+                       int selected)
+{
+    switch (p) {
+    case PANEL_TOKENS:
+        panel_tokens(g, r, v, selected);
+        break;
+    case PANEL_TIMELINE:
+        panel_timeline(g, r, v, selected);
+        break;
+    case PANEL_EQUATION:
+        panel_equation(g, r, v, selected);
+        break;
+    case PANEL_QKV:
+        panel_qkv(g, r, v, selected);
+        break;
+    case PANEL_ATTENTION:
+        panel_attention(g, r, v, selected);
+        break;
+    case PANEL_LAYERNORM:
+        panel_layernorm(g, r, v, selected);
+        break;
+    case PANEL_RESIDUAL:
+        panel_residual(g, r, v, selected);
+        break;
+    case PANEL_FFN:
+        panel_ffn(g, r, v, selected);
+        break;
+    case PANEL_NEXT_TOKEN:
+        panel_next_token(g, r, v, selected);
+        break;
+    case PANEL_LOGIT_LENS:
+        panel_logit_lens(g, r, v, selected);
+        break;
+    case PANEL_TRAINING:
+        panel_training(g, r, v, selected);
+        break;
+    case PANEL_COUNT:
+        break;
+    }
 }
 
 void screen_draw(struct grid *g, const struct screen_state *s)
 {
     struct layout l;
     grid_clear(g, SF_STYLE_NORMAL);
-    layout_compute(&l, g->w, g->h, s->zoom);
+    layout_compute(&l, g->w, g->h, s->zoom, s->main);
     if (l.too_small) {
         char msg[128];
         snprintf(msg, sizeof msg, "stepformer needs at least %d x %d; this window is %d x %d.",
@@ -64,17 +104,10 @@ void screen_draw(struct grid *g, const struct screen_state *s)
         grid_text(g, 1, g->h / 2, g->w - 2, "Please make the window larger.", SF_STYLE_NOTICE);
         return;
     }
-    struct view v = s->view;
-    const char *stage = attention_stage(v.graph, &v.layer);
-    if (l.shown[PANEL_TOKENS])
-        panel_tokens(g, l.panel[PANEL_TOKENS], &v, s->selected == PANEL_TOKENS);
-    if (l.shown[PANEL_TIMELINE])
-        panel_timeline(g, l.panel[PANEL_TIMELINE], &v, s->selected == PANEL_TIMELINE);
-    if (l.shown[PANEL_ATTENTION])
-        panel_attention(g, l.panel[PANEL_ATTENTION], &v, stage, s->selected == PANEL_ATTENTION);
-    if (l.shown[PANEL_NEXT_TOKEN])
-        panel_next_token(g, l.panel[PANEL_NEXT_TOKEN], &v, s->selected == PANEL_NEXT_TOKEN);
-    draw_status(g, l.status, v.graph);
-    if (s->help)
-        draw_help(g, s);
+    for (int p = 0; p < PANEL_COUNT; p++)
+        if (l.shown[p])
+            draw_panel(g, (enum panel_id)p, l.panel[p], &s->view, s->selected == p);
+    draw_status(g, l.status, s);
+    if (s->overlay_title)
+        draw_overlay(g, s);
 }

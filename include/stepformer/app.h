@@ -1,0 +1,110 @@
+// The application: one context holding the model, the prompt, the graphs, the selection and the
+// modes, driven by keys and actions alone (the terminal backend only feeds keys and presents
+// the screen), so its logic is tested by feeding it actions.
+#ifndef STEPFORMER_APP_H
+#define STEPFORMER_APP_H
+
+#include <stdio.h>
+
+#include "stepformer/beam.h"
+#include "stepformer/keymap.h"
+#include "stepformer/palette.h"
+#include "stepformer/screen.h"
+
+#define APP_PROMPT_MAX 1024
+#define APP_LINE_MAX   512
+
+// What app_key and app_action ask of the caller.
+enum { APP_REDRAW = 1, APP_QUIT = 2 };
+
+enum app_mode {
+    APP_MODE_NORMAL = 0,
+    APP_MODE_GOTO,     // typing an op name (Tab completes)
+    APP_MODE_PROMPT,   // editing the prompt
+    APP_MODE_SAMPLING, // the sampling settings box
+};
+
+struct app_options {
+    const char *model_path;     // NULL: $STEPFORMER_MODEL or the shipped model
+    const char *tokenizer_path; // NULL: beside the model, for llm.c checkpoints
+    const char *prompt;         // NULL: the default prompt
+    int train;                  // 1: open in the training view
+};
+
+struct app {
+    char model_path[512];
+    struct model model;       // the model the forward view runs (never changed)
+    struct model train_model; // a copy the training iteration updates
+    struct optimizer opt;
+    struct graph fwd;   // the forward pass and the sample.* nodes
+    struct graph train; // one training iteration on the prompt (built on demand)
+    int train_view;     // 1: the training graph is on screen
+    char prompt[APP_PROMPT_MAX];
+    int *ids, n;
+    // Sampling settings; beam > 1 generates by beam search instead of sampling.
+    struct sampler sampler;
+    unsigned long long seed;
+    int beam;
+    struct beam_search beams;
+    int beams_active;
+    // Interventions.
+    unsigned char *head_off; // (n_layer, n_head)
+    int no_positions;
+    // The logit lens so far (rows of blocks that have not run hold -1).
+    struct lens lens;
+    int lens_valid; // blocks [0, lens_valid) are filled
+    // Selection and screen state.
+    struct view view;
+    int selected;      // enum panel_id
+    int follow;        // 1: the main panel follows the op that ran last
+    int zoom;          // a panel, or -1
+    int help;          // 1: the help overlay is up
+    int scheme;        // enum palette_scheme wanted (the terminal may offer fewer colours)
+    int width, height; // the screen size the layout is computed for (mouse clicks)
+    // Modes.
+    enum app_mode mode;
+    char input[APP_PROMPT_MAX];
+    int input_len;
+    int sampling_field;
+    // Run / pause: one step every speed_ms while running.
+    int running;
+    int speed_ms;
+    // A long move (to the end of a block or the pass) runs a slice at a time: the node index
+    // it runs to, or -1.
+    int target;
+    int generate_pending; // 1: append the drawn token when the move ends
+    // The status line's message (errors in the notice style).
+    char message[APP_LINE_MAX];
+    int message_error;
+    float loss_before, loss_after;
+    // Buffers the screen state points into.
+    char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
+    char *overlay_buf;
+    const char **overlay;
+    char sampling_text[6][96];
+    const char *sampling_ptr[6];
+};
+
+// Loads the model and builds the pass on the prompt; a message naming the file or word at
+// fault goes to err. Returns 0, or nonzero with a freed.
+int app_init(struct app *a, const struct app_options *o, FILE *err);
+void app_free(struct app *a);
+
+// A key (a Unicode code point or an SF_KEY_*): text entry in the input modes, else its
+// action. Returns APP_REDRAW / APP_QUIT flags.
+int app_key(struct app *a, int key);
+int app_action(struct app *a, enum sf_action act);
+// A mouse click at (x, y) of a width x height screen: selects the panel there, and in the
+// tokens strip the token, in a matrix the cell.
+int app_click(struct app *a, int x, int y);
+// Work that runs in slices so the screen never waits: a long move for at most budget_ms, or
+// while running one step. Returns APP_REDRAW when something changed.
+int app_tick(struct app *a, int budget_ms);
+// 1 while a long move is under way or the pass is running.
+int app_busy(const struct app *a);
+// The graph on screen (the forward pass or the training iteration).
+const struct graph *app_graph(const struct app *a);
+// The screen state for the current state (pointing into a's buffers).
+void app_screen(struct app *a, struct screen_state *s);
+
+#endif

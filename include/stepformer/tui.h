@@ -1,0 +1,14 @@
+// The terminal: the only module that includes curses. It sets the terminal up, feeds keys,
+// clicks and resizes to the app, presents the app's screen, and always restores the terminal
+// (on quit, Ctrl-C, a hang-up and crash signals).
+#ifndef STEPFORMER_TUI_H
+#define STEPFORMER_TUI_H
+
+#include <stdio.h>
+
+#include "stepformer/app.h"
+
+// Runs the app until it quits; returns the exit status (0, or 128 + a signal's number).
+int tui_run(struct app *a, FILE *err);
+
+#endif

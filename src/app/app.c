@@ -1,0 +1,986 @@
+// The application context: model, prompt, graphs, selection and modes, driven by actions.
+#include "stepformer/app.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stepformer/cli.h"
+
+static const char default_prompt[] = "the keys to the cabinet are on the table";
+
+// Run speeds for run / pause, slowest first (milliseconds per operation).
+static const int speeds[] = {1000, 500, 250, 120, 60, 25};
+#define N_SPEEDS (int)(sizeof speeds / sizeof speeds[0])
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void say(struct app *a, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(struct app *a, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+}
+
+static struct graph *graph_on_screen(struct app *a)
+{
+    return a->train_view ? &a->train : &a->fwd;
+}
+
+const struct graph *app_graph(const struct app *a)
+{
+    return a->train_view ? &a->train : &a->fwd;
+}
+
+int app_busy(const struct app *a)
+{
+    return a->target >= 0 || a->running;
+}
+
+// After the cursor moved: the main panel and the layer follow the op that ran last, and the
+// selection stays inside the input.
+static void cursor_moved(struct app *a)
+{
+    const struct graph *g = app_graph(a);
+    const struct node *last = graph_last(g);
+    if (a->zoom < 0)
+        a->follow = 1;
+    if (a->follow) {
+        enum panel_id p = layout_focus(last);
+        a->selected = p == PANEL_TOKENS ? PANEL_EQUATION : (int)p;
+    }
+    if (last && last->layer >= 0)
+        a->view.layer = last->layer;
+    if (a->view.row >= g->n_tokens)
+        a->view.row = g->n_tokens - 1;
+    if (a->view.inspect) {
+        const float *m;
+        int rows, cols;
+        if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
+            a->view.inspect = 0;
+        } else {
+            a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
+            a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
+        }
+    }
+}
+
+// Sets up the logit lens for the forward graph's size (after a rebuild).
+static int lens_reset(struct app *a)
+{
+    int L = a->model.cfg.n_layer, n = a->fwd.n_tokens;
+    free(a->lens.top);
+    free(a->lens.prob);
+    a->lens.top = malloc(sizeof(int) * (size_t)L * (size_t)n * 2);
+    a->lens.prob = malloc(sizeof(float) * (size_t)L * (size_t)n * 2);
+    if (!a->lens.top || !a->lens.prob)
+        return SF_ERR_NOMEM;
+    a->lens.n_layer = L;
+    a->lens.n = n;
+    a->lens_valid = 0;
+    return 0;
+}
+
+// The lens rows for blocks that have run: computed once per pass (a cache in the second half
+// of each array), shown only while the block is done.
+static void lens_update(struct app *a)
+{
+    const struct graph *g = &a->fwd;
+    int L = a->lens.n_layer, n = a->lens.n;
+    int *cache_top = a->lens.top + (size_t)L * n;
+    float *cache_prob = a->lens.prob + (size_t)L * n;
+    for (int l = 0; l < L; l++) {
+        int done = 0;
+        for (int i = 0; i < g->n_nodes && !done; i++) // the block's last node
+            done = g->nodes[i].layer == l && g->nodes[i].level == NODE_LEVEL_BLOCK &&
+                   graph_node_done(g, i);
+        if (done && l == a->lens_valid) {
+            if (graph_logit_lens(g, l, cache_top + (size_t)l * n, cache_prob + (size_t)l * n) == 0)
+                a->lens_valid = l + 1;
+        }
+        for (int i = 0; i < n; i++) {
+            int have = done && l < a->lens_valid;
+            a->lens.top[(size_t)l * n + i] = have ? cache_top[(size_t)l * n + i] : -1;
+            a->lens.prob[(size_t)l * n + i] = have ? cache_prob[(size_t)l * n + i] : 0;
+        }
+    }
+}
+
+// Builds (or rebuilds for a new input) the forward pass with its sampling nodes.
+static int build_forward(struct app *a, const int *ids, int n, struct sf_diag *d)
+{
+    int rc = a->fwd.nodes
+                 ? graph_set_input(&a->fwd, ids, n, d)
+                 : graph_build_generate(&a->fwd, &a->model, ids, n, OP_IMPL_FAST, &a->sampler, d);
+    if (rc)
+        return rc;
+    if (ids != a->ids) {
+        int *copy = malloc(sizeof(int) * (size_t)n);
+        if (!copy)
+            return SF_ERR_NOMEM;
+        memcpy(copy, ids, sizeof(int) * (size_t)n);
+        free(a->ids);
+        a->ids = copy;
+        a->n = n;
+    }
+    a->target = -1;
+    a->running = 0;
+    a->view.row = n - 1;
+    a->view.inspect = 0;
+    if (a->train_view) {
+        a->train_view = 0;
+        graph_free(&a->train);
+    }
+    cursor_moved(a);
+    return lens_reset(a);
+}
+
+// Encodes text as the new prompt and rebuilds; the message names an unknown word.
+static int set_prompt(struct app *a, const char *text)
+{
+    char msg[900];
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    FILE *notes = fmemopen(msg, sizeof msg, "w");
+    if (!notes)
+        return SF_ERR_NOMEM;
+    int *ids = NULL, n = 0;
+    int rc = cli_input(&a->model, NULL, text, &ids, &n, notes);
+    fclose(notes);
+    if (rc) {
+        msg[strcspn(msg, "\n")] = 0;
+        say(a, 1, "%s", strncmp(msg, "stepformer: ", 12) == 0 ? msg + 12 : msg);
+        free(ids);
+        return rc;
+    }
+    if (n > a->model.cfg.n_ctx) {
+        say(a, 1, "the prompt has %d tokens but the model reads at most %d: shorten it", n,
+            a->model.cfg.n_ctx);
+        free(ids);
+        return SF_ERR_RANGE;
+    }
+    rc = build_forward(a, ids, n, &d);
+    free(ids);
+    if (rc) {
+        say(a, 1, "%s", sf_diag_format(&d, msg, sizeof msg));
+        return rc;
+    }
+    snprintf(a->prompt, sizeof a->prompt, "%s", text);
+    if (msg[0]) { // the first note about an unknown word
+        msg[strcspn(msg, "\n")] = 0;
+        say(a, 1, "%s", strncmp(msg, "stepformer: note: ", 18) == 0 ? msg + 18 : msg);
+    } else {
+        say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+    }
+    return 0;
+}
+
+int app_init(struct app *a, const struct app_options *o, FILE *err)
+{
+    memset(a, 0, sizeof *a);
+    a->zoom = -1;
+    a->target = -1;
+    a->follow = 1;
+    a->speed_ms = speeds[2];
+    a->view.numbers = 1;
+    a->seed = 42;
+    a->beam = 1;
+    a->loss_before = a->loss_after = NAN;
+    if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, err))
+        return 2;
+    snprintf(a->model_path, sizeof a->model_path, "%s",
+             o->model_path ? o->model_path : "the shipped model");
+    sampler_init(&a->sampler, 1, 1.0f, 0, 1.0f, a->seed);
+    const struct model_config *c = &a->model.cfg;
+    a->head_off = calloc((size_t)c->n_layer * (size_t)c->n_head, 1);
+    if (!a->head_off) {
+        app_free(a);
+        return 1;
+    }
+    a->fwd.iv = (struct intervention){a->head_off, 0};
+    const char *prompt = o->prompt ? o->prompt : default_prompt;
+    if (set_prompt(a, prompt)) {
+        fprintf(err, "stepformer: --prompt: %s\n", a->message);
+        app_free(a);
+        return 2;
+    }
+    a->message[0] = 0;
+    if (o->train && app_action(a, SF_ACTION_TRAIN_VIEW) && a->message_error) {
+        fprintf(err, "stepformer: --train: %s\n", a->message);
+        app_free(a);
+        return 2;
+    }
+    return 0;
+}
+
+static void train_free(struct app *a)
+{
+    graph_free(&a->train);
+    optimizer_free(&a->opt);
+    a->train_model.tok = (struct tokenizer){0}; // borrowed from the model
+    model_free(&a->train_model);
+}
+
+void app_free(struct app *a)
+{
+    train_free(a);
+    graph_free(&a->fwd);
+    if (a->beams_active)
+        beam_free(&a->beams);
+    model_free(&a->model);
+    free(a->ids);
+    free(a->head_off);
+    free(a->lens.top);
+    free(a->lens.prob);
+    free(a->overlay_buf);
+    free(a->overlay);
+    memset(a, 0, sizeof *a);
+}
+
+// The mean loss of the training model on the training inputs: the loss after the update.
+static float loss_after_update(struct app *a)
+{
+    struct graph g = {0};
+    int n = a->n - 1, V = a->model.cfg.vocab_size;
+    if (graph_build(&g, &a->train_model, a->ids, n, OP_IMPL_FAST, NULL) ||
+        graph_goto(&g, "head.probs") < 0) {
+        graph_free(&g);
+        return NAN;
+    }
+    const float *p = graph_last(&g)->out.data;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum -= log(fmax((double)p[(size_t)i * V + a->ids[i + 1]], 1e-30));
+    graph_free(&g);
+    return (float)(sum / n);
+}
+
+// The training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a copy
+// of the model so that the forward view keeps the original weights.
+static int train_enter(struct app *a)
+{
+    if (a->n < 2) {
+        say(a, 1, "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
+        return SF_ERR_EMPTY;
+    }
+    train_free(a);
+    struct sf_diag d;
+    char msg[900];
+    sf_diag_clear(&d);
+    int rc = model_init(&a->train_model, &a->model.cfg, &d);
+    if (!rc) {
+        memcpy(a->train_model.params, a->model.params, sizeof(float) * a->model.n_params);
+        a->train_model.tok = a->model.tok;
+        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
+        rc = optimizer_init(&a->opt, &a->train_model, &hp);
+    }
+    if (!rc)
+        rc = graph_build_train(&a->train, &a->train_model, a->ids, a->ids + 1, a->n - 1, a->n - 1,
+                               OP_IMPL_FAST, &a->opt, &d);
+    if (rc) {
+        say(a, 1, "training view: %s",
+            d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
+        train_free(a);
+        return rc;
+    }
+    a->train_view = 1;
+    a->loss_before = a->loss_after = NAN;
+    a->target = -1;
+    a->running = 0;
+    a->view.row = a->n - 2;
+    a->view.inspect = 0;
+    cursor_moved(a);
+    say(a, 0, "training view: one iteration on this sentence (%d positions), learning rate 0.001",
+        a->n - 1);
+    return 0;
+}
+
+// Runs the pass on screen one node; the message names a failure.
+static int step_once(struct app *a)
+{
+    struct graph *g = graph_on_screen(a);
+    int rc = graph_step(g);
+    if (rc < 0) {
+        say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
+        a->target = -1;
+        a->running = 0;
+    }
+    return rc;
+}
+
+// The index of the first node from the cursor on of at least `level`, or the last node.
+static int index_of_level(const struct graph *g, int level)
+{
+    for (int i = g->cursor; i < g->n_nodes; i++)
+        if ((int)g->nodes[i].level >= level)
+            return i;
+    return g->n_nodes - 1;
+}
+
+static void after_pass(struct app *a);
+
+// Moves to have node `index` run: backward at once, forward in slices (app_tick).
+static int move_to(struct app *a, int index)
+{
+    struct graph *g = graph_on_screen(a);
+    if (index < 0 || index >= g->n_nodes)
+        return 0;
+    if (index + 1 <= g->cursor) {
+        graph_goto_index(g, index);
+        cursor_moved(a);
+        return APP_REDRAW;
+    }
+    a->target = index;
+    app_tick(a, 40);
+    return APP_REDRAW;
+}
+
+// Appends the token sample.draw chose and runs the new pass.
+static void append_drawn(struct app *a)
+{
+    int drawn = a->fwd.drawn;
+    if (drawn < 0)
+        return;
+    if (a->n + 1 > a->model.cfg.n_ctx) {
+        say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
+            a->model.cfg.n_ctx);
+        return;
+    }
+    int *ids = malloc(sizeof(int) * (size_t)(a->n + 1));
+    if (!ids)
+        return;
+    memcpy(ids, a->ids, sizeof(int) * (size_t)a->n);
+    ids[a->n] = drawn;
+    struct sf_diag d;
+    char piece[64];
+    sf_diag_clear(&d);
+    int n = a->n + 1;
+    if (build_forward(a, ids, n, &d) == 0) {
+        tokenizer_decode(&a->model.tok, a->ids, a->n, a->prompt, sizeof a->prompt);
+        tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
+        say(a, 0, "appended '%s' (%s); the new pass runs", piece,
+            a->sampler.greedy ? "greedy" : "sampled");
+        move_to(a, a->fwd.n_nodes - 1);
+    }
+    free(ids);
+}
+
+// Generates the next token: with beam > 1 one beam-search step, else the sample.* nodes.
+static int generate(struct app *a)
+{
+    if (a->train_view) {
+        train_free(a);
+        a->train_view = 0;
+    }
+    if (a->beam > 1) {
+        struct sf_diag d;
+        char msg[900];
+        sf_diag_clear(&d);
+        if (!a->beams_active) {
+            if (beam_init(&a->beams, &a->model, a->beam, a->ids, a->n, a->model.cfg.n_ctx)) {
+                say(a, 1, "out of memory for %d beams", a->beam);
+                return APP_REDRAW;
+            }
+            a->beams_active = 1;
+        }
+        if (beam_step(&a->beams, &d)) {
+            say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
+            return APP_REDRAW;
+        }
+        // The best beam becomes the input on screen (the beams stay for the next step).
+        const struct beam *best = &a->beams.beams[0];
+        if (build_forward(a, best->ids, best->n, &d) == 0) {
+            tokenizer_decode(&a->model.tok, a->ids, a->n, a->prompt, sizeof a->prompt);
+            say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen", a->beams.live,
+                best->logp);
+            move_to(a, graph_find(&a->fwd, "head.probs"));
+        }
+        return APP_REDRAW;
+    }
+    if (a->fwd.cursor >= a->fwd.n_nodes) {
+        append_drawn(a);
+        return APP_REDRAW;
+    }
+    a->generate_pending = 1;
+    return move_to(a, a->fwd.n_nodes - 1);
+}
+
+// Reruns the forward pass to where it was, after an intervention changed.
+static void rerun(struct app *a, const char *what)
+{
+    if (a->train_view) {
+        train_free(a);
+        a->train_view = 0;
+    }
+    int back_to = a->fwd.cursor - 1;
+    struct intervention iv = {a->head_off, a->no_positions};
+    graph_set_intervention(&a->fwd, &iv);
+    lens_reset(a);
+    say(a, 0, "%s: the pass reruns", what);
+    move_to(a, back_to);
+}
+
+static void after_pass(struct app *a)
+{
+    if (a->train_view && a->train.cursor >= a->train.n_nodes && isnan(a->loss_after))
+        a->loss_after = loss_after_update(a);
+    if (a->train_view && isnan(a->loss_before) &&
+        graph_find(&a->train, "loss.xent") < a->train.cursor)
+        a->loss_before = a->train.loss;
+}
+
+int app_tick(struct app *a, int budget_ms)
+{
+    struct graph *g = graph_on_screen(a);
+    if (a->target >= 0) {
+        double start = now_ms();
+        while (g->cursor <= a->target) {
+            if (step_once(a) <= 0)
+                break;
+            if (now_ms() - start > budget_ms)
+                break;
+        }
+        if (a->target >= 0 && g->cursor > a->target) {
+            a->target = -1;
+            if (a->generate_pending) {
+                a->generate_pending = 0;
+                append_drawn(a);
+            }
+        }
+        after_pass(a);
+        cursor_moved(a);
+        return APP_REDRAW;
+    }
+    if (a->running) {
+        if (step_once(a) <= 0)
+            a->running = 0;
+        after_pass(a);
+        cursor_moved(a);
+        return APP_REDRAW;
+    }
+    return 0;
+}
+
+static int wrap(int v, int n)
+{
+    return ((v % n) + n) % n;
+}
+
+int app_action(struct app *a, enum sf_action act)
+{
+    struct graph *g = graph_on_screen(a);
+    const struct model_config *c = &a->model.cfg;
+    a->message[0] = 0;
+    a->message_error = 0;
+    if (a->target >= 0 && act != SF_ACTION_QUIT && act != SF_ACTION_HELP) {
+        a->target = -1; // a key during a long move stops it where it is
+        a->generate_pending = 0;
+        say(a, 0, "stopped at %s", graph_last(g) ? graph_last(g)->name : "the start");
+        return APP_REDRAW;
+    }
+    switch (act) {
+    case SF_ACTION_NONE:
+        return 0;
+    case SF_ACTION_STEP:
+        if (step_once(a) == 0)
+            say(a, 0, "the end of the pass: Home starts again, x generates a token");
+        after_pass(a);
+        cursor_moved(a);
+        return APP_REDRAW;
+    case SF_ACTION_BACK:
+        if (!graph_back(g))
+            say(a, 0, "the start of the pass");
+        cursor_moved(a);
+        return APP_REDRAW;
+    case SF_ACTION_NEXT_SUBLAYER:
+        return move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
+    case SF_ACTION_NEXT_BLOCK:
+        return move_to(a, index_of_level(g, NODE_LEVEL_BLOCK));
+    case SF_ACTION_RUN_TO_END:
+        return move_to(a, g->n_nodes - 1);
+    case SF_ACTION_RESTART:
+        graph_reset(g);
+        a->running = 0;
+        cursor_moved(a);
+        return APP_REDRAW;
+    case SF_ACTION_GOTO:
+        a->mode = APP_MODE_GOTO;
+        a->input[0] = 0;
+        a->input_len = 0;
+        return APP_REDRAW;
+    case SF_ACTION_RUN_PAUSE:
+        a->running = !a->running && g->cursor < g->n_nodes;
+        say(a, 0,
+            a->running ? "running, one op every %d ms (+ faster, - slower, r pauses)" : "paused",
+            a->speed_ms);
+        return APP_REDRAW;
+    case SF_ACTION_FASTER:
+    case SF_ACTION_SLOWER: {
+        int k = 0;
+        while (k < N_SPEEDS - 1 && speeds[k] > a->speed_ms)
+            k++;
+        k += act == SF_ACTION_FASTER ? 1 : -1;
+        a->speed_ms = speeds[k < 0 ? 0 : (k >= N_SPEEDS ? N_SPEEDS - 1 : k)];
+        say(a, 0, "run speed: one op every %d ms", a->speed_ms);
+        return APP_REDRAW;
+    }
+    case SF_ACTION_NEXT_PANEL:
+        a->follow = 0;
+        a->selected = wrap(a->selected + 1, PANEL_COUNT);
+        if (a->zoom >= 0)
+            a->zoom = a->selected;
+        say(a, 0, "panel: %s (z zooms it)", panel_name((enum panel_id)a->selected));
+        return APP_REDRAW;
+    case SF_ACTION_ZOOM:
+        a->zoom = a->zoom >= 0 ? -1 : a->selected;
+        if (a->zoom >= 0)
+            a->follow = 0;
+        return APP_REDRAW;
+    case SF_ACTION_LAYER_NEXT:
+    case SF_ACTION_LAYER_PREV:
+        a->view.layer = wrap(a->view.layer + (act == SF_ACTION_LAYER_NEXT ? 1 : -1), c->n_layer);
+        say(a, 0, "layer %d", a->view.layer);
+        return APP_REDRAW;
+    case SF_ACTION_HEAD_NEXT:
+    case SF_ACTION_HEAD_PREV: // 0 .. H-1, then all heads (-1)
+        a->view.head =
+            wrap(a->view.head + 1 + (act == SF_ACTION_HEAD_NEXT ? 1 : -1), c->n_head + 1) - 1;
+        if (a->view.head < 0)
+            say(a, 0, "all %d heads of layer %d", c->n_head, a->view.layer);
+        else
+            say(a, 0, "head %d", a->view.head);
+        return APP_REDRAW;
+    case SF_ACTION_ROW_NEXT:
+    case SF_ACTION_ROW_PREV: {
+        int rows = g->n_tokens;
+        const struct node *last = graph_last(g);
+        const float *m;
+        int r, cols;
+        if (a->view.inspect && last && panel_matrix(&a->view, last, &m, &r, &cols))
+            rows = r;
+        a->view.row = wrap(a->view.row + (act == SF_ACTION_ROW_NEXT ? 1 : -1), rows);
+        return APP_REDRAW;
+    }
+    case SF_ACTION_INSPECT: {
+        const struct node *last = graph_last(g);
+        const float *m;
+        int rows, cols;
+        if (a->view.inspect) {
+            a->view.inspect = 0;
+        } else if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
+            say(a, 0, "nothing to inspect yet: run an operation first");
+        } else {
+            a->view.inspect = 1;
+            a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
+            a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
+            say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
+        }
+        return APP_REDRAW;
+    }
+    case SF_ACTION_EDIT_PROMPT:
+        a->mode = APP_MODE_PROMPT;
+        snprintf(a->input, sizeof a->input, "%s", a->prompt);
+        a->input_len = (int)strlen(a->input);
+        return APP_REDRAW;
+    case SF_ACTION_SAMPLING:
+        a->mode = APP_MODE_SAMPLING;
+        return APP_REDRAW;
+    case SF_ACTION_GENERATE:
+        return generate(a);
+    case SF_ACTION_HEAD_OFF: {
+        int h0 = a->view.head < 0 ? 0 : a->view.head, h1 = a->view.head < 0 ? c->n_head : h0 + 1;
+        unsigned char *row = a->head_off + (size_t)a->view.layer * c->n_head;
+        int turn_off = !row[h0];
+        for (int h = h0; h < h1; h++)
+            row[h] = (unsigned char)turn_off;
+        char what[96];
+        if (a->view.head < 0)
+            snprintf(what, sizeof what, "all heads of L%d %s", a->view.layer,
+                     turn_off ? "off" : "on");
+        else
+            snprintf(what, sizeof what, "L%d head %d %s", a->view.layer, h0,
+                     turn_off ? "off" : "on again");
+        rerun(a, what);
+        return APP_REDRAW;
+    }
+    case SF_ACTION_NO_POSITIONS:
+        if (c->pos == POS_NONE) {
+            say(a, 0, "this model has no position embeddings");
+            return APP_REDRAW;
+        }
+        a->no_positions = !a->no_positions;
+        rerun(a, a->no_positions ? "position embeddings dropped" : "position embeddings back");
+        return APP_REDRAW;
+    case SF_ACTION_NUMBERS:
+        a->view.numbers = !a->view.numbers;
+        return APP_REDRAW;
+    case SF_ACTION_PALETTE:
+        a->scheme = wrap(a->scheme + 1, 3);
+        say(a, 0, "colours: %s",
+            a->scheme == PALETTE_256 ? "256"
+            : a->scheme == PALETTE_8 ? "8"
+                                     : "none (shading)");
+        return APP_REDRAW;
+    case SF_ACTION_TRAIN_VIEW:
+        if (a->train_view) {
+            train_free(a);
+            a->train_view = 0;
+            cursor_moved(a);
+            say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
+        } else {
+            train_enter(a);
+        }
+        return APP_REDRAW;
+    case SF_ACTION_HELP:
+        a->help = !a->help;
+        return APP_REDRAW;
+    case SF_ACTION_QUIT:
+        return APP_QUIT;
+    case SF_ACTION_COUNT:
+        break;
+    }
+    return 0;
+}
+
+// Adds the code point cp to the input line as UTF-8.
+static void input_add(struct app *a, int cp)
+{
+    char u[4];
+    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (n == 1) {
+        u[0] = (char)cp;
+    } else {
+        for (int i = n - 1; i > 0; i--, cp >>= 6)
+            u[i] = (char)(0x80 | (cp & 0x3f));
+        u[0] = (char)((n == 2 ? 0xc0 : n == 3 ? 0xe0 : 0xf0) | cp);
+    }
+    if (a->input_len + n >= (int)sizeof a->input)
+        return;
+    memcpy(a->input + a->input_len, u, (size_t)n);
+    a->input_len += n;
+    a->input[a->input_len] = 0;
+}
+
+static void input_backspace(struct app *a)
+{
+    while (a->input_len > 0 && ((unsigned char)a->input[--a->input_len] & 0xc0) == 0x80)
+        ;
+    a->input[a->input_len] = 0;
+}
+
+// Tab in goto: completes to the longest common prefix of the matching names.
+static void goto_complete(struct app *a)
+{
+    const struct graph *g = app_graph(a);
+    int count = 0, common = 0;
+    const char *first = NULL;
+    char list[APP_LINE_MAX];
+    size_t k = 0;
+    list[0] = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const char *name = g->nodes[i].name;
+        if (strncmp(name, a->input, (size_t)a->input_len) != 0)
+            continue;
+        if (!first) {
+            first = name;
+            common = (int)strlen(name);
+        } else {
+            int j = 0;
+            while (j < common && first[j] == name[j])
+                j++;
+            common = j;
+        }
+        if (count < 8 && k < sizeof list)
+            k += (size_t)snprintf(list + k, sizeof list - k, " %s", name);
+        count++;
+    }
+    if (!first) {
+        say(a, 1, "no op starts with '%s'", a->input);
+        return;
+    }
+    snprintf(a->input, sizeof a->input, "%.*s", common, first);
+    a->input_len = (int)strlen(a->input);
+    if (count > 1)
+        say(a, 0, "%d ops:%s%s", count, list, count > 8 ? " …" : "");
+}
+
+static void goto_enter(struct app *a)
+{
+    struct graph *g = graph_on_screen(a);
+    a->mode = APP_MODE_NORMAL;
+    if (!a->input_len)
+        return;
+    int i = graph_find(g, a->input);
+    if (i < 0) {
+        const char *near[3];
+        int n = graph_suggest(g, a->input, near, 3);
+        say(a, 1, "no op called '%s'%s%s%s%s%s", a->input, n ? "; did you mean " : "",
+            n > 0 ? near[0] : "", n > 1 ? ", " : "", n > 1 ? near[1] : "", n ? "?" : "");
+        return;
+    }
+    move_to(a, i);
+}
+
+// The sampling settings box: fields and how each changes.
+enum { F_DECODING, F_TEMPERATURE, F_TOP_K, F_TOP_P, F_SEED, F_BEAM, N_FIELDS };
+
+static void sampling_change(struct app *a, int dir)
+{
+    struct sampler *s = &a->sampler;
+    switch (a->sampling_field) {
+    case F_DECODING: { // greedy, sampling, beam search
+        int mode = wrap((a->beam > 1 ? 2 : s->greedy ? 0 : 1) + dir, 3);
+        s->greedy = mode != 1;
+        a->beam = mode == 2 ? (a->beam > 1 ? a->beam : 3) : 1;
+        break;
+    }
+    case F_TEMPERATURE: {
+        float t = s->temperature + 0.1f * (float)dir;
+        s->temperature = t < 0.1f ? 0.1f : (t > 5.0f ? 5.0f : roundf(t * 10) / 10);
+        break;
+    }
+    case F_TOP_K:
+        s->top_k = s->top_k + dir < 0 ? 0 : s->top_k + dir;
+        break;
+    case F_TOP_P: {
+        float p = s->top_p + 0.05f * (float)dir;
+        s->top_p = p < 0.05f ? 0.05f : (p > 1.0f ? 1.0f : roundf(p * 20) / 20);
+        break;
+    }
+    case F_SEED:
+        a->seed = (unsigned long long)((long long)a->seed + dir < 0 ? 0 : (long long)a->seed + dir);
+        break;
+    case F_BEAM:
+        a->beam = a->beam + dir < 1 ? 1 : (a->beam + dir > 8 ? 8 : a->beam + dir);
+        break;
+    }
+}
+
+// Closing the box applies the settings: a new sampler (seeded) and a rebuilt pass.
+static void sampling_apply(struct app *a)
+{
+    struct sampler *s = &a->sampler;
+    sampler_init(s, s->greedy, s->temperature, s->top_k, s->top_p, a->seed);
+    if (a->beams_active) {
+        beam_free(&a->beams);
+        a->beams_active = 0;
+    }
+    int back_to = a->fwd.cursor - 1;
+    graph_invalidate(&a->fwd, 0);
+    if (!a->train_view)
+        move_to(a, back_to);
+    if (a->beam > 1)
+        say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
+    else if (s->greedy)
+        say(a, 0, "greedy decoding: x appends the most probable token");
+    else
+        say(a, 0, "sampling: temperature %.1f, top-k %d, top-p %.2f, seed %llu",
+            (double)s->temperature, s->top_k, (double)s->top_p, a->seed);
+}
+
+int app_key(struct app *a, int key)
+{
+    if (a->help) {
+        a->help = 0;
+        return APP_REDRAW;
+    }
+    switch (a->mode) {
+    case APP_MODE_GOTO:
+    case APP_MODE_PROMPT:
+        if (key == SF_KEY_ESCAPE) {
+            a->mode = APP_MODE_NORMAL;
+            a->message[0] = 0;
+        } else if (key == SF_KEY_ENTER || key == '\r') {
+            if (a->mode == APP_MODE_GOTO) {
+                goto_enter(a);
+            } else {
+                a->mode = APP_MODE_NORMAL;
+                set_prompt(a, a->input);
+            }
+        } else if (key == SF_KEY_BACKSPACE || key == 127 || key == 8) {
+            input_backspace(a);
+        } else if (key == 21) { // Ctrl-U
+            a->input_len = 0;
+            a->input[0] = 0;
+        } else if (key == SF_KEY_TAB && a->mode == APP_MODE_GOTO) {
+            goto_complete(a);
+        } else if (key >= 32 && key != 127) {
+            input_add(a, key);
+        }
+        return APP_REDRAW;
+    case APP_MODE_SAMPLING:
+        if (key == SF_KEY_UP || key == 'k')
+            a->sampling_field = wrap(a->sampling_field - 1, N_FIELDS);
+        else if (key == SF_KEY_DOWN || key == 'j' || key == SF_KEY_TAB)
+            a->sampling_field = wrap(a->sampling_field + 1, N_FIELDS);
+        else if (key == SF_KEY_LEFT || key == '-' || key == 'h')
+            sampling_change(a, -1);
+        else if (key == SF_KEY_RIGHT || key == '+' || key == '=' || key == 'l' || key == ' ')
+            sampling_change(a, 1);
+        else if (key == SF_KEY_ENTER || key == '\r' || key == SF_KEY_ESCAPE || key == 's' ||
+                 key == 'q') {
+            a->mode = APP_MODE_NORMAL;
+            sampling_apply(a);
+        }
+        return APP_REDRAW;
+    case APP_MODE_NORMAL:
+        break;
+    }
+    if (a->view.inspect && a->target < 0 && (key == SF_KEY_LEFT || key == SF_KEY_RIGHT)) {
+        const struct node *last = graph_last(app_graph(a));
+        const float *m;
+        int rows, cols;
+        if (last && panel_matrix(&a->view, last, &m, &rows, &cols))
+            a->view.col = wrap(a->view.col + (key == SF_KEY_RIGHT ? 1 : -1), cols);
+        return APP_REDRAW;
+    }
+    if (key == SF_KEY_ESCAPE) {
+        if (a->target >= 0 || a->running) {
+            a->target = -1;
+            a->running = 0;
+            say(a, 0, "stopped");
+        } else if (a->view.inspect) {
+            a->view.inspect = 0;
+        } else if (a->zoom >= 0) {
+            a->zoom = -1;
+        }
+        return APP_REDRAW;
+    }
+    return app_action(a, keymap_action(key));
+}
+
+int app_click(struct app *a, int x, int y)
+{
+    struct screen_state s;
+    app_screen(a, &s);
+    struct layout l;
+    layout_compute(&l, a->width, a->height, s.zoom, s.main);
+    if (l.too_small)
+        return 0;
+    for (int p = 0; p < PANEL_COUNT; p++) {
+        struct rect r = l.panel[p];
+        if (!l.shown[p] || x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
+            continue;
+        if (p != a->selected || p != (int)s.main)
+            a->follow = 0;
+        a->selected = p;
+        if (p == PANEL_TOKENS) {
+            int i = panel_tokens_hit(r, &s.view, x);
+            if (i >= 0)
+                a->view.row = i;
+        } else if (p == PANEL_ATTENTION && a->view.head >= 0 && y >= r.y + 2) {
+            // the matrix: rows from the panel's third line, columns after the labels
+            int cell_w = a->view.numbers ? 6 : 2, i = y - r.y - 2, j = (x - r.x - 9) / cell_w;
+            const struct graph *g = app_graph(a);
+            if (x >= r.x + 9 && i < g->n_tokens && j < g->n_tokens)
+                a->view.row = i, a->view.col = j;
+        }
+        return APP_REDRAW;
+    }
+    return 0;
+}
+
+// The help box's lines (one per action, from the key table), built once.
+static void help_lines(struct app *a, struct screen_state *s)
+{
+    if (!a->overlay) {
+        a->overlay = calloc(SF_ACTION_COUNT, sizeof *a->overlay);
+        a->overlay_buf = calloc(SF_ACTION_COUNT, 96);
+        if (!a->overlay || !a->overlay_buf)
+            return;
+        for (int i = 1; i < SF_ACTION_COUNT; i++) {
+            char *line = a->overlay_buf + (size_t)i * 96;
+            keymap_help_line((enum sf_action)i, line, 96);
+            a->overlay[i - 1] = line;
+        }
+    }
+    s->overlay_title = "Keys  (any key closes this)";
+    s->overlay = a->overlay;
+    s->n_overlay = SF_ACTION_COUNT - 1;
+}
+
+static void sampling_lines(struct app *a, struct screen_state *s)
+{
+    const struct sampler *p = &a->sampler;
+    snprintf(a->sampling_text[F_DECODING], 96, "decoding      %s",
+             a->beam > 1 ? "beam search"
+             : p->greedy ? "greedy (the most probable token)"
+                         : "sampling (a random draw)");
+    snprintf(a->sampling_text[F_TEMPERATURE], 96, "temperature   %.1f", (double)p->temperature);
+    snprintf(a->sampling_text[F_TOP_K], 96, "top-k         %d%s", p->top_k,
+             p->top_k ? "" : " (no limit)");
+    snprintf(a->sampling_text[F_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
+             p->top_p >= 1 ? " (no limit)" : "");
+    snprintf(a->sampling_text[F_SEED], 96, "seed          %llu", a->seed);
+    snprintf(a->sampling_text[F_BEAM], 96, "beam width    %d", a->beam);
+    for (int i = 0; i < N_FIELDS; i++)
+        a->sampling_ptr[i] = a->sampling_text[i];
+    s->overlay_title = "Sampling  (up/down choose, left/right change, Enter applies)";
+    s->overlay = a->sampling_ptr;
+    s->n_overlay = N_FIELDS;
+    s->overlay_cursor = a->sampling_field;
+}
+
+void app_screen(struct app *a, struct screen_state *s)
+{
+    const struct graph *g = app_graph(a);
+    memset(s, 0, sizeof *s);
+    s->view = a->view;
+    s->view.graph = g;
+    s->view.sampler = &a->sampler;
+    s->view.beams = a->beams_active ? &a->beams : NULL;
+    s->view.loss_before = a->loss_before;
+    s->view.loss_after = a->loss_after;
+    s->selected = a->selected;
+    s->zoom = a->zoom;
+    s->main = (enum panel_id)a->selected;
+    if (s->main == PANEL_TOKENS || s->main == PANEL_TIMELINE || s->main == PANEL_EQUATION)
+        s->main = layout_focus(graph_last(g));
+    s->overlay_cursor = -1;
+    if (!a->train_view) {
+        struct layout l;
+        layout_compute(&l, a->width ? a->width : 80, a->height ? a->height : 24, s->zoom, s->main);
+        if (l.shown[PANEL_LOGIT_LENS]) {
+            lens_update(a);
+            s->view.lens = &a->lens;
+        }
+    }
+    if (a->help)
+        help_lines(a, s);
+    else if (a->mode == APP_MODE_SAMPLING)
+        sampling_lines(a, s);
+    if (a->mode == APP_MODE_GOTO) {
+        snprintf(a->status, sizeof a->status, " goto: %s_   (Tab completes, Enter goes, Esc)",
+                 a->input);
+        s->status = a->status;
+    } else if (a->mode == APP_MODE_PROMPT) {
+        snprintf(a->status, sizeof a->status, " prompt: %s_   (Enter runs it, Esc cancels)",
+                 a->input);
+        s->status = a->status;
+    } else if (a->target >= 0) {
+        snprintf(a->status, sizeof a->status, " running to %s … %d/%d  (any key stops)",
+                 g->nodes[a->target].name, g->cursor, a->target + 1);
+        s->status = a->status;
+    } else if (a->message[0]) {
+        snprintf(a->status, sizeof a->status, " %s", a->message);
+        s->status = a->status;
+        s->notice = a->message_error;
+    }
+    if (a->mode == APP_MODE_GOTO && a->message[0]) {
+        snprintf(a->status + strlen(a->status), sizeof a->status - strlen(a->status), "  %s",
+                 a->message);
+    }
+    s->keys = a->running ? "running  r pauses " : "? help  q quit ";
+}

@@ -1,0 +1,51 @@
+// The logit lens: the LM head applied to the residual stream after any block.
+#include "stepformer/graph.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int graph_logit_lens(const struct graph *g, int layer, int *top, float *prob)
+{
+    int idx = -1;
+    for (int i = 0; i < g->n_nodes && idx < 0; i++)
+        if (g->nodes[i].layer == layer && g->nodes[i].level == NODE_LEVEL_BLOCK)
+            idx = i;
+    if (idx < 0 || !graph_node_done(g, idx))
+        return SF_ERR_ARG;
+    const struct model *m = g->model;
+    const struct model_config *c = &m->cfg;
+    int N = g->n_tokens, d = c->d_model, V = c->vocab_size;
+    float *h = malloc(sizeof(float) * (size_t)N * d);
+    float *stats = malloc(sizeof(float) * (size_t)N * 2);
+    float *u = malloc(sizeof(float) * (size_t)N * V);
+    int rc = h && stats && u ? 0 : SF_ERR_NOMEM;
+    struct tensor th, ts, tu;
+    tensor_wrap(&th, h, 2, (int[]){N, d});
+    tensor_wrap(&ts, stats, 2, (int[]){N, 2});
+    tensor_wrap(&tu, u, 2, (int[]){N, V});
+    const struct tensor *x = &g->nodes[idx].out;
+    if (!rc && c->final_norm) { // the final norm, as head.logits would see the stream
+        rc = op_ln_stats(g->impl, &ts, x, c->ln_eps);
+        rc = rc ? rc : op_ln_norm(g->impl, &th, x, &ts);
+        rc = rc ? rc : op_ln_affine(g->impl, &th, &th, &m->lnf_g, &m->lnf_b);
+    } else if (!rc) {
+        for (size_t i = 0; i < (size_t)N * d; i++)
+            h[i] = x->data[i];
+    }
+    rc = rc ? rc : op_unembed(g->impl, &tu, &th, model_unembedding(m));
+    for (int i = 0; !rc && i < N; i++) {
+        const float *row = u + (size_t)i * V;
+        int best = 0;
+        for (int v = 1; v < V; v++)
+            best = row[v] > row[best] ? v : best;
+        double sum = 0;
+        for (int v = 0; v < V; v++)
+            sum += exp((double)row[v] - (double)row[best]);
+        top[i] = best;
+        prob[i] = (float)(1.0 / sum);
+    }
+    free(h);
+    free(stats);
+    free(u);
+    return rc;
+}

@@ -1,0 +1,125 @@
+// The residual stream: how large the stream is at each position after each sublayer, and what
+// each sublayer added to it.
+#include "stepformer/panel.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LABEL_W  9
+#define MAX_CKPT 520 // the embedding plus two per block, up to 256 blocks
+
+static float row_norm(const struct tensor *t, int i)
+{
+    int w = t->shape[t->ndim - 1];
+    double s = 0;
+    for (int k = 0; k < w; k++)
+        s += (double)t->data[(size_t)i * w + k] * t->data[(size_t)i * w + k];
+    return (float)sqrt(s);
+}
+
+void panel_residual(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    const struct graph *gr = v->graph;
+    panel_title(g, r, "Residual stream  ‖x‖ per position after each sublayer", selected);
+    // The stream's checkpoints: the input encoding, then each sublayer's end.
+    int ck[MAX_CKPT], n_ck = 0, n_fwd = gr->n_forward ? gr->n_forward : gr->n_nodes;
+    for (int i = 0; i < n_fwd && n_ck < MAX_CKPT; i++) {
+        const struct node *n = &gr->nodes[i];
+        if ((n->layer < 0 && n->level == NODE_LEVEL_BLOCK && strncmp(n->name, "embed", 5) == 0) ||
+            (n->layer >= 0 && n->level >= NODE_LEVEL_SUBLAYER))
+            ck[n_ck++] = i;
+    }
+    if (!n_ck || !graph_node_done(gr, ck[0])) {
+        panel_pending(g, r, "not computed yet: the stream starts at the embeddings");
+        return;
+    }
+    int N = gr->n_tokens, cell_w = v->numbers ? 6 : 2;
+    int cols = (r.w - LABEL_W) / cell_w, first = 0;
+    if (cols < 1 || r.h < 4)
+        return;
+    // Scroll so that the selected layer's columns show.
+    int want = 1 + 2 * v->layer + 1;
+    if (want >= cols)
+        first = want - cols + 1;
+    if (first > n_ck - cols)
+        first = n_ck - cols > 0 ? n_ck - cols : 0;
+    float max = 0;
+    for (int c = 0; c < n_ck; c++)
+        if (graph_node_done(gr, ck[c]))
+            for (int i = 0; i < N; i++) {
+                float x = row_norm(&gr->nodes[ck[c]].out, i);
+                max = x > max ? x : max;
+            }
+    char buf[64];
+    for (int c = 0; c < cols && first + c < n_ck; c++) {
+        const struct node *n = &gr->nodes[ck[first + c]];
+        if (n->layer < 0)
+            snprintf(buf, sizeof buf, "%s", v->numbers ? "  emb" : "e");
+        else
+            snprintf(buf, sizeof buf, v->numbers ? "%4d%c" : "%d%c", n->layer,
+                     n->level == NODE_LEVEL_SUBLAYER ? 'a' : 'f');
+        grid_text(g, r.x + LABEL_W + c * cell_w, r.y + 1, cell_w, buf,
+                  n->layer == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+    }
+    int added_lines = gr->model->cfg.n_layer + 1;
+    int rows = r.h - 2 - (r.h - 2 > N + added_lines + 1 ? added_lines + 1 : 0);
+    int top = v->row >= rows ? v->row - rows + 1 : 0;
+    for (int k = 0; k < rows && top + k < N; k++) {
+        int i = top + k, y = r.y + 2 + k;
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
+        grid_text(g, r.x, y, LABEL_W - 1, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+        for (int c = 0; c < cols && first + c < n_ck; c++) {
+            int idx = ck[first + c], x = r.x + LABEL_W + c * cell_w;
+            if (!graph_node_done(gr, idx)) {
+                grid_text(g, x, y, cell_w, v->numbers ? "     ·" : " ·", SF_STYLE_DIM);
+                continue;
+            }
+            float nv = row_norm(&gr->nodes[idx].out, i);
+            if (v->numbers) {
+                snprintf(buf, sizeof buf, "%6.2f", (double)nv);
+                grid_text(g, x, y, cell_w, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NUMBER);
+            } else {
+                int level = ramp_level(RAMP_SEQUENTIAL, nv, max);
+                grid_heat(g, x, y, RAMP_SEQUENTIAL, level, level);
+                grid_heat(g, x + 1, y, RAMP_SEQUENTIAL, level, level);
+            }
+        }
+    }
+    int y = r.y + 2 + rows;
+    if (!v->numbers && y < r.y + r.h)
+        panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, max);
+    if (y + 1 >= r.y + r.h)
+        return;
+    // What each sublayer added at the selected position, against the stream it was added to.
+    tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
+    char line[160];
+    snprintf(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
+    grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
+    for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
+        char name[32];
+        int a, f;
+        snprintf(name, sizeof name, "L%d.attn.proj", l);
+        a = graph_find(gr, name);
+        snprintf(name, sizeof name, "L%d.ffn.down", l);
+        f = graph_find(gr, name);
+        int before = -1; // the stream the attention output is added to: the checkpoint before
+        for (int c = 0; c < n_ck && ck[c] < a; c++)
+            before = ck[c];
+        int k = snprintf(line, sizeof line, "  L%d", l);
+        if (graph_node_done(gr, a))
+            k += snprintf(line + k, sizeof line - (size_t)k, "   %8.3f",
+                          (double)row_norm(&gr->nodes[a].out, v->row));
+        else
+            k += snprintf(line + k, sizeof line - (size_t)k, "   %8s", "·");
+        if (graph_node_done(gr, f))
+            k += snprintf(line + k, sizeof line - (size_t)k, "   %8.3f",
+                          (double)row_norm(&gr->nodes[f].out, v->row));
+        else
+            k += snprintf(line + k, sizeof line - (size_t)k, "   %8s", "·");
+        if (before >= 0 && graph_node_done(gr, before))
+            snprintf(line + k, sizeof line - (size_t)k, "   (%.3f)",
+                     (double)row_norm(&gr->nodes[before].out, v->row));
+        grid_text(g, r.x + 1, y, r.w - 1, line, l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+    }
+}

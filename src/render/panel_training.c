@@ -1,0 +1,140 @@
+// One training iteration: the loss per position, the gradient a grad.* op produced, the update
+// an adamw.* op made, and the loss before and after the step.
+#include "stepformer/panel.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LABEL_W 9
+
+// A matrix as one colour cell per value (a diverging ramp for gradients, sequential for update
+// sizes), rows from the top, as many columns as fit; returns the lines used.
+static int heat_rows(struct grid *g, struct rect r, int y, const struct view *v, const float *m,
+                     int rows, int cols, int labels, enum ramp_kind ramp, float max, int abs_val)
+{
+    int fit_cols = r.w - LABEL_W - 1, used = 0;
+    fit_cols = fit_cols > cols ? cols : fit_cols;
+    int first = labels && v->row >= r.y + r.h - y ? v->row - (r.y + r.h - y) + 1 : 0;
+    char buf[32];
+    for (int i = first; i < rows && y + used < r.y + r.h; i++, used++) {
+        if (labels) {
+            tokenizer_piece_str(&v->graph->model->tok, v->graph->ids[i], buf, sizeof buf);
+            grid_text(g, r.x, y + used, LABEL_W - 1, buf,
+                      i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+        } else {
+            snprintf(buf, sizeof buf, "%d", i);
+            grid_text(g, r.x, y + used, LABEL_W - 1, buf, SF_STYLE_DIM);
+        }
+        for (int j = 0; j < fit_cols; j++) {
+            float x = m[(size_t)i * cols + j];
+            int level = ramp_level(ramp, abs_val ? fabsf(x) : x, max);
+            grid_heat(g, r.x + LABEL_W + j, y + used, ramp, level, level);
+        }
+    }
+    return used;
+}
+
+static void stats(const struct tensor *t, float *maxabs, double *norm, double *mean_abs)
+{
+    size_t n = tensor_numel(t);
+    double s = 0, a = 0;
+    float mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        float x = fabsf(t->data[i]);
+        mx = x > mx ? x : mx;
+        s += (double)x * x;
+        a += x;
+    }
+    *maxabs = mx;
+    *norm = sqrt(s);
+    *mean_abs = n ? a / (double)n : 0;
+}
+
+void panel_training(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    const struct graph *gr = v->graph;
+    char title[128], line[200], a[32], b[32];
+    int xent = graph_find(gr, "loss.xent");
+    if (!gr->targets || xent < 0) {
+        panel_title(g, r, "Training", selected);
+        panel_pending(g, r,
+                      "t: one training iteration on this sentence (forward, loss, "
+                      "backward, AdamW)");
+        return;
+    }
+    if (graph_node_done(gr, xent))
+        snprintf(title, sizeof title, "Training  loss L = %.4f (mean over %d positions)",
+                 (double)gr->loss, gr->n_tokens);
+    else
+        snprintf(title, sizeof title, "Training  (the loss comes after the forward pass)");
+    panel_title(g, r, title, selected);
+    int y = r.y + 1, end = r.y + r.h;
+    // The loss before and after the update.
+    if (isnan(v->loss_after))
+        snprintf(line, sizeof line, "loss before the step %s;  after it: run to the end (G)",
+                 isnan(v->loss_before)
+                     ? "·"
+                     : (snprintf(a, sizeof a, "%.4f", (double)v->loss_before), a));
+    else
+        snprintf(line, sizeof line, "loss before the step %.4f  →  after it %.4f  (%+.4f)",
+                 (double)v->loss_before, (double)v->loss_after,
+                 (double)(v->loss_after - v->loss_before));
+    grid_text(g, r.x + 1, y++, r.w - 1, line,
+              isnan(v->loss_after) ? SF_STYLE_DIM : SF_STYLE_CURRENT);
+    const struct node *last = graph_last(gr);
+    if (last && (last->kind == OPK_GRAD || last->kind == OPK_ADAMW) && y + 2 < end) {
+        const struct tensor *t = &last->out;
+        float mx;
+        double norm, mean;
+        stats(t, &mx, &norm, &mean);
+        int rows = t->ndim >= 2 ? t->shape[t->ndim - 2] : 1, cols = t->shape[t->ndim - 1];
+        if (t->ndim == 3) // per-head tensors: the selected head
+            rows = t->shape[1];
+        const float *m = t->data;
+        if (t->ndim == 3)
+            m += (size_t)(v->head < 0 ? 0 : v->head) * rows * cols;
+        if (last->kind == OPK_GRAD) {
+            snprintf(line, sizeof line, "∂L/∂ %s  max |g| %.3g  ‖g‖ %.3g%s",
+                     gr->nodes[last->fwd].name, (double)mx, norm,
+                     t->ndim == 3 ? "  (the selected head)" : "");
+            grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+            panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_DIVERGING, mx);
+            heat_rows(g, r, y, v, m, rows, cols, rows == gr->n_tokens, RAMP_DIVERGING, mx, 0);
+        } else {
+            double wn = 0;
+            size_t n = tensor_numel(last->param);
+            for (size_t i = 0; i < n; i++)
+                wn += (double)last->param->data[i] * last->param->data[i];
+            snprintf(line, sizeof line,
+                     "update ΔW of %s  mean |Δ| %.3g  max |Δ| %.3g  ‖Δ‖/‖W‖ %.3g", last->name + 6,
+                     mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
+            grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+            panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, mx);
+            heat_rows(g, r, y, v, m, rows, cols, 0, RAMP_SEQUENTIAL, mx, 1);
+        }
+        return;
+    }
+    // Otherwise the loss per position: -ln p of the target after each token.
+    if (!graph_node_done(gr, xent)) {
+        panel_pending(g, (struct rect){r.x, y - 1, r.w, end - y + 1},
+                      "the loss per position appears when loss.xent runs");
+        return;
+    }
+    const float *loss = gr->nodes[xent].out.data;
+    float mx = 0;
+    for (int i = 0; i < gr->n_tokens; i++)
+        mx = loss[i] > mx ? loss[i] : mx;
+    grid_text(g, r.x + 1, y++, r.w - 1, "position → target      −ln p(target)", SF_STYLE_DIM);
+    int first = v->row >= end - y ? v->row - (end - y) + 1 : 0;
+    for (int i = first; i < gr->n_tokens && y < end; i++, y++) {
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], a, sizeof a);
+        tokenizer_piece_str(&gr->model->tok, gr->targets[i], b, sizeof b);
+        snprintf(line, sizeof line, "%-9.9s → %-9.9s %7.4f ", a, b, (double)loss[i]);
+        int used = grid_text(g, r.x + 1, y, r.w - 1, line,
+                             i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+        int bar_w = r.w - 2 - used, len = mx > 0 ? (int)(loss[i] / mx * (float)bar_w + 0.5f) : 0;
+        for (int k = 0; k < len; k++)
+            grid_put(g, r.x + 1 + used + k, y, 0x2588, SF_STYLE_NUMBER);
+    }
+}

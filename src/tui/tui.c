@@ -1,0 +1,301 @@
+// The curses backend: terminal setup and restore, colours, input, presenting the cell grid.
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "stepformer/tui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+static volatile sig_atomic_t stop_signal; // SIGINT, SIGTERM, SIGHUP: quit cleanly
+static int curses_up;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+// A crash: give the terminal back, then die of the same signal.
+static void on_crash(int sig)
+{
+    if (curses_up)
+        endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void restore_at_exit(void)
+{
+    if (curses_up) {
+        endwin();
+        curses_up = 0;
+    }
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop; // no SA_RESTART: a waiting read returns, and the loop sees it
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_crash;
+    const int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT};
+    for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++)
+        sigaction(crash[i], &sa, NULL);
+}
+
+// How each style looks: foreground, background (-1: the terminal's) and attributes, for 256
+// and 8 colours; in monochrome only the attributes.
+struct look {
+    short fg256, bg256, fg8, bg8;
+    attr_t attr, mono;
+};
+
+static const struct look looks[SF_STYLE_COUNT] = {
+    [SF_STYLE_NORMAL] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_DIM] = {244, -1, -1, -1, A_NORMAL, A_DIM},
+    [SF_STYLE_TITLE] = {255, 24, COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE},
+    [SF_STYLE_BORDER] = {240, -1, COLOR_BLUE, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_CURRENT] = {16, 220, COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD},
+    [SF_STYLE_SELECTED] = {16, 51, COLOR_BLACK, COLOR_CYAN, A_BOLD, A_REVERSE | A_UNDERLINE},
+    [SF_STYLE_NUMBER] = {117, -1, COLOR_CYAN, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_NEGATIVE] = {210, -1, COLOR_RED, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_MASKED] = {240, 236, COLOR_WHITE, COLOR_BLACK, A_NORMAL, A_DIM},
+    [SF_STYLE_HEAT] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_NOTICE] = {16, 203, COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
+};
+
+struct term {
+    int colors; // what the terminal offers: 256, 8 or 0
+    int utf8;
+    struct grid grid;
+};
+
+// ASCII stand-ins for the glyphs the panels use, on terminals without UTF-8.
+static uint32_t ascii_glyph(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp;
+    switch (cp) {
+    case 0x2580:
+    case 0x2588:
+    case 0x2593:
+        return '#';
+    case 0x2592:
+        return '+';
+    case 0x2591:
+        return '.';
+    case 0x2192:
+        return '>';
+    case 0x00d7:
+        return 'x';
+    case 0x2026:
+        return '~';
+    default:
+        return cp >= 0x2581 && cp <= 0x2587 ? (uint32_t)'=' : (uint32_t)'?';
+    }
+}
+
+// The colour pair for fg on bg (alloc_pair keeps a cache; 0 is the default pair).
+static int pair_for(int fg, int bg)
+{
+    if (fg < 0 && bg < 0)
+        return 0;
+    int p = alloc_pair(fg, bg);
+    return p < 0 ? 0 : p;
+}
+
+static void present(struct term *t, enum palette_scheme scheme)
+{
+    const struct grid *g = &t->grid;
+    for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++) {
+            const struct cell *c = &g->cells[(size_t)y * g->w + x];
+            const struct look *l = &looks[c->style < SF_STYLE_COUNT ? c->style : 0];
+            uint32_t cp = c->cp;
+            attr_t attr;
+            int pair = 0;
+            if (c->style == SF_STYLE_HEAT) {
+                enum ramp_kind ramp = (enum ramp_kind)c->ramp;
+                attr = A_NORMAL;
+                if (scheme == PALETTE_MONO) {
+                    cp = palette_shade(ramp, c->fg);
+                } else {
+                    pair = pair_for(palette_color(scheme, ramp, c->fg),
+                                    palette_color(scheme, ramp, c->bg));
+                    if (!t->utf8) // no half block: one colour per cell, as a background
+                        pair = pair_for(-1, palette_color(scheme, ramp, c->fg)), cp = ' ';
+                }
+            } else if (scheme == PALETTE_MONO) {
+                attr = l->mono;
+            } else if (scheme == PALETTE_256) {
+                attr = l->attr;
+                pair = pair_for(l->fg256, l->bg256);
+            } else {
+                attr = l->attr;
+                pair = pair_for(l->fg8, l->bg8);
+            }
+            if (!t->utf8)
+                cp = ascii_glyph(cp);
+            wchar_t wc[2] = {(wchar_t)cp, 0};
+            cchar_t cc;
+            setcchar(&cc, wc, attr, (short)pair, NULL);
+            mvadd_wch(y, x, &cc);
+        }
+    // The text cursor: after the input line's text while typing, else hidden.
+    curs_set(0);
+}
+
+static int map_key(int rc, wint_t ch)
+{
+    if (rc == KEY_CODE_YES) {
+        switch (ch) {
+        case KEY_UP:
+            return SF_KEY_UP;
+        case KEY_DOWN:
+            return SF_KEY_DOWN;
+        case KEY_LEFT:
+            return SF_KEY_LEFT;
+        case KEY_RIGHT:
+            return SF_KEY_RIGHT;
+        case KEY_HOME:
+            return SF_KEY_HOME;
+        case KEY_END:
+            return SF_KEY_END;
+        case KEY_PPAGE:
+            return SF_KEY_PAGE_UP;
+        case KEY_NPAGE:
+            return SF_KEY_PAGE_DOWN;
+        case KEY_BACKSPACE:
+            return SF_KEY_BACKSPACE;
+        case KEY_ENTER:
+            return SF_KEY_ENTER;
+        default:
+            return 0;
+        }
+    }
+    if (ch == '\r')
+        return SF_KEY_ENTER;
+    if (ch == 127 || ch == 8)
+        return SF_KEY_BACKSPACE;
+    return (int)ch;
+}
+
+static int term_resize(struct term *t, struct app *a)
+{
+    int h, w;
+    getmaxyx(stdscr, h, w);
+    if (w < 1 || h < 1)
+        w = h = 1;
+    if (t->grid.w == w && t->grid.h == h)
+        return 0;
+    grid_free(&t->grid);
+    a->width = w;
+    a->height = h;
+    return grid_init(&t->grid, w > 4096 ? 4096 : w, h > 4096 ? 4096 : h);
+}
+
+static void draw(struct term *t, struct app *a)
+{
+    struct screen_state s;
+    app_screen(a, &s);
+    int scheme = a->scheme;
+    if (t->colors < 256 && scheme == PALETTE_256)
+        scheme = t->colors >= 8 ? PALETTE_8 : PALETTE_MONO;
+    if (t->colors < 8)
+        scheme = PALETTE_MONO;
+    screen_draw(&t->grid, &s);
+    present(t, (enum palette_scheme)scheme);
+    refresh();
+}
+
+int tui_run(struct app *a, FILE *err)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(err, "stepformer: the step-through screen needs a terminal; for scripts use "
+                     "`stepformer trace` or `stepformer generate`\n");
+        return 2;
+    }
+    setlocale(LC_ALL, "");
+    const char *term = getenv("TERM");
+    if (!term || !*term || strcmp(term, "dumb") == 0) {
+        fprintf(err,
+                "stepformer: TERM is %s: the screen needs a terminal that can move the "
+                "cursor (for example TERM=xterm-256color)\n",
+                term && *term ? term : "not set");
+        return 2;
+    }
+    struct term t = {0};
+    const char *cs = nl_langinfo(CODESET);
+    t.utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    install_signals();
+    if (!newterm(NULL, stdout, stdin)) {
+        fprintf(err, "stepformer: cannot set up the terminal '%s'\n", term);
+        return 2;
+    }
+    curses_up = 1;
+    atexit(restore_at_exit);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    if (has_colors()) {
+        start_color();
+        use_default_colors();
+        t.colors = COLORS >= 256 ? 256 : (COLORS >= 8 ? 8 : 0);
+    }
+    const char *no_color = getenv("NO_COLOR");
+    a->scheme = palette_choose(t.colors, no_color);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mouseinterval(0);
+    int status = 0;
+    if (term_resize(&t, a)) {
+        status = 1;
+        goto out;
+    }
+    draw(&t, a);
+    for (;;) {
+        if (stop_signal) {
+            status = 128 + (int)stop_signal;
+            break;
+        }
+        timeout(a->target >= 0 ? 0 : a->running ? a->speed_ms : -1);
+        wint_t ch;
+        int rc = get_wch(&ch);
+        int redo = 0;
+        if (rc == ERR) { // no key: the time for the next slice of work
+            redo = app_tick(a, 50);
+        } else if (rc == KEY_CODE_YES && ch == KEY_RESIZE) {
+            if (term_resize(&t, a)) {
+                status = 1;
+                break;
+            }
+            redo = APP_REDRAW;
+        } else if (rc == KEY_CODE_YES && ch == KEY_MOUSE) {
+            MEVENT ev;
+            if (getmouse(&ev) == OK)
+                redo = app_click(a, ev.x, ev.y);
+        } else {
+            int key = map_key(rc, ch);
+            if (key)
+                redo = app_key(a, key);
+        }
+        if (redo & APP_QUIT)
+            break;
+        if (redo)
+            draw(&t, a);
+    }
+out:
+    grid_free(&t.grid);
+    endwin();
+    curses_up = 0;
+    return status;
+}

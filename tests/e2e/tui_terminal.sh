@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# End to end, in a real terminal (tmux): the step-through screen. Start, step 40 ops, step
+# back, zoom, resize to 80x24, 200x60 and too small, edit the prompt, generate a token, quit;
+# the screen text is checked at each point, and that the terminal is restored after quitting,
+# after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
+# usage: tui_terminal.sh STEPFORMER
+set -u
+bin=$1
+session=sf-e2e-tui-$$
+tests=0
+fail() {
+    echo "[  FAILED  ] 1 test(s), listed below:"
+    echo "[  FAILED  ] tui_terminal: $1"
+    tmux capture-pane -p -t "$session" 2>/dev/null | sed 's/^/    | /'
+    tmux kill-session -t "$session" 2>/dev/null
+    exit 1
+}
+screen() { tmux capture-pane -p -t "$session"; }
+wait_for() { # pattern, seconds
+    for _ in $(seq 1 $(($2 * 20))); do
+        screen | grep -q -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+ok() {
+    tests=$((tests + 1))
+    echo "[       OK ] tui_terminal: $1"
+}
+# The program runs in a shell that afterwards prints its status and the terminal modes.
+start() { # width height [options]
+    local w=$1 h=$2
+    shift 2
+    tmux kill-session -t "$session" 2>/dev/null
+    tmux new-session -d -s "$session" -x "$w" -y "$h" \
+        "stty sane; TERM=xterm-256color '$bin' $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo MODES; sleep 60"
+    wait_for 'Tokens  N = ' 10 || fail "the screen did not come up"
+}
+restored() { # what the shell printed after the program
+    wait_for 'MODES' 10 || fail "the program did not exit"
+    screen | grep -q "EXIT=$1" || fail "exit status is not $1"
+    screen | grep -q 'icanon echo MODES' || fail "the terminal modes were not restored"
+}
+echo "[==========] Running 1 test(s)."
+command -v tmux >/dev/null || fail "tmux is not installed"
+
+start 100 30
+screen | grep -q 'Space: run the first operation' || fail "no start hint"
+screen | grep -q 'token the keys to the cabinet are on the table' || fail "no tokens strip"
+ok "starts on the shipped model"
+
+for _ in $(seq 40); do tmux send-keys -t "$session" Space; done
+wait_for 'Ops  40 / 55' 5 || fail "40 steps did not reach op 40"
+screen | grep -q 'L1.ln2.affine   §9.2' || fail "the equation does not name the 40th op"
+screen | grep -q 'γ ⊙ xhat + β' || fail "no equation for the LayerNorm affine op"
+ok "steps 40 ops"
+
+tmux send-keys -t "$session" BSpace
+wait_for 'Ops  39 / 55' 5 || fail "Backspace did not step back"
+screen | grep -q 'L1.ln2.norm   §9.2' || fail "step back does not show L1.ln2.norm"
+ok "steps back"
+
+tmux send-keys -t "$session" z
+wait_for '^ LayerNorm' 5 || fail "z did not zoom the LayerNorm panel"
+screen | grep -q 'Tokens  N' && fail "the zoomed screen still shows the tokens strip"
+tmux send-keys -t "$session" z
+wait_for 'Tokens  N = 9' 5 || fail "z again did not unzoom"
+ok "zooms and unzooms"
+
+tmux resize-window -t "$session" -x 80 -y 24
+wait_for 'Ops  39 / 55' 5 || fail "no redraw at 80x24"
+[ "$(screen | wc -l)" -eq 24 ] || fail "the pane is not 24 lines"
+screen | sed -n 24p | grep -q 'L1.ln2.norm' || fail "no status line at the bottom of 80x24"
+ok "redraws at 80x24"
+
+tmux resize-window -t "$session" -x 200 -y 60
+wait_for 'Next token after position 8' 5 || fail "no side panels at 200x60"
+screen | sed -n 60p | grep -q 'L1.ln2.norm' || fail "no status line at the bottom of 200x60"
+ok "redraws at 200x60"
+
+tmux resize-window -t "$session" -x 70 -y 20
+wait_for 'needs at least 80 x 24; this window is 70 x 20' 5 || fail "no notice when too small"
+tmux resize-window -t "$session" -x 100 -y 30
+wait_for 'Ops  39 / 55' 5 || fail "no redraw after growing again"
+ok "asks for a bigger window below 80x24"
+
+tmux send-keys -t "$session" e C-u
+tmux send-keys -t "$session" -l 'so long and thanks for all the'
+wait_for 'prompt: so long and thanks for all the_' 5 || fail "the prompt line does not echo"
+tmux send-keys -t "$session" Enter
+wait_for 'Tokens  N = 7' 5 || fail "the new prompt did not make 7 tokens"
+ok "edits the prompt"
+
+tmux send-keys -t "$session" x
+wait_for "appended 'fish'" 10 || fail "x did not append the generated token"
+wait_for 'Tokens  N = 8' 5 || fail "the tokens strip does not show 8 tokens"
+screen | grep -q '^token so .* the  *fish$' || fail "fish is not in the strip"
+ok "generates a token through the sample ops"
+
+tmux send-keys -t "$session" q
+restored 0
+ok "q quits and restores the terminal"
+
+start 100 30
+tmux send-keys -t "$session" C-c
+restored 130
+ok "Ctrl-C quits and restores the terminal"
+
+start 100 30
+pkill -SEGV -f "^$bin\$" || pkill -SEGV -x stepformer || fail "cannot signal the program"
+restored 139
+ok "a crash signal restores the terminal"
+
+tmux kill-session -t "$session"
+echo "[==========] 1 test(s) run."
+echo "[  PASSED  ] 1 test(s)."

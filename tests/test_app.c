@@ -1,0 +1,438 @@
+// The app's logic, driven by keys and actions as the terminal would, and whole screens drawn
+// from its state at pinned sizes (golden text from the cell grid).
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "stepformer/app.h"
+
+static char model_path[600];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
+    return 0;
+}
+
+static void start(struct app *a, const char *prompt)
+{
+    struct app_options o = {model_path, NULL, prompt, 0};
+    assert_int_equal(app_init(a, &o, stderr), 0);
+    a->width = 160;
+    a->height = 48;
+}
+
+static void keys(struct app *a, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        app_key(a, *p);
+}
+
+static void finish(struct app *a)
+{
+    for (int i = 0; i < 100000 && app_busy(a); i++)
+        app_tick(a, 50);
+    assert_false(app_busy(a));
+}
+
+static const char *last_name(const struct app *a)
+{
+    const struct node *n = graph_last(app_graph(a));
+    return n ? n->name : "";
+}
+
+static void test_app_steps_and_moves(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    assert_int_equal(a.n, 9); // the default prompt
+    assert_int_equal(a.view.row, 8);
+    assert_int_equal(app_graph(&a)->cursor, 0);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(app_key(&a, ' '), APP_REDRAW);
+    assert_string_equal(last_name(&a), "L0.attn.softmax");
+    assert_int_equal(a.selected, PANEL_ATTENTION); // the main panel follows the op
+    app_key(&a, SF_KEY_BACKSPACE);
+    assert_string_equal(last_name(&a), "L0.attn.mask");
+    app_key(&a, SF_KEY_LEFT);
+    assert_string_equal(last_name(&a), "L0.attn.scale");
+    app_key(&a, SF_KEY_RIGHT);
+    app_key(&a, SF_KEY_PAGE_DOWN);
+    assert_string_equal(last_name(&a), "L0.attn.softmax");
+    app_key(&a, 'n');
+    finish(&a);
+    assert_string_equal(last_name(&a), "L0.resid1");
+    assert_int_equal(a.selected, PANEL_RESIDUAL);
+    app_key(&a, 'N');
+    finish(&a);
+    assert_string_equal(last_name(&a), "L0.resid2");
+    app_key(&a, 'G');
+    finish(&a);
+    assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes);
+    app_key(&a, SF_KEY_HOME);
+    assert_int_equal(app_graph(&a)->cursor, 0);
+    // run / pause: each tick one op
+    app_key(&a, 'r');
+    assert_true(app_busy(&a));
+    app_tick(&a, 50);
+    app_tick(&a, 50);
+    assert_string_equal(last_name(&a), "embed.pos");
+    app_key(&a, '+');
+    assert_int_equal(a.speed_ms, 120);
+    app_key(&a, 'r');
+    assert_false(app_busy(&a));
+    assert_int_equal(app_key(&a, 'q'), APP_QUIT);
+    app_free(&a);
+}
+
+static void test_app_goto_with_completion(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    keys(&a, "gL1.attn.so");
+    assert_int_equal(a.mode, APP_MODE_GOTO);
+    app_key(&a, SF_KEY_TAB);
+    assert_string_equal(a.input, "L1.attn.softmax");
+    app_key(&a, SF_KEY_ENTER);
+    finish(&a);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_string_equal(last_name(&a), "L1.attn.softmax");
+    assert_int_equal(a.view.layer, 1);
+    // several matches: the common prefix and a list
+    keys(&a, "gL0.ln");
+    app_key(&a, SF_KEY_TAB);
+    assert_string_equal(a.input, "L0.ln");
+    assert_non_null(strstr(a.message, "6 ops"));
+    app_key(&a, SF_KEY_ESCAPE);
+    // an unknown name: the nearest names, and the cursor stays
+    keys(&a, "gL1.atn.softmx\n");
+    assert_int_equal(a.message_error, 1);
+    assert_non_null(strstr(a.message, "did you mean L1.attn.softmax"));
+    assert_string_equal(last_name(&a), "L1.attn.softmax");
+    // backward is immediate
+    keys(&a, "gembed.tok\n");
+    assert_false(app_busy(&a));
+    assert_string_equal(last_name(&a), "embed.tok");
+    app_free(&a);
+}
+
+static void test_app_edit_prompt(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'e');
+    assert_int_equal(a.mode, APP_MODE_PROMPT);
+    assert_string_equal(a.input, "the keys to the cabinet are on the table");
+    app_key(&a, 21); // Ctrl-U clears
+    keys(&a, "the chicken was tiredd");
+    app_key(&a, SF_KEY_BACKSPACE);
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_string_equal(a.prompt, "the chicken was tired");
+    assert_int_equal(a.n, 4);
+    assert_int_equal(a.view.row, 3);
+    assert_int_equal(app_graph(&a)->cursor, 0);
+    // a word the model does not know: read as <unk>, and the message names it
+    keys(&a, "e");
+    app_key(&a, 21);
+    keys(&a, "the zebra was tired\n");
+    assert_int_equal(a.n, 4);
+    assert_non_null(strstr(a.message, "'zebra'"));
+    // Escape keeps the old prompt
+    keys(&a, "exyz");
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_string_equal(a.prompt, "the zebra was tired");
+    // an empty prompt is refused with a message, and the old one stays
+    keys(&a, "e");
+    app_key(&a, 21);
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.message_error, 1);
+    assert_int_equal(a.n, 4);
+    app_free(&a);
+}
+
+static void test_app_generates_through_the_sample_ops(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, "so long and thanks for all the");
+    int n = a.n;
+    app_key(&a, 'x'); // runs the pass through sample.*, appends, runs the new pass
+    finish(&a);
+    assert_int_equal(a.n, n + 1);
+    assert_string_equal(a.prompt, "so long and thanks for all the fish");
+    assert_non_null(strstr(a.message, "appended 'fish'"));
+    assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes);
+    // beam search: three beams, best first, the best on screen
+    app_key(&a, 's');
+    assert_int_equal(a.mode, APP_MODE_SAMPLING);
+    app_key(&a, SF_KEY_LEFT); // greedy -> beam search
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.beam, 3);
+    app_key(&a, 'x');
+    finish(&a);
+    assert_true(a.beams_active);
+    assert_int_equal(a.beams.live, 3);
+    assert_true(a.beams.beams[0].logp >= a.beams.beams[1].logp);
+    assert_true(a.beams.beams[1].logp >= a.beams.beams[2].logp);
+    assert_int_equal(a.n, n + 2);
+    // sampling with a seed is repeatable
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_RIGHT); // beam -> greedy
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_DOWN);
+    app_key(&a, SF_KEY_RIGHT); // temperature 1.1
+    app_key(&a, SF_KEY_ENTER);
+    assert_false(a.sampler.greedy);
+    assert_true(fabsf(a.sampler.temperature - 1.1f) < 1e-6f);
+    app_free(&a);
+}
+
+static void test_app_interventions_rerun_the_pass(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int probs = graph_find(g, "head.probs"), mix = graph_find(g, "L1.attn.mix");
+    size_t V = (size_t)a.model.cfg.vocab_size;
+    float *before = malloc(V * sizeof(float));
+    memcpy(before, g->nodes[probs].out.data + 4 * V, V * sizeof(float));
+    a.view.layer = 1;
+    keys(&a, "hhh"); // head 3
+    assert_int_equal(a.view.head, 3);
+    app_key(&a, 'o');
+    finish(&a);
+    assert_string_equal(last_name(&a), "head.probs"); // back where it was
+    assert_true(a.head_off[1 * 4 + 3]);
+    const float *h3 = g->nodes[mix].out.data + 3 * 9 * 16;
+    for (int i = 0; i < 9 * 16; i++)
+        assert_true(h3[i] == 0.0f);
+    double diff = 0;
+    for (size_t i = 0; i < V; i++)
+        diff += fabs((double)g->nodes[probs].out.data[4 * V + i] - before[i]);
+    assert_true(diff > 1e-3);
+    app_key(&a, 'o'); // on again: the same numbers as before
+    finish(&a);
+    for (size_t i = 0; i < V; i++)
+        assert_true(fabsf(g->nodes[probs].out.data[4 * V + i] - before[i]) < 1e-6f);
+    free(before);
+    app_key(&a, 'p');
+    finish(&a);
+    const struct tensor *tok = &g->nodes[0].out, *pos = &g->nodes[1].out;
+    assert_memory_equal(tok->data, pos->data, tensor_numel(tok) * sizeof(float));
+    app_free(&a);
+}
+
+static void test_app_inspect_a_score(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    keys(&a, "gL0.attn.scores\n");
+    finish(&a);
+    app_key(&a, 'i');
+    assert_true(a.view.inspect);
+    a.view.row = 4;
+    app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(a.view.col, 1);
+    struct screen_state s;
+    app_screen(&a, &s);
+    struct grid gr;
+    assert_int_equal(grid_init(&gr, 160, 48), 0);
+    screen_draw(&gr, &s);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(&gr, f);
+    fclose(f);
+    // q_4 . k_1 for head 0, computed here from Q and K
+    const struct graph *g = app_graph(&a);
+    const float *q = g->nodes[graph_find(g, "L0.attn.q")].out.data + 4 * 16;
+    const float *k = g->nodes[graph_find(g, "L0.attn.k")].out.data + 1 * 16;
+    double dot = 0;
+    for (int i = 0; i < 16; i++)
+        dot += (double)q[i] * k[i];
+    char want[64];
+    snprintf(want, sizeof want, "q_4 · k_1 = ");
+    assert_non_null(strstr(text, want));
+    snprintf(want, sizeof want, "(16 terms) = %.4f", dot);
+    assert_non_null(strstr(text, want));
+    free(text);
+    grid_free(&gr);
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_false(a.view.inspect);
+    app_free(&a);
+}
+
+static void test_app_training_view(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 't');
+    assert_true(a.train_view);
+    const struct graph *g = app_graph(&a);
+    assert_true(graph_find(g, "loss.xent") > 0);
+    assert_true(graph_find(g, "grad.L0.attn.q") > 0);
+    keys(&a, "gloss.xent\n");
+    finish(&a);
+    assert_int_equal(a.selected, PANEL_TRAINING);
+    assert_false(isnan(a.loss_before));
+    assert_true(isnan(a.loss_after));
+    app_key(&a, 'G');
+    finish(&a);
+    assert_false(isnan(a.loss_after));
+    assert_true(a.loss_after < a.loss_before); // one AdamW step on this sentence helps it
+    // the forward view's model is untouched
+    float w = a.model.layers[0].wq.data[0];
+    app_key(&a, 't');
+    assert_false(a.train_view);
+    assert_true(a.model.layers[0].wq.data[0] == w);
+    assert_true(a.train_model.params == NULL);
+    app_free(&a);
+}
+
+static void test_app_panels_zoom_help_and_clicks(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    for (int p = 0; p < PANEL_COUNT; p++) // Tab reaches every panel
+        app_key(&a, SF_KEY_TAB);
+    assert_int_equal(a.follow, 0);
+    app_key(&a, 'z');
+    assert_int_equal(a.zoom, a.selected);
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_int_equal(a.zoom, -1);
+    app_key(&a, '?');
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(s.n_overlay, SF_ACTION_COUNT - 1);
+    app_key(&a, 'j'); // any key closes the help, and does nothing else
+    assert_false(a.help);
+    assert_int_equal(a.view.row, 8);
+    // a click on the tokens strip selects the token under it
+    assert_int_equal(app_click(&a, 10, 1), APP_REDRAW); // "keys" starts at column 10
+    assert_int_equal(a.view.row, 1);
+    assert_int_equal(a.selected, PANEL_TOKENS);
+    app_key(&a, 'c');
+    assert_int_equal(a.view.numbers, 0);
+    app_key(&a, 'P');
+    assert_int_equal(a.scheme, PALETTE_8);
+    app_free(&a);
+}
+
+// Whole screens at the pinned sizes, from the app's state.
+static void screen_golden(struct app *a, int w, int h, const char *name)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    app_screen(a, &s);
+    screen_draw(&g, &s);
+    test_check_golden(&g, name);
+    grid_free(&g);
+}
+
+static void test_app_whole_screens(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    screen_golden(&a, 80, 24, "screen_80x24_start.txt");
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    a.view.head = 3;
+    a.view.row = 4;
+    screen_golden(&a, 80, 24, "screen_80x24.txt");
+    screen_golden(&a, 160, 48, "screen_160x48.txt");
+    screen_golden(&a, 60, 20, "screen_60x20_too_small.txt");
+    app_key(&a, 'z');
+    screen_golden(&a, 80, 24, "screen_80x24_zoom.txt");
+    app_key(&a, 'z');
+    app_key(&a, '?');
+    screen_golden(&a, 80, 24, "screen_80x24_help.txt");
+    app_key(&a, '?');
+    // every panel zoomed, at both sizes, after the whole pass
+    app_key(&a, 'G');
+    finish(&a);
+    for (int p = 0; p < PANEL_COUNT; p++) {
+        if (p == PANEL_TRAINING)
+            continue;
+        char name[64];
+        a.selected = p;
+        a.follow = 0;
+        a.zoom = p;
+        for (int big = 0; big < 2; big++) {
+            static const char *const slug[PANEL_COUNT] = {
+                "tokens",   "timeline", "equation",   "qkv",        "attention", "layernorm",
+                "residual", "ffn",      "next_token", "logit_lens", "training"};
+            snprintf(name, sizeof name, "zoom_%s_%s.txt", slug[p], big ? "160x48" : "80x24");
+            screen_golden(&a, big ? 160 : 80, big ? 48 : 24, name);
+        }
+    }
+    a.zoom = -1;
+    app_key(&a, 't');
+    keys(&a, "ggrad.L1.attn.softmax\n");
+    finish(&a);
+    screen_golden(&a, 80, 24, "screen_80x24_train_grad.txt");
+    screen_golden(&a, 160, 48, "screen_160x48_train_grad.txt");
+    app_key(&a, 'G');
+    finish(&a);
+    screen_golden(&a, 160, 48, "screen_160x48_train_end.txt");
+    app_free(&a);
+}
+
+static void test_app_bad_start(void **state)
+{
+    (void)state;
+    struct app a;
+    char msg[1024] = {0};
+    FILE *err = fmemopen(msg, sizeof msg, "w");
+    struct app_options o = {"/nonexistent/model.sfm", NULL, NULL, 0};
+    assert_int_not_equal(app_init(&a, &o, err), 0);
+    fflush(err);
+    assert_non_null(strstr(msg, "/nonexistent/model.sfm"));
+    rewind(err);
+    memset(msg, 0, sizeof msg);
+    o = (struct app_options){model_path, NULL, "", 0};
+    assert_int_not_equal(app_init(&a, &o, err), 0);
+    fflush(err);
+    assert_non_null(strstr(msg, "--prompt"));
+    fclose(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_steps_and_moves),
+        cmocka_unit_test(test_app_goto_with_completion),
+        cmocka_unit_test(test_app_edit_prompt),
+        cmocka_unit_test(test_app_generates_through_the_sample_ops),
+        cmocka_unit_test(test_app_interventions_rerun_the_pass),
+        cmocka_unit_test(test_app_inspect_a_score),
+        cmocka_unit_test(test_app_training_view),
+        cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
+        cmocka_unit_test(test_app_whole_screens),
+        cmocka_unit_test(test_app_bad_start),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
