@@ -398,6 +398,18 @@ static void test_app_whole_screens(void **state)
     app_key(&a, 'G');
     finish(&a);
     screen_golden(&a, 160, 48, "screen_160x48_train_end.txt");
+    keys(&a, "gadamw.L1.attn.wq\n");
+    a.zoom = PANEL_TRAINING;
+    screen_golden(&a, 80, 24, "zoom_training_80x24.txt");
+    screen_golden(&a, 160, 48, "zoom_training_160x48.txt");
+    a.zoom = -1;
+    keys(&a, "gloss.xent\n");
+    a.view.numbers = 0;
+    a.zoom = PANEL_TRAINING;
+    screen_golden(&a, 80, 24, "zoom_training_loss_80x24.txt");
+    a.zoom = PANEL_ATTENTION;
+    keys(&a, "gL1.attn.softmax\n");
+    screen_golden(&a, 80, 24, "zoom_attention_colours_80x24.txt");
     app_free(&a);
 }
 

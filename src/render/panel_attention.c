@@ -142,4 +142,7 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
             }
         }
     }
+    if (!v->numbers && r.h - 2 > rows)
+        panel_legend(g, r.x + LABEL_W, r.y + 2 + rows, r.w - LABEL_W,
+                     probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING, probs ? 1.0f : span);
 }
