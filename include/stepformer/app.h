@@ -52,7 +52,8 @@ struct app {
     int no_positions;
     // The logit lens so far (rows of blocks that have not run hold -1).
     struct lens lens;
-    int lens_valid; // blocks [0, lens_valid) are filled
+    int lens_valid;   // blocks [0, lens_valid) are filled
+    int lens_pending; // 1: a finished block still waits for its lens row
     // Selection and screen state.
     struct view view;
     int selected;      // enum panel_id

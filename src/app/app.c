@@ -46,7 +46,7 @@ const struct graph *app_graph(const struct app *a)
 
 int app_busy(const struct app *a)
 {
-    return a->target >= 0 || a->running;
+    return a->target >= 0 || a->running || a->lens_pending;
 }
 
 // After the cursor moved: the main panel and the layer follow the op that ran last, and the
@@ -90,13 +90,17 @@ static int lens_reset(struct app *a)
     a->lens.n_layer = L;
     a->lens.n = n;
     a->lens_valid = 0;
+    a->lens_pending = 0;
     return 0;
 }
 
 // The lens rows for blocks that have run: computed once per pass (a cache in the second half
-// of each array), shown only while the block is done.
+// of each array), at most one new block per call (one block of GPT-2 is tens of
+// milliseconds; lens_pending asks for another call), shown only while the block is done.
 static void lens_update(struct app *a)
 {
+    int computed = 0;
+    a->lens_pending = 0;
     const struct graph *g = &a->fwd;
     int L = a->lens.n_layer, n = a->lens.n;
     int *cache_top = a->lens.top + (size_t)L * n;
@@ -107,8 +111,11 @@ static void lens_update(struct app *a)
             done = g->nodes[i].layer == l && g->nodes[i].level == NODE_LEVEL_BLOCK &&
                    graph_node_done(g, i);
         if (done && l == a->lens_valid) {
-            if (graph_logit_lens(g, l, cache_top + (size_t)l * n, cache_prob + (size_t)l * n) == 0)
-                a->lens_valid = l + 1;
+            if (computed)
+                a->lens_pending = 1;
+            else if (graph_logit_lens(g, l, cache_top + (size_t)l * n,
+                                      cache_prob + (size_t)l * n) == 0)
+                a->lens_valid = l + 1, computed = 1;
         }
         for (int i = 0; i < n; i++) {
             int have = done && l < a->lens_valid;
@@ -444,6 +451,10 @@ static void after_pass(struct app *a)
 int app_tick(struct app *a, int budget_ms)
 {
     struct graph *g = graph_on_screen(a);
+    if (a->lens_pending && a->target < 0 && !a->running) {
+        lens_update(a);
+        return APP_REDRAW;
+    }
     if (a->target >= 0) {
         double start = now_ms();
         while (g->cursor <= a->target) {

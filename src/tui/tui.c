@@ -267,7 +267,7 @@ int tui_run(struct app *a, FILE *err)
             status = 128 + (int)stop_signal;
             break;
         }
-        timeout(a->target >= 0 ? 0 : a->running ? a->speed_ms : -1);
+        timeout(a->running ? a->speed_ms : app_busy(a) ? 0 : -1);
         wint_t ch;
         int rc = get_wch(&ch);
         int redo = 0;
