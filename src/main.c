@@ -12,7 +12,7 @@
 #include "stepformer/tui.h"
 
 static const char main_usage[] =
-    "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT] [--train]\n"
+    "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "\n"
     "Without a command: the step-through screen on the shipped model (or --model), where\n"
@@ -76,6 +76,8 @@ static int run_screen(int argc, char **argv)
             o.tokenizer_path = v;
         else if ((r = cli_value(argc, argv, &i, "--prompt", &v)) != 0)
             o.prompt = v;
+        else if ((r = cli_value(argc, argv, &i, "--ids", &v)) != 0)
+            o.ids = v;
         else if (cli_flag(argv, i, "--train"))
             o.train = r = 1;
         else {

@@ -26,7 +26,7 @@ static int setup(void **state)
 
 static void start(struct app *a, const char *prompt)
 {
-    struct app_options o = {model_path, NULL, prompt, 0};
+    struct app_options o = {model_path, NULL, prompt, NULL, 0};
     assert_int_equal(app_init(a, &o, stderr), 0);
     a->width = 160;
     a->height = 48;
@@ -421,17 +421,28 @@ static void test_app_bad_start(void **state)
     struct app a;
     char msg[1024] = {0};
     FILE *err = fmemopen(msg, sizeof msg, "w");
-    struct app_options o = {"/nonexistent/model.sfm", NULL, NULL, 0};
+    struct app_options o = {"/nonexistent/model.sfm", NULL, NULL, NULL, 0};
     assert_int_not_equal(app_init(&a, &o, err), 0);
     fflush(err);
     assert_non_null(strstr(msg, "/nonexistent/model.sfm"));
     rewind(err);
     memset(msg, 0, sizeof msg);
-    o = (struct app_options){model_path, NULL, "", 0};
+    o = (struct app_options){model_path, NULL, "", NULL, 0};
     assert_int_not_equal(app_init(&a, &o, err), 0);
     fflush(err);
     assert_non_null(strstr(msg, "--prompt"));
+    rewind(err);
+    memset(msg, 0, sizeof msg);
+    o = (struct app_options){model_path, NULL, NULL, "3,1,99999", 0};
+    assert_int_not_equal(app_init(&a, &o, err), 0);
+    fflush(err);
+    assert_non_null(strstr(msg, "--ids"));
+    assert_non_null(strstr(msg, "99999"));
     fclose(err);
+    o = (struct app_options){model_path, NULL, NULL, "3,1,4", 0};
+    assert_int_equal(app_init(&a, &o, stderr), 0);
+    assert_int_equal(a.n, 3);
+    app_free(&a);
 }
 
 int main(void)

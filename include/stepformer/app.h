@@ -28,6 +28,7 @@ struct app_options {
     const char *model_path;     // NULL: $STEPFORMER_MODEL or the shipped model
     const char *tokenizer_path; // NULL: beside the model, for llm.c checkpoints
     const char *prompt;         // NULL: the default prompt
+    const char *ids;            // instead of a prompt: token ids "3,1,4"
     int train;                  // 1: open in the training view
 };
 

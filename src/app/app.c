@@ -154,17 +154,18 @@ static int build_forward(struct app *a, const int *ids, int n, struct sf_diag *d
     return lens_reset(a);
 }
 
-// Encodes text as the new prompt and rebuilds; the message names an unknown word.
-static int set_prompt(struct app *a, const char *text)
+// Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
+// message names an unknown word or a bad id.
+static int set_input(struct app *a, const char *ids_arg, const char *text)
 {
-    char msg[900];
+    char msg[900] = "";
     struct sf_diag d;
     sf_diag_clear(&d);
     FILE *notes = fmemopen(msg, sizeof msg, "w");
     if (!notes)
         return SF_ERR_NOMEM;
     int *ids = NULL, n = 0;
-    int rc = cli_input(&a->model, NULL, text, &ids, &n, notes);
+    int rc = cli_input(&a->model, ids_arg, text, &ids, &n, notes);
     fclose(notes);
     if (rc) {
         msg[strcspn(msg, "\n")] = 0;
@@ -184,7 +185,10 @@ static int set_prompt(struct app *a, const char *text)
         say(a, 1, "%s", sf_diag_format(&d, msg, sizeof msg));
         return rc;
     }
-    snprintf(a->prompt, sizeof a->prompt, "%s", text);
+    if (text)
+        snprintf(a->prompt, sizeof a->prompt, "%s", text);
+    else
+        tokenizer_decode(&a->model.tok, a->ids, a->n, a->prompt, sizeof a->prompt);
     if (msg[0]) { // the first note about an unknown word
         msg[strcspn(msg, "\n")] = 0;
         say(a, 1, "%s", strncmp(msg, "stepformer: note: ", 18) == 0 ? msg + 18 : msg);
@@ -217,13 +221,20 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
         return 1;
     }
     a->fwd.iv = (struct intervention){a->head_off, 0};
-    const char *prompt = o->prompt ? o->prompt : default_prompt;
-    if (set_prompt(a, prompt)) {
-        fprintf(err, "stepformer: --prompt: %s\n", a->message);
+    const char *prompt = o->prompt || o->ids ? o->prompt : default_prompt;
+    if (a->model.tok.kind == TOK_NONE && !o->ids && !o->prompt) {
+        fprintf(err, "stepformer: this model has no tokenizer: give --ids 3,1,4, or --tokenizer "
+                     "FILE for an llm.c checkpoint\n");
         app_free(a);
         return 2;
     }
-    a->message[0] = 0;
+    if (set_input(a, o->ids, prompt)) {
+        fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt", a->message);
+        app_free(a);
+        return 2;
+    }
+    if (!a->message_error) // keep a note about an unknown word
+        a->message[0] = 0;
     if (o->train && app_action(a, SF_ACTION_TRAIN_VIEW) && a->message_error) {
         fprintf(err, "stepformer: --train: %s\n", a->message);
         app_free(a);
@@ -818,7 +829,7 @@ int app_key(struct app *a, int key)
                 goto_enter(a);
             } else {
                 a->mode = APP_MODE_NORMAL;
-                set_prompt(a, a->input);
+                set_input(a, NULL, a->input);
             }
         } else if (key == SF_KEY_BACKSPACE || key == 127 || key == 8) {
             input_backspace(a);

@@ -44,6 +44,27 @@ restored() { # what the shell printed after the program
 echo "[==========] Running 1 test(s)."
 command -v tmux >/dev/null || fail "tmux is not installed"
 
+# Bad input: a clear message and status 2, before the screen takes the terminal.
+msg=$("$bin" --bogus 2>&1 </dev/null)
+[ $? -eq 2 ] && echo "$msg" | grep -q "unknown option '--bogus'" || fail "unknown option: $msg"
+msg=$("$bin" --prompt 2>&1 </dev/null)
+[ $? -eq 2 ] && echo "$msg" | grep -q -- "--prompt needs a value" || fail "missing value: $msg"
+msg=$("$bin" 2>&1 </dev/null | cat)
+echo "$msg" | grep -q "needs a terminal" || fail "no terminal: $msg"
+tmux new-session -d -s "$session" -x 100 -y 10 \
+    "'$bin' --model /nonexistent/m.sfm; echo EXIT=\$?; sleep 60"
+wait_for 'EXIT=2' 10 || fail "a missing model file does not exit with 2"
+screen | grep -q '/nonexistent/m.sfm' || fail "the message does not name the missing file"
+tmux new-session -d -s "$session-2" -x 100 -y 30 \
+    "'$bin' --prompt 'the zebra'; echo EXIT=\$?; sleep 60"
+tmux kill-session -t "$session"
+session=$session-2
+wait_for 'Tokens  N = 2' 10 || fail "an unknown word stops the screen"
+screen | grep -q "'zebra'" || fail "the unknown word is not named"
+tmux send-keys -t "$session" q
+wait_for 'EXIT=0' 10 || fail "q did not quit"
+ok "bad input gets a clear message"
+
 start 100 30
 screen | grep -q 'Space: run the first operation' || fail "no start hint"
 screen | grep -q 'token the keys to the cabinet are on the table' || fail "no tokens strip"
