@@ -496,6 +496,44 @@ static void test_graph_interventions(void **state)
     model_free(&m);
 }
 
+// The logit lens at the last block is the LM head itself: the same argmax and probability,
+// with a final norm (pre-norm) and without one (post-norm); before a block runs there is
+// nothing to read.
+static void test_graph_logit_lens(void **state)
+{
+    (void)state;
+    for (int post = 0; post < 2; post++) {
+        struct model_config c;
+        small_config(&c);
+        c.norm = post ? NORM_POST : NORM_PRE;
+        c.final_norm = !post;
+        struct model m = {0};
+        make_model(&m, &c, 11);
+        int ids[6] = {3, 1, 4, 1, 5, 9}, top[6];
+        float prob[6];
+        struct graph g = {0};
+        assert_int_equal(graph_build(&g, &m, ids, 6, OP_IMPL_FAST, NULL), 0);
+        assert_int_equal(graph_logit_lens(&g, 0, top, prob), SF_ERR_ARG);
+        assert_int_equal(graph_goto(&g, "L0.resid1"), 1);
+        assert_int_equal(graph_logit_lens(&g, 0, top, prob), SF_ERR_ARG);
+        assert_int_equal(graph_next_block(&g), 1);
+        assert_int_equal(graph_logit_lens(&g, 0, top, prob), 0);
+        assert_int_equal(graph_logit_lens(&g, c.n_layer, top, prob), SF_ERR_ARG);
+        assert_int_equal(graph_run_to_end(&g), 1);
+        assert_int_equal(graph_logit_lens(&g, c.n_layer - 1, top, prob), 0);
+        const float *p = graph_last(&g)->out.data;
+        for (int i = 0; i < 6; i++) {
+            int best = 0;
+            for (int t = 1; t < c.vocab_size; t++)
+                best = p[i * c.vocab_size + t] > p[i * c.vocab_size + best] ? t : best;
+            assert_int_equal(top[i], best);
+            assert_true(fabsf(prob[i] - p[i * c.vocab_size + best]) < 1e-5f);
+        }
+        graph_free(&g);
+        model_free(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_graph_twins_agree_on_every_node),
         cmocka_unit_test(test_graph_sampling_nodes),
         cmocka_unit_test(test_graph_interventions),
+        cmocka_unit_test(test_graph_logit_lens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
