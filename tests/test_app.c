@@ -445,6 +445,59 @@ static void test_app_bad_start(void **state)
     app_free(&a);
 }
 
+// Every panel stays inside its rectangle, whatever its size, at every few ops of the forward
+// pass and of the training iteration, in numbers and in colours.
+static void draw_all_panels_inside(struct app *a)
+{
+    const int sizes[][2] = {{12, 1}, {20, 2}, {30, 4}, {40, 6}, {81, 13}, {150, 40}};
+    struct grid g;
+    assert_int_equal(grid_init(&g, 160, 44), 0);
+    struct screen_state s;
+    app_screen(a, &s);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        for (int p = 0; p < PANEL_COUNT; p++) {
+            struct rect r = {3, 2, sizes[k][0], sizes[k][1]};
+            grid_clear(&g, SF_STYLE_NORMAL);
+            for (int i = 0; i < g.w * g.h; i++)
+                g.cells[i].cp = '#';
+            for (int y = r.y; y < r.y + r.h; y++)
+                for (int x = r.x; x < r.x + r.w; x++)
+                    g.cells[y * g.w + x].cp = ' ';
+            screen_draw_panel(&g, (enum panel_id)p, r, &s.view, 0);
+            for (int y = 0; y < g.h; y++)
+                for (int x = 0; x < g.w; x++)
+                    if (x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
+                        if (g.cells[y * g.w + x].cp != '#')
+                            fail_msg("panel %s drew at (%d, %d) outside %dx%d",
+                                     panel_name((enum panel_id)p), x, y, r.w, r.h);
+        }
+    grid_free(&g);
+}
+
+static void test_app_panels_stay_inside(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    for (int train = 0; train < 2; train++) {
+        if (train)
+            app_key(&a, 't');
+        for (int numbers = 0; numbers < 2; numbers++) {
+            a.view.numbers = numbers;
+            app_key(&a, SF_KEY_HOME);
+            do {
+                draw_all_panels_inside(&a);
+                for (int i = 0; i < 7; i++)
+                    app_key(&a, ' ');
+            } while (app_graph(&a)->cursor < app_graph(&a)->n_nodes);
+            draw_all_panels_inside(&a);
+        }
+    }
+    a.view.head = -1; // all heads
+    draw_all_panels_inside(&a);
+    app_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
+        cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

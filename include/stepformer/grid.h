@@ -42,12 +42,16 @@ struct cell {
 
 struct grid {
     int w, h;
-    struct cell *cells; // (h, w)
+    struct cell *cells;                     // (h, w)
+    int clip_x0, clip_y0, clip_x1, clip_y1; // drawing lands only inside [x0, x1) x [y0, y1)
 };
 
 // Returns 0 or SF_ERR_NOMEM / SF_ERR_RANGE (sizes must be 1..4096). The grid starts blank.
 int grid_init(struct grid *g, int w, int h);
 void grid_free(struct grid *g);
+// Limits drawing to a rectangle (clipped to the grid); grid_clip(g, 0, 0, g->w, g->h) lifts it.
+// A panel drawn inside its clip can never spill onto its neighbours.
+void grid_clip(struct grid *g, int x, int y, int w, int h);
 // Every cell a space of the given style.
 void grid_clear(struct grid *g, enum sf_style style);
 // One cell; outside the grid nothing happens.

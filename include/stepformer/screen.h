@@ -24,5 +24,8 @@ struct screen_state {
 };
 
 void screen_draw(struct grid *g, const struct screen_state *s);
+// One panel into a rectangle (what screen_draw does for each panel the layout shows).
+void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
+                       int selected);
 
 #endif

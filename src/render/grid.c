@@ -27,8 +27,23 @@ int grid_init(struct grid *g, int w, int h)
         return SF_ERR_NOMEM;
     g->w = w;
     g->h = h;
+    grid_clip(g, 0, 0, w, h);
     grid_clear(g, SF_STYLE_NORMAL);
     return SF_OK;
+}
+
+void grid_clip(struct grid *g, int x, int y, int w, int h)
+{
+    g->clip_x0 = x < 0 ? 0 : x;
+    g->clip_y0 = y < 0 ? 0 : y;
+    g->clip_x1 = x + w > g->w ? g->w : x + w;
+    g->clip_y1 = y + h > g->h ? g->h : y + h;
+}
+
+// Inside the grid and the clip rectangle.
+static int inside(const struct grid *g, int x, int y)
+{
+    return x >= g->clip_x0 && y >= g->clip_y0 && x < g->clip_x1 && y < g->clip_y1;
 }
 
 void grid_free(struct grid *g)
@@ -45,7 +60,7 @@ void grid_clear(struct grid *g, enum sf_style style)
 
 void grid_put(struct grid *g, int x, int y, uint32_t cp, enum sf_style style)
 {
-    if (x < 0 || y < 0 || x >= g->w || y >= g->h)
+    if (!inside(g, x, y))
         return;
     g->cells[(size_t)y * g->w + x] = (struct cell){cp, (uint8_t)style, 0, 0, 0};
 }
@@ -95,7 +110,7 @@ static uint8_t clamp_level(int level)
 
 void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int lower)
 {
-    if (x < 0 || y < 0 || x >= g->w || y >= g->h)
+    if (!inside(g, x, y))
         return;
     g->cells[(size_t)y * g->w + x] =
         (struct cell){0x2580, SF_STYLE_HEAT, clamp_level(upper), clamp_level(lower), (uint8_t)ramp};

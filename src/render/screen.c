@@ -49,8 +49,8 @@ static void draw_overlay(struct grid *g, const struct screen_state *s)
     }
 }
 
-static void draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
-                       int selected)
+static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
+                     int selected)
 {
     switch (p) {
     case PANEL_TOKENS:
@@ -91,6 +91,14 @@ static void draw_panel(struct grid *g, enum panel_id p, struct rect r, const str
     }
 }
 
+void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
+                       int selected)
+{
+    grid_clip(g, r.x, r.y, r.w, r.h);
+    draw_one(g, p, r, v, selected);
+    grid_clip(g, 0, 0, g->w, g->h);
+}
+
 void screen_draw(struct grid *g, const struct screen_state *s)
 {
     struct layout l;
@@ -106,7 +114,7 @@ void screen_draw(struct grid *g, const struct screen_state *s)
     }
     for (int p = 0; p < PANEL_COUNT; p++)
         if (l.shown[p])
-            draw_panel(g, (enum panel_id)p, l.panel[p], &s->view, s->selected == p);
+            screen_draw_panel(g, (enum panel_id)p, l.panel[p], &s->view, s->selected == p);
     draw_status(g, l.status, s);
     if (s->overlay_title)
         draw_overlay(g, s);
