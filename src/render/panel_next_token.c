@@ -27,6 +27,8 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
     if (foot > r.h - 3)
         foot = 0, sampling = 0, n_beams = 0;
     int top[TOP_MAX], k = r.h - 1 - foot < TOP_MAX ? r.h - 1 - foot : TOP_MAX, have = 0;
+    if (k < 1)
+        return; // only the title fits
     if (k > V)
         k = V;
     for (int t = 0; t < V; t++) {
