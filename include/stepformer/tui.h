@@ -8,7 +8,8 @@
 
 #include "stepformer/app.h"
 
-// Runs the app until it quits; returns the exit status (0, or 128 + a signal's number).
+// Runs the app until it quits, on the terminal of stdin and stdout (the caller checks that
+// they are one); returns the exit status (0, or 128 + a signal's number).
 int tui_run(struct app *a, FILE *err);
 
 #endif

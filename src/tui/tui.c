@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <wchar.h>
 
 static volatile sig_atomic_t stop_signal; // SIGINT, SIGTERM, SIGHUP: quit cleanly
@@ -148,8 +147,6 @@ static void present(struct term *t, enum palette_scheme scheme)
             setcchar(&cc, wc, attr, (short)pair, NULL);
             mvadd_wch(y, x, &cc);
         }
-    // The text cursor: after the input line's text while typing, else hidden.
-    curs_set(0);
 }
 
 static int map_key(int rc, wint_t ch)
@@ -217,11 +214,6 @@ static void draw(struct term *t, struct app *a)
 
 int tui_run(struct app *a, FILE *err)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(err, "stepformer: the step-through screen needs a terminal; for scripts use "
-                     "`stepformer trace` or `stepformer generate`\n");
-        return 2;
-    }
     setlocale(LC_ALL, "");
     const char *term = getenv("TERM");
     if (!term || !*term || strcmp(term, "dumb") == 0) {
