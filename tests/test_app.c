@@ -56,7 +56,7 @@ static void test_app_steps_and_moves(void **state)
     (void)state;
     struct app a;
     start(&a, NULL);
-    assert_int_equal(a.n, 9); // the default prompt
+    assert_int_equal(a.fwd.n_tokens, 9); // the default prompt
     assert_int_equal(a.view.row, 8);
     assert_int_equal(app_graph(&a)->cursor, 0);
     for (int i = 0; i < 12; i++)
@@ -142,14 +142,14 @@ static void test_app_edit_prompt(void **state)
     app_key(&a, SF_KEY_ENTER);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
     assert_string_equal(a.prompt, "the chicken was tired");
-    assert_int_equal(a.n, 4);
+    assert_int_equal(a.fwd.n_tokens, 4);
     assert_int_equal(a.view.row, 3);
     assert_int_equal(app_graph(&a)->cursor, 0);
     // a word the model does not know: read as <unk>, and the message names it
     keys(&a, "e");
     app_key(&a, 21);
     keys(&a, "the zebra was tired\n");
-    assert_int_equal(a.n, 4);
+    assert_int_equal(a.fwd.n_tokens, 4);
     assert_non_null(strstr(a.message, "'zebra'"));
     // Escape keeps the old prompt
     keys(&a, "exyz");
@@ -160,7 +160,7 @@ static void test_app_edit_prompt(void **state)
     app_key(&a, 21);
     app_key(&a, SF_KEY_ENTER);
     assert_int_equal(a.message_error, 1);
-    assert_int_equal(a.n, 4);
+    assert_int_equal(a.fwd.n_tokens, 4);
     app_free(&a);
 }
 
@@ -169,10 +169,10 @@ static void test_app_generates_through_the_sample_ops(void **state)
     (void)state;
     struct app a;
     start(&a, "so long and thanks for all the");
-    int n = a.n;
+    int n = a.fwd.n_tokens;
     app_key(&a, 'x'); // runs the pass through sample.*, appends, runs the new pass
     finish(&a);
-    assert_int_equal(a.n, n + 1);
+    assert_int_equal(a.fwd.n_tokens, n + 1);
     assert_string_equal(a.prompt, "so long and thanks for all the fish");
     assert_non_null(strstr(a.message, "appended 'fish'"));
     assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes);
@@ -188,7 +188,7 @@ static void test_app_generates_through_the_sample_ops(void **state)
     assert_int_equal(a.beams.live, 3);
     assert_true(a.beams.beams[0].logp >= a.beams.beams[1].logp);
     assert_true(a.beams.beams[1].logp >= a.beams.beams[2].logp);
-    assert_int_equal(a.n, n + 2);
+    assert_int_equal(a.fwd.n_tokens, n + 2);
     // sampling with a seed is repeatable
     app_key(&a, 's');
     app_key(&a, SF_KEY_RIGHT); // beam -> greedy
@@ -441,7 +441,7 @@ static void test_app_bad_start(void **state)
     fclose(err);
     o = (struct app_options){model_path, NULL, NULL, "3,1,4", 0};
     assert_int_equal(app_init(&a, &o, stderr), 0);
-    assert_int_equal(a.n, 3);
+    assert_int_equal(a.fwd.n_tokens, 3);
     app_free(&a);
 }
 

@@ -37,11 +37,10 @@ struct app {
     struct model model;       // the model the forward view runs (never changed)
     struct model train_model; // a copy the training iteration updates
     struct optimizer opt;
-    struct graph fwd;   // the forward pass and the sample.* nodes
-    struct graph train; // one training iteration on the prompt (built on demand)
-    int train_view;     // 1: the training graph is on screen
-    char prompt[APP_PROMPT_MAX];
-    int *ids, n;
+    struct graph fwd;            // the forward pass and the sample.* nodes
+    struct graph train;          // one training iteration on the prompt (built on demand)
+    int train_view;              // 1: the training graph is on screen
+    char prompt[APP_PROMPT_MAX]; // the input as text (its ids are the forward graph's)
     // Sampling settings; beam > 1 generates by beam search instead of sampling.
     struct sampler sampler;
     unsigned long long seed;

@@ -190,6 +190,10 @@ void graph_reset(struct graph *g);
 // it was past it.
 void graph_invalidate(struct graph *g, int from);
 
+// The index of the forward node that ends block `layer` (its output is the stream after the
+// block), or -1 when there is no such block.
+int graph_block_end(const struct graph *g, int layer);
+
 // The logit lens at block `layer`, which must have run: the final norm (when the model has
 // one) and the unembedding applied to the residual stream after the block, at every position.
 // top and prob (n_tokens each) get the most probable next token and its probability.

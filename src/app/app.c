@@ -106,10 +106,7 @@ static void lens_update(struct app *a)
     int *cache_top = a->lens.top + (size_t)L * n;
     float *cache_prob = a->lens.prob + (size_t)L * n;
     for (int l = 0; l < L; l++) {
-        int done = 0;
-        for (int i = 0; i < g->n_nodes && !done; i++) // the block's last node
-            done = g->nodes[i].layer == l && g->nodes[i].level == NODE_LEVEL_BLOCK &&
-                   graph_node_done(g, i);
+        int done = graph_node_done(g, graph_block_end(g, l));
         if (done && l == a->lens_valid) {
             if (computed)
                 a->lens_pending = 1;
@@ -125,31 +122,26 @@ static void lens_update(struct app *a)
     }
 }
 
-// Builds (or rebuilds for a new input) the forward pass with its sampling nodes.
-static int build_forward(struct app *a, const int *ids, int n, struct sf_diag *d)
+static void train_leave(struct app *a);
+
+// Builds (or rebuilds for a new input) the forward pass with its sampling nodes; the graph
+// keeps the input's ids. text is the prompt as typed, or NULL to show the ids decoded.
+static int build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d)
 {
     int rc = a->fwd.nodes
                  ? graph_set_input(&a->fwd, ids, n, d)
                  : graph_build_generate(&a->fwd, &a->model, ids, n, OP_IMPL_FAST, &a->sampler, d);
     if (rc)
         return rc;
-    if (ids != a->ids) {
-        int *copy = malloc(sizeof(int) * (size_t)n);
-        if (!copy)
-            return SF_ERR_NOMEM;
-        memcpy(copy, ids, sizeof(int) * (size_t)n);
-        free(a->ids);
-        a->ids = copy;
-        a->n = n;
-    }
+    if (text)
+        snprintf(a->prompt, sizeof a->prompt, "%s", text);
+    else
+        tokenizer_decode(&a->model.tok, a->fwd.ids, n, a->prompt, sizeof a->prompt);
     a->target = -1;
     a->running = 0;
     a->view.row = n - 1;
     a->view.inspect = 0;
-    if (a->train_view) {
-        a->train_view = 0;
-        graph_free(&a->train);
-    }
+    train_leave(a);
     cursor_moved(a);
     return lens_reset(a);
 }
@@ -173,22 +165,12 @@ static int set_input(struct app *a, const char *ids_arg, const char *text)
         free(ids);
         return rc;
     }
-    if (n > a->model.cfg.n_ctx) {
-        say(a, 1, "the prompt has %d tokens but the model reads at most %d: shorten it", n,
-            a->model.cfg.n_ctx);
-        free(ids);
-        return SF_ERR_RANGE;
-    }
-    rc = build_forward(a, ids, n, &d);
+    rc = build_forward(a, ids, n, text, &d);
     free(ids);
     if (rc) {
         say(a, 1, "%s", sf_diag_format(&d, msg, sizeof msg));
         return rc;
     }
-    if (text)
-        snprintf(a->prompt, sizeof a->prompt, "%s", text);
-    else
-        tokenizer_decode(&a->model.tok, a->ids, a->n, a->prompt, sizeof a->prompt);
     if (msg[0]) { // the first note about an unknown word
         msg[strcspn(msg, "\n")] = 0;
         say(a, 1, "%s", strncmp(msg, "stepformer: note: ", 18) == 0 ? msg + 18 : msg);
@@ -251,6 +233,15 @@ static void train_free(struct app *a)
     model_free(&a->train_model);
 }
 
+// Back from the training view to the forward pass (the shown model was never changed).
+static void train_leave(struct app *a)
+{
+    if (a->train_view) {
+        train_free(a);
+        a->train_view = 0;
+    }
+}
+
 void app_free(struct app *a)
 {
     train_free(a);
@@ -258,7 +249,6 @@ void app_free(struct app *a)
     if (a->beams_active)
         beam_free(&a->beams);
     model_free(&a->model);
-    free(a->ids);
     free(a->head_off);
     free(a->lens.top);
     free(a->lens.prob);
@@ -271,8 +261,8 @@ void app_free(struct app *a)
 static float loss_after_update(struct app *a)
 {
     struct graph g = {0};
-    int n = a->n - 1, V = a->model.cfg.vocab_size;
-    if (graph_build(&g, &a->train_model, a->ids, n, OP_IMPL_FAST, NULL) ||
+    int n = a->fwd.n_tokens - 1, V = a->model.cfg.vocab_size;
+    if (graph_build(&g, &a->train_model, a->fwd.ids, n, OP_IMPL_FAST, NULL) ||
         graph_goto(&g, "head.probs") < 0) {
         graph_free(&g);
         return NAN;
@@ -280,7 +270,7 @@ static float loss_after_update(struct app *a)
     const float *p = graph_last(&g)->out.data;
     double sum = 0;
     for (int i = 0; i < n; i++)
-        sum -= log(fmax((double)p[(size_t)i * V + a->ids[i + 1]], 1e-30));
+        sum -= log(fmax((double)p[(size_t)i * V + a->fwd.ids[i + 1]], 1e-30));
     graph_free(&g);
     return (float)(sum / n);
 }
@@ -289,7 +279,7 @@ static float loss_after_update(struct app *a)
 // of the model so that the forward view keeps the original weights.
 static int train_enter(struct app *a)
 {
-    if (a->n < 2) {
+    if (a->fwd.n_tokens < 2) {
         say(a, 1, "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
         return SF_ERR_EMPTY;
     }
@@ -305,8 +295,8 @@ static int train_enter(struct app *a)
         rc = optimizer_init(&a->opt, &a->train_model, &hp);
     }
     if (!rc)
-        rc = graph_build_train(&a->train, &a->train_model, a->ids, a->ids + 1, a->n - 1, a->n - 1,
-                               OP_IMPL_FAST, &a->opt, &d);
+        rc = graph_build_train(&a->train, &a->train_model, a->fwd.ids, a->fwd.ids + 1,
+                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, OP_IMPL_FAST, &a->opt, &d);
     if (rc) {
         say(a, 1, "training view: %s",
             d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
@@ -317,11 +307,11 @@ static int train_enter(struct app *a)
     a->loss_before = a->loss_after = NAN;
     a->target = -1;
     a->running = 0;
-    a->view.row = a->n - 2;
+    a->view.row = a->fwd.n_tokens - 2;
     a->view.inspect = 0;
     cursor_moved(a);
     say(a, 0, "training view: one iteration on this sentence (%d positions), learning rate 0.001",
-        a->n - 1);
+        a->fwd.n_tokens - 1);
     return 0;
 }
 
@@ -371,22 +361,21 @@ static void append_drawn(struct app *a)
     int drawn = a->fwd.drawn;
     if (drawn < 0)
         return;
-    if (a->n + 1 > a->model.cfg.n_ctx) {
+    if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
         say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
             a->model.cfg.n_ctx);
         return;
     }
-    int *ids = malloc(sizeof(int) * (size_t)(a->n + 1));
+    int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
     if (!ids)
         return;
-    memcpy(ids, a->ids, sizeof(int) * (size_t)a->n);
-    ids[a->n] = drawn;
+    memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)a->fwd.n_tokens);
+    ids[a->fwd.n_tokens] = drawn;
     struct sf_diag d;
     char piece[64];
     sf_diag_clear(&d);
-    int n = a->n + 1;
-    if (build_forward(a, ids, n, &d) == 0) {
-        tokenizer_decode(&a->model.tok, a->ids, a->n, a->prompt, sizeof a->prompt);
+    int n = a->fwd.n_tokens + 1;
+    if (build_forward(a, ids, n, NULL, &d) == 0) {
         tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
         say(a, 0, "appended '%s' (%s); the new pass runs", piece,
             a->sampler.greedy ? "greedy" : "sampled");
@@ -398,16 +387,14 @@ static void append_drawn(struct app *a)
 // Generates the next token: with beam > 1 one beam-search step, else the sample.* nodes.
 static int generate(struct app *a)
 {
-    if (a->train_view) {
-        train_free(a);
-        a->train_view = 0;
-    }
+    train_leave(a);
     if (a->beam > 1) {
         struct sf_diag d;
         char msg[900];
         sf_diag_clear(&d);
         if (!a->beams_active) {
-            if (beam_init(&a->beams, &a->model, a->beam, a->ids, a->n, a->model.cfg.n_ctx)) {
+            if (beam_init(&a->beams, &a->model, a->beam, a->fwd.ids, a->fwd.n_tokens,
+                          a->model.cfg.n_ctx)) {
                 say(a, 1, "out of memory for %d beams", a->beam);
                 return APP_REDRAW;
             }
@@ -419,11 +406,12 @@ static int generate(struct app *a)
         }
         // The best beam becomes the input on screen (the beams stay for the next step).
         const struct beam *best = &a->beams.beams[0];
-        if (build_forward(a, best->ids, best->n, &d) == 0) {
-            tokenizer_decode(&a->model.tok, a->ids, a->n, a->prompt, sizeof a->prompt);
+        if (build_forward(a, best->ids, best->n, NULL, &d) == 0) {
             say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen", a->beams.live,
                 best->logp);
             move_to(a, graph_find(&a->fwd, "head.probs"));
+        } else {
+            say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
         }
         return APP_REDRAW;
     }
@@ -435,19 +423,24 @@ static int generate(struct app *a)
     return move_to(a, a->fwd.n_nodes - 1);
 }
 
-// Reruns the forward pass to where it was, after an intervention changed.
-static void rerun(struct app *a, const char *what)
+// Recomputes the forward pass from node `from` on and runs it back to node back_to (where it
+// was): after an intervention (from 0) or a sampling setting (from the first sample.* node).
+static void rerun_from(struct app *a, int from, int back_to)
 {
-    if (a->train_view) {
-        train_free(a);
-        a->train_view = 0;
-    }
+    train_leave(a);
+    graph_invalidate(&a->fwd, from);
+    if (from == 0)
+        lens_reset(a);
+    move_to(a, back_to);
+}
+
+static void intervene(struct app *a, const char *what)
+{
     int back_to = a->fwd.cursor - 1;
     struct intervention iv = {a->head_off, a->no_positions};
     graph_set_intervention(&a->fwd, &iv);
-    lens_reset(a);
     say(a, 0, "%s: the pass reruns", what);
-    move_to(a, back_to);
+    rerun_from(a, 0, back_to);
 }
 
 static void after_pass(struct app *a)
@@ -634,7 +627,7 @@ int app_action(struct app *a, enum sf_action act)
         else
             snprintf(what, sizeof what, "L%d head %d %s", a->view.layer, h0,
                      turn_off ? "off" : "on again");
-        rerun(a, what);
+        intervene(a, what);
         return APP_REDRAW;
     }
     case SF_ACTION_NO_POSITIONS:
@@ -643,7 +636,7 @@ int app_action(struct app *a, enum sf_action act)
             return APP_REDRAW;
         }
         a->no_positions = !a->no_positions;
-        rerun(a, a->no_positions ? "position embeddings dropped" : "position embeddings back");
+        intervene(a, a->no_positions ? "position embeddings dropped" : "position embeddings back");
         return APP_REDRAW;
     case SF_ACTION_NUMBERS:
         a->view.numbers = !a->view.numbers;
@@ -657,8 +650,7 @@ int app_action(struct app *a, enum sf_action act)
         return APP_REDRAW;
     case SF_ACTION_TRAIN_VIEW:
         if (a->train_view) {
-            train_free(a);
-            a->train_view = 0;
+            train_leave(a);
             cursor_moved(a);
             say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
         } else {
@@ -799,10 +791,7 @@ static void sampling_apply(struct app *a)
         beam_free(&a->beams);
         a->beams_active = 0;
     }
-    int back_to = a->fwd.cursor - 1;
-    graph_invalidate(&a->fwd, 0);
-    if (!a->train_view)
-        move_to(a, back_to);
+    rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
     if (a->beam > 1)
         say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
     else if (s->greedy)
@@ -883,23 +872,34 @@ int app_key(struct app *a, int key)
     return app_action(a, keymap_action(key));
 }
 
+// The panel in the main place: the selected one, or for a fixed panel (tokens, timeline,
+// equation) the one that belongs to the op that ran last.
+static enum panel_id main_panel(const struct app *a)
+{
+    enum panel_id p = (enum panel_id)a->selected;
+    if (p == PANEL_TOKENS || p == PANEL_TIMELINE || p == PANEL_EQUATION)
+        p = layout_focus(graph_last(app_graph(a)));
+    return p;
+}
+
 int app_click(struct app *a, int x, int y)
 {
-    struct screen_state s;
-    app_screen(a, &s);
+    enum panel_id main = main_panel(a);
+    struct view v = a->view;
+    v.graph = app_graph(a);
     struct layout l;
-    layout_compute(&l, a->width, a->height, s.zoom, s.main);
+    layout_compute(&l, a->width, a->height, a->zoom, main);
     if (l.too_small)
         return 0;
     for (int p = 0; p < PANEL_COUNT; p++) {
         struct rect r = l.panel[p];
         if (!l.shown[p] || x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
             continue;
-        if (p != a->selected || p != (int)s.main)
+        if (p != a->selected || p != (int)main)
             a->follow = 0;
         a->selected = p;
         if (p == PANEL_TOKENS) {
-            int i = panel_tokens_hit(r, &s.view, x);
+            int i = panel_tokens_hit(r, &v, x);
             if (i >= 0)
                 a->view.row = i;
         } else if (p == PANEL_ATTENTION && a->view.head >= 0 && y >= r.y + 2) {
@@ -967,9 +967,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->view.loss_after = a->loss_after;
     s->selected = a->selected;
     s->zoom = a->zoom;
-    s->main = (enum panel_id)a->selected;
-    if (s->main == PANEL_TOKENS || s->main == PANEL_TIMELINE || s->main == PANEL_EQUATION)
-        s->main = layout_focus(graph_last(g));
+    s->main = main_panel(a);
     s->overlay_cursor = -1;
     if (!a->train_view) {
         struct layout l;

@@ -17,12 +17,19 @@ static void top_one(const float *row, int V, int *top, float *prob)
     *prob = (float)(1.0 / sum);
 }
 
+int graph_block_end(const struct graph *g, int layer)
+{
+    // Forward nodes come first; a grad.* node can carry a block's level as well.
+    int n = g->n_forward ? g->n_forward : g->n_nodes;
+    for (int i = 0; i < n; i++)
+        if (g->nodes[i].layer == layer && g->nodes[i].level == NODE_LEVEL_BLOCK)
+            return i;
+    return -1;
+}
+
 int graph_logit_lens(const struct graph *g, int layer, int *top, float *prob)
 {
-    int idx = -1; // the block's last forward node (forward nodes come first)
-    for (int i = 0; i < g->n_nodes && idx < 0; i++)
-        if (g->nodes[i].layer == layer && g->nodes[i].level == NODE_LEVEL_BLOCK)
-            idx = i;
+    int idx = graph_block_end(g, layer);
     if (idx < 0 || !graph_node_done(g, idx))
         return SF_ERR_ARG;
     const struct model *m = g->model;
