@@ -20,6 +20,9 @@ static const char main_usage[] =
     "Press ? on the screen for the keys.\n"
     "\n"
     "commands:\n"
+    "  lesson   a lesson that follows the textbook chapter, beat by beat (--present: for a class)\n"
+    "  lessons  the lessons and your progress\n"
+    "  check    check lesson scripts: file:line:col for every problem\n"
     "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
     "  generate continue a prompt: greedy, sampling (temperature, top-k, top-p) or beam search\n"
     "  train    train a model on text or llm.c tokens, with resumable checkpoints\n"
@@ -104,6 +107,34 @@ static int run_screen(int argc, char **argv)
     return status;
 }
 
+// Lesson mode: `stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart]`.
+static int run_lesson(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart]\n\n"
+                   "Opens a lesson (the first unfinished one when none is named) where you "
+                   "left it.\nSpace goes on a beat, Backspace goes back; questions wait for "
+                   "your answer.\n--present: a classroom layout, large panels and the "
+                   "narration as a caption;\n  Space, PgDn and the arrows move, so a "
+                   "presentation clicker works.\n--restart: from the first beat.\n"
+                   "`stepformer lessons` lists the lessons.\n");
+            return 0;
+        }
+    struct app a;
+    int status = app_lesson_open(&a, argc, argv, stderr);
+    if (status)
+        return status;
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "stepformer: lesson mode needs a terminal\n");
+        app_free(&a);
+        return 2;
+    }
+    status = tui_run(&a, stderr);
+    app_free(&a);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -115,6 +146,12 @@ int main(int argc, char **argv)
     if (argc < 2 || argv[1][0] == '-')
         return run_screen(argc - 1, argv + 1);
     const char *cmd = argv[1];
+    if (strcmp(cmd, "lesson") == 0)
+        return run_lesson(argc - 2, argv + 2);
+    if (strcmp(cmd, "lessons") == 0)
+        return cmd_lessons(argc - 2, argv + 2, stdout, stderr);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2, stdout, stderr);
     if (strcmp(cmd, "trace") == 0)
         return cmd_trace(argc - 2, argv + 2, stdout, stderr);
     if (strcmp(cmd, "train") == 0) {

@@ -8,6 +8,7 @@
 
 #include "stepformer/beam.h"
 #include "stepformer/keymap.h"
+#include "stepformer/lesson.h"
 #include "stepformer/palette.h"
 #include "stepformer/screen.h"
 
@@ -30,6 +31,37 @@ struct app_options {
     const char *prompt;         // NULL: the default prompt
     const char *ids;            // instead of a prompt: token ids "3,1,4"
     int train;                  // 1: open in the training view
+};
+
+// Lesson mode: the script, the beat on screen and the state of its question.
+struct app_lesson {
+    struct lesson l;
+    int beat;                // the beat on screen
+    int present;             // presenter mode: questions are not answered but revealed
+    int revealed;            // presenting: this beat's answer is shown
+    int typing;              // the answer line takes the keys
+    int picked;              // the choice picked last, or -1
+    int attempts;            // wrong answers to this beat's question
+    int dirty;               // the model was moved off the script: the next beat replays
+    int done;                // the last beat was passed
+    unsigned char *answered; // (n_beats) 1: the question of that beat is answered
+    char live[128];          // this beat's live answer
+    int live_numeric;
+    double live_value;
+    char feedback[1024];
+    int feedback_error;
+    int panels[LESSON_MAX_PANELS]; // what the beat shows (none listed: the op's own panels)
+    int n_panels;
+    int focus; // the panel given the most room, or -1
+    char start_prompt[APP_PROMPT_MAX];
+    struct lesson_progress progress;
+    int keep_progress; // 1: progress is saved on every beat
+    // Buffers the screen state points into.
+    char where[64];
+    char input_line[APP_PROMPT_MAX + 32];
+    int screen_panels[LESSON_MAX_PANELS];
+    const char *choices[8];
+    struct lesson_screen screen;
 };
 
 struct app {
@@ -78,6 +110,7 @@ struct app {
     char message[APP_LINE_MAX];
     int message_error;
     float loss_before, loss_after;
+    struct app_lesson *lesson; // lesson mode, or NULL
     // Buffers the screen state points into.
     char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
     char *overlay_buf;
@@ -107,5 +140,23 @@ int app_busy(const struct app *a);
 const struct graph *app_graph(const struct app *a);
 // The screen state for the current state (pointing into a's buffers).
 void app_screen(struct app *a, struct screen_state *s);
+
+// Lesson mode on l (which the app takes over; l is left empty): the screen shows the beats
+// of the script, resuming where the progress file says the lesson was left when
+// progress_path is set (progress is then saved on every beat). present: presenter mode.
+// Errors of the script (an op this model lacks, a live answer that cannot be computed) go
+// to d with their line and column. Returns 0, or nonzero when the lesson cannot start.
+int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
+                     struct lesson_diags *d);
+// Shows beat k: the script runs from the start (or from the beat on screen when it is the
+// next one), then the beat's question is set up. Returns 0, or nonzero with d filled.
+int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d);
+// `stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart]`: finds and checks the lesson,
+// loads its model and starts lesson mode on a (resuming from the progress file unless
+// presenting or restarting). Messages go to err; returns 0 or the exit status.
+int app_lesson_open(struct app *a, int argc, char **argv, FILE *err);
+// The answer to the question on screen as a student would give it (the correct choice's
+// letter, the first accepted answer or the live value); 0 when the beat has no question.
+int app_lesson_expected(const struct app *a, char *buf, size_t size);
 
 #endif

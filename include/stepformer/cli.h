@@ -20,6 +20,10 @@ int cmd_corpus(int argc, char **argv, FILE *out, FILE *err);
 int cmd_eval(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer generate`: a continuation by greedy decoding, sampling or beam search.
 int cmd_generate(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer check`: lints lesson scripts (file:line:col: message), running each on its model.
+int cmd_check(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer lessons`: the lessons with the progress kept between runs.
+int cmd_lessons(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 

@@ -8,22 +8,22 @@
 #define SF_MIN_W 80
 #define SF_MIN_H 24
 
-// X(id, title)
+// X(id, title, keyword): the keyword names the panel in lesson scripts.
 #define SF_PANEL_LIST(X)                                                                           \
-    X(TOKENS, "tokens")                                                                            \
-    X(TIMELINE, "timeline")                                                                        \
-    X(EQUATION, "equation")                                                                        \
-    X(QKV, "Q K V")                                                                                \
-    X(ATTENTION, "attention")                                                                      \
-    X(LAYERNORM, "LayerNorm")                                                                      \
-    X(RESIDUAL, "residual stream")                                                                 \
-    X(FFN, "feedforward")                                                                          \
-    X(NEXT_TOKEN, "next token")                                                                    \
-    X(LOGIT_LENS, "logit lens")                                                                    \
-    X(TRAINING, "training")
+    X(TOKENS, "tokens", "tokens")                                                                  \
+    X(TIMELINE, "timeline", "timeline")                                                            \
+    X(EQUATION, "equation", "equation")                                                            \
+    X(QKV, "Q K V", "qkv")                                                                         \
+    X(ATTENTION, "attention", "attention")                                                         \
+    X(LAYERNORM, "LayerNorm", "layernorm")                                                         \
+    X(RESIDUAL, "residual stream", "residual")                                                     \
+    X(FFN, "feedforward", "ffn")                                                                   \
+    X(NEXT_TOKEN, "next token", "next-token")                                                      \
+    X(LOGIT_LENS, "logit lens", "logit-lens")                                                      \
+    X(TRAINING, "training", "training")
 
 enum panel_id {
-#define SF_X(id, title) PANEL_##id,
+#define SF_X(id, title, kw) PANEL_##id,
     SF_PANEL_LIST(SF_X)
 #undef SF_X
         PANEL_COUNT
@@ -46,5 +46,15 @@ enum panel_id layout_focus(const struct node *n);
 // main place (a fixed panel such as the timeline means the attention matrix there); zoom: a
 // panel to give the whole screen (above the status line), or -1.
 void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main);
+
+// Lesson mode: the narration pane beside the panels the beat lists (below them on a narrow
+// screen); presenting, at most two large panels with the narration as a caption below. The
+// tokens strip and the equation keep their natural height; the other panels share the rest,
+// the focus panel getting the most room. zoom: one panel instead of the list, or -1.
+void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const int *panels,
+                   int n_panels, int focus, int zoom, int present);
+
+// The panels' keywords for lesson scripts ("tokens", "qkv", "next-token"), by panel number.
+const char *panel_keyword(enum panel_id p);
 
 #endif

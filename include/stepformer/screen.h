@@ -6,6 +6,25 @@
 
 #include "stepformer/layout.h"
 
+// Lesson mode: the narration pane (or, presenting, the caption) and the panels a beat asks for.
+struct lesson_screen {
+    const char *title;    // the lesson's title
+    const char *where;    // "beat 3 of 17"
+    const char *text;     // the narration: paragraphs separated by "\n\n", lines by "\n"
+    const char *question; // the beat's question, or NULL
+    const char *const *choices;
+    int n_choices;
+    int correct;          // the choice shown as correct (answered or revealed), or -1
+    int picked;           // the choice picked last, or -1
+    const char *input;    // the typed answer so far (with the cursor), or NULL
+    const char *feedback; // right / not quite / the hint / the explanation, or NULL
+    int feedback_error;
+    const int *panels; // enum panel_id, in the order the beat lists them
+    int n_panels;
+    int focus;   // the panel given the most room, or -1 for the first big one
+    int present; // presenter mode: large panels and the narration as a caption
+};
+
 struct screen_state {
     struct view view;
     int selected;       // the selected panel (enum panel_id), drawn with a highlighted title
@@ -21,9 +40,12 @@ struct screen_state {
     const char *status;
     int notice;
     const char *keys;
+    const struct lesson_screen *lesson; // lesson mode, or NULL
 };
 
 void screen_draw(struct grid *g, const struct screen_state *s);
+// The narration pane of lesson mode (the caption when presenting).
+void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls);
 // One panel into a rectangle (what screen_draw does for each panel the layout shows).
 void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
                        int selected);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "stepformer/cli.h"
+#include "app_priv.h"
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
 
@@ -23,9 +24,7 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static void say(struct app *a, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(struct app *a, int error, const char *fmt, ...)
+void app_say(struct app *a, int error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -34,7 +33,7 @@ static void say(struct app *a, int error, const char *fmt, ...)
     a->message_error = error;
 }
 
-static struct graph *graph_on_screen(struct app *a)
+struct graph *app_graph_on_screen(struct app *a)
 {
     return a->train_view ? &a->train : &a->fwd;
 }
@@ -51,7 +50,7 @@ int app_busy(const struct app *a)
 
 // After the cursor moved: the main panel and the layer follow the op that ran last, and the
 // selection stays inside the input.
-static void cursor_moved(struct app *a)
+void app_cursor_moved(struct app *a)
 {
     const struct graph *g = app_graph(a);
     const struct node *last = graph_last(g);
@@ -78,7 +77,7 @@ static void cursor_moved(struct app *a)
 }
 
 // Sets up the logit lens for the forward graph's size (after a rebuild).
-static int lens_reset(struct app *a)
+int app_lens_reset(struct app *a)
 {
     int L = a->model.cfg.n_layer, n = a->fwd.n_tokens;
     free(a->lens.top);
@@ -122,11 +121,9 @@ static void lens_update(struct app *a)
     }
 }
 
-static void train_leave(struct app *a);
-
 // Builds (or rebuilds for a new input) the forward pass with its sampling nodes; the graph
 // keeps the input's ids. text is the prompt as typed, or NULL to show the ids decoded.
-static int build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d)
+int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d)
 {
     int rc = a->fwd.nodes
                  ? graph_set_input(&a->fwd, ids, n, d)
@@ -141,14 +138,14 @@ static int build_forward(struct app *a, const int *ids, int n, const char *text,
     a->running = 0;
     a->view.row = n - 1;
     a->view.inspect = 0;
-    train_leave(a);
-    cursor_moved(a);
-    return lens_reset(a);
+    app_train_leave(a);
+    app_cursor_moved(a);
+    return app_lens_reset(a);
 }
 
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
 // message names an unknown word or a bad id.
-static int set_input(struct app *a, const char *ids_arg, const char *text)
+int app_set_input(struct app *a, const char *ids_arg, const char *text)
 {
     char msg[900] = "";
     struct sf_diag d;
@@ -161,21 +158,21 @@ static int set_input(struct app *a, const char *ids_arg, const char *text)
     fclose(notes);
     if (rc) {
         msg[strcspn(msg, "\n")] = 0;
-        say(a, 1, "%s", strncmp(msg, "stepformer: ", 12) == 0 ? msg + 12 : msg);
+        app_say(a, 1, "%s", strncmp(msg, "stepformer: ", 12) == 0 ? msg + 12 : msg);
         free(ids);
         return rc;
     }
-    rc = build_forward(a, ids, n, text, &d);
+    rc = app_build_forward(a, ids, n, text, &d);
     free(ids);
     if (rc) {
-        say(a, 1, "%s", sf_diag_format(&d, msg, sizeof msg));
+        app_say(a, 1, "%s", sf_diag_format(&d, msg, sizeof msg));
         return rc;
     }
     if (msg[0]) { // the first note about an unknown word
         msg[strcspn(msg, "\n")] = 0;
-        say(a, 1, "%s", strncmp(msg, "stepformer: note: ", 18) == 0 ? msg + 18 : msg);
+        app_say(a, 1, "%s", strncmp(msg, "stepformer: note: ", 18) == 0 ? msg + 18 : msg);
     } else {
-        say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
     }
     return 0;
 }
@@ -210,7 +207,7 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
         app_free(a);
         return 2;
     }
-    if (set_input(a, o->ids, prompt)) {
+    if (app_set_input(a, o->ids, prompt)) {
         fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt", a->message);
         app_free(a);
         return 2;
@@ -234,7 +231,7 @@ static void train_free(struct app *a)
 }
 
 // Back from the training view to the forward pass (the shown model was never changed).
-static void train_leave(struct app *a)
+void app_train_leave(struct app *a)
 {
     if (a->train_view) {
         train_free(a);
@@ -244,6 +241,7 @@ static void train_leave(struct app *a)
 
 void app_free(struct app *a)
 {
+    app_lesson_free(a);
     train_free(a);
     graph_free(&a->fwd);
     if (a->beams_active)
@@ -277,10 +275,11 @@ static float loss_after_update(struct app *a)
 
 // The training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a copy
 // of the model so that the forward view keeps the original weights.
-static int train_enter(struct app *a)
+int app_train_enter(struct app *a)
 {
     if (a->fwd.n_tokens < 2) {
-        say(a, 1, "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
+        app_say(a, 1,
+                "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
         return SF_ERR_EMPTY;
     }
     train_free(a);
@@ -298,8 +297,8 @@ static int train_enter(struct app *a)
         rc = graph_build_train(&a->train, &a->train_model, a->fwd.ids, a->fwd.ids + 1,
                                a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, OP_IMPL_FAST, &a->opt, &d);
     if (rc) {
-        say(a, 1, "training view: %s",
-            d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
+        app_say(a, 1, "training view: %s",
+                d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
         train_free(a);
         return rc;
     }
@@ -309,19 +308,20 @@ static int train_enter(struct app *a)
     a->running = 0;
     a->view.row = a->fwd.n_tokens - 2;
     a->view.inspect = 0;
-    cursor_moved(a);
-    say(a, 0, "training view: one iteration on this sentence (%d positions), learning rate 0.001",
-        a->fwd.n_tokens - 1);
+    app_cursor_moved(a);
+    app_say(a, 0,
+            "training view: one iteration on this sentence (%d positions), learning rate 0.001",
+            a->fwd.n_tokens - 1);
     return 0;
 }
 
 // Runs the pass on screen one node; the message names a failure.
 static int step_once(struct app *a)
 {
-    struct graph *g = graph_on_screen(a);
+    struct graph *g = app_graph_on_screen(a);
     int rc = graph_step(g);
     if (rc < 0) {
-        say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
+        app_say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
         a->target = -1;
         a->running = 0;
     }
@@ -337,17 +337,15 @@ static int index_of_level(const struct graph *g, int level)
     return g->n_nodes - 1;
 }
 
-static void after_pass(struct app *a);
-
 // Moves to have node `index` run: backward at once, forward in slices (app_tick).
 static int move_to(struct app *a, int index)
 {
-    struct graph *g = graph_on_screen(a);
+    struct graph *g = app_graph_on_screen(a);
     if (index < 0 || index >= g->n_nodes)
         return 0;
     if (index + 1 <= g->cursor) {
         graph_goto_index(g, index);
-        cursor_moved(a);
+        app_cursor_moved(a);
         return APP_REDRAW;
     }
     a->target = index;
@@ -362,8 +360,8 @@ static void append_drawn(struct app *a)
     if (drawn < 0)
         return;
     if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
-        say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
-            a->model.cfg.n_ctx);
+        app_say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
+                a->model.cfg.n_ctx);
         return;
     }
     int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
@@ -375,10 +373,10 @@ static void append_drawn(struct app *a)
     char piece[64];
     sf_diag_clear(&d);
     int n = a->fwd.n_tokens + 1;
-    if (build_forward(a, ids, n, NULL, &d) == 0) {
+    if (app_build_forward(a, ids, n, NULL, &d) == 0) {
         tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
-        say(a, 0, "appended '%s' (%s); the new pass runs", piece,
-            a->sampler.greedy ? "greedy" : "sampled");
+        app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
+                a->sampler.greedy ? "greedy" : "sampled");
         move_to(a, a->fwd.n_nodes - 1);
     }
     free(ids);
@@ -387,7 +385,7 @@ static void append_drawn(struct app *a)
 // Generates the next token: with beam > 1 one beam-search step, else the sample.* nodes.
 static int generate(struct app *a)
 {
-    train_leave(a);
+    app_train_leave(a);
     if (a->beam > 1) {
         struct sf_diag d;
         char msg[900];
@@ -395,23 +393,23 @@ static int generate(struct app *a)
         if (!a->beams_active) {
             if (beam_init(&a->beams, &a->model, a->beam, a->fwd.ids, a->fwd.n_tokens,
                           a->model.cfg.n_ctx)) {
-                say(a, 1, "out of memory for %d beams", a->beam);
+                app_say(a, 1, "out of memory for %d beams", a->beam);
                 return APP_REDRAW;
             }
             a->beams_active = 1;
         }
         if (beam_step(&a->beams, &d)) {
-            say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
+            app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
             return APP_REDRAW;
         }
         // The best beam becomes the input on screen (the beams stay for the next step).
         const struct beam *best = &a->beams.beams[0];
-        if (build_forward(a, best->ids, best->n, NULL, &d) == 0) {
-            say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen", a->beams.live,
-                best->logp);
+        if (app_build_forward(a, best->ids, best->n, NULL, &d) == 0) {
+            app_say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen",
+                    a->beams.live, best->logp);
             move_to(a, graph_find(&a->fwd, "head.probs"));
         } else {
-            say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
+            app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
         }
         return APP_REDRAW;
     }
@@ -425,12 +423,12 @@ static int generate(struct app *a)
 
 // Recomputes the forward pass from node `from` on and runs it back to node back_to (where it
 // was): after an intervention (from 0) or a sampling setting (from the first sample.* node).
-static void rerun_from(struct app *a, int from, int back_to)
+void app_rerun_from(struct app *a, int from, int back_to)
 {
-    train_leave(a);
+    app_train_leave(a);
     graph_invalidate(&a->fwd, from);
     if (from == 0)
-        lens_reset(a);
+        app_lens_reset(a);
     move_to(a, back_to);
 }
 
@@ -439,11 +437,11 @@ static void intervene(struct app *a, const char *what)
     int back_to = a->fwd.cursor - 1;
     struct intervention iv = {a->head_off, a->no_positions};
     graph_set_intervention(&a->fwd, &iv);
-    say(a, 0, "%s: the pass reruns", what);
-    rerun_from(a, 0, back_to);
+    app_say(a, 0, "%s: the pass reruns", what);
+    app_rerun_from(a, 0, back_to);
 }
 
-static void after_pass(struct app *a)
+void app_after_pass(struct app *a)
 {
     if (a->train_view && a->train.cursor >= a->train.n_nodes && isnan(a->loss_after))
         a->loss_after = loss_after_update(a);
@@ -454,7 +452,7 @@ static void after_pass(struct app *a)
 
 int app_tick(struct app *a, int budget_ms)
 {
-    struct graph *g = graph_on_screen(a);
+    struct graph *g = app_graph_on_screen(a);
     if (a->lens_pending && a->target < 0 && !a->running) {
         lens_update(a);
         return APP_REDRAW;
@@ -474,15 +472,15 @@ int app_tick(struct app *a, int budget_ms)
                 append_drawn(a);
             }
         }
-        after_pass(a);
-        cursor_moved(a);
+        app_after_pass(a);
+        app_cursor_moved(a);
         return APP_REDRAW;
     }
     if (a->running) {
         if (step_once(a) <= 0)
             a->running = 0;
-        after_pass(a);
-        cursor_moved(a);
+        app_after_pass(a);
+        app_cursor_moved(a);
         return APP_REDRAW;
     }
     return 0;
@@ -495,14 +493,14 @@ static int wrap(int v, int n)
 
 int app_action(struct app *a, enum sf_action act)
 {
-    struct graph *g = graph_on_screen(a);
+    struct graph *g = app_graph_on_screen(a);
     const struct model_config *c = &a->model.cfg;
     a->message[0] = 0;
     a->message_error = 0;
     if (a->target >= 0 && act != SF_ACTION_QUIT && act != SF_ACTION_HELP) {
         a->target = -1; // a key during a long move stops it where it is
         a->generate_pending = 0;
-        say(a, 0, "stopped at %s", graph_last(g) ? graph_last(g)->name : "the start");
+        app_say(a, 0, "stopped at %s", graph_last(g) ? graph_last(g)->name : "the start");
         return APP_REDRAW;
     }
     switch (act) {
@@ -510,14 +508,14 @@ int app_action(struct app *a, enum sf_action act)
         return 0;
     case SF_ACTION_STEP:
         if (step_once(a) == 0)
-            say(a, 0, "the end of the pass: Home starts again, x generates a token");
-        after_pass(a);
-        cursor_moved(a);
+            app_say(a, 0, "the end of the pass: Home starts again, x generates a token");
+        app_after_pass(a);
+        app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_BACK:
         if (!graph_back(g))
-            say(a, 0, "the start of the pass");
-        cursor_moved(a);
+            app_say(a, 0, "the start of the pass");
+        app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_NEXT_SUBLAYER:
         return move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
@@ -528,7 +526,7 @@ int app_action(struct app *a, enum sf_action act)
     case SF_ACTION_RESTART:
         graph_reset(g);
         a->running = 0;
-        cursor_moved(a);
+        app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_GOTO:
         a->mode = APP_MODE_GOTO;
@@ -537,9 +535,10 @@ int app_action(struct app *a, enum sf_action act)
         return APP_REDRAW;
     case SF_ACTION_RUN_PAUSE:
         a->running = !a->running && g->cursor < g->n_nodes;
-        say(a, 0,
-            a->running ? "running, one op every %d ms (+ faster, - slower, r pauses)" : "paused",
-            a->speed_ms);
+        app_say(a, 0,
+                a->running ? "running, one op every %d ms (+ faster, - slower, r pauses)"
+                           : "paused",
+                a->speed_ms);
         return APP_REDRAW;
     case SF_ACTION_FASTER:
     case SF_ACTION_SLOWER: {
@@ -548,7 +547,7 @@ int app_action(struct app *a, enum sf_action act)
             k++;
         k += act == SF_ACTION_FASTER ? 1 : -1;
         a->speed_ms = speeds[k < 0 ? 0 : (k >= N_SPEEDS ? N_SPEEDS - 1 : k)];
-        say(a, 0, "run speed: one op every %d ms", a->speed_ms);
+        app_say(a, 0, "run speed: one op every %d ms", a->speed_ms);
         return APP_REDRAW;
     }
     case SF_ACTION_NEXT_PANEL:
@@ -556,7 +555,7 @@ int app_action(struct app *a, enum sf_action act)
         a->selected = wrap(a->selected + 1, PANEL_COUNT);
         if (a->zoom >= 0)
             a->zoom = a->selected;
-        say(a, 0, "panel: %s (z zooms it)", panel_name((enum panel_id)a->selected));
+        app_say(a, 0, "panel: %s (z zooms it)", panel_name((enum panel_id)a->selected));
         return APP_REDRAW;
     case SF_ACTION_ZOOM:
         a->zoom = a->zoom >= 0 ? -1 : a->selected;
@@ -566,16 +565,16 @@ int app_action(struct app *a, enum sf_action act)
     case SF_ACTION_LAYER_NEXT:
     case SF_ACTION_LAYER_PREV:
         a->view.layer = wrap(a->view.layer + (act == SF_ACTION_LAYER_NEXT ? 1 : -1), c->n_layer);
-        say(a, 0, "layer %d", a->view.layer);
+        app_say(a, 0, "layer %d", a->view.layer);
         return APP_REDRAW;
     case SF_ACTION_HEAD_NEXT:
     case SF_ACTION_HEAD_PREV: // 0 .. H-1, then all heads (-1)
         a->view.head =
             wrap(a->view.head + 1 + (act == SF_ACTION_HEAD_NEXT ? 1 : -1), c->n_head + 1) - 1;
         if (a->view.head < 0)
-            say(a, 0, "all %d heads of layer %d", c->n_head, a->view.layer);
+            app_say(a, 0, "all %d heads of layer %d", c->n_head, a->view.layer);
         else
-            say(a, 0, "head %d", a->view.head);
+            app_say(a, 0, "head %d", a->view.head);
         return APP_REDRAW;
     case SF_ACTION_ROW_NEXT:
     case SF_ACTION_ROW_PREV: {
@@ -595,12 +594,12 @@ int app_action(struct app *a, enum sf_action act)
         if (a->view.inspect) {
             a->view.inspect = 0;
         } else if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
-            say(a, 0, "nothing to inspect yet: run an operation first");
+            app_say(a, 0, "nothing to inspect yet: run an operation first");
         } else {
             a->view.inspect = 1;
             a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
             a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
-            say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
+            app_say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
         }
         return APP_REDRAW;
     }
@@ -632,7 +631,7 @@ int app_action(struct app *a, enum sf_action act)
     }
     case SF_ACTION_NO_POSITIONS:
         if (c->pos == POS_NONE) {
-            say(a, 0, "this model has no position embeddings");
+            app_say(a, 0, "this model has no position embeddings");
             return APP_REDRAW;
         }
         a->no_positions = !a->no_positions;
@@ -643,18 +642,18 @@ int app_action(struct app *a, enum sf_action act)
         return APP_REDRAW;
     case SF_ACTION_PALETTE:
         a->scheme = wrap(a->scheme + 1, 3);
-        say(a, 0, "colours: %s",
-            a->scheme == PALETTE_256 ? "256"
-            : a->scheme == PALETTE_8 ? "8"
-                                     : "none (shading)");
+        app_say(a, 0, "colours: %s",
+                a->scheme == PALETTE_256 ? "256"
+                : a->scheme == PALETTE_8 ? "8"
+                                         : "none (shading)");
         return APP_REDRAW;
     case SF_ACTION_TRAIN_VIEW:
         if (a->train_view) {
-            train_leave(a);
-            cursor_moved(a);
-            say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
+            app_train_leave(a);
+            app_cursor_moved(a);
+            app_say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
         } else {
-            train_enter(a);
+            app_train_enter(a);
         }
         return APP_REDRAW;
     case SF_ACTION_HELP:
@@ -669,7 +668,7 @@ int app_action(struct app *a, enum sf_action act)
 }
 
 // Adds the code point cp to the input line as UTF-8.
-static void input_add(struct app *a, int cp)
+void app_input_add(struct app *a, int cp)
 {
     char u[4];
     int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
@@ -687,7 +686,7 @@ static void input_add(struct app *a, int cp)
     a->input[a->input_len] = 0;
 }
 
-static void input_backspace(struct app *a)
+void app_input_backspace(struct app *a)
 {
     while (a->input_len > 0 && ((unsigned char)a->input[--a->input_len] & 0xc0) == 0x80)
         ;
@@ -721,18 +720,18 @@ static void goto_complete(struct app *a)
         count++;
     }
     if (!first) {
-        say(a, 1, "no op starts with '%s'", a->input);
+        app_say(a, 1, "no op starts with '%s'", a->input);
         return;
     }
     snprintf(a->input, sizeof a->input, "%.*s", common, first);
     a->input_len = (int)strlen(a->input);
     if (count > 1)
-        say(a, 0, "%d ops:%s%s", count, list, count > 8 ? " …" : "");
+        app_say(a, 0, "%d ops:%s%s", count, list, count > 8 ? " …" : "");
 }
 
 static void goto_enter(struct app *a)
 {
-    struct graph *g = graph_on_screen(a);
+    struct graph *g = app_graph_on_screen(a);
     a->mode = APP_MODE_NORMAL;
     if (!a->input_len)
         return;
@@ -740,8 +739,8 @@ static void goto_enter(struct app *a)
     if (i < 0) {
         const char *near[3];
         int n = graph_suggest(g, a->input, near, 3);
-        say(a, 1, "no op called '%s'%s%s%s%s%s", a->input, n ? "; did you mean " : "",
-            n > 0 ? near[0] : "", n > 1 ? ", " : "", n > 1 ? near[1] : "", n ? "?" : "");
+        app_say(a, 1, "no op called '%s'%s%s%s%s%s", a->input, n ? "; did you mean " : "",
+                n > 0 ? near[0] : "", n > 1 ? ", " : "", n > 1 ? near[1] : "", n ? "?" : "");
         return;
     }
     move_to(a, i);
@@ -791,18 +790,23 @@ static void sampling_apply(struct app *a)
         beam_free(&a->beams);
         a->beams_active = 0;
     }
-    rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
+    app_rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
     if (a->beam > 1)
-        say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
+        app_say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
     else if (s->greedy)
-        say(a, 0, "greedy decoding: x appends the most probable token");
+        app_say(a, 0, "greedy decoding: x appends the most probable token");
     else
-        say(a, 0, "sampling: temperature %.1f, top-k %d, top-p %.2f, seed %llu",
-            (double)s->temperature, s->top_k, (double)s->top_p, a->seed);
+        app_say(a, 0, "sampling: temperature %.1f, top-k %d, top-p %.2f, seed %llu",
+                (double)s->temperature, s->top_k, (double)s->top_p, a->seed);
 }
 
 int app_key(struct app *a, int key)
 {
+    if (a->lesson) {
+        int r = app_lesson_key(a, key);
+        if (r >= 0)
+            return r;
+    }
     if (a->help) {
         a->help = 0;
         return APP_REDRAW;
@@ -818,17 +822,17 @@ int app_key(struct app *a, int key)
                 goto_enter(a);
             } else {
                 a->mode = APP_MODE_NORMAL;
-                set_input(a, NULL, a->input);
+                app_set_input(a, NULL, a->input);
             }
         } else if (key == SF_KEY_BACKSPACE || key == 127 || key == 8) {
-            input_backspace(a);
+            app_input_backspace(a);
         } else if (key == 21) { // Ctrl-U
             a->input_len = 0;
             a->input[0] = 0;
         } else if (key == SF_KEY_TAB && a->mode == APP_MODE_GOTO) {
             goto_complete(a);
         } else if (key >= 32 && key != 127) {
-            input_add(a, key);
+            app_input_add(a, key);
         }
         return APP_REDRAW;
     case APP_MODE_SAMPLING:
@@ -861,7 +865,7 @@ int app_key(struct app *a, int key)
         if (a->target >= 0 || a->running) {
             a->target = -1;
             a->running = 0;
-            say(a, 0, "stopped");
+            app_say(a, 0, "stopped");
         } else if (a->view.inspect) {
             a->view.inspect = 0;
         } else if (a->zoom >= 0) {
@@ -882,13 +886,28 @@ static enum panel_id main_panel(const struct app *a)
     return p;
 }
 
+// The layout of the screen as it is drawn (lesson mode has its own).
+static void current_layout(struct app *a, struct layout *l, int w, int h)
+{
+    if (a->lesson) {
+        struct screen_state s;
+        struct rect narration;
+        memset(&s, 0, sizeof s);
+        app_lesson_screen(a, &s);
+        layout_lesson(l, &narration, w, h, s.lesson->panels, s.lesson->n_panels, s.lesson->focus,
+                      a->zoom, s.lesson->present);
+    } else {
+        layout_compute(l, w, h, a->zoom, main_panel(a));
+    }
+}
+
 int app_click(struct app *a, int x, int y)
 {
     enum panel_id main = main_panel(a);
     struct view v = a->view;
     v.graph = app_graph(a);
     struct layout l;
-    layout_compute(&l, a->width, a->height, a->zoom, main);
+    current_layout(a, &l, a->width, a->height);
     if (l.too_small)
         return 0;
     for (int p = 0; p < PANEL_COUNT; p++) {
@@ -971,7 +990,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->overlay_cursor = -1;
     if (!a->train_view) {
         struct layout l;
-        layout_compute(&l, a->width ? a->width : 80, a->height ? a->height : 24, s->zoom, s->main);
+        current_layout(a, &l, a->width ? a->width : 80, a->height ? a->height : 24);
         if (l.shown[PANEL_LOGIT_LENS]) {
             lens_update(a);
             s->view.lens = &a->lens;
@@ -1003,4 +1022,6 @@ void app_screen(struct app *a, struct screen_state *s)
                  a->message);
     }
     s->keys = a->running ? "running  r pauses " : "? help  q quit ";
+    if (a->lesson)
+        app_lesson_screen(a, s);
 }

@@ -5,11 +5,24 @@
 
 #include <string.h>
 
+#define LAYOUT_MAX_LESSON 8
+
 static const char *const panel_names[PANEL_COUNT] = {
-#define SF_X(id, title) title,
+#define SF_X(id, title, kw) title,
     SF_PANEL_LIST(SF_X)
 #undef SF_X
 };
+
+static const char *const panel_keywords[PANEL_COUNT] = {
+#define SF_X(id, title, kw) kw,
+    SF_PANEL_LIST(SF_X)
+#undef SF_X
+};
+
+const char *panel_keyword(enum panel_id p)
+{
+    return p >= 0 && p < PANEL_COUNT ? panel_keywords[p] : "?";
+}
 
 const char *panel_name(enum panel_id p)
 {
@@ -125,4 +138,128 @@ void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main
         l->panel[main] = (struct rect){rx, my, rw, mh};
     }
     l->shown[main] = 1;
+}
+
+// The natural height of a panel that does not need more (0: it takes what there is).
+static int natural_height(enum panel_id p, int h)
+{
+    return p == PANEL_TOKENS ? 4 : p == PANEL_EQUATION ? (h >= 40 ? 7 : 4) : 0;
+}
+
+// Places panels in the rectangle r: the fixed-height ones stacked on top in their order, the
+// others sharing the rest (two side by side when wide, the focus larger with three or more).
+static void place(struct layout *l, struct rect r, const int *panels, int n, int focus)
+{
+    int big[LAYOUT_MAX_LESSON], n_big = 0, y = r.y, bottom = r.y + r.h;
+    for (int i = 0; i < n; i++) {
+        enum panel_id p = (enum panel_id)panels[i];
+        int nh = natural_height(p, r.h);
+        if (nh && y + nh + 8 <= bottom) {
+            l->panel[p] = (struct rect){r.x, y, r.w, nh};
+            l->shown[p] = 1;
+            y += nh + 1;
+        } else if (!nh && n_big < LAYOUT_MAX_LESSON) {
+            big[n_big++] = p;
+        }
+    }
+    if (!n_big)
+        return;
+    // The focus first.
+    for (int i = 1; i < n_big; i++)
+        if (big[i] == focus) {
+            int t = big[0];
+            big[0] = big[i];
+            big[i] = t;
+        }
+    struct rect a = {r.x, y, r.w, bottom - y};
+    if (a.h < 6)
+        return;
+    if (n_big == 1) {
+        l->panel[big[0]] = a;
+    } else if (n_big == 2 && a.w >= 100) {
+        int w0 = (a.w - 1) / 2;
+        l->panel[big[0]] = (struct rect){a.x, a.y, w0, a.h};
+        l->panel[big[1]] = (struct rect){a.x + w0 + 1, a.y, a.w - w0 - 1, a.h};
+    } else if (n_big == 2 || a.w < 100) {
+        int shown = a.h >= 24 ? (n_big < 3 ? n_big : 3) : 2;
+        if (shown > n_big)
+            shown = n_big;
+        int h0 = (a.h - (shown - 1)) * (shown == 2 ? 3 : 2) / (shown == 2 ? 5 : 4);
+        l->panel[big[0]] = (struct rect){a.x, a.y, a.w, h0};
+        int rest = a.h - h0 - 1, yy = a.y + h0 + 1;
+        for (int i = 1; i < shown; i++) {
+            int hh = i == shown - 1 ? a.y + a.h - yy : (rest - (shown - 2)) / (shown - 1);
+            l->panel[big[i]] = (struct rect){a.x, yy, a.w, hh};
+            yy += hh + 1;
+        }
+        n_big = shown;
+    } else {
+        int w0 = a.w * 3 / 5, sx = a.x + w0 + 1, sw = a.w - w0 - 1;
+        int side = n_big - 1 > 3 ? 3 : n_big - 1;
+        l->panel[big[0]] = (struct rect){a.x, a.y, w0, a.h};
+        int yy = a.y;
+        for (int i = 1; i <= side; i++) {
+            int hh = i == side ? a.y + a.h - yy : (a.h - (side - 1)) / side;
+            l->panel[big[i]] = (struct rect){sx, yy, sw, hh};
+            yy += hh + 1;
+        }
+        n_big = side + 1;
+    }
+    for (int i = 0; i < n_big; i++)
+        l->shown[big[i]] = l->panel[big[i]].h >= 3;
+}
+
+void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const int *panels,
+                   int n_panels, int focus, int zoom, int present)
+{
+    memset(l, 0, sizeof *l);
+    *narration = (struct rect){0, 0, 0, 0};
+    if (w < SF_MIN_W || h < SF_MIN_H) {
+        l->too_small = 1;
+        return;
+    }
+    l->status = (struct rect){0, h - 1, w, 1};
+    int list[LAYOUT_MAX_LESSON], n = 0;
+    if (zoom >= 0 && zoom < PANEL_COUNT)
+        list[n++] = zoom;
+    else
+        for (int i = 0; i < n_panels && n < LAYOUT_MAX_LESSON; i++)
+            if (panels[i] >= 0 && panels[i] < PANEL_COUNT)
+                list[n++] = panels[i];
+    struct rect area;
+    if (present) {
+        // A caption below; the tokens strip, then the focus panel and one more beside it
+        // when there is room.
+        int cap_h = h >= 40 ? 11 : 8;
+        *narration = (struct rect){0, h - 1 - cap_h, w, cap_h};
+        area = (struct rect){0, 0, w, h - 2 - cap_h};
+        int keep[3], k = 0, big = 0;
+        int max_big = w >= 140 ? 2 : 1;
+        for (int i = 0; i < n && k < 3; i++)
+            if (list[i] == PANEL_TOKENS)
+                keep[k++] = list[i];
+        if (focus >= 0 && focus < PANEL_COUNT && focus != PANEL_TOKENS && k < 3) {
+            for (int i = 0; i < n; i++)
+                if (list[i] == focus) {
+                    keep[k++] = focus;
+                    big++;
+                }
+        }
+        for (int i = 0; i < n && k < 3 && big < max_big; i++)
+            if (list[i] != PANEL_TOKENS && list[i] != focus)
+                keep[k++] = list[i], big++;
+        place(l, area, keep, k, focus);
+        return;
+    }
+    if (w >= 110) {
+        int nw = w * 9 / 25;
+        nw = nw < 38 ? 38 : nw > 64 ? 64 : nw;
+        *narration = (struct rect){w - nw, 0, nw, h - 1};
+        area = (struct rect){0, 0, w - nw - 1, h - 1};
+    } else {
+        int nh = h / 3 < 8 ? 8 : h / 3;
+        *narration = (struct rect){0, h - 1 - nh, w, nh};
+        area = (struct rect){0, 0, w, h - 2 - nh};
+    }
+    place(l, area, list, n, focus);
 }

@@ -102,8 +102,13 @@ void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const str
 void screen_draw(struct grid *g, const struct screen_state *s)
 {
     struct layout l;
+    struct rect narration = {0, 0, 0, 0};
     grid_clear(g, SF_STYLE_NORMAL);
-    layout_compute(&l, g->w, g->h, s->zoom, s->main);
+    if (s->lesson)
+        layout_lesson(&l, &narration, g->w, g->h, s->lesson->panels, s->lesson->n_panels,
+                      s->lesson->focus, s->zoom, s->lesson->present);
+    else
+        layout_compute(&l, g->w, g->h, s->zoom, s->main);
     if (l.too_small) {
         char msg[128];
         snprintf(msg, sizeof msg, "stepformer needs at least %d x %d; this window is %d x %d.",
@@ -115,6 +120,11 @@ void screen_draw(struct grid *g, const struct screen_state *s)
     for (int p = 0; p < PANEL_COUNT; p++)
         if (l.shown[p])
             screen_draw_panel(g, (enum panel_id)p, l.panel[p], &s->view, s->selected == p);
+    if (s->lesson && narration.w > 0) {
+        grid_clip(g, narration.x, narration.y, narration.w, narration.h);
+        panel_narration(g, narration, s->lesson);
+        grid_clip(g, 0, 0, g->w, g->h);
+    }
     draw_status(g, l.status, s);
     if (s->overlay_title)
         draw_overlay(g, s);

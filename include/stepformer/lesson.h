@@ -1,0 +1,193 @@
+// Lesson scripts: a plain-text (Markdown-friendly) file of beats, each with narration, the
+// moves the model makes and what the screen shows, and check questions. The parser reports
+// every problem as file:line:col; the runner lives with the application, which owns the
+// model and the screen. Format: lessons/README.md.
+#ifndef STEPFORMER_LESSON_H
+#define STEPFORMER_LESSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "stepformer/err.h"
+#include "stepformer/graph.h"
+
+#define LESSON_LINE_MAX   4096 // longest line a lesson may have (bytes)
+#define LESSON_FILE_MAX   (16 << 20)
+#define LESSON_MAX_PANELS 8
+#define LESSON_MAX_DIAGS  100 // diagnostics kept per file; more are counted
+
+// What a directive asks for. X(name, keyword)
+#define SF_LESSON_OP_LIST(X)                                                                       \
+    X(PROMPT, "prompt")                                                                            \
+    X(VIEW, "view")                                                                                \
+    X(GOTO, "goto")                                                                                \
+    X(STEP, "step")                                                                                \
+    X(PANELS, "panels")                                                                            \
+    X(FOCUS, "focus")                                                                              \
+    X(ZOOM, "zoom")                                                                                \
+    X(LAYER, "layer")                                                                              \
+    X(HEAD, "head")                                                                                \
+    X(HIGHLIGHT, "highlight")                                                                      \
+    X(NUMBERS, "numbers")                                                                          \
+    X(SAMPLER, "sampler")                                                                          \
+    X(GENERATE, "generate")                                                                        \
+    X(INTERVENE, "intervene")
+
+enum lesson_op {
+#define SF_X(name, kw) LESSON_##name,
+    SF_LESSON_OP_LIST(SF_X)
+#undef SF_X
+        LESSON_OP_COUNT
+};
+
+enum lesson_highlight { LESSON_HL_OFF = 0, LESSON_HL_TOKEN, LESSON_HL_HEAD, LESSON_HL_CELL };
+enum lesson_intervene { LESSON_IV_NONE = 0, LESSON_IV_HEAD_OFF, LESSON_IV_NO_POSITIONS };
+
+// One directive of a beat, applied in order when the beat starts.
+struct lesson_action {
+    enum lesson_op op;
+    int line, col; // where its argument starts, for messages at run time
+    char *text;    // PROMPT: the text; GOTO: the op name
+    // STEP, GENERATE: count; LAYER: layer; HEAD: head (-1 all); NUMBERS, VIEW (1 training):
+    // 0/1; ZOOM: panel or -1; FOCUS: panel; HIGHLIGHT: kind; INTERVENE: kind.
+    int n;
+    int i, j; // HIGHLIGHT: token / head / cell (i, j); INTERVENE head-off: layer i, head j
+    int panels[LESSON_MAX_PANELS];
+    int n_panels;
+    // SAMPLER
+    int greedy;
+    float temperature, top_p;
+    int top_k;
+    unsigned long long seed;
+};
+
+// A check question: multiple choice (choices, one correct) or a typed answer, fixed
+// (alternatives) or live (computed from the model when the question is asked).
+struct lesson_question {
+    int line;
+    char *text;
+    char **choices;
+    int n_choices;
+    int correct;    // the correct choice, or -1 for a typed answer
+    char **answers; // typed: accepted answers (numbers compare with the tolerance)
+    int n_answers;
+    char *live; // typed: an expression of the model's state (lesson_live_eval), or NULL
+    int live_line, live_col;
+    double tolerance; // < 0: the default (1% of the answer, at least 0.01)
+    char *hint, *explain;
+};
+
+struct lesson_beat {
+    int line; // where it starts
+    struct lesson_action *acts;
+    int n_acts;
+    char *text;                // narration: paragraphs separated by "\n\n", lines by "\n"
+    struct lesson_question *q; // or NULL
+};
+
+struct lesson {
+    char path[512];
+    char id[128];  // the file name without directory and ".md": the key for progress
+    char *title;   // from the first "# " heading
+    char *section; // @section (what the lesson maps to), or NULL
+    char *model;   // @model as written ("textbook", "gpt2_124M.bin"), or NULL
+    int model_line, model_col;
+    struct lesson_beat *beats;
+    int n_beats;
+};
+
+struct lesson_msg {
+    int line, col;
+    int error; // 0: a note
+    char text[300];
+};
+
+struct lesson_diags {
+    char file[512];
+    struct lesson_msg msgs[LESSON_MAX_DIAGS];
+    int n;      // kept
+    int errors; // all errors, including ones not kept
+    int notes;
+};
+
+void lesson_diags_init(struct lesson_diags *d, const char *file);
+void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+// Prints every message as "file:line:col: error: text" (notes as "note:").
+void lesson_diags_print(const struct lesson_diags *d, FILE *f);
+
+// The panels a lesson may name, by keyword (index = the screen's panel number).
+struct lesson_panels {
+    const char *const *names;
+    int n;
+};
+
+// Parses a lesson from text (len bytes, any content) into l; every problem goes to d. Equation
+// references {eq:KEY} are looked up in the table eq_table (the text of equations.md, or NULL
+// when there is none). Returns 0 when d holds no errors; l is usable (and must be freed)
+// either way.
+int lesson_parse(struct lesson *l, const char *path, const char *text, size_t len,
+                 const char *eq_table, const struct lesson_panels *panels, struct lesson_diags *d);
+// Reads path (and equations.md beside it, or in the shipped lessons directory) and parses it.
+// A file that cannot be read, is too large or is empty is an error in d.
+int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,
+                struct lesson_diags *d);
+void lesson_free(struct lesson *l);
+
+// The keyword of a directive ("goto").
+const char *lesson_op_name(enum lesson_op op);
+
+// Checks the syntax of a live expression; why gets the reason. Returns 0 when it is valid.
+int lesson_live_check(const char *expr, char *why, size_t wn);
+// Evaluates a live expression against the graph on screen. text gets the answer as shown;
+// *numeric says whether it is a number (*value). Returns 0, or nonzero with why saying what
+// has not run yet or is out of range.
+int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
+                     int *numeric, char *why, size_t wn);
+// 1 when the answer typed matches: for a typed question one of the accepted answers (or the
+// live value), numbers within the tolerance, words ignoring case, spaces and end punctuation.
+int lesson_answer_matches(const struct lesson_question *q, const char *typed, const char *live,
+                          int live_numeric, double live_value);
+
+// The model file a lesson's @model names: a shipped model ("textbook", the default), or a file
+// looked for beside the lesson, in $STEPFORMER_MODELS and in the shipped models directory.
+// Returns 0 with path filled, or nonzero with why saying what is missing and where to put it.
+int lesson_model_path(const struct lesson *l, char *path, size_t size, char *why, size_t wn);
+
+// Where lessons are: $STEPFORMER_LESSONS, else the shipped directory.
+const char *lesson_dir(void);
+// Finds a lesson by file path, number ("4"), name ("one-head") or file name ("04-one-head"),
+// in the lessons directory. Returns 0 with path filled, or nonzero with why.
+int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn);
+// The lesson files of the lessons directory (NN-name.md), sorted; *n gets their number. The
+// array and its strings are malloc'd (lesson_list_free).
+char **lesson_list(int *n);
+void lesson_list_free(char **list, int n);
+
+// Progress kept between runs: per lesson id, the beat reached and whether it was finished.
+struct lesson_progress_item {
+    char id[128];
+    int beat, n_beats, done;
+};
+
+struct lesson_progress {
+    char path[1024];
+    struct lesson_progress_item *items;
+    int n;
+    int bad_lines; // lines of the file that could not be read (ignored, rewritten on save)
+};
+
+// The progress file: $XDG_STATE_HOME/stepformer/progress, else ~/.local/state/stepformer/progress.
+// Returns 0, or nonzero when neither variable gives a directory.
+int lesson_progress_path(char *buf, size_t size);
+// Loads the file (a missing file is empty progress). Returns 0 or SF_ERR_NOMEM.
+int lesson_progress_load(struct lesson_progress *p, const char *path);
+// Writes the file atomically (temporary file, then rename), creating its directory.
+int lesson_progress_save(const struct lesson_progress *p, struct sf_diag *d);
+void lesson_progress_free(struct lesson_progress *p);
+// The entry for id, or NULL.
+const struct lesson_progress_item *lesson_progress_get(const struct lesson_progress *p,
+                                                       const char *id);
+int lesson_progress_set(struct lesson_progress *p, const char *id, int beat, int n_beats, int done);
+
+#endif

@@ -1,0 +1,40 @@
+// What the application's parts share inside src/app (the screen's modes and the lesson
+// runner); nothing outside src/app includes this.
+#ifndef STEPFORMER_APP_PRIV_H
+#define STEPFORMER_APP_PRIV_H
+
+#include "stepformer/app.h"
+
+// The status line's message (error 1: in the notice style).
+void app_say(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+// The graph on screen (the forward pass, or the training iteration).
+struct graph *app_graph_on_screen(struct app *a);
+// After the cursor moved: the main panel and layer follow the op that ran last.
+void app_cursor_moved(struct app *a);
+// After steps: the training view's losses before and after the update.
+void app_after_pass(struct app *a);
+// Rebuilds the forward pass for new ids (text: the prompt as typed, or NULL to decode).
+int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d);
+// Encodes text (or parses ids_arg) as the new prompt and rebuilds; the message names a
+// problem.
+int app_set_input(struct app *a, const char *ids_arg, const char *text);
+// The training view: one iteration on the prompt, on a copy of the model.
+int app_train_enter(struct app *a);
+void app_train_leave(struct app *a);
+// Recomputes the forward pass from node `from` and moves back to node back_to.
+void app_rerun_from(struct app *a, int from, int back_to);
+
+// Sets up the logit lens cache for the forward graph's size (after a rebuild or a change).
+int app_lens_reset(struct app *a);
+
+// The input line: a code point added as UTF-8, the last character removed.
+void app_input_add(struct app *a, int cp);
+void app_input_backspace(struct app *a);
+
+// Lesson mode: a key (APP_* flags, or -1 when the key is left to the screen's own keys), the
+// screen's lesson part, and freeing it.
+int app_lesson_key(struct app *a, int key);
+void app_lesson_screen(struct app *a, struct screen_state *s);
+void app_lesson_free(struct app *a);
+
+#endif

@@ -1,0 +1,286 @@
+// The lesson commands: `stepformer check` (lint), `stepformer lessons` (the list with progress)
+// and opening a lesson for the screen (`stepformer lesson`).
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_priv.h"
+#include "stepformer/cli.h"
+
+static const char *panel_names[PANEL_COUNT];
+
+static struct lesson_panels panels(void)
+{
+    for (int p = 0; p < PANEL_COUNT; p++)
+        panel_names[p] = panel_keyword((enum panel_id)p);
+    return (struct lesson_panels){panel_names, PANEL_COUNT};
+}
+
+// Opens the app on the lesson's model. Messages from loading become diagnostics at @model.
+static int open_model(struct app *a, const struct lesson *l, struct lesson_diags *d, int *missing)
+{
+    char path[1100], why[600];
+    *missing = 0;
+    if (lesson_model_path(l, path, sizeof path, why, sizeof why)) {
+        *missing = 1;
+        lesson_diag_add(d, 1, l->model_line, l->model_col, "%s", why);
+        return -1;
+    }
+    char msg[1200] = "";
+    FILE *notes = fmemopen(msg, sizeof msg, "w");
+    if (!notes)
+        return SF_ERR_NOMEM;
+    struct app_options o = {.model_path = path};
+    int rc = app_init(a, &o, notes);
+    fclose(notes);
+    if (rc) {
+        msg[strcspn(msg, "\n")] = 0;
+        lesson_diag_add(d, 1, l->model_line, l->model_col, "%s",
+                        strncmp(msg, "stepformer: ", 12) == 0 ? msg + 12 : msg);
+    }
+    return rc;
+}
+
+// Runs every beat of a parsed lesson on its model, as a student would reach it; the
+// questions' answers must be computable and must match themselves.
+static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, int *questions)
+{
+    struct app a;
+    int missing;
+    *beats = l->n_beats;
+    *questions = 0;
+    for (int k = 0; k < l->n_beats; k++)
+        *questions += l->beats[k].q != NULL;
+    if (open_model(&a, l, d, &missing)) {
+        if (missing) { // not installed here: a note, the rest cannot be checked
+            d->errors--;
+            d->notes++;
+            d->msgs[d->n - 1].error = 0;
+            snprintf(d->msgs[d->n - 1].text + strlen(d->msgs[d->n - 1].text),
+                     sizeof d->msgs[0].text - strlen(d->msgs[d->n - 1].text),
+                     "; op names and live answers were not checked");
+        }
+        lesson_free(l);
+        return;
+    }
+    if (app_lesson_start(&a, l, 0, NULL, d) == 0 || a.lesson)
+        for (int k = 1; k < a.lesson->l.n_beats; k++) {
+            app_lesson_goto(&a, k, d);
+            const struct lesson_question *q = a.lesson->l.beats[k].q;
+            char want[200];
+            if (q && app_lesson_expected(&a, want, sizeof want) && q->correct < 0 &&
+                strcmp(want, "?") != 0 &&
+                !lesson_answer_matches(q, want, a.lesson->live, a.lesson->live_numeric,
+                                       a.lesson->live_value))
+                lesson_diag_add(d, 1, q->line, 1, "the answer '%s' does not match itself", want);
+        }
+    app_free(&a);
+}
+
+int cmd_check(int argc, char **argv, FILE *out, FILE *err)
+{
+    struct lesson_panels pn = panels();
+    int n_files = 0, bad = 0;
+    char **list = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fprintf(out, "usage: stepformer check [LESSON...]\n\n"
+                         "Checks lesson scripts (files, numbers or names; all the lessons when "
+                         "none is given):\nthe syntax, the directives, the panels, the op names "
+                         "on the lesson's model, and that\nevery question has an answer the "
+                         "model can compute. Prints file:line:col: message\nfor each problem; "
+                         "the exit status is 1 when there is any.\n");
+            return 0;
+        }
+    if (argc == 0) {
+        list = lesson_list(&n_files);
+        if (!n_files) {
+            fprintf(err, "stepformer check: no lessons in %s\n", lesson_dir());
+            return 2;
+        }
+    }
+    int total = argc ? argc : n_files;
+    for (int i = 0; i < total; i++) {
+        char path[1100], why[300];
+        const char *arg = argc ? argv[i] : list[i];
+        if (argc && lesson_find(arg, path, sizeof path, why, sizeof why)) {
+            fprintf(err, "%s: error: %s\n", arg, why);
+            bad++;
+            continue;
+        }
+        if (!argc)
+            snprintf(path, sizeof path, "%s", arg);
+        struct lesson l;
+        struct lesson_diags *d = malloc(sizeof *d);
+        if (!d)
+            return 1;
+        lesson_diags_init(d, path);
+        int beats = 0, questions = 0;
+        if (lesson_load(&l, path, &pn, d) == 0)
+            run_through(&l, d, &beats, &questions);
+        else
+            lesson_free(&l);
+        lesson_diags_print(d, err);
+        if (d->errors) {
+            fprintf(out, "%s: %d error%s\n", path, d->errors, d->errors == 1 ? "" : "s");
+            bad++;
+        } else {
+            fprintf(out, "%s: ok, %d beats, %d questions\n", path, beats, questions);
+        }
+        free(d);
+    }
+    lesson_list_free(list, n_files);
+    return bad ? 1 : 0;
+}
+
+int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
+{
+    if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        fprintf(out, "usage: stepformer lessons\n\nLists the lessons with your progress. Open "
+                     "one with `stepformer lesson N`.\n");
+        return 0;
+    }
+    if (argc > 0) {
+        fprintf(err,
+                "stepformer lessons: unexpected '%s' (to open a lesson: stepformer lesson "
+                "%s)\n",
+                argv[0], argv[0]);
+        return 2;
+    }
+    struct lesson_panels pn = panels();
+    int n;
+    char **list = lesson_list(&n);
+    if (!n) {
+        fprintf(err, "stepformer lessons: no lessons in %s (set STEPFORMER_LESSONS)\n",
+                lesson_dir());
+        return 1;
+    }
+    char ppath[1024];
+    struct lesson_progress pr = {0};
+    int have_progress = lesson_progress_path(ppath, sizeof ppath) == 0;
+    if (have_progress)
+        lesson_progress_load(&pr, ppath);
+    fprintf(out, " #  %-58s %-26s %s\n", "lesson", "follows", "progress");
+    struct lesson_diags *d = malloc(sizeof *d);
+    for (int i = 0; d && i < n; i++) {
+        struct lesson l;
+        lesson_diags_init(d, list[i]);
+        int rc = lesson_load(&l, list[i], &pn, d);
+        const struct lesson_progress_item *it = lesson_progress_get(&pr, l.id);
+        char prog[64], model_note[160] = "", path[1100], why[600];
+        if (!it)
+            snprintf(prog, sizeof prog, "-");
+        else if (it->done)
+            snprintf(prog, sizeof prog, "done");
+        else
+            snprintf(prog, sizeof prog, "beat %d of %d", it->beat + 1,
+                     l.n_beats ? l.n_beats : it->n_beats);
+        if (!rc && lesson_model_path(&l, path, sizeof path, why, sizeof why))
+            snprintf(model_note, sizeof model_note, "  (needs %s, not installed)", l.model);
+        fprintf(out, "%2d  %-58.58s %-26.26s %s%s%s\n", atoi(strrchr(list[i], '/') + 1),
+                l.title ? l.title : "(no title)", l.section ? l.section : "", prog,
+                rc ? "  (has errors: stepformer check)" : "", model_note);
+        lesson_free(&l);
+    }
+    free(d);
+    fprintf(out, "\nOpen one with `stepformer lesson N`; `--present` shows it to a class.\n");
+    if (have_progress)
+        fprintf(out, "Progress is kept in %s.\n", ppath);
+    if (pr.bad_lines)
+        fprintf(err, "stepformer: note: %d unreadable line%s in %s were ignored\n", pr.bad_lines,
+                pr.bad_lines == 1 ? "" : "s", ppath);
+    lesson_progress_free(&pr);
+    lesson_list_free(list, n);
+    return 0;
+}
+
+// The first lesson not finished yet (or the first).
+static int next_unfinished(char *path, size_t size)
+{
+    int n;
+    char **list = lesson_list(&n);
+    if (!n)
+        return -1;
+    char ppath[1024];
+    struct lesson_progress pr = {0};
+    if (lesson_progress_path(ppath, sizeof ppath) == 0)
+        lesson_progress_load(&pr, ppath);
+    int pick = 0;
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(list[i], '/') + 1;
+        char id[128];
+        snprintf(id, sizeof id, "%.*s", (int)strlen(base) - 3, base);
+        const struct lesson_progress_item *it = lesson_progress_get(&pr, id);
+        if (!it || !it->done) {
+            pick = i;
+            break;
+        }
+    }
+    snprintf(path, size, "%s", list[pick]);
+    lesson_progress_free(&pr);
+    lesson_list_free(list, n);
+    return 0;
+}
+
+int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
+{
+    const char *name = NULL;
+    int present = 0, restart = 0;
+    for (int i = 0; i < argc; i++) {
+        if (cli_flag(argv, i, "--present"))
+            present = 1;
+        else if (cli_flag(argv, i, "--restart"))
+            restart = 1;
+        else if (argv[i][0] == '-' || name) {
+            fprintf(err,
+                    "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
+                    "FILE] [--present] [--restart]\n",
+                    argv[i]);
+            return 2;
+        } else
+            name = argv[i];
+    }
+    char path[1100], why[300];
+    if (name ? lesson_find(name, path, sizeof path, why, sizeof why)
+             : next_unfinished(path, sizeof path)) {
+        fprintf(err, "stepformer lesson: %s\n",
+                name ? why : "no lessons found: set STEPFORMER_LESSONS to the lessons directory");
+        return 2;
+    }
+    struct lesson_panels pn = panels();
+    struct lesson l;
+    struct lesson_diags *d = malloc(sizeof *d);
+    if (!d)
+        return 1;
+    lesson_diags_init(d, path);
+    int rc = lesson_load(&l, path, &pn, d), missing = 0;
+    if (rc) {
+        lesson_diags_print(d, err);
+        fprintf(err, "stepformer lesson: %s cannot be shown until these are fixed\n", path);
+        lesson_free(&l);
+        free(d);
+        return 1;
+    }
+    if (open_model(a, &l, d, &missing)) {
+        lesson_diags_print(d, err);
+        lesson_free(&l);
+        free(d);
+        return 1;
+    }
+    char ppath[1024];
+    int keep = !present && lesson_progress_path(ppath, sizeof ppath) == 0;
+    rc = app_lesson_start(a, &l, present, keep ? ppath : NULL, d);
+    if (!rc && restart && a->lesson->beat > 0)
+        rc = app_lesson_goto(a, 0, d);
+    if (rc) {
+        lesson_diags_print(d, err);
+        fprintf(err,
+                "stepformer lesson: the script does not run on this model; `stepformer "
+                "check %s` lists every problem\n",
+                path);
+        app_free(a);
+        free(d);
+        return 1;
+    }
+    free(d);
+    return 0;
+}

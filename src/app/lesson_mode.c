@@ -1,0 +1,701 @@
+// Lesson mode: runs a lesson script's beats on the application (the model steps exactly as
+// scripted), asks its questions, keeps the progress, and lays out the narration.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_priv.h"
+
+// Directive errors name the line and column of the script.
+#define FAIL(d, act, ...) (lesson_diag_add((d), 1, (act)->line, (act)->col, __VA_ARGS__), -1)
+
+// Moves the graph on screen so that node i has just run (forward by computing).
+static int run_to(struct app *a, int i, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct graph *g = app_graph_on_screen(a);
+    int rc = i >= 0 ? graph_goto_index(g, i) : (graph_reset(g), 0);
+    app_after_pass(a);
+    app_cursor_moved(a);
+    if (rc < 0)
+        return FAIL(d, act, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
+    return 0;
+}
+
+static int act_goto(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct graph *g = app_graph_on_screen(a);
+    int i = graph_find(g, act->text);
+    if (i < 0) {
+        const char *near[3];
+        int n = graph_suggest(g, act->text, near, 3);
+        return FAIL(d, act,
+                    "no op '%s' in this lesson's %s (%d layers, %d heads)%s%s%s%s%s; `stepformer "
+                    "trace --list` lists them",
+                    act->text, a->train_view ? "training iteration" : "forward pass",
+                    a->model.cfg.n_layer, a->model.cfg.n_head, n ? ": did you mean " : "",
+                    n > 0 ? near[0] : "", n > 1 ? " or " : "", n > 1 ? near[1] : "", n ? "?" : "");
+    }
+    return run_to(a, i, act, d);
+}
+
+static int act_step(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct graph *g = app_graph_on_screen(a);
+    int left = g->n_nodes - g->cursor;
+    if (act->n > left)
+        return FAIL(d, act, "@step %d runs past the end of the pass: %d ops are left", act->n,
+                    left);
+    return run_to(a, g->cursor + act->n - 1, act, d);
+}
+
+// The message the app left, as a diagnostic.
+static int fail_message(struct app *a, const struct lesson_action *act, struct lesson_diags *d,
+                        const char *what)
+{
+    return FAIL(d, act, "%s: %s", what, a->message[0] ? a->message : "failed");
+}
+
+static int act_generate(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    app_train_leave(a);
+    for (int k = 0; k < act->n; k++) {
+        if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx)
+            return FAIL(d, act, "@generate: the context is full (%d tokens)", a->model.cfg.n_ctx);
+        if (graph_goto_index(&a->fwd, a->fwd.n_nodes - 1) < 0 || a->fwd.drawn < 0)
+            return FAIL(d, act, "@generate: the sampling ops failed");
+        int n = a->fwd.n_tokens + 1;
+        int *ids = malloc(sizeof(int) * (size_t)n);
+        if (!ids)
+            return FAIL(d, act, "out of memory");
+        memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)(n - 1));
+        ids[n - 1] = a->fwd.drawn;
+        struct sf_diag sd;
+        char msg[900];
+        sf_diag_clear(&sd);
+        int rc = app_build_forward(a, ids, n, NULL, &sd);
+        free(ids);
+        if (rc)
+            return FAIL(d, act, "@generate: %s", sf_diag_format(&sd, msg, sizeof msg));
+    }
+    return 0;
+}
+
+// Recomputes the forward pass after a change (an intervention from 0, a sampling setting from
+// the first sample node) and returns to where the cursor was.
+static int rerun(struct app *a, int from, const struct lesson_action *act, struct lesson_diags *d)
+{
+    int back_to = a->fwd.cursor - 1;
+    graph_invalidate(&a->fwd, from);
+    if (from == 0)
+        app_lens_reset(a);
+    return run_to(a, back_to, act, d);
+}
+
+static int act_intervene(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    const struct model_config *c = &a->model.cfg;
+    if (a->train_view)
+        return FAIL(d, act, "@intervene changes the forward pass: put '@view forward' before it");
+    if (act->n == LESSON_IV_HEAD_OFF) {
+        if (act->i >= c->n_layer || act->j >= c->n_head)
+            return FAIL(d, act, "head-off %d %d: this model has layers 0..%d and heads 0..%d",
+                        act->i, act->j, c->n_layer - 1, c->n_head - 1);
+        a->head_off[(size_t)act->i * c->n_head + act->j] = 1;
+    } else if (act->n == LESSON_IV_NO_POSITIONS) {
+        if (c->pos == POS_NONE)
+            return FAIL(d, act, "this model has no position embeddings to drop");
+        a->no_positions = 1;
+    } else {
+        memset(a->head_off, 0, (size_t)c->n_layer * c->n_head);
+        a->no_positions = 0;
+    }
+    struct intervention iv = {a->head_off, a->no_positions};
+    int back_to = a->fwd.cursor - 1;
+    graph_set_intervention(&a->fwd, &iv);
+    app_lens_reset(a);
+    return run_to(a, back_to, act, d);
+}
+
+static int act_highlight(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    const struct graph *g = app_graph(a);
+    const struct model_config *c = &a->model.cfg;
+    switch (act->n) {
+    case LESSON_HL_TOKEN:
+        if (act->i >= g->n_tokens)
+            return FAIL(d, act, "token %d: the input has positions 0..%d", act->i, g->n_tokens - 1);
+        a->view.row = act->i;
+        a->view.inspect = 0;
+        return 0;
+    case LESSON_HL_HEAD:
+        if (act->i >= c->n_head)
+            return FAIL(d, act, "head %d: this model has heads 0..%d", act->i, c->n_head - 1);
+        a->view.head = act->i;
+        return 0;
+    case LESSON_HL_CELL: {
+        const struct node *last = graph_last(g);
+        const float *m;
+        int rows, cols;
+        if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols))
+            return FAIL(d, act, "@highlight cell: %s has no matrix to point into",
+                        last ? last->name : "nothing has run yet, so there");
+        if (act->i >= rows || act->j >= cols)
+            return FAIL(d, act, "cell %d %d: %s is %d x %d here", act->i, act->j, last->name, rows,
+                        cols);
+        a->view.inspect = 1;
+        a->view.row = act->i;
+        a->view.col = act->j;
+        return 0;
+    }
+    default:
+        a->view.inspect = 0;
+        return 0;
+    }
+}
+
+static void add_panel(struct app_lesson *ls, int p)
+{
+    for (int i = 0; i < ls->n_panels; i++)
+        if (ls->panels[i] == p)
+            return;
+    if (ls->n_panels < LESSON_MAX_PANELS)
+        ls->panels[ls->n_panels++] = p;
+}
+
+static int apply(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct model_config *c = &a->model.cfg;
+    switch (act->op) {
+    case LESSON_PROMPT:
+        if (app_set_input(a, NULL, act->text) || a->message_error)
+            return fail_message(a, act, d, "@prompt");
+        a->message[0] = 0;
+        return 0;
+    case LESSON_VIEW:
+        if (act->n && !a->train_view && app_train_enter(a))
+            return fail_message(a, act, d, "@view training");
+        if (!act->n && a->train_view) {
+            app_train_leave(a);
+            app_cursor_moved(a);
+        }
+        a->message[0] = 0;
+        return 0;
+    case LESSON_GOTO:
+        return act_goto(a, act, d);
+    case LESSON_STEP:
+        return act_step(a, act, d);
+    case LESSON_PANELS:
+        memcpy(ls->panels, act->panels, sizeof ls->panels);
+        ls->n_panels = act->n_panels;
+        ls->focus = -1;
+        a->zoom = -1;
+        return 0;
+    case LESSON_FOCUS:
+        add_panel(ls, act->n);
+        ls->focus = act->n;
+        a->selected = act->n;
+        return 0;
+    case LESSON_ZOOM:
+        a->zoom = act->n;
+        if (act->n >= 0)
+            a->selected = act->n;
+        return 0;
+    case LESSON_LAYER:
+        if (act->n >= c->n_layer)
+            return FAIL(d, act, "layer %d: this model has layers 0..%d", act->n, c->n_layer - 1);
+        a->view.layer = act->n;
+        return 0;
+    case LESSON_HEAD:
+        if (act->n >= c->n_head)
+            return FAIL(d, act, "head %d: this model has heads 0..%d", act->n, c->n_head - 1);
+        a->view.head = act->n;
+        return 0;
+    case LESSON_HIGHLIGHT:
+        return act_highlight(a, act, d);
+    case LESSON_NUMBERS:
+        a->view.numbers = act->n;
+        return 0;
+    case LESSON_SAMPLER:
+        a->seed = act->seed;
+        sampler_init(&a->sampler, act->greedy, act->temperature, act->top_k, act->top_p, a->seed);
+        if (a->train_view)
+            return 0;
+        return rerun(a, graph_find(&a->fwd, "sample.temperature"), act, d);
+    case LESSON_GENERATE:
+        return act_generate(a, act, d);
+    case LESSON_INTERVENE:
+        return act_intervene(a, act, d);
+    case LESSON_OP_COUNT:
+        break;
+    }
+    return 0;
+}
+
+// The state before the first beat: the starting prompt, default settings, no interventions.
+static void script_reset(struct app *a)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct model_config *c = &a->model.cfg;
+    app_train_leave(a);
+    memset(a->head_off, 0, (size_t)c->n_layer * c->n_head);
+    a->no_positions = 0;
+    struct intervention iv = {a->head_off, 0};
+    graph_set_intervention(&a->fwd, &iv);
+    a->seed = 42;
+    a->beam = 1;
+    if (a->beams_active) {
+        beam_free(&a->beams);
+        a->beams_active = 0;
+    }
+    sampler_init(&a->sampler, 1, 1.0f, 0, 1.0f, a->seed);
+    a->view.layer = a->view.head = 0;
+    a->view.numbers = 1;
+    a->view.inspect = 0;
+    a->zoom = -1;
+    a->target = -1;
+    a->running = 0;
+    a->mode = APP_MODE_NORMAL;
+    ls->n_panels = 0;
+    ls->focus = -1;
+    // Only when the script does not set its own prompt first.
+    const struct lesson_beat *b0 = &ls->l.beats[0];
+    if (!(b0->n_acts && b0->acts[0].op == LESSON_PROMPT) && strcmp(a->prompt, ls->start_prompt))
+        app_set_input(a, NULL, ls->start_prompt);
+    else
+        graph_reset(&a->fwd);
+    app_lens_reset(a);
+    app_cursor_moved(a);
+}
+
+static int apply_beat(struct app *a, int k, struct lesson_diags *d)
+{
+    const struct lesson_beat *b = &a->lesson->l.beats[k];
+    int rc = 0;
+    for (int i = 0; i < b->n_acts; i++)
+        if (apply(a, &b->acts[i], d))
+            rc = -1;
+    return rc;
+}
+
+static void save_progress(struct app *a)
+{
+    struct app_lesson *ls = a->lesson;
+    if (!ls->keep_progress)
+        return;
+    struct sf_diag sd;
+    char msg[900];
+    sf_diag_clear(&sd);
+    if (lesson_progress_set(&ls->progress, ls->l.id, ls->beat, ls->l.n_beats, ls->done) ||
+        lesson_progress_save(&ls->progress, &sd)) {
+        app_say(a, 1, "progress not saved: %s", sf_diag_format(&sd, msg, sizeof msg));
+        ls->keep_progress = 0; // say it once
+    }
+}
+
+// The beat's question, set up on arrival.
+static int question_setup(struct app *a, struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    ls->picked = -1;
+    ls->attempts = 0;
+    ls->revealed = 0;
+    ls->feedback[0] = 0;
+    ls->feedback_error = 0;
+    ls->live[0] = 0;
+    ls->typing = 0;
+    a->input[0] = 0;
+    a->input_len = 0;
+    if (!q)
+        return 0;
+    if (q->live) {
+        char why[300];
+        if (lesson_live_eval(q->live, app_graph(a), ls->live, sizeof ls->live, &ls->live_value,
+                             &ls->live_numeric, why, sizeof why)) {
+            lesson_diag_add(d, 1, q->live_line, q->live_col, "@live %s: %s", q->live, why);
+            snprintf(ls->live, sizeof ls->live, "?");
+            return -1;
+        }
+    }
+    if (ls->answered[ls->beat] && !ls->present) {
+        char want[160];
+        app_lesson_expected(a, want, sizeof want);
+        snprintf(ls->feedback, sizeof ls->feedback, "Answered: %s%s%s", want,
+                 q->explain ? ". " : "", q->explain ? q->explain : "");
+    } else if (q->correct < 0 && !ls->present) {
+        ls->typing = 1;
+    }
+    return 0;
+}
+
+int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    if (beat < 0 || beat >= ls->l.n_beats)
+        return 0;
+    int rc = 0;
+    if (!ls->dirty && beat == ls->beat + 1) {
+        rc = apply_beat(a, beat, d);
+    } else {
+        script_reset(a);
+        for (int k = 0; k <= beat; k++)
+            rc |= apply_beat(a, k, d);
+    }
+    ls->dirty = 0;
+    ls->beat = beat;
+    ls->done = 0;
+    rc |= question_setup(a, d);
+    save_progress(a);
+    return rc;
+}
+
+int app_lesson_expected(const struct app *a, char *buf, size_t size)
+{
+    const struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls ? ls->l.beats[ls->beat].q : NULL;
+    buf[0] = 0;
+    if (!q)
+        return 0;
+    if (q->correct >= 0)
+        snprintf(buf, size, "%c", 'a' + q->correct);
+    else if (q->live)
+        snprintf(buf, size, "%s", ls->live);
+    else
+        snprintf(buf, size, "%s", q->answers[0]);
+    return 1;
+}
+
+int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
+                     struct lesson_diags *d)
+{
+    struct app_lesson *ls = calloc(1, sizeof *ls);
+    if (!ls || l->n_beats < 1) {
+        free(ls);
+        lesson_free(l);
+        return SF_ERR_NOMEM;
+    }
+    ls->l = *l;
+    memset(l, 0, sizeof *l);
+    ls->answered = calloc((size_t)ls->l.n_beats, 1);
+    a->lesson = ls;
+    if (!ls->answered)
+        return SF_ERR_NOMEM;
+    ls->present = present;
+    ls->beat = -1;
+    ls->focus = -1;
+    snprintf(ls->start_prompt, sizeof ls->start_prompt, "%s", a->prompt);
+    int start = 0;
+    if (progress_path) {
+        lesson_progress_load(&ls->progress, progress_path);
+        ls->keep_progress = 1;
+        const struct lesson_progress_item *it = lesson_progress_get(&ls->progress, ls->l.id);
+        if (it && !it->done && it->beat < ls->l.n_beats)
+            start = it->beat;
+    }
+    for (int k = 0; k < start; k++)
+        ls->answered[k] = 1;
+    int rc = app_lesson_goto(a, start, d);
+    if (start > 0)
+        app_say(a, 0, "welcome back: beat %d of %d, where you stopped (Backspace goes back)",
+                start + 1, ls->l.n_beats);
+    return rc;
+}
+
+void app_lesson_free(struct app *a)
+{
+    if (!a->lesson)
+        return;
+    lesson_free(&a->lesson->l);
+    lesson_progress_free(&a->lesson->progress);
+    free(a->lesson->answered);
+    free(a->lesson);
+    a->lesson = NULL;
+}
+
+// Goes to beat k and reports a script error in the pane.
+static void show_beat(struct app *a, int k)
+{
+    struct lesson_diags d;
+    lesson_diags_init(&d, a->lesson->l.path);
+    if (app_lesson_goto(a, k, &d) && d.n) {
+        snprintf(a->lesson->feedback, sizeof a->lesson->feedback,
+                 "This beat could not run as written (line %d): %s", d.msgs[0].line,
+                 d.msgs[0].text);
+        a->lesson->feedback_error = 1;
+    }
+}
+
+static void answer_right(struct app *a, const char *how)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    ls->answered[ls->beat] = 1;
+    ls->typing = 0;
+    ls->feedback_error = 0;
+    snprintf(ls->feedback, sizeof ls->feedback, "%s%s%s  (Space goes on)", how,
+             q->explain ? " " : "", q->explain ? q->explain : "");
+}
+
+static void answer_wrong(struct app *a, const char *what)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    ls->attempts++;
+    ls->feedback_error = 1;
+    snprintf(ls->feedback, sizeof ls->feedback, "Not quite: %s is not it.%s%s%s", what,
+             q->hint ? " Hint: " : "", q->hint ? q->hint : "",
+             ls->attempts >= 2 ? "  (Enter with no answer shows it)" : "");
+}
+
+static void reveal(struct app *a)
+{
+    char want[160];
+    app_lesson_expected(a, want, sizeof want);
+    char how[200];
+    snprintf(how, sizeof how, "The answer: %s.", want);
+    answer_right(a, how);
+}
+
+static void check_typed(struct app *a)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    if (!a->input_len) {
+        if (ls->attempts >= 2)
+            reveal(a);
+        return;
+    }
+    if (lesson_answer_matches(q, a->input, ls->live, ls->live_numeric, ls->live_value)) {
+        char how[APP_PROMPT_MAX + 16];
+        snprintf(how, sizeof how, "Right: %s.", a->input);
+        answer_right(a, how);
+    } else {
+        char what[APP_PROMPT_MAX + 4];
+        snprintf(what, sizeof what, "'%s'", a->input);
+        answer_wrong(a, what);
+    }
+    a->input[0] = 0;
+    a->input_len = 0;
+}
+
+static void pick(struct app *a, int i)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    ls->picked = i;
+    if (i == q->correct) {
+        answer_right(a, "Right.");
+    } else {
+        char what[8];
+        snprintf(what, sizeof what, "%c)", 'a' + i);
+        answer_wrong(a, what);
+    }
+}
+
+static int next_beat(struct app *a)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    if (ls->present) {
+        if (q && !ls->revealed) {
+            ls->revealed = 1;
+            char want[160];
+            app_lesson_expected(a, want, sizeof want);
+            snprintf(ls->feedback, sizeof ls->feedback, "Answer: %s.%s%s", want,
+                     q->explain ? " " : "", q->explain ? q->explain : "");
+            return APP_REDRAW;
+        }
+    } else if (q && !ls->answered[ls->beat]) {
+        app_say(a, 1, "%s",
+                q->correct >= 0 ? "answer the question first: press the letter of your choice"
+                                : "answer the question first: type it and press Enter");
+        if (q->correct < 0)
+            ls->typing = 1;
+        return APP_REDRAW;
+    }
+    if (ls->beat + 1 >= ls->l.n_beats) {
+        ls->done = 1;
+        save_progress(a);
+        app_say(a, 0, "the end of the lesson%s: q quits, Backspace goes back",
+                ls->keep_progress ? " (saved as done)" : "");
+        return APP_REDRAW;
+    }
+    show_beat(a, ls->beat + 1);
+    return APP_REDRAW;
+}
+
+static int prev_beat(struct app *a)
+{
+    struct app_lesson *ls = a->lesson;
+    if (ls->present && ls->revealed) {
+        ls->revealed = 0;
+        ls->feedback[0] = 0;
+        return APP_REDRAW;
+    }
+    if (ls->done) {
+        ls->done = 0;
+        return APP_REDRAW;
+    }
+    if (ls->beat == 0) {
+        app_say(a, 0, "the first beat of the lesson");
+        return APP_REDRAW;
+    }
+    show_beat(a, ls->beat - 1);
+    return APP_REDRAW;
+}
+
+// Actions that only change what is shown, not the model's state.
+static int view_only(enum sf_action act)
+{
+    switch (act) {
+    case SF_ACTION_NEXT_PANEL:
+    case SF_ACTION_ZOOM:
+    case SF_ACTION_LAYER_NEXT:
+    case SF_ACTION_LAYER_PREV:
+    case SF_ACTION_HEAD_NEXT:
+    case SF_ACTION_HEAD_PREV:
+    case SF_ACTION_ROW_NEXT:
+    case SF_ACTION_ROW_PREV:
+    case SF_ACTION_INSPECT:
+    case SF_ACTION_NUMBERS:
+    case SF_ACTION_PALETTE:
+    case SF_ACTION_HELP:
+    case SF_ACTION_QUIT:
+    case SF_ACTION_NONE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int app_lesson_key(struct app *a, int key)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    if (a->help || a->mode != APP_MODE_NORMAL) {
+        ls->dirty |= a->mode != APP_MODE_NORMAL;
+        return -1;
+    }
+    a->message[0] = 0;
+    a->message_error = 0;
+    int backspace = key == SF_KEY_BACKSPACE || key == 127 || key == 8;
+    if (ls->present) {
+        if (key == ' ' || key == SF_KEY_PAGE_DOWN || key == SF_KEY_RIGHT || key == SF_KEY_DOWN ||
+            key == SF_KEY_ENTER || key == '\r')
+            return next_beat(a);
+        if (backspace || key == SF_KEY_PAGE_UP || key == SF_KEY_LEFT || key == SF_KEY_UP)
+            return prev_beat(a);
+        if (key == 'q' || key == SF_KEY_ESCAPE)
+            return APP_QUIT;
+    } else if (ls->typing) {
+        if (key == SF_KEY_ESCAPE) {
+            ls->typing = 0;
+            app_say(a, 0, "the other keys work now; Enter goes back to the answer");
+        } else if (key == SF_KEY_ENTER || key == '\r') {
+            check_typed(a);
+        } else if (backspace) {
+            if (a->input_len)
+                app_input_backspace(a);
+            else
+                return prev_beat(a);
+        } else if (key == 21) { // Ctrl-U
+            a->input[0] = 0;
+            a->input_len = 0;
+        } else if (key >= 32 && key != 127) {
+            app_input_add(a, key);
+        }
+        return APP_REDRAW;
+    } else {
+        int open = q && !ls->answered[ls->beat];
+        if (open && q->correct >= 0) {
+            int i = key >= 'a' && key < 'a' + q->n_choices   ? key - 'a'
+                    : key >= 'A' && key < 'A' + q->n_choices ? key - 'A'
+                    : key >= '1' && key < '1' + q->n_choices ? key - '1'
+                                                             : -1;
+            if (i >= 0) {
+                pick(a, i);
+                return APP_REDRAW;
+            }
+            if ((key == SF_KEY_ENTER || key == '\r') && ls->attempts >= 2) {
+                reveal(a);
+                return APP_REDRAW;
+            }
+        }
+        if (open && q->correct < 0 && (key == SF_KEY_ENTER || key == '\r')) {
+            ls->typing = 1;
+            return APP_REDRAW;
+        }
+        if (key == ' ' || key == SF_KEY_PAGE_DOWN)
+            return next_beat(a);
+        if (backspace || key == SF_KEY_PAGE_UP)
+            return prev_beat(a);
+    }
+    if (key == SF_KEY_TAB && ls->n_panels > 0) { // the beat's panels in turn
+        int k = 0;
+        while (k < ls->n_panels && ls->panels[k] != a->selected)
+            k++;
+        a->selected = ls->panels[(k + 1) % ls->n_panels];
+        if (a->zoom >= 0)
+            a->zoom = a->selected;
+        return APP_REDRAW;
+    }
+    if (!view_only(keymap_action(key)))
+        ls->dirty = 1;
+    return -1;
+}
+
+void app_lesson_screen(struct app *a, struct screen_state *s)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_beat *b = &ls->l.beats[ls->beat];
+    struct lesson_screen *sc = &ls->screen;
+    memset(sc, 0, sizeof *sc);
+    sc->title = ls->l.title;
+    snprintf(ls->where, sizeof ls->where, "%s%d/%d", ls->done ? "done " : "", ls->beat + 1,
+             ls->l.n_beats);
+    sc->where = ls->where;
+    sc->text = b->text;
+    sc->present = ls->present;
+    sc->correct = -1;
+    sc->picked = -1;
+    if (b->q) {
+        sc->question = b->q->text;
+        for (int i = 0; i < b->q->n_choices && i < 8; i++)
+            ls->choices[i] = b->q->choices[i];
+        sc->choices = ls->choices;
+        sc->n_choices = b->q->n_choices < 8 ? b->q->n_choices : 8;
+        sc->picked = ls->picked;
+        if (ls->answered[ls->beat] || ls->revealed)
+            sc->correct = b->q->correct;
+        if (ls->typing) {
+            snprintf(ls->input_line, sizeof ls->input_line, "> %s_", a->input);
+            sc->input = ls->input_line;
+        } else if (b->q->correct < 0 && !ls->answered[ls->beat] && !ls->present) {
+            sc->input = "> (Enter to type your answer)";
+        }
+    }
+    sc->feedback = ls->feedback[0] ? ls->feedback : NULL;
+    sc->feedback_error = ls->feedback_error;
+    // No panels named: the tokens, the equation and the panel of the op that ran last.
+    int n = ls->n_panels;
+    if (n) {
+        memcpy(ls->screen_panels, ls->panels, sizeof(int) * (size_t)n);
+    } else {
+        enum panel_id p = layout_focus(graph_last(app_graph(a)));
+        ls->screen_panels[n++] = PANEL_TOKENS;
+        ls->screen_panels[n++] = PANEL_EQUATION;
+        if (p != PANEL_TOKENS)
+            ls->screen_panels[n++] = p;
+    }
+    sc->panels = ls->screen_panels;
+    sc->n_panels = n;
+    sc->focus = ls->focus;
+    s->lesson = sc;
+    if (ls->present)
+        s->keys = "Space next  PgUp back  q quit ";
+    else if (ls->typing)
+        s->keys = "Enter checks  Esc other keys ";
+    else
+        s->keys = "Space next  Backspace back  ? keys  q quit ";
+}

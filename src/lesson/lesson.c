@@ -1,0 +1,1053 @@
+// The lesson parser: lines to beats, with a diagnostic (file:line:col) for every problem.
+#include "stepformer/lesson.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const op_names[LESSON_OP_COUNT] = {
+#define SF_X(name, kw) kw,
+    SF_LESSON_OP_LIST(SF_X)
+#undef SF_X
+};
+
+const char *lesson_op_name(enum lesson_op op)
+{
+    return op >= 0 && op < LESSON_OP_COUNT ? op_names[op] : "?";
+}
+
+void lesson_diags_init(struct lesson_diags *d, const char *file)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+}
+
+void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
+{
+    if (error)
+        d->errors++;
+    else
+        d->notes++;
+    if (d->n >= LESSON_MAX_DIAGS)
+        return;
+    struct lesson_msg *m = &d->msgs[d->n++];
+    m->line = line;
+    m->col = col;
+    m->error = error;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->text, sizeof m->text, fmt, ap);
+    va_end(ap);
+}
+
+void lesson_diags_print(const struct lesson_diags *d, FILE *f)
+{
+    for (int i = 0; i < d->n; i++) {
+        const struct lesson_msg *m = &d->msgs[i];
+        fprintf(f, "%s", d->file);
+        if (m->line)
+            fprintf(f, ":%d", m->line);
+        if (m->line && m->col)
+            fprintf(f, ":%d", m->col);
+        fprintf(f, ": %s: %s\n", m->error ? "error" : "note", m->text);
+    }
+    int dropped = d->errors + d->notes - d->n;
+    if (dropped > 0)
+        fprintf(f, "%s: note: %d more messages not shown; fix the ones above first\n", d->file,
+                dropped);
+}
+
+// A growing string.
+struct buf {
+    char *s;
+    size_t n, cap;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p)
+            return SF_ERR_NOMEM;
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+    return 0;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+// The parser's state.
+struct parser {
+    struct lesson *l;
+    struct lesson_diags *d;
+    const char *eq_table;
+    const struct lesson_panels *panels;
+    int line;
+    struct lesson_beat beat; // the beat being read
+    struct buf text;         // its narration
+    int blank;               // a blank line since the last narration line
+    int cap_beats, cap_acts;
+    char **cont;    // the field a continuation line (indented) extends, or NULL
+    int in_comment; // inside <!-- ... -->
+    int comment_line;
+    int seen_content; // narration or a beat directive has appeared (header is over)
+};
+
+// Equation references {eq:KEY}: the number from the table, in place. Errors name the column.
+static char *expand(struct parser *p, const char *s, size_t n, int col0)
+{
+    struct buf out = {0};
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] == '{' && i + 4 <= n && strncmp(s + i, "{eq:", 4) == 0) {
+            const char *end = memchr(s + i, '}', n - i);
+            if (!end) {
+                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
+                                "'{eq:' has no closing '}': write {eq:KEY}");
+                buf_add(&out, s + i, n - i);
+                break;
+            }
+            size_t klen = (size_t)(end - (s + i)) - 4;
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(klen < 63 ? klen : 63), s + i + 4);
+            const char *num = NULL;
+            size_t num_len = 0;
+            // The table: Markdown rows "| key | number | ... |".
+            for (const char *t = p->eq_table; t && *t;) {
+                const char *nl = strchr(t, '\n');
+                size_t len = nl ? (size_t)(nl - t) : strlen(t);
+                const char *c = t;
+                while (c < t + len && (*c == ' ' || *c == '|'))
+                    c++;
+                if (c < t + len && c[0] == '`')
+                    c++;
+                if ((size_t)(t + len - c) > klen && strncmp(c, key, klen) == 0 &&
+                    (c[klen] == ' ' || c[klen] == '|' || c[klen] == '`')) {
+                    const char *bar = memchr(c, '|', (size_t)(t + len - c));
+                    if (bar) {
+                        const char *v = bar + 1;
+                        while (v < t + len && *v == ' ')
+                            v++;
+                        const char *ve = v;
+                        while (ve < t + len && *ve != '|' && *ve != ' ')
+                            ve++;
+                        num = v, num_len = (size_t)(ve - v);
+                    }
+                    break;
+                }
+                t = nl ? nl + 1 : t + len;
+            }
+            if (!p->eq_table)
+                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
+                                "{eq:%s}: there is no equation table (equations.md) beside the "
+                                "lesson or in the lessons directory",
+                                key);
+            else if (!num || !num_len)
+                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
+                                "unknown equation '%s': add it to equations.md or fix the key",
+                                key);
+            if (num && num_len)
+                buf_add(&out, num, num_len);
+            else
+                buf_add(&out, "?", 1);
+            i = (size_t)(end - s) + 1;
+            continue;
+        }
+        // Markdown emphasis and code marks are dropped: the screen has its own styles.
+        if (s[i] == '*' || s[i] == '`') {
+            i++;
+            continue;
+        }
+        buf_add(&out, s + i, 1);
+        i++;
+    }
+    if (!out.s)
+        return dup_n("", 0);
+    return out.s;
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+// The next whitespace-separated word of [*s, end): returns its start and length, or 0.
+static size_t word(const char **s, const char *end, const char **w)
+{
+    while (*s < end && (**s == ' ' || **s == '\t'))
+        (*s)++;
+    *w = *s;
+    while (*s < end && **s != ' ' && **s != '\t')
+        (*s)++;
+    return (size_t)(*s - *w);
+}
+
+static int word_is(const char *w, size_t n, const char *kw)
+{
+    return n == strlen(kw) && strncmp(w, kw, n) == 0;
+}
+
+static int parse_int(const char *w, size_t n, long lo, long hi, long *out)
+{
+    char tmp[32];
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, w, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    long v = strtol(tmp, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_float(const char *w, size_t n, double lo, double hi, double *out)
+{
+    char tmp[48];
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, w, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    if (errno || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int panel_lookup(const struct parser *p, const char *w, size_t n)
+{
+    for (int i = 0; p->panels && i < p->panels->n; i++)
+        if (word_is(w, n, p->panels->names[i]))
+            return i;
+    return -1;
+}
+
+static void unknown_panel(struct parser *p, int col, const char *w, size_t n)
+{
+    char list[400];
+    size_t k = 0;
+    list[0] = 0;
+    for (int i = 0; p->panels && i < p->panels->n && k < sizeof list; i++)
+        k +=
+            (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", p->panels->names[i]);
+    lesson_diag_add(p->d, 1, p->line, col, "unknown panel '%.*s'; the panels are: %s",
+                    (int)(n > 40 ? 40 : n), w, list);
+}
+
+static struct lesson_action *new_action(struct parser *p, enum lesson_op op, int col)
+{
+    struct lesson_beat *b = &p->beat;
+    if (b->n_acts == p->cap_acts) {
+        int cap = p->cap_acts ? p->cap_acts * 2 : 8;
+        struct lesson_action *a = realloc(b->acts, sizeof *a * (size_t)cap);
+        if (!a)
+            return NULL;
+        b->acts = a;
+        p->cap_acts = cap;
+    }
+    struct lesson_action *a = &b->acts[b->n_acts++];
+    memset(a, 0, sizeof *a);
+    a->op = op;
+    a->line = p->line;
+    a->col = col;
+    return a;
+}
+
+static void question_free(struct lesson_question *q)
+{
+    if (!q)
+        return;
+    free(q->text);
+    for (int i = 0; i < q->n_choices; i++)
+        free(q->choices[i]);
+    free(q->choices);
+    for (int i = 0; i < q->n_answers; i++)
+        free(q->answers[i]);
+    free(q->answers);
+    free(q->live);
+    free(q->hint);
+    free(q->explain);
+    free(q);
+}
+
+static void beat_free(struct lesson_beat *b)
+{
+    for (int i = 0; i < b->n_acts; i++)
+        free(b->acts[i].text);
+    free(b->acts);
+    free(b->text);
+    question_free(b->q);
+    memset(b, 0, sizeof *b);
+}
+
+// A question must have an answer; the beat's first line names a missing one.
+static void question_finish(struct parser *p)
+{
+    struct lesson_question *q = p->beat.q;
+    if (!q)
+        return;
+    int has_choice_answer = q->correct >= 0, typed = q->n_answers > 0 || q->live;
+    if (q->n_choices == 0 && !typed)
+        lesson_diag_add(p->d, 1, q->line, 1,
+                        "this question has no answer: add '@choice* TEXT' among its choices, "
+                        "'@answer TEXT' or '@live EXPRESSION'");
+    else if (q->n_choices > 0 && !has_choice_answer)
+        lesson_diag_add(p->d, 1, q->line, 1,
+                        "this question has no correct choice: mark one with '@choice*'");
+    else if (q->n_choices == 1)
+        lesson_diag_add(p->d, 1, q->line, 1,
+                        "a multiple-choice question needs at least two choices");
+}
+
+static void beat_end(struct parser *p)
+{
+    question_finish(p);
+    struct lesson_beat *b = &p->beat;
+    // Trim the narration's trailing breaks.
+    while (p->text.n && p->text.s[p->text.n - 1] == '\n')
+        p->text.s[--p->text.n] = 0;
+    if (!b->n_acts && !b->q && !p->text.n) {
+        beat_free(b);
+        free(p->text.s);
+        p->text = (struct buf){0};
+        p->cap_acts = 0;
+        return;
+    }
+    b->text = p->text.s ? p->text.s : dup_n("", 0);
+    p->text = (struct buf){0};
+    struct lesson *l = p->l;
+    if (l->n_beats == p->cap_beats) {
+        int cap = p->cap_beats ? p->cap_beats * 2 : 16;
+        struct lesson_beat *nb = realloc(l->beats, sizeof *nb * (size_t)cap);
+        if (!nb) {
+            beat_free(b);
+            return;
+        }
+        l->beats = nb;
+        p->cap_beats = cap;
+    }
+    l->beats[l->n_beats++] = *b;
+    memset(b, 0, sizeof *b);
+    p->cap_acts = 0;
+    p->blank = 0;
+}
+
+// Appends a narration line: paragraphs joined by spaces, list items and headings on lines of
+// their own, a blank line as a paragraph break.
+static void narrate(struct parser *p, const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    size_t lead = 0;
+    while (lead < n && s[lead] == ' ')
+        lead++;
+    int own_line = s[lead] == '#' || s[lead] == '-' || s[lead] == '>' ||
+                   (isdigit((unsigned char)s[lead]) && lead + 1 < n &&
+                    (s[lead + 1] == '.' || s[lead + 1] == ')'));
+    if (s[lead] == '>') // a Markdown quote: the text without its mark
+        lead += lead + 1 < n && s[lead + 1] == ' ' ? 2 : 1, own_line = 1;
+    else if (s[lead] == '#') { // a heading: its text, on a line of its own
+        while (lead < n && s[lead] == '#')
+            lead++;
+        while (lead < n && s[lead] == ' ')
+            lead++;
+    } else if (s[lead] == '-' && lead + 1 < n && s[lead + 1] == ' ')
+        own_line = 1;
+    char *e = expand(p, s + lead, n - lead, (int)lead + 1);
+    if (!e)
+        return;
+    if (p->text.n)
+        buf_add(&p->text, p->blank ? "\n\n" : own_line ? "\n" : " ", p->blank ? 2 : 1);
+    buf_add(&p->text, e, strlen(e));
+    free(e);
+    p->blank = 0;
+    p->seen_content = 1;
+}
+
+// The rest of a directive line as a field (with equation references expanded), or an error
+// when it is empty.
+static char *rest(struct parser *p, const char *s, const char *end, int col, const char *what)
+{
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++, col++;
+    size_t n = (size_t)(end - s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (!n) {
+        lesson_diag_add(p->d, 1, p->line, col, "%s", what);
+        return NULL;
+    }
+    return expand(p, s, n, col);
+}
+
+static struct lesson_question *need_question(struct parser *p, const char *kw, int col)
+{
+    if (!p->beat.q)
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "@%s belongs to a question: put '@question TEXT' before it", kw);
+    return p->beat.q;
+}
+
+static int add_str(char ***list, int *n, char *s)
+{
+    char **l = realloc(*list, sizeof *l * (size_t)(*n + 1));
+    if (!l) {
+        free(s);
+        return SF_ERR_NOMEM;
+    }
+    l[(*n)++] = s;
+    *list = l;
+    return 0;
+}
+
+// Column (1-based) of pointer q in the line starting at s.
+#define COL(q) ((int)((q)-line) + 1)
+
+static void directive(struct parser *p, const char *line, size_t len)
+{
+    const char *end = line + len, *s = line + 1, *kw;
+    size_t kn = 0;
+    kw = s;
+    while (s < end && (isalnum((unsigned char)*s) || *s == '-' || *s == '*' || *s == '_'))
+        s++, kn++;
+    if (kn == 0) {
+        lesson_diag_add(p->d, 1, p->line, 2,
+                        "'@' starts a directive and needs its name, e.g. '@goto L0.attn.q'");
+        return;
+    }
+    if (s < end && *s != ' ' && *s != '\t') {
+        lesson_diag_add(p->d, 1, p->line, COL(s),
+                        "unexpected '%c' after '@%.*s': separate the directive's name from its "
+                        "argument with a space",
+                        *s, (int)kn, kw);
+        return;
+    }
+    int acol = COL(s) + 1; // where the argument starts (roughly)
+    const char *w;
+    size_t wn;
+    p->cont = NULL;
+    // Header directives.
+    if (word_is(kw, kn, "model") || word_is(kw, kn, "section")) {
+        int is_model = kw[0] == 'm';
+        char **field = is_model ? &p->l->model : &p->l->section;
+        if (p->seen_content)
+            lesson_diag_add(p->d, 1, p->line, 1,
+                            "@%s belongs in the header, before the first narration or beat "
+                            "directive",
+                            is_model ? "model" : "section");
+        else if (*field)
+            lesson_diag_add(p->d, 1, p->line, 1, "a second @%s: a lesson has one",
+                            is_model ? "model" : "section");
+        else {
+            *field = rest(p, s, end, acol,
+                          is_model ? "@model needs a model: a shipped one (textbook, notebook, "
+                                     "chars) or a file name such as gpt2_124M.bin"
+                                   : "@section needs the sections the lesson follows");
+            if (is_model)
+                p->l->model_line = p->line, p->l->model_col = acol;
+        }
+        return;
+    }
+    if (word_is(kw, kn, "pause")) {
+        if (!is_blank(s, (size_t)(end - s)))
+            lesson_diag_add(p->d, 1, p->line, acol, "@pause takes no argument");
+        if (!p->beat.n_acts && !p->beat.q && !p->text.n)
+            lesson_diag_add(p->d, 0, p->line, 1, "an empty beat: nothing before this @pause");
+        beat_end(p);
+        p->seen_content = 1;
+        return;
+    }
+    // Questions.
+    if (word_is(kw, kn, "question")) {
+        p->seen_content = 1;
+        if (p->beat.q) {
+            lesson_diag_add(p->d, 1, p->line, 1,
+                            "a second @question in one beat: put @pause between questions");
+            return;
+        }
+        char *text = rest(p, s, end, acol, "@question needs the question's text");
+        if (!text)
+            return;
+        struct lesson_question *q = calloc(1, sizeof *q);
+        if (!q) {
+            free(text);
+            return;
+        }
+        q->line = p->line;
+        q->text = text;
+        q->correct = -1;
+        q->tolerance = -1;
+        p->beat.q = q;
+        p->cont = &q->text;
+        return;
+    }
+    if (word_is(kw, kn, "choice") || word_is(kw, kn, "choice*")) {
+        struct lesson_question *q = need_question(p, "choice", 1);
+        char *text = rest(p, s, end, acol, "@choice needs the choice's text");
+        if (!q || !text) {
+            free(text);
+            return;
+        }
+        if (q->n_answers || q->live) {
+            lesson_diag_add(p->d, 1, p->line, 1,
+                            "a question has either choices or a typed answer, not both");
+            free(text);
+            return;
+        }
+        if (q->n_choices >= 8) {
+            lesson_diag_add(p->d, 1, p->line, 1, "at most 8 choices per question");
+            free(text);
+            return;
+        }
+        if (kn == 7) {
+            if (q->correct >= 0)
+                lesson_diag_add(p->d, 1, p->line, 1,
+                                "a second correct choice: mark only one with '@choice*'");
+            q->correct = q->n_choices;
+        }
+        if (add_str(&q->choices, &q->n_choices, text) == 0)
+            p->cont = &q->choices[q->n_choices - 1];
+        return;
+    }
+    if (word_is(kw, kn, "answer") || word_is(kw, kn, "live")) {
+        int live = kw[0] == 'l';
+        struct lesson_question *q = need_question(p, live ? "live" : "answer", 1);
+        char *text = rest(p, s, end, acol,
+                          live ? "@live needs an expression, e.g. '@live prob fish last'"
+                               : "@answer needs the answer (alternatives separated by '|')");
+        if (!q || !text) {
+            free(text);
+            return;
+        }
+        if (q->n_choices) {
+            lesson_diag_add(p->d, 1, p->line, 1,
+                            "a question has either choices or a typed answer, not both");
+            free(text);
+            return;
+        }
+        if (live) {
+            char why[200];
+            if (q->live)
+                lesson_diag_add(p->d, 1, p->line, 1, "a second @live: a question has one");
+            else if (lesson_live_check(text, why, sizeof why))
+                lesson_diag_add(p->d, 1, p->line, acol, "%s", why);
+            if (!q->live) {
+                q->live = text;
+                q->live_line = p->line, q->live_col = acol;
+                return;
+            }
+            free(text);
+            return;
+        }
+        // Alternatives separated by '|'.
+        for (char *t = text; t;) {
+            char *bar = strchr(t, '|');
+            size_t n = bar ? (size_t)(bar - t) : strlen(t);
+            while (n && t[0] == ' ')
+                t++, n--;
+            while (n && t[n - 1] == ' ')
+                n--;
+            if (n == 0)
+                lesson_diag_add(p->d, 1, p->line, acol, "an empty alternative in @answer");
+            else
+                add_str(&q->answers, &q->n_answers, dup_n(t, n));
+            t = bar ? bar + 1 : NULL;
+        }
+        free(text);
+        return;
+    }
+    if (word_is(kw, kn, "hint") || word_is(kw, kn, "explain")) {
+        int hint = kw[0] == 'h';
+        struct lesson_question *q = need_question(p, hint ? "hint" : "explain", 1);
+        char *text = rest(p, s, end, acol, hint ? "@hint needs text" : "@explain needs text");
+        if (!q || !text) {
+            free(text);
+            return;
+        }
+        char **field = hint ? &q->hint : &q->explain;
+        if (*field) {
+            lesson_diag_add(p->d, 1, p->line, 1, "a second @%s for this question",
+                            hint ? "hint" : "explain");
+            free(text);
+            return;
+        }
+        *field = text;
+        p->cont = field;
+        return;
+    }
+    if (word_is(kw, kn, "tolerance")) {
+        struct lesson_question *q = need_question(p, "tolerance", 1);
+        double v;
+        wn = word(&s, end, &w);
+        if (q && (parse_float(w, wn, 0, 1e30, &v) || !is_blank(s, (size_t)(end - s))))
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@tolerance needs one number >= 0 (how far a typed number may be "
+                            "from the answer)");
+        else if (q)
+            q->tolerance = v;
+        return;
+    }
+    // Beat directives.
+    enum lesson_op op = LESSON_OP_COUNT;
+    for (int i = 0; i < LESSON_OP_COUNT; i++)
+        if (word_is(kw, kn, op_names[i]))
+            op = (enum lesson_op)i;
+    if (op == LESSON_OP_COUNT) {
+        lesson_diag_add(p->d, 1, p->line, 1,
+                        "unknown directive '@%.*s'; directives are: model, section, prompt, "
+                        "view, goto, step, panels, focus, zoom, layer, head, highlight, "
+                        "numbers, sampler, generate, intervene, pause, question, choice, "
+                        "choice*, answer, live, tolerance, hint, explain",
+                        (int)(kn > 40 ? 40 : kn), kw);
+        return;
+    }
+    p->seen_content = 1;
+    if (p->beat.q) {
+        lesson_diag_add(p->d, 1, p->line, 1,
+                        "@%s after the question: put the beat's directives before @question "
+                        "(or start a new beat with @pause)",
+                        op_names[op]);
+        return;
+    }
+    struct lesson_action *a = new_action(p, op, acol);
+    if (!a)
+        return;
+    long v;
+    double f;
+    switch (op) {
+    case LESSON_PROMPT:
+    case LESSON_GOTO:
+        a->text = rest(p, s, end, acol,
+                       op == LESSON_PROMPT ? "@prompt needs the text the model reads"
+                                           : "@goto needs an op name, e.g. L0.attn.softmax");
+        if (a->text && op == LESSON_GOTO && strchr(a->text, ' '))
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@goto takes one op name; '%s' has a space in it", a->text);
+        if (!a->text)
+            p->beat.n_acts--;
+        return;
+    case LESSON_STEP:
+    case LESSON_GENERATE:
+        a->n = 1;
+        wn = word(&s, end, &w);
+        if (wn && parse_int(w, wn, 1, 100000, &v) == 0)
+            a->n = (int)v;
+        else if (wn)
+            lesson_diag_add(p->d, 1, p->line, COL(w),
+                            "@%s takes a count from 1 to 100000, not '%.*s'", op_names[op],
+                            (int)(wn > 30 ? 30 : wn), w);
+        break;
+    case LESSON_VIEW:
+        wn = word(&s, end, &w);
+        if (word_is(w, wn, "forward"))
+            a->n = 0;
+        else if (word_is(w, wn, "training"))
+            a->n = 1;
+        else
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@view is 'forward' (the pass) or 'training' (one training iteration)");
+        break;
+    case LESSON_NUMBERS:
+        wn = word(&s, end, &w);
+        if (word_is(w, wn, "on"))
+            a->n = 1;
+        else if (word_is(w, wn, "off"))
+            a->n = 0;
+        else
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@numbers is 'on' (numbers) or 'off' (colours)");
+        break;
+    case LESSON_PANELS:
+        while ((wn = word(&s, end, &w)) > 0) {
+            int k = panel_lookup(p, w, wn);
+            if (k < 0) {
+                unknown_panel(p, COL(w), w, wn);
+                continue;
+            }
+            if (a->n_panels >= LESSON_MAX_PANELS) {
+                lesson_diag_add(p->d, 1, p->line, COL(w), "at most %d panels at once",
+                                LESSON_MAX_PANELS);
+                break;
+            }
+            a->panels[a->n_panels++] = k;
+        }
+        if (!a->n_panels)
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@panels needs at least one panel, e.g. '@panels attention qkv'");
+        break;
+    case LESSON_FOCUS:
+    case LESSON_ZOOM:
+        wn = word(&s, end, &w);
+        if (op == LESSON_ZOOM && word_is(w, wn, "off")) {
+            a->n = -1;
+        } else if ((a->n = panel_lookup(p, w, wn)) < 0) {
+            if (wn)
+                unknown_panel(p, COL(w), w, wn);
+            else
+                lesson_diag_add(p->d, 1, p->line, acol, "@%s needs a panel%s", op_names[op],
+                                op == LESSON_ZOOM ? " (or 'off')" : "");
+        }
+        break;
+    case LESSON_LAYER:
+        wn = word(&s, end, &w);
+        if (parse_int(w, wn, 0, 1000, &v))
+            lesson_diag_add(p->d, 1, p->line, acol, "@layer needs a layer number (0 is the first)");
+        a->n = (int)v;
+        break;
+    case LESSON_HEAD:
+        wn = word(&s, end, &w);
+        if (word_is(w, wn, "all"))
+            a->n = -1;
+        else if (parse_int(w, wn, 0, 1000, &v) == 0)
+            a->n = (int)v;
+        else
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@head needs a head number (0 is the first) or 'all'");
+        break;
+    case LESSON_HIGHLIGHT: {
+        wn = word(&s, end, &w);
+        int need = 1;
+        if (word_is(w, wn, "token") || word_is(w, wn, "row"))
+            a->n = LESSON_HL_TOKEN;
+        else if (word_is(w, wn, "head"))
+            a->n = LESSON_HL_HEAD;
+        else if (word_is(w, wn, "cell"))
+            a->n = LESSON_HL_CELL, need = 2;
+        else if (word_is(w, wn, "off"))
+            a->n = LESSON_HL_OFF, need = 0;
+        else {
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@highlight is 'token N', 'row N', 'head N', 'cell ROW COL' or 'off'");
+            break;
+        }
+        for (int k = 0; k < need; k++) {
+            wn = word(&s, end, &w);
+            if (parse_int(w, wn, 0, 1000000, &v)) {
+                lesson_diag_add(p->d, 1, p->line, wn ? COL(w) : acol,
+                                "@highlight needs %s (numbers from 0)",
+                                need == 2 ? "a row and a column" : "a number");
+                break;
+            }
+            if (k == 0)
+                a->i = (int)v;
+            else
+                a->j = (int)v;
+        }
+        break;
+    }
+    case LESSON_SAMPLER:
+        wn = word(&s, end, &w);
+        a->temperature = 1, a->top_p = 1, a->seed = 1;
+        if (word_is(w, wn, "greedy")) {
+            a->greedy = 1;
+        } else if (word_is(w, wn, "random")) {
+            while ((wn = word(&s, end, &w)) > 0) {
+                const char *key = w;
+                size_t keyn = wn;
+                wn = word(&s, end, &w);
+                if (word_is(key, keyn, "temperature") && parse_float(w, wn, 0.01, 100, &f) == 0)
+                    a->temperature = (float)f;
+                else if (word_is(key, keyn, "top-k") && parse_int(w, wn, 0, 1000000, &v) == 0)
+                    a->top_k = (int)v;
+                else if (word_is(key, keyn, "top-p") && parse_float(w, wn, 0.001, 1, &f) == 0)
+                    a->top_p = (float)f;
+                else if (word_is(key, keyn, "seed") && parse_int(w, wn, 0, 2147483647, &v) == 0)
+                    a->seed = (unsigned long long)v;
+                else {
+                    lesson_diag_add(p->d, 1, p->line, COL(key),
+                                    "@sampler random takes 'temperature T' (0.01..100), 'top-k "
+                                    "K', 'top-p P' (0..1] and 'seed S'; '%.*s %.*s' is not one",
+                                    (int)(keyn > 20 ? 20 : keyn), key, (int)(wn > 20 ? 20 : wn), w);
+                    break;
+                }
+            }
+        } else {
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@sampler is 'greedy' or 'random [temperature T] [top-k K] [top-p P] "
+                            "[seed S]'");
+        }
+        return;
+    case LESSON_INTERVENE:
+        wn = word(&s, end, &w);
+        if (word_is(w, wn, "none")) {
+            a->n = LESSON_IV_NONE;
+        } else if (word_is(w, wn, "no-positions")) {
+            a->n = LESSON_IV_NO_POSITIONS;
+        } else if (word_is(w, wn, "head-off")) {
+            a->n = LESSON_IV_HEAD_OFF;
+            const char *w2;
+            size_t n2;
+            long l2, h2;
+            wn = word(&s, end, &w);
+            n2 = word(&s, end, &w2);
+            if (parse_int(w, wn, 0, 1000, &l2) || parse_int(w2, n2, 0, 1000, &h2))
+                lesson_diag_add(p->d, 1, p->line, acol,
+                                "@intervene head-off needs a layer and a head: 'head-off 1 2'");
+            else
+                a->i = (int)l2, a->j = (int)h2;
+        } else {
+            lesson_diag_add(p->d, 1, p->line, acol,
+                            "@intervene is 'head-off LAYER HEAD', 'no-positions' or 'none'");
+        }
+        break;
+    case LESSON_OP_COUNT:
+        break;
+    }
+    if (!is_blank(s, (size_t)(end - s)))
+        lesson_diag_add(p->d, 1, p->line, COL(s) + 1, "@%s: unexpected '%.*s' at the end",
+                        op_names[op], (int)((size_t)(end - s) > 30 ? 30 : (size_t)(end - s)), s);
+}
+
+// Checks a line is UTF-8 without control characters; returns the column of the first bad
+// byte, or 0.
+static int bad_byte(const char *s, size_t n, int *nul)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    *nul = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        if (c == 0) {
+            *nul = 1;
+            return (int)i + 1;
+        }
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t')
+                return (int)i + 1;
+            i++;
+            continue;
+        }
+        size_t k = c >= 0xc2 && c <= 0xdf   ? 1
+                   : c >= 0xe0 && c <= 0xef ? 2
+                   : c >= 0xf0 && c <= 0xf4 ? 3
+                                            : 0;
+        if (k == 0 || i + k >= n)
+            return (int)i + 1;
+        for (size_t j = 1; j <= k; j++)
+            if ((u[i + j] & 0xc0) != 0x80)
+                return (int)i + 1;
+        i += k + 1;
+    }
+    return 0;
+}
+
+int lesson_parse(struct lesson *l, const char *path, const char *text, size_t len,
+                 const char *eq_table, const struct lesson_panels *panels, struct lesson_diags *d)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->path, sizeof l->path, "%s", path);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t bl = strlen(base);
+    if (bl > 3 && strcmp(base + bl - 3, ".md") == 0)
+        bl -= 3;
+    snprintf(l->id, sizeof l->id, "%.*s", (int)(bl < 127 ? bl : 127), base);
+    struct parser p = {.l = l, .d = d, .eq_table = eq_table, .panels = panels};
+    int bad_lines = 0;
+    const char *s = text, *end = text + len;
+    if (len == 0)
+        lesson_diag_add(d, 1, 0, 0,
+                        "the file is empty: a lesson starts with '# Title' and has narration "
+                        "(see lessons/README.md)");
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        const char *line = s;
+        s = nl ? nl + 1 : end;
+        p.line++;
+        if (n && line[n - 1] == '\r')
+            n--;
+        if (n > LESSON_LINE_MAX) {
+            lesson_diag_add(d, 1, p.line, LESSON_LINE_MAX + 1,
+                            "the line is %zu bytes long; a lesson line may have at most %d: "
+                            "break it into several",
+                            n, LESSON_LINE_MAX);
+            continue;
+        }
+        int nul, col = bad_byte(line, n, &nul);
+        if (col) {
+            if (++bad_lines <= 20)
+                lesson_diag_add(d, 1, p.line, col,
+                                nul ? "a NUL byte: this is not a text file (lessons are UTF-8 "
+                                      "text)"
+                                    : "byte 0x%02x is not UTF-8 text or is a control character: "
+                                      "save the lesson as UTF-8",
+                                (unsigned char)line[col - 1]);
+            else
+                d->errors++;
+            continue;
+        }
+        // Comments: <!-- ... --> over one or more lines.
+        if (p.in_comment) {
+            const char *e = n >= 3 ? strstr(line, "-->") : NULL;
+            if (e && e < line + n)
+                p.in_comment = 0;
+            continue;
+        }
+        size_t lead = 0;
+        while (lead < n && line[lead] == ' ')
+            lead++;
+        if (n - lead >= 4 && strncmp(line + lead, "<!--", 4) == 0) {
+            const char *e = NULL;
+            for (size_t k = lead + 4; k + 3 <= n; k++)
+                if (strncmp(line + k, "-->", 3) == 0) {
+                    e = line + k;
+                    break;
+                }
+            if (!e)
+                p.in_comment = 1, p.comment_line = p.line;
+            continue;
+        }
+        if (is_blank(line, n)) {
+            p.blank = p.text.n > 0;
+            p.cont = NULL;
+            continue;
+        }
+        // An indented line continues the question, choice, hint or explanation above.
+        if (p.cont && lead >= 2) {
+            char *e = expand(&p, line + lead, n - lead, (int)lead + 1);
+            if (e && *p.cont) {
+                size_t a = strlen(*p.cont), b = strlen(e);
+                char *j = realloc(*p.cont, a + b + 2);
+                if (j) {
+                    j[a] = ' ';
+                    memcpy(j + a + 1, e, b + 1);
+                    *p.cont = j;
+                }
+            }
+            free(e);
+            continue;
+        }
+        p.cont = NULL;
+        if (line[0] == '@') {
+            directive(&p, line, n);
+            continue;
+        }
+        if (line[0] == '#' && !l->title) {
+            size_t k = 0;
+            while (k < n && line[k] == '#')
+                k++;
+            while (k < n && line[k] == ' ')
+                k++;
+            if (p.seen_content || line[1] != ' ' || k == n)
+                lesson_diag_add(d, 1, p.line, 1,
+                                "the lesson's title comes first, as '# Title' on a line of its "
+                                "own");
+            l->title = expand(&p, line + k, n - k, (int)k + 1);
+            continue;
+        }
+        narrate(&p, line, n);
+    }
+    if (p.in_comment)
+        lesson_diag_add(d, 1, p.comment_line, 1, "this comment is never closed with '-->'");
+    beat_end(&p);
+    free(p.text.s);
+    if (len && !l->title)
+        lesson_diag_add(d, 1, 1, 1,
+                        "no title: the lesson's first line is '# Title' (see lessons/README.md)");
+    if (len && !l->n_beats && !d->errors)
+        lesson_diag_add(d, 1, p.line ? p.line : 1, 1,
+                        "the lesson has no beats: write narration, directives and @pause");
+    return d->errors ? SF_ERR_FORMAT : 0;
+}
+
+void lesson_free(struct lesson *l)
+{
+    for (int i = 0; i < l->n_beats; i++)
+        beat_free(&l->beats[i]);
+    free(l->beats);
+    free(l->title);
+    free(l->section);
+    free(l->model);
+    memset(l, 0, sizeof *l);
+}
+
+// Reads a whole file (at most max bytes) into a malloc'd buffer.
+static char *read_all(const char *path, size_t max, size_t *len, char *why, size_t wn)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(why, wn, "cannot open it: %s", strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, wn, "it is not a regular file");
+        return NULL;
+    }
+    if ((unsigned long long)st.st_size > max) {
+        snprintf(why, wn, "it is %lld bytes; a lesson is a text file of at most %zu",
+                 (long long)st.st_size, max);
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, wn, "cannot open it: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (!buf || err) {
+        free(buf);
+        snprintf(why, wn, buf ? "cannot read it" : "out of memory");
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,
+                struct lesson_diags *d)
+{
+    memset(l, 0, sizeof *l);
+    char why[200];
+    size_t len = 0;
+    char *text = read_all(path, LESSON_FILE_MAX, &len, why, sizeof why);
+    if (!text) {
+        lesson_diag_add(d, 1, 0, 0, "%s", why);
+        snprintf(l->path, sizeof l->path, "%s", path);
+        return SF_ERR_IO;
+    }
+    // The equation table: beside the lesson, else in the lessons directory.
+    char eq_path[1100];
+    const char *slash = strrchr(path, '/');
+    snprintf(eq_path, sizeof eq_path, "%.*sequations.md", slash ? (int)(slash - path + 1) : 0,
+             path);
+    size_t eq_len;
+    char *eq = read_all(eq_path, 1 << 20, &eq_len, why, sizeof why);
+    if (!eq) {
+        snprintf(eq_path, sizeof eq_path, "%s/equations.md", lesson_dir());
+        eq = read_all(eq_path, 1 << 20, &eq_len, why, sizeof why);
+    }
+    int rc = lesson_parse(l, path, text, len, eq, panels, d);
+    free(eq);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,137 @@
+// Lesson mode's narration pane (and, presenting, the caption): the beat's text wrapped to the
+// width, then its question with the choices, the answer being typed and the feedback.
+#include <stdio.h>
+#include <string.h>
+
+#include "stepformer/screen.h"
+
+#define MAX_LINES 400
+
+struct wline {
+    const char *s;
+    int len;    // bytes
+    int indent; // columns before it
+    enum sf_style style;
+};
+
+struct wrapped {
+    struct wline l[MAX_LINES];
+    int n;
+};
+
+static int columns(const char *s, int len)
+{
+    int c = 0;
+    for (int i = 0; i < len; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return c;
+}
+
+// Byte length of the first `cols` columns of s (at most len bytes).
+static int bytes_for(const char *s, int len, int cols)
+{
+    int i = 0;
+    for (int c = 0; i < len && c < cols; c++) {
+        i++;
+        while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
+static void add(struct wrapped *w, const char *s, int len, int indent, enum sf_style st)
+{
+    if (w->n < MAX_LINES)
+        w->l[w->n++] = (struct wline){s, len, indent, st};
+}
+
+// Greedy word wrap of text (hard lines at "\n") into lines of at most width columns; later
+// lines of a hard line start `hang` columns in (2 for a list item "- " when hang is 0).
+static void wrap(struct wrapped *w, const char *text, int width, int hang, enum sf_style st)
+{
+    if (width < 8)
+        width = 8;
+    for (const char *line = text; line;) {
+        const char *nl = strchr(line, '\n');
+        int n = nl ? (int)(nl - line) : (int)strlen(line);
+        if (n == 0)
+            add(w, line, 0, 0, st);
+        int in_hang = hang ? hang : n > 2 && line[0] == '-' && line[1] == ' ' ? 2 : 0, first = 1;
+        const char *s = line, *end = line + n;
+        while (s < end) {
+            int in = first ? 0 : in_hang, room = width - in;
+            while (!first && s < end && *s == ' ')
+                s++;
+            int left = (int)(end - s);
+            if (columns(s, left) <= room) {
+                add(w, s, left, in, st);
+                break;
+            }
+            // The last space that fits, else a hard cut.
+            int fit = bytes_for(s, left, room), cut = fit;
+            while (cut > 0 && s[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = fit;
+            add(w, s, cut, in, st);
+            s += cut;
+            first = 0;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+}
+
+void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls)
+{
+    if (r.w < 10 || r.h < 3)
+        return;
+    char title[300];
+    snprintf(title, sizeof title, "%s", ls->title ? ls->title : "Lesson");
+    panel_title(g, r, title, 0);
+    if (ls->where) {
+        int n = (int)strlen(ls->where);
+        if (n + 4 < r.w / 2)
+            grid_text(g, r.x + r.w - n - 1, r.y, n, ls->where, SF_STYLE_TITLE);
+    }
+    int width = r.w - 2, rows = r.h - 1;
+    struct wrapped narr, quest;
+    narr.n = quest.n = 0;
+    if (ls->text && ls->text[0])
+        wrap(&narr, ls->text, width, 0, SF_STYLE_NORMAL);
+    char choice_text[8][600];
+    if (ls->question) {
+        add(&quest, "", 0, 0, SF_STYLE_NORMAL);
+        wrap(&quest, ls->question, width, 0, SF_STYLE_CURRENT);
+        for (int i = 0; i < ls->n_choices && i < 8; i++) {
+            enum sf_style st = i == ls->correct                      ? SF_STYLE_SELECTED
+                               : i == ls->picked && ls->correct != i ? SF_STYLE_NOTICE
+                                                                     : SF_STYLE_NORMAL;
+            snprintf(choice_text[i], sizeof choice_text[i], "%c) %s", 'a' + i, ls->choices[i]);
+            wrap(&quest, choice_text[i], width, 3, st);
+        }
+        if (ls->input)
+            wrap(&quest, ls->input, width, 0, SF_STYLE_SELECTED);
+    }
+    if (ls->feedback && ls->feedback[0]) {
+        add(&quest, "", 0, 0, SF_STYLE_NORMAL);
+        wrap(&quest, ls->feedback, width, 0,
+             ls->feedback_error ? SF_STYLE_NOTICE : SF_STYLE_NUMBER);
+    }
+    // The question and feedback always show; the narration gives way (its last line "…").
+    int q_rows = quest.n > rows ? rows : quest.n;
+    int n_rows = narr.n > rows - q_rows ? rows - q_rows : narr.n;
+    int y = r.y + 1;
+    for (int i = 0; i < n_rows; i++, y++) {
+        const struct wline *l = &narr.l[i];
+        int cut = i == n_rows - 1 && n_rows < narr.n;
+        char tmp[700];
+        snprintf(tmp, sizeof tmp, "%.*s%s", l->len, l->s, cut ? " …" : "");
+        grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
+    }
+    for (int i = 0; i < q_rows; i++, y++) {
+        const struct wline *l = &quest.l[i];
+        char tmp[700];
+        snprintf(tmp, sizeof tmp, "%.*s", l->len, l->s);
+        grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
+    }
+}
