@@ -26,6 +26,7 @@
     X("argmax-token", 1, 4, "OP INDEX...")                                                         \
     X("nonzero", 1, 4, "OP INDEX...")                                                              \
     X("rowsum", 1, 4, "OP INDEX...")                                                               \
+    X("dot", 3, 3, "OP ROW ROW")                                                                   \
     X("loss", 0, 1, "[POS]")                                                                       \
     X("perplexity", 0, 0, "")                                                                      \
     X("drawn", 0, 0, "")                                                                           \
@@ -106,7 +107,8 @@ int lesson_live_check(const char *expr, char *why, size_t wn)
     // Positions and indices are numbers (or "last"); words and op names are anything.
     int first_index = strcmp(k->kw, "prob") == 0 || strcmp(k->kw, "lens-first") == 0 ? 2
                       : strcmp(k->kw, "value") == 0 || strncmp(k->kw, "arg", 3) == 0 ||
-                              strcmp(k->kw, "nonzero") == 0 || strcmp(k->kw, "rowsum") == 0
+                              strcmp(k->kw, "nonzero") == 0 || strcmp(k->kw, "rowsum") == 0 ||
+                              strcmp(k->kw, "dot") == 0
                           ? 2
                           : 1;
     for (int i = first_index; i < n; i++)
@@ -342,6 +344,20 @@ int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t
             return -1;
         }
         return set_num(row[j], text, tn, value, numeric);
+    }
+    if (strcmp(kw, "dot") == 0) {
+        const float *r2;
+        if (x->out.ndim != 2) {
+            snprintf(why, wn, "dot: %s is not a matrix of rows (it has %d dimensions)", x->name,
+                     x->out.ndim);
+            return -1;
+        }
+        if (row_of(x, w + 2, 1, &row, &len, why, wn) || row_of(x, w + 3, 1, &r2, &len, why, wn))
+            return -1;
+        double dot = 0;
+        for (int j = 0; j < len; j++)
+            dot += (double)row[j] * r2[j];
+        return set_num(dot, text, tn, value, numeric);
     }
     if (row_of(x, w + 2, n - 2, &row, &len, why, wn))
         return -1;
