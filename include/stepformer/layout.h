@@ -51,8 +51,9 @@ void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main
 // screen); presenting, at most two large panels with the narration as a caption below. The
 // tokens strip and the equation keep their natural height; the other panels share the rest,
 // the focus panel getting the most room. zoom: one panel instead of the list, or -1.
+// caption_h: the rows the caption needs when presenting (it gets 8 to half the screen).
 void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const int *panels,
-                   int n_panels, int focus, int zoom, int present);
+                   int n_panels, int focus, int zoom, int present, int caption_h);
 
 // The panels' keywords for lesson scripts ("tokens", "qkv", "next-token"), by panel number.
 const char *panel_keyword(enum panel_id p);

@@ -46,6 +46,8 @@ struct screen_state {
 void screen_draw(struct grid *g, const struct screen_state *s);
 // The narration pane of lesson mode (the caption when presenting).
 void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls);
+// The rows the narration needs at width w (its title line included).
+int panel_narration_height(const struct lesson_screen *ls, int w);
 // One panel into a rectangle (what screen_draw does for each panel the layout shows).
 void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
                        int selected);

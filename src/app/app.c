@@ -895,7 +895,8 @@ static void current_layout(struct app *a, struct layout *l, int w, int h)
         memset(&s, 0, sizeof s);
         app_lesson_screen(a, &s);
         layout_lesson(l, &narration, w, h, s.lesson->panels, s.lesson->n_panels, s.lesson->focus,
-                      a->zoom, s.lesson->present);
+                      a->zoom, s.lesson->present,
+                      s.lesson->present ? panel_narration_height(s.lesson, w) : 0);
     } else {
         layout_compute(l, w, h, a->zoom, main_panel(a));
     }

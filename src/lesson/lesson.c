@@ -448,7 +448,7 @@ static void directive(struct parser *p, const char *line, size_t len)
                         *s, (int)kn, kw);
         return;
     }
-    int acol = COL(s) + 1; // where the argument starts (roughly)
+    int acol = COL(s) + (s < end); // where the argument starts (the line's end without one)
     const char *w;
     size_t wn;
     p->cont = NULL;
@@ -819,9 +819,11 @@ static void directive(struct parser *p, const char *line, size_t len)
     case LESSON_OP_COUNT:
         break;
     }
-    if (!is_blank(s, (size_t)(end - s)))
-        lesson_diag_add(p->d, 1, p->line, COL(s) + 1, "@%s: unexpected '%.*s' at the end",
-                        op_names[op], (int)((size_t)(end - s) > 30 ? 30 : (size_t)(end - s)), s);
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    if (s < end)
+        lesson_diag_add(p->d, 1, p->line, COL(s), "@%s: unexpected '%.*s' at the end", op_names[op],
+                        (int)((size_t)(end - s) > 30 ? 30 : (size_t)(end - s)), s);
 }
 
 // Checks a line is UTF-8 without control characters; returns the column of the first bad

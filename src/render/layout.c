@@ -210,7 +210,7 @@ static void place(struct layout *l, struct rect r, const int *panels, int n, int
 }
 
 void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const int *panels,
-                   int n_panels, int focus, int zoom, int present)
+                   int n_panels, int focus, int zoom, int present, int caption_h)
 {
     memset(l, 0, sizeof *l);
     *narration = (struct rect){0, 0, 0, 0};
@@ -230,24 +230,30 @@ void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const
     if (present) {
         // A caption below; the tokens strip, then the focus panel and one more beside it
         // when there is room.
-        int cap_h = h >= 40 ? 11 : 8;
+        int cap_h = caption_h < 8 ? 8 : caption_h > h / 2 ? h / 2 : caption_h;
         *narration = (struct rect){0, h - 1 - cap_h, w, cap_h};
         area = (struct rect){0, 0, w, h - 2 - cap_h};
-        int keep[3], k = 0, big = 0;
-        int max_big = w >= 140 ? 2 : 1;
-        for (int i = 0; i < n && k < 3; i++)
-            if (list[i] == PANEL_TOKENS)
+        // The tokens strip and the equation (when listed), the focus panel (else the first
+        // other one listed) and, on a wide screen, one more.
+        int keep[4], k = 0, main = -1, second = -1;
+        for (int i = 0; i < n; i++)
+            if (list[i] == PANEL_TOKENS || list[i] == PANEL_EQUATION)
                 keep[k++] = list[i];
-        if (focus >= 0 && focus < PANEL_COUNT && focus != PANEL_TOKENS && k < 3) {
-            for (int i = 0; i < n; i++)
-                if (list[i] == focus) {
-                    keep[k++] = focus;
-                    big++;
-                }
+        for (int i = 0; i < n; i++)
+            if (list[i] == focus && focus != PANEL_TOKENS && focus != PANEL_EQUATION)
+                main = focus;
+        for (int i = 0; i < n; i++) {
+            if (list[i] == PANEL_TOKENS || list[i] == PANEL_EQUATION || list[i] == main)
+                continue;
+            if (main < 0)
+                main = list[i];
+            else if (second < 0)
+                second = list[i];
         }
-        for (int i = 0; i < n && k < 3 && big < max_big; i++)
-            if (list[i] != PANEL_TOKENS && list[i] != focus)
-                keep[k++] = list[i], big++;
+        if (main >= 0 && k < 4)
+            keep[k++] = main;
+        if (second >= 0 && w >= 140 && k < 4)
+            keep[k++] = second;
         place(l, area, keep, k, focus);
         return;
     }

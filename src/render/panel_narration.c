@@ -81,42 +81,56 @@ static void wrap(struct wrapped *w, const char *text, int width, int hang, enum 
     }
 }
 
-void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls)
+// The narration's lines and the question block's lines for a width.
+static void compose(const struct lesson_screen *ls, int width, struct wrapped *narr,
+                    struct wrapped *quest, char choice_text[8][600])
 {
-    if (r.w < 10 || r.h < 3)
-        return;
-    char title[300];
-    snprintf(title, sizeof title, "%s", ls->title ? ls->title : "Lesson");
-    panel_title(g, r, title, 0);
-    if (ls->where) {
-        int n = (int)strlen(ls->where);
-        if (n + 4 < r.w / 2)
-            grid_text(g, r.x + r.w - n - 1, r.y, n, ls->where, SF_STYLE_TITLE);
-    }
-    int width = r.w - 2, rows = r.h - 1;
-    struct wrapped narr, quest;
-    narr.n = quest.n = 0;
+    narr->n = quest->n = 0;
     if (ls->text && ls->text[0])
-        wrap(&narr, ls->text, width, 0, SF_STYLE_NORMAL);
-    char choice_text[8][600];
+        wrap(narr, ls->text, width, 0, SF_STYLE_NORMAL);
     if (ls->question) {
-        add(&quest, "", 0, 0, SF_STYLE_NORMAL);
-        wrap(&quest, ls->question, width, 0, SF_STYLE_CURRENT);
+        add(quest, "", 0, 0, SF_STYLE_NORMAL);
+        wrap(quest, ls->question, width, 0, SF_STYLE_CURRENT);
         for (int i = 0; i < ls->n_choices && i < 8; i++) {
             enum sf_style st = i == ls->correct                      ? SF_STYLE_SELECTED
                                : i == ls->picked && ls->correct != i ? SF_STYLE_NOTICE
                                                                      : SF_STYLE_NORMAL;
-            snprintf(choice_text[i], sizeof choice_text[i], "%c) %s", 'a' + i, ls->choices[i]);
-            wrap(&quest, choice_text[i], width, 3, st);
+            snprintf(choice_text[i], 600, "%c) %s", 'a' + i, ls->choices[i]);
+            wrap(quest, choice_text[i], width, 3, st);
         }
         if (ls->input)
-            wrap(&quest, ls->input, width, 0, SF_STYLE_SELECTED);
+            wrap(quest, ls->input, width, 0, SF_STYLE_SELECTED);
     }
     if (ls->feedback && ls->feedback[0]) {
-        add(&quest, "", 0, 0, SF_STYLE_NORMAL);
-        wrap(&quest, ls->feedback, width, 0,
-             ls->feedback_error ? SF_STYLE_NOTICE : SF_STYLE_NUMBER);
+        add(quest, "", 0, 0, SF_STYLE_NORMAL);
+        wrap(quest, ls->feedback, width, 0, ls->feedback_error ? SF_STYLE_NOTICE : SF_STYLE_NUMBER);
     }
+}
+
+int panel_narration_height(const struct lesson_screen *ls, int w)
+{
+    struct wrapped narr, quest;
+    char choice_text[8][600];
+    compose(ls, w - 2, &narr, &quest, choice_text);
+    return 1 + narr.n + quest.n;
+}
+
+void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls)
+{
+    if (r.w < 10 || r.h < 3)
+        return;
+    panel_title(g, r, "", 0);
+    int where_w = ls->where ? (int)strlen(ls->where) : 0;
+    if (where_w + 12 > r.w)
+        where_w = 0;
+    if (where_w)
+        grid_text(g, r.x + r.w - where_w - 1, r.y, where_w, ls->where, SF_STYLE_TITLE);
+    grid_text(g, r.x + 1, r.y, r.w - where_w - (where_w ? 3 : 1), ls->title ? ls->title : "Lesson",
+              SF_STYLE_TITLE);
+    int width = r.w - 2, rows = r.h - 1;
+    struct wrapped narr, quest;
+    char choice_text[8][600];
+    compose(ls, width, &narr, &quest, choice_text);
     // The question and feedback always show; the narration gives way (its last line "…").
     int q_rows = quest.n > rows ? rows : quest.n;
     int n_rows = narr.n > rows - q_rows ? rows - q_rows : narr.n;

@@ -106,7 +106,8 @@ void screen_draw(struct grid *g, const struct screen_state *s)
     grid_clear(g, SF_STYLE_NORMAL);
     if (s->lesson)
         layout_lesson(&l, &narration, g->w, g->h, s->lesson->panels, s->lesson->n_panels,
-                      s->lesson->focus, s->zoom, s->lesson->present);
+                      s->lesson->focus, s->zoom, s->lesson->present,
+                      s->lesson->present ? panel_narration_height(s->lesson, g->w) : 0);
     else
         layout_compute(&l, g->w, g->h, s->zoom, s->main);
     if (l.too_small) {

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End to end, in a real terminal (tmux): lesson mode. Bad lessons and names get clear
+# messages; lesson 4 opens, advances beat by beat, takes a wrong answer then the right one,
+# quits, and on reopening lands where it stopped; presenter mode reveals an answer on the next
+# press. Progress goes to a scratch XDG_STATE_HOME. Prints cmocka-style result lines.
+# usage: lesson_terminal.sh STEPFORMER SCRATCH_DIR
+set -u
+bin=$1
+state=$2/e2e-lesson-state
+session=sf-e2e-lesson-$$
+rm -rf "$state"
+fail() {
+    echo "[  FAILED  ] 1 test(s), listed below:"
+    echo "[  FAILED  ] lesson_terminal: $1"
+    tmux capture-pane -p -t "$session" 2>/dev/null | sed 's/^/    | /'
+    tmux kill-session -t "$session" 2>/dev/null
+    exit 1
+}
+screen() { tmux capture-pane -p -t "$session"; }
+wait_for() { # pattern, seconds
+    for _ in $(seq 1 $(($2 * 20))); do
+        screen | grep -q -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+ok() { echo "[       OK ] lesson_terminal: $1"; }
+start() { # width height lesson options
+    local w=$1 h=$2
+    shift 2
+    tmux kill-session -t "$session" 2>/dev/null
+    tmux new-session -d -s "$session" -x "$w" -y "$h" \
+        "stty sane; XDG_STATE_HOME='$state' TERM=xterm-256color '$bin' lesson $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo MODES; sleep 60"
+    wait_for 'Lesson 4: One attention head' 10 || fail "lesson 4 did not come up"
+}
+quit() {
+    tmux send-keys -t "$session" q
+    wait_for 'MODES' 10 || fail "q did not quit"
+    screen | grep -q 'EXIT=0' || fail "exit status is not 0"
+    screen | grep -q 'icanon echo MODES' || fail "the terminal modes were not restored"
+}
+echo "[==========] Running 1 test(s)."
+command -v tmux >/dev/null || fail "tmux is not installed"
+
+# Bad input: messages naming the lesson, file, line and column; no screen.
+msg=$(XDG_STATE_HOME=$state "$bin" lesson 99 2>&1 </dev/null)
+[ $? -eq 2 ] && echo "$msg" | grep -q "no lesson '99'" || fail "unknown lesson: $msg"
+bad=$2/e2e-bad-lesson.md
+printf '# Bad\n@goto L9.attn.q\n@panels tokens sideways\n' >"$bad"
+msg=$("$bin" check "$bad" 2>&1)
+[ $? -eq 1 ] || fail "check of a bad lesson does not exit 1: $msg"
+echo "$msg" | grep -q "$bad:3:16: error: unknown panel 'sideways'" || fail "no panel error: $msg"
+msg=$(XDG_STATE_HOME=$state "$bin" lesson "$bad" 2>&1 </dev/null)
+[ $? -eq 1 ] && echo "$msg" | grep -q "cannot be shown until these are fixed" || fail "bad lesson opened: $msg"
+printf '# Bad\n@goto L9.attn.q\n' >"$bad"
+msg=$("$bin" check "$bad" 2>&1)
+echo "$msg" | grep -q "$bad:2:7: error: no op 'L9.attn.q'" || fail "no op-name error: $msg"
+ok "bad lessons get file:line:col messages"
+
+start 120 36 4
+screen | grep -q 'This lesson follows one attention head' || fail "no narration"
+screen | grep -q ' 1/14' || fail "not on the first beat"
+tmux send-keys -t "$session" Space
+wait_for 'Here are the queries of head 0' 5 || fail "Space did not go on a beat"
+screen | grep -q 'Q K V  L1 head 0' || fail "the beat's panel is not shown"
+tmux send-keys -t "$session" Space Space
+wait_for 'what are the shapes of q_i' 5 || fail "the question beat is not shown"
+tmux send-keys -t "$session" Space
+wait_for 'answer the question first' 5 || fail "Space skipped an open question"
+tmux send-keys -t "$session" a
+wait_for "Not quite: a) is not it" 5 || fail "a wrong answer is not marked"
+screen | grep -q 'Hint: A score' || fail "no hint after a wrong answer"
+tmux send-keys -t "$session" b
+wait_for 'Right. q_i and' 5 || fail "the right answer is not accepted"
+tmux send-keys -t "$session" Space
+wait_for 'The score of query i against' 5 || fail "no next beat after the answer"
+screen | grep -q ' 5/14' || fail "not on beat 5"
+tmux send-keys -t "$session" BSpace
+wait_for ' 4/14' 5 || fail "Backspace did not go back a beat"
+tmux send-keys -t "$session" Space
+wait_for ' 5/14' 5 || fail "no way forward again"
+ok "advances, waits for an answer, takes a wrong then the right one"
+quit
+
+start 120 36 4
+wait_for 'welcome back: beat 5 of 14' 5 || fail "reopening did not resume"
+screen | grep -q 'The score of query i against' || fail "not the beat where it stopped"
+ok "reopens where it stopped"
+quit
+grep -q '^04-one-head 4 14 started$' "$state/stepformer/progress" || fail "progress file: $(cat "$state/stepformer/progress")"
+ls "$state/stepformer" | grep -q tmp && fail "a temporary file was left"
+
+start 120 36 4 --present
+tmux send-keys -t "$session" PageDown Right Down
+wait_for 'what are the shapes of q_i' 5 || fail "the clicker keys do not move"
+tmux send-keys -t "$session" Space
+wait_for 'Answer: b. q_i and' 5 || fail "presenter mode does not reveal the answer"
+tmux send-keys -t "$session" PageUp PageUp
+wait_for ' 3/14' 5 || fail "PgUp does not go back"
+ok "presenter mode"
+quit
+grep -q '^04-one-head 4 14 started$' "$state/stepformer/progress" || fail "presenting changed the progress"
+
+tmux kill-session -t "$session"
+echo "[==========] 1 test(s) run."
+echo "[  PASSED  ] 1 test(s)."

@@ -1,0 +1,656 @@
+// Lessons: the parser's diagnostics for every kind of mistake and for junk, live answers,
+// answer matching, the progress file, `stepformer check`, and lesson and presenter modes
+// driven by keys through every shipped lesson (with a golden screen of one beat of each).
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "stepformer/app.h"
+#include "stepformer/cli.h"
+#include "stepformer/lesson.h"
+
+static const char *names[PANEL_COUNT];
+static struct lesson_panels pn;
+static char state_dir[600];
+
+static int setup(void **state)
+{
+    (void)state;
+    for (int p = 0; p < PANEL_COUNT; p++)
+        names[p] = panel_keyword((enum panel_id)p);
+    pn = (struct lesson_panels){names, PANEL_COUNT};
+    // Progress goes to a scratch directory, never to the user's.
+    test_tmp_path(state_dir, sizeof state_dir, "lesson-state");
+    setenv("XDG_STATE_HOME", state_dir, 1);
+    return 0;
+}
+
+static const char eq_table[] = "| key | number |\n|---|---|\n| qkv | 9.9 |\n| alpha | 9.11 |\n";
+
+static void write_file(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_parse_a_lesson(void **state)
+{
+    (void)state;
+    static const char text[] = "# Lesson 9: A title\n"
+                               "@model textbook\n"
+                               "@section 9.1 Attention\n"
+                               "\n"
+                               "First *line* of a\n"
+                               "paragraph, eq. {eq:qkv}.\n"
+                               "<!-- a comment\n"
+                               "over lines -->\n"
+                               "\n"
+                               "- an item\n"
+                               "@prompt the keys to the cabinet\n"
+                               "@goto L0.attn.q\n"
+                               "@panels tokens qkv attention\n"
+                               "@head all\n"
+                               "@highlight cell 2 1\n"
+                               "@sampler random temperature 0.5 top-k 3 top-p 0.9 seed 7\n"
+                               "@pause\n"
+                               "@question Which?\n"
+                               "  continued\n"
+                               "@choice one\n"
+                               "@choice* two\n"
+                               "@hint h\n"
+                               "@explain e {eq:alpha}\n"
+                               "@pause\n"
+                               "@question How many?\n"
+                               "@answer five | 5\n"
+                               "@tolerance 0.5\n"
+                               "@pause\n"
+                               "@question Live?\n"
+                               "@live argmax-token L1.attn.softmax 0 last\n";
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "x.md");
+    assert_int_equal(lesson_parse(&l, "dir/09-x.md", text, sizeof text - 1, eq_table, &pn, &d), 0);
+    assert_int_equal(d.errors, 0);
+    assert_string_equal(l.id, "09-x");
+    assert_string_equal(l.title, "Lesson 9: A title");
+    assert_string_equal(l.model, "textbook");
+    assert_string_equal(l.section, "9.1 Attention");
+    assert_int_equal(l.n_beats, 4);
+    assert_string_equal(l.beats[0].text, "First line of a paragraph, eq. 9.9.\n\n- an item");
+    assert_int_equal(l.beats[0].n_acts, 6);
+    assert_int_equal(l.beats[0].acts[1].op, LESSON_GOTO);
+    assert_string_equal(l.beats[0].acts[1].text, "L0.attn.q");
+    assert_int_equal(l.beats[0].acts[2].n_panels, 3);
+    assert_int_equal(l.beats[0].acts[2].panels[1], PANEL_QKV);
+    assert_int_equal(l.beats[0].acts[3].n, -1);
+    assert_int_equal(l.beats[0].acts[4].i, 2);
+    assert_int_equal(l.beats[0].acts[4].j, 1);
+    assert_int_equal(l.beats[0].acts[5].top_k, 3);
+    assert_int_equal((int)l.beats[0].acts[5].seed, 7);
+    const struct lesson_question *q = l.beats[1].q;
+    assert_string_equal(q->text, "Which? continued");
+    assert_int_equal(q->n_choices, 2);
+    assert_int_equal(q->correct, 1);
+    assert_string_equal(q->explain, "e 9.11");
+    q = l.beats[2].q;
+    assert_int_equal(q->n_answers, 2);
+    assert_string_equal(q->answers[1], "5");
+    assert_true(lesson_answer_matches(q, "5.4", NULL, 0, 0));
+    assert_true(lesson_answer_matches(q, "  FIVE. ", NULL, 0, 0));
+    assert_false(lesson_answer_matches(q, "6", NULL, 0, 0));
+    assert_false(lesson_answer_matches(q, "", NULL, 0, 0));
+    assert_string_equal(l.beats[3].q->live, "argmax-token L1.attn.softmax 0 last");
+    lesson_free(&l);
+}
+
+struct bad {
+    const char *text;
+    int line, col;
+    const char *says;
+};
+
+static const struct bad bad_lessons[] = {
+    {"# T\n@frobnicate x\n", 2, 1, "unknown directive '@frobnicate'"},
+    {"# T\n@panels tokens foo\n", 2, 16, "unknown panel 'foo'"},
+    {"# T\n@question Why?\n@hint h\n", 2, 1, "has no answer"},
+    {"# T\n@question Why?\n@choice a\n@choice b\n", 2, 1, "no correct choice"},
+    {"# T\n@choice* a\n", 2, 1, "belongs to a question"},
+    {"# T\n@question A\n@answer 1\n@question B\n@answer 2\n", 4, 1, "a second @question"},
+    {"# T\n@question A\n@live frob 1\n", 3, 7, "unknown live value 'frob'"},
+    {"# T\n@question A\n@live prob fish\n", 3, 7, "'prob' takes WORD POS"},
+    {"# T\n@step zero\n", 2, 7, "count from 1 to 100000"},
+    {"# T\n@goto L0.attn q\n", 2, 7, "has a space"},
+    {"# T\n@goto\n", 2, 6, "@goto needs an op name"},
+    {"# T\n@head five\n", 2, 7, "head number"},
+    {"# T\n@highlight cell 3\n", 2, 12, "a row and a column"},
+    {"# T\n@sampler random temperature hot\n", 2, 17, "@sampler random takes"},
+    {"# T\nsome text\n@model textbook\n", 3, 1, "belongs in the header"},
+    {"# T\nsee {eq:nope} here\n", 2, 5, "unknown equation 'nope'"},
+    {"# T\n<!-- open\ntext\n", 2, 1, "never closed"},
+    {"hello\n", 1, 1, "no title"},
+    {"# T\n@numbers maybe\n", 2, 10, "'on' (numbers) or 'off'"},
+    {"# T\n@pause now\n", 2, 8, "@pause takes no argument"},
+    {"# T\n@view sideways\n", 2, 7, "@view is 'forward'"},
+    {"# T\n@goto embed.pos extra\n", 2, 7, "has a space"},
+    {"# T\n@layer 1 2\n", 2, 10, "unexpected '2'"},
+    {"# T\n@ goto\n", 2, 2, "needs its name"},
+    {"# T\nok\n\x01\x02 bad\n", 3, 1, "control character"},
+    {"# T\nok \xff\xfe\n", 2, 4, "not UTF-8"},
+    {"# T\nok\n\0\0\0\n", 3, 1, "NUL byte"},
+};
+
+static void test_errors_name_line_and_column(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad_lessons / sizeof bad_lessons[0]; i++) {
+        const struct bad *b = &bad_lessons[i];
+        size_t len = strlen(b->text);
+        if (strcmp(b->says, "NUL byte") == 0)
+            len = 11; // the bytes after the first NUL count too
+        struct lesson l;
+        struct lesson_diags d;
+        lesson_diags_init(&d, "bad.md");
+        int rc = lesson_parse(&l, "bad.md", b->text, len, eq_table, &pn, &d);
+        int found = 0;
+        for (int k = 0; k < d.n; k++)
+            if (d.msgs[k].error && d.msgs[k].line == b->line && d.msgs[k].col == b->col &&
+                strstr(d.msgs[k].text, b->says))
+                found = 1;
+        if (!found || rc == 0) {
+            fprintf(stderr, "case %zu: want %d:%d %s; got:\n", i, b->line, b->col, b->says);
+            lesson_diags_print(&d, stderr);
+        }
+        assert_true(found);
+        assert_int_not_equal(rc, 0);
+        lesson_free(&l);
+    }
+}
+
+static void test_junk_gives_diagnostics(void **state)
+{
+    (void)state;
+    char path[600];
+    struct lesson l;
+    struct lesson_diags d;
+    // An empty file.
+    test_tmp_path(path, sizeof path, "empty.md");
+    write_file(path, "", 0);
+    lesson_diags_init(&d, path);
+    assert_int_not_equal(lesson_load(&l, path, &pn, &d), 0);
+    assert_non_null(strstr(d.msgs[0].text, "the file is empty"));
+    lesson_free(&l);
+    // Binary junk: every byte value, many times.
+    size_t n = 1 << 16;
+    unsigned char *junk = malloc(n);
+    assert_non_null(junk);
+    unsigned x = 12345;
+    for (size_t i = 0; i < n; i++)
+        junk[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
+    test_tmp_path(path, sizeof path, "junk.md");
+    write_file(path, (char *)junk, n);
+    lesson_diags_init(&d, path);
+    assert_int_not_equal(lesson_load(&l, path, &pn, &d), 0);
+    assert_true(d.errors > 0);
+    assert_true(d.n <= LESSON_MAX_DIAGS);
+    lesson_free(&l);
+    free(junk);
+    // A 10 MB line.
+    size_t big = 10u << 20;
+    char *line = malloc(big + 16);
+    assert_non_null(line);
+    memcpy(line, "# T\n", 4);
+    memset(line + 4, 'a', big);
+    line[4 + big] = '\n';
+    test_tmp_path(path, sizeof path, "long.md");
+    write_file(path, line, big + 5);
+    lesson_diags_init(&d, path);
+    assert_int_not_equal(lesson_load(&l, path, &pn, &d), 0);
+    assert_int_equal(d.msgs[0].line, 2);
+    assert_non_null(strstr(d.msgs[0].text, "at most 4096"));
+    lesson_free(&l);
+    free(line);
+    // A directory, and a file that is not there.
+    lesson_diags_init(&d, "/");
+    assert_int_not_equal(lesson_load(&l, "/", &pn, &d), 0);
+    assert_non_null(strstr(d.msgs[0].text, "not a regular file"));
+    lesson_free(&l);
+}
+
+// Runs cmd_check on one lesson text; returns the exit status, the messages in out.
+static int check_text(const char *text, char *out, size_t size)
+{
+    char path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    write_file(path, text, strlen(text));
+    FILE *o = fmemopen(out, size, "w");
+    assert_non_null(o);
+    char *argv[] = {path};
+    int rc = cmd_check(1, argv, o, o);
+    fclose(o);
+    return rc;
+}
+
+static void test_check_runs_the_script_on_the_model(void **state)
+{
+    (void)state;
+    char out[8000], want[700], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    assert_int_equal(check_text("# T\n@prompt the keys\n@goto L7.attn.q\n", out, sizeof out), 1);
+    snprintf(want, sizeof want, "%s:3:7: error: no op 'L7.attn.q'", path);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "did you mean"));
+    assert_int_equal(check_text("# T\n@goto embed.pos\n@layer 9\n", out, sizeof out), 1);
+    assert_non_null(strstr(out, "layer 9: this model has layers 0..1"));
+    assert_int_equal(
+        check_text("# T\n@prompt the keys\n@question P?\n@live prob fish last\n", out, sizeof out),
+        1);
+    assert_non_null(strstr(out, "head.probs has not run yet"));
+    assert_int_equal(check_text("# T\n@prompt the zorblax keys\n", out, sizeof out), 1);
+    assert_non_null(strstr(out, "zorblax"));
+    assert_int_equal(check_text("# T\n@goto head.probs\n@step 40\n", out, sizeof out), 1);
+    assert_non_null(strstr(out, "runs past the end of the pass"));
+    assert_int_equal(check_text("# T\n@goto L0.attn.q\n@highlight cell 99 0\n", out, sizeof out),
+                     1);
+    assert_non_null(strstr(out, "cell 99 0"));
+    assert_int_equal(check_text("# T\n@prompt the keys to the cabinet\n@goto head.probs\n"
+                                "@question Top?\n@live argmax-token head.probs last\n",
+                                out, sizeof out),
+                     0);
+    assert_non_null(strstr(out, "ok, 1 beats, 1 questions"));
+}
+
+static void test_check_every_shipped_lesson(void **state)
+{
+    (void)state;
+    int n;
+    char **list = lesson_list(&n);
+    assert_true(n >= 14);
+    lesson_list_free(list, n);
+    size_t size = 1 << 16;
+    char *out = calloc(1, size);
+    FILE *o = fmemopen(out, size, "w");
+    int rc = cmd_check(0, NULL, o, o);
+    fclose(o);
+    if (rc)
+        fprintf(stderr, "%s", out);
+    assert_int_equal(rc, 0);
+    int ok = 0;
+    for (char *s = out; (s = strstr(s, ": ok, ")) != NULL; s++)
+        ok++;
+    assert_int_equal(ok, n);
+    free(out);
+}
+
+static void test_live_values(void **state)
+{
+    (void)state;
+    struct model m;
+    char path[600], text[128], why[300];
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, stderr), 0);
+    int ids[8], n;
+    assert_int_equal(
+        tokenizer_encode(&m.tok, "the chicken didn't cross the road because it", ids, 8, &n, NULL),
+        0);
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, n, OP_IMPL_FAST, NULL), 0);
+    double v;
+    int num;
+    assert_int_not_equal(
+        lesson_live_eval("prob fish last", &g, text, sizeof text, &v, &num, why, sizeof why), 0);
+    assert_non_null(strstr(why, "head.probs has not run yet"));
+    assert_true(graph_goto(&g, "head.probs") > 0);
+    assert_int_equal(lesson_live_eval("n_tokens", &g, text, sizeof text, &v, &num, why, sizeof why),
+                     0);
+    assert_string_equal(text, "8");
+    assert_int_equal(lesson_live_eval("token 1", &g, text, sizeof text, &v, &num, why, sizeof why),
+                     0);
+    assert_string_equal(text, "chicken");
+    assert_int_equal(lesson_live_eval("nonzero L0.attn.softmax 0 2", &g, text, sizeof text, &v,
+                                      &num, why, sizeof why),
+                     0);
+    assert_string_equal(text, "3");
+    assert_int_equal(lesson_live_eval("rowsum L1.attn.softmax 3 last", &g, text, sizeof text, &v,
+                                      &num, why, sizeof why),
+                     0);
+    assert_true(num && v > 0.9999 && v < 1.0001);
+    // value and argmax agree with the tensor itself.
+    const struct node *sm = &g.nodes[graph_find(&g, "L1.attn.softmax")];
+    const float *row = sm->out.data + (size_t)7 * 8; // head 0, row 7
+    int best = 0;
+    for (int j = 1; j < 8; j++)
+        best = row[j] > row[best] ? j : best;
+    assert_int_equal(lesson_live_eval("argmax L1.attn.softmax 0 7", &g, text, sizeof text, &v, &num,
+                                      why, sizeof why),
+                     0);
+    assert_int_equal((int)v, best);
+    assert_int_equal(lesson_live_eval("value L1.attn.softmax 0 7 1", &g, text, sizeof text, &v,
+                                      &num, why, sizeof why),
+                     0);
+    assert_true(v == (double)row[1]);
+    const struct node *x = &g.nodes[graph_find(&g, "embed.pos")];
+    double dot = 0;
+    for (int k = 0; k < 64; k++)
+        dot += (double)x->out.data[2 * 64 + k] * x->out.data[k];
+    assert_int_equal(
+        lesson_live_eval("dot embed.pos 2 0", &g, text, sizeof text, &v, &num, why, sizeof why), 0);
+    assert_true(v > dot - 1e-9 && v < dot + 1e-9);
+    assert_int_not_equal(lesson_live_eval("value L1.attn.softmax 9 0 0", &g, text, sizeof text, &v,
+                                          &num, why, sizeof why),
+                         0);
+    assert_non_null(strstr(why, "outside"));
+    assert_int_not_equal(
+        lesson_live_eval("prob zorblax last", &g, text, sizeof text, &v, &num, why, sizeof why), 0);
+    assert_int_not_equal(lesson_live_eval("loss", &g, text, sizeof text, &v, &num, why, sizeof why),
+                         0);
+    assert_int_equal(
+        lesson_live_eval("lens-top 1 last", &g, text, sizeof text, &v, &num, why, sizeof why), 0);
+    // A live answer compares as a number within the tolerance.
+    struct lesson_question q = {.live = "x", .tolerance = -1, .correct = -1};
+    assert_true(lesson_answer_matches(&q, "0.446", NULL, 1, 0.4475));
+    assert_false(lesson_answer_matches(&q, "0.40", NULL, 1, 0.4475));
+    assert_true(lesson_answer_matches(&q, "Chicken", "chicken", 0, 0));
+    assert_false(lesson_answer_matches(&q, "road", "chicken", 0, 0));
+    graph_free(&g);
+    model_free(&m);
+}
+
+static void test_progress_file(void **state)
+{
+    (void)state;
+    char dir[700], path[1024];
+    test_tmp_path(dir, sizeof dir, "progress-test");
+    setenv("XDG_STATE_HOME", dir, 1);
+    assert_int_equal(lesson_progress_path(path, sizeof path), 0);
+    remove(path);
+    struct lesson_progress p;
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(lesson_progress_set(&p, "04-one-head", 5, 14, 0), 0);
+    assert_int_equal(lesson_progress_set(&p, "01-one-pass", 3, 9, 1), 0);
+    struct sf_diag d;
+    assert_int_equal(lesson_progress_save(&p, &d), 0);
+    lesson_progress_free(&p);
+    // Lines a person broke are ignored; the others load.
+    FILE *f = fopen(path, "a");
+    fputs("garbage line\n03-x -4 9 started\n05-y 2 9 maybe\n", f);
+    fclose(f);
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(p.bad_lines, 3);
+    assert_int_equal(lesson_progress_get(&p, "04-one-head")->beat, 5);
+    assert_int_equal(lesson_progress_get(&p, "01-one-pass")->done, 1);
+    assert_null(lesson_progress_get(&p, "03-x"));
+    assert_int_equal(lesson_progress_save(&p, &d), 0);
+    lesson_progress_free(&p);
+    // No temporary file is left beside it.
+    char sub[1100];
+    snprintf(sub, sizeof sub, "%s/stepformer", dir);
+    DIR *dd = opendir(sub);
+    assert_non_null(dd);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(dd)) != NULL)
+        if (e->d_name[0] != '.')
+            files++, assert_null(strstr(e->d_name, ".tmp-"));
+    closedir(dd);
+    assert_int_equal(files, 1);
+    // A state directory that cannot be made: a message, no crash.
+    setenv("XDG_STATE_HOME", "/proc/no-such-dir", 1);
+    assert_int_equal(lesson_progress_path(path, sizeof path), 0);
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    lesson_progress_set(&p, "x", 0, 1, 0);
+    assert_int_not_equal(lesson_progress_save(&p, &d), 0);
+    assert_true(d.msg[0] != 0);
+    lesson_progress_free(&p);
+    setenv("XDG_STATE_HOME", state_dir, 1);
+}
+
+static int open_lesson(struct app *a, const char *name, const char *opt)
+{
+    char *argv[] = {(char *)name, (char *)opt};
+    return app_lesson_open(a, opt ? 2 : 1, argv, stderr);
+}
+
+static void screen_golden(struct app *a, int w, int h, const char *name)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    for (int i = 0; i < 100; i++) { // the logit lens fills one block per draw
+        app_screen(a, &s);
+        if (!app_busy(a))
+            break;
+        app_tick(a, 50);
+    }
+    app_screen(a, &s);
+    screen_draw(&g, &s);
+    test_check_golden(&g, name);
+    grid_free(&g);
+}
+
+static void type(struct app *a, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        app_key(a, (unsigned char)*p);
+}
+
+// Answers the question on screen: a wrong choice first, then the right one; typed answers as
+// a student types them.
+static void answer(struct app *a)
+{
+    const struct lesson_question *q = a->lesson->l.beats[a->lesson->beat].q;
+    char want[200];
+    assert_true(app_lesson_expected(a, want, sizeof want));
+    if (q->correct >= 0) {
+        app_key(a, 'a' + (q->correct + 1) % q->n_choices);
+        assert_int_equal(a->lesson->feedback_error, 1);
+        assert_int_equal(a->lesson->answered[a->lesson->beat], 0);
+        app_key(a, want[0]);
+    } else {
+        type(a, want);
+        app_key(a, SF_KEY_ENTER);
+    }
+    if (!a->lesson->answered[a->lesson->beat])
+        fprintf(stderr, "%s beat %d: '%s' not accepted: %s\n", a->lesson->l.id, a->lesson->beat,
+                want, a->lesson->feedback);
+    assert_int_equal(a->lesson->answered[a->lesson->beat], 1);
+}
+
+static void test_every_lesson_runs_to_its_end(void **state)
+{
+    (void)state;
+    int n;
+    char **list = lesson_list(&n);
+    for (int i = 0; i < n; i++) {
+        struct app a;
+        assert_int_equal(open_lesson(&a, list[i], "--restart"), 0);
+        int beats = a.lesson->l.n_beats, golden_beat = beats / 2;
+        for (int guard = 0; guard < 1000 && !a.lesson->done; guard++) {
+            int b = a.lesson->beat;
+            if (a.lesson->feedback_error)
+                fprintf(stderr, "%s beat %d: %s\n", a.lesson->l.id, b, a.lesson->feedback);
+            assert_int_equal(a.lesson->feedback_error, 0); // the script ran as written
+            if (b == golden_beat) {
+                char name[200];
+                snprintf(name, sizeof name, "lesson_%.60s_beat%d_120x36.txt", a.lesson->l.id,
+                         b + 1);
+                screen_golden(&a, 120, 36, name);
+            }
+            if (a.lesson->l.beats[b].q && !a.lesson->answered[b])
+                answer(&a);
+            app_key(&a, ' ');
+            assert_true(a.lesson->done || a.lesson->beat == b + 1);
+        }
+        assert_true(a.lesson->done);
+        app_free(&a);
+    }
+    lesson_list_free(list, n);
+}
+
+static void test_lesson_resumes_where_it_stopped(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "4", "--restart"), 0);
+    assert_int_equal(a.lesson->beat, 0);
+    type(&a, "  ");
+    assert_int_equal(a.lesson->beat, 2);
+    app_free(&a);
+    assert_int_equal(open_lesson(&a, "one-head", NULL), 0);
+    assert_int_equal(a.lesson->beat, 2);
+    assert_non_null(strstr(a.message, "welcome back"));
+    // Backspace goes back a beat, and the model with it.
+    app_key(&a, SF_KEY_BACKSPACE);
+    assert_int_equal(a.lesson->beat, 1);
+    assert_string_equal(graph_last(app_graph(&a))->name, "L1.attn.q");
+    // Exploring moves the model; the next beat puts it where the script says.
+    app_key(&a, 'n');
+    for (int i = 0; i < 1000 && app_busy(&a); i++)
+        app_tick(&a, 50);
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, 2);
+    assert_string_equal(graph_last(app_graph(&a))->name, "L1.attn.v");
+    app_free(&a);
+    // A finished lesson starts again from the top.
+    assert_int_equal(open_lesson(&a, "4", NULL), 0);
+    while (!a.lesson->done) {
+        if (a.lesson->l.beats[a.lesson->beat].q && !a.lesson->answered[a.lesson->beat])
+            answer(&a);
+        app_key(&a, ' ');
+    }
+    app_free(&a);
+    assert_int_equal(open_lesson(&a, "4", NULL), 0);
+    assert_int_equal(a.lesson->beat, 0);
+    app_free(&a);
+}
+
+static void test_questions_wait_for_the_answer(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "4", "--restart"), 0);
+    // To the first typed (live) question.
+    while (!(a.lesson->l.beats[a.lesson->beat].q && a.lesson->l.beats[a.lesson->beat].q->live)) {
+        if (a.lesson->l.beats[a.lesson->beat].q)
+            answer(&a);
+        app_key(&a, ' ');
+    }
+    int b = a.lesson->beat;
+    assert_true(a.lesson->typing);
+    app_key(&a, SF_KEY_ESCAPE);
+    app_key(&a, ' '); // Space does not skip an open question
+    assert_int_equal(a.lesson->beat, b);
+    assert_non_null(strstr(a.message, "answer the question first"));
+    assert_true(a.lesson->typing);
+    type(&a, "12345");
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.lesson->feedback_error, 1);
+    assert_non_null(strstr(a.lesson->feedback, "Not quite: '12345'"));
+    assert_non_null(strstr(a.lesson->feedback, "Hint:"));
+    type(&a, "no");
+    app_key(&a, SF_KEY_ENTER);
+    assert_non_null(strstr(a.lesson->feedback, "Enter with no answer shows it"));
+    screen_golden(&a, 100, 30, "lesson_question_wrong_100x30.txt");
+    app_key(&a, SF_KEY_ENTER); // reveal
+    assert_int_equal(a.lesson->answered[b], 1);
+    assert_non_null(strstr(a.lesson->feedback, "The answer:"));
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, b + 1);
+    app_free(&a);
+}
+
+static void test_presenter_mode(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "4", "--present"), 0);
+    assert_int_equal(a.lesson->beat, 0);
+    screen_golden(&a, 120, 40, "lesson_present_120x40.txt");
+    while (!a.lesson->l.beats[a.lesson->beat].q)
+        app_key(&a, SF_KEY_PAGE_DOWN);
+    int b = a.lesson->beat;
+    app_key(&a, SF_KEY_RIGHT); // the answer, on the next press
+    assert_int_equal(a.lesson->beat, b);
+    assert_true(a.lesson->revealed);
+    assert_non_null(strstr(a.lesson->feedback, "Answer: b"));
+    screen_golden(&a, 120, 40, "lesson_present_answer_120x40.txt");
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, b + 1);
+    app_key(&a, SF_KEY_PAGE_UP);
+    app_key(&a, SF_KEY_LEFT);
+    assert_int_equal(a.lesson->beat, b - 1);
+    assert_int_equal(app_key(&a, 'q'), APP_QUIT);
+    app_free(&a);
+    // Presenting keeps no progress: the student's place is untouched.
+}
+
+static void test_missing_model_stops_cleanly(void **state)
+{
+    (void)state;
+    char path[600], out[4000];
+    test_tmp_path(path, sizeof path, "needs-gpt2.md");
+    const char *text = "# Needs GPT-2\n@model gpt2_124M_not_here.bin\n\nText.\n";
+    write_file(path, text, strlen(text));
+    char msg[4000] = "";
+    FILE *err = fmemopen(msg, sizeof msg, "w");
+    struct app a;
+    char *argv[] = {path};
+    assert_int_equal(app_lesson_open(&a, 1, argv, err), 1);
+    fclose(err);
+    char want[800];
+    snprintf(want, sizeof want,
+             "%s:2:8: error: this lesson needs the model gpt2_124M_not_here.bin, "
+             "which is not installed",
+             path);
+    assert_non_null(strstr(msg, want));
+    // check: a note, not an error.
+    FILE *o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_check(1, argv, o, o), 0);
+    fclose(o);
+    assert_non_null(strstr(out, "note: this lesson needs the model"));
+    // Unknown lessons and options.
+    char *bad[] = {"99"};
+    err = fmemopen(msg, sizeof msg, "w");
+    assert_int_equal(app_lesson_open(&a, 1, bad, err), 2);
+    fclose(err);
+    assert_non_null(strstr(msg, "no lesson '99'"));
+    char *opt[] = {"4", "--loud"};
+    err = fmemopen(msg, sizeof msg, "w");
+    assert_int_equal(app_lesson_open(&a, 2, opt, err), 2);
+    fclose(err);
+    assert_non_null(strstr(msg, "unexpected '--loud'"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_a_lesson),
+        cmocka_unit_test(test_errors_name_line_and_column),
+        cmocka_unit_test(test_junk_gives_diagnostics),
+        cmocka_unit_test(test_check_runs_the_script_on_the_model),
+        cmocka_unit_test(test_check_every_shipped_lesson),
+        cmocka_unit_test(test_live_values),
+        cmocka_unit_test(test_progress_file),
+        cmocka_unit_test(test_every_lesson_runs_to_its_end),
+        cmocka_unit_test(test_lesson_resumes_where_it_stopped),
+        cmocka_unit_test(test_questions_wait_for_the_answer),
+        cmocka_unit_test(test_presenter_mode),
+        cmocka_unit_test(test_missing_model_stops_cleanly),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
