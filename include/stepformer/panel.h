@@ -62,6 +62,9 @@ void panel_timeline(struct grid *g, struct rect r, const struct view *v, int sel
 void panel_attention_at(struct grid *g, struct rect r, const struct view *v, const char *stage,
                         int selected);
 void panel_attention(struct grid *g, struct rect r, const struct view *v, int selected);
+// The matrix cell (row, col) at screen position (x, y) of the attention panel drawn in r
+// (which scrolls to keep the selected row in view); 0 when (x, y) is not on a cell.
+int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *row, int *col);
 
 // The next-token distribution at the selected position: the most probable tokens with
 // their probability as a number and a bar, and the cumulative mass down the list.

@@ -922,11 +922,9 @@ int app_click(struct app *a, int x, int y)
             int i = panel_tokens_hit(r, &v, x);
             if (i >= 0)
                 a->view.row = i;
-        } else if (p == PANEL_ATTENTION && a->view.head >= 0 && y >= r.y + 2) {
-            // the matrix: rows from the panel's third line, columns after the labels
-            int cell_w = a->view.numbers ? 6 : 2, i = y - r.y - 2, j = (x - r.x - 9) / cell_w;
-            const struct graph *g = app_graph(a);
-            if (x >= r.x + 9 && i < g->n_tokens && j < g->n_tokens)
+        } else if (p == PANEL_ATTENTION && a->view.head >= 0) {
+            int i, j;
+            if (panel_attention_hit(r, &v, x, y, &i, &j))
                 a->view.row = i, a->view.col = j;
         }
         return APP_REDRAW;

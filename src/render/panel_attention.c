@@ -62,6 +62,32 @@ void panel_attention(struct grid *g, struct rect r, const struct view *v, int se
     panel_attention_at(g, r, v, stage, selected);
 }
 
+// How many rows and columns of the N x N matrix fit in r, and the first of each shown (scrolled
+// so that the selected row, and the inspected column, stay in view).
+static void window(struct rect r, const struct view *v, int N, int *rows, int *cols, int *top,
+                   int *left)
+{
+    int cell_w = v->numbers ? NUM_W : 2;
+    *cols = (r.w - LABEL_W) / cell_w;
+    *rows = r.h - 2;
+    *cols = *cols > N ? N : *cols < 1 ? 1 : *cols;
+    *rows = *rows > N ? N : *rows < 1 ? 1 : *rows;
+    *top = v->row >= *rows ? v->row - *rows + 1 : 0;
+    *left = v->inspect && v->col >= *cols ? v->col - *cols + 1 : 0;
+}
+
+int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *row, int *col)
+{
+    int N = v->graph->n_tokens, rows, cols, top, left, cell_w = v->numbers ? NUM_W : 2;
+    window(r, v, N, &rows, &cols, &top, &left);
+    int i = y - r.y - 2, j = (x - r.x - LABEL_W) / cell_w;
+    if (x < r.x + LABEL_W || i < 0 || i >= rows || j >= cols)
+        return 0;
+    *row = top + i;
+    *col = left + j;
+    return 1;
+}
+
 void panel_attention_at(struct grid *g, struct rect r, const struct view *v, const char *stage,
                         int selected)
 {
@@ -88,12 +114,8 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
     if (v->head >= H)
         return;
     const float *m = t->data + (size_t)v->head * N * N;
-    int cell_w = v->numbers ? NUM_W : 2;
-    int cols = (r.w - LABEL_W) / cell_w, rows = r.h - 2;
-    if (cols > N)
-        cols = N;
-    if (rows > N)
-        rows = N;
+    int cell_w = v->numbers ? NUM_W : 2, rows, cols, top, left;
+    window(r, v, N, &rows, &cols, &top, &left);
     // Colour scale: probabilities on [0, 1]; scores diverging around 0 by their largest size.
     int probs = strcmp(stage, "softmax") == 0;
     float span = 0;
@@ -101,18 +123,19 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
         if (isfinite(m[i]) && fabsf(m[i]) > span)
             span = fabsf(m[i]);
     const struct tokenizer *tok = &gr->model->tok;
-    for (int j = 0; j < cols; j++) { // key labels
-        tokenizer_piece_str(tok, gr->ids[j], buf, sizeof buf);
-        grid_text(g, r.x + LABEL_W + j * cell_w + (v->numbers ? 1 : 0), r.y + 1, cell_w - 1, buf,
+    for (int c = 0; c < cols; c++) { // key labels
+        tokenizer_piece_str(tok, gr->ids[left + c], buf, sizeof buf);
+        grid_text(g, r.x + LABEL_W + c * cell_w + (v->numbers ? 1 : 0), r.y + 1, cell_w - 1, buf,
                   SF_STYLE_DIM);
     }
-    for (int i = 0; i < rows; i++) {
-        int y = r.y + 2 + i;
+    for (int k = 0; k < rows; k++) {
+        int i = top + k, y = r.y + 2 + k;
         tokenizer_piece_str(tok, gr->ids[i], buf, sizeof buf);
         grid_text(g, r.x, y, LABEL_W - 1, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
-        for (int j = 0; j < cols; j++) {
+        for (int c = 0; c < cols; c++) {
+            int j = left + c;
             float x = m[(size_t)i * N + j];
-            int cx = r.x + LABEL_W + j * cell_w;
+            int cx = r.x + LABEL_W + c * cell_w;
             // -inf after the mask; after the softmax the same cells hold exactly 0.
             int masked = (isinf(x) && x < 0) || (probs && j > i);
             int cursor = v->inspect && i == v->row && j == v->col;
