@@ -511,6 +511,18 @@ static void test_lesson_resumes_where_it_stopped(void **state)
     type(&a, "  ");
     assert_int_equal(a.lesson->beat, 2);
     app_free(&a);
+    // The list shows where the lesson was left.
+    char out[8000];
+    FILE *o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_lessons(0, NULL, o, o), 0);
+    fclose(o);
+    assert_non_null(strstr(out, " 4  One attention head"));
+    assert_non_null(strstr(out, "beat 3 of "));
+    char *extra[] = {"4"};
+    o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_lessons(1, extra, o, o), 2);
+    fclose(o);
+    assert_non_null(strstr(out, "stepformer lesson 4"));
     assert_int_equal(open_lesson(&a, "one-head", NULL), 0);
     assert_int_equal(a.lesson->beat, 2);
     assert_non_null(strstr(a.message, "welcome back"));

@@ -176,9 +176,13 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
                      l.n_beats ? l.n_beats : it->n_beats);
         if (!rc && lesson_model_path(&l, path, sizeof path, why, sizeof why))
             snprintf(model_note, sizeof model_note, "  (needs %s, not installed)", l.model);
-        fprintf(out, "%2d  %-58.58s %-26.26s %s%s%s\n", atoi(strrchr(list[i], '/') + 1),
-                l.title ? l.title : "(no title)", l.section ? l.section : "", prog,
-                rc ? "  (has errors: stepformer check)" : "", model_note);
+        // The number is in the first column: the title without its "Lesson N: ".
+        const char *title = l.title ? l.title : "(no title)", *colon = strchr(title, ':');
+        if (strncmp(title, "Lesson ", 7) == 0 && colon && colon - title < 12)
+            title = colon + 1 + (colon[1] == ' ');
+        fprintf(out, "%2d  %-58.58s %-26.26s %s%s%s\n", atoi(strrchr(list[i], '/') + 1), title,
+                l.section ? l.section : "", prog, rc ? "  (has errors: stepformer check)" : "",
+                model_note);
         lesson_free(&l);
     }
     free(d);
