@@ -73,6 +73,8 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
 // A one-line legend of a colour ramp at (x, y), at most w columns: the low end's value, the
 // ramp's cells, the high end's value ("-2.1 ▀▀▀▀▀ 2.1"; a sequential ramp runs from 0 to max).
 void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max);
+// x right-aligned in width columns with a space in front: two decimals, fewer when large.
+const char *panel_number(char *buf, size_t size, float x, int width);
 // "not computed yet" (or another reason) in the panel's first body line, dimmed.
 void panel_pending(struct grid *g, struct rect r, const char *why);
 

@@ -2,6 +2,7 @@
 #include "stepformer/panel.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void panel_title(struct grid *g, struct rect r, const char *title, int selected)
 {
@@ -27,4 +28,15 @@ void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, floa
         grid_heat(g, x + used, y, ramp, l, l);
     if (used < w)
         grid_text(g, x + used, y, w - used, hi, SF_STYLE_DIM);
+}
+
+const char *panel_number(char *buf, size_t size, float x, int width)
+{
+    // Two decimals while a space is left in front; fewer for large numbers.
+    for (int dec = 2; dec >= 0; dec--) {
+        snprintf(buf, size, "%*.*f", width, dec, (double)x);
+        if ((int)strlen(buf) < width + 1 && buf[0] == ' ')
+            return buf;
+    }
+    return buf;
 }

@@ -143,13 +143,13 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
                 if (v->numbers && isinf(x))
                     snprintf(buf, sizeof buf, "%*s", NUM_W, "-inf");
                 else if (v->numbers)
-                    snprintf(buf, sizeof buf, "%*.2f", NUM_W, (double)x);
+                    panel_number(buf, sizeof buf, x, NUM_W);
                 grid_text(g, cx, y, cell_w, v->numbers ? buf : "<>", SF_STYLE_SELECTED);
             } else if (v->numbers) {
                 if (isinf(x) && x < 0)
                     snprintf(buf, sizeof buf, "%*s", NUM_W, "-inf");
                 else
-                    snprintf(buf, sizeof buf, "%*.2f", NUM_W, (double)x);
+                    panel_number(buf, sizeof buf, x, NUM_W);
                 enum sf_style s = masked        ? SF_STYLE_MASKED
                                   : i == v->row ? SF_STYLE_CURRENT
                                   : x < 0       ? SF_STYLE_NEGATIVE

@@ -65,7 +65,7 @@ void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected
                 float x = m[(size_t)i * dk + j];
                 int cx = bx + j * cell_w, cur = cursor_here && i == v->row && j == v->col;
                 if (v->numbers) {
-                    snprintf(buf, sizeof buf, "%*.2f", NUM_W, (double)x);
+                    panel_number(buf, sizeof buf, x, NUM_W);
                     enum sf_style s = cur           ? SF_STYLE_SELECTED
                                       : i == v->row ? SF_STYLE_CURRENT
                                       : x < 0       ? SF_STYLE_NEGATIVE
