@@ -151,10 +151,23 @@ static int natural_height(enum panel_id p, int h)
 static void place(struct layout *l, struct rect r, const int *panels, int n, int focus)
 {
     int big[LAYOUT_MAX_LESSON], n_big = 0, y = r.y, bottom = r.y + r.h;
+    // Which fixed-height panels fit, leaving 8 rows for the others: the equation (which
+    // explains the op) before the tokens strip (the matrices label their rows anyway).
+    int fits[PANEL_COUNT] = {0}, used = 0, any_big = 0;
+    for (int i = 0; i < n; i++)
+        any_big |= !natural_height((enum panel_id)panels[i], r.h);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            enum panel_id p = (enum panel_id)panels[i];
+            int nh = natural_height(p, r.h);
+            if (nh && (p == PANEL_EQUATION) == (pass == 0) &&
+                used + nh + 1 + (any_big ? 8 : 0) <= r.h)
+                fits[p] = 1, used += nh + 1;
+        }
     for (int i = 0; i < n; i++) {
         enum panel_id p = (enum panel_id)panels[i];
         int nh = natural_height(p, r.h);
-        if (nh && y + nh + 8 <= bottom) {
+        if (nh && fits[p]) {
             l->panel[p] = (struct rect){r.x, y, r.w, nh};
             l->shown[p] = 1;
             y += nh + 1;
