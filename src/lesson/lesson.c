@@ -368,8 +368,8 @@ static void narrate(struct parser *p, const char *s, size_t n)
     while (lead < n && s[lead] == ' ')
         lead++;
     int own_line = s[lead] == '#' || s[lead] == '-' || s[lead] == '>' ||
-                   (isdigit((unsigned char)s[lead]) && lead + 1 < n &&
-                    (s[lead + 1] == '.' || s[lead + 1] == ')'));
+                   (isdigit((unsigned char)s[lead]) && lead + 2 < n &&
+                    (s[lead + 1] == '.' || s[lead + 1] == ')') && s[lead + 2] == ' ');
     if (s[lead] == '>') // a Markdown quote: the text without its mark
         lead += lead + 1 < n && s[lead + 1] == ' ' ? 2 : 1, own_line = 1;
     else if (s[lead] == '#') { // a heading: its text, on a line of its own
