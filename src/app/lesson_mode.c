@@ -545,28 +545,12 @@ static int prev_beat(struct app *a)
     return APP_REDRAW;
 }
 
-// Actions that only change what is shown, not the model's state.
-static int view_only(enum sf_action act)
+// Actions that leave the beat as the script set it (anything else, even a change of head,
+// makes the next beat replay the script so that it looks as written).
+static int keeps_beat(enum sf_action act)
 {
-    switch (act) {
-    case SF_ACTION_NEXT_PANEL:
-    case SF_ACTION_ZOOM:
-    case SF_ACTION_LAYER_NEXT:
-    case SF_ACTION_LAYER_PREV:
-    case SF_ACTION_HEAD_NEXT:
-    case SF_ACTION_HEAD_PREV:
-    case SF_ACTION_ROW_NEXT:
-    case SF_ACTION_ROW_PREV:
-    case SF_ACTION_INSPECT:
-    case SF_ACTION_NUMBERS:
-    case SF_ACTION_PALETTE:
-    case SF_ACTION_HELP:
-    case SF_ACTION_QUIT:
-    case SF_ACTION_NONE:
-        return 1;
-    default:
-        return 0;
-    }
+    return act == SF_ACTION_PALETTE || act == SF_ACTION_HELP || act == SF_ACTION_QUIT ||
+           act == SF_ACTION_NONE;
 }
 
 int app_lesson_key(struct app *a, int key)
@@ -632,6 +616,7 @@ int app_lesson_key(struct app *a, int key)
             return prev_beat(a);
     }
     if (key == SF_KEY_TAB && ls->n_panels > 0) { // the beat's panels in turn
+        ls->dirty = 1;
         int k = 0;
         while (k < ls->n_panels && ls->panels[k] != a->selected)
             k++;
@@ -640,7 +625,7 @@ int app_lesson_key(struct app *a, int key)
             a->zoom = a->selected;
         return APP_REDRAW;
     }
-    if (!view_only(keymap_action(key)))
+    if (!keeps_beat(keymap_action(key)))
         ls->dirty = 1;
     return -1;
 }
