@@ -290,6 +290,12 @@ static void test_check_every_shipped_lesson(void **state)
     for (char *s = out; (s = strstr(s, ": ok, ")) != NULL; s++)
         ok++;
     assert_int_equal(ok, n);
+    // The bench times the slowest move between beats of every lesson.
+    char *bench[] = {"--only", "lessons", "--runs", "1"};
+    o = fmemopen(out, size, "w");
+    assert_int_equal(cmd_bench(4, bench, o, o), 0);
+    fclose(o);
+    assert_non_null(strstr(out, "lessons  back one beat (replay from the start)"));
     free(out);
 }
 

@@ -111,6 +111,7 @@ struct lesson_diags {
 };
 
 void lesson_diags_init(struct lesson_diags *d, const char *file);
+// Adds a message (d may be NULL: nothing is kept).
 void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 // Prints every message as "file:line:col: error: text" (notes as "note:").

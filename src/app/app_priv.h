@@ -31,6 +31,11 @@ int app_lens_reset(struct app *a);
 void app_input_add(struct app *a, int cp);
 void app_input_backspace(struct app *a);
 
+// Opens the lesson file at path on its model (progress_path NULL: no progress kept; restart:
+// from the first beat). Messages go to err; returns 0 or the exit status.
+int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
+                         int restart, FILE *err);
+
 // Lesson mode: a key (APP_* flags, or -1 when the key is left to the screen's own keys), the
 // screen's lesson part, and freeing it.
 int app_lesson_key(struct app *a, int key);

@@ -7,20 +7,23 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "app_priv.h"
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
 #include "stepformer/screen.h"
 #include "stepformer/train.h"
 
 static const char bench_usage[] =
-    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train]\n"
+    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train|lessons]\n"
     "\n"
     "Times the forward pass over 64 tokens (every node of the op graph, fast kernels) on\n"
     "  tiny  the textbook block: 2 layers, 4 heads, d 64, vocabulary 512, context 128\n"
     "  gpt2  GPT-2 small's shape: 12 layers, 12 heads, d 768, vocabulary 50257, context 1024\n"
     "with seeded random weights made in memory, and training steps (forward, loss, backward,\n"
     "AdamW) of a GPT-2-shaped model (4 layers, 4 heads, d 128, vocabulary 512, context 128)\n"
-    "at B = 4, T = 64; it reports medians and the peak memory.\n"
+    "at B = 4, T = 64, and in lesson mode the slowest move between beats: going back from\n"
+    "the last beat of each shipped lesson replays its script from the start.\n"
+    "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
 static double now_seconds(void)
@@ -226,6 +229,49 @@ static int bench_train(int runs, FILE *out, FILE *err)
     return rc;
 }
 
+// Lesson mode: Backspace from the last beat replays the script to the beat before it (the
+// slowest move between beats), timed for every shipped lesson.
+static int bench_lessons(int runs, FILE *out, FILE *err)
+{
+    int n;
+    char **list = lesson_list(&n);
+    double worst = 0, *all = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    const char *worst_id = "";
+    char worst_buf[128] = "";
+    for (int i = 0; all && i < n; i++) {
+        struct app a;
+        if (app_lesson_open_path(&a, list[i], 0, NULL, 0, err)) {
+            free(all);
+            lesson_list_free(list, n);
+            return 1;
+        }
+        int last = a.lesson->l.n_beats - 1;
+        double *t = malloc(sizeof(double) * (size_t)runs);
+        for (int r = 0; t && r < runs; r++) {
+            app_lesson_goto(&a, last, NULL);
+            double t0 = now_seconds();
+            app_lesson_goto(&a, last - 1, NULL);
+            t[r] = now_seconds() - t0;
+        }
+        all[i] = t ? median(t, runs) : 0;
+        if (all[i] > worst) {
+            worst = all[i];
+            snprintf(worst_buf, sizeof worst_buf, "%s", a.lesson->l.id);
+            worst_id = worst_buf;
+        }
+        free(t);
+        app_free(&a);
+    }
+    if (n)
+        fprintf(out,
+                "lessons  back one beat (replay from the start), median per lesson over %d "
+                "lessons: %.2f ms; slowest %.2f ms (%s)\n",
+                n, median(all, n) * 1e3, worst * 1e3, worst_id);
+    free(all);
+    lesson_list_free(list, n);
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
 {
     long runs = 15;
@@ -242,9 +288,9 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
                 return 2;
             }
         } else if ((r = cli_value(argc, argv, &i, "--only", &v)) != 0) {
-            if (r < 0 ||
-                (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 && strcmp(v, "train") != 0)) {
-                fprintf(err, "stepformer: bench: --only takes tiny, gpt2 or train\n");
+            if (r < 0 || (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 &&
+                          strcmp(v, "train") != 0 && strcmp(v, "lessons") != 0)) {
+                fprintf(err, "stepformer: bench: --only takes tiny, gpt2, train or lessons\n");
                 return 2;
             }
             only = v;
@@ -264,6 +310,8 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
             return 1;
     }
     if ((!only || strcmp(only, "train") == 0) && bench_train((int)runs, out, err))
+        return 1;
+    if ((!only || strcmp(only, "lessons") == 0) && bench_lessons((int)runs, out, err))
         return 1;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -250,6 +250,14 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
                 name ? why : "no lessons found: set STEPFORMER_LESSONS to the lessons directory");
         return 2;
     }
+    char ppath[1024];
+    int keep = !present && lesson_progress_path(ppath, sizeof ppath) == 0;
+    return app_lesson_open_path(a, path, present, keep ? ppath : NULL, restart, err);
+}
+
+int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
+                         int restart, FILE *err)
+{
     struct lesson_panels pn = panels();
     struct lesson l;
     struct lesson_diags *d = malloc(sizeof *d);
@@ -270,9 +278,7 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
         free(d);
         return 1;
     }
-    char ppath[1024];
-    int keep = !present && lesson_progress_path(ppath, sizeof ppath) == 0;
-    rc = app_lesson_start(a, &l, present, keep ? ppath : NULL, d);
+    rc = app_lesson_start(a, &l, present, progress_path, d);
     if (!rc && restart && a->lesson->beat > 0)
         rc = app_lesson_goto(a, 0, d);
     if (rc) {
