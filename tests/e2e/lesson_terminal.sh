@@ -5,6 +5,9 @@
 # press. Progress goes to a scratch XDG_STATE_HOME. Prints cmocka-style result lines.
 # usage: lesson_terminal.sh STEPFORMER SCRATCH_DIR
 set -u
+# A tmux server of its own, so that tests running side by side never share (or stop) one.
+tmux() { command tmux -L "sf-e2e-$$" "$@"; }
+trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
 bin=$1
 state=$2/e2e-lesson-state
 session=sf-e2e-lesson-$$

@@ -3,6 +3,9 @@
 # saves a checkpoint that --resume continues. Prints cmocka-style result lines.
 # usage: train_terminal.sh STEPFORMER TMPDIR
 set -u
+# A tmux server of its own, so that tests running side by side never share (or stop) one.
+tmux() { command tmux -L "sf-e2e-$$" "$@"; }
+trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
 bin=$1
 dir=$2/e2e_train
 session=sf-e2e-train-$$

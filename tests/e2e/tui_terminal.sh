@@ -5,6 +5,9 @@
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
 set -u
+# A tmux server of its own, so that tests running side by side never share (or stop) one.
+tmux() { command tmux -L "sf-e2e-$$" "$@"; }
+trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
 bin=$1
 session=sf-e2e-tui-$$
 tests=0
