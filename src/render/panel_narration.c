@@ -125,8 +125,13 @@ void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *
         where_w = 0;
     if (where_w)
         grid_text(g, r.x + r.w - where_w - 1, r.y, where_w, ls->where, SF_STYLE_TITLE);
-    grid_text(g, r.x + 1, r.y, r.w - where_w - (where_w ? 3 : 1), ls->title ? ls->title : "Lesson",
-              SF_STYLE_TITLE);
+    // A title too long for the pane drops its "Lesson N: " (the number is in the list).
+    const char *title = ls->title ? ls->title : "Lesson", *colon = strchr(title, ':');
+    int room = r.w - where_w - (where_w ? 3 : 1);
+    if ((int)strlen(title) > room && strncmp(title, "Lesson ", 7) == 0 && colon &&
+        colon - title < 12)
+        title = colon + 1 + (colon[1] == ' ');
+    grid_text(g, r.x + 1, r.y, room, title, SF_STYLE_TITLE);
     int width = r.w - 2, rows = r.h - 1;
     struct wrapped narr, quest;
     char choice_text[8][600];
