@@ -34,7 +34,7 @@ start() { # width height lesson options
     tmux kill-session -t "$session" 2>/dev/null
     tmux new-session -d -s "$session" -x "$w" -y "$h" \
         "stty sane; XDG_STATE_HOME='$state' TERM=xterm-256color '$bin' lesson $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo MODES; sleep 60"
-    wait_for 'Lesson 4: One attention head' 10 || fail "lesson 4 did not come up"
+    wait_for 'One attention head: queries' 10 || fail "lesson 4 did not come up"
 }
 quit() {
     tmux send-keys -t "$session" q
