@@ -146,6 +146,17 @@ static int natural_height(enum panel_id p, int h)
     return p == PANEL_TOKENS ? 4 : p == PANEL_EQUATION ? (h >= 40 ? 7 : 4) : 0;
 }
 
+// Stacks k panels in r, one under the other with a blank line between, sharing its height.
+static void stack(struct layout *l, const int *ids, int k, struct rect r)
+{
+    int y = r.y;
+    for (int i = 0; i < k; i++) {
+        int h = i == k - 1 ? r.y + r.h - y : (r.h - (k - 1)) / k;
+        l->panel[ids[i]] = (struct rect){r.x, y, r.w, h};
+        y += h + 1;
+    }
+}
+
 // Places panels in the rectangle r: the fixed-height ones stacked on top in their order, the
 // others sharing the rest (two side by side when wide, the focus larger with three or more).
 static void place(struct layout *l, struct rect r, const int *panels, int n, int focus)
@@ -193,29 +204,16 @@ static void place(struct layout *l, struct rect r, const int *panels, int n, int
         int w0 = (a.w - 1) / 2;
         l->panel[big[0]] = (struct rect){a.x, a.y, w0, a.h};
         l->panel[big[1]] = (struct rect){a.x + w0 + 1, a.y, a.w - w0 - 1, a.h};
-    } else if (n_big == 2 || a.w < 100) {
-        int shown = a.h >= 24 ? (n_big < 3 ? n_big : 3) : 2;
-        if (shown > n_big)
-            shown = n_big;
+    } else if (n_big == 2 || a.w < 100) { // the focus on top, the others below it
+        int shown = n_big < (a.h >= 24 ? 3 : 2) ? n_big : (a.h >= 24 ? 3 : 2);
         int h0 = (a.h - (shown - 1)) * (shown == 2 ? 3 : 2) / (shown == 2 ? 5 : 4);
         l->panel[big[0]] = (struct rect){a.x, a.y, a.w, h0};
-        int rest = a.h - h0 - 1, yy = a.y + h0 + 1;
-        for (int i = 1; i < shown; i++) {
-            int hh = i == shown - 1 ? a.y + a.h - yy : (rest - (shown - 2)) / (shown - 1);
-            l->panel[big[i]] = (struct rect){a.x, yy, a.w, hh};
-            yy += hh + 1;
-        }
+        stack(l, big + 1, shown - 1, (struct rect){a.x, a.y + h0 + 1, a.w, a.h - h0 - 1});
         n_big = shown;
-    } else {
-        int w0 = a.w * 3 / 5, sx = a.x + w0 + 1, sw = a.w - w0 - 1;
-        int side = n_big - 1 > 3 ? 3 : n_big - 1;
+    } else { // the focus on the left, up to three others in a column beside it
+        int w0 = a.w * 3 / 5, side = n_big - 1 > 3 ? 3 : n_big - 1;
         l->panel[big[0]] = (struct rect){a.x, a.y, w0, a.h};
-        int yy = a.y;
-        for (int i = 1; i <= side; i++) {
-            int hh = i == side ? a.y + a.h - yy : (a.h - (side - 1)) / side;
-            l->panel[big[i]] = (struct rect){sx, yy, sw, hh};
-            yy += hh + 1;
-        }
+        stack(l, big + 1, side, (struct rect){a.x + w0 + 1, a.y, a.w - w0 - 1, a.h});
         n_big = side + 1;
     }
     for (int i = 0; i < n_big; i++)
