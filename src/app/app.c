@@ -338,7 +338,7 @@ static int index_of_level(const struct graph *g, int level)
 }
 
 // Moves to have node `index` run: backward at once, forward in slices (app_tick).
-static int move_to(struct app *a, int index)
+int app_move_to(struct app *a, int index)
 {
     struct graph *g = app_graph_on_screen(a);
     if (index < 0 || index >= g->n_nodes)
@@ -377,7 +377,7 @@ static void append_drawn(struct app *a)
         tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
         app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
                 a->sampler.greedy ? "greedy" : "sampled");
-        move_to(a, a->fwd.n_nodes - 1);
+        app_move_to(a, a->fwd.n_nodes - 1);
     }
     free(ids);
 }
@@ -407,7 +407,7 @@ static int generate(struct app *a)
         if (app_build_forward(a, best->ids, best->n, NULL, &d) == 0) {
             app_say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen",
                     a->beams.live, best->logp);
-            move_to(a, graph_find(&a->fwd, "head.probs"));
+            app_move_to(a, graph_find(&a->fwd, "head.probs"));
         } else {
             app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
         }
@@ -418,7 +418,7 @@ static int generate(struct app *a)
         return APP_REDRAW;
     }
     a->generate_pending = 1;
-    return move_to(a, a->fwd.n_nodes - 1);
+    return app_move_to(a, a->fwd.n_nodes - 1);
 }
 
 // Recomputes the forward pass from node `from` on and runs it back to node back_to (where it
@@ -429,10 +429,10 @@ void app_rerun_from(struct app *a, int from, int back_to)
     graph_invalidate(&a->fwd, from);
     if (from == 0)
         app_lens_reset(a);
-    move_to(a, back_to);
+    app_move_to(a, back_to);
 }
 
-static void intervene(struct app *a, const char *what)
+void app_intervene(struct app *a, const char *what)
 {
     int back_to = a->fwd.cursor - 1;
     struct intervention iv = {a->head_off, a->no_positions};
@@ -518,11 +518,11 @@ int app_action(struct app *a, enum sf_action act)
         app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_NEXT_SUBLAYER:
-        return move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
+        return app_move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
     case SF_ACTION_NEXT_BLOCK:
-        return move_to(a, index_of_level(g, NODE_LEVEL_BLOCK));
+        return app_move_to(a, index_of_level(g, NODE_LEVEL_BLOCK));
     case SF_ACTION_RUN_TO_END:
-        return move_to(a, g->n_nodes - 1);
+        return app_move_to(a, g->n_nodes - 1);
     case SF_ACTION_RESTART:
         graph_reset(g);
         a->running = 0;
@@ -626,7 +626,7 @@ int app_action(struct app *a, enum sf_action act)
         else
             snprintf(what, sizeof what, "L%d head %d %s", a->view.layer, h0,
                      turn_off ? "off" : "on again");
-        intervene(a, what);
+        app_intervene(a, what);
         return APP_REDRAW;
     }
     case SF_ACTION_NO_POSITIONS:
@@ -635,7 +635,8 @@ int app_action(struct app *a, enum sf_action act)
             return APP_REDRAW;
         }
         a->no_positions = !a->no_positions;
-        intervene(a, a->no_positions ? "position embeddings dropped" : "position embeddings back");
+        app_intervene(a,
+                      a->no_positions ? "position embeddings dropped" : "position embeddings back");
         return APP_REDRAW;
     case SF_ACTION_NUMBERS:
         a->view.numbers = !a->view.numbers;
@@ -743,7 +744,7 @@ static void goto_enter(struct app *a)
                 n > 0 ? near[0] : "", n > 1 ? ", " : "", n > 1 ? near[1] : "", n ? "?" : "");
         return;
     }
-    move_to(a, i);
+    app_move_to(a, i);
 }
 
 // The sampling settings box: fields and how each changes.

@@ -21,6 +21,11 @@ int app_set_input(struct app *a, const char *ids_arg, const char *text);
 // The training view: one iteration on the prompt, on a copy of the model.
 int app_train_enter(struct app *a);
 void app_train_leave(struct app *a);
+// Moves so that node `index` has just run: backward at once, forward in slices (app_tick
+// runs them; a->target is the node still to reach, or -1).
+int app_move_to(struct app *a, int index);
+// After a change of a->head_off or a->no_positions: the pass reruns to where it was.
+void app_intervene(struct app *a, const char *what);
 // Recomputes the forward pass from node `from` and moves back to node back_to.
 void app_rerun_from(struct app *a, int from, int back_to);
 

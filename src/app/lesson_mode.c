@@ -9,15 +9,15 @@
 // Directive errors name the line and column of the script.
 #define FAIL(d, act, ...) (lesson_diag_add((d), 1, (act)->line, (act)->col, __VA_ARGS__), -1)
 
-// Moves the graph on screen so that node i has just run (forward by computing).
-static int run_to(struct app *a, int i, const struct lesson_action *act, struct lesson_diags *d)
+// Runs the move the app started to its end (a script does not wait for the screen); a
+// failed op becomes a diagnostic.
+static int finish(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
 {
-    struct graph *g = app_graph_on_screen(a);
-    int rc = i >= 0 ? graph_goto_index(g, i) : (graph_reset(g), 0);
-    app_after_pass(a);
-    app_cursor_moved(a);
-    if (rc < 0)
-        return FAIL(d, act, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
+    while (a->target >= 0)
+        app_tick(a, 1 << 30);
+    if (a->message_error)
+        return FAIL(d, act, "%s", a->message);
+    a->message[0] = 0;
     return 0;
 }
 
@@ -35,7 +35,8 @@ static int act_goto(struct app *a, const struct lesson_action *act, struct lesso
                     a->model.cfg.n_layer, a->model.cfg.n_head, n ? ": did you mean " : "",
                     n > 0 ? near[0] : "", n > 1 ? " or " : "", n > 1 ? near[1] : "", n ? "?" : "");
     }
-    return run_to(a, i, act, d);
+    app_move_to(a, i);
+    return finish(a, act, d);
 }
 
 static int act_step(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
@@ -45,7 +46,8 @@ static int act_step(struct app *a, const struct lesson_action *act, struct lesso
     if (act->n > left)
         return FAIL(d, act, "@step %d runs past the end of the pass: %d ops are left", act->n,
                     left);
-    return run_to(a, g->cursor + act->n - 1, act, d);
+    app_move_to(a, g->cursor + act->n - 1);
+    return finish(a, act, d);
 }
 
 // The message the app left, as a diagnostic.
@@ -80,17 +82,6 @@ static int act_generate(struct app *a, const struct lesson_action *act, struct l
     return 0;
 }
 
-// Recomputes the forward pass after a change (an intervention from 0, a sampling setting from
-// the first sample node) and returns to where the cursor was.
-static int rerun(struct app *a, int from, const struct lesson_action *act, struct lesson_diags *d)
-{
-    int back_to = a->fwd.cursor - 1;
-    graph_invalidate(&a->fwd, from);
-    if (from == 0)
-        app_lens_reset(a);
-    return run_to(a, back_to, act, d);
-}
-
 static int act_intervene(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
 {
     const struct model_config *c = &a->model.cfg;
@@ -109,11 +100,8 @@ static int act_intervene(struct app *a, const struct lesson_action *act, struct 
         memset(a->head_off, 0, (size_t)c->n_layer * c->n_head);
         a->no_positions = 0;
     }
-    struct intervention iv = {a->head_off, a->no_positions};
-    int back_to = a->fwd.cursor - 1;
-    graph_set_intervention(&a->fwd, &iv);
-    app_lens_reset(a);
-    return run_to(a, back_to, act, d);
+    app_intervene(a, "@intervene");
+    return finish(a, act, d);
 }
 
 static int act_highlight(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
@@ -221,7 +209,8 @@ static int apply(struct app *a, const struct lesson_action *act, struct lesson_d
         sampler_init(&a->sampler, act->greedy, act->temperature, act->top_k, act->top_p, a->seed);
         if (a->train_view)
             return 0;
-        return rerun(a, graph_find(&a->fwd, "sample.temperature"), act, d);
+        app_rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
+        return finish(a, act, d);
     case LESSON_GENERATE:
         return act_generate(a, act, d);
     case LESSON_INTERVENE:
