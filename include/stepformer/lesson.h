@@ -123,6 +123,9 @@ struct lesson_panels {
     int n;
 };
 
+// A lesson's id (the key of its progress): its file name without directory and ".md".
+const char *lesson_id(const char *path, char *buf, size_t size);
+
 // Parses a lesson from text (len bytes, any content) into l; every problem goes to d. Equation
 // references {eq:KEY} are looked up in the table eq_table (the text of equations.md, or NULL
 // when there is none). Returns 0 when d holds no errors; l is usable (and must be freed)

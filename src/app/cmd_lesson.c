@@ -15,14 +15,15 @@ static struct lesson_panels panels(void)
     return (struct lesson_panels){panel_names, PANEL_COUNT};
 }
 
-// Opens the app on the lesson's model. Messages from loading become diagnostics at @model.
-static int open_model(struct app *a, const struct lesson *l, struct lesson_diags *d, int *missing)
+// Opens the app on the lesson's model. Messages from loading become diagnostics at @model;
+// a model that is not installed is an error, or with checking 0 a note (the script's syntax
+// has been checked; what needs the model cannot be).
+static int open_model(struct app *a, const struct lesson *l, struct lesson_diags *d, int checking)
 {
     char path[1100], why[600];
-    *missing = 0;
     if (lesson_model_path(l, path, sizeof path, why, sizeof why)) {
-        *missing = 1;
-        lesson_diag_add(d, 1, l->model_line, l->model_col, "%s", why);
+        lesson_diag_add(d, !checking, l->model_line, l->model_col, "%s%s", why,
+                        checking ? "; op names and live answers were not checked" : "");
         return -1;
     }
     char msg[1200] = "";
@@ -45,20 +46,11 @@ static int open_model(struct app *a, const struct lesson *l, struct lesson_diags
 static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, int *questions)
 {
     struct app a;
-    int missing;
     *beats = l->n_beats;
     *questions = 0;
     for (int k = 0; k < l->n_beats; k++)
         *questions += l->beats[k].q != NULL;
-    if (open_model(&a, l, d, &missing)) {
-        if (missing) { // not installed here: a note, the rest cannot be checked
-            d->errors--;
-            d->notes++;
-            d->msgs[d->n - 1].error = 0;
-            snprintf(d->msgs[d->n - 1].text + strlen(d->msgs[d->n - 1].text),
-                     sizeof d->msgs[0].text - strlen(d->msgs[d->n - 1].text),
-                     "; op names and live answers were not checked");
-        }
+    if (open_model(&a, l, d, 1)) {
         lesson_free(l);
         return;
     }
@@ -210,10 +202,9 @@ static int next_unfinished(char *path, size_t size)
         lesson_progress_load(&pr, ppath);
     int pick = 0;
     for (int i = 0; i < n; i++) {
-        const char *base = strrchr(list[i], '/') + 1;
         char id[128];
-        snprintf(id, sizeof id, "%.*s", (int)strlen(base) - 3, base);
-        const struct lesson_progress_item *it = lesson_progress_get(&pr, id);
+        const struct lesson_progress_item *it =
+            lesson_progress_get(&pr, lesson_id(list[i], id, sizeof id));
         if (!it || !it->done) {
             pick = i;
             break;
@@ -264,7 +255,7 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
     if (!d)
         return 1;
     lesson_diags_init(d, path);
-    int rc = lesson_load(&l, path, &pn, d), missing = 0;
+    int rc = lesson_load(&l, path, &pn, d);
     if (rc) {
         lesson_diags_print(d, err);
         fprintf(err, "stepformer lesson: %s cannot be shown until these are fixed\n", path);
@@ -272,7 +263,7 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
         free(d);
         return 1;
     }
-    if (open_model(a, &l, d, &missing)) {
+    if (open_model(a, &l, d, 0)) {
         lesson_diags_print(d, err);
         lesson_free(&l);
         free(d);

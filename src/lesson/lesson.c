@@ -860,17 +860,23 @@ static int bad_byte(const char *s, size_t n, int *nul)
     return 0;
 }
 
+const char *lesson_id(const char *path, char *buf, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 3 && strcmp(base + n - 3, ".md") == 0)
+        n -= 3;
+    snprintf(buf, size, "%.*s", (int)n, base);
+    return buf;
+}
+
 int lesson_parse(struct lesson *l, const char *path, const char *text, size_t len,
                  const char *eq_table, const struct lesson_panels *panels, struct lesson_diags *d)
 {
     memset(l, 0, sizeof *l);
     snprintf(l->path, sizeof l->path, "%s", path);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t bl = strlen(base);
-    if (bl > 3 && strcmp(base + bl - 3, ".md") == 0)
-        bl -= 3;
-    snprintf(l->id, sizeof l->id, "%.*s", (int)(bl < 127 ? bl : 127), base);
+    lesson_id(path, l->id, sizeof l->id);
     struct parser p = {.l = l, .d = d, .eq_table = eq_table, .panels = panels};
     int bad_lines = 0;
     const char *s = text, *end = text + len;
