@@ -100,17 +100,11 @@ int lesson_live_check(const char *expr, char *why, size_t wn)
         return -1;
     }
     if (n - 1 < k->min || n - 1 > k->max) {
-        snprintf(why, wn, "'%s' takes %s%s", k->kw, k->args[0] ? k->args : "no arguments",
-                 k->args[0] ? "" : "");
+        snprintf(why, wn, "'%s' takes %s", k->kw, k->args[0] ? k->args : "no arguments");
         return -1;
     }
-    // Positions and indices are numbers (or "last"); words and op names are anything.
-    int first_index = strcmp(k->kw, "prob") == 0 || strcmp(k->kw, "lens-first") == 0 ? 2
-                      : strcmp(k->kw, "value") == 0 || strncmp(k->kw, "arg", 3) == 0 ||
-                              strcmp(k->kw, "nonzero") == 0 || strcmp(k->kw, "rowsum") == 0 ||
-                              strcmp(k->kw, "dot") == 0
-                          ? 2
-                          : 1;
+    // Every argument is a number (or "last") but a leading WORD or OP.
+    int first_index = strncmp(k->args, "WORD", 4) == 0 || strncmp(k->args, "OP", 2) == 0 ? 2 : 1;
     for (int i = first_index; i < n; i++)
         if (!is_index(w[i])) {
             snprintf(why, wn, "'%s': '%.30s' should be a number from 0 or 'last'", k->kw, w[i]);
