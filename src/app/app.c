@@ -888,19 +888,15 @@ static enum panel_id main_panel(const struct app *a)
 }
 
 // The layout of the screen as it is drawn (lesson mode has its own).
-static void current_layout(struct app *a, struct layout *l, int w, int h)
+static void current_layout(struct app *a, const struct lesson_screen *ls, struct layout *l, int w,
+                           int h)
 {
-    if (a->lesson) {
-        struct screen_state s;
-        struct rect narration;
-        memset(&s, 0, sizeof s);
-        app_lesson_screen(a, &s);
-        layout_lesson(l, &narration, w, h, s.lesson->panels, s.lesson->n_panels, s.lesson->focus,
-                      a->zoom, s.lesson->present,
-                      s.lesson->present ? panel_narration_height(s.lesson, w) : 0);
-    } else {
+    struct rect narration;
+    if (ls)
+        layout_lesson(l, &narration, w, h, ls->panels, ls->n_panels, ls->focus, a->zoom,
+                      ls->present, ls->present ? panel_narration_height(ls, w) : 0);
+    else
         layout_compute(l, w, h, a->zoom, main_panel(a));
-    }
 }
 
 int app_click(struct app *a, int x, int y)
@@ -909,7 +905,11 @@ int app_click(struct app *a, int x, int y)
     struct view v = a->view;
     v.graph = app_graph(a);
     struct layout l;
-    current_layout(a, &l, a->width, a->height);
+    struct screen_state s;
+    memset(&s, 0, sizeof s);
+    if (a->lesson)
+        app_lesson_screen(a, &s);
+    current_layout(a, s.lesson, &l, a->width, a->height);
     if (l.too_small)
         return 0;
     for (int p = 0; p < PANEL_COUNT; p++) {
@@ -988,9 +988,12 @@ void app_screen(struct app *a, struct screen_state *s)
     s->zoom = a->zoom;
     s->main = main_panel(a);
     s->overlay_cursor = -1;
+    s->keys = a->running ? "running  r pauses " : "? help  q quit ";
+    if (a->lesson) // its pane, its panels and its keys
+        app_lesson_screen(a, s);
     if (!a->train_view) {
         struct layout l;
-        current_layout(a, &l, a->width ? a->width : 80, a->height ? a->height : 24);
+        current_layout(a, s->lesson, &l, a->width ? a->width : 80, a->height ? a->height : 24);
         if (l.shown[PANEL_LOGIT_LENS]) {
             lens_update(a);
             s->view.lens = &a->lens;
@@ -1021,7 +1024,4 @@ void app_screen(struct app *a, struct screen_state *s)
         snprintf(a->status + strlen(a->status), sizeof a->status - strlen(a->status), "  %s",
                  a->message);
     }
-    s->keys = a->running ? "running  r pauses " : "? help  q quit ";
-    if (a->lesson)
-        app_lesson_screen(a, s);
 }
