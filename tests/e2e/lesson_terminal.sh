@@ -5,42 +5,21 @@
 # press. Progress goes to a scratch XDG_STATE_HOME. Prints cmocka-style result lines.
 # usage: lesson_terminal.sh STEPFORMER SCRATCH_DIR
 set -u
-# A tmux server of its own, so that tests running side by side never share (or stop) one.
-tmux() { command tmux -L "sf-e2e-$$" "$@"; }
-trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
 bin=$1
 state=$2/e2e-lesson-state
 session=sf-e2e-lesson-$$
 rm -rf "$state"
-fail() {
-    echo "[  FAILED  ] 1 test(s), listed below:"
-    echo "[  FAILED  ] lesson_terminal: $1"
-    tmux capture-pane -p -t "$session" 2>/dev/null | sed 's/^/    | /'
-    tmux kill-session -t "$session" 2>/dev/null
-    exit 1
-}
-screen() { tmux capture-pane -p -t "$session"; }
-wait_for() { # pattern, seconds
-    for _ in $(seq 1 $(($2 * 20))); do
-        screen | grep -q -- "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-ok() { echo "[       OK ] lesson_terminal: $1"; }
+name=lesson_terminal
+. "$(dirname "$0")/lib.sh"
 start() { # width height lesson options
     local w=$1 h=$2
     shift 2
-    tmux kill-session -t "$session" 2>/dev/null
-    tmux new-session -d -s "$session" -x "$w" -y "$h" \
-        "stty sane; XDG_STATE_HOME='$state' TERM=xterm-256color '$bin' lesson $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo MODES; sleep 60"
+    open_terminal "$w" "$h" "XDG_STATE_HOME='$state' '$bin' lesson $*"
     wait_for 'One attention head: queries' 10 || fail "lesson 4 did not come up"
 }
 quit() {
     tmux send-keys -t "$session" q
-    wait_for 'MODES' 10 || fail "q did not quit"
-    screen | grep -q 'EXIT=0' || fail "exit status is not 0"
-    screen | grep -q 'icanon echo MODES' || fail "the terminal modes were not restored"
+    restored 0
 }
 echo "[==========] Running 1 test(s)."
 command -v tmux >/dev/null || fail "tmux is not installed"

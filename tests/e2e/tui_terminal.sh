@@ -5,44 +5,15 @@
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
 set -u
-# A tmux server of its own, so that tests running side by side never share (or stop) one.
-tmux() { command tmux -L "sf-e2e-$$" "$@"; }
-trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
 bin=$1
 session=sf-e2e-tui-$$
-tests=0
-fail() {
-    echo "[  FAILED  ] 1 test(s), listed below:"
-    echo "[  FAILED  ] tui_terminal: $1"
-    tmux capture-pane -p -t "$session" 2>/dev/null | sed 's/^/    | /'
-    tmux kill-session -t "$session" 2>/dev/null
-    exit 1
-}
-screen() { tmux capture-pane -p -t "$session"; }
-wait_for() { # pattern, seconds
-    for _ in $(seq 1 $(($2 * 20))); do
-        screen | grep -q -- "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-ok() {
-    tests=$((tests + 1))
-    echo "[       OK ] tui_terminal: $1"
-}
-# The program runs in a shell that afterwards prints its status and the terminal modes.
+name=tui_terminal
+. "$(dirname "$0")/lib.sh"
 start() { # width height [options]
     local w=$1 h=$2
     shift 2
-    tmux kill-session -t "$session" 2>/dev/null
-    tmux new-session -d -s "$session" -x "$w" -y "$h" \
-        "stty sane; TERM=xterm-256color '$bin' $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo MODES; sleep 60"
+    open_terminal "$w" "$h" "'$bin' $*"
     wait_for 'Tokens  N = ' 10 || fail "the screen did not come up"
-}
-restored() { # what the shell printed after the program
-    wait_for 'MODES' 10 || fail "the program did not exit"
-    screen | grep -q "EXIT=$1" || fail "exit status is not $1"
-    screen | grep -q 'icanon echo MODES' || fail "the terminal modes were not restored"
 }
 echo "[==========] Running 1 test(s)."
 command -v tmux >/dev/null || fail "tmux is not installed"

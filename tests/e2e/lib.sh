@@ -1,0 +1,38 @@
+# What the end-to-end terminal tests share: a tmux server of their own, the screen, waiting
+# for text, cmocka-style result lines, and running the program in a shell that afterwards
+# prints its exit status and the terminal modes. Source it after setting `name` (the test's
+# name in result lines) and `session` (its tmux session).
+
+# A tmux server of its own, so that tests running side by side never share (or stop) one.
+tmux() { command tmux -L "sf-e2e-$$" "$@"; }
+trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
+
+fail() {
+    echo "[  FAILED  ] 1 test(s), listed below:"
+    echo "[  FAILED  ] $name: $1"
+    tmux capture-pane -p -t "$session" 2>/dev/null | sed 's/^/    | /'
+    tmux kill-session -t "$session" 2>/dev/null
+    exit 1
+}
+screen() { tmux capture-pane -p -t "$session"; }
+wait_for() { # pattern, seconds
+    for _ in $(seq 1 $(($2 * 20))); do
+        screen | grep -q -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+ok() { echo "[       OK ] $name: $1"; }
+
+# Runs a command line in a new width x height session (replacing the test's session); the
+# shell then prints EXIT=status and the terminal modes, for `restored`.
+open_terminal() { # width height command
+    tmux kill-session -t "$session" 2>/dev/null
+    tmux new-session -d -s "$session" -x "$1" -y "$2" \
+        "stty sane; export TERM=xterm-256color; $3; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo MODES; sleep 60"
+}
+restored() { # the exit status wanted; the terminal modes must be back to normal
+    wait_for 'MODES' 10 || fail "the program did not exit"
+    screen | grep -q "EXIT=$1" || fail "exit status is not $1"
+    screen | grep -q 'icanon echo MODES' || fail "the terminal modes were not restored"
+}
