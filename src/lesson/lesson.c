@@ -666,25 +666,19 @@ static void directive(struct parser *p, const char *line, size_t len)
                             (int)(wn > 30 ? 30 : wn), w);
         break;
     case LESSON_VIEW:
+    case LESSON_NUMBERS: { // a switch: the first word means 0, the second 1
+        const char *kw0 = op == LESSON_VIEW ? "forward" : "off";
+        const char *kw1 = op == LESSON_VIEW ? "training" : "on";
         wn = word(&s, end, &w);
-        if (word_is(w, wn, "forward"))
-            a->n = 0;
-        else if (word_is(w, wn, "training"))
-            a->n = 1;
-        else
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@view is 'forward' (the pass) or 'training' (one training iteration)");
+        a->n = word_is(w, wn, kw1) ? 1 : word_is(w, wn, kw0) ? 0 : -1;
+        if (a->n < 0)
+            lesson_diag_add(p->d, 1, p->line, acol, "%s",
+                            op == LESSON_VIEW
+                                ? "@view is 'forward' (the pass) or 'training' (one training "
+                                  "iteration)"
+                                : "@numbers is 'on' (numbers) or 'off' (colours)");
         break;
-    case LESSON_NUMBERS:
-        wn = word(&s, end, &w);
-        if (word_is(w, wn, "on"))
-            a->n = 1;
-        else if (word_is(w, wn, "off"))
-            a->n = 0;
-        else
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@numbers is 'on' (numbers) or 'off' (colours)");
-        break;
+    }
     case LESSON_PANELS:
         while ((wn = word(&s, end, &w)) > 0) {
             int k = panel_lookup(p, w, wn);
