@@ -3,9 +3,13 @@
 # prints its exit status and the terminal modes. Source it after setting `name` (the test's
 # name in result lines) and `session` (its tmux session).
 
-# A tmux server of its own, so that tests running side by side never share (or stop) one.
+# A tmux server of its own, so that tests running side by side never share (or stop) one. A
+# session that only waits keeps it up while the test's sessions come and go (a server whose
+# last session ends shuts down, and a session started in that moment is lost); it goes at the
+# end, keeping the script's exit status.
 tmux() { command tmux -L "sf-e2e-$$" "$@"; }
-trap 'command tmux -L "sf-e2e-$$" kill-server 2>/dev/null' EXIT
+tmux new-session -d -s keep -x 20 -y 5 "sleep 3600"
+trap 'status=$?; command tmux -L "sf-e2e-$$" kill-server 2>/dev/null; exit $status' EXIT
 
 fail() {
     echo "[  FAILED  ] 1 test(s), listed below:"
