@@ -1,5 +1,5 @@
 // Tests of the core utilities: status messages, diagnostics, the arena, random numbers,
-// .npy output and atomic file replacement.
+// .npy output, atomic file replacement and number formatting.
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "stepformer/fileio.h"
 #include "stepformer/rng.h"
 #include "stepformer/tensor.h"
+#include "stepformer/text.h"
 
 static void test_err_messages_cover_every_status(void **state)
 {
@@ -201,6 +202,55 @@ static void test_fileio_atomic_replace_keeps_old_on_failure(void **state)
     assert_non_null(strstr(d.msg, "directory"));
 }
 
+// text_format is snprintf, except that a number whose printed digits are all zero has no sign.
+static void test_text_format_prints_no_negative_zero(void **state)
+{
+    (void)state;
+    char buf[128], want[128];
+    // printed with its sign where any digit is not zero, without it where all are
+    static const struct {
+        const char *fmt;
+        double x;
+        const char *out;
+    } cases[] = {
+        {"%.2f", -0.004, "0.00"},     {"%.2f", -0.005001, "-0.01"},
+        {"%6.2f", -0.0001, "  0.00"}, {"%-6.2f|", -0.0, "0.00  |"},
+        {"%+.1f", -0.01, "+0.0"},     {"%.3f", -1e-9, "0.000"},
+        {"%.0f", -0.4, "0"},          {"%g", -0.0, "0"},
+        {"%.3g", -1e-30, "-1e-30"},   {"%.2e", -0.0, "0.00e+00"},
+        {"%.2f", -3.14159, "-3.14"},  {"%f", -INFINITY, "-inf"},
+        {"%.4f", -0.00004, "0.0000"}, {"%8.3f", -12.0, " -12.000"},
+        {"%a", -0.0, "0x0p+0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int n = text_format(buf, sizeof buf, cases[i].fmt, cases[i].x);
+        if (strcmp(buf, cases[i].out) != 0)
+            fail_msg("'%s' of %g printed '%s', want '%s'", cases[i].fmt, cases[i].x, buf,
+                     cases[i].out);
+        assert_int_equal(n, (int)strlen(cases[i].out));
+    }
+    assert_int_equal(text_format(buf, sizeof buf, "%f", (double)-NAN), 3);
+    assert_string_equal(buf, "nan");
+    // every other conversion as snprintf, '*' widths and precisions, several in one text
+    const char *s = "keys";
+    long long big = -1234567890123LL;
+    size_t z = 42;
+    text_format(buf, sizeof buf, "%5s|%-3d|%*.*f|%.*s|%lld|%zu|%x|%c|%%|%05.1f|%hhd", s, 7, 8, 3,
+                -0.0004, 2, s, big, z, 255u, 'q', 2.25, 300);
+    snprintf(want, sizeof want, "%5s|%-3d|%*.*f|%.*s|%lld|%zu|%x|%c|%%|%05.1f|%hhd", s, 7, 8, 3,
+             0.0004, 2, s, big, z, 255u, 'q', 2.25, 300);
+    assert_string_equal(buf, want);
+    assert_string_equal(buf, " keys|7  |   0.000|ke|-1234567890123|42|ff|q|%|002.2|44");
+    // truncation: as snprintf, the whole length is returned and the text is terminated
+    char small[8];
+    assert_int_equal(text_format(small, sizeof small, "mu %.3f sigma %.3f", -0.0001, 1.5), 20);
+    assert_string_equal(small, "mu 0.00");
+    assert_int_equal(text_format(NULL, 0, "%d and %.2f", 12, -0.001), 11);
+    int count = 0;
+    assert_int_equal(text_format(small, sizeof small, "ab%n", &count), -1);
+    assert_int_equal(count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_tensor_alloc_and_shape_string),
         cmocka_unit_test(test_tensor_npy_reads_back),
         cmocka_unit_test(test_fileio_atomic_replace_keeps_old_on_failure),
+        cmocka_unit_test(test_text_format_prints_no_negative_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

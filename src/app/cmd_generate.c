@@ -8,6 +8,7 @@
 #include "stepformer/beam.h"
 #include "stepformer/graph.h"
 #include "stepformer/sampler.h"
+#include "stepformer/text.h"
 
 static const char generate_usage[] =
     "usage: stepformer generate [--model FILE] [--tokenizer FILE] (--prompt TEXT | --ids LIST)\n"
@@ -170,7 +171,7 @@ static int beam_search(const struct gen_opts *o, struct model *m, const int *pro
     struct sf_diag d;
     char msg[900];
     sf_diag_clear(&d);
-    if (beam_init(&s, m, (int)o->beam, prompt, n, (int)o->max_tokens)) {
+    if (beam_init(&s, m, OP_IMPL_FAST, (int)o->beam, prompt, n, (int)o->max_tokens)) {
         fprintf(err, "stepformer: generate: out of memory for %ld beams\n", o->beam);
         return 1;
     }
@@ -182,7 +183,9 @@ static int beam_search(const struct gen_opts *o, struct model *m, const int *pro
             break;
         }
     for (int b = 0; !status && b < s.live; b++) {
-        fprintf(out, "beam %d (log p %.4f): ", b + 1, s.beams[b].logp);
+        char lp[32];
+        text_format(lp, sizeof lp, "%.4f", s.beams[b].logp);
+        fprintf(out, "beam %d (log p %s): ", b + 1, lp);
         print_text(m, s.beams[b].ids, s.beams[b].n, out);
     }
     beam_free(&s);

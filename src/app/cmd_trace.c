@@ -8,6 +8,7 @@
 
 #include "stepformer/fileio.h"
 #include "stepformer/graph.h"
+#include "stepformer/text.h"
 
 static const char trace_usage[] =
     "usage: stepformer trace [--model FILE] [--tokenizer FILE] (--prompt TEXT | --ids 3,1,4)\n"
@@ -70,10 +71,11 @@ static void print_summary(const struct node *n, FILE *out)
     }
     double mean = finite ? sum / (double)finite : 0;
     double var = finite ? sq / (double)finite - mean * mean : 0;
-    char shape[64];
-    fprintf(out, "%-18s %-16s mean %11.6f  std %10.6f  min %11.6f  max %11.6f", n->name,
-            tensor_shape_str(&n->out, shape, sizeof shape), mean, sqrt(var > 0 ? var : 0),
-            finite ? lo : 0, finite ? hi : 0);
+    char shape[64], line[256];
+    text_format(line, sizeof line, "%-18s %-16s mean %11.6f  std %10.6f  min %11.6f  max %11.6f",
+                n->name, tensor_shape_str(&n->out, shape, sizeof shape), mean,
+                sqrt(var > 0 ? var : 0), finite ? lo : 0, finite ? hi : 0);
+    fputs(line, out);
     if (neg_inf)
         fprintf(out, "  (-inf x %zu)", neg_inf);
     fputc('\n', out);
@@ -166,11 +168,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
             return 2;
         }
     }
-    if (strcmp(o->impl_arg, "fast") == 0) {
-        o->impl = OP_IMPL_FAST;
-    } else if (strcmp(o->impl_arg, "ref") == 0) {
-        o->impl = OP_IMPL_REF;
-    } else {
+    if (cli_parse_impl(o->impl_arg, &o->impl)) {
         fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n", o->impl_arg);
         return 2;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stepformer/lesson.h"
+#include "stepformer/text.h"
 
 // X(keyword, min args, max args, what the args are)
 #define SF_LIVE_LIST(X)                                                                            \
@@ -158,9 +159,9 @@ static int set_num(double v, char *text, size_t tn, double *value, int *numeric)
     *value = v;
     *numeric = 1;
     if (v == floor(v) && fabs(v) < 1e15)
-        snprintf(text, tn, "%.0f", v);
+        text_format(text, tn, "%.0f", v);
     else
-        snprintf(text, tn, "%.4g", v);
+        text_format(text, tn, "%.4g", v);
     return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 void panel_title(struct grid *g, struct rect r, const char *title, int selected)
 {
     enum sf_style s = selected ? SF_STYLE_CURRENT : SF_STYLE_TITLE;
@@ -21,8 +23,8 @@ void panel_pending(struct grid *g, struct rect r, const char *why)
 void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max)
 {
     char lo[16], hi[16];
-    snprintf(lo, sizeof lo, "%.3g ", ramp == RAMP_DIVERGING ? -(double)max : 0.0);
-    snprintf(hi, sizeof hi, " %.3g", (double)max);
+    text_format(lo, sizeof lo, "%.3g ", ramp == RAMP_DIVERGING ? -(double)max : 0.0);
+    text_format(hi, sizeof hi, " %.3g", (double)max);
     int used = grid_text(g, x, y, w, lo, SF_STYLE_DIM);
     for (int l = 0; l < SF_RAMP_LEVELS && used < w - 1; l++, used++)
         grid_heat(g, x + used, y, ramp, l, l);
@@ -34,7 +36,7 @@ const char *panel_number(char *buf, size_t size, float x, int width)
 {
     // Two decimals while a space is left in front; fewer for large numbers.
     for (int dec = 2; dec >= 0; dec--) {
-        snprintf(buf, size, "%*.*f", width, dec, (double)x);
+        text_format(buf, size, "%*.*f", width, dec, (double)x);
         if ((int)strlen(buf) < width + 1 && buf[0] == ' ')
             return buf;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stepformer/palette.h"
+#include "stepformer/text.h"
 
 #define LABEL_W 9 // row labels: the query token
 #define NUM_W   6 // a number cell: " -1.23", "  -inf"
@@ -22,7 +23,7 @@ static void all_heads(struct grid *g, struct rect r, const float *m, int H, int 
         int tx = r.x + (h % per_row) * (cols + 2), ty = r.y + 1 + (h / per_row) * (cell_rows + 2);
         if (ty + 1 >= r.y + r.h)
             break;
-        snprintf(buf, sizeof buf, "head %d", h);
+        text_format(buf, sizeof buf, "head %d", h);
         grid_text(g, tx, ty, cols + 1 < r.x + r.w - tx ? cols + 1 : r.x + r.w - tx, buf,
                   SF_STYLE_DIM);
         const float *a = m + (size_t)h * N * N;
@@ -93,11 +94,11 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
 {
     const struct graph *gr = v->graph;
     char name[64], title[96], buf[32];
-    snprintf(name, sizeof name, "L%d.attn.%s", v->layer, stage);
+    text_format(name, sizeof name, "L%d.attn.%s", v->layer, stage);
     if (v->head < 0)
-        snprintf(title, sizeof title, "Attention  L%d all heads  %s", v->layer, stage);
+        text_format(title, sizeof title, "Attention  L%d all heads  %s", v->layer, stage);
     else
-        snprintf(title, sizeof title, "Attention  L%d head %d  %s", v->layer, v->head, stage);
+        text_format(title, sizeof title, "Attention  L%d head %d  %s", v->layer, v->head, stage);
     panel_title(g, r, title, selected);
     int idx = graph_find(gr, name);
     if (idx < 0 || !graph_node_done(gr, idx)) {
@@ -141,13 +142,13 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
             int cursor = v->inspect && i == v->row && j == v->col;
             if (cursor) {
                 if (v->numbers && isinf(x))
-                    snprintf(buf, sizeof buf, "%*s", NUM_W, "-inf");
+                    text_format(buf, sizeof buf, "%*s", NUM_W, "-inf");
                 else if (v->numbers)
                     panel_number(buf, sizeof buf, x, NUM_W);
                 grid_text(g, cx, y, cell_w, v->numbers ? buf : "<>", SF_STYLE_SELECTED);
             } else if (v->numbers) {
                 if (isinf(x) && x < 0)
-                    snprintf(buf, sizeof buf, "%*s", NUM_W, "-inf");
+                    text_format(buf, sizeof buf, "%*s", NUM_W, "-inf");
                 else
                     panel_number(buf, sizeof buf, x, NUM_W);
                 enum sf_style s = masked        ? SF_STYLE_MASKED

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 int panel_matrix(const struct view *v, const struct node *n, const float **m, int *rows, int *cols)
 {
     const struct tensor *t = &n->out;
@@ -34,11 +36,11 @@ static const char *dims(const struct tensor *t, char *buf, size_t size)
     buf[0] = 0;
     if (!t || !tensor_present(t))
         return "[]";
-    k += (size_t)snprintf(buf + k, size - k, "[");
+    k += (size_t)text_format(buf + k, size - k, "[");
     for (int i = 0; i < t->ndim && k < size; i++)
-        k += (size_t)snprintf(buf + k, size - k, i ? "×%d" : "%d", t->shape[i]);
+        k += (size_t)text_format(buf + k, size - k, i ? "×%d" : "%d", t->shape[i]);
     if (k < size)
-        snprintf(buf + k, size - k, "]");
+        text_format(buf + k, size - k, "]");
     return buf;
 }
 
@@ -59,119 +61,119 @@ static void equation(const struct view *v, const struct node *n, char *eq, char 
     dims(n->in[0], a, sizeof a);
     dims(n->in[1], b, sizeof b);
     dims(&n->out, o, sizeof o);
-    snprintf(shape, size, "%s → %s", a, o);
+    text_format(shape, size, "%s → %s", a, o);
     switch (n->kind) {
     case OPK_EMBED_TOK:
-        snprintf(eq, size, "x_i = E[id_i]   one row of E per token");
-        snprintf(shape, size, "E [%d×%d], %d ids → X [%d×%d]", c->vocab_size, d, N, N, d);
+        text_format(eq, size, "x_i = E[id_i]   one row of E per token");
+        text_format(shape, size, "E [%d×%d], %d ids → X [%d×%d]", c->vocab_size, d, N, N, d);
         break;
     case OPK_EMBED_POS:
-        snprintf(eq, size, "%s",
-                 gr->iv.no_positions     ? "x_i = x_i   (positions dropped: an intervention)"
-                 : c->pos == POS_LEARNED ? "x_i = x_i + P[i]   learned position embeddings"
-                                         : "x_i = x_i + PE(i)   sin/cos of i / 10000^(2k/d)");
-        snprintf(shape, size, "[%d×%d] + [%d×%d] → [%d×%d]", N, d, N, d, N, d);
+        text_format(eq, size, "%s",
+                    gr->iv.no_positions     ? "x_i = x_i   (positions dropped: an intervention)"
+                    : c->pos == POS_LEARNED ? "x_i = x_i + P[i]   learned position embeddings"
+                                            : "x_i = x_i + PE(i)   sin/cos of i / 10000^(2k/d)");
+        text_format(shape, size, "[%d×%d] + [%d×%d] → [%d×%d]", N, d, N, d, N, d);
         break;
     case OPK_LN_STATS:
-        snprintf(eq, size, "μ_i = (1/d) Σ_k x_ik    σ_i = √((1/d) Σ_k (x_ik − μ_i)² + ε)");
-        snprintf(shape, size, "%s → %s  (μ, σ per token)   ε = %g", a, o, (double)n->scalar);
+        text_format(eq, size, "μ_i = (1/d) Σ_k x_ik    σ_i = √((1/d) Σ_k (x_ik − μ_i)² + ε)");
+        text_format(shape, size, "%s → %s  (μ, σ per token)   ε = %g", a, o, (double)n->scalar);
         break;
     case OPK_LN_NORM:
-        snprintf(eq, size, "xhat_i = (x_i − μ_i) / σ_i");
+        text_format(eq, size, "xhat_i = (x_i − μ_i) / σ_i");
         break;
     case OPK_LN_AFFINE:
-        snprintf(eq, size, "LayerNorm(x) = γ ⊙ xhat + β   (γ, β learned, [%d] each)", d);
+        text_format(eq, size, "LayerNorm(x) = γ ⊙ xhat + β   (γ, β learned, [%d] each)", d);
         break;
     case OPK_LINEAR_HEADS: {
         char L = qkv_letter(n);
-        snprintf(eq, size, "%c = X W^%c + b   for each of the %d heads", L, L, H);
-        snprintf(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head;  all heads %s", N, d, d, dk, N,
-                 dk, o);
+        text_format(eq, size, "%c = X W^%c + b   for each of the %d heads", L, L, H);
+        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head;  all heads %s", N, d, d, dk,
+                    N, dk, o);
         break;
     }
     case OPK_SCORES:
-        snprintf(eq, size, "S = Q K^T    s_ij = q_i · k_j");
-        snprintf(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head", N, dk, dk, N, N, N);
+        text_format(eq, size, "S = Q K^T    s_ij = q_i · k_j");
+        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head", N, dk, dk, N, N, N);
         break;
     case OPK_SCALE:
-        snprintf(eq, size, "S / √d_k = S / √%d = S × %.4f", dk, (double)n->scalar);
+        text_format(eq, size, "S / √d_k = S / √%d = S × %.4f", dk, (double)n->scalar);
         break;
     case OPK_MASK:
-        snprintf(eq, size, "S + M    M_ij = −∞ for j > i (the future), 0 otherwise");
+        text_format(eq, size, "S + M    M_ij = −∞ for j > i (the future), 0 otherwise");
         break;
     case OPK_SOFTMAX:
         if (n->layer >= 0)
-            snprintf(eq, size, "α_ij = exp(s_ij) / Σ_j' exp(s_ij')   each row sums to 1");
+            text_format(eq, size, "α_ij = exp(s_ij) / Σ_j' exp(s_ij')   each row sums to 1");
         else
-            snprintf(eq, size, "y = softmax(u)   P(next token = w) = exp(u_w) / Σ_v exp(u_v)");
+            text_format(eq, size, "y = softmax(u)   P(next token = w) = exp(u_w) / Σ_v exp(u_v)");
         break;
     case OPK_MIX:
-        snprintf(eq, size, "head_i = Σ_j α_ij v_j   (A = α V)");
-        snprintf(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head", N, N, N, dk, N, dk);
+        text_format(eq, size, "head_i = Σ_j α_ij v_j   (A = α V)");
+        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head", N, N, N, dk, N, dk);
         break;
     case OPK_CONCAT:
-        snprintf(eq, size, "[head_1 ⊕ head_2 ⊕ … ⊕ head_%d]", H);
-        snprintf(shape, size, "%d × [%d×%d] → [%d×%d]", H, N, dk, N, d);
+        text_format(eq, size, "[head_1 ⊕ head_2 ⊕ … ⊕ head_%d]", H);
+        text_format(shape, size, "%d × [%d×%d] → [%d×%d]", H, N, dk, N, d);
         break;
     case OPK_LINEAR:
         if (strstr(n->name, ".attn."))
-            snprintf(eq, size, "A = concat(heads) W^O + b");
+            text_format(eq, size, "A = concat(heads) W^O + b");
         else if (strstr(n->name, ".up"))
-            snprintf(eq, size, "z = x W1 + b1");
+            text_format(eq, size, "z = x W1 + b1");
         else
-            snprintf(eq, size, "FFN(x) = act(z) W2 + b2");
-        snprintf(shape, size, "%s·%s → %s", a, b, o);
+            text_format(eq, size, "FFN(x) = act(z) W2 + b2");
+        text_format(shape, size, "%s·%s → %s", a, b, o);
         break;
     case OPK_ADD:
-        snprintf(eq, size, "h = x + sublayer(x)   the residual stream");
-        snprintf(shape, size, "%s + %s → %s", a, b, o);
+        text_format(eq, size, "h = x + sublayer(x)   the residual stream");
+        text_format(shape, size, "%s + %s → %s", a, b, o);
         break;
     case OPK_RELU:
-        snprintf(eq, size, "ReLU(z) = max(0, z)");
+        text_format(eq, size, "ReLU(z) = max(0, z)");
         break;
     case OPK_GELU:
-        snprintf(eq, size, "GELU(z) = 0.5 z (1 + tanh(√(2/π) (z + 0.044715 z³)))");
+        text_format(eq, size, "GELU(z) = 0.5 z (1 + tanh(√(2/π) (z + 0.044715 z³)))");
         break;
     case OPK_UNEMBED:
-        snprintf(eq, size, "u = h E^T   a score for every word of the vocabulary");
-        snprintf(shape, size, "[%d×%d]·[%d×%d] → [%d×%d]", N, d, d, c->vocab_size, N,
-                 c->vocab_size);
+        text_format(eq, size, "u = h E^T   a score for every word of the vocabulary");
+        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d]", N, d, d, c->vocab_size, N,
+                    c->vocab_size);
         break;
     case OPK_XENT:
-        snprintf(eq, size, "L_i = −log y_i[w_i+1]    L = mean over positions = %.4f",
-                 (double)gr->loss);
+        text_format(eq, size, "L_i = −log y_i[w_i+1]    L = mean over positions = %.4f",
+                    (double)gr->loss);
         break;
     case OPK_GRAD:
-        snprintf(eq, size, "∂L/∂(%s): the chain rule through one op", gr->nodes[n->fwd].name);
-        snprintf(shape, size, "the gradient has the shape of what the op produced: %s", o);
+        text_format(eq, size, "∂L/∂(%s): the chain rule through one op", gr->nodes[n->fwd].name);
+        text_format(shape, size, "the gradient has the shape of what the op produced: %s", o);
         break;
     case OPK_ADAMW:
-        snprintf(shape, size, "the update ΔW has the shape of %s: %s", n->name + 6, o);
-        snprintf(eq, size,
-                 "m ← β1 m + (1−β1) g   v ← β2 v + (1−β2) g²   W ← W − η (mhat/(√vhat+ε) + λW)");
+        text_format(shape, size, "the update ΔW has the shape of %s: %s", n->name + 6, o);
+        text_format(eq, size,
+                    "m ← β1 m + (1−β1) g   v ← β2 v + (1−β2) g²   W ← W − η (mhat/(√vhat+ε) + λW)");
         break;
     case OPK_SAMPLE_TEMPERATURE:
-        snprintf(eq, size, "u / τ   τ = %.2f (below 1 sharpens, above 1 flattens)",
-                 gr->sampler ? (double)gr->sampler->temperature : 1.0);
+        text_format(eq, size, "u / τ   τ = %.2f (below 1 sharpens, above 1 flattens)",
+                    gr->sampler ? (double)gr->sampler->temperature : 1.0);
         break;
     case OPK_SAMPLE_PROBS:
-        snprintf(eq, size, "p = softmax(u / τ)");
+        text_format(eq, size, "p = softmax(u / τ)");
         break;
     case OPK_SAMPLE_TRUNCATE:
         if (gr->sampler)
-            snprintf(eq, size, "keep the top k = %d, then the fewest with mass ≥ p = %.2f",
-                     gr->sampler->top_k, (double)gr->sampler->top_p);
+            text_format(eq, size, "keep the top k = %d, then the fewest with mass ≥ p = %.2f",
+                        gr->sampler->top_k, (double)gr->sampler->top_p);
         break;
     case OPK_SAMPLE_RENORM:
-        snprintf(eq, size, "p_w ← p_w / Σ kept   what is kept sums to 1 again");
+        text_format(eq, size, "p_w ← p_w / Σ kept   what is kept sums to 1 again");
         break;
     case OPK_SAMPLE_DRAW:
-        snprintf(eq, size, "%s",
-                 gr->sampler && gr->sampler->greedy ? "w = argmax p   (greedy decoding)"
-                                                    : "w ~ p   (a random draw, seeded)");
+        text_format(eq, size, "%s",
+                    gr->sampler && gr->sampler->greedy ? "w = argmax p   (greedy decoding)"
+                                                       : "w ~ p   (a random draw, seeded)");
         break;
     case OPK_SAMPLE_APPEND:
-        snprintf(eq, size, "ids ← ids + [w]   the chosen token becomes the next input");
+        text_format(eq, size, "ids ← ids + [w]   the chosen token becomes the next input");
         break;
     case OPK_COUNT:
         eq[0] = 0;
@@ -185,12 +187,12 @@ static void dot_terms(char *buf, size_t size, const float *x, size_t xs, const f
 {
     size_t k = 0;
     for (int i = 0; i < n && i < 3 && k < size; i++)
-        k += (size_t)snprintf(buf + k, size - k, "%s%.2f·%.2f", i ? " + " : "", (double)x[i * xs],
-                              (double)y[i * ys]);
+        k += (size_t)text_format(buf + k, size - k, "%s%.2f·%.2f", i ? " + " : "",
+                                 (double)x[i * xs], (double)y[i * ys]);
     if (n > 3 && k < size)
-        k += (size_t)snprintf(buf + k, size - k, " + … (%d terms)", n);
+        k += (size_t)text_format(buf + k, size - k, " + … (%d terms)", n);
     if (k < size)
-        snprintf(buf + k, size - k, " = %.4f", total);
+        text_format(buf + k, size - k, " = %.4f", total);
 }
 
 // How the cell (i, j) of node n's output (the selected head's slice) was computed.
@@ -206,7 +208,7 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
     if (!panel_matrix(v, n, &m, &rows, &cols))
         return;
     float val = m[(size_t)i * cols + j];
-    snprintf(l1, size, "%s[%d, %d] = %.4f", n->name, i, j, (double)val);
+    text_format(l1, size, "%s[%d, %d] = %.4f", n->name, i, j, (double)val);
     const float *in0 = n->in[0] ? n->in[0]->data : NULL;
     const float *in1 = n->in[1] ? n->in[1]->data : NULL;
     size_t head = (size_t)h * N;
@@ -215,18 +217,18 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
         const float *q = in0 + (head + i) * dk, *k = in1 + (head + j) * dk;
         char t[160];
         dot_terms(t, sizeof t, q, 1, k, 1, dk, val);
-        snprintf(l2, size, "q_%d · k_%d = %s", i, j, t);
+        text_format(l2, size, "q_%d · k_%d = %s", i, j, t);
         break;
     }
     case OPK_SCALE:
-        snprintf(l2, size, "s_%d%d / √d_k = %.4f / √%d = %.4f", i, j,
-                 (double)in0[(head + i) * N + j], dk, (double)val);
+        text_format(l2, size, "s_%d%d / √d_k = %.4f / √%d = %.4f", i, j,
+                    (double)in0[(head + i) * N + j], dk, (double)val);
         break;
     case OPK_MASK:
         if (j > i)
-            snprintf(l2, size, "key %d comes after query %d: masked, −∞", j, i);
+            text_format(l2, size, "key %d comes after query %d: masked, −∞", j, i);
         else
-            snprintf(l2, size, "key %d ≤ query %d: unchanged, %.4f", j, i, (double)val);
+            text_format(l2, size, "key %d ≤ query %d: unchanged, %.4f", j, i, (double)val);
         break;
     case OPK_SOFTMAX: {
         const float *s = in0 + (n->layer >= 0 ? (head + i) * N : (size_t)i * cols);
@@ -236,10 +238,10 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
         for (int k = 0; k < cols; k++)
             sum += exp((double)s[k] - mx);
         if (isinf(s[j]))
-            snprintf(l2, size, "exp(−∞) = 0: a masked key gets no weight");
+            text_format(l2, size, "exp(−∞) = 0: a masked key gets no weight");
         else
-            snprintf(l2, size, "exp(%.3f − %.3f) / %.4f = %.4f   (row max %.3f, Σ exp = %.4f)",
-                     (double)s[j], mx, sum, (double)val, mx, sum);
+            text_format(l2, size, "exp(%.3f − %.3f) / %.4f = %.4f   (row max %.3f, Σ exp = %.4f)",
+                        (double)s[j], mx, sum, (double)val, mx, sum);
         break;
     }
     case OPK_LINEAR_HEADS: {
@@ -248,29 +250,29 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
         double b = n->in[2] && n->in[2]->data ? (double)n->in[2]->data[h * dk + j] : 0;
         char t[160];
         dot_terms(t, sizeof t, in0 + (size_t)i * d, 1, w, (size_t)d, d, val - b);
-        snprintf(l2, size, "x_%d · W^%c[:, %d] + b = %s + %.3f", i, qkv_letter(n), h * dk + j, t,
-                 b);
+        text_format(l2, size, "x_%d · W^%c[:, %d] + b = %s + %.3f", i, qkv_letter(n), h * dk + j, t,
+                    b);
         break;
     }
     case OPK_MIX: {
         const float *a = in0 + (head + i) * N, *vv = in1 + head * dk + j;
         char t[160];
         dot_terms(t, sizeof t, a, 1, vv, (size_t)dk, N, val);
-        snprintf(l2, size, "Σ_j α_%dj v_j[%d] = %s", i, j, t);
+        text_format(l2, size, "Σ_j α_%dj v_j[%d] = %s", i, j, t);
         break;
     }
     case OPK_LN_STATS:
-        snprintf(l2, size, "%s of the %d components of x_%d", j == 0 ? "mean μ" : "σ", d, i);
+        text_format(l2, size, "%s of the %d components of x_%d", j == 0 ? "mean μ" : "σ", d, i);
         break;
     case OPK_LN_NORM:
-        snprintf(l2, size, "(x − μ) / σ = (%.4f − %.4f) / %.4f = %.4f",
-                 (double)in0[(size_t)i * cols + j], (double)in1[i * 2], (double)in1[i * 2 + 1],
-                 (double)val);
+        text_format(l2, size, "(x − μ) / σ = (%.4f − %.4f) / %.4f = %.4f",
+                    (double)in0[(size_t)i * cols + j], (double)in1[i * 2], (double)in1[i * 2 + 1],
+                    (double)val);
         break;
     case OPK_LN_AFFINE: {
         double b = n->in[2] && n->in[2]->data ? (double)n->in[2]->data[j] : 0;
-        snprintf(l2, size, "γ xhat + β = %.4f · %.4f + %.4f = %.4f", (double)in1[j],
-                 (double)in0[(size_t)i * cols + j], b, (double)val);
+        text_format(l2, size, "γ xhat + β = %.4f · %.4f + %.4f = %.4f", (double)in1[j],
+                    (double)in0[(size_t)i * cols + j], b, (double)val);
         break;
     }
     case OPK_LINEAR: {
@@ -278,38 +280,38 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
         double b = n->in[2] && n->in[2]->data ? (double)n->in[2]->data[j] : 0;
         char t[160];
         dot_terms(t, sizeof t, in0 + (size_t)i * din, 1, in1 + j, (size_t)cols, din, val - b);
-        snprintf(l2, size, "row %d · W[:, %d] + b = %s + %.3f", i, j, t, b);
+        text_format(l2, size, "row %d · W[:, %d] + b = %s + %.3f", i, j, t, b);
         break;
     }
     case OPK_ADD:
-        snprintf(l2, size, "%.4f + %.4f = %.4f", (double)in0[(size_t)i * cols + j],
-                 (double)in1[(size_t)i * cols + j], (double)val);
+        text_format(l2, size, "%.4f + %.4f = %.4f", (double)in0[(size_t)i * cols + j],
+                    (double)in1[(size_t)i * cols + j], (double)val);
         break;
     case OPK_RELU:
     case OPK_GELU:
-        snprintf(l2, size, "%s(%.4f) = %.4f", n->kind == OPK_RELU ? "max(0, z): ReLU" : "GELU",
-                 (double)in0[(size_t)i * cols + j], (double)val);
+        text_format(l2, size, "%s(%.4f) = %.4f", n->kind == OPK_RELU ? "max(0, z): ReLU" : "GELU",
+                    (double)in0[(size_t)i * cols + j], (double)val);
         break;
     case OPK_UNEMBED: {
         char piece[32], t[160];
         tokenizer_piece_str(&gr->model->tok, j, piece, sizeof piece);
         dot_terms(t, sizeof t, in0 + (size_t)i * d, 1, in1 + (size_t)j * d, 1, d, val);
-        snprintf(l2, size, "h_%d · E[%s] = %s", i, piece, t);
+        text_format(l2, size, "h_%d · E[%s] = %s", i, piece, t);
         break;
     }
     case OPK_EMBED_TOK: {
         char piece[32];
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], piece, sizeof piece);
-        snprintf(l2, size, "E[%d (%s), %d] = %.4f", gr->ids[i], piece, j, (double)val);
+        text_format(l2, size, "E[%d (%s), %d] = %.4f", gr->ids[i], piece, j, (double)val);
         break;
     }
     case OPK_EMBED_POS:
-        snprintf(l2, size, "x + P[%d, %d] = %.4f + %.4f = %.4f", i % gr->seq_len, j,
-                 (double)in0[(size_t)i * cols + j], (double)(val - in0[(size_t)i * cols + j]),
-                 (double)val);
+        text_format(l2, size, "x + P[%d, %d] = %.4f + %.4f = %.4f", i % gr->seq_len, j,
+                    (double)in0[(size_t)i * cols + j], (double)(val - in0[(size_t)i * cols + j]),
+                    (double)val);
         break;
     default:
-        snprintf(l2, size, "the value at row %d, column %d", i, j);
+        text_format(l2, size, "the value at row %d, column %d", i, j);
         break;
     }
 }
@@ -323,7 +325,7 @@ void panel_equation(struct grid *g, struct rect r, const struct view *v, int sel
         panel_pending(g, r, "nothing has run yet: Space runs the first operation");
         return;
     }
-    snprintf(title, sizeof title, "%s   §%s", n->name, n->section);
+    text_format(title, sizeof title, "%s   §%s", n->name, n->section);
     panel_title(g, r, title, selected);
     eq[0] = shape[0] = 0;
     equation(v, n, eq, shape, sizeof eq);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 #define LABEL_W 9
 
 // The units of one row as colour cells, two units per cell (upper and lower half), wrapping
@@ -32,14 +34,14 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
     const struct graph *gr = v->graph;
     const struct model_config *c = &gr->model->cfg;
     char name[64], title[128], line[200], buf[48];
-    snprintf(title, sizeof title, "Feedforward  L%d  d_ff = %d  %s", v->layer, c->d_ff,
-             c->act == ACT_RELU ? "ReLU" : "GELU");
+    text_format(title, sizeof title, "Feedforward  L%d  d_ff = %d  %s", v->layer, c->d_ff,
+                c->act == ACT_RELU ? "ReLU" : "GELU");
     panel_title(g, r, title, selected);
-    snprintf(name, sizeof name, "L%d.ffn.up", v->layer);
+    text_format(name, sizeof name, "L%d.ffn.up", v->layer);
     int up = graph_find(gr, name);
-    snprintf(name, sizeof name, "L%d.ffn.act", v->layer);
+    text_format(name, sizeof name, "L%d.ffn.act", v->layer);
     int act = graph_find(gr, name);
-    snprintf(name, sizeof name, "L%d.ffn.down", v->layer);
+    text_format(name, sizeof name, "L%d.ffn.down", v->layer);
     int down = graph_find(gr, name);
     if (up < 0 || act < 0 || down < 0) {
         panel_pending(g, r, "no feedforward layer here");
@@ -57,7 +59,7 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         zmax = fabsf(z[k]) > zmax ? fabsf(z[k]) : zmax;
     int room = end - y - 4; // lines for the two maps
     int each = room / 2 > 0 ? room / 2 : 1;
-    snprintf(line, sizeof line, "'%s': z = x W1 + b1  (%d units, two per cell)", buf, F);
+    text_format(line, sizeof line, "'%s': z = x W1 + b1  (%d units, two per cell)", buf, F);
     grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
     if (y < end)
         y += unit_rows(g, r.x + 1, y, r.w - 2, each, z, F, RAMP_DIVERGING, zmax);
@@ -81,18 +83,18 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
             }
     }
     if (y < end) {
-        snprintf(line, sizeof line, "%s(z): %d of %d units active (%.0f%%; %s)",
-                 c->act == ACT_RELU ? "ReLU" : "GELU", active, F, 100.0 * active / F,
-                 c->act == ACT_RELU ? "> 0" : "> 0.01");
+        text_format(line, sizeof line, "%s(z): %d of %d units active (%.0f%%; %s)",
+                    c->act == ACT_RELU ? "ReLU" : "GELU", active, F, 100.0 * active / F,
+                    c->act == ACT_RELU ? "> 0" : "> 0.01");
         grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
     }
     if (y < end)
         y += unit_rows(g, r.x + 1, y, r.w - 2, each, a, F, RAMP_SEQUENTIAL, amax);
     if (y < end) {
-        int n = snprintf(line, sizeof line, "strongest:");
+        int n = text_format(line, sizeof line, "strongest:");
         for (int t = 0; t < 5 && top[t] >= 0; t++)
-            n += snprintf(line + n, sizeof line - (size_t)n, "  #%d %.2f", top[t],
-                          (double)a[top[t]]);
+            n += text_format(line + n, sizeof line - (size_t)n, "  #%d %.2f", top[t],
+                             (double)a[top[t]]);
         grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
     }
     if (y < end && graph_node_done(gr, down)) {
@@ -104,8 +106,8 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
             if (x)
                 xn += (double)x->data[(size_t)row * d + k] * x->data[(size_t)row * d + k];
         }
-        snprintf(line, sizeof line, "FFN(x) = act(z) W2 + b2 adds ‖%.3f‖ to a stream of ‖%.3f‖",
-                 sqrt(on), sqrt(xn));
+        text_format(line, sizeof line, "FFN(x) = act(z) W2 + b2 adds ‖%.3f‖ to a stream of ‖%.3f‖",
+                    sqrt(on), sqrt(xn));
         grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
     }
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 #define BINS 24
 
 // One row's distribution as a line of bars, with its mean, standard deviation and range.
@@ -40,8 +42,8 @@ static void histogram(struct grid *g, int x, int y, int w, const char *label, co
                  SF_STYLE_NUMBER);
     }
     used += BINS + 1;
-    snprintf(line, sizeof line, "μ %6.3f  σ %5.3f  [%.2f, %.2f]", mean, sqrt(var / d), (double)lo,
-             (double)hi);
+    text_format(line, sizeof line, "μ %6.3f  σ %5.3f  [%.2f, %.2f]", mean, sqrt(var / d),
+                (double)lo, (double)hi);
     if (used < w)
         grid_text(g, x + used, y, w - used, line, SF_STYLE_NORMAL);
 }
@@ -51,7 +53,7 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
 {
     char line[256];
     if (!t || !tensor_present(t)) {
-        snprintf(line, sizeof line, "%s  none (this model has no bias)", label);
+        text_format(line, sizeof line, "%s  none (this model has no bias)", label);
         grid_text(g, x, y, w, line, SF_STYLE_DIM);
         return;
     }
@@ -63,10 +65,10 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
         hi = t->data[k] > hi ? t->data[k] : hi;
         mean += t->data[k];
     }
-    int n = snprintf(line, sizeof line, "%s  mean %6.3f  min %6.3f  max %6.3f   first:", label,
-                     mean / d, (double)lo, (double)hi);
+    int n = text_format(line, sizeof line, "%s  mean %6.3f  min %6.3f  max %6.3f   first:", label,
+                        mean / d, (double)lo, (double)hi);
     for (int k = 0; k < d && k < 6 && n < (int)sizeof line; k++)
-        n += snprintf(line + n, sizeof line - (size_t)n, " %.2f", (double)t->data[k]);
+        n += text_format(line + n, sizeof line - (size_t)n, " %.2f", (double)t->data[k]);
     grid_text(g, x, y, w, line, SF_STYLE_NORMAL);
 }
 
@@ -77,19 +79,19 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     char prefix[SF_NODE_NAME_MAX], name[SF_NODE_NAME_MAX + 16], title[160], buf[64];
     if (last &&
         (last->kind == OPK_LN_STATS || last->kind == OPK_LN_NORM || last->kind == OPK_LN_AFFINE)) {
-        snprintf(prefix, sizeof prefix, "%s", last->name);
+        text_format(prefix, sizeof prefix, "%s", last->name);
         *strrchr(prefix, '.') = 0;
     } else {
-        snprintf(prefix, sizeof prefix, "L%d.ln1", v->layer);
+        text_format(prefix, sizeof prefix, "L%d.ln1", v->layer);
     }
-    snprintf(name, sizeof name, "%s.stats", prefix);
+    text_format(name, sizeof name, "%s.stats", prefix);
     int st = graph_find(gr, name);
-    snprintf(name, sizeof name, "%s.norm", prefix);
+    text_format(name, sizeof name, "%s.norm", prefix);
     int nm = graph_find(gr, name);
-    snprintf(name, sizeof name, "%s.affine", prefix);
+    text_format(name, sizeof name, "%s.affine", prefix);
     int af = graph_find(gr, name);
-    snprintf(title, sizeof title, "LayerNorm %s   ε = %g", prefix,
-             st >= 0 ? (double)gr->nodes[st].scalar : 0.0);
+    text_format(title, sizeof title, "LayerNorm %s   ε = %g", prefix,
+                st >= 0 ? (double)gr->nodes[st].scalar : 0.0);
     panel_title(g, r, title, selected);
     if (st < 0 || nm < 0 || af < 0) {
         panel_pending(g, r, "no LayerNorm here");
@@ -109,8 +111,8 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
         int i = top + k;
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
         char line[96];
-        snprintf(line, sizeof line, "%-9.9s %8.3f %8.3f", buf, (double)stats[i * 2],
-                 (double)stats[i * 2 + 1]);
+        text_format(line, sizeof line, "%-9.9s %8.3f %8.3f", buf, (double)stats[i * 2],
+                    (double)stats[i * 2 + 1]);
         grid_text(g, r.x + 1, y + 1 + k, table_w, line,
                   i == row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
     }
@@ -121,7 +123,7 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     }
     tokenizer_piece_str(&gr->model->tok, gr->ids[row], buf, sizeof buf);
     char line[128];
-    snprintf(line, sizeof line, "'%s': its %d values", buf, d);
+    text_format(line, sizeof line, "'%s': its %d values", buf, d);
     if (ry < r.y + r.h)
         grid_text(g, rx, ry++, rw, line, SF_STYLE_DIM);
     const float *x = gr->nodes[st].in[0]->data + (size_t)row * d;

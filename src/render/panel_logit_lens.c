@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "stepformer/text.h"
+
 #define LABEL_W 5 // "L11 "
 
 void panel_logit_lens(struct grid *g, struct rect r, const struct view *v, int selected)
@@ -34,7 +36,7 @@ void panel_logit_lens(struct grid *g, struct rect r, const struct view *v, int s
         int y = r.y + 2 + l * (two ? 2 : 1);
         if (y >= r.y + r.h)
             break;
-        snprintf(buf, sizeof buf, "L%d", l);
+        text_format(buf, sizeof buf, "L%d", l);
         grid_text(g, r.x, y, LABEL_W - 1, buf, l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM);
         for (int c = 0; c < cols && first + c < ln->n; c++) {
             int i = first + c, x = r.x + LABEL_W + c * col_w;
@@ -47,7 +49,7 @@ void panel_logit_lens(struct grid *g, struct rect r, const struct view *v, int s
             tokenizer_piece_str(tok, t, buf, sizeof buf);
             grid_text(g, x, y, col_w - 1, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
             if (two && y + 1 < r.y + r.h) {
-                snprintf(buf, sizeof buf, "%.2f", (double)p);
+                text_format(buf, sizeof buf, "%.2f", (double)p);
                 int used = grid_text(g, x, y + 1, 5, buf, SF_STYLE_NUMBER);
                 int bar = (int)(p * (float)(col_w - 2 - used) + 0.5f);
                 for (int b = 0; b < bar; b++)

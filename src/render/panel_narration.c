@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "stepformer/screen.h"
+#include "stepformer/text.h"
 
 #define MAX_LINES 400
 
@@ -95,7 +96,7 @@ static void compose(const struct lesson_screen *ls, int width, struct wrapped *n
             enum sf_style st = i == ls->correct                      ? SF_STYLE_SELECTED
                                : i == ls->picked && ls->correct != i ? SF_STYLE_NOTICE
                                                                      : SF_STYLE_NORMAL;
-            snprintf(choice_text[i], 600, "%c) %s", 'a' + i, ls->choices[i]);
+            text_format(choice_text[i], 600, "%c) %s", 'a' + i, ls->choices[i]);
             wrap(quest, choice_text[i], width, 3, st);
         }
         if (ls->input)
@@ -144,13 +145,13 @@ void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *
         const struct wline *l = &narr.l[i];
         int cut = i == n_rows - 1 && n_rows < narr.n;
         char tmp[700];
-        snprintf(tmp, sizeof tmp, "%.*s%s", l->len, l->s, cut ? " …" : "");
+        text_format(tmp, sizeof tmp, "%.*s%s", l->len, l->s, cut ? " …" : "");
         grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
     }
     for (int i = 0; i < q_rows; i++, y++) {
         const struct wline *l = &quest.l[i];
         char tmp[700];
-        snprintf(tmp, sizeof tmp, "%.*s", l->len, l->s);
+        text_format(tmp, sizeof tmp, "%.*s", l->len, l->s);
         grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
     }
 }

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "stepformer/text.h"
+
 #define TOP_MAX 64
 
 void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected)
@@ -10,7 +12,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
     const struct graph *gr = v->graph;
     char title[96], piece[32], line[64];
     int idx = graph_find(gr, "head.probs");
-    snprintf(title, sizeof title, "Next token after position %d", v->row);
+    text_format(title, sizeof title, "Next token after position %d", v->row);
     panel_title(g, r, title, selected);
     if (idx < 0 || !graph_node_done(gr, idx)) {
         grid_text(g, r.x + 1, r.y + 1, r.w - 1, "not computed yet", SF_STYLE_DIM);
@@ -47,7 +49,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         int y = r.y + 1 + n;
         cum += p[top[n]];
         tokenizer_piece_str(&gr->model->tok, top[n], piece, sizeof piece);
-        snprintf(line, sizeof line, "%-10.10s %6.4f", piece, (double)p[top[n]]);
+        text_format(line, sizeof line, "%-10.10s %6.4f", piece, (double)p[top[n]]);
         // After the top-k / top-p cut, the tokens it dropped are dimmed.
         int cut = sampling && gr->nodes[trunc].out.data[top[n]] == 0.0f;
         grid_text(g, r.x, y, 17, line,
@@ -57,7 +59,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         int len = bar_w > 0 ? (int)(p[top[n]] * bar_w + 0.5) : 0;
         for (int b = 0; b < len; b++)
             grid_put(g, r.x + 18 + b, y, 0x2588, SF_STYLE_NUMBER);
-        snprintf(line, sizeof line, "cum %5.3f", cum);
+        text_format(line, sizeof line, "cum %5.3f", cum);
         grid_text(g, r.x + r.w - 10, y, 10, line, SF_STYLE_DIM);
     }
     int y = r.y + 1 + k;
@@ -70,9 +72,9 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         if (graph_node_done(gr, draw) && gr->drawn >= 0)
             tokenizer_piece_str(&gr->model->tok, gr->drawn, drawn, sizeof drawn);
         char big[200];
-        snprintf(big, sizeof big, "%s  τ %.1f  top-k %d  top-p %.2f: %d kept  → '%s'",
-                 sp->greedy ? "greedy" : "sampling", (double)sp->temperature, sp->top_k,
-                 (double)sp->top_p, kept, drawn);
+        text_format(big, sizeof big, "%s  τ %.1f  top-k %d  top-p %.2f: %d kept  → '%s'",
+                    sp->greedy ? "greedy" : "sampling", (double)sp->temperature, sp->top_k,
+                    (double)sp->top_p, kept, drawn);
         grid_text(g, r.x, y++, r.w, big, SF_STYLE_NOTICE);
     }
     for (int b = 0; b < n_beams; b++) {
@@ -82,7 +84,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         char text[160], big[220];
         int from = bm->n > 8 ? bm->n - 8 : 0;
         tokenizer_decode(&gr->model->tok, bm->ids + from, bm->n - from, text, sizeof text);
-        snprintf(big, sizeof big, "%d %8.3f  …%s", b + 1, bm->logp, text);
+        text_format(big, sizeof big, "%d %8.3f  …%s", b + 1, bm->logp, text);
         grid_text(g, r.x, y++, r.w, big, b == 0 ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
     }
 }

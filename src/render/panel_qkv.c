@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 #define LABEL_W 9
 #define NUM_W   6
 
@@ -14,14 +16,14 @@ void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected
     const struct model_config *c = &gr->model->cfg;
     int H = c->n_head, dk = c->d_model / H, head = v->head < 0 ? 0 : v->head;
     char title[128], name[64], buf[32];
-    snprintf(title, sizeof title, "Q K V  L%d head %d%s  d_k = %d", v->layer, head,
-             v->head < 0 ? " (of all)" : "", dk);
+    text_format(title, sizeof title, "Q K V  L%d head %d%s  d_k = %d", v->layer, head,
+                v->head < 0 ? " (of all)" : "", dk);
     panel_title(g, r, title, selected);
     static const char *const parts[] = {"q", "k", "v", "mix"};
     static const char *const labels[] = {"Q = X W^Q", "K = X W^K", "V = X W^V", "αV (head out)"};
     int idx[4], shown = 3;
     for (int p = 0; p < 4; p++) {
-        snprintf(name, sizeof name, "L%d.attn.%s", v->layer, parts[p]);
+        text_format(name, sizeof name, "L%d.attn.%s", v->layer, parts[p]);
         idx[p] = graph_find(gr, name);
     }
     if (idx[0] < 0) {
@@ -42,7 +44,7 @@ void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected
         int bx = r.x + LABEL_W + p * block_w;
         int done = graph_node_done(gr, idx[p]);
         int more = cols < dk;
-        snprintf(buf, sizeof buf, "%s%s", labels[p], more ? " …" : "");
+        text_format(buf, sizeof buf, "%s%s", labels[p], more ? " …" : "");
         grid_text(g, bx, r.y + 1, block_w - 1, buf,
                   last == &gr->nodes[idx[p]] ? SF_STYLE_CURRENT : SF_STYLE_DIM);
         if (!done) {

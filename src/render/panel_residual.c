@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 #define LABEL_W  9
 #define MAX_CKPT 520 // the embedding plus two per block, up to 256 blocks
 
@@ -68,10 +70,10 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
     for (int c = 0; c < cols && first + c < n_ck; c++) {
         const struct node *n = &gr->nodes[ck[first + c]];
         if (n->layer < 0)
-            snprintf(buf, sizeof buf, "%s", v->numbers ? "  emb" : "e");
+            text_format(buf, sizeof buf, "%s", v->numbers ? "  emb" : "e");
         else
-            snprintf(buf, sizeof buf, v->numbers ? "%4d%c" : "%d%c", n->layer,
-                     n->level == NODE_LEVEL_SUBLAYER ? 'a' : 'f');
+            text_format(buf, sizeof buf, v->numbers ? "%4d%c" : "%d%c", n->layer,
+                        n->level == NODE_LEVEL_SUBLAYER ? 'a' : 'f');
         grid_text(g, r.x + LABEL_W + c * cell_w, r.y + 1, cell_w, buf,
                   n->layer == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM);
     }
@@ -90,7 +92,7 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
                 continue;
             }
             if (v->numbers) {
-                snprintf(buf, sizeof buf, "%6.2f", (double)nv);
+                text_format(buf, sizeof buf, "%6.2f", (double)nv);
                 grid_text(g, x, y, cell_w, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NUMBER);
             } else {
                 int level = ramp_level(RAMP_SEQUENTIAL, nv, max);
@@ -108,32 +110,32 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
     // What each sublayer added at the selected position, against the stream it was added to.
     tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
     char line[160];
-    snprintf(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
+    text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
     grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
     for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
         char name[32];
         int a, f;
-        snprintf(name, sizeof name, "L%d.attn.proj", l);
+        text_format(name, sizeof name, "L%d.attn.proj", l);
         a = graph_find(gr, name);
-        snprintf(name, sizeof name, "L%d.ffn.down", l);
+        text_format(name, sizeof name, "L%d.ffn.down", l);
         f = graph_find(gr, name);
         int before = -1; // the stream the attention output is added to: the checkpoint before
         for (int c = 0; c < n_ck && ck[c] < a; c++)
             before = ck[c];
-        int k = snprintf(line, sizeof line, "  L%d", l);
+        int k = text_format(line, sizeof line, "  L%d", l);
         if (graph_node_done(gr, a))
-            k += snprintf(line + k, sizeof line - (size_t)k, "   %8.3f",
-                          (double)row_norm(&gr->nodes[a].out, v->row));
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
+                             (double)row_norm(&gr->nodes[a].out, v->row));
         else
-            k += snprintf(line + k, sizeof line - (size_t)k, "   %8s", "·");
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
         if (graph_node_done(gr, f))
-            k += snprintf(line + k, sizeof line - (size_t)k, "   %8.3f",
-                          (double)row_norm(&gr->nodes[f].out, v->row));
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
+                             (double)row_norm(&gr->nodes[f].out, v->row));
         else
-            k += snprintf(line + k, sizeof line - (size_t)k, "   %8s", "·");
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
         if (before >= 0 && graph_node_done(gr, before))
-            snprintf(line + k, sizeof line - (size_t)k, "   (%.3f)",
-                     (double)row_norm(&gr->nodes[before].out, v->row));
+            text_format(line + k, sizeof line - (size_t)k, "   (%.3f)",
+                        (double)row_norm(&gr->nodes[before].out, v->row));
         grid_text(g, r.x + 1, y, r.w - 1, line, l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
     }
 }

@@ -3,11 +3,13 @@
 
 #include <stdio.h>
 
+#include "stepformer/text.h"
+
 void panel_timeline(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct graph *gr = v->graph;
     char title[64], line[128], shape[48];
-    snprintf(title, sizeof title, "Ops  %d / %d", gr->cursor, gr->n_nodes);
+    text_format(title, sizeof title, "Ops  %d / %d", gr->cursor, gr->n_nodes);
     panel_title(g, r, title, selected);
     int rows = r.h - 1;
     if (rows < 1)
@@ -31,8 +33,8 @@ void panel_timeline(struct grid *g, struct rect r, const struct view *v, int sel
                     *o++ = *c;
             *o = 0;
         }
-        snprintf(line, sizeof line, "%s %-*s %s", i == last ? ">" : " ", r.w < 36 ? 17 : 20,
-                 n->name, shape);
+        text_format(line, sizeof line, "%s %-*s %s", i == last ? ">" : " ", r.w < 36 ? 17 : 20,
+                    n->name, shape);
         grid_text(g, r.x, r.y + 1 + k, r.w, line, s);
     }
 }

@@ -4,14 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 // The width of a column: the widest of its piece, id and position (at most 16).
 static int column_width(const char *piece, int id, int pos)
 {
     char num[16];
     int w = (int)strlen(piece); // pieces are shown byte-escaped or UTF-8; close enough
-    int n = snprintf(num, sizeof num, "%d", id);
+    int n = text_format(num, sizeof num, "%d", id);
     w = n > w ? n : w;
-    n = snprintf(num, sizeof num, "%d", pos);
+    n = text_format(num, sizeof num, "%d", pos);
     w = n > w ? n : w;
     return w > 16 ? 16 : w;
 }
@@ -57,7 +59,7 @@ void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selec
     const struct graph *gr = v->graph;
     const struct tokenizer *tok = &gr->model->tok;
     char title[64], piece[64], num[16];
-    snprintf(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
+    text_format(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
     panel_title(g, r, title, selected);
     if (r.h < 4)
         return;
@@ -74,10 +76,10 @@ void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selec
                                        : SF_STYLE_NORMAL;
         int fit = r.x + r.w - x;
         grid_text(g, x, r.y + 1, w < fit ? w : fit, piece, s);
-        snprintf(num, sizeof num, "%d", gr->ids[i]);
+        text_format(num, sizeof num, "%d", gr->ids[i]);
         grid_text(g, x, r.y + 2, w < fit ? w : fit, num,
                   s == SF_STYLE_CURRENT ? s : SF_STYLE_NUMBER);
-        snprintf(num, sizeof num, "%d", i);
+        text_format(num, sizeof num, "%d", i);
         grid_text(g, x, r.y + 3, w < fit ? w : fit, num, s == SF_STYLE_CURRENT ? s : SF_STYLE_DIM);
         x += w + 1;
     }

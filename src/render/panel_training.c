@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 #define LABEL_W 9
 
 // A matrix as one colour cell per value (a diverging ramp for gradients, sequential for update
@@ -23,7 +25,7 @@ static int heat_rows(struct grid *g, struct rect r, int y, const struct view *v,
             grid_text(g, r.x, y + used, LABEL_W - 1, buf,
                       i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
         } else {
-            snprintf(buf, sizeof buf, "%d", i);
+            text_format(buf, sizeof buf, "%d", i);
             grid_text(g, r.x, y + used, LABEL_W - 1, buf, SF_STYLE_DIM);
         }
         for (int j = 0; j < fit_cols; j++) {
@@ -64,22 +66,22 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
         return;
     }
     if (graph_node_done(gr, xent))
-        snprintf(title, sizeof title, "Training  loss L = %.4f (mean over %d positions)",
-                 (double)gr->loss, gr->n_tokens);
+        text_format(title, sizeof title, "Training  loss L = %.4f (mean over %d positions)",
+                    (double)gr->loss, gr->n_tokens);
     else
-        snprintf(title, sizeof title, "Training  (the loss comes after the forward pass)");
+        text_format(title, sizeof title, "Training  (the loss comes after the forward pass)");
     panel_title(g, r, title, selected);
     int y = r.y + 1, end = r.y + r.h;
     // The loss before and after the update.
     if (isnan(v->loss_after))
-        snprintf(line, sizeof line, "loss before the step %s;  after it: run to the end (G)",
-                 isnan(v->loss_before)
-                     ? "·"
-                     : (snprintf(a, sizeof a, "%.4f", (double)v->loss_before), a));
+        text_format(line, sizeof line, "loss before the step %s;  after it: run to the end (G)",
+                    isnan(v->loss_before)
+                        ? "·"
+                        : (text_format(a, sizeof a, "%.4f", (double)v->loss_before), a));
     else
-        snprintf(line, sizeof line, "loss before the step %.4f  →  after it %.4f  (%+.4f)",
-                 (double)v->loss_before, (double)v->loss_after,
-                 (double)(v->loss_after - v->loss_before));
+        text_format(line, sizeof line, "loss before the step %.4f  →  after it %.4f  (%+.4f)",
+                    (double)v->loss_before, (double)v->loss_after,
+                    (double)(v->loss_after - v->loss_before));
     grid_text(g, r.x + 1, y++, r.w - 1, line,
               isnan(v->loss_after) ? SF_STYLE_DIM : SF_STYLE_CURRENT);
     const struct node *last = graph_last(gr);
@@ -95,9 +97,9 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
         if (t->ndim == 3)
             m += (size_t)(v->head < 0 ? 0 : v->head) * rows * cols;
         if (last->kind == OPK_GRAD) {
-            snprintf(line, sizeof line, "∂L/∂ %s  max |g| %.3g  ‖g‖ %.3g%s",
-                     gr->nodes[last->fwd].name, (double)mx, norm,
-                     t->ndim == 3 ? "  (the selected head)" : "");
+            text_format(line, sizeof line, "∂L/∂ %s  max |g| %.3g  ‖g‖ %.3g%s",
+                        gr->nodes[last->fwd].name, (double)mx, norm,
+                        t->ndim == 3 ? "  (the selected head)" : "");
             grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_DIVERGING, mx);
             heat_rows(g, r, y, v, m, rows, cols, rows == gr->n_tokens, RAMP_DIVERGING, mx, 0);
@@ -106,9 +108,9 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
             size_t n = tensor_numel(last->param);
             for (size_t i = 0; i < n; i++)
                 wn += (double)last->param->data[i] * last->param->data[i];
-            snprintf(line, sizeof line,
-                     "update ΔW of %s  mean |Δ| %.3g  max |Δ| %.3g  ‖Δ‖/‖W‖ %.3g", last->name + 6,
-                     mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
+            text_format(line, sizeof line,
+                        "update ΔW of %s  mean |Δ| %.3g  max |Δ| %.3g  ‖Δ‖/‖W‖ %.3g",
+                        last->name + 6, mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
             grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, mx);
             heat_rows(g, r, y, v, m, rows, cols, 0, RAMP_SEQUENTIAL, mx, 1);
@@ -130,7 +132,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
     for (int i = first; i < gr->n_tokens && y < end; i++, y++) {
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], a, sizeof a);
         tokenizer_piece_str(&gr->model->tok, gr->targets[i], b, sizeof b);
-        snprintf(line, sizeof line, "%-9.9s → %-9.9s %7.4f ", a, b, (double)loss[i]);
+        text_format(line, sizeof line, "%-9.9s → %-9.9s %7.4f ", a, b, (double)loss[i]);
         int used = grid_text(g, r.x + 1, y, r.w - 1, line,
                              i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
         int bar_w = r.w - 2 - used, len = mx > 0 ? (int)(loss[i] / mx * (float)bar_w + 0.5f) : 0;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 static void draw_status(struct grid *g, struct rect r, const struct screen_state *s)
 {
     char line[512];
@@ -11,9 +13,10 @@ static void draw_status(struct grid *g, struct rect r, const struct screen_state
     const char *text = s->status;
     if (!text) {
         if (last)
-            snprintf(line, sizeof line, " %s  %s  [%s]", last->name, last->explain, last->section);
+            text_format(line, sizeof line, " %s  %s  [%s]", last->name, last->explain,
+                        last->section);
         else
-            snprintf(line, sizeof line, " Space: run the first operation");
+            text_format(line, sizeof line, " Space: run the first operation");
         text = line;
     }
     enum sf_style style = s->notice ? SF_STYLE_NOTICE : SF_STYLE_TITLE;
@@ -112,8 +115,8 @@ void screen_draw(struct grid *g, const struct screen_state *s)
         layout_compute(&l, g->w, g->h, s->zoom, s->main);
     if (l.too_small) {
         char msg[128];
-        snprintf(msg, sizeof msg, "stepformer needs at least %d x %d; this window is %d x %d.",
-                 SF_MIN_W, SF_MIN_H, g->w, g->h);
+        text_format(msg, sizeof msg, "stepformer needs at least %d x %d; this window is %d x %d.",
+                    SF_MIN_W, SF_MIN_H, g->w, g->h);
         grid_text(g, 1, g->h / 2 - 1, g->w - 2, msg, SF_STYLE_NOTICE);
         grid_text(g, 1, g->h / 2, g->w - 2, "Please make the window larger.", SF_STYLE_NOTICE);
         return;
