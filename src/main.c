@@ -13,10 +13,13 @@
 
 static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
+    "                  [--impl fast|ref]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "\n"
     "Without a command: the step-through screen on the shipped model (or --model), where\n"
     "every key press runs one operation and draws it; --train opens one training iteration.\n"
+    "--impl ref runs the reference loops instead of BLAS: slower, and the same digits on\n"
+    "every machine.\n"
     "Press ? on the screen for the keys.\n"
     "\n"
     "commands:\n"
@@ -66,7 +69,7 @@ static void on_interrupt(int sig)
 }
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
-// [--train]`.
+// [--train] [--impl fast|ref]`.
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
@@ -83,7 +86,14 @@ static int run_screen(int argc, char **argv)
             o.ids = v;
         else if (cli_flag(argv, i, "--train"))
             o.train = r = 1;
-        else {
+        else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
+            enum op_impl im;
+            if (cli_parse_impl(v, &im)) {
+                fprintf(stderr, "stepformer: --impl '%s': use fast or ref\n", v);
+                return 2;
+            }
+            o.reference = im == OP_IMPL_REF;
+        } else if (r == 0) {
             fprintf(stderr, "stepformer: unknown option '%s' (see stepformer help)\n", argv[i]);
             return 2;
         }
@@ -107,17 +117,20 @@ static int run_screen(int argc, char **argv)
     return status;
 }
 
-// Lesson mode: `stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart]`.
+// Lesson mode: `stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] [--impl ...]`.
 static int run_lesson(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart]\n\n"
+            printf("usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] "
+                   "[--impl fast|ref]\n\n"
                    "Opens a lesson (the first unfinished one when none is named) where you "
                    "left it.\nSpace goes on a beat, Backspace goes back; questions wait for "
                    "your answer.\n--present: a classroom layout, large panels and the "
                    "narration as a caption;\n  Space, PgDn and the arrows move, so a "
                    "presentation clicker works.\n--restart: from the first beat.\n"
+                   "--impl ref: the reference loops instead of BLAS (the same digits on every "
+                   "machine).\n"
                    "`stepformer lessons` lists the lessons.\n");
             return 0;
         }

@@ -424,10 +424,12 @@ static void test_progress_file(void **state)
     setenv("XDG_STATE_HOME", state_dir, 1);
 }
 
+// Opens a lesson as `stepformer lesson NAME [OPT] --impl ref` would: on the reference loops,
+// whose printed digits (in the golden screens) are the same on every CPU and BLAS kernel.
 static int open_lesson(struct app *a, const char *name, const char *opt)
 {
-    char *argv[] = {(char *)name, (char *)opt};
-    return app_lesson_open(a, opt ? 2 : 1, argv, stderr);
+    char *argv[] = {(char *)name, "--impl", "ref", (char *)opt};
+    return app_lesson_open(a, opt ? 4 : 3, argv, stderr);
 }
 
 static void screen_golden(struct app *a, int w, int h, const char *name)
@@ -652,6 +654,15 @@ static void test_missing_model_stops_cleanly(void **state)
     assert_int_equal(app_lesson_open(&a, 2, opt, err), 2);
     fclose(err);
     assert_non_null(strstr(msg, "unexpected '--loud'"));
+    char *impl[] = {"4", "--impl", "blas"};
+    err = fmemopen(msg, sizeof msg, "w");
+    assert_int_equal(app_lesson_open(&a, 3, impl, err), 2);
+    fclose(err);
+    assert_non_null(strstr(msg, "--impl 'blas': use fast or ref"));
+    err = fmemopen(msg, sizeof msg, "w");
+    assert_int_equal(app_lesson_open(&a, 2, impl, err), 2);
+    fclose(err);
+    assert_non_null(strstr(msg, "--impl needs a value"));
 }
 
 int main(void)

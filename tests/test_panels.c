@@ -37,7 +37,7 @@ static void draw_tokens(const char *prompt, int row, int w, const char *golden)
     int ids[64], n = 0;
     assert_int_equal(tokenizer_encode(&model.tok, prompt, ids, 64, &n, NULL), 0);
     struct graph gr = {0};
-    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_REF, NULL), 0);
     struct grid g;
     assert_int_equal(grid_init(&g, w, 4), 0);
     struct view v = {.graph = &gr, .row = row, .layer = 0, .head = 0, .numbers = 1};
@@ -75,7 +75,7 @@ static void test_panels_timeline_around_the_cursor(void **state)
     int ids[64], n = 0;
     assert_int_equal(tokenizer_encode(&model.tok, "the keys to the cabinet", ids, 64, &n, NULL), 0);
     struct graph gr = {0};
-    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_REF, NULL), 0);
     assert_int_equal(graph_goto(&gr, "L0.attn.mask"), 1);
     struct grid g;
     assert_int_equal(grid_init(&g, 40, 10), 0);
@@ -98,7 +98,7 @@ static void test_panels_attention_stages(void **state)
     assert_int_equal(tokenizer_encode(&model.tok, "the keys to the cabinet are", ids, 64, &n, NULL),
                      0);
     struct graph gr = {0};
-    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_REF, NULL), 0);
     struct grid g;
     assert_int_equal(grid_init(&g, 50, 9), 0);
     struct view v = {.graph = &gr, .row = 5, .layer = 1, .head = 3, .numbers = 1};
@@ -128,7 +128,7 @@ static void test_panels_next_token_distribution(void **state)
     assert_int_equal(
         tokenizer_encode(&model.tok, "so long and thanks for all the", ids, 64, &n, NULL), 0);
     struct graph gr = {0};
-    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_REF, NULL), 0);
     assert_int_equal(graph_run_to_end(&gr), 1);
     struct grid g;
     assert_int_equal(grid_init(&g, 60, 6), 0);

@@ -31,6 +31,7 @@ struct app_options {
     const char *prompt;         // NULL: the default prompt
     const char *ids;            // instead of a prompt: token ids "3,1,4"
     int train;                  // 1: open in the training view
+    int reference;              // 1: the reference loops instead of BLAS (--impl ref)
 };
 
 // Lesson mode: the script, the beat on screen and the state of its question.
@@ -66,6 +67,7 @@ struct app_lesson {
 
 struct app {
     char model_path[512];
+    enum op_impl impl;        // the kernel twin every graph of the app runs
     struct model model;       // the model the forward view runs (never changed)
     struct model train_model; // a copy the training iteration updates
     struct optimizer opt;

@@ -13,6 +13,7 @@ struct beam {
 
 struct beam_search {
     const struct model *model; // borrowed
+    enum op_impl impl;         // the kernel twin of the forward passes
     int width, cap, live;      // live: beams in use (1 at the start)
     struct beam *beams, *cand; // (width), (width * width)
     float *lp;                 // (V) scratch
@@ -21,8 +22,8 @@ struct beam_search {
 };
 
 // Starts from the prompt; room for max_new added tokens. Returns 0 or SF_ERR_NOMEM.
-int beam_init(struct beam_search *s, const struct model *m, int width, const int *prompt, int n,
-              int max_new);
+int beam_init(struct beam_search *s, const struct model *m, enum op_impl impl, int width,
+              const int *prompt, int n, int max_new);
 // Extends every live beam by one token and keeps the best `width`, best first. Returns 0,
 // SF_ERR_RANGE when the room is used up, or an error from the graph (d says which).
 int beam_step(struct beam_search *s, struct sf_diag *d);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "stepformer/model.h"
+#include "stepformer/ops.h"
 
 // `stepformer trace`: run the op graph and list nodes, print or dump their outputs.
 int cmd_trace(int argc, char **argv, FILE *out, FILE *err);
@@ -34,6 +35,9 @@ int cli_flag(char **argv, int i, const char *name);
 int cli_value(int argc, char **argv, int *i, const char *name, const char **value);
 // Parses a whole decimal number into *out; 0 or -1 when s is not one inside [lo, hi].
 int cli_parse_int(const char *s, long lo, long hi, long *out);
+// Parses --impl's value: "fast" (BLAS and vectorised loops) or "ref" (the reference loops,
+// whose digits do not depend on the CPU or the BLAS kernel); -1 for anything else.
+int cli_parse_impl(const char *s, enum op_impl *out);
 // Loads the model named by path (or $STEPFORMER_MODEL, or the shipped default when NULL) and,
 // if tokenizer_path is set, that llm.c tokenizer file; a model without a tokenizer picks up
 // gpt2_tokenizer.bin from its own directory, as llm.c lays the files out. Prints a one-line message

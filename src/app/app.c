@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "stepformer/cli.h"
+#include "stepformer/text.h"
 #include "app_priv.h"
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
@@ -28,7 +29,7 @@ void app_say(struct app *a, int error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    text_vformat(a->message, sizeof a->message, fmt, ap);
     va_end(ap);
     a->message_error = error;
 }
@@ -127,7 +128,7 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
 {
     int rc = a->fwd.nodes
                  ? graph_set_input(&a->fwd, ids, n, d)
-                 : graph_build_generate(&a->fwd, &a->model, ids, n, OP_IMPL_FAST, &a->sampler, d);
+                 : graph_build_generate(&a->fwd, &a->model, ids, n, a->impl, &a->sampler, d);
     if (rc)
         return rc;
     if (text)
@@ -188,6 +189,7 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->seed = 42;
     a->beam = 1;
     a->loss_before = a->loss_after = NAN;
+    a->impl = o->reference ? OP_IMPL_REF : OP_IMPL_FAST;
     if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, err))
         return 2;
     snprintf(a->model_path, sizeof a->model_path, "%s",
@@ -260,7 +262,7 @@ static float loss_after_update(struct app *a)
 {
     struct graph g = {0};
     int n = a->fwd.n_tokens - 1, V = a->model.cfg.vocab_size;
-    if (graph_build(&g, &a->train_model, a->fwd.ids, n, OP_IMPL_FAST, NULL) ||
+    if (graph_build(&g, &a->train_model, a->fwd.ids, n, a->impl, NULL) ||
         graph_goto(&g, "head.probs") < 0) {
         graph_free(&g);
         return NAN;
@@ -295,7 +297,7 @@ int app_train_enter(struct app *a)
     }
     if (!rc)
         rc = graph_build_train(&a->train, &a->train_model, a->fwd.ids, a->fwd.ids + 1,
-                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, OP_IMPL_FAST, &a->opt, &d);
+                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, a->impl, &a->opt, &d);
     if (rc) {
         app_say(a, 1, "training view: %s",
                 d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
@@ -391,7 +393,7 @@ static int generate(struct app *a)
         char msg[900];
         sf_diag_clear(&d);
         if (!a->beams_active) {
-            if (beam_init(&a->beams, &a->model, a->beam, a->fwd.ids, a->fwd.n_tokens,
+            if (beam_init(&a->beams, &a->model, a->impl, a->beam, a->fwd.ids, a->fwd.n_tokens,
                           a->model.cfg.n_ctx)) {
                 app_say(a, 1, "out of memory for %d beams", a->beam);
                 return APP_REDRAW;
@@ -959,11 +961,11 @@ static void sampling_lines(struct app *a, struct screen_state *s)
              a->beam > 1 ? "beam search"
              : p->greedy ? "greedy (the most probable token)"
                          : "sampling (a random draw)");
-    snprintf(a->sampling_text[F_TEMPERATURE], 96, "temperature   %.1f", (double)p->temperature);
+    text_format(a->sampling_text[F_TEMPERATURE], 96, "temperature   %.1f", (double)p->temperature);
     snprintf(a->sampling_text[F_TOP_K], 96, "top-k         %d%s", p->top_k,
              p->top_k ? "" : " (no limit)");
-    snprintf(a->sampling_text[F_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
-             p->top_p >= 1 ? " (no limit)" : "");
+    text_format(a->sampling_text[F_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
+                p->top_p >= 1 ? " (no limit)" : "");
     snprintf(a->sampling_text[F_SEED], 96, "seed          %llu", a->seed);
     snprintf(a->sampling_text[F_BEAM], 96, "beam width    %d", a->beam);
     for (int i = 0; i < N_FIELDS; i++)

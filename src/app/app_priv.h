@@ -37,9 +37,9 @@ void app_input_add(struct app *a, int cp);
 void app_input_backspace(struct app *a);
 
 // Opens the lesson file at path on its model (progress_path NULL: no progress kept; restart:
-// from the first beat). Messages go to err; returns 0 or the exit status.
+// from the first beat; impl: the kernels). Messages go to err; returns 0 or the exit status.
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
-                         int restart, FILE *err);
+                         int restart, enum op_impl impl, FILE *err);
 
 // Lesson mode: a key (APP_* flags, or -1 when the key is left to the screen's own keys), the
 // screen's lesson part, and freeing it.

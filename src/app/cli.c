@@ -52,6 +52,17 @@ int cli_parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+int cli_parse_impl(const char *s, enum op_impl *out)
+{
+    if (strcmp(s, "fast") == 0)
+        *out = OP_IMPL_FAST;
+    else if (strcmp(s, "ref") == 0)
+        *out = OP_IMPL_REF;
+    else
+        return -1;
+    return 0;
+}
+
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err)
 {
     struct sf_diag d;

@@ -240,7 +240,7 @@ static int bench_lessons(int runs, FILE *out, FILE *err)
     char worst_buf[128] = "";
     for (int i = 0; all && i < n; i++) {
         struct app a;
-        if (app_lesson_open_path(&a, list[i], 0, NULL, 0, err)) {
+        if (app_lesson_open_path(&a, list[i], 0, NULL, 0, OP_IMPL_FAST, err)) {
             free(all);
             lesson_list_free(list, n);
             return 1;

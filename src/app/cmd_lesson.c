@@ -18,7 +18,8 @@ static struct lesson_panels panels(void)
 // Opens the app on the lesson's model. Messages from loading become diagnostics at @model;
 // a model that is not installed is an error, or with checking 0 a note (the script's syntax
 // has been checked; what needs the model cannot be).
-static int open_model(struct app *a, const struct lesson *l, struct lesson_diags *d, int checking)
+static int open_model(struct app *a, const struct lesson *l, enum op_impl impl,
+                      struct lesson_diags *d, int checking)
 {
     char path[1100], why[600];
     if (lesson_model_path(l, path, sizeof path, why, sizeof why)) {
@@ -30,7 +31,7 @@ static int open_model(struct app *a, const struct lesson *l, struct lesson_diags
     FILE *notes = fmemopen(msg, sizeof msg, "w");
     if (!notes)
         return SF_ERR_NOMEM;
-    struct app_options o = {.model_path = path};
+    struct app_options o = {.model_path = path, .reference = impl == OP_IMPL_REF};
     int rc = app_init(a, &o, notes);
     fclose(notes);
     if (rc) {
@@ -50,7 +51,7 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
     *questions = 0;
     for (int k = 0; k < l->n_beats; k++)
         *questions += l->beats[k].q != NULL;
-    if (open_model(&a, l, d, 1)) {
+    if (open_model(&a, l, OP_IMPL_FAST, d, 1)) {
         lesson_free(l);
         return;
     }
@@ -218,17 +219,24 @@ static int next_unfinished(char *path, size_t size)
 
 int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
 {
-    const char *name = NULL;
-    int present = 0, restart = 0;
+    const char *name = NULL, *v;
+    int present = 0, restart = 0, r;
+    enum op_impl impl = OP_IMPL_FAST;
     for (int i = 0; i < argc; i++) {
         if (cli_flag(argv, i, "--present"))
             present = 1;
         else if (cli_flag(argv, i, "--restart"))
             restart = 1;
-        else if (argv[i][0] == '-' || name) {
+        else if ((r = cli_value(argc, argv, &i, "--impl", &v)) != 0) {
+            if (r < 0 || cli_parse_impl(v, &impl)) {
+                fprintf(err, "stepformer lesson: --impl %s%s%s: use fast or ref\n",
+                        r < 0 ? "needs a value" : "'", r < 0 ? "" : v, r < 0 ? "" : "'");
+                return 2;
+            }
+        } else if (argv[i][0] == '-' || name) {
             fprintf(err,
                     "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
-                    "FILE] [--present] [--restart]\n",
+                    "FILE] [--present] [--restart] [--impl fast|ref]\n",
                     argv[i]);
             return 2;
         } else
@@ -243,11 +251,11 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
     }
     char ppath[1024];
     int keep = !present && lesson_progress_path(ppath, sizeof ppath) == 0;
-    return app_lesson_open_path(a, path, present, keep ? ppath : NULL, restart, err);
+    return app_lesson_open_path(a, path, present, keep ? ppath : NULL, restart, impl, err);
 }
 
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
-                         int restart, FILE *err)
+                         int restart, enum op_impl impl, FILE *err)
 {
     struct lesson_panels pn = panels();
     struct lesson l;
@@ -263,7 +271,7 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
         free(d);
         return 1;
     }
-    if (open_model(a, &l, d, 0)) {
+    if (open_model(a, &l, impl, d, 0)) {
         lesson_diags_print(d, err);
         lesson_free(&l);
         free(d);

@@ -41,6 +41,7 @@ struct train_opts {
     long batch, seq, steps, seed, eval_every, save_every;
     double lr, wd, beta1, beta2, eps;
     int shuffle, resume;
+    enum op_impl kernels; // from impl
 };
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -146,7 +147,7 @@ static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *o
         fprintf(err, "stepformer: train: --eval-every needs --val-data FILE\n");
         return 2;
     }
-    if (strcmp(o->impl, "fast") != 0 && strcmp(o->impl, "ref") != 0) {
+    if (cli_parse_impl(o->impl, &o->kernels)) {
         fprintf(err, "stepformer: train: --impl '%s': use fast or ref\n", o->impl);
         return 2;
     }
@@ -306,8 +307,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     }
     struct adamw_params hp = {(float)o.lr, (float)o.beta1, (float)o.beta2, (float)o.eps,
                               (float)o.wd};
-    if (trainer_init(&t, &m, (int)o.batch, (int)o.seq, &hp,
-                     strcmp(o.impl, "ref") ? OP_IMPL_FAST : OP_IMPL_REF, &d)) {
+    if (trainer_init(&t, &m, (int)o.batch, (int)o.seq, &hp, o.kernels, &d)) {
         fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
         status = 1;
         goto done;

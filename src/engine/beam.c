@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int beam_init(struct beam_search *s, const struct model *m, int width, const int *prompt, int n,
-              int max_new)
+int beam_init(struct beam_search *s, const struct model *m, enum op_impl impl, int width,
+              const int *prompt, int n, int max_new)
 {
     memset(s, 0, sizeof *s);
     s->model = m;
+    s->impl = impl;
     s->width = width < 1 ? 1 : width;
     s->cap = n + (max_new > 0 ? max_new : 0);
     s->live = 1;
@@ -44,7 +45,7 @@ static const float *last_probs(struct beam_search *s, const int *ids, int n, str
     int ctx = s->model->cfg.n_ctx, len = n < ctx ? n : ctx;
     ids += n - len;
     int rc = s->g.nodes ? graph_set_input(&s->g, ids, len, d)
-                        : graph_build(&s->g, s->model, ids, len, OP_IMPL_FAST, d);
+                        : graph_build(&s->g, s->model, ids, len, s->impl, d);
     if (!rc && graph_goto(&s->g, "head.probs") < 0)
         rc = sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0, "the forward pass failed");
     return rc ? NULL : graph_last(&s->g)->out.data + (size_t)(len - 1) * s->model->cfg.vocab_size;

@@ -21,6 +21,8 @@ command -v tmux >/dev/null || fail "tmux is not installed"
 # Bad input: a clear message and status 2, before the screen takes the terminal.
 msg=$("$bin" --bogus 2>&1 </dev/null)
 [ $? -eq 2 ] && echo "$msg" | grep -q "unknown option '--bogus'" || fail "unknown option: $msg"
+msg=$("$bin" --impl blas 2>&1 </dev/null)
+[ $? -eq 2 ] && echo "$msg" | grep -q -- "--impl 'blas': use fast or ref" || fail "bad --impl: $msg"
 msg=$("$bin" --prompt 2>&1 </dev/null)
 [ $? -eq 2 ] && echo "$msg" | grep -q -- "--prompt needs a value" || fail "missing value: $msg"
 msg=$("$bin" 2>&1 </dev/null | cat)
