@@ -53,6 +53,38 @@ void test_assert_close_at(const float *a, const float *b, size_t n, double atol,
     }
 }
 
+void test_assert_sums_close_at(const float *x, const float *y, const double *mag, size_t n,
+                               int terms, const char *what, const char *file, int line)
+{
+    const double u = ldexp(1.0, -24), gamma = terms * u / (1 - terms * u);
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)x[i] - (double)y[i]), tol = 2 * gamma * mag[i];
+        if (!(d <= tol)) {
+            print_error("%s: element %zu differs: %.9g vs %.9g, by %.3g; two float sums of %d "
+                        "products may differ by at most %.3g\n",
+                        what, i, (double)x[i], (double)y[i], d, terms, tol);
+            _fail(file, line);
+        }
+    }
+}
+
+double *test_abs_product(const float *A, const float *B, const float *bias, int M, int K, int N,
+                         int b_rows_are_columns)
+{
+    double *mag = malloc(sizeof(double) * (size_t)M * (size_t)N);
+    assert_non_null(mag);
+    for (int m = 0; m < M; m++)
+        for (int j = 0; j < N; j++) {
+            double s = bias ? fabs((double)bias[j]) : 0;
+            for (int k = 0; k < K; k++) {
+                float b = b_rows_are_columns ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
+                s += fabs((double)A[(size_t)m * K + k] * b);
+            }
+            mag[(size_t)m * N + j] = s;
+        }
+    return mag;
+}
+
 long test_read_npy(const char *path, double **data, int *shape, int *ndim)
 {
     FILE *f = fopen(path, "rb");
@@ -192,6 +224,56 @@ struct tensor test_zeros_like(const struct tensor *x)
     return t;
 }
 
+// Line k (from 0) of text: its start and length, or NULL past the end.
+static const char *nth_line(const char *text, size_t len, int k, size_t *n)
+{
+    const char *p = text, *end = text + len;
+    for (; k > 0 && p < end; k--) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    if (p >= end)
+        return NULL;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *n = (size_t)((nl ? nl : end) - p);
+    return p;
+}
+
+// Prints where the screen differs from the golden text, before anything else the failure
+// brings (a sanitizer's leak report after the test longjmps out, say): the first differing
+// lines, expected then got, and how many lines differ. The whole screen goes to a file.
+static void report_golden_mismatch(const char *name, const char *path, const char *want,
+                                   size_t want_len, const char *got, size_t got_len)
+{
+    char got_path[700];
+    test_tmp_path(got_path, sizeof got_path, "");
+    size_t k = strlen(got_path);
+    snprintf(got_path + k, sizeof got_path - k, "%s.got", name);
+    FILE *f = fopen(got_path, "wb");
+    if (f) {
+        fwrite(got, 1, got_len, f);
+        fclose(f);
+    }
+    int shown = 0, differ = 0;
+    fprintf(stdout, "golden screen %s differs from %s:\n", name, path);
+    for (int line = 0;; line++) {
+        size_t wn = 0, gn = 0;
+        const char *w = nth_line(want, want_len, line, &wn), *g = nth_line(got, got_len, line, &gn);
+        if (!w && !g)
+            break;
+        if (w && g && wn == gn && memcmp(w, g, wn) == 0)
+            continue;
+        differ++;
+        if (shown++ < 3)
+            fprintf(stdout, "  line %d\n    expected |%.*s|\n    got      |%.*s|\n", line + 1,
+                    w ? (int)wn : 0, w ? w : "", g ? (int)gn : 0, g ? g : "");
+    }
+    fprintf(stdout, "  %d line(s) differ; the whole screen as drawn: %s\n", differ,
+            f ? got_path : "(could not be written)");
+    fprintf(stdout, "  (SF_UPDATE_GOLDEN=1 rewrites the golden files)\n");
+    fflush(stdout);
+}
+
 // Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
 void test_check_golden(const struct grid *g, const char *name)
 {
@@ -207,16 +289,28 @@ void test_check_golden(const struct grid *g, const char *name)
         assert_non_null(f);
         fwrite(text, 1, len, f);
         fclose(f);
-    } else {
-        f = fopen(path, "rb");
-        if (!f)
-            fail_msg("%s is missing: run the tests with SF_UPDATE_GOLDEN=1 once", path);
-        char *want = calloc(1, len + 2);
-        size_t n = fread(want, 1, len + 1, f);
-        fclose(f);
-        if (n != len || memcmp(want, text, len) != 0)
-            fail_msg("%s differs; the screen is:\n%s", name, text);
-        free(want);
+        free(text);
+        return;
     }
+    f = fopen(path, "rb");
+    if (!f) {
+        free(text);
+        fail_msg("%s is missing: run the tests with SF_UPDATE_GOLDEN=1 once", path);
+    }
+    char *want = NULL;
+    size_t want_len = 0;
+    FILE *w = open_memstream(&want, &want_len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, w);
+    fclose(f);
+    fclose(w);
+    int same = want_len == len && memcmp(want, text, len) == 0;
+    if (!same)
+        report_golden_mismatch(name, path, want, want_len, text, len);
+    free(want);
     free(text);
+    if (!same)
+        fail_msg("golden screen %s differs (see above)", name);
 }

@@ -17,6 +17,22 @@ void test_assert_close_at(const float *a, const float *b, size_t n, double atol,
 #define assert_close(a, b, n, atol, rtol, what)                                                    \
     test_assert_close_at((a), (b), (n), (atol), (rtol), (what), __FILE__, __LINE__)
 
+// Sums of products (matrix products, dot products) computed in float32 in any order, blocked,
+// with fused multiply-adds or split over threads, lie within gamma_n * sum_k |a_k b_k| of the
+// exact sum, where n counts the terms and gamma_n = n u / (1 - n u), u = 2^-24 (Higham,
+// "Accuracy and Stability of Numerical Algorithms", 2nd ed., section 3.1). Two such results
+// (two BLAS kernels, a batch and its parts, fast and reference twins) are within twice that.
+// Fails at the caller's line when |x[i] - y[i]| > 2 gamma_terms mag[i] for some i, where mag[i]
+// is sum_k |a_k b_k| (plus |bias|, counted as one more term) of element i.
+void test_assert_sums_close_at(const float *x, const float *y, const double *mag, size_t n,
+                               int terms, const char *what, const char *file, int line);
+#define assert_sums_close(x, y, mag, n, terms, what)                                               \
+    test_assert_sums_close_at((x), (y), (mag), (n), (terms), (what), __FILE__, __LINE__)
+// mag (M, N) = |A| (M, K) |B| (K, N) + |bias| (N) in double, for assert_sums_close; B is read
+// as (N, K) when b_rows_are_columns (u = h E^T). bias may be NULL. Returns a malloc'd array.
+double *test_abs_product(const float *A, const float *B, const float *bias, int M, int K, int N,
+                         int b_rows_are_columns);
+
 struct model_config;
 struct tensor;
 
