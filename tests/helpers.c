@@ -1,6 +1,7 @@
 // Shared test helpers: data paths, float comparisons that report the caller's line, .npy reading.
 #include "helpers.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -274,11 +275,61 @@ static void report_golden_mismatch(const char *name, const char *path, const cha
     fflush(stdout);
 }
 
+// The offset of the first number in text that prints as a negative zero, or -1: a '-' that
+// does not follow a letter or digit, then zeros with an optional point and more zeros, then
+// no other digit.
+static long find_negative_zero(const char *text, size_t len)
+{
+    for (size_t p = 0; p + 1 < len; p++) {
+        if (text[p] != '-' || text[p + 1] != '0')
+            continue;
+        if (p > 0 && (isalnum((unsigned char)text[p - 1]) || text[p - 1] == '_'))
+            continue;
+        size_t q = p + 1;
+        while (q < len && text[q] == '0')
+            q++;
+        if (q < len && text[q] == '.')
+            for (q++; q < len && text[q] == '0'; q++)
+                ;
+        if (q < len && isdigit((unsigned char)text[q]))
+            continue;
+        return (long)p;
+    }
+    return -1;
+}
+
+void test_assert_no_negative_zero_at(const struct grid *g, const char *what, const char *file,
+                                     int line)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(g, f);
+    fclose(f);
+    long at = find_negative_zero(text, len);
+    if (at >= 0) {
+        const char *start = text + at;
+        while (start > text && start[-1] != '\n')
+            start--;
+        const char *end = strchr(text + at, '\n');
+        int row = 1;
+        for (const char *c = text; c < start; c++)
+            row += *c == '\n';
+        print_error("%s: line %d shows a negative zero:\n|%.*s|\n", what, row,
+                    (int)((end ? end : text + len) - start), start);
+        free(text);
+        _fail(file, line);
+        return;
+    }
+    free(text);
+}
+
 // Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
 void test_check_golden(const struct grid *g, const char *name)
 {
     char *text = NULL, path[600];
     size_t len = 0;
+    assert_no_negative_zero(g, name);
     FILE *f = open_memstream(&text, &len);
     grid_dump(g, f);
     fclose(f);

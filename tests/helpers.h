@@ -56,7 +56,14 @@ const char *test_switches_str(const struct model_config *c, char *buf, size_t si
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);
 
 struct grid;
-// Compares the grid's text with tests/golden/NAME, or writes it when SF_UPDATE_GOLDEN is set.
+// Compares the grid's text with tests/golden/NAME, or writes it when SF_UPDATE_GOLDEN is set;
+// either way the screen must not show a negative zero.
 void test_check_golden(const struct grid *g, const char *name);
+// Fails at the caller's line when the grid shows a number that prints as a negative zero
+// ("-0.00", "-0", "-0.0e+00"), naming the line; `what` says which screen.
+void test_assert_no_negative_zero_at(const struct grid *g, const char *what, const char *file,
+                                     int line);
+#define assert_no_negative_zero(g, what)                                                           \
+    test_assert_no_negative_zero_at((g), (what), __FILE__, __LINE__)
 
 #endif

@@ -506,6 +506,51 @@ static void test_app_panels_stay_inside(void **state)
     app_free(&a);
 }
 
+// No screen shows a negative zero: every op of the pass and of the training iteration, on the
+// fast kernels (where the sign of a value that rounds to zero depends on the kernel), the
+// whole screen and the equation panel with the inspect cursor on every cell of each op's
+// matrix (the first 24 columns), whose text prints 3 and 4 decimals.
+static void test_app_no_negative_zero_on_any_screen(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    struct grid g, eq;
+    assert_int_equal(grid_init(&g, 200, 60), 0);
+    assert_int_equal(grid_init(&eq, 160, 6), 0);
+    a.width = 200;
+    a.height = 60;
+    for (int train = 0; train < 2; train++) {
+        if (train)
+            app_key(&a, 't');
+        app_key(&a, SF_KEY_HOME);
+        while (app_graph(&a)->cursor < app_graph(&a)->n_nodes) {
+            app_key(&a, ' ');
+            const struct node *n = graph_last(app_graph(&a));
+            struct screen_state s;
+            app_screen(&a, &s);
+            grid_clear(&g, SF_STYLE_NORMAL);
+            screen_draw(&g, &s);
+            assert_no_negative_zero(&g, n->name);
+            const float *m;
+            int rows, cols;
+            if (!panel_matrix(&s.view, n, &m, &rows, &cols))
+                continue;
+            struct view v = s.view;
+            v.inspect = 1;
+            for (v.row = 0; v.row < rows; v.row++)
+                for (v.col = 0; v.col < cols && v.col < 24; v.col++) {
+                    grid_clear(&eq, SF_STYLE_NORMAL);
+                    screen_draw_panel(&eq, PANEL_EQUATION, (struct rect){0, 0, 160, 6}, &v, 0);
+                    assert_no_negative_zero(&eq, n->name);
+                }
+        }
+    }
+    grid_free(&g);
+    grid_free(&eq);
+    app_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
+        cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),
     };
