@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -324,6 +325,16 @@ void test_assert_no_negative_zero_at(const struct grid *g, const char *what, con
     free(text);
 }
 
+// After a golden mismatch the program ends as soon as cmocka is done, before a sanitizer's
+// leak check (whose report of what the failed test could not free would bury the difference
+// in the log). Registered at the first mismatch, so it runs before the leak check's handler.
+static void exit_after_golden_mismatch(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    _exit(1);
+}
+
 // Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
 void test_check_golden(const struct grid *g, const char *name)
 {
@@ -358,8 +369,12 @@ void test_check_golden(const struct grid *g, const char *name)
     fclose(f);
     fclose(w);
     int same = want_len == len && memcmp(want, text, len) == 0;
-    if (!same)
+    static int exit_registered;
+    if (!same) {
         report_golden_mismatch(name, path, want, want_len, text, len);
+        if (!exit_registered)
+            exit_registered = atexit(exit_after_golden_mismatch) == 0;
+    }
     free(want);
     free(text);
     if (!same)
