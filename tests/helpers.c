@@ -70,20 +70,24 @@ void test_assert_sums_close_at(const float *x, const float *y, const double *mag
     }
 }
 
-double *test_abs_product(const float *A, const float *B, const float *bias, int M, int K, int N,
-                         int b_rows_are_columns)
+double *test_abs_product(const float *A, const float *B, const float *bias, int batch, int M, int K,
+                         int N, int b_rows_are_columns)
 {
-    double *mag = malloc(sizeof(double) * (size_t)M * (size_t)N);
+    double *mag = malloc(sizeof(double) * (size_t)batch * (size_t)M * (size_t)N);
     assert_non_null(mag);
-    for (int m = 0; m < M; m++)
-        for (int j = 0; j < N; j++) {
-            double s = bias ? fabs((double)bias[j]) : 0;
-            for (int k = 0; k < K; k++) {
-                float b = b_rows_are_columns ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
-                s += fabs((double)A[(size_t)m * K + k] * b);
+    for (int h = 0; h < batch; h++) {
+        const float *a = A + (size_t)h * M * K, *b = B + (size_t)h * K * N;
+        double *out = mag + (size_t)h * M * N;
+        for (int m = 0; m < M; m++)
+            for (int j = 0; j < N; j++) {
+                double s = bias ? fabs((double)bias[j]) : 0;
+                for (int k = 0; k < K; k++) {
+                    float bk = b_rows_are_columns ? b[(size_t)j * K + k] : b[(size_t)k * N + j];
+                    s += fabs((double)a[(size_t)m * K + k] * bk);
+                }
+                out[(size_t)m * N + j] = s;
             }
-            mag[(size_t)m * N + j] = s;
-        }
+    }
     return mag;
 }
 

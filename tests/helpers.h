@@ -28,10 +28,11 @@ void test_assert_sums_close_at(const float *x, const float *y, const double *mag
                                int terms, const char *what, const char *file, int line);
 #define assert_sums_close(x, y, mag, n, terms, what)                                               \
     test_assert_sums_close_at((x), (y), (mag), (n), (terms), (what), __FILE__, __LINE__)
-// mag (M, N) = |A| (M, K) |B| (K, N) + |bias| (N) in double, for assert_sums_close; B is read
-// as (N, K) when b_rows_are_columns (u = h E^T). bias may be NULL. Returns a malloc'd array.
-double *test_abs_product(const float *A, const float *B, const float *bias, int M, int K, int N,
-                         int b_rows_are_columns);
+// mag (batch, M, N) = |A| (batch, M, K) |B| (batch, K, N) + |bias| (N) in double, one product
+// per batch entry (per head), for assert_sums_close; B is read as (N, K) when
+// b_rows_are_columns (S = Q K^T, u = h E^T). bias may be NULL. Returns a malloc'd array.
+double *test_abs_product(const float *A, const float *B, const float *bias, int batch, int M, int K,
+                         int N, int b_rows_are_columns);
 
 struct model_config;
 struct tensor;
