@@ -103,6 +103,14 @@ tmux send-keys -t "$session" C-c
 restored 130
 ok "Ctrl-C quits and restores the terminal"
 
+start 100 30 --impl ref
+for _ in $(seq 12); do tmux send-keys -t "$session" Space; done
+wait_for 'Ops  12 / 55' 5 || fail "--impl ref: 12 steps did not reach op 12"
+screen | grep -q 'L0.attn.softmax' || fail "--impl ref: the softmax did not run"
+tmux send-keys -t "$session" q
+restored 0
+ok "runs on the reference loops (--impl ref)"
+
 start 100 30
 pkill -SEGV -f "^$bin\$" || pkill -SEGV -x stepformer || fail "cannot signal the program"
 restored 139
