@@ -235,10 +235,11 @@ static void test_text_format_prints_no_negative_zero(void **state)
     const char *s = "keys";
     long long big = -1234567890123LL;
     size_t z = 42;
+    signed char hh = 44;
     text_format(buf, sizeof buf, "%5s|%-3d|%*.*f|%.*s|%lld|%zu|%x|%c|%%|%05.1f|%hhd", s, 7, 8, 3,
-                -0.0004, 2, s, big, z, 255u, 'q', 2.25, 300);
+                -0.0004, 2, s, big, z, 255u, 'q', 2.25, hh);
     snprintf(want, sizeof want, "%5s|%-3d|%*.*f|%.*s|%lld|%zu|%x|%c|%%|%05.1f|%hhd", s, 7, 8, 3,
-             0.0004, 2, s, big, z, 255u, 'q', 2.25, 300);
+             0.0004, 2, s, big, z, 255u, 'q', 2.25, hh);
     assert_string_equal(buf, want);
     assert_string_equal(buf, " keys|7  |   0.000|ke|-1234567890123|42|ff|q|%|002.2|44");
     // truncation: as snprintf, the whole length is returned and the text is terminated
