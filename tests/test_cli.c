@@ -1,5 +1,6 @@
 // Tests of `stepformer trace` and `stepformer bench` as a user runs them: through the command
 // functions with captured streams, and through the real binary for exit statuses.
+#define _GNU_SOURCE // fopencookie: an output stream that watches what is written
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -533,27 +534,33 @@ static void test_cli_retrain_textbook_reproduces_what_holds_everywhere(void **st
     run_free(&r);
 }
 
+// `stepformer generate` as a command function that is never interrupted.
+static int cmd_generate_no_stop(int argc, char **argv, FILE *out, FILE *err)
+{
+    return cmd_generate(argc, argv, out, err, NULL);
+}
+
 static void test_cli_generate_continues_the_chapter(void **state)
 {
     (void)state;
     char model[600];
     const char *assets = getenv("SF_ASSETS");
     snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
-    struct run r = run_cmd(cmd_generate, "--model", model, "--prompt",
+    struct run r = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt",
                            "so long and thanks for all the", "--max-tokens", "2", NULL);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "so long and thanks for all the fish .\n");
     run_free(&r);
-    struct run a = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys", "--temperature",
-                           "1.5", "--top-k", "20", "--seed", "5", NULL);
-    struct run b = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys", "--temperature",
-                           "1.5", "--top-k", "20", "--seed", "5", NULL);
+    struct run a = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the keys",
+                           "--temperature", "1.5", "--top-k", "20", "--seed", "5", NULL);
+    struct run b = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the keys",
+                           "--temperature", "1.5", "--top-k", "20", "--seed", "5", NULL);
     assert_int_equal(a.status, 0);
     assert_string_equal(a.out, b.out); // the same seed, the same text
     run_free(&a);
     run_free(&b);
-    r = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys to the cabinet", "--beam",
-                "3", "--max-tokens", "1", NULL);
+    r = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the keys to the cabinet",
+                "--beam", "3", "--max-tokens", "1", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "beam 1 (log p "));
     assert_non_null(strstr(r.out, "the keys to the cabinet are\n"));
@@ -568,14 +575,111 @@ static void test_cli_generate_continues_the_chapter(void **state)
     expect_error(run_cmd(cmd_trace, "--model", model, "--prompt", "the keys", "--train", "--op",
                          "sample.draw", NULL),
                  "do not mix");
-    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--greedy",
+    expect_error(run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the", "--greedy",
                          "--temperature", "2", NULL),
                  "--greedy cannot be combined");
-    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--top-p", "1.5", NULL),
-                 "--top-p '1.5'");
-    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--beam", "2",
+    expect_error(
+        run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the", "--top-p", "1.5", NULL),
+        "--top-p '1.5'");
+    expect_error(run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the", "--beam", "2",
                          "--top-k", "3", NULL),
                  "--beam searches");
+}
+
+// An output stream that records what reaches it and, when `interrupt` is set, asks the command
+// to stop at the first write: what a user's Ctrl-C does once the first generated text appears.
+struct watcher {
+    volatile sig_atomic_t stop;
+    int interrupt;
+    char text[4096];
+    size_t len;
+    int writes;
+};
+
+static ssize_t watcher_write(void *cookie, const char *buf, size_t n)
+{
+    struct watcher *w = cookie;
+    size_t room = sizeof w->text - 1 - w->len, k = n < room ? n : room;
+    memcpy(w->text + w->len, buf, k);
+    w->len += k;
+    w->text[w->len] = '\0';
+    w->writes++;
+    if (w->interrupt)
+        w->stop = 1;
+    return (ssize_t)n;
+}
+
+// Runs `stepformer generate` with args (NULL-terminated) on the shipped textbook model into a
+// watcher (whose stop flag the command reads); *err_text gets stderr. Returns the status.
+static int generate_watched(struct watcher *w, char **err_text, const char *const *args)
+{
+    char model[600];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    char *argv[32] = {"--model", model};
+    int argc = 2;
+    while (*args && argc < 31)
+        argv[argc++] = (char *)*args++;
+    cookie_io_functions_t io = {.write = watcher_write};
+    FILE *out = fopencookie(w, "w", io);
+    size_t err_len = 0;
+    FILE *err = open_memstream(err_text, &err_len);
+    assert_non_null(out);
+    assert_non_null(err);
+    int status = cmd_generate(argc, argv, out, err, &w->stop);
+    fclose(out);
+    fclose(err);
+    return status;
+}
+
+// Greedy and sampled tokens reach the output as soon as they are drawn (the prompt with the
+// first one), so a stop asked for at that moment leaves the prompt, that token and the end of
+// the line, status 130: nothing printed is lost.
+static void test_cli_generate_streams_tokens_and_stops_when_asked(void **state)
+{
+    (void)state;
+    const char *greedy[] = {"--prompt", "the keys", "--max-tokens", "20", NULL};
+    const char *sampled[] = {"--prompt", "the keys", "--temperature", "1.5", "--seed", "5",
+                             "--top-k",  "20",       "--max-tokens",  "20",  NULL};
+    const char *const *cases[] = {greedy, sampled};
+    for (size_t c = 0; c < 2; c++) {
+        struct watcher whole = {0}, cut = {.interrupt = 1};
+        char *err_text = NULL;
+        assert_int_equal(generate_watched(&whole, &err_text, cases[c]), 0);
+        free(err_text);
+        const char *first_new = whole.text + strlen("the keys ");
+        assert_true(strncmp(whole.text, "the keys ", 9) == 0 && strchr(first_new, ' '));
+        assert_int_equal(generate_watched(&cut, &err_text, cases[c]), 130);
+        size_t keep = (size_t)(strchr(first_new, ' ') - whole.text);
+        if (cut.len != keep + 1 || strncmp(cut.text, whole.text, keep) != 0 ||
+            cut.text[keep] != '\n')
+            fail_msg("stopped at the first token: '%s'; the whole text: '%s'", cut.text,
+                     whole.text);
+        assert_non_null(strstr(err_text, "stopped after 1 of 20 tokens"));
+        free(err_text);
+        // the uninterrupted run wrote as it went too: once per token
+        assert_true(whole.writes >= 20);
+    }
+    // Stopped before the first token: the prompt alone, on its line.
+    struct watcher w = {.stop = 1};
+    char *err_text = NULL;
+    const char *args[] = {"--prompt", "the keys", NULL};
+    assert_int_equal(generate_watched(&w, &err_text, args), 130);
+    assert_string_equal(w.text, "the keys\n");
+    free(err_text);
+}
+
+// Beam search prints its beams when it ends; stopped, it prints the best ones so far.
+static void test_cli_generate_beam_search_stopped_prints_its_beams(void **state)
+{
+    (void)state;
+    struct watcher w = {.stop = 1};
+    char *err_text = NULL;
+    const char *args[] = {"--prompt", "the keys to the cabinet", "--beam", "3", NULL};
+    assert_int_equal(generate_watched(&w, &err_text, args), 130);
+    assert_string_equal(w.text, "beam 1 (log p 0.0000): the keys to the cabinet\n");
+    assert_non_null(strstr(err_text, "stopped after 0 of 20 steps"));
+    free(err_text);
 }
 
 // The real binary: exit statuses and a clean one-line error.
@@ -626,6 +730,8 @@ int main(void)
         cmocka_unit_test(test_cli_eval_shipped_model_on_heldout_items),
         cmocka_unit_test(test_cli_retrain_textbook_reproduces_what_holds_everywhere),
         cmocka_unit_test(test_cli_generate_continues_the_chapter),
+        cmocka_unit_test(test_cli_generate_streams_tokens_and_stops_when_asked),
+        cmocka_unit_test(test_cli_generate_beam_search_stopped_prints_its_beams),
         cmocka_unit_test(test_cli_binary_exit_statuses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
