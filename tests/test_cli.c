@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/app.h"
 #include "stepformer/cli.h"
 #include "stepformer/graph.h"
 
@@ -682,6 +685,260 @@ static void test_cli_generate_beam_search_stopped_prints_its_beams(void **state)
     free(err_text);
 }
 
+// Fails at the caller's line when s (n bytes) holds what a terminal would act on: a C0
+// control (newline allowed; tab only where tabs_ok), DEL, a C1 control (U+0080-U+009F) or bytes
+// that are not UTF-8 (overlong forms, surrogates and code points above U+10FFFF included).
+// Decoded here byte by byte, independently of the code under test.
+static void assert_terminal_safe_at(const char *s, size_t n, int tabs_ok, const char *what,
+                                    const char *file, int line)
+{
+    static const unsigned long least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        size_t len = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+        unsigned long cp = len ? c & (0xffu >> (len + (len > 1))) : 0;
+        const char *why = len == 0 || i + len > n ? "a byte that does not start UTF-8" : NULL;
+        for (size_t k = 1; !why && k < len; k++) {
+            if ((u[i + k] & 0xc0) != 0x80)
+                why = "a broken UTF-8 sequence";
+            cp = cp << 6 | (u[i + k] & 0x3fu);
+        }
+        if (!why && (cp < least[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff))
+            why = "an overlong form, a surrogate or a code point above U+10FFFF";
+        if (!why && ((cp < 0x20 && cp != '\n' && !(cp == '\t' && tabs_ok)) || cp == 0x7f))
+            why = "a C0 control character or DEL";
+        if (!why && cp >= 0x80 && cp <= 0x9f)
+            why = "a C1 control character";
+        if (why) {
+            char around[100] = "";
+            for (size_t k = i >= 8 ? i - 8 : 0; k < n && k < i + 8; k++)
+                snprintf(around + strlen(around), sizeof around - strlen(around), " %02x", u[k]);
+            print_error("%s: byte %zu of %zu is %s (bytes around it:%s)\n", what, i, n, why,
+                        around);
+            _fail(file, line);
+        }
+        i += len;
+    }
+}
+#define assert_terminal_safe(s, n, tabs_ok, what)                                                  \
+    assert_terminal_safe_at((s), (n), (tabs_ok), (what), __FILE__, __LINE__)
+
+// A model file's vocabulary may hold anything: pieces that would retitle, clear and recolour
+// the terminal, ring it, erase, return the carriage, CSI as a C1 control and as an 8-bit byte,
+// broken UTF-8 and a NUL, beside text that must come out as it is (é, ∑, CJK).
+static const char *const hostile_pieces[] = {"<unk>",
+                                             "the",
+                                             "\x1b]0;owned\x07",
+                                             "\x1b[2J\x1b[H",
+                                             "\x1b[31mred",
+                                             "\xc2\x9b"
+                                             "2J",
+                                             "\x9b"
+                                             "1m",
+                                             "bell\x07",
+                                             "del\x7f",
+                                             "back\rspace",
+                                             "new\nline",
+                                             "tab\tbed",
+                                             "\xff\xfe",
+                                             "\xe2\x88",
+                                             "caf\xc3\xa9",
+                                             "\xe2\x88\x91",
+                                             "\xe6\xbc\xa2\xe5\xad\x97",
+                                             "nul\0byte",
+                                             "."};
+#define N_HOSTILE (int)(sizeof hostile_pieces / sizeof hostile_pieces[0])
+// What some of them must look like (one line; a newline and a tab escaped too).
+static const char *const hostile_shown[] = {
+    "\\x1b]0;owned\\x07", "\\x1b[2J\\x1b[H", "\\x1b[31mred",
+    "\\u009b2J",          "\\x9b1m",         "bell\\x07",
+    "del\\x7f",           "back\\x0dspace",  "\\xff\\xfe",
+    "caf\xc3\xa9",        "\xe2\x88\x91",    "\xe6\xbc\xa2\xe5\xad\x97",
+    "nul\\x00byte"};
+
+static void write_hostile_model(const char *path)
+{
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 8, N_HOSTILE, 64);
+    struct model m;
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 3);
+    int lens[N_HOSTILE];
+    for (int i = 0; i < N_HOSTILE; i++)
+        lens[i] = (int)strlen(hostile_pieces[i]);
+    lens[17] = 8; // "nul\0byte"
+    assert_int_equal(tokenizer_init(&m.tok, TOK_WORD, N_HOSTILE, hostile_pieces, lens), 0);
+    m.tok.unk_id = 0;
+    assert_int_equal(checkpoint_save(&m, path, NULL), 0);
+    model_free(&m);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+}
+
+// Both streams of a run are safe for a terminal; tabs_ok for stdout that is multi-line text.
+static void check_run(struct run *r, int tabs_ok, const char *what)
+{
+    assert_terminal_safe(r->out, r->out_len, tabs_ok, what);
+    assert_terminal_safe(r->err, r->err_len, 0, what);
+}
+
+static void assert_contains_shown_pieces(const char *text)
+{
+    for (size_t i = 0; i < sizeof hostile_shown / sizeof hostile_shown[0]; i++)
+        if (!strstr(text, hostile_shown[i]))
+            fail_msg("'%s' is not in the output", hostile_shown[i]);
+}
+
+// Nothing read from a file reaches the terminal raw, in any command: a model's pieces in
+// generate (greedy, sampled, beams) and trace; file names and items in eval; lesson titles,
+// sections, model names and the text quoted by check; file names in error messages. Each
+// output is checked byte by byte, and the escaped forms are where they belong.
+static void test_cli_every_command_escapes_text_from_files(void **state)
+{
+    (void)state;
+    char model[512], ids[128] = "1";
+    test_tmp_path(model, sizeof model, "cli_hostile.sfm");
+    write_hostile_model(model);
+    for (int i = 2; i < N_HOSTILE; i++)
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ",%d", i);
+
+    struct run r =
+        run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--max-tokens", "8", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 1, "generate");
+    assert_contains_shown_pieces(r.out);
+    assert_non_null(strstr(r.out, " new\nline tab\tbed ")); // multi-line text keeps its lines
+    run_free(&r);
+    r = run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--temperature", "2",
+                "--seed", "7", "--max-tokens", "40", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 1, "generate, sampled");
+    run_free(&r);
+    r = run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--beam", "2", "--max-tokens",
+                "2", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "generate --beam");
+    assert_contains_shown_pieces(r.out);
+    assert_non_null(strstr(r.out, " new\\x0aline tab\\x09bed ")); // a beam is one line
+    assert_int_equal(count_lines(r.out), 2);
+    run_free(&r);
+
+    r = run_cmd(cmd_trace, "--model", model, "--ids", ids, "--tokens", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "trace --tokens");
+    assert_contains_shown_pieces(r.out);
+    run_free(&r);
+    r = run_cmd(cmd_trace, "--model", model, "--ids", ids, NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "trace");
+    run_free(&r);
+    expect_error(run_cmd(cmd_trace, "--model", model, "--ids", "1", "--op", "\x1b]0;op\x07", NULL),
+                 "no op called '\\x1b]0;op\\x07'");
+
+    // eval: a data file and an items file whose names and contents carry controls
+    char data[512], items[512], bad_items[512];
+    test_tmp_path(data, sizeof data, "cli_data\x1b]0;owned\x07.txt");
+    test_tmp_path(items, sizeof items, "cli_items\x1b[2J.tsv");
+    test_tmp_path(bad_items, sizeof bad_items,
+                  "cli_bad\xc2\x9b"
+                  "2J.tsv");
+    write_file(data, "the caf\xc3\xa9 . the \xe2\x88\x91 . the caf\xc3\xa9 .\n");
+    write_file(items, "\x1b]0;owned\x07kind\tthe\tcaf\xc3\xa9\t\xe2\x88\x91\t0\n");
+    write_file(bad_items, "\x1b[2J\tonly three\tfields\n");
+    r = run_cmd(cmd_eval, "--model", model, "--data", data, "--items", items, NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "eval");
+    assert_non_null(strstr(r.out, "cli_data\\x1b]0;owned\\x07.txt"));
+    assert_non_null(strstr(r.out, "\\x1b]0;owned\\x07kind accuracy"));
+    run_free(&r);
+    r = run_cmd(cmd_eval, "--model", model, "--data", data, "--items", bad_items, NULL);
+    assert_int_equal(r.status, 2);
+    check_run(&r, 0, "eval, bad items");
+    assert_non_null(strstr(r.err, "cli_bad\\u009b2J.tsv:1: expected 5"));
+    run_free(&r);
+
+    // a file name in an error message
+    char missing[512];
+    test_tmp_path(missing, sizeof missing, "no\x1b]0;owned\x07.sfm");
+    r = run_cmd(cmd_generate_no_stop, "--model", missing, "--ids", "1", NULL);
+    assert_int_equal(r.status, 2);
+    check_run(&r, 0, "generate, missing model");
+    assert_non_null(strstr(r.err, "no\\x1b]0;owned\\x07.sfm"));
+    run_free(&r);
+
+    // Lessons whose title, section, model and directives carry controls: C1 ones (the lesson
+    // parser refuses C0 controls and broken UTF-8 itself, and its messages must be safe too).
+    char dir[512], lesson[600], state_dir[512];
+    test_tmp_path(dir, sizeof dir, "cli_hostile_lessons");
+    test_tmp_path(state_dir, sizeof state_dir, "cli_hostile_state");
+    mkdir(dir, 0755);
+    snprintf(lesson, sizeof lesson, "%s/01-hostile.md", dir);
+    write_file(lesson, "# Lesson 1: \xc2\x9b"
+                       "2J a title caf\xc3\xa9 \xe2\x88\x91\n"
+                       "@model \xc2\x9bghost.sfm\n"
+                       "@section 9.1 \xc2\x85sec\n"
+                       "\n"
+                       "Narration \xc2\x9b"
+                       "5m blinks.\n"
+                       "@panels tokens\n"
+                       "@pause\n");
+    snprintf(lesson, sizeof lesson, "%s/02-panels.md", dir);
+    write_file(lesson, "# Lesson 2: panels\n\nText.\n@panels \xc2\x9bpanel\n@pause\n");
+    snprintf(lesson, sizeof lesson, "%s/03-bytes.md", dir);
+    write_file(lesson, "# Lesson 3: \x1b]0;owned\x07 \xff\n\nText \x1b[2J.\n@pause\n");
+    char *old_lessons = getenv("STEPFORMER_LESSONS") ? strdup(getenv("STEPFORMER_LESSONS")) : NULL;
+    char *old_state = getenv("XDG_STATE_HOME") ? strdup(getenv("XDG_STATE_HOME")) : NULL;
+    setenv("STEPFORMER_LESSONS", dir, 1);
+    setenv("XDG_STATE_HOME", state_dir, 1);
+    r = run_cmd(cmd_lessons, NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "lessons");
+    assert_non_null(strstr(r.out, " 1  \\u009b2J a title caf\xc3\xa9 \xe2\x88\x91 "));
+    assert_non_null(strstr(r.out, " 9.1 \\u0085sec "));
+    assert_non_null(strstr(r.out, "(needs \\u009bghost.sfm, not installed)"));
+    run_free(&r);
+    r = run_cmd(cmd_check, NULL);
+    assert_int_equal(r.status, 1);
+    check_run(&r, 0, "check");
+    assert_non_null(strstr(r.err, "needs the model \\u009bghost.sfm"));
+    assert_non_null(strstr(r.err, "unknown panel '\\u009bpanel'"));
+    assert_non_null(strstr(r.err, "03-bytes.md:1:13: error: byte 0x1b"));
+    run_free(&r);
+    snprintf(lesson, sizeof lesson, "%s/02-panels\xc2\x9b.md", dir);
+    r = run_cmd(cmd_check, lesson, NULL);
+    check_run(&r, 0, "check FILE");
+    assert_non_null(strstr(r.err, "02-panels\\u009b.md: error: "));
+    run_free(&r);
+    // lesson mode reports the same problems before it takes the terminal
+    struct app a;
+    char *err_text = NULL;
+    size_t err_len = 0;
+    FILE *err = open_memstream(&err_text, &err_len);
+    char *argv[] = {"2", NULL};
+    assert_int_not_equal(app_lesson_open(&a, 1, argv, err), 0);
+    fclose(err);
+    assert_terminal_safe(err_text, err_len, 0, "lesson");
+    assert_non_null(strstr(err_text, "unknown panel '\\u009bpanel'"));
+    free(err_text);
+    if (old_lessons)
+        setenv("STEPFORMER_LESSONS", old_lessons, 1);
+    else
+        unsetenv("STEPFORMER_LESSONS");
+    if (old_state)
+        setenv("XDG_STATE_HOME", old_state, 1);
+    else
+        unsetenv("XDG_STATE_HOME");
+    free(old_lessons);
+    free(old_state);
+}
+
 // The real binary: exit statuses and a clean one-line error.
 static int run_binary(const char *args, char *err, size_t size)
 {
@@ -732,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_cli_generate_continues_the_chapter),
         cmocka_unit_test(test_cli_generate_streams_tokens_and_stops_when_asked),
         cmocka_unit_test(test_cli_generate_beam_search_stopped_prints_its_beams),
+        cmocka_unit_test(test_cli_every_command_escapes_text_from_files),
         cmocka_unit_test(test_cli_binary_exit_statuses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -10,6 +10,7 @@
 
 #include "stepformer/cli.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 #include "app_priv.h"
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
@@ -209,15 +210,17 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
         app_free(a);
         return 2;
     }
+    char safe[4 * APP_LINE_MAX];
     if (app_set_input(a, o->ids, prompt)) {
-        fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt", a->message);
+        fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt",
+                utf8_safe(safe, sizeof safe, a->message));
         app_free(a);
         return 2;
     }
     if (!a->message_error) // keep a note about an unknown word
         a->message[0] = 0;
     if (o->train && app_action(a, SF_ACTION_TRAIN_VIEW) && a->message_error) {
-        fprintf(err, "stepformer: --train: %s\n", a->message);
+        fprintf(err, "stepformer: --train: %s\n", utf8_safe(safe, sizeof safe, a->message));
         app_free(a);
         return 2;
     }
