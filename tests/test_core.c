@@ -329,7 +329,9 @@ static void test_utf8_cut_stops_at_a_character_boundary(void **state)
     assert_int_equal(utf8_cut("漢字", 6, 5), 3);
     assert_int_equal(utf8_cut("漢字", 6, 2), 0);
     assert_int_equal(utf8_cut("😀x", 5, 4), 4);
-    assert_int_equal(utf8_cut("\xff\xfe漢", 5, 4), 2); // a broken byte is a character of its own
+    assert_int_equal(utf8_cut("\xff\xfe漢", 5, 4), 2);   // a broken byte is a character of its own
+    assert_int_equal(utf8_cut("ab\xe6\xbc", 4, 10), 2);  // a character cut short at the end
+    assert_int_equal(utf8_cut("ab\xe6\xbcx", 5, 10), 5); // a broken sequence inside: bytes
 }
 
 // Pieces printed one at a time: a character whose bytes are split over two pieces (byte-level

@@ -36,7 +36,8 @@ const char *utf8_safe(char *buf, size_t size, const char *s);
 const char *utf8_column(char *buf, size_t size, const char *s, int width);
 
 // The length of the longest start of s (n bytes) that is at most max bytes long and does not
-// end inside a UTF-8 character (a byte that is not valid UTF-8 counts as one character).
+// end inside a UTF-8 character; a character that s itself cuts short at its end (text cut by
+// snprintf) is left out too. A byte that is not valid UTF-8 counts as one character.
 size_t utf8_cut(const char *s, size_t n, size_t max);
 
 // Text printed piece by piece (a generated token at a time): a UTF-8 character whose bytes

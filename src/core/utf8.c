@@ -124,13 +124,13 @@ const char *utf8_column(char *buf, size_t size, const char *s, int width)
 
 size_t utf8_cut(const char *s, size_t n, size_t max)
 {
-    if (n <= max)
-        return n;
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
         int k = decode(u + i, n - i, &cp);
+        if (k == 0) // a character that s cuts short
+            break;
         size_t step = k > 0 ? (size_t)k : 1;
         if (i + step > max)
             break;
