@@ -141,6 +141,10 @@ static void present(struct term *t, enum palette_scheme scheme)
                 attr = l->attr;
                 pair = pair_for(l->fg8, l->bg8);
             }
+            // A control character in text (a decoded piece, a prompt) would move the cursor or
+            // take two cells as ^X: it shows as one U+FFFD ('?' without UTF-8) instead.
+            if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+                cp = 0xfffd;
             if (!t->utf8)
                 cp = ascii_glyph(cp);
             wchar_t wc[2] = {(wchar_t)cp, 0};
