@@ -767,7 +767,9 @@ static void write_hostile_model(const char *path)
     int lens[N_HOSTILE];
     for (int i = 0; i < N_HOSTILE; i++)
         lens[i] = (int)strlen(hostile_pieces[i]);
-    lens[17] = 8; // "nul\0byte"
+    for (int i = 0; i < N_HOSTILE; i++)
+        if (strcmp(hostile_pieces[i], "nul") == 0)
+            lens[i] = 8; // "nul\0byte": strlen stops at its NUL
     assert_int_equal(tokenizer_init(&m.tok, TOK_WORD, N_HOSTILE, hostile_pieces, lens), 0);
     m.tok.unk_id = 0;
     assert_int_equal(checkpoint_save(&m, path, NULL), 0);
