@@ -673,6 +673,28 @@ static void test_app_paste_into_a_lesson_answer(void **state)
     app_free(&a);
 }
 
+// Backspace takes one character: a whole UTF-8 sequence, or one stray byte (a decoded prompt
+// can hold bytes that are not UTF-8), never the character before it.
+static void test_app_backspace_takes_one_character(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'e');
+    static const struct {
+        const char *before, *after;
+    } cases[] = {{"a\xc3\xa9", "a"},       {"a\xf0\x9f\x98\x80", "a"}, {"a\x80", "a"},
+                 {"ab\x80\x80", "ab\x80"}, {"a\xe2\x88", "a"},         {"\xe6\xbc\xa2", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(a.input, sizeof a.input, "%s", cases[i].before);
+        a.input_len = (int)strlen(a.input);
+        app_key(&a, SF_KEY_BACKSPACE);
+        assert_string_equal(a.input, cases[i].after);
+        assert_int_equal(a.input_len, (int)strlen(cases[i].after));
+    }
+    app_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_app_bad_start),
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
+        cmocka_unit_test(test_app_backspace_takes_one_character),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -713,8 +713,10 @@ int app_input_add(struct app *a, int cp)
 
 void app_input_backspace(struct app *a)
 {
-    while (a->input_len > 0 && ((unsigned char)a->input[--a->input_len] & 0xc0) == 0x80)
-        ;
+    // The last character goes: a whole UTF-8 sequence, or one byte of text that is not UTF-8
+    // (the prompt decoded from byte-level pieces can hold such bytes).
+    if (a->input_len > 0)
+        a->input_len = (int)utf8_cut(a->input, (size_t)a->input_len, (size_t)a->input_len - 1);
     a->input[a->input_len] = 0;
 }
 
