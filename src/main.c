@@ -175,8 +175,18 @@ int main(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         return cmd_train(argc - 2, argv + 2, stdout, stderr, &interrupted);
     }
-    if (strcmp(cmd, "generate") == 0)
-        return cmd_generate(argc - 2, argv + 2, stdout, stderr);
+    if (strcmp(cmd, "generate") == 0) {
+        // Ctrl-C, SIGTERM and SIGHUP stop generation after the token being made; what was
+        // printed stays. SA_RESTART: a signal does not cut a write to stdout short.
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_interrupt;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        return cmd_generate(argc - 2, argv + 2, stdout, stderr, &interrupted);
+    }
     if (strcmp(cmd, "corpus") == 0)
         return cmd_corpus(argc - 2, argv + 2, stdout, stderr);
     if (strcmp(cmd, "eval") == 0)

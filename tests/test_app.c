@@ -551,6 +551,150 @@ static void test_app_no_negative_zero_on_any_screen(void **state)
     app_free(&a);
 }
 
+// 1 when s is well-formed UTF-8 with no control character (decoded here byte by byte,
+// independently of the code under test).
+static int clean_utf8(const char *s)
+{
+    static const unsigned long least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        unsigned c = *u;
+        int len = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+        if (!len)
+            return 0;
+        unsigned long cp = c & (0xffu >> (len + (len > 1)));
+        for (int k = 1; k < len; k++) {
+            if ((u[k] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (u[k] & 0x3fu);
+        }
+        if (cp < least[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0x20 ||
+            (cp >= 0x7f && cp < 0xa0))
+            return 0;
+        u += len;
+    }
+    return 1;
+}
+
+static int chars_of(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+// 10,000 characters of 1, 2, 3 and 4 bytes, as a paste arrives: key by key.
+static void paste(struct app *a)
+{
+    static const int cps[] = {'a', 0xe9, 0x2211, 0x1f600, ' ', 0x6f22};
+    for (int i = 0; i < 10000; i++)
+        app_key(a, cps[i % 6]);
+}
+
+// What a paste longer than the line leaves: whole characters up to the line's size, valid
+// UTF-8, and a message saying it was cut.
+static void check_cut(struct app *a)
+{
+    assert_true(clean_utf8(a->input));
+    assert_int_equal((int)strlen(a->input), a->input_len);
+    assert_true(a->input_len <= APP_PROMPT_MAX - 1 && a->input_len > APP_PROMPT_MAX - 1 - 4);
+    char want[80];
+    snprintf(want, sizeof want, "cut at %d characters", chars_of(a->input));
+    if (!strstr(a->message, want))
+        fail_msg("the message '%s' does not say '%s'", a->message, want);
+}
+
+// A 10,000-character paste into the prompt editor and the goto line: cut between characters
+// with a message, which the status line shows beside the end of what was typed.
+static void test_app_paste_is_cut_between_characters_with_a_message(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    a.width = 100;
+    for (int mode = 0; mode < 2; mode++) {
+        app_key(&a, mode ? 'g' : 'e');
+        app_key(&a, 21);
+        paste(&a);
+        check_cut(&a);
+        struct screen_state s;
+        app_screen(&a, &s);
+        assert_true(clean_utf8(s.status));
+        if (chars_of(s.status) > 100 - (int)strlen(s.keys) - 1) // the keys at the right
+            fail_msg("%d characters: '%s'", chars_of(s.status), s.status);
+        assert_non_null(strstr(s.status, "…"));
+        assert_non_null(strstr(s.status, "_   too long: cut at")); // the end, then the message
+        app_key(&a, SF_KEY_ESCAPE);
+    }
+    // Enter runs what was kept
+    app_key(&a, 'e');
+    app_key(&a, 21);
+    paste(&a);
+    app_key(&a, SF_KEY_ENTER);
+    assert_true(clean_utf8(a.prompt));
+    assert_true(a.fwd.n_tokens > 1);
+    // Only characters are typed: no C1 control, surrogate or value beyond Unicode.
+    app_key(&a, 'e');
+    app_key(&a, 21);
+    app_key(&a, 0x9b);
+    app_key(&a, 0x85);
+    app_key(&a, 0xd800);
+    app_key(&a, 0x110000);
+    app_key(&a, 0xe9);
+    assert_string_equal(a.input, "\xc3\xa9");
+    app_free(&a);
+}
+
+// The lesson's answer line takes a paste the same way; the answer quoted back stays short
+// enough for the hint after it, and is cut between characters too.
+static void test_app_paste_into_a_lesson_answer(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    test_tmp_path(dir, sizeof dir, "app_paste_state");
+    setenv("XDG_STATE_HOME", dir, 1);
+    test_tmp_path(path, sizeof path, "app_paste_lesson.md");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# Lesson 1: pasting\n\nType an answer.\n@question What is it?\n@answer fish\n"
+          "@hint It swims.\n@pause\nThe end.\n",
+          f);
+    fclose(f);
+    struct app a;
+    char *argv[] = {path, "--restart", NULL};
+    assert_int_equal(app_lesson_open(&a, 2, argv, stderr), 0);
+    assert_true(a.lesson->typing);
+    paste(&a);
+    check_cut(&a);
+    app_key(&a, SF_KEY_ENTER);
+    assert_true(clean_utf8(a.lesson->feedback));
+    assert_non_null(strstr(a.lesson->feedback, "…' is not it. Hint: It swims."));
+    app_free(&a);
+}
+
+// Backspace takes one character: a whole UTF-8 sequence, or one stray byte (a decoded prompt
+// can hold bytes that are not UTF-8), never the character before it.
+static void test_app_backspace_takes_one_character(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'e');
+    static const struct {
+        const char *before, *after;
+    } cases[] = {{"a\xc3\xa9", "a"},       {"a\xf0\x9f\x98\x80", "a"}, {"a\x80", "a"},
+                 {"ab\x80\x80", "ab\x80"}, {"a\xe2\x88", "a"},         {"\xe6\xbc\xa2", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(a.input, sizeof a.input, "%s", cases[i].before);
+        a.input_len = (int)strlen(a.input);
+        app_key(&a, SF_KEY_BACKSPACE);
+        assert_string_equal(a.input, cases[i].after);
+        assert_int_equal(a.input_len, (int)strlen(cases[i].after));
+    }
+    app_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +710,9 @@ int main(void)
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),
+        cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
+        cmocka_unit_test(test_app_paste_into_a_lesson_answer),
+        cmocka_unit_test(test_app_backspace_takes_one_character),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,5 +1,6 @@
 // Tests of `stepformer trace` and `stepformer bench` as a user runs them: through the command
 // functions with captured streams, and through the real binary for exit statuses.
+#define _GNU_SOURCE // fopencookie: an output stream that watches what is written
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/app.h"
 #include "stepformer/cli.h"
 #include "stepformer/graph.h"
 
@@ -533,27 +537,33 @@ static void test_cli_retrain_textbook_reproduces_what_holds_everywhere(void **st
     run_free(&r);
 }
 
+// `stepformer generate` as a command function that is never interrupted.
+static int cmd_generate_no_stop(int argc, char **argv, FILE *out, FILE *err)
+{
+    return cmd_generate(argc, argv, out, err, NULL);
+}
+
 static void test_cli_generate_continues_the_chapter(void **state)
 {
     (void)state;
     char model[600];
     const char *assets = getenv("SF_ASSETS");
     snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
-    struct run r = run_cmd(cmd_generate, "--model", model, "--prompt",
+    struct run r = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt",
                            "so long and thanks for all the", "--max-tokens", "2", NULL);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "so long and thanks for all the fish .\n");
     run_free(&r);
-    struct run a = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys", "--temperature",
-                           "1.5", "--top-k", "20", "--seed", "5", NULL);
-    struct run b = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys", "--temperature",
-                           "1.5", "--top-k", "20", "--seed", "5", NULL);
+    struct run a = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the keys",
+                           "--temperature", "1.5", "--top-k", "20", "--seed", "5", NULL);
+    struct run b = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the keys",
+                           "--temperature", "1.5", "--top-k", "20", "--seed", "5", NULL);
     assert_int_equal(a.status, 0);
     assert_string_equal(a.out, b.out); // the same seed, the same text
     run_free(&a);
     run_free(&b);
-    r = run_cmd(cmd_generate, "--model", model, "--prompt", "the keys to the cabinet", "--beam",
-                "3", "--max-tokens", "1", NULL);
+    r = run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the keys to the cabinet",
+                "--beam", "3", "--max-tokens", "1", NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "beam 1 (log p "));
     assert_non_null(strstr(r.out, "the keys to the cabinet are\n"));
@@ -568,14 +578,367 @@ static void test_cli_generate_continues_the_chapter(void **state)
     expect_error(run_cmd(cmd_trace, "--model", model, "--prompt", "the keys", "--train", "--op",
                          "sample.draw", NULL),
                  "do not mix");
-    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--greedy",
+    expect_error(run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the", "--greedy",
                          "--temperature", "2", NULL),
                  "--greedy cannot be combined");
-    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--top-p", "1.5", NULL),
-                 "--top-p '1.5'");
-    expect_error(run_cmd(cmd_generate, "--model", model, "--prompt", "the", "--beam", "2",
+    expect_error(
+        run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the", "--top-p", "1.5", NULL),
+        "--top-p '1.5'");
+    expect_error(run_cmd(cmd_generate_no_stop, "--model", model, "--prompt", "the", "--beam", "2",
                          "--top-k", "3", NULL),
                  "--beam searches");
+}
+
+// An output stream that records what reaches it and, when `interrupt` is set, asks the command
+// to stop at the first write: what a user's Ctrl-C does once the first generated text appears.
+struct watcher {
+    volatile sig_atomic_t stop;
+    int interrupt;
+    char text[4096];
+    size_t len;
+    int writes;
+};
+
+static ssize_t watcher_write(void *cookie, const char *buf, size_t n)
+{
+    struct watcher *w = cookie;
+    size_t room = sizeof w->text - 1 - w->len, k = n < room ? n : room;
+    memcpy(w->text + w->len, buf, k);
+    w->len += k;
+    w->text[w->len] = '\0';
+    w->writes++;
+    if (w->interrupt)
+        w->stop = 1;
+    return (ssize_t)n;
+}
+
+// Runs `stepformer generate` with args (NULL-terminated) on the shipped textbook model into a
+// watcher (whose stop flag the command reads); *err_text gets stderr. Returns the status.
+static int generate_watched(struct watcher *w, char **err_text, const char *const *args)
+{
+    char model[600];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    char *argv[32] = {"--model", model};
+    int argc = 2;
+    while (*args && argc < 31)
+        argv[argc++] = (char *)*args++;
+    cookie_io_functions_t io = {.write = watcher_write};
+    FILE *out = fopencookie(w, "w", io);
+    size_t err_len = 0;
+    FILE *err = open_memstream(err_text, &err_len);
+    assert_non_null(out);
+    assert_non_null(err);
+    int status = cmd_generate(argc, argv, out, err, &w->stop);
+    fclose(out);
+    fclose(err);
+    return status;
+}
+
+// Greedy and sampled tokens reach the output as soon as they are drawn (the prompt with the
+// first one), so a stop asked for at that moment leaves the prompt, that token and the end of
+// the line, status 130: nothing printed is lost.
+static void test_cli_generate_streams_tokens_and_stops_when_asked(void **state)
+{
+    (void)state;
+    const char *greedy[] = {"--prompt", "the keys", "--max-tokens", "20", NULL};
+    const char *sampled[] = {"--prompt", "the keys", "--temperature", "1.5", "--seed", "5",
+                             "--top-k",  "20",       "--max-tokens",  "20",  NULL};
+    const char *const *cases[] = {greedy, sampled};
+    for (size_t c = 0; c < 2; c++) {
+        struct watcher whole = {0}, cut = {.interrupt = 1};
+        char *err_text = NULL;
+        assert_int_equal(generate_watched(&whole, &err_text, cases[c]), 0);
+        free(err_text);
+        const char *first_new = whole.text + strlen("the keys ");
+        assert_true(strncmp(whole.text, "the keys ", 9) == 0 && strchr(first_new, ' '));
+        assert_int_equal(generate_watched(&cut, &err_text, cases[c]), 130);
+        size_t keep = (size_t)(strchr(first_new, ' ') - whole.text);
+        if (cut.len != keep + 1 || strncmp(cut.text, whole.text, keep) != 0 ||
+            cut.text[keep] != '\n')
+            fail_msg("stopped at the first token: '%s'; the whole text: '%s'", cut.text,
+                     whole.text);
+        assert_non_null(strstr(err_text, "stopped after 1 of 20 tokens"));
+        free(err_text);
+        // the uninterrupted run wrote as it went too: once per token
+        assert_true(whole.writes >= 20);
+    }
+    // Stopped before the first token: the prompt alone, on its line.
+    struct watcher w = {.stop = 1};
+    char *err_text = NULL;
+    const char *args[] = {"--prompt", "the keys", NULL};
+    assert_int_equal(generate_watched(&w, &err_text, args), 130);
+    assert_string_equal(w.text, "the keys\n");
+    free(err_text);
+}
+
+// Beam search prints its beams when it ends; stopped, it prints the best ones so far.
+static void test_cli_generate_beam_search_stopped_prints_its_beams(void **state)
+{
+    (void)state;
+    struct watcher w = {.stop = 1};
+    char *err_text = NULL;
+    const char *args[] = {"--prompt", "the keys to the cabinet", "--beam", "3", NULL};
+    assert_int_equal(generate_watched(&w, &err_text, args), 130);
+    assert_string_equal(w.text, "beam 1 (log p 0.0000): the keys to the cabinet\n");
+    assert_non_null(strstr(err_text, "stopped after 0 of 20 steps"));
+    free(err_text);
+}
+
+// Fails at the caller's line when s (n bytes) holds what a terminal would act on: a C0
+// control (newline allowed; tab only where tabs_ok), DEL, a C1 control (U+0080-U+009F) or bytes
+// that are not UTF-8 (overlong forms, surrogates and code points above U+10FFFF included).
+// Decoded here byte by byte, independently of the code under test.
+static void assert_terminal_safe_at(const char *s, size_t n, int tabs_ok, const char *what,
+                                    const char *file, int line)
+{
+    static const unsigned long least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        size_t len = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+        unsigned long cp = len ? c & (0xffu >> (len + (len > 1))) : 0;
+        const char *why = len == 0 || i + len > n ? "a byte that does not start UTF-8" : NULL;
+        for (size_t k = 1; !why && k < len; k++) {
+            if ((u[i + k] & 0xc0) != 0x80)
+                why = "a broken UTF-8 sequence";
+            cp = cp << 6 | (u[i + k] & 0x3fu);
+        }
+        if (!why && (cp < least[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff))
+            why = "an overlong form, a surrogate or a code point above U+10FFFF";
+        if (!why && ((cp < 0x20 && cp != '\n' && !(cp == '\t' && tabs_ok)) || cp == 0x7f))
+            why = "a C0 control character or DEL";
+        if (!why && cp >= 0x80 && cp <= 0x9f)
+            why = "a C1 control character";
+        if (why) {
+            char around[100] = "";
+            for (size_t k = i >= 8 ? i - 8 : 0; k < n && k < i + 8; k++)
+                snprintf(around + strlen(around), sizeof around - strlen(around), " %02x", u[k]);
+            print_error("%s: byte %zu of %zu is %s (bytes around it:%s)\n", what, i, n, why,
+                        around);
+            _fail(file, line);
+        }
+        i += len;
+    }
+}
+#define assert_terminal_safe(s, n, tabs_ok, what)                                                  \
+    assert_terminal_safe_at((s), (n), (tabs_ok), (what), __FILE__, __LINE__)
+
+// A model file's vocabulary may hold anything: pieces that would retitle, clear and recolour
+// the terminal, ring it, erase, return the carriage, CSI as a C1 control and as an 8-bit byte,
+// broken UTF-8 and a NUL, beside text that must come out as it is (é, ∑, CJK).
+static const char *const hostile_pieces[] = {"<unk>",
+                                             "the",
+                                             "\x1b]0;owned\x07",
+                                             "\x1b[2J\x1b[H",
+                                             "\x1b[31mred",
+                                             "\xc2\x9b"
+                                             "2J",
+                                             "\x9b"
+                                             "1m",
+                                             "bell\x07",
+                                             "del\x7f",
+                                             "back\rspace",
+                                             "new\nline",
+                                             "tab\tbed",
+                                             "\xff\xfe",
+                                             "\xe2\x88",
+                                             "caf\xc3\xa9",
+                                             "\xe2\x88\x91",
+                                             "\xe6\xbc\xa2\xe5\xad\x97",
+                                             "nul\0byte",
+                                             "."};
+#define N_HOSTILE (int)(sizeof hostile_pieces / sizeof hostile_pieces[0])
+// What some of them must look like (one line; a newline and a tab escaped too).
+static const char *const hostile_shown[] = {
+    "\\x1b]0;owned\\x07", "\\x1b[2J\\x1b[H", "\\x1b[31mred",
+    "\\u009b2J",          "\\x9b1m",         "bell\\x07",
+    "del\\x7f",           "back\\x0dspace",  "\\xff\\xfe",
+    "caf\xc3\xa9",        "\xe2\x88\x91",    "\xe6\xbc\xa2\xe5\xad\x97",
+    "nul\\x00byte"};
+
+static void write_hostile_model(const char *path)
+{
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 8, N_HOSTILE, 64);
+    struct model m;
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 3);
+    int lens[N_HOSTILE];
+    for (int i = 0; i < N_HOSTILE; i++)
+        lens[i] = (int)strlen(hostile_pieces[i]);
+    for (int i = 0; i < N_HOSTILE; i++)
+        if (strcmp(hostile_pieces[i], "nul") == 0)
+            lens[i] = 8; // "nul\0byte": strlen stops at its NUL
+    assert_int_equal(tokenizer_init(&m.tok, TOK_WORD, N_HOSTILE, hostile_pieces, lens), 0);
+    m.tok.unk_id = 0;
+    assert_int_equal(checkpoint_save(&m, path, NULL), 0);
+    model_free(&m);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+}
+
+// Both streams of a run are safe for a terminal; tabs_ok for stdout that is multi-line text.
+static void check_run(struct run *r, int tabs_ok, const char *what)
+{
+    assert_terminal_safe(r->out, r->out_len, tabs_ok, what);
+    assert_terminal_safe(r->err, r->err_len, 0, what);
+}
+
+static void assert_contains_shown_pieces(const char *text)
+{
+    for (size_t i = 0; i < sizeof hostile_shown / sizeof hostile_shown[0]; i++)
+        if (!strstr(text, hostile_shown[i]))
+            fail_msg("'%s' is not in the output", hostile_shown[i]);
+}
+
+// Nothing read from a file reaches the terminal raw, in any command: a model's pieces in
+// generate (greedy, sampled, beams) and trace; file names and items in eval; lesson titles,
+// sections, model names and the text quoted by check; file names in error messages. Each
+// output is checked byte by byte, and the escaped forms are where they belong.
+static void test_cli_every_command_escapes_text_from_files(void **state)
+{
+    (void)state;
+    char model[512], ids[128] = "1";
+    test_tmp_path(model, sizeof model, "cli_hostile.sfm");
+    write_hostile_model(model);
+    for (int i = 2; i < N_HOSTILE; i++)
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ",%d", i);
+
+    struct run r =
+        run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--max-tokens", "8", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 1, "generate");
+    assert_contains_shown_pieces(r.out);
+    assert_non_null(strstr(r.out, " new\nline tab\tbed ")); // multi-line text keeps its lines
+    run_free(&r);
+    r = run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--temperature", "2",
+                "--seed", "7", "--max-tokens", "40", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 1, "generate, sampled");
+    run_free(&r);
+    r = run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--beam", "2", "--max-tokens",
+                "2", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "generate --beam");
+    assert_contains_shown_pieces(r.out);
+    assert_non_null(strstr(r.out, " new\\x0aline tab\\x09bed ")); // a beam is one line
+    assert_int_equal(count_lines(r.out), 2);
+    run_free(&r);
+
+    r = run_cmd(cmd_trace, "--model", model, "--ids", ids, "--tokens", NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "trace --tokens");
+    assert_contains_shown_pieces(r.out);
+    run_free(&r);
+    r = run_cmd(cmd_trace, "--model", model, "--ids", ids, NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "trace");
+    run_free(&r);
+    expect_error(run_cmd(cmd_trace, "--model", model, "--ids", "1", "--op", "\x1b]0;op\x07", NULL),
+                 "no op called '\\x1b]0;op\\x07'");
+
+    // eval: a data file and an items file whose names and contents carry controls
+    char data[512], items[512], bad_items[512];
+    test_tmp_path(data, sizeof data, "cli_data\x1b]0;owned\x07.txt");
+    test_tmp_path(items, sizeof items, "cli_items\x1b[2J.tsv");
+    test_tmp_path(bad_items, sizeof bad_items,
+                  "cli_bad\xc2\x9b"
+                  "2J.tsv");
+    write_file(data, "the caf\xc3\xa9 . the \xe2\x88\x91 . the caf\xc3\xa9 .\n");
+    write_file(items, "\x1b]0;owned\x07kind\tthe\tcaf\xc3\xa9\t\xe2\x88\x91\t0\n");
+    write_file(bad_items, "\x1b[2J\tonly three\tfields\n");
+    r = run_cmd(cmd_eval, "--model", model, "--data", data, "--items", items, NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "eval");
+    assert_non_null(strstr(r.out, "cli_data\\x1b]0;owned\\x07.txt"));
+    assert_non_null(strstr(r.out, "\\x1b]0;owned\\x07kind accuracy"));
+    run_free(&r);
+    r = run_cmd(cmd_eval, "--model", model, "--data", data, "--items", bad_items, NULL);
+    assert_int_equal(r.status, 2);
+    check_run(&r, 0, "eval, bad items");
+    assert_non_null(strstr(r.err, "cli_bad\\u009b2J.tsv:1: expected 5"));
+    run_free(&r);
+
+    // a file name in an error message
+    char missing[512];
+    test_tmp_path(missing, sizeof missing, "no\x1b]0;owned\x07.sfm");
+    r = run_cmd(cmd_generate_no_stop, "--model", missing, "--ids", "1", NULL);
+    assert_int_equal(r.status, 2);
+    check_run(&r, 0, "generate, missing model");
+    assert_non_null(strstr(r.err, "no\\x1b]0;owned\\x07.sfm"));
+    run_free(&r);
+
+    // Lessons whose title, section, model and directives carry controls: C1 ones (the lesson
+    // parser refuses C0 controls and broken UTF-8 itself, and its messages must be safe too).
+    char dir[512], lesson[600], state_dir[512];
+    test_tmp_path(dir, sizeof dir, "cli_hostile_lessons");
+    test_tmp_path(state_dir, sizeof state_dir, "cli_hostile_state");
+    mkdir(dir, 0755);
+    snprintf(lesson, sizeof lesson, "%s/01-hostile.md", dir);
+    write_file(lesson, "# Lesson 1: \xc2\x9b"
+                       "2J a title caf\xc3\xa9 \xe2\x88\x91\n"
+                       "@model \xc2\x9bghost.sfm\n"
+                       "@section 9.1 \xc2\x85sec\n"
+                       "\n"
+                       "Narration \xc2\x9b"
+                       "5m blinks.\n"
+                       "@panels tokens\n"
+                       "@pause\n");
+    snprintf(lesson, sizeof lesson, "%s/02-panels.md", dir);
+    write_file(lesson, "# Lesson 2: panels\n\nText.\n@panels \xc2\x9bpanel\n@pause\n");
+    snprintf(lesson, sizeof lesson, "%s/03-bytes.md", dir);
+    write_file(lesson, "# Lesson 3: \x1b]0;owned\x07 \xff\n\nText \x1b[2J.\n@pause\n");
+    char *old_lessons = getenv("STEPFORMER_LESSONS") ? strdup(getenv("STEPFORMER_LESSONS")) : NULL;
+    char *old_state = getenv("XDG_STATE_HOME") ? strdup(getenv("XDG_STATE_HOME")) : NULL;
+    setenv("STEPFORMER_LESSONS", dir, 1);
+    setenv("XDG_STATE_HOME", state_dir, 1);
+    r = run_cmd(cmd_lessons, NULL);
+    assert_int_equal(r.status, 0);
+    check_run(&r, 0, "lessons");
+    assert_non_null(strstr(r.out, " 1  \\u009b2J a title caf\xc3\xa9 \xe2\x88\x91 "));
+    assert_non_null(strstr(r.out, " 9.1 \\u0085sec "));
+    assert_non_null(strstr(r.out, "(needs \\u009bghost.sfm, not installed)"));
+    run_free(&r);
+    r = run_cmd(cmd_check, NULL);
+    assert_int_equal(r.status, 1);
+    check_run(&r, 0, "check");
+    assert_non_null(strstr(r.err, "needs the model \\u009bghost.sfm"));
+    assert_non_null(strstr(r.err, "unknown panel '\\u009bpanel'"));
+    assert_non_null(strstr(r.err, "03-bytes.md:1:13: error: byte 0x1b"));
+    run_free(&r);
+    snprintf(lesson, sizeof lesson, "%s/02-panels\xc2\x9b.md", dir);
+    r = run_cmd(cmd_check, lesson, NULL);
+    check_run(&r, 0, "check FILE");
+    assert_non_null(strstr(r.err, "02-panels\\u009b.md: error: "));
+    run_free(&r);
+    // lesson mode reports the same problems before it takes the terminal
+    struct app a;
+    char *err_text = NULL;
+    size_t err_len = 0;
+    FILE *err = open_memstream(&err_text, &err_len);
+    char *argv[] = {"2", NULL};
+    assert_int_not_equal(app_lesson_open(&a, 1, argv, err), 0);
+    fclose(err);
+    assert_terminal_safe(err_text, err_len, 0, "lesson");
+    assert_non_null(strstr(err_text, "unknown panel '\\u009bpanel'"));
+    free(err_text);
+    if (old_lessons)
+        setenv("STEPFORMER_LESSONS", old_lessons, 1);
+    else
+        unsetenv("STEPFORMER_LESSONS");
+    if (old_state)
+        setenv("XDG_STATE_HOME", old_state, 1);
+    else
+        unsetenv("XDG_STATE_HOME");
+    free(old_lessons);
+    free(old_state);
 }
 
 // The real binary: exit statuses and a clean one-line error.
@@ -626,6 +989,9 @@ int main(void)
         cmocka_unit_test(test_cli_eval_shipped_model_on_heldout_items),
         cmocka_unit_test(test_cli_retrain_textbook_reproduces_what_holds_everywhere),
         cmocka_unit_test(test_cli_generate_continues_the_chapter),
+        cmocka_unit_test(test_cli_generate_streams_tokens_and_stops_when_asked),
+        cmocka_unit_test(test_cli_generate_beam_search_stopped_prints_its_beams),
+        cmocka_unit_test(test_cli_every_command_escapes_text_from_files),
         cmocka_unit_test(test_cli_binary_exit_statuses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,5 +1,5 @@
 // Tests of the core utilities: status messages, diagnostics, the arena, random numbers,
-// .npy output, atomic file replacement and number formatting.
+// .npy output, atomic file replacement, number formatting and text made safe for a terminal.
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include "stepformer/rng.h"
 #include "stepformer/tensor.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 static void test_err_messages_cover_every_status(void **state)
 {
@@ -252,6 +253,121 @@ static void test_text_format_prints_no_negative_zero(void **state)
     assert_int_equal(count, 0);
 }
 
+// utf8_escape into a roomy buffer, checking that all of the input was taken.
+static const char *escaped(char *buf, size_t size, const char *s, size_t n, unsigned flags)
+{
+    assert_int_equal(utf8_escape(buf, size, s, n, flags), n);
+    return buf;
+}
+
+// Text from a file cannot reach the terminal as a control: ESC, the other C0 bytes, DEL, the C1
+// controls and broken UTF-8 show as escapes; valid UTF-8 is kept byte for byte.
+static void test_utf8_escape_shows_controls_and_keeps_text(void **state)
+{
+    (void)state;
+    char buf[256];
+    static const struct {
+        const char *in, *one_line, *lines;
+    } cases[] = {
+        {"plain ascii, \\ and ~", "plain ascii, \\ and ~", "plain ascii, \\ and ~"},
+        {"é ∑ 漢字 😀 \xc2\xa0", "é ∑ 漢字 😀 \xc2\xa0", "é ∑ 漢字 😀 \xc2\xa0"},
+        {"\x1b]0;owned\x07", "\\x1b]0;owned\\x07", "\\x1b]0;owned\\x07"},
+        {"\x1b[2J\x1b[31m", "\\x1b[2J\\x1b[31m", "\\x1b[2J\\x1b[31m"},
+        {"a\nb\tc\rd\x7f\x01", "a\\x0ab\\x09c\\x0dd\\x7f\\x01", "a\nb\tc\\x0dd\\x7f\\x01"},
+        {"\xc2\x9b"
+         "31m \xc2\x85 \xc2\x80 \xc2\x9f",
+         "\\u009b31m \\u0085 \\u0080 \\u009f", "\\u009b31m \\u0085 \\u0080 \\u009f"},
+        {"\x9b"
+         "31m \xff \xc0\xaf",
+         "\\x9b31m \\xff \\xc0\\xaf", "\\x9b31m \\xff \\xc0\\xaf"},
+        {"\xed\xa0\x80 \xf4\x90\x80\x80", "\\xed\\xa0\\x80 \\xf4\\x90\\x80\\x80",
+         "\\xed\\xa0\\x80 \\xf4\\x90\\x80\\x80"},
+        {"cut \xe2\x88", "cut \\xe2\\x88", "cut \\xe2\\x88"},
+        {"\xe2\x88x", "\\xe2\\x88x", "\\xe2\\x88x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].in);
+        assert_string_equal(escaped(buf, sizeof buf, cases[i].in, n, 0), cases[i].one_line);
+        assert_string_equal(escaped(buf, sizeof buf, cases[i].in, n, UTF8_KEEP_LINES),
+                            cases[i].lines);
+    }
+    // a NUL byte inside a piece is a control too
+    assert_string_equal(escaped(buf, sizeof buf, "a\0b", 3, 0), "a\\x00b");
+    assert_string_equal(utf8_safe(buf, sizeof buf, "x\x1b[0m\n"), "x\\x1b[0m\\x0a");
+}
+
+// A small buffer takes whole characters and whole escapes only, and says how far it got.
+static void test_utf8_escape_never_cuts_a_character_or_an_escape(void **state)
+{
+    (void)state;
+    char buf[8];
+    memset(buf, '#', sizeof buf);
+    assert_int_equal(utf8_escape(buf, 6,
+                                 "ab\x1b"
+                                 "c",
+                                 4, 0),
+                     2); // "\x1b" needs 4 more
+    assert_string_equal(buf, "ab");
+    assert_int_equal(utf8_escape(buf, 3, "a漢", 4, 0), 1);
+    assert_string_equal(buf, "a");
+    assert_int_equal(utf8_escape(buf, 4, "漢", 3, 0), 3);
+    assert_string_equal(buf, "漢");
+    assert_int_equal(utf8_escape(buf, 0, "x", 1, 0), 0);
+    // a column of width characters, cut and padded by characters, not bytes
+    char col[64];
+    assert_string_equal(utf8_column(col, sizeof col, "héllo wörld", 7), "héllo w");
+    assert_string_equal(utf8_column(col, sizeof col, "∑", 4), "∑   ");
+    assert_string_equal(utf8_column(col, sizeof col, "é\x1bx", 4), "é   ");
+    assert_string_equal(utf8_column(col, sizeof col, "é\x1bx", 6), "é\\x1bx");
+}
+
+// utf8_cut: the longest start within max bytes that ends on a character boundary.
+static void test_utf8_cut_stops_at_a_character_boundary(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_cut("abc", 3, 10), 3);
+    assert_int_equal(utf8_cut("aé", 3, 2), 1);
+    assert_int_equal(utf8_cut("漢字", 6, 5), 3);
+    assert_int_equal(utf8_cut("漢字", 6, 2), 0);
+    assert_int_equal(utf8_cut("😀x", 5, 4), 4);
+    assert_int_equal(utf8_cut("\xff\xfe漢", 5, 4), 2);   // a broken byte is a character of its own
+    assert_int_equal(utf8_cut("ab\xe6\xbc", 4, 10), 2);  // a character cut short at the end
+    assert_int_equal(utf8_cut("ab\xe6\xbcx", 5, 10), 5); // a broken sequence inside: bytes
+}
+
+// Pieces printed one at a time: a character whose bytes are split over two pieces (byte-level
+// BPE does that) comes out whole; one that never completes shows as escapes at the end.
+static void test_utf8_stream_joins_characters_split_over_pieces(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pieces[5], *want;
+    } cases[] = {
+        {{"\xe2", "\x88\x91", NULL}, "∑"},
+        {{"\xf0", "\x9f", "\x98", "\x80z", NULL}, "😀z"},
+        {{"\xf0\x9f", "\x98\x80\x1b", NULL}, "😀\\x1b"},
+        {{"a\xe2", "b", NULL}, "a\\xe2b"},
+        {{"\xe2", "\x1b[0m", NULL}, "\\xe2\\x1b[0m"},
+        {{"x\xe2\x88", NULL}, "x\\xe2\\x88"},
+        {{"\xe2", "\x88", NULL}, "\\xe2\\x88"},
+        {{"line\n", "\xc2", "\x9b", NULL}, "line\n\\u009b"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        struct utf8_stream t;
+        utf8_stream_init(&t, f, UTF8_KEEP_LINES);
+        for (int k = 0; cases[i].pieces[k]; k++)
+            utf8_stream_put(&t, cases[i].pieces[k], strlen(cases[i].pieces[k]));
+        utf8_stream_end(&t);
+        fclose(f);
+        assert_string_equal(text, cases[i].want);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +379,10 @@ int main(void)
         cmocka_unit_test(test_tensor_npy_reads_back),
         cmocka_unit_test(test_fileio_atomic_replace_keeps_old_on_failure),
         cmocka_unit_test(test_text_format_prints_no_negative_zero),
+        cmocka_unit_test(test_utf8_escape_shows_controls_and_keeps_text),
+        cmocka_unit_test(test_utf8_escape_never_cuts_a_character_or_an_escape),
+        cmocka_unit_test(test_utf8_cut_stops_at_a_character_boundary),
+        cmocka_unit_test(test_utf8_stream_joins_characters_split_over_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 // Tests of the forward kernels: each fast twin against its reference loop on awkward sizes,
 // the reference loops against the formulas in double, and the shape checks.
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -328,6 +329,67 @@ static void test_ops_gelu_matches_formula(void **state)
     }
 }
 
+// The values that matter where the fast exponential meets the edges of float: NaN, both
+// infinities, the largest floats, the clamps of its range (-87 and 88.5) and subnormals.
+static const float special_values[] = {
+    NAN,     -NAN,   INFINITY, -INFINITY, FLT_MAX, -FLT_MAX, 1e30f, -1e30f, 1e4f,
+    -1e4f,   100.0f, -100.0f,  89.0f,     88.75f,  88.5f,    88.4f, 88.0f,  87.9f,
+    -86.9f,  -87.0f, -87.3f,   -88.0f,    -103.0f, -104.0f,  1e-3f, -1e-3f, 1e-40f,
+    -1e-40f, 1e-45f, 0.0f,     -0.0f,     1.0f,    -1.0f,    0.5f,  -20.0f, 20.0f};
+#define N_SPECIAL (int)(sizeof special_values / sizeof special_values[0])
+
+// Both NaN, the same infinity, or within the tolerance.
+static void assert_same_or_close(float fast, float ref, const char *what, int i, float in)
+{
+    int ok = isnan(ref)   ? isnan(fast)
+             : isinf(ref) ? fast == ref
+                          : !isnan(fast) && fabs((double)fast - ref) <= 1e-6 + 1e-5 * fabs(ref);
+    if (!ok)
+        fail_msg("%s of %g (element %d): fast %.9g, reference %.9g", what, (double)in, i,
+                 (double)fast, (double)ref);
+}
+
+// The fast softmax and GELU (both built on the fast exponential) on NaN, infinities, huge and
+// tiny inputs give what the reference loops give. Under UBSan this also checks that none of
+// them converts a NaN or an out-of-range float to an integer or shifts a negative number.
+static void test_ops_fast_exp_on_nan_inf_and_extremes(void **state)
+{
+    (void)state;
+    // GELU elementwise, long enough for the vector loop and its tail.
+    int n = 3 * N_SPECIAL;
+    struct tensor x = zeros(1, n, 0, 0), r = zeros(1, n, 0, 0), f = zeros(1, n, 0, 0);
+    for (int i = 0; i < n; i++)
+        x.data[i] = special_values[i % N_SPECIAL];
+    assert_int_equal(op_gelu(OP_IMPL_REF, &r, &x), 0);
+    assert_int_equal(op_gelu(OP_IMPL_FAST, &f, &x), 0);
+    for (int i = 0; i < n; i++)
+        assert_same_or_close(f.data[i], r.data[i], "gelu", i, x.data[i]);
+    // Its backward pass runs the same exponential; a NaN input gives a NaN gradient.
+    struct tensor dy = zeros(1, n, 0, 0), dx = zeros(1, n, 0, 0);
+    for (int i = 0; i < n; i++)
+        dy.data[i] = 1.0f;
+    assert_int_equal(op_gelu_backward(OP_IMPL_FAST, &dx, &x, &dy), 0);
+    for (int i = 0; i < n; i++)
+        if (isnan(x.data[i]))
+            assert_true(isnan(dx.data[i]));
+    // Softmax: each row of 37 (a vector loop and a tail) holds one special value among
+    // ordinary scores, at a different column each time, and a row holds two of them.
+    int C = 37, R = N_SPECIAL * N_SPECIAL;
+    struct tensor s = zeros(2, R, C, 0), sr = zeros(2, R, C, 0), sf = zeros(2, R, C, 0);
+    for (int a = 0; a < N_SPECIAL; a++)
+        for (int b = 0; b < N_SPECIAL; b++) {
+            float *row = s.data + (size_t)(a * N_SPECIAL + b) * C;
+            for (int j = 0; j < C; j++)
+                row[j] = 0.25f * (float)(j % 7) - 1.0f;
+            row[(a + b) % C] = special_values[a];
+            row[(a + 2 * b + 1) % C] = special_values[b];
+        }
+    assert_int_equal(op_softmax_rows(OP_IMPL_REF, &sr, &s), 0);
+    assert_int_equal(op_softmax_rows(OP_IMPL_FAST, &sf, &s), 0);
+    for (int i = 0; i < R * C; i++)
+        assert_same_or_close(sf.data[i], sr.data[i], "softmax", i, s.data[i]);
+}
+
 static void test_ops_elementwise_twins_agree(void **state)
 {
     (void)state;
@@ -444,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_ops_softmax_zeros_masked_entries_exactly),
         cmocka_unit_test(test_ops_layernorm_three_steps),
         cmocka_unit_test(test_ops_gelu_matches_formula),
+        cmocka_unit_test(test_ops_fast_exp_on_nan_inf_and_extremes),
         cmocka_unit_test(test_ops_elementwise_twins_agree),
         cmocka_unit_test(test_ops_embeddings),
         cmocka_unit_test(test_ops_unembed_uses_only_real_rows),

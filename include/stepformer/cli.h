@@ -19,8 +19,11 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
 int cmd_corpus(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer eval`: loss, perplexity and item accuracy of a model.
 int cmd_eval(int argc, char **argv, FILE *out, FILE *err);
-// `stepformer generate`: a continuation by greedy decoding, sampling or beam search.
-int cmd_generate(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer generate`: a continuation by greedy decoding, sampling or beam search. Greedy and
+// sampled tokens are printed as they are drawn; once *stop becomes nonzero (main sets it on
+// Ctrl-C, SIGTERM and SIGHUP; NULL: never) it stops after the token being made, ends the line
+// (beam search prints its best beams so far) and returns 130.
+int cmd_generate(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop);
 // `stepformer check`: lints lesson scripts (file:line:col: message), running each on its model.
 int cmd_check(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer lessons`: the lessons with the progress kept between runs.
@@ -51,5 +54,8 @@ int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err)
 // naming the bad item to err and returns nonzero on failure.
 int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
               FILE *err);
+// Prints d as "stepformer: WHAT: file:line:col: message" (no "WHAT: " when what is NULL) on one
+// line, escaped by utf8_safe: a message can name a file or quote text read from one.
+void cli_print_diag(FILE *err, const char *what, const struct sf_diag *d);
 
 #endif

@@ -51,7 +51,8 @@ int tokenizer_next_piece(enum tok_kind kind, const char *text, size_t *start, si
 size_t tokenizer_decode(const struct tokenizer *t, const int *ids, int n, char *buf, size_t size);
 // The piece for id as bytes (not NUL-safe for BPE), or NULL when id is out of range.
 const char *tokenizer_piece(const struct tokenizer *t, int id, int *len);
-// Writes a printable form of id's piece into buf ("<id>" when there is no tokenizer).
+// Writes a printable form of id's piece into buf: escaped by utf8_escape on one line, so a
+// model's vocabulary cannot drive the terminal ("<id>" when there is no tokenizer).
 const char *tokenizer_piece_str(const struct tokenizer *t, int id, char *buf, size_t size);
 
 #endif

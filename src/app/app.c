@@ -10,6 +10,7 @@
 
 #include "stepformer/cli.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 #include "app_priv.h"
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
@@ -31,6 +32,8 @@ void app_say(struct app *a, int error, const char *fmt, ...)
     va_start(ap, fmt);
     text_vformat(a->message, sizeof a->message, fmt, ap);
     va_end(ap);
+    // A message longer than the line is cut between characters, never inside one.
+    a->message[utf8_cut(a->message, strlen(a->message), sizeof a->message - 1)] = '\0';
     a->message_error = error;
 }
 
@@ -133,8 +136,10 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
         return rc;
     if (text)
         snprintf(a->prompt, sizeof a->prompt, "%s", text);
-    else
-        tokenizer_decode(&a->model.tok, a->fwd.ids, n, a->prompt, sizeof a->prompt);
+    else // cut to fit between characters (a long generated text decodes to more than fits)
+        a->prompt[utf8_cut(
+            a->prompt, tokenizer_decode(&a->model.tok, a->fwd.ids, n, a->prompt, sizeof a->prompt),
+            sizeof a->prompt - 1)] = '\0';
     a->target = -1;
     a->running = 0;
     a->view.row = n - 1;
@@ -209,15 +214,17 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
         app_free(a);
         return 2;
     }
+    char safe[4 * APP_LINE_MAX];
     if (app_set_input(a, o->ids, prompt)) {
-        fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt", a->message);
+        fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt",
+                utf8_safe(safe, sizeof safe, a->message));
         app_free(a);
         return 2;
     }
     if (!a->message_error) // keep a note about an unknown word
         a->message[0] = 0;
     if (o->train && app_action(a, SF_ACTION_TRAIN_VIEW) && a->message_error) {
-        fprintf(err, "stepformer: --train: %s\n", a->message);
+        fprintf(err, "stepformer: --train: %s\n", utf8_safe(safe, sizeof safe, a->message));
         app_free(a);
         return 2;
     }
@@ -670,9 +677,20 @@ int app_action(struct app *a, enum sf_action act)
     return 0;
 }
 
-// Adds the code point cp to the input line as UTF-8.
-void app_input_add(struct app *a, int cp)
+// The number of characters of UTF-8 text s (its bytes that do not continue a character).
+static int count_chars(const char *s)
 {
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+int app_input_add(struct app *a, int cp)
+{
+    // Characters only: no control (C0, DEL, C1), no surrogate, nothing above U+10FFFF.
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
+        return 0;
     char u[4];
     int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (n == 1) {
@@ -682,17 +700,23 @@ void app_input_add(struct app *a, int cp)
             u[i] = (char)(0x80 | (cp & 0x3f));
         u[0] = (char)((n == 2 ? 0xc0 : n == 3 ? 0xe0 : 0xf0) | cp);
     }
-    if (a->input_len + n >= (int)sizeof a->input)
-        return;
+    if (a->input_len + n >= (int)sizeof a->input) { // whole characters only, and say so
+        app_say(a, 1, "too long: cut at %d characters (at most %d bytes)", count_chars(a->input),
+                (int)sizeof a->input - 1);
+        return 0;
+    }
     memcpy(a->input + a->input_len, u, (size_t)n);
     a->input_len += n;
     a->input[a->input_len] = 0;
+    return 1;
 }
 
 void app_input_backspace(struct app *a)
 {
-    while (a->input_len > 0 && ((unsigned char)a->input[--a->input_len] & 0xc0) == 0x80)
-        ;
+    // The last character goes: a whole UTF-8 sequence, or one byte of text that is not UTF-8
+    // (the prompt decoded from byte-level pieces can hold such bytes).
+    if (a->input_len > 0)
+        a->input_len = (int)utf8_cut(a->input, (size_t)a->input_len, (size_t)a->input_len - 1);
     a->input[a->input_len] = 0;
 }
 
@@ -976,6 +1000,30 @@ static void sampling_lines(struct app *a, struct screen_state *s)
     s->overlay_cursor = a->sampling_field;
 }
 
+// The status line of an input mode: " LABEL: TEXT_   HINT", where a message (what became of
+// the typing: a completion list, a cut) takes the hint's place. When the line is wider than
+// the screen, TEXT is the end of the input after "…", so the cursor and the message stay in
+// sight.
+static void input_status(struct app *a, const char *label, const char *hint, const char *keys)
+{
+    const char *tail = a->message[0] ? a->message : hint;
+    int width = a->width > 0 ? a->width : 80, keys_w = (int)strlen(keys);
+    // The keys sit at the right end of the status line when they take at most a third of it.
+    int room = width - (keys_w <= width / 3 ? keys_w + 1 : 0) - count_chars(label) -
+               count_chars(tail) - 7; // " ", ": ", "_   "
+    room = room < 10 ? 10 : room;
+    const char *text = a->input;
+    int skip = count_chars(text) - room;
+    if (skip > 0) {
+        for (skip++; skip > 0; skip--) // one more for the "…"
+            do
+                text++;
+            while (((unsigned char)*text & 0xc0) == 0x80);
+    }
+    snprintf(a->status, sizeof a->status, " %s: %s%s_   %s", label, text != a->input ? "…" : "",
+             text, tail);
+}
+
 void app_screen(struct app *a, struct screen_state *s)
 {
     const struct graph *g = app_graph(a);
@@ -1006,12 +1054,10 @@ void app_screen(struct app *a, struct screen_state *s)
     else if (a->mode == APP_MODE_SAMPLING)
         sampling_lines(a, s);
     if (a->mode == APP_MODE_GOTO) {
-        snprintf(a->status, sizeof a->status, " goto: %s_   (Tab completes, Enter goes, Esc)",
-                 a->input);
+        input_status(a, "goto", "(Tab completes, Enter goes, Esc)", s->keys);
         s->status = a->status;
     } else if (a->mode == APP_MODE_PROMPT) {
-        snprintf(a->status, sizeof a->status, " prompt: %s_   (Enter runs it, Esc cancels)",
-                 a->input);
+        input_status(a, "prompt", "(Enter runs it, Esc cancels)", s->keys);
         s->status = a->status;
     } else if (a->target >= 0) {
         snprintf(a->status, sizeof a->status, " running to %s … %d/%d  (any key stops)",
@@ -1021,9 +1067,5 @@ void app_screen(struct app *a, struct screen_state *s)
         snprintf(a->status, sizeof a->status, " %s", a->message);
         s->status = a->status;
         s->notice = a->message_error;
-    }
-    if (a->mode == APP_MODE_GOTO && a->message[0]) {
-        snprintf(a->status + strlen(a->status), sizeof a->status - strlen(a->status), "  %s",
-                 a->message);
     }
 }

@@ -32,8 +32,10 @@ void app_rerun_from(struct app *a, int from, int back_to);
 // Sets up the logit lens cache for the forward graph's size (after a rebuild or a change).
 int app_lens_reset(struct app *a);
 
-// The input line: a code point added as UTF-8, the last character removed.
-void app_input_add(struct app *a, int cp);
+// The input line: a code point added as UTF-8, the last character removed. app_input_add
+// takes characters only (no control, surrogate or value above U+10FFFF) and whole ones: when
+// the line is full it keeps what it has, says the text was cut, and returns 0 (else 1).
+int app_input_add(struct app *a, int cp);
 void app_input_backspace(struct app *a);
 
 // Opens the lesson file at path on its model (progress_path NULL: no progress kept; restart:

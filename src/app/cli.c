@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/utf8.h"
 
 #ifndef SF_DEFAULT_MODEL
 #define SF_DEFAULT_MODEL "assets/models/textbook.sfm"
@@ -80,11 +81,11 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         fprintf(err,
                 "stepformer: no model given and the shipped model %s cannot be read: pass "
                 "--model FILE (a stepformer model or an llm.c GPT-2 checkpoint)\n",
-                path);
+                utf8_safe(buf, sizeof buf, path));
         return rc;
     }
     if (rc) {
-        fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
+        cli_print_diag(err, NULL, &d);
         return rc;
     }
     // llm.c keeps gpt2_tokenizer.bin beside gpt2_124M.bin: use it when no tokenizer is named.
@@ -103,7 +104,7 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         struct tokenizer t = {0};
         rc = tokenizer_load_llmc(&t, tokenizer_path, &d);
         if (rc) {
-            fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
+            cli_print_diag(err, NULL, &d);
             model_free(m);
             return rc;
         }
@@ -111,7 +112,7 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
             fprintf(err,
                     "stepformer: %s: the tokenizer has %d pieces but the model's vocabulary has "
                     "%d: use the tokenizer that belongs to this model\n",
-                    tokenizer_path, t.n, m->cfg.vocab_size);
+                    utf8_safe(buf, sizeof buf, tokenizer_path), t.n, m->cfg.vocab_size);
             tokenizer_free(&t);
             model_free(m);
             return SF_ERR_ARG;
@@ -140,10 +141,12 @@ int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err)
         long id;
         if (len >= sizeof tok || (memcpy(tok, p, len), tok[len] = '\0',
                                   cli_parse_int(tok, INT_MIN, INT_MAX, &id) != 0)) {
+            char shown[20 + 1], safe[4 * sizeof shown];
+            snprintf(shown, sizeof shown, "%.*s", (int)utf8_cut(p, len, sizeof shown - 1), p);
             fprintf(err,
-                    "stepformer: %s: item %d '%.*s' is not a token id; give comma-separated "
+                    "stepformer: %s: item %d '%s' is not a token id; give comma-separated "
                     "integers such as 3,1,4\n",
-                    what, item, (int)(len > 20 ? 20 : len), p);
+                    what, item, utf8_safe(safe, sizeof safe, shown));
             free(v);
             return SF_ERR_ARG;
         }
@@ -185,7 +188,7 @@ int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **id
         rc = tokenizer_encode(&m->tok, prompt, v, (int)cap, n, &d);
         if (rc) {
             snprintf(d.file, sizeof d.file, "--prompt");
-            fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
+            cli_print_diag(err, NULL, &d);
             free(v);
             return rc;
         }
@@ -193,11 +196,13 @@ int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **id
         // Say which words the model does not know (character and word pieces map 1:1 to ids).
         size_t a = 0, b = 0;
         for (int i = 0; i < *n && tokenizer_next_piece(m->tok.kind, prompt, &a, &b); i++)
-            if (v[i] == m->tok.unk_id && m->tok.kind != TOK_BPE)
+            if (v[i] == m->tok.unk_id && m->tok.kind != TOK_BPE) {
+                utf8_escape(buf, sizeof buf, prompt + a, b - a, 0);
                 fprintf(err,
-                        "stepformer: note: '%.*s' (token %d) is not in the model's vocabulary; "
+                        "stepformer: note: '%s' (token %d) is not in the model's vocabulary; "
                         "it is read as the unknown token\n",
-                        (int)(b - a), prompt + a, i);
+                        buf, i);
+            }
     } else {
         fprintf(err, "stepformer: no input: give --prompt TEXT or --ids 3,1,4\n");
         return SF_ERR_EMPTY;
@@ -211,4 +216,14 @@ int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **id
         return SF_ERR_EMPTY;
     }
     return SF_OK;
+}
+
+void cli_print_diag(FILE *err, const char *what, const struct sf_diag *d)
+{
+    char raw[900], safe[1800];
+    utf8_safe(safe, sizeof safe, sf_diag_format(d, raw, sizeof raw));
+    if (what)
+        fprintf(err, "stepformer: %s: %s\n", what, safe);
+    else
+        fprintf(err, "stepformer: %s\n", safe);
 }

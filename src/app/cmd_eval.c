@@ -8,6 +8,7 @@
 
 #include "stepformer/graph.h"
 #include "stepformer/train.h"
+#include "stepformer/utf8.h"
 
 static const char eval_usage[] =
     "usage: stepformer eval [--model FILE] --data FILE [--items FILE]\n"
@@ -105,9 +106,11 @@ static double continuation_logprob(struct model *m, struct graph *g, int *ids, c
 
 static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
 {
+    char safe_path[1200], kind[4 * 32]; // kind: a 32-byte name escaped (4 bytes for one at most)
+    utf8_safe(safe_path, sizeof safe_path, path);
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(err, "stepformer: eval: %s: cannot open the items file\n", path);
+        fprintf(err, "stepformer: eval: %s: cannot open the items file\n", safe_path);
         return 2;
     }
     struct kind_stats kinds[8];
@@ -131,18 +134,20 @@ static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
             fprintf(err,
                     "stepformer: eval: %s:%d: expected 5 tab-separated fields (kind, prefix, "
                     "right, wrong, position), found %d\n",
-                    path, line_no, nf);
+                    safe_path, line_no, nf);
             status = 2;
             break;
         }
-        int k = 0;
-        while (k < n_kinds && strcmp(kinds[k].kind, fields[0]) != 0)
+        // Kinds are told apart by as much of their name as is kept (cut between characters).
+        int k = 0, kl = (int)utf8_cut(fields[0], strlen(fields[0]), sizeof kinds[0].kind - 1);
+        while (k < n_kinds &&
+               (strncmp(kinds[k].kind, fields[0], (size_t)kl) != 0 || kinds[k].kind[kl] != '\0'))
             k++;
         if (k == n_kinds) {
             if (n_kinds == 8)
                 continue;
             memset(&kinds[n_kinds], 0, sizeof kinds[0]);
-            snprintf(kinds[n_kinds].kind, sizeof kinds[0].kind, "%s", fields[0]);
+            snprintf(kinds[n_kinds].kind, sizeof kinds[0].kind, "%.*s", kl, fields[0]);
             n_kinds++;
         }
         // The wrong word first, so that the graph holds the right one for the attention.
@@ -176,7 +181,8 @@ static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
     fclose(f);
     graph_free(&g);
     for (int k = 0; !status && k < n_kinds; k++)
-        fprintf(out, "%s accuracy %.1f%% (%d of %d items%s)\n", kinds[k].kind,
+        fprintf(out, "%s accuracy %.1f%% (%d of %d items%s)\n",
+                utf8_safe(kind, sizeof kind, kinds[k].kind),
                 kinds[k].total ? 100.0 * kinds[k].right / kinds[k].total : 0.0, kinds[k].right,
                 kinds[k].total,
                 kinds[k].skipped ? ", some skipped: words not in the vocabulary" : "");
@@ -214,8 +220,10 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
             !(r = cli_value(argc, argv, &i, "--data", &data)))
             r = cli_value(argc, argv, &i, "--items", &items);
         if (r <= 0) {
+            char safe[400];
             fprintf(err, "stepformer: eval: %s '%s' (see stepformer eval --help)\n",
-                    r < 0 ? "a value is missing after" : "unknown option", argv[i]);
+                    r < 0 ? "a value is missing after" : "unknown option",
+                    utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         }
     }
@@ -226,20 +234,21 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
     struct model m = {0};
     struct token_data td = {0};
     struct sf_diag d;
-    char msg[900], beside[1024];
+    char safe[1200], beside[1024];
     int status = 2;
     sf_diag_clear(&d);
     if (cli_load_model(&m, model_path, NULL, err))
         goto done;
     if (token_data_load(&td, data, &m.tok, m.cfg.vocab_size, &d)) {
-        fprintf(err, "stepformer: eval: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "eval", &d);
         goto done;
     }
     double loss;
     long count;
     if ((status = data_loss(&m, &td, &loss, &count, err)) != 0)
         goto done;
-    fprintf(out, "loss %.4f perplexity %.3f over %ld tokens of %s\n", loss, exp(loss), count, data);
+    fprintf(out, "loss %.4f perplexity %.3f over %ld tokens of %s\n", loss, exp(loss), count,
+            utf8_safe(safe, sizeof safe, data));
     if (!items) {
         const char *slash = strrchr(data, '/');
         snprintf(beside, sizeof beside, "%.*sitems.tsv", slash ? (int)(slash - data + 1) : 0, data);

@@ -9,6 +9,7 @@
 #include "stepformer/graph.h"
 #include "stepformer/sampler.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 static const char generate_usage[] =
     "usage: stepformer generate [--model FILE] [--tokenizer FILE] (--prompt TEXT | --ids LIST)\n"
@@ -33,6 +34,7 @@ struct gen_opts {
 
 static int parse_gen_opts(int argc, char **argv, struct gen_opts *o, FILE *out, FILE *err)
 {
+    char safe[400];
     *o = (struct gen_opts){.temperature = 1.0, .top_p = 1.0, .seed = 1, .max_tokens = 20};
     for (int i = 0; i < argc; i++) {
         const char *v = NULL, *name = argv[i];
@@ -83,13 +85,14 @@ static int parse_gen_opts(int argc, char **argv, struct gen_opts *o, FILE *out, 
         } else {
             fprintf(err,
                     "stepformer: generate: unknown option '%s' (see stepformer generate --help)\n",
-                    name);
+                    utf8_safe(safe, sizeof safe, name));
             return 2;
         }
         if (r < 0)
             goto missing;
         if (!ok) {
-            fprintf(err, "stepformer: generate: %s '%s': %s\n", name, v,
+            fprintf(err, "stepformer: generate: %s '%s': %s\n", name,
+                    utf8_safe(safe, sizeof safe, v),
                     is_real ? "give a number in range (temperature above 0, top-p in (0, 1])"
                             : "give a whole number in range");
             return 2;
@@ -118,30 +121,81 @@ static const int *window(const int *ids, int n, int ctx, int *len)
     return ids + (n - *len);
 }
 
-static void print_text(const struct model *m, const int *ids, int n, FILE *out)
+// The text of a sequence printed token by token, as tokenizer_decode joins it (word pieces
+// separated by spaces, character and byte pieces as they are), escaped by utf8_stream so
+// that a model's vocabulary cannot drive the terminal.
+struct printer {
+    const struct tokenizer *tok;
+    struct utf8_stream text;
+    char *buf; // scratch for decoding two tokens
+    size_t cap;
+};
+
+static void printer_init(struct printer *p, const struct tokenizer *tok, FILE *out, unsigned flags)
 {
-    size_t size = 16 * (size_t)n + 64;
-    char *text = malloc(size);
-    if (!text)
-        return;
-    tokenizer_decode(&m->tok, ids, n, text, size);
-    fprintf(out, "%s\n", text);
-    free(text);
+    memset(p, 0, sizeof *p);
+    p->tok = tok;
+    utf8_stream_init(&p->text, out, flags);
 }
 
-// Greedy or random: the generation graph's sample.* nodes choose each next token.
+// Bytes that decoding id can take: its piece, or "<id>", and a separating space.
+static size_t decoded_size(const struct tokenizer *tok, int id)
+{
+    int len = 0;
+    return (tokenizer_piece(tok, id, &len) ? (size_t)len : 0) + 16;
+}
+
+// Prints token i of ids as it reads after tokens 0..i-1: the decoding of (ids[i-1], ids[i])
+// without that of ids[i-1], so the joining rule stays tokenizer_decode's.
+static int printer_token(struct printer *p, const int *ids, int i)
+{
+    const int *from = ids + (i > 0 ? i - 1 : i);
+    int n = i > 0 ? 2 : 1;
+    size_t need = decoded_size(p->tok, from[0]) + (n == 2 ? decoded_size(p->tok, from[1]) : 0);
+    if (need > p->cap) {
+        char *b = realloc(p->buf, need);
+        if (!b)
+            return SF_ERR_NOMEM;
+        p->buf = b;
+        p->cap = need;
+    }
+    size_t before = n == 2 ? tokenizer_decode(p->tok, from, 1, p->buf, p->cap) : 0;
+    size_t all = tokenizer_decode(p->tok, from, n, p->buf, p->cap);
+    utf8_stream_put(&p->text, p->buf + before, all - before);
+    return SF_OK;
+}
+
+// Ends the text (a character cut short shows escaped) and the line.
+static void printer_end(struct printer *p)
+{
+    utf8_stream_end(&p->text);
+    fputc('\n', p->text.f);
+    fflush(p->text.f);
+    free(p->buf);
+    p->buf = NULL;
+}
+
+static int stopped(const volatile sig_atomic_t *stop)
+{
+    return stop && *stop;
+}
+
+// Greedy or random: the generation graph's sample.* nodes choose each next token, which is
+// printed (and flushed) as soon as it is drawn; the prompt comes out with the first one.
 static int sample_tokens(const struct gen_opts *o, struct model *m, int *ids, int n, FILE *out,
-                         FILE *err)
+                         FILE *err, const volatile sig_atomic_t *stop)
 {
     struct graph g = {0};
     struct sampler s;
     struct sf_diag d;
-    char msg[900];
-    int status = 0;
+    struct printer p;
+    int status = 0, printed = 0;
+    long made = 0;
     sampler_init(&s, !o->sampling, (float)o->temperature, (int)o->top_k, (float)o->top_p,
                  (uint64_t)o->seed);
     sf_diag_clear(&d);
-    for (long step = 0; step < o->max_tokens; step++) {
+    printer_init(&p, &m->tok, out, UTF8_KEEP_LINES);
+    for (; made < o->max_tokens && !stopped(stop); made++) {
         int len;
         const int *w = window(ids, n, m->cfg.n_ctx, &len);
         int rc = g.nodes ? graph_set_input(&g, w, len, &d)
@@ -149,50 +203,74 @@ static int sample_tokens(const struct gen_opts *o, struct model *m, int *ids, in
         if (!rc && graph_run_to_end(&g) < 0)
             rc = sf_diag_set(&d, SF_ERR_ARG, NULL, 0, 0, "the pass failed");
         if (rc) {
-            fprintf(err, "stepformer: generate: %s\n", sf_diag_format(&d, msg, sizeof msg));
+            cli_print_diag(err, "generate", &d);
             status = 1;
             break;
         }
         ids[n++] = g.drawn;
-        if (g.drawn == m->tok.eot_id)
+        for (; printed < n && !status; printed++)
+            status = printer_token(&p, ids, printed) ? 1 : 0;
+        fflush(out);
+        if (g.drawn == m->tok.eot_id || status)
             break;
     }
-    if (!status)
-        print_text(m, ids, n, out);
+    for (; printed < n && !status; printed++) // the prompt alone (--max-tokens 0, or stopped)
+        status = printer_token(&p, ids, printed) ? 1 : 0;
+    if (printed > 0)
+        printer_end(&p);
+    free(p.buf);
     graph_free(&g);
+    if (!status && stopped(stop)) {
+        fprintf(err, "stepformer: generate: stopped after %ld of %ld tokens\n", made,
+                o->max_tokens);
+        status = 130;
+    }
     return status;
 }
 
-// Beam search: every beam printed with its log-probability, best first.
+// Beam search: every beam printed with its log-probability, best first, on one line each. The
+// beams change until the last step, so they are printed at the end (or when stopped: the best
+// ones so far).
 static int beam_search(const struct gen_opts *o, struct model *m, const int *prompt, int n,
-                       FILE *out, FILE *err)
+                       FILE *out, FILE *err, const volatile sig_atomic_t *stop)
 {
     struct beam_search s;
     struct sf_diag d;
-    char msg[900];
     sf_diag_clear(&d);
     if (beam_init(&s, m, OP_IMPL_FAST, (int)o->beam, prompt, n, (int)o->max_tokens)) {
         fprintf(err, "stepformer: generate: out of memory for %ld beams\n", o->beam);
         return 1;
     }
     int status = 0;
-    for (long step = 0; step < o->max_tokens; step++)
+    long step = 0;
+    for (; step < o->max_tokens && !stopped(stop); step++)
         if (beam_step(&s, &d)) {
-            fprintf(err, "stepformer: generate: %s\n", sf_diag_format(&d, msg, sizeof msg));
+            cli_print_diag(err, "generate", &d);
             status = 1;
             break;
         }
     for (int b = 0; !status && b < s.live; b++) {
         char lp[32];
+        struct printer p;
         text_format(lp, sizeof lp, "%.4f", s.beams[b].logp);
         fprintf(out, "beam %d (log p %s): ", b + 1, lp);
-        print_text(m, s.beams[b].ids, s.beams[b].n, out);
+        printer_init(&p, &m->tok, out, 0);
+        for (int i = 0; i < s.beams[b].n && !status; i++)
+            status = printer_token(&p, s.beams[b].ids, i) ? 1 : 0;
+        printer_end(&p);
+    }
+    if (!status && stopped(stop)) {
+        fprintf(err,
+                "stepformer: generate: stopped after %ld of %ld steps: the best beams so "
+                "far\n",
+                step, o->max_tokens);
+        status = 130;
     }
     beam_free(&s);
     return status;
 }
 
-int cmd_generate(int argc, char **argv, FILE *out, FILE *err)
+int cmd_generate(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop)
 {
     struct gen_opts o;
     int status = parse_gen_opts(argc, argv, &o, out, err);
@@ -212,7 +290,7 @@ int cmd_generate(int argc, char **argv, FILE *out, FILE *err)
             goto done;
         }
     if (o.beam) {
-        status = beam_search(&o, &m, prompt, n, out, err);
+        status = beam_search(&o, &m, prompt, n, out, err, stop);
     } else {
         ids = malloc(sizeof(int) * (size_t)(n + o.max_tokens));
         if (!ids) {
@@ -220,7 +298,7 @@ int cmd_generate(int argc, char **argv, FILE *out, FILE *err)
             goto done;
         }
         memcpy(ids, prompt, sizeof(int) * (size_t)n);
-        status = sample_tokens(&o, &m, ids, n, out, err);
+        status = sample_tokens(&o, &m, ids, n, out, err, stop);
     }
 done:
     free(prompt);

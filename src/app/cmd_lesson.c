@@ -5,6 +5,7 @@
 
 #include "app_priv.h"
 #include "stepformer/cli.h"
+#include "stepformer/utf8.h"
 
 static const char *panel_names[PANEL_COUNT];
 
@@ -13,6 +14,21 @@ static struct lesson_panels panels(void)
     for (int p = 0; p < PANEL_COUNT; p++)
         panel_names[p] = panel_keyword((enum panel_id)p);
     return (struct lesson_panels){panel_names, PANEL_COUNT};
+}
+
+// The diagnostics as lesson_diags_print writes them, escaped line by line: they quote the
+// lesson's text and name its file.
+static void print_diags(const struct lesson_diags *d, FILE *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    lesson_diags_print(d, f);
+    fclose(f);
+    utf8_write(err, text, len, UTF8_KEEP_LINES);
+    free(text);
 }
 
 // Opens the app on the lesson's model. Messages from loading become diagnostics at @model;
@@ -71,6 +87,7 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
 
 int cmd_check(int argc, char **argv, FILE *out, FILE *err)
 {
+    char safe[4500]; // a path or a message escaped
     struct lesson_panels pn = panels();
     int n_files = 0, bad = 0;
     char **list = NULL;
@@ -87,7 +104,8 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
     if (argc == 0) {
         list = lesson_list(&n_files);
         if (!n_files) {
-            fprintf(err, "stepformer check: no lessons in %s\n", lesson_dir());
+            fprintf(err, "stepformer check: no lessons in %s\n",
+                    utf8_safe(safe, sizeof safe, lesson_dir()));
             return 2;
         }
     }
@@ -96,7 +114,8 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
         char path[1100], why[300];
         const char *arg = argc ? argv[i] : list[i];
         if (argc && lesson_find(arg, path, sizeof path, why, sizeof why)) {
-            fprintf(err, "%s: error: %s\n", arg, why);
+            fprintf(err, "%s: error: ", utf8_safe(safe, sizeof safe, arg));
+            fprintf(err, "%s\n", utf8_safe(safe, sizeof safe, why));
             bad++;
             continue;
         }
@@ -112,12 +131,13 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
             run_through(&l, d, &beats, &questions);
         else
             lesson_free(&l);
-        lesson_diags_print(d, err);
+        print_diags(d, err);
+        utf8_safe(safe, sizeof safe, path);
         if (d->errors) {
-            fprintf(out, "%s: %d error%s\n", path, d->errors, d->errors == 1 ? "" : "s");
+            fprintf(out, "%s: %d error%s\n", safe, d->errors, d->errors == 1 ? "" : "s");
             bad++;
         } else {
-            fprintf(out, "%s: ok, %d beats, %d questions\n", path, beats, questions);
+            fprintf(out, "%s: ok, %d beats, %d questions\n", safe, beats, questions);
         }
         free(d);
     }
@@ -132,11 +152,13 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
                      "one with `stepformer lesson N`.\n");
         return 0;
     }
+    char safe[4500]; // a path escaped
     if (argc > 0) {
+        utf8_safe(safe, sizeof safe, argv[0]);
         fprintf(err,
                 "stepformer lessons: unexpected '%s' (to open a lesson: stepformer lesson "
                 "%s)\n",
-                argv[0], argv[0]);
+                safe, safe);
         return 2;
     }
     struct lesson_panels pn = panels();
@@ -144,7 +166,7 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
     char **list = lesson_list(&n);
     if (!n) {
         fprintf(err, "stepformer lessons: no lessons in %s (set STEPFORMER_LESSONS)\n",
-                lesson_dir());
+                utf8_safe(safe, sizeof safe, lesson_dir()));
         return 1;
     }
     char ppath[1024];
@@ -159,7 +181,8 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
         lesson_diags_init(d, list[i]);
         int rc = lesson_load(&l, list[i], &pn, d);
         const struct lesson_progress_item *it = lesson_progress_get(&pr, l.id);
-        char prog[64], model_note[160] = "", path[1100], why[600];
+        char prog[64], model_note[200] = "", path[1100], why[600], model[100];
+        char title_col[4 * 58 + 1], section_col[4 * 26 + 1];
         if (!it)
             snprintf(prog, sizeof prog, "-");
         else if (it->done)
@@ -168,23 +191,26 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
             snprintf(prog, sizeof prog, "beat %d of %d", it->beat + 1,
                      l.n_beats ? l.n_beats : it->n_beats);
         if (!rc && lesson_model_path(&l, path, sizeof path, why, sizeof why))
-            snprintf(model_note, sizeof model_note, "  (needs %s, not installed)", l.model);
+            snprintf(model_note, sizeof model_note, "  (needs %s, not installed)",
+                     utf8_safe(model, sizeof model, l.model));
         // The number is in the first column: the title without its "Lesson N: ".
         const char *title = l.title ? l.title : "(no title)", *colon = strchr(title, ':');
         if (strncmp(title, "Lesson ", 7) == 0 && colon && colon - title < 12)
             title = colon + 1 + (colon[1] == ' ');
-        fprintf(out, "%2d  %-58.58s %-26.26s %s%s%s\n", atoi(strrchr(list[i], '/') + 1), title,
-                l.section ? l.section : "", prog, rc ? "  (has errors: stepformer check)" : "",
-                model_note);
+        // Columns counted in characters; text from the lesson file escaped.
+        fprintf(out, "%2d  %s %s %s%s%s\n", atoi(strrchr(list[i], '/') + 1),
+                utf8_column(title_col, sizeof title_col, title, 58),
+                utf8_column(section_col, sizeof section_col, l.section ? l.section : "", 26), prog,
+                rc ? "  (has errors: stepformer check)" : "", model_note);
         lesson_free(&l);
     }
     free(d);
     fprintf(out, "\nOpen one with `stepformer lesson N`; `--present` shows it to a class.\n");
     if (have_progress)
-        fprintf(out, "Progress is kept in %s.\n", ppath);
+        fprintf(out, "Progress is kept in %s.\n", utf8_safe(safe, sizeof safe, ppath));
     if (pr.bad_lines)
         fprintf(err, "stepformer: note: %d unreadable line%s in %s were ignored\n", pr.bad_lines,
-                pr.bad_lines == 1 ? "" : "s", ppath);
+                pr.bad_lines == 1 ? "" : "s", utf8_safe(safe, sizeof safe, ppath));
     lesson_progress_free(&pr);
     lesson_list_free(list, n);
     return 0;
@@ -219,6 +245,7 @@ static int next_unfinished(char *path, size_t size)
 
 int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
 {
+    char safe[1200];
     const char *name = NULL, *v;
     int present = 0, restart = 0, r;
     enum op_impl impl = OP_IMPL_FAST;
@@ -230,14 +257,15 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) != 0) {
             if (r < 0 || cli_parse_impl(v, &impl)) {
                 fprintf(err, "stepformer lesson: --impl %s%s%s: use fast or ref\n",
-                        r < 0 ? "needs a value" : "'", r < 0 ? "" : v, r < 0 ? "" : "'");
+                        r < 0 ? "needs a value" : "'", r < 0 ? "" : utf8_safe(safe, sizeof safe, v),
+                        r < 0 ? "" : "'");
                 return 2;
             }
         } else if (argv[i][0] == '-' || name) {
             fprintf(err,
                     "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
                     "FILE] [--present] [--restart] [--impl fast|ref]\n",
-                    argv[i]);
+                    utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         } else
             name = argv[i];
@@ -246,7 +274,8 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
     if (name ? lesson_find(name, path, sizeof path, why, sizeof why)
              : next_unfinished(path, sizeof path)) {
         fprintf(err, "stepformer lesson: %s\n",
-                name ? why : "no lessons found: set STEPFORMER_LESSONS to the lessons directory");
+                name ? utf8_safe(safe, sizeof safe, why)
+                     : "no lessons found: set STEPFORMER_LESSONS to the lessons directory");
         return 2;
     }
     char ppath[1024];
@@ -259,20 +288,22 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
 {
     struct lesson_panels pn = panels();
     struct lesson l;
+    char safe[4500];
     struct lesson_diags *d = malloc(sizeof *d);
     if (!d)
         return 1;
+    utf8_safe(safe, sizeof safe, path);
     lesson_diags_init(d, path);
     int rc = lesson_load(&l, path, &pn, d);
     if (rc) {
-        lesson_diags_print(d, err);
-        fprintf(err, "stepformer lesson: %s cannot be shown until these are fixed\n", path);
+        print_diags(d, err);
+        fprintf(err, "stepformer lesson: %s cannot be shown until these are fixed\n", safe);
         lesson_free(&l);
         free(d);
         return 1;
     }
     if (open_model(a, &l, impl, d, 0)) {
-        lesson_diags_print(d, err);
+        print_diags(d, err);
         lesson_free(&l);
         free(d);
         return 1;
@@ -281,11 +312,11 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
     if (!rc && restart && a->lesson->beat > 0)
         rc = app_lesson_goto(a, 0, d);
     if (rc) {
-        lesson_diags_print(d, err);
+        print_diags(d, err);
         fprintf(err,
                 "stepformer lesson: the script does not run on this model; `stepformer "
                 "check %s` lists every problem\n",
-                path);
+                safe);
         app_free(a);
         free(d);
         return 1;

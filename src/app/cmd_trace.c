@@ -9,6 +9,7 @@
 #include "stepformer/fileio.h"
 #include "stepformer/graph.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 static const char trace_usage[] =
     "usage: stepformer trace [--model FILE] [--tokenizer FILE] (--prompt TEXT | --ids 3,1,4)\n"
@@ -108,7 +109,8 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 {
     const char *near[3];
     int k = graph_suggest(g, name, near, 3);
-    fprintf(err, "stepformer: trace: no op called '%s'", name);
+    char safe[400];
+    fprintf(err, "stepformer: trace: no op called '%s'", utf8_safe(safe, sizeof safe, name));
     for (int i = 0; i < k; i++)
         fprintf(err, "%s%s", i ? ", " : "; did you mean ", near[i]);
     fprintf(err, "? (stepformer trace --list shows them all)\n");
@@ -157,19 +159,22 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         int r = 0;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !r; k++)
             r = cli_value(argc, argv, &i, opts[k].name, opts[k].dest);
+        char safe[400];
         if (r < 0) {
             fprintf(err, "stepformer: trace: %s needs a value (see stepformer trace --help)\n",
-                    argv[i]);
+                    utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         }
         if (r == 0) {
             fprintf(err, "stepformer: trace: unknown option '%s' (see stepformer trace --help)\n",
-                    argv[i]);
+                    utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         }
     }
     if (cli_parse_impl(o->impl_arg, &o->impl)) {
-        fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n", o->impl_arg);
+        char safe[400];
+        fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n",
+                utf8_safe(safe, sizeof safe, o->impl_arg));
         return 2;
     }
     if (o->out_path && !o->op && !o->param_grad) {
@@ -238,11 +243,12 @@ static int emit_tensor(const char *name, const struct tensor *t, const char *pat
     struct sf_diag d;
     sf_diag_clear(&d);
     if (sf_write_atomic(path, write_npy, t, &d)) {
-        char buf[900];
-        fprintf(err, "stepformer: trace: %s\n", sf_diag_format(&d, buf, sizeof buf));
+        cli_print_diag(err, "trace", &d);
         return 1;
     }
-    fprintf(out, "wrote %s: %s %s float32\n", path, name, tensor_shape_str(t, shape, sizeof shape));
+    char safe[1200];
+    fprintf(out, "wrote %s: %s %s float32\n", utf8_safe(safe, sizeof safe, path), name,
+            tensor_shape_str(t, shape, sizeof shape));
     return 0;
 }
 
@@ -332,8 +338,7 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
         rc = graph_build(&g, &m, ids, n, o.impl, &d);
     }
     if (rc) {
-        char buf[900];
-        fprintf(err, "stepformer: trace: %s\n", sf_diag_format(&d, buf, sizeof buf));
+        cli_print_diag(err, "trace", &d);
         status = rc == SF_ERR_NOMEM ? 1 : 2;
         goto done;
     }
@@ -356,10 +361,11 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
         while (p < g.n_params && strcmp(g.params[p].name, o.param_grad) != 0)
             p++;
         if (p == g.n_params) {
+            char safe[400];
             fprintf(err,
                     "stepformer: trace: no parameter called '%s' (stepformer trace --train "
                     "--list shows them all)\n",
-                    o.param_grad);
+                    utf8_safe(safe, sizeof safe, o.param_grad));
             goto done;
         }
         status = run_to(&g, graph_find(&g, "grad.embed.tok"), err); // the whole backward

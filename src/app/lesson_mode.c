@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app_priv.h"
+#include "stepformer/utf8.h"
 
 // Directive errors name the line and column of the script.
 #define FAIL(d, act, ...) (lesson_diag_add((d), 1, (act)->line, (act)->col, __VA_ARGS__), -1)
@@ -424,6 +425,7 @@ static void answer_right(struct app *a, const char *how)
     ls->feedback_error = 0;
     snprintf(ls->feedback, sizeof ls->feedback, "%s%s%s  (Space goes on)", how,
              q->explain ? " " : "", q->explain ? q->explain : "");
+    ls->feedback[utf8_cut(ls->feedback, strlen(ls->feedback), sizeof ls->feedback - 1)] = '\0';
 }
 
 static void answer_wrong(struct app *a, const char *what)
@@ -435,6 +437,7 @@ static void answer_wrong(struct app *a, const char *what)
     snprintf(ls->feedback, sizeof ls->feedback, "Not quite: %s is not it.%s%s%s", what,
              q->hint ? " Hint: " : "", q->hint ? q->hint : "",
              ls->attempts >= 2 ? "  (Enter with no answer shows it)" : "");
+    ls->feedback[utf8_cut(ls->feedback, strlen(ls->feedback), sizeof ls->feedback - 1)] = '\0';
 }
 
 static void reveal(struct app *a)
@@ -455,13 +458,17 @@ static void check_typed(struct app *a)
             reveal(a);
         return;
     }
+    // The answer as quoted back: its first 120 bytes (between characters), so the hint and
+    // the explanation after it always fit.
+    int shown = (int)utf8_cut(a->input, (size_t)a->input_len, 120);
+    const char *more = shown < a->input_len ? "…" : "";
     if (lesson_answer_matches(q, a->input, ls->live, ls->live_numeric, ls->live_value)) {
-        char how[APP_PROMPT_MAX + 16];
-        snprintf(how, sizeof how, "Right: %s.", a->input);
+        char how[160];
+        snprintf(how, sizeof how, "Right: %.*s%s.", shown, a->input, more);
         answer_right(a, how);
     } else {
-        char what[APP_PROMPT_MAX + 4];
-        snprintf(what, sizeof what, "'%s'", a->input);
+        char what[160];
+        snprintf(what, sizeof what, "'%.*s%s'", shown, a->input, more);
         answer_wrong(a, what);
     }
     a->input[0] = 0;

@@ -33,13 +33,16 @@ const char *ops_backend_name(void)
 
 // e^x in float without a libm call, so loops over it vectorise: x = k ln2 + r with
 // |r| <= ln2/2, e^r from its Taylor series to r^7 (relative error < 2e-7), 2^k from the
-// exponent bits. x <= -87 gives 0 (so exp(-inf) = 0 exactly), x >= 88.5 gives +inf.
+// exponent bits. x <= -87 gives 0 (so exp(-inf) = 0 exactly), x >= 88.5 gives +inf, NaN
+// gives NaN. No undefined behaviour on any input: the clamp sends NaN to -87 as well (every
+// comparison with NaN is false), so k is always a whole number in [-126, 127] before it is
+// converted to an integer, and the exponent field k + 127 in [1, 254] is shifted unsigned.
 static inline float exp_approx(float x)
 {
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693145751953125f, ln2_lo = 1.42860682030941723e-6f;
     const float shifter = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer
-    float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float xc = x > -87.0f ? (x < 88.0f ? x : 88.0f) : -87.0f;
     float k = (xc * log2e + shifter) - shifter; // not floorf, which blocks vectorising
     float r = xc - k * ln2_hi - k * ln2_lo;
     float p = 1.0f / 5040;
@@ -50,7 +53,7 @@ static inline float exp_approx(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t bits = ((int32_t)k + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)k + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     float y = p * scale;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/utf8.h"
+
 struct tok_index {
     int cap;   // power of two
     int *slot; // id + 1, 0 = empty
@@ -482,26 +484,10 @@ const char *tokenizer_piece_str(const struct tokenizer *t, int id, char *buf, si
         return buf;
     int len;
     const char *p = tokenizer_piece(t, id, &len);
-    if (!p) {
+    if (!p)
         snprintf(buf, size, "<%d>", id);
-        return buf;
-    }
-    size_t o = 0;
-    for (int i = 0; i < len && o + 5 < size;) {
-        const unsigned char *u = (const unsigned char *)p + i;
-        int l = utf8_len(u);
-        if (u[0] < 0x20 || u[0] == 0x7f || (u[0] >= 0x80 && l == 1) || i + l > len) {
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", u[0]);
-            i++;
-        } else {
-            if (o + (size_t)l + 1 >= size)
-                break;
-            memcpy(buf + o, u, (size_t)l);
-            o += (size_t)l;
-            i += l;
-        }
-    }
-    buf[o < size ? o : size - 1] = '\0';
+    else
+        utf8_escape(buf, size, p, (size_t)len, 0);
     return buf;
 }
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 
 static volatile sig_atomic_t stop_signal; // SIGINT, SIGTERM, SIGHUP: quit cleanly
@@ -140,6 +141,10 @@ static void present(struct term *t, enum palette_scheme scheme)
                 attr = l->attr;
                 pair = pair_for(l->fg8, l->bg8);
             }
+            // A control character in text (a decoded piece, a prompt) would move the cursor or
+            // take two cells as ^X: it shows as one U+FFFD ('?' without UTF-8) instead.
+            if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+                cp = 0xfffd;
             if (!t->utf8)
                 cp = ascii_glyph(cp);
             wchar_t wc[2] = {(wchar_t)cp, 0};
@@ -196,6 +201,30 @@ static int term_resize(struct term *t, struct app *a)
     a->width = w;
     a->height = h;
     return grid_init(&t->grid, w > 4096 ? 4096 : w, h > 4096 ? 4096 : h);
+}
+
+// take_input's flag for a failure of the terminal itself (the grid could not be resized).
+enum { TUI_FAILED = 0x100 };
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+// One key, mouse event or resize from get_wch (rc, ch): what the app must redo (APP_* flags),
+// or TUI_FAILED.
+static int take_input(struct term *t, struct app *a, int rc, wint_t ch)
+{
+    if (rc == KEY_CODE_YES && ch == KEY_RESIZE)
+        return term_resize(t, a) ? TUI_FAILED : APP_REDRAW;
+    if (rc == KEY_CODE_YES && ch == KEY_MOUSE) {
+        MEVENT ev;
+        return getmouse(&ev) == OK ? app_click(a, ev.x, ev.y) : 0;
+    }
+    int key = map_key(rc, ch);
+    return key ? app_key(a, key) : 0;
 }
 
 static void draw(struct term *t, struct app *a)
@@ -265,22 +294,20 @@ int tui_run(struct app *a, FILE *err)
         int redo = 0;
         if (rc == ERR) { // no key: the time for the next slice of work
             redo = app_tick(a, 50);
-        } else if (rc == KEY_CODE_YES && ch == KEY_RESIZE) {
-            if (term_resize(&t, a)) {
-                status = 1;
-                break;
-            }
-            redo = APP_REDRAW;
-        } else if (rc == KEY_CODE_YES && ch == KEY_MOUSE) {
-            MEVENT ev;
-            if (getmouse(&ev) == OK)
-                redo = app_click(a, ev.x, ev.y);
         } else {
-            int key = map_key(rc, ch);
-            if (key)
-                redo = app_key(a, key);
+            // Every key already waiting is taken before the next redraw, so a paste of
+            // thousands of characters costs one redraw instead of one per character. Keys that
+            // keep coming (or each take long) still get a redraw every 100 ms.
+            double start = now_ms();
+            timeout(0);
+            do
+                redo |= take_input(&t, a, rc, ch);
+            while (!(redo & (APP_QUIT | TUI_FAILED)) && !stop_signal && now_ms() - start < 100 &&
+                   (rc = get_wch(&ch)) != ERR);
         }
-        if (redo & APP_QUIT)
+        if (redo & TUI_FAILED)
+            status = 1;
+        if (redo & (APP_QUIT | TUI_FAILED))
             break;
         if (redo)
             draw(&t, a);

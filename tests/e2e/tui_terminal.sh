@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end, in a real terminal (tmux): the step-through screen. Start, step 40 ops, step
-# back, zoom, resize to 80x24, 200x60 and too small, edit the prompt, generate a token, quit;
+# back, zoom, resize to 80x24, 200x60 and too small, edit the prompt, paste 10,000 characters
+# into it, generate a token, quit;
 # the screen text is checked at each point, and that the terminal is restored after quitting,
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
@@ -87,6 +88,26 @@ wait_for 'prompt: so long and thanks for all the_' 5 || fail "the prompt line do
 tmux send-keys -t "$session" Enter
 wait_for 'Tokens  N = 7' 5 || fail "the new prompt did not make 7 tokens"
 ok "edits the prompt"
+
+# A paste of 10,000 characters (of 1, 2 and 3 bytes) into the prompt editor is cut between
+# characters, with a message: 585 whole characters make 1023 bytes. Keys already waiting are
+# all taken before the next redraw: the same paste again (every character refused now) and
+# Escape behind it take well under 3 s (a redraw per character took 6.5 s here).
+tmux send-keys -t "$session" e C-u
+printf 'aé∑ %.0s' $(seq 2500) | tmux load-buffer -b paste -
+tmux paste-buffer -b paste -t "$session"
+wait_for 'too long: cut at 585 characters' 5 || fail "a 10,000-character paste did not end in 5 s with a message saying it was cut"
+screen | tail -1 | grep -q ' prompt: …[ aé∑]*∑ a_   too long: cut at 585 characters (at most 1023 bytes)' ||
+    fail "the prompt line does not show the end of what was kept and the whole message"
+tmux paste-buffer -d -b paste -t "$session"
+tmux send-keys -t "$session" Escape
+for _ in $(seq 60); do
+    screen | tail -1 | grep -q ' prompt: ' || break
+    sleep 0.05
+done
+screen | tail -1 | grep -q ' prompt: ' && fail "a paste of 10,000 characters took more than 3 s: a redraw per character?"
+wait_for 'Tokens  N = 7' 5 || fail "Escape after the paste did not keep the prompt"
+ok "takes a 10,000-character paste at once, cut between characters"
 
 tmux send-keys -t "$session" x
 wait_for "appended 'fish'" 10 || fail "x did not append the generated token"
