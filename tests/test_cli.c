@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -206,6 +207,30 @@ static void test_cli_trace_finds_the_tokenizer_beside_the_model(void **state)
     run_free(&r);
     remove(tok);
     remove(model);
+    // in a directory whose path is longer than any fixed buffer would hold
+    char *dir = malloc(2000), *long_model = malloc(2100), *long_tok = malloc(2100);
+    test_tmp_path(dir, 2000, "cli_long_dir");
+    for (int k = 0; k < 8; k++) {
+        mkdir(dir, 0755);
+        size_t n = strlen(dir);
+        dir[n++] = '/';
+        memset(dir + n, 'd' + k, 150);
+        dir[n + 150] = '\0';
+    }
+    mkdir(dir, 0755);
+    assert_true(strlen(dir) > 1100);
+    snprintf(long_model, 2100, "%s/gpt2.bin", dir);
+    snprintf(long_tok, 2100, "%s/gpt2_tokenizer.bin", dir);
+    copy_file(model_path, long_model);
+    copy_file(tok_path, long_tok);
+    r = run_cmd(cmd_trace, "--model", long_model, "--prompt", " the thing", "--op", "head.probs",
+                NULL);
+    if (r.status != 0 || !strstr(r.out, "# head.probs (4, 300)"))
+        fail_msg("a model at a path of %zu bytes: %s", strlen(long_model), r.err);
+    run_free(&r);
+    free(dir);
+    free(long_model);
+    free(long_tok);
 }
 
 // Each bad input: exit status 2 and one line naming the fault.
