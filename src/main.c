@@ -59,13 +59,13 @@ static void blas_prefer_avx512(char **argv)
 #endif
 }
 
-// Set by Ctrl-C while training; the training loop saves and stops at the next step.
+// Set to the signal's number by Ctrl-C or SIGTERM while training; the training loop saves and
+// stops at the next step.
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    interrupted = sig;
 }
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]

@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -17,6 +21,7 @@
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/graph.h"
+#include "stepformer/rng.h"
 
 struct run {
     int status;
@@ -633,6 +638,172 @@ static void test_cli_binary_exit_statuses(void **state)
     assert_int_equal(run_binary("help", err, sizeof err), 0);
 }
 
+// Starts the real binary with args (NULL-terminated) in the background, its output going to
+// a new file log; returns its pid.
+static pid_t spawn_binary(const char *const *args, const char *log)
+{
+    const char *bin = getenv("SF_BINARY");
+    char *argv[40];
+    int argc = 0;
+    argv[argc++] = (char *)(bin ? bin : "stepformer");
+    while (args[argc - 1] && argc < 39) {
+        argv[argc] = (char *)args[argc - 1];
+        argc++;
+    }
+    argv[argc] = NULL;
+    unlink(log); // what a waiter reads is this run's output, never an earlier one's
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// A whole file in a malloc'd NUL-terminated buffer (empty when it cannot be read).
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (f) {
+        for (;;) {
+            if (n + 4096 + 1 > cap) {
+                cap = 2 * cap + 8192;
+                buf = realloc(buf, cap);
+                assert_non_null(buf);
+            }
+            size_t got = fread(buf + n, 1, 4096, f);
+            n += got;
+            if (got == 0)
+                break;
+        }
+        fclose(f);
+    }
+    if (!buf)
+        buf = calloc(1, 1);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+// Fails unless the two files hold the same bytes.
+static void assert_same_file(const char *a, const char *b, const char *what)
+{
+    size_t la, lb;
+    char *x = read_whole(a, &la), *y = read_whole(b, &lb);
+    if (la == 0 || la != lb || memcmp(x, y, la) != 0)
+        fail_msg("%s: %s (%zu bytes) and %s (%zu bytes) differ", what, a, la, b, lb);
+    free(x);
+    free(y);
+}
+
+// Writes the small training text the tests of the real binary use.
+static void write_training_text(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs(i % 3 ? "the keys to the cabinet are on the table . "
+                    : "so long and thanks for all the fish . ",
+              f);
+    fclose(f);
+}
+
+// Training killed with SIGKILL at random moments (while it starts, steps or writes either
+// checkpoint file) and resumed each time ends with the same model file and state, byte for
+// byte, as one uninterrupted run, and leaves no temporary file behind. SF_KILLS sets the
+// number of kills (default 5), SF_KILL_SEED the seed of the delays (default: the clock).
+static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **state)
+{
+    (void)state;
+    char dir[512], cmd[1200], text[600], ref[600], ref_state[600], out[600], out_state[600],
+        log[600];
+    test_tmp_path(dir, sizeof dir, "cli_kill");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(text, sizeof text, "%s/text.txt", dir);
+    snprintf(ref, sizeof ref, "%s/ref.sfm", dir);
+    snprintf(ref_state, sizeof ref_state, "%s/ref.sfm.state", dir);
+    snprintf(out, sizeof out, "%s/killed.sfm", dir);
+    snprintf(out_state, sizeof out_state, "%s/killed.sfm.state", dir);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    write_training_text(text);
+    const char *env_kills = getenv("SF_KILLS"), *env_seed = getenv("SF_KILL_SEED");
+    int kills = env_kills ? atoi(env_kills) : 5;
+    uint64_t seed = env_seed ? strtoull(env_seed, NULL, 10)
+                             : (uint64_t)time(NULL) * 1000003u + (uint64_t)getpid();
+    printf("kill delays: seed %llu (rerun with SF_KILL_SEED), %d kills\n", (unsigned long long)seed,
+           kills);
+    struct rng r;
+    rng_seed(&r, seed);
+
+    const char *fresh[] = {
+        "train", "--data",    text,           "--config", "textbook,layers=1,heads=2,dim=16,ctx=8",
+        "--seq", "8",         "--batch",      "2",        "--steps",
+        "40",    "--shuffle", "--save-every", "1",        "--out",
+        ref,     NULL};
+    double t0 = now_seconds();
+    int st;
+    pid_t pid = spawn_binary(fresh, log);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    double whole = now_seconds() - t0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("the uninterrupted run failed: %s", read_whole(log, NULL));
+
+    fresh[15] = out;
+    const char *resume[] = {
+        "train", "--data",       text, "--seq",     "8",     "--batch", "2",        "--steps",
+        "40",    "--save-every", "1",  "--shuffle", "--out", out,       "--resume", NULL};
+    int done = 0, tries = 0;
+    for (int k = 0; k < kills && !done; tries++) {
+        struct stat sb;
+        int resuming = stat(out_state, &sb) == 0;
+        pid = spawn_binary(resuming ? resume : fresh, log);
+        // Anywhere in a whole run: while it starts, steps, writes the state or the model.
+        usleep((useconds_t)(rng_uniform(&r) * whole * 1e6));
+        if (waitpid(pid, &st, WNOHANG) == pid) { // it ended before the kill
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                fail_msg("seed %llu: a run ended with status %d: %s", (unsigned long long)seed, st,
+                         read_whole(log, NULL));
+            done = 1;
+            break;
+        }
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        k++;
+    }
+    while (!done) { // the rest, uninterrupted
+        struct stat sb;
+        pid = spawn_binary(stat(out_state, &sb) == 0 ? resume : fresh, log);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            fail_msg("seed %llu: resuming failed: %s", (unsigned long long)seed,
+                     read_whole(log, NULL));
+        done = 1;
+    }
+    assert_same_file(out, ref, "the model after the kills");
+    assert_same_file(out_state, ref_state, "the training state after the kills");
+    snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c tmp- >/dev/null", dir);
+    if (system(cmd) == 0)
+        fail_msg("seed %llu: temporary files were left in %s", (unsigned long long)seed, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_cli_retrain_textbook_reproduces_what_holds_everywhere),
         cmocka_unit_test(test_cli_generate_continues_the_chapter),
         cmocka_unit_test(test_cli_binary_exit_statuses),
+        cmocka_unit_test(test_cli_train_killed_at_random_resumes_to_the_same_bytes),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
