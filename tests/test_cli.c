@@ -804,6 +804,81 @@ static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **sta
         fail_msg("seed %llu: temporary files were left in %s", (unsigned long long)seed, dir);
 }
 
+// Waits (up to 30 s) until the file holds needle.
+static int wait_for_text(const char *path, const char *needle)
+{
+    for (int i = 0; i < 3000; i++) {
+        char *s = read_whole(path, NULL);
+        int found = strstr(s, needle) != NULL;
+        free(s);
+        if (found)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+// SIGHUP (the terminal closed) and SIGTERM save a checkpoint as Ctrl-C does, and the exit
+// status says which signal it was (128 + its number).
+static void test_cli_train_hangup_and_term_save_like_ctrl_c(void **state)
+{
+    (void)state;
+    char dir[512], cmd[1200], text[600], out[600], out_state[600], log[600];
+    test_tmp_path(dir, sizeof dir, "cli_hangup");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(text, sizeof text, "%s/text.txt", dir);
+    snprintf(out, sizeof out, "%s/m.sfm", dir);
+    snprintf(out_state, sizeof out_state, "%s/m.sfm.state", dir);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    write_training_text(text);
+    const int sigs[] = {SIGHUP, SIGTERM};
+    const char *names[] = {"interrupted by SIGHUP (the terminal closed) at step ",
+                           "interrupted by SIGTERM at step "};
+    long stopped[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        const char *fresh[] = {
+            "train", "--data", text,      "--config",  "textbook,layers=1,heads=2,dim=16,ctx=8",
+            "--seq", "8",      "--steps", "100000000", "--out",
+            out,     NULL};
+        const char *resume[] = {"train", "--data", text,       "--steps", "100000000",
+                                "--out", out,      "--resume", NULL};
+        pid_t pid = spawn_binary(k == 0 ? fresh : resume, log);
+        if (!wait_for_text(log, "/100000000 loss ")) { // the handlers are in place by now
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            fail_msg("training did not start: %s", read_whole(log, NULL));
+        }
+        kill(pid, sigs[k]);
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        char *text_log = read_whole(log, NULL);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 128 + sigs[k])
+            fail_msg("signal %d: status %d (exited %d): %s", sigs[k], st,
+                     WIFEXITED(st) ? WEXITSTATUS(st) : -1, text_log);
+        const char *at = strstr(text_log, names[k]);
+        if (!at)
+            fail_msg("no message after signal %d: %s", sigs[k], text_log);
+        stopped[k] = atol(at + strlen(names[k]));
+        if (k == 1) { // it continued the checkpoint the first signal saved
+            const char *resumed = strstr(text_log, " at step ");
+            assert_non_null(resumed);
+            assert_int_equal(atol(resumed + 9), stopped[0]);
+        }
+        free(text_log);
+        assert_true(stopped[k] > (k ? stopped[0] : 0));
+    }
+    const char *peek[] = {"train", "--data", text, "--steps", "0", "--out", out, "--resume", NULL};
+    pid_t pid = spawn_binary(peek, log);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    char *text_log = read_whole(log, NULL);
+    const char *at = strstr(text_log, " at step ");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !at || atol(at + 9) != stopped[1])
+        fail_msg("after the signals (stopped at %ld): %s", stopped[1], text_log);
+    free(text_log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_cli_generate_continues_the_chapter),
         cmocka_unit_test(test_cli_binary_exit_statuses),
         cmocka_unit_test(test_cli_train_killed_at_random_resumes_to_the_same_bytes),
+        cmocka_unit_test(test_cli_train_hangup_and_term_save_like_ctrl_c),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
