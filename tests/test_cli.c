@@ -728,7 +728,7 @@ static void write_training_text(const char *path)
 // Training killed with SIGKILL at random moments (while it starts, steps or writes either
 // checkpoint file) and resumed each time ends with the same model file and state, byte for
 // byte, as one uninterrupted run, and leaves no temporary file behind. SF_KILLS sets the
-// number of kills (default 5), SF_KILL_SEED the seed of the delays (default: the clock).
+// number of kills (default 8), SF_KILL_SEED the seed of the delays (default: the clock).
 static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **state)
 {
     (void)state;
@@ -745,7 +745,7 @@ static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **sta
     snprintf(log, sizeof log, "%s/log.txt", dir);
     write_training_text(text);
     const char *env_kills = getenv("SF_KILLS"), *env_seed = getenv("SF_KILL_SEED");
-    int kills = env_kills ? atoi(env_kills) : 5;
+    int kills = env_kills ? atoi(env_kills) : 8;
     uint64_t seed = env_seed ? strtoull(env_seed, NULL, 10)
                              : (uint64_t)time(NULL) * 1000003u + (uint64_t)getpid();
     printf("kill delays: seed %llu (rerun with SF_KILL_SEED), %d kills\n", (unsigned long long)seed,
@@ -770,38 +770,59 @@ static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **sta
     const char *resume[] = {
         "train", "--data",       text, "--seq",     "8",     "--batch", "2",        "--steps",
         "40",    "--save-every", "1",  "--shuffle", "--out", out,       "--resume", NULL};
-    int done = 0, tries = 0;
-    for (int k = 0; k < kills && !done; tries++) {
+    // Runs are killed until `kills` kills are made; a run that ends before its kill completes
+    // a series, which is compared with the uninterrupted run and then started over.
+    int made = 0, series = 0, behind = 0;
+    for (;;) {
         struct stat sb;
-        int resuming = stat(out_state, &sb) == 0;
-        pid = spawn_binary(resuming ? resume : fresh, log);
-        // Anywhere in a whole run: while it starts, steps, writes the state or the model.
-        usleep((useconds_t)(rng_uniform(&r) * whole * 1e6));
-        if (waitpid(pid, &st, WNOHANG) == pid) { // it ended before the kill
-            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                fail_msg("seed %llu: a run ended with status %d: %s", (unsigned long long)seed, st,
-                         read_whole(log, NULL));
-            done = 1;
-            break;
+        int resuming = stat(out_state, &sb) == 0, step = 0;
+        if (resuming) { // the state's step and whether the model file is its own (offsets 24, 136)
+            unsigned char h[152] = {0};
+            FILE *f = fopen(out_state, "rb");
+            assert_non_null(f);
+            assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
+            fclose(f);
+            uint64_t model_hash = 0;
+            for (int i = 0; i < 8; i++)
+                model_hash |= (uint64_t)h[136 + i] << (8 * i);
+            step = h[24] | h[25] << 8;
+            step = step > 40 ? 40 : step;
+            behind += file_fnv1a(out) != model_hash;
         }
-        kill(pid, SIGKILL);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        k++;
-    }
-    while (!done) { // the rest, uninterrupted
-        struct stat sb;
-        pid = spawn_binary(stat(out_state, &sb) == 0 ? resume : fresh, log);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
+        pid = spawn_binary(resuming ? resume : fresh, log);
+        if (made < kills) {
+            // Anywhere in the rest of the run: while it starts, steps, writes the state or the
+            // model file.
+            usleep((useconds_t)(rng_uniform(&r) * whole * (42 - step) / 42 * 1e6));
+            if (waitpid(pid, &st, WNOHANG) == 0) {
+                kill(pid, SIGKILL);
+                assert_int_equal(waitpid(pid, &st, 0), pid);
+                made++;
+                continue;
+            }
+        } else {
+            assert_int_equal(waitpid(pid, &st, 0), pid);
+        }
+        // The run ended by itself: the series is complete.
+        char *text_log = read_whole(log, NULL);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            fail_msg("seed %llu: resuming failed: %s", (unsigned long long)seed,
-                     read_whole(log, NULL));
-        done = 1;
+            fail_msg("seed %llu: a run ended with status %d: %s", (unsigned long long)seed, st,
+                     text_log);
+        free(text_log);
+        series++;
+        assert_same_file(out, ref, "the model after the kills");
+        assert_same_file(out_state, ref_state, "the training state after the kills");
+        snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c tmp- >/dev/null", dir);
+        if (system(cmd) == 0)
+            fail_msg("seed %llu: temporary files were left in %s", (unsigned long long)seed, dir);
+        if (made >= kills)
+            break;
+        unlink(out);
+        unlink(out_state);
     }
-    assert_same_file(out, ref, "the model after the kills");
-    assert_same_file(out_state, ref_state, "the training state after the kills");
-    snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c tmp- >/dev/null", dir);
-    if (system(cmd) == 0)
-        fail_msg("seed %llu: temporary files were left in %s", (unsigned long long)seed, dir);
+    printf("%d kills in %d series, each ending as the uninterrupted run; %d kills left the model "
+           "file behind its state or missing\n",
+           made, series, behind);
 }
 
 // Waits (up to 30 s) until the file holds needle.
