@@ -59,13 +59,13 @@ static void blas_prefer_avx512(char **argv)
 #endif
 }
 
-// Set by Ctrl-C while training; the training loop saves and stops at the next step.
+// Set to the signal's number by Ctrl-C, SIGTERM or SIGHUP while training; the training loop
+// saves and stops at the next step.
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    interrupted = sig;
 }
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
@@ -173,6 +173,9 @@ int main(int argc, char **argv)
         sa.sa_handler = on_interrupt;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL); // the terminal closed (an SSH connection dropped)
+        // Progress written to a pipe whose reader is gone fails instead of ending the run.
+        signal(SIGPIPE, SIG_IGN);
         return cmd_train(argc - 2, argv + 2, stdout, stderr, &interrupted);
     }
     if (strcmp(cmd, "generate") == 0) {

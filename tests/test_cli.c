@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,6 +24,7 @@
 #include "stepformer/app.h"
 #include "stepformer/cli.h"
 #include "stepformer/graph.h"
+#include "stepformer/rng.h"
 
 struct run {
     int status;
@@ -210,6 +215,30 @@ static void test_cli_trace_finds_the_tokenizer_beside_the_model(void **state)
     run_free(&r);
     remove(tok);
     remove(model);
+    // in a directory whose path is longer than any fixed buffer would hold
+    char *dir = malloc(2000), *long_model = malloc(2100), *long_tok = malloc(2100);
+    test_tmp_path(dir, 2000, "cli_long_dir");
+    for (int k = 0; k < 8; k++) {
+        mkdir(dir, 0755);
+        size_t n = strlen(dir);
+        dir[n++] = '/';
+        memset(dir + n, 'd' + k, 150);
+        dir[n + 150] = '\0';
+    }
+    mkdir(dir, 0755);
+    assert_true(strlen(dir) > 1100);
+    snprintf(long_model, 2100, "%s/gpt2.bin", dir);
+    snprintf(long_tok, 2100, "%s/gpt2_tokenizer.bin", dir);
+    copy_file(model_path, long_model);
+    copy_file(tok_path, long_tok);
+    r = run_cmd(cmd_trace, "--model", long_model, "--prompt", " the thing", "--op", "head.probs",
+                NULL);
+    if (r.status != 0 || !strstr(r.out, "# head.probs (4, 300)"))
+        fail_msg("a model at a path of %zu bytes: %s", strlen(long_model), r.err);
+    run_free(&r);
+    free(dir);
+    free(long_model);
+    free(long_tok);
 }
 
 // Each bad input: exit status 2 and one line naming the fault.
@@ -971,6 +1000,268 @@ static void test_cli_binary_exit_statuses(void **state)
     assert_int_equal(run_binary("help", err, sizeof err), 0);
 }
 
+// Starts the real binary with args (NULL-terminated) in the background, its output going to
+// a new file log; returns its pid.
+static pid_t spawn_binary(const char *const *args, const char *log)
+{
+    const char *bin = getenv("SF_BINARY");
+    char *argv[40];
+    int argc = 0;
+    argv[argc++] = (char *)(bin ? bin : "stepformer");
+    while (args[argc - 1] && argc < 39) {
+        argv[argc] = (char *)args[argc - 1];
+        argc++;
+    }
+    argv[argc] = NULL;
+    unlink(log); // what a waiter reads is this run's output, never an earlier one's
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// A whole file in a malloc'd NUL-terminated buffer (empty when it cannot be read).
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (f) {
+        for (;;) {
+            if (n + 4096 + 1 > cap) {
+                cap = 2 * cap + 8192;
+                buf = realloc(buf, cap);
+                assert_non_null(buf);
+            }
+            size_t got = fread(buf + n, 1, 4096, f);
+            n += got;
+            if (got == 0)
+                break;
+        }
+        fclose(f);
+    }
+    if (!buf)
+        buf = calloc(1, 1);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+// Fails unless the two files hold the same bytes.
+static void assert_same_file(const char *a, const char *b, const char *what)
+{
+    size_t la, lb;
+    char *x = read_whole(a, &la), *y = read_whole(b, &lb);
+    if (la == 0 || la != lb || memcmp(x, y, la) != 0)
+        fail_msg("%s: %s (%zu bytes) and %s (%zu bytes) differ", what, a, la, b, lb);
+    free(x);
+    free(y);
+}
+
+// Writes the small training text the tests of the real binary use.
+static void write_training_text(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs(i % 3 ? "the keys to the cabinet are on the table . "
+                    : "so long and thanks for all the fish . ",
+              f);
+    fclose(f);
+}
+
+// Training killed with SIGKILL at random moments (while it starts, steps or writes either
+// checkpoint file) and resumed each time ends with the same model file and state, byte for
+// byte, as one uninterrupted run, and leaves no temporary file behind. SF_KILLS sets the
+// number of kills (default 8), SF_KILL_SEED the seed of the delays (default: the clock).
+static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **state)
+{
+    (void)state;
+    char dir[512], cmd[1200], text[600], ref[600], ref_state[600], out[600], out_state[600],
+        log[600];
+    test_tmp_path(dir, sizeof dir, "cli_kill");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(text, sizeof text, "%s/text.txt", dir);
+    snprintf(ref, sizeof ref, "%s/ref.sfm", dir);
+    snprintf(ref_state, sizeof ref_state, "%s/ref.sfm.state", dir);
+    snprintf(out, sizeof out, "%s/killed.sfm", dir);
+    snprintf(out_state, sizeof out_state, "%s/killed.sfm.state", dir);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    write_training_text(text);
+    const char *env_kills = getenv("SF_KILLS"), *env_seed = getenv("SF_KILL_SEED");
+    int kills = env_kills ? atoi(env_kills) : 8;
+    uint64_t seed = env_seed ? strtoull(env_seed, NULL, 10)
+                             : (uint64_t)time(NULL) * 1000003u + (uint64_t)getpid();
+    printf("kill delays: seed %llu (rerun with SF_KILL_SEED), %d kills\n", (unsigned long long)seed,
+           kills);
+    struct rng r;
+    rng_seed(&r, seed);
+
+    const char *fresh[] = {
+        "train", "--data",    text,           "--config", "textbook,layers=1,heads=2,dim=16,ctx=8",
+        "--seq", "8",         "--batch",      "2",        "--steps",
+        "40",    "--shuffle", "--save-every", "1",        "--out",
+        ref,     NULL};
+    double t0 = now_seconds();
+    int st;
+    pid_t pid = spawn_binary(fresh, log);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    double whole = now_seconds() - t0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("the uninterrupted run failed: %s", read_whole(log, NULL));
+
+    fresh[15] = out;
+    const char *resume[] = {
+        "train", "--data",       text, "--seq",     "8",     "--batch", "2",        "--steps",
+        "40",    "--save-every", "1",  "--shuffle", "--out", out,       "--resume", NULL};
+    // Runs are killed until `kills` kills are made; a run that ends before its kill completes
+    // a series, which is compared with the uninterrupted run and then started over.
+    int made = 0, series = 0, behind = 0;
+    for (;;) {
+        struct stat sb;
+        int resuming = stat(out_state, &sb) == 0, step = 0;
+        if (resuming) { // the state's step and whether the model file is its own (offsets 24, 136)
+            unsigned char h[152] = {0};
+            FILE *f = fopen(out_state, "rb");
+            assert_non_null(f);
+            assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
+            fclose(f);
+            uint64_t model_hash = 0;
+            for (int i = 0; i < 8; i++)
+                model_hash |= (uint64_t)h[136 + i] << (8 * i);
+            step = h[24] | h[25] << 8;
+            step = step > 40 ? 40 : step;
+            behind += file_fnv1a(out) != model_hash;
+        }
+        pid = spawn_binary(resuming ? resume : fresh, log);
+        if (made < kills) {
+            // Anywhere in the rest of the run: while it starts, steps, writes the state or the
+            // model file.
+            usleep((useconds_t)(rng_uniform(&r) * whole * (42 - step) / 42 * 1e6));
+            if (waitpid(pid, &st, WNOHANG) == 0) {
+                kill(pid, SIGKILL);
+                assert_int_equal(waitpid(pid, &st, 0), pid);
+                made++;
+                continue;
+            }
+        } else {
+            assert_int_equal(waitpid(pid, &st, 0), pid);
+        }
+        // The run ended by itself: the series is complete.
+        char *text_log = read_whole(log, NULL);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            fail_msg("seed %llu: a run ended with status %d: %s", (unsigned long long)seed, st,
+                     text_log);
+        free(text_log);
+        series++;
+        assert_same_file(out, ref, "the model after the kills");
+        assert_same_file(out_state, ref_state, "the training state after the kills");
+        snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c tmp- >/dev/null", dir);
+        if (system(cmd) == 0)
+            fail_msg("seed %llu: temporary files were left in %s", (unsigned long long)seed, dir);
+        if (made >= kills)
+            break;
+        unlink(out);
+        unlink(out_state);
+    }
+    printf("%d kills in %d series, each ending as the uninterrupted run; %d kills left the model "
+           "file behind its state or missing\n",
+           made, series, behind);
+}
+
+// Waits (up to 30 s) until the file holds needle.
+static int wait_for_text(const char *path, const char *needle)
+{
+    for (int i = 0; i < 3000; i++) {
+        char *s = read_whole(path, NULL);
+        int found = strstr(s, needle) != NULL;
+        free(s);
+        if (found)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+// SIGHUP (the terminal closed) and SIGTERM save a checkpoint as Ctrl-C does, and the exit
+// status says which signal it was (128 + its number).
+static void test_cli_train_hangup_and_term_save_like_ctrl_c(void **state)
+{
+    (void)state;
+    char dir[512], cmd[1200], text[600], out[600], out_state[600], log[600];
+    test_tmp_path(dir, sizeof dir, "cli_hangup");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(text, sizeof text, "%s/text.txt", dir);
+    snprintf(out, sizeof out, "%s/m.sfm", dir);
+    snprintf(out_state, sizeof out_state, "%s/m.sfm.state", dir);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    write_training_text(text);
+    const int sigs[] = {SIGHUP, SIGTERM};
+    const char *names[] = {"interrupted by SIGHUP (the terminal closed) at step ",
+                           "interrupted by SIGTERM at step "};
+    long stopped[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        const char *fresh[] = {
+            "train", "--data", text,      "--config",  "textbook,layers=1,heads=2,dim=16,ctx=8",
+            "--seq", "8",      "--steps", "100000000", "--out",
+            out,     NULL};
+        const char *resume[] = {"train", "--data", text,       "--steps", "100000000",
+                                "--out", out,      "--resume", NULL};
+        pid_t pid = spawn_binary(k == 0 ? fresh : resume, log);
+        if (!wait_for_text(log, "/100000000 loss ")) { // the handlers are in place by now
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            fail_msg("training did not start: %s", read_whole(log, NULL));
+        }
+        kill(pid, sigs[k]);
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        char *text_log = read_whole(log, NULL);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 128 + sigs[k])
+            fail_msg("signal %d: status %d (exited %d): %s", sigs[k], st,
+                     WIFEXITED(st) ? WEXITSTATUS(st) : -1, text_log);
+        const char *at = strstr(text_log, names[k]);
+        if (!at)
+            fail_msg("no message after signal %d: %s", sigs[k], text_log);
+        stopped[k] = atol(at + strlen(names[k]));
+        if (k == 1) { // it continued the checkpoint the first signal saved
+            const char *resumed = strstr(text_log, " at step ");
+            assert_non_null(resumed);
+            assert_int_equal(atol(resumed + 9), stopped[0]);
+        }
+        free(text_log);
+        assert_true(stopped[k] > (k ? stopped[0] : 0));
+    }
+    const char *peek[] = {"train", "--data", text, "--steps", "0", "--out", out, "--resume", NULL};
+    pid_t pid = spawn_binary(peek, log);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    char *text_log = read_whole(log, NULL);
+    const char *at = strstr(text_log, " at step ");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !at || atol(at + 9) != stopped[1])
+        fail_msg("after the signals (stopped at %ld): %s", stopped[1], text_log);
+    free(text_log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -993,6 +1284,8 @@ int main(void)
         cmocka_unit_test(test_cli_generate_beam_search_stopped_prints_its_beams),
         cmocka_unit_test(test_cli_every_command_escapes_text_from_files),
         cmocka_unit_test(test_cli_binary_exit_statuses),
+        cmocka_unit_test(test_cli_train_killed_at_random_resumes_to_the_same_bytes),
+        cmocka_unit_test(test_cli_train_hangup_and_term_save_like_ctrl_c),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

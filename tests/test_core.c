@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -46,6 +50,30 @@ static void test_err_diag_formats_location(void **state)
     sf_diag_set(&d, SF_ERR_FORMAT, NULL, 0, 0, "x");
     assert_string_equal(sf_diag_format(&d, buf, sizeof buf), "x");
     assert_int_equal(sf_diag_set(NULL, SF_ERR_IO, "f", 1, 1, "ignored"), SF_ERR_IO);
+}
+
+// A file name or message longer than its field is cut visibly, never inside a character.
+static void test_err_diag_marks_what_it_cuts(void **state)
+{
+    (void)state;
+    struct sf_diag d;
+    char name[1100], text[1100];
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    memcpy(name + sizeof d.file - 6, "\xc3\xa9\xc3\xa9", 4); // é é across the cut
+    memset(text, 'b', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    sf_diag_set(&d, SF_ERR_IO, name, 0, 0, "%s", text);
+    size_t n = strlen(d.file);
+    assert_true(n < sizeof d.file && n > sizeof d.file - 8);
+    assert_string_equal(d.file + n - 3, "...");
+    assert_true(((unsigned char)d.file[n - 4] & 0xc0) != 0xc0); // no half character before it
+    assert_int_equal(strncmp(d.file, name, n - 3), 0);
+    n = strlen(d.msg);
+    assert_string_equal(d.msg + n - 3, "...");
+    sf_diag_set(&d, SF_ERR_IO, "short", 0, 0, "fits");
+    assert_string_equal(d.file, "short");
+    assert_string_equal(d.msg, "fits");
 }
 
 static void test_arena_aligns_zeroes_and_grows(void **state)
@@ -201,6 +229,189 @@ static void test_fileio_atomic_replace_keeps_old_on_failure(void **state)
     assert_int_equal(sf_write_atomic("/nonexistent-dir/x.npy", write_text, "x", &d), SF_ERR_IO);
     assert_string_equal(d.file, "/nonexistent-dir/x.npy");
     assert_non_null(strstr(d.msg, "directory"));
+}
+
+// A writer that fails as fwrite fails on a full disk: with errno ENOSPC, from a real write to
+// /dev/full (or, where there is none, set by hand).
+static int write_disk_full(FILE *f, const void *ctx)
+{
+    (void)ctx;
+    fputs("part of the new content", f);
+    FILE *full = fopen("/dev/full", "wb");
+    if (full) {
+        setvbuf(full, NULL, _IONBF, 0);
+        int wrote = fputs("x", full) != EOF;
+        int e = errno;
+        fclose(full);
+        errno = e;
+        if (wrote)
+            errno = ENOSPC;
+    } else {
+        errno = ENOSPC;
+    }
+    return SF_ERR_IO;
+}
+
+// A full disk is reported as a full disk, with what to do, and the old file stays.
+static void test_fileio_atomic_reports_a_full_disk(void **state)
+{
+    (void)state;
+    char path[512], buf[64];
+    struct sf_diag d;
+    test_tmp_path(path, sizeof path, "core_full.txt");
+    assert_int_equal(sf_write_atomic(path, write_text, "old", &d), 0);
+    assert_int_equal(sf_write_atomic(path, write_disk_full, NULL, &d), SF_ERR_IO);
+    assert_string_equal(d.file, path);
+    assert_non_null(strstr(d.msg, "the disk is full"));
+    assert_non_null(strstr(d.msg, "free some space"));
+    assert_non_null(strstr(d.msg, "unchanged"));
+    read_all(path, buf, sizeof buf);
+    assert_string_equal(buf, "old");
+}
+
+// Names the files in the directory of path whose names start with prefix, one per line.
+static void list_prefixed(const char *dir, const char *prefix, char *out, size_t size)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls -1 | grep '^%s' | sort", dir, prefix);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    pclose(p);
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fclose(f);
+}
+
+// Temporary files left by killed writers (their process is gone) are removed before a
+// write; a running writer's, other files' and other names are kept.
+static void test_fileio_atomic_removes_stale_temporaries(void **state)
+{
+    (void)state;
+    char dir[512], path[600], name[200], list[2048], want[2048], cmd[1200];
+    test_tmp_path(dir, sizeof dir, "core_stale");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/m.sfm", dir);
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead); // reaped: its pid names no process
+    pid_t live = fork();
+    if (live == 0) {
+        pause();
+        _exit(0);
+    }
+    const char *kept[] = {"m.sfm.tmp-%ld-abc123", // a running writer's
+                          "m.sfm.tmp-%ld-abc12",  // not the pattern: kept
+                          "m.sfmx.tmp-%ld-abc123", "m.sfm.tmp-0%ld-abc123", "m.sfm.tmp-abc123"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        snprintf(name, sizeof name, kept[i], i == 0 ? (long)live : (long)dead);
+        touch(dir, name);
+    }
+    snprintf(name, sizeof name, "m.sfm.tmp-%ld-Zz9Qx0", (long)dead);
+    touch(dir, name);
+    snprintf(name, sizeof name, "m.sfm.tmp-%ld-aaaaaa", (long)dead);
+    touch(dir, name);
+    list_prefixed(dir, "m.sfm", want, sizeof want);
+    assert_non_null(strstr(want, name));
+    struct sf_diag d;
+    assert_int_equal(sf_write_atomic(path, write_text, "x", &d), 0);
+    list_prefixed(dir, "m.sfm", list, sizeof list);
+    kill(live, SIGKILL);
+    waitpid(live, NULL, 0);
+    assert_null(strstr(list, name));
+    assert_null(strstr(list, "Zz9Qx0"));
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        snprintf(name, sizeof name, kept[i], i == 0 ? (long)live : (long)dead);
+        if (!strstr(list, name))
+            fail_msg("%s was removed; left: %s", name, list);
+    }
+    assert_non_null(strstr(list, "m.sfm\n"));
+}
+
+// A write to a symbolic link replaces the file it leads to (through a chain of relative
+// links, or creating the file a dangling link names) and leaves the link in place.
+static void test_fileio_atomic_writes_through_a_symlink(void **state)
+{
+    (void)state;
+    char dir[512], cmd[2048], link[600], target[600], buf[64];
+    struct sf_diag d;
+    struct stat st;
+    test_tmp_path(dir, sizeof dir, "core_links");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/a' '%s/b'", dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(target, sizeof target, "%s/b/model.sfm", dir);
+    assert_int_equal(sf_write_atomic(target, write_text, "old", &d), 0);
+    chmod(target, 0640);
+    snprintf(link, sizeof link, "%s/a/hop.sfm", dir);
+    assert_int_equal(symlink("../b/model.sfm", link), 0);
+    snprintf(link, sizeof link, "%s/a/m.sfm", dir);
+    assert_int_equal(symlink("hop.sfm", link), 0); // a link to a link
+    assert_int_equal(sf_write_atomic(link, write_text, "new", &d), 0);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    read_all(target, buf, sizeof buf);
+    assert_string_equal(buf, "new");
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640); // the file keeps its mode
+    // no temporary file was left in either directory
+    snprintf(cmd, sizeof cmd, "ls '%s/a' '%s/b' | grep -c tmp-", dir, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(buf, sizeof buf, p));
+    pclose(p);
+    assert_string_equal(buf, "0\n");
+    // a dangling link: the file it names is created
+    snprintf(link, sizeof link, "%s/a/new.sfm", dir);
+    assert_int_equal(symlink("../b/created.sfm", link), 0);
+    assert_int_equal(sf_write_atomic(link, write_text, "made", &d), 0);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    snprintf(target, sizeof target, "%s/b/created.sfm", dir);
+    read_all(target, buf, sizeof buf);
+    assert_string_equal(buf, "made");
+    // a loop is an error, not a hang
+    snprintf(link, sizeof link, "%s/a/loop", dir);
+    assert_int_equal(symlink("loop", link), 0);
+    assert_int_equal(sf_write_atomic(link, write_text, "x", &d), SF_ERR_IO);
+    assert_non_null(strstr(d.msg, "symbolic links"));
+}
+
+// The trial write: a directory, a missing directory and a disk too small are refused, and
+// nothing is left behind; a possible write passes.
+static void test_fileio_write_check_before_writing(void **state)
+{
+    (void)state;
+    char dir[512], path[600], list[256], cmd[1200];
+    struct sf_diag d;
+    test_tmp_path(dir, sizeof dir, "core_check");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/out.sfm", dir);
+    assert_int_equal(sf_write_check(path, 1000, &d), 0);
+    list_prefixed(dir, "out.sfm", list, sizeof list);
+    assert_string_equal(list, ""); // neither the file nor a temporary one
+    assert_int_equal(sf_write_check(dir, 10, &d), SF_ERR_IO);
+    assert_non_null(strstr(d.msg, "is a directory"));
+    snprintf(path, sizeof path, "%s/missing/out.sfm", dir);
+    assert_int_equal(sf_write_check(path, 10, &d), SF_ERR_IO);
+    assert_non_null(strstr(d.msg, "check the directory exists"));
+    // more than any disk holds
+    snprintf(path, sizeof path, "%s/out.sfm", dir);
+    int rc = sf_write_check(path, (uint64_t)1 << 62, &d);
+    assert_int_equal(rc, SF_ERR_IO);
+    if (!strstr(d.msg, "the disk is full") && !strstr(d.msg, "cannot hold a file"))
+        fail_msg("unexpected message: %s", d.msg);
+    list_prefixed(dir, "out.sfm", list, sizeof list);
+    assert_string_equal(list, "");
 }
 
 // text_format is snprintf, except that a number whose printed digits are all zero has no sign.
@@ -373,11 +584,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_messages_cover_every_status),
         cmocka_unit_test(test_err_diag_formats_location),
+        cmocka_unit_test(test_err_diag_marks_what_it_cuts),
         cmocka_unit_test(test_arena_aligns_zeroes_and_grows),
         cmocka_unit_test(test_rng_is_seeded_and_normal),
         cmocka_unit_test(test_tensor_alloc_and_shape_string),
         cmocka_unit_test(test_tensor_npy_reads_back),
         cmocka_unit_test(test_fileio_atomic_replace_keeps_old_on_failure),
+        cmocka_unit_test(test_fileio_atomic_reports_a_full_disk),
+        cmocka_unit_test(test_fileio_atomic_removes_stale_temporaries),
+        cmocka_unit_test(test_fileio_atomic_writes_through_a_symlink),
+        cmocka_unit_test(test_fileio_write_check_before_writing),
         cmocka_unit_test(test_text_format_prints_no_negative_zero),
         cmocka_unit_test(test_utf8_escape_shows_controls_and_keeps_text),
         cmocka_unit_test(test_utf8_escape_never_cuts_a_character_or_an_escape),

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -15,6 +17,7 @@
 #include "reference_model.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
+#include "stepformer/fileio.h"
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
 #include "stepformer/train.h"
@@ -423,7 +426,8 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-// Interrupted (Ctrl-C) and resumed training ends with the same weights as one run.
+// Training stopped after some steps and resumed (with the settings of its state) ends with the
+// same weights as one run.
 static void test_train_resume_matches_one_run(void **state)
 {
     (void)state;
@@ -448,27 +452,20 @@ static void test_train_resume_matches_one_run(void **state)
     free(c.out);
     free(c.err);
 
-    volatile sig_atomic_t stop = 1; // Ctrl-C before the first step
+    // Stopped after 5 steps, resumed with the run's settings from its state.
     const char *two[] = {"--data",  text, "--config",  "textbook,layers=1,heads=2,dim=16,ctx=8",
                          "--seq",   "8",  "--batch",   "2",
-                         "--steps", "12", "--shuffle", "--out",
+                         "--steps", "5",  "--shuffle", "--out",
                          b,         NULL};
-    c = train_cli(two, &stop);
-    assert_int_equal(c.status, 130);
-    assert_non_null(strstr(c.err, "interrupted at step 0"));
-    free(c.out);
-    free(c.err);
-    const char *part[] = {"--data", text,        "--seq", "8", "--batch",  "2", "--steps",
-                          "5",      "--shuffle", "--out", b,   "--resume", NULL};
-    c = train_cli(part, NULL);
+    c = train_cli(two, NULL);
     assert_int_equal(c.status, 0);
-    assert_non_null(strstr(c.out, "step 1/5")); // the interruption came before step 1
+    assert_non_null(strstr(c.out, "step 5/5"));
     free(c.out);
     free(c.err);
-    const char *rest[] = {"--data", text,        "--seq", "8", "--batch",  "2", "--steps",
-                          "12",     "--shuffle", "--out", b,   "--resume", NULL};
+    const char *rest[] = {"--data", text, "--steps", "12", "--out", b, "--resume", NULL};
     c = train_cli(rest, NULL);
     assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "at step 5\n"));
     assert_non_null(strstr(c.out, "step 6/12"));
     free(c.out);
     free(c.err);
@@ -497,13 +494,455 @@ static void test_train_resume_matches_one_run(void **state)
     free(mb);
     free(c.out);
     free(c.err);
-    const char *short_data[] = {"--data", text,    "--seq", "8",        "--batch",
-                                "4096",   "--out", b,       "--resume", NULL};
+    const char *short_data[] = {
+        "--data", text, "--config", "textbook,layers=1,heads=2,dim=16,ctx=8",
+        "--seq",  "8",  "--batch",  "4096",
+        "--out",  b,    NULL};
     c = train_cli(short_data, NULL);
     assert_int_equal(c.status, 2);
     assert_non_null(strstr(c.err, "fewer than one batch needs"));
     free(c.out);
     free(c.err);
+}
+
+// ---- Checkpoints and --resume as a user meets them.
+
+#define SMALL_CONFIG "textbook,layers=1,heads=2,dim=16,ctx=8"
+
+static void write_keys_text(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs(i % 3 ? "the keys to the cabinet are on the table . "
+                    : "so long and thanks for all the fish . ",
+              f);
+    fclose(f);
+}
+
+// Runs cmd_train; fails (showing both outputs) unless it returns status and its output and
+// error output hold out_has and err_has (either may be NULL).
+static void expect_train(const char *const *args, const volatile sig_atomic_t *stop, int status,
+                         const char *out_has, const char *err_has)
+{
+    struct captured c = train_cli(args, stop);
+    if (c.status != status || (out_has && !strstr(c.out, out_has)) ||
+        (err_has && !strstr(c.err, err_has)))
+        fail_msg("status %d (wanted %d), wanted \"%s\" / \"%s\"\n--- out:\n%s\n--- err:\n%s",
+                 c.status, status, out_has ? out_has : "", err_has ? err_has : "", c.out, c.err);
+    free(c.out);
+    free(c.err);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void write_bytes(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+}
+
+// Fails unless the file holds exactly these bytes.
+static void assert_file_holds(const char *path, const char *bytes, size_t len)
+{
+    size_t n;
+    char *got = slurp(path, &n);
+    if (n != len || memcmp(got, bytes, len) != 0)
+        fail_msg("%s changed (%zu bytes, was %zu)", path, n, len);
+    free(got);
+}
+
+// The run's state and model file are one checkpoint: a model file from another step is
+// noticed. The one before the state's (a run stopped between writing the two) is written
+// again from the state and the run ends where an uninterrupted one does; a missing one too;
+// any other is refused with the choices, and nothing is written.
+static void test_train_resume_notices_a_model_from_another_step(void **state)
+{
+    (void)state;
+    char text[512], ref[512], out[512], out_state[600];
+    test_tmp_path(text, sizeof text, "train_steps.txt");
+    test_tmp_path(ref, sizeof ref, "train_steps_ref.sfm");
+    test_tmp_path(out, sizeof out, "train_steps.sfm");
+    snprintf(out_state, sizeof out_state, "%s.state", out);
+    write_keys_text(text);
+    unlink(out);
+    unlink(out_state);
+    const char *one[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
+                         "2",      "--steps", "8",        "--shuffle",  "--out", ref, NULL};
+    expect_train(one, NULL, 0, "saved", NULL);
+    const char *first[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
+                           "2",      "--steps", "5",        "--shuffle",  "--out", out, NULL};
+    expect_train(first, NULL, 0, "saved", NULL);
+    size_t len5, len6, len_state;
+    char *model5 = slurp(out, &len5);
+    const char *to6[] = {"--data", text, "--steps", "6", "--out", out, "--resume", NULL};
+    expect_train(to6, NULL, 0, "step 6/6", NULL);
+    char *model6 = slurp(out, &len6);
+
+    // Stopped after the state of step 6 was written and before the model: OUT is step 5's.
+    write_bytes(out, model5, len5);
+    expect_train(to6, NULL, 0, "was the model from before the checkpoint of step 6", NULL);
+    assert_file_holds(out, model6, len6);
+    const char *to8[] = {"--data", text, "--steps", "8", "--out", out, "--resume", NULL};
+    expect_train(to8, NULL, 0, "step 8/8", NULL);
+    size_t len_ref;
+    char *model_ref = slurp(ref, &len_ref);
+    assert_file_holds(out, model_ref, len_ref);
+
+    // Another model at OUT (two checkpoints old): refused, and nothing changes.
+    write_bytes(out, model5, len5);
+    char *state8 = slurp(out_state, &len_state);
+    expect_train(to8, NULL, 2, NULL, "is not the model saved with");
+    expect_train(to8, NULL, 2, NULL, "move");
+    expect_train(to8, NULL, 2, NULL, "without --resume");
+    assert_file_holds(out, model5, len5);
+    assert_file_holds(out_state, state8, len_state);
+
+    // Moved away: the state alone is the checkpoint.
+    unlink(out);
+    expect_train(to8, NULL, 0, "was missing: written again from", NULL);
+    assert_file_holds(out, model_ref, len_ref);
+    free(model5);
+    free(model6);
+    free(model_ref);
+    free(state8);
+}
+
+// --lr and the other AdamW options apply when resuming (and are said), and the run's own
+// values are kept when they are not given; --batch, --seq, --seed, --shuffle and --data,
+// which would change the batches, are refused when they differ.
+static void test_train_resume_applies_optimizer_flags(void **state)
+{
+    (void)state;
+    char text[512], other[512], out[512], out_state[600];
+    test_tmp_path(text, sizeof text, "train_flags.txt");
+    test_tmp_path(other, sizeof other, "train_flags_other.txt");
+    test_tmp_path(out, sizeof out, "train_flags.sfm");
+    snprintf(out_state, sizeof out_state, "%s.state", out);
+    write_keys_text(text);
+    FILE *f = fopen(other, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 300; i++)
+        fputs("the table is on the keys . ", f);
+    fclose(f);
+    const char *first[] = {"--data",  text, "--config", SMALL_CONFIG, "--seq", "8", "--batch", "2",
+                           "--steps", "4",  "--lr",     "2e-3",       "--out", out, NULL};
+    expect_train(first, NULL, 0, "saved", NULL);
+    size_t len4, len;
+    char *model4 = slurp(out, &len4);
+    // With a learning rate of 0 AdamW changes nothing (the decay is lr * weight decay too).
+    const char *frozen[] = {"--data",         text,  "--steps", "6", "--lr",     "0",
+                            "--weight-decay", "0.5", "--out",   out, "--resume", NULL};
+    expect_train(frozen, NULL, 0,
+                 "at step 4 with --lr 0 (the run used 0.002), --weight-decay 0.5 (the run used "
+                 "0.01)\n",
+                 NULL);
+    assert_file_holds(out, model4, len4);
+    struct train_state st;
+    struct sf_diag d;
+    assert_int_equal(train_state_load(out_state, &st, &d), 0);
+    assert_int_equal(st.step, 6);
+    assert_true(st.hp.lr == 0.0f && st.hp.weight_decay == 0.5f);
+    assert_int_equal(st.B, 2);
+    train_state_free(&st);
+    // Not given again: the run's (now 0) learning rate stays.
+    const char *same[] = {"--data", text, "--steps", "7", "--out", out, "--resume", NULL};
+    expect_train(same, NULL, 0, "resuming", NULL);
+    expect_train(same, NULL, 0, "at step 7\n", NULL);
+    assert_file_holds(out, model4, len4);
+    const char *moving[] = {"--data", text,      "--steps", "8",     "--lr", "1e-3",     "--seq",
+                            "8",      "--batch", "2",       "--out", out,    "--resume", NULL};
+    expect_train(moving, NULL, 0, "with --lr 0.001 (the run used 0)", NULL);
+    char *model8 = slurp(out, &len);
+    assert_true(len == len4 && memcmp(model8, model4, len) != 0);
+    free(model8);
+
+    // What would change the batches is refused, naming the option and the run's value.
+    const char *batch[] = {"--data", text,    "--batch", "4",        "--steps",
+                           "9",      "--out", out,       "--resume", NULL};
+    expect_train(batch, NULL, 2, NULL, "--batch 4: the run saved in");
+    expect_train(batch, NULL, 2, NULL, "used --batch 2");
+    const char *seq[] = {"--data", text,    "--seq", "4",        "--steps",
+                         "9",      "--out", out,     "--resume", NULL};
+    expect_train(seq, NULL, 2, NULL, "used --seq 8");
+    const char *seed[] = {"--data", text,    "--seed", "9",        "--steps",
+                          "9",      "--out", out,      "--resume", NULL};
+    expect_train(seed, NULL, 2, NULL, "used --seed 1337");
+    const char *shuffle[] = {"--data", text, "--shuffle", "--steps", "9",
+                             "--out",  out,  "--resume",  NULL};
+    expect_train(shuffle, NULL, 2, NULL, "took its batches in order");
+    const char *data[] = {"--data", other, "--steps", "9", "--out", out, "--resume", NULL};
+    expect_train(data, NULL, 2, NULL, "is not the data the run saved in");
+    assert_true(len == len4);
+    free(model4);
+}
+
+// Puts v at offset off (little-endian) of a state file image.
+static void put_le(char *buf, size_t off, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        buf[off + (size_t)i] = (char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const char *buf, size_t off, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)(unsigned char)buf[off + (size_t)i] << (8 * i);
+    return v;
+}
+
+static uint32_t f32_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+
+// A state file whose values a run could not have written is refused when it is read, with a
+// message naming the file and the value: each case sets one field (offsets as assets/README.md
+// gives them) and writes the checksum again, so the value itself is what is checked.
+static void test_train_state_file_values_are_checked(void **state)
+{
+    (void)state;
+    char text[512], out[512], out_state[600];
+    test_tmp_path(text, sizeof text, "train_bad_state.txt");
+    test_tmp_path(out, sizeof out, "train_bad_state.sfm");
+    snprintf(out_state, sizeof out_state, "%s.state", out);
+    write_keys_text(text);
+    const char *first[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
+                           "2",      "--steps", "2",        "--out",      out,     NULL};
+    expect_train(first, NULL, 0, "saved", NULL);
+    size_t len;
+    char *good = slurp(out_state, &len);
+    uint64_t model_bytes = get_le(good, 128, 8), n_params = get_le(good, 64, 8);
+    size_t m0 = 152 + (size_t)model_bytes, v0 = m0 + 4 * (size_t)n_params;
+    assert_int_equal(len, v0 + 4 * n_params + 8);
+    assert_int_equal(get_le(good, len - 8, 8), sf_fnv1a(SF_FNV1A_INIT, good, len - 8));
+    const struct {
+        size_t off;
+        uint64_t value;
+        int bytes;
+        const char *says;
+    } cases[] = {
+        {40, f32_bits(NAN), 4, "learning rate (--lr) it holds is nan"},
+        {40, f32_bits(-1e-3f), 4, "learning rate (--lr) it holds is -0.001"},
+        {44, f32_bits(1.0f), 4, "--beta1 it holds is 1,"},
+        {48, f32_bits(INFINITY), 4, "--beta2 it holds is inf"},
+        {52, f32_bits(0.0f), 4, "--eps it holds is 0,"},
+        {24, 2147483647, 4, "the step it holds, 2147483647, is outside 0..100000000"},
+        {24, 100000001, 4, "the step it holds, 100000001"},
+        {24, 0xffffffffu, 4, "the step it holds, 4294967295"},
+        {16, 0, 4, "it says --batch 0"},
+        {20, 100000, 4, "--seq 100000"},
+        {28, 2, 4, "a yes/no field"},
+        {88, 1u << 30, 8, "data position 1073741824"},
+        {v0 + 8, f32_bits(-1.0f), 4, "the second moment of parameter 2 is -1"},
+        {m0 + 4, f32_bits(NAN), 4, "the first moment of parameter 1 is nan"},
+        {v0, f32_bits(INFINITY), 4, "the second moment of parameter 0 is inf"},
+        {8, 1, 4, "version 1, from an older stepformer"},
+        {8, 3, 4, "training state version 3 is not supported"},
+        {12, 100, 4, "the header size field says 100 bytes"},
+        {64, n_params + 1, 8, "do not fit the file's"},
+    };
+    char *bad = malloc(len);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(bad, good, len);
+        put_le(bad, cases[k].off, cases[k].value, cases[k].bytes);
+        put_le(bad, len - 8, sf_fnv1a(SF_FNV1A_INIT, bad, len - 8), 8);
+        write_bytes(out_state, bad, len);
+        const char *resume[] = {"--data", text, "--steps", "4", "--out", out, "--resume", NULL};
+        struct captured c = train_cli(resume, NULL);
+        if (c.status != 2 || !strstr(c.err, cases[k].says) || !strstr(c.err, out_state) ||
+            strstr(c.out, "step 3/"))
+            fail_msg("case %zu (%s): status %d\n%s", k, cases[k].says, c.status, c.err);
+        free(c.out);
+        free(c.err);
+    }
+    // A changed byte without a new checksum: damaged. A file cut short: its sizes do not fit.
+    memcpy(bad, good, len);
+    bad[v0 + 5] ^= 1;
+    write_bytes(out_state, bad, len);
+    const char *resume[] = {"--data", text, "--steps", "4", "--out", out, "--resume", NULL};
+    expect_train(resume, NULL, 2, NULL, "its checksum does not match its contents");
+    write_bytes(out_state, good, len - 9);
+    expect_train(resume, NULL, 2, NULL, "do not fit the file's");
+    write_bytes(out_state, good, len);
+    expect_train(resume, NULL, 0, "step 4/4", NULL);
+    free(bad);
+    free(good);
+}
+
+// Ctrl-C (or any stop) before this run's first step writes nothing: no untrained model ever
+// replaces --out, and a resumed run's checkpoint stays as it was.
+static void test_train_ctrl_c_before_the_first_step_writes_nothing(void **state)
+{
+    (void)state;
+    char text[512], out[512], out_state[600];
+    test_tmp_path(text, sizeof text, "train_stop.txt");
+    test_tmp_path(out, sizeof out, "train_stop.sfm");
+    snprintf(out_state, sizeof out_state, "%s.state", out);
+    write_keys_text(text);
+    unlink(out);
+    unlink(out_state);
+    volatile sig_atomic_t stop = SIGINT;
+    const char *fresh[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
+                           "2",      "--steps", "3",        "--out",      out,     NULL};
+    expect_train(fresh, &stop, 130, NULL, "interrupted before the first step: nothing was written");
+    assert_false(file_exists(out));
+    assert_false(file_exists(out_state));
+    expect_train(fresh, NULL, 0, "saved", NULL);
+    size_t lm, ls;
+    char *model = slurp(out, &lm), *st = slurp(out_state, &ls);
+    // an existing model is not replaced by an untrained one either
+    expect_train(fresh, &stop, 130, NULL, "nothing was written");
+    const char *resume[] = {"--data", text, "--steps", "9", "--out", out, "--resume", NULL};
+    stop = SIGTERM;
+    expect_train(resume, &stop, 128 + SIGTERM, NULL, "interrupted by SIGTERM before the first");
+    assert_file_holds(out, model, lm);
+    assert_file_holds(out_state, st, ls);
+    free(model);
+    free(st);
+}
+
+// What can be checked is checked before the first step: a missing or unwritable --out
+// directory, an --out that is a directory, and a vocabulary the model file cannot hold.
+static void test_train_checks_before_the_first_step(void **state)
+{
+    (void)state;
+    char text[512], dir[512], out[700], huge[512], cmd[1400];
+    test_tmp_path(text, sizeof text, "train_check.txt");
+    test_tmp_path(dir, sizeof dir, "train_check_dir");
+    write_keys_text(text);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    const char *args[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
+                          "2",      "--steps", "3",        "--out",      out,     NULL};
+    snprintf(out, sizeof out, "%s/missing/m.sfm", dir);
+    struct captured c = train_cli(args, NULL);
+    if (c.status != 2 || strstr(c.out, "step 1/") || !strstr(c.err, "missing/m.sfm") ||
+        !strstr(c.err, "check the directory exists"))
+        fail_msg("missing directory: status %d\n%s\n%s", c.status, c.out, c.err);
+    free(c.out);
+    free(c.err);
+    // A directory nobody may write to (root may write anywhere, but not into /proc).
+    if (geteuid() != 0) {
+        snprintf(out, sizeof out, "%s/m.sfm", dir);
+        chmod(dir, 0555);
+    } else {
+        snprintf(out, sizeof out, "/proc/stepformer-test-%ld.sfm", (long)getpid());
+    }
+    c = train_cli(args, NULL);
+    chmod(dir, 0755);
+    if (c.status != 2 || strstr(c.out, "step 1/") || !strstr(c.err, "cannot create a file"))
+        fail_msg("read-only directory: status %d\n%s\n%s", c.status, c.out, c.err);
+    free(c.out);
+    free(c.err);
+    snprintf(out, sizeof out, "%s", dir);
+    expect_train(args, NULL, 2, NULL, "is a directory");
+    // A word the model file could not hold.
+    test_tmp_path(huge, sizeof huge, "train_huge_word.txt");
+    FILE *f = fopen(huge, "wb");
+    assert_non_null(f);
+    fputs("the keys .\nso long ", f);
+    for (int i = 0; i < 5000; i++)
+        fputc('a', f);
+    fputs(" .\n", f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/m.sfm", dir);
+    args[1] = huge;
+    c = train_cli(args, NULL);
+    char where[600];
+    snprintf(where, sizeof where, "%s:2:9: a word of 5000 bytes (\"aaaa", huge);
+    if (c.status != 2 || strstr(c.out, "step 1/") || !strstr(c.err, where) ||
+        !strstr(c.err, "at most 4096 bytes"))
+        fail_msg("long word: status %d\n%s\n%s", c.status, c.out, c.err);
+    free(c.out);
+    free(c.err);
+    assert_false(file_exists(out));
+}
+
+// Makes the directories for a file path of exactly len bytes under base and writes it to
+// path; every part of it is at most 200 bytes.
+static void long_path(char *path, const char *base, size_t len)
+{
+    size_t n = (size_t)snprintf(path, len + 1, "%s", base);
+    assert_true(n + 2 < len);
+    mkdir(path, 0755);
+    while (len - n - 1 > 200) {
+        size_t part = len - n - 1 - 200 < 150 ? len - n - 1 - 200 : 150;
+        if (part < 50)
+            part = 50;
+        path[n++] = '/';
+        memset(path + n, 'd', part);
+        n += part;
+        path[n] = '\0';
+        mkdir(path, 0755);
+    }
+    path[n++] = '/';
+    memset(path + n, 'm', len - n);
+    path[len] = '\0';
+}
+
+// --out of any length: the state goes beside the model as OUT.state, never over the model or
+// under a cut name, and a path the system cannot hold is refused before training.
+static void test_train_out_paths_of_any_length(void **state)
+{
+    (void)state;
+    char text[512], base[512], cmd[700];
+    test_tmp_path(text, sizeof text, "train_paths.txt");
+    test_tmp_path(base, sizeof base, "train_paths");
+    write_keys_text(text);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    assert_int_equal(system(cmd), 0);
+    const size_t lens[] = {1017, 1018, 1020, 1022, 1023, 1024, 1025, 2000};
+    char *path = malloc(5000), *state_path = malloc(5100);
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        long_path(path, base, lens[k]);
+        snprintf(state_path, 5100, "%s.state", path);
+        const char *args[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq",
+                              "8",      "--batch", "2",        "--steps",    "1",
+                              "--out",  path,      NULL};
+        expect_train(args, NULL, 0, "saved", NULL);
+        struct model m;
+        struct train_state st;
+        struct sf_diag d;
+        if (checkpoint_load(&m, path, &d))
+            fail_msg("--out of %zu bytes: the model does not load: %s", lens[k], d.msg);
+        model_free(&m);
+        if (train_state_load(state_path, &st, &d))
+            fail_msg("--out of %zu bytes: the state does not load: %s", lens[k], d.msg);
+        train_state_free(&st);
+        // exactly the two files, in the directory of the path
+        char *slash = strrchr(path, '/'), *dir_cmd = malloc(strlen(path) + 64);
+        *slash = '\0';
+        sprintf(dir_cmd, "test $(ls -A '%s' | grep -c '^m') -eq 2", path);
+        *slash = '/';
+        if (system(dir_cmd) != 0)
+            fail_msg("--out of %zu bytes: not exactly the model and its state beside it", lens[k]);
+        free(dir_cmd);
+        unlink(path);
+        unlink(state_path);
+    }
+    // Longer than a path may be: refused with the reason, before the first step.
+    memset(path, 'p', 4500);
+    path[4500] = '\0';
+    const char *args[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
+                          "2",      "--steps", "1",        "--out",      path,    NULL};
+    struct captured c = train_cli(args, NULL);
+    if (c.status != 2 || strstr(c.out, "step 1/") || !strstr(c.err, "too long") ||
+        !strstr(c.err, "..."))
+        fail_msg("a path of 4500 bytes: status %d\n%s", c.status, c.err);
+    free(c.out);
+    free(c.err);
+    free(path);
+    free(state_path);
 }
 
 // Reads tests/data/NAME into a malloc'd double array; fails unless it holds want values.
@@ -605,6 +1044,12 @@ int main(void)
         cmocka_unit_test(test_train_bad_data_files),
         cmocka_unit_test(test_train_vocabulary_from_text),
         cmocka_unit_test(test_train_resume_matches_one_run),
+        cmocka_unit_test(test_train_resume_notices_a_model_from_another_step),
+        cmocka_unit_test(test_train_resume_applies_optimizer_flags),
+        cmocka_unit_test(test_train_state_file_values_are_checked),
+        cmocka_unit_test(test_train_ctrl_c_before_the_first_step_writes_nothing),
+        cmocka_unit_test(test_train_checks_before_the_first_step),
+        cmocka_unit_test(test_train_out_paths_of_any_length),
         cmocka_unit_test(test_train_matches_float64_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

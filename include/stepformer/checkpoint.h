@@ -11,6 +11,8 @@
 #define SF_NATIVE_VERSION       1
 #define SF_LLMC_MODEL_MAGIC     20240326
 #define SF_LLMC_TOKENIZER_MAGIC 20240328
+// Longest tokenizer piece a native file may hold, in bytes.
+#define SF_NATIVE_MAX_PIECE_BYTES 4096
 
 // Loads a model file, native or llm.c (told apart by the magic). m must be zeroed; on
 // error m is left freed and d names the file and the fault (what is wrong, what to do).
@@ -19,13 +21,23 @@
 int checkpoint_load(struct model *m, const char *path, struct sf_diag *d);
 // Same, from an open stream (for tests: fmemopen). `name` is used in messages.
 int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *d);
+// A native model that takes the next len bytes of f, from its current position (a model kept
+// inside another file); checked as checkpoint_load checks a whole file.
+int checkpoint_read_native(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d);
 // Writes the native format to a temporary file beside path, then renames it into place.
 // A model whose file could not be read back (a bad configuration, a parameter count that
 // does not match it, a tokenizer larger than the vocabulary) is refused with SF_ERR_ARG
 // before anything is written.
 int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d);
+// The refusal of checkpoint_save, without writing: 0, or SF_ERR_ARG with d (may be NULL)
+// naming path (may be NULL) and what cannot be saved.
+int checkpoint_check(const struct model *m, const char *path, struct sf_diag *d);
 // The native format to a stream: 0, SF_ERR_ARG (as above) or SF_ERR_IO.
 int checkpoint_write(const struct model *m, FILE *f);
+// The native format as consecutive byte chunks given to fn(ctx, bytes, n), which returns 0 or
+// a negative SF_ERR_* that stops it (and is returned); SF_ERR_ARG (as above) before any.
+typedef int (*checkpoint_sink_fn)(void *ctx, const void *bytes, size_t n);
+int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx);
 // Writes an llm.c GPT-2 checkpoint (version 3, vocabulary padded to a multiple of 128);
 // only for GPT-2-switch models (pre, final norm, learned, gelu, bias, tied).
 int checkpoint_write_llmc(const struct model *m, FILE *f);

@@ -13,7 +13,8 @@
 // `stepformer trace`: run the op graph and list nodes, print or dump their outputs.
 int cmd_trace(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer train`: training with progress and resumable checkpoints. It stops cleanly
-// (saving a checkpoint, exit status 130) once *stop becomes nonzero (main sets it on Ctrl-C).
+// once *stop becomes nonzero (main sets it to the signal's number on Ctrl-C, SIGTERM and
+// SIGHUP): it saves a checkpoint if this run made a step, and returns 128 + the signal.
 int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop);
 // `stepformer corpus`: writes the textbook corpus, held-out text and test items.
 int cmd_corpus(int argc, char **argv, FILE *out, FILE *err);

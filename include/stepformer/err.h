@@ -43,6 +43,7 @@ struct sf_diag {
 void sf_diag_clear(struct sf_diag *d);
 // Fills d (safe on NULL) with a printf-style message; file may be NULL. Returns status
 // so callers can write `return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "...")`.
+// A file name or message too long for its field is cut and ends in "...".
 int sf_diag_set(struct sf_diag *d, int status, const char *file, int line, int col, const char *fmt,
                 ...) __attribute__((format(printf, 6, 7)));
 // Formats d as "file:line:col: msg" (omitting parts that are empty) into buf.

@@ -68,11 +68,64 @@ int trainer_step(struct trainer *t, const int *inputs, const int *targets, float
 // The mean loss over `batches` batches of b (forward only; the model is not changed).
 int trainer_eval(struct trainer *t, struct batcher *b, int batches, float *loss, struct sf_diag *d);
 
-// The training state beside a model file (PATH.state): optimizer moments and step, the data
-// position and random state, and the settings; written atomically. Reading checks that it
-// belongs to a model with n_params parameters.
+// The limits of `stepformer train`'s options, which a training state must also respect.
+#define SF_TRAIN_MAX_STEPS 100000000
+#define SF_TRAIN_MAX_BATCH 4096
+#define SF_TRAIN_MAX_LR    10.0 // also the largest weight decay
+#define SF_TRAIN_MAX_BETA  0.9999999
+#define SF_TRAIN_MIN_EPS   1e-30
+#define SF_TRAIN_MAX_EPS   1.0
+#define SF_TRAIN_MAX_SEED  2147483647
+
+// FNV-1a (fileio.h) of the token ids, each as 4 little-endian bytes: how a training state
+// recognises its data.
+uint64_t token_data_hash(const struct token_data *td);
+
+// The training state file (OUT.state, format in assets/README.md): a checkpoint that holds
+// everything --resume needs, written atomically in one file: the run's settings, the data's
+// size and hash, the batcher's position and random state, the model file itself (the bytes
+// written to OUT), the AdamW moments and step, and a checksum of the whole. It also records
+// the hash of the model file it goes with and of the one that was at OUT before, so a model
+// file from another step is recognised.
+struct train_state {
+    struct model model; // the weights after `step` updates (owned)
+    float *m, *v;       // (n_params) AdamW first and second moments (owned)
+    int B, T, step, shuffle;
+    enum op_impl impl;
+    uint32_t seed;
+    struct adamw_params hp;
+    uint64_t data_tokens, data_hash; // of the training data
+    uint64_t pos, rng[4];            // the batcher's position and random state
+    uint64_t model_bytes, model_hash;
+    int has_prev;       // a model file was at OUT when the state was written
+    uint64_t prev_hash; // its hash
+};
+
+// What train_state_save records besides the trainer and the batcher.
+struct train_run {
+    uint32_t seed;
+    uint64_t data_tokens, data_hash;
+    int has_prev;
+    uint64_t prev_hash;
+};
+
+// The size and FNV-1a hash of m's native model file (checkpoint_write), without writing it.
+int train_model_digest(const struct model *m, uint64_t *bytes, uint64_t *hash);
+// The size of the state file train_state_save writes for a model of n_params parameters
+// whose model file is model_bytes long.
+uint64_t train_state_bytes(size_t n_params, uint64_t model_bytes);
+// Writes the state of t (its model, optimizer, B and T, kernels), b and run to path,
+// atomically; *model_hash (may be NULL) gets the hash of the model file it holds.
 int train_state_save(const char *path, const struct trainer *t, const struct batcher *b,
-                     struct sf_diag *d);
-int train_state_load(const char *path, struct trainer *t, struct batcher *b, struct sf_diag *d);
+                     const struct train_run *run, uint64_t *model_hash, struct sf_diag *d);
+// Reads and checks a state file: its checksum, every setting against the limits above, the
+// model inside (as a model file is checked) and its hash, finite moments and non-negative
+// second moments. s is zeroed first; on error it holds nothing and d names the file and the
+// fault. An older version of the format is refused with a message saying what to do.
+int train_state_load(const char *path, struct train_state *s, struct sf_diag *d);
+void train_state_free(struct train_state *s);
+// Continues from s: t (built on s->model with s's B and T) takes s's moments (moved out of s)
+// and step; b takes s's data position and random state.
+void trainer_resume(struct trainer *t, struct batcher *b, struct train_state *s);
 
 #endif

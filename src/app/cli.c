@@ -89,11 +89,19 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         return rc;
     }
     // llm.c keeps gpt2_tokenizer.bin beside gpt2_124M.bin: use it when no tokenizer is named.
-    char beside[1024];
+    static const char llmc_tokenizer[] = "gpt2_tokenizer.bin";
+    char *beside = NULL;
     if (!tokenizer_path && m->tok.kind == TOK_NONE) {
         const char *slash = strrchr(path, '/');
-        int dir_len = slash ? (int)(slash - path + 1) : 0;
-        snprintf(beside, sizeof beside, "%.*sgpt2_tokenizer.bin", dir_len, path);
+        size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
+        beside = malloc(dir_len + sizeof llmc_tokenizer);
+        if (!beside) {
+            fprintf(err, "stepformer: out of memory\n");
+            model_free(m);
+            return SF_ERR_NOMEM;
+        }
+        memcpy(beside, path, dir_len);
+        memcpy(beside + dir_len, llmc_tokenizer, sizeof llmc_tokenizer);
         FILE *probe = fopen(beside, "rb");
         if (probe) {
             fclose(probe);
@@ -103,23 +111,25 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
     if (tokenizer_path) {
         struct tokenizer t = {0};
         rc = tokenizer_load_llmc(&t, tokenizer_path, &d);
-        if (rc) {
-            cli_print_diag(err, NULL, &d);
-            model_free(m);
-            return rc;
-        }
-        if (t.n < m->cfg.vocab_size) {
+        if (!rc && t.n < m->cfg.vocab_size) {
             fprintf(err,
                     "stepformer: %s: the tokenizer has %d pieces but the model's vocabulary has "
                     "%d: use the tokenizer that belongs to this model\n",
                     utf8_safe(buf, sizeof buf, tokenizer_path), t.n, m->cfg.vocab_size);
             tokenizer_free(&t);
+            rc = SF_ERR_ARG;
+        } else if (rc) {
+            cli_print_diag(err, NULL, &d);
+        }
+        if (rc) {
+            free(beside);
             model_free(m);
-            return SF_ERR_ARG;
+            return rc;
         }
         tokenizer_free(&m->tok);
         m->tok = t;
     }
+    free(beside);
     return SF_OK;
 }
 

@@ -1,14 +1,18 @@
 // `stepformer train`: trains a model on a text or llm.c token file, with progress, periodic
-// evaluation and checkpoints (model plus training state) that --resume continues from.
+// evaluation and checkpoints (the training state, which holds the model too, and the model
+// file) that --resume continues from.
 #include "stepformer/cli.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/fileio.h"
 #include "stepformer/train.h"
 
 static const char train_usage[] =
@@ -18,7 +22,8 @@ static const char train_usage[] =
     "                        [--val-data FILE] [--eval-every N] [--save-every N] [--resume]\n"
     "\n"
     "  --data FILE       text (tokenized with the model's tokenizer) or an llm.c token file\n"
-    "  --out FILE        where the model is written (and FILE.state, the training state)\n"
+    "  --out FILE        where the model is written; FILE.state beside it holds the whole\n"
+    "                    checkpoint (the model too) that --resume continues\n"
     "  --model FILE      start from this model (stepformer or llm.c); default: the shipped one\n"
     "  --config SPEC     start from a new model instead: textbook, notebook or gpt2, then\n"
     "                    optional ,layers=N ,heads=N ,dim=N ,ff=N ,ctx=N ,vocab=word|char\n"
@@ -32,9 +37,11 @@ static const char train_usage[] =
     "  --seed N          the seed of new weights and of --shuffle (default 1337)\n"
     "  --shuffle         start each batch at a random place (default: in order, as llm.c)\n"
     "  --val-data FILE --eval-every N   mean loss on 4 batches of FILE every N steps\n"
-    "  --save-every N    also write the checkpoint every N steps (always at the end and on\n"
-    "                    Ctrl-C)\n"
-    "  --resume          continue the run saved at --out (its model and FILE.state)\n";
+    "  --save-every N    also write the checkpoint every N steps (always at the end, and on\n"
+    "                    Ctrl-C, SIGTERM or SIGHUP)\n"
+    "  --resume          continue the run saved at --out, with its settings; --lr and the\n"
+    "                    other AdamW options given apply from there on, while --data, --batch,\n"
+    "                    --seq, --seed and --shuffle must stay as they were\n";
 
 struct train_opts {
     const char *data, *out, *model, *config, *val_data, *impl;
@@ -42,6 +49,9 @@ struct train_opts {
     double lr, wd, beta1, beta2, eps;
     int shuffle, resume;
     enum op_impl kernels; // from impl
+    // Which options the command line gave: a resumed run takes the others from its state.
+    int given_batch, given_seq, given_seed, given_impl;
+    int given_lr, given_wd, given_beta1, given_beta2, given_eps;
 };
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -70,27 +80,31 @@ static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *o
     const struct {
         const char *name;
         const char **dest;
-    } strs[] = {{"--data", &o->data},     {"--out", &o->out},           {"--model", &o->model},
-                {"--config", &o->config}, {"--val-data", &o->val_data}, {"--impl", &o->impl}};
+        int *given;
+    } strs[] = {{"--data", &o->data, NULL},         {"--out", &o->out, NULL},
+                {"--model", &o->model, NULL},       {"--config", &o->config, NULL},
+                {"--val-data", &o->val_data, NULL}, {"--impl", &o->impl, &o->given_impl}};
     const struct {
         const char *name;
         long *dest;
         long lo, hi;
-    } ints[] = {{"--batch", &o->batch, 1, 4096},
-                {"--seq", &o->seq, 1, SF_MAX_CTX},
-                {"--steps", &o->steps, 0, 100000000},
-                {"--seed", &o->seed, 0, 2147483647},
-                {"--eval-every", &o->eval_every, 0, 100000000},
-                {"--save-every", &o->save_every, 0, 100000000}};
+        int *given;
+    } ints[] = {{"--batch", &o->batch, 1, SF_TRAIN_MAX_BATCH, &o->given_batch},
+                {"--seq", &o->seq, 1, SF_MAX_CTX, &o->given_seq},
+                {"--steps", &o->steps, 0, SF_TRAIN_MAX_STEPS, NULL},
+                {"--seed", &o->seed, 0, SF_TRAIN_MAX_SEED, &o->given_seed},
+                {"--eval-every", &o->eval_every, 0, SF_TRAIN_MAX_STEPS, NULL},
+                {"--save-every", &o->save_every, 0, SF_TRAIN_MAX_STEPS, NULL}};
     const struct {
         const char *name;
         double *dest;
         double lo, hi;
-    } reals[] = {{"--lr", &o->lr, 0, 10},
-                 {"--weight-decay", &o->wd, 0, 10},
-                 {"--beta1", &o->beta1, 0, 0.9999999},
-                 {"--beta2", &o->beta2, 0, 0.9999999},
-                 {"--eps", &o->eps, 1e-30, 1}};
+        int *given;
+    } reals[] = {{"--lr", &o->lr, 0, SF_TRAIN_MAX_LR, &o->given_lr},
+                 {"--weight-decay", &o->wd, 0, SF_TRAIN_MAX_LR, &o->given_wd},
+                 {"--beta1", &o->beta1, 0, SF_TRAIN_MAX_BETA, &o->given_beta1},
+                 {"--beta2", &o->beta2, 0, SF_TRAIN_MAX_BETA, &o->given_beta2},
+                 {"--eps", &o->eps, SF_TRAIN_MIN_EPS, SF_TRAIN_MAX_EPS, &o->given_eps}};
     for (int i = 0; i < argc; i++) {
         const char *v = NULL;
         int r = 0;
@@ -103,20 +117,27 @@ static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *o
             continue;
         }
         for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !r; k++)
-            r = cli_value(argc, argv, &i, strs[k].name, strs[k].dest);
+            if ((r = cli_value(argc, argv, &i, strs[k].name, strs[k].dest)) > 0 && strs[k].given)
+                *strs[k].given = 1;
         for (size_t k = 0; k < sizeof ints / sizeof ints[0] && !r; k++)
-            if ((r = cli_value(argc, argv, &i, ints[k].name, &v)) > 0 &&
-                cli_parse_int(v, ints[k].lo, ints[k].hi, ints[k].dest)) {
-                fprintf(err, "stepformer: train: %s '%s': give a whole number from %ld to %ld\n",
-                        ints[k].name, v, ints[k].lo, ints[k].hi);
-                return 2;
+            if ((r = cli_value(argc, argv, &i, ints[k].name, &v)) > 0) {
+                if (cli_parse_int(v, ints[k].lo, ints[k].hi, ints[k].dest)) {
+                    fprintf(err,
+                            "stepformer: train: %s '%s': give a whole number from %ld to %ld\n",
+                            ints[k].name, v, ints[k].lo, ints[k].hi);
+                    return 2;
+                }
+                if (ints[k].given)
+                    *ints[k].given = 1;
             }
         for (size_t k = 0; k < sizeof reals / sizeof reals[0] && !r; k++)
-            if ((r = cli_value(argc, argv, &i, reals[k].name, &v)) > 0 &&
-                parse_double(v, reals[k].lo, reals[k].hi, reals[k].dest)) {
-                fprintf(err, "stepformer: train: %s '%s': give a number from %g to %g\n",
-                        reals[k].name, v, reals[k].lo, reals[k].hi);
-                return 2;
+            if ((r = cli_value(argc, argv, &i, reals[k].name, &v)) > 0) {
+                if (parse_double(v, reals[k].lo, reals[k].hi, reals[k].dest)) {
+                    fprintf(err, "stepformer: train: %s '%s': give a number from %g to %g\n",
+                            reals[k].name, v, reals[k].lo, reals[k].hi);
+                    return 2;
+                }
+                *reals[k].given = 1;
             }
         if (r < 0) {
             fprintf(err, "stepformer: train: %s needs a value (see stepformer train --help)\n",
@@ -154,13 +175,10 @@ static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *o
     return 0;
 }
 
-// --config SPEC: a base (textbook, notebook, gpt2) and key=value overrides; the vocabulary
-// comes from the data. Prints a message and returns nonzero on a bad spec.
-static int model_from_config(struct model *m, const char *spec, const char *data, long seed,
-                             FILE *err)
+// model_from_config on buf, a copy of spec that strtok_r may cut up.
+static int model_from_spec(struct model *m, char *buf, const char *spec, const char *data,
+                           long seed, FILE *err)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", spec);
     char *save = NULL, *base = strtok_r(buf, ",", &save);
     struct model_config c;
     long layers = 2, heads = 4, dim = 64, ff = 0, ctx = 64;
@@ -225,6 +243,21 @@ static int model_from_config(struct model *m, const char *spec, const char *data
     return SF_OK;
 }
 
+// --config SPEC: a base (textbook, notebook, gpt2) and key=value overrides; the vocabulary
+// comes from the data. Prints a message and returns nonzero on a bad spec.
+static int model_from_config(struct model *m, const char *spec, const char *data, long seed,
+                             FILE *err)
+{
+    char *buf = strdup(spec);
+    if (!buf) {
+        fprintf(err, "stepformer: train: out of memory\n");
+        return SF_ERR_NOMEM;
+    }
+    int rc = model_from_spec(m, buf, spec, data, seed, err);
+    free(buf);
+    return rc;
+}
+
 static double seconds_now(void)
 {
     struct timespec ts;
@@ -232,19 +265,186 @@ static double seconds_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-// The model at out and its state at out.state, both atomically.
-static int save_checkpoint(const char *out, const struct trainer *t, const struct batcher *b,
+// The checkpoint of a run: OUT.state, which holds everything --resume needs (the model too),
+// and the model file OUT. Each is written atomically, the state first: a run stopped between
+// the two leaves a state one checkpoint ahead of OUT, recorded in the state as the model file
+// it replaced, and --resume restores OUT from the state. OUT is never ahead of its state.
+struct train_files {
+    const char *out;      // the model file (--out)
+    char *state;          // OUT.state (malloc'd)
+    struct train_run run; // the run's seed and data, and the model file at OUT now
+    int saved_step;       // the step of the checkpoint on disk, -1 when there is none
+};
+
+// Writes the checkpoint of t and b; 0, or 1 after a message.
+static int save_checkpoint(struct train_files *ck, const struct trainer *t, const struct batcher *b,
                            FILE *err)
 {
     struct sf_diag d;
-    char msg[900], state[1024];
+    char msg[900];
+    uint64_t hash = 0;
     sf_diag_clear(&d);
-    snprintf(state, sizeof state, "%s.state", out);
-    if (checkpoint_save(t->model, out, &d) || train_state_save(state, t, b, &d)) {
+    if (train_state_save(ck->state, t, b, &ck->run, &hash, &d)) {
         fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        if (ck->saved_step >= 0)
+            fprintf(err,
+                    "stepformer: train: the checkpoint of step %d is unchanged; --resume "
+                    "continues from it\n",
+                    ck->saved_step);
         return 1;
     }
+    if (checkpoint_save(t->model, ck->out, &d)) {
+        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        fprintf(err,
+                "stepformer: train: %s holds the checkpoint of step %d; --resume continues from "
+                "it (and writes the model file again)\n",
+                ck->state, t->opt.step);
+        return 1;
+    }
+    ck->run.has_prev = 1;
+    ck->run.prev_hash = hash;
+    ck->saved_step = t->opt.step;
     return 0;
+}
+
+// The model file at OUT against the state being resumed.
+enum out_file {
+    OUT_SAME,    // the state's own
+    OUT_MISSING, // to be written again from the state
+    OUT_OTHER,   // neither the state's nor the one before it (a message was printed)
+    OUT_OLDER,   // the one the state replaced: the run stopped between writing the two
+};
+
+static enum out_file out_matches_state(const struct train_files *ck, const struct train_state *s,
+                                       FILE *err)
+{
+    struct sf_diag d;
+    char msg[900];
+    uint64_t hash;
+    int rc = sf_fnv1a_file(ck->out, &hash, &d);
+    if (rc == SF_ERR_NOTFOUND)
+        return OUT_MISSING;
+    if (rc) {
+        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        return OUT_OTHER;
+    }
+    if (hash == s->model_hash)
+        return OUT_SAME;
+    if (s->has_prev && hash == s->prev_hash)
+        return OUT_OLDER;
+    fprintf(err,
+            "stepformer: train: %s is not the model saved with %s (step %d), nor the one before "
+            "it: it was changed after that checkpoint. To continue the saved run, move %s away "
+            "(--resume then restores it from the state); to start over, run without --resume "
+            "(with --model to train on from that model)\n",
+            ck->out, ck->state, s->step, ck->out);
+    return OUT_OTHER;
+}
+
+// A resumed run keeps the settings saved in s, except those the command line gives: the
+// optimizer's apply from here on (and are listed in notes), while a different --batch, --seq,
+// --seed or --shuffle, which would change the batches, is refused. 0, or 2 after a message.
+static int resume_settings(struct train_opts *o, const struct train_state *s,
+                           const struct train_files *ck, char *notes, size_t size, FILE *err)
+{
+    const struct {
+        const char *flag;
+        int given;
+        long value, saved;
+    } fixed[] = {{"--batch", o->given_batch, o->batch, s->B},
+                 {"--seq", o->given_seq, o->seq, s->T},
+                 {"--seed", o->given_seed, o->seed, (long)s->seed}};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (fixed[i].given && fixed[i].value != fixed[i].saved) {
+            fprintf(err,
+                    "stepformer: train: %s %ld: the run saved in %s used %s %ld, and another "
+                    "value would change its batches; resume without %s, or start a new run "
+                    "from the model with --model %s\n",
+                    fixed[i].flag, fixed[i].value, ck->state, fixed[i].flag, fixed[i].saved,
+                    fixed[i].flag, ck->out);
+            return 2;
+        }
+    if (o->shuffle && !s->shuffle) {
+        fprintf(err,
+                "stepformer: train: --shuffle: the run saved in %s took its batches in order; "
+                "resume without --shuffle, or start a new run from the model with --model %s\n",
+                ck->state, ck->out);
+        return 2;
+    }
+    o->batch = s->B;
+    o->seq = s->T;
+    o->seed = (long)s->seed;
+    o->shuffle = s->shuffle;
+    struct {
+        const char *flag;
+        int given;
+        double *value;
+        float saved;
+    } hp[] = {{"--lr", o->given_lr, &o->lr, s->hp.lr},
+              {"--weight-decay", o->given_wd, &o->wd, s->hp.weight_decay},
+              {"--beta1", o->given_beta1, &o->beta1, s->hp.beta1},
+              {"--beta2", o->given_beta2, &o->beta2, s->hp.beta2},
+              {"--eps", o->given_eps, &o->eps, s->hp.eps}};
+    size_t len = 0;
+    notes[0] = '\0';
+    for (size_t i = 0; i < sizeof hp / sizeof hp[0]; i++) {
+        if (!hp[i].given)
+            *hp[i].value = hp[i].saved;
+        else if ((float)*hp[i].value != hp[i].saved)
+            len += (size_t)snprintf(notes + len, size - len, "%s %s %g (the run used %g)",
+                                    len ? "," : " with", hp[i].flag, (double)(float)*hp[i].value,
+                                    (double)hp[i].saved);
+    }
+    if (!o->given_impl)
+        o->kernels = s->impl;
+    else if (o->kernels != s->impl)
+        snprintf(notes + len, size - len, "%s --impl %s (the run used %s)", len ? "," : " with",
+                 o->kernels == OP_IMPL_REF ? "ref" : "fast",
+                 s->impl == OP_IMPL_REF ? "ref" : "fast");
+    return 0;
+}
+
+// Everything about the files that can be checked before the first step: the model can be
+// saved (its tokenizer fits the format), both files can be created where they go and the
+// disk has room for them, and they are two files. 0, or 2 after a message.
+static int check_checkpoint(const struct train_files *ck, const struct trainer *t, FILE *err)
+{
+    struct sf_diag d;
+    char msg[900];
+    uint64_t model_bytes, hash;
+    sf_diag_clear(&d);
+    if (checkpoint_check(t->model, ck->out, &d)) {
+        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        return 2;
+    }
+    struct stat a, b;
+    if (stat(ck->out, &a) == 0 && stat(ck->state, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        fprintf(err,
+                "stepformer: train: %s and %s are the same file (a link?): give another --out\n",
+                ck->out, ck->state);
+        return 2;
+    }
+    // The state is written first, while the old files are still there; then the model.
+    train_model_digest(t->model, &model_bytes, &hash);
+    if (sf_write_check(ck->state, train_state_bytes(t->opt.n_params, model_bytes), &d) ||
+        sf_write_check(ck->out, model_bytes, &d)) {
+        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        return 2;
+    }
+    return 0;
+}
+
+// How an interruption by signal sig is named in the message (Ctrl-C needs no name), and the
+// exit status it gives: 128 + sig, as a shell reports a process that the signal ended.
+static const char *stop_name(int sig)
+{
+    return sig == SIGHUP ? " by SIGHUP (the terminal closed)" : sig == SIGTERM ? " by SIGTERM" : "";
+}
+
+static int stop_status(int sig)
+{
+    return 128 + sig;
 }
 
 static void print_progress(FILE *out, int tty, long step, long steps, float loss, double ms,
@@ -272,19 +472,44 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     if (status)
         return status == 1 ? 0 : status;
     struct model m = {0};
+    struct train_state st = {0};
     struct token_data data = {0}, val = {0};
     struct trainer t = {0};
     struct batcher batches = {0}, val_batches = {0};
+    struct train_files ck = {.out = o.out, .saved_step = -1};
     int *in = NULL, *tg = NULL;
+    enum out_file restore = OUT_SAME;
     struct sf_diag d;
-    char msg[900], state[1024];
+    char msg[900], notes[512] = "";
     sf_diag_clear(&d);
     status = 2;
-    snprintf(state, sizeof state, "%s.state", o.out);
-
-    if (o.config ? model_from_config(&m, o.config, o.data, o.seed, err)
-                 : cli_load_model(&m, o.resume ? o.out : o.model, NULL, err))
+    size_t out_len = strlen(o.out);
+    ck.state = malloc(out_len + sizeof ".state");
+    if (!ck.state) {
+        status = 1;
         goto done;
+    }
+    memcpy(ck.state, o.out, out_len);
+    memcpy(ck.state + out_len, ".state", sizeof ".state");
+
+    if (o.resume) {
+        // The state alone is the checkpoint: its model, not the file at OUT, is continued.
+        int rc = train_state_load(ck.state, &st, &d);
+        if (rc) {
+            fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+            status = rc == SF_ERR_NOMEM ? 1 : 2;
+            goto done;
+        }
+        if (resume_settings(&o, &st, &ck, notes, sizeof notes, err))
+            goto done;
+        if ((restore = out_matches_state(&ck, &st, err)) == OUT_OTHER)
+            goto done;
+        m = st.model;
+        st.model = (struct model){0};
+    } else if (o.config ? model_from_config(&m, o.config, o.data, o.seed, err)
+                        : cli_load_model(&m, o.model, NULL, err)) {
+        goto done;
+    }
     if (o.seq == 0) // not given: 64, or the whole context if it is shorter
         o.seq = m.cfg.n_ctx < 64 ? m.cfg.n_ctx : 64;
     if (o.seq > m.cfg.n_ctx) {
@@ -295,6 +520,15 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     if (token_data_load(&data, o.data, &m.tok, m.cfg.vocab_size, &d) ||
         (o.val_data && token_data_load(&val, o.val_data, &m.tok, m.cfg.vocab_size, &d))) {
         fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        goto done;
+    }
+    ck.run = (struct train_run){(uint32_t)o.seed, data.n, token_data_hash(&data), 0, 0};
+    if (o.resume && (ck.run.data_tokens != st.data_tokens || ck.run.data_hash != st.data_hash)) {
+        fprintf(err,
+                "stepformer: train: --data %s is not the data the run saved in %s trained on "
+                "(%zu tokens here, %llu there): resume with the same data, or start a new run "
+                "from the model with --model %s\n",
+                o.data, ck.state, data.n, (unsigned long long)st.data_tokens, o.out);
         goto done;
     }
     if (batcher_init(&batches, &data, (int)o.batch, (int)o.seq, o.shuffle, (uint64_t)o.seed, &d) ||
@@ -312,9 +546,16 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
         status = 1;
         goto done;
     }
-    if (o.resume && train_state_load(state, &t, &batches, &d)) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+    if (o.resume)
+        trainer_resume(&t, &batches, &st);
+    if (check_checkpoint(&ck, &t, err))
         goto done;
+    if (o.resume) { // the model file at OUT now: the state's own, or restored from it below
+        ck.run.has_prev = 1;
+        ck.run.prev_hash = st.model_hash;
+        ck.saved_step = st.step;
+    } else {
+        ck.run.has_prev = sf_fnv1a_file(o.out, &ck.run.prev_hash, NULL) == SF_OK;
     }
     size_t n = (size_t)(o.batch * o.seq);
     in = malloc(sizeof *in * n);
@@ -323,17 +564,59 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
         status = 1;
         goto done;
     }
+    if (o.resume)
+        fprintf(out, "resuming %s at step %d%s\n", o.out, t.opt.step, notes);
+    if (stop && *stop) {
+        fprintf(err,
+                "stepformer: train: interrupted%s before the first step: nothing was written\n",
+                stop_name(*stop));
+        status = stop_status(*stop);
+        goto done;
+    }
+    if (restore != OUT_SAME) {
+        if (checkpoint_save(&m, o.out, &d)) {
+            fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+            status = 1;
+            goto done;
+        }
+        if (restore == OUT_MISSING)
+            fprintf(out, "%s was missing: written again from %s (step %d)\n", o.out, ck.state,
+                    t.opt.step);
+        else
+            fprintf(out,
+                    "%s was the model from before the checkpoint of step %d (the run stopped "
+                    "while saving it): written again from %s\n",
+                    o.out, t.opt.step, ck.state);
+    }
+    if (o.resume && t.opt.step >= o.steps) {
+        fprintf(out, "%s is at step %d, and --steps %ld asks for no more: nothing to do\n", o.out,
+                t.opt.step, o.steps);
+        status = 0;
+        goto done;
+    }
     int tty = isatty(fileno(out));
     double start = seconds_now();
     long first = t.opt.step;
     status = 0;
     for (long step = t.opt.step + 1; step <= o.steps; step++) {
         if (stop && *stop) {
-            fprintf(err,
-                    "%sstepformer: train: interrupted at step %ld; saved to %s (continue "
-                    "with --resume)\n",
-                    tty ? "\n" : "", step - 1, o.out);
-            status = save_checkpoint(o.out, &t, &batches, err) ? 1 : 130;
+            int sig = *stop;
+            if (step - 1 == first) { // nothing of this run to save
+                fprintf(err,
+                        "%sstepformer: train: interrupted%s before the first step: nothing "
+                        "was written\n",
+                        tty ? "\n" : "", stop_name(sig));
+            } else {
+                if (ck.saved_step != t.opt.step && save_checkpoint(&ck, &t, &batches, err)) {
+                    status = 1;
+                    goto done;
+                }
+                fprintf(err,
+                        "%sstepformer: train: interrupted%s at step %ld; saved to %s (continue "
+                        "with --resume)\n",
+                        tty ? "\n" : "", stop_name(sig), step - 1, o.out);
+            }
+            status = stop_status(sig);
             goto done;
         }
         double t0 = seconds_now();
@@ -346,10 +629,18 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
             goto done;
         }
         if (!isfinite(loss)) {
-            fprintf(err,
-                    "stepformer: train: the loss became %f at step %ld: lower --lr; the "
-                    "last checkpoint is unchanged\n",
-                    (double)loss, step);
+            if (ck.saved_step >= 0)
+                fprintf(err,
+                        "%sstepformer: train: the loss became %f at step %ld: the learning rate "
+                        "is too high. The checkpoint of step %d is unchanged: continue from it "
+                        "with --resume and a lower --lr (now %g)\n",
+                        tty ? "\n" : "", (double)loss, step, ck.saved_step, (double)t.opt.hp.lr);
+            else
+                fprintf(err,
+                        "%sstepformer: train: the loss became %f at step %ld: the learning rate "
+                        "is too high; start again with a lower --lr (now %g). Nothing was "
+                        "written\n",
+                        tty ? "\n" : "", (double)loss, step, (double)t.opt.hp.lr);
             status = 1;
             goto done;
         }
@@ -370,20 +661,22 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
                     exp((double)vloss));
         }
         if (o.save_every && step % o.save_every == 0 && step < o.steps &&
-            save_checkpoint(o.out, &t, &batches, err)) {
+            save_checkpoint(&ck, &t, &batches, err)) {
             status = 1;
             goto done;
         }
     }
     if (tty)
         fputc('\n', out);
-    status = save_checkpoint(o.out, &t, &batches, err);
+    status = save_checkpoint(&ck, &t, &batches, err);
     if (!status)
         fprintf(out, "saved %s (step %d)\n", o.out, t.opt.step);
 done:
     free(in);
     free(tg);
+    free(ck.state);
     trainer_free(&t);
+    train_state_free(&st);
     token_data_free(&data);
     token_data_free(&val);
     model_free(&m);

@@ -25,18 +25,32 @@ void sf_diag_clear(struct sf_diag *d)
         memset(d, 0, sizeof *d);
 }
 
+// A text of `len` bytes was cut to fit buf (size bytes): ends it with "..." at the start of a
+// UTF-8 character, so that a shortened file name or message is never taken for a whole one.
+static void mark_cut(char *buf, size_t size, size_t len)
+{
+    if (len < size || size < 4)
+        return;
+    size_t end = size - 4;
+    while (end > 0 && ((unsigned char)buf[end] & 0xc0) == 0x80)
+        end--;
+    memcpy(buf + end, "...", 4);
+}
+
 int sf_diag_set(struct sf_diag *d, int status, const char *file, int line, int col, const char *fmt,
                 ...)
 {
     if (!d)
         return status;
-    snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+    int n = snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+    mark_cut(d->file, sizeof d->file, n > 0 ? (size_t)n : 0);
     d->line = line;
     d->col = col;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    n = vsnprintf(d->msg, sizeof d->msg, fmt, ap);
     va_end(ap);
+    mark_cut(d->msg, sizeof d->msg, n > 0 ? (size_t)n : 0);
     return status;
 }
 

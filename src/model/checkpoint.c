@@ -13,8 +13,6 @@
 
 #define NATIVE_HEADER_BYTES 80
 #define LLMC_HEADER_BYTES   1024
-// Longest tokenizer piece a native file may hold.
-#define NATIVE_MAX_PIECE_BYTES 4096
 
 static uint32_t get_u32(const unsigned char *p)
 {
@@ -180,11 +178,11 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
         }
         uint32_t plen = get_u32(lb);
         pos += 4;
-        if (plen > NATIVE_MAX_PIECE_BYTES || (long)plen > len - pos) {
+        if (plen > SF_NATIVE_MAX_PIECE_BYTES || (long)plen > len - pos) {
             rc = sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0, "tokenizer piece %u claims %u bytes: %s",
                              i, plen,
-                             plen > NATIVE_MAX_PIECE_BYTES ? "pieces are at most 4096 bytes"
-                                                           : "more than the file holds");
+                             plen > SF_NATIVE_MAX_PIECE_BYTES ? "pieces are at most 4096 bytes"
+                                                              : "more than the file holds");
             break;
         }
         pieces[i] = malloc(plen + 1);
@@ -390,6 +388,22 @@ int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *
     return rc;
 }
 
+int checkpoint_read_native(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    long start = ftell(f);
+    unsigned char magic[8];
+    if (start < 0 || len < 8 || fread(magic, 1, 8, f) != 8 || fseek(f, start, SEEK_SET) != 0 ||
+        memcmp(magic, SF_NATIVE_MAGIC, 8) != 0)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the model inside does not start with the magic \"%s\"",
+                           SF_NATIVE_MAGIC);
+    int rc = read_native(m, f, name, len, d);
+    if (rc)
+        model_free(m);
+    return rc;
+}
+
 int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
 {
     memset(m, 0, sizeof *m);
@@ -401,8 +415,7 @@ int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
     return rc;
 }
 
-// Refuses a model whose file could not be read back; fills d (may be NULL) when it does.
-static int check_writable(const struct model *m, const char *path, struct sf_diag *d)
+int checkpoint_check(const struct model *m, const char *path, struct sf_diag *d)
 {
     const struct tokenizer *t = &m->tok;
     int rc = model_config_check(&m->cfg, d);
@@ -424,18 +437,18 @@ static int check_writable(const struct model *m, const char *path, struct sf_dia
                            "end-of-text id %d) does not fit a vocabulary of %d",
                            (int)t->kind, t->n, t->unk_id, t->eot_id, m->cfg.vocab_size);
     for (int i = 0; i < t->n; i++)
-        if (t->lens[i] < 0 || t->lens[i] > NATIVE_MAX_PIECE_BYTES)
+        if (t->lens[i] < 0 || t->lens[i] > SF_NATIVE_MAX_PIECE_BYTES)
             return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
-                               "not saved: tokenizer piece %d is %d bytes long; at most %d are "
-                               "allowed",
-                               i, t->lens[i], NATIVE_MAX_PIECE_BYTES);
+                               "not saved: tokenizer piece %d (\"%.20s...\") is %d bytes long; "
+                               "a model file holds pieces of at most %d bytes",
+                               i, t->pieces[i], t->lens[i], SF_NATIVE_MAX_PIECE_BYTES);
     return SF_OK;
 }
 
-int checkpoint_write(const struct model *m, FILE *f)
+int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx)
 {
     const struct model_config *c = &m->cfg;
-    if (check_writable(m, NULL, NULL))
+    if (checkpoint_check(m, NULL, NULL))
         return SF_ERR_ARG;
     unsigned char h[NATIVE_HEADER_BYTES] = {0};
     memcpy(h, SF_NATIVE_MAGIC, 8);
@@ -456,26 +469,34 @@ int checkpoint_write(const struct model *m, FILE *f)
     put_i32(h + 64, c->tied);
     put_u32(h + 72, (uint32_t)(m->n_params & 0xffffffffu));
     put_u32(h + 76, (uint32_t)((uint64_t)m->n_params >> 32));
-    if (fwrite(h, 1, sizeof h, f) != sizeof h)
-        return SF_ERR_IO;
+    int rc = fn(ctx, h, sizeof h);
+    if (rc)
+        return rc;
     const struct tokenizer *t = &m->tok;
     unsigned char th[16];
     put_u32(th, (uint32_t)t->kind);
     put_u32(th + 4, (uint32_t)t->n);
     put_i32(th + 8, t->n ? t->unk_id : -1);
     put_i32(th + 12, t->n ? t->eot_id : -1);
-    if (fwrite(th, 1, sizeof th, f) != sizeof th)
-        return SF_ERR_IO;
+    if ((rc = fn(ctx, th, sizeof th)) != 0)
+        return rc;
     for (int i = 0; i < t->n; i++) {
         unsigned char lb[4];
         put_u32(lb, (uint32_t)t->lens[i]);
-        if (fwrite(lb, 1, 4, f) != 4 ||
-            fwrite(t->pieces[i], 1, (size_t)t->lens[i], f) != (size_t)t->lens[i])
-            return SF_ERR_IO;
+        if ((rc = fn(ctx, lb, 4)) != 0 || (rc = fn(ctx, t->pieces[i], (size_t)t->lens[i])) != 0)
+            return rc;
     }
-    if (fwrite(m->params, sizeof(float), m->n_params, f) != m->n_params)
-        return SF_ERR_IO;
-    return SF_OK;
+    return fn(ctx, m->params, sizeof(float) * m->n_params);
+}
+
+static int sink_file(void *ctx, const void *bytes, size_t n)
+{
+    return fwrite(bytes, 1, n, ctx) == n ? SF_OK : SF_ERR_IO;
+}
+
+int checkpoint_write(const struct model *m, FILE *f)
+{
+    return checkpoint_emit(m, sink_file, f);
 }
 
 static int write_model(FILE *f, const void *ctx)
@@ -485,7 +506,7 @@ static int write_model(FILE *f, const void *ctx)
 
 int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d)
 {
-    int rc = check_writable(m, path, d);
+    int rc = checkpoint_check(m, path, d);
     if (rc)
         return rc;
     return sf_write_atomic(path, write_model, m, d);

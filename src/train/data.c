@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/checkpoint.h"
 #include "stepformer/fileio.h"
 
 // Reads a whole file; *len gets its size. NULL with d filled on failure.
@@ -130,6 +131,18 @@ int token_data_load(struct token_data *td, const char *path, struct tokenizer *t
     return rc;
 }
 
+uint64_t token_data_hash(const struct token_data *td)
+{
+    uint64_t h = SF_FNV1A_INIT;
+    for (size_t i = 0; i < td->n; i++) {
+        uint32_t id = (uint32_t)td->tokens[i];
+        unsigned char le[4] = {(unsigned char)id, (unsigned char)(id >> 8),
+                               (unsigned char)(id >> 16), (unsigned char)(id >> 24)};
+        h = sf_fnv1a(h, le, 4);
+    }
+    return h;
+}
+
 void token_data_free(struct token_data *td)
 {
     free(td->tokens);
@@ -176,6 +189,20 @@ int tokenizer_build_from_file(struct tokenizer *t, enum tok_kind kind, const cha
     int *slot = NULL, n = 0, cap = 0, rc = SF_OK;
     size_t i = 0, j = 0;
     while (!rc && tokenizer_next_piece(kind, buf, &i, &j)) {
+        if (j - i > SF_NATIVE_MAX_PIECE_BYTES) { // the model could be trained but not saved
+            int line = 1;
+            size_t line_start = 0;
+            for (size_t k = 0; k < i; k++)
+                if (buf[k] == '\n') {
+                    line++;
+                    line_start = k + 1;
+                }
+            rc = sf_diag_set(d, SF_ERR_RANGE, path, line, (int)(i - line_start) + 1,
+                             "a word of %zu bytes (\"%.24s...\"): a model file holds vocabulary "
+                             "pieces of at most %d bytes; break it up or remove it",
+                             j - i, buf + i, SF_NATIVE_MAX_PIECE_BYTES);
+            break;
+        }
         if (2 * (n + 1) > cap) {
             int grown_cap = cap ? 2 * cap : 1024;
             struct piece_count *grown = realloc(pc, sizeof *pc * (size_t)grown_cap);

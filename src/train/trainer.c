@@ -3,10 +3,13 @@
 #include "stepformer/train.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "stepformer/checkpoint.h"
 #include "stepformer/fileio.h"
 
 int trainer_init(struct trainer *t, struct model *m, int B, int T, const struct adamw_params *hp,
@@ -79,18 +82,17 @@ int trainer_eval(struct trainer *t, struct batcher *b, int batches, float *loss,
     return rc;
 }
 
-// ---- The training state file, little-endian:
-// magic "SFSTATE1", u32 version 1, u32 B, u32 T, i32 step, u64 n_params, u64 data position,
-// 4 x u64 random state, 5 x f32 (lr, beta1, beta2, eps, weight decay),
-// n_params x f32 first moments, n_params x f32 second moments.
+// ---- The training state file (assets/README.md has the table), little-endian:
+// magic "SFSTATE1", u32 version 2, u32 header bytes 152, u32 B, u32 T, u32 step, u32 shuffle,
+// u32 kernels, u32 seed, 5 x f32 (lr, beta1, beta2, eps, weight decay), u32 previous model
+// present, u64 n_params, u64 data tokens, u64 data hash, u64 data position, 4 x u64 random
+// state, u64 model bytes, u64 model hash, u64 previous model hash; then the model file, the
+// n_params first moments and the n_params second moments (f32); then u64 FNV-1a of all the
+// bytes before it.
 
 #define STATE_MAGIC        "SFSTATE1"
-#define STATE_HEADER_BYTES 92
-
-struct state_ctx {
-    const struct trainer *t;
-    const struct batcher *b;
-};
+#define STATE_VERSION      2
+#define STATE_HEADER_BYTES 152
 
 static void put_u32(unsigned char *p, uint32_t v)
 {
@@ -120,85 +122,340 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
+static float get_f32(const unsigned char *p)
+{
+    uint32_t u = get_u32(p);
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+struct digest {
+    uint64_t bytes, hash;
+};
+
+static int digest_bytes(void *ctx, const void *p, size_t n)
+{
+    struct digest *g = ctx;
+    g->bytes += n;
+    g->hash = sf_fnv1a(g->hash, p, n);
+    return SF_OK;
+}
+
+int train_model_digest(const struct model *m, uint64_t *bytes, uint64_t *hash)
+{
+    struct digest g = {0, SF_FNV1A_INIT};
+    int rc = checkpoint_emit(m, digest_bytes, &g);
+    *bytes = g.bytes;
+    *hash = g.hash;
+    return rc;
+}
+
+uint64_t train_state_bytes(size_t n_params, uint64_t model_bytes)
+{
+    return STATE_HEADER_BYTES + model_bytes + 8 * (uint64_t)n_params + 8;
+}
+
+// Writes bytes and adds them to the checksum.
+struct state_out {
+    FILE *f;
+    uint64_t hash;
+};
+
+static int out_bytes(void *ctx, const void *p, size_t n)
+{
+    struct state_out *o = ctx;
+    o->hash = sf_fnv1a(o->hash, p, n);
+    return fwrite(p, 1, n, o->f) == n ? SF_OK : SF_ERR_IO;
+}
+
+struct state_ctx {
+    const struct trainer *t;
+    const struct batcher *b;
+    const struct train_run *run;
+    uint64_t model_bytes, model_hash;
+};
+
 static int write_state(FILE *f, const void *ctx)
 {
     const struct state_ctx *sc = ctx;
     const struct trainer *t = sc->t;
+    const struct train_run *run = sc->run;
     unsigned char h[STATE_HEADER_BYTES] = {0};
     memcpy(h, STATE_MAGIC, 8);
-    put_u32(h + 8, 1);
-    put_u32(h + 12, (uint32_t)t->B);
-    put_u32(h + 16, (uint32_t)t->T);
-    put_u32(h + 20, (uint32_t)t->opt.step);
-    put_u64(h + 24, (uint64_t)t->opt.n_params);
-    put_u64(h + 32, (uint64_t)sc->b->pos);
-    for (int i = 0; i < 4; i++)
-        put_u64(h + 40 + 8 * i, sc->b->rng.s[i]);
+    put_u32(h + 8, STATE_VERSION);
+    put_u32(h + 12, STATE_HEADER_BYTES);
+    put_u32(h + 16, (uint32_t)t->B);
+    put_u32(h + 20, (uint32_t)t->T);
+    put_u32(h + 24, (uint32_t)t->opt.step);
+    put_u32(h + 28, sc->b->shuffle ? 1 : 0);
+    put_u32(h + 32, t->impl == OP_IMPL_FAST ? 1 : 0);
+    put_u32(h + 36, run->seed);
     const float hp[5] = {t->opt.hp.lr, t->opt.hp.beta1, t->opt.hp.beta2, t->opt.hp.eps,
                          t->opt.hp.weight_decay};
     for (int i = 0; i < 5; i++) {
         uint32_t u;
         memcpy(&u, &hp[i], 4);
-        put_u32(h + 72 + 4 * i, u);
+        put_u32(h + 40 + 4 * i, u);
     }
+    put_u32(h + 60, run->has_prev ? 1 : 0);
+    put_u64(h + 64, (uint64_t)t->opt.n_params);
+    put_u64(h + 72, run->data_tokens);
+    put_u64(h + 80, run->data_hash);
+    put_u64(h + 88, (uint64_t)sc->b->pos);
+    for (int i = 0; i < 4; i++)
+        put_u64(h + 96 + 8 * i, sc->b->rng.s[i]);
+    put_u64(h + 128, sc->model_bytes);
+    put_u64(h + 136, sc->model_hash);
+    put_u64(h + 144, run->has_prev ? run->prev_hash : 0);
+    struct state_out o = {f, SF_FNV1A_INIT};
     size_t n = t->opt.n_params;
-    if (fwrite(h, 1, sizeof h, f) != sizeof h || fwrite(t->opt.m, sizeof(float), n, f) != n ||
-        fwrite(t->opt.v, sizeof(float), n, f) != n)
-        return SF_ERR_IO;
-    return SF_OK;
+    int rc = out_bytes(&o, h, sizeof h);
+    if (!rc)
+        rc = checkpoint_emit(t->model, out_bytes, &o);
+    if (!rc)
+        rc = out_bytes(&o, t->opt.m, sizeof(float) * n);
+    if (!rc)
+        rc = out_bytes(&o, t->opt.v, sizeof(float) * n);
+    if (rc)
+        return rc;
+    unsigned char sum[8];
+    put_u64(sum, o.hash);
+    return fwrite(sum, 1, 8, f) == 8 ? SF_OK : SF_ERR_IO;
 }
 
 int train_state_save(const char *path, const struct trainer *t, const struct batcher *b,
-                     struct sf_diag *d)
+                     const struct train_run *run, uint64_t *model_hash, struct sf_diag *d)
 {
-    struct state_ctx sc = {t, b};
-    return sf_write_atomic(path, write_state, &sc, d);
-}
-
-int train_state_load(const char *path, struct trainer *t, struct batcher *b, struct sf_diag *d)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
-                           "cannot open the training state (%s): --resume needs the .state file "
-                           "written beside the model",
-                           strerror(errno));
-    unsigned char h[STATE_HEADER_BYTES];
-    int rc = SF_OK;
-    size_t n = t->opt.n_params;
-    if (fread(h, 1, sizeof h, f) != sizeof h)
-        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside the header");
-    else if (memcmp(h, STATE_MAGIC, 8) != 0)
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "not a stepformer training state file");
-    else if (get_u32(h + 8) != 1)
-        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
-                         "training state version %u is not supported", get_u32(h + 8));
-    else if (get_u64(h + 24) != n)
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
-                         "the state is for a model of %llu parameters, not this one's %zu",
-                         (unsigned long long)get_u64(h + 24), n);
-    else if ((int)get_u32(h + 12) != t->B || (int)get_u32(h + 16) != t->T)
-        rc = sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
-                         "the run used --batch %u --seq %u: resume with the same sizes",
-                         get_u32(h + 12), get_u32(h + 16));
-    else if (fread(t->opt.m, sizeof(float), n, f) != n || fread(t->opt.v, sizeof(float), n, f) != n)
-        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside the moments");
-    else if (fgetc(f) != EOF)
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "unexpected bytes after the moments");
-    fclose(f);
+    struct state_ctx sc = {t, b, run, 0, 0};
+    int rc = checkpoint_check(t->model, path, d);
     if (rc)
         return rc;
-    t->opt.step = (int)get_u32(h + 20);
-    b->pos = (size_t)get_u64(h + 32);
-    if (b->pos >= b->td->n)
-        b->pos = 0;
-    for (int i = 0; i < 4; i++)
-        b->rng.s[i] = get_u64(h + 40 + 8 * i);
-    float hp[5];
-    for (int i = 0; i < 5; i++) {
-        uint32_t u = get_u32(h + 72 + 4 * i);
-        memcpy(&hp[i], &u, 4);
-    }
-    t->opt.hp = (struct adamw_params){hp[0], hp[1], hp[2], hp[3], hp[4]};
+    train_model_digest(t->model, &sc.model_bytes, &sc.model_hash);
+    rc = sf_write_atomic(path, write_state, &sc, d);
+    if (!rc && model_hash)
+        *model_hash = sc.model_hash;
+    return rc;
+}
+
+void train_state_free(struct train_state *s)
+{
+    model_free(&s->model);
+    free(s->m);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+// Says the state at path holds a value it cannot hold; always SF_ERR_RANGE.
+#define STATE_BAD(d, path, ...) sf_diag_set(d, SF_ERR_RANGE, path, 0, 0, __VA_ARGS__)
+
+static const char state_damaged[] =
+    "the file is damaged or was not written by stepformer: start the run over without --resume";
+
+// Checks the settings in s (decoded from the header h) against the limits `stepformer train`
+// has; the raw fields of h go into the messages.
+static int check_settings(const struct train_state *s, const unsigned char *h, const char *path,
+                          struct sf_diag *d)
+{
+    const struct {
+        const char *name;
+        float v, lo, hi;
+    } hp[] = {{"learning rate (--lr)", s->hp.lr, 0.0f, (float)SF_TRAIN_MAX_LR},
+              {"--beta1", s->hp.beta1, 0.0f, (float)SF_TRAIN_MAX_BETA},
+              {"--beta2", s->hp.beta2, 0.0f, (float)SF_TRAIN_MAX_BETA},
+              {"--eps", s->hp.eps, (float)SF_TRAIN_MIN_EPS, (float)SF_TRAIN_MAX_EPS},
+              {"--weight-decay", s->hp.weight_decay, 0.0f, (float)SF_TRAIN_MAX_LR}};
+    for (size_t i = 0; i < sizeof hp / sizeof hp[0]; i++)
+        if (!(hp[i].v >= hp[i].lo && hp[i].v <= hp[i].hi))
+            return STATE_BAD(d, path, "the %s it holds is %g, outside %g to %g: %s", hp[i].name,
+                             (double)hp[i].v, (double)hp[i].lo, (double)hp[i].hi, state_damaged);
+    uint32_t B = get_u32(h + 16), T = get_u32(h + 20), step = get_u32(h + 24);
+    if (B < 1 || B > SF_TRAIN_MAX_BATCH || T < 1 || T > SF_MAX_CTX)
+        return STATE_BAD(d, path, "it says --batch %u --seq %u, outside 1..%d and 1..%d: %s", B, T,
+                         SF_TRAIN_MAX_BATCH, SF_MAX_CTX, state_damaged);
+    if (step > SF_TRAIN_MAX_STEPS)
+        return STATE_BAD(d, path, "the step it holds, %u, is outside 0..%d: %s", step,
+                         SF_TRAIN_MAX_STEPS, state_damaged);
+    if (get_u32(h + 28) > 1 || get_u32(h + 32) > 1 || get_u32(h + 60) > 1)
+        return STATE_BAD(d, path, "a yes/no field holds another value: %s", state_damaged);
+    if (s->seed > SF_TRAIN_MAX_SEED)
+        return STATE_BAD(d, path, "the seed it holds, %u, is outside 0..%d: %s", s->seed,
+                         SF_TRAIN_MAX_SEED, state_damaged);
+    if (s->data_tokens < (uint64_t)B * T + 1 || s->pos > s->data_tokens)
+        return STATE_BAD(d, path,
+                         "its data position %llu and data size %llu do not fit --batch %u "
+                         "--seq %u: %s",
+                         (unsigned long long)s->pos, (unsigned long long)s->data_tokens, B, T,
+                         state_damaged);
+    if ((s->rng[0] | s->rng[1] | s->rng[2] | s->rng[3]) == 0)
+        return STATE_BAD(d, path, "its random state is all zeros, which no seed gives: %s",
+                         state_damaged);
     return SF_OK;
+}
+
+// Decodes the fixed header (already checked for magic and version). The integer fields are
+// used only after check_settings has accepted them.
+static void decode_header(struct train_state *s, const unsigned char *h)
+{
+    s->B = (int)(get_u32(h + 16) & 0x7fffffff);
+    s->T = (int)(get_u32(h + 20) & 0x7fffffff);
+    s->step = (int)(get_u32(h + 24) & 0x7fffffff);
+    s->shuffle = get_u32(h + 28) == 1;
+    s->impl = get_u32(h + 32) == 1 ? OP_IMPL_FAST : OP_IMPL_REF;
+    s->seed = get_u32(h + 36);
+    s->hp = (struct adamw_params){get_f32(h + 40), get_f32(h + 44), get_f32(h + 48),
+                                  get_f32(h + 52), get_f32(h + 56)};
+    s->has_prev = get_u32(h + 60) == 1;
+    s->data_tokens = get_u64(h + 72);
+    s->data_hash = get_u64(h + 80);
+    s->pos = get_u64(h + 88);
+    for (int i = 0; i < 4; i++)
+        s->rng[i] = get_u64(h + 96 + 8 * i);
+    s->model_bytes = get_u64(h + 128);
+    s->model_hash = get_u64(h + 136);
+    s->prev_hash = get_u64(h + 144);
+}
+
+// The checksum of the first len - 8 bytes of f against the last 8, and the hash of the model
+// bytes [STATE_HEADER_BYTES, STATE_HEADER_BYTES + model_bytes).
+static int check_sums(FILE *f, uint64_t len, uint64_t model_bytes, uint64_t *model_hash)
+{
+    enum { CHUNK = 65536 };
+    unsigned char *buf = malloc(CHUNK);
+    if (!buf)
+        return SF_ERR_NOMEM;
+    int rc = SF_OK;
+    uint64_t h = SF_FNV1A_INIT, mh = SF_FNV1A_INIT, at = 0,
+             model_end = STATE_HEADER_BYTES + model_bytes;
+    if (fseek(f, 0, SEEK_SET) != 0)
+        rc = SF_ERR_IO;
+    while (!rc && at < len - 8) {
+        size_t want = len - 8 - at < CHUNK ? (size_t)(len - 8 - at) : CHUNK;
+        if (fread(buf, 1, want, f) != want) {
+            rc = SF_ERR_IO;
+            break;
+        }
+        h = sf_fnv1a(h, buf, want);
+        // the part of this chunk inside the model
+        uint64_t lo = at > STATE_HEADER_BYTES ? at : STATE_HEADER_BYTES;
+        uint64_t hi = at + want < model_end ? at + want : model_end;
+        if (lo < hi)
+            mh = sf_fnv1a(mh, buf + (lo - at), (size_t)(hi - lo));
+        at += want;
+    }
+    if (!rc && fread(buf, 1, 8, f) != 8)
+        rc = SF_ERR_IO;
+    if (!rc && get_u64(buf) != h)
+        rc = SF_ERR_FORMAT;
+    free(buf);
+    *model_hash = mh;
+    return rc;
+}
+
+int train_state_load(const char *path, struct train_state *s, struct sf_diag *d)
+{
+    memset(s, 0, sizeof *s);
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                           "there is no training state to resume: --resume continues a run that "
+                           "`stepformer train` saved with this --out; start one without --resume");
+    FILE *f = sf_open_read(path, "training state", d);
+    if (!f)
+        return SF_ERR_IO;
+    unsigned char h[STATE_HEADER_BYTES];
+    uint64_t len = fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_size : 0, model_hash = 0;
+    int rc = SF_OK;
+    if (len < 12 || fread(h, 1, 12, f) != 12 || memcmp(h, STATE_MAGIC, 8) != 0)
+        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                         "not a stepformer training state (magic \"%s\")", STATE_MAGIC);
+    else if (get_u32(h + 8) == 1)
+        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                         "a training state of version 1, from an older stepformer, which kept "
+                         "the weights only in the model file: it cannot be resumed exactly; "
+                         "start the run over without --resume, or train on from the model with "
+                         "--model (and new optimizer moments)");
+    else if (get_u32(h + 8) != STATE_VERSION)
+        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                         "training state version %u is not supported (this stepformer reads "
+                         "version %d)",
+                         get_u32(h + 8), STATE_VERSION);
+    else if (len < STATE_HEADER_BYTES + 8 ||
+             fread(h + 12, 1, STATE_HEADER_BYTES - 12, f) != STATE_HEADER_BYTES - 12)
+        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside the header: %s",
+                         state_damaged);
+    else if (get_u32(h + 12) != STATE_HEADER_BYTES)
+        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                         "the header size field says %u bytes; version 2 headers are %d",
+                         get_u32(h + 12), STATE_HEADER_BYTES);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    decode_header(s, h);
+    uint64_t n = get_u64(h + 64);
+    // The sizes in the header against the file's length, before anything is allocated.
+    if (s->model_bytes > len || n > len / 8 || len != train_state_bytes((size_t)n, s->model_bytes))
+        rc = sf_diag_set(d,
+                         len < train_state_bytes((size_t)n, s->model_bytes) ? SF_ERR_TRUNCATED
+                                                                            : SF_ERR_FORMAT,
+                         path, 0, 0,
+                         "the header says a model of %llu bytes and %llu parameters, which do "
+                         "not fit the file's %llu bytes: %s",
+                         (unsigned long long)s->model_bytes, (unsigned long long)n,
+                         (unsigned long long)len, state_damaged);
+    else if ((rc = check_sums(f, len, s->model_bytes, &model_hash)) == SF_ERR_IO ||
+             rc == SF_ERR_NOMEM)
+        rc = sf_diag_set(d, rc, path, 0, 0, "%s", rc == SF_ERR_IO ? "read error" : "out of memory");
+    else if (rc || model_hash != s->model_hash)
+        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                         "its checksum does not match its contents (a disk error, or a copy "
+                         "that was cut short): %s",
+                         state_damaged);
+    else if (!(rc = check_settings(s, h, path, d)) && fseek(f, STATE_HEADER_BYTES, SEEK_SET) != 0)
+        rc = sf_diag_set(d, SF_ERR_IO, path, 0, 0, "read error");
+    if (!rc && (rc = checkpoint_read_native(&s->model, f, path, (long)s->model_bytes, d)) == 0) {
+        if (s->model.n_params != n)
+            rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                             "the header says %llu parameters, the model inside has %zu: %s",
+                             (unsigned long long)n, s->model.n_params, state_damaged);
+        else if (s->T > s->model.cfg.n_ctx)
+            rc = STATE_BAD(d, path, "it says --seq %d, longer than its model's context (%d): %s",
+                           s->T, s->model.cfg.n_ctx, state_damaged);
+    }
+    if (!rc) {
+        s->m = malloc(sizeof(float) * (n ? n : 1));
+        s->v = malloc(sizeof(float) * (n ? n : 1));
+        if (!s->m || !s->v)
+            rc = sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory for the moments");
+        else if (fread(s->m, sizeof(float), n, f) != n || fread(s->v, sizeof(float), n, f) != n)
+            rc = sf_diag_set(d, SF_ERR_IO, path, 0, 0, "read error in the moments");
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!isfinite(s->m[i]) || !isfinite(s->v[i]))
+            rc = STATE_BAD(d, path, "the %s moment of parameter %zu is %g, not a finite number: %s",
+                           isfinite(s->m[i]) ? "second" : "first", i,
+                           (double)(isfinite(s->m[i]) ? s->v[i] : s->m[i]), state_damaged);
+        else if (s->v[i] < 0.0f)
+            rc = STATE_BAD(d, path,
+                           "the second moment of parameter %zu is %g, but second moments are "
+                           "averages of squares, never negative: %s",
+                           i, (double)s->v[i], state_damaged);
+    fclose(f);
+    if (rc)
+        train_state_free(s);
+    return rc;
+}
+
+void trainer_resume(struct trainer *t, struct batcher *b, struct train_state *s)
+{
+    free(t->opt.m);
+    free(t->opt.v);
+    t->opt.m = s->m;
+    t->opt.v = s->v;
+    s->m = s->v = NULL;
+    t->opt.step = s->step;
+    b->pos = (size_t)s->pos;
+    for (int i = 0; i < 4; i++)
+        b->rng.s[i] = s->rng[i];
 }
