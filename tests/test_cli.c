@@ -903,6 +903,20 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     check_run(&r, 0, "generate, missing model");
     assert_non_null(strstr(r.err, "no\\x1b]0;owned\\x07.sfm"));
     run_free(&r);
+    // ... and in train's messages: a missing data file, and a model file to resume
+    char out_model[600];
+    test_tmp_path(out_model, sizeof out_model, "train\x1b[2Jout.sfm");
+    r = run_cmd(cmd_train_no_stop, "--data", missing, "--config", "textbook", "--out", out_model,
+                NULL);
+    assert_int_equal(r.status, 2);
+    check_run(&r, 0, "train, missing data");
+    assert_non_null(strstr(r.err, "no\\x1b]0;owned\\x07.sfm"));
+    run_free(&r);
+    r = run_cmd(cmd_train_no_stop, "--data", missing, "--out", out_model, "--resume", NULL);
+    assert_int_equal(r.status, 2);
+    check_run(&r, 0, "train, nothing to resume");
+    assert_non_null(strstr(r.err, "train\\x1b[2Jout.sfm"));
+    run_free(&r);
 
     // Lessons whose title, section, model and directives carry controls: C1 ones (the lesson
     // parser refuses C0 controls and broken UTF-8 itself, and its messages must be safe too).

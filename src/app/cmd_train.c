@@ -213,12 +213,11 @@ static int model_from_spec(struct model *m, char *buf, const char *spec, const c
         }
     }
     struct sf_diag d;
-    char msg[900];
     sf_diag_clear(&d);
     struct tokenizer tok;
     int rc = tokenizer_build_from_file(&tok, vocab, data, &d);
     if (rc) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         return rc;
     }
     if (!strcmp(base, "gpt2"))
@@ -235,7 +234,7 @@ static int model_from_spec(struct model *m, char *buf, const char *spec, const c
     rc = model_init(m, &c, &d);
     if (rc) {
         tokenizer_free(&tok);
-        fprintf(err, "stepformer: train: --config: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train: --config", &d);
         return rc;
     }
     model_init_random(m, (uint64_t)seed);
@@ -281,11 +280,10 @@ static int save_checkpoint(struct train_files *ck, const struct trainer *t, cons
                            FILE *err)
 {
     struct sf_diag d;
-    char msg[900];
     uint64_t hash = 0;
     sf_diag_clear(&d);
     if (train_state_save(ck->state, t, b, &ck->run, &hash, &d)) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         if (ck->saved_step >= 0)
             fprintf(err,
                     "stepformer: train: the checkpoint of step %d is unchanged; --resume "
@@ -294,7 +292,7 @@ static int save_checkpoint(struct train_files *ck, const struct trainer *t, cons
         return 1;
     }
     if (checkpoint_save(t->model, ck->out, &d)) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         fprintf(err,
                 "stepformer: train: %s holds the checkpoint of step %d; --resume continues from "
                 "it (and writes the model file again)\n",
@@ -319,13 +317,12 @@ static enum out_file out_matches_state(const struct train_files *ck, const struc
                                        FILE *err)
 {
     struct sf_diag d;
-    char msg[900];
     uint64_t hash;
     int rc = sf_fnv1a_file(ck->out, &hash, &d);
     if (rc == SF_ERR_NOTFOUND)
         return OUT_MISSING;
     if (rc) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         return OUT_OTHER;
     }
     if (hash == s->model_hash)
@@ -410,11 +407,10 @@ static int resume_settings(struct train_opts *o, const struct train_state *s,
 static int check_checkpoint(const struct train_files *ck, const struct trainer *t, FILE *err)
 {
     struct sf_diag d;
-    char msg[900];
     uint64_t model_bytes, hash;
     sf_diag_clear(&d);
     if (checkpoint_check(t->model, ck->out, &d)) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         return 2;
     }
     struct stat a, b;
@@ -429,7 +425,7 @@ static int check_checkpoint(const struct train_files *ck, const struct trainer *
     train_model_digest(t->model, &model_bytes, &hash);
     if (sf_write_check(ck->state, train_state_bytes(t->opt.n_params, model_bytes), &d) ||
         sf_write_check(ck->out, model_bytes, &d)) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         return 2;
     }
     return 0;
@@ -480,7 +476,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     int *in = NULL, *tg = NULL;
     enum out_file restore = OUT_SAME;
     struct sf_diag d;
-    char msg[900], notes[512] = "";
+    char notes[512] = "";
     sf_diag_clear(&d);
     status = 2;
     size_t out_len = strlen(o.out);
@@ -496,7 +492,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
         // The state alone is the checkpoint: its model, not the file at OUT, is continued.
         int rc = train_state_load(ck.state, &st, &d);
         if (rc) {
-            fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+            cli_print_diag(err, "train", &d);
             status = rc == SF_ERR_NOMEM ? 1 : 2;
             goto done;
         }
@@ -519,7 +515,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     }
     if (token_data_load(&data, o.data, &m.tok, m.cfg.vocab_size, &d) ||
         (o.val_data && token_data_load(&val, o.val_data, &m.tok, m.cfg.vocab_size, &d))) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         goto done;
     }
     ck.run = (struct train_run){(uint32_t)o.seed, data.n, token_data_hash(&data), 0, 0};
@@ -536,13 +532,13 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
          batcher_init(&val_batches, &val, (int)o.batch, (int)o.seq, 0, (uint64_t)o.seed, &d))) {
         snprintf(d.file, sizeof d.file, "%s",
                  batches.td ? (o.val_data ? o.val_data : o.data) : o.data);
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         goto done;
     }
     struct adamw_params hp = {(float)o.lr, (float)o.beta1, (float)o.beta2, (float)o.eps,
                               (float)o.wd};
     if (trainer_init(&t, &m, (int)o.batch, (int)o.seq, &hp, o.kernels, &d)) {
-        fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+        cli_print_diag(err, "train", &d);
         status = 1;
         goto done;
     }
@@ -575,7 +571,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     }
     if (restore != OUT_SAME) {
         if (checkpoint_save(&m, o.out, &d)) {
-            fprintf(err, "stepformer: train: %s\n", sf_diag_format(&d, msg, sizeof msg));
+            cli_print_diag(err, "train", &d);
             status = 1;
             goto done;
         }
@@ -623,8 +619,9 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
         float loss;
         batcher_next(&batches, in, tg);
         if (trainer_step(&t, in, tg, &loss, &d)) {
-            fprintf(err, "stepformer: train: step %ld: %s\n", step,
-                    sf_diag_format(&d, msg, sizeof msg));
+            char what[48];
+            snprintf(what, sizeof what, "train: step %ld", step);
+            cli_print_diag(err, what, &d);
             status = 1;
             goto done;
         }
@@ -652,8 +649,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
             float vloss;
             val_batches.pos = 0;
             if (trainer_eval(&t, &val_batches, 4, &vloss, &d)) {
-                fprintf(err, "stepformer: train: evaluation: %s\n",
-                        sf_diag_format(&d, msg, sizeof msg));
+                cli_print_diag(err, "train: evaluation", &d);
                 status = 1;
                 goto done;
             }
