@@ -373,6 +373,54 @@ static void test_live_values(void **state)
     model_free(&m);
 }
 
+// A live answer never reads outside the tensor it names: a word whose id is beyond the
+// model's vocabulary (a tokenizer with more pieces than the model has rows), and an index
+// too large for an int.
+static void test_live_values_stay_inside_the_tensors(void **state)
+{
+    (void)state;
+    struct model m;
+    char path[600], text[128], why[300];
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, stderr), 0);
+    int V = m.cfg.vocab_size;
+    assert_int_equal(m.tok.n, V);
+    const char **pieces = malloc(sizeof *pieces * (size_t)(V + 1));
+    for (int i = 0; i < V; i++)
+        pieces[i] = m.tok.pieces[i];
+    pieces[V] = "zzextra";
+    struct tokenizer big;
+    assert_int_equal(tokenizer_init(&big, m.tok.kind, V + 1, pieces, NULL), 0);
+    free(pieces);
+    tokenizer_free(&m.tok);
+    m.tok = big;
+    int ids[3] = {0, 1, 2};
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 3, OP_IMPL_FAST, NULL), 0);
+    assert_true(graph_goto(&g, "head.probs") > 0);
+    double v;
+    int num;
+    assert_int_equal(
+        lesson_live_eval("prob zzextra last", &g, text, sizeof text, &v, &num, why, sizeof why),
+        -1);
+    assert_non_null(strstr(why, "outside the model's vocabulary"));
+    int the, n;
+    assert_int_equal(tokenizer_encode(&m.tok, "the", &the, 1, &n, NULL), 0);
+    assert_int_equal(
+        lesson_live_eval("prob the last", &g, text, sizeof text, &v, &num, why, sizeof why), 0);
+    assert_true(v == (double)g.nodes[graph_find(&g, "head.probs")].out.data[2 * V + the]);
+    // 2^32 is not row 0.
+    assert_int_equal(lesson_live_eval("value head.probs 4294967296 0", &g, text, sizeof text, &v,
+                                      &num, why, sizeof why),
+                     -1);
+    assert_non_null(strstr(why, "outside"));
+    assert_int_equal(
+        lesson_live_eval("lens-top 4294967296 0", &g, text, sizeof text, &v, &num, why, sizeof why),
+        -1);
+    graph_free(&g);
+    model_free(&m);
+}
+
 static void test_progress_file(void **state)
 {
     (void)state;
@@ -674,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_check_runs_the_script_on_the_model),
         cmocka_unit_test(test_check_every_shipped_lesson),
         cmocka_unit_test(test_live_values),
+        cmocka_unit_test(test_live_values_stay_inside_the_tensors),
         cmocka_unit_test(test_progress_file),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
         cmocka_unit_test(test_lesson_resumes_where_it_stopped),

@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/cli.h"
 #include "stepformer/model.h"
 
 static void small(struct model_config *c)
@@ -430,6 +432,80 @@ static void test_model_llmc_bad_files(void **state)
     free(good);
 }
 
+// An llm.c tokenizer file (version 1) of n pieces "t0", "t1", ...
+static void write_llmc_tokenizer(const char *path, int n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    uint32_t header[256] = {20240328, 1, (uint32_t)n};
+    assert_int_equal(fwrite(header, 4, 256, f), 256);
+    for (int i = 0; i < n; i++) {
+        char piece[16];
+        int len = snprintf(piece, sizeof piece, "t%d", i);
+        fputc(len, f);
+        assert_int_equal(fwrite(piece, 1, (size_t)len, f), (size_t)len);
+    }
+    fclose(f);
+}
+
+// A tokenizer with more pieces than the vocabulary (ids with no embedding row or probability)
+// or fewer is refused, named with both sizes; llm.c's padded rows do not count, so the real
+// pair (vocabulary 300 padded to 384, a tokenizer of 300) loads.
+static void test_model_tokenizer_must_match_the_vocabulary(void **state)
+{
+    (void)state;
+    char dir[512], model_path[600], tok_path[600], msg[2000];
+    test_tmp_path(dir, sizeof dir, "tokenizer-beside");
+    mkdir(dir, 0755);
+    snprintf(model_path, sizeof model_path, "%s/gpt2_small.bin", dir);
+    snprintf(tok_path, sizeof tok_path, "%s/gpt2_tokenizer.bin", dir);
+    size_t len;
+    unsigned char *bytes = llmc_bytes(&len); // vocabulary 5, padded to 128
+    FILE *f = fopen(model_path, "wb");
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    free(bytes);
+    struct model m;
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&m, model_path, &d), 0);
+    assert_int_equal(m.cfg.vocab_size, 5);
+    write_llmc_tokenizer(tok_path, 6);
+    sf_diag_clear(&d);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), SF_ERR_RANGE);
+    assert_string_equal(d.file, tok_path);
+    if (!strstr(d.msg, "6 pieces but the model's vocabulary only 5") ||
+        !strstr(d.msg, "use the tokenizer file that belongs to this model"))
+        fail_msg("message '%s'", d.msg);
+    assert_int_equal(m.tok.kind, TOK_NONE); // the model keeps its own
+    write_llmc_tokenizer(tok_path, 4);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "4 pieces but the model's vocabulary has 5"));
+    write_llmc_tokenizer(tok_path, 5);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), 0);
+    assert_int_equal(m.tok.n, 5);
+    model_free(&m);
+
+    // The tokenizer picked up from beside the model is checked the same way.
+    write_llmc_tokenizer(tok_path, 7);
+    FILE *err = fmemopen(msg, sizeof msg, "w");
+    assert_int_not_equal(cli_load_model(&m, model_path, NULL, err), 0);
+    fclose(err);
+    if (!strstr(msg, tok_path) || !strstr(msg, "7 pieces but the model's vocabulary only 5"))
+        fail_msg("message '%s'", msg);
+    assert_null(m.params);
+
+    // llm.c's files: the checkpoint pads its vocabulary of 300 to 384 rows; the tokenizer
+    // file holds the 300 real tokens.
+    char tiny[512], tiny_tok[512];
+    test_data_path(tiny, sizeof tiny, "gpt2_tiny.bin");
+    test_data_path(tiny_tok, sizeof tiny_tok, "gpt2_tiny_tokenizer.bin");
+    assert_int_equal(checkpoint_load(&m, tiny, &d), 0);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tiny_tok, &d), 0);
+    assert_int_equal(m.tok.n, 300);
+    assert_int_equal(m.wte.shape[0], 300);
+    model_free(&m);
+}
+
 // The same GPT-2-switch model written in both formats loads to the same weights.
 static void test_model_load_picks_format_by_magic(void **state)
 {
@@ -552,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_model_load_picks_format_by_magic),
         cmocka_unit_test(test_model_load_names_missing_and_directory),
         cmocka_unit_test(test_model_save_keeps_old_file_on_failure),
+        cmocka_unit_test(test_model_tokenizer_must_match_the_vocabulary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,13 @@
 int checkpoint_load(struct model *m, const char *path, struct sf_diag *d);
 // Same, from an open stream (for tests: fmemopen). `name` is used in messages.
 int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *d);
+// Reads llm.c's tokenizer file (tokenizer_load_llmc) and gives it to m in place of its own
+// tokenizer. The file must hold one piece per row of m's real vocabulary (cfg.vocab_size,
+// which leaves out the rows llm.c pads the embedding with: GPT-2 has 50257 of its 50304): a
+// larger tokenizer would give ids with no embedding row or probability, a smaller one ids the
+// model predicts with no text. Either is refused (SF_ERR_RANGE, d naming the file and both
+// sizes) and m keeps its tokenizer.
+int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag *d);
 // Writes the native format to a temporary file beside path, then renames it into place.
 // A model whose file could not be read back (a bad configuration, a parameter count that
 // does not match it, a tokenizer larger than the vocabulary) is refused with SF_ERR_ARG

@@ -100,24 +100,12 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         }
     }
     if (tokenizer_path) {
-        struct tokenizer t = {0};
-        rc = tokenizer_load_llmc(&t, tokenizer_path, &d);
+        rc = checkpoint_load_tokenizer(m, tokenizer_path, &d);
         if (rc) {
             fprintf(err, "stepformer: %s\n", sf_diag_format(&d, buf, sizeof buf));
             model_free(m);
             return rc;
         }
-        if (t.n < m->cfg.vocab_size) {
-            fprintf(err,
-                    "stepformer: %s: the tokenizer has %d pieces but the model's vocabulary has "
-                    "%d: use the tokenizer that belongs to this model\n",
-                    tokenizer_path, t.n, m->cfg.vocab_size);
-            tokenizer_free(&t);
-            model_free(m);
-            return SF_ERR_ARG;
-        }
-        tokenizer_free(&m->tok);
-        m->tok = t;
     }
     return SF_OK;
 }

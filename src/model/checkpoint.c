@@ -158,7 +158,8 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
     if (count > (uint32_t)c.vocab_size)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the tokenizer has %u pieces but the vocabulary only %d: ids from %d "
-                           "up would have no embedding row",
+                           "up would have no embedding row; the file is damaged or was not "
+                           "written by stepformer",
                            count, c.vocab_size, c.vocab_size);
     if ((kind == TOK_NONE) != (count == 0))
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
@@ -399,6 +400,34 @@ int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
     int rc = checkpoint_read(m, f, path, d);
     fclose(f);
     return rc;
+}
+
+int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag *d)
+{
+    struct tokenizer t;
+    int rc = tokenizer_load_llmc(&t, path, d);
+    if (rc)
+        return rc;
+    int V = m->cfg.vocab_size;
+    if (t.n != V) {
+        int n = t.n;
+        tokenizer_free(&t);
+        if (n > V)
+            return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                               "the tokenizer has %d pieces but the model's vocabulary only %d "
+                               "(padding rows not counted): ids from %d up would have no "
+                               "embedding row; use the tokenizer file that belongs to this "
+                               "model",
+                               n, V, V);
+        return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                           "the tokenizer has %d pieces but the model's vocabulary has %d: ids "
+                           "from %d up would have no text; use the tokenizer file that belongs "
+                           "to this model",
+                           n, V, n);
+    }
+    tokenizer_free(&m->tok);
+    m->tok = t;
+    return SF_OK;
 }
 
 // Refuses a model whose file could not be read back; fills d (may be NULL) when it does.
