@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +25,19 @@ static const char *names[PANEL_COUNT];
 static struct lesson_panels pn;
 static char state_dir[600];
 
+// A scratch path as an absolute path: XDG_STATE_HOME is ignored unless it is one, and the
+// progress would then go to the user's home.
+static const char *state_path(char *buf, size_t size, const char *name)
+{
+    char rel[300], cwd[300];
+    test_tmp_path(rel, sizeof rel, name);
+    if (rel[0] == '/' || !getcwd(cwd, sizeof cwd))
+        snprintf(buf, size, "%s", rel);
+    else
+        snprintf(buf, size, "%s/%s", cwd, rel);
+    return buf;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -30,7 +45,7 @@ static int setup(void **state)
         names[p] = panel_keyword((enum panel_id)p);
     pn = (struct lesson_panels){names, PANEL_COUNT};
     // Progress goes to a scratch directory, never to the user's.
-    test_tmp_path(state_dir, sizeof state_dir, "lesson-state");
+    state_path(state_dir, sizeof state_dir, "lesson-state");
     setenv("XDG_STATE_HOME", state_dir, 1);
     return 0;
 }
@@ -242,6 +257,147 @@ static int check_text(const char *text, char *out, size_t size)
     return rc;
 }
 
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// A growing test text.
+struct text {
+    char *s;
+    size_t n, cap;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_add(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (t->s && t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->cap = 2 * (t->cap + (size_t)k + 1);
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+}
+
+// Parses text, failing when it takes more than two seconds of CPU time (a linear parse of 2 MB
+// takes well under half a second, sanitizers included); returns the lesson.
+static void parse_timed(struct lesson *l, const struct text *t, const char *table,
+                        struct lesson_diags *d, const char *what)
+{
+    lesson_diags_init(d, "big.md");
+    double t0 = cpu_seconds();
+    lesson_parse(l, "big.md", t->s, t->n, table, &pn, d);
+    double dt = cpu_seconds() - t0;
+    if (dt > 2.0)
+        fail_msg("%s: parsing %zu bytes took %.2f s of CPU time", what, t->n, dt);
+}
+
+// Parsing takes time linear in the file: 2 MB of an unclosed comment, of continuation lines,
+// of equation references into a table of 20000 rows, or of @answer lines each parse in a
+// fraction of a second (the first three took 8 to 60 s when the parser rescanned the rest of
+// the file, the field being continued, or the table).
+static void test_lesson_parse_is_linear(void **state)
+{
+    (void)state;
+    const size_t size = 2 << 20;
+    struct lesson l;
+    struct lesson_diags *d = malloc(sizeof *d);
+    struct text t = {0};
+
+    text_add(&t, "# T\n\nText.\n<!-- never closed\n");
+    while (t.n < size)
+        text_add(&t, "a line of the comment - - > -\n");
+    parse_timed(&l, &t, NULL, d, "an unclosed comment");
+    assert_int_equal(d->errors, 1);
+    assert_non_null(strstr(d->msgs[0].text, "never closed"));
+    lesson_free(&l);
+
+    t.n = 0;
+    text_add(&t, "# T\n@question Q\n");
+    size_t lines = 0;
+    while (t.n < size)
+        text_add(&t, "  more\n"), lines++;
+    text_add(&t, "@answer 1\n");
+    parse_timed(&l, &t, NULL, d, "continuation lines");
+    assert_int_equal(d->errors, 0);
+    assert_int_equal(strlen(l.beats[0].q->text), 1 + 5 * lines);
+    lesson_free(&l);
+
+    struct text table = {0};
+    text_add(&table, "| key | number |\n|---|---|\n");
+    for (int k = 0; k < 20000; k++)
+        text_add(&table, "| key%d | %d.%d |\n", k, k / 100, k % 100);
+    t.n = 0;
+    text_add(&t, "# T\n\n");
+    int refs = 0;
+    while (t.n < size) {
+        for (int k = 0; k < 100; k++, refs++)
+            text_add(&t, "{eq:key%d} ", (refs * 7919) % 20000);
+        text_add(&t, "\n");
+    }
+    parse_timed(&l, &t, table.s, d, "equation references");
+    assert_int_equal(d->errors, 0);
+    char want[64];
+    snprintf(want, sizeof want, " %d.%d ", 19999 / 100, 19999 % 100);
+    assert_non_null(strstr(l.beats[0].text, want));
+    lesson_free(&l);
+    free(table.s);
+
+    t.n = 0;
+    text_add(&t, "# T\n@question Q\n");
+    int answers = 0;
+    while (t.n < size)
+        text_add(&t, "@answer a | b | c | d\n"), answers += 4;
+    parse_timed(&l, &t, NULL, d, "@answer lines");
+    assert_int_equal(d->errors, 0);
+    assert_int_equal(l.beats[0].q->n_answers, answers);
+    lesson_free(&l);
+    free(t.s);
+    free(d);
+}
+
+// The parser reads only the len bytes it is given: each text here ends right before a page
+// the process may not read, so one byte more faults.
+static void test_lesson_parse_honours_the_length(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "# T\n\nText.\n#",                     // a heading of one character, last
+        "# T\n\nText.\n<!-- open\nstill open", // the search for the comment's end
+        "# T\n\nText.\n<!-- open -",           // the same, on the opening line
+        "#",                                   // nothing but a mark
+        "# T\n\nSee {eq:qkv",                  // an unclosed reference
+        "# T\n@question Q\n@answer a\n  more", // a continuation line
+        "# T\n@step 2",                        // a directive's argument
+        "# T\n\nText \xc3",                    // a cut UTF-8 character
+    };
+    long page = sysconf(_SC_PAGESIZE);
+    char *mem =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(mem != MAP_FAILED);
+    assert_int_equal(mprotect(mem + page, (size_t)page, PROT_NONE), 0);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t len = strlen(texts[i]);
+        char *text = mem + page - len;
+        memcpy(text, texts[i], len);
+        struct lesson l;
+        struct lesson_diags d;
+        lesson_diags_init(&d, "cut.md");
+        lesson_parse(&l, "cut.md", text, len, eq_table, &pn, &d);
+        lesson_free(&l);
+    }
+    munmap(mem, (size_t)page * 2);
+}
+
 static void test_check_runs_the_script_on_the_model(void **state)
 {
     (void)state;
@@ -425,7 +581,7 @@ static void test_progress_file(void **state)
 {
     (void)state;
     char dir[700], path[1024];
-    test_tmp_path(dir, sizeof dir, "progress-test");
+    state_path(dir, sizeof dir, "progress-test");
     setenv("XDG_STATE_HOME", dir, 1);
     assert_int_equal(lesson_progress_path(path, sizeof path), 0);
     remove(path);
@@ -719,6 +875,8 @@ int main(void)
         cmocka_unit_test(test_parse_a_lesson),
         cmocka_unit_test(test_errors_name_line_and_column),
         cmocka_unit_test(test_junk_gives_diagnostics),
+        cmocka_unit_test(test_lesson_parse_is_linear),
+        cmocka_unit_test(test_lesson_parse_honours_the_length),
         cmocka_unit_test(test_check_runs_the_script_on_the_model),
         cmocka_unit_test(test_check_every_shipped_lesson),
         cmocka_unit_test(test_live_values),
