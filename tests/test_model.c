@@ -1,6 +1,7 @@
 // Tests of the model module and model files: configuration checks, the parameter table,
 // random initialisation, native and llm.c round trips, and every kind of damaged file.
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -53,6 +54,12 @@ static void test_model_config_check_names_the_field(void **state)
     BAD(c.act = (enum act_kind) - 1, "act is -1");
     BAD(c.bias = 2, "bias is 2");
 #undef BAD
+    // A width whose 4 d would overflow an int is named, not multiplied.
+    model_config_gpt2(&c, 2, 2, INT_MAX, 11, 6);
+    assert_int_equal(model_config_check(&c, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "d_model is 2147483647"));
+    model_config_textbook(&c, 2, 2, INT_MIN, 11, 6);
+    assert_int_equal(model_config_check(&c, &d), SF_ERR_RANGE);
     small(&c);
     assert_int_equal(model_config_check(&c, &d), 0);
 }
@@ -411,12 +418,18 @@ static void test_model_llmc_bad_files(void **state)
     MUTATE(0, SF_LLMC_TOKENIZER_MAGIC, SF_ERR_FORMAT, "llm.c GPT-2 checkpoint");
     MUTATE(1, 1, SF_ERR_VERSION, "version 1 is not supported");
     MUTATE(1, 2, SF_ERR_VERSION, "version 3");
-    MUTATE(3, 0, SF_ERR_RANGE, "vocab_size is 0");
-    MUTATE(4, -1, SF_ERR_RANGE, "n_layer is -1");
-    MUTATE(4, 2000000000, SF_ERR_RANGE, "n_layer");
+    MUTATE(3, 0, SF_ERR_RANGE, "bad llm.c header: vocab_size (word 3) is 0");
+    MUTATE(4, -1, SF_ERR_RANGE, "num_layers (word 4) is -1; it must be from 1 to 256");
+    MUTATE(4, 2000000000, SF_ERR_RANGE, "num_layers (word 4) is 2000000000");
     MUTATE(5, 3, SF_ERR_RANGE, "n_head 3");
-    MUTATE(6, 0, SF_ERR_RANGE, "d_model is 0");
-    MUTATE(7, 4, SF_ERR_RANGE, "padded vocabulary 4");
+    MUTATE(6, 0, SF_ERR_RANGE, "channels (word 6) is 0");
+    MUTATE(7, 4, SF_ERR_RANGE, "padded_vocab_size (word 7) is 4, smaller than vocab_size 5");
+    // Values whose products (4 C, C C, V C, ...) overflow an int: named before any arithmetic.
+    MUTATE(6, 1 << 30, SF_ERR_RANGE, "channels (word 6) is 1073741824; it must be from 1 to");
+    MUTATE(6, INT32_MAX, SF_ERR_RANGE, "channels (word 6) is 2147483647");
+    MUTATE(2, INT32_MAX, SF_ERR_RANGE, "max_seq_len (word 2) is 2147483647");
+    MUTATE(7, INT32_MIN, SF_ERR_RANGE, "padded_vocab_size (word 7) is -2147483648");
+    MUTATE(5, -7, SF_ERR_RANGE, "num_heads (word 5) is -7");
     MUTATE(2, 5, SF_ERR_TRUNCATED, "need");   // a larger context than the file holds
     MUTATE(7, 256, SF_ERR_TRUNCATED, "need"); // more padding rows than the file holds
 #undef MUTATE
