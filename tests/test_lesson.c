@@ -8,8 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +27,19 @@ static const char *names[PANEL_COUNT];
 static struct lesson_panels pn;
 static char state_dir[600];
 
+// A scratch path as an absolute path: XDG_STATE_HOME is ignored unless it is one, and the
+// progress would then go to the user's home.
+static const char *state_path(char *buf, size_t size, const char *name)
+{
+    char rel[300], cwd[300];
+    test_tmp_path(rel, sizeof rel, name);
+    if (rel[0] == '/' || !getcwd(cwd, sizeof cwd))
+        snprintf(buf, size, "%s", rel);
+    else
+        snprintf(buf, size, "%s/%s", cwd, rel);
+    return buf;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -30,7 +47,15 @@ static int setup(void **state)
         names[p] = panel_keyword((enum panel_id)p);
     pn = (struct lesson_panels){names, PANEL_COUNT};
     // Progress goes to a scratch directory, never to the user's.
-    test_tmp_path(state_dir, sizeof state_dir, "lesson-state");
+    state_path(state_dir, sizeof state_dir, "lesson-state");
+    setenv("XDG_STATE_HOME", state_dir, 1);
+    return 0;
+}
+
+// After a test that points XDG_STATE_HOME elsewhere, even one that failed halfway.
+static int reset_state_dir(void **state)
+{
+    (void)state;
     setenv("XDG_STATE_HOME", state_dir, 1);
     return 0;
 }
@@ -242,6 +267,147 @@ static int check_text(const char *text, char *out, size_t size)
     return rc;
 }
 
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// A growing test text.
+struct text {
+    char *s;
+    size_t n, cap;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_add(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (t->s && t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->cap = 2 * (t->cap + (size_t)k + 1);
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+}
+
+// Parses text, failing when it takes more than two seconds of CPU time (a linear parse of 2 MB
+// takes well under half a second, sanitizers included); returns the lesson.
+static void parse_timed(struct lesson *l, const struct text *t, const char *table,
+                        struct lesson_diags *d, const char *what)
+{
+    lesson_diags_init(d, "big.md");
+    double t0 = cpu_seconds();
+    lesson_parse(l, "big.md", t->s, t->n, table, &pn, d);
+    double dt = cpu_seconds() - t0;
+    if (dt > 2.0)
+        fail_msg("%s: parsing %zu bytes took %.2f s of CPU time", what, t->n, dt);
+}
+
+// Parsing takes time linear in the file: 2 MB of an unclosed comment, of continuation lines,
+// of equation references into a table of 20000 rows, or of @answer lines each parse in a
+// fraction of a second (the first three took 8 to 60 s when the parser rescanned the rest of
+// the file, the field being continued, or the table).
+static void test_lesson_parse_is_linear(void **state)
+{
+    (void)state;
+    const size_t size = 2 << 20;
+    struct lesson l;
+    struct lesson_diags *d = malloc(sizeof *d);
+    struct text t = {0};
+
+    text_add(&t, "# T\n\nText.\n<!-- never closed\n");
+    while (t.n < size)
+        text_add(&t, "a line of the comment - - > -\n");
+    parse_timed(&l, &t, NULL, d, "an unclosed comment");
+    assert_int_equal(d->errors, 1);
+    assert_non_null(strstr(d->msgs[0].text, "never closed"));
+    lesson_free(&l);
+
+    t.n = 0;
+    text_add(&t, "# T\n@question Q\n");
+    size_t lines = 0;
+    while (t.n < size)
+        text_add(&t, "  more\n"), lines++;
+    text_add(&t, "@answer 1\n");
+    parse_timed(&l, &t, NULL, d, "continuation lines");
+    assert_int_equal(d->errors, 0);
+    assert_int_equal(strlen(l.beats[0].q->text), 1 + 5 * lines);
+    lesson_free(&l);
+
+    struct text table = {0};
+    text_add(&table, "| key | number |\n|---|---|\n");
+    for (int k = 0; k < 20000; k++)
+        text_add(&table, "| key%d | %d.%d |\n", k, k / 100, k % 100);
+    t.n = 0;
+    text_add(&t, "# T\n\n");
+    int refs = 0;
+    while (t.n < size) {
+        for (int k = 0; k < 100; k++, refs++)
+            text_add(&t, "{eq:key%d} ", (refs * 7919) % 20000);
+        text_add(&t, "\n");
+    }
+    parse_timed(&l, &t, table.s, d, "equation references");
+    assert_int_equal(d->errors, 0);
+    char want[64];
+    snprintf(want, sizeof want, " %d.%d ", 19999 / 100, 19999 % 100);
+    assert_non_null(strstr(l.beats[0].text, want));
+    lesson_free(&l);
+    free(table.s);
+
+    t.n = 0;
+    text_add(&t, "# T\n@question Q\n");
+    int answers = 0;
+    while (t.n < size)
+        text_add(&t, "@answer a | b | c | d\n"), answers += 4;
+    parse_timed(&l, &t, NULL, d, "@answer lines");
+    assert_int_equal(d->errors, 0);
+    assert_int_equal(l.beats[0].q->n_answers, answers);
+    lesson_free(&l);
+    free(t.s);
+    free(d);
+}
+
+// The parser reads only the len bytes it is given: each text here ends right before a page
+// the process may not read, so one byte more faults.
+static void test_lesson_parse_honours_the_length(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "# T\n\nText.\n#",                     // a heading of one character, last
+        "# T\n\nText.\n<!-- open\nstill open", // the search for the comment's end
+        "# T\n\nText.\n<!-- open -",           // the same, on the opening line
+        "#",                                   // nothing but a mark
+        "# T\n\nSee {eq:qkv",                  // an unclosed reference
+        "# T\n@question Q\n@answer a\n  more", // a continuation line
+        "# T\n@step 2",                        // a directive's argument
+        "# T\n\nText \xc3",                    // a cut UTF-8 character
+    };
+    long page = sysconf(_SC_PAGESIZE);
+    char *mem =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(mem != MAP_FAILED);
+    assert_int_equal(mprotect(mem + page, (size_t)page, PROT_NONE), 0);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t len = strlen(texts[i]);
+        char *text = mem + page - len;
+        memcpy(text, texts[i], len);
+        struct lesson l;
+        struct lesson_diags d;
+        lesson_diags_init(&d, "cut.md");
+        lesson_parse(&l, "cut.md", text, len, eq_table, &pn, &d);
+        lesson_free(&l);
+    }
+    munmap(mem, (size_t)page * 2);
+}
+
 static void test_check_runs_the_script_on_the_model(void **state)
 {
     (void)state;
@@ -373,11 +539,59 @@ static void test_live_values(void **state)
     model_free(&m);
 }
 
+// A live answer never reads outside the tensor it names: a word whose id is beyond the
+// model's vocabulary (a tokenizer with more pieces than the model has rows), and an index
+// too large for an int.
+static void test_live_values_stay_inside_the_tensors(void **state)
+{
+    (void)state;
+    struct model m;
+    char path[600], text[128], why[300];
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, stderr), 0);
+    int V = m.cfg.vocab_size;
+    assert_int_equal(m.tok.n, V);
+    const char **pieces = malloc(sizeof *pieces * (size_t)(V + 1));
+    for (int i = 0; i < V; i++)
+        pieces[i] = m.tok.pieces[i];
+    pieces[V] = "zzextra";
+    struct tokenizer big;
+    assert_int_equal(tokenizer_init(&big, m.tok.kind, V + 1, pieces, NULL), 0);
+    free(pieces);
+    tokenizer_free(&m.tok);
+    m.tok = big;
+    int ids[3] = {0, 1, 2};
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, 3, OP_IMPL_FAST, NULL), 0);
+    assert_true(graph_goto(&g, "head.probs") > 0);
+    double v;
+    int num;
+    assert_int_equal(
+        lesson_live_eval("prob zzextra last", &g, text, sizeof text, &v, &num, why, sizeof why),
+        -1);
+    assert_non_null(strstr(why, "outside the model's vocabulary"));
+    int the, n;
+    assert_int_equal(tokenizer_encode(&m.tok, "the", &the, 1, &n, NULL), 0);
+    assert_int_equal(
+        lesson_live_eval("prob the last", &g, text, sizeof text, &v, &num, why, sizeof why), 0);
+    assert_true(v == (double)g.nodes[graph_find(&g, "head.probs")].out.data[2 * V + the]);
+    // 2^32 is not row 0.
+    assert_int_equal(lesson_live_eval("value head.probs 4294967296 0", &g, text, sizeof text, &v,
+                                      &num, why, sizeof why),
+                     -1);
+    assert_non_null(strstr(why, "outside"));
+    assert_int_equal(
+        lesson_live_eval("lens-top 4294967296 0", &g, text, sizeof text, &v, &num, why, sizeof why),
+        -1);
+    graph_free(&g);
+    model_free(&m);
+}
+
 static void test_progress_file(void **state)
 {
     (void)state;
     char dir[700], path[1024];
-    test_tmp_path(dir, sizeof dir, "progress-test");
+    state_path(dir, sizeof dir, "progress-test");
     setenv("XDG_STATE_HOME", dir, 1);
     assert_int_equal(lesson_progress_path(path, sizeof path), 0);
     remove(path);
@@ -420,6 +634,95 @@ static void test_progress_file(void **state)
     lesson_progress_set(&p, "x", 0, 1, 0);
     assert_int_not_equal(lesson_progress_save(&p, &d), 0);
     assert_true(d.msg[0] != 0);
+    lesson_progress_free(&p);
+    setenv("XDG_STATE_HOME", state_dir, 1);
+}
+
+// Any id reads back as it was written: spaces, tabs, '#', '%' and other bytes are escaped in
+// the file. A file in the earlier format (no escapes, another first line) reads as before.
+static void test_progress_ids_round_trip(void **state)
+{
+    (void)state;
+    char dir[700], path[1024];
+    state_path(dir, sizeof dir, "progress-ids");
+    setenv("XDG_STATE_HOME", dir, 1);
+    assert_int_equal(lesson_progress_path(path, sizeof path), 0);
+    remove(path);
+    static const char *const ids[] = {"my lesson",   "#1 first", "50%off", "%41", "tab\there",
+                                      "caf\xc3\xa9", "cr\rlf\n", "x%",     "-"};
+    const int n_ids = (int)(sizeof ids / sizeof ids[0]);
+    struct lesson_progress p;
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    for (int i = 0; i < n_ids; i++)
+        assert_int_equal(lesson_progress_set(&p, ids[i], i, 20, i % 2), 0);
+    struct sf_diag d;
+    assert_int_equal(lesson_progress_save(&p, &d), 0);
+    lesson_progress_free(&p);
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    assert_int_equal(p.bad_lines, 0);
+    assert_int_equal(p.n, n_ids);
+    for (int i = 0; i < n_ids; i++) {
+        const struct lesson_progress_item *it = lesson_progress_get(&p, ids[i]);
+        if (!it)
+            fail_msg("id '%s' was lost", ids[i]);
+        assert_int_equal(it->beat, i);
+        assert_int_equal(it->done, i % 2);
+    }
+    lesson_progress_free(&p);
+    // The earlier format: ids as they are, '%' included.
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# stepformer lesson progress: lesson, beat reached (from 0), beats, state\n"
+          "04-one-head 5 14 started\n50%41 3 9 done\n",
+          f);
+    fclose(f);
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(lesson_progress_get(&p, "04-one-head")->beat, 5);
+    assert_non_null(lesson_progress_get(&p, "50%41"));
+    assert_null(lesson_progress_get(&p, "50A"));
+    // An empty id could not be read back.
+    assert_int_equal(lesson_progress_set(&p, "", 0, 1, 0), SF_ERR_ARG);
+    lesson_progress_free(&p);
+    setenv("XDG_STATE_HOME", state_dir, 1);
+}
+
+// Loading and saving take time linear in the file: 80000 lessons load and save in well under
+// a second (they took 20 s when each line looked up every line before it).
+static void test_progress_load_and_save_are_fast(void **state)
+{
+    (void)state;
+    char dir[700], path[1024];
+    state_path(dir, sizeof dir, "progress-big");
+    setenv("XDG_STATE_HOME", dir, 1);
+    assert_int_equal(lesson_progress_path(path, sizeof path), 0);
+    struct lesson_progress p;
+    struct sf_diag d;
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    assert_int_equal(lesson_progress_set(&p, "first", 0, 1, 0), 0);
+    assert_int_equal(lesson_progress_save(&p, &d), 0); // makes the directory
+    lesson_progress_free(&p);
+    const int n = 80000;
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%02d-lesson-number-%d %d %d started\n", i % 100, i, i % 7, 7);
+    fclose(f);
+    double t0 = cpu_seconds();
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    double load = cpu_seconds() - t0;
+    assert_int_equal(p.n, n);
+    assert_int_equal(lesson_progress_get(&p, "33-lesson-number-12333")->beat, 12333 % 7);
+    t0 = cpu_seconds();
+    assert_int_equal(lesson_progress_set(&p, "00-lesson-number-0", 6, 7, 1), 0);
+    assert_int_equal(lesson_progress_save(&p, &d), 0);
+    double save = cpu_seconds() - t0;
+    lesson_progress_free(&p);
+    if (load > 1.0 || save > 1.0)
+        fail_msg("%d lessons: loading took %.2f s, saving %.2f s of CPU time", n, load, save);
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    assert_int_equal(p.n, n);
+    assert_int_equal(lesson_progress_get(&p, "00-lesson-number-0")->done, 1);
     lesson_progress_free(&p);
     setenv("XDG_STATE_HOME", state_dir, 1);
 }
@@ -559,6 +862,57 @@ static void test_lesson_resumes_where_it_stopped(void **state)
     app_free(&a);
 }
 
+// A progress file that cannot be written is said, with its path and the reason, and is not
+// hidden by the welcome back; the beat counter keeps saying so; the lesson goes on.
+static void test_lesson_says_when_progress_is_not_saved(void **state)
+{
+    (void)state;
+    char dir[700], path[1024];
+    state_path(dir, sizeof dir, "progress-unsaved");
+    setenv("XDG_STATE_HOME", dir, 1);
+    assert_int_equal(lesson_progress_path(path, sizeof path), 0);
+    struct lesson_progress p;
+    struct sf_diag d;
+    assert_int_equal(lesson_progress_load(&p, path), 0);
+    struct app a;
+    assert_int_equal(open_lesson(&a, "4", "--restart"), 0);
+    int beats = a.lesson->l.n_beats;
+    assert_int_equal(lesson_progress_set(&p, a.lesson->l.id, 2, beats, 0), 0);
+    app_free(&a);
+    assert_int_equal(lesson_progress_save(&p, &d), 0);
+    lesson_progress_free(&p);
+    // Files may not grow beyond 16 bytes (as on a full disk): the save fails.
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 16;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = open_lesson(&a, "4", NULL);
+    char message[sizeof a.message];
+    snprintf(message, sizeof message, "%s", a.message);
+    int beat = a.lesson ? a.lesson->beat : -1;
+    app_key(&a, ' ');
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(rc, 0);
+    assert_int_equal(beat, 2);
+    if (!strstr(message, "progress not saved") || !strstr(message, path) ||
+        !strstr(message, "File too large") || !strstr(message, "welcome back"))
+        fail_msg("message '%s'", message);
+    assert_int_equal(a.lesson->beat, 3); // the lesson went on
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_non_null(s.lesson);
+    assert_non_null(strstr(s.lesson->where, "not saved"));
+    app_free(&a);
+    assert_int_equal(lesson_progress_load(&p, path), 0); // the file is as it was
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.items[0].beat, 2);
+    lesson_progress_free(&p);
+    setenv("XDG_STATE_HOME", state_dir, 1);
+}
+
 static void test_questions_wait_for_the_answer(void **state)
 {
     (void)state;
@@ -671,12 +1025,18 @@ int main(void)
         cmocka_unit_test(test_parse_a_lesson),
         cmocka_unit_test(test_errors_name_line_and_column),
         cmocka_unit_test(test_junk_gives_diagnostics),
+        cmocka_unit_test(test_lesson_parse_is_linear),
+        cmocka_unit_test(test_lesson_parse_honours_the_length),
         cmocka_unit_test(test_check_runs_the_script_on_the_model),
         cmocka_unit_test(test_check_every_shipped_lesson),
         cmocka_unit_test(test_live_values),
-        cmocka_unit_test(test_progress_file),
+        cmocka_unit_test(test_live_values_stay_inside_the_tensors),
+        cmocka_unit_test_teardown(test_progress_file, reset_state_dir),
+        cmocka_unit_test_teardown(test_progress_ids_round_trip, reset_state_dir),
+        cmocka_unit_test_teardown(test_progress_load_and_save_are_fast, reset_state_dir),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
         cmocka_unit_test(test_lesson_resumes_where_it_stopped),
+        cmocka_unit_test_teardown(test_lesson_says_when_progress_is_not_saved, reset_state_dir),
         cmocka_unit_test(test_questions_wait_for_the_answer),
         cmocka_unit_test(test_presenter_mode),
         cmocka_unit_test(test_missing_model_stops_cleanly),

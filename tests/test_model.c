@@ -1,6 +1,7 @@
 // Tests of the model module and model files: configuration checks, the parameter table,
 // random initialisation, native and llm.c round trips, and every kind of damaged file.
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -11,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/cli.h"
 #include "stepformer/model.h"
 
 static void small(struct model_config *c)
@@ -51,6 +54,12 @@ static void test_model_config_check_names_the_field(void **state)
     BAD(c.act = (enum act_kind) - 1, "act is -1");
     BAD(c.bias = 2, "bias is 2");
 #undef BAD
+    // A width whose 4 d would overflow an int is named, not multiplied.
+    model_config_gpt2(&c, 2, 2, INT_MAX, 11, 6);
+    assert_int_equal(model_config_check(&c, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "d_model is 2147483647"));
+    model_config_textbook(&c, 2, 2, INT_MIN, 11, 6);
+    assert_int_equal(model_config_check(&c, &d), SF_ERR_RANGE);
     small(&c);
     assert_int_equal(model_config_check(&c, &d), 0);
 }
@@ -409,12 +418,18 @@ static void test_model_llmc_bad_files(void **state)
     MUTATE(0, SF_LLMC_TOKENIZER_MAGIC, SF_ERR_FORMAT, "llm.c GPT-2 checkpoint");
     MUTATE(1, 1, SF_ERR_VERSION, "version 1 is not supported");
     MUTATE(1, 2, SF_ERR_VERSION, "version 3");
-    MUTATE(3, 0, SF_ERR_RANGE, "vocab_size is 0");
-    MUTATE(4, -1, SF_ERR_RANGE, "n_layer is -1");
-    MUTATE(4, 2000000000, SF_ERR_RANGE, "n_layer");
+    MUTATE(3, 0, SF_ERR_RANGE, "bad llm.c header: vocab_size (word 3) is 0");
+    MUTATE(4, -1, SF_ERR_RANGE, "num_layers (word 4) is -1; it must be from 1 to 256");
+    MUTATE(4, 2000000000, SF_ERR_RANGE, "num_layers (word 4) is 2000000000");
     MUTATE(5, 3, SF_ERR_RANGE, "n_head 3");
-    MUTATE(6, 0, SF_ERR_RANGE, "d_model is 0");
-    MUTATE(7, 4, SF_ERR_RANGE, "padded vocabulary 4");
+    MUTATE(6, 0, SF_ERR_RANGE, "channels (word 6) is 0");
+    MUTATE(7, 4, SF_ERR_RANGE, "padded_vocab_size (word 7) is 4, smaller than vocab_size 5");
+    // Values whose products (4 C, C C, V C, ...) overflow an int: named before any arithmetic.
+    MUTATE(6, 1 << 30, SF_ERR_RANGE, "channels (word 6) is 1073741824; it must be from 1 to");
+    MUTATE(6, INT32_MAX, SF_ERR_RANGE, "channels (word 6) is 2147483647");
+    MUTATE(2, INT32_MAX, SF_ERR_RANGE, "max_seq_len (word 2) is 2147483647");
+    MUTATE(7, INT32_MIN, SF_ERR_RANGE, "padded_vocab_size (word 7) is -2147483648");
+    MUTATE(5, -7, SF_ERR_RANGE, "num_heads (word 5) is -7");
     MUTATE(2, 5, SF_ERR_TRUNCATED, "need");   // a larger context than the file holds
     MUTATE(7, 256, SF_ERR_TRUNCATED, "need"); // more padding rows than the file holds
 #undef MUTATE
@@ -428,6 +443,80 @@ static void test_model_llmc_bad_files(void **state)
     expect_bad(b, len, SF_ERR_NONFINITE, "lnf.beta holds infinity at index 7");
     free(b);
     free(good);
+}
+
+// An llm.c tokenizer file (version 1) of n pieces "t0", "t1", ...
+static void write_llmc_tokenizer(const char *path, int n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    uint32_t header[256] = {20240328, 1, (uint32_t)n};
+    assert_int_equal(fwrite(header, 4, 256, f), 256);
+    for (int i = 0; i < n; i++) {
+        char piece[16];
+        int len = snprintf(piece, sizeof piece, "t%d", i);
+        fputc(len, f);
+        assert_int_equal(fwrite(piece, 1, (size_t)len, f), (size_t)len);
+    }
+    fclose(f);
+}
+
+// A tokenizer with more pieces than the vocabulary (ids with no embedding row or probability)
+// or fewer is refused, named with both sizes; llm.c's padded rows do not count, so the real
+// pair (vocabulary 300 padded to 384, a tokenizer of 300) loads.
+static void test_model_tokenizer_must_match_the_vocabulary(void **state)
+{
+    (void)state;
+    char dir[512], model_path[600], tok_path[600], msg[2000];
+    test_tmp_path(dir, sizeof dir, "tokenizer-beside");
+    mkdir(dir, 0755);
+    snprintf(model_path, sizeof model_path, "%s/gpt2_small.bin", dir);
+    snprintf(tok_path, sizeof tok_path, "%s/gpt2_tokenizer.bin", dir);
+    size_t len;
+    unsigned char *bytes = llmc_bytes(&len); // vocabulary 5, padded to 128
+    FILE *f = fopen(model_path, "wb");
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    free(bytes);
+    struct model m;
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&m, model_path, &d), 0);
+    assert_int_equal(m.cfg.vocab_size, 5);
+    write_llmc_tokenizer(tok_path, 6);
+    sf_diag_clear(&d);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), SF_ERR_RANGE);
+    assert_string_equal(d.file, tok_path);
+    if (!strstr(d.msg, "6 pieces but the model's vocabulary only 5") ||
+        !strstr(d.msg, "use the tokenizer file that belongs to this model"))
+        fail_msg("message '%s'", d.msg);
+    assert_int_equal(m.tok.kind, TOK_NONE); // the model keeps its own
+    write_llmc_tokenizer(tok_path, 4);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), SF_ERR_RANGE);
+    assert_non_null(strstr(d.msg, "4 pieces but the model's vocabulary has 5"));
+    write_llmc_tokenizer(tok_path, 5);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), 0);
+    assert_int_equal(m.tok.n, 5);
+    model_free(&m);
+
+    // The tokenizer picked up from beside the model is checked the same way.
+    write_llmc_tokenizer(tok_path, 7);
+    FILE *err = fmemopen(msg, sizeof msg, "w");
+    assert_int_not_equal(cli_load_model(&m, model_path, NULL, err), 0);
+    fclose(err);
+    if (!strstr(msg, tok_path) || !strstr(msg, "7 pieces but the model's vocabulary only 5"))
+        fail_msg("message '%s'", msg);
+    assert_null(m.params);
+
+    // llm.c's files: the checkpoint pads its vocabulary of 300 to 384 rows; the tokenizer
+    // file holds the 300 real tokens.
+    char tiny[512], tiny_tok[512];
+    test_data_path(tiny, sizeof tiny, "gpt2_tiny.bin");
+    test_data_path(tiny_tok, sizeof tiny_tok, "gpt2_tiny_tokenizer.bin");
+    assert_int_equal(checkpoint_load(&m, tiny, &d), 0);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tiny_tok, &d), 0);
+    assert_int_equal(m.tok.n, 300);
+    assert_int_equal(m.wte.shape[0], 300);
+    model_free(&m);
 }
 
 // The same GPT-2-switch model written in both formats loads to the same weights.
@@ -552,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_model_load_picks_format_by_magic),
         cmocka_unit_test(test_model_load_names_missing_and_directory),
         cmocka_unit_test(test_model_save_keeps_old_file_on_failure),
+        cmocka_unit_test(test_model_tokenizer_must_match_the_vocabulary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

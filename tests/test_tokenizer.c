@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "stepformer/rng.h"
 #include "stepformer/tokenizer.h"
 
 static void expect_ids(struct tokenizer *t, const char *text, const int *want, int n)
@@ -326,6 +328,139 @@ static void test_tokenizer_golden_data_file_loads(void **state)
     tokenizer_free(&t);
 }
 
+// The id of the piece s[0..len) by a plain scan (the first id wins, as in the index), or -1.
+static int scan_piece(const struct tokenizer *t, const char *s, int len)
+{
+    for (int id = 0; id < t->n; id++)
+        if (t->lens[id] == len && memcmp(t->pieces[id], s, (size_t)len) == 0)
+            return id;
+    return -1;
+}
+
+// The merging rule written out as plainly as possible (the oracle): parts in an array; at each
+// step scan every adjacent pair, merge the one whose concatenation is the piece with the
+// lowest id, the leftmost on a tie; stop when no pair forms a piece.
+static int reference_bpe(const struct tokenizer *t, const char *s, int n, int *ids)
+{
+    int start[128], parts = n;
+    for (int i = 0; i < n; i++) {
+        start[i] = i;
+        ids[i] = scan_piece(t, s + i, 1);
+    }
+    start[n] = n;
+    for (;;) {
+        int best = -1, best_id = -1;
+        for (int i = 0; i + 1 < parts; i++) {
+            int id = scan_piece(t, s + start[i], start[i + 2] - start[i]);
+            if (id >= 0 && (best < 0 || id < best_id))
+                best = i, best_id = id;
+        }
+        if (best < 0)
+            return parts;
+        ids[best] = best_id;
+        for (int i = best + 1; i + 1 < parts; i++)
+            ids[i] = ids[i + 1];
+        for (int i = best + 1; i < parts; i++)
+            start[i] = start[i + 1];
+        parts--;
+    }
+}
+
+// The encoder merges exactly as the plain rule does, on random vocabularies (random pieces
+// over a small alphabet, in random rank order, duplicates included, so that many pairs tie
+// and many merges are not built from earlier ones) and random words.
+static void test_tokenizer_bpe_matches_the_plain_rule(void **state)
+{
+    (void)state;
+    struct rng r;
+    rng_seed(&r, 12);
+    for (int vocab = 0; vocab < 40; vocab++) {
+        const char *alphabet = vocab % 2 ? "ab" : "abcd";
+        int k = (int)strlen(alphabet);
+        char *pieces[256 + 200];
+        char store[256 + 200][8];
+        int n = 256 + 20 + (int)(rng_u64(&r) % 180);
+        for (int i = 0; i < n; i++) {
+            pieces[i] = store[i];
+            if (i < 256) {
+                store[i][0] = (char)(i ? i : 1); // no NUL piece: byte 0 is never in text
+                store[i][1] = '\0';
+                continue;
+            }
+            int len = 2 + (int)(rng_u64(&r) % 5);
+            for (int c = 0; c < len; c++)
+                store[i][c] = alphabet[rng_u64(&r) % (uint64_t)k];
+            store[i][len] = '\0';
+        }
+        struct tokenizer t;
+        assert_int_equal(tokenizer_init(&t, TOK_BPE, n, (const char *const *)pieces, NULL), 0);
+        for (int word = 0; word < 50; word++) {
+            char text[100];
+            int len = 1 + (int)(rng_u64(&r) % 90);
+            for (int c = 0; c < len; c++)
+                text[c] = alphabet[rng_u64(&r) % (uint64_t)k];
+            text[len] = '\0';
+            int want[128], got[128], n_want = reference_bpe(&t, text, len, want), n_got;
+            struct sf_diag d;
+            assert_int_equal(tokenizer_encode(&t, text, got, 128, &n_got, &d), 0);
+            if (n_got != n_want)
+                fail_msg("vocabulary %d, '%s': %d ids, the plain rule gives %d", vocab, text, n_got,
+                         n_want);
+            for (int i = 0; i < n_want; i++)
+                if (got[i] != want[i])
+                    fail_msg("vocabulary %d, '%s': id %d is %d, the plain rule gives %d", vocab,
+                             text, i, got[i], want[i]);
+        }
+        tokenizer_free(&t);
+    }
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// One 200 KB run of letters (a single pre-split chunk, merging all the way) encodes in well
+// under a second, sanitizers included: merging once took time quadratic in the chunk's
+// length (tens of seconds here).
+static void test_tokenizer_bpe_long_chunk_is_fast(void **state)
+{
+    (void)state;
+    char path[512];
+    struct tokenizer t;
+    struct sf_diag d;
+    assert_int_equal(
+        tokenizer_load_llmc(&t, test_data_path(path, sizeof path, "gpt2_tiny_tokenizer.bin"), &d),
+        0);
+    size_t n = 200000;
+    char *text = malloc(n + 1);
+    int *ids = malloc(sizeof *ids * n);
+    for (size_t i = 0; i < n; i++)
+        text[i] = "thingandthe"[i % 11];
+    text[n] = '\0';
+    int got;
+    double t0 = cpu_seconds();
+    assert_int_equal(tokenizer_encode(&t, text, ids, (int)n, &got, &d), 0);
+    double dt = cpu_seconds() - t0;
+    assert_true(got > 0 && got < (int)n / 2); // it merged
+    // The pieces spell the text.
+    size_t o = 0;
+    for (int i = 0; i < got; i++) {
+        int len;
+        const char *p = tokenizer_piece(&t, ids[i], &len);
+        assert_memory_equal(p, text + o, (size_t)len);
+        o += (size_t)len;
+    }
+    assert_int_equal(o, n);
+    if (dt > 1.0)
+        fail_msg("encoding a 200 KB chunk took %.2f s of CPU time", dt);
+    free(text);
+    free(ids);
+    tokenizer_free(&t);
+}
+
 static void test_tokenizer_none_asks_for_ids(void **state)
 {
     (void)state;
@@ -349,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_tokenizer_llmc_bad_files),
         cmocka_unit_test(test_tokenizer_golden_data_file_loads),
         cmocka_unit_test(test_tokenizer_none_asks_for_ids),
+        cmocka_unit_test(test_tokenizer_bpe_matches_the_plain_rule),
+        cmocka_unit_test(test_tokenizer_bpe_long_chunk_is_fast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,7 @@ struct app_lesson {
     char start_prompt[APP_PROMPT_MAX];
     struct lesson_progress progress;
     int keep_progress; // 1: progress is saved on every beat
+    int save_failed;   // saving failed (said once; the beat counter says "not saved")
     // Buffers the screen state points into.
     char where[64];
     char input_line[APP_PROMPT_MAX + 32];

@@ -24,6 +24,13 @@ int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *
 // A native model that takes the next len bytes of f, from its current position (a model kept
 // inside another file); checked as checkpoint_load checks a whole file.
 int checkpoint_read_native(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d);
+// Reads llm.c's tokenizer file (tokenizer_load_llmc) and gives it to m in place of its own
+// tokenizer. The file must hold one piece per row of m's real vocabulary (cfg.vocab_size,
+// which leaves out the rows llm.c pads the embedding with: GPT-2 has 50257 of its 50304): a
+// larger tokenizer would give ids with no embedding row or probability, a smaller one ids the
+// model predicts with no text. Either is refused (SF_ERR_RANGE, d naming the file and both
+// sizes) and m keeps its tokenizer.
+int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag *d);
 // Writes the native format to a temporary file beside path, then renames it into place.
 // A model whose file could not be read back (a bad configuration, a parameter count that
 // does not match it, a tokenizer larger than the vocabulary) is refused with SF_ERR_ARG

@@ -176,22 +176,30 @@ struct lesson_progress_item {
 
 struct lesson_progress {
     char path[1024];
-    struct lesson_progress_item *items;
+    struct lesson_progress_item *items; // in the order they were first set (or read)
     int n;
     int bad_lines; // lines of the file that could not be read (ignored, rewritten on save)
+    int cap;       // items allocated
+    int *index;    // hash of the ids: item + 1 per slot, 0 empty (index_cap slots, or NULL)
+    int index_cap;
 };
 
 // The progress file: $XDG_STATE_HOME/stepformer/progress, else ~/.local/state/stepformer/progress.
 // Returns 0, or nonzero when neither variable gives a directory.
 int lesson_progress_path(char *buf, size_t size);
-// Loads the file (a missing file is empty progress). Returns 0 or SF_ERR_NOMEM.
+// Loads the file (a missing file is empty progress; a line that cannot be read is counted in
+// bad_lines; an id given twice keeps its last line). Time linear in the file. Returns 0 or
+// SF_ERR_NOMEM. Format: lessons/README.md.
 int lesson_progress_load(struct lesson_progress *p, const char *path);
-// Writes the file atomically (temporary file, then rename), creating its directory.
+// Writes the file atomically (temporary file, then rename), creating its directory; ids are
+// written so that any id reads back the same. On failure d names the file and the reason.
 int lesson_progress_save(const struct lesson_progress *p, struct sf_diag *d);
 void lesson_progress_free(struct lesson_progress *p);
 // The entry for id, or NULL.
 const struct lesson_progress_item *lesson_progress_get(const struct lesson_progress *p,
                                                        const char *id);
+// Sets id's entry (adding it if new). Returns 0, SF_ERR_ARG for an id that is empty or longer
+// than an item holds (127 bytes), or SF_ERR_NOMEM.
 int lesson_progress_set(struct lesson_progress *p, const char *id, int beat, int n_beats, int done);
 
 #endif

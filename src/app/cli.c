@@ -109,25 +109,13 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         }
     }
     if (tokenizer_path) {
-        struct tokenizer t = {0};
-        rc = tokenizer_load_llmc(&t, tokenizer_path, &d);
-        if (!rc && t.n < m->cfg.vocab_size) {
-            fprintf(err,
-                    "stepformer: %s: the tokenizer has %d pieces but the model's vocabulary has "
-                    "%d: use the tokenizer that belongs to this model\n",
-                    utf8_safe(buf, sizeof buf, tokenizer_path), t.n, m->cfg.vocab_size);
-            tokenizer_free(&t);
-            rc = SF_ERR_ARG;
-        } else if (rc) {
-            cli_print_diag(err, NULL, &d);
-        }
+        rc = checkpoint_load_tokenizer(m, tokenizer_path, &d);
         if (rc) {
+            cli_print_diag(err, NULL, &d);
             free(beside);
             model_free(m);
             return rc;
         }
-        tokenizer_free(&m->tok);
-        m->tok = t;
     }
     free(beside);
     return SF_OK;

@@ -268,19 +268,39 @@ static int apply_beat(struct app *a, int k, struct lesson_diags *d)
     return rc;
 }
 
-static void save_progress(struct app *a)
+// Saves the place reached. On failure says why in the status line (the file and the reason),
+// once, and stops saving: the lesson goes on. Returns 1 when it failed just now.
+static int save_progress(struct app *a)
 {
     struct app_lesson *ls = a->lesson;
     if (!ls->keep_progress)
-        return;
+        return 0;
     struct sf_diag sd;
     char msg[900];
     sf_diag_clear(&sd);
-    if (lesson_progress_set(&ls->progress, ls->l.id, ls->beat, ls->l.n_beats, ls->done) ||
-        lesson_progress_save(&ls->progress, &sd)) {
-        app_say(a, 1, "progress not saved: %s", sf_diag_format(&sd, msg, sizeof msg));
-        ls->keep_progress = 0; // say it once
+    int rc = lesson_progress_set(&ls->progress, ls->l.id, ls->beat, ls->l.n_beats, ls->done);
+    if (rc)
+        sf_diag_set(&sd, rc, ls->progress.path, 0, 0, "%s", sf_strerror(rc));
+    else
+        rc = lesson_progress_save(&ls->progress, &sd);
+    if (!rc)
+        return 0;
+    app_say(a, 1, "progress not saved: %s", sf_diag_format(&sd, msg, sizeof msg));
+    ls->keep_progress = 0; // say it once
+    ls->save_failed = 1;
+    return 1;
+}
+
+// Says msg, after the failure to save when saving failed just now (so it stays in sight).
+static void say_after_save(struct app *a, int failed, const char *msg)
+{
+    if (!failed) {
+        app_say(a, 0, "%s", msg);
+        return;
     }
+    char why[sizeof a->message];
+    snprintf(why, sizeof why, "%s", a->message);
+    app_say(a, 1, "%s; %s", why, msg);
 }
 
 // The beat's question, set up on arrival.
@@ -386,9 +406,13 @@ int app_lesson_start(struct app *a, struct lesson *l, int present, const char *p
     for (int k = 0; k < start; k++)
         ls->answered[k] = 1;
     int rc = app_lesson_goto(a, start, d);
-    if (start > 0)
-        app_say(a, 0, "welcome back: beat %d of %d, where you stopped (Backspace goes back)",
-                start + 1, ls->l.n_beats);
+    if (start > 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "welcome back: beat %d of %d, where you stopped (Backspace goes back)", start + 1,
+                 ls->l.n_beats);
+        say_after_save(a, ls->save_failed, msg);
+    }
     return rc;
 }
 
@@ -512,9 +536,11 @@ static int next_beat(struct app *a)
     }
     if (ls->beat + 1 >= ls->l.n_beats) {
         ls->done = 1;
-        save_progress(a);
-        app_say(a, 0, "the end of the lesson%s: q quits, Backspace goes back",
-                ls->keep_progress ? " (saved as done)" : "");
+        int failed = save_progress(a);
+        say_after_save(a, failed,
+                       ls->keep_progress ? "the end of the lesson (saved as done): q quits, "
+                                           "Backspace goes back"
+                                         : "the end of the lesson: q quits, Backspace goes back");
         return APP_REDRAW;
     }
     show_beat(a, ls->beat + 1);
@@ -633,8 +659,8 @@ void app_lesson_screen(struct app *a, struct screen_state *s)
     struct lesson_screen *sc = &ls->screen;
     memset(sc, 0, sizeof *sc);
     sc->title = ls->l.title;
-    snprintf(ls->where, sizeof ls->where, "%s%d/%d", ls->done ? "done " : "", ls->beat + 1,
-             ls->l.n_beats);
+    snprintf(ls->where, sizeof ls->where, "%s%d/%d%s", ls->done ? "done " : "", ls->beat + 1,
+             ls->l.n_beats, ls->save_failed ? " not saved" : "");
     sc->where = ls->where;
     sc->text = b->text;
     sc->present = ls->present;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -182,34 +183,171 @@ int lesson_progress_path(char *buf, size_t size)
 void lesson_progress_free(struct lesson_progress *p)
 {
     free(p->items);
+    free(p->index);
     p->items = NULL;
-    p->n = 0;
+    p->index = NULL;
+    p->n = p->cap = p->index_cap = 0;
+}
+
+static uint64_t hash_id(const char *id)
+{
+    uint64_t h = 1469598103934665603ULL; // FNV-1a
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+    return h;
+}
+
+// The index slot of id: where it is, or the empty slot where it would go.
+static int index_slot(const struct lesson_progress *p, const char *id)
+{
+    int mask = p->index_cap - 1;
+    int s = (int)(hash_id(id) & (uint64_t)mask);
+    while (p->index[s] && strcmp(p->items[p->index[s] - 1].id, id) != 0)
+        s = (s + 1) & mask;
+    return s;
+}
+
+// Rebuilds the index with room for twice the items allocated (at most half full).
+static int index_grow(struct lesson_progress *p)
+{
+    int cap = 16;
+    while (cap < 2 * p->cap)
+        cap *= 2;
+    int *index = calloc((size_t)cap, sizeof *index);
+    if (!index)
+        return SF_ERR_NOMEM;
+    free(p->index);
+    p->index = index;
+    p->index_cap = cap;
+    for (int i = 0; i < p->n; i++)
+        p->index[index_slot(p, p->items[i].id)] = i + 1;
+    return 0;
 }
 
 const struct lesson_progress_item *lesson_progress_get(const struct lesson_progress *p,
                                                        const char *id)
 {
-    for (int i = 0; i < p->n; i++)
-        if (strcmp(p->items[i].id, id) == 0)
-            return &p->items[i];
-    return NULL;
+    if (!p->index) { // filled by hand: no index yet
+        for (int i = 0; i < p->n; i++)
+            if (strcmp(p->items[i].id, id) == 0)
+                return &p->items[i];
+        return NULL;
+    }
+    int s = index_slot(p, id);
+    return p->index[s] ? &p->items[p->index[s] - 1] : NULL;
 }
 
 int lesson_progress_set(struct lesson_progress *p, const char *id, int beat, int n_beats, int done)
 {
-    struct lesson_progress_item *it = (struct lesson_progress_item *)lesson_progress_get(p, id);
-    if (!it) {
-        struct lesson_progress_item *items = realloc(p->items, sizeof *items * (size_t)(p->n + 1));
-        if (!items)
+    size_t len = strlen(id);
+    if (len == 0 || len >= sizeof p->items[0].id)
+        return SF_ERR_ARG;
+    if (p->n >= p->cap || !p->index) {
+        int cap = p->n >= p->cap ? (p->cap ? 2 * p->cap : 16) : p->cap;
+        if (cap > p->cap) {
+            struct lesson_progress_item *items = realloc(p->items, sizeof *items * (size_t)cap);
+            if (!items)
+                return SF_ERR_NOMEM;
+            p->items = items;
+            p->cap = cap;
+        }
+        if (index_grow(p))
             return SF_ERR_NOMEM;
-        p->items = items;
-        it = &items[p->n++];
-        snprintf(it->id, sizeof it->id, "%s", id);
+    }
+    int s = index_slot(p, id);
+    struct lesson_progress_item *it;
+    if (p->index[s]) {
+        it = &p->items[p->index[s] - 1];
+    } else {
+        it = &p->items[p->n++];
+        memcpy(it->id, id, len + 1);
+        p->index[s] = p->n;
     }
     it->beat = beat;
     it->n_beats = n_beats;
     it->done = done;
     return 0;
+}
+
+// The first line of files whose ids are escaped (older files start with another comment and
+// have their ids as they are).
+static const char progress_header[] =
+    "# stepformer lesson progress 2: lesson id (%XX escapes), beat reached (from 0), beats, "
+    "state";
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+// Bytes an id is written with as %XX: the ones that would end or hide the field.
+static int needs_escape(unsigned char c)
+{
+    return c <= ' ' || c == 0x7f || c == '%' || c == '#';
+}
+
+// The next field of line (separated by spaces or tabs): its start and length, or 0.
+static size_t next_field(const char **s, const char **f)
+{
+    while (**s == ' ' || **s == '\t')
+        (*s)++;
+    *f = *s;
+    while (**s && **s != ' ' && **s != '\t' && **s != '\n' && **s != '\r')
+        (*s)++;
+    return (size_t)(*s - *f);
+}
+
+// A whole decimal number of at most 9 digits in [lo, hi]; *ok becomes 0 when it is not one.
+static long field_number(const char *f, size_t n, long lo, long hi, int *ok)
+{
+    long v = 0;
+    if (n == 0 || n > 9)
+        *ok = 0;
+    for (size_t i = 0; *ok && i < n; i++) {
+        if (f[i] < '0' || f[i] > '9')
+            *ok = 0;
+        else
+            v = v * 10 + (f[i] - '0');
+    }
+    if (*ok && (v < lo || v > hi))
+        *ok = 0;
+    return v;
+}
+
+// Reads one line "ID BEAT N_BEATS STATE" into id and the numbers; 0 when it is not one.
+static int parse_line(const char *line, int escaped, char *id, size_t id_size, int *beat,
+                      int *n_beats, int *done)
+{
+    const char *s = line, *f;
+    size_t n = next_field(&s, &f), k = 0;
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = f[i];
+        // %XX is the byte XX; any other '%' is itself.
+        if (escaped && c == '%' && i + 2 < n && hex_value(f[i + 1]) >= 0 &&
+            hex_value(f[i + 2]) >= 0) {
+            c = (char)(hex_value(f[i + 1]) * 16 + hex_value(f[i + 2]));
+            i += 2;
+        }
+        if (c == '\0' || k + 1 >= id_size)
+            return 0;
+        id[k++] = c;
+    }
+    id[k] = '\0';
+    int ok = 1;
+    n = next_field(&s, &f);
+    *beat = (int)field_number(f, n, 0, 999999999, &ok);
+    n = next_field(&s, &f);
+    *n_beats = (int)field_number(f, n, 1, 999999999, &ok);
+    n = next_field(&s, &f);
+    *done = n == 4 && memcmp(f, "done", 4) == 0;
+    if (!*done && !(n == 7 && memcmp(f, "started", 7) == 0))
+        ok = 0;
+    return ok && *beat < *n_beats;
 }
 
 int lesson_progress_load(struct lesson_progress *p, const char *path)
@@ -219,26 +357,29 @@ int lesson_progress_load(struct lesson_progress *p, const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return 0; // no progress yet
-    char line[512];
+    char line[1024];
+    int first = 1, escaped = 0;
     while (fgets(line, sizeof line, f)) {
         if (!strchr(line, '\n') && !feof(f)) { // an overlong line: skip the rest of it
             int c;
             while ((c = fgetc(f)) != EOF && c != '\n')
                 ;
             p->bad_lines++;
+            first = 0;
             continue;
         }
+        if (first)
+            escaped = strncmp(line, progress_header, sizeof progress_header - 1) == 0;
+        first = 0;
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        char id[128], state[16];
-        int beat, n_beats;
-        if (sscanf(line, "%127s %d %d %15s", id, &beat, &n_beats, state) != 4 || beat < 0 ||
-            n_beats < 1 || beat >= n_beats ||
-            (strcmp(state, "done") != 0 && strcmp(state, "started") != 0)) {
+        char id[sizeof p->items[0].id];
+        int beat, n_beats, done;
+        if (!parse_line(line, escaped, id, sizeof id, &beat, &n_beats, &done)) {
             p->bad_lines++;
             continue;
         }
-        if (lesson_progress_set(p, id, beat, n_beats, state[0] == 'd')) {
+        if (lesson_progress_set(p, id, beat, n_beats, done)) {
             fclose(f);
             return SF_ERR_NOMEM;
         }
@@ -250,10 +391,16 @@ int lesson_progress_load(struct lesson_progress *p, const char *path)
 static int write_progress(FILE *f, const void *ctx)
 {
     const struct lesson_progress *p = ctx;
-    fprintf(f, "# stepformer lesson progress: lesson, beat reached (from 0), beats, state\n");
-    for (int i = 0; i < p->n; i++)
-        fprintf(f, "%s %d %d %s\n", p->items[i].id, p->items[i].beat, p->items[i].n_beats,
-                p->items[i].done ? "done" : "started");
+    fprintf(f, "%s\n", progress_header);
+    for (int i = 0; i < p->n; i++) {
+        const struct lesson_progress_item *it = &p->items[i];
+        for (const char *c = it->id; *c; c++)
+            if (needs_escape((unsigned char)*c))
+                fprintf(f, "%%%02X", (unsigned char)*c);
+            else
+                fputc(*c, f);
+        fprintf(f, " %d %d %s\n", it->beat, it->n_beats, it->done ? "done" : "started");
+    }
     return ferror(f) ? SF_ERR_IO : 0;
 }
 

@@ -96,6 +96,97 @@ static char *dup_n(const char *s, size_t n)
     return p;
 }
 
+// A row of the equation table: the key it starts with and the number in its next column.
+struct eq_row {
+    const char *key, *num;
+    size_t key_len, num_len;
+    size_t order; // rows with the same key: the first one counts
+};
+
+static int is_key_end(char c)
+{
+    return c == ' ' || c == '|' || c == '`';
+}
+
+static int eq_row_cmp(const void *a, const void *b)
+{
+    const struct eq_row *x = a, *y = b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    if (c)
+        return c;
+    if (x->key_len != y->key_len)
+        return x->key_len < y->key_len ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+// Indexes the table's Markdown rows "| key | number | ... |" (a key may be in backquotes)
+// once, so that each reference is a binary search instead of a scan of the table. Returns the
+// rows sorted by key (malloc'd; NULL with *n = 0 when there are none or memory ran out).
+static struct eq_row *eq_index(const char *table, size_t *n)
+{
+    *n = 0;
+    size_t lines = 1;
+    for (const char *t = table; *t; t++)
+        lines += *t == '\n';
+    struct eq_row *rows = malloc(sizeof *rows * lines);
+    if (!rows)
+        return NULL;
+    for (const char *t = table; *t;) {
+        const char *nl = strchr(t, '\n');
+        const char *e = nl ? nl : t + strlen(t);
+        const char *c = t;
+        while (c < e && (*c == ' ' || *c == '|'))
+            c++;
+        if (c < e && *c == '`')
+            c++;
+        const char *k = c;
+        while (k < e && !is_key_end(*k))
+            k++;
+        if (k > c && k < e) { // a key, and something after it
+            struct eq_row *r = &rows[*n];
+            r->key = c;
+            r->key_len = (size_t)(k - c);
+            r->order = *n;
+            r->num = NULL;
+            r->num_len = 0;
+            const char *bar = memchr(k, '|', (size_t)(e - k));
+            if (bar) {
+                const char *v = bar + 1;
+                while (v < e && *v == ' ')
+                    v++;
+                const char *ve = v;
+                while (ve < e && *ve != '|' && *ve != ' ')
+                    ve++;
+                r->num = v;
+                r->num_len = (size_t)(ve - v);
+            }
+            (*n)++;
+        }
+        t = nl ? nl + 1 : e;
+    }
+    qsort(rows, *n, sizeof *rows, eq_row_cmp);
+    return rows;
+}
+
+// The first row whose key is key[0..len), or NULL.
+static const struct eq_row *eq_find(const struct eq_row *rows, size_t n, const char *key,
+                                    size_t len)
+{
+    struct eq_row want = {key, NULL, len, 0, 0};
+    size_t lo = 0, hi = n; // the first row not before want (order 0 sorts first)
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (eq_row_cmp(&rows[mid], &want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n && rows[lo].key_len == len && memcmp(rows[lo].key, key, len) == 0)
+        return &rows[lo];
+    return NULL;
+}
+
 // The parser's state.
 struct parser {
     struct lesson *l;
@@ -107,7 +198,11 @@ struct parser {
     struct buf text;         // its narration
     int blank;               // a blank line since the last narration line
     int cap_beats, cap_acts;
-    char **cont;    // the field a continuation line (indented) extends, or NULL
+    char **cont;               // the field a continuation line (indented) extends, or NULL
+    size_t cont_len, cont_cap; // its length and allocated size
+    int cap_answers;           // allocated size of the beat's question's answers
+    const struct eq_row *eq;   // the equation table's rows, sorted by key (n_eq of them)
+    size_t n_eq;
     int in_comment; // inside <!-- ... -->
     int comment_line;
     int seen_content; // narration or a beat directive has appeared (header is over)
@@ -130,33 +225,14 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
             size_t klen = (size_t)(end - (s + i)) - 4;
             char key[64];
             snprintf(key, sizeof key, "%.*s", (int)(klen < 63 ? klen : 63), s + i + 4);
-            const char *num = NULL;
-            size_t num_len = 0;
-            // The table: Markdown rows "| key | number | ... |".
-            for (const char *t = p->eq_table; t && *t;) {
-                const char *nl = strchr(t, '\n');
-                size_t len = nl ? (size_t)(nl - t) : strlen(t);
-                const char *c = t;
-                while (c < t + len && (*c == ' ' || *c == '|'))
-                    c++;
-                if (c < t + len && c[0] == '`')
-                    c++;
-                if ((size_t)(t + len - c) > klen && strncmp(c, key, klen) == 0 &&
-                    (c[klen] == ' ' || c[klen] == '|' || c[klen] == '`')) {
-                    const char *bar = memchr(c, '|', (size_t)(t + len - c));
-                    if (bar) {
-                        const char *v = bar + 1;
-                        while (v < t + len && *v == ' ')
-                            v++;
-                        const char *ve = v;
-                        while (ve < t + len && *ve != '|' && *ve != ' ')
-                            ve++;
-                        num = v, num_len = (size_t)(ve - v);
-                    }
-                    break;
-                }
-                t = nl ? nl + 1 : t + len;
-            }
+            // A key, as in the table, has no space, bar or backquote in it.
+            size_t k = 0;
+            while (k < klen && !is_key_end(s[i + 4 + k]))
+                k++;
+            const struct eq_row *row =
+                k == klen && klen > 0 ? eq_find(p->eq, p->n_eq, s + i + 4, klen) : NULL;
+            const char *num = row ? row->num : NULL;
+            size_t num_len = row ? row->num_len : 0;
             if (!p->eq_table)
                 lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
                                 "{eq:%s}: there is no equation table (equations.md) beside the "
@@ -392,6 +468,35 @@ static void narrate(struct parser *p, const char *s, size_t n)
     p->seen_content = 1;
 }
 
+// Makes *field (a malloc'd string, or NULL) the one indented lines continue.
+static void cont_set(struct parser *p, char **field)
+{
+    p->cont = field;
+    p->cont_len = field && *field ? strlen(*field) : 0;
+    p->cont_cap = p->cont_len + 1;
+}
+
+// Appends " text" to the continued field; its size doubles as it grows, so a long run of
+// continuation lines costs time linear in their length.
+static void cont_add(struct parser *p, const char *text)
+{
+    if (!*p->cont)
+        return;
+    size_t b = strlen(text), need = p->cont_len + b + 2;
+    if (need > p->cont_cap) {
+        size_t cap = 2 * p->cont_cap > need ? 2 * p->cont_cap : need;
+        char *j = realloc(*p->cont, cap);
+        if (!j)
+            return;
+        *p->cont = j;
+        p->cont_cap = cap;
+    }
+    char *j = *p->cont;
+    j[p->cont_len] = ' ';
+    memcpy(j + p->cont_len + 1, text, b + 1);
+    p->cont_len += b + 1;
+}
+
 // The rest of a directive line as a field (with equation references expanded), or an error
 // when it is empty.
 static char *rest(struct parser *p, const char *s, const char *end, int col, const char *what)
@@ -426,6 +531,25 @@ static int add_str(char ***list, int *n, char *s)
     l[(*n)++] = s;
     *list = l;
     return 0;
+}
+
+// Adds an accepted answer to the beat's question (p->cap_answers says how many fit), doubling
+// the array as it fills: a question may have any number of @answer lines.
+static void add_answer(struct parser *p, struct lesson_question *q, char *s)
+{
+    if (!s)
+        return;
+    if (q->n_answers == p->cap_answers) {
+        int cap = p->cap_answers ? 2 * p->cap_answers : 4;
+        char **l = realloc(q->answers, sizeof *l * (size_t)cap);
+        if (!l) {
+            free(s);
+            return;
+        }
+        q->answers = l;
+        p->cap_answers = cap;
+    }
+    q->answers[q->n_answers++] = s;
 }
 
 // Column (1-based) of pointer q in the line starting at s.
@@ -503,10 +627,11 @@ static void directive(struct parser *p, const char *line, size_t len)
         }
         q->line = p->line;
         q->text = text;
+        p->cap_answers = 0;
         q->correct = -1;
         q->tolerance = -1;
         p->beat.q = q;
-        p->cont = &q->text;
+        cont_set(p, &q->text);
         return;
     }
     if (word_is(kw, kn, "choice") || word_is(kw, kn, "choice*")) {
@@ -534,7 +659,7 @@ static void directive(struct parser *p, const char *line, size_t len)
             q->correct = q->n_choices;
         }
         if (add_str(&q->choices, &q->n_choices, text) == 0)
-            p->cont = &q->choices[q->n_choices - 1];
+            cont_set(p, &q->choices[q->n_choices - 1]);
         return;
     }
     if (word_is(kw, kn, "answer") || word_is(kw, kn, "live")) {
@@ -578,7 +703,7 @@ static void directive(struct parser *p, const char *line, size_t len)
             if (n == 0)
                 lesson_diag_add(p->d, 1, p->line, acol, "an empty alternative in @answer");
             else
-                add_str(&q->answers, &q->n_answers, dup_n(t, n));
+                add_answer(p, q, dup_n(t, n));
             t = bar ? bar + 1 : NULL;
         }
         free(text);
@@ -600,7 +725,7 @@ static void directive(struct parser *p, const char *line, size_t len)
             return;
         }
         *field = text;
-        p->cont = field;
+        cont_set(p, field);
         return;
     }
     if (word_is(kw, kn, "tolerance")) {
@@ -854,6 +979,15 @@ static int bad_byte(const char *s, size_t n, int *nul)
     return 0;
 }
 
+// 1 when "-->" is in s[0..n).
+static int has_comment_end(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (s[i] == '-' && s[i + 1] == '-' && s[i + 2] == '>')
+            return 1;
+    return 0;
+}
+
 const char *lesson_id(const char *path, char *buf, size_t size)
 {
     const char *base = strrchr(path, '/');
@@ -872,6 +1006,10 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
     snprintf(l->path, sizeof l->path, "%s", path);
     lesson_id(path, l->id, sizeof l->id);
     struct parser p = {.l = l, .d = d, .eq_table = eq_table, .panels = panels};
+    struct eq_row *eq = eq_table ? eq_index(eq_table, &p.n_eq) : NULL;
+    if (eq_table && !eq)
+        lesson_diag_add(d, 1, 0, 0, "out of memory reading the equation table");
+    p.eq = eq;
     int bad_lines = 0;
     const char *s = text, *end = text + len;
     if (len == 0)
@@ -906,24 +1044,18 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
                 d->errors++;
             continue;
         }
-        // Comments: <!-- ... --> over one or more lines.
+        // Comments: <!-- ... --> over one or more lines. Only this line is searched, so an
+        // unclosed comment costs one pass over the file.
         if (p.in_comment) {
-            const char *e = n >= 3 ? strstr(line, "-->") : NULL;
-            if (e && e < line + n)
+            if (has_comment_end(line, n))
                 p.in_comment = 0;
             continue;
         }
         size_t lead = 0;
         while (lead < n && line[lead] == ' ')
             lead++;
-        if (n - lead >= 4 && strncmp(line + lead, "<!--", 4) == 0) {
-            const char *e = NULL;
-            for (size_t k = lead + 4; k + 3 <= n; k++)
-                if (strncmp(line + k, "-->", 3) == 0) {
-                    e = line + k;
-                    break;
-                }
-            if (!e)
+        if (n - lead >= 4 && memcmp(line + lead, "<!--", 4) == 0) {
+            if (!has_comment_end(line + lead + 4, n - lead - 4))
                 p.in_comment = 1, p.comment_line = p.line;
             continue;
         }
@@ -935,15 +1067,8 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
         // An indented line continues the question, choice, hint or explanation above.
         if (p.cont && lead >= 2) {
             char *e = expand(&p, line + lead, n - lead, (int)lead + 1);
-            if (e && *p.cont) {
-                size_t a = strlen(*p.cont), b = strlen(e);
-                char *j = realloc(*p.cont, a + b + 2);
-                if (j) {
-                    j[a] = ' ';
-                    memcpy(j + a + 1, e, b + 1);
-                    *p.cont = j;
-                }
-            }
+            if (e)
+                cont_add(&p, e);
             free(e);
             continue;
         }
@@ -958,7 +1083,7 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
                 k++;
             while (k < n && line[k] == ' ')
                 k++;
-            if (p.seen_content || line[1] != ' ' || k == n)
+            if (p.seen_content || n < 2 || line[1] != ' ' || k == n)
                 lesson_diag_add(d, 1, p.line, 1,
                                 "the lesson's title comes first, as '# Title' on a line of its "
                                 "own");
@@ -971,6 +1096,7 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
         lesson_diag_add(d, 1, p.comment_line, 1, "this comment is never closed with '-->'");
     beat_end(&p);
     free(p.text.s);
+    free(eq);
     if (len && !l->title)
         lesson_diag_add(d, 1, 1, 1,
                         "no title: the lesson's first line is '# Title' (see lessons/README.md)");

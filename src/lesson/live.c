@@ -1,6 +1,7 @@
 // Live answers: small expressions over the graph's state (a token, a probability, an entry of
 // an op's output), and how a typed answer is compared with an answer.
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,13 @@ int lesson_live_check(const char *expr, char *why, size_t wn)
     return 0;
 }
 
-// An index word: a number, or "last" = last.
+// An index word: a number (INT_MAX when it is larger), or "last" = last.
 static int index_of(const char *s, int last)
 {
-    return strcmp(s, "last") == 0 ? last : atoi(s);
+    if (strcmp(s, "last") == 0)
+        return last;
+    long v = strtol(s, NULL, 10); // digits only (lesson_live_check): v >= 0, LONG_MAX at most
+    return v > INT_MAX ? INT_MAX : (int)v;
 }
 
 // The vocabulary id of a word (its piece, or the piece with a leading space as BPE has it).
@@ -265,7 +269,17 @@ int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t
             const struct node *p = done_node(g, "head.probs", why, wn);
             if (!p)
                 return -1;
-            return set_num(p->out.data[(size_t)i * V + id], text, tn, value, numeric);
+            // probs (N, V): a tokenizer may hold pieces the model has no probability for.
+            const struct tensor *t = &p->out;
+            if (t->ndim != 2 || i >= t->shape[0] || id >= t->shape[1]) {
+                snprintf(why, wn,
+                         "'%.40s' (id %d) is outside the model's vocabulary of %d tokens: its "
+                         "tokenizer does not belong to it",
+                         w[1], id, t->ndim == 2 ? t->shape[1] : 0);
+                return -1;
+            }
+            return set_num(t->data[(size_t)i * (size_t)t->shape[1] + (size_t)id], text, tn, value,
+                           numeric);
         }
         int *top = malloc(sizeof(int) * (size_t)N);
         float *prob = malloc(sizeof(float) * (size_t)N);
@@ -290,9 +304,7 @@ int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t
         return set_num(found, text, tn, value, numeric);
     }
     if (strcmp(kw, "lens-top") == 0) {
-        int l = atoi(w[1]), i = index_of(w[2], last);
-        if (strcmp(w[1], "last") == 0)
-            l = c->n_layer - 1;
+        int l = index_of(w[1], c->n_layer - 1), i = index_of(w[2], last);
         if (l < 0 || l >= c->n_layer || i < 0 || i >= N) {
             snprintf(why, wn, "lens-top: block %d or position %d is out of range", l, i);
             return -1;

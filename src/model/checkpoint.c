@@ -156,7 +156,8 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
     if (count > (uint32_t)c.vocab_size)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the tokenizer has %u pieces but the vocabulary only %d: ids from %d "
-                           "up would have no embedding row",
+                           "up would have no embedding row; the file is damaged or was not "
+                           "written by stepformer",
                            count, c.vocab_size, c.vocab_size);
     if ((kind == TOK_NONE) != (count == 0))
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
@@ -269,6 +270,26 @@ static int read_llmc(struct model *m, FILE *f, const char *name, long len, struc
                            version);
     int32_t maxT = get_i32(h + 8), V = get_i32(h + 12), L = get_i32(h + 16);
     int32_t NH = get_i32(h + 20), C = get_i32(h + 24), Vp = get_i32(h + 28);
+    // Every field in range before anything is computed from it (4 C, C C, ... cannot overflow).
+    const struct {
+        const char *name;
+        int32_t value, lo, hi;
+    } fields[] = {
+        {"max_seq_len", maxT, 1, SF_MAX_CTX}, {"vocab_size", V, 1, SF_MAX_VOCAB},
+        {"num_layers", L, 1, SF_MAX_LAYERS},  {"num_heads", NH, 1, SF_MAX_HEADS},
+        {"channels", C, 1, SF_MAX_DMODEL},    {"padded_vocab_size", Vp, 1, SF_MAX_VOCAB},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].value < fields[i].lo || fields[i].value > fields[i].hi)
+            return sf_diag_set(d, SF_ERR_RANGE, name, 0, 0,
+                               "bad llm.c header: %s (word %zu) is %d; it must be from %d to %d",
+                               fields[i].name, i + 2, (int)fields[i].value, (int)fields[i].lo,
+                               (int)fields[i].hi);
+    if (Vp < V)
+        return sf_diag_set(d, SF_ERR_RANGE, name, 0, 0,
+                           "bad llm.c header: padded_vocab_size (word 7) is %d, smaller than "
+                           "vocab_size %d",
+                           (int)Vp, (int)V);
     struct model_config c;
     model_config_gpt2(&c, L, NH, C, V, maxT);
     int rc = model_config_check(&c, d);
@@ -277,27 +298,23 @@ static int read_llmc(struct model *m, FILE *f, const char *name, long len, struc
         snprintf(msg, sizeof msg, "%s", d->msg);
         return sf_diag_set(d, rc, name, 0, 0, "bad llm.c header: %s", msg);
     }
-    if (Vp < V || Vp > SF_MAX_VOCAB)
-        return sf_diag_set(d, SF_ERR_RANGE, name, 0, 0,
-                           "bad llm.c header: padded vocabulary %d is smaller than the vocabulary "
-                           "%d or too large",
-                           Vp, V);
-    size_t Cs = (size_t)C, Ls = (size_t)L;
-    size_t floats = (size_t)Vp * Cs + (size_t)maxT * Cs +
-                    Ls * (2 * Cs + 3 * Cs * Cs + 3 * Cs + Cs * Cs + Cs + 2 * Cs + 4 * Cs * Cs +
-                          4 * Cs + 4 * Cs * Cs + Cs) +
-                    2 * Cs;
-    long need = (long)(floats * sizeof(float)), rest = len - LLMC_HEADER_BYTES;
+    // Sizes in 64 bits: with the limits above the largest is about 2^44 floats.
+    uint64_t Cs = (uint64_t)C, Ls = (uint64_t)L;
+    uint64_t floats = (uint64_t)Vp * Cs + (uint64_t)maxT * Cs +
+                      Ls * (2 * Cs + 3 * Cs * Cs + 3 * Cs + Cs * Cs + Cs + 2 * Cs + 4 * Cs * Cs +
+                            4 * Cs + 4 * Cs * Cs + Cs) +
+                      2 * Cs;
+    uint64_t need = floats * sizeof(float), rest = (uint64_t)(len - LLMC_HEADER_BYTES);
     if (rest != need) {
         if (rest < need)
             return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
-                               "truncated: the header's sizes need %ld bytes of weights but "
-                               "only %ld remain",
-                               need, rest);
+                               "truncated: the header's sizes need %llu bytes of weights but "
+                               "only %llu remain",
+                               (unsigned long long)need, (unsigned long long)rest);
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
-                           "%ld unexpected bytes after the weights: the header's sizes do not "
+                           "%llu unexpected bytes after the weights: the header's sizes do not "
                            "match the file",
-                           rest - need);
+                           (unsigned long long)(rest - need));
     }
     rc = model_init(m, &c, d);
     if (rc)
@@ -413,6 +430,34 @@ int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
     int rc = checkpoint_read(m, f, path, d);
     fclose(f);
     return rc;
+}
+
+int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag *d)
+{
+    struct tokenizer t;
+    int rc = tokenizer_load_llmc(&t, path, d);
+    if (rc)
+        return rc;
+    int V = m->cfg.vocab_size;
+    if (t.n != V) {
+        int n = t.n;
+        tokenizer_free(&t);
+        if (n > V)
+            return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                               "the tokenizer has %d pieces but the model's vocabulary only %d "
+                               "(padding rows not counted): ids from %d up would have no "
+                               "embedding row; use the tokenizer file that belongs to this "
+                               "model",
+                               n, V, V);
+        return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                           "the tokenizer has %d pieces but the model's vocabulary has %d: ids "
+                           "from %d up would have no text; use the tokenizer file that belongs "
+                           "to this model",
+                           n, V, n);
+    }
+    tokenizer_free(&m->tok);
+    m->tok = t;
+    return SF_OK;
 }
 
 int checkpoint_check(const struct model *m, const char *path, struct sf_diag *d)

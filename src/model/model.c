@@ -16,7 +16,8 @@ static void config_common(struct model_config *c, int n_layer, int n_head, int d
     c->n_layer = n_layer;
     c->n_head = n_head;
     c->d_model = d_model;
-    c->d_ff = 4 * d_model;
+    // 4 d; a d_model out of range (model_config_check names it) must not overflow here.
+    c->d_ff = d_model > 0 && d_model <= SF_MAX_DMODEL ? 4 * d_model : 0;
     c->vocab_size = vocab_size;
     c->n_ctx = n_ctx;
     c->ln_eps = 1e-5f;

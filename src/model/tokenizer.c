@@ -12,8 +12,9 @@
 #include "stepformer/utf8.h"
 
 struct tok_index {
-    int cap;   // power of two
-    int *slot; // id + 1, 0 = empty
+    int cap;     // power of two
+    int *slot;   // id + 1, 0 = empty
+    int max_len; // the longest piece: longer byte strings are not looked up
 };
 
 static uint64_t hash_bytes(const char *s, int len)
@@ -38,6 +39,8 @@ static int index_build(struct tokenizer *t)
         return SF_ERR_NOMEM;
     }
     for (int id = 0; id < t->n; id++) {
+        if (t->lens[id] > ix->max_len)
+            ix->max_len = t->lens[id];
         uint64_t h = hash_bytes(t->pieces[id], t->lens[id]);
         int s = (int)(h & (uint64_t)(ix->cap - 1));
         for (;;) {
@@ -58,15 +61,17 @@ static int index_build(struct tokenizer *t)
 }
 
 // The id of the piece s[0..len), or -1.
-static int index_find(const struct tokenizer *t, const char *s, int len)
+static int index_find(const struct tokenizer *t, const char *s, size_t len)
 {
     const struct tok_index *ix = t->index;
-    int s0 = (int)(hash_bytes(s, len) & (uint64_t)(ix->cap - 1));
+    if (len > (size_t)ix->max_len)
+        return -1;
+    int s0 = (int)(hash_bytes(s, (int)len) & (uint64_t)(ix->cap - 1));
     for (int k = s0;; k = (k + 1) & (ix->cap - 1)) {
         int id = ix->slot[k] - 1;
         if (id < 0)
             return -1;
-        if (t->lens[id] == len && memcmp(t->pieces[id], s, (size_t)len) == 0)
+        if ((size_t)t->lens[id] == len && memcmp(t->pieces[id], s, len) == 0)
             return id;
     }
 }
@@ -291,7 +296,7 @@ static int column_of(const struct encoder *e, const char *s)
 }
 
 // Looks up one piece; unknown pieces become <unk> or an error naming the piece and column.
-static int emit_piece(struct encoder *e, const char *s, int len)
+static int emit_piece(struct encoder *e, const char *s, size_t len)
 {
     int id = index_find(e->t, s, len);
     if (id < 0)
@@ -299,12 +304,12 @@ static int emit_piece(struct encoder *e, const char *s, int len)
     if (id < 0) {
         // Quote at most 40 bytes, cut at a character boundary.
         int shown = 0;
-        while (shown < len && shown + utf8_len((const unsigned char *)s + shown) <= 40)
+        while ((size_t)shown < len && shown + utf8_len((const unsigned char *)s + shown) <= 40)
             shown += utf8_len((const unsigned char *)s + shown);
         return sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s),
                            "'%.*s%s' is not in the model's vocabulary, which has no "
                            "\"<unk>\" piece: leave it out, or give token ids",
-                           shown, s, shown < len ? "..." : "");
+                           shown, s, (size_t)shown < len ? "..." : "");
     }
     return emit(e, id);
 }
@@ -339,35 +344,102 @@ static int encode_pieces(struct encoder *e)
 {
     size_t i = 0, j = 0;
     while (tokenizer_next_piece(e->t->kind, e->text, &i, &j)) {
-        int rc = emit_piece(e, e->text + i, (int)(j - i));
+        int rc = emit_piece(e, e->text + i, j - i);
         if (rc)
             return rc;
     }
     return SF_OK;
 }
 
-// The id of parts i and i + 1 merged (the merge's rank), or -1 when there is no such piece.
-static int pair_rank(const struct tokenizer *t, const char *s, const int *start, int i)
+// Longest chunk (a run of letters, digits or symbols) BPE encodes: part offsets are ints.
+#define BPE_MAX_CHUNK (1 << 26)
+
+// A candidate merge: the part starting at byte `left` and its right neighbour, which ends at
+// byte `end`; `rank` is the id of their concatenation s[left .. end).
+struct bpe_pair {
+    int rank, left, end;
+};
+
+// Merge order: the lowest rank first, the leftmost on a tie.
+static int pair_before(const struct bpe_pair *a, const struct bpe_pair *b)
 {
-    return index_find(t, s + start[i], start[i + 2] - start[i]);
+    return a->rank != b->rank ? a->rank < b->rank : a->left < b->left;
+}
+
+// A binary min-heap of candidate merges.
+struct bpe_heap {
+    struct bpe_pair *at;
+    size_t n;
+};
+
+static void heap_push(struct bpe_heap *h, struct bpe_pair p)
+{
+    size_t i = h->n++;
+    while (i > 0 && pair_before(&p, &h->at[(i - 1) / 2])) {
+        h->at[i] = h->at[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->at[i] = p;
+}
+
+static struct bpe_pair heap_pop(struct bpe_heap *h)
+{
+    struct bpe_pair top = h->at[0], last = h->at[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && pair_before(&h->at[c + 1], &h->at[c]))
+            c++;
+        if (!pair_before(&h->at[c], &last))
+            break;
+        h->at[i] = h->at[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->at[i] = last;
+    return top;
+}
+
+// Queues the merge of the part at `left` with the part that ends at `end`, when their
+// concatenation is a piece.
+static void push_candidate(struct bpe_heap *h, const struct tokenizer *t, const char *s, int left,
+                           int end)
+{
+    int rank = index_find(t, s + left, (size_t)(end - left));
+    if (rank >= 0)
+        heap_push(h, (struct bpe_pair){rank, left, end});
 }
 
 // Byte-pair merging of one pre-split chunk: start from single bytes, then repeatedly merge
 // the adjacent pair whose merged piece has the lowest id (GPT-2's ids follow merge order),
-// the leftmost on a tie. Part i is s[start[i] .. start[i + 1]) with id[i]; rank[i] caches
-// pair_rank for parts i and i + 1, so a merge looks up only its two new neighbours.
-static int bpe_chunk(struct encoder *e, const char *s, int len)
+// the leftmost on a tie. Parts are a doubly linked list indexed by their first byte: part i
+// is s[i .. next[i]) with id[i] (-1 once merged into the part on its left). Every adjacent
+// pair that forms a piece waits in a heap ordered by (rank, position); a merge queues only
+// the two pairs it creates, and a queued pair whose parts have changed since (its left part
+// is gone or its right part no longer ends where it did) is skipped when it comes out. Each
+// merge thus costs O(log n): O(n log n) per chunk.
+static int bpe_chunk(struct encoder *e, const char *s, size_t n)
 {
-    int *start = malloc(sizeof(int) * (size_t)(len + 1));
-    int *id = malloc(sizeof(int) * (size_t)len);
-    int *rank = malloc(sizeof(int) * (size_t)len);
-    int parts = len, rc = SF_OK;
-    if (!start || !id || !rank) {
+    if (n > BPE_MAX_CHUNK)
+        return sf_diag_set(e->d, SF_ERR_TOOLONG, NULL, 0, column_of(e, s),
+                           "a run of %zu bytes without a space or a change between letters, "
+                           "digits and symbols is too long to encode (at most %d)",
+                           n, BPE_MAX_CHUNK);
+    int len = (int)n, rc = SF_OK;
+    int *next = malloc(sizeof(int) * n);
+    int *prev = malloc(sizeof(int) * n);
+    int *id = malloc(sizeof(int) * n);
+    // n - 1 initial pairs and at most two per merge (n - 1 merges at most).
+    struct bpe_heap h = {malloc(sizeof(struct bpe_pair) * 3 * n), 0};
+    if (!next || !prev || !id || !h.at) {
         rc = sf_diag_set(e->d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto out;
     }
     for (int i = 0; i < len; i++) {
-        start[i] = i;
+        next[i] = i + 1;
+        prev[i] = i - 1;
         id[i] = index_find(e->t, s + i, 1);
         if (id[i] < 0) {
             rc = sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s + i),
@@ -377,35 +449,31 @@ static int bpe_chunk(struct encoder *e, const char *s, int len)
             goto out;
         }
     }
-    start[len] = len;
-    for (int i = 0; i + 1 < parts; i++)
-        rank[i] = pair_rank(e->t, s, start, i);
-    for (;;) {
-        int best = -1;
-        for (int i = 0; i + 1 < parts; i++)
-            if (rank[i] >= 0 && (best < 0 || rank[i] < rank[best]))
-                best = i;
-        if (best < 0)
-            break;
-        // Part best absorbs part best + 1; the arrays close the gap.
-        id[best] = rank[best];
-        size_t tail = (size_t)(parts - best - 2);
-        memmove(id + best + 1, id + best + 2, tail * sizeof *id);
-        memmove(start + best + 1, start + best + 2, (tail + 1) * sizeof *start);
-        if (tail > 0)
-            memmove(rank + best + 1, rank + best + 2, (tail - 1) * sizeof *rank);
-        parts--;
-        if (best > 0)
-            rank[best - 1] = pair_rank(e->t, s, start, best - 1);
-        if (best + 1 < parts)
-            rank[best] = pair_rank(e->t, s, start, best);
+    for (int i = 0; i + 1 < len; i++)
+        push_candidate(&h, e->t, s, i, i + 2);
+    while (h.n > 0) {
+        struct bpe_pair p = heap_pop(&h);
+        int i = p.left, j = id[i] >= 0 ? next[i] : len;
+        if (j >= len || next[j] != p.end)
+            continue; // stale: one of its parts has merged with another since
+        // Part i absorbs part j.
+        id[i] = p.rank;
+        id[j] = -1;
+        next[i] = next[j];
+        if (next[i] < len)
+            prev[next[i]] = i;
+        if (prev[i] >= 0)
+            push_candidate(&h, e->t, s, prev[i], next[i]);
+        if (next[i] < len)
+            push_candidate(&h, e->t, s, i, next[next[i]]);
     }
-    for (int i = 0; i < parts && !rc; i++)
+    for (int i = 0; i < len && !rc; i = next[i])
         rc = emit(e, id[i]);
 out:
-    free(start);
+    free(next);
+    free(prev);
     free(id);
-    free(rank);
+    free(h.at);
     return rc;
 }
 
@@ -446,7 +514,7 @@ static int encode_bpe(struct encoder *e)
     const unsigned char *s = (const unsigned char *)e->text;
     for (size_t i = 0; s[i];) {
         size_t j = gpt2_chunk(s, i);
-        int rc = bpe_chunk(e, (const char *)s + i, (int)(j - i));
+        int rc = bpe_chunk(e, (const char *)s + i, j - i);
         if (rc)
             return rc;
         i = j;
