@@ -37,6 +37,27 @@ const char *test_tmp_path(char *buf, size_t size, const char *name)
     return buf;
 }
 
+const char *test_fresh_dir(char *buf, size_t size, const char *name)
+{
+    char cmd[1400];
+    test_tmp_path(buf, size, name);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
+    if (system(cmd) != 0)
+        fail_msg("cannot make the scratch directory %s", buf);
+    return buf;
+}
+
+void test_write_keys_text(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs(i % 3 ? "the keys to the cabinet are on the table . "
+                    : "so long and thanks for all the fish . ",
+              f);
+    fclose(f);
+}
+
 void test_assert_close_at(const float *a, const float *b, size_t n, double atol, double rtol,
                           const char *what, const char *file, int line)
 {

@@ -9,6 +9,10 @@
 const char *test_data_path(char *buf, size_t size, const char *name);
 // Path of a scratch file in the build directory (SF_TEST_TMP).
 const char *test_tmp_path(char *buf, size_t size, const char *name);
+// Path of a scratch directory in the build directory, emptied (made anew) for the caller.
+const char *test_fresh_dir(char *buf, size_t size, const char *name);
+// Writes the small training text the training tests use: 200 sentences of the chapter.
+void test_write_keys_text(const char *path);
 
 // Fails the test at the caller's file:line when any |a[i] - b[i]| > atol + rtol * |b[i]|,
 // printing the first offending index and both values. Infinities must match exactly.

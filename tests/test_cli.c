@@ -1089,18 +1089,6 @@ static void assert_same_file(const char *a, const char *b, const char *what)
     free(y);
 }
 
-// Writes the small training text the tests of the real binary use.
-static void write_training_text(const char *path)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    for (int i = 0; i < 200; i++)
-        fputs(i % 3 ? "the keys to the cabinet are on the table . "
-                    : "so long and thanks for all the fish . ",
-              f);
-    fclose(f);
-}
-
 // Training killed with SIGKILL at random moments (while it starts, steps or writes either
 // checkpoint file) and resumed each time ends with the same model file and state, byte for
 // byte, as one uninterrupted run, and leaves no temporary file behind. SF_KILLS sets the
@@ -1110,16 +1098,14 @@ static void test_cli_train_killed_at_random_resumes_to_the_same_bytes(void **sta
     (void)state;
     char dir[512], cmd[1200], text[600], ref[600], ref_state[600], out[600], out_state[600],
         log[600];
-    test_tmp_path(dir, sizeof dir, "cli_kill");
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    test_fresh_dir(dir, sizeof dir, "cli_kill");
     snprintf(text, sizeof text, "%s/text.txt", dir);
     snprintf(ref, sizeof ref, "%s/ref.sfm", dir);
     snprintf(ref_state, sizeof ref_state, "%s/ref.sfm.state", dir);
     snprintf(out, sizeof out, "%s/killed.sfm", dir);
     snprintf(out_state, sizeof out_state, "%s/killed.sfm.state", dir);
     snprintf(log, sizeof log, "%s/log.txt", dir);
-    write_training_text(text);
+    test_write_keys_text(text);
     const char *env_kills = getenv("SF_KILLS"), *env_seed = getenv("SF_KILL_SEED");
     int kills = env_kills ? atoi(env_kills) : 8;
     uint64_t seed = env_seed ? strtoull(env_seed, NULL, 10)
@@ -1220,15 +1206,13 @@ static int wait_for_text(const char *path, const char *needle)
 static void test_cli_train_hangup_and_term_save_like_ctrl_c(void **state)
 {
     (void)state;
-    char dir[512], cmd[1200], text[600], out[600], out_state[600], log[600];
-    test_tmp_path(dir, sizeof dir, "cli_hangup");
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    char dir[512], text[600], out[600], out_state[600], log[600];
+    test_fresh_dir(dir, sizeof dir, "cli_hangup");
     snprintf(text, sizeof text, "%s/text.txt", dir);
     snprintf(out, sizeof out, "%s/m.sfm", dir);
     snprintf(out_state, sizeof out_state, "%s/m.sfm.state", dir);
     snprintf(log, sizeof log, "%s/log.txt", dir);
-    write_training_text(text);
+    test_write_keys_text(text);
     const int sigs[] = {SIGHUP, SIGTERM};
     const char *names[] = {"interrupted by SIGHUP (the terminal closed) at step ",
                            "interrupted by SIGTERM at step "};

@@ -295,10 +295,8 @@ static void touch(const char *dir, const char *name)
 static void test_fileio_atomic_removes_stale_temporaries(void **state)
 {
     (void)state;
-    char dir[512], path[600], name[200], list[2048], want[2048], cmd[1200];
-    test_tmp_path(dir, sizeof dir, "core_stale");
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    char dir[512], path[600], name[200], list[2048], want[2048];
+    test_fresh_dir(dir, sizeof dir, "core_stale");
     snprintf(path, sizeof path, "%s/m.sfm", dir);
     pid_t dead = fork();
     if (dead == 0)
@@ -390,11 +388,9 @@ static void test_fileio_atomic_writes_through_a_symlink(void **state)
 static void test_fileio_write_check_before_writing(void **state)
 {
     (void)state;
-    char dir[512], path[600], list[256], cmd[1200];
+    char dir[512], path[600], list[256];
     struct sf_diag d;
-    test_tmp_path(dir, sizeof dir, "core_check");
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    test_fresh_dir(dir, sizeof dir, "core_check");
     snprintf(path, sizeof path, "%s/out.sfm", dir);
     assert_int_equal(sf_write_check(path, 1000, &d), 0);
     list_prefixed(dir, "out.sfm", list, sizeof list);

@@ -509,17 +509,6 @@ static void test_train_resume_matches_one_run(void **state)
 
 #define SMALL_CONFIG "textbook,layers=1,heads=2,dim=16,ctx=8"
 
-static void write_keys_text(const char *path)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    for (int i = 0; i < 200; i++)
-        fputs(i % 3 ? "the keys to the cabinet are on the table . "
-                    : "so long and thanks for all the fish . ",
-              f);
-    fclose(f);
-}
-
 // Runs cmd_train; fails (showing both outputs) unless it returns status and its output and
 // error output hold out_has and err_has (either may be NULL).
 static void expect_train(const char *const *args, const volatile sig_atomic_t *stop, int status,
@@ -570,7 +559,7 @@ static void test_train_resume_notices_a_model_from_another_step(void **state)
     test_tmp_path(ref, sizeof ref, "train_steps_ref.sfm");
     test_tmp_path(out, sizeof out, "train_steps.sfm");
     snprintf(out_state, sizeof out_state, "%s.state", out);
-    write_keys_text(text);
+    test_write_keys_text(text);
     unlink(out);
     unlink(out_state);
     const char *one[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
@@ -625,7 +614,7 @@ static void test_train_resume_applies_optimizer_flags(void **state)
     test_tmp_path(other, sizeof other, "train_flags_other.txt");
     test_tmp_path(out, sizeof out, "train_flags.sfm");
     snprintf(out_state, sizeof out_state, "%s.state", out);
-    write_keys_text(text);
+    test_write_keys_text(text);
     FILE *f = fopen(other, "wb");
     assert_non_null(f);
     for (int i = 0; i < 300; i++)
@@ -715,7 +704,7 @@ static void test_train_state_file_values_are_checked(void **state)
     test_tmp_path(text, sizeof text, "train_bad_state.txt");
     test_tmp_path(out, sizeof out, "train_bad_state.sfm");
     snprintf(out_state, sizeof out_state, "%s.state", out);
-    write_keys_text(text);
+    test_write_keys_text(text);
     const char *first[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
                            "2",      "--steps", "2",        "--out",      out,     NULL};
     expect_train(first, NULL, 0, "saved", NULL);
@@ -788,7 +777,7 @@ static void test_train_ctrl_c_before_the_first_step_writes_nothing(void **state)
     test_tmp_path(text, sizeof text, "train_stop.txt");
     test_tmp_path(out, sizeof out, "train_stop.sfm");
     snprintf(out_state, sizeof out_state, "%s.state", out);
-    write_keys_text(text);
+    test_write_keys_text(text);
     unlink(out);
     unlink(out_state);
     volatile sig_atomic_t stop = SIGINT;
@@ -816,12 +805,10 @@ static void test_train_ctrl_c_before_the_first_step_writes_nothing(void **state)
 static void test_train_checks_before_the_first_step(void **state)
 {
     (void)state;
-    char text[512], dir[512], out[700], huge[512], cmd[1400];
+    char text[512], dir[512], out[700], huge[512];
     test_tmp_path(text, sizeof text, "train_check.txt");
-    test_tmp_path(dir, sizeof dir, "train_check_dir");
-    write_keys_text(text);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    test_fresh_dir(dir, sizeof dir, "train_check_dir");
+    test_write_keys_text(text);
     const char *args[] = {"--data", text,      "--config", SMALL_CONFIG, "--seq", "8", "--batch",
                           "2",      "--steps", "3",        "--out",      out,     NULL};
     snprintf(out, sizeof out, "%s/missing/m.sfm", dir);
@@ -898,7 +885,7 @@ static void test_train_out_paths_of_any_length(void **state)
     char text[512], base[512], cmd[700];
     test_tmp_path(text, sizeof text, "train_paths.txt");
     test_tmp_path(base, sizeof base, "train_paths");
-    write_keys_text(text);
+    test_write_keys_text(text);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     assert_int_equal(system(cmd), 0);
     const size_t lens[] = {1017, 1018, 1020, 1022, 1023, 1024, 1025, 2000};
