@@ -159,6 +159,10 @@ void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user);
 // Sets the interventions (iv->head_off is borrowed and must outlive the graph) and marks every
 // output stale; the cursor goes back to the start, so the caller reruns to where it was.
 void graph_set_intervention(struct graph *g, const struct intervention *iv);
+// Marks the outputs of nodes [from, n_nodes) stale, so they are recomputed when stepped to
+// (after a change to the weights, or to time the kernels). Moves the cursor back to from if
+// it was past it.
+void graph_invalidate(struct graph *g, int from);
 
 // Index of the node called name, or -1.
 int graph_find(const struct graph *g, const char *name);
@@ -185,10 +189,6 @@ int graph_goto_index(struct graph *g, int index);
 int graph_run_to_end(struct graph *g);
 // Back to the start; outputs are kept.
 void graph_reset(struct graph *g);
-// Marks the outputs of nodes [from, n_nodes) stale, so they are recomputed when stepped to
-// (after a change to the weights, or to time the kernels). Moves the cursor back to from if
-// it was past it.
-void graph_invalidate(struct graph *g, int from);
 
 // The index of the forward node that ends block `layer` (its output is the stream after the
 // block), or -1 when there is no such block.

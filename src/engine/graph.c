@@ -546,6 +546,16 @@ void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user)
     g->observer_user = user;
 }
 
+void graph_invalidate(struct graph *g, int from)
+{
+    if (from < 0)
+        from = 0;
+    if (g->computed > from)
+        g->computed = from;
+    if (g->cursor > from)
+        g->cursor = from;
+}
+
 void graph_set_intervention(struct graph *g, const struct intervention *iv)
 {
     g->iv = *iv;

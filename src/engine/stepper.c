@@ -184,13 +184,3 @@ void graph_reset(struct graph *g)
 {
     g->cursor = 0;
 }
-
-void graph_invalidate(struct graph *g, int from)
-{
-    if (from < 0)
-        from = 0;
-    if (g->computed > from)
-        g->computed = from;
-    if (g->cursor > from)
-        g->cursor = from;
-}
