@@ -80,7 +80,7 @@ static int node_run(struct graph *g, struct node *n)
     case OPK_COUNT:
         break;
     }
-    return SF_ERR_ARG;
+    SF_UNREACHABLE("a node of no op kind");
 }
 
 const struct node *graph_current(const struct graph *g)
