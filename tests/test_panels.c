@@ -102,19 +102,19 @@ static void test_panels_attention_stages(void **state)
     struct grid g;
     assert_int_equal(grid_init(&g, 50, 9), 0);
     struct view v = {.graph = &gr, .row = 5, .layer = 1, .head = 3, .numbers = 1};
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_MASK, 0);
     assert_int_equal(g.cells[1 * 50 + 1].cp, 'n'); // "not computed yet"
     assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_MASK, 0);
     test_check_golden(&g, "attention_mask_50x9.txt");
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
     test_check_golden(&g, "attention_softmax_50x9.txt");
     // as colours: masked cells blank, the rest heat cells
     v.numbers = 0;
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
     assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT);    // row 0, key 0
     assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_MASKED); // row 0, key 1: the future
     grid_free(&g);
