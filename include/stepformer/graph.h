@@ -88,9 +88,10 @@ const char *op_kind_name(enum op_kind k);
 //   unit, op its name inside a block is "L{l}.unit.op" (outside: "unit.op"; no unit: "op");
 //            grad.X and adamw.P are named after the node X or the parameter P instead
 //   symbol   the textbook's symbol for its output
-//   matrix   the matrix it applies (a parameter, or the mask), "" for none
-//   section  the textbook section; explain: one line for listings, the timeline, the status
-//            line and the equation panel (a grad node shows its forward op kind's backward)
+//   matrix   the matrix it applies (a parameter, the position code or the mask), "" for none
+//   section  the textbook section
+//   explain  one line for `stepformer trace --list`, the status line and the equation panel
+//            (a grad node shows instead what the backward step of its forward node's kind does)
 #define SF_NODE_ROLE_LIST(X)                                                                       \
     X(EMBED_TOK, EMBED_TOK, RESIDUAL, "embed", "tok", "X", "E", SF_SEC_INPUT,                      \
       "Look up each token's row of the embedding matrix E: x_i = E[id_i].")                        \
@@ -194,13 +195,13 @@ enum node_level { NODE_LEVEL_OP = 0, NODE_LEVEL_SUBLAYER = 1, NODE_LEVEL_BLOCK =
 #define SF_NODE_MAX_IN   3
 
 struct node {
-    char name[SF_NODE_NAME_MAX]; // stable dotted name: "L0.attn.q" (for people, not lookups)
+    char name[SF_NODE_NAME_MAX]; // stable dotted name, "L0.attn.q": for people, the CLI, lessons
     enum node_role role;         // what it is: its row of the role table
     enum op_kind kind;           // the role's kind, the kernel it runs
     int layer;                   // block index, -1 outside blocks (grad.X: X's)
     enum node_level level;
-    const char *section;                     // textbook section, e.g. "9.1 Attention"
-    const char *explain;                     // one line
+    const char *section;                     // the role's textbook section: "9.1 Attention"
+    const char *explain;                     // the role's one line (grad.X: X's backward)
     const struct tensor *in[SF_NODE_MAX_IN]; // earlier outputs or parameters (NULL = unused)
     float scalar;                            // eps for ln_stats, the factor for scale
     struct tensor out;                       // kept in the graph's activation arena

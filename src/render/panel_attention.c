@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "stepformer/palette.h"
 #include "stepformer/text.h"
