@@ -52,6 +52,54 @@ static void test_err_diag_formats_location(void **state)
     assert_int_equal(sf_diag_set(NULL, SF_ERR_IO, "f", 1, 1, "ignored"), SF_ERR_IO);
 }
 
+// The assert's restore hook writes here (the child's stderr), so the test sees its order.
+static void note_restored(void)
+{
+    static const char line[] = "terminal restored\n";
+    ssize_t ignored = write(STDERR_FILENO, line, sizeof line - 1);
+    (void)ignored;
+}
+
+// A failing SF_ASSERT restores the terminal through the registered hook first, then names the
+// file, the line and the condition, then aborts; a holding one does nothing. Run in a child
+// (a death test) whose stderr is a pipe.
+static void test_err_assert_restores_the_terminal_then_aborts(void **state)
+{
+    (void)state;
+    SF_ASSERT(1 + 1 == 2);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int line = __LINE__ + 9;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(fds[0]);
+        dup2(fds[1], STDERR_FILENO);
+        signal(SIGABRT, SIG_DFL);
+        sf_assert_set_hook(note_restored);
+        int two = 2;
+        SF_ASSERT(two + two == 5);
+        _exit(0); // not reached
+    }
+    close(fds[1]);
+    char out[1024];
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof out - 1 && (got = read(fds[0], out + len, sizeof out - 1 - len)) > 0)
+        len += (size_t)got;
+    out[len] = 0;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+    char want[128];
+    snprintf(want, sizeof want, "test_core.c:%d: assertion failed: two + two == 5\n", line);
+    if (strncmp(out, "terminal restored\nstepformer: ", 30) != 0 || !strstr(out, want))
+        fail_msg("the child wrote \"%s\"; want the hook's line, then \"stepformer: ...%s\"", out,
+                 want);
+}
+
 // A file name or message longer than its field is cut visibly, never inside a character.
 static void test_err_diag_marks_what_it_cuts(void **state)
 {
@@ -581,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_err_messages_cover_every_status),
         cmocka_unit_test(test_err_diag_formats_location),
         cmocka_unit_test(test_err_diag_marks_what_it_cuts),
+        cmocka_unit_test(test_err_assert_restores_the_terminal_then_aborts),
         cmocka_unit_test(test_arena_aligns_zeroes_and_grows),
         cmocka_unit_test(test_rng_is_seeded_and_normal),
         cmocka_unit_test(test_tensor_alloc_and_shape_string),

@@ -109,6 +109,123 @@ static void test_graph_names_every_switch(void **state)
     assert_int_equal(test_for_each_switch(&base, check_names_one_switch, NULL), 96);
 }
 
+// Every row of the role table is complete: a kind, a name, a symbol, a section and an
+// explanation.
+static void test_graph_role_table_rows_are_complete(void **state)
+{
+    (void)state;
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        const struct node_role_info *info = node_role_info((enum node_role)r);
+        assert_true(info->kind >= 0 && info->kind < OPK_COUNT);
+        assert_true(strlen(info->unit) + strlen(info->op) > 0);
+        assert_true(strlen(info->symbol) > 0);
+        assert_non_null(info->matrix);
+        assert_true(strlen(info->section) > 0);
+        assert_true(strlen(info->explain) > 10);
+    }
+}
+
+// 1 for the op kinds of the forward pass; 0 for the loss, the optimizer and sampling.
+static int forward_kind(enum op_kind k)
+{
+    switch (k) {
+    case OPK_XENT:
+    case OPK_GRAD:
+    case OPK_ADAMW:
+    case OPK_SAMPLE_TEMPERATURE:
+    case OPK_SAMPLE_PROBS:
+    case OPK_SAMPLE_TRUNCATE:
+    case OPK_SAMPLE_RENORM:
+    case OPK_SAMPLE_DRAW:
+    case OPK_SAMPLE_APPEND:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+// One node against its role: the role's kind and texts, the name the role gives it (grad.X
+// and adamw.P after the node or parameter they point at), and found again by its role.
+static void check_role(const struct graph *g, int i)
+{
+    const struct node *n = &g->nodes[i];
+    char want[2 * SF_NODE_NAME_MAX];
+    assert_true(n->role >= 0 && n->role < ROLE_COUNT);
+    const struct node_role_info *info = node_role_info(n->role);
+    assert_int_equal(n->kind, info->kind);
+    assert_ptr_equal(n->section, info->section);
+    if (n->role == ROLE_GRAD) {
+        assert_true(n->fwd >= 0 && n->fwd < g->n_forward && !n->param);
+        const struct node *f = &g->nodes[n->fwd];
+        snprintf(want, sizeof want, "grad.%s", f->name);
+        assert_int_equal(n->layer, f->layer);
+        assert_ptr_equal(n->out.data, f->dout.data);
+        assert_true(strlen(n->explain) > 10); // what f's backward step computes
+        assert_true(i >= g->n_forward);
+    } else if (n->role == ROLE_ADAMW) {
+        assert_true(n->param >= g->params && n->param < g->params + g->n_params);
+        assert_int_equal(n->fwd, -1);
+        snprintf(want, sizeof want, "adamw.%s", n->param->name);
+        assert_ptr_equal(n->explain, info->explain);
+    } else {
+        assert_int_equal(n->fwd, -1);
+        assert_null(n->param);
+        assert_ptr_equal(n->explain, info->explain);
+        int k = n->layer >= 0 ? snprintf(want, sizeof want, "L%d.", n->layer) : 0;
+        snprintf(want + k, sizeof want - (size_t)k, "%s%s%s", info->unit, info->unit[0] ? "." : "",
+                 info->op);
+        assert_int_equal(graph_find_role(g, n->layer, n->role), i);
+        assert_int_equal(i < g->n_forward, forward_kind(n->kind));
+    }
+    assert_string_equal(n->name, want);
+}
+
+struct role_census {
+    int seen[ROLE_COUNT];
+};
+
+static void check_roles_one_switch(struct model_config *c, void *ctx)
+{
+    struct role_census *census = ctx;
+    int ids[6] = {1, 2, 3, 4, 5, 6}, targets[6] = {2, 3, 4, 5, 6, 7};
+    struct model m = {0};
+    make_model(&m, c, 7);
+    struct sampler s;
+    sampler_init(&s, 0, 0.8f, 3, 0.9f, 1);
+    struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, &m, &hp), 0);
+    struct graph g[3] = {{0}};
+    assert_int_equal(graph_build(&g[0], &m, ids, 5, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_build_generate(&g[1], &m, ids, 5, OP_IMPL_FAST, &s, NULL), 0);
+    assert_int_equal(graph_build_train(&g[2], &m, ids, targets, 6, 3, OP_IMPL_FAST, &opt, NULL),
+                     0); // two sequences of three
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < g[k].n_nodes; i++) {
+            check_role(&g[k], i);
+            census->seen[g[k].nodes[i].role]++;
+        }
+        graph_free(&g[k]);
+    }
+    optimizer_free(&opt);
+    model_free(&m);
+}
+
+// Every node of every graph kind (forward, generation, training) for every combination of the
+// model switches has a role whose row it matches, and every role occurs.
+static void test_graph_every_node_has_its_role(void **state)
+{
+    (void)state;
+    struct model_config base;
+    small_config(&base);
+    struct role_census census = {{0}};
+    assert_int_equal(test_for_each_switch(&base, check_roles_one_switch, &census), 96);
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (!census.seen[r])
+            fail_msg("no node has the role of row %d (%s)", r,
+                     node_role_info((enum node_role)r)->op);
+}
+
 static void test_graph_shapes_as_documented(void **state)
 {
     (void)state;
@@ -538,6 +655,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_graph_names_every_switch),
+        cmocka_unit_test(test_graph_role_table_rows_are_complete),
+        cmocka_unit_test(test_graph_every_node_has_its_role),
         cmocka_unit_test(test_graph_shapes_as_documented),
         cmocka_unit_test(test_graph_stepper_moves),
         cmocka_unit_test(test_graph_suggests_near_names),

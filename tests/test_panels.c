@@ -1,5 +1,6 @@
-// Golden screens of the panels, drawn into the cell grid at a pinned size with no terminal.
-// SF_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
+// Tests of the panels: golden screens drawn into the cell grid at a pinned size with no
+// terminal (SF_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing), and that the
+// panels, and the layout's choice of panel, read a node's role and never its name.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/layout.h"
 #include "stepformer/panel.h"
 
 static struct model model;
@@ -102,19 +104,19 @@ static void test_panels_attention_stages(void **state)
     struct grid g;
     assert_int_equal(grid_init(&g, 50, 9), 0);
     struct view v = {.graph = &gr, .row = 5, .layer = 1, .head = 3, .numbers = 1};
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_MASK, 0);
     assert_int_equal(g.cells[1 * 50 + 1].cp, 'n'); // "not computed yet"
     assert_int_equal(graph_goto(&gr, "L1.attn.softmax"), 1);
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "mask", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_MASK, 0);
     test_check_golden(&g, "attention_mask_50x9.txt");
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
     test_check_golden(&g, "attention_softmax_50x9.txt");
     // as colours: masked cells blank, the rest heat cells
     v.numbers = 0;
     grid_clear(&g, SF_STYLE_NORMAL);
-    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, "softmax", 0);
+    panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
     assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT);    // row 0, key 0
     assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_MASKED); // row 0, key 1: the future
     grid_free(&g);
@@ -139,6 +141,212 @@ static void test_panels_next_token_distribution(void **state)
     graph_free(&gr);
 }
 
+// The panel each role is shown in, written out here independently of the role table.
+static enum panel_id expected_panel(enum node_role r)
+{
+    switch (r) {
+    case ROLE_EMBED_TOK:
+    case ROLE_EMBED_POS_LEARNED:
+    case ROLE_EMBED_POS_SINUSOIDAL:
+    case ROLE_ATTN_CONCAT:
+    case ROLE_ATTN_PROJ:
+    case ROLE_RESID1:
+    case ROLE_RESID2:
+        return PANEL_RESIDUAL;
+    case ROLE_LN1_STATS:
+    case ROLE_LN1_NORM:
+    case ROLE_LN1_AFFINE:
+    case ROLE_LN2_STATS:
+    case ROLE_LN2_NORM:
+    case ROLE_LN2_AFFINE:
+    case ROLE_LNF_STATS:
+    case ROLE_LNF_NORM:
+    case ROLE_LNF_AFFINE:
+        return PANEL_LAYERNORM;
+    case ROLE_ATTN_Q:
+    case ROLE_ATTN_K:
+    case ROLE_ATTN_V:
+    case ROLE_ATTN_MIX:
+        return PANEL_QKV;
+    case ROLE_ATTN_SCORES:
+    case ROLE_ATTN_SCALE:
+    case ROLE_ATTN_MASK:
+    case ROLE_ATTN_SOFTMAX:
+        return PANEL_ATTENTION;
+    case ROLE_FFN_UP:
+    case ROLE_FFN_RELU:
+    case ROLE_FFN_GELU:
+    case ROLE_FFN_DOWN:
+        return PANEL_FFN;
+    case ROLE_HEAD_LOGITS_TIED:
+    case ROLE_HEAD_LOGITS_UNTIED:
+    case ROLE_HEAD_PROBS:
+    case ROLE_SAMPLE_TEMPERATURE:
+    case ROLE_SAMPLE_PROBS:
+    case ROLE_SAMPLE_TRUNCATE:
+    case ROLE_SAMPLE_RENORM:
+    case ROLE_SAMPLE_DRAW:
+    case ROLE_SAMPLE_APPEND:
+        return PANEL_NEXT_TOKEN;
+    case ROLE_LOSS_XENT:
+    case ROLE_GRAD:
+    case ROLE_ADAMW:
+        return PANEL_TRAINING;
+    case ROLE_COUNT:
+        break;
+    }
+    fail_msg("role %d has no panel", (int)r);
+    return PANEL_COUNT;
+}
+
+static void check_focus_one_switch(struct model_config *c, void *ctx)
+{
+    (void)ctx;
+    int ids[6] = {1, 2, 3, 4, 5, 6}, targets[6] = {2, 3, 4, 5, 6, 7};
+    struct model m = {0};
+    assert_int_equal(model_init(&m, c, NULL), 0);
+    model_init_random(&m, 3);
+    struct sampler s;
+    sampler_init(&s, 1, 1.0f, 0, 1.0f, 1);
+    struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, &m, &hp), 0);
+    struct graph g[3] = {{0}};
+    assert_int_equal(graph_build(&g[0], &m, ids, 5, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_build_generate(&g[1], &m, ids, 5, OP_IMPL_FAST, &s, NULL), 0);
+    assert_int_equal(graph_build_train(&g[2], &m, ids, targets, 6, 3, OP_IMPL_FAST, &opt, NULL), 0);
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < g[k].n_nodes; i++) {
+            struct node nameless = g[k].nodes[i];
+            nameless.name[0] = 0;
+            if (layout_focus(&g[k].nodes[i]) != expected_panel(nameless.role) ||
+                layout_focus(&nameless) != expected_panel(nameless.role))
+                fail_msg("%s is shown in panel %d, without its name in %d; its role's is %d",
+                         g[k].nodes[i].name, (int)layout_focus(&g[k].nodes[i]),
+                         (int)layout_focus(&nameless), (int)expected_panel(nameless.role));
+        }
+        graph_free(&g[k]);
+    }
+    optimizer_free(&opt);
+    model_free(&m);
+}
+
+// The panel that shows a node follows from its role (not its name), for every node of every
+// graph kind and every combination of the model switches.
+static void test_panels_focus_follows_the_role(void **state)
+{
+    (void)state;
+    struct model_config base;
+    model_config_textbook(&base, 2, 3, 24, 37, 16);
+    base.d_ff = 40;
+    assert_int_equal(test_for_each_switch(&base, check_focus_one_switch, NULL), 96);
+    assert_int_equal(layout_focus(NULL), PANEL_TOKENS);
+}
+
+typedef void (*panel_fn)(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// Draws one panel for the graph and for its copy whose node names have '_' for '.', and fails
+// unless the two screens match cell for cell once '_' reads as '.' in both: a panel that
+// found or recognised a node by its name would draw something else.
+static void same_without_names(panel_fn fn, const char *what, struct view *v,
+                               const struct graph *renamed)
+{
+    struct grid a, b;
+    assert_int_equal(grid_init(&a, 150, 14), 0);
+    assert_int_equal(grid_init(&b, 150, 14), 0);
+    struct rect r = {0, 0, 150, 14};
+    fn(&a, r, v, 0);
+    struct view w = *v;
+    w.graph = renamed;
+    fn(&b, r, &w, 0);
+    for (int k = 0; k < a.w * a.h; k++) {
+        struct cell x = a.cells[k], y = b.cells[k];
+        x.cp = x.cp == '_' ? '.' : x.cp;
+        y.cp = y.cp == '_' ? '.' : y.cp;
+        if (memcmp(&x, &y, sizeof x) != 0)
+            fail_msg("the %s panel after %s differs at row %d, column %d without the names", what,
+                     graph_last(v->graph)->name, k / a.w, k % a.w);
+    }
+    grid_free(&a);
+    grid_free(&b);
+}
+
+// Steps through every node of g and draws the panels at each, with and without the names.
+static void walk_without_names(struct graph *g)
+{
+    struct graph renamed = *g;
+    renamed.nodes = malloc(sizeof *g->nodes * (size_t)g->n_nodes);
+    assert_non_null(renamed.nodes);
+    memcpy(renamed.nodes, g->nodes, sizeof *g->nodes * (size_t)g->n_nodes);
+    for (int i = 0; i < g->n_nodes; i++)
+        for (char *c = renamed.nodes[i].name; *c; c++)
+            *c = *c == '.' ? '_' : *c;
+    static const struct {
+        panel_fn fn;
+        const char *what;
+    } panels[] = {{panel_equation, "equation"},
+                  {panel_attention, "attention"},
+                  {panel_layernorm, "layernorm"},
+                  {panel_residual, "residual"},
+                  {panel_ffn, "ffn"},
+                  {panel_qkv, "qkv"},
+                  {panel_next_token, "next-token"},
+                  {panel_training, "training"},
+                  {panel_timeline, "timeline"}};
+    for (int i = 0; i < g->n_nodes; i++) {
+        assert_int_equal(graph_step(g), 1);
+        struct node *nodes = renamed.nodes; // the rest follows g: cursor, loss, drawn token
+        renamed = *g;
+        renamed.nodes = nodes;
+        const struct node *n = graph_last(g);
+        struct view v = {.graph = g,
+                         .row = g->n_tokens - 1,
+                         .layer = n->layer < 0 ? 0 : n->layer,
+                         .head = 1,
+                         .numbers = 1,
+                         .loss_before = 2.5f,
+                         .loss_after = 2.25f};
+        for (size_t k = 0; k < sizeof panels / sizeof panels[0]; k++)
+            same_without_names(panels[k].fn, panels[k].what, &v, &renamed);
+        v.head = -1, v.numbers = 0;
+        same_without_names(panel_attention, "attention (all heads)", &v, &renamed);
+        v.inspect = 1, v.head = 1, v.row = 1, v.col = 2;
+        same_without_names(panel_equation, "equation (inspect)", &v, &renamed);
+    }
+    free(renamed.nodes);
+}
+
+// The panels draw the same with the node names changed: they read roles. Pre-norm (the
+// textbook model) and post-norm without a final norm (the notebook's), training and generation.
+static void test_panels_read_roles_not_names(void **state)
+{
+    (void)state;
+    char path[600];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(path, sizeof path, "%s/models/notebook.sfm", assets ? assets : "assets");
+    struct model notebook = {0};
+    assert_int_equal(checkpoint_load(&notebook, path, NULL), 0);
+    struct model *models[2] = {&model, &notebook};
+    int ids[5] = {3, 1, 4, 1, 5};
+    for (int k = 0; k < 2; k++) {
+        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+        struct optimizer opt;
+        assert_int_equal(optimizer_init(&opt, models[k], &hp), 0);
+        struct graph g = {0};
+        assert_int_equal(
+            graph_build_train(&g, models[k], ids, ids + 1, 4, 4, OP_IMPL_REF, &opt, NULL), 0);
+        walk_without_names(&g);
+        graph_free(&g);
+        optimizer_free(&opt);
+        struct sampler s;
+        sampler_init(&s, 0, 0.8f, 5, 0.9f, 7);
+        assert_int_equal(graph_build_generate(&g, models[k], ids, 5, OP_IMPL_REF, &s, NULL), 0);
+        walk_without_names(&g);
+        graph_free(&g);
+    }
+    model_free(&notebook);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +355,8 @@ int main(void)
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_next_token_distribution),
+        cmocka_unit_test(test_panels_focus_follows_the_role),
+        cmocka_unit_test(test_panels_read_roles_not_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,4 +1,4 @@
-// Status codes (one X-macro table with messages) and parser diagnostics.
+// Status codes (one X-macro table with messages), parser diagnostics and the always-on assert.
 #ifndef STEPFORMER_ERR_H
 #define STEPFORMER_ERR_H
 
@@ -48,5 +48,21 @@ int sf_diag_set(struct sf_diag *d, int status, const char *file, int line, int c
                 ...) __attribute__((format(printf, 6, 7)));
 // Formats d as "file:line:col: msg" (omitting parts that are empty) into buf.
 const char *sf_diag_format(const struct sf_diag *d, char *buf, size_t size);
+
+// Impossible states: a broken invariant is a bug, never bad input (bad input is an SF_ERR_*
+// status). SF_ASSERT stays on in every build (NDEBUG does not remove it). On failure it runs
+// the restore hook, so the terminal is usable again, then prints "stepformer: FILE:LINE:
+// assertion failed: COND" to stderr and aborts. SF_UNREACHABLE(why) marks a place no input can
+// reach (a switch over every value of an enum) in the same way.
+#define SF_ASSERT(cond)     ((cond) ? (void)0 : sf_assert_fail(__FILE__, __LINE__, #cond))
+#define SF_UNREACHABLE(why) sf_assert_fail(__FILE__, __LINE__, why)
+
+// The function a failing SF_ASSERT calls first (NULL: none); the terminal code registers the
+// one that restores the screen when it sets the terminal up. Besides the terminal handle in
+// src/tui, the hook is the one file-scope mutable variable (all other state hangs off struct
+// app): an assert fires anywhere, with no context at hand. It runs at most once.
+void sf_assert_set_hook(void (*restore)(void));
+// What SF_ASSERT calls on failure: the hook, the message, abort().
+_Noreturn void sf_assert_fail(const char *file, int line, const char *cond);
 
 #endif

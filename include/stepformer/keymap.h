@@ -72,9 +72,9 @@ const char *keymap_action_name(enum sf_action a);
 const char *keymap_action_help(enum sf_action a);
 // The bindings in table order; *count gets their number.
 const struct key_binding *keymap_bindings(size_t *count);
-// A key's label as the help shows it ("Space", "->", "g").
+// A key's label as the help shows it ("Space", "Right", "g").
 const char *keymap_key_label(int key, char *buf, size_t size);
-// One help line per action: its keys, then what it does. Returns the line for action a.
+// Action a's help line: its keys, then what it does. Writes it into buf and returns buf.
 const char *keymap_help_line(enum sf_action a, char *buf, size_t size);
 
 #endif

@@ -57,8 +57,9 @@ int op_attn_scores(enum op_impl im, struct tensor *s, const struct tensor *q,
                    const struct tensor *k);
 // y = c * x, any shape. y may alias x.
 int op_scale(enum op_impl im, struct tensor *y, const struct tensor *x, float c);
-// y (H, N, N) = x + M, M[i][j] = -inf where j > i (the future) or j is in an earlier
-// sequence of the batch (j < T floor(i / T)), 0 elsewhere. y may alias x.
+// y (B H, T, T) = x + M, M[i][j] = -inf where j > i (the future), 0 elsewhere. Each block
+// is one head of one sequence, so no token sees another sequence; T (the sequence length)
+// must be the blocks' size. y may alias x.
 int op_causal_mask(enum op_impl im, struct tensor *y, const struct tensor *x, int T);
 // Softmax over the last dimension of any shape: y = exp(x - max) / sum. An entry of -inf
 // gives exactly 0; a row that is all -inf gives all zeros. y may alias x.
@@ -117,7 +118,7 @@ int op_attn_scores_backward(enum op_impl im, struct tensor *dq, struct tensor *d
                             const struct tensor *q, const struct tensor *k,
                             const struct tensor *ds);
 // The mask adds a constant: dx += dy where the mask is 0; nothing flows through masked
-// entries.
+// entries. dy (B H, T, T) as for op_causal_mask.
 int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy, int T);
 // Softmax along rows, from its output y: dx += y * (dy - sum_j dy_j y_j).
 int op_softmax_rows_backward(enum op_impl im, struct tensor *dx, const struct tensor *y,

@@ -52,14 +52,15 @@ int panel_tokens_hit(struct rect r, const struct view *v, int x);
 // ops that ran in normal style, the one that ran last highlighted, the ones to come dimmed.
 void panel_timeline(struct grid *g, struct rect r, const struct view *v, int selected);
 
-// The attention matrix of the selected layer and head at one stage: "scores" (q_i . k_j),
-// "scale" (/ sqrt(d_k)), "mask" (the literal -inf above the diagonal) or "softmax" (alpha).
+// The attention matrix of the selected layer and head at one stage, the role of an attention
+// node: ROLE_ATTN_SCORES (q_i . k_j), ROLE_ATTN_SCALE (/ sqrt(d_k)), ROLE_ATTN_MASK (the
+// literal -inf above the diagonal) or ROLE_ATTN_SOFTMAX (alpha).
 // Rows are queries, columns keys, both labelled with their tokens; the selected row is
 // highlighted. As numbers, or as colour cells (masked entries blank). A stage that has not
 // run yet says so.
 // With v->head -1, every head of the layer as a small colour map. panel_attention shows the
-// stage that ran last in the selected layer, else the softmax.
-void panel_attention_at(struct grid *g, struct rect r, const struct view *v, const char *stage,
+// stage that ran last in the selected layer (or whose gradient ran last), else the softmax.
+void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enum node_role stage,
                         int selected);
 void panel_attention(struct grid *g, struct rect r, const struct view *v, int selected);
 // The matrix cell (row, col) at screen position (x, y) of the attention panel drawn in r

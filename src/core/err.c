@@ -1,9 +1,13 @@
-// Status messages and diagnostics.
+// Status messages, diagnostics and the always-on assert.
 #include "stepformer/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+// The restore hook of a failing assert (see err.h for why it is file-scope state).
+static void (*assert_hook)(void);
 
 const char *sf_strerror(int status)
 {
@@ -65,4 +69,21 @@ const char *sf_diag_format(const struct sf_diag *d, char *buf, size_t size)
     else
         snprintf(buf, size, "%s:%d:%d: %s", d->file, d->line, d->col, d->msg);
     return buf;
+}
+
+void sf_assert_set_hook(void (*restore)(void))
+{
+    assert_hook = restore;
+}
+
+void sf_assert_fail(const char *file, int line, const char *cond)
+{
+    // The terminal first: while curses owns the screen, the message would be lost. The hook
+    // is taken out before it runs, so an assert inside it does not run it again.
+    void (*restore)(void) = assert_hook;
+    assert_hook = NULL;
+    if (restore)
+        restore();
+    fprintf(stderr, "stepformer: %s:%d: assertion failed: %s\n", file, line, cond);
+    abort();
 }

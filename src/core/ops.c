@@ -4,7 +4,8 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "ops_impl.h"
+#include "ops_blas.h"
+#include "ops_ref.h"
 #include "stepformer/err.h"
 
 #define TWIN(im, name, ...)                                                                        \
@@ -14,6 +15,11 @@
         else                                                                                       \
             fast_##name(__VA_ARGS__);                                                              \
     } while (0)
+
+const char *ops_backend_name(void)
+{
+    return fast_backend_name();
+}
 
 // 1 when t is present with exactly these dimensions (-1 matches any size).
 static int has_shape(const struct tensor *t, int ndim, int d0, int d1, int d2)
@@ -159,10 +165,9 @@ int op_scale(enum op_impl im, struct tensor *y, const struct tensor *x, float c)
 
 int op_causal_mask(enum op_impl im, struct tensor *y, const struct tensor *x, int T)
 {
-    if (!has_shape(x, 3, -1, -1, -1) || x->shape[1] != x->shape[2] || !tensor_same_shape(y, x) ||
-        T <= 0 || x->shape[1] % T != 0)
+    if (!has_shape(x, 3, -1, T, T) || T <= 0 || !tensor_same_shape(y, x))
         return SF_ERR_SHAPE;
-    TWIN(im, causal_mask, y->data, x->data, x->shape[0], x->shape[1], T);
+    TWIN(im, causal_mask, y->data, x->data, x->shape[0], T);
     return SF_OK;
 }
 
@@ -349,10 +354,9 @@ int op_attn_scores_backward(enum op_impl im, struct tensor *dq, struct tensor *d
 int op_causal_mask_backward(enum op_impl im, struct tensor *dx, const struct tensor *dy, int T)
 {
     (void)im; // a gather: both twins are the loop
-    if (!has_shape(dy, 3, -1, -1, -1) || dy->shape[1] != dy->shape[2] || !tensor_present(dx) ||
-        !tensor_same_shape(dx, dy) || T <= 0 || dy->shape[1] % T != 0)
+    if (!has_shape(dy, 3, -1, T, T) || T <= 0 || !tensor_present(dx) || !tensor_same_shape(dx, dy))
         return SF_ERR_SHAPE;
-    ref_causal_mask_backward(dx->data, dy->data, dy->shape[0], dy->shape[1], T);
+    ref_causal_mask_backward(dx->data, dy->data, dy->shape[0], T);
     return SF_OK;
 }
 

@@ -1,7 +1,7 @@
 // Fast kernels: cblas for the matrix products, branch-free loops that the compiler
 // vectorises (with AVX-512 or AVX2 clones picked at run time) for the rest. The only file
 // that includes <cblas.h>. Each function computes what its twin in ops_ref.c computes.
-#include "ops_impl.h"
+#include "ops_blas.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -12,8 +12,6 @@
 
 #include <cblas.h>
 
-#include "stepformer/ops.h"
-
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define SF_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -22,7 +20,7 @@
 
 // openblas_get_config() reads e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX
 // MAX_THREADS=64": the version and the kernel it chose at load time.
-const char *ops_backend_name(void)
+const char *fast_backend_name(void)
 {
 #ifdef SF_HAVE_OPENBLAS
     return openblas_get_config();
@@ -216,16 +214,13 @@ void fast_scale(float *y, const float *x, float c, long n)
         y[i] = x[i] * c;
 }
 
-void fast_causal_mask(float *y, const float *x, int H, int N, int T)
+void fast_causal_mask(float *y, const float *x, int H, int N)
 {
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++) {
             size_t row = ((size_t)h * N + i) * N;
-            int first = i - i % T; // the start of i's sequence
-            for (int j = 0; j < first; j++)
-                y[row + j] = -INFINITY;
             if (y != x)
-                memcpy(y + row + first, x + row + first, sizeof(float) * (size_t)(i + 1 - first));
+                memcpy(y + row, x + row, sizeof(float) * (size_t)(i + 1));
             for (int j = i + 1; j < N; j++)
                 y[row + j] = -INFINITY;
         }
@@ -442,17 +437,17 @@ void fast_linear_heads_backward(float *dx, float *dW, float *db, const float *x,
 }
 
 void fast_attn_scores_backward(float *dq, float *dk, const float *q, const float *k,
-                               const float *ds, int H, int N, int dkk)
+                               const float *ds, int H, int N, int d_k)
 {
     for (int h = 0; h < H; h++) {
         const float *dsh = ds + (size_t)h * N * N;
-        size_t off = (size_t)h * N * dkk;
+        size_t off = (size_t)h * N * d_k;
         if (dq) // dq += ds k
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dkk, N, 1.0f, dsh, N, k + off,
-                        dkk, 1.0f, dq + off, dkk);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, d_k, N, 1.0f, dsh, N, k + off,
+                        d_k, 1.0f, dq + off, d_k);
         if (dk) // dk += ds^T q
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, dkk, N, 1.0f, dsh, N, q + off,
-                        dkk, 1.0f, dk + off, dkk);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, d_k, N, 1.0f, dsh, N, q + off,
+                        d_k, 1.0f, dk + off, d_k);
     }
 }
 
@@ -473,17 +468,17 @@ void fast_softmax_rows_backward(float *dx, const float *y, const float *dy, long
 }
 
 void fast_attn_mix_backward(float *da, float *dv, const float *a, const float *v, const float *dy,
-                            int H, int N, int dvv)
+                            int H, int N, int d_v)
 {
     for (int h = 0; h < H; h++) {
         const float *ah = a + (size_t)h * N * N;
-        size_t off = (size_t)h * N * dvv;
+        size_t off = (size_t)h * N * d_v;
         if (da) // dalpha += dy v^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, dvv, 1.0f, dy + off, dvv,
-                        v + off, dvv, 1.0f, da + (size_t)h * N * N, N);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, d_v, 1.0f, dy + off, d_v,
+                        v + off, d_v, 1.0f, da + (size_t)h * N * N, N);
         if (dv) // dv += alpha^T dy
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, dvv, N, 1.0f, ah, N, dy + off,
-                        dvv, 1.0f, dv + off, dvv);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, d_v, N, 1.0f, ah, N, dy + off,
+                        d_v, 1.0f, dv + off, d_v);
     }
 }
 

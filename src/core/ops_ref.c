@@ -1,6 +1,6 @@
 // Reference kernels: the obvious loops, written to read like the textbook's equations. They
 // are the teaching text and the oracle the fast twins (ops_blas.c) are tested against.
-#include "ops_impl.h"
+#include "ops_ref.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -115,15 +115,14 @@ void ref_scale(float *y, const float *x, float c, long n)
         y[i] = x[i] * c;
 }
 
-void ref_causal_mask(float *y, const float *x, int H, int N, int T)
+void ref_causal_mask(float *y, const float *x, int H, int N)
 {
-    // M_ij = -inf where j > i (a later token) or j belongs to an earlier sequence, else 0.
+    // M_ij = -inf where j > i (a later token), else 0.
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
                 size_t at = ((size_t)h * N + i) * N + j;
-                int masked = j > i || j < i - i % T;
-                y[at] = masked ? x[at] + -INFINITY : x[at];
+                y[at] = j > i ? x[at] + -INFINITY : x[at];
             }
 }
 
@@ -312,27 +311,28 @@ void ref_linear_heads_backward(float *dx, float *dW, float *db, const float *x, 
 }
 
 void ref_attn_scores_backward(float *dq, float *dk, const float *q, const float *k, const float *ds,
-                              int H, int N, int dkk)
+                              int H, int N, int d_k)
 {
     // s_ij = q_i . k_j
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
                 float g = ds[((size_t)h * N + i) * N + j];
-                for (int c = 0; c < dkk; c++) {
+                for (int c = 0; c < d_k; c++) {
                     if (dq)
-                        dq[((size_t)h * N + i) * dkk + c] += g * k[((size_t)h * N + j) * dkk + c];
+                        dq[((size_t)h * N + i) * d_k + c] += g * k[((size_t)h * N + j) * d_k + c];
                     if (dk)
-                        dk[((size_t)h * N + j) * dkk + c] += g * q[((size_t)h * N + i) * dkk + c];
+                        dk[((size_t)h * N + j) * d_k + c] += g * q[((size_t)h * N + i) * d_k + c];
                 }
             }
 }
 
-void ref_causal_mask_backward(float *dx, const float *dy, int H, int N, int T)
+void ref_causal_mask_backward(float *dx, const float *dy, int H, int N)
 {
+    // y_ij = x_ij + M_ij: dy passes where j <= i; the masked entries get nothing.
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++)
-            for (int j = i - i % T; j <= i; j++)
+            for (int j = 0; j <= i; j++)
                 dx[((size_t)h * N + i) * N + j] += dy[((size_t)h * N + i) * N + j];
 }
 
@@ -358,18 +358,18 @@ void ref_softmax_rows_backward(float *dx, const float *y, const float *dy, long 
 }
 
 void ref_attn_mix_backward(float *da, float *dv, const float *a, const float *v, const float *dy,
-                           int H, int N, int dvv)
+                           int H, int N, int d_v)
 {
     // y_ic = sum_j a_ij v_jc
     for (int h = 0; h < H; h++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++)
-                for (int c = 0; c < dvv; c++) {
-                    float g = dy[((size_t)h * N + i) * dvv + c];
+                for (int c = 0; c < d_v; c++) {
+                    float g = dy[((size_t)h * N + i) * d_v + c];
                     if (da)
-                        da[((size_t)h * N + i) * N + j] += g * v[((size_t)h * N + j) * dvv + c];
+                        da[((size_t)h * N + i) * N + j] += g * v[((size_t)h * N + j) * d_v + c];
                     if (dv)
-                        dv[((size_t)h * N + j) * dvv + c] += g * a[((size_t)h * N + i) * N + j];
+                        dv[((size_t)h * N + j) * d_v + c] += g * a[((size_t)h * N + i) * N + j];
                 }
 }
 

@@ -52,6 +52,7 @@ static int run_xent(struct graph *g, struct node *n)
     }
     memset(g->opt->grads, 0, g->opt->n_params * sizeof(float));
     struct node *probs = &g->nodes[g->n_forward - 1];
+    SF_ASSERT(probs->role == ROLE_HEAD_PROBS);
     int rc = op_xent(g->impl, &n->out, &g->loss, &probs->out, g->targets);
     if (rc)
         return rc;
@@ -111,20 +112,21 @@ static int run_grad(struct graph *g, const struct node *f)
         return din[0] ? op_gelu_backward(im, din[0], in[0], dy) : SF_OK;
     case OPK_UNEMBED:
         return op_unembed_backward(im, din[0], din[1], in[0], in[1], dy);
-    default:
+    default: // the loss, backward, optimizer and sampling nodes never come before the loss
         break;
     }
-    return SF_ERR_ARG;
+    SF_UNREACHABLE("a backward step of a kind that has none");
 }
 
 // adamw.P: one AdamW step on parameter P with its gradient; the node's output is the change.
 static int run_adamw(struct graph *g, struct node *n)
 {
     struct optimizer *o = g->opt;
-    struct tensor m = slice(o->m, g->trained, n->param);
-    struct tensor v = slice(o->v, g->trained, n->param);
-    struct tensor grad = slice(o->grads, g->trained, n->param);
-    return op_adamw(g->impl, n->param, &m, &v, &n->out, &grad, &o->hp, o->step + 1);
+    struct tensor *p = n->param->t;
+    struct tensor m = slice(o->m, g->trained, p);
+    struct tensor v = slice(o->v, g->trained, p);
+    struct tensor grad = slice(o->grads, g->trained, p);
+    return op_adamw(g->impl, p, &m, &v, &n->out, &grad, &o->hp, o->step + 1);
 }
 
 int backward_run_node(struct graph *g, struct node *n)
@@ -137,6 +139,6 @@ int backward_run_node(struct graph *g, struct node *n)
     case OPK_ADAMW:
         return run_adamw(g, n);
     default:
-        return SF_ERR_ARG;
+        SF_UNREACHABLE("a training step of another kind");
     }
 }

@@ -46,7 +46,7 @@ static const float *last_probs(struct beam_search *s, const int *ids, int n, str
     ids += n - len;
     int rc = s->g.nodes ? graph_set_input(&s->g, ids, len, d)
                         : graph_build(&s->g, s->model, ids, len, s->impl, d);
-    if (!rc && graph_goto(&s->g, "head.probs") < 0)
+    if (!rc && graph_goto_index(&s->g, graph_find_role(&s->g, -1, ROLE_HEAD_PROBS)) < 0)
         rc = sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0, "the forward pass failed");
     return rc ? NULL : graph_last(&s->g)->out.data + (size_t)(len - 1) * s->model->cfg.vocab_size;
 }

@@ -1,4 +1,5 @@
-// Internal to the engine: running the training nodes (loss, backward, optimizer).
+// Internal to the engine: what the stepper calls to run the training nodes (loss, backward,
+// optimizer: backward.c) and the sampling nodes (sampling.c).
 #ifndef STEPFORMER_ENGINE_IMPL_H
 #define STEPFORMER_ENGINE_IMPL_H
 

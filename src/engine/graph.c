@@ -1,4 +1,6 @@
-// Builds the op graph: the forward pass of a model on one input as a flat list of named nodes.
+// The op graph: a model and its input compiled into a flat list of nodes, one per op of the
+// forward pass, followed by the loss, the backward pass and the optimizer (training) or the
+// sampling steps (generation); and looking nodes up by name or role.
 #include "stepformer/graph.h"
 
 #include <math.h>
@@ -7,7 +9,14 @@
 #include <string.h>
 
 static const char *const op_kind_names[OPK_COUNT] = {
-#define SF_X(kind, name, help) name,
+#define SF_X(kind, name, help, backward) name,
+    SF_OPKIND_LIST(SF_X)
+#undef SF_X
+};
+
+// What the backward step of each kind computes: the explanation grad.<node> shows.
+static const char *const op_kind_backward[OPK_COUNT] = {
+#define SF_X(kind, name, help, backward) backward,
     SF_OPKIND_LIST(SF_X)
 #undef SF_X
 };
@@ -17,271 +26,180 @@ const char *op_kind_name(enum op_kind k)
     return (k >= 0 && k < OPK_COUNT) ? op_kind_names[k] : "?";
 }
 
-// Textbook sections (J&M, Speech and Language Processing, ch. 9), cited by number and title.
-#define SEC_ATTN   "9.1 Attention"
-#define SEC_BLOCK  "9.2 Transformer Blocks"
-#define SEC_MATRIX "9.3 Parallelizing computation using a single matrix X"
-#define SEC_INPUT  "9.4 The input: embeddings for token and position"
-#define SEC_HEAD   "9.5 The Language Modeling Head"
-#define SEC_TRAIN  "10.3.1 Self-supervised training algorithm"
-#define SEC_SAMPLE "10.2 Sampling for LLM Generation"
-
-// One row per kind of node: the name's suffix (after "L{l}." inside a block), section and
-// the one-line explanation shown in listings, the timeline and the equation panel.
-struct node_info {
-    const char *suffix;
-    const char *section;
-    const char *explain;
+static const struct node_role_info role_infos[ROLE_COUNT] = {
+#define SF_X(role, kind, panel, unit, op, symbol, matrix, section, explain)                        \
+    {OPK_##kind, unit, op, symbol, matrix, section, explain},
+    SF_NODE_ROLE_LIST(SF_X)
+#undef SF_X
 };
 
-static const struct node_info node_infos[] = {
-    {"embed.tok", SEC_INPUT, "Look up each token's row of the embedding matrix E: x_i = E[id_i]."},
-    {"embed.pos.learned", SEC_INPUT,
-     "Add the learned position embedding P[i] to each token's vector, so order is visible."},
-    {"embed.pos.sinusoidal", SEC_INPUT,
-     "Add the fixed sinusoidal position code PE[i] to each token's vector, so order is visible."},
-    {"ln.stats", SEC_BLOCK,
-     "LayerNorm 1/3: mean mu and standard deviation sigma over each token's d components."},
-    {"ln.norm", SEC_BLOCK, "LayerNorm 2/3: x-hat = (x - mu) / sigma, per token."},
-    {"ln.affine", SEC_BLOCK, "LayerNorm 3/3: scale by gamma and shift by beta (learned)."},
-    {"attn.q", SEC_ATTN,
-     "Queries Q = X W^Q, one block of columns per head: what each token seeks."},
-    {"attn.k", SEC_ATTN, "Keys K = X W^K per head: what each token offers to be matched against."},
-    {"attn.v", SEC_ATTN, "Values V = X W^V per head: what each token passes on when attended to."},
-    {"attn.scores", SEC_MATRIX,
-     "Scores Q K^T: the dot product q_i . k_j for every pair, per head."},
-    {"attn.scale", SEC_ATTN, "Divide the scores by sqrt(d_k) so the softmax does not saturate."},
-    {"attn.mask", SEC_MATRIX,
-     "Causal mask: add -inf above the diagonal, so no token can attend to a later one."},
-    {"attn.softmax", SEC_ATTN,
-     "Softmax along each row: weights alpha_ij >= 0 that sum to 1; masked entries become 0."},
-    {"attn.mix", SEC_ATTN, "Weighted sum of the values: head_i = sum_j alpha_ij v_j, per head."},
-    {"attn.concat", SEC_ATTN, "Concatenate the heads side by side into one row per token."},
-    {"attn.proj", SEC_ATTN, "Output projection W^O maps the concatenated heads back to width d."},
-    {"resid1", SEC_BLOCK, "Residual add: the attention output is added to the stream, x + a."},
-    {"ffn.up", SEC_BLOCK, "Feedforward layer 1: expand each token to d_ff, x W1 + b1."},
-    {"ffn.act.relu", SEC_BLOCK, "ReLU, elementwise: max(0, z)."},
-    {"ffn.act.gelu", SEC_BLOCK, "GELU (tanh form), elementwise: a smooth version of ReLU."},
-    {"ffn.down", SEC_BLOCK, "Feedforward layer 2: project back to width d, z W2 + b2."},
-    {"resid2", SEC_BLOCK,
-     "Residual add: the feedforward output is added to the stream; the block's output."},
-    {"lnf", SEC_HEAD, "Final LayerNorm before the language modeling head."},
-    {"head.logits.tied", SEC_HEAD,
-     "Unembedding: logits u = h E^T, one score per vocabulary token (E is tied)."},
-    {"head.logits.untied", SEC_HEAD,
-     "Unembedding: logits u = h U, one score per vocabulary token."},
-    {"head.probs", SEC_HEAD,
-     "Softmax over the vocabulary: a next-token distribution per position."},
-    {"loss.xent", SEC_TRAIN,
-     "Cross-entropy: L_i = -ln p_i(next token), per position, and their mean (the loss)."},
-    {"grad", SEC_TRAIN, "Backward through one op: its inputs' gradients from its output's."},
-    {"sample.temperature", SEC_SAMPLE,
-     "Temperature: divide the last position's logits by tau (below 1 sharpens, above 1 flattens)."},
-    {"sample.probs", SEC_SAMPLE, "Softmax of the tempered logits: y = softmax(u / tau)."},
-    {"sample.truncate", SEC_SAMPLE,
-     "Truncate: keep the top-k tokens, then the fewest whose mass reaches p; zero the rest."},
-    {"sample.renorm", SEC_SAMPLE, "Renormalise: divide what is kept by its sum, so it sums to 1."},
-    {"sample.draw", SEC_SAMPLE,
-     "Choose: the most probable token (greedy) or a random draw from the kept distribution."},
-    {"sample.append", SEC_SAMPLE,
-     "Append the chosen token to the input: the next pass conditions on it (autoregression)."},
-    {"adamw", SEC_TRAIN,
-     "AdamW update: decay the weights, then step against the bias-corrected gradient moments."},
-};
-
-// What each backward step computes, by the kind of its forward op; shown for grad.<node>.
-static const char *const grad_explains[OPK_COUNT] = {
-    [OPK_EMBED_TOK] = "Backward: each token's gradient is added to its row of E.",
-    [OPK_EMBED_POS] = "Backward: the gradient passes to x unchanged and is added to P[i].",
-    [OPK_LN_STATS] = "Backward: dx += dmu/d + dsigma (x - mu) / (d sigma).",
-    [OPK_LN_NORM] = "Backward: dx += dxhat / sigma; dmu and dsigma collect from every component.",
-    [OPK_LN_AFFINE] = "Backward: dxhat = dy * gamma; dgamma = sum dy * xhat; dbeta = sum dy.",
-    [OPK_LINEAR_HEADS] = "Backward: dX = dQ W^T per head, dW = X^T dQ, db = sum of dQ.",
-    [OPK_SCORES] = "Backward: dq_i = sum_j ds_ij k_j and dk_j = sum_i ds_ij q_i.",
-    [OPK_SCALE] = "Backward: the gradient is scaled by the same 1/sqrt(d_k).",
-    [OPK_MASK] = "Backward: nothing flows through the masked (future) entries.",
-    [OPK_SOFTMAX] = "Backward: dz_k = y_k (dy_k - sum_j dy_j y_j) along each row.",
-    [OPK_MIX] = "Backward: dalpha = dhead V^T and dV = alpha^T dhead, per head.",
-    [OPK_CONCAT] = "Backward: the gradient is split back into the heads.",
-    [OPK_LINEAR] = "Backward: dx = dy W^T, dW = x^T dy, db = sum of dy over tokens.",
-    [OPK_ADD] = "Backward: a sum passes its gradient to both terms unchanged.",
-    [OPK_RELU] = "Backward: the gradient passes where the input was positive, else 0.",
-    [OPK_GELU] = "Backward: the gradient is multiplied by GELU'(x).",
-    [OPK_UNEMBED] = "Backward: dh = du E and dE += du^T h (E is shared with the input).",
-};
-
-static const char *grad_explain(enum op_kind k)
+const struct node_role_info *node_role_info(enum node_role r)
 {
-    return (k >= 0 && k < OPK_COUNT && grad_explains[k]) ? grad_explains[k] : "";
+    SF_ASSERT(r >= 0 && r < ROLE_COUNT);
+    return &role_infos[r];
 }
 
-static const struct node_info *info_for(const char *suffix)
-{
-    for (size_t i = 0; i < sizeof node_infos / sizeof node_infos[0]; i++)
-        if (strcmp(node_infos[i].suffix, suffix) == 0)
-            return &node_infos[i];
-    return NULL; // every suffix used below is in the table (checked by the tests)
-}
+// An output's shape, outermost dimension first (ndim 0: nothing is allocated; the builder
+// points the node's output at a tensor of its own).
+struct shape {
+    int ndim;
+    int dim[SF_MAX_DIMS];
+};
 
+// One node as the builder writes it: the role says what it is (its kind, its name and texts
+// come from the role table), the rest is its wiring.
+struct node_spec {
+    enum node_role role;
+    struct shape out;
+    const struct tensor *in[SF_NODE_MAX_IN]; // earlier outputs or parameters; NULL: unused
+    float scalar;                            // eps for LayerNorm stats, the factor for scale
+    enum node_level level;                   // NODE_LEVEL_OP unless it closes a sublayer or block
+    const char *of;                          // grad.X, adamw.P: the name of X or P
+};
+
+// The builder runs twice: a counting pass while g->nodes is NULL, then the pass that fills
+// the nodes and allocates their outputs.
 struct builder {
     struct graph *g;
-    int count; // nodes added so far (or counted)
-    int status;
     const struct model *m;
+    int count;  // nodes added (or counted) so far
+    int status; // the first allocation failure, or 0
+    int layer;  // the block being built, -1 outside blocks
+    // The output shapes: (N, d) tokens, (B H, T, d_k) per head, (B H, T, T) attention,
+    // (N, d_ff) FFN hidden units, (N, 2) LayerNorm statistics, (N, V) logits, (N) loss.
+    struct shape tokens, heads, scores, hidden, stats, logits, per_token;
+    const struct tensor *logits_out, *probs_out; // head.logits, head.probs (NULL while counting)
 };
 
-// Adds a node with an output of the given shape; in the counting pass only counts.
-static struct tensor *add_node(struct builder *b, const char *name, enum op_kind kind, int layer,
-                               enum node_level level, const char *info_key, int ndim,
-                               const int *shape, const struct tensor *in0, const struct tensor *in1,
-                               const struct tensor *in2, float scalar)
+// Adds the node s describes, named after its role (and block); while counting only counts.
+// Returns the node, or NULL while counting and after an allocation failure.
+static struct node *add_node(struct builder *b, struct node_spec s)
 {
     int i = b->count++;
     if (!b->g->nodes || b->status)
         return NULL;
+    const struct node_role_info *r = node_role_info(s.role);
     struct node *n = &b->g->nodes[i];
-    const struct node_info *info = info_for(info_key);
-    snprintf(n->name, sizeof n->name, "%s", name);
-    n->kind = kind;
-    n->layer = layer;
-    n->level = level;
-    n->section = info ? info->section : "";
-    n->explain = info ? info->explain : "";
-    n->in[0] = in0;
-    n->in[1] = in1;
-    n->in[2] = in2;
-    n->scalar = scalar;
-    if (ndim == 0) // the node's output is set by its caller (a view)
-        return &n->out;
-    int rc = tensor_alloc(&n->out, &b->g->act, ndim, shape);
-    if (rc)
-        b->status = rc;
-    return &n->out;
+    const char *dot = r->unit[0] ? "." : "";
+    if (s.of)
+        snprintf(n->name, sizeof n->name, "%s.%s", r->unit, s.of);
+    else if (b->layer >= 0)
+        snprintf(n->name, sizeof n->name, "L%d.%s%s%s", b->layer, r->unit, dot, r->op);
+    else
+        snprintf(n->name, sizeof n->name, "%s%s%s", r->unit, dot, r->op);
+    n->role = s.role;
+    n->kind = r->kind;
+    n->layer = b->layer;
+    n->level = s.level;
+    n->section = r->section;
+    n->explain = r->explain;
+    memcpy(n->in, s.in, sizeof n->in);
+    n->scalar = s.scalar;
+    n->fwd = -1;
+    n->param = NULL;
+    if (s.out.ndim > 0) {
+        int rc = tensor_alloc(&n->out, &b->g->act, s.out.ndim, s.out.dim);
+        if (rc)
+            b->status = rc;
+    }
+    return n;
 }
+
+// Adds a node and gives its output (NULL while counting).
+static const struct tensor *op(struct builder *b, struct node_spec s)
+{
+    struct node *n = add_node(b, s);
+    return n ? &n->out : NULL;
+}
+
+// op() with the node spec written in place, one line per op:
+// OP(ROLE_ATTN_Q, b->heads, .in = {x, W, bias}) (role, output shape, then the wiring).
+#define OP(...) op(b, (struct node_spec){__VA_ARGS__})
 
 static const struct tensor *optional(const struct tensor *t)
 {
     return tensor_present(t) ? t : NULL;
 }
 
-// LayerNorm as three nodes: prefix.stats, prefix.norm, prefix.affine. Returns the output.
-static const struct tensor *add_layernorm(struct builder *b, const char *prefix, int layer,
-                                          enum node_level last_level, const struct tensor *x,
-                                          const struct tensor *gamma, const struct tensor *beta)
+// The three nodes of each LayerNorm: a block's first (before attention; after it post-norm),
+// its second (before the FFN; after it post-norm) and the final one.
+static const enum node_role ln1[3] = {ROLE_LN1_STATS, ROLE_LN1_NORM, ROLE_LN1_AFFINE};
+static const enum node_role ln2[3] = {ROLE_LN2_STATS, ROLE_LN2_NORM, ROLE_LN2_AFFINE};
+static const enum node_role lnf[3] = {ROLE_LNF_STATS, ROLE_LNF_NORM, ROLE_LNF_AFFINE};
+
+// LayerNorm(x) = gamma * (x - mu) / sigma + beta as three nodes in a row: the statistics mu
+// and sigma per token, x-hat, the affine map. `level`: what the last of them closes.
+static const struct tensor *layernorm(struct builder *b, const enum node_role roles[3],
+                                      enum node_level level, const struct tensor *x,
+                                      const struct tensor *gamma, const struct tensor *beta)
 {
-    const struct model_config *c = &b->m->cfg;
-    int N = b->g->n_tokens, d = c->d_model;
-    int s_stats[2] = {N, 2}, s_x[2] = {N, d};
-    char name[SF_NODE_NAME_MAX];
-    int is_final = layer < 0;
-    snprintf(name, sizeof name, "%s.stats", prefix);
-    const struct tensor *stats =
-        add_node(b, name, OPK_LN_STATS, layer, NODE_LEVEL_OP, is_final ? "lnf" : "ln.stats", 2,
-                 s_stats, x, NULL, NULL, c->ln_eps);
-    snprintf(name, sizeof name, "%s.norm", prefix);
-    const struct tensor *xhat = add_node(b, name, OPK_LN_NORM, layer, NODE_LEVEL_OP,
-                                         is_final ? "lnf" : "ln.norm", 2, s_x, x, stats, NULL, 0);
-    snprintf(name, sizeof name, "%s.affine", prefix);
-    return add_node(b, name, OPK_LN_AFFINE, layer, last_level, is_final ? "lnf" : "ln.affine", 2,
-                    s_x, xhat, gamma, optional(beta), 0);
+    const struct tensor *stats = OP(roles[0], b->stats, .in = {x}, .scalar = b->m->cfg.ln_eps);
+    const struct tensor *xhat = OP(roles[1], b->tokens, .in = {x, stats});
+    return OP(roles[2], b->tokens, .in = {xhat, gamma, optional(beta)}, .level = level);
 }
 
+// One transformer block (J&M 9.2). Pre-norm:
+//   t1 = LayerNorm(x), t2 = MultiHeadAttention(t1), t3 = t2 + x,
+//   t4 = LayerNorm(t3), t5 = FFN(t4), h = t5 + t3.
+// Post-norm (the seed notebook's model) puts each LayerNorm after its residual add instead.
 static const struct tensor *add_block(struct builder *b, int l, const struct tensor *x)
 {
-    const struct model_config *c = &b->m->cfg;
     const struct layer_params *p = &b->m->layers[l];
-    int N = b->g->n_tokens, d = c->d_model, H = c->n_head, dk = d / H, F = c->d_ff;
-    // A batch of B sequences of T tokens keeps each sequence's heads apart: (B H, T, ...).
-    int T = b->g->seq_len, BH = (N / T) * H;
-    int s_x[2] = {N, d}, s_heads[3] = {BH, T, dk}, s_att[3] = {BH, T, T}, s_ff[2] = {N, F};
-    int pre = c->norm == NORM_PRE;
-    char name[SF_NODE_NAME_MAX], prefix[16];
-    float inv_sqrt_dk = 1.0f / sqrtf((float)dk);
+    int pre = b->m->cfg.norm == NORM_PRE, gelu = b->m->cfg.act == ACT_GELU;
+    float inv_sqrt_dk = 1.0f / sqrtf((float)b->heads.dim[2]);
+    b->layer = l;
 
-#define NAME(suffix) (snprintf(name, sizeof name, "L%d." suffix, l), name)
-    // Attention sublayer. Pre-norm: t = LN1(x), stream += attn(t). Post-norm: x = LN1(x + attn(x)).
-    const struct tensor *t = x;
-    if (pre) {
-        snprintf(prefix, sizeof prefix, "L%d.ln1", l);
-        t = add_layernorm(b, prefix, l, NODE_LEVEL_OP, x, &p->ln1_g, &p->ln1_b);
-    }
-    const struct tensor *q = add_node(b, NAME("attn.q"), OPK_LINEAR_HEADS, l, NODE_LEVEL_OP,
-                                      "attn.q", 3, s_heads, t, &p->wq, optional(&p->bq), 0);
-    const struct tensor *k = add_node(b, NAME("attn.k"), OPK_LINEAR_HEADS, l, NODE_LEVEL_OP,
-                                      "attn.k", 3, s_heads, t, &p->wk, optional(&p->bk), 0);
-    const struct tensor *v = add_node(b, NAME("attn.v"), OPK_LINEAR_HEADS, l, NODE_LEVEL_OP,
-                                      "attn.v", 3, s_heads, t, &p->wv, optional(&p->bv), 0);
-    const struct tensor *s = add_node(b, NAME("attn.scores"), OPK_SCORES, l, NODE_LEVEL_OP,
-                                      "attn.scores", 3, s_att, q, k, NULL, 0);
-    s = add_node(b, NAME("attn.scale"), OPK_SCALE, l, NODE_LEVEL_OP, "attn.scale", 3, s_att, s,
-                 NULL, NULL, inv_sqrt_dk);
-    s = add_node(b, NAME("attn.mask"), OPK_MASK, l, NODE_LEVEL_OP, "attn.mask", 3, s_att, s, NULL,
-                 NULL, 0);
-    const struct tensor *alpha = add_node(b, NAME("attn.softmax"), OPK_SOFTMAX, l, NODE_LEVEL_OP,
-                                          "attn.softmax", 3, s_att, s, NULL, NULL, 0);
-    const struct tensor *mix = add_node(b, NAME("attn.mix"), OPK_MIX, l, NODE_LEVEL_OP, "attn.mix",
-                                        3, s_heads, alpha, v, NULL, 0);
-    const struct tensor *cat = add_node(b, NAME("attn.concat"), OPK_CONCAT, l, NODE_LEVEL_OP,
-                                        "attn.concat", 2, s_x, mix, NULL, NULL, 0);
-    const struct tensor *a = add_node(b, NAME("attn.proj"), OPK_LINEAR, l, NODE_LEVEL_OP,
-                                      "attn.proj", 2, s_x, cat, &p->wo, optional(&p->bo), 0);
-    x = add_node(b, NAME("resid1"), OPK_ADD, l, pre ? NODE_LEVEL_SUBLAYER : NODE_LEVEL_OP, "resid1",
-                 2, s_x, x, a, NULL, 0);
-    if (!pre) {
-        snprintf(prefix, sizeof prefix, "L%d.ln1", l);
-        x = add_layernorm(b, prefix, l, NODE_LEVEL_SUBLAYER, x, &p->ln1_g, &p->ln1_b);
-    }
+    // Attention, every head at once (9.1, 9.3): Q = X W^Q, K = X W^K, V = X W^V;
+    // alpha = softmax(mask(Q K^T / sqrt(d_k))); head = alpha V; A = concat(heads) W^O.
+    const struct tensor *t = pre ? layernorm(b, ln1, NODE_LEVEL_OP, x, &p->ln1_g, &p->ln1_b) : x;
+    const struct tensor *q = OP(ROLE_ATTN_Q, b->heads, .in = {t, &p->wq, optional(&p->bq)});
+    const struct tensor *k = OP(ROLE_ATTN_K, b->heads, .in = {t, &p->wk, optional(&p->bk)});
+    const struct tensor *v = OP(ROLE_ATTN_V, b->heads, .in = {t, &p->wv, optional(&p->bv)});
+    const struct tensor *s = OP(ROLE_ATTN_SCORES, b->scores, .in = {q, k});
+    s = OP(ROLE_ATTN_SCALE, b->scores, .in = {s}, .scalar = inv_sqrt_dk);
+    s = OP(ROLE_ATTN_MASK, b->scores, .in = {s});
+    const struct tensor *alpha = OP(ROLE_ATTN_SOFTMAX, b->scores, .in = {s});
+    const struct tensor *heads = OP(ROLE_ATTN_MIX, b->heads, .in = {alpha, v});
+    const struct tensor *cat = OP(ROLE_ATTN_CONCAT, b->tokens, .in = {heads});
+    const struct tensor *a = OP(ROLE_ATTN_PROJ, b->tokens, .in = {cat, &p->wo, optional(&p->bo)});
+    x = OP(ROLE_RESID1, b->tokens, .in = {x, a},
+           .level = pre ? NODE_LEVEL_SUBLAYER : NODE_LEVEL_OP);
+    if (!pre)
+        x = layernorm(b, ln1, NODE_LEVEL_SUBLAYER, x, &p->ln1_g, &p->ln1_b);
 
-    // Feedforward sublayer.
-    t = x;
-    if (pre) {
-        snprintf(prefix, sizeof prefix, "L%d.ln2", l);
-        t = add_layernorm(b, prefix, l, NODE_LEVEL_OP, x, &p->ln2_g, &p->ln2_b);
-    }
-    const struct tensor *u = add_node(b, NAME("ffn.up"), OPK_LINEAR, l, NODE_LEVEL_OP, "ffn.up", 2,
-                                      s_ff, t, &p->w1, optional(&p->b1), 0);
-    int gelu = c->act == ACT_GELU;
-    u = add_node(b, NAME("ffn.act"), gelu ? OPK_GELU : OPK_RELU, l, NODE_LEVEL_OP,
-                 gelu ? "ffn.act.gelu" : "ffn.act.relu", 2, s_ff, u, NULL, NULL, 0);
-    const struct tensor *f = add_node(b, NAME("ffn.down"), OPK_LINEAR, l, NODE_LEVEL_OP, "ffn.down",
-                                      2, s_x, u, &p->w2, optional(&p->b2), 0);
-    x = add_node(b, NAME("resid2"), OPK_ADD, l, pre ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP, "resid2", 2,
-                 s_x, x, f, NULL, 0);
-    if (!pre) {
-        snprintf(prefix, sizeof prefix, "L%d.ln2", l);
-        x = add_layernorm(b, prefix, l, NODE_LEVEL_BLOCK, x, &p->ln2_g, &p->ln2_b);
-    }
-#undef NAME
+    // Feedforward: FFN(x) = act(x W1 + b1) W2 + b2, act ReLU or GELU.
+    t = pre ? layernorm(b, ln2, NODE_LEVEL_OP, x, &p->ln2_g, &p->ln2_b) : x;
+    const struct tensor *z = OP(ROLE_FFN_UP, b->hidden, .in = {t, &p->w1, optional(&p->b1)});
+    z = OP(gelu ? ROLE_FFN_GELU : ROLE_FFN_RELU, b->hidden, .in = {z});
+    const struct tensor *f = OP(ROLE_FFN_DOWN, b->tokens, .in = {z, &p->w2, optional(&p->b2)});
+    x = OP(ROLE_RESID2, b->tokens, .in = {x, f}, .level = pre ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP);
+    if (!pre)
+        x = layernorm(b, ln2, NODE_LEVEL_BLOCK, x, &p->ln2_g, &p->ln2_b);
+    b->layer = -1;
     return x;
 }
 
-// Adds every node of the forward pass (or only counts them while g->nodes is NULL).
+// The forward pass: the input encoding (J&M 9.4), the blocks, the language modeling head
+// (9.5). Also keeps the outputs of head.logits and head.probs for the nodes after it.
 static void add_forward(struct builder *b)
 {
     const struct model *m = b->m;
     const struct model_config *c = &m->cfg;
-    int N = b->g->n_tokens, d = c->d_model, V = c->vocab_size;
-    int s_x[2] = {N, d}, s_v[2] = {N, V};
-    int has_pos = c->pos != POS_NONE;
-
-    const struct tensor *x =
-        add_node(b, "embed.tok", OPK_EMBED_TOK, -1, has_pos ? NODE_LEVEL_OP : NODE_LEVEL_BLOCK,
-                 "embed.tok", 2, s_x, &m->wte, NULL, NULL, 0);
-    if (has_pos) {
-        int learned = c->pos == POS_LEARNED;
-        x = add_node(b, "embed.pos", OPK_EMBED_POS, -1, NODE_LEVEL_BLOCK,
-                     learned ? "embed.pos.learned" : "embed.pos.sinusoidal", 2, s_x, x,
-                     learned ? &m->wpe : NULL, NULL, 0);
-    }
+    enum node_level input_end = c->pos == POS_NONE ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP;
+    // x_i = E[id_i] + P[i] (learned) or + PE(i) (sinusoidal)
+    const struct tensor *x = OP(ROLE_EMBED_TOK, b->tokens, .in = {&m->wte}, .level = input_end);
+    if (c->pos == POS_LEARNED)
+        x = OP(ROLE_EMBED_POS_LEARNED, b->tokens, .in = {x, &m->wpe}, .level = NODE_LEVEL_BLOCK);
+    else if (c->pos == POS_SINUSOIDAL)
+        x = OP(ROLE_EMBED_POS_SINUSOIDAL, b->tokens, .in = {x}, .level = NODE_LEVEL_BLOCK);
     for (int l = 0; l < c->n_layer; l++)
         x = add_block(b, l, x);
     if (c->final_norm)
-        x = add_layernorm(b, "lnf", -1, NODE_LEVEL_SUBLAYER, x, &m->lnf_g, &m->lnf_b);
-    const struct tensor *u = add_node(b, "head.logits", OPK_UNEMBED, -1, NODE_LEVEL_OP,
-                                      c->tied ? "head.logits.tied" : "head.logits.untied", 2, s_v,
-                                      x, model_unembedding(m), NULL, 0);
-    add_node(b, "head.probs", OPK_SOFTMAX, -1, NODE_LEVEL_BLOCK, "head.probs", 2, s_v, u, NULL,
-             NULL, 0);
+        x = layernorm(b, lnf, NODE_LEVEL_SUBLAYER, x, &m->lnf_g, &m->lnf_b);
+    // u = h E^T (or h U untied), y = softmax(u)
+    enum node_role unembed = c->tied ? ROLE_HEAD_LOGITS_TIED : ROLE_HEAD_LOGITS_UNTIED;
+    b->logits_out = OP(unembed, b->logits, .in = {x, model_unembedding(m)});
+    b->probs_out = OP(ROLE_HEAD_PROBS, b->logits, .in = {b->logits_out}, .level = NODE_LEVEL_BLOCK);
 }
 
 static int check_input(const struct model *m, const int *ids, int n, int T, struct sf_diag *d)
@@ -314,88 +232,87 @@ static int check_targets(const struct model *m, const int *targets, int n, struc
     return SF_OK;
 }
 
-// The training nodes: loss.xent, grad.<node> for every forward node in reverse order, then
-// adamw.<parameter>. Also allocates dL/d(out) for every forward node and wires each forward
-// input to the gradient it feeds (a node's dout, or a parameter's gradient).
+// Allocates dL/d(out) for every forward node and wires each forward input to the gradient it
+// feeds: the dout of the node that produced it, or the gradient of the parameter it is (NULL
+// for neither).
+static void wire_gradients(struct builder *b, int n_forward)
+{
+    struct graph *g = b->g;
+    for (int i = 0; i < n_forward; i++) {
+        struct node *f = &g->nodes[i];
+        int rc = tensor_alloc(&f->dout, &g->act, f->out.ndim, f->out.shape);
+        if (rc)
+            b->status = rc;
+        for (int k = 0; k < SF_NODE_MAX_IN; k++) {
+            f->din[k] = NULL;
+            for (int j = 0; j < i && f->in[k]; j++)
+                if (f->in[k] == &g->nodes[j].out)
+                    f->din[k] = &g->nodes[j].dout;
+            for (int p = 0; p < g->n_params && f->in[k] && !f->din[k]; p++)
+                if (f->in[k] == g->params[p].t)
+                    f->din[k] = &g->param_grads[p];
+        }
+    }
+}
+
+// One training iteration after the forward pass (J&M 10.3.1): loss.xent (per position and
+// mean), grad.X for every forward node X in reverse order, then adamw.P for every parameter.
 static void add_training(struct builder *b, int n_forward)
 {
     struct graph *g = b->g;
-    int N = g->n_tokens;
-    int s_loss[1] = {N};
-    char name[2 * SF_NODE_NAME_MAX];
     if (g->nodes && !b->status)
-        for (int i = 0; i < n_forward; i++) {
-            struct node *f = &g->nodes[i];
-            int rc = tensor_alloc(&f->dout, &g->act, f->out.ndim, f->out.shape);
-            if (rc)
-                b->status = rc;
-            for (int k = 0; k < SF_NODE_MAX_IN; k++) {
-                f->din[k] = NULL;
-                for (int j = 0; j < i && f->in[k]; j++)
-                    if (f->in[k] == &g->nodes[j].out)
-                        f->din[k] = &g->nodes[j].dout;
-                for (int p = 0; p < g->n_params && f->in[k] && !f->din[k]; p++)
-                    if (f->in[k] == g->params[p].t)
-                        f->din[k] = &g->param_grads[p];
-            }
-        }
-    add_node(b, "loss.xent", OPK_XENT, -1, NODE_LEVEL_BLOCK, "loss.xent", 1, s_loss,
-             n_forward > 0 && g->nodes ? &g->nodes[n_forward - 1].out : NULL, NULL, NULL, 0);
+        wire_gradients(b, n_forward);
+    OP(ROLE_LOSS_XENT, b->per_token, .in = {b->probs_out}, .level = NODE_LEVEL_BLOCK);
     for (int i = n_forward - 1; i >= 0; i--) {
         const struct node *f = g->nodes ? &g->nodes[i] : NULL;
-        if (f)
-            snprintf(name, sizeof name, "grad.%s", f->name);
         // In reverse, the grad of a node that opens a unit closes it.
         enum node_level level = i == 0 ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP;
         if (f && i > 0)
             level = g->nodes[i - 1].level;
-        int at = b->count;
-        add_node(b, f ? name : "", OPK_GRAD, f ? f->layer : -1, level, "grad", 0, NULL, NULL, NULL,
-                 NULL, 0);
-        if (f && !b->status) {
-            struct node *n = &g->nodes[at];
+        b->layer = f ? f->layer : -1;
+        struct node *n =
+            add_node(b, (struct node_spec){ROLE_GRAD, .level = level, .of = f ? f->name : ""});
+        if (n) { // it shows dL/d(output of f) and says what f's backward step computes
             n->fwd = i;
-            n->out = f->dout; // shows dL/d(output of the forward node)
-            n->explain = grad_explain(f->kind);
+            n->out = f->dout;
+            n->explain = op_kind_backward[f->kind];
         }
     }
+    b->layer = -1;
     for (int p = 0; p < g->n_params; p++) {
-        int at = b->count;
         const struct param_ref *pr = g->params ? &g->params[p] : NULL;
-        if (pr)
-            snprintf(name, sizeof name, "adamw.%s", pr->name);
-        add_node(b, pr ? name : "", OPK_ADAMW, -1,
-                 p == g->n_params - 1 ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP, "adamw",
-                 pr ? pr->t->ndim : 1, pr ? pr->t->shape : s_loss, NULL, NULL, NULL, 0);
-        if (pr && g->nodes && !b->status) {
-            g->nodes[at].fwd = p;
-            g->nodes[at].param = pr->t;
+        struct shape shape = {0};
+        if (pr && pr->t) {
+            shape.ndim = pr->t->ndim;
+            memcpy(shape.dim, pr->t->shape, sizeof shape.dim);
         }
+        enum node_level level = p == g->n_params - 1 ? NODE_LEVEL_BLOCK : NODE_LEVEL_OP;
+        struct node *n = add_node(
+            b, (struct node_spec){ROLE_ADAMW, shape, .level = level, .of = pr ? pr->name : ""});
+        if (n) // its output is the change it makes
+            n->param = pr;
     }
 }
 
-// reuse: an arena (reset) to take the activations from, or NULL for a new one.
-// The sampling nodes after the forward pass (the last node is head.probs, after head.logits).
-static void add_sampling(struct builder *b, int n_forward)
+// Generation after the forward pass (J&M 10.2): from the last position's logits to the next
+// token, and the input with that token appended.
+static void add_sampling(struct builder *b)
 {
-    struct graph *g = b->g;
-    int V = b->m->cfg.vocab_size, s_v[1] = {V}, s_one[1] = {1}, s_ids[1] = {g->n_tokens + 1};
-    const struct tensor *logits = g->nodes ? &g->nodes[n_forward - 2].out : NULL;
-    const struct tensor *t =
-        add_node(b, "sample.temperature", OPK_SAMPLE_TEMPERATURE, -1, NODE_LEVEL_OP,
-                 "sample.temperature", 1, s_v, logits, NULL, NULL, 0);
-    t = add_node(b, "sample.probs", OPK_SAMPLE_PROBS, -1, NODE_LEVEL_OP, "sample.probs", 1, s_v, t,
-                 NULL, NULL, 0);
-    t = add_node(b, "sample.truncate", OPK_SAMPLE_TRUNCATE, -1, NODE_LEVEL_OP, "sample.truncate", 1,
-                 s_v, t, NULL, NULL, 0);
-    t = add_node(b, "sample.renorm", OPK_SAMPLE_RENORM, -1, NODE_LEVEL_OP, "sample.renorm", 1, s_v,
-                 t, NULL, NULL, 0);
-    t = add_node(b, "sample.draw", OPK_SAMPLE_DRAW, -1, NODE_LEVEL_SUBLAYER, "sample.draw", 1,
-                 s_one, t, NULL, NULL, 0);
-    add_node(b, "sample.append", OPK_SAMPLE_APPEND, -1, NODE_LEVEL_BLOCK, "sample.append", 1, s_ids,
-             t, NULL, NULL, 0);
+    struct shape vocab = {1, {b->m->cfg.vocab_size}}, one = {1, {1}};
+    struct shape ids = {1, {b->g->n_tokens + 1}};
+    const struct tensor *t = OP(ROLE_SAMPLE_TEMPERATURE, vocab, .in = {b->logits_out});
+    t = OP(ROLE_SAMPLE_PROBS, vocab, .in = {t});
+    t = OP(ROLE_SAMPLE_TRUNCATE, vocab, .in = {t});
+    t = OP(ROLE_SAMPLE_RENORM, vocab, .in = {t});
+    t = OP(ROLE_SAMPLE_DRAW, one, .in = {t}, .level = NODE_LEVEL_SUBLAYER);
+    OP(ROLE_SAMPLE_APPEND, ids, .in = {t}, .level = NODE_LEVEL_BLOCK);
 }
 
+#undef OP
+
+// Builds g for the input ids (n tokens in sequences of T): the forward pass, then with
+// targets the training nodes (trained, opt), with a sampler the sampling nodes. reuse: an
+// arena (reset) to take the activations from, or NULL for a new one.
 static int build(struct graph *g, const struct model *m, struct model *trained, const int *ids,
                  const int *targets, int n, int T, enum op_impl impl, struct optimizer *opt,
                  struct sampler *sampler, struct arena *reuse, struct sf_diag *d)
@@ -428,7 +345,18 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     else
         arena_init(&g->act, (size_t)1 << 22);
 
-    struct builder b = {.g = g, .m = m};
+    const struct model_config *c = &m->cfg;
+    int BH = (n / T) * c->n_head; // a batch keeps each sequence's heads apart
+    struct builder b = {.g = g,
+                        .m = m,
+                        .layer = -1,
+                        .tokens = {2, {n, c->d_model}},
+                        .heads = {3, {BH, T, c->d_model / c->n_head}},
+                        .scores = {3, {BH, T, T}},
+                        .hidden = {2, {n, c->d_ff}},
+                        .stats = {2, {n, 2}},
+                        .logits = {2, {n, c->vocab_size}},
+                        .per_token = {1, {n}}};
     add_forward(&b); // counting pass
     int n_forward = b.count;
     g->ids = malloc(sizeof *g->ids * (size_t)n);
@@ -446,7 +374,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
         add_training(&b, n_forward); // counting
     }
     if (sampler)
-        add_sampling(&b, n_forward); // counting
+        add_sampling(&b); // counting
     g->nodes = calloc((size_t)b.count, sizeof *g->nodes);
     if (!g->ids || !g->nodes || (targets && (!g->params || !g->param_grads || !g->targets))) {
         graph_free(g);
@@ -460,7 +388,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
     if (targets)
         add_training(&b, n_forward);
     if (sampler)
-        add_sampling(&b, n_forward);
+        add_sampling(&b);
     if (b.status) {
         graph_free(g);
         return sf_diag_set(d, b.status, NULL, 0, 0, "cannot allocate the activations: %s",
@@ -546,6 +474,16 @@ void graph_set_observer(struct graph *g, graph_observer_fn fn, void *user)
     g->observer_user = user;
 }
 
+void graph_invalidate(struct graph *g, int from)
+{
+    if (from < 0)
+        from = 0;
+    if (g->computed > from)
+        g->computed = from;
+    if (g->cursor > from)
+        g->cursor = from;
+}
+
 void graph_set_intervention(struct graph *g, const struct intervention *iv)
 {
     g->iv = *iv;
@@ -556,6 +494,14 @@ int graph_find(const struct graph *g, const char *name)
 {
     for (int i = 0; i < g->n_nodes; i++)
         if (strcmp(g->nodes[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int graph_find_role(const struct graph *g, int layer, enum node_role role)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].role == role && g->nodes[i].layer == layer)
             return i;
     return -1;
 }

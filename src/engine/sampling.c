@@ -42,6 +42,6 @@ int sampling_run_node(struct graph *g, struct node *n)
         out[g->n_tokens] = in->data[0];
         return SF_OK;
     default:
-        return SF_ERR_ARG;
+        SF_UNREACHABLE("a sampling step of another kind");
     }
 }

@@ -80,7 +80,7 @@ static int node_run(struct graph *g, struct node *n)
     case OPK_COUNT:
         break;
     }
-    return SF_ERR_ARG;
+    SF_UNREACHABLE("a node of no op kind");
 }
 
 const struct node *graph_current(const struct graph *g)
@@ -183,14 +183,4 @@ int graph_run_to_end(struct graph *g)
 void graph_reset(struct graph *g)
 {
     g->cursor = 0;
-}
-
-void graph_invalidate(struct graph *g, int from)
-{
-    if (from < 0)
-        from = 0;
-    if (g->computed > from)
-        g->computed = from;
-    if (g->cursor > from)
-        g->cursor = from;
 }

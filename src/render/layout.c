@@ -29,50 +29,19 @@ const char *panel_name(enum panel_id p)
     return p >= 0 && p < PANEL_COUNT ? panel_names[p] : "?";
 }
 
+// The panel of each node role: the panel column of the engine's role table.
+static const enum panel_id role_panels[ROLE_COUNT] = {
+#define SF_X(role, kind, panel, unit, op, symbol, matrix, section, explain) PANEL_##panel,
+    SF_NODE_ROLE_LIST(SF_X)
+#undef SF_X
+};
+
 enum panel_id layout_focus(const struct node *n)
 {
     if (!n)
         return PANEL_TOKENS;
-    switch (n->kind) {
-    case OPK_EMBED_TOK:
-    case OPK_EMBED_POS:
-    case OPK_ADD:
-    case OPK_CONCAT:
-        return PANEL_RESIDUAL;
-    case OPK_LN_STATS:
-    case OPK_LN_NORM:
-    case OPK_LN_AFFINE:
-        return PANEL_LAYERNORM;
-    case OPK_LINEAR_HEADS:
-    case OPK_MIX:
-        return PANEL_QKV;
-    case OPK_SCORES:
-    case OPK_SCALE:
-    case OPK_MASK:
-        return PANEL_ATTENTION;
-    case OPK_SOFTMAX:
-        return n->layer >= 0 ? PANEL_ATTENTION : PANEL_NEXT_TOKEN;
-    case OPK_LINEAR:
-        return strstr(n->name, ".ffn.") ? PANEL_FFN : PANEL_RESIDUAL;
-    case OPK_RELU:
-    case OPK_GELU:
-        return PANEL_FFN;
-    case OPK_UNEMBED:
-    case OPK_SAMPLE_TEMPERATURE:
-    case OPK_SAMPLE_PROBS:
-    case OPK_SAMPLE_TRUNCATE:
-    case OPK_SAMPLE_RENORM:
-    case OPK_SAMPLE_DRAW:
-    case OPK_SAMPLE_APPEND:
-        return PANEL_NEXT_TOKEN;
-    case OPK_XENT:
-    case OPK_GRAD:
-    case OPK_ADAMW:
-        return PANEL_TRAINING;
-    case OPK_COUNT:
-        break;
-    }
-    return PANEL_ATTENTION;
+    SF_ASSERT(n->role >= 0 && n->role < ROLE_COUNT);
+    return role_panels[n->role];
 }
 
 // The two panels beside the main one on a wide screen: what relates to it.

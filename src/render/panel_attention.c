@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "stepformer/palette.h"
 #include "stepformer/text.h"
@@ -50,16 +49,16 @@ static void all_heads(struct grid *g, struct rect r, const float *m, int H, int 
 
 void panel_attention(struct grid *g, struct rect r, const struct view *v, int selected)
 {
-    // The stage: the op that ran last, if it is one of this layer's attention stages.
-    static const char *const stages[] = {"scores", "scale", "mask", "softmax"};
-    const char *stage = "softmax";
+    // The stage: the op that ran last (or whose gradient ran last), if it is one of this
+    // layer's attention stages; else the softmax.
+    enum node_role stage = ROLE_ATTN_SOFTMAX;
     const struct node *last = graph_last(v->graph);
-    for (size_t k = 0; last && k < sizeof stages / sizeof stages[0]; k++) {
-        const char *dot = strrchr(last->name, '.');
-        if (last->layer == v->layer && dot && strcmp(dot + 1, stages[k]) == 0 &&
-            strstr(last->name, ".attn."))
-            stage = stages[k];
-    }
+    if (last && last->role == ROLE_GRAD)
+        last = &v->graph->nodes[last->fwd];
+    if (last && last->layer == v->layer &&
+        (last->role == ROLE_ATTN_SCORES || last->role == ROLE_ATTN_SCALE ||
+         last->role == ROLE_ATTN_MASK || last->role == ROLE_ATTN_SOFTMAX))
+        stage = last->role;
     panel_attention_at(g, r, v, stage, selected);
 }
 
@@ -89,18 +88,18 @@ int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *
     return 1;
 }
 
-void panel_attention_at(struct grid *g, struct rect r, const struct view *v, const char *stage,
+void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enum node_role stage,
                         int selected)
 {
     const struct graph *gr = v->graph;
-    char name[64], title[96], buf[32];
-    text_format(name, sizeof name, "L%d.attn.%s", v->layer, stage);
+    const char *word = node_role_info(stage)->op;
+    char title[96], buf[32];
     if (v->head < 0)
-        text_format(title, sizeof title, "Attention  L%d all heads  %s", v->layer, stage);
+        text_format(title, sizeof title, "Attention  L%d all heads  %s", v->layer, word);
     else
-        text_format(title, sizeof title, "Attention  L%d head %d  %s", v->layer, v->head, stage);
+        text_format(title, sizeof title, "Attention  L%d head %d  %s", v->layer, v->head, word);
     panel_title(g, r, title, selected);
-    int idx = graph_find(gr, name);
+    int idx = graph_find_role(gr, v->layer, stage);
     if (idx < 0 || !graph_node_done(gr, idx)) {
         grid_text(g, r.x + 1, r.y + 1, r.w - 1, idx < 0 ? "no such op" : "not computed yet",
                   SF_STYLE_DIM);
@@ -109,7 +108,7 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
     const struct tensor *t = &gr->nodes[idx].out; // (B H, T, T); one sequence: (H, N, N)
     int N = t->shape[1], H = gr->model->cfg.n_head;
     if (v->head < 0) {
-        all_heads(g, r, t->data, H, N, strcmp(stage, "softmax") == 0);
+        all_heads(g, r, t->data, H, N, stage == ROLE_ATTN_SOFTMAX);
         return;
     }
     if (v->head >= H)
@@ -118,7 +117,7 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, con
     int cell_w = v->numbers ? NUM_W : 2, rows, cols, top, left;
     window(r, v, N, &rows, &cols, &top, &left);
     // Colour scale: probabilities on [0, 1]; scores diverging around 0 by their largest size.
-    int probs = strcmp(stage, "softmax") == 0;
+    int probs = stage == ROLE_ATTN_SOFTMAX;
     float span = 0;
     for (int i = 0; i < N * N; i++)
         if (isfinite(m[i]) && fabsf(m[i]) > span)

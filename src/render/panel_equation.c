@@ -4,7 +4,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "stepformer/text.h"
 
@@ -44,141 +43,200 @@ static const char *dims(const struct tensor *t, char *buf, size_t size)
     return buf;
 }
 
-// The letter of a per-head projection: Q, K or V from the node's name.
-static char qkv_letter(const struct node *n)
+// What the equations quote: the sizes, and the shapes of the node's inputs and output.
+struct eq_sizes {
+    const struct graph *gr;
+    const struct model_config *c;
+    int N, d, H, dk;
+    char a[48], b[48], o[48]; // dims of in[0], in[1] and the output ("" for none)
+};
+
+// The input encoding and the LayerNorms. Returns 0 for a node of another role.
+static int equation_input(const struct eq_sizes *z, const struct node *n, char *eq, char *shape,
+                          size_t size)
 {
-    const char *dot = strrchr(n->name, '.');
-    return dot && dot[1] ? (char)(dot[1] - 'a' + 'A') : '?';
+    int N = z->N, d = z->d;
+    switch (n->role) {
+    case ROLE_EMBED_TOK:
+        text_format(eq, size, "x_i = E[id_i]   one row of E per token");
+        text_format(shape, size, "E [%d×%d], %d ids → X [%d×%d]", z->c->vocab_size, d, N, N, d);
+        return 1;
+    case ROLE_EMBED_POS_LEARNED:
+    case ROLE_EMBED_POS_SINUSOIDAL:
+        text_format(eq, size, "%s",
+                    z->gr->iv.no_positions ? "x_i = x_i   (positions dropped: an intervention)"
+                    : n->role == ROLE_EMBED_POS_LEARNED
+                        ? "x_i = x_i + P[i]   learned position embeddings"
+                        : "x_i = x_i + PE(i)   sin/cos of i / 10000^(2k/d)");
+        text_format(shape, size, "[%d×%d] + [%d×%d] → [%d×%d]", N, d, N, d, N, d);
+        return 1;
+    case ROLE_LN1_STATS:
+    case ROLE_LN2_STATS:
+    case ROLE_LNF_STATS:
+        text_format(eq, size, "μ_i = (1/d) Σ_k x_ik    σ_i = √((1/d) Σ_k (x_ik − μ_i)² + ε)");
+        text_format(shape, size, "%s → %s  (μ, σ per token)   ε = %g", z->a, z->o,
+                    (double)n->scalar);
+        return 1;
+    case ROLE_LN1_NORM:
+    case ROLE_LN2_NORM:
+    case ROLE_LNF_NORM:
+        text_format(eq, size, "xhat_i = (x_i − μ_i) / σ_i");
+        return 1;
+    case ROLE_LN1_AFFINE:
+    case ROLE_LN2_AFFINE:
+    case ROLE_LNF_AFFINE:
+        text_format(eq, size, "LayerNorm(x) = γ ⊙ xhat + β   (γ, β learned, [%d] each)", d);
+        return 1;
+    default:
+        return 0;
+    }
 }
 
-// Writes the op's equation and its shapes (two lines).
-static void equation(const struct view *v, const struct node *n, char *eq, char *shape, size_t size)
+// Multi-head attention, from the projections to W^O. Returns 0 for a node of another role.
+static int equation_attention(const struct eq_sizes *z, const struct node *n, char *eq, char *shape,
+                              size_t size)
 {
-    const struct graph *gr = v->graph;
-    const struct model_config *c = &gr->model->cfg;
-    int N = gr->n_tokens, d = c->d_model, H = c->n_head, dk = d / H;
-    char a[48], b[48], o[48];
-    dims(n->in[0], a, sizeof a);
-    dims(n->in[1], b, sizeof b);
-    dims(&n->out, o, sizeof o);
-    text_format(shape, size, "%s → %s", a, o);
-    switch (n->kind) {
-    case OPK_EMBED_TOK:
-        text_format(eq, size, "x_i = E[id_i]   one row of E per token");
-        text_format(shape, size, "E [%d×%d], %d ids → X [%d×%d]", c->vocab_size, d, N, N, d);
-        break;
-    case OPK_EMBED_POS:
-        text_format(eq, size, "%s",
-                    gr->iv.no_positions     ? "x_i = x_i   (positions dropped: an intervention)"
-                    : c->pos == POS_LEARNED ? "x_i = x_i + P[i]   learned position embeddings"
-                                            : "x_i = x_i + PE(i)   sin/cos of i / 10000^(2k/d)");
-        text_format(shape, size, "[%d×%d] + [%d×%d] → [%d×%d]", N, d, N, d, N, d);
-        break;
-    case OPK_LN_STATS:
-        text_format(eq, size, "μ_i = (1/d) Σ_k x_ik    σ_i = √((1/d) Σ_k (x_ik − μ_i)² + ε)");
-        text_format(shape, size, "%s → %s  (μ, σ per token)   ε = %g", a, o, (double)n->scalar);
-        break;
-    case OPK_LN_NORM:
-        text_format(eq, size, "xhat_i = (x_i − μ_i) / σ_i");
-        break;
-    case OPK_LN_AFFINE:
-        text_format(eq, size, "LayerNorm(x) = γ ⊙ xhat + β   (γ, β learned, [%d] each)", d);
-        break;
-    case OPK_LINEAR_HEADS: {
-        char L = qkv_letter(n);
-        text_format(eq, size, "%c = X W^%c + b   for each of the %d heads", L, L, H);
+    const struct node_role_info *r = node_role_info(n->role);
+    int N = z->N, d = z->d, H = z->H, dk = z->dk;
+    switch (n->role) {
+    case ROLE_ATTN_Q:
+    case ROLE_ATTN_K:
+    case ROLE_ATTN_V:
+        text_format(eq, size, "%s = X %s + b   for each of the %d heads", r->symbol, r->matrix, H);
         text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head;  all heads %s", N, d, d, dk,
-                    N, dk, o);
-        break;
-    }
-    case OPK_SCORES:
+                    N, dk, z->o);
+        return 1;
+    case ROLE_ATTN_SCORES:
         text_format(eq, size, "S = Q K^T    s_ij = q_i · k_j");
         text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head", N, dk, dk, N, N, N);
-        break;
-    case OPK_SCALE:
+        return 1;
+    case ROLE_ATTN_SCALE:
         text_format(eq, size, "S / √d_k = S / √%d = S × %.4f", dk, (double)n->scalar);
-        break;
-    case OPK_MASK:
+        return 1;
+    case ROLE_ATTN_MASK:
         text_format(eq, size, "S + M    M_ij = −∞ for j > i (the future), 0 otherwise");
-        break;
-    case OPK_SOFTMAX:
-        if (n->layer >= 0)
-            text_format(eq, size, "α_ij = exp(s_ij) / Σ_j' exp(s_ij')   each row sums to 1");
-        else
-            text_format(eq, size, "y = softmax(u)   P(next token = w) = exp(u_w) / Σ_v exp(u_v)");
-        break;
-    case OPK_MIX:
+        return 1;
+    case ROLE_ATTN_SOFTMAX:
+        text_format(eq, size, "α_ij = exp(s_ij) / Σ_j' exp(s_ij')   each row sums to 1");
+        return 1;
+    case ROLE_ATTN_MIX:
         text_format(eq, size, "head_i = Σ_j α_ij v_j   (A = α V)");
         text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d] per head", N, N, N, dk, N, dk);
-        break;
-    case OPK_CONCAT:
+        return 1;
+    case ROLE_ATTN_CONCAT:
         text_format(eq, size, "[head_1 ⊕ head_2 ⊕ … ⊕ head_%d]", H);
         text_format(shape, size, "%d × [%d×%d] → [%d×%d]", H, N, dk, N, d);
-        break;
-    case OPK_LINEAR:
-        if (strstr(n->name, ".attn."))
-            text_format(eq, size, "A = concat(heads) W^O + b");
-        else if (strstr(n->name, ".up"))
-            text_format(eq, size, "z = x W1 + b1");
-        else
-            text_format(eq, size, "FFN(x) = act(z) W2 + b2");
-        text_format(shape, size, "%s·%s → %s", a, b, o);
-        break;
-    case OPK_ADD:
+        return 1;
+    case ROLE_ATTN_PROJ:
+        text_format(eq, size, "%s = concat(heads) %s + b", r->symbol, r->matrix);
+        text_format(shape, size, "%s·%s → %s", z->a, z->b, z->o);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+// The residual adds, the feedforward layer and the language modeling head. Returns 0 for a
+// node of another role.
+static int equation_block(const struct eq_sizes *z, const struct node *n, char *eq, char *shape,
+                          size_t size)
+{
+    const struct node_role_info *r = node_role_info(n->role);
+    int N = z->N, d = z->d, V = z->c->vocab_size;
+    switch (n->role) {
+    case ROLE_RESID1:
+    case ROLE_RESID2:
         text_format(eq, size, "h = x + sublayer(x)   the residual stream");
-        text_format(shape, size, "%s + %s → %s", a, b, o);
-        break;
-    case OPK_RELU:
+        text_format(shape, size, "%s + %s → %s", z->a, z->b, z->o);
+        return 1;
+    case ROLE_FFN_UP:
+        text_format(eq, size, "%s = x %s + b1", r->symbol, r->matrix);
+        text_format(shape, size, "%s·%s → %s", z->a, z->b, z->o);
+        return 1;
+    case ROLE_FFN_RELU:
         text_format(eq, size, "ReLU(z) = max(0, z)");
-        break;
-    case OPK_GELU:
+        return 1;
+    case ROLE_FFN_GELU:
         text_format(eq, size, "GELU(z) = 0.5 z (1 + tanh(√(2/π) (z + 0.044715 z³)))");
-        break;
-    case OPK_UNEMBED:
+        return 1;
+    case ROLE_FFN_DOWN:
+        text_format(eq, size, "%s = act(z) %s + b2", r->symbol, r->matrix);
+        text_format(shape, size, "%s·%s → %s", z->a, z->b, z->o);
+        return 1;
+    case ROLE_HEAD_LOGITS_TIED:
+    case ROLE_HEAD_LOGITS_UNTIED:
         text_format(eq, size, "u = h E^T   a score for every word of the vocabulary");
-        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d]", N, d, d, c->vocab_size, N,
-                    c->vocab_size);
-        break;
-    case OPK_XENT:
+        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d]", N, d, d, V, N, V);
+        return 1;
+    case ROLE_HEAD_PROBS:
+        text_format(eq, size, "y = softmax(u)   P(next token = w) = exp(u_w) / Σ_v exp(u_v)");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+// The loss, the backward steps, the optimizer and the sampling steps. Returns 0 for a node of
+// another role.
+static int equation_after(const struct eq_sizes *z, const struct node *n, char *eq, char *shape,
+                          size_t size)
+{
+    const struct graph *gr = z->gr;
+    const struct sampler *s = gr->sampler;
+    switch (n->role) {
+    case ROLE_LOSS_XENT:
         text_format(eq, size, "L_i = −log y_i[w_i+1]    L = mean over positions = %.4f",
                     (double)gr->loss);
-        break;
-    case OPK_GRAD:
+        return 1;
+    case ROLE_GRAD:
         text_format(eq, size, "∂L/∂(%s): the chain rule through one op", gr->nodes[n->fwd].name);
-        text_format(shape, size, "the gradient has the shape of what the op produced: %s", o);
-        break;
-    case OPK_ADAMW:
-        text_format(shape, size, "the update ΔW has the shape of %s: %s", n->name + 6, o);
+        text_format(shape, size, "the gradient has the shape of what the op produced: %s", z->o);
+        return 1;
+    case ROLE_ADAMW:
+        text_format(shape, size, "the update ΔW has the shape of %s: %s", n->param->name, z->o);
         text_format(eq, size,
                     "m ← β1 m + (1−β1) g   v ← β2 v + (1−β2) g²   W ← W − η (mhat/(√vhat+ε) + λW)");
-        break;
-    case OPK_SAMPLE_TEMPERATURE:
+        return 1;
+    case ROLE_SAMPLE_TEMPERATURE:
         text_format(eq, size, "u / τ   τ = %.2f (below 1 sharpens, above 1 flattens)",
-                    gr->sampler ? (double)gr->sampler->temperature : 1.0);
-        break;
-    case OPK_SAMPLE_PROBS:
+                    s ? (double)s->temperature : 1.0);
+        return 1;
+    case ROLE_SAMPLE_PROBS:
         text_format(eq, size, "p = softmax(u / τ)");
-        break;
-    case OPK_SAMPLE_TRUNCATE:
-        if (gr->sampler)
+        return 1;
+    case ROLE_SAMPLE_TRUNCATE:
+        if (s)
             text_format(eq, size, "keep the top k = %d, then the fewest with mass ≥ p = %.2f",
-                        gr->sampler->top_k, (double)gr->sampler->top_p);
-        break;
-    case OPK_SAMPLE_RENORM:
+                        s->top_k, (double)s->top_p);
+        return 1;
+    case ROLE_SAMPLE_RENORM:
         text_format(eq, size, "p_w ← p_w / Σ kept   what is kept sums to 1 again");
-        break;
-    case OPK_SAMPLE_DRAW:
+        return 1;
+    case ROLE_SAMPLE_DRAW:
         text_format(eq, size, "%s",
-                    gr->sampler && gr->sampler->greedy ? "w = argmax p   (greedy decoding)"
-                                                       : "w ~ p   (a random draw, seeded)");
-        break;
-    case OPK_SAMPLE_APPEND:
+                    s && s->greedy ? "w = argmax p   (greedy decoding)"
+                                   : "w ~ p   (a random draw, seeded)");
+        return 1;
+    case ROLE_SAMPLE_APPEND:
         text_format(eq, size, "ids ← ids + [w]   the chosen token becomes the next input");
-        break;
-    case OPK_COUNT:
-        eq[0] = 0;
-        break;
+        return 1;
+    default:
+        return 0;
     }
+}
+
+// Writes the op's equation and its shapes (two lines), by the node's role.
+static void equation(const struct view *v, const struct node *n, char *eq, char *shape, size_t size)
+{
+    struct eq_sizes z = {.gr = v->graph, .c = &v->graph->model->cfg, .N = v->graph->n_tokens};
+    z.d = z.c->d_model, z.H = z.c->n_head, z.dk = z.d / z.H;
+    dims(n->in[0], z.a, sizeof z.a);
+    dims(n->in[1], z.b, sizeof z.b);
+    dims(&n->out, z.o, sizeof z.o);
+    text_format(shape, size, "%s → %s", z.a, z.o);
+    if (!equation_input(&z, n, eq, shape, size) && !equation_attention(&z, n, eq, shape, size) &&
+        !equation_block(&z, n, eq, shape, size) && !equation_after(&z, n, eq, shape, size))
+        SF_UNREACHABLE("a node role with no equation");
 }
 
 // Up to three terms of a dot product and its total: "0.12·-0.40 + … (64 terms) = 1.234".
@@ -195,125 +253,160 @@ static void dot_terms(char *buf, size_t size, const float *x, size_t xs, const f
         text_format(buf + k, size - k, " = %.4f", total);
 }
 
+// The cell under the inspect cursor: (i, j) of node n's output (the selected head's slice,
+// `head` = h N rows into per-head tensors), its value, the matrix's width and the inputs.
+struct cell_at {
+    const struct graph *gr;
+    const struct node *n;
+    int i, j, cols, N, d, dk, h;
+    size_t head;
+    float val;
+    const float *in0, *in1;
+};
+
+// How a number of an attention op was computed. Returns 0 for another kind.
+static int inspect_attention(const struct cell_at *x, char *l2, size_t size)
+{
+    int i = x->i, j = x->j, N = x->N, dk = x->dk;
+    size_t head = x->head;
+    char t[160];
+    switch (x->n->kind) {
+    case OPK_LINEAR_HEADS: { // x_i · W[:, h d_k + j] + b
+        const struct tensor *bias = x->n->in[2];
+        const float *w = x->in1 + (size_t)x->h * dk + j;
+        double b = bias && bias->data ? (double)bias->data[x->h * dk + j] : 0;
+        dot_terms(t, sizeof t, x->in0 + (size_t)i * x->d, 1, w, (size_t)x->d, x->d, x->val - b);
+        text_format(l2, size, "x_%d · %s[:, %d] + b = %s + %.3f", i,
+                    node_role_info(x->n->role)->matrix, x->h * dk + j, t, b);
+        return 1;
+    }
+    case OPK_SCORES:
+        dot_terms(t, sizeof t, x->in0 + (head + i) * dk, 1, x->in1 + (head + j) * dk, 1, dk,
+                  x->val);
+        text_format(l2, size, "q_%d · k_%d = %s", i, j, t);
+        return 1;
+    case OPK_SCALE:
+        text_format(l2, size, "s_%d%d / √d_k = %.4f / √%d = %.4f", i, j,
+                    (double)x->in0[(head + i) * N + j], dk, (double)x->val);
+        return 1;
+    case OPK_MASK:
+        if (j > i)
+            text_format(l2, size, "key %d comes after query %d: masked, −∞", j, i);
+        else
+            text_format(l2, size, "key %d ≤ query %d: unchanged, %.4f", j, i, (double)x->val);
+        return 1;
+    case OPK_SOFTMAX: { // attention weights, or the next-token distribution
+        const float *s =
+            x->in0 + (x->n->role == ROLE_ATTN_SOFTMAX ? (head + i) * N : (size_t)i * x->cols);
+        double mx = -INFINITY, sum = 0;
+        for (int k = 0; k < x->cols; k++)
+            mx = fmax(mx, (double)s[k]);
+        for (int k = 0; k < x->cols; k++)
+            sum += exp((double)s[k] - mx);
+        if (isinf(s[j]))
+            text_format(l2, size, "exp(−∞) = 0: a masked key gets no weight");
+        else
+            text_format(l2, size, "exp(%.3f − %.3f) / %.4f = %.4f   (row max %.3f, Σ exp = %.4f)",
+                        (double)s[j], mx, sum, (double)x->val, mx, sum);
+        return 1;
+    }
+    case OPK_MIX:
+        dot_terms(t, sizeof t, x->in0 + (head + i) * N, 1, x->in1 + head * dk + j, (size_t)dk, N,
+                  x->val);
+        text_format(l2, size, "Σ_j α_%dj v_j[%d] = %s", i, j, t);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+// Entry (i, j) of a row-major matrix with cols columns.
+static double entry(const float *m, int i, int j, int cols)
+{
+    return (double)m[(size_t)i * cols + j];
+}
+
+// Entry j of the bias (or beta) in[2] of node n, 0 when it has none.
+static double bias_at(const struct node *n, int j)
+{
+    return n->in[2] && n->in[2]->data ? (double)n->in[2]->data[j] : 0;
+}
+
+// How a number of an op on token rows was computed. Returns 0 for another kind.
+static int inspect_rows(const struct cell_at *x, char *l2, size_t size)
+{
+    const struct node *n = x->n;
+    int i = x->i, j = x->j, cols = x->cols, d = x->d;
+    double val = x->val;
+    char t[160], piece[32];
+    switch (n->kind) {
+    case OPK_LN_STATS:
+        text_format(l2, size, "%s of the %d components of x_%d", j == 0 ? "mean μ" : "σ", d, i);
+        return 1;
+    case OPK_LN_NORM:
+        text_format(l2, size, "(x − μ) / σ = (%.4f − %.4f) / %.4f = %.4f",
+                    entry(x->in0, i, j, cols), entry(x->in1, i, 0, 2), entry(x->in1, i, 1, 2), val);
+        return 1;
+    case OPK_LN_AFFINE:
+        text_format(l2, size, "γ xhat + β = %.4f · %.4f + %.4f = %.4f", (double)x->in1[j],
+                    entry(x->in0, i, j, cols), bias_at(n, j), val);
+        return 1;
+    case OPK_LINEAR: {
+        int din = n->in[0]->shape[1];
+        double b = bias_at(n, j);
+        dot_terms(t, sizeof t, x->in0 + (size_t)i * din, 1, x->in1 + j, (size_t)cols, din, val - b);
+        text_format(l2, size, "row %d · W[:, %d] + b = %s + %.3f", i, j, t, b);
+        return 1;
+    }
+    case OPK_ADD:
+        text_format(l2, size, "%.4f + %.4f = %.4f", entry(x->in0, i, j, cols),
+                    entry(x->in1, i, j, cols), val);
+        return 1;
+    case OPK_RELU:
+    case OPK_GELU:
+        text_format(l2, size, "%s(%.4f) = %.4f", n->kind == OPK_RELU ? "max(0, z): ReLU" : "GELU",
+                    entry(x->in0, i, j, cols), val);
+        return 1;
+    case OPK_UNEMBED:
+        tokenizer_piece_str(&x->gr->model->tok, j, piece, sizeof piece);
+        dot_terms(t, sizeof t, x->in0 + (size_t)i * d, 1, x->in1 + (size_t)j * d, 1, d, val);
+        text_format(l2, size, "h_%d · E[%s] = %s", i, piece, t);
+        return 1;
+    case OPK_EMBED_TOK:
+        tokenizer_piece_str(&x->gr->model->tok, x->gr->ids[i], piece, sizeof piece);
+        text_format(l2, size, "E[%d (%s), %d] = %.4f", x->gr->ids[i], piece, j, val);
+        return 1;
+    case OPK_EMBED_POS: { // the position's part is what the op added, in float as computed
+        float before = x->in0[(size_t)i * cols + j];
+        text_format(l2, size, "x + P[%d, %d] = %.4f + %.4f = %.4f", i % x->gr->seq_len, j,
+                    (double)before, (double)(x->val - before), val);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
 // How the cell (i, j) of node n's output (the selected head's slice) was computed.
 static void inspect(const struct view *v, const struct node *n, int i, int j, char *l1, char *l2,
                     size_t size)
 {
     const struct graph *gr = v->graph;
     const struct model_config *c = &gr->model->cfg;
-    int N = gr->n_tokens, d = c->d_model, H = c->n_head, dk = d / H, h = v->head < 0 ? 0 : v->head;
     const float *m;
     int rows, cols;
     l2[0] = 0;
     if (!panel_matrix(v, n, &m, &rows, &cols))
         return;
-    float val = m[(size_t)i * cols + j];
-    text_format(l1, size, "%s[%d, %d] = %.4f", n->name, i, j, (double)val);
-    const float *in0 = n->in[0] ? n->in[0]->data : NULL;
-    const float *in1 = n->in[1] ? n->in[1]->data : NULL;
-    size_t head = (size_t)h * N;
-    switch (n->kind) {
-    case OPK_SCORES: {
-        const float *q = in0 + (head + i) * dk, *k = in1 + (head + j) * dk;
-        char t[160];
-        dot_terms(t, sizeof t, q, 1, k, 1, dk, val);
-        text_format(l2, size, "q_%d · k_%d = %s", i, j, t);
-        break;
-    }
-    case OPK_SCALE:
-        text_format(l2, size, "s_%d%d / √d_k = %.4f / √%d = %.4f", i, j,
-                    (double)in0[(head + i) * N + j], dk, (double)val);
-        break;
-    case OPK_MASK:
-        if (j > i)
-            text_format(l2, size, "key %d comes after query %d: masked, −∞", j, i);
-        else
-            text_format(l2, size, "key %d ≤ query %d: unchanged, %.4f", j, i, (double)val);
-        break;
-    case OPK_SOFTMAX: {
-        const float *s = in0 + (n->layer >= 0 ? (head + i) * N : (size_t)i * cols);
-        double mx = -INFINITY, sum = 0;
-        for (int k = 0; k < cols; k++)
-            mx = fmax(mx, (double)s[k]);
-        for (int k = 0; k < cols; k++)
-            sum += exp((double)s[k] - mx);
-        if (isinf(s[j]))
-            text_format(l2, size, "exp(−∞) = 0: a masked key gets no weight");
-        else
-            text_format(l2, size, "exp(%.3f − %.3f) / %.4f = %.4f   (row max %.3f, Σ exp = %.4f)",
-                        (double)s[j], mx, sum, (double)val, mx, sum);
-        break;
-    }
-    case OPK_LINEAR_HEADS: {
-        // x_i · W[:, h d_k + j] + b
-        const float *w = in1 + (size_t)h * dk + j;
-        double b = n->in[2] && n->in[2]->data ? (double)n->in[2]->data[h * dk + j] : 0;
-        char t[160];
-        dot_terms(t, sizeof t, in0 + (size_t)i * d, 1, w, (size_t)d, d, val - b);
-        text_format(l2, size, "x_%d · W^%c[:, %d] + b = %s + %.3f", i, qkv_letter(n), h * dk + j, t,
-                    b);
-        break;
-    }
-    case OPK_MIX: {
-        const float *a = in0 + (head + i) * N, *vv = in1 + head * dk + j;
-        char t[160];
-        dot_terms(t, sizeof t, a, 1, vv, (size_t)dk, N, val);
-        text_format(l2, size, "Σ_j α_%dj v_j[%d] = %s", i, j, t);
-        break;
-    }
-    case OPK_LN_STATS:
-        text_format(l2, size, "%s of the %d components of x_%d", j == 0 ? "mean μ" : "σ", d, i);
-        break;
-    case OPK_LN_NORM:
-        text_format(l2, size, "(x − μ) / σ = (%.4f − %.4f) / %.4f = %.4f",
-                    (double)in0[(size_t)i * cols + j], (double)in1[i * 2], (double)in1[i * 2 + 1],
-                    (double)val);
-        break;
-    case OPK_LN_AFFINE: {
-        double b = n->in[2] && n->in[2]->data ? (double)n->in[2]->data[j] : 0;
-        text_format(l2, size, "γ xhat + β = %.4f · %.4f + %.4f = %.4f", (double)in1[j],
-                    (double)in0[(size_t)i * cols + j], b, (double)val);
-        break;
-    }
-    case OPK_LINEAR: {
-        int din = n->in[0]->shape[1];
-        double b = n->in[2] && n->in[2]->data ? (double)n->in[2]->data[j] : 0;
-        char t[160];
-        dot_terms(t, sizeof t, in0 + (size_t)i * din, 1, in1 + j, (size_t)cols, din, val - b);
-        text_format(l2, size, "row %d · W[:, %d] + b = %s + %.3f", i, j, t, b);
-        break;
-    }
-    case OPK_ADD:
-        text_format(l2, size, "%.4f + %.4f = %.4f", (double)in0[(size_t)i * cols + j],
-                    (double)in1[(size_t)i * cols + j], (double)val);
-        break;
-    case OPK_RELU:
-    case OPK_GELU:
-        text_format(l2, size, "%s(%.4f) = %.4f", n->kind == OPK_RELU ? "max(0, z): ReLU" : "GELU",
-                    (double)in0[(size_t)i * cols + j], (double)val);
-        break;
-    case OPK_UNEMBED: {
-        char piece[32], t[160];
-        tokenizer_piece_str(&gr->model->tok, j, piece, sizeof piece);
-        dot_terms(t, sizeof t, in0 + (size_t)i * d, 1, in1 + (size_t)j * d, 1, d, val);
-        text_format(l2, size, "h_%d · E[%s] = %s", i, piece, t);
-        break;
-    }
-    case OPK_EMBED_TOK: {
-        char piece[32];
-        tokenizer_piece_str(&gr->model->tok, gr->ids[i], piece, sizeof piece);
-        text_format(l2, size, "E[%d (%s), %d] = %.4f", gr->ids[i], piece, j, (double)val);
-        break;
-    }
-    case OPK_EMBED_POS:
-        text_format(l2, size, "x + P[%d, %d] = %.4f + %.4f = %.4f", i % gr->seq_len, j,
-                    (double)in0[(size_t)i * cols + j], (double)(val - in0[(size_t)i * cols + j]),
-                    (double)val);
-        break;
-    default:
+    struct cell_at x = {.gr = gr, .n = n, .i = i, .j = j, .cols = cols, .N = gr->n_tokens};
+    x.d = c->d_model, x.dk = x.d / c->n_head, x.h = v->head < 0 ? 0 : v->head;
+    x.head = (size_t)x.h * x.N;
+    x.val = m[(size_t)i * cols + j];
+    x.in0 = n->in[0] ? n->in[0]->data : NULL;
+    x.in1 = n->in[1] ? n->in[1]->data : NULL;
+    text_format(l1, size, "%s[%d, %d] = %.4f", n->name, i, j, (double)x.val);
+    if (!inspect_attention(&x, l2, size) && !inspect_rows(&x, l2, size))
         text_format(l2, size, "the value at row %d, column %d", i, j);
-        break;
-    }
 }
 
 void panel_equation(struct grid *g, struct rect r, const struct view *v, int selected)

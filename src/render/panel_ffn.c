@@ -33,16 +33,13 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
 {
     const struct graph *gr = v->graph;
     const struct model_config *c = &gr->model->cfg;
-    char name[64], title[128], line[200], buf[48];
+    char title[128], line[200], buf[48];
     text_format(title, sizeof title, "Feedforward  L%d  d_ff = %d  %s", v->layer, c->d_ff,
                 c->act == ACT_RELU ? "ReLU" : "GELU");
     panel_title(g, r, title, selected);
-    text_format(name, sizeof name, "L%d.ffn.up", v->layer);
-    int up = graph_find(gr, name);
-    text_format(name, sizeof name, "L%d.ffn.act", v->layer);
-    int act = graph_find(gr, name);
-    text_format(name, sizeof name, "L%d.ffn.down", v->layer);
-    int down = graph_find(gr, name);
+    int up = graph_find_role(gr, v->layer, ROLE_FFN_UP);
+    int act = graph_find_role(gr, v->layer, c->act == ACT_GELU ? ROLE_FFN_GELU : ROLE_FFN_RELU);
+    int down = graph_find_role(gr, v->layer, ROLE_FFN_DOWN);
     if (up < 0 || act < 0 || down < 0) {
         panel_pending(g, r, "no feedforward layer here");
         return;

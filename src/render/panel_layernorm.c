@@ -4,7 +4,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "stepformer/text.h"
 
@@ -72,31 +71,43 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
     grid_text(g, x, y, w, line, SF_STYLE_NORMAL);
 }
 
+// The index of the stats node of the LayerNorm that ran last, else of `layer`'s first
+// LayerNorm; -1 when there is none.
+static int layernorm_in_view(const struct graph *gr, int layer)
+{
+    const struct node *last = graph_last(gr);
+    int i = last ? (int)(last - gr->nodes) : -1;
+    if (last && last->kind == OPK_LN_STATS)
+        return i;
+    if (last && last->kind == OPK_LN_NORM)
+        return i - 1;
+    if (last && last->kind == OPK_LN_AFFINE)
+        return i - 2;
+    return graph_find_role(gr, layer, ROLE_LN1_STATS);
+}
+
 void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct graph *gr = v->graph;
-    const struct node *last = graph_last(gr);
-    char prefix[SF_NODE_NAME_MAX], name[SF_NODE_NAME_MAX + 16], title[160], buf[64];
-    if (last &&
-        (last->kind == OPK_LN_STATS || last->kind == OPK_LN_NORM || last->kind == OPK_LN_AFFINE)) {
-        text_format(prefix, sizeof prefix, "%s", last->name);
-        *strrchr(prefix, '.') = 0;
-    } else {
-        text_format(prefix, sizeof prefix, "L%d.ln1", v->layer);
-    }
-    text_format(name, sizeof name, "%s.stats", prefix);
-    int st = graph_find(gr, name);
-    text_format(name, sizeof name, "%s.norm", prefix);
-    int nm = graph_find(gr, name);
-    text_format(name, sizeof name, "%s.affine", prefix);
-    int af = graph_find(gr, name);
-    text_format(title, sizeof title, "LayerNorm %s   ε = %g", prefix,
-                st >= 0 ? (double)gr->nodes[st].scalar : 0.0);
+    char title[160], buf[64];
+    // The LayerNorm in view: the one that ran last, else the selected layer's first. Its three
+    // nodes come in a row: stats, norm, affine.
+    int st = layernorm_in_view(gr, v->layer), nm = st + 1, af = st + 2;
+    int layer = st >= 0 ? gr->nodes[st].layer : v->layer;
+    const char *unit = node_role_info(st >= 0 ? gr->nodes[st].role : ROLE_LN1_STATS)->unit;
+    if (layer >= 0)
+        text_format(title, sizeof title, "LayerNorm L%d.%s   ε = %g", layer, unit,
+                    st >= 0 ? (double)gr->nodes[st].scalar : 0.0);
+    else
+        text_format(title, sizeof title, "LayerNorm %s   ε = %g", unit,
+                    st >= 0 ? (double)gr->nodes[st].scalar : 0.0);
     panel_title(g, r, title, selected);
-    if (st < 0 || nm < 0 || af < 0) {
+    if (st < 0) {
         panel_pending(g, r, "no LayerNorm here");
         return;
     }
+    SF_ASSERT(af < gr->n_nodes && gr->nodes[nm].kind == OPK_LN_NORM &&
+              gr->nodes[af].kind == OPK_LN_AFFINE);
     if (!graph_node_done(gr, st)) {
         panel_pending(g, r, "not computed yet");
         return;

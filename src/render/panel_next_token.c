@@ -11,7 +11,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
 {
     const struct graph *gr = v->graph;
     char title[96], piece[32], line[64];
-    int idx = graph_find(gr, "head.probs");
+    int idx = graph_find_role(gr, -1, ROLE_HEAD_PROBS);
     text_format(title, sizeof title, "Next token after position %d", v->row);
     panel_title(g, r, title, selected);
     if (idx < 0 || !graph_node_done(gr, idx)) {
@@ -22,7 +22,8 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
     const float *p = gr->nodes[idx].out.data + (size_t)row * V;
     // The k most probable tokens (k is a screenful), kept sorted while scanning once.
     // Below the list: the sampling line (at the last position) and the beams, when there are.
-    int trunc = graph_find(gr, "sample.truncate"), draw = graph_find(gr, "sample.draw");
+    int trunc = graph_find_role(gr, -1, ROLE_SAMPLE_TRUNCATE);
+    int draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
     int sampling = v->sampler && row == gr->n_tokens - 1 && graph_node_done(gr, trunc);
     int n_beams = v->beams ? v->beams->live : 0;
     int foot = (sampling ? 1 : 0) + (n_beams ? n_beams + 1 : 0);

@@ -15,17 +15,15 @@ void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected
     const struct graph *gr = v->graph;
     const struct model_config *c = &gr->model->cfg;
     int H = c->n_head, dk = c->d_model / H, head = v->head < 0 ? 0 : v->head;
-    char title[128], name[64], buf[32];
+    char title[128], buf[32];
     text_format(title, sizeof title, "Q K V  L%d head %d%s  d_k = %d", v->layer, head,
                 v->head < 0 ? " (of all)" : "", dk);
     panel_title(g, r, title, selected);
-    static const char *const parts[] = {"q", "k", "v", "mix"};
+    static const enum node_role parts[] = {ROLE_ATTN_Q, ROLE_ATTN_K, ROLE_ATTN_V, ROLE_ATTN_MIX};
     static const char *const labels[] = {"Q = X W^Q", "K = X W^K", "V = X W^V", "αV (head out)"};
     int idx[4], shown = 3;
-    for (int p = 0; p < 4; p++) {
-        text_format(name, sizeof name, "L%d.attn.%s", v->layer, parts[p]);
-        idx[p] = graph_find(gr, name);
-    }
+    for (int p = 0; p < 4; p++)
+        idx[p] = graph_find_role(gr, v->layer, parts[p]);
     if (idx[0] < 0) {
         panel_pending(g, r, "this graph has no attention here");
         return;

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "stepformer/text.h"
 
@@ -38,8 +37,9 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
     int ck[MAX_CKPT], n_ck = 0, n_fwd = gr->n_forward ? gr->n_forward : gr->n_nodes;
     for (int i = 0; i < n_fwd && n_ck < MAX_CKPT; i++) {
         const struct node *n = &gr->nodes[i];
-        if ((n->layer < 0 && n->level == NODE_LEVEL_BLOCK && strncmp(n->name, "embed", 5) == 0) ||
-            (n->layer >= 0 && n->level >= NODE_LEVEL_SUBLAYER))
+        int input_end =
+            n->level == NODE_LEVEL_BLOCK && (n->kind == OPK_EMBED_TOK || n->kind == OPK_EMBED_POS);
+        if (input_end || (n->layer >= 0 && n->level >= NODE_LEVEL_SUBLAYER))
             ck[n_ck++] = i;
     }
     if (!n_ck || !graph_node_done(gr, ck[0])) {
@@ -113,12 +113,7 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
     text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
     grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
     for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
-        char name[32];
-        int a, f;
-        text_format(name, sizeof name, "L%d.attn.proj", l);
-        a = graph_find(gr, name);
-        text_format(name, sizeof name, "L%d.ffn.down", l);
-        f = graph_find(gr, name);
+        int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
         int before = -1; // the stream the attention output is added to: the checkpoint before
         for (int c = 0; c < n_ck && ck[c] < a; c++)
             before = ck[c];

@@ -57,7 +57,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
 {
     const struct graph *gr = v->graph;
     char title[128], line[200], a[32], b[32];
-    int xent = graph_find(gr, "loss.xent");
+    int xent = graph_find_role(gr, -1, ROLE_LOSS_XENT);
     if (!gr->targets || xent < 0) {
         panel_title(g, r, "Training", selected);
         panel_pending(g, r,
@@ -85,7 +85,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
     grid_text(g, r.x + 1, y++, r.w - 1, line,
               isnan(v->loss_after) ? SF_STYLE_DIM : SF_STYLE_CURRENT);
     const struct node *last = graph_last(gr);
-    if (last && (last->kind == OPK_GRAD || last->kind == OPK_ADAMW) && y + 2 < end) {
+    if (last && (last->role == ROLE_GRAD || last->role == ROLE_ADAMW) && y + 2 < end) {
         const struct tensor *t = &last->out;
         float mx;
         double norm, mean;
@@ -96,7 +96,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
         const float *m = t->data;
         if (t->ndim == 3)
             m += (size_t)(v->head < 0 ? 0 : v->head) * rows * cols;
-        if (last->kind == OPK_GRAD) {
+        if (last->role == ROLE_GRAD) {
             text_format(line, sizeof line, "∂L/∂ %s  max |g| %.3g  ‖g‖ %.3g%s",
                         gr->nodes[last->fwd].name, (double)mx, norm,
                         t->ndim == 3 ? "  (the selected head)" : "");
@@ -105,12 +105,13 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
             heat_rows(g, r, y, v, m, rows, cols, rows == gr->n_tokens, RAMP_DIVERGING, mx, 0);
         } else {
             double wn = 0;
-            size_t n = tensor_numel(last->param);
+            const struct tensor *w = last->param->t;
+            size_t n = tensor_numel(w);
             for (size_t i = 0; i < n; i++)
-                wn += (double)last->param->data[i] * last->param->data[i];
+                wn += (double)w->data[i] * w->data[i];
             text_format(line, sizeof line,
                         "update ΔW of %s  mean |Δ| %.3g  max |Δ| %.3g  ‖Δ‖/‖W‖ %.3g",
-                        last->name + 6, mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
+                        last->param->name, mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
             grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, mx);
             heat_rows(g, r, y, v, m, rows, cols, 0, RAMP_SEQUENTIAL, mx, 1);

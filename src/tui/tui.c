@@ -262,6 +262,7 @@ int tui_run(struct app *a, FILE *err)
     }
     curses_up = 1;
     atexit(restore_at_exit);
+    sf_assert_set_hook(restore_at_exit);
     cbreak();
     noecho();
     nonl();
