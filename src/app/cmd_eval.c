@@ -66,8 +66,10 @@ static int data_loss(struct model *m, const struct token_data *td, double *loss,
     return 0;
 }
 
+#define KIND_MAX 32 // bytes of an item kind's name that are kept, with its NUL
+
 struct kind_stats {
-    char kind[32];
+    char kind[KIND_MAX];
     int right, total, skipped;
 };
 
@@ -106,7 +108,8 @@ static double continuation_logprob(struct model *m, struct graph *g, int *ids, c
 
 static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
 {
-    char safe_path[1200], kind[4 * 32]; // kind: a 32-byte name escaped (4 bytes for one at most)
+    char safe_path[SF_MSG_MAX];
+    char kind[4 * KIND_MAX]; // a kind's name escaped (4 bytes for one byte at most)
     utf8_safe(safe_path, sizeof safe_path, path);
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -220,7 +223,7 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
             !(r = cli_value(argc, argv, &i, "--data", &data)))
             r = cli_value(argc, argv, &i, "--items", &items);
         if (r <= 0) {
-            char safe[400];
+            char safe[SF_MSG_MAX];
             fprintf(err, "stepformer: eval: %s '%s' (see stepformer eval --help)\n",
                     r < 0 ? "a value is missing after" : "unknown option",
                     utf8_safe(safe, sizeof safe, argv[i]));
@@ -234,7 +237,7 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
     struct model m = {0};
     struct token_data td = {0};
     struct sf_diag d;
-    char safe[1200], beside[1024];
+    char safe[SF_MSG_MAX], beside[1024];
     int status = 2;
     sf_diag_clear(&d);
     if (cli_load_model(&m, model_path, NULL, err))

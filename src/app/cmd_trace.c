@@ -109,7 +109,7 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 {
     const char *near[3];
     int k = graph_suggest(g, name, near, 3);
-    char safe[400];
+    char safe[SF_MSG_MAX];
     fprintf(err, "stepformer: trace: no op called '%s'", utf8_safe(safe, sizeof safe, name));
     for (int i = 0; i < k; i++)
         fprintf(err, "%s%s", i ? ", " : "; did you mean ", near[i]);
@@ -159,7 +159,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         int r = 0;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !r; k++)
             r = cli_value(argc, argv, &i, opts[k].name, opts[k].dest);
-        char safe[400];
+        char safe[SF_MSG_MAX];
         if (r < 0) {
             fprintf(err, "stepformer: trace: %s needs a value (see stepformer trace --help)\n",
                     utf8_safe(safe, sizeof safe, argv[i]));
@@ -172,7 +172,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         }
     }
     if (cli_parse_impl(o->impl_arg, &o->impl)) {
-        char safe[400];
+        char safe[SF_MSG_MAX];
         fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n",
                 utf8_safe(safe, sizeof safe, o->impl_arg));
         return 2;
@@ -246,7 +246,7 @@ static int emit_tensor(const char *name, const struct tensor *t, const char *pat
         cli_print_diag(err, "trace", &d);
         return 1;
     }
-    char safe[1200];
+    char safe[SF_MSG_MAX];
     fprintf(out, "wrote %s: %s %s float32\n", utf8_safe(safe, sizeof safe, path), name,
             tensor_shape_str(t, shape, sizeof shape));
     return 0;
@@ -361,7 +361,7 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
         while (p < g.n_params && strcmp(g.params[p].name, o.param_grad) != 0)
             p++;
         if (p == g.n_params) {
-            char safe[400];
+            char safe[SF_MSG_MAX];
             fprintf(err,
                     "stepformer: trace: no parameter called '%s' (stepformer trace --train "
                     "--list shows them all)\n",

@@ -476,7 +476,7 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
     int *in = NULL, *tg = NULL;
     enum out_file restore = OUT_SAME;
     struct sf_diag d;
-    char notes[512] = "";
+    char notes[SF_MSG_MAX] = "";
     sf_diag_clear(&d);
     status = 2;
     size_t out_len = strlen(o.out);

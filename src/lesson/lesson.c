@@ -328,7 +328,7 @@ static int panel_lookup(const struct parser *p, const char *w, size_t n)
 
 static void unknown_panel(struct parser *p, int col, const char *w, size_t n)
 {
-    char list[400];
+    char list[SF_MSG_MAX];
     size_t k = 0;
     list[0] = 0;
     for (int i = 0; p->panels && i < p->panels->n && k < sizeof list; i++)
@@ -679,7 +679,7 @@ static void directive(struct parser *p, const char *line, size_t len)
             return;
         }
         if (live) {
-            char why[200];
+            char why[SF_MSG_MAX];
             if (q->live)
                 lesson_diag_add(p->d, 1, p->line, 1, "a second @live: a question has one");
             else if (lesson_live_check(text, why, sizeof why))
@@ -1157,7 +1157,7 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
                 struct lesson_diags *d)
 {
     memset(l, 0, sizeof *l);
-    char why[200];
+    char why[SF_MSG_MAX];
     size_t len = 0;
     char *text = read_all(path, LESSON_FILE_MAX, &len, why, sizeof why);
     if (!text) {

@@ -93,7 +93,7 @@ int lesson_live_check(const char *expr, char *why, size_t wn)
     }
     const struct live_kind *k = find_kind(w[0]);
     if (!k) {
-        char list[600];
+        char list[SF_MSG_MAX];
         size_t len = 0;
         for (int i = 0; i < N_KINDS && len < sizeof list; i++)
             len +=
