@@ -202,6 +202,7 @@ struct parser {
     int in_comment; // inside <!-- ... -->
     int comment_line;
     int seen_content; // narration or a beat directive has appeared (header is over)
+    int bad_lines;    // lines that are not UTF-8 text (the first ones are reported)
 };
 
 // Equation references {eq:KEY}: the number from the table, in place. Errors name the column.
@@ -1244,6 +1245,8 @@ static int bad_byte(const char *s, size_t n, int *nul)
     return 0;
 }
 
+#define MAX_BAD_LINES 20 // lines that are not text reported per lesson; more are counted
+
 // 1 when "-->" is in s[0..n).
 static int has_comment_end(const char *s, size_t n)
 {
@@ -1264,6 +1267,94 @@ const char *lesson_id(const char *path, char *buf, size_t size)
     return buf;
 }
 
+// Whether a line can be read: not too long, UTF-8 text without control characters. Reports
+// the line when it cannot (the first few such lines only).
+static int readable(struct parser *p, const char *line, size_t n)
+{
+    if (n > LESSON_LINE_MAX) {
+        lesson_diag_add(p->d, 1, p->line, LESSON_LINE_MAX + 1,
+                        "the line is %zu bytes long; a lesson line may have at most %d: "
+                        "break it into several",
+                        n, LESSON_LINE_MAX);
+        return 0;
+    }
+    int nul, col = bad_byte(line, n, &nul);
+    if (!col)
+        return 1;
+    if (++p->bad_lines <= MAX_BAD_LINES)
+        lesson_diag_add(p->d, 1, p->line, col,
+                        nul ? "a NUL byte: this is not a text file (lessons are UTF-8 text)"
+                            : "byte 0x%02x is not UTF-8 text or is a control character: save the "
+                              "lesson as UTF-8",
+                        (unsigned char)line[col - 1]);
+    else
+        p->d->errors++;
+    return 0;
+}
+
+// Comments: <!-- ... --> over one or more lines. Returns 1 when the line is (in) a comment.
+// Only this line is searched, so an unclosed comment costs one pass over the file.
+static int comment(struct parser *p, const char *line, size_t n, size_t lead)
+{
+    if (p->in_comment) {
+        if (has_comment_end(line, n))
+            p->in_comment = 0;
+        return 1;
+    }
+    if (n - lead < 4 || memcmp(line + lead, "<!--", 4) != 0)
+        return 0;
+    if (!has_comment_end(line + lead + 4, n - lead - 4))
+        p->in_comment = 1, p->comment_line = p->line;
+    return 1;
+}
+
+// The lesson's title: the first '#' line, which comes before anything else.
+static void title(struct parser *p, const char *line, size_t n)
+{
+    size_t k = 0;
+    while (k < n && line[k] == '#')
+        k++;
+    while (k < n && line[k] == ' ')
+        k++;
+    if (p->seen_content || n < 2 || line[1] != ' ' || k == n)
+        lesson_diag_add(p->d, 1, p->line, 1,
+                        "the lesson's title comes first, as '# Title' on a line of its own");
+    p->l->title = expand(p, line + k, n - k, (int)k + 1);
+}
+
+// One line, without its end of line: a comment, a blank line, a continuation, a directive, the
+// title or narration.
+static void parse_line(struct parser *p, const char *line, size_t n)
+{
+    if (!readable(p, line, n))
+        return;
+    size_t lead = 0;
+    while (lead < n && line[lead] == ' ')
+        lead++;
+    if (comment(p, line, n, lead))
+        return;
+    if (is_blank(line, n)) {
+        p->blank = p->text.n > 0;
+        p->cont = NULL;
+        return;
+    }
+    // An indented line continues the question, choice, hint or explanation above.
+    if (p->cont && lead >= 2) {
+        char *e = expand(p, line + lead, n - lead, (int)lead + 1);
+        if (e)
+            cont_add(p, e);
+        free(e);
+        return;
+    }
+    p->cont = NULL;
+    if (line[0] == '@')
+        directive(p, line, n);
+    else if (line[0] == '#' && !p->l->title)
+        title(p, line, n);
+    else
+        narrate(p, line, n);
+}
+
 int lesson_parse(struct lesson *l, const char *path, const char *text, size_t len,
                  const char *eq_table, const struct lesson_panels *panels, struct lesson_diags *d)
 {
@@ -1275,87 +1366,18 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
     if (eq_table && !eq)
         lesson_diag_add(d, 1, 0, 0, "out of memory reading the equation table");
     p.eq = eq;
-    int bad_lines = 0;
-    const char *s = text, *end = text + len;
     if (len == 0)
         lesson_diag_add(d, 1, 0, 0,
                         "the file is empty: a lesson starts with '# Title' and has narration "
                         "(see lessons/README.md)");
-    while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
+    for (const char *s = text, *end = text + len; s < end;) {
+        const char *line = s, *nl = memchr(s, '\n', (size_t)(end - s));
         size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
-        const char *line = s;
         s = nl ? nl + 1 : end;
         p.line++;
         if (n && line[n - 1] == '\r')
             n--;
-        if (n > LESSON_LINE_MAX) {
-            lesson_diag_add(d, 1, p.line, LESSON_LINE_MAX + 1,
-                            "the line is %zu bytes long; a lesson line may have at most %d: "
-                            "break it into several",
-                            n, LESSON_LINE_MAX);
-            continue;
-        }
-        int nul, col = bad_byte(line, n, &nul);
-        if (col) {
-            if (++bad_lines <= 20)
-                lesson_diag_add(d, 1, p.line, col,
-                                nul ? "a NUL byte: this is not a text file (lessons are UTF-8 "
-                                      "text)"
-                                    : "byte 0x%02x is not UTF-8 text or is a control character: "
-                                      "save the lesson as UTF-8",
-                                (unsigned char)line[col - 1]);
-            else
-                d->errors++;
-            continue;
-        }
-        // Comments: <!-- ... --> over one or more lines. Only this line is searched, so an
-        // unclosed comment costs one pass over the file.
-        if (p.in_comment) {
-            if (has_comment_end(line, n))
-                p.in_comment = 0;
-            continue;
-        }
-        size_t lead = 0;
-        while (lead < n && line[lead] == ' ')
-            lead++;
-        if (n - lead >= 4 && memcmp(line + lead, "<!--", 4) == 0) {
-            if (!has_comment_end(line + lead + 4, n - lead - 4))
-                p.in_comment = 1, p.comment_line = p.line;
-            continue;
-        }
-        if (is_blank(line, n)) {
-            p.blank = p.text.n > 0;
-            p.cont = NULL;
-            continue;
-        }
-        // An indented line continues the question, choice, hint or explanation above.
-        if (p.cont && lead >= 2) {
-            char *e = expand(&p, line + lead, n - lead, (int)lead + 1);
-            if (e)
-                cont_add(&p, e);
-            free(e);
-            continue;
-        }
-        p.cont = NULL;
-        if (line[0] == '@') {
-            directive(&p, line, n);
-            continue;
-        }
-        if (line[0] == '#' && !l->title) {
-            size_t k = 0;
-            while (k < n && line[k] == '#')
-                k++;
-            while (k < n && line[k] == ' ')
-                k++;
-            if (p.seen_content || n < 2 || line[1] != ' ' || k == n)
-                lesson_diag_add(d, 1, p.line, 1,
-                                "the lesson's title comes first, as '# Title' on a line of its "
-                                "own");
-            l->title = expand(&p, line + k, n - k, (int)k + 1);
-            continue;
-        }
-        narrate(&p, line, n);
+        parse_line(&p, line, n);
     }
     if (p.in_comment)
         lesson_diag_add(d, 1, p.comment_line, 1, "this comment is never closed with '-->'");
