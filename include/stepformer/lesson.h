@@ -150,6 +150,8 @@ struct lesson_syntax {
 // Directive i of the table the parser dispatches from (in the order its messages list them),
 // or NULL past the last.
 const struct lesson_syntax *lesson_directive(int i);
+// Live expression i of the table lesson_live_eval dispatches from, or NULL past the last.
+const struct lesson_syntax *lesson_live_kind(int i);
 
 // Checks the syntax of a live expression; why gets the reason. Returns 0 when it is valid.
 int lesson_live_check(const char *expr, char *why, size_t wn);
