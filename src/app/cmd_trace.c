@@ -322,7 +322,7 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
     sf_diag_clear(&d);
     int rc;
     if (o.train) {
-        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f}; // torch's defaults
+        struct adamw_params hp = SF_ADAMW_DEFAULTS;
         if ((rc = training_targets(&o, ids, &n, &targets, err)) != 0)
             goto done;
         if (optimizer_init(&opt, &m, &hp)) {

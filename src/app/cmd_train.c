@@ -67,15 +67,16 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 // Parses the options; 0, 1 after --help, 2 after a message.
 static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *out, FILE *err)
 {
+    const struct adamw_params adamw = SF_ADAMW_DEFAULTS;
     *o = (struct train_opts){.batch = 4,
                              .seq = 0,
                              .steps = 100,
                              .seed = 1337,
-                             .lr = 1e-3,
-                             .wd = 0.01,
-                             .beta1 = 0.9,
-                             .beta2 = 0.999,
-                             .eps = 1e-8,
+                             .lr = adamw.lr,
+                             .wd = adamw.weight_decay,
+                             .beta1 = adamw.beta1,
+                             .beta2 = adamw.beta2,
+                             .eps = adamw.eps,
                              .impl = "fast"};
     const struct {
         const char *name;
@@ -535,8 +536,11 @@ int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_at
         cli_print_diag(err, "train", &d);
         goto done;
     }
-    struct adamw_params hp = {(float)o.lr, (float)o.beta1, (float)o.beta2, (float)o.eps,
-                              (float)o.wd};
+    struct adamw_params hp = {.lr = (float)o.lr,
+                              .beta1 = (float)o.beta1,
+                              .beta2 = (float)o.beta2,
+                              .eps = (float)o.eps,
+                              .weight_decay = (float)o.wd};
     if (trainer_init(&t, &m, (int)o.batch, (int)o.seq, &hp, o.kernels, &d)) {
         cli_print_diag(err, "train", &d);
         status = 1;
