@@ -191,10 +191,7 @@ void lesson_progress_free(struct lesson_progress *p)
 
 static uint64_t hash_id(const char *id)
 {
-    uint64_t h = 1469598103934665603ULL; // FNV-1a
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-    return h;
+    return sf_fnv1a(SF_FNV1A_INIT, id, strlen(id));
 }
 
 // The index slot of id: where it is, or the empty slot where it would go.

@@ -44,26 +44,28 @@ static uint32_t u32le(const unsigned char *p)
 static int load_llmc_tokens(struct token_data *td, const char *path, const unsigned char *buf,
                             size_t len, int vocab, struct sf_diag *d)
 {
-    if (len < 1024)
+    if (len < SF_LLMC_HEADER_BYTES)
         return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
-                           "truncated: %zu bytes, shorter than the 1024-byte header of an llm.c "
+                           "truncated: %zu bytes, shorter than the %d-byte header of an llm.c "
                            "token file",
-                           len);
+                           len, SF_LLMC_HEADER_BYTES);
+    const unsigned char *body = buf + SF_LLMC_HEADER_BYTES; // u16 token ids
+    size_t body_len = len - SF_LLMC_HEADER_BYTES;
     uint32_t version = u32le(buf + 4), count = u32le(buf + 8);
     if (version != 1)
         return sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
                            "llm.c token file version %u is not supported (version 1 is)", version);
-    if ((len - 1024) / 2 < count || (len - 1024) % 2 != 0)
+    if (body_len / 2 < count || body_len % 2 != 0)
         return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
                            "truncated: the header says %u tokens but the file holds %zu", count,
-                           (len - 1024) / 2);
+                           body_len / 2);
     if (count == 0)
         return sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the token file holds no tokens");
     td->tokens = malloc(sizeof *td->tokens * count);
     if (!td->tokens)
         return sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
     for (uint32_t i = 0; i < count; i++) {
-        int id = buf[1024 + 2 * i] | buf[1024 + 2 * i + 1] << 8;
+        int id = body[2 * i] | body[2 * i + 1] << 8;
         if (id >= vocab) {
             free(td->tokens);
             td->tokens = NULL;
