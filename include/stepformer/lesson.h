@@ -18,6 +18,7 @@
 #define LESSON_MAX_DIAGS   100 // diagnostics kept per file; more are counted
 #define LESSON_MSG_MAX     300 // bytes of a kept diagnostic's text (longer ones are cut)
 #define LESSON_ID_MAX      128 // bytes of a lesson id, with its terminating NUL
+#define LESSON_PATH_MAX    512 // bytes of a lesson's path that are kept, with its NUL
 
 // What a beat's directive asks for when the beat starts. The directive table in lesson.c
 // maps each keyword to one of these (lesson_op_name gives it back).
@@ -85,7 +86,7 @@ struct lesson_beat {
 };
 
 struct lesson {
-    char path[512];
+    char path[LESSON_PATH_MAX];
     char id[LESSON_ID_MAX]; // the file name without directory and ".md": the key for progress
     char *title;            // from the first "# " heading
     char *section;          // @section (what the lesson maps to), or NULL
@@ -102,7 +103,7 @@ struct lesson_msg {
 };
 
 struct lesson_diags {
-    char file[512];
+    char file[LESSON_PATH_MAX];
     struct lesson_msg msgs[LESSON_MAX_DIAGS];
     int n;      // kept
     int errors; // all errors, including ones not kept

@@ -27,6 +27,7 @@ static const char eval_usage[] =
 #define MAX_KINDS        8    // kinds of items counted (the items of more are ignored)
 #define KIND_MAX         32   // bytes of a kind's name that are kept, with its NUL
 #define TOP_HEADS        3    // heads listed per position
+#define PREFIX_KEPT      8    // first tokens of a prefix that the word after it must not change
 // Mean cross-entropy over consecutive windows of T tokens.
 static int data_loss(struct model *m, const struct token_data *td, double *loss, long *count,
                      FILE *err)
@@ -88,8 +89,8 @@ static double continuation_logprob(struct model *m, struct graph *g, int *ids, c
     snprintf(text, sizeof text, "%s %s", prefix, word);
     if (tokenizer_encode(&m->tok, prefix, ids, m->cfg.n_ctx, &n, NULL) || n < 1)
         return NAN;
-    int head[8];
-    int keep = n < 8 ? n : 8;
+    int head[PREFIX_KEPT];
+    int keep = n < PREFIX_KEPT ? n : PREFIX_KEPT;
     memcpy(head, ids, sizeof(int) * (size_t)keep);
     if (tokenizer_encode(&m->tok, text, ids, m->cfg.n_ctx, &total, NULL) || total <= n ||
         memcmp(head, ids, sizeof(int) * (size_t)keep) != 0)

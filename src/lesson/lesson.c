@@ -221,7 +221,8 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
             }
             size_t klen = (size_t)(end - (s + i)) - 4;
             char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)(klen < 63 ? klen : 63), s + i + 4);
+            snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key - 1 ? klen : sizeof key - 1),
+                     s + i + 4);
             // A key, as in the table, has no space, bar or backquote in it.
             size_t k = 0;
             while (k < klen && !is_key_end(s[i + 4 + k]))
@@ -1440,6 +1441,8 @@ static char *read_all(const char *path, size_t max, size_t *len, char *why, size
     return buf;
 }
 
+#define EQ_TABLE_MAX (1 << 20) // bytes of equations.md that are read
+
 int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,
                 struct lesson_diags *d)
 {
@@ -1458,10 +1461,10 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
     snprintf(eq_path, sizeof eq_path, "%.*sequations.md", slash ? (int)(slash - path + 1) : 0,
              path);
     size_t eq_len;
-    char *eq = read_all(eq_path, 1 << 20, &eq_len, why, sizeof why);
+    char *eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
     if (!eq) {
         snprintf(eq_path, sizeof eq_path, "%s/equations.md", lesson_dir());
-        eq = read_all(eq_path, 1 << 20, &eq_len, why, sizeof why);
+        eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
     }
     int rc = lesson_parse(l, path, text, len, eq, panels, d);
     free(eq);

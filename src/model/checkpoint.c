@@ -12,6 +12,7 @@
 #include "stepformer/fileio.h"
 
 #define NATIVE_HEADER_BYTES 80
+#define LLMC_VERSION        3 // of llm.c's model files, the one read and written
 
 static uint32_t get_u32(const unsigned char *p)
 {
@@ -288,11 +289,11 @@ static int read_llmc_header(FILE *f, const char *name, long len, struct model_co
                            "truncated: %ld bytes, shorter than llm.c's %d-byte header", len,
                            SF_LLMC_HEADER_BYTES);
     int32_t version = get_i32(h + 4);
-    if (version != 3)
+    if (version != LLMC_VERSION)
         return sf_diag_set(d, SF_ERR_VERSION, name, 0, 0,
-                           "llm.c checkpoint version %d is not supported (version 3 is: write it "
+                           "llm.c checkpoint version %d is not supported (version %d is: write it "
                            "again with a current llm.c)",
-                           version);
+                           version, LLMC_VERSION);
     int32_t maxT = get_i32(h + 8), V = get_i32(h + 12), L = get_i32(h + 16);
     int32_t NH = get_i32(h + 20), C = get_i32(h + 24), Vp = get_i32(h + 28);
     // Every field in range before anything is computed from it (4 C, C C, ... cannot overflow).
@@ -619,7 +620,7 @@ int checkpoint_write_llmc(const struct model *m, FILE *f)
         return SF_ERR_ARG;
     int C = c->d_model, L = c->n_layer, V = c->vocab_size, Vp = (V + 127) / 128 * 128;
     unsigned char h[SF_LLMC_HEADER_BYTES] = {0};
-    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, 3, c->n_ctx, V, L, c->n_head, C, Vp};
+    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, LLMC_VERSION, c->n_ctx, V, L, c->n_head, C, Vp};
     for (int i = 0; i < 8; i++)
         put_i32(h + 4 * i, fields[i]);
     if (fwrite(h, 1, sizeof h, f) != sizeof h)
