@@ -1,4 +1,6 @@
 // Where lessons live, finding one by number or name, and the progress file.
+#include "stepformer/lesson.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -8,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "stepformer/fileio.h"
-#include "stepformer/lesson.h"
 
 #ifndef SF_MODEL_DIR
 #define SF_MODEL_DIR "assets/models"
