@@ -33,8 +33,8 @@ static int is_file(const char *path)
 int lesson_model_path(const struct lesson *l, char *path, size_t size, char *why, size_t wn)
 {
     const char *m = l->model ? l->model : "textbook";
-    const char *shipped[] = {"textbook", "notebook", "chars"};
-    for (int i = 0; i < 3; i++)
+    static const char *const shipped[] = {"textbook", "notebook", "chars"};
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++)
         if (strcmp(m, shipped[i]) == 0) {
             snprintf(path, size, "%s/%s.sfm", SF_MODEL_DIR, m);
             return 0;
