@@ -827,19 +827,9 @@ static void assert_contains_shown_pieces(const char *text)
             fail_msg("'%s' is not in the output", hostile_shown[i]);
 }
 
-// Nothing read from a file reaches the terminal raw, in any command: a model's pieces in
-// generate (greedy, sampled, beams) and trace; file names and items in eval; lesson titles,
-// sections, model names and the text quoted by check; file names in error messages. Each
-// output is checked byte by byte, and the escaped forms are where they belong.
-static void test_cli_every_command_escapes_text_from_files(void **state)
+// generate, greedy, sampled and by beam search: the pieces escaped, multi-line text kept.
+static void escapes_in_generate(const char *model, const char *ids)
 {
-    (void)state;
-    char model[512], ids[128] = "1";
-    test_tmp_path(model, sizeof model, "cli_hostile.sfm");
-    write_hostile_model(model);
-    for (int i = 2; i < N_HOSTILE; i++)
-        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ",%d", i);
-
     struct run r =
         run_cmd(cmd_generate_no_stop, "--model", model, "--ids", ids, "--max-tokens", "8", NULL);
     assert_int_equal(r.status, 0);
@@ -860,8 +850,12 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     assert_non_null(strstr(r.out, " new\\x0aline tab\\x09bed ")); // a beam is one line
     assert_int_equal(count_lines(r.out), 2);
     run_free(&r);
+}
 
-    r = run_cmd(cmd_trace, "--model", model, "--ids", ids, "--tokens", NULL);
+// trace: the tokens, the summary, and an op name that is not there.
+static void escapes_in_trace(const char *model, const char *ids)
+{
+    struct run r = run_cmd(cmd_trace, "--model", model, "--ids", ids, "--tokens", NULL);
     assert_int_equal(r.status, 0);
     check_run(&r, 0, "trace --tokens");
     assert_contains_shown_pieces(r.out);
@@ -872,8 +866,11 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     run_free(&r);
     expect_error(run_cmd(cmd_trace, "--model", model, "--ids", "1", "--op", "\x1b]0;op\x07", NULL),
                  "no op called '\\x1b]0;op\\x07'");
+}
 
-    // eval: a data file and an items file whose names and contents carry controls
+// eval: a data file and an items file whose names and contents carry controls.
+static void escapes_in_eval(const char *model)
+{
     char data[512], items[512], bad_items[512];
     test_tmp_path(data, sizeof data, "cli_data\x1b]0;owned\x07.txt");
     test_tmp_path(items, sizeof items, "cli_items\x1b[2J.tsv");
@@ -883,7 +880,7 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     write_file(data, "the caf\xc3\xa9 . the \xe2\x88\x91 . the caf\xc3\xa9 .\n");
     write_file(items, "\x1b]0;owned\x07kind\tthe\tcaf\xc3\xa9\t\xe2\x88\x91\t0\n");
     write_file(bad_items, "\x1b[2J\tonly three\tfields\n");
-    r = run_cmd(cmd_eval, "--model", model, "--data", data, "--items", items, NULL);
+    struct run r = run_cmd(cmd_eval, "--model", model, "--data", data, "--items", items, NULL);
     assert_int_equal(r.status, 0);
     check_run(&r, 0, "eval");
     assert_non_null(strstr(r.out, "cli_data\\x1b]0;owned\\x07.txt"));
@@ -894,11 +891,15 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     check_run(&r, 0, "eval, bad items");
     assert_non_null(strstr(r.err, "cli_bad\\u009b2J.tsv:1: expected 5"));
     run_free(&r);
+}
 
-    // a file name in an error message
+// A file name in an error message: generate's, and train's for a missing data file and for a
+// model file to resume.
+static void escapes_in_file_names(void)
+{
     char missing[512];
     test_tmp_path(missing, sizeof missing, "no\x1b]0;owned\x07.sfm");
-    r = run_cmd(cmd_generate_no_stop, "--model", missing, "--ids", "1", NULL);
+    struct run r = run_cmd(cmd_generate_no_stop, "--model", missing, "--ids", "1", NULL);
     assert_int_equal(r.status, 2);
     check_run(&r, 0, "generate, missing model");
     assert_non_null(strstr(r.err, "no\\x1b]0;owned\\x07.sfm"));
@@ -917,9 +918,13 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     check_run(&r, 0, "train, nothing to resume");
     assert_non_null(strstr(r.err, "train\\x1b[2Jout.sfm"));
     run_free(&r);
+}
 
-    // Lessons whose title, section, model and directives carry controls: C1 ones (the lesson
-    // parser refuses C0 controls and broken UTF-8 itself, and its messages must be safe too).
+// Lessons whose title, section, model and directives carry controls: C1 ones (the lesson
+// parser refuses C0 controls and broken UTF-8 itself, and its messages must be safe too), in
+// lessons, check and lesson mode.
+static void escapes_in_lessons(void)
+{
     char dir[512], lesson[600], state_dir[512];
     test_tmp_path(dir, sizeof dir, "cli_hostile_lessons");
     test_tmp_path(state_dir, sizeof state_dir, "cli_hostile_state");
@@ -942,7 +947,7 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
     char *old_state = getenv("XDG_STATE_HOME") ? strdup(getenv("XDG_STATE_HOME")) : NULL;
     setenv("STEPFORMER_LESSONS", dir, 1);
     setenv("XDG_STATE_HOME", state_dir, 1);
-    r = run_cmd(cmd_lessons, NULL);
+    struct run r = run_cmd(cmd_lessons, NULL);
     assert_int_equal(r.status, 0);
     check_run(&r, 0, "lessons");
     assert_non_null(strstr(r.out, " 1  \\u009b2J a title caf\xc3\xa9 \xe2\x88\x91 "));
@@ -982,6 +987,25 @@ static void test_cli_every_command_escapes_text_from_files(void **state)
         unsetenv("XDG_STATE_HOME");
     free(old_lessons);
     free(old_state);
+}
+
+// Nothing read from a file reaches the terminal raw, in any command: a model's pieces in
+// generate (greedy, sampled, beams) and trace; file names and items in eval; lesson titles,
+// sections, model names and the text quoted by check; file names in error messages. Each
+// output is checked byte by byte, and the escaped forms are where they belong.
+static void test_cli_every_command_escapes_text_from_files(void **state)
+{
+    (void)state;
+    char model[512], ids[128] = "1";
+    test_tmp_path(model, sizeof model, "cli_hostile.sfm");
+    write_hostile_model(model);
+    for (int i = 2; i < N_HOSTILE; i++)
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ",%d", i);
+    escapes_in_generate(model, ids);
+    escapes_in_trace(model, ids);
+    escapes_in_eval(model);
+    escapes_in_file_names();
+    escapes_in_lessons();
 }
 
 // The real binary: exit statuses and a clean one-line error.

@@ -203,6 +203,154 @@ static void test_errors_name_line_and_column(void **state)
     }
 }
 
+// The "unknown directive" message lists the parser's table, in its order.
+static void test_unknown_directive_lists_the_table(void **state)
+{
+    (void)state;
+    char want[LESSON_MSG_MAX] = "unknown directive '@frob'; directives are: ";
+    for (int i = 0; lesson_directive(i); i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", i ? ", " : "",
+                 lesson_directive(i)->name);
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "x.md");
+    assert_int_not_equal(lesson_parse(&l, "x.md", "# T\n@frob\n", 10, eq_table, &pn, &d), 0);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.msgs[0].text, want);
+    lesson_free(&l);
+}
+
+// Every action a beat can hold has exactly one directive, and every directive a keyword, a
+// usage and a help line.
+static void test_directive_table_is_whole(void **state)
+{
+    (void)state;
+    for (int op = 0; op < LESSON_OP_COUNT; op++) {
+        const char *name = lesson_op_name((enum lesson_op)op);
+        assert_string_not_equal(name, "?");
+        for (int other = 0; other < op; other++)
+            assert_string_not_equal(name, lesson_op_name((enum lesson_op)other));
+    }
+    assert_string_equal(lesson_op_name(LESSON_OP_COUNT), "?");
+    int n = 0;
+    for (; lesson_directive(n); n++) {
+        const struct lesson_syntax *s = lesson_directive(n);
+        assert_true(s->name[0] && s->help[0]);
+        assert_non_null(s->usage);
+        for (int k = 0; k < n; k++)
+            assert_string_not_equal(s->name, lesson_directive(k)->name);
+    }
+    assert_true(n > LESSON_OP_COUNT);
+    assert_null(lesson_directive(-1));
+    for (n = 0; lesson_live_kind(n); n++)
+        assert_true(lesson_live_kind(n)->name[0] && lesson_live_kind(n)->help[0]);
+    assert_null(lesson_live_kind(-1));
+}
+
+// lessons/README.md, read whole.
+static char *read_readme(void)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/README.md", lesson_dir());
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof text - 1);
+    text[n] = 0;
+    return text;
+}
+
+// The keywords written in backquotes in the first cell of the README's table rows: "`@NAME"
+// (directives, with at = 1) or "`NAME" (live expressions, in the rows after the header
+// row_after). Each keyword ends at a space or a backquote. Returns their count.
+static int readme_keywords(const char *text, const char *row_after, int at, char words[][32],
+                           int max)
+{
+    int n = 0;
+    const char *s = row_after ? strstr(text, row_after) : text;
+    assert_non_null(s);
+    for (; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
+        if (row_after && s[0] == '\n')
+            break; // the table ends at the blank line after it
+        if (s[0] != '|' || strncmp(s, "|---", 4) == 0)
+            continue;
+        const char *end = strstr(s + 1, " | "); // the first cell (an escaped "\|" has no space)
+        for (const char *q = s; (q = strchr(q, '`')) != NULL && end && q < end;) {
+            q++;
+            if (at && *q != '@') {
+                q = strchr(q, '`');
+                if (!q)
+                    break;
+                q++;
+                continue;
+            }
+            q += at;
+            size_t len = strcspn(q, " `");
+            assert_true(len > 0 && len < 32 && n < max);
+            snprintf(words[n++], 32, "%.*s", (int)len, q);
+            q = strchr(q, '`'); // past the closing backquote
+            if (!q)
+                break;
+            q++;
+        }
+    }
+    return n;
+}
+
+static int listed(char words[][32], int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(words[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+// Every directive in the parser's table has a row in lessons/README.md's directive tables, and
+// every directive those tables name is in the parser's table.
+static void test_directives_are_documented(void **state)
+{
+    (void)state;
+    static char words[200][32];
+    int n = readme_keywords(read_readme(), NULL, 1, words, 200);
+    for (int i = 0; lesson_directive(i); i++) {
+        if (!listed(words, n, lesson_directive(i)->name))
+            fprintf(stderr, "@%s is not in lessons/README.md\n", lesson_directive(i)->name);
+        assert_true(listed(words, n, lesson_directive(i)->name));
+    }
+    for (int k = 0; k < n; k++) {
+        int known = 0;
+        for (int i = 0; lesson_directive(i); i++)
+            known |= strcmp(words[k], lesson_directive(i)->name) == 0;
+        if (!known)
+            fprintf(stderr, "lessons/README.md names @%s, which is no directive\n", words[k]);
+        assert_true(known);
+    }
+}
+
+// Likewise for the live expressions and the README's table of them.
+static void test_live_values_are_documented(void **state)
+{
+    (void)state;
+    static char words[200][32];
+    int n = readme_keywords(read_readme(), "| expression | value |", 0, words, 200);
+    assert_true(n > 0);
+    for (int i = 0; lesson_live_kind(i); i++) {
+        if (!listed(words, n, lesson_live_kind(i)->name))
+            fprintf(stderr, "%s is not in lessons/README.md\n", lesson_live_kind(i)->name);
+        assert_true(listed(words, n, lesson_live_kind(i)->name));
+    }
+    for (int k = 0; k < n; k++) {
+        int known = 0;
+        for (int i = 0; lesson_live_kind(i); i++)
+            known |= strcmp(words[k], lesson_live_kind(i)->name) == 0;
+        if (!known)
+            fprintf(stderr, "lessons/README.md names the live value %s, which is none\n", words[k]);
+        assert_true(known);
+    }
+}
+
 static void test_junk_gives_diagnostics(void **state)
 {
     (void)state;
@@ -1024,6 +1172,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_a_lesson),
         cmocka_unit_test(test_errors_name_line_and_column),
+        cmocka_unit_test(test_unknown_directive_lists_the_table),
+        cmocka_unit_test(test_directive_table_is_whole),
+        cmocka_unit_test(test_directives_are_documented),
+        cmocka_unit_test(test_live_values_are_documented),
         cmocka_unit_test(test_junk_gives_diagnostics),
         cmocka_unit_test(test_lesson_parse_is_linear),
         cmocka_unit_test(test_lesson_parse_honours_the_length),

@@ -22,7 +22,7 @@
 #include "stepformer/rng.h"
 #include "stepformer/train.h"
 
-static const struct adamw_params default_hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+static const struct adamw_params default_hp = SF_ADAMW_DEFAULTS;
 
 // A small model with every parameter perturbed, so no gradient is trivially zero.
 static void make_model(struct model *m, const struct model_config *cfg, uint64_t seed)
@@ -205,7 +205,9 @@ static void test_train_adamw_nodes_update_the_model(void **state)
     model_config_textbook(&c, 1, 2, 16, 11, 8);
     struct model m;
     make_model(&m, &c, 9);
-    struct adamw_params hp = {1e-2f, 0.9f, 0.999f, 1e-8f, 0.0f};
+    struct adamw_params hp = SF_ADAMW_DEFAULTS;
+    hp.lr = 1e-2f;
+    hp.weight_decay = 0.0f;
     struct optimizer opt;
     assert_int_equal(optimizer_init(&opt, &m, &hp), 0);
     int ids[6] = {1, 2, 3, 4, 5, 6}, targets[6] = {2, 3, 4, 5, 6, 7};
@@ -411,6 +413,31 @@ static struct captured train_cli(const char *const *args, const volatile sig_ato
     fclose(out);
     fclose(err);
     return c;
+}
+
+// `stepformer train --help` states the AdamW defaults it uses, SF_ADAMW_DEFAULTS.
+static void test_train_help_states_the_adamw_defaults(void **state)
+{
+    (void)state;
+    const char *args[] = {"--help", NULL};
+    struct captured c = train_cli(args, NULL);
+    assert_int_equal(c.status, 0);
+    // "(defaults LR, WEIGHT-DECAY, BETA1, BETA2, EPS)", as the options are listed
+    const char *s = strstr(c.out, "(defaults ");
+    assert_non_null(s);
+    s += strlen("(defaults ");
+    const struct adamw_params hp = SF_ADAMW_DEFAULTS;
+    const float want[] = {hp.lr, hp.weight_decay, hp.beta1, hp.beta2, hp.eps};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *end;
+        double v = strtod(s, &end);
+        assert_true(end > s);
+        assert_true((float)v == want[i]);
+        s = end + (*end == ',' ? 2 : 0);
+    }
+    assert_int_equal(*s, ')');
+    free(c.out);
+    free(c.err);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -1030,6 +1057,7 @@ int main(void)
         cmocka_unit_test(test_train_batches_follow_llmc),
         cmocka_unit_test(test_train_bad_data_files),
         cmocka_unit_test(test_train_vocabulary_from_text),
+        cmocka_unit_test(test_train_help_states_the_adamw_defaults),
         cmocka_unit_test(test_train_resume_matches_one_run),
         cmocka_unit_test(test_train_resume_notices_a_model_from_another_step),
         cmocka_unit_test(test_train_resume_applies_optimizer_flags),

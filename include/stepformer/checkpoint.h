@@ -11,6 +11,8 @@
 #define SF_NATIVE_VERSION       1
 #define SF_LLMC_MODEL_MAGIC     20240326
 #define SF_LLMC_TOKENIZER_MAGIC 20240328
+// Every llm.c file (model, tokenizer, training tokens) starts with a header of 256 int32.
+#define SF_LLMC_HEADER_BYTES 1024
 // Longest tokenizer piece a native file may hold, in bytes.
 #define SF_NATIVE_MAX_PIECE_BYTES 4096
 

@@ -30,6 +30,10 @@ enum sf_status {
 // The message for a status code ("ok" for 0, "unknown error" for codes not in the table).
 const char *sf_strerror(int status);
 
+// Bytes of a message buffer: a sentence that may quote a file name or a value (escaped) and say
+// what is wrong and what to do.
+#define SF_MSG_MAX 1200
+
 // A diagnostic filled by parsers and loaders: where the problem is and what to do.
 // line and col are 1-based; 0 means "not applicable". msg is a full sentence.
 struct sf_diag {

@@ -11,33 +11,33 @@
 #include "stepformer/err.h"
 #include "stepformer/graph.h"
 
-#define LESSON_LINE_MAX   4096 // longest line a lesson may have (bytes)
-#define LESSON_FILE_MAX   (16 << 20)
-#define LESSON_MAX_PANELS 8
-#define LESSON_MAX_DIAGS  100 // diagnostics kept per file; more are counted
+#define LESSON_LINE_MAX    4096 // longest line a lesson may have (bytes)
+#define LESSON_FILE_MAX    (16 << 20)
+#define LESSON_MAX_PANELS  8
+#define LESSON_MAX_CHOICES 8   // choices of one question
+#define LESSON_MAX_DIAGS   100 // diagnostics kept per file; more are counted
+#define LESSON_MSG_MAX     300 // bytes of a kept diagnostic's text (longer ones are cut)
+#define LESSON_ID_MAX      128 // bytes of a lesson id, with its terminating NUL
+#define LESSON_PATH_MAX    512 // bytes of a lesson's path that are kept, with its NUL
 
-// What a directive asks for. X(name, keyword)
-#define SF_LESSON_OP_LIST(X)                                                                       \
-    X(PROMPT, "prompt")                                                                            \
-    X(VIEW, "view")                                                                                \
-    X(GOTO, "goto")                                                                                \
-    X(STEP, "step")                                                                                \
-    X(PANELS, "panels")                                                                            \
-    X(FOCUS, "focus")                                                                              \
-    X(ZOOM, "zoom")                                                                                \
-    X(LAYER, "layer")                                                                              \
-    X(HEAD, "head")                                                                                \
-    X(HIGHLIGHT, "highlight")                                                                      \
-    X(NUMBERS, "numbers")                                                                          \
-    X(SAMPLER, "sampler")                                                                          \
-    X(GENERATE, "generate")                                                                        \
-    X(INTERVENE, "intervene")
-
+// What a beat's directive asks for when the beat starts. The directive table in lesson.c
+// maps each keyword to one of these (lesson_op_name gives it back).
 enum lesson_op {
-#define SF_X(name, kw) LESSON_##name,
-    SF_LESSON_OP_LIST(SF_X)
-#undef SF_X
-        LESSON_OP_COUNT
+    LESSON_PROMPT,
+    LESSON_VIEW,
+    LESSON_GOTO,
+    LESSON_STEP,
+    LESSON_PANELS,
+    LESSON_FOCUS,
+    LESSON_ZOOM,
+    LESSON_LAYER,
+    LESSON_HEAD,
+    LESSON_HIGHLIGHT,
+    LESSON_NUMBERS,
+    LESSON_SAMPLER,
+    LESSON_GENERATE,
+    LESSON_INTERVENE,
+    LESSON_OP_COUNT
 };
 
 enum lesson_highlight { LESSON_HL_OFF = 0, LESSON_HL_TOKEN, LESSON_HL_HEAD, LESSON_HL_CELL };
@@ -86,11 +86,11 @@ struct lesson_beat {
 };
 
 struct lesson {
-    char path[512];
-    char id[128];  // the file name without directory and ".md": the key for progress
-    char *title;   // from the first "# " heading
-    char *section; // @section (what the lesson maps to), or NULL
-    char *model;   // @model as written ("textbook", "gpt2_124M.bin"), or NULL
+    char path[LESSON_PATH_MAX];
+    char id[LESSON_ID_MAX]; // the file name without directory and ".md": the key for progress
+    char *title;            // from the first "# " heading
+    char *section;          // @section (what the lesson maps to), or NULL
+    char *model;            // @model as written ("textbook", "gpt2_124M.bin"), or NULL
     int model_line, model_col;
     struct lesson_beat *beats;
     int n_beats;
@@ -99,11 +99,11 @@ struct lesson {
 struct lesson_msg {
     int line, col;
     int error; // 0: a note
-    char text[300];
+    char text[LESSON_MSG_MAX];
 };
 
 struct lesson_diags {
-    char file[512];
+    char file[LESSON_PATH_MAX];
     struct lesson_msg msgs[LESSON_MAX_DIAGS];
     int n;      // kept
     int errors; // all errors, including ones not kept
@@ -138,8 +138,21 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
                 struct lesson_diags *d);
 void lesson_free(struct lesson *l);
 
-// The keyword of a directive ("goto").
+// The keyword of the directive that adds op ("goto"), or "?".
 const char *lesson_op_name(enum lesson_op op);
+
+// How a directive or a live expression is written: its keyword, its arguments and what it does.
+struct lesson_syntax {
+    const char *name;  // "goto", "choice*", "prob"
+    const char *usage; // "OP", "[N]", "on|off" (one of the words), "WORD POS"; "" for none
+    const char *help;  // one line
+};
+
+// Directive i of the table the parser dispatches from (in the order its messages list them),
+// or NULL past the last.
+const struct lesson_syntax *lesson_directive(int i);
+// Live expression i of the table lesson_live_eval dispatches from, or NULL past the last.
+const struct lesson_syntax *lesson_live_kind(int i);
 
 // Checks the syntax of a live expression; why gets the reason. Returns 0 when it is valid.
 int lesson_live_check(const char *expr, char *why, size_t wn);
@@ -170,7 +183,7 @@ void lesson_list_free(char **list, int n);
 
 // Progress kept between runs: per lesson id, the beat reached and whether it was finished.
 struct lesson_progress_item {
-    char id[128];
+    char id[LESSON_ID_MAX];
     int beat, n_beats, done;
 };
 

@@ -155,6 +155,12 @@ int op_xent_backward(enum op_impl im, struct tensor *dprobs, const struct tensor
 struct adamw_params {
     float lr, beta1, beta2, eps, weight_decay;
 };
+// torch.optim.AdamW's defaults, the ones `stepformer train` and `trace --train` use:
+// struct adamw_params hp = SF_ADAMW_DEFAULTS;
+#define SF_ADAMW_DEFAULTS                                                                          \
+    {                                                                                              \
+        .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f           \
+    }
 int op_adamw(enum op_impl im, struct tensor *p, struct tensor *m, struct tensor *v,
              struct tensor *delta, const struct tensor *g, const struct adamw_params *hp, int t);
 

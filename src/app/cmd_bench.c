@@ -192,7 +192,7 @@ static int bench_train(int runs, FILE *out, FILE *err)
     char buf[900];
     sf_diag_clear(&d);
     double *times = calloc((size_t)runs, sizeof *times);
-    struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+    struct adamw_params hp = SF_ADAMW_DEFAULTS;
     int rc = times ? model_init(&m, &cfg, &d) : SF_ERR_NOMEM;
     if (!rc) {
         model_init_random(&m, 1234);

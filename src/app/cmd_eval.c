@@ -21,12 +21,18 @@ static const char eval_usage[] =
     "                whose attention from the verb goes to the subject noun\n";
 
 #define EVAL_MAX_WINDOWS 400
-
+#define EVAL_WINDOW      128  // tokens per window (fewer when the context is shorter)
+#define ITEM_LINE_MAX    2048 // bytes of an items file's line that are read as one
+#define ITEM_FIELDS      5    // kind, prefix, right word, wrong word, position
+#define MAX_KINDS        8    // kinds of items counted (the items of more are ignored)
+#define KIND_MAX         32   // bytes of a kind's name that are kept, with its NUL
+#define TOP_HEADS        3    // heads listed per position
+#define PREFIX_KEPT      8    // first tokens of a prefix that the word after it must not change
 // Mean cross-entropy over consecutive windows of T tokens.
 static int data_loss(struct model *m, const struct token_data *td, double *loss, long *count,
                      FILE *err)
 {
-    int T = m->cfg.n_ctx < 128 ? m->cfg.n_ctx : 128;
+    int T = m->cfg.n_ctx < EVAL_WINDOW ? m->cfg.n_ctx : EVAL_WINDOW;
     if ((size_t)T + 1 > td->n)
         T = (int)td->n - 1;
     if (T < 1) {
@@ -67,7 +73,7 @@ static int data_loss(struct model *m, const struct token_data *td, double *loss,
 }
 
 struct kind_stats {
-    char kind[32];
+    char kind[KIND_MAX];
     int right, total, skipped;
 };
 
@@ -77,13 +83,14 @@ struct kind_stats {
 static double continuation_logprob(struct model *m, struct graph *g, int *ids, const char *prefix,
                                    const char *word, int *n_prefix)
 {
-    char text[2300];
+    char text[ITEM_LINE_MAX]; // two fields of one line, and a space
+
     int n = 0, total = 0;
     snprintf(text, sizeof text, "%s %s", prefix, word);
     if (tokenizer_encode(&m->tok, prefix, ids, m->cfg.n_ctx, &n, NULL) || n < 1)
         return NAN;
-    int head[8];
-    int keep = n < 8 ? n : 8;
+    int head[PREFIX_KEPT];
+    int keep = n < PREFIX_KEPT ? n : PREFIX_KEPT;
     memcpy(head, ids, sizeof(int) * (size_t)keep);
     if (tokenizer_encode(&m->tok, text, ids, m->cfg.n_ctx, &total, NULL) || total <= n ||
         memcmp(head, ids, sizeof(int) * (size_t)keep) != 0)
@@ -104,106 +111,149 @@ static double continuation_logprob(struct model *m, struct graph *g, int *ids, c
     return lp;
 }
 
+// An items file being scored: the model and its graph, and what the items add up to.
+struct items_run {
+    struct model *m;
+    struct graph g;
+    int *ids; // (n_ctx + 1)
+    struct kind_stats kinds[MAX_KINDS];
+    int n_kinds;
+    int agree_items;
+    // (2, L, H) mean attention onto the subject noun: [0] from the verb's own position, [1] from
+    // the position that predicts the verb
+    double *head_weight;
+    const char *safe_path; // the file's name, escaped
+    int line_no;
+};
+
+// The kind called name (as much of it as is kept, cut between characters), added when it is
+// new; -1 when MAX_KINDS kinds are counted already.
+static int kind_index(struct items_run *r, const char *name)
+{
+    int k = 0, kl = (int)utf8_cut(name, strlen(name), KIND_MAX - 1);
+    while (k < r->n_kinds &&
+           (strncmp(r->kinds[k].kind, name, (size_t)kl) != 0 || r->kinds[k].kind[kl] != '\0'))
+        k++;
+    if (k < r->n_kinds)
+        return k;
+    if (r->n_kinds == MAX_KINDS)
+        return -1;
+    memset(&r->kinds[k], 0, sizeof r->kinds[k]);
+    snprintf(r->kinds[k].kind, sizeof r->kinds[k].kind, "%.*s", kl, name);
+    r->n_kinds++;
+    return k;
+}
+
+// Adds the attention onto the subject noun (at position focus) from the verb (at n) and from
+// the position before it, per layer and head, of the graph that ran the right continuation.
+static void add_attention(struct items_run *r, int n, long focus)
+{
+    int L = r->m->cfg.n_layer, H = r->m->cfg.n_head, N = r->g.n_tokens;
+    r->agree_items++;
+    for (int l = 0; l < L; l++) {
+        char name[SF_NODE_NAME_MAX];
+        snprintf(name, sizeof name, "L%d.attn.softmax", l);
+        const float *a = r->g.nodes[graph_find(&r->g, name)].out.data; // (H, N, N)
+        for (int h = 0; h < H; h++) {
+            r->head_weight[l * H + h] += a[((size_t)h * N + n) * N + focus];
+            r->head_weight[L * H + l * H + h] += a[((size_t)h * N + n - 1) * N + focus];
+        }
+    }
+}
+
+// One line of the items file: kind, prefix, right word, wrong word, position of the subject
+// noun. A blank line, an item of a kind too many and an item that cannot be scored count as
+// nothing (the last as skipped). 0, or 2 after a message.
+static int score_item(struct items_run *r, char *line, FILE *err)
+{
+    char *fields[ITEM_FIELDS], *save = NULL;
+    int nf = 0;
+    line[strcspn(line, "\n")] = '\0';
+    for (char *t = strtok_r(line, "\t", &save); t && nf < ITEM_FIELDS;
+         t = strtok_r(NULL, "\t", &save))
+        fields[nf++] = t;
+    if (nf == 0)
+        return 0;
+    if (nf != ITEM_FIELDS) {
+        fprintf(err,
+                "stepformer: eval: %s:%d: expected %d tab-separated fields (kind, prefix, right, "
+                "wrong, position), found %d\n",
+                r->safe_path, r->line_no, ITEM_FIELDS, nf);
+        return 2;
+    }
+    int k = kind_index(r, fields[0]);
+    if (k < 0)
+        return 0;
+    // The wrong word first, so that the graph holds the right one for the attention.
+    int n = 0, n2 = 0;
+    long focus;
+    double lw = continuation_logprob(r->m, &r->g, r->ids, fields[1], fields[3], &n2);
+    double lr = continuation_logprob(r->m, &r->g, r->ids, fields[1], fields[2], &n);
+    if (isnan(lw) || isnan(lr) || cli_parse_int(fields[4], 0, 100000, &focus)) {
+        r->kinds[k].skipped++;
+        return 0;
+    }
+    r->kinds[k].total++;
+    r->kinds[k].right += lr > lw;
+    // Token positions name words only for a word-level vocabulary.
+    if (r->m->tok.kind == TOK_WORD && focus < n && strcmp(fields[0], "agreement") == 0)
+        add_attention(r, n, focus);
+    return 0;
+}
+
+// Accuracy per kind, then the heads that attend most to the subject noun.
+static void print_items(struct items_run *r, FILE *out)
+{
+    char kind[4 * KIND_MAX]; // a kind's name escaped (4 bytes for one byte at most)
+    int L = r->m->cfg.n_layer, H = r->m->cfg.n_head;
+    for (int k = 0; k < r->n_kinds; k++)
+        fprintf(out, "%s accuracy %.1f%% (%d of %d items%s)\n",
+                utf8_safe(kind, sizeof kind, r->kinds[k].kind),
+                r->kinds[k].total ? 100.0 * r->kinds[k].right / r->kinds[k].total : 0.0,
+                r->kinds[k].right, r->kinds[k].total,
+                r->kinds[k].skipped ? ", some skipped: words not in the vocabulary" : "");
+    for (int from = 0; r->agree_items && from < 2; from++) {
+        double *w = r->head_weight + (size_t)from * L * H;
+        fprintf(out,
+                "attention onto the subject noun from %s, averaged over %d agreement items "
+                "(largest first):\n",
+                from ? "the word before the verb (where the verb is predicted)" : "the verb",
+                r->agree_items);
+        for (int shown = 0; shown < TOP_HEADS && shown < L * H; shown++) {
+            int best = 0;
+            for (int i = 1; i < L * H; i++)
+                if (w[i] > w[best])
+                    best = i;
+            fprintf(out, "  layer %d head %d: %.3f\n", best / H, best % H,
+                    w[best] / r->agree_items);
+            w[best] = -1;
+        }
+    }
+}
+
 static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
 {
-    char safe_path[1200], kind[4 * 32]; // kind: a 32-byte name escaped (4 bytes for one at most)
+    char safe_path[SF_MSG_MAX], line[ITEM_LINE_MAX];
     utf8_safe(safe_path, sizeof safe_path, path);
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(err, "stepformer: eval: %s: cannot open the items file\n", safe_path);
         return 2;
     }
-    struct kind_stats kinds[8];
-    int n_kinds = 0, L = m->cfg.n_layer, H = m->cfg.n_head, line_no = 0, agree_items = 0;
-    // [0]: from the verb's own position; [1]: from the position that predicts the verb
-    double *head_weight = calloc((size_t)(2 * L * H), sizeof *head_weight);
-    int *ids = malloc(sizeof *ids * (size_t)(m->cfg.n_ctx + 1));
-    char line[2048];
-    struct graph g = {0};
-    int status = (head_weight && ids) ? 0 : 1;
+    struct items_run r = {.m = m, .safe_path = safe_path};
+    r.head_weight = calloc((size_t)(2 * m->cfg.n_layer * m->cfg.n_head), sizeof *r.head_weight);
+    r.ids = malloc(sizeof *r.ids * (size_t)(m->cfg.n_ctx + 1));
+    int status = (r.head_weight && r.ids) ? 0 : 1;
     while (!status && fgets(line, sizeof line, f)) {
-        line_no++;
-        char *fields[5], *save = NULL;
-        int nf = 0;
-        line[strcspn(line, "\n")] = '\0';
-        for (char *t = strtok_r(line, "\t", &save); t && nf < 5; t = strtok_r(NULL, "\t", &save))
-            fields[nf++] = t;
-        if (nf == 0)
-            continue;
-        if (nf != 5) {
-            fprintf(err,
-                    "stepformer: eval: %s:%d: expected 5 tab-separated fields (kind, prefix, "
-                    "right, wrong, position), found %d\n",
-                    safe_path, line_no, nf);
-            status = 2;
-            break;
-        }
-        // Kinds are told apart by as much of their name as is kept (cut between characters).
-        int k = 0, kl = (int)utf8_cut(fields[0], strlen(fields[0]), sizeof kinds[0].kind - 1);
-        while (k < n_kinds &&
-               (strncmp(kinds[k].kind, fields[0], (size_t)kl) != 0 || kinds[k].kind[kl] != '\0'))
-            k++;
-        if (k == n_kinds) {
-            if (n_kinds == 8)
-                continue;
-            memset(&kinds[n_kinds], 0, sizeof kinds[0]);
-            snprintf(kinds[n_kinds].kind, sizeof kinds[0].kind, "%.*s", kl, fields[0]);
-            n_kinds++;
-        }
-        // The wrong word first, so that the graph holds the right one for the attention.
-        int n = 0, n2 = 0;
-        long focus;
-        double lw = continuation_logprob(m, &g, ids, fields[1], fields[3], &n2);
-        double lr = continuation_logprob(m, &g, ids, fields[1], fields[2], &n);
-        if (isnan(lw) || isnan(lr) || cli_parse_int(fields[4], 0, 100000, &focus)) {
-            kinds[k].skipped++;
-            continue;
-        }
-        kinds[k].total++;
-        kinds[k].right += lr > lw;
-        // Token positions name words only for a word-level vocabulary.
-        if (m->tok.kind != TOK_WORD || focus >= n)
-            continue;
-        if (strcmp(fields[0], "agreement") == 0) {
-            agree_items++;
-            for (int l = 0; l < L; l++) {
-                char name[32];
-                snprintf(name, sizeof name, "L%d.attn.softmax", l);
-                const float *a = g.nodes[graph_find(&g, name)].out.data;
-                int N = g.n_tokens;
-                for (int h = 0; h < H; h++) {
-                    head_weight[l * H + h] += a[((size_t)h * N + n) * N + focus];
-                    head_weight[L * H + l * H + h] += a[((size_t)h * N + n - 1) * N + focus];
-                }
-            }
-        }
+        r.line_no++;
+        status = score_item(&r, line, err);
     }
     fclose(f);
-    graph_free(&g);
-    for (int k = 0; !status && k < n_kinds; k++)
-        fprintf(out, "%s accuracy %.1f%% (%d of %d items%s)\n",
-                utf8_safe(kind, sizeof kind, kinds[k].kind),
-                kinds[k].total ? 100.0 * kinds[k].right / kinds[k].total : 0.0, kinds[k].right,
-                kinds[k].total,
-                kinds[k].skipped ? ", some skipped: words not in the vocabulary" : "");
-    for (int from = 0; !status && agree_items && from < 2; from++) {
-        double *w = head_weight + (size_t)from * L * H;
-        fprintf(out,
-                "attention onto the subject noun from %s, averaged over %d agreement items "
-                "(largest first):\n",
-                from ? "the word before the verb (where the verb is predicted)" : "the verb",
-                agree_items);
-        for (int shown = 0; shown < 3 && shown < L * H; shown++) {
-            int best = 0;
-            for (int i = 1; i < L * H; i++)
-                if (w[i] > w[best])
-                    best = i;
-            fprintf(out, "  layer %d head %d: %.3f\n", best / H, best % H, w[best] / agree_items);
-            w[best] = -1;
-        }
-    }
-    free(head_weight);
-    free(ids);
+    graph_free(&r.g);
+    if (!status)
+        print_items(&r, out);
+    free(r.head_weight);
+    free(r.ids);
     return status;
 }
 
@@ -220,7 +270,7 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
             !(r = cli_value(argc, argv, &i, "--data", &data)))
             r = cli_value(argc, argv, &i, "--items", &items);
         if (r <= 0) {
-            char safe[400];
+            char safe[SF_MSG_MAX];
             fprintf(err, "stepformer: eval: %s '%s' (see stepformer eval --help)\n",
                     r < 0 ? "a value is missing after" : "unknown option",
                     utf8_safe(safe, sizeof safe, argv[i]));
@@ -234,7 +284,7 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
     struct model m = {0};
     struct token_data td = {0};
     struct sf_diag d;
-    char safe[1200], beside[1024];
+    char safe[SF_MSG_MAX], beside[1024];
     int status = 2;
     sf_diag_clear(&d);
     if (cli_load_model(&m, model_path, NULL, err))

@@ -39,15 +39,18 @@ static const char trace_usage[] =
 
 static const char *const level_names[] = {"op", "sublayer", "block"};
 
+#define SHAPE_MAX 64 // a shape as text: "(8, 4, 16, 16)"
+
 static void print_list(const struct graph *g, FILE *out)
 {
-    char shape[64];
+    char shape[SHAPE_MAX];
     fprintf(out, "# %d nodes for an input of %d tokens\n", g->n_nodes, g->n_tokens);
     fprintf(out, "%-18s %-16s %-8s %s\n", "# name", "shape", "level", "section: explanation");
     for (int i = 0; i < g->n_nodes; i++) {
         const struct node *n = &g->nodes[i];
-        fprintf(out, "%-18s %-16s %-8s %s: %s\n", n->name, tensor_shape_str(&n->out, shape, 64),
-                level_names[n->level], n->section, n->explain);
+        fprintf(out, "%-18s %-16s %-8s %s: %s\n", n->name,
+                tensor_shape_str(&n->out, shape, sizeof shape), level_names[n->level], n->section,
+                n->explain);
     }
 }
 
@@ -72,7 +75,7 @@ static void print_summary(const struct node *n, FILE *out)
     }
     double mean = finite ? sum / (double)finite : 0;
     double var = finite ? sq / (double)finite - mean * mean : 0;
-    char shape[64], line[256];
+    char shape[SHAPE_MAX], line[256];
     text_format(line, sizeof line, "%-18s %-16s mean %11.6f  std %10.6f  min %11.6f  max %11.6f",
                 n->name, tensor_shape_str(&n->out, shape, sizeof shape), mean,
                 sqrt(var > 0 ? var : 0), finite ? lo : 0, finite ? hi : 0);
@@ -86,7 +89,7 @@ static void print_summary(const struct node *n, FILE *out)
 // line naming their leading indices.
 static void print_tensor(const char *name, const struct tensor *t, FILE *out)
 {
-    char shape[64];
+    char shape[SHAPE_MAX];
     fprintf(out, "# %s %s\n", name, tensor_shape_str(t, shape, sizeof shape));
     int cols = t->shape[t->ndim - 1];
     size_t rows = tensor_numel(t) / (size_t)cols;
@@ -109,7 +112,7 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 {
     const char *near[3];
     int k = graph_suggest(g, name, near, 3);
-    char safe[400];
+    char safe[SF_MSG_MAX];
     fprintf(err, "stepformer: trace: no op called '%s'", utf8_safe(safe, sizeof safe, name));
     for (int i = 0; i < k; i++)
         fprintf(err, "%s%s", i ? ", " : "; did you mean ", near[i]);
@@ -159,7 +162,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         int r = 0;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !r; k++)
             r = cli_value(argc, argv, &i, opts[k].name, opts[k].dest);
-        char safe[400];
+        char safe[SF_MSG_MAX];
         if (r < 0) {
             fprintf(err, "stepformer: trace: %s needs a value (see stepformer trace --help)\n",
                     utf8_safe(safe, sizeof safe, argv[i]));
@@ -172,7 +175,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         }
     }
     if (cli_parse_impl(o->impl_arg, &o->impl)) {
-        char safe[400];
+        char safe[SF_MSG_MAX];
         fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n",
                 utf8_safe(safe, sizeof safe, o->impl_arg));
         return 2;
@@ -235,7 +238,7 @@ static int training_targets(const struct trace_opts *o, int *ids, int *n, int **
 static int emit_tensor(const char *name, const struct tensor *t, const char *path, FILE *out,
                        FILE *err)
 {
-    char shape[64];
+    char shape[SHAPE_MAX];
     if (!path) {
         print_tensor(name, t, out);
         return 0;
@@ -246,7 +249,7 @@ static int emit_tensor(const char *name, const struct tensor *t, const char *pat
         cli_print_diag(err, "trace", &d);
         return 1;
     }
-    char safe[1200];
+    char safe[SF_MSG_MAX];
     fprintf(out, "wrote %s: %s %s float32\n", utf8_safe(safe, sizeof safe, path), name,
             tensor_shape_str(t, shape, sizeof shape));
     return 0;
@@ -254,7 +257,7 @@ static int emit_tensor(const char *name, const struct tensor *t, const char *pat
 
 static void print_params(const struct graph *g, FILE *out)
 {
-    char shape[64];
+    char shape[SHAPE_MAX];
     fprintf(out, "# %d parameter tensors (for --param-grad)\n", g->n_params);
     for (int p = 0; p < g->n_params; p++)
         fprintf(out, "%-18s %s\n", g->params[p].name,
@@ -289,107 +292,147 @@ static int run_to(struct graph *g, int idx, FILE *err)
     return 0;
 }
 
+// What one run of `stepformer trace` builds: the model, the input and the graph over it.
+struct trace_run {
+    struct model m;
+    struct graph g;
+    struct optimizer opt;  // --train
+    struct sampler greedy; // --generate
+    int *ids, *targets, n; // (n) the input and, for --train, the targets
+};
+
+// The input, from --ids or --prompt; for --list alone, one token (two for --train), as the
+// listing needs it only for its shapes. 0, or -1 after a message.
+static int trace_input(const struct trace_opts *o, struct trace_run *r, FILE *out, FILE *err)
+{
+    if (o->list && !o->ids_arg && !o->prompt) {
+        r->n = o->train ? 2 : 1;
+        r->ids = calloc((size_t)r->n, sizeof *r->ids);
+        if (!r->ids)
+            return -1;
+        fprintf(out, "# no --prompt or --ids given: shapes are for N = 1\n");
+        return 0;
+    }
+    return cli_input(&r->m, o->ids_arg, o->prompt, &r->ids, &r->n, err) ? -1 : 0;
+}
+
+// The graph: one training iteration (with torch's AdamW defaults), the forward pass and the
+// greedy sampling nodes, or the forward pass. 0, or the exit status after a message.
+static int trace_graph(const struct trace_opts *o, struct trace_run *r, FILE *err)
+{
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    int rc;
+    if (o->train) {
+        struct adamw_params hp = SF_ADAMW_DEFAULTS;
+        if (training_targets(o, r->ids, &r->n, &r->targets, err))
+            return 2;
+        if (optimizer_init(&r->opt, &r->m, &hp)) {
+            fprintf(err, "stepformer: trace: out of memory for the gradients\n");
+            return 1;
+        }
+        rc = graph_build_train(&r->g, &r->m, r->ids, r->targets, r->n, r->n, o->impl, &r->opt, &d);
+    } else if (o->generate) {
+        sampler_init(&r->greedy, 1, 1.0f, 0, 1.0f, 1);
+        rc = graph_build_generate(&r->g, &r->m, r->ids, r->n, o->impl, &r->greedy, &d);
+    } else {
+        rc = graph_build(&r->g, &r->m, r->ids, r->n, o->impl, &d);
+    }
+    if (rc) {
+        cli_print_diag(err, "trace", &d);
+        return rc == SF_ERR_NOMEM ? 1 : 2;
+    }
+    return 0;
+}
+
+// --op NAME: runs up to the op and prints or writes its output. The exit status.
+static int trace_op(const struct trace_opts *o, struct graph *g, FILE *out, FILE *err)
+{
+    int idx = graph_find(g, o->op);
+    if (idx < 0) {
+        print_suggestions(g, o->op, err);
+        return 2;
+    }
+    int status = run_to(g, idx, err);
+    return status ? status
+                  : emit_tensor(g->nodes[idx].name, &g->nodes[idx].out, o->out_path, out, err);
+}
+
+// --param-grad NAME: runs the whole backward pass and prints or writes dL/dNAME. The exit
+// status.
+static int trace_param_grad(const struct trace_opts *o, struct graph *g, FILE *out, FILE *err)
+{
+    int p = 0;
+    while (p < g->n_params && strcmp(g->params[p].name, o->param_grad) != 0)
+        p++;
+    if (p == g->n_params) {
+        char safe[SF_MSG_MAX];
+        fprintf(err,
+                "stepformer: trace: no parameter called '%s' (stepformer trace --train --list "
+                "shows them all)\n",
+                utf8_safe(safe, sizeof safe, o->param_grad));
+        return 2;
+    }
+    int status = run_to(g, graph_find(g, "grad.embed.tok"), err); // the whole backward
+    return status ? status : emit_tensor(o->param_grad, &g->param_grads[p], o->out_path, out, err);
+}
+
+// Runs every node and prints a summary of each (and the loss of a training iteration). The
+// exit status.
+static int trace_summary(const struct trace_opts *o, struct graph *g, FILE *out, FILE *err)
+{
+    int rc, status = 0;
+    while (!status && (rc = graph_step(g)) != 0) {
+        if (rc < 0) {
+            fprintf(err, "stepformer: trace: %s failed: %s\n", graph_current(g)->name,
+                    sf_strerror(rc));
+            status = 1;
+        } else {
+            print_summary(graph_last(g), out);
+        }
+    }
+    if (!status && o->train)
+        fprintf(out, "loss %.6f (mean cross-entropy before the update)\n", g->loss);
+    return status;
+}
+
+// What the options ask of the graph: the list, one op's output, one parameter's gradient or
+// a summary of every node. The exit status.
+static int trace_report(const struct trace_opts *o, struct graph *g, FILE *out, FILE *err)
+{
+    if (o->list) {
+        print_list(g, out);
+        if (o->train)
+            print_params(g, out);
+        return 0;
+    }
+    if (o->op)
+        return trace_op(o, g, out, err);
+    if (o->param_grad)
+        return trace_param_grad(o, g, out, err);
+    return trace_summary(o, g, out, err);
+}
+
 int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
 {
     struct trace_opts o;
     int status = parse_opts(argc, argv, &o, out, err);
     if (status)
         return status == 1 ? 0 : status;
-    struct model m = {0};
-    struct graph g = {0};
-    struct optimizer opt = {0};
-    struct sampler greedy;
-    int *ids = NULL, *targets = NULL, n = 0;
+    struct trace_run r = {0};
     status = 2;
-    if (cli_load_model(&m, o.model_path, o.tok_path, err))
-        goto done;
-    if (o.list && !o.ids_arg && !o.prompt) {
-        // The listing needs an input only for its shapes.
-        n = o.train ? 2 : 1;
-        ids = calloc((size_t)n, sizeof *ids);
-        if (!ids)
-            goto done;
-        fprintf(out, "# no --prompt or --ids given: shapes are for N = 1\n");
-    } else if (cli_input(&m, o.ids_arg, o.prompt, &ids, &n, err)) {
-        goto done;
-    }
-    if (o.tokens) {
-        print_tokens(&m, ids, n, out);
-        status = 0;
-        goto done;
-    }
-    struct sf_diag d;
-    sf_diag_clear(&d);
-    int rc;
-    if (o.train) {
-        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f}; // torch's defaults
-        if ((rc = training_targets(&o, ids, &n, &targets, err)) != 0)
-            goto done;
-        if (optimizer_init(&opt, &m, &hp)) {
-            fprintf(err, "stepformer: trace: out of memory for the gradients\n");
-            status = 1;
-            goto done;
+    if (!cli_load_model(&r.m, o.model_path, o.tok_path, err) && !trace_input(&o, &r, out, err)) {
+        if (o.tokens) {
+            print_tokens(&r.m, r.ids, r.n, out);
+            status = 0;
+        } else if ((status = trace_graph(&o, &r, err)) == 0) {
+            status = trace_report(&o, &r.g, out, err);
         }
-        rc = graph_build_train(&g, &m, ids, targets, n, n, o.impl, &opt, &d);
-    } else if (o.generate) {
-        sampler_init(&greedy, 1, 1.0f, 0, 1.0f, 1);
-        rc = graph_build_generate(&g, &m, ids, n, o.impl, &greedy, &d);
-    } else {
-        rc = graph_build(&g, &m, ids, n, o.impl, &d);
     }
-    if (rc) {
-        cli_print_diag(err, "trace", &d);
-        status = rc == SF_ERR_NOMEM ? 1 : 2;
-        goto done;
-    }
-    if (o.list) {
-        print_list(&g, out);
-        if (o.train)
-            print_params(&g, out);
-        status = 0;
-    } else if (o.op) {
-        int idx = graph_find(&g, o.op);
-        if (idx < 0) {
-            print_suggestions(&g, o.op, err);
-            goto done;
-        }
-        status = run_to(&g, idx, err);
-        if (!status)
-            status = emit_tensor(g.nodes[idx].name, &g.nodes[idx].out, o.out_path, out, err);
-    } else if (o.param_grad) {
-        int p = 0;
-        while (p < g.n_params && strcmp(g.params[p].name, o.param_grad) != 0)
-            p++;
-        if (p == g.n_params) {
-            char safe[400];
-            fprintf(err,
-                    "stepformer: trace: no parameter called '%s' (stepformer trace --train "
-                    "--list shows them all)\n",
-                    utf8_safe(safe, sizeof safe, o.param_grad));
-            goto done;
-        }
-        status = run_to(&g, graph_find(&g, "grad.embed.tok"), err); // the whole backward
-        if (!status)
-            status = emit_tensor(o.param_grad, &g.param_grads[p], o.out_path, out, err);
-    } else {
-        status = 0;
-        while (!status && (rc = graph_step(&g)) != 0) {
-            if (rc < 0) {
-                fprintf(err, "stepformer: trace: %s failed: %s\n", graph_current(&g)->name,
-                        sf_strerror(rc));
-                status = 1;
-            } else {
-                print_summary(graph_last(&g), out);
-            }
-        }
-        if (!status && o.train)
-            fprintf(out, "loss %.6f (mean cross-entropy before the update)\n", g.loss);
-    }
-done:
-    graph_free(&g);
-    optimizer_free(&opt);
-    free(ids);
-    free(targets);
-    model_free(&m);
+    graph_free(&r.g);
+    optimizer_free(&r.opt);
+    free(r.ids);
+    free(r.targets);
+    model_free(&r.m);
     return status;
 }

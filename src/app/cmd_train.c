@@ -64,19 +64,10 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-// Parses the options; 0, 1 after --help, 2 after a message.
-static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *out, FILE *err)
+// Reads the option at argv[*i] (with its value, moving *i past it) into o. 0, 1 after --help,
+// or 2 after a message.
+static int train_option(int argc, char **argv, int *i, struct train_opts *o, FILE *out, FILE *err)
 {
-    *o = (struct train_opts){.batch = 4,
-                             .seq = 0,
-                             .steps = 100,
-                             .seed = 1337,
-                             .lr = 1e-3,
-                             .wd = 0.01,
-                             .beta1 = 0.9,
-                             .beta2 = 0.999,
-                             .eps = 1e-8,
-                             .impl = "fast"};
     const struct {
         const char *name;
         const char **dest;
@@ -105,67 +96,61 @@ static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *o
                  {"--beta1", &o->beta1, 0, SF_TRAIN_MAX_BETA, &o->given_beta1},
                  {"--beta2", &o->beta2, 0, SF_TRAIN_MAX_BETA, &o->given_beta2},
                  {"--eps", &o->eps, SF_TRAIN_MIN_EPS, SF_TRAIN_MAX_EPS, &o->given_eps}};
-    for (int i = 0; i < argc; i++) {
-        const char *v = NULL;
-        int r = 0;
-        if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
-            fputs(train_usage, out);
-            return 1;
-        }
-        if (cli_flag(argv, i, "--shuffle") || cli_flag(argv, i, "--resume")) {
-            *(strcmp(argv[i], "--shuffle") == 0 ? &o->shuffle : &o->resume) = 1;
-            continue;
-        }
-        for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !r; k++)
-            if ((r = cli_value(argc, argv, &i, strs[k].name, strs[k].dest)) > 0 && strs[k].given)
-                *strs[k].given = 1;
-        for (size_t k = 0; k < sizeof ints / sizeof ints[0] && !r; k++)
-            if ((r = cli_value(argc, argv, &i, ints[k].name, &v)) > 0) {
-                if (cli_parse_int(v, ints[k].lo, ints[k].hi, ints[k].dest)) {
-                    fprintf(err,
-                            "stepformer: train: %s '%s': give a whole number from %ld to %ld\n",
-                            ints[k].name, v, ints[k].lo, ints[k].hi);
-                    return 2;
-                }
-                if (ints[k].given)
-                    *ints[k].given = 1;
+    const char *v = NULL;
+    int r = 0;
+    if (cli_flag(argv, *i, "--help") || cli_flag(argv, *i, "-h")) {
+        fputs(train_usage, out);
+        return 1;
+    }
+    if (cli_flag(argv, *i, "--shuffle") || cli_flag(argv, *i, "--resume")) {
+        *(strcmp(argv[*i], "--shuffle") == 0 ? &o->shuffle : &o->resume) = 1;
+        return 0;
+    }
+    for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !r; k++)
+        if ((r = cli_value(argc, argv, i, strs[k].name, strs[k].dest)) > 0 && strs[k].given)
+            *strs[k].given = 1;
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0] && !r; k++)
+        if ((r = cli_value(argc, argv, i, ints[k].name, &v)) > 0) {
+            if (cli_parse_int(v, ints[k].lo, ints[k].hi, ints[k].dest)) {
+                fprintf(err, "stepformer: train: %s '%s': give a whole number from %ld to %ld\n",
+                        ints[k].name, v, ints[k].lo, ints[k].hi);
+                return 2;
             }
-        for (size_t k = 0; k < sizeof reals / sizeof reals[0] && !r; k++)
-            if ((r = cli_value(argc, argv, &i, reals[k].name, &v)) > 0) {
-                if (parse_double(v, reals[k].lo, reals[k].hi, reals[k].dest)) {
-                    fprintf(err, "stepformer: train: %s '%s': give a number from %g to %g\n",
-                            reals[k].name, v, reals[k].lo, reals[k].hi);
-                    return 2;
-                }
-                *reals[k].given = 1;
+            if (ints[k].given)
+                *ints[k].given = 1;
+        }
+    for (size_t k = 0; k < sizeof reals / sizeof reals[0] && !r; k++)
+        if ((r = cli_value(argc, argv, i, reals[k].name, &v)) > 0) {
+            if (parse_double(v, reals[k].lo, reals[k].hi, reals[k].dest)) {
+                fprintf(err, "stepformer: train: %s '%s': give a number from %g to %g\n",
+                        reals[k].name, v, reals[k].lo, reals[k].hi);
+                return 2;
             }
-        if (r < 0) {
-            fprintf(err, "stepformer: train: %s needs a value (see stepformer train --help)\n",
-                    argv[i]);
-            return 2;
+            *reals[k].given = 1;
         }
-        if (r == 0) {
-            fprintf(err, "stepformer: train: unknown option '%s' (see stepformer train --help)\n",
-                    argv[i]);
-            return 2;
-        }
-    }
-    if (!o->data || !o->out) {
-        fprintf(err, "stepformer: train: --data FILE and --out FILE are needed (see stepformer "
-                     "train --help)\n");
-        return 2;
-    }
-    if (o->model && o->config) {
-        fprintf(err, "stepformer: train: give --model or --config, not both\n");
-        return 2;
-    }
-    if (o->resume && (o->model || o->config)) {
-        fprintf(err, "stepformer: train: --resume continues the model at --out; drop --model "
-                     "and --config\n");
-        return 2;
-    }
-    if (o->eval_every && !o->val_data) {
-        fprintf(err, "stepformer: train: --eval-every needs --val-data FILE\n");
+    if (r < 0)
+        fprintf(err, "stepformer: train: %s needs a value (see stepformer train --help)\n",
+                argv[*i]);
+    else if (r == 0)
+        fprintf(err, "stepformer: train: unknown option '%s' (see stepformer train --help)\n",
+                argv[*i]);
+    return r > 0 ? 0 : 2;
+}
+
+// The options that need or exclude others. 0, or 2 after a message.
+static int check_train_opts(struct train_opts *o, FILE *err)
+{
+    const char *wrong = NULL;
+    if (!o->data || !o->out)
+        wrong = "--data FILE and --out FILE are needed (see stepformer train --help)";
+    else if (o->model && o->config)
+        wrong = "give --model or --config, not both";
+    else if (o->resume && (o->model || o->config))
+        wrong = "--resume continues the model at --out; drop --model and --config";
+    else if (o->eval_every && !o->val_data)
+        wrong = "--eval-every needs --val-data FILE";
+    if (wrong) {
+        fprintf(err, "stepformer: train: %s\n", wrong);
         return 2;
     }
     if (cli_parse_impl(o->impl, &o->kernels)) {
@@ -173,6 +158,28 @@ static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *o
         return 2;
     }
     return 0;
+}
+
+// Parses the options; 0, 1 after --help, 2 after a message.
+static int parse_train_opts(int argc, char **argv, struct train_opts *o, FILE *out, FILE *err)
+{
+    const struct adamw_params adamw = SF_ADAMW_DEFAULTS;
+    *o = (struct train_opts){.batch = 4,
+                             .seq = 0,
+                             .steps = 100,
+                             .seed = 1337,
+                             .lr = adamw.lr,
+                             .wd = adamw.weight_decay,
+                             .beta1 = adamw.beta1,
+                             .beta2 = adamw.beta2,
+                             .eps = adamw.eps,
+                             .impl = "fast"};
+    for (int i = 0; i < argc; i++) {
+        int status = train_option(argc, argv, &i, o, out, err);
+        if (status)
+            return status;
+    }
+    return check_train_opts(o, err);
 }
 
 // model_from_config on buf, a copy of spec that strtok_r may cut up.
@@ -461,220 +468,311 @@ static void print_progress(FILE *out, int tty, long step, long steps, float loss
     fflush(out);
 }
 
-int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop)
-{
+// Everything one run of `stepformer train` holds, from its options to its buffers.
+struct train_cmd {
     struct train_opts o;
-    int status = parse_train_opts(argc, argv, &o, out, err);
-    if (status)
-        return status == 1 ? 0 : status;
-    struct model m = {0};
-    struct train_state st = {0};
-    struct token_data data = {0}, val = {0};
-    struct trainer t = {0};
-    struct batcher batches = {0}, val_batches = {0};
-    struct train_files ck = {.out = o.out, .saved_step = -1};
-    int *in = NULL, *tg = NULL;
-    enum out_file restore = OUT_SAME;
+    struct model m;
+    struct train_state st; // --resume: the saved state (its model moves to m)
+    struct token_data data, val;
+    struct trainer t;
+    struct batcher batches, val_batches;
+    struct train_files ck;
+    enum out_file restore; // --resume: what the model file at OUT needs
+    int *in, *tg;          // (batch * seq) the inputs and targets of one step
+    size_t n;              // batch * seq
+    int tty;               // progress as a bar that redraws itself
     struct sf_diag d;
-    char notes[512] = "";
-    sf_diag_clear(&d);
-    status = 2;
-    size_t out_len = strlen(o.out);
-    ck.state = malloc(out_len + sizeof ".state");
-    if (!ck.state) {
-        status = 1;
-        goto done;
-    }
-    memcpy(ck.state, o.out, out_len);
-    memcpy(ck.state + out_len, ".state", sizeof ".state");
+    char notes[SF_MSG_MAX]; // --resume: the settings the command line changes
+};
 
-    if (o.resume) {
+#define EVAL_BATCHES 4  // batches of --val-data in one evaluation
+#define DEFAULT_SEQ  64 // --seq when it is not given (and the context is not shorter)
+
+// The model to train: the one saved in the state (--resume), a new one (--config) or a model
+// file; then the sequence length, which it bounds. 0, or the exit status after a message.
+static int prepare_model(struct train_cmd *c, FILE *err)
+{
+    struct train_opts *o = &c->o;
+    size_t out_len = strlen(o->out);
+    c->ck.state = malloc(out_len + sizeof ".state");
+    if (!c->ck.state)
+        return 1;
+    memcpy(c->ck.state, o->out, out_len);
+    memcpy(c->ck.state + out_len, ".state", sizeof ".state");
+    if (o->resume) {
         // The state alone is the checkpoint: its model, not the file at OUT, is continued.
-        int rc = train_state_load(ck.state, &st, &d);
+        int rc = train_state_load(c->ck.state, &c->st, &c->d);
         if (rc) {
-            cli_print_diag(err, "train", &d);
-            status = rc == SF_ERR_NOMEM ? 1 : 2;
-            goto done;
+            cli_print_diag(err, "train", &c->d);
+            return rc == SF_ERR_NOMEM ? 1 : 2;
         }
-        if (resume_settings(&o, &st, &ck, notes, sizeof notes, err))
-            goto done;
-        if ((restore = out_matches_state(&ck, &st, err)) == OUT_OTHER)
-            goto done;
-        m = st.model;
-        st.model = (struct model){0};
-    } else if (o.config ? model_from_config(&m, o.config, o.data, o.seed, err)
-                        : cli_load_model(&m, o.model, NULL, err)) {
-        goto done;
+        if (resume_settings(o, &c->st, &c->ck, c->notes, sizeof c->notes, err))
+            return 2;
+        if ((c->restore = out_matches_state(&c->ck, &c->st, err)) == OUT_OTHER)
+            return 2;
+        c->m = c->st.model;
+        c->st.model = (struct model){0};
+    } else if (o->config ? model_from_config(&c->m, o->config, o->data, o->seed, err)
+                         : cli_load_model(&c->m, o->model, NULL, err)) {
+        return 2;
     }
-    if (o.seq == 0) // not given: 64, or the whole context if it is shorter
-        o.seq = m.cfg.n_ctx < 64 ? m.cfg.n_ctx : 64;
-    if (o.seq > m.cfg.n_ctx) {
+    if (o->seq == 0) // not given: DEFAULT_SEQ, or the whole context if it is shorter
+        o->seq = c->m.cfg.n_ctx < DEFAULT_SEQ ? c->m.cfg.n_ctx : DEFAULT_SEQ;
+    if (o->seq > c->m.cfg.n_ctx) {
         fprintf(err, "stepformer: train: --seq %ld is longer than the model's context (%d)\n",
-                o.seq, m.cfg.n_ctx);
-        goto done;
+                o->seq, c->m.cfg.n_ctx);
+        return 2;
     }
-    if (token_data_load(&data, o.data, &m.tok, m.cfg.vocab_size, &d) ||
-        (o.val_data && token_data_load(&val, o.val_data, &m.tok, m.cfg.vocab_size, &d))) {
-        cli_print_diag(err, "train", &d);
-        goto done;
+    return 0;
+}
+
+// The data (the same the resumed run trained on), its batches and the trainer, which takes
+// the optimizer's moments and the batches' place from the state on --resume. 0, or the exit
+// status after a message.
+static int prepare_data(struct train_cmd *c, FILE *err)
+{
+    const struct train_opts *o = &c->o;
+    struct model *m = &c->m;
+    if (token_data_load(&c->data, o->data, &m->tok, m->cfg.vocab_size, &c->d) ||
+        (o->val_data && token_data_load(&c->val, o->val_data, &m->tok, m->cfg.vocab_size, &c->d))) {
+        cli_print_diag(err, "train", &c->d);
+        return 2;
     }
-    ck.run = (struct train_run){(uint32_t)o.seed, data.n, token_data_hash(&data), 0, 0};
-    if (o.resume && (ck.run.data_tokens != st.data_tokens || ck.run.data_hash != st.data_hash)) {
+    c->ck.run = (struct train_run){(uint32_t)o->seed, c->data.n, token_data_hash(&c->data), 0, 0};
+    if (o->resume &&
+        (c->ck.run.data_tokens != c->st.data_tokens || c->ck.run.data_hash != c->st.data_hash)) {
         fprintf(err,
                 "stepformer: train: --data %s is not the data the run saved in %s trained on "
                 "(%zu tokens here, %llu there): resume with the same data, or start a new run "
                 "from the model with --model %s\n",
-                o.data, ck.state, data.n, (unsigned long long)st.data_tokens, o.out);
-        goto done;
+                o->data, c->ck.state, c->data.n, (unsigned long long)c->st.data_tokens, o->out);
+        return 2;
     }
-    if (batcher_init(&batches, &data, (int)o.batch, (int)o.seq, o.shuffle, (uint64_t)o.seed, &d) ||
-        (o.val_data &&
-         batcher_init(&val_batches, &val, (int)o.batch, (int)o.seq, 0, (uint64_t)o.seed, &d))) {
-        snprintf(d.file, sizeof d.file, "%s",
-                 batches.td ? (o.val_data ? o.val_data : o.data) : o.data);
-        cli_print_diag(err, "train", &d);
-        goto done;
+    int B = (int)o->batch, T = (int)o->seq;
+    if (batcher_init(&c->batches, &c->data, B, T, o->shuffle, (uint64_t)o->seed, &c->d) ||
+        (o->val_data &&
+         batcher_init(&c->val_batches, &c->val, B, T, 0, (uint64_t)o->seed, &c->d))) {
+        snprintf(c->d.file, sizeof c->d.file, "%s",
+                 c->batches.td ? (o->val_data ? o->val_data : o->data) : o->data);
+        cli_print_diag(err, "train", &c->d);
+        return 2;
     }
-    struct adamw_params hp = {(float)o.lr, (float)o.beta1, (float)o.beta2, (float)o.eps,
-                              (float)o.wd};
-    if (trainer_init(&t, &m, (int)o.batch, (int)o.seq, &hp, o.kernels, &d)) {
-        cli_print_diag(err, "train", &d);
-        status = 1;
-        goto done;
+    struct adamw_params hp = {.lr = (float)o->lr,
+                              .beta1 = (float)o->beta1,
+                              .beta2 = (float)o->beta2,
+                              .eps = (float)o->eps,
+                              .weight_decay = (float)o->wd};
+    if (trainer_init(&c->t, m, B, T, &hp, o->kernels, &c->d)) {
+        cli_print_diag(err, "train", &c->d);
+        return 1;
     }
-    if (o.resume)
-        trainer_resume(&t, &batches, &st);
-    if (check_checkpoint(&ck, &t, err))
-        goto done;
-    if (o.resume) { // the model file at OUT now: the state's own, or restored from it below
-        ck.run.has_prev = 1;
-        ck.run.prev_hash = st.model_hash;
-        ck.saved_step = st.step;
+    if (o->resume)
+        trainer_resume(&c->t, &c->batches, &c->st);
+    return 0;
+}
+
+// --resume: writes the model file at OUT again from the state when it is missing or older.
+// 0, or 1 after a message.
+static int restore_model_file(struct train_cmd *c, FILE *out, FILE *err)
+{
+    if (c->restore == OUT_SAME)
+        return 0;
+    if (checkpoint_save(&c->m, c->o.out, &c->d)) {
+        cli_print_diag(err, "train", &c->d);
+        return 1;
+    }
+    if (c->restore == OUT_MISSING)
+        fprintf(out, "%s was missing: written again from %s (step %d)\n", c->o.out, c->ck.state,
+                c->t.opt.step);
+    else
+        fprintf(out,
+                "%s was the model from before the checkpoint of step %d (the run stopped while "
+                "saving it): written again from %s\n",
+                c->o.out, c->t.opt.step, c->ck.state);
+    return 0;
+}
+
+// What is checked and set up before the first step: the files can be written, the model file
+// on disk is known, the batch buffers exist, no signal has come yet, and a resumed run's
+// model file is whole. 0, or the exit status after a message.
+static int before_first_step(struct train_cmd *c, FILE *out, FILE *err,
+                             const volatile sig_atomic_t *stop)
+{
+    if (check_checkpoint(&c->ck, &c->t, err))
+        return 2;
+    if (c->o.resume) { // the model file at OUT now: the state's own, or restored from it below
+        c->ck.run.has_prev = 1;
+        c->ck.run.prev_hash = c->st.model_hash;
+        c->ck.saved_step = c->st.step;
     } else {
-        ck.run.has_prev = sf_fnv1a_file(o.out, &ck.run.prev_hash, NULL) == SF_OK;
+        c->ck.run.has_prev = sf_fnv1a_file(c->o.out, &c->ck.run.prev_hash, NULL) == SF_OK;
     }
-    size_t n = (size_t)(o.batch * o.seq);
-    in = malloc(sizeof *in * n);
-    tg = malloc(sizeof *tg * n);
-    if (!in || !tg) {
-        status = 1;
-        goto done;
-    }
-    if (o.resume)
-        fprintf(out, "resuming %s at step %d%s\n", o.out, t.opt.step, notes);
+    c->n = (size_t)(c->o.batch * c->o.seq);
+    c->in = malloc(sizeof *c->in * c->n);
+    c->tg = malloc(sizeof *c->tg * c->n);
+    if (!c->in || !c->tg)
+        return 1;
+    if (c->o.resume)
+        fprintf(out, "resuming %s at step %d%s\n", c->o.out, c->t.opt.step, c->notes);
     if (stop && *stop) {
         fprintf(err,
                 "stepformer: train: interrupted%s before the first step: nothing was written\n",
                 stop_name(*stop));
-        status = stop_status(*stop);
-        goto done;
+        return stop_status(*stop);
     }
-    if (restore != OUT_SAME) {
-        if (checkpoint_save(&m, o.out, &d)) {
-            cli_print_diag(err, "train", &d);
-            status = 1;
-            goto done;
-        }
-        if (restore == OUT_MISSING)
-            fprintf(out, "%s was missing: written again from %s (step %d)\n", o.out, ck.state,
-                    t.opt.step);
-        else
-            fprintf(out,
-                    "%s was the model from before the checkpoint of step %d (the run stopped "
-                    "while saving it): written again from %s\n",
-                    o.out, t.opt.step, ck.state);
+    return restore_model_file(c, out, err);
+}
+
+// A resumed run that has already made --steps steps: says so. 1 when there is nothing to do.
+static int up_to_date(const struct train_cmd *c, FILE *out)
+{
+    if (!c->o.resume || c->t.opt.step < c->o.steps)
+        return 0;
+    fprintf(out, "%s is at step %d, and --steps %ld asks for no more: nothing to do\n", c->o.out,
+            c->t.opt.step, c->o.steps);
+    return 1;
+}
+
+// A signal (sig) came before step `step`: saves what this run has done (when it has done a
+// step since `first`) and returns the exit status.
+static int interrupted(struct train_cmd *c, FILE *err, int sig, long step, long first)
+{
+    const char *nl = c->tty ? "\n" : "";
+    if (step - 1 == first) { // nothing of this run to save
+        fprintf(err,
+                "%sstepformer: train: interrupted%s before the first step: nothing was written\n",
+                nl, stop_name(sig));
+        return stop_status(sig);
     }
-    if (o.resume && t.opt.step >= o.steps) {
-        fprintf(out, "%s is at step %d, and --steps %ld asks for no more: nothing to do\n", o.out,
-                t.opt.step, o.steps);
-        status = 0;
-        goto done;
+    if (c->ck.saved_step != c->t.opt.step && save_checkpoint(&c->ck, &c->t, &c->batches, err))
+        return 1;
+    fprintf(err,
+            "%sstepformer: train: interrupted%s at step %ld; saved to %s (continue with "
+            "--resume)\n",
+            nl, stop_name(sig), step - 1, c->o.out);
+    return stop_status(sig);
+}
+
+// The loss is not a number at `step`: says what to do. Returns 1.
+static int diverged(const struct train_cmd *c, FILE *err, float loss, long step)
+{
+    const char *nl = c->tty ? "\n" : "";
+    if (c->ck.saved_step >= 0)
+        fprintf(err,
+                "%sstepformer: train: the loss became %f at step %ld: the learning rate is too "
+                "high. The checkpoint of step %d is unchanged: continue from it with --resume "
+                "and a lower --lr (now %g)\n",
+                nl, (double)loss, step, c->ck.saved_step, (double)c->t.opt.hp.lr);
+    else
+        fprintf(err,
+                "%sstepformer: train: the loss became %f at step %ld: the learning rate is too "
+                "high; start again with a lower --lr (now %g). Nothing was written\n",
+                nl, (double)loss, step, (double)c->t.opt.hp.lr);
+    return 1;
+}
+
+// One step on the next batch (forward, backward, update) and its progress line; start is when
+// the steps after `first` began. 0, or 1 after a message.
+static int train_step(struct train_cmd *c, FILE *out, FILE *err, long step, long first,
+                      double start)
+{
+    double t0 = seconds_now();
+    float loss;
+    batcher_next(&c->batches, c->in, c->tg);
+    if (trainer_step(&c->t, c->in, c->tg, &loss, &c->d)) {
+        char what[48];
+        snprintf(what, sizeof what, "train: step %ld", step);
+        cli_print_diag(err, what, &c->d);
+        return 1;
     }
-    int tty = isatty(fileno(out));
+    if (!isfinite(loss))
+        return diverged(c, err, loss, step);
+    double dt = seconds_now() - t0, elapsed = seconds_now() - start;
+    double per_step = elapsed / (double)(step - first);
+    print_progress(out, c->tty, step, c->o.steps, loss, dt * 1e3, (double)c->n / dt,
+                   per_step * (double)(c->o.steps - step));
+    return 0;
+}
+
+// Every --eval-every steps: the mean loss on the first batches of --val-data. 0, or 1 after a
+// message.
+static int evaluate(struct train_cmd *c, FILE *out, FILE *err, long step)
+{
+    if (!c->o.eval_every || step % c->o.eval_every != 0)
+        return 0;
+    float vloss;
+    c->val_batches.pos = 0;
+    if (trainer_eval(&c->t, &c->val_batches, EVAL_BATCHES, &vloss, &c->d)) {
+        cli_print_diag(err, "train: evaluation", &c->d);
+        return 1;
+    }
+    fprintf(out, "%sval loss %.6f perplexity %.3f\n", c->tty ? "\n" : "", (double)vloss,
+            exp((double)vloss));
+    return 0;
+}
+
+// The steps up to --steps, each with its evaluation and checkpoint when they are due; a signal
+// stops the loop. 0, or the exit status after a message.
+static int train_loop(struct train_cmd *c, FILE *out, FILE *err, const volatile sig_atomic_t *stop)
+{
     double start = seconds_now();
-    long first = t.opt.step;
-    status = 0;
-    for (long step = t.opt.step + 1; step <= o.steps; step++) {
-        if (stop && *stop) {
-            int sig = *stop;
-            if (step - 1 == first) { // nothing of this run to save
-                fprintf(err,
-                        "%sstepformer: train: interrupted%s before the first step: nothing "
-                        "was written\n",
-                        tty ? "\n" : "", stop_name(sig));
-            } else {
-                if (ck.saved_step != t.opt.step && save_checkpoint(&ck, &t, &batches, err)) {
-                    status = 1;
-                    goto done;
-                }
-                fprintf(err,
-                        "%sstepformer: train: interrupted%s at step %ld; saved to %s (continue "
-                        "with --resume)\n",
-                        tty ? "\n" : "", stop_name(sig), step - 1, o.out);
-            }
-            status = stop_status(sig);
-            goto done;
-        }
-        double t0 = seconds_now();
-        float loss;
-        batcher_next(&batches, in, tg);
-        if (trainer_step(&t, in, tg, &loss, &d)) {
-            char what[48];
-            snprintf(what, sizeof what, "train: step %ld", step);
-            cli_print_diag(err, what, &d);
-            status = 1;
-            goto done;
-        }
-        if (!isfinite(loss)) {
-            if (ck.saved_step >= 0)
-                fprintf(err,
-                        "%sstepformer: train: the loss became %f at step %ld: the learning rate "
-                        "is too high. The checkpoint of step %d is unchanged: continue from it "
-                        "with --resume and a lower --lr (now %g)\n",
-                        tty ? "\n" : "", (double)loss, step, ck.saved_step, (double)t.opt.hp.lr);
-            else
-                fprintf(err,
-                        "%sstepformer: train: the loss became %f at step %ld: the learning rate "
-                        "is too high; start again with a lower --lr (now %g). Nothing was "
-                        "written\n",
-                        tty ? "\n" : "", (double)loss, step, (double)t.opt.hp.lr);
-            status = 1;
-            goto done;
-        }
-        double dt = seconds_now() - t0, elapsed = seconds_now() - start;
-        double per_step = elapsed / (double)(step - first);
-        print_progress(out, tty, step, o.steps, loss, dt * 1e3, (double)n / dt,
-                       per_step * (double)(o.steps - step));
-        if (o.eval_every && step % o.eval_every == 0) {
-            float vloss;
-            val_batches.pos = 0;
-            if (trainer_eval(&t, &val_batches, 4, &vloss, &d)) {
-                cli_print_diag(err, "train: evaluation", &d);
-                status = 1;
-                goto done;
-            }
-            fprintf(out, "%sval loss %.6f perplexity %.3f\n", tty ? "\n" : "", (double)vloss,
-                    exp((double)vloss));
-        }
-        if (o.save_every && step % o.save_every == 0 && step < o.steps &&
-            save_checkpoint(&ck, &t, &batches, err)) {
-            status = 1;
-            goto done;
-        }
+    long first = c->t.opt.step;
+    for (long step = first + 1; step <= c->o.steps; step++) {
+        if (stop && *stop)
+            return interrupted(c, err, *stop, step, first);
+        int status = train_step(c, out, err, step, first, start);
+        if (!status)
+            status = evaluate(c, out, err, step);
+        if (!status && c->o.save_every && step % c->o.save_every == 0 && step < c->o.steps)
+            status = save_checkpoint(&c->ck, &c->t, &c->batches, err);
+        if (status)
+            return status;
     }
-    if (tty)
+    return 0;
+}
+
+// The checkpoint at the end. 0, or 1 after a message.
+static int save_at_end(struct train_cmd *c, FILE *out, FILE *err)
+{
+    if (c->tty)
         fputc('\n', out);
-    status = save_checkpoint(&ck, &t, &batches, err);
+    int status = save_checkpoint(&c->ck, &c->t, &c->batches, err);
     if (!status)
-        fprintf(out, "saved %s (step %d)\n", o.out, t.opt.step);
-done:
-    free(in);
-    free(tg);
-    free(ck.state);
-    trainer_free(&t);
-    train_state_free(&st);
-    token_data_free(&data);
-    token_data_free(&val);
-    model_free(&m);
+        fprintf(out, "saved %s (step %d)\n", c->o.out, c->t.opt.step);
+    return status;
+}
+
+static void train_cmd_free(struct train_cmd *c)
+{
+    free(c->in);
+    free(c->tg);
+    free(c->ck.state);
+    trainer_free(&c->t);
+    train_state_free(&c->st);
+    token_data_free(&c->data);
+    token_data_free(&c->val);
+    model_free(&c->m);
+}
+
+int cmd_train(int argc, char **argv, FILE *out, FILE *err, const volatile sig_atomic_t *stop)
+{
+    struct train_cmd c = {.restore = OUT_SAME, .ck = {.saved_step = -1}};
+    int status = parse_train_opts(argc, argv, &c.o, out, err);
+    if (status)
+        return status == 1 ? 0 : status;
+    c.ck.out = c.o.out;
+    sf_diag_clear(&c.d);
+    status = prepare_model(&c, err);
+    if (!status)
+        status = prepare_data(&c, err);
+    if (!status)
+        status = before_first_step(&c, out, err, stop);
+    if (!status && !up_to_date(&c, out)) {
+        c.tty = isatty(fileno(out));
+        status = train_loop(&c, out, err, stop);
+        if (!status)
+            status = save_at_end(&c, out, err);
+    }
+    train_cmd_free(&c);
     return status;
 }

@@ -1,4 +1,6 @@
 // Where lessons live, finding one by number or name, and the progress file.
+#include "stepformer/lesson.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -8,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "stepformer/fileio.h"
-#include "stepformer/lesson.h"
 
 #ifndef SF_MODEL_DIR
 #define SF_MODEL_DIR "assets/models"
@@ -32,8 +33,8 @@ static int is_file(const char *path)
 int lesson_model_path(const struct lesson *l, char *path, size_t size, char *why, size_t wn)
 {
     const char *m = l->model ? l->model : "textbook";
-    const char *shipped[] = {"textbook", "notebook", "chars"};
-    for (int i = 0; i < 3; i++)
+    static const char *const shipped[] = {"textbook", "notebook", "chars"};
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++)
         if (strcmp(m, shipped[i]) == 0) {
             snprintf(path, size, "%s/%s.sfm", SF_MODEL_DIR, m);
             return 0;
@@ -191,10 +192,7 @@ void lesson_progress_free(struct lesson_progress *p)
 
 static uint64_t hash_id(const char *id)
 {
-    uint64_t h = 1469598103934665603ULL; // FNV-1a
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-    return h;
+    return sf_fnv1a(SF_FNV1A_INIT, id, strlen(id));
 }
 
 // The index slot of id: where it is, or the empty slot where it would go.

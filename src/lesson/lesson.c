@@ -3,21 +3,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char *const op_names[LESSON_OP_COUNT] = {
-#define SF_X(name, kw) kw,
-    SF_LESSON_OP_LIST(SF_X)
-#undef SF_X
-};
-
-const char *lesson_op_name(enum lesson_op op)
-{
-    return op >= 0 && op < LESSON_OP_COUNT ? op_names[op] : "?";
-}
 
 void lesson_diags_init(struct lesson_diags *d, const char *file)
 {
@@ -25,7 +15,8 @@ void lesson_diags_init(struct lesson_diags *d, const char *file)
     snprintf(d->file, sizeof d->file, "%s", file ? file : "");
 }
 
-void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
+static void diag_vadd(struct lesson_diags *d, int error, int line, int col, const char *fmt,
+                      va_list ap)
 {
     if (!d)
         return;
@@ -39,9 +30,14 @@ void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const
     m->line = line;
     m->col = col;
     m->error = error;
+    vsnprintf(m->text, sizeof m->text, fmt, ap);
+}
+
+void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->text, sizeof m->text, fmt, ap);
+    diag_vadd(d, error, line, col, fmt, ap);
     va_end(ap);
 }
 
@@ -206,6 +202,7 @@ struct parser {
     int in_comment; // inside <!-- ... -->
     int comment_line;
     int seen_content; // narration or a beat directive has appeared (header is over)
+    int bad_lines;    // lines that are not UTF-8 text (the first ones are reported)
 };
 
 // Equation references {eq:KEY}: the number from the table, in place. Errors name the column.
@@ -224,7 +221,8 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
             }
             size_t klen = (size_t)(end - (s + i)) - 4;
             char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)(klen < 63 ? klen : 63), s + i + 4);
+            snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key - 1 ? klen : sizeof key - 1),
+                     s + i + 4);
             // A key, as in the table, has no space, bar or backquote in it.
             size_t k = 0;
             while (k < klen && !is_key_end(s[i + 4 + k]))
@@ -326,14 +324,18 @@ static int panel_lookup(const struct parser *p, const char *w, size_t n)
     return -1;
 }
 
+// Appends name to the comma-separated list in buf (size bytes), as much as fits.
+static void list_add(char *buf, size_t size, const char *name)
+{
+    size_t k = strlen(buf);
+    snprintf(buf + k, size - k, "%s%s", k ? ", " : "", name);
+}
+
 static void unknown_panel(struct parser *p, int col, const char *w, size_t n)
 {
-    char list[400];
-    size_t k = 0;
-    list[0] = 0;
-    for (int i = 0; p->panels && i < p->panels->n && k < sizeof list; i++)
-        k +=
-            (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", p->panels->names[i]);
+    char list[SF_MSG_MAX] = "";
+    for (int i = 0; p->panels && i < p->panels->n; i++)
+        list_add(list, sizeof list, p->panels->names[i]);
     lesson_diag_add(p->d, 1, p->line, col, "unknown panel '%.*s'; the panels are: %s",
                     (int)(n > 40 ? 40 : n), w, list);
 }
@@ -552,399 +554,664 @@ static void add_answer(struct parser *p, struct lesson_question *q, char *s)
     q->answers[q->n_answers++] = s;
 }
 
-// Column (1-based) of pointer q in the line starting at s.
-#define COL(q) ((int)((q)-line) + 1)
+// Directives. Each line starting with '@' is looked up in the directive table (at the end of
+// this part) and handed to its handler with the rest of the line.
 
-static void directive(struct parser *p, const char *line, size_t len)
+// A directive line being read.
+struct dline {
+    const char *line, *s, *end; // the line, the cursor (just after the name at first), its end
+    int acol;                   // where the argument starts (the line's end when there is none)
+    const struct directive *dir;
+    struct lesson_action *a; // a beat directive's action, added to the beat before its handler
+};
+
+typedef void (*directive_fn)(struct parser *p, struct dline *x);
+
+// What follows a directive's name, as the dispatcher checks it.
+enum arg_shape {
+    ARG_NONE,    // nothing: an argument is an error
+    ARG_TEXT,    // the rest of the line, as one text (equation references expanded)
+    ARG_WORDS,   // words; any left after the ones the handler reads are an error
+    ARG_NUMBER,  // one number (the handler says when there is anything else)
+    ARG_OPTIONS, // a mode, then KEY VALUE pairs to the end of the line (the handler reads all)
+};
+
+struct directive {
+    struct lesson_syntax syn;
+    enum arg_shape arg;
+    enum lesson_op op; // the action a beat directive adds, or NO_ACTION
+    directive_fn fn;
+};
+
+#define NO_ACTION LESSON_OP_COUNT
+
+// The largest numbers directives take (the model checks its own limits when the lesson runs).
+#define MAX_COUNT 100000  // @step, @generate
+#define MAX_UNIT  1000    // a layer or a head
+#define MAX_ROW   1000000 // @highlight's positions, rows and columns; top-k
+
+// Column (1-based) of pointer q in the directive's line.
+static int col_at(const struct dline *x, const char *q)
 {
-    const char *end = line + len, *s = line + 1, *kw;
-    size_t kn = 0;
-    kw = s;
-    while (s < end && (isalnum((unsigned char)*s) || *s == '-' || *s == '*' || *s == '_'))
-        s++, kn++;
-    if (kn == 0) {
-        lesson_diag_add(p->d, 1, p->line, 2,
-                        "'@' starts a directive and needs its name, e.g. '@goto L0.attn.q'");
+    return (int)(q - x->line) + 1;
+}
+
+static size_t next_word(struct dline *x, const char **w)
+{
+    return word(&x->s, x->end, w);
+}
+
+static void error_at(struct parser *p, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// An error on the line being read, at column col.
+static void error_at(struct parser *p, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vadd(p->d, 1, p->line, col, fmt, ap);
+    va_end(ap);
+}
+
+// The header: @model and @section.
+
+// Reads a header field once, before the first narration or beat directive (need: the message
+// when its text is missing). Returns 1 when the field was read.
+static int header_field(struct parser *p, struct dline *x, char **field, const char *need)
+{
+    if (p->seen_content) {
+        error_at(p, 1, "@%s belongs in the header, before the first narration or beat directive",
+                 x->dir->syn.name);
+        return 0;
+    }
+    if (*field) {
+        error_at(p, 1, "a second @%s: a lesson has one", x->dir->syn.name);
+        return 0;
+    }
+    *field = rest(p, x->s, x->end, x->acol, need);
+    return 1;
+}
+
+static void dir_model(struct parser *p, struct dline *x)
+{
+    if (header_field(p, x, &p->l->model,
+                     "@model needs a model: a shipped one (textbook, notebook, chars) or a file "
+                     "name such as gpt2_124M.bin"))
+        p->l->model_line = p->line, p->l->model_col = x->acol;
+}
+
+static void dir_section(struct parser *p, struct dline *x)
+{
+    header_field(p, x, &p->l->section, "@section needs the sections the lesson follows");
+}
+
+// Beats: @pause ends one.
+
+static void dir_pause(struct parser *p, struct dline *x)
+{
+    (void)x;
+    if (!p->beat.n_acts && !p->beat.q && !p->text.n)
+        lesson_diag_add(p->d, 0, p->line, 1, "an empty beat: nothing before this @pause");
+    beat_end(p);
+    p->seen_content = 1;
+}
+
+// Questions.
+
+static void dir_question(struct parser *p, struct dline *x)
+{
+    p->seen_content = 1;
+    if (p->beat.q) {
+        error_at(p, 1, "a second @question in one beat: put @pause between questions");
         return;
     }
-    if (s < end && *s != ' ' && *s != '\t') {
-        lesson_diag_add(p->d, 1, p->line, COL(s),
-                        "unexpected '%c' after '@%.*s': separate the directive's name from its "
-                        "argument with a space",
-                        *s, (int)kn, kw);
+    char *text = rest(p, x->s, x->end, x->acol, "@question needs the question's text");
+    if (!text)
         return;
-    }
-    int acol = COL(s) + (s < end); // where the argument starts (the line's end without one)
-    const char *w;
-    size_t wn;
-    p->cont = NULL;
-    // Header directives.
-    if (word_is(kw, kn, "model") || word_is(kw, kn, "section")) {
-        int is_model = kw[0] == 'm';
-        char **field = is_model ? &p->l->model : &p->l->section;
-        if (p->seen_content)
-            lesson_diag_add(p->d, 1, p->line, 1,
-                            "@%s belongs in the header, before the first narration or beat "
-                            "directive",
-                            is_model ? "model" : "section");
-        else if (*field)
-            lesson_diag_add(p->d, 1, p->line, 1, "a second @%s: a lesson has one",
-                            is_model ? "model" : "section");
-        else {
-            *field = rest(p, s, end, acol,
-                          is_model ? "@model needs a model: a shipped one (textbook, notebook, "
-                                     "chars) or a file name such as gpt2_124M.bin"
-                                   : "@section needs the sections the lesson follows");
-            if (is_model)
-                p->l->model_line = p->line, p->l->model_col = acol;
-        }
-        return;
-    }
-    if (word_is(kw, kn, "pause")) {
-        if (!is_blank(s, (size_t)(end - s)))
-            lesson_diag_add(p->d, 1, p->line, acol, "@pause takes no argument");
-        if (!p->beat.n_acts && !p->beat.q && !p->text.n)
-            lesson_diag_add(p->d, 0, p->line, 1, "an empty beat: nothing before this @pause");
-        beat_end(p);
-        p->seen_content = 1;
-        return;
-    }
-    // Questions.
-    if (word_is(kw, kn, "question")) {
-        p->seen_content = 1;
-        if (p->beat.q) {
-            lesson_diag_add(p->d, 1, p->line, 1,
-                            "a second @question in one beat: put @pause between questions");
-            return;
-        }
-        char *text = rest(p, s, end, acol, "@question needs the question's text");
-        if (!text)
-            return;
-        struct lesson_question *q = calloc(1, sizeof *q);
-        if (!q) {
-            free(text);
-            return;
-        }
-        q->line = p->line;
-        q->text = text;
-        p->cap_answers = 0;
-        q->correct = -1;
-        q->tolerance = -1;
-        p->beat.q = q;
-        cont_set(p, &q->text);
-        return;
-    }
-    if (word_is(kw, kn, "choice") || word_is(kw, kn, "choice*")) {
-        struct lesson_question *q = need_question(p, "choice", 1);
-        char *text = rest(p, s, end, acol, "@choice needs the choice's text");
-        if (!q || !text) {
-            free(text);
-            return;
-        }
-        if (q->n_answers || q->live) {
-            lesson_diag_add(p->d, 1, p->line, 1,
-                            "a question has either choices or a typed answer, not both");
-            free(text);
-            return;
-        }
-        if (q->n_choices >= 8) {
-            lesson_diag_add(p->d, 1, p->line, 1, "at most 8 choices per question");
-            free(text);
-            return;
-        }
-        if (kn == 7) {
-            if (q->correct >= 0)
-                lesson_diag_add(p->d, 1, p->line, 1,
-                                "a second correct choice: mark only one with '@choice*'");
-            q->correct = q->n_choices;
-        }
-        if (add_str(&q->choices, &q->n_choices, text) == 0)
-            cont_set(p, &q->choices[q->n_choices - 1]);
-        return;
-    }
-    if (word_is(kw, kn, "answer") || word_is(kw, kn, "live")) {
-        int live = kw[0] == 'l';
-        struct lesson_question *q = need_question(p, live ? "live" : "answer", 1);
-        char *text = rest(p, s, end, acol,
-                          live ? "@live needs an expression, e.g. '@live prob fish last'"
-                               : "@answer needs the answer (alternatives separated by '|')");
-        if (!q || !text) {
-            free(text);
-            return;
-        }
-        if (q->n_choices) {
-            lesson_diag_add(p->d, 1, p->line, 1,
-                            "a question has either choices or a typed answer, not both");
-            free(text);
-            return;
-        }
-        if (live) {
-            char why[200];
-            if (q->live)
-                lesson_diag_add(p->d, 1, p->line, 1, "a second @live: a question has one");
-            else if (lesson_live_check(text, why, sizeof why))
-                lesson_diag_add(p->d, 1, p->line, acol, "%s", why);
-            if (!q->live) {
-                q->live = text;
-                q->live_line = p->line, q->live_col = acol;
-                return;
-            }
-            free(text);
-            return;
-        }
-        // Alternatives separated by '|'.
-        for (char *t = text; t;) {
-            char *bar = strchr(t, '|');
-            size_t n = bar ? (size_t)(bar - t) : strlen(t);
-            while (n && t[0] == ' ')
-                t++, n--;
-            while (n && t[n - 1] == ' ')
-                n--;
-            if (n == 0)
-                lesson_diag_add(p->d, 1, p->line, acol, "an empty alternative in @answer");
-            else
-                add_answer(p, q, dup_n(t, n));
-            t = bar ? bar + 1 : NULL;
-        }
+    struct lesson_question *q = calloc(1, sizeof *q);
+    if (!q) {
         free(text);
         return;
     }
-    if (word_is(kw, kn, "hint") || word_is(kw, kn, "explain")) {
-        int hint = kw[0] == 'h';
-        struct lesson_question *q = need_question(p, hint ? "hint" : "explain", 1);
-        char *text = rest(p, s, end, acol, hint ? "@hint needs text" : "@explain needs text");
-        if (!q || !text) {
-            free(text);
-            return;
-        }
-        char **field = hint ? &q->hint : &q->explain;
-        if (*field) {
-            lesson_diag_add(p->d, 1, p->line, 1, "a second @%s for this question",
-                            hint ? "hint" : "explain");
-            free(text);
-            return;
-        }
-        *field = text;
-        cont_set(p, field);
+    q->line = p->line;
+    q->text = text;
+    p->cap_answers = 0;
+    q->correct = -1;
+    q->tolerance = -1;
+    p->beat.q = q;
+    cont_set(p, &q->text);
+}
+
+// The text of a part of the beat's question (kind names the directive, need is the message
+// when the text is missing). NULL after a message when there is no question or no text; *q
+// gets the question.
+static char *question_part(struct parser *p, struct dline *x, const char *kind, const char *need,
+                           struct lesson_question **q)
+{
+    *q = need_question(p, kind, 1);
+    char *text = rest(p, x->s, x->end, x->acol, need);
+    if (!*q || !text) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static void add_choice(struct parser *p, struct dline *x, int correct)
+{
+    struct lesson_question *q;
+    char *text = question_part(p, x, "choice", "@choice needs the choice's text", &q);
+    if (!text)
+        return;
+    int typed = q->n_answers || q->live, full = q->n_choices >= LESSON_MAX_CHOICES;
+    if (typed)
+        error_at(p, 1, "a question has either choices or a typed answer, not both");
+    else if (full)
+        error_at(p, 1, "at most %d choices per question", LESSON_MAX_CHOICES);
+    if (typed || full) {
+        free(text);
         return;
     }
-    if (word_is(kw, kn, "tolerance")) {
-        struct lesson_question *q = need_question(p, "tolerance", 1);
-        double v;
-        wn = word(&s, end, &w);
-        if (q && (parse_float(w, wn, 0, 1e30, &v) || !is_blank(s, (size_t)(end - s))))
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@tolerance needs one number >= 0 (how far a typed number may be "
-                            "from the answer)");
-        else if (q)
-            q->tolerance = v;
-        return;
+    if (correct) {
+        if (q->correct >= 0)
+            error_at(p, 1, "a second correct choice: mark only one with '@choice*'");
+        q->correct = q->n_choices;
     }
-    // Beat directives.
-    enum lesson_op op = LESSON_OP_COUNT;
-    for (int i = 0; i < LESSON_OP_COUNT; i++)
-        if (word_is(kw, kn, op_names[i]))
-            op = (enum lesson_op)i;
-    if (op == LESSON_OP_COUNT) {
-        lesson_diag_add(p->d, 1, p->line, 1,
-                        "unknown directive '@%.*s'; directives are: model, section, prompt, "
-                        "view, goto, step, panels, focus, zoom, layer, head, highlight, "
-                        "numbers, sampler, generate, intervene, pause, question, choice, "
-                        "choice*, answer, live, tolerance, hint, explain",
-                        (int)(kn > 40 ? 40 : kn), kw);
-        return;
+    if (add_str(&q->choices, &q->n_choices, text) == 0)
+        cont_set(p, &q->choices[q->n_choices - 1]);
+}
+
+static void dir_choice(struct parser *p, struct dline *x)
+{
+    add_choice(p, x, 0);
+}
+
+static void dir_choice_correct(struct parser *p, struct dline *x)
+{
+    add_choice(p, x, 1);
+}
+
+// The question a typed answer (@answer, @live) belongs to, with the answer's text in *text;
+// NULL after a message when there is none, the text is missing or the question has choices.
+static struct lesson_question *typed_answer(struct parser *p, struct dline *x, const char *need,
+                                            char **text)
+{
+    struct lesson_question *q;
+    *text = question_part(p, x, x->dir->syn.name, need, &q);
+    if (*text && q->n_choices) {
+        error_at(p, 1, "a question has either choices or a typed answer, not both");
+        free(*text);
+        *text = NULL;
     }
-    p->seen_content = 1;
-    if (p->beat.q) {
-        lesson_diag_add(p->d, 1, p->line, 1,
-                        "@%s after the question: put the beat's directives before @question "
-                        "(or start a new beat with @pause)",
-                        op_names[op]);
+    return *text ? q : NULL;
+}
+
+// Alternatives separated by '|'.
+static void dir_answer(struct parser *p, struct dline *x)
+{
+    char *text;
+    struct lesson_question *q =
+        typed_answer(p, x, "@answer needs the answer (alternatives separated by '|')", &text);
+    if (!q)
         return;
-    }
-    struct lesson_action *a = new_action(p, op, acol);
-    if (!a)
-        return;
-    long v;
-    double f;
-    switch (op) {
-    case LESSON_PROMPT:
-    case LESSON_GOTO:
-        a->text = rest(p, s, end, acol,
-                       op == LESSON_PROMPT ? "@prompt needs the text the model reads"
-                                           : "@goto needs an op name, e.g. L0.attn.softmax");
-        if (a->text && op == LESSON_GOTO && strchr(a->text, ' '))
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@goto takes one op name; '%s' has a space in it", a->text);
-        if (!a->text)
-            p->beat.n_acts--;
-        return;
-    case LESSON_STEP:
-    case LESSON_GENERATE:
-        a->n = 1;
-        wn = word(&s, end, &w);
-        if (wn && parse_int(w, wn, 1, 100000, &v) == 0)
-            a->n = (int)v;
-        else if (wn)
-            lesson_diag_add(p->d, 1, p->line, COL(w),
-                            "@%s takes a count from 1 to 100000, not '%.*s'", op_names[op],
-                            (int)(wn > 30 ? 30 : wn), w);
-        break;
-    case LESSON_VIEW:
-    case LESSON_NUMBERS: { // a switch: the first word means 0, the second 1
-        const char *kw0 = op == LESSON_VIEW ? "forward" : "off";
-        const char *kw1 = op == LESSON_VIEW ? "training" : "on";
-        wn = word(&s, end, &w);
-        a->n = word_is(w, wn, kw1) ? 1 : word_is(w, wn, kw0) ? 0 : -1;
-        if (a->n < 0)
-            lesson_diag_add(p->d, 1, p->line, acol, "%s",
-                            op == LESSON_VIEW
-                                ? "@view is 'forward' (the pass) or 'training' (one training "
-                                  "iteration)"
-                                : "@numbers is 'on' (numbers) or 'off' (colours)");
-        break;
-    }
-    case LESSON_PANELS:
-        while ((wn = word(&s, end, &w)) > 0) {
-            int k = panel_lookup(p, w, wn);
-            if (k < 0) {
-                unknown_panel(p, COL(w), w, wn);
-                continue;
-            }
-            if (a->n_panels >= LESSON_MAX_PANELS) {
-                lesson_diag_add(p->d, 1, p->line, COL(w), "at most %d panels at once",
-                                LESSON_MAX_PANELS);
-                break;
-            }
-            a->panels[a->n_panels++] = k;
-        }
-        if (!a->n_panels)
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@panels needs at least one panel, e.g. '@panels attention qkv'");
-        break;
-    case LESSON_FOCUS:
-    case LESSON_ZOOM:
-        wn = word(&s, end, &w);
-        if (op == LESSON_ZOOM && word_is(w, wn, "off")) {
-            a->n = -1;
-        } else if ((a->n = panel_lookup(p, w, wn)) < 0) {
-            if (wn)
-                unknown_panel(p, COL(w), w, wn);
-            else
-                lesson_diag_add(p->d, 1, p->line, acol, "@%s needs a panel%s", op_names[op],
-                                op == LESSON_ZOOM ? " (or 'off')" : "");
-        }
-        break;
-    case LESSON_LAYER:
-        wn = word(&s, end, &w);
-        if (parse_int(w, wn, 0, 1000, &v))
-            lesson_diag_add(p->d, 1, p->line, acol, "@layer needs a layer number (0 is the first)");
-        a->n = (int)v;
-        break;
-    case LESSON_HEAD:
-        wn = word(&s, end, &w);
-        if (word_is(w, wn, "all"))
-            a->n = -1;
-        else if (parse_int(w, wn, 0, 1000, &v) == 0)
-            a->n = (int)v;
+    for (char *t = text; t;) {
+        char *bar = strchr(t, '|');
+        size_t n = bar ? (size_t)(bar - t) : strlen(t);
+        while (n && t[0] == ' ')
+            t++, n--;
+        while (n && t[n - 1] == ' ')
+            n--;
+        if (n == 0)
+            error_at(p, x->acol, "an empty alternative in @answer");
         else
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@head needs a head number (0 is the first) or 'all'");
-        break;
-    case LESSON_HIGHLIGHT: {
-        wn = word(&s, end, &w);
-        int need = 1;
-        if (word_is(w, wn, "token") || word_is(w, wn, "row"))
-            a->n = LESSON_HL_TOKEN;
-        else if (word_is(w, wn, "head"))
-            a->n = LESSON_HL_HEAD;
-        else if (word_is(w, wn, "cell"))
-            a->n = LESSON_HL_CELL, need = 2;
-        else if (word_is(w, wn, "off"))
-            a->n = LESSON_HL_OFF, need = 0;
-        else {
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@highlight is 'token N', 'row N', 'head N', 'cell ROW COL' or 'off'");
+            add_answer(p, q, dup_n(t, n));
+        t = bar ? bar + 1 : NULL;
+    }
+    free(text);
+}
+
+static void dir_live(struct parser *p, struct dline *x)
+{
+    char *text, why[SF_MSG_MAX];
+    struct lesson_question *q =
+        typed_answer(p, x, "@live needs an expression, e.g. '@live prob fish last'", &text);
+    if (!q)
+        return;
+    if (q->live) {
+        error_at(p, 1, "a second @live: a question has one");
+        free(text);
+        return;
+    }
+    if (lesson_live_check(text, why, sizeof why))
+        error_at(p, x->acol, "%s", why);
+    q->live = text;
+    q->live_line = p->line, q->live_col = x->acol;
+}
+
+static void dir_tolerance(struct parser *p, struct dline *x)
+{
+    struct lesson_question *q = need_question(p, "tolerance", 1);
+    const char *w;
+    size_t wn = next_word(x, &w);
+    double v;
+    if (!q)
+        return;
+    if (parse_float(w, wn, 0, 1e30, &v) || !is_blank(x->s, (size_t)(x->end - x->s)))
+        error_at(p, x->acol,
+                 "@tolerance needs one number >= 0 (how far a typed number may be from the "
+                 "answer)");
+    else
+        q->tolerance = v;
+}
+
+// @hint and @explain: one text each per question.
+static void question_note(struct parser *p, struct dline *x, int hint)
+{
+    const char *name = x->dir->syn.name;
+    char need[64];
+    snprintf(need, sizeof need, "@%s needs text", name);
+    struct lesson_question *q;
+    char *text = question_part(p, x, name, need, &q);
+    if (!text)
+        return;
+    char **field = hint ? &q->hint : &q->explain;
+    if (*field) {
+        error_at(p, 1, "a second @%s for this question", name);
+        free(text);
+        return;
+    }
+    *field = text;
+    cont_set(p, field);
+}
+
+static void dir_hint(struct parser *p, struct dline *x)
+{
+    question_note(p, x, 1);
+}
+
+static void dir_explain(struct parser *p, struct dline *x)
+{
+    question_note(p, x, 0);
+}
+
+// The model: beat directives, each filling the action x->a.
+
+// The action's text (@prompt, @goto); without one the action is dropped. Returns the text.
+static const char *action_text(struct parser *p, struct dline *x, const char *need)
+{
+    x->a->text = rest(p, x->s, x->end, x->acol, need);
+    if (!x->a->text)
+        p->beat.n_acts--;
+    return x->a->text;
+}
+
+static void act_prompt(struct parser *p, struct dline *x)
+{
+    action_text(p, x, "@prompt needs the text the model reads");
+}
+
+static void act_goto(struct parser *p, struct dline *x)
+{
+    const char *op = action_text(p, x, "@goto needs an op name, e.g. L0.attn.softmax");
+    if (op && strchr(op, ' '))
+        error_at(p, x->acol, "@goto takes one op name; '%s' has a space in it", op);
+}
+
+// @step and @generate: a count, 1 when none is given.
+static void act_count(struct parser *p, struct dline *x)
+{
+    const char *w;
+    size_t wn = next_word(x, &w);
+    long v;
+    x->a->n = 1;
+    if (wn && parse_int(w, wn, 1, MAX_COUNT, &v) == 0)
+        x->a->n = (int)v;
+    else if (wn)
+        error_at(p, col_at(x, w), "@%s takes a count from 1 to %d, not '%.*s'", x->dir->syn.name,
+                 MAX_COUNT, (int)(wn > 30 ? 30 : wn), w);
+}
+
+// A switch: the word off means 0, on means 1 (what: the message for anything else).
+static void act_switch(struct parser *p, struct dline *x, const char *off, const char *on,
+                       const char *what)
+{
+    const char *w;
+    size_t wn = next_word(x, &w);
+    x->a->n = word_is(w, wn, on) ? 1 : word_is(w, wn, off) ? 0 : -1;
+    if (x->a->n < 0)
+        error_at(p, x->acol, "%s", what);
+}
+
+static void act_view(struct parser *p, struct dline *x)
+{
+    act_switch(p, x, "forward", "training",
+               "@view is 'forward' (the pass) or 'training' (one training iteration)");
+}
+
+static void act_numbers(struct parser *p, struct dline *x)
+{
+    act_switch(p, x, "off", "on", "@numbers is 'on' (numbers) or 'off' (colours)");
+}
+
+// The screen.
+
+static void act_panels(struct parser *p, struct dline *x)
+{
+    struct lesson_action *a = x->a;
+    const char *w;
+    size_t wn;
+    while ((wn = next_word(x, &w)) > 0) {
+        int k = panel_lookup(p, w, wn);
+        if (k < 0) {
+            unknown_panel(p, col_at(x, w), w, wn);
+            continue;
+        }
+        if (a->n_panels >= LESSON_MAX_PANELS) {
+            error_at(p, col_at(x, w), "at most %d panels at once", LESSON_MAX_PANELS);
             break;
         }
-        for (int k = 0; k < need; k++) {
-            wn = word(&s, end, &w);
-            if (parse_int(w, wn, 0, 1000000, &v)) {
-                lesson_diag_add(p->d, 1, p->line, wn ? COL(w) : acol,
-                                "@highlight needs %s (numbers from 0)",
-                                need == 2 ? "a row and a column" : "a number");
-                break;
-            }
-            if (k == 0)
-                a->i = (int)v;
-            else
-                a->j = (int)v;
-        }
-        break;
+        a->panels[a->n_panels++] = k;
     }
-    case LESSON_SAMPLER:
-        wn = word(&s, end, &w);
-        a->temperature = 1, a->top_p = 1, a->seed = 1;
-        if (word_is(w, wn, "greedy")) {
-            a->greedy = 1;
-        } else if (word_is(w, wn, "random")) {
-            while ((wn = word(&s, end, &w)) > 0) {
-                const char *key = w;
-                size_t keyn = wn;
-                wn = word(&s, end, &w);
-                if (word_is(key, keyn, "temperature") && parse_float(w, wn, 0.01, 100, &f) == 0)
-                    a->temperature = (float)f;
-                else if (word_is(key, keyn, "top-k") && parse_int(w, wn, 0, 1000000, &v) == 0)
-                    a->top_k = (int)v;
-                else if (word_is(key, keyn, "top-p") && parse_float(w, wn, 0.001, 1, &f) == 0)
-                    a->top_p = (float)f;
-                else if (word_is(key, keyn, "seed") && parse_int(w, wn, 0, 2147483647, &v) == 0)
-                    a->seed = (unsigned long long)v;
-                else {
-                    lesson_diag_add(p->d, 1, p->line, COL(key),
-                                    "@sampler random takes 'temperature T' (0.01..100), 'top-k "
-                                    "K', 'top-p P' (0..1] and 'seed S'; '%.*s %.*s' is not one",
-                                    (int)(keyn > 20 ? 20 : keyn), key, (int)(wn > 20 ? 20 : wn), w);
-                    break;
-                }
-            }
-        } else {
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@sampler is 'greedy' or 'random [temperature T] [top-k K] [top-p P] "
-                            "[seed S]'");
-        }
+    if (!a->n_panels)
+        error_at(p, x->acol, "@panels needs at least one panel, e.g. '@panels attention qkv'");
+}
+
+// @focus and @zoom: one panel (or, when can_be_off, 'off' as -1).
+static void act_panel(struct parser *p, struct dline *x, int can_be_off)
+{
+    const char *w;
+    size_t wn = next_word(x, &w);
+    if (can_be_off && word_is(w, wn, "off")) {
+        x->a->n = -1;
         return;
-    case LESSON_INTERVENE:
-        wn = word(&s, end, &w);
-        if (word_is(w, wn, "none")) {
-            a->n = LESSON_IV_NONE;
-        } else if (word_is(w, wn, "no-positions")) {
-            a->n = LESSON_IV_NO_POSITIONS;
-        } else if (word_is(w, wn, "head-off")) {
-            a->n = LESSON_IV_HEAD_OFF;
-            const char *w2;
-            size_t n2;
-            long l2, h2;
-            wn = word(&s, end, &w);
-            n2 = word(&s, end, &w2);
-            if (parse_int(w, wn, 0, 1000, &l2) || parse_int(w2, n2, 0, 1000, &h2))
-                lesson_diag_add(p->d, 1, p->line, acol,
-                                "@intervene head-off needs a layer and a head: 'head-off 1 2'");
-            else
-                a->i = (int)l2, a->j = (int)h2;
-        } else {
-            lesson_diag_add(p->d, 1, p->line, acol,
-                            "@intervene is 'head-off LAYER HEAD', 'no-positions' or 'none'");
-        }
-        break;
-    case LESSON_OP_COUNT:
-        break;
     }
-    while (s < end && (*s == ' ' || *s == '\t'))
+    if ((x->a->n = panel_lookup(p, w, wn)) >= 0)
+        return;
+    if (wn)
+        unknown_panel(p, col_at(x, w), w, wn);
+    else
+        error_at(p, x->acol, "@%s needs a panel%s", x->dir->syn.name,
+                 can_be_off ? " (or 'off')" : "");
+}
+
+static void act_focus(struct parser *p, struct dline *x)
+{
+    act_panel(p, x, 0);
+}
+
+static void act_zoom(struct parser *p, struct dline *x)
+{
+    act_panel(p, x, 1);
+}
+
+static void act_layer(struct parser *p, struct dline *x)
+{
+    const char *w;
+    size_t wn = next_word(x, &w);
+    long v = 0;
+    if (parse_int(w, wn, 0, MAX_UNIT, &v))
+        error_at(p, x->acol, "@layer needs a layer number (0 is the first)");
+    x->a->n = (int)v;
+}
+
+static void act_head(struct parser *p, struct dline *x)
+{
+    const char *w;
+    size_t wn = next_word(x, &w);
+    long v;
+    if (word_is(w, wn, "all"))
+        x->a->n = -1;
+    else if (parse_int(w, wn, 0, MAX_UNIT, &v) == 0)
+        x->a->n = (int)v;
+    else
+        error_at(p, x->acol, "@head needs a head number (0 is the first) or 'all'");
+}
+
+// What @highlight selects: its word, the kind, and how many numbers follow.
+static const struct {
+    const char *word;
+    enum lesson_highlight kind;
+    int numbers;
+} highlights[] = {{"token", LESSON_HL_TOKEN, 1},
+                  {"row", LESSON_HL_TOKEN, 1},
+                  {"head", LESSON_HL_HEAD, 1},
+                  {"cell", LESSON_HL_CELL, 2},
+                  {"off", LESSON_HL_OFF, 0}};
+
+static void act_highlight(struct parser *p, struct dline *x)
+{
+    const char *w;
+    size_t wn = next_word(x, &w), k = 0, n_kinds = sizeof highlights / sizeof highlights[0];
+    while (k < n_kinds && !word_is(w, wn, highlights[k].word))
+        k++;
+    if (k == n_kinds) {
+        error_at(p, x->acol, "@highlight is 'token N', 'row N', 'head N', 'cell ROW COL' or 'off'");
+        return;
+    }
+    int need = highlights[k].numbers, *dest[2] = {&x->a->i, &x->a->j};
+    x->a->n = highlights[k].kind;
+    for (int i = 0; i < need; i++) {
+        long v;
+        wn = next_word(x, &w);
+        if (parse_int(w, wn, 0, MAX_ROW, &v)) {
+            error_at(p, wn ? col_at(x, w) : x->acol, "@highlight needs %s (numbers from 0)",
+                     need == 2 ? "a row and a column" : "a number");
+            return;
+        }
+        *dest[i] = (int)v;
+    }
+}
+
+// One KEY VALUE setting of '@sampler random' into a; nonzero when it is not one.
+static int sampler_setting(struct lesson_action *a, const char *key, size_t kn, const char *w,
+                           size_t wn)
+{
+    long v;
+    double f;
+    if (word_is(key, kn, "temperature") && parse_float(w, wn, 0.01, 100, &f) == 0)
+        a->temperature = (float)f;
+    else if (word_is(key, kn, "top-k") && parse_int(w, wn, 0, MAX_ROW, &v) == 0)
+        a->top_k = (int)v;
+    else if (word_is(key, kn, "top-p") && parse_float(w, wn, 0.001, 1, &f) == 0)
+        a->top_p = (float)f;
+    else if (word_is(key, kn, "seed") && parse_int(w, wn, 0, INT_MAX, &v) == 0)
+        a->seed = (unsigned long long)v;
+    else
+        return -1;
+    return 0;
+}
+
+static void act_sampler(struct parser *p, struct dline *x)
+{
+    struct lesson_action *a = x->a;
+    const char *w, *key;
+    size_t wn = next_word(x, &w), kn;
+    a->temperature = 1, a->top_p = 1, a->seed = 1;
+    if (word_is(w, wn, "greedy")) {
+        a->greedy = 1;
+        return;
+    }
+    if (!word_is(w, wn, "random")) {
+        error_at(p, x->acol,
+                 "@sampler is 'greedy' or 'random [temperature T] [top-k K] [top-p P] [seed S]'");
+        return;
+    }
+    while ((kn = next_word(x, &key)) > 0) {
+        wn = next_word(x, &w);
+        if (sampler_setting(a, key, kn, w, wn)) {
+            error_at(p, col_at(x, key),
+                     "@sampler random takes 'temperature T' (0.01..100), 'top-k K', 'top-p P' "
+                     "(0..1] and 'seed S'; '%.*s %.*s' is not one",
+                     (int)(kn > 20 ? 20 : kn), key, (int)(wn > 20 ? 20 : wn), w);
+            return;
+        }
+    }
+}
+
+static void act_intervene(struct parser *p, struct dline *x)
+{
+    const char *w, *w2;
+    size_t wn = next_word(x, &w), n2;
+    long layer, head;
+    if (word_is(w, wn, "none")) {
+        x->a->n = LESSON_IV_NONE;
+    } else if (word_is(w, wn, "no-positions")) {
+        x->a->n = LESSON_IV_NO_POSITIONS;
+    } else if (word_is(w, wn, "head-off")) {
+        x->a->n = LESSON_IV_HEAD_OFF;
+        wn = next_word(x, &w);
+        n2 = next_word(x, &w2);
+        if (parse_int(w, wn, 0, MAX_UNIT, &layer) || parse_int(w2, n2, 0, MAX_UNIT, &head))
+            error_at(p, x->acol, "@intervene head-off needs a layer and a head: 'head-off 1 2'");
+        else
+            x->a->i = (int)layer, x->a->j = (int)head;
+    } else {
+        error_at(p, x->acol, "@intervene is 'head-off LAYER HEAD', 'no-positions' or 'none'");
+    }
+}
+
+// Every directive, in the order "unknown directive" lists them, with the shape of what follows
+// it, the action it adds to its beat (NO_ACTION for the header, @pause and the question's
+// parts), its handler, and its usage (as lessons/README.md writes it) and help.
+// X(keyword, argument shape, action, handler, usage, help)
+#define SF_DIRECTIVE_LIST(X)                                                                       \
+    X("model", TEXT, NO_ACTION, dir_model, "NAME", "header: the model the lesson runs on")         \
+    X("section", TEXT, NO_ACTION, dir_section, "TEXT", "header: what the lesson follows")          \
+    X("prompt", TEXT, LESSON_PROMPT, act_prompt, "TEXT", "the text the model reads")               \
+    X("view", WORDS, LESSON_VIEW, act_view, "training|forward",                                    \
+      "one training iteration, or the forward pass")                                               \
+    X("goto", TEXT, LESSON_GOTO, act_goto, "OP", "run (or go back) until op OP has just run")      \
+    X("step", WORDS, LESSON_STEP, act_count, "[N]", "run the next N ops")                          \
+    X("panels", WORDS, LESSON_PANELS, act_panels, "P...", "the panels to show, in order")          \
+    X("focus", WORDS, LESSON_FOCUS, act_focus, "P", "the panel that gets the most room")           \
+    X("zoom", WORDS, LESSON_ZOOM, act_zoom, "P|off", "one panel beside the narration")             \
+    X("layer", WORDS, LESSON_LAYER, act_layer, "N", "the layer the panels show")                   \
+    X("head", WORDS, LESSON_HEAD, act_head, "N|all", "the head the panels show")                   \
+    X("highlight", WORDS, LESSON_HIGHLIGHT, act_highlight,                                         \
+      "token N|row N|head N|cell ROW COL|off", "select a token, a head or a cell")                 \
+    X("numbers", WORDS, LESSON_NUMBERS, act_numbers, "on|off",                                     \
+      "matrices as numbers or as colours")                                                         \
+    X("sampler", OPTIONS, LESSON_SAMPLER, act_sampler,                                             \
+      "greedy|random [temperature T] [top-k K] [top-p P] [seed S]",                                \
+      "how the next token is chosen")                                                              \
+    X("generate", WORDS, LESSON_GENERATE, act_count, "[N]",                                        \
+      "choose the next token and append it, N times")                                              \
+    X("intervene", WORDS, LESSON_INTERVENE, act_intervene,                                         \
+      "head-off LAYER HEAD|no-positions|none",                                                     \
+      "switch a head or the positions off, or undo every intervention")                            \
+    X("pause", NONE, NO_ACTION, dir_pause, "", "the end of a beat")                                \
+    X("question", TEXT, NO_ACTION, dir_question, "TEXT", "a check question, at most one per beat") \
+    X("choice", TEXT, NO_ACTION, dir_choice, "TEXT", "a choice")                                   \
+    X("choice*", TEXT, NO_ACTION, dir_choice_correct, "TEXT", "the correct choice")                \
+    X("answer", TEXT, NO_ACTION, dir_answer, "A | B",                                              \
+      "a typed answer; any alternative is accepted")                                               \
+    X("live", TEXT, NO_ACTION, dir_live, "EXPRESSION",                                             \
+      "a typed answer computed from the model when the question is asked")                         \
+    X("tolerance", NUMBER, NO_ACTION, dir_tolerance, "X",                                          \
+      "how far a typed number may be from the answer")                                             \
+    X("hint", TEXT, NO_ACTION, dir_hint, "TEXT", "shown after a wrong answer")                     \
+    X("explain", TEXT, NO_ACTION, dir_explain, "TEXT", "shown with the answer")
+
+static const struct directive directives[] = {
+#define SF_X(kw, shape, op, fn, usage, help) {{kw, usage, help}, ARG_##shape, op, fn},
+    SF_DIRECTIVE_LIST(SF_X)
+#undef SF_X
+};
+
+#define N_DIRECTIVES (int)(sizeof directives / sizeof directives[0])
+
+const struct lesson_syntax *lesson_directive(int i)
+{
+    return i >= 0 && i < N_DIRECTIVES ? &directives[i].syn : NULL;
+}
+
+const char *lesson_op_name(enum lesson_op op)
+{
+    for (int i = 0; op != NO_ACTION && i < N_DIRECTIVES; i++)
+        if (directives[i].op == op)
+            return directives[i].syn.name;
+    return "?";
+}
+
+static void unknown_directive(struct parser *p, const char *kw, size_t kn)
+{
+    char list[SF_MSG_MAX] = "";
+    for (int i = 0; i < N_DIRECTIVES; i++)
+        list_add(list, sizeof list, directives[i].syn.name);
+    error_at(p, 1, "unknown directive '@%.*s'; directives are: %s", (int)(kn > 40 ? 40 : kn), kw,
+             list);
+}
+
+// Reads the directive's name (after the '@') into x: its table entry, the cursor after the
+// name and where the argument starts. 0, or -1 after a message.
+static int directive_name(struct parser *p, struct dline *x)
+{
+    const char *kw = x->line + 1, *s = kw;
+    while (s < x->end && (isalnum((unsigned char)*s) || *s == '-' || *s == '*' || *s == '_'))
         s++;
-    if (s < end)
-        lesson_diag_add(p->d, 1, p->line, COL(s), "@%s: unexpected '%.*s' at the end", op_names[op],
-                        (int)((size_t)(end - s) > 30 ? 30 : (size_t)(end - s)), s);
+    size_t kn = (size_t)(s - kw);
+    if (kn == 0) {
+        error_at(p, 2, "'@' starts a directive and needs its name, e.g. '@goto L0.attn.q'");
+        return -1;
+    }
+    if (s < x->end && *s != ' ' && *s != '\t') {
+        error_at(p, col_at(x, s),
+                 "unexpected '%c' after '@%.*s': separate the directive's name from its "
+                 "argument with a space",
+                 *s, (int)kn, kw);
+        return -1;
+    }
+    x->s = s;
+    x->acol = col_at(x, s) + (s < x->end);
+    for (int i = 0; i < N_DIRECTIVES && !x->dir; i++)
+        if (word_is(kw, kn, directives[i].syn.name))
+            x->dir = &directives[i];
+    if (!x->dir) {
+        unknown_directive(p, kw, kn);
+        return -1;
+    }
+    return 0;
+}
+
+// A beat directive's action, added to the beat; NULL after a message when the beat's question
+// has begun.
+static struct lesson_action *beat_action(struct parser *p, const struct dline *x)
+{
+    p->seen_content = 1;
+    if (p->beat.q) {
+        error_at(p, 1,
+                 "@%s after the question: put the beat's directives before @question (or start "
+                 "a new beat with @pause)",
+                 x->dir->syn.name);
+        return NULL;
+    }
+    return new_action(p, x->dir->op, x->acol);
+}
+
+// Words left on the line after a directive has read the ones it takes.
+static void trailing_words(struct parser *p, const struct dline *x)
+{
+    const char *s = x->s;
+    while (s < x->end && (*s == ' ' || *s == '\t'))
+        s++;
+    size_t n = (size_t)(x->end - s);
+    if (n)
+        error_at(p, col_at(x, s), "@%s: unexpected '%.*s' at the end", x->dir->syn.name,
+                 (int)(n > 30 ? 30 : n), s);
+}
+
+static void directive(struct parser *p, const char *line, size_t len)
+{
+    struct dline x = {.line = line, .end = line + len};
+    if (directive_name(p, &x))
+        return;
+    if (x.dir->arg == ARG_NONE && !is_blank(x.s, (size_t)(x.end - x.s)))
+        error_at(p, x.acol, "@%s takes no argument", x.dir->syn.name);
+    if (x.dir->op != NO_ACTION && !(x.a = beat_action(p, &x)))
+        return;
+    x.dir->fn(p, &x);
+    if (x.dir->arg == ARG_WORDS)
+        trailing_words(p, &x);
 }
 
 // Checks a line is UTF-8 without control characters; returns the column of the first bad
@@ -979,6 +1246,8 @@ static int bad_byte(const char *s, size_t n, int *nul)
     return 0;
 }
 
+#define MAX_BAD_LINES 20 // lines that are not text reported per lesson; more are counted
+
 // 1 when "-->" is in s[0..n).
 static int has_comment_end(const char *s, size_t n)
 {
@@ -999,6 +1268,94 @@ const char *lesson_id(const char *path, char *buf, size_t size)
     return buf;
 }
 
+// Whether a line can be read: not too long, UTF-8 text without control characters. Reports
+// the line when it cannot (the first few such lines only).
+static int readable(struct parser *p, const char *line, size_t n)
+{
+    if (n > LESSON_LINE_MAX) {
+        lesson_diag_add(p->d, 1, p->line, LESSON_LINE_MAX + 1,
+                        "the line is %zu bytes long; a lesson line may have at most %d: "
+                        "break it into several",
+                        n, LESSON_LINE_MAX);
+        return 0;
+    }
+    int nul, col = bad_byte(line, n, &nul);
+    if (!col)
+        return 1;
+    if (++p->bad_lines <= MAX_BAD_LINES)
+        lesson_diag_add(p->d, 1, p->line, col,
+                        nul ? "a NUL byte: this is not a text file (lessons are UTF-8 text)"
+                            : "byte 0x%02x is not UTF-8 text or is a control character: save the "
+                              "lesson as UTF-8",
+                        (unsigned char)line[col - 1]);
+    else
+        p->d->errors++;
+    return 0;
+}
+
+// Comments: <!-- ... --> over one or more lines. Returns 1 when the line is (in) a comment.
+// Only this line is searched, so an unclosed comment costs one pass over the file.
+static int comment(struct parser *p, const char *line, size_t n, size_t lead)
+{
+    if (p->in_comment) {
+        if (has_comment_end(line, n))
+            p->in_comment = 0;
+        return 1;
+    }
+    if (n - lead < 4 || memcmp(line + lead, "<!--", 4) != 0)
+        return 0;
+    if (!has_comment_end(line + lead + 4, n - lead - 4))
+        p->in_comment = 1, p->comment_line = p->line;
+    return 1;
+}
+
+// The lesson's title: the first '#' line, which comes before anything else.
+static void title(struct parser *p, const char *line, size_t n)
+{
+    size_t k = 0;
+    while (k < n && line[k] == '#')
+        k++;
+    while (k < n && line[k] == ' ')
+        k++;
+    if (p->seen_content || n < 2 || line[1] != ' ' || k == n)
+        lesson_diag_add(p->d, 1, p->line, 1,
+                        "the lesson's title comes first, as '# Title' on a line of its own");
+    p->l->title = expand(p, line + k, n - k, (int)k + 1);
+}
+
+// One line, without its end of line: a comment, a blank line, a continuation, a directive, the
+// title or narration.
+static void parse_line(struct parser *p, const char *line, size_t n)
+{
+    if (!readable(p, line, n))
+        return;
+    size_t lead = 0;
+    while (lead < n && line[lead] == ' ')
+        lead++;
+    if (comment(p, line, n, lead))
+        return;
+    if (is_blank(line, n)) {
+        p->blank = p->text.n > 0;
+        p->cont = NULL;
+        return;
+    }
+    // An indented line continues the question, choice, hint or explanation above.
+    if (p->cont && lead >= 2) {
+        char *e = expand(p, line + lead, n - lead, (int)lead + 1);
+        if (e)
+            cont_add(p, e);
+        free(e);
+        return;
+    }
+    p->cont = NULL;
+    if (line[0] == '@')
+        directive(p, line, n);
+    else if (line[0] == '#' && !p->l->title)
+        title(p, line, n);
+    else
+        narrate(p, line, n);
+}
+
 int lesson_parse(struct lesson *l, const char *path, const char *text, size_t len,
                  const char *eq_table, const struct lesson_panels *panels, struct lesson_diags *d)
 {
@@ -1010,87 +1367,18 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
     if (eq_table && !eq)
         lesson_diag_add(d, 1, 0, 0, "out of memory reading the equation table");
     p.eq = eq;
-    int bad_lines = 0;
-    const char *s = text, *end = text + len;
     if (len == 0)
         lesson_diag_add(d, 1, 0, 0,
                         "the file is empty: a lesson starts with '# Title' and has narration "
                         "(see lessons/README.md)");
-    while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
+    for (const char *s = text, *end = text + len; s < end;) {
+        const char *line = s, *nl = memchr(s, '\n', (size_t)(end - s));
         size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
-        const char *line = s;
         s = nl ? nl + 1 : end;
         p.line++;
         if (n && line[n - 1] == '\r')
             n--;
-        if (n > LESSON_LINE_MAX) {
-            lesson_diag_add(d, 1, p.line, LESSON_LINE_MAX + 1,
-                            "the line is %zu bytes long; a lesson line may have at most %d: "
-                            "break it into several",
-                            n, LESSON_LINE_MAX);
-            continue;
-        }
-        int nul, col = bad_byte(line, n, &nul);
-        if (col) {
-            if (++bad_lines <= 20)
-                lesson_diag_add(d, 1, p.line, col,
-                                nul ? "a NUL byte: this is not a text file (lessons are UTF-8 "
-                                      "text)"
-                                    : "byte 0x%02x is not UTF-8 text or is a control character: "
-                                      "save the lesson as UTF-8",
-                                (unsigned char)line[col - 1]);
-            else
-                d->errors++;
-            continue;
-        }
-        // Comments: <!-- ... --> over one or more lines. Only this line is searched, so an
-        // unclosed comment costs one pass over the file.
-        if (p.in_comment) {
-            if (has_comment_end(line, n))
-                p.in_comment = 0;
-            continue;
-        }
-        size_t lead = 0;
-        while (lead < n && line[lead] == ' ')
-            lead++;
-        if (n - lead >= 4 && memcmp(line + lead, "<!--", 4) == 0) {
-            if (!has_comment_end(line + lead + 4, n - lead - 4))
-                p.in_comment = 1, p.comment_line = p.line;
-            continue;
-        }
-        if (is_blank(line, n)) {
-            p.blank = p.text.n > 0;
-            p.cont = NULL;
-            continue;
-        }
-        // An indented line continues the question, choice, hint or explanation above.
-        if (p.cont && lead >= 2) {
-            char *e = expand(&p, line + lead, n - lead, (int)lead + 1);
-            if (e)
-                cont_add(&p, e);
-            free(e);
-            continue;
-        }
-        p.cont = NULL;
-        if (line[0] == '@') {
-            directive(&p, line, n);
-            continue;
-        }
-        if (line[0] == '#' && !l->title) {
-            size_t k = 0;
-            while (k < n && line[k] == '#')
-                k++;
-            while (k < n && line[k] == ' ')
-                k++;
-            if (p.seen_content || n < 2 || line[1] != ' ' || k == n)
-                lesson_diag_add(d, 1, p.line, 1,
-                                "the lesson's title comes first, as '# Title' on a line of its "
-                                "own");
-            l->title = expand(&p, line + k, n - k, (int)k + 1);
-            continue;
-        }
-        narrate(&p, line, n);
+        parse_line(&p, line, n);
     }
     if (p.in_comment)
         lesson_diag_add(d, 1, p.comment_line, 1, "this comment is never closed with '-->'");
@@ -1153,11 +1441,13 @@ static char *read_all(const char *path, size_t max, size_t *len, char *why, size
     return buf;
 }
 
+#define EQ_TABLE_MAX (1 << 20) // bytes of equations.md that are read
+
 int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,
                 struct lesson_diags *d)
 {
     memset(l, 0, sizeof *l);
-    char why[200];
+    char why[SF_MSG_MAX];
     size_t len = 0;
     char *text = read_all(path, LESSON_FILE_MAX, &len, why, sizeof why);
     if (!text) {
@@ -1171,10 +1461,10 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
     snprintf(eq_path, sizeof eq_path, "%.*sequations.md", slash ? (int)(slash - path + 1) : 0,
              path);
     size_t eq_len;
-    char *eq = read_all(eq_path, 1 << 20, &eq_len, why, sizeof why);
+    char *eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
     if (!eq) {
         snprintf(eq_path, sizeof eq_path, "%s/equations.md", lesson_dir());
-        eq = read_all(eq_path, 1 << 20, &eq_len, why, sizeof why);
+        eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
     }
     int rc = lesson_parse(l, path, text, len, eq, panels, d);
     free(eq);

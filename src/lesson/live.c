@@ -1,54 +1,35 @@
 // Live answers: small expressions over the graph's state (a token, a probability, an entry of
 // an op's output), and how a typed answer is compared with an answer.
+#include "stepformer/lesson.h"
+
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stepformer/lesson.h"
 #include "stepformer/text.h"
 
-// X(keyword, min args, max args, what the args are)
-#define SF_LIVE_LIST(X)                                                                            \
-    X("n_tokens", 0, 0, "")                                                                        \
-    X("d_model", 0, 0, "")                                                                         \
-    X("d_k", 0, 0, "")                                                                             \
-    X("n_head", 0, 0, "")                                                                          \
-    X("n_layer", 0, 0, "")                                                                         \
-    X("d_ff", 0, 0, "")                                                                            \
-    X("vocab", 0, 0, "")                                                                           \
-    X("n_ctx", 0, 0, "")                                                                           \
-    X("params", 0, 0, "")                                                                          \
-    X("token", 1, 1, "POS")                                                                        \
-    X("id", 1, 1, "POS")                                                                           \
-    X("prob", 2, 2, "WORD POS")                                                                    \
-    X("value", 2, 5, "OP INDEX...")                                                                \
-    X("argmax", 1, 4, "OP INDEX...")                                                               \
-    X("argmax-token", 1, 4, "OP INDEX...")                                                         \
-    X("nonzero", 1, 4, "OP INDEX...")                                                              \
-    X("rowsum", 1, 4, "OP INDEX...")                                                               \
-    X("dot", 3, 3, "OP ROW ROW")                                                                   \
-    X("loss", 0, 1, "[POS]")                                                                       \
-    X("perplexity", 0, 0, "")                                                                      \
-    X("drawn", 0, 0, "")                                                                           \
-    X("lens-top", 2, 2, "LAYER POS")                                                               \
-    X("lens-first", 2, 2, "WORD POS")
+#define MAX_WORDS  8   // words of a live expression
+#define EXPR_MAX   256 // bytes of a live expression that are read
+#define ANSWER_MAX 256 // bytes of an answer that are compared
 
-struct live_kind {
-    const char *kw;
-    int min, max;
-    const char *args;
+// A live expression being evaluated: the graph, the expression's words, and where the answer
+// (or the reason there is none) goes.
+struct live {
+    const struct graph *g;
+    char **w; // the words; w[0] is the keyword
+    int n;
+    char *text; // the answer as shown
+    size_t tn;
+    double *value;
+    int *numeric;
+    char *why;
+    size_t wn;
 };
 
-static const struct live_kind kinds[] = {
-#define SF_X(kw, mn, mx, args) {kw, mn, mx, args},
-    SF_LIVE_LIST(SF_X)
-#undef SF_X
-};
-#define N_KINDS (int)(sizeof kinds / sizeof kinds[0])
-
-#define MAX_WORDS 8
+// Evaluates the expression; 0, or -1 with why filled.
+typedef int (*live_fn)(struct live *e);
 
 // Splits expr into at most MAX_WORDS words (in buf); returns their count, or -1 if more.
 static int split(const char *expr, char *buf, size_t size, char **w)
@@ -63,14 +44,6 @@ static int split(const char *expr, char *buf, size_t size, char **w)
     return n;
 }
 
-static const struct live_kind *find_kind(const char *kw)
-{
-    for (int i = 0; i < N_KINDS; i++)
-        if (strcmp(kinds[i].kw, kw) == 0)
-            return &kinds[i];
-    return NULL;
-}
-
 static int is_index(const char *s)
 {
     if (strcmp(s, "last") == 0)
@@ -81,38 +54,6 @@ static int is_index(const char *s)
         if (!isdigit((unsigned char)*s))
             return 0;
     return 1;
-}
-
-int lesson_live_check(const char *expr, char *why, size_t wn)
-{
-    char buf[256], *w[MAX_WORDS];
-    int n = split(expr, buf, sizeof buf, w);
-    if (n <= 0) {
-        snprintf(why, wn, "@live needs an expression");
-        return -1;
-    }
-    const struct live_kind *k = find_kind(w[0]);
-    if (!k) {
-        char list[600];
-        size_t len = 0;
-        for (int i = 0; i < N_KINDS && len < sizeof list; i++)
-            len +=
-                (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", kinds[i].kw);
-        snprintf(why, wn, "unknown live value '%.40s'; they are: %s", w[0], list);
-        return -1;
-    }
-    if (n - 1 < k->min || n - 1 > k->max) {
-        snprintf(why, wn, "'%s' takes %s", k->kw, k->args[0] ? k->args : "no arguments");
-        return -1;
-    }
-    // Every argument is a number (or "last") but a leading WORD or OP.
-    int first_index = strncmp(k->args, "WORD", 4) == 0 || strncmp(k->args, "OP", 2) == 0 ? 2 : 1;
-    for (int i = first_index; i < n; i++)
-        if (!is_index(w[i])) {
-            snprintf(why, wn, "'%s': '%.30s' should be a number from 0 or 'last'", k->kw, w[i]);
-            return -1;
-        }
-    return 0;
 }
 
 // An index word: a number (INT_MAX when it is larger), or "last" = last.
@@ -158,26 +99,27 @@ static const struct node *done_node(const struct graph *g, const char *name, cha
     return &g->nodes[i];
 }
 
-static int set_num(double v, char *text, size_t tn, double *value, int *numeric)
+// The answer is the number v.
+static int set_num(struct live *e, double v)
 {
-    *value = v;
-    *numeric = 1;
+    *e->value = v;
+    *e->numeric = 1;
     if (v == floor(v) && fabs(v) < 1e15)
-        text_format(text, tn, "%.0f", v);
+        text_format(e->text, e->tn, "%.0f", v);
     else
-        text_format(text, tn, "%.4g", v);
+        text_format(e->text, e->tn, "%.4g", v);
     return 0;
 }
 
-static int set_piece(const struct graph *g, int id, char *text, size_t tn, double *value,
-                     int *numeric)
+// The answer is the vocabulary piece id.
+static int set_piece(struct live *e, int id)
 {
-    tokenizer_piece_str(&g->model->tok, id, text, tn);
+    tokenizer_piece_str(&e->g->model->tok, id, e->text, e->tn);
     // A BPE piece's leading space is not part of the word a student types.
-    if (text[0] == ' ')
-        memmove(text, text + 1, strlen(text));
-    *value = id;
-    *numeric = 0;
+    if (e->text[0] == ' ')
+        memmove(e->text, e->text + 1, strlen(e->text));
+    *e->value = id;
+    *e->numeric = 0;
     return 0;
 }
 
@@ -206,190 +148,395 @@ static int row_of(const struct node *n, char **idx, int n_idx, const float **row
     return 0;
 }
 
+// The model's sizes.
+
+static int live_n_tokens(struct live *e)
+{
+    return set_num(e, e->g->n_tokens);
+}
+
+static int live_d_model(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.d_model);
+}
+
+static int live_d_k(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.d_model / e->g->model->cfg.n_head);
+}
+
+static int live_n_head(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.n_head);
+}
+
+static int live_n_layer(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.n_layer);
+}
+
+static int live_d_ff(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.d_ff);
+}
+
+static int live_vocab(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.vocab_size);
+}
+
+static int live_n_ctx(struct live *e)
+{
+    return set_num(e, e->g->model->cfg.n_ctx);
+}
+
+static int live_params(struct live *e)
+{
+    return set_num(e, (double)e->g->model->n_params);
+}
+
+// The input.
+
+// The position word w in the input; -1 with why filled when it is outside.
+static int input_position(struct live *e, const char *w)
+{
+    int last = e->g->n_tokens - 1, i = index_of(w, last);
+    if (i < 0 || i > last) {
+        snprintf(e->why, e->wn, "position %d is outside the input (0..%d)", i, last);
+        return -1;
+    }
+    return i;
+}
+
+static int live_token(struct live *e)
+{
+    int i = input_position(e, e->w[1]);
+    return i < 0 ? -1 : set_piece(e, e->g->ids[i]);
+}
+
+static int live_id(struct live *e)
+{
+    int i = input_position(e, e->w[1]);
+    return i < 0 ? -1 : set_num(e, e->g->ids[i]);
+}
+
+static int live_drawn(struct live *e)
+{
+    if (e->g->drawn < 0) {
+        snprintf(e->why, e->wn, "sample.draw has not run yet at this point of the lesson");
+        return -1;
+    }
+    return set_piece(e, e->g->drawn);
+}
+
+// WORD POS: the word's vocabulary id and the position; -1 with why filled when either is not one.
+static int word_at(struct live *e, int *id, int *i)
+{
+    *id = word_id(&e->g->model->tok, e->w[1]);
+    if (*id < 0) {
+        snprintf(e->why, e->wn, "'%.40s' is not a token of this model's vocabulary", e->w[1]);
+        return -1;
+    }
+    *i = input_position(e, e->w[2]);
+    return *i < 0 ? -1 : 0;
+}
+
+// The next-token distribution.
+
+static int live_prob(struct live *e)
+{
+    int id, i;
+    if (word_at(e, &id, &i))
+        return -1;
+    const struct node *p = done_node(e->g, "head.probs", e->why, e->wn);
+    if (!p)
+        return -1;
+    // probs (N, V): a tokenizer may hold pieces the model has no probability for.
+    const struct tensor *t = &p->out;
+    if (t->ndim != 2 || i >= t->shape[0] || id >= t->shape[1]) {
+        snprintf(e->why, e->wn,
+                 "'%.40s' (id %d) is outside the model's vocabulary of %d tokens: its tokenizer "
+                 "does not belong to it",
+                 e->w[1], id, t->ndim == 2 ? t->shape[1] : 0);
+        return -1;
+    }
+    return set_num(e, t->data[(size_t)i * (size_t)t->shape[1] + (size_t)id]);
+}
+
+// Block l has not run: why says so. Returns -1.
+static int block_not_run(struct live *e, int l)
+{
+    snprintf(e->why, e->wn, "block %d has not run yet at this point of the lesson", l);
+    return -1;
+}
+
+static int live_lens_top(struct live *e)
+{
+    int n_layer = e->g->model->cfg.n_layer, N = e->g->n_tokens;
+    int l = index_of(e->w[1], n_layer - 1), i = index_of(e->w[2], N - 1);
+    if (l < 0 || l >= n_layer || i < 0 || i >= N) {
+        snprintf(e->why, e->wn, "lens-top: block %d or position %d is out of range", l, i);
+        return -1;
+    }
+    int *top = malloc(sizeof(int) * (size_t)N);
+    float *prob = malloc(sizeof(float) * (size_t)N);
+    int rc = top && prob ? graph_logit_lens(e->g, l, top, prob) : -1;
+    int id = rc ? -1 : top[i];
+    free(top);
+    free(prob);
+    return rc ? block_not_run(e, l) : set_piece(e, id);
+}
+
+// The first block after which the lens puts WORD on top at POS, or "none".
+static int live_lens_first(struct live *e)
+{
+    int id, i, N = e->g->n_tokens;
+    if (word_at(e, &id, &i))
+        return -1;
+    int *top = malloc(sizeof(int) * (size_t)N);
+    float *prob = malloc(sizeof(float) * (size_t)N);
+    int found = -1, rc = top && prob ? 0 : -1;
+    for (int l = 0; !rc && l < e->g->model->cfg.n_layer && found < 0; l++) {
+        if (graph_logit_lens(e->g, l, top, prob))
+            rc = block_not_run(e, l);
+        else if (top[i] == id)
+            found = l;
+    }
+    free(top);
+    free(prob);
+    if (rc)
+        return -1;
+    if (found < 0) {
+        snprintf(e->text, e->tn, "none");
+        *e->numeric = 0;
+        return 0;
+    }
+    return set_num(e, found);
+}
+
+// Training.
+
+static int live_loss(struct live *e)
+{
+    const struct node *x = done_node(e->g, "loss.xent", e->why, e->wn);
+    if (!x)
+        return -1;
+    if (e->n == 1)
+        return set_num(e, e->g->loss);
+    int last = x->out.shape[0] - 1, i = index_of(e->w[1], last);
+    if (i < 0 || i > last) {
+        snprintf(e->why, e->wn, "position %d has no loss (0..%d)", i, last);
+        return -1;
+    }
+    return set_num(e, x->out.data[i]);
+}
+
+static int live_perplexity(struct live *e)
+{
+    if (!done_node(e->g, "loss.xent", e->why, e->wn))
+        return -1;
+    double mean = e->g->loss;
+    return set_num(e, exp(mean));
+}
+
+// An op's output.
+
+static int live_value(struct live *e)
+{
+    const struct node *x = done_node(e->g, e->w[1], e->why, e->wn);
+    const float *row;
+    int len;
+    if (!x || row_of(x, e->w + 2, e->n - 3, &row, &len, e->why, e->wn))
+        return -1;
+    int j = index_of(e->w[e->n - 1], len - 1);
+    if (j < 0 || j >= len) {
+        snprintf(e->why, e->wn, "index %d of %s is outside 0..%d", j, x->name, len - 1);
+        return -1;
+    }
+    return set_num(e, row[j]);
+}
+
+static int live_dot(struct live *e)
+{
+    const struct node *x = done_node(e->g, e->w[1], e->why, e->wn);
+    const float *r1, *r2;
+    int len;
+    if (!x)
+        return -1;
+    if (x->out.ndim != 2) {
+        snprintf(e->why, e->wn, "dot: %s is not a matrix of rows (it has %d dimensions)", x->name,
+                 x->out.ndim);
+        return -1;
+    }
+    if (row_of(x, e->w + 2, 1, &r1, &len, e->why, e->wn) ||
+        row_of(x, e->w + 3, 1, &r2, &len, e->why, e->wn))
+        return -1;
+    double dot = 0;
+    for (int j = 0; j < len; j++)
+        dot += (double)r1[j] * r2[j];
+    return set_num(e, dot);
+}
+
+// A row of an op's output (OP and all indices but the last) and what the row expressions read.
+struct row_stats {
+    const struct node *x;
+    int len;     // entries in the row
+    int best;    // the first index of its largest entry
+    int nonzero; // entries that are not zero
+    double sum;
+};
+
+static int row_stats(struct live *e, struct row_stats *r)
+{
+    const float *row;
+    r->x = done_node(e->g, e->w[1], e->why, e->wn);
+    if (!r->x || row_of(r->x, e->w + 2, e->n - 2, &row, &r->len, e->why, e->wn))
+        return -1;
+    r->best = 0, r->nonzero = 0, r->sum = 0;
+    for (int j = 0; j < r->len; j++) {
+        if (row[j] > row[r->best])
+            r->best = j;
+        r->nonzero += row[j] != 0;
+        r->sum += row[j];
+    }
+    return 0;
+}
+
+static int live_argmax(struct live *e)
+{
+    struct row_stats r;
+    return row_stats(e, &r) ? -1 : set_num(e, r.best);
+}
+
+// A vocabulary token when the rows run over the vocabulary, else the input token at a position.
+static int live_argmax_token(struct live *e)
+{
+    struct row_stats r;
+    if (row_stats(e, &r))
+        return -1;
+    if (r.len == e->g->model->cfg.vocab_size && r.x->layer < 0)
+        return set_piece(e, r.best);
+    if (r.best >= e->g->n_tokens) {
+        snprintf(e->why, e->wn, "%s's rows are not over positions or the vocabulary", r.x->name);
+        return -1;
+    }
+    return set_piece(e, e->g->ids[r.best]);
+}
+
+static int live_nonzero(struct live *e)
+{
+    struct row_stats r;
+    return row_stats(e, &r) ? -1 : set_num(e, r.nonzero);
+}
+
+static int live_rowsum(struct live *e)
+{
+    struct row_stats r;
+    return row_stats(e, &r) ? -1 : set_num(e, r.sum);
+}
+
+// Every live expression, in the order messages list them:
+// X(keyword, min args, max args, leading arguments that are names (a WORD or an OP; the rest
+//   are positions or indices), usage, handler, help)
+#define SF_LIVE_LIST(X)                                                                            \
+    X("n_tokens", 0, 0, 0, "", live_n_tokens, "the input's length")                                \
+    X("d_model", 0, 0, 0, "", live_d_model, "the model's width")                                   \
+    X("d_k", 0, 0, 0, "", live_d_k, "the width of one head")                                       \
+    X("n_head", 0, 0, 0, "", live_n_head, "heads per layer")                                       \
+    X("n_layer", 0, 0, 0, "", live_n_layer, "layers")                                              \
+    X("d_ff", 0, 0, 0, "", live_d_ff, "the width of the feedforward layer")                        \
+    X("vocab", 0, 0, 0, "", live_vocab, "the vocabulary's size")                                   \
+    X("n_ctx", 0, 0, 0, "", live_n_ctx, "the context length")                                      \
+    X("params", 0, 0, 0, "", live_params, "the parameter count")                                   \
+    X("token", 1, 1, 0, "POS", live_token, "the input token at POS")                               \
+    X("id", 1, 1, 0, "POS", live_id, "the id of the input token at POS")                           \
+    X("prob", 2, 2, 1, "WORD POS", live_prob,                                                      \
+      "the probability of WORD as the next token after POS")                                       \
+    X("value", 2, 5, 1, "OP INDEX...", live_value, "one entry of op OP's output")                  \
+    X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
+    X("argmax-token", 1, 4, 1, "OP INDEX...", live_argmax_token,                                   \
+      "the largest entry of a row, as a token")                                                    \
+    X("nonzero", 1, 4, 1, "OP INDEX...", live_nonzero, "the number of non-zero entries of a row")  \
+    X("rowsum", 1, 4, 1, "OP INDEX...", live_rowsum, "the sum of a row")                           \
+    X("dot", 3, 3, 1, "OP ROW ROW", live_dot, "the dot product of two rows of a matrix")           \
+    X("loss", 0, 1, 0, "[POS]", live_loss, "the training loss (mean, or at POS)")                  \
+    X("perplexity", 0, 0, 0, "", live_perplexity, "e to the mean loss")                            \
+    X("drawn", 0, 0, 0, "", live_drawn, "the token sample.draw chose")                             \
+    X("lens-top", 2, 2, 0, "LAYER POS", live_lens_top,                                             \
+      "the logit lens's top token after block LAYER")                                              \
+    X("lens-first", 2, 2, 1, "WORD POS", live_lens_first,                                          \
+      "the first block after which the lens puts WORD on top")
+
+struct live_kind {
+    struct lesson_syntax syn;
+    int min, max; // arguments
+    int names;    // leading arguments that are names
+    live_fn fn;
+};
+
+static const struct live_kind kinds[] = {
+#define SF_X(kw, mn, mx, names, usage, fn, help) {{kw, usage, help}, mn, mx, names, fn},
+    SF_LIVE_LIST(SF_X)
+#undef SF_X
+};
+#define N_KINDS (int)(sizeof kinds / sizeof kinds[0])
+
+const struct lesson_syntax *lesson_live_kind(int i)
+{
+    return i >= 0 && i < N_KINDS ? &kinds[i].syn : NULL;
+}
+
+static const struct live_kind *find_kind(const char *kw)
+{
+    for (int i = 0; i < N_KINDS; i++)
+        if (strcmp(kinds[i].syn.name, kw) == 0)
+            return &kinds[i];
+    return NULL;
+}
+
+int lesson_live_check(const char *expr, char *why, size_t wn)
+{
+    char buf[EXPR_MAX], *w[MAX_WORDS];
+    int n = split(expr, buf, sizeof buf, w);
+    if (n <= 0) {
+        snprintf(why, wn, "@live needs an expression");
+        return -1;
+    }
+    const struct live_kind *k = find_kind(w[0]);
+    if (!k) {
+        char list[SF_MSG_MAX];
+        size_t len = 0;
+        for (int i = 0; i < N_KINDS && len < sizeof list; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
+                                    kinds[i].syn.name);
+        snprintf(why, wn, "unknown live value '%.40s'; they are: %s", w[0], list);
+        return -1;
+    }
+    if (n - 1 < k->min || n - 1 > k->max) {
+        snprintf(why, wn, "'%s' takes %s", k->syn.name,
+                 k->syn.usage[0] ? k->syn.usage : "no arguments");
+        return -1;
+    }
+    for (int i = 1 + k->names; i < n; i++)
+        if (!is_index(w[i])) {
+            snprintf(why, wn, "'%s': '%.30s' should be a number from 0 or 'last'", k->syn.name,
+                     w[i]);
+            return -1;
+        }
+    return 0;
+}
+
 int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn)
 {
-    char buf[256], *w[MAX_WORDS];
+    char buf[EXPR_MAX], *w[MAX_WORDS];
     *numeric = 0;
     *value = 0;
     text[0] = 0;
     if (lesson_live_check(expr, why, wn))
         return -1;
-    int n = split(expr, buf, sizeof buf, w);
-    const struct model_config *c = &g->model->cfg;
-    const char *kw = w[0];
-    int N = g->n_tokens, last = N - 1, V = c->vocab_size;
-    if (strcmp(kw, "n_tokens") == 0)
-        return set_num(N, text, tn, value, numeric);
-    if (strcmp(kw, "d_model") == 0)
-        return set_num(c->d_model, text, tn, value, numeric);
-    if (strcmp(kw, "d_k") == 0)
-        return set_num(c->d_model / c->n_head, text, tn, value, numeric);
-    if (strcmp(kw, "n_head") == 0)
-        return set_num(c->n_head, text, tn, value, numeric);
-    if (strcmp(kw, "n_layer") == 0)
-        return set_num(c->n_layer, text, tn, value, numeric);
-    if (strcmp(kw, "d_ff") == 0)
-        return set_num(c->d_ff, text, tn, value, numeric);
-    if (strcmp(kw, "vocab") == 0)
-        return set_num(V, text, tn, value, numeric);
-    if (strcmp(kw, "n_ctx") == 0)
-        return set_num(c->n_ctx, text, tn, value, numeric);
-    if (strcmp(kw, "params") == 0)
-        return set_num((double)g->model->n_params, text, tn, value, numeric);
-    if (strcmp(kw, "token") == 0 || strcmp(kw, "id") == 0) {
-        int i = index_of(w[1], last);
-        if (i < 0 || i >= N) {
-            snprintf(why, wn, "position %d is outside the input (0..%d)", i, last);
-            return -1;
-        }
-        if (kw[0] == 'i')
-            return set_num(g->ids[i], text, tn, value, numeric);
-        return set_piece(g, g->ids[i], text, tn, value, numeric);
-    }
-    if (strcmp(kw, "drawn") == 0) {
-        if (g->drawn < 0) {
-            snprintf(why, wn, "sample.draw has not run yet at this point of the lesson");
-            return -1;
-        }
-        return set_piece(g, g->drawn, text, tn, value, numeric);
-    }
-    if (strcmp(kw, "prob") == 0 || strcmp(kw, "lens-first") == 0) {
-        int id = word_id(&g->model->tok, w[1]);
-        int i = index_of(w[2], last);
-        if (id < 0) {
-            snprintf(why, wn, "'%.40s' is not a token of this model's vocabulary", w[1]);
-            return -1;
-        }
-        if (i < 0 || i >= N) {
-            snprintf(why, wn, "position %d is outside the input (0..%d)", i, last);
-            return -1;
-        }
-        if (kw[0] == 'p') {
-            const struct node *p = done_node(g, "head.probs", why, wn);
-            if (!p)
-                return -1;
-            // probs (N, V): a tokenizer may hold pieces the model has no probability for.
-            const struct tensor *t = &p->out;
-            if (t->ndim != 2 || i >= t->shape[0] || id >= t->shape[1]) {
-                snprintf(why, wn,
-                         "'%.40s' (id %d) is outside the model's vocabulary of %d tokens: its "
-                         "tokenizer does not belong to it",
-                         w[1], id, t->ndim == 2 ? t->shape[1] : 0);
-                return -1;
-            }
-            return set_num(t->data[(size_t)i * (size_t)t->shape[1] + (size_t)id], text, tn, value,
-                           numeric);
-        }
-        int *top = malloc(sizeof(int) * (size_t)N);
-        float *prob = malloc(sizeof(float) * (size_t)N);
-        int found = -1, rc = top && prob ? 0 : -1;
-        for (int l = 0; !rc && l < c->n_layer && found < 0; l++) {
-            if (graph_logit_lens(g, l, top, prob)) {
-                snprintf(why, wn, "block %d has not run yet at this point of the lesson", l);
-                rc = -1;
-            } else if (top[i] == id) {
-                found = l;
-            }
-        }
-        free(top);
-        free(prob);
-        if (rc)
-            return -1;
-        if (found < 0) {
-            snprintf(text, tn, "none");
-            *numeric = 0;
-            return 0;
-        }
-        return set_num(found, text, tn, value, numeric);
-    }
-    if (strcmp(kw, "lens-top") == 0) {
-        int l = index_of(w[1], c->n_layer - 1), i = index_of(w[2], last);
-        if (l < 0 || l >= c->n_layer || i < 0 || i >= N) {
-            snprintf(why, wn, "lens-top: block %d or position %d is out of range", l, i);
-            return -1;
-        }
-        int *top = malloc(sizeof(int) * (size_t)N);
-        float *prob = malloc(sizeof(float) * (size_t)N);
-        int rc = top && prob ? graph_logit_lens(g, l, top, prob) : -1;
-        int id = rc ? -1 : top[i];
-        free(top);
-        free(prob);
-        if (rc) {
-            snprintf(why, wn, "block %d has not run yet at this point of the lesson", l);
-            return -1;
-        }
-        return set_piece(g, id, text, tn, value, numeric);
-    }
-    if (strcmp(kw, "loss") == 0 || strcmp(kw, "perplexity") == 0) {
-        const struct node *x = done_node(g, "loss.xent", why, wn);
-        if (!x)
-            return -1;
-        if (n == 2) {
-            int i = index_of(w[1], x->out.shape[0] - 1);
-            if (i < 0 || i >= x->out.shape[0]) {
-                snprintf(why, wn, "position %d has no loss (0..%d)", i, x->out.shape[0] - 1);
-                return -1;
-            }
-            return set_num(x->out.data[i], text, tn, value, numeric);
-        }
-        double mean = g->loss;
-        return set_num(kw[0] == 'l' ? mean : exp(mean), text, tn, value, numeric);
-    }
-    // value / argmax / argmax-token / nonzero / rowsum over an op's output.
-    const struct node *x = done_node(g, w[1], why, wn);
-    if (!x)
-        return -1;
-    const float *row;
-    int len;
-    if (strcmp(kw, "value") == 0) {
-        if (row_of(x, w + 2, n - 3, &row, &len, why, wn))
-            return -1;
-        int j = index_of(w[n - 1], len - 1);
-        if (j < 0 || j >= len) {
-            snprintf(why, wn, "index %d of %s is outside 0..%d", j, x->name, len - 1);
-            return -1;
-        }
-        return set_num(row[j], text, tn, value, numeric);
-    }
-    if (strcmp(kw, "dot") == 0) {
-        const float *r2;
-        if (x->out.ndim != 2) {
-            snprintf(why, wn, "dot: %s is not a matrix of rows (it has %d dimensions)", x->name,
-                     x->out.ndim);
-            return -1;
-        }
-        if (row_of(x, w + 2, 1, &row, &len, why, wn) || row_of(x, w + 3, 1, &r2, &len, why, wn))
-            return -1;
-        double dot = 0;
-        for (int j = 0; j < len; j++)
-            dot += (double)row[j] * r2[j];
-        return set_num(dot, text, tn, value, numeric);
-    }
-    if (row_of(x, w + 2, n - 2, &row, &len, why, wn))
-        return -1;
-    int best = 0, nz = 0;
-    double sum = 0;
-    for (int j = 0; j < len; j++) {
-        if (row[j] > row[best])
-            best = j;
-        nz += row[j] != 0;
-        sum += row[j];
-    }
-    if (strcmp(kw, "argmax") == 0)
-        return set_num(best, text, tn, value, numeric);
-    if (strcmp(kw, "nonzero") == 0)
-        return set_num(nz, text, tn, value, numeric);
-    if (strcmp(kw, "rowsum") == 0)
-        return set_num(sum, text, tn, value, numeric);
-    // argmax-token: a vocabulary id when the rows run over the vocabulary, else a position.
-    if (len == V && x->layer < 0)
-        return set_piece(g, best, text, tn, value, numeric);
-    if (best >= N) {
-        snprintf(why, wn, "%s's rows are not over positions or the vocabulary", x->name);
-        return -1;
-    }
-    return set_piece(g, g->ids[best], text, tn, value, numeric);
+    struct live e = {g, w, split(expr, buf, sizeof buf, w), text, tn, value, numeric, why, wn};
+    return find_kind(w[0])->fn(&e);
 }
 
 // Lower case, single spaces, no surrounding quotes or end punctuation.
@@ -428,7 +575,7 @@ static int parse_number(const char *s, double *v)
 
 static int same(const char *want, const char *typed, double tol)
 {
-    char a[256], b[256];
+    char a[ANSWER_MAX], b[ANSWER_MAX];
     normalise(want, a, sizeof a);
     normalise(typed, b, sizeof b);
     double x, y;
@@ -447,7 +594,7 @@ int lesson_answer_matches(const struct lesson_question *q, const char *typed, co
     if (q->live) {
         if (live_numeric) {
             double y;
-            char b[256];
+            char b[ANSWER_MAX];
             normalise(typed, b, sizeof b);
             if (!parse_number(b, &y))
                 return 0;

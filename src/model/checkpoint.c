@@ -12,7 +12,7 @@
 #include "stepformer/fileio.h"
 
 #define NATIVE_HEADER_BYTES 80
-#define LLMC_HEADER_BYTES   1024
+#define LLMC_VERSION        3 // of llm.c's model files, the one read and written
 
 static uint32_t get_u32(const unsigned char *p)
 {
@@ -93,7 +93,10 @@ static int check_finite(struct model *m, const char *name, struct sf_diag *d)
     return rc;
 }
 
-static int read_native(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+// The native header (NATIVE_HEADER_BYTES at the stream's position): the configuration, checked,
+// and the number of parameters it needs (*n_params). 0, or an error with d filled.
+static int read_native_header(FILE *f, const char *name, long len, struct model_config *c,
+                              size_t *n_params, struct sf_diag *d)
 {
     unsigned char h[NATIVE_HEADER_BYTES];
     if (len < NATIVE_HEADER_BYTES || fread(h, 1, sizeof h, f) != sizeof h)
@@ -110,55 +113,88 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the header size field says %u bytes; version 1 headers are %d",
                            header_bytes, NATIVE_HEADER_BYTES);
-    struct model_config c;
-    memset(&c, 0, sizeof c);
-    c.n_layer = get_i32(h + 16);
-    c.n_head = get_i32(h + 20);
-    c.d_model = get_i32(h + 24);
-    c.d_ff = get_i32(h + 28);
-    c.vocab_size = get_i32(h + 32);
-    c.n_ctx = get_i32(h + 36);
-    c.ln_eps = get_f32(h + 40);
-    c.norm = (enum norm_place)get_i32(h + 44);
-    c.final_norm = get_i32(h + 48);
-    c.pos = (enum pos_kind)get_i32(h + 52);
-    c.act = (enum act_kind)get_i32(h + 56);
-    c.bias = get_i32(h + 60);
-    c.tied = get_i32(h + 64);
-    uint64_t n_params = (uint64_t)get_u32(h + 72) | (uint64_t)get_u32(h + 76) << 32;
-    int rc = model_config_check(&c, d);
+    memset(c, 0, sizeof *c);
+    c->n_layer = get_i32(h + 16);
+    c->n_head = get_i32(h + 20);
+    c->d_model = get_i32(h + 24);
+    c->d_ff = get_i32(h + 28);
+    c->vocab_size = get_i32(h + 32);
+    c->n_ctx = get_i32(h + 36);
+    c->ln_eps = get_f32(h + 40);
+    c->norm = (enum norm_place)get_i32(h + 44);
+    c->final_norm = get_i32(h + 48);
+    c->pos = (enum pos_kind)get_i32(h + 52);
+    c->act = (enum act_kind)get_i32(h + 56);
+    c->bias = get_i32(h + 60);
+    c->tied = get_i32(h + 64);
+    uint64_t stated = (uint64_t)get_u32(h + 72) | (uint64_t)get_u32(h + 76) << 32;
+    int rc = model_config_check(c, d);
     if (rc) {
         char msg[sizeof d->msg];
         snprintf(msg, sizeof msg, "%s", d->msg);
         return sf_diag_set(d, rc, name, 0, 0, "bad configuration in the header: %s", msg);
     }
-    size_t want = model_config_param_count(&c);
-    if (n_params != want)
+    *n_params = model_config_param_count(c);
+    if (stated != *n_params)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the header says %llu parameters but its configuration needs %zu",
-                           (unsigned long long)n_params, want);
+                           (unsigned long long)stated, *n_params);
+    return SF_OK;
+}
 
-    // Tokenizer section: kind, count, unk id, eot id, then (u32 length, bytes) per piece.
+// count tokenizer pieces, each a u32 length and its bytes, into pieces and lens; *pos is the
+// stream's offset (advanced past them). 0, or an error (with d filled unless out of memory).
+static int read_native_pieces(FILE *f, const char *name, long len, long *pos, uint32_t count,
+                              char **pieces, int *lens, struct sf_diag *d)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        unsigned char lb[4];
+        if (fread(lb, 1, 4, f) != 4)
+            return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                               "truncated inside tokenizer piece %u", i);
+        uint32_t plen = get_u32(lb);
+        *pos += 4;
+        if (plen > SF_NATIVE_MAX_PIECE_BYTES || (long)plen > len - *pos)
+            return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                               "tokenizer piece %u claims %u bytes: %s", i, plen,
+                               plen > SF_NATIVE_MAX_PIECE_BYTES ? "pieces are at most 4096 bytes"
+                                                                : "more than the file holds");
+        pieces[i] = malloc(plen + 1);
+        if (!pieces[i])
+            return SF_ERR_NOMEM;
+        if (fread(pieces[i], 1, plen, f) != plen)
+            return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                               "truncated inside tokenizer piece %u", i);
+        lens[i] = (int)plen;
+        *pos += (long)plen;
+    }
+    return SF_OK;
+}
+
+// The tokenizer section after the header: kind, count, unknown id, end-of-text id, then the
+// pieces; *pos is the stream's offset (advanced past it). 0, or an error with d filled.
+static int read_native_tokenizer(FILE *f, const char *name, long len, int vocab, long *pos,
+                                 struct tokenizer *tok, struct sf_diag *d)
+{
     unsigned char th[16];
-    long pos = NATIVE_HEADER_BYTES;
     if (fread(th, 1, sizeof th, f) != sizeof th)
         return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
                            "truncated inside the tokenizer section");
-    pos += 16;
+    *pos += (long)sizeof th;
     uint32_t kind = get_u32(th), count = get_u32(th + 4);
     int32_t unk = get_i32(th + 8), eot = get_i32(th + 12);
     if (kind > TOK_BPE)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "unknown tokenizer kind %u (0 none, 1 char, 2 word, 3 bpe)", kind);
-    if (count > SF_MAX_TOKENIZER_PIECES || (long)count * 4 > len - pos)
+    if (count > SF_MAX_TOKENIZER_PIECES || (long)count * 4 > len - *pos)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the tokenizer claims %u pieces, more than the file can hold", count);
-    if (count > (uint32_t)c.vocab_size)
+    if (count > (uint32_t)vocab)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "the tokenizer has %u pieces but the vocabulary only %d: ids from %d "
                            "up would have no embedding row; the file is damaged or was not "
                            "written by stepformer",
-                           count, c.vocab_size, c.vocab_size);
+                           count, vocab, vocab);
     if ((kind == TOK_NONE) != (count == 0))
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "tokenizer kind %u does not fit its %u pieces", kind, count);
@@ -168,54 +204,40 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
                            eot);
     char **pieces = calloc(count ? count : 1, sizeof *pieces);
     int *lens = calloc(count ? count : 1, sizeof *lens);
-    struct tokenizer tok = {0};
-    rc = (pieces && lens) ? SF_OK : SF_ERR_NOMEM;
-    for (uint32_t i = 0; i < count && !rc; i++) {
-        unsigned char lb[4];
-        if (fread(lb, 1, 4, f) != 4) {
-            rc = sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0, "truncated inside tokenizer piece %u",
-                             i);
-            break;
-        }
-        uint32_t plen = get_u32(lb);
-        pos += 4;
-        if (plen > SF_NATIVE_MAX_PIECE_BYTES || (long)plen > len - pos) {
-            rc = sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0, "tokenizer piece %u claims %u bytes: %s",
-                             i, plen,
-                             plen > SF_NATIVE_MAX_PIECE_BYTES ? "pieces are at most 4096 bytes"
-                                                              : "more than the file holds");
-            break;
-        }
-        pieces[i] = malloc(plen + 1);
-        if (!pieces[i]) {
-            rc = SF_ERR_NOMEM;
-            break;
-        }
-        if (fread(pieces[i], 1, plen, f) != plen) {
-            rc = sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0, "truncated inside tokenizer piece %u",
-                             i);
-            break;
-        }
-        lens[i] = (int)plen;
-        pos += (long)plen;
-    }
+    int rc = pieces && lens ? read_native_pieces(f, name, len, pos, count, pieces, lens, d)
+                            : SF_ERR_NOMEM;
     if (!rc)
-        rc = tokenizer_init(&tok, (enum tok_kind)kind, (int)count, (const char *const *)pieces,
-                            lens);
+        rc =
+            tokenizer_init(tok, (enum tok_kind)kind, (int)count, (const char *const *)pieces, lens);
     if (pieces)
         for (uint32_t i = 0; i < count; i++)
             free(pieces[i]);
     free(pieces);
     free(lens);
     if (rc) {
-        tokenizer_free(&tok);
+        tokenizer_free(tok);
         if (rc == SF_ERR_NOMEM)
             sf_diag_set(d, rc, name, 0, 0, "out of memory reading the tokenizer");
         return rc;
     }
-    tok.unk_id = unk;
-    tok.eot_id = eot;
+    tok->unk_id = unk;
+    tok->eot_id = eot;
+    return SF_OK;
+}
 
+// A native model file: header, tokenizer, then the weights in model_params order.
+static int read_native(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+{
+    struct model_config c;
+    size_t want = 0;
+    int rc = read_native_header(f, name, len, &c, &want, d);
+    if (rc)
+        return rc;
+    struct tokenizer tok = {0};
+    long pos = NATIVE_HEADER_BYTES;
+    rc = read_native_tokenizer(f, name, len, c.vocab_size, &pos, &tok, d);
+    if (rc)
+        return rc;
     long rest = len - pos, need = (long)(want * sizeof(float));
     if (rest != need) {
         tokenizer_free(&tok);
@@ -256,18 +278,22 @@ static int read_floats(float *dst, FILE *f, size_t n)
     return fread(dst, sizeof(float), n, f) == n ? SF_OK : SF_ERR_IO;
 }
 
-static int read_llmc(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+// llm.c's header: every size in range, and the file as long as they say. Fills c and the
+// padded vocabulary *Vp. 0, or an error with d filled.
+static int read_llmc_header(FILE *f, const char *name, long len, struct model_config *c,
+                            int *Vp_out, struct sf_diag *d)
 {
-    unsigned char h[LLMC_HEADER_BYTES];
-    if (len < LLMC_HEADER_BYTES || fread(h, 1, sizeof h, f) != sizeof h)
+    unsigned char h[SF_LLMC_HEADER_BYTES];
+    if (len < SF_LLMC_HEADER_BYTES || fread(h, 1, sizeof h, f) != sizeof h)
         return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
-                           "truncated: %ld bytes, shorter than llm.c's 1024-byte header", len);
+                           "truncated: %ld bytes, shorter than llm.c's %d-byte header", len,
+                           SF_LLMC_HEADER_BYTES);
     int32_t version = get_i32(h + 4);
-    if (version != 3)
+    if (version != LLMC_VERSION)
         return sf_diag_set(d, SF_ERR_VERSION, name, 0, 0,
-                           "llm.c checkpoint version %d is not supported (version 3 is: write it "
+                           "llm.c checkpoint version %d is not supported (version %d is: write it "
                            "again with a current llm.c)",
-                           version);
+                           version, LLMC_VERSION);
     int32_t maxT = get_i32(h + 8), V = get_i32(h + 12), L = get_i32(h + 16);
     int32_t NH = get_i32(h + 20), C = get_i32(h + 24), Vp = get_i32(h + 28);
     // Every field in range before anything is computed from it (4 C, C C, ... cannot overflow).
@@ -290,9 +316,8 @@ static int read_llmc(struct model *m, FILE *f, const char *name, long len, struc
                            "bad llm.c header: padded_vocab_size (word 7) is %d, smaller than "
                            "vocab_size %d",
                            (int)Vp, (int)V);
-    struct model_config c;
-    model_config_gpt2(&c, L, NH, C, V, maxT);
-    int rc = model_config_check(&c, d);
+    model_config_gpt2(c, L, NH, C, V, maxT);
+    int rc = model_config_check(c, d);
     if (rc) {
         char msg[sizeof d->msg];
         snprintf(msg, sizeof msg, "%s", d->msg);
@@ -304,31 +329,34 @@ static int read_llmc(struct model *m, FILE *f, const char *name, long len, struc
                       Ls * (2 * Cs + 3 * Cs * Cs + 3 * Cs + Cs * Cs + Cs + 2 * Cs + 4 * Cs * Cs +
                             4 * Cs + 4 * Cs * Cs + Cs) +
                       2 * Cs;
-    uint64_t need = floats * sizeof(float), rest = (uint64_t)(len - LLMC_HEADER_BYTES);
-    if (rest != need) {
-        if (rest < need)
-            return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
-                               "truncated: the header's sizes need %llu bytes of weights but "
-                               "only %llu remain",
-                               (unsigned long long)need, (unsigned long long)rest);
+    uint64_t need = floats * sizeof(float), rest = (uint64_t)(len - SF_LLMC_HEADER_BYTES);
+    if (rest < need)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
+                           "truncated: the header's sizes need %llu bytes of weights but only "
+                           "%llu remain",
+                           (unsigned long long)need, (unsigned long long)rest);
+    if (rest > need)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
                            "%llu unexpected bytes after the weights: the header's sizes do not "
                            "match the file",
                            (unsigned long long)(rest - need));
-    }
-    rc = model_init(m, &c, d);
-    if (rc)
-        return rc;
-    float *tmp = malloc(sizeof(float) * 4 * Cs * Cs);
-    if (!tmp)
-        return sf_diag_set(d, SF_ERR_NOMEM, name, 0, 0, "out of memory");
+    *Vp_out = Vp;
+    return SF_OK;
+}
+
+// llm.c's weights, each kind of tensor for all layers in turn, into m (whose configuration
+// the header gave); tmp holds 4 C C floats. The matrices are stored (out, in) and read as
+// (in, out). 0, or SF_ERR_IO.
+static int read_llmc_weights(struct model *m, FILE *f, int Vp, float *tmp)
+{
+    int V = m->cfg.vocab_size, C = m->cfg.d_model, L = m->cfg.n_layer;
+    size_t Cs = (size_t)C;
     // wte (Vp, C): keep the first V rows, skip the padding.
-    rc = read_floats(m->wte.data, f, (size_t)V * Cs);
+    int rc = read_floats(m->wte.data, f, (size_t)V * Cs);
     if (!rc && fseek(f, (long)((size_t)(Vp - V) * Cs * sizeof(float)), SEEK_CUR) != 0)
         rc = SF_ERR_IO;
     if (!rc)
-        rc = read_floats(m->wpe.data, f, (size_t)maxT * Cs);
-    // Each tensor kind is stored for all layers in turn.
+        rc = read_floats(m->wpe.data, f, (size_t)m->cfg.n_ctx * Cs);
     for (int l = 0; l < L && !rc; l++)
         rc = read_floats(m->layers[l].ln1_g.data, f, Cs);
     for (int l = 0; l < L && !rc; l++)
@@ -370,6 +398,23 @@ static int read_llmc(struct model *m, FILE *f, const char *name, long len, struc
         rc = read_floats(m->lnf_g.data, f, Cs);
     if (!rc)
         rc = read_floats(m->lnf_b.data, f, Cs);
+    return rc;
+}
+
+// An llm.c GPT-2 checkpoint: header, then the weights.
+static int read_llmc(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
+{
+    struct model_config c;
+    int Vp = 0;
+    int rc = read_llmc_header(f, name, len, &c, &Vp, d);
+    if (!rc)
+        rc = model_init(m, &c, d);
+    if (rc)
+        return rc;
+    float *tmp = malloc(sizeof(float) * 4 * (size_t)c.d_model * (size_t)c.d_model);
+    if (!tmp)
+        return sf_diag_set(d, SF_ERR_NOMEM, name, 0, 0, "out of memory");
+    rc = read_llmc_weights(m, f, Vp, tmp);
     free(tmp);
     if (rc)
         return sf_diag_set(d, rc, name, 0, 0, "read error in the weights");
@@ -574,8 +619,8 @@ int checkpoint_write_llmc(const struct model *m, FILE *f)
         !c->bias || !c->tied || c->d_ff != 4 * c->d_model)
         return SF_ERR_ARG;
     int C = c->d_model, L = c->n_layer, V = c->vocab_size, Vp = (V + 127) / 128 * 128;
-    unsigned char h[LLMC_HEADER_BYTES] = {0};
-    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, 3, c->n_ctx, V, L, c->n_head, C, Vp};
+    unsigned char h[SF_LLMC_HEADER_BYTES] = {0};
+    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, LLMC_VERSION, c->n_ctx, V, L, c->n_head, C, Vp};
     for (int i = 0; i < 8; i++)
         put_i32(h + 4 * i, fields[i]);
     if (fwrite(h, 1, sizeof h, f) != sizeof h)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/checkpoint.h"
+#include "stepformer/fileio.h"
 #include "stepformer/utf8.h"
 
 struct tok_index {
@@ -19,10 +21,7 @@ struct tok_index {
 
 static uint64_t hash_bytes(const char *s, int len)
 {
-    uint64_t h = 1469598103934665603ULL; // FNV-1a
-    for (int i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return sf_fnv1a(SF_FNV1A_INIT, s, (size_t)len);
 }
 
 static int index_build(struct tokenizer *t)
@@ -128,108 +127,119 @@ static uint32_t read_u32le(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+// Opens an llm.c tokenizer file for reading; *st gets its status. NULL with d filled when it
+// cannot be opened or is a directory.
+static FILE *open_llmc_tokenizer(const char *path, struct stat *st, struct sf_diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the tokenizer file: %s",
+                    strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), st) != 0) {
+        int e = errno;
+        fclose(f);
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the tokenizer file: %s", strerror(e));
+        return NULL;
+    }
+    if (S_ISDIR(st->st_mode)) {
+        fclose(f);
+        sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                    "is a directory, not a tokenizer file: name llm.c's gpt2_tokenizer.bin");
+        return NULL;
+    }
+    return f;
+}
+
+// The header's magic and version, and its token count (*count) and end-of-text id (*eot,
+// -1 in version 1) checked against each other and the file's size. 0, or an error with d filled.
+static int read_llmc_tokenizer_header(FILE *f, const struct stat *st, const char *path,
+                                      uint32_t *count, int *eot, struct sf_diag *d)
+{
+    unsigned char header[SF_LLMC_HEADER_BYTES];
+    if (fread(header, 1, sizeof header, f) != sizeof header)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                           "shorter than the %d-byte header of an llm.c tokenizer file",
+                           SF_LLMC_HEADER_BYTES);
+    uint32_t magic = read_u32le(header), version = read_u32le(header + 4);
+    uint32_t n = read_u32le(header + 8), end = read_u32le(header + 12);
+    if (magic != SF_LLMC_TOKENIZER_MAGIC)
+        return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                           "not an llm.c tokenizer file (magic %u, expected %d)", magic,
+                           SF_LLMC_TOKENIZER_MAGIC);
+    if (version != 1 && version != 2)
+        return sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                           "llm.c tokenizer version %u is not supported (versions 1 and 2 are)",
+                           version);
+    if (n == 0 || n > SF_MAX_TOKENIZER_PIECES)
+        return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                           "the header says %u tokens; expected 1 to %d", n,
+                           SF_MAX_TOKENIZER_PIECES);
+    // Each token takes at least two bytes (its length and one byte): check before allocating.
+    long long body = (long long)st->st_size - (long long)sizeof header;
+    if (S_ISREG(st->st_mode) && body < 2 * (long long)n)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                           "truncated: the header says %u tokens, which need at least %lld bytes "
+                           "after it, but the file has %lld",
+                           n, 2 * (long long)n, body);
+    if (version == 2 && end >= n)
+        return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                           "the end-of-text id %u is not below the token count %u", end, n);
+    *count = n;
+    *eot = version == 2 ? (int)end : -1;
+    return SF_OK;
+}
+
+// n tokens, each a length byte (not 0) and its bytes, into pieces and lens. 0, or an error with
+// d filled.
+static int read_llmc_pieces(FILE *f, const char *path, int n, char **pieces, int *lens,
+                            struct sf_diag *d)
+{
+    for (int i = 0; i < n; i++) {
+        int len = fgetc(f);
+        if (len == EOF)
+            return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
+                               "truncated: the header says %d tokens but the file ends at token %d",
+                               n, i);
+        if (len == 0)
+            return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "token %d has length 0", i);
+        pieces[i] = malloc((size_t)len + 1);
+        if (!pieces[i])
+            return sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
+        if (fread(pieces[i], 1, (size_t)len, f) != (size_t)len)
+            return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside token %d of %d",
+                               i, n);
+        lens[i] = len;
+    }
+    return SF_OK;
+}
+
 int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d)
 {
     memset(t, 0, sizeof *t);
     t->unk_id = -1;
     t->eot_id = -1;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the tokenizer file: %s",
-                           strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        int e = errno;
-        fclose(f);
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the tokenizer file: %s",
-                           strerror(e));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
-                           "is a directory, not a tokenizer file: name llm.c's "
-                           "gpt2_tokenizer.bin");
-    }
-    unsigned char header[1024];
-    int rc = SF_OK;
+    FILE *f = open_llmc_tokenizer(path, &st, d);
+    if (!f)
+        return SF_ERR_IO;
+    uint32_t count = 0;
+    int eot = -1, n = 0;
     char **pieces = NULL;
-    int *lens = NULL, n = 0;
-    if (fread(header, 1, sizeof header, f) != sizeof header) {
-        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
-                         "shorter than the 1024-byte header of an llm.c tokenizer file");
-        goto out;
+    int *lens = NULL;
+    int rc = read_llmc_tokenizer_header(f, &st, path, &count, &eot, d);
+    if (!rc) {
+        n = (int)count;
+        pieces = calloc((size_t)n, sizeof *pieces);
+        lens = calloc((size_t)n, sizeof *lens);
+        rc = pieces && lens ? read_llmc_pieces(f, path, n, pieces, lens, d)
+                            : sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
     }
-    uint32_t magic = read_u32le(header), version = read_u32le(header + 4);
-    uint32_t count = read_u32le(header + 8), eot = read_u32le(header + 12);
-    if (magic != 20240328) {
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
-                         "not an llm.c tokenizer file (magic %u, expected 20240328)", magic);
-        goto out;
-    }
-    if (version != 1 && version != 2) {
-        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
-                         "llm.c tokenizer version %u is not supported (versions 1 and 2 are)",
-                         version);
-        goto out;
-    }
-    if (count == 0 || count > SF_MAX_TOKENIZER_PIECES) {
-        rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0, "the header says %u tokens; expected 1 to %d",
-                         count, SF_MAX_TOKENIZER_PIECES);
-        goto out;
-    }
-    // Each token takes at least two bytes (its length and one byte): check before allocating.
-    long long body = (long long)st.st_size - (long long)sizeof header;
-    if (S_ISREG(st.st_mode) && body < 2 * (long long)count) {
-        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
-                         "truncated: the header says %u tokens, which need at least %lld bytes "
-                         "after it, but the file has %lld",
-                         count, 2 * (long long)count, body);
-        goto out;
-    }
-    if (version == 2 && eot >= count) {
-        rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
-                         "the end-of-text id %u is not below the token count %u", eot, count);
-        goto out;
-    }
-    n = (int)count;
-    pieces = calloc((size_t)n, sizeof *pieces);
-    lens = calloc((size_t)n, sizeof *lens);
-    if (!pieces || !lens) {
-        rc = sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        int len = fgetc(f);
-        if (len == EOF) {
-            rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
-                             "truncated: the header says %d tokens but the file ends at token %d",
-                             n, i);
-            goto out;
-        }
-        if (len == 0) {
-            rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "token %d has length 0", i);
-            goto out;
-        }
-        pieces[i] = malloc((size_t)len + 1);
-        if (!pieces[i]) {
-            rc = sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
-            goto out;
-        }
-        if (fread(pieces[i], 1, (size_t)len, f) != (size_t)len) {
-            rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside token %d of %d", i,
-                             n);
-            goto out;
-        }
-        lens[i] = len;
-    }
-    rc = tokenizer_init(t, TOK_BPE, n, (const char *const *)pieces, lens);
-    if (rc) {
+    if (!rc && (rc = tokenizer_init(t, TOK_BPE, n, (const char *const *)pieces, lens)) != 0)
         sf_diag_set(d, rc, path, 0, 0, "out of memory");
-        goto out;
-    }
-    if (version == 2)
-        t->eot_id = (int)eot;
-out:
+    if (!rc)
+        t->eot_id = eot;
     if (pieces)
         for (int i = 0; i < n; i++)
             free(pieces[i]);

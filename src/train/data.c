@@ -44,26 +44,28 @@ static uint32_t u32le(const unsigned char *p)
 static int load_llmc_tokens(struct token_data *td, const char *path, const unsigned char *buf,
                             size_t len, int vocab, struct sf_diag *d)
 {
-    if (len < 1024)
+    if (len < SF_LLMC_HEADER_BYTES)
         return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
-                           "truncated: %zu bytes, shorter than the 1024-byte header of an llm.c "
+                           "truncated: %zu bytes, shorter than the %d-byte header of an llm.c "
                            "token file",
-                           len);
+                           len, SF_LLMC_HEADER_BYTES);
+    const unsigned char *body = buf + SF_LLMC_HEADER_BYTES; // u16 token ids
+    size_t body_len = len - SF_LLMC_HEADER_BYTES;
     uint32_t version = u32le(buf + 4), count = u32le(buf + 8);
     if (version != 1)
         return sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
                            "llm.c token file version %u is not supported (version 1 is)", version);
-    if ((len - 1024) / 2 < count || (len - 1024) % 2 != 0)
+    if (body_len / 2 < count || body_len % 2 != 0)
         return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0,
                            "truncated: the header says %u tokens but the file holds %zu", count,
-                           (len - 1024) / 2);
+                           body_len / 2);
     if (count == 0)
         return sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the token file holds no tokens");
     td->tokens = malloc(sizeof *td->tokens * count);
     if (!td->tokens)
         return sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
     for (uint32_t i = 0; i < count; i++) {
-        int id = buf[1024 + 2 * i] | buf[1024 + 2 * i + 1] << 8;
+        int id = body[2 * i] | body[2 * i + 1] << 8;
         if (id >= vocab) {
             free(td->tokens);
             td->tokens = NULL;
@@ -163,13 +165,99 @@ static int by_count(const void *a, const void *b)
     return c ? c : x->len - y->len;
 }
 
-// Open addressing over the pieces seen so far, by FNV-1a hash.
-static uint64_t piece_hash(const char *s, size_t len)
+// The pieces of a text counted so far: a table of (piece, count) in the order they first
+// appear, and an index into it by FNV-1a hash (open addressing, at most half full).
+struct piece_counts {
+    struct piece_count *pc; // (cap / 2 at least) n of them used
+    int *slot;              // (cap) table entry + 1, 0 for an empty slot
+    int n, cap;
+};
+
+static size_t piece_slot(const struct piece_counts *c, const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+    return (size_t)sf_fnv1a(SF_FNV1A_INIT, s, len) & (size_t)(c->cap - 1);
+}
+
+// Doubles the table's room and rebuilds the index. 0, or SF_ERR_NOMEM.
+static int counts_grow(struct piece_counts *c)
+{
+    int cap = c->cap ? 2 * c->cap : 1024;
+    struct piece_count *grown = realloc(c->pc, sizeof *c->pc * (size_t)cap);
+    int *slots = calloc((size_t)cap, sizeof *slots);
+    if (grown)
+        c->pc = grown;
+    if (!grown || !slots) {
+        free(slots);
+        return SF_ERR_NOMEM;
+    }
+    c->cap = cap;
+    free(c->slot);
+    c->slot = slots;
+    for (int k = 0; k < c->n; k++) {
+        size_t h = piece_slot(c, c->pc[k].s, (size_t)c->pc[k].len);
+        while (c->slot[h])
+            h = (h + 1) & (size_t)(c->cap - 1);
+        c->slot[h] = k + 1;
+    }
+    return SF_OK;
+}
+
+// Counts one more s[0..len) (s must outlive c). 0, or SF_ERR_NOMEM.
+static int counts_add(struct piece_counts *c, const char *s, size_t len)
+{
+    if (2 * (c->n + 1) > c->cap && counts_grow(c))
+        return SF_ERR_NOMEM;
+    size_t h = piece_slot(c, s, len);
+    while (c->slot[h] &&
+           !(c->pc[c->slot[h] - 1].len == (int)len && !memcmp(c->pc[c->slot[h] - 1].s, s, len)))
+        h = (h + 1) & (size_t)(c->cap - 1);
+    if (!c->slot[h]) {
+        c->pc[c->n] = (struct piece_count){s, (int)len, 0};
+        c->slot[h] = ++c->n;
+    }
+    c->pc[c->slot[h] - 1].count++;
+    return SF_OK;
+}
+
+// The piece buf[i..j) is longer than a model file holds: says where it is (line and column).
+static int piece_too_long(const char *buf, size_t i, size_t j, const char *path, struct sf_diag *d)
+{
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t k = 0; k < i; k++)
+        if (buf[k] == '\n') {
+            line++;
+            line_start = k + 1;
+        }
+    return sf_diag_set(d, SF_ERR_RANGE, path, line, (int)(i - line_start) + 1,
+                       "a word of %zu bytes (\"%.24s...\"): a model file holds vocabulary pieces "
+                       "of at most %d bytes; break it up or remove it",
+                       j - i, buf + i, SF_NATIVE_MAX_PIECE_BYTES);
+}
+
+// The vocabulary of the counted pieces: "<unk>" (id 0), then the pieces by falling count,
+// ties in byte order. 0, or an error.
+static int vocab_from_counts(struct tokenizer *t, enum tok_kind kind, struct piece_counts *c)
+{
+    int n = c->n, rc;
+    qsort(c->pc, (size_t)n, sizeof *c->pc, by_count);
+    const char **pieces = malloc(sizeof *pieces * (size_t)(n + 1));
+    int *lens = malloc(sizeof *lens * (size_t)(n + 1));
+    if (pieces && lens) {
+        pieces[0] = "<unk>";
+        lens[0] = 5;
+        for (int k = 0; k < n; k++) {
+            pieces[k + 1] = c->pc[k].s;
+            lens[k + 1] = c->pc[k].len;
+        }
+        rc = tokenizer_init(t, kind, n + 1, pieces, lens);
+        t->unk_id = 0;
+    } else {
+        rc = SF_ERR_NOMEM;
+    }
+    free(pieces);
+    free(lens);
+    return rc;
 }
 
 int tokenizer_build_from_file(struct tokenizer *t, enum tok_kind kind, const char *path,
@@ -184,82 +272,23 @@ int tokenizer_build_from_file(struct tokenizer *t, enum tok_kind kind, const cha
         free(buf);
         return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0, "not text: it holds NUL bytes");
     }
-    // Counting: a table of (piece, count) with a hash index of twice its capacity.
-    struct piece_count *pc = NULL;
-    int *slot = NULL, n = 0, cap = 0, rc = SF_OK;
+    struct piece_counts c = {0};
+    int rc = SF_OK;
     size_t i = 0, j = 0;
-    while (!rc && tokenizer_next_piece(kind, buf, &i, &j)) {
-        if (j - i > SF_NATIVE_MAX_PIECE_BYTES) { // the model could be trained but not saved
-            int line = 1;
-            size_t line_start = 0;
-            for (size_t k = 0; k < i; k++)
-                if (buf[k] == '\n') {
-                    line++;
-                    line_start = k + 1;
-                }
-            rc = sf_diag_set(d, SF_ERR_RANGE, path, line, (int)(i - line_start) + 1,
-                             "a word of %zu bytes (\"%.24s...\"): a model file holds vocabulary "
-                             "pieces of at most %d bytes; break it up or remove it",
-                             j - i, buf + i, SF_NATIVE_MAX_PIECE_BYTES);
-            break;
-        }
-        if (2 * (n + 1) > cap) {
-            int grown_cap = cap ? 2 * cap : 1024;
-            struct piece_count *grown = realloc(pc, sizeof *pc * (size_t)grown_cap);
-            int *slots = calloc((size_t)grown_cap, sizeof *slots);
-            if (grown)
-                pc = grown;
-            if (!grown || !slots) {
-                free(slots);
-                rc = SF_ERR_NOMEM;
-                break;
-            }
-            cap = grown_cap;
-            free(slot);
-            slot = slots; // rehash
-            for (int k = 0; k < n; k++) {
-                size_t h = (size_t)piece_hash(pc[k].s, (size_t)pc[k].len) & (size_t)(cap - 1);
-                while (slot[h])
-                    h = (h + 1) & (size_t)(cap - 1);
-                slot[h] = k + 1;
-            }
-        }
-        size_t h = (size_t)piece_hash(buf + i, j - i) & (size_t)(cap - 1);
-        while (slot[h] &&
-               !(pc[slot[h] - 1].len == (int)(j - i) && !memcmp(pc[slot[h] - 1].s, buf + i, j - i)))
-            h = (h + 1) & (size_t)(cap - 1);
-        if (!slot[h]) {
-            pc[n] = (struct piece_count){buf + i, (int)(j - i), 0};
-            slot[h] = ++n;
-        }
-        pc[slot[h] - 1].count++;
-    }
-    if (!rc && n == 0)
+    while (!rc && tokenizer_next_piece(kind, buf, &i, &j))
+        if (j - i > SF_NATIVE_MAX_PIECE_BYTES) // the model could be trained but not saved
+            rc = piece_too_long(buf, i, j, path, d);
+        else
+            rc = counts_add(&c, buf + i, j - i);
+    if (!rc && c.n == 0)
         rc = sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the text holds no %s to build a vocabulary",
                          kind == TOK_WORD ? "words" : "characters");
-    if (!rc) {
-        qsort(pc, (size_t)n, sizeof *pc, by_count);
-        const char **pieces = malloc(sizeof *pieces * (size_t)(n + 1));
-        int *lens = malloc(sizeof *lens * (size_t)(n + 1));
-        if (pieces && lens) {
-            pieces[0] = "<unk>";
-            lens[0] = 5;
-            for (int k = 0; k < n; k++) {
-                pieces[k + 1] = pc[k].s;
-                lens[k + 1] = pc[k].len;
-            }
-            rc = tokenizer_init(t, kind, n + 1, pieces, lens);
-            t->unk_id = 0;
-        } else {
-            rc = SF_ERR_NOMEM;
-        }
-        free(pieces);
-        free(lens);
-    }
+    if (!rc)
+        rc = vocab_from_counts(t, kind, &c);
     if (rc == SF_ERR_NOMEM)
         sf_diag_set(d, rc, path, 0, 0, "out of memory building the vocabulary");
-    free(slot);
-    free(pc);
+    free(c.slot);
+    free(c.pc);
     free(buf);
     return rc;
 }

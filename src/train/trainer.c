@@ -94,6 +94,28 @@ int trainer_eval(struct trainer *t, struct batcher *b, int batches, float *loss,
 #define STATE_VERSION      2
 #define STATE_HEADER_BYTES 152
 
+// Where each field of the header starts.
+enum state_at {
+    STATE_AT_VERSION = 8,
+    STATE_AT_HEADER_BYTES = 12, // the magic and the version come before
+    STATE_AT_BATCH = 16,
+    STATE_AT_SEQ = 20,
+    STATE_AT_STEP = 24,
+    STATE_AT_SHUFFLE = 28,
+    STATE_AT_KERNELS = 32,
+    STATE_AT_SEED = 36,
+    STATE_AT_HP = 40, // lr, beta1, beta2, eps, weight decay
+    STATE_AT_HAS_PREV = 60,
+    STATE_AT_N_PARAMS = 64,
+    STATE_AT_DATA_TOKENS = 72,
+    STATE_AT_DATA_HASH = 80,
+    STATE_AT_DATA_POS = 88,
+    STATE_AT_RNG = 96, // 4 x u64
+    STATE_AT_MODEL_BYTES = 128,
+    STATE_AT_MODEL_HASH = 136,
+    STATE_AT_PREV_HASH = 144,
+};
+
 static void put_u32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -183,31 +205,31 @@ static int write_state(FILE *f, const void *ctx)
     const struct train_run *run = sc->run;
     unsigned char h[STATE_HEADER_BYTES] = {0};
     memcpy(h, STATE_MAGIC, 8);
-    put_u32(h + 8, STATE_VERSION);
-    put_u32(h + 12, STATE_HEADER_BYTES);
-    put_u32(h + 16, (uint32_t)t->B);
-    put_u32(h + 20, (uint32_t)t->T);
-    put_u32(h + 24, (uint32_t)t->opt.step);
-    put_u32(h + 28, sc->b->shuffle ? 1 : 0);
-    put_u32(h + 32, t->impl == OP_IMPL_FAST ? 1 : 0);
-    put_u32(h + 36, run->seed);
+    put_u32(h + STATE_AT_VERSION, STATE_VERSION);
+    put_u32(h + STATE_AT_HEADER_BYTES, STATE_HEADER_BYTES);
+    put_u32(h + STATE_AT_BATCH, (uint32_t)t->B);
+    put_u32(h + STATE_AT_SEQ, (uint32_t)t->T);
+    put_u32(h + STATE_AT_STEP, (uint32_t)t->opt.step);
+    put_u32(h + STATE_AT_SHUFFLE, sc->b->shuffle ? 1 : 0);
+    put_u32(h + STATE_AT_KERNELS, t->impl == OP_IMPL_FAST ? 1 : 0);
+    put_u32(h + STATE_AT_SEED, run->seed);
     const float hp[5] = {t->opt.hp.lr, t->opt.hp.beta1, t->opt.hp.beta2, t->opt.hp.eps,
                          t->opt.hp.weight_decay};
     for (int i = 0; i < 5; i++) {
         uint32_t u;
         memcpy(&u, &hp[i], 4);
-        put_u32(h + 40 + 4 * i, u);
+        put_u32(h + STATE_AT_HP + 4 * i, u);
     }
-    put_u32(h + 60, run->has_prev ? 1 : 0);
-    put_u64(h + 64, (uint64_t)t->opt.n_params);
-    put_u64(h + 72, run->data_tokens);
-    put_u64(h + 80, run->data_hash);
-    put_u64(h + 88, (uint64_t)sc->b->pos);
+    put_u32(h + STATE_AT_HAS_PREV, run->has_prev ? 1 : 0);
+    put_u64(h + STATE_AT_N_PARAMS, (uint64_t)t->opt.n_params);
+    put_u64(h + STATE_AT_DATA_TOKENS, run->data_tokens);
+    put_u64(h + STATE_AT_DATA_HASH, run->data_hash);
+    put_u64(h + STATE_AT_DATA_POS, (uint64_t)sc->b->pos);
     for (int i = 0; i < 4; i++)
-        put_u64(h + 96 + 8 * i, sc->b->rng.s[i]);
-    put_u64(h + 128, sc->model_bytes);
-    put_u64(h + 136, sc->model_hash);
-    put_u64(h + 144, run->has_prev ? run->prev_hash : 0);
+        put_u64(h + STATE_AT_RNG + 8 * i, sc->b->rng.s[i]);
+    put_u64(h + STATE_AT_MODEL_BYTES, sc->model_bytes);
+    put_u64(h + STATE_AT_MODEL_HASH, sc->model_hash);
+    put_u64(h + STATE_AT_PREV_HASH, run->has_prev ? run->prev_hash : 0);
     struct state_out o = {f, SF_FNV1A_INIT};
     size_t n = t->opt.n_params;
     int rc = out_bytes(&o, h, sizeof h);
@@ -269,14 +291,16 @@ static int check_settings(const struct train_state *s, const unsigned char *h, c
         if (!(hp[i].v >= hp[i].lo && hp[i].v <= hp[i].hi))
             return STATE_BAD(d, path, "the %s it holds is %g, outside %g to %g: %s", hp[i].name,
                              (double)hp[i].v, (double)hp[i].lo, (double)hp[i].hi, state_damaged);
-    uint32_t B = get_u32(h + 16), T = get_u32(h + 20), step = get_u32(h + 24);
+    uint32_t B = get_u32(h + STATE_AT_BATCH), T = get_u32(h + STATE_AT_SEQ);
+    uint32_t step = get_u32(h + STATE_AT_STEP);
     if (B < 1 || B > SF_TRAIN_MAX_BATCH || T < 1 || T > SF_MAX_CTX)
         return STATE_BAD(d, path, "it says --batch %u --seq %u, outside 1..%d and 1..%d: %s", B, T,
                          SF_TRAIN_MAX_BATCH, SF_MAX_CTX, state_damaged);
     if (step > SF_TRAIN_MAX_STEPS)
         return STATE_BAD(d, path, "the step it holds, %u, is outside 0..%d: %s", step,
                          SF_TRAIN_MAX_STEPS, state_damaged);
-    if (get_u32(h + 28) > 1 || get_u32(h + 32) > 1 || get_u32(h + 60) > 1)
+    if (get_u32(h + STATE_AT_SHUFFLE) > 1 || get_u32(h + STATE_AT_KERNELS) > 1 ||
+        get_u32(h + STATE_AT_HAS_PREV) > 1)
         return STATE_BAD(d, path, "a yes/no field holds another value: %s", state_damaged);
     if (s->seed > SF_TRAIN_MAX_SEED)
         return STATE_BAD(d, path, "the seed it holds, %u, is outside 0..%d: %s", s->seed,
@@ -297,23 +321,27 @@ static int check_settings(const struct train_state *s, const unsigned char *h, c
 // used only after check_settings has accepted them.
 static void decode_header(struct train_state *s, const unsigned char *h)
 {
-    s->B = (int)(get_u32(h + 16) & 0x7fffffff);
-    s->T = (int)(get_u32(h + 20) & 0x7fffffff);
-    s->step = (int)(get_u32(h + 24) & 0x7fffffff);
-    s->shuffle = get_u32(h + 28) == 1;
-    s->impl = get_u32(h + 32) == 1 ? OP_IMPL_FAST : OP_IMPL_REF;
-    s->seed = get_u32(h + 36);
-    s->hp = (struct adamw_params){get_f32(h + 40), get_f32(h + 44), get_f32(h + 48),
-                                  get_f32(h + 52), get_f32(h + 56)};
-    s->has_prev = get_u32(h + 60) == 1;
-    s->data_tokens = get_u64(h + 72);
-    s->data_hash = get_u64(h + 80);
-    s->pos = get_u64(h + 88);
+    const unsigned char *hp = h + STATE_AT_HP;
+    s->B = (int)(get_u32(h + STATE_AT_BATCH) & 0x7fffffff);
+    s->T = (int)(get_u32(h + STATE_AT_SEQ) & 0x7fffffff);
+    s->step = (int)(get_u32(h + STATE_AT_STEP) & 0x7fffffff);
+    s->shuffle = get_u32(h + STATE_AT_SHUFFLE) == 1;
+    s->impl = get_u32(h + STATE_AT_KERNELS) == 1 ? OP_IMPL_FAST : OP_IMPL_REF;
+    s->seed = get_u32(h + STATE_AT_SEED);
+    s->hp = (struct adamw_params){.lr = get_f32(hp),
+                                  .beta1 = get_f32(hp + 4),
+                                  .beta2 = get_f32(hp + 8),
+                                  .eps = get_f32(hp + 12),
+                                  .weight_decay = get_f32(hp + 16)};
+    s->has_prev = get_u32(h + STATE_AT_HAS_PREV) == 1;
+    s->data_tokens = get_u64(h + STATE_AT_DATA_TOKENS);
+    s->data_hash = get_u64(h + STATE_AT_DATA_HASH);
+    s->pos = get_u64(h + STATE_AT_DATA_POS);
     for (int i = 0; i < 4; i++)
-        s->rng[i] = get_u64(h + 96 + 8 * i);
-    s->model_bytes = get_u64(h + 128);
-    s->model_hash = get_u64(h + 136);
-    s->prev_hash = get_u64(h + 144);
+        s->rng[i] = get_u64(h + STATE_AT_RNG + 8 * i);
+    s->model_bytes = get_u64(h + STATE_AT_MODEL_BYTES);
+    s->model_hash = get_u64(h + STATE_AT_MODEL_HASH);
+    s->prev_hash = get_u64(h + STATE_AT_PREV_HASH);
 }
 
 // The checksum of the first len - 8 bytes of f against the last 8, and the hash of the model
@@ -352,6 +380,112 @@ static int check_sums(FILE *f, uint64_t len, uint64_t model_bytes, uint64_t *mod
     return rc;
 }
 
+// The header (into h, STATE_HEADER_BYTES) of a file of len bytes: its magic, version and
+// size. 0, or an error with d filled.
+static int read_state_header(FILE *f, uint64_t len, unsigned char *h, const char *path,
+                             struct sf_diag *d)
+{
+    const size_t rest = STATE_HEADER_BYTES - STATE_AT_HEADER_BYTES;
+    if (len < STATE_AT_HEADER_BYTES ||
+        fread(h, 1, STATE_AT_HEADER_BYTES, f) != STATE_AT_HEADER_BYTES ||
+        memcmp(h, STATE_MAGIC, 8) != 0)
+        return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                           "not a stepformer training state (magic \"%s\")", STATE_MAGIC);
+    uint32_t version = get_u32(h + STATE_AT_VERSION);
+    if (version == 1)
+        return sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                           "a training state of version 1, from an older stepformer, which kept "
+                           "the weights only in the model file: it cannot be resumed exactly; "
+                           "start the run over without --resume, or train on from the model with "
+                           "--model (and new optimizer moments)");
+    if (version != STATE_VERSION)
+        return sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
+                           "training state version %u is not supported (this stepformer reads "
+                           "version %d)",
+                           version, STATE_VERSION);
+    if (len < STATE_HEADER_BYTES + 8 || fread(h + STATE_AT_HEADER_BYTES, 1, rest, f) != rest)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside the header: %s",
+                           state_damaged);
+    if (get_u32(h + STATE_AT_HEADER_BYTES) != STATE_HEADER_BYTES)
+        return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                           "the header size field says %u bytes; version 2 headers are %d",
+                           get_u32(h + STATE_AT_HEADER_BYTES), STATE_HEADER_BYTES);
+    return SF_OK;
+}
+
+// The file as a whole against its header h (decoded into s): its length, its checksums and
+// its settings; then f is at the model. 0, or an error with d filled.
+static int check_state_file(FILE *f, const struct train_state *s, const unsigned char *h,
+                            uint64_t len, uint64_t n, const char *path, struct sf_diag *d)
+{
+    uint64_t model_hash = 0, want = train_state_bytes((size_t)n, s->model_bytes);
+    // The sizes in the header against the file's length, before anything is allocated.
+    if (s->model_bytes > len || n > len / 8 || len != want)
+        return sf_diag_set(d, len < want ? SF_ERR_TRUNCATED : SF_ERR_FORMAT, path, 0, 0,
+                           "the header says a model of %llu bytes and %llu parameters, which do "
+                           "not fit the file's %llu bytes: %s",
+                           (unsigned long long)s->model_bytes, (unsigned long long)n,
+                           (unsigned long long)len, state_damaged);
+    int rc = check_sums(f, len, s->model_bytes, &model_hash);
+    if (rc == SF_ERR_IO || rc == SF_ERR_NOMEM)
+        return sf_diag_set(d, rc, path, 0, 0, "%s",
+                           rc == SF_ERR_IO ? "read error" : "out of memory");
+    if (rc || model_hash != s->model_hash)
+        return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                           "its checksum does not match its contents (a disk error, or a copy "
+                           "that was cut short): %s",
+                           state_damaged);
+    if ((rc = check_settings(s, h, path, d)) != 0)
+        return rc;
+    if (fseek(f, STATE_HEADER_BYTES, SEEK_SET) != 0)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "read error");
+    return SF_OK;
+}
+
+// The model inside (the header's model_bytes), which must have the header's n parameters and
+// room for its sequence length. 0, or an error with d filled.
+static int read_state_model(FILE *f, struct train_state *s, uint64_t n, const char *path,
+                            struct sf_diag *d)
+{
+    int rc = checkpoint_read_native(&s->model, f, path, (long)s->model_bytes, d);
+    if (rc)
+        return rc;
+    if (s->model.n_params != n)
+        return sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
+                           "the header says %llu parameters, the model inside has %zu: %s",
+                           (unsigned long long)n, s->model.n_params, state_damaged);
+    if (s->T > s->model.cfg.n_ctx)
+        return STATE_BAD(d, path, "it says --seq %d, longer than its model's context (%d): %s",
+                         s->T, s->model.cfg.n_ctx, state_damaged);
+    return SF_OK;
+}
+
+// The optimizer's n first moments, then its n second moments: finite, and the second never
+// negative. 0, or an error with d filled.
+static int read_state_moments(FILE *f, struct train_state *s, uint64_t n, const char *path,
+                              struct sf_diag *d)
+{
+    s->m = malloc(sizeof(float) * (n ? n : 1));
+    s->v = malloc(sizeof(float) * (n ? n : 1));
+    if (!s->m || !s->v)
+        return sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory for the moments");
+    if (fread(s->m, sizeof(float), n, f) != n || fread(s->v, sizeof(float), n, f) != n)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "read error in the moments");
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(s->m[i]) || !isfinite(s->v[i]))
+            return STATE_BAD(d, path,
+                             "the %s moment of parameter %zu is %g, not a finite number: %s",
+                             isfinite(s->m[i]) ? "second" : "first", i,
+                             (double)(isfinite(s->m[i]) ? s->v[i] : s->m[i]), state_damaged);
+        if (s->v[i] < 0.0f)
+            return STATE_BAD(d, path,
+                             "the second moment of parameter %zu is %g, but second moments are "
+                             "averages of squares, never negative: %s",
+                             i, (double)s->v[i], state_damaged);
+    }
+    return SF_OK;
+}
+
 int train_state_load(const char *path, struct train_state *s, struct sf_diag *d)
 {
     memset(s, 0, sizeof *s);
@@ -364,83 +498,17 @@ int train_state_load(const char *path, struct train_state *s, struct sf_diag *d)
     if (!f)
         return SF_ERR_IO;
     unsigned char h[STATE_HEADER_BYTES];
-    uint64_t len = fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_size : 0, model_hash = 0;
-    int rc = SF_OK;
-    if (len < 12 || fread(h, 1, 12, f) != 12 || memcmp(h, STATE_MAGIC, 8) != 0)
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
-                         "not a stepformer training state (magic \"%s\")", STATE_MAGIC);
-    else if (get_u32(h + 8) == 1)
-        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
-                         "a training state of version 1, from an older stepformer, which kept "
-                         "the weights only in the model file: it cannot be resumed exactly; "
-                         "start the run over without --resume, or train on from the model with "
-                         "--model (and new optimizer moments)");
-    else if (get_u32(h + 8) != STATE_VERSION)
-        rc = sf_diag_set(d, SF_ERR_VERSION, path, 0, 0,
-                         "training state version %u is not supported (this stepformer reads "
-                         "version %d)",
-                         get_u32(h + 8), STATE_VERSION);
-    else if (len < STATE_HEADER_BYTES + 8 ||
-             fread(h + 12, 1, STATE_HEADER_BYTES - 12, f) != STATE_HEADER_BYTES - 12)
-        rc = sf_diag_set(d, SF_ERR_TRUNCATED, path, 0, 0, "truncated inside the header: %s",
-                         state_damaged);
-    else if (get_u32(h + 12) != STATE_HEADER_BYTES)
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
-                         "the header size field says %u bytes; version 2 headers are %d",
-                         get_u32(h + 12), STATE_HEADER_BYTES);
-    if (rc) {
-        fclose(f);
-        return rc;
-    }
-    decode_header(s, h);
-    uint64_t n = get_u64(h + 64);
-    // The sizes in the header against the file's length, before anything is allocated.
-    if (s->model_bytes > len || n > len / 8 || len != train_state_bytes((size_t)n, s->model_bytes))
-        rc = sf_diag_set(d,
-                         len < train_state_bytes((size_t)n, s->model_bytes) ? SF_ERR_TRUNCATED
-                                                                            : SF_ERR_FORMAT,
-                         path, 0, 0,
-                         "the header says a model of %llu bytes and %llu parameters, which do "
-                         "not fit the file's %llu bytes: %s",
-                         (unsigned long long)s->model_bytes, (unsigned long long)n,
-                         (unsigned long long)len, state_damaged);
-    else if ((rc = check_sums(f, len, s->model_bytes, &model_hash)) == SF_ERR_IO ||
-             rc == SF_ERR_NOMEM)
-        rc = sf_diag_set(d, rc, path, 0, 0, "%s", rc == SF_ERR_IO ? "read error" : "out of memory");
-    else if (rc || model_hash != s->model_hash)
-        rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
-                         "its checksum does not match its contents (a disk error, or a copy "
-                         "that was cut short): %s",
-                         state_damaged);
-    else if (!(rc = check_settings(s, h, path, d)) && fseek(f, STATE_HEADER_BYTES, SEEK_SET) != 0)
-        rc = sf_diag_set(d, SF_ERR_IO, path, 0, 0, "read error");
-    if (!rc && (rc = checkpoint_read_native(&s->model, f, path, (long)s->model_bytes, d)) == 0) {
-        if (s->model.n_params != n)
-            rc = sf_diag_set(d, SF_ERR_FORMAT, path, 0, 0,
-                             "the header says %llu parameters, the model inside has %zu: %s",
-                             (unsigned long long)n, s->model.n_params, state_damaged);
-        else if (s->T > s->model.cfg.n_ctx)
-            rc = STATE_BAD(d, path, "it says --seq %d, longer than its model's context (%d): %s",
-                           s->T, s->model.cfg.n_ctx, state_damaged);
-    }
+    uint64_t len = fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_size : 0, n = 0;
+    int rc = read_state_header(f, len, h, path, d);
     if (!rc) {
-        s->m = malloc(sizeof(float) * (n ? n : 1));
-        s->v = malloc(sizeof(float) * (n ? n : 1));
-        if (!s->m || !s->v)
-            rc = sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory for the moments");
-        else if (fread(s->m, sizeof(float), n, f) != n || fread(s->v, sizeof(float), n, f) != n)
-            rc = sf_diag_set(d, SF_ERR_IO, path, 0, 0, "read error in the moments");
+        decode_header(s, h);
+        n = get_u64(h + STATE_AT_N_PARAMS);
+        rc = check_state_file(f, s, h, len, n, path, d);
     }
-    for (size_t i = 0; !rc && i < n; i++)
-        if (!isfinite(s->m[i]) || !isfinite(s->v[i]))
-            rc = STATE_BAD(d, path, "the %s moment of parameter %zu is %g, not a finite number: %s",
-                           isfinite(s->m[i]) ? "second" : "first", i,
-                           (double)(isfinite(s->m[i]) ? s->v[i] : s->m[i]), state_damaged);
-        else if (s->v[i] < 0.0f)
-            rc = STATE_BAD(d, path,
-                           "the second moment of parameter %zu is %g, but second moments are "
-                           "averages of squares, never negative: %s",
-                           i, (double)s->v[i], state_damaged);
+    if (!rc)
+        rc = read_state_model(f, s, n, path, d);
+    if (!rc)
+        rc = read_state_moments(f, s, n, path, d);
     fclose(f);
     if (rc)
         train_state_free(s);
