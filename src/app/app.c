@@ -671,6 +671,7 @@ int app_action(struct app *a, enum sf_action act)
         return APP_REDRAW;
     case SF_ACTION_QUIT:
         return APP_QUIT;
+    case SF_ACTION_CANCEL: // Esc: app_key acts on it before the actions
     case SF_ACTION_COUNT:
         break;
     }

@@ -572,7 +572,7 @@ static int prev_beat(struct app *a)
 static int keeps_beat(enum sf_action act)
 {
     return act == SF_ACTION_PALETTE || act == SF_ACTION_HELP || act == SF_ACTION_QUIT ||
-           act == SF_ACTION_NONE;
+           act == SF_ACTION_CANCEL || act == SF_ACTION_NONE;
 }
 
 int app_lesson_key(struct app *a, int key)
