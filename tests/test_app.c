@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "stepformer/app.h"
+#include "stepformer/line_edit.h"
 
 static char model_path[600];
 
@@ -695,6 +696,248 @@ static void test_app_backspace_takes_one_character(void **state)
     app_free(&a);
 }
 
+// The line editor.
+
+// The line holds `text` with the cursor before byte `cursor` (failing at the caller's line).
+#define assert_line(e, text, cursor) check_line_at((e), (text), (cursor), __FILE__, __LINE__)
+static void check_line_at(const struct line_edit *e, const char *text, int cursor, const char *file,
+                          int line)
+{
+    _assert_string_equal(e->text, text, file, line);
+    _assert_int_equal((int)strlen(text), e->len, file, line);
+    _assert_int_equal(cursor, e->cursor, file, line);
+}
+
+// "aé∑😀b": characters of 1, 2, 3, 4 and 1 bytes, starting at bytes 0, 1, 3, 6 and 10.
+static const char mixed[] = "a\xc3\xa9\xe2\x88\x91\xf0\x9f\x98\x80"
+                            "b";
+
+static void test_line_edit_moves_a_character_at_a_time(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, mixed);
+    assert_line(&e, mixed, 11);
+    assert_int_equal(line_edit_chars(&e), 5);
+    static const int starts[] = {10, 6, 3, 1, 0};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(line_edit_apply(&e, SF_EDIT_LEFT), 1);
+        assert_int_equal(e.cursor, starts[i]);
+        assert_int_equal(line_edit_cursor_chars(&e), 4 - i);
+    }
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_LEFT), 0); // at the start: nowhere to go
+    for (int i = 4; i >= 0; i--) {
+        line_edit_apply(&e, SF_EDIT_RIGHT);
+        assert_int_equal(e.cursor, i ? starts[i - 1] : 11);
+    }
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_RIGHT), 0);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_line(&e, mixed, 0);
+    line_edit_apply(&e, SF_EDIT_END);
+    assert_line(&e, mixed, 11);
+    // the caller's commands change nothing here
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_ACCEPT), 0);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_CANCEL), 0);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_COMPLETE), 0);
+    assert_line(&e, mixed, 11);
+}
+
+static void test_line_edit_types_at_the_cursor(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_clear(&e);
+    assert_line(&e, "", 0);
+    assert_int_equal(line_edit_insert(&e, 'a'), LINE_EDIT_INSERTED);
+    assert_int_equal(line_edit_insert(&e, 'b'), LINE_EDIT_INSERTED);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(line_edit_insert(&e, 0x2211), LINE_EDIT_INSERTED); // ∑ between a and b
+    assert_line(&e,
+                "a\xe2\x88\x91"
+                "b",
+                4);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_int_equal(line_edit_insert(&e, 0x1f600), LINE_EDIT_INSERTED); // 😀 first
+    assert_int_equal(line_edit_insert(&e, 0xe9), LINE_EDIT_INSERTED);    // é after it
+    assert_line(&e,
+                "\xf0\x9f\x98\x80\xc3\xa9"
+                "a\xe2\x88\x91"
+                "b",
+                6);
+    // characters only: no C0 or C1 control, DEL, surrogate or value beyond Unicode
+    static const int refused[] = {0, '\t', 27, 0x7f, 0x85, 0x9b, 0xd800, 0xdfff, 0x110000, -3};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_int_equal(line_edit_insert(&e, refused[i]), LINE_EDIT_REFUSED);
+    assert_int_equal(e.len, 11);
+}
+
+static void test_line_edit_deletes_whole_characters(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, mixed);
+    line_edit_apply(&e, SF_EDIT_LEFT); // before b
+    line_edit_apply(&e, SF_EDIT_BACKSPACE);
+    assert_line(&e,
+                "a\xc3\xa9\xe2\x88\x91"
+                "b",
+                6);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    line_edit_apply(&e, SF_EDIT_RIGHT);
+    line_edit_apply(&e, SF_EDIT_DELETE); // é, under the cursor
+    assert_line(&e,
+                "a\xe2\x88\x91"
+                "b",
+                1);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_DELETE), 1);
+    assert_line(&e, "ab", 1);
+    line_edit_apply(&e, SF_EDIT_END);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_DELETE), 0); // nothing under the cursor
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_BACKSPACE), 0); // nothing before it
+    assert_line(&e, "ab", 0);
+}
+
+static void test_line_edit_deletes_to_the_ends_and_words(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, "na\xc3\xafve caf\xc3\xa9  "); // "naïve café  "
+    line_edit_apply(&e, SF_EDIT_KILL_WORD);          // the spaces and "café"
+    assert_line(&e, "na\xc3\xafve ", 7);
+    line_edit_apply(&e, SF_EDIT_KILL_WORD);
+    assert_line(&e, "", 0);
+    line_edit_apply(&e, SF_EDIT_KILL_WORD); // nothing left: nothing happens
+    assert_line(&e, "", 0);
+    // a word cut at the cursor: only its part before the cursor goes
+    line_edit_set(&e, "abc def\xe2\x88\x91ghi");
+    for (int i = 0; i < 3; i++)
+        line_edit_apply(&e, SF_EDIT_LEFT);
+    line_edit_apply(&e, SF_EDIT_KILL_WORD);
+    assert_line(&e, "abc ghi", 4);
+    line_edit_apply(&e, SF_EDIT_KILL_END);
+    assert_line(&e, "abc ", 4);
+    line_edit_set(&e, "the \xe6\xbc\xa2 keys");
+    line_edit_apply(&e, SF_EDIT_HOME);
+    for (int i = 0; i < 5; i++)
+        line_edit_apply(&e, SF_EDIT_RIGHT); // after 漢
+    line_edit_apply(&e, SF_EDIT_KILL_START);
+    assert_line(&e, " keys", 0);
+}
+
+// Text that is not UTF-8 (a prompt decoded from byte-level pieces): a stray byte is one
+// character, a sequence cut short at the end is one, and bytes that deleting joins into one
+// character take the cursor to its start.
+static void test_line_edit_stray_bytes(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, "a\x80"
+                      "b\xe2\x88");
+    assert_int_equal(e.len, 5); // set keeps every byte
+    assert_int_equal(line_edit_chars(&e), 4);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(e.cursor, 3);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(e.cursor, 1);
+    line_edit_apply(&e, SF_EDIT_DELETE);
+    assert_line(&e, "ab\xe2\x88", 1);
+    line_edit_set(&e, "\xe2"
+                      "a\x88\x91");
+    for (int i = 0; i < 3; i++) // E2, a, 88 and 91 are four characters
+        line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(e.cursor, 1);       // after the stray E2, before a
+    line_edit_apply(&e, SF_EDIT_DELETE); // E2 88 91 is ∑ now
+    assert_line(&e, "\xe2\x88\x91", 0);
+    assert_int_equal(line_edit_chars(&e), 1);
+}
+
+// A line that is full keeps whole characters: a character that does not fit is refused, in the
+// middle as at the end, and the line is unchanged.
+static void test_line_edit_full_line(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_clear(&e);
+    int n = 0;
+    while (line_edit_insert(&e, 0x1f600) == LINE_EDIT_INSERTED)
+        n++;
+    assert_int_equal(n, (LINE_EDIT_SIZE - 1) / 4); // 255 of 4 bytes: 1020 of the 1023
+    assert_int_equal(e.len, n * 4);
+    assert_int_equal(line_edit_insert(&e, 0x2211), LINE_EDIT_INSERTED); // 3 bytes still fit
+    assert_int_equal(line_edit_insert(&e, 'c'), LINE_EDIT_FULL);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    line_edit_apply(&e, SF_EDIT_RIGHT);
+    assert_int_equal(line_edit_insert(&e, 'c'), LINE_EDIT_FULL);
+    assert_int_equal(e.len, LINE_EDIT_SIZE - 1);
+    assert_int_equal(e.cursor, 4);
+    line_edit_apply(&e, SF_EDIT_BACKSPACE); // room for 4 bytes again, at the cursor
+    assert_int_equal(e.cursor, 0);
+    assert_int_equal(line_edit_insert(&e, 0xe9), LINE_EDIT_INSERTED);
+    assert_int_equal(line_edit_insert(&e, 0x2211), LINE_EDIT_FULL); // 2 + 3 > 4
+    assert_int_equal(line_edit_insert(&e, 0xe9), LINE_EDIT_INSERTED);
+    assert_int_equal(e.len, LINE_EDIT_SIZE - 1);
+    assert_int_equal(memcmp(e.text, "\xc3\xa9\xc3\xa9\xf0\x9f\x98\x80", 8), 0);
+    // a text longer than the line is cut between characters
+    char big[2 * LINE_EDIT_SIZE];
+    for (int i = 0; i + 3 < (int)sizeof big; i += 3)
+        memcpy(big + i, "\xe2\x88\x91", 3), big[i + 3] = 0;
+    line_edit_set(&e, big);
+    assert_int_equal(e.len, (LINE_EDIT_SIZE - 1) / 3 * 3);
+    assert_int_equal(e.cursor, e.len);
+}
+
+// What a line shows in a few columns: the end and a cursor cell while typing at the end, the
+// part around the cursor elsewhere, "…" for what is cut, whole characters only.
+#define assert_view(e, cols, text, col)                                                            \
+    check_view_at((e), (cols), (text), (col), __FILE__, __LINE__)
+static void check_view_at(const struct line_edit *e, int cols, const char *text, int col,
+                          const char *file, int line)
+{
+    char buf[256];
+    int at = -1, used = line_edit_view(e, cols, buf, sizeof buf, &at);
+    _assert_string_equal(buf, text, file, line);
+    _assert_int_equal(col, at, file, line);
+    int chars = 0;
+    for (const char *p = buf; *p; p++)
+        chars += ((unsigned char)*p & 0xc0) != 0x80;
+    _assert_int_equal(chars, used, file, line);
+    _assert_true(used <= cols, "fits", file, line);
+}
+
+static void test_line_edit_view_follows_the_cursor(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, "abc");
+    assert_view(&e, 10, "abc_", 3);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_view(&e, 10, "abc", 2);
+    // 26 characters, every third one of two bytes
+    line_edit_clear(&e);
+    for (int i = 0; i < 26; i++)
+        line_edit_insert(&e, i % 3 ? 'a' + i : 0xe0 + i);
+    // à b c ã e f æ h i é k l ì n o ï q r ò t u õ w x ø z
+    // at the end: "…", the last 8 characters and the cursor cell
+    assert_view(&e, 10, "…\xc3\xb2tu\xc3\xb5wx\xc3\xb8z_", 9);
+    // near the end: "…" and the last 9 characters, the cursor on one of them
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_view(&e, 10, "…r\xc3\xb2tu\xc3\xb5wx\xc3\xb8z", 8);
+    // at the start: the first 9 and "…"
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_view(&e, 10,
+                "\xc3\xa0"
+                "bc\xc3\xa3"
+                "ef\xc3\xa6hi…",
+                0);
+    // in the middle: "…", 8 characters around the cursor, "…"
+    for (int i = 0; i < 12; i++)
+        line_edit_apply(&e, SF_EDIT_RIGHT);
+    assert_view(&e, 10, "…i\xc3\xa9kl\xc3\xacno\xc3\xaf…", 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +956,13 @@ int main(void)
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),
+        cmocka_unit_test(test_line_edit_moves_a_character_at_a_time),
+        cmocka_unit_test(test_line_edit_types_at_the_cursor),
+        cmocka_unit_test(test_line_edit_deletes_whole_characters),
+        cmocka_unit_test(test_line_edit_deletes_to_the_ends_and_words),
+        cmocka_unit_test(test_line_edit_stray_bytes),
+        cmocka_unit_test(test_line_edit_full_line),
+        cmocka_unit_test(test_line_edit_view_follows_the_cursor),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
