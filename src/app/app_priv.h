@@ -18,9 +18,10 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
 // Encodes text (or parses ids_arg) as the new prompt and rebuilds; the message names a
 // problem.
 int app_set_input(struct app *a, const char *ids_arg, const char *text);
-// The training view: one iteration on the prompt, on a copy of the model.
+// The training view (train_view.c): one iteration on the prompt, on a copy of the model.
 int app_train_enter(struct app *a);
 void app_train_leave(struct app *a);
+void app_train_free(struct app *a);
 // Moves so that node `index` has just run: backward at once, forward in slices (app_tick
 // runs them; a->target is the node still to reach, or -1).
 int app_move_to(struct app *a, int index);
