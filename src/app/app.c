@@ -80,51 +80,6 @@ void app_cursor_moved(struct app *a)
     }
 }
 
-// Sets up the logit lens for the forward graph's size (after a rebuild).
-int app_lens_reset(struct app *a)
-{
-    int L = a->model.cfg.n_layer, n = a->fwd.n_tokens;
-    free(a->lens.top);
-    free(a->lens.prob);
-    a->lens.top = malloc(sizeof(int) * (size_t)L * (size_t)n * 2);
-    a->lens.prob = malloc(sizeof(float) * (size_t)L * (size_t)n * 2);
-    if (!a->lens.top || !a->lens.prob)
-        return SF_ERR_NOMEM;
-    a->lens.n_layer = L;
-    a->lens.n = n;
-    a->lens_valid = 0;
-    a->lens_pending = 0;
-    return 0;
-}
-
-// The lens rows for blocks that have run: computed once per pass (a cache in the second half
-// of each array), at most one new block per call (one block of GPT-2 is tens of
-// milliseconds; lens_pending asks for another call), shown only while the block is done.
-static void lens_update(struct app *a)
-{
-    int computed = 0;
-    a->lens_pending = 0;
-    const struct graph *g = &a->fwd;
-    int L = a->lens.n_layer, n = a->lens.n;
-    int *cache_top = a->lens.top + (size_t)L * n;
-    float *cache_prob = a->lens.prob + (size_t)L * n;
-    for (int l = 0; l < L; l++) {
-        int done = graph_node_done(g, graph_block_end(g, l));
-        if (done && l == a->lens_valid) {
-            if (computed)
-                a->lens_pending = 1;
-            else if (graph_logit_lens(g, l, cache_top + (size_t)l * n,
-                                      cache_prob + (size_t)l * n) == 0)
-                a->lens_valid = l + 1, computed = 1;
-        }
-        for (int i = 0; i < n; i++) {
-            int have = done && l < a->lens_valid;
-            a->lens.top[(size_t)l * n + i] = have ? cache_top[(size_t)l * n + i] : -1;
-            a->lens.prob[(size_t)l * n + i] = have ? cache_prob[(size_t)l * n + i] : 0;
-        }
-    }
-}
-
 // Builds (or rebuilds for a new input) the forward pass with its sampling nodes; the graph
 // keeps the input's ids. text is the prompt as typed, or NULL to show the ids decoded.
 int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d)
@@ -377,7 +332,7 @@ int app_tick(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
     if (a->lens_pending && a->target < 0 && !a->running) {
-        lens_update(a);
+        app_lens_update(a);
         return APP_REDRAW;
     }
     if (a->target >= 0) {
@@ -960,7 +915,7 @@ void app_screen(struct app *a, struct screen_state *s)
         struct layout l;
         current_layout(a, s->lesson, &l, a->width ? a->width : 80, a->height ? a->height : 24);
         if (l.shown[PANEL_LOGIT_LENS]) {
-            lens_update(a);
+            app_lens_update(a);
             s->view.lens = &a->lens;
         }
     }

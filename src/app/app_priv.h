@@ -30,8 +30,12 @@ void app_intervene(struct app *a, const char *what);
 // Recomputes the forward pass from node `from` and moves back to node back_to.
 void app_rerun_from(struct app *a, int from, int back_to);
 
-// Sets up the logit lens cache for the forward graph's size (after a rebuild or a change).
+// The logit lens (lens_cache.c): sets up the cache for the forward graph's size (after a
+// rebuild or a change).
 int app_lens_reset(struct app *a);
+// The rows of the blocks that have run, computing at most one new row per call (one block of
+// GPT-2 is tens of milliseconds; a->lens_pending asks for another call).
+void app_lens_update(struct app *a);
 
 // The input line: a code point added as UTF-8, the last character removed. app_input_add
 // takes characters only (no control, surrogate or value above U+10FFFF) and whole ones: when
