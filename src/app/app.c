@@ -240,74 +240,6 @@ int app_move_to(struct app *a, int index)
     return APP_REDRAW;
 }
 
-// Appends the token sample.draw chose and runs the new pass.
-static void append_drawn(struct app *a)
-{
-    int drawn = a->fwd.drawn;
-    if (drawn < 0)
-        return;
-    if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
-        app_say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
-                a->model.cfg.n_ctx);
-        return;
-    }
-    int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
-    if (!ids)
-        return;
-    memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)a->fwd.n_tokens);
-    ids[a->fwd.n_tokens] = drawn;
-    struct sf_diag d;
-    char piece[64];
-    sf_diag_clear(&d);
-    int n = a->fwd.n_tokens + 1;
-    if (app_build_forward(a, ids, n, NULL, &d) == 0) {
-        tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
-        app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
-                a->sampler.greedy ? "greedy" : "sampled");
-        app_move_to(a, a->fwd.n_nodes - 1);
-    }
-    free(ids);
-}
-
-// Generates the next token: with beam > 1 one beam-search step, else the sample.* nodes.
-static int generate(struct app *a)
-{
-    app_train_leave(a);
-    if (a->beam > 1) {
-        struct sf_diag d;
-        char msg[900];
-        sf_diag_clear(&d);
-        if (!a->beams_active) {
-            if (beam_init(&a->beams, &a->model, a->impl, a->beam, a->fwd.ids, a->fwd.n_tokens,
-                          a->model.cfg.n_ctx)) {
-                app_say(a, 1, "out of memory for %d beams", a->beam);
-                return APP_REDRAW;
-            }
-            a->beams_active = 1;
-        }
-        if (beam_step(&a->beams, &d)) {
-            app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
-            return APP_REDRAW;
-        }
-        // The best beam becomes the input on screen (the beams stay for the next step).
-        const struct beam *best = &a->beams.beams[0];
-        if (app_build_forward(a, best->ids, best->n, NULL, &d) == 0) {
-            app_say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen",
-                    a->beams.live, best->logp);
-            app_move_to(a, graph_find(&a->fwd, "head.probs"));
-        } else {
-            app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
-        }
-        return APP_REDRAW;
-    }
-    if (a->fwd.cursor >= a->fwd.n_nodes) {
-        append_drawn(a);
-        return APP_REDRAW;
-    }
-    a->generate_pending = 1;
-    return app_move_to(a, a->fwd.n_nodes - 1);
-}
-
 // Recomputes the forward pass from node `from` on and runs it back to node back_to (where it
 // was): after an intervention (from 0) or a sampling setting (from the first sample.* node).
 void app_rerun_from(struct app *a, int from, int back_to)
@@ -347,7 +279,7 @@ int app_tick(struct app *a, int budget_ms)
             a->target = -1;
             if (a->generate_pending) {
                 a->generate_pending = 0;
-                append_drawn(a);
+                app_append_drawn(a);
             }
         }
         app_after_pass(a);
@@ -490,7 +422,7 @@ int app_action(struct app *a, enum sf_action act)
         a->mode = APP_MODE_SAMPLING;
         return APP_REDRAW;
     case SF_ACTION_GENERATE:
-        return generate(a);
+        return app_generate(a);
     case SF_ACTION_HEAD_OFF: {
         int h0 = a->view.head < 0 ? 0 : a->view.head, h1 = a->view.head < 0 ? c->n_head : h0 + 1;
         unsigned char *row = a->head_off + (size_t)a->view.layer * c->n_head;

@@ -30,6 +30,11 @@ void app_intervene(struct app *a, const char *what);
 // Recomputes the forward pass from node `from` and moves back to node back_to.
 void app_rerun_from(struct app *a, int from, int back_to);
 
+// Generation (generate.c): the next token, through the sample.* nodes or a beam-search step.
+int app_generate(struct app *a);
+// Appends the token sample.draw chose and runs the new pass.
+void app_append_drawn(struct app *a);
+
 // The logit lens (lens_cache.c): sets up the cache for the forward graph's size (after a
 // rebuild or a change).
 int app_lens_reset(struct app *a);
