@@ -25,6 +25,17 @@ enum app_mode {
     APP_MODE_SAMPLING, // the sampling settings box
 };
 
+// The sampling box's settings, in the order it lists them (struct app's sampling_field).
+enum app_field {
+    APP_FIELD_DECODING,
+    APP_FIELD_TEMPERATURE,
+    APP_FIELD_TOP_K,
+    APP_FIELD_TOP_P,
+    APP_FIELD_SEED,
+    APP_FIELD_BEAM,
+    APP_FIELD_COUNT
+};
+
 struct app_options {
     const char *model_path;     // NULL: $STEPFORMER_MODEL or the shipped model
     const char *tokenizer_path; // NULL: beside the model, for llm.c checkpoints
@@ -101,7 +112,7 @@ struct app {
     enum app_mode mode;
     char input[APP_PROMPT_MAX];
     int input_len;
-    int sampling_field;
+    int sampling_field; // enum app_field
     // Run / pause: one step every speed_ms while running.
     int running;
     int speed_ms;
@@ -118,8 +129,8 @@ struct app {
     char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
     char *overlay_buf;
     const char **overlay;
-    char sampling_text[6][96];
-    const char *sampling_ptr[6];
+    char sampling_text[APP_FIELD_COUNT][96];
+    const char *sampling_ptr[APP_FIELD_COUNT];
 };
 
 // Loads the model and builds the pass on the prompt; a message naming the file or word at

@@ -296,11 +296,6 @@ int app_tick(struct app *a, int budget_ms)
     return 0;
 }
 
-static int wrap(int v, int n)
-{
-    return ((v % n) + n) % n;
-}
-
 int app_action(struct app *a, enum sf_action act)
 {
     struct graph *g = app_graph_on_screen(a);
@@ -339,9 +334,7 @@ int app_action(struct app *a, enum sf_action act)
         app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_GOTO:
-        a->mode = APP_MODE_GOTO;
-        a->input[0] = 0;
-        a->input_len = 0;
+        app_entry_open(a, APP_MODE_GOTO);
         return APP_REDRAW;
     case SF_ACTION_RUN_PAUSE:
         a->running = !a->running && g->cursor < g->n_nodes;
@@ -362,7 +355,7 @@ int app_action(struct app *a, enum sf_action act)
     }
     case SF_ACTION_NEXT_PANEL:
         a->follow = 0;
-        a->selected = wrap(a->selected + 1, PANEL_COUNT);
+        a->selected = app_wrap(a->selected + 1, PANEL_COUNT);
         if (a->zoom >= 0)
             a->zoom = a->selected;
         app_say(a, 0, "panel: %s (z zooms it)", panel_name((enum panel_id)a->selected));
@@ -374,13 +367,14 @@ int app_action(struct app *a, enum sf_action act)
         return APP_REDRAW;
     case SF_ACTION_LAYER_NEXT:
     case SF_ACTION_LAYER_PREV:
-        a->view.layer = wrap(a->view.layer + (act == SF_ACTION_LAYER_NEXT ? 1 : -1), c->n_layer);
+        a->view.layer =
+            app_wrap(a->view.layer + (act == SF_ACTION_LAYER_NEXT ? 1 : -1), c->n_layer);
         app_say(a, 0, "layer %d", a->view.layer);
         return APP_REDRAW;
     case SF_ACTION_HEAD_NEXT:
     case SF_ACTION_HEAD_PREV: // 0 .. H-1, then all heads (-1)
         a->view.head =
-            wrap(a->view.head + 1 + (act == SF_ACTION_HEAD_NEXT ? 1 : -1), c->n_head + 1) - 1;
+            app_wrap(a->view.head + 1 + (act == SF_ACTION_HEAD_NEXT ? 1 : -1), c->n_head + 1) - 1;
         if (a->view.head < 0)
             app_say(a, 0, "all %d heads of layer %d", c->n_head, a->view.layer);
         else
@@ -394,7 +388,7 @@ int app_action(struct app *a, enum sf_action act)
         int r, cols;
         if (a->view.inspect && last && panel_matrix(&a->view, last, &m, &r, &cols))
             rows = r;
-        a->view.row = wrap(a->view.row + (act == SF_ACTION_ROW_NEXT ? 1 : -1), rows);
+        a->view.row = app_wrap(a->view.row + (act == SF_ACTION_ROW_NEXT ? 1 : -1), rows);
         return APP_REDRAW;
     }
     case SF_ACTION_INSPECT: {
@@ -414,12 +408,10 @@ int app_action(struct app *a, enum sf_action act)
         return APP_REDRAW;
     }
     case SF_ACTION_EDIT_PROMPT:
-        a->mode = APP_MODE_PROMPT;
-        snprintf(a->input, sizeof a->input, "%s", a->prompt);
-        a->input_len = (int)strlen(a->input);
+        app_entry_open(a, APP_MODE_PROMPT);
         return APP_REDRAW;
     case SF_ACTION_SAMPLING:
-        a->mode = APP_MODE_SAMPLING;
+        app_entry_open(a, APP_MODE_SAMPLING);
         return APP_REDRAW;
     case SF_ACTION_GENERATE:
         return app_generate(a);
@@ -452,7 +444,7 @@ int app_action(struct app *a, enum sf_action act)
         a->view.numbers = !a->view.numbers;
         return APP_REDRAW;
     case SF_ACTION_PALETTE:
-        a->scheme = wrap(a->scheme + 1, 3);
+        a->scheme = app_wrap(a->scheme + 1, 3);
         app_say(a, 0, "colours: %s",
                 a->scheme == PALETTE_256 ? "256"
                 : a->scheme == PALETTE_8 ? "8"
@@ -488,147 +480,6 @@ static int count_chars(const char *s)
     return n;
 }
 
-int app_input_add(struct app *a, int cp)
-{
-    // Characters only: no control (C0, DEL, C1), no surrogate, nothing above U+10FFFF.
-    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
-        return 0;
-    char u[4];
-    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (n == 1) {
-        u[0] = (char)cp;
-    } else {
-        for (int i = n - 1; i > 0; i--, cp >>= 6)
-            u[i] = (char)(0x80 | (cp & 0x3f));
-        u[0] = (char)((n == 2 ? 0xc0 : n == 3 ? 0xe0 : 0xf0) | cp);
-    }
-    if (a->input_len + n >= (int)sizeof a->input) { // whole characters only, and say so
-        app_say(a, 1, "too long: cut at %d characters (at most %d bytes)", count_chars(a->input),
-                (int)sizeof a->input - 1);
-        return 0;
-    }
-    memcpy(a->input + a->input_len, u, (size_t)n);
-    a->input_len += n;
-    a->input[a->input_len] = 0;
-    return 1;
-}
-
-void app_input_backspace(struct app *a)
-{
-    // The last character goes: a whole UTF-8 sequence, or one byte of text that is not UTF-8
-    // (the prompt decoded from byte-level pieces can hold such bytes).
-    if (a->input_len > 0)
-        a->input_len = (int)utf8_cut(a->input, (size_t)a->input_len, (size_t)a->input_len - 1);
-    a->input[a->input_len] = 0;
-}
-
-// Tab in goto: completes to the longest common prefix of the matching names.
-static void goto_complete(struct app *a)
-{
-    const struct graph *g = app_graph(a);
-    int count = 0, common = 0;
-    const char *first = NULL;
-    char list[APP_LINE_MAX];
-    size_t k = 0;
-    list[0] = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const char *name = g->nodes[i].name;
-        if (strncmp(name, a->input, (size_t)a->input_len) != 0)
-            continue;
-        if (!first) {
-            first = name;
-            common = (int)strlen(name);
-        } else {
-            int j = 0;
-            while (j < common && first[j] == name[j])
-                j++;
-            common = j;
-        }
-        if (count < 8 && k < sizeof list)
-            k += (size_t)snprintf(list + k, sizeof list - k, " %s", name);
-        count++;
-    }
-    if (!first) {
-        app_say(a, 1, "no op starts with '%s'", a->input);
-        return;
-    }
-    snprintf(a->input, sizeof a->input, "%.*s", common, first);
-    a->input_len = (int)strlen(a->input);
-    if (count > 1)
-        app_say(a, 0, "%d ops:%s%s", count, list, count > 8 ? " …" : "");
-}
-
-static void goto_enter(struct app *a)
-{
-    struct graph *g = app_graph_on_screen(a);
-    a->mode = APP_MODE_NORMAL;
-    if (!a->input_len)
-        return;
-    int i = graph_find(g, a->input);
-    if (i < 0) {
-        const char *near[3];
-        int n = graph_suggest(g, a->input, near, 3);
-        app_say(a, 1, "no op called '%s'%s%s%s%s%s", a->input, n ? "; did you mean " : "",
-                n > 0 ? near[0] : "", n > 1 ? ", " : "", n > 1 ? near[1] : "", n ? "?" : "");
-        return;
-    }
-    app_move_to(a, i);
-}
-
-// The sampling settings box: fields and how each changes.
-enum { F_DECODING, F_TEMPERATURE, F_TOP_K, F_TOP_P, F_SEED, F_BEAM, N_FIELDS };
-
-static void sampling_change(struct app *a, int dir)
-{
-    struct sampler *s = &a->sampler;
-    switch (a->sampling_field) {
-    case F_DECODING: { // greedy, sampling, beam search
-        int mode = wrap((a->beam > 1 ? 2 : s->greedy ? 0 : 1) + dir, 3);
-        s->greedy = mode != 1;
-        a->beam = mode == 2 ? (a->beam > 1 ? a->beam : 3) : 1;
-        break;
-    }
-    case F_TEMPERATURE: {
-        float t = s->temperature + 0.1f * (float)dir;
-        s->temperature = t < 0.1f ? 0.1f : (t > 5.0f ? 5.0f : roundf(t * 10) / 10);
-        break;
-    }
-    case F_TOP_K:
-        s->top_k = s->top_k + dir < 0 ? 0 : s->top_k + dir;
-        break;
-    case F_TOP_P: {
-        float p = s->top_p + 0.05f * (float)dir;
-        s->top_p = p < 0.05f ? 0.05f : (p > 1.0f ? 1.0f : roundf(p * 20) / 20);
-        break;
-    }
-    case F_SEED:
-        a->seed = (unsigned long long)((long long)a->seed + dir < 0 ? 0 : (long long)a->seed + dir);
-        break;
-    case F_BEAM:
-        a->beam = a->beam + dir < 1 ? 1 : (a->beam + dir > 8 ? 8 : a->beam + dir);
-        break;
-    }
-}
-
-// Closing the box applies the settings: a new sampler (seeded) and a rebuilt pass.
-static void sampling_apply(struct app *a)
-{
-    struct sampler *s = &a->sampler;
-    sampler_init(s, s->greedy, s->temperature, s->top_k, s->top_p, a->seed);
-    if (a->beams_active) {
-        beam_free(&a->beams);
-        a->beams_active = 0;
-    }
-    app_rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
-    if (a->beam > 1)
-        app_say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
-    else if (s->greedy)
-        app_say(a, 0, "greedy decoding: x appends the most probable token");
-    else
-        app_say(a, 0, "sampling: temperature %.1f, top-k %d, top-p %.2f, seed %llu",
-                (double)s->temperature, s->top_k, (double)s->top_p, a->seed);
-}
-
 int app_key(struct app *a, int key)
 {
     if (a->lesson) {
@@ -640,54 +491,14 @@ int app_key(struct app *a, int key)
         a->help = 0;
         return APP_REDRAW;
     }
-    switch (a->mode) {
-    case APP_MODE_GOTO:
-    case APP_MODE_PROMPT:
-        if (key == SF_KEY_ESCAPE) {
-            a->mode = APP_MODE_NORMAL;
-            a->message[0] = 0;
-        } else if (key == SF_KEY_ENTER || key == '\r') {
-            if (a->mode == APP_MODE_GOTO) {
-                goto_enter(a);
-            } else {
-                a->mode = APP_MODE_NORMAL;
-                app_set_input(a, NULL, a->input);
-            }
-        } else if (key == SF_KEY_BACKSPACE || key == 127 || key == 8) {
-            app_input_backspace(a);
-        } else if (key == 21) { // Ctrl-U
-            a->input_len = 0;
-            a->input[0] = 0;
-        } else if (key == SF_KEY_TAB && a->mode == APP_MODE_GOTO) {
-            goto_complete(a);
-        } else if (key >= 32 && key != 127) {
-            app_input_add(a, key);
-        }
-        return APP_REDRAW;
-    case APP_MODE_SAMPLING:
-        if (key == SF_KEY_UP || key == 'k')
-            a->sampling_field = wrap(a->sampling_field - 1, N_FIELDS);
-        else if (key == SF_KEY_DOWN || key == 'j' || key == SF_KEY_TAB)
-            a->sampling_field = wrap(a->sampling_field + 1, N_FIELDS);
-        else if (key == SF_KEY_LEFT || key == '-' || key == 'h')
-            sampling_change(a, -1);
-        else if (key == SF_KEY_RIGHT || key == '+' || key == '=' || key == 'l' || key == ' ')
-            sampling_change(a, 1);
-        else if (key == SF_KEY_ENTER || key == '\r' || key == SF_KEY_ESCAPE || key == 's' ||
-                 key == 'q') {
-            a->mode = APP_MODE_NORMAL;
-            sampling_apply(a);
-        }
-        return APP_REDRAW;
-    case APP_MODE_NORMAL:
-        break;
-    }
+    if (a->mode != APP_MODE_NORMAL)
+        return app_entry_key(a, key);
     if (a->view.inspect && a->target < 0 && (key == SF_KEY_LEFT || key == SF_KEY_RIGHT)) {
         const struct node *last = graph_last(app_graph(a));
         const float *m;
         int rows, cols;
         if (last && panel_matrix(&a->view, last, &m, &rows, &cols))
-            a->view.col = wrap(a->view.col + (key == SF_KEY_RIGHT ? 1 : -1), cols);
+            a->view.col = app_wrap(a->view.col + (key == SF_KEY_RIGHT ? 1 : -1), cols);
         return APP_REDRAW;
     }
     if (key == SF_KEY_ESCAPE) {
@@ -783,22 +594,23 @@ static void help_lines(struct app *a, struct screen_state *s)
 static void sampling_lines(struct app *a, struct screen_state *s)
 {
     const struct sampler *p = &a->sampler;
-    snprintf(a->sampling_text[F_DECODING], 96, "decoding      %s",
+    snprintf(a->sampling_text[APP_FIELD_DECODING], 96, "decoding      %s",
              a->beam > 1 ? "beam search"
              : p->greedy ? "greedy (the most probable token)"
                          : "sampling (a random draw)");
-    text_format(a->sampling_text[F_TEMPERATURE], 96, "temperature   %.1f", (double)p->temperature);
-    snprintf(a->sampling_text[F_TOP_K], 96, "top-k         %d%s", p->top_k,
+    text_format(a->sampling_text[APP_FIELD_TEMPERATURE], 96, "temperature   %.1f",
+                (double)p->temperature);
+    snprintf(a->sampling_text[APP_FIELD_TOP_K], 96, "top-k         %d%s", p->top_k,
              p->top_k ? "" : " (no limit)");
-    text_format(a->sampling_text[F_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
+    text_format(a->sampling_text[APP_FIELD_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
                 p->top_p >= 1 ? " (no limit)" : "");
-    snprintf(a->sampling_text[F_SEED], 96, "seed          %llu", a->seed);
-    snprintf(a->sampling_text[F_BEAM], 96, "beam width    %d", a->beam);
-    for (int i = 0; i < N_FIELDS; i++)
+    snprintf(a->sampling_text[APP_FIELD_SEED], 96, "seed          %llu", a->seed);
+    snprintf(a->sampling_text[APP_FIELD_BEAM], 96, "beam width    %d", a->beam);
+    for (int i = 0; i < APP_FIELD_COUNT; i++)
         a->sampling_ptr[i] = a->sampling_text[i];
     s->overlay_title = "Sampling  (up/down choose, left/right change, Enter applies)";
     s->overlay = a->sampling_ptr;
-    s->n_overlay = N_FIELDS;
+    s->n_overlay = APP_FIELD_COUNT;
     s->overlay_cursor = a->sampling_field;
 }
 

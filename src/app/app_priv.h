@@ -5,6 +5,12 @@
 
 #include "stepformer/app.h"
 
+// v modulo n, in 0 .. n-1 for a negative v too (cycling through panels, layers, fields).
+static inline int app_wrap(int v, int n)
+{
+    return ((v % n) + n) % n;
+}
+
 // The status line's message (error 1: in the notice style).
 void app_say(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 // The graph on screen (the forward pass, or the training iteration).
@@ -42,6 +48,10 @@ int app_lens_reset(struct app *a);
 // GPT-2 is tens of milliseconds; a->lens_pending asks for another call).
 void app_lens_update(struct app *a);
 
+// The input modes (entry.c): opens one (goto: an empty line; the prompt: the prompt as it is),
+// and a key in one (APP_* flags).
+void app_entry_open(struct app *a, enum app_mode mode);
+int app_entry_key(struct app *a, int key);
 // The input line: a code point added as UTF-8, the last character removed. app_input_add
 // takes characters only (no control, surrogate or value above U+10FFFF) and whole ones: when
 // the line is full it keeps what it has, says the text was cut, and returns 0 (else 1).
