@@ -41,6 +41,12 @@ int app_generate(struct app *a);
 // Appends the token sample.draw chose and runs the new pass.
 void app_append_drawn(struct app *a);
 
+// The screen state (app_screen.c): the panel in the main place (the selected one, or for a
+// fixed panel such as the tokens strip the one that belongs to the op that ran last), and the
+// layout of the screen as it is drawn (lesson mode has its own).
+enum panel_id app_main_panel(const struct app *a);
+void app_layout(struct app *a, const struct lesson_screen *ls, struct layout *l, int w, int h);
+
 // The logit lens (lens_cache.c): sets up the cache for the forward graph's size (after a
 // rebuild or a change).
 int app_lens_reset(struct app *a);
