@@ -52,9 +52,9 @@ int app_busy(const struct app *a)
     return a->target >= 0 || a->running || a->lens_pending;
 }
 
-// After the cursor moved: the main panel and the layer follow the op that ran last, and the
-// selection stays inside the input.
-void app_cursor_moved(struct app *a)
+// The view follows the node that ran last: the main panel (unless the user chose one while
+// zoomed), the layer, and the selection stays inside the input and the inspected matrix.
+static void follow(struct app *a)
 {
     const struct graph *g = app_graph(a);
     const struct node *last = graph_last(g);
@@ -80,6 +80,69 @@ void app_cursor_moved(struct app *a)
     }
 }
 
+// Runs the pass on screen one node; the message names a failure.
+static int step_once(struct app *a)
+{
+    struct graph *g = app_graph_on_screen(a);
+    int rc = graph_step(g);
+    if (rc < 0) {
+        app_say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
+        a->target = -1;
+        a->running = 0;
+    }
+    return rc;
+}
+
+// Steps toward a->target for at most budget_ms.
+static int run_slice(struct app *a, int budget_ms)
+{
+    struct graph *g = app_graph_on_screen(a);
+    double start = now_ms();
+    int rc = 0;
+    while (g->cursor <= a->target) {
+        if ((rc = step_once(a)) <= 0)
+            break;
+        if (now_ms() - start > budget_ms)
+            break;
+    }
+    return rc;
+}
+
+// The work after a move is done here, once per move, rather than by the graph's observer:
+// the observer hears of the nodes that run, but not of a step back, a jump back, a rebuilt
+// graph or the switch between the forward pass and the training iteration, and it hears of
+// every node of a long move, where the view follows once, when the slice stops (the layer
+// shown is that of the op the move stopped on). So every move goes through app_move, and
+// app_move alone does the work after it.
+int app_move(struct app *a, enum app_move how, int arg)
+{
+    struct graph *g = app_graph_on_screen(a);
+    int rc = 0;
+    switch (how) {
+    case APP_MOVE_STEP:
+        rc = step_once(a);
+        break;
+    case APP_MOVE_BACK:
+        rc = graph_back(g);
+        break;
+    case APP_MOVE_START:
+        graph_reset(g);
+        rc = 1;
+        break;
+    case APP_MOVE_TO:
+        rc = graph_goto_index(g, arg);
+        break;
+    case APP_MOVE_SLICE:
+        rc = run_slice(a, arg);
+        break;
+    case APP_MOVE_NEW:
+        break;
+    }
+    app_train_after_move(a);
+    follow(a);
+    return rc;
+}
+
 // Builds (or rebuilds for a new input) the forward pass with its sampling nodes; the graph
 // keeps the input's ids. text is the prompt as typed, or NULL to show the ids decoded.
 int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d)
@@ -100,7 +163,7 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     a->view.row = n - 1;
     a->view.inspect = 0;
     app_train_leave(a);
-    app_cursor_moved(a);
+    app_move(a, APP_MOVE_NEW, 0);
     return app_lens_reset(a);
 }
 
@@ -202,19 +265,6 @@ void app_free(struct app *a)
     memset(a, 0, sizeof *a);
 }
 
-// Runs the pass on screen one node; the message names a failure.
-static int step_once(struct app *a)
-{
-    struct graph *g = app_graph_on_screen(a);
-    int rc = graph_step(g);
-    if (rc < 0) {
-        app_say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
-        a->target = -1;
-        a->running = 0;
-    }
-    return rc;
-}
-
 // The index of the first node from the cursor on of at least `level`, or the last node.
 static int index_of_level(const struct graph *g, int level)
 {
@@ -231,8 +281,7 @@ int app_move_to(struct app *a, int index)
     if (index < 0 || index >= g->n_nodes)
         return 0;
     if (index + 1 <= g->cursor) {
-        graph_goto_index(g, index);
-        app_cursor_moved(a);
+        app_move(a, APP_MOVE_TO, index);
         return APP_REDRAW;
     }
     a->target = index;
@@ -268,13 +317,7 @@ int app_tick(struct app *a, int budget_ms)
         return APP_REDRAW;
     }
     if (a->target >= 0) {
-        double start = now_ms();
-        while (g->cursor <= a->target) {
-            if (step_once(a) <= 0)
-                break;
-            if (now_ms() - start > budget_ms)
-                break;
-        }
+        app_move(a, APP_MOVE_SLICE, budget_ms);
         if (a->target >= 0 && g->cursor > a->target) {
             a->target = -1;
             if (a->generate_pending) {
@@ -282,15 +325,11 @@ int app_tick(struct app *a, int budget_ms)
                 app_append_drawn(a);
             }
         }
-        app_after_pass(a);
-        app_cursor_moved(a);
         return APP_REDRAW;
     }
     if (a->running) {
-        if (step_once(a) <= 0)
+        if (app_move(a, APP_MOVE_STEP, 0) <= 0)
             a->running = 0;
-        app_after_pass(a);
-        app_cursor_moved(a);
         return APP_REDRAW;
     }
     return 0;
@@ -312,15 +351,12 @@ int app_action(struct app *a, enum sf_action act)
     case SF_ACTION_NONE:
         return 0;
     case SF_ACTION_STEP:
-        if (step_once(a) == 0)
+        if (app_move(a, APP_MOVE_STEP, 0) == 0)
             app_say(a, 0, "the end of the pass: Home starts again, x generates a token");
-        app_after_pass(a);
-        app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_BACK:
-        if (!graph_back(g))
+        if (!app_move(a, APP_MOVE_BACK, 0))
             app_say(a, 0, "the start of the pass");
-        app_cursor_moved(a);
         return APP_REDRAW;
     case SF_ACTION_NEXT_SUBLAYER:
         return app_move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
@@ -329,9 +365,8 @@ int app_action(struct app *a, enum sf_action act)
     case SF_ACTION_RUN_TO_END:
         return app_move_to(a, g->n_nodes - 1);
     case SF_ACTION_RESTART:
-        graph_reset(g);
         a->running = 0;
-        app_cursor_moved(a);
+        app_move(a, APP_MOVE_START, 0);
         return APP_REDRAW;
     case SF_ACTION_GOTO:
         app_entry_open(a, APP_MODE_GOTO);
@@ -453,7 +488,7 @@ int app_action(struct app *a, enum sf_action act)
     case SF_ACTION_TRAIN_VIEW:
         if (a->train_view) {
             app_train_leave(a);
-            app_cursor_moved(a);
+            app_move(a, APP_MOVE_NEW, 0);
             app_say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
         } else {
             app_train_enter(a);

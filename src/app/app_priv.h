@@ -15,10 +15,6 @@ static inline int app_wrap(int v, int n)
 void app_say(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 // The graph on screen (the forward pass, or the training iteration).
 struct graph *app_graph_on_screen(struct app *a);
-// After the cursor moved: the main panel and layer follow the op that ran last.
-void app_cursor_moved(struct app *a);
-// After steps: the training view's losses before and after the update.
-void app_after_pass(struct app *a);
 // Rebuilds the forward pass for new ids (text: the prompt as typed, or NULL to decode).
 int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d);
 // Encodes text (or parses ids_arg) as the new prompt and rebuilds; the message names a
@@ -28,6 +24,22 @@ int app_set_input(struct app *a, const char *ids_arg, const char *text);
 int app_train_enter(struct app *a);
 void app_train_leave(struct app *a);
 void app_train_free(struct app *a);
+// After a move: the losses before and after the update, once the ops that give them have run.
+void app_train_after_move(struct app *a);
+// How app_move moves the cursor of the graph on screen.
+enum app_move {
+    APP_MOVE_STEP,  // run the next node (the message names a failure)
+    APP_MOVE_BACK,  // back one node: nothing is recomputed
+    APP_MOVE_START, // back to the first node
+    APP_MOVE_TO,    // to just after node arg: backward at once, forward by running every node
+    APP_MOVE_SLICE, // toward a->target, for at most arg milliseconds
+    APP_MOVE_NEW,   // nothing moves, but the graph on screen is new (rebuilt, or the other view)
+};
+// Every move of the cursor, and every change of the graph on screen, ends here: it moves, then
+// the view follows the node that ran last (the main panel, the layer, the selection inside the
+// input and the inspect cursor inside the matrix), and the training view takes its losses.
+// Returns what the graph's move returned (1 moved, 0 nowhere to go, <0).
+int app_move(struct app *a, enum app_move how, int arg);
 // Moves so that node `index` has just run: backward at once, forward in slices (app_tick
 // runs them; a->target is the node still to reach, or -1).
 int app_move_to(struct app *a, int index);

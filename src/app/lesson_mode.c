@@ -64,7 +64,7 @@ static int act_generate(struct app *a, const struct lesson_action *act, struct l
     for (int k = 0; k < act->n; k++) {
         if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx)
             return FAIL(d, act, "@generate: the context is full (%d tokens)", a->model.cfg.n_ctx);
-        if (graph_goto_index(&a->fwd, a->fwd.n_nodes - 1) < 0 || a->fwd.drawn < 0)
+        if (app_move(a, APP_MOVE_TO, a->fwd.n_nodes - 1) < 0 || a->fwd.drawn < 0)
             return FAIL(d, act, "@generate: the sampling ops failed");
         int n = a->fwd.n_tokens + 1;
         int *ids = malloc(sizeof(int) * (size_t)n);
@@ -166,7 +166,7 @@ static int apply(struct app *a, const struct lesson_action *act, struct lesson_d
             return fail_message(a, act, d, "@view training");
         if (!act->n && a->train_view) {
             app_train_leave(a);
-            app_cursor_moved(a);
+            app_move(a, APP_MOVE_NEW, 0);
         }
         a->message[0] = 0;
         return 0;
@@ -248,14 +248,13 @@ static void script_reset(struct app *a)
     a->mode = APP_MODE_NORMAL;
     ls->n_panels = 0;
     ls->focus = -1;
-    // Only when the script does not set its own prompt first.
+    // Only when the script does not set its own prompt first. The pass is at its start either
+    // way (the interventions were just reset).
     const struct lesson_beat *b0 = &ls->l.beats[0];
     if (!(b0->n_acts && b0->acts[0].op == LESSON_PROMPT) && strcmp(a->prompt, ls->start_prompt))
         app_set_input(a, NULL, ls->start_prompt);
-    else
-        graph_reset(&a->fwd);
     app_lens_reset(a);
-    app_cursor_moved(a);
+    app_move(a, APP_MOVE_START, 0);
 }
 
 static int apply_beat(struct app *a, int k, struct lesson_diags *d)

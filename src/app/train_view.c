@@ -76,18 +76,19 @@ int app_train_enter(struct app *a)
     a->running = 0;
     a->view.row = a->fwd.n_tokens - 2;
     a->view.inspect = 0;
-    app_cursor_moved(a);
+    app_move(a, APP_MOVE_NEW, 0);
     app_say(a, 0,
             "training view: one iteration on this sentence (%d positions), learning rate 0.001",
             a->fwd.n_tokens - 1);
     return 0;
 }
 
-void app_after_pass(struct app *a)
+void app_train_after_move(struct app *a)
 {
-    if (a->train_view && a->train.cursor >= a->train.n_nodes && isnan(a->loss_after))
+    if (!a->train_view)
+        return;
+    if (a->train.cursor >= a->train.n_nodes && isnan(a->loss_after))
         a->loss_after = loss_after_update(a);
-    if (a->train_view && isnan(a->loss_before) &&
-        graph_find(&a->train, "loss.xent") < a->train.cursor)
+    if (isnan(a->loss_before) && graph_find(&a->train, "loss.xent") < a->train.cursor)
         a->loss_before = a->train.loss;
 }
