@@ -15,10 +15,6 @@
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
 
-// Run speeds for run / pause, slowest first (milliseconds per operation).
-static const int speeds[] = {1000, 500, 250, 120, 60, 25};
-#define N_SPEEDS (int)(sizeof speeds / sizeof speeds[0])
-
 static double now_ms(void)
 {
     struct timespec t;
@@ -207,7 +203,7 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->zoom = -1;
     a->target = -1;
     a->follow = 1;
-    a->speed_ms = speeds[2];
+    a->speed_ms = APP_SPEED_START_MS;
     a->view.numbers = 1;
     a->seed = 42;
     a->beam = 1;
@@ -263,15 +259,6 @@ void app_free(struct app *a)
     free(a->overlay_buf);
     free(a->overlay);
     memset(a, 0, sizeof *a);
-}
-
-// The index of the first node from the cursor on of at least `level`, or the last node.
-static int index_of_level(const struct graph *g, int level)
-{
-    for (int i = g->cursor; i < g->n_nodes; i++)
-        if ((int)g->nodes[i].level >= level)
-            return i;
-    return g->n_nodes - 1;
 }
 
 // Moves to have node `index` run: backward at once, forward in slices (app_tick).
@@ -330,247 +317,6 @@ int app_tick(struct app *a, int budget_ms)
     if (a->running) {
         if (app_move(a, APP_MOVE_STEP, 0) <= 0)
             a->running = 0;
-        return APP_REDRAW;
-    }
-    return 0;
-}
-
-int app_action(struct app *a, enum sf_action act)
-{
-    struct graph *g = app_graph_on_screen(a);
-    const struct model_config *c = &a->model.cfg;
-    a->message[0] = 0;
-    a->message_error = 0;
-    if (a->target >= 0 && act != SF_ACTION_QUIT && act != SF_ACTION_HELP) {
-        a->target = -1; // a key during a long move stops it where it is
-        a->generate_pending = 0;
-        app_say(a, 0, "stopped at %s", graph_last(g) ? graph_last(g)->name : "the start");
-        return APP_REDRAW;
-    }
-    switch (act) {
-    case SF_ACTION_NONE:
-        return 0;
-    case SF_ACTION_STEP:
-        if (app_move(a, APP_MOVE_STEP, 0) == 0)
-            app_say(a, 0, "the end of the pass: Home starts again, x generates a token");
-        return APP_REDRAW;
-    case SF_ACTION_BACK:
-        if (!app_move(a, APP_MOVE_BACK, 0))
-            app_say(a, 0, "the start of the pass");
-        return APP_REDRAW;
-    case SF_ACTION_NEXT_SUBLAYER:
-        return app_move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
-    case SF_ACTION_NEXT_BLOCK:
-        return app_move_to(a, index_of_level(g, NODE_LEVEL_BLOCK));
-    case SF_ACTION_RUN_TO_END:
-        return app_move_to(a, g->n_nodes - 1);
-    case SF_ACTION_RESTART:
-        a->running = 0;
-        app_move(a, APP_MOVE_START, 0);
-        return APP_REDRAW;
-    case SF_ACTION_GOTO:
-        app_entry_open(a, APP_MODE_GOTO);
-        return APP_REDRAW;
-    case SF_ACTION_RUN_PAUSE:
-        a->running = !a->running && g->cursor < g->n_nodes;
-        app_say(a, 0,
-                a->running ? "running, one op every %d ms (+ faster, - slower, r pauses)"
-                           : "paused",
-                a->speed_ms);
-        return APP_REDRAW;
-    case SF_ACTION_FASTER:
-    case SF_ACTION_SLOWER: {
-        int k = 0;
-        while (k < N_SPEEDS - 1 && speeds[k] > a->speed_ms)
-            k++;
-        k += act == SF_ACTION_FASTER ? 1 : -1;
-        a->speed_ms = speeds[k < 0 ? 0 : (k >= N_SPEEDS ? N_SPEEDS - 1 : k)];
-        app_say(a, 0, "run speed: one op every %d ms", a->speed_ms);
-        return APP_REDRAW;
-    }
-    case SF_ACTION_NEXT_PANEL:
-        a->follow = 0;
-        a->selected = app_wrap(a->selected + 1, PANEL_COUNT);
-        if (a->zoom >= 0)
-            a->zoom = a->selected;
-        app_say(a, 0, "panel: %s (z zooms it)", panel_name((enum panel_id)a->selected));
-        return APP_REDRAW;
-    case SF_ACTION_ZOOM:
-        a->zoom = a->zoom >= 0 ? -1 : a->selected;
-        if (a->zoom >= 0)
-            a->follow = 0;
-        return APP_REDRAW;
-    case SF_ACTION_LAYER_NEXT:
-    case SF_ACTION_LAYER_PREV:
-        a->view.layer =
-            app_wrap(a->view.layer + (act == SF_ACTION_LAYER_NEXT ? 1 : -1), c->n_layer);
-        app_say(a, 0, "layer %d", a->view.layer);
-        return APP_REDRAW;
-    case SF_ACTION_HEAD_NEXT:
-    case SF_ACTION_HEAD_PREV: // 0 .. H-1, then all heads (-1)
-        a->view.head =
-            app_wrap(a->view.head + 1 + (act == SF_ACTION_HEAD_NEXT ? 1 : -1), c->n_head + 1) - 1;
-        if (a->view.head < 0)
-            app_say(a, 0, "all %d heads of layer %d", c->n_head, a->view.layer);
-        else
-            app_say(a, 0, "head %d", a->view.head);
-        return APP_REDRAW;
-    case SF_ACTION_ROW_NEXT:
-    case SF_ACTION_ROW_PREV: {
-        int rows = g->n_tokens;
-        const struct node *last = graph_last(g);
-        const float *m;
-        int r, cols;
-        if (a->view.inspect && last && panel_matrix(&a->view, last, &m, &r, &cols))
-            rows = r;
-        a->view.row = app_wrap(a->view.row + (act == SF_ACTION_ROW_NEXT ? 1 : -1), rows);
-        return APP_REDRAW;
-    }
-    case SF_ACTION_INSPECT: {
-        const struct node *last = graph_last(g);
-        const float *m;
-        int rows, cols;
-        if (a->view.inspect) {
-            a->view.inspect = 0;
-        } else if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
-            app_say(a, 0, "nothing to inspect yet: run an operation first");
-        } else {
-            a->view.inspect = 1;
-            a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
-            a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
-            app_say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
-        }
-        return APP_REDRAW;
-    }
-    case SF_ACTION_EDIT_PROMPT:
-        app_entry_open(a, APP_MODE_PROMPT);
-        return APP_REDRAW;
-    case SF_ACTION_SAMPLING:
-        app_entry_open(a, APP_MODE_SAMPLING);
-        return APP_REDRAW;
-    case SF_ACTION_GENERATE:
-        return app_generate(a);
-    case SF_ACTION_HEAD_OFF: {
-        int h0 = a->view.head < 0 ? 0 : a->view.head, h1 = a->view.head < 0 ? c->n_head : h0 + 1;
-        unsigned char *row = a->head_off + (size_t)a->view.layer * c->n_head;
-        int turn_off = !row[h0];
-        for (int h = h0; h < h1; h++)
-            row[h] = (unsigned char)turn_off;
-        char what[96];
-        if (a->view.head < 0)
-            snprintf(what, sizeof what, "all heads of L%d %s", a->view.layer,
-                     turn_off ? "off" : "on");
-        else
-            snprintf(what, sizeof what, "L%d head %d %s", a->view.layer, h0,
-                     turn_off ? "off" : "on again");
-        app_intervene(a, what);
-        return APP_REDRAW;
-    }
-    case SF_ACTION_NO_POSITIONS:
-        if (c->pos == POS_NONE) {
-            app_say(a, 0, "this model has no position embeddings");
-            return APP_REDRAW;
-        }
-        a->no_positions = !a->no_positions;
-        app_intervene(a,
-                      a->no_positions ? "position embeddings dropped" : "position embeddings back");
-        return APP_REDRAW;
-    case SF_ACTION_NUMBERS:
-        a->view.numbers = !a->view.numbers;
-        return APP_REDRAW;
-    case SF_ACTION_PALETTE:
-        a->scheme = app_wrap(a->scheme + 1, 3);
-        app_say(a, 0, "colours: %s",
-                a->scheme == PALETTE_256 ? "256"
-                : a->scheme == PALETTE_8 ? "8"
-                                         : "none (shading)");
-        return APP_REDRAW;
-    case SF_ACTION_TRAIN_VIEW:
-        if (a->train_view) {
-            app_train_leave(a);
-            app_move(a, APP_MOVE_NEW, 0);
-            app_say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
-        } else {
-            app_train_enter(a);
-        }
-        return APP_REDRAW;
-    case SF_ACTION_HELP:
-        a->help = !a->help;
-        return APP_REDRAW;
-    case SF_ACTION_QUIT:
-        return APP_QUIT;
-    case SF_ACTION_CANCEL: // Esc: app_key acts on it before the actions
-    case SF_ACTION_COUNT:
-        break;
-    }
-    return 0;
-}
-
-int app_key(struct app *a, int key)
-{
-    if (a->lesson) {
-        int r = app_lesson_key(a, key);
-        if (r >= 0)
-            return r;
-    }
-    if (a->help) {
-        a->help = 0;
-        return APP_REDRAW;
-    }
-    if (a->mode != APP_MODE_NORMAL)
-        return app_entry_key(a, key);
-    if (a->view.inspect && a->target < 0 && (key == SF_KEY_LEFT || key == SF_KEY_RIGHT)) {
-        const struct node *last = graph_last(app_graph(a));
-        const float *m;
-        int rows, cols;
-        if (last && panel_matrix(&a->view, last, &m, &rows, &cols))
-            a->view.col = app_wrap(a->view.col + (key == SF_KEY_RIGHT ? 1 : -1), cols);
-        return APP_REDRAW;
-    }
-    if (key == SF_KEY_ESCAPE) {
-        if (a->target >= 0 || a->running) {
-            a->target = -1;
-            a->running = 0;
-            app_say(a, 0, "stopped");
-        } else if (a->view.inspect) {
-            a->view.inspect = 0;
-        } else if (a->zoom >= 0) {
-            a->zoom = -1;
-        }
-        return APP_REDRAW;
-    }
-    return app_action(a, keymap_action(key));
-}
-
-int app_click(struct app *a, int x, int y)
-{
-    enum panel_id main = app_main_panel(a);
-    struct view v = a->view;
-    v.graph = app_graph(a);
-    struct layout l;
-    struct screen_state s;
-    memset(&s, 0, sizeof s);
-    if (a->lesson)
-        app_lesson_screen(a, &s);
-    app_layout(a, s.lesson, &l, a->width, a->height);
-    if (l.too_small)
-        return 0;
-    for (int p = 0; p < PANEL_COUNT; p++) {
-        struct rect r = l.panel[p];
-        if (!l.shown[p] || x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
-            continue;
-        if (p != a->selected || p != (int)main)
-            a->follow = 0;
-        a->selected = p;
-        if (p == PANEL_TOKENS) {
-            int i = panel_tokens_hit(r, &v, x);
-            if (i >= 0)
-                a->view.row = i;
-        } else if (p == PANEL_ATTENTION && a->view.head >= 0) {
-            int i, j;
-            if (panel_attention_hit(r, &v, x, y, &i, &j))
-                a->view.row = i, a->view.col = j;
-        }
         return APP_REDRAW;
     }
     return 0;

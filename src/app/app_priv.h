@@ -5,6 +5,9 @@
 
 #include "stepformer/app.h"
 
+// The run speed at the start (one of the speeds + and - choose from, in actions.c).
+#define APP_SPEED_START_MS 250
+
 // v modulo n, in 0 .. n-1 for a negative v too (cycling through panels, layers, fields).
 static inline int app_wrap(int v, int n)
 {
