@@ -36,6 +36,19 @@ enum app_field {
     APP_FIELD_COUNT
 };
 
+struct app;
+
+// A mode that plugs into the app (lesson mode): the app calls these hooks and names nothing
+// else of it; the mode uses the app's own functions. Set with the mode's start, undone by
+// app_free.
+struct app_hooks {
+    // A key before the screen's own: APP_* flags, or -1 to leave the key to them.
+    int (*key)(struct app *a, int key);
+    // Its part of the screen state (its pane, its panels, its keys), in its own buffers.
+    void (*screen)(struct app *a, struct screen_state *s);
+    void (*free)(struct app *a);
+};
+
 struct app_options {
     const char *model_path;     // NULL: $STEPFORMER_MODEL or the shipped model
     const char *tokenizer_path; // NULL: beside the model, for llm.c checkpoints
@@ -124,7 +137,8 @@ struct app {
     char message[APP_LINE_MAX];
     int message_error;
     float loss_before, loss_after;
-    struct app_lesson *lesson; // lesson mode, or NULL
+    const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
+    struct app_lesson *lesson;     // lesson mode's state, or NULL
     // Buffers the screen state points into.
     char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
     char *overlay_buf;

@@ -331,8 +331,8 @@ static int cell_move(struct app *a, enum sf_cell c)
 // closes it), an input mode, the inspect cursor, the screen's actions.
 int app_key(struct app *a, int key)
 {
-    if (a->lesson) {
-        int r = app_lesson_key(a, key);
+    if (a->hooks && a->hooks->key) {
+        int r = a->hooks->key(a, key);
         if (r >= 0)
             return r;
     }
@@ -358,8 +358,8 @@ int app_click(struct app *a, int x, int y)
     struct layout l;
     struct screen_state s;
     memset(&s, 0, sizeof s);
-    if (a->lesson)
-        app_lesson_screen(a, &s);
+    if (a->hooks && a->hooks->screen)
+        a->hooks->screen(a, &s);
     app_layout(a, s.lesson, &l, a->width, a->height);
     if (l.too_small)
         return 0;

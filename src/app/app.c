@@ -247,7 +247,8 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
 
 void app_free(struct app *a)
 {
-    app_lesson_free(a);
+    if (a->hooks && a->hooks->free)
+        a->hooks->free(a);
     app_train_free(a);
     graph_free(&a->fwd);
     if (a->beams_active)

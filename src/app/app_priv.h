@@ -84,10 +84,4 @@ void app_input_backspace(struct app *a);
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
                          int restart, enum op_impl impl, FILE *err);
 
-// Lesson mode: a key (APP_* flags, or -1 when the key is left to the screen's own keys), the
-// screen's lesson part, and freeing it.
-int app_lesson_key(struct app *a, int key);
-void app_lesson_screen(struct app *a, struct screen_state *s);
-void app_lesson_free(struct app *a);
-
 #endif

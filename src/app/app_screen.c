@@ -115,8 +115,8 @@ void app_screen(struct app *a, struct screen_state *s)
     s->main = app_main_panel(a);
     s->overlay_cursor = -1;
     s->keys = a->running ? "running  r pauses " : "? help  q quit ";
-    if (a->lesson) // its pane, its panels and its keys
-        app_lesson_screen(a, s);
+    if (a->hooks && a->hooks->screen) // its pane, its panels and its keys
+        a->hooks->screen(a, s);
     if (!a->train_view) {
         struct layout l;
         app_layout(a, s->lesson, &l, a->width ? a->width : 80, a->height ? a->height : 24);

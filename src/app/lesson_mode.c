@@ -1,5 +1,7 @@
 // Lesson mode: runs a lesson script's beats on the application (the model steps exactly as
-// scripted), asks its questions, keeps the progress, and lays out the narration.
+// scripted), asks its questions, keeps the progress, and lays out the narration. It plugs into
+// the app through hooks (its keys, its part of the screen, freeing it) and drives the app
+// through the app's own functions.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,47 +377,7 @@ int app_lesson_expected(const struct app *a, char *buf, size_t size)
     return 1;
 }
 
-int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
-                     struct lesson_diags *d)
-{
-    struct app_lesson *ls = calloc(1, sizeof *ls);
-    if (!ls || l->n_beats < 1) {
-        free(ls);
-        lesson_free(l);
-        return SF_ERR_NOMEM;
-    }
-    ls->l = *l;
-    memset(l, 0, sizeof *l);
-    ls->answered = calloc((size_t)ls->l.n_beats, 1);
-    a->lesson = ls;
-    if (!ls->answered)
-        return SF_ERR_NOMEM;
-    ls->present = present;
-    ls->beat = -1;
-    ls->focus = -1;
-    snprintf(ls->start_prompt, sizeof ls->start_prompt, "%s", a->prompt);
-    int start = 0;
-    if (progress_path) {
-        lesson_progress_load(&ls->progress, progress_path);
-        ls->keep_progress = 1;
-        const struct lesson_progress_item *it = lesson_progress_get(&ls->progress, ls->l.id);
-        if (it && !it->done && it->beat < ls->l.n_beats)
-            start = it->beat;
-    }
-    for (int k = 0; k < start; k++)
-        ls->answered[k] = 1;
-    int rc = app_lesson_goto(a, start, d);
-    if (start > 0) {
-        char msg[200];
-        snprintf(msg, sizeof msg,
-                 "welcome back: beat %d of %d, where you stopped (Backspace goes back)", start + 1,
-                 ls->l.n_beats);
-        say_after_save(a, ls->save_failed, msg);
-    }
-    return rc;
-}
-
-void app_lesson_free(struct app *a)
+static void lesson_mode_free(struct app *a)
 {
     if (!a->lesson)
         return;
@@ -424,6 +386,7 @@ void app_lesson_free(struct app *a)
     free(a->lesson->answered);
     free(a->lesson);
     a->lesson = NULL;
+    a->hooks = NULL;
 }
 
 // Goes to beat k and reports a script error in the pane.
@@ -574,7 +537,7 @@ static int keeps_beat(enum sf_action act)
            act == SF_ACTION_CANCEL || act == SF_ACTION_NONE;
 }
 
-int app_lesson_key(struct app *a, int key)
+static int lesson_key(struct app *a, int key)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
@@ -651,7 +614,7 @@ int app_lesson_key(struct app *a, int key)
     return -1;
 }
 
-void app_lesson_screen(struct app *a, struct screen_state *s)
+static void lesson_screen(struct app *a, struct screen_state *s)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_beat *b = &ls->l.beats[ls->beat];
@@ -704,4 +667,47 @@ void app_lesson_screen(struct app *a, struct screen_state *s)
         s->keys = "Enter checks  Esc other keys ";
     else
         s->keys = "Space next  Backspace back  ? keys  q quit ";
+}
+
+static const struct app_hooks lesson_hooks = {lesson_key, lesson_screen, lesson_mode_free};
+
+int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
+                     struct lesson_diags *d)
+{
+    struct app_lesson *ls = calloc(1, sizeof *ls);
+    if (!ls || l->n_beats < 1) {
+        free(ls);
+        lesson_free(l);
+        return SF_ERR_NOMEM;
+    }
+    ls->l = *l;
+    memset(l, 0, sizeof *l);
+    ls->answered = calloc((size_t)ls->l.n_beats, 1);
+    a->lesson = ls;
+    a->hooks = &lesson_hooks;
+    if (!ls->answered)
+        return SF_ERR_NOMEM;
+    ls->present = present;
+    ls->beat = -1;
+    ls->focus = -1;
+    snprintf(ls->start_prompt, sizeof ls->start_prompt, "%s", a->prompt);
+    int start = 0;
+    if (progress_path) {
+        lesson_progress_load(&ls->progress, progress_path);
+        ls->keep_progress = 1;
+        const struct lesson_progress_item *it = lesson_progress_get(&ls->progress, ls->l.id);
+        if (it && !it->done && it->beat < ls->l.n_beats)
+            start = it->beat;
+    }
+    for (int k = 0; k < start; k++)
+        ls->answered[k] = 1;
+    int rc = app_lesson_goto(a, start, d);
+    if (start > 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "welcome back: beat %d of %d, where you stopped (Backspace goes back)", start + 1,
+                 ls->l.n_beats);
+        say_after_save(a, ls->save_failed, msg);
+    }
+    return rc;
 }
