@@ -696,6 +696,52 @@ static void test_app_backspace_takes_one_character(void **state)
     app_free(&a);
 }
 
+// Building the screen state changes nothing: the logit lens is computed by the moves (here
+// without a screen ever built), the layout is chosen once per frame, and a click goes where
+// that frame put the panels.
+static void test_app_screen_state_is_built_without_side_effects(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'G');
+    finish(&a);
+    assert_int_equal(a.lens_valid, a.model.cfg.n_layer);
+    size_t cells = (size_t)a.lens.n_layer * (size_t)a.lens.n;
+    for (size_t i = 0; i < cells; i++)
+        assert_true(a.lens.top[i] >= 0);
+    int *top = malloc(2 * cells * sizeof(int));
+    memcpy(top, a.lens.top, 2 * cells * sizeof(int));
+    struct view v = a.view;
+    int selected = a.selected;
+    a.selected = PANEL_RESIDUAL; // the logit lens beside it at 160 x 48
+    a.follow = 0;
+    struct screen_state s, t;
+    app_screen(&a, &s);
+    assert_true(s.layout.shown[PANEL_LOGIT_LENS]);
+    assert_ptr_equal(s.view.lens, &a.lens);
+    app_screen(&a, &t);
+    assert_memory_equal(&s.layout, &t.layout, sizeof s.layout);
+    assert_memory_equal(a.lens.top, top, 2 * cells * sizeof(int));
+    assert_memory_equal(&a.view, &v, sizeof v);
+    assert_false(app_busy(&a));
+    struct layout l;
+    layout_compute(&l, 160, 48, -1, PANEL_RESIDUAL);
+    assert_memory_equal(&s.layout, &l, sizeof l);
+    // every panel of the frame takes a click in its middle
+    for (int p = 0; p < PANEL_COUNT; p++) {
+        struct rect r = s.layout.panel[p];
+        if (!s.layout.shown[p])
+            continue;
+        assert_int_equal(app_click(&a, r.x + r.w / 2, r.y + r.h / 2), APP_REDRAW);
+        assert_int_equal(a.selected, p);
+    }
+    assert_int_equal(app_click(&a, 159, 47), 0); // the status line
+    (void)selected;
+    free(top);
+    app_free(&a);
+}
+
 // The line editor.
 
 // The line holds `text` with the cursor before byte `cursor` (failing at the caller's line).
@@ -956,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),
+        cmocka_unit_test(test_app_screen_state_is_built_without_side_effects),
         cmocka_unit_test(test_line_edit_moves_a_character_at_a_time),
         cmocka_unit_test(test_line_edit_types_at_the_cursor),
         cmocka_unit_test(test_line_edit_deletes_whole_characters),

@@ -1,6 +1,6 @@
 // The whole screen: the panels where the layout puts them, the status line, an overlay (the
-// help, the sampling settings) and the "too small" notice, drawn into the cell grid from
-// const state.
+// help, the sampling settings) and the "too small" notice, laid out once and drawn into the
+// cell grid from const state.
 #ifndef STEPFORMER_SCREEN_H
 #define STEPFORMER_SCREEN_H
 
@@ -25,6 +25,13 @@ struct lesson_screen {
     int present; // presenter mode: large panels and the narration as a caption
 };
 
+// A list under its own heading in an overlay box.
+struct overlay_section {
+    const char *title;
+    const char *const *lines;
+    int n;
+};
+
 struct screen_state {
     struct view view;
     int selected;       // the selected panel (enum panel_id), drawn with a highlighted title
@@ -41,8 +48,15 @@ struct screen_state {
     int notice;
     const char *keys;
     const struct lesson_screen *lesson; // lesson mode, or NULL
+    // Where everything goes (screen_layout, for the grid's size): drawing and clicks read it.
+    struct layout layout;
+    struct rect narration; // lesson mode: the narration pane (the caption when presenting)
 };
 
+// Chooses the layout of s for a w x h screen from its zoom, main panel and lesson panels (the
+// one place the layout is chosen); s->layout and s->narration get it.
+void screen_layout(struct screen_state *s, int w, int h);
+// Draws s into g, whose size is the one s was laid out for; g is the only thing written.
 void screen_draw(struct grid *g, const struct screen_state *s);
 // The narration pane of lesson mode (the caption when presenting).
 void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls);

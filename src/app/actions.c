@@ -1,7 +1,6 @@
 // The action machine: a key becomes an action through the key tables, and each action is a
 // small handler in one table that says what it keeps and what the screen must redo.
 #include <stdio.h>
-#include <string.h>
 
 #include "app_priv.h"
 
@@ -352,20 +351,19 @@ int app_key(struct app *a, int key)
 
 int app_click(struct app *a, int x, int y)
 {
+    if (!a->frame.built) { // no frame yet: the one that would be drawn now
+        struct screen_state s;
+        app_screen(a, &s);
+    }
+    const struct layout *l = &a->frame.layout;
     enum panel_id main = app_main_panel(a);
     struct view v = a->view;
     v.graph = app_graph(a);
-    struct layout l;
-    struct screen_state s;
-    memset(&s, 0, sizeof s);
-    if (a->hooks && a->hooks->screen)
-        a->hooks->screen(a, &s);
-    app_layout(a, s.lesson, &l, a->width, a->height);
-    if (l.too_small)
+    if (l->too_small)
         return 0;
     for (int p = 0; p < PANEL_COUNT; p++) {
-        struct rect r = l.panel[p];
-        if (!l.shown[p] || x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
+        struct rect r = l->panel[p];
+        if (!l->shown[p] || x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
             continue;
         if (p != a->selected || p != (int)main)
             a->follow = 0;

@@ -45,7 +45,7 @@ const struct graph *app_graph(const struct app *a)
 
 int app_busy(const struct app *a)
 {
-    return a->target >= 0 || a->running || a->lens_pending;
+    return a->target >= 0 || a->running || app_lens_waiting(a);
 }
 
 // The view follows the node that ran last: the main panel (unless the user chose one while
@@ -136,6 +136,8 @@ int app_move(struct app *a, enum app_move how, int arg)
     }
     app_train_after_move(a);
     follow(a);
+    if (!a->train_view)
+        app_lens_update(a);
     return rc;
 }
 
@@ -158,9 +160,10 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     a->running = 0;
     a->view.row = n - 1;
     a->view.inspect = 0;
+    rc = app_lens_reset(a);
     app_train_leave(a);
     app_move(a, APP_MOVE_NEW, 0);
-    return app_lens_reset(a);
+    return rc;
 }
 
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
@@ -209,6 +212,7 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->beam = 1;
     a->loss_before = a->loss_after = NAN;
     a->impl = o->reference ? OP_IMPL_REF : OP_IMPL_FAST;
+    app_help_init(a);
     if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, err))
         return 2;
     snprintf(a->model_path, sizeof a->model_path, "%s",
@@ -255,10 +259,7 @@ void app_free(struct app *a)
         beam_free(&a->beams);
     model_free(&a->model);
     free(a->head_off);
-    free(a->lens.top);
-    free(a->lens.prob);
-    free(a->overlay_buf);
-    free(a->overlay);
+    app_lens_free(a);
     memset(a, 0, sizeof *a);
 }
 
@@ -300,10 +301,6 @@ void app_intervene(struct app *a, const char *what)
 int app_tick(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
-    if (a->lens_pending && a->target < 0 && !a->running) {
-        app_lens_update(a);
-        return APP_REDRAW;
-    }
     if (a->target >= 0) {
         app_move(a, APP_MOVE_SLICE, budget_ms);
         if (a->target >= 0 && g->cursor > a->target) {
@@ -318,6 +315,10 @@ int app_tick(struct app *a, int budget_ms)
     if (a->running) {
         if (app_move(a, APP_MOVE_STEP, 0) <= 0)
             a->running = 0;
+        return APP_REDRAW;
+    }
+    if (app_lens_waiting(a)) {
+        app_lens_update(a);
         return APP_REDRAW;
     }
     return 0;

@@ -40,8 +40,8 @@ enum app_move {
 };
 // Every move of the cursor, and every change of the graph on screen, ends here: it moves, then
 // the view follows the node that ran last (the main panel, the layer, the selection inside the
-// input and the inspect cursor inside the matrix), and the training view takes its losses.
-// Returns what the graph's move returned (1 moved, 0 nowhere to go, <0).
+// input and the inspect cursor inside the matrix), the training view takes its losses and the
+// logit lens its rows. Returns what the graph's move returned (1 moved, 0 nowhere to go, <0).
 int app_move(struct app *a, enum app_move how, int arg);
 // Moves so that node `index` has just run: backward at once, forward in slices (app_tick
 // runs them; a->target is the node still to reach, or -1).
@@ -56,17 +56,21 @@ int app_generate(struct app *a);
 // Appends the token sample.draw chose and runs the new pass.
 void app_append_drawn(struct app *a);
 
-// The screen state (app_screen.c): the panel in the main place (the selected one, or for a
-// fixed panel such as the tokens strip the one that belongs to the op that ran last), and the
-// layout of the screen as it is drawn (lesson mode has its own).
+// The screen state (app_screen.c): the help's lines, from the key tables (once, at the start),
+// and the panel in the main place (the selected one, or for a fixed panel such as the tokens
+// strip the one that belongs to the op that ran last).
+void app_help_init(struct app *a);
 enum panel_id app_main_panel(const struct app *a);
-void app_layout(struct app *a, const struct lesson_screen *ls, struct layout *l, int w, int h);
 
 // The logit lens (lens_cache.c): sets up the cache for the forward graph's size (after a
-// rebuild or a change).
+// rebuild or an intervention).
 int app_lens_reset(struct app *a);
-// The rows of the blocks that have run, computing at most one new row per call (one block of
-// GPT-2 is tens of milliseconds; a->lens_pending asks for another call).
+void app_lens_free(struct app *a);
+// 1 when a block has run whose row is not computed yet.
+int app_lens_waiting(const struct app *a);
+// Computes the row of at most one block that has run (one block of GPT-2 takes tens of
+// milliseconds; app_tick asks again while app_lens_waiting), then shows the rows of the blocks
+// that have run.
 void app_lens_update(struct app *a);
 
 // The input modes (entry.c): opens one (goto: an empty line; the prompt: the prompt as it is),

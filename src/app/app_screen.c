@@ -1,7 +1,7 @@
-// The screen state: what the screen shows for the app's state (the view, the status line, the
-// help and the sampling box).
+// The screen state: what the screen shows for the app's state (the view, the layout, the
+// status line, the help and the sampling box), built without changing anything but the frame
+// buffers it points into.
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "stepformer/text.h"
@@ -16,6 +16,31 @@ static int count_chars(const char *s)
     return n;
 }
 
+void app_help_init(struct app *a)
+{
+    struct app_help *h = &a->help_text;
+    int k = 0;
+    for (int c = 0; c < KEYMAP_CONTEXT_COUNT; c++) {
+        struct overlay_section *sec = &h->section[c];
+        sec->title = keymap_context_title((enum keymap_context)c);
+        sec->lines = h->lines + k;
+        sec->n = 0;
+        size_t nb;
+        const struct key_command *b = keymap_context_bindings((enum keymap_context)c, &nb);
+        for (int cmd = 1; cmd <= keymap_commands((enum keymap_context)c); cmd++) {
+            int bound = c == KEYMAP_SCREEN; // every screen action has keys
+            for (size_t i = 0; i < nb; i++)
+                bound |= b[i].command == cmd;
+            if (!bound || k >= APP_HELP_LINES)
+                continue;
+            keymap_command_line((enum keymap_context)c, cmd, h->text[k], sizeof h->text[k]);
+            h->lines[k] = h->text[k];
+            k++;
+            sec->n++;
+        }
+    }
+}
+
 enum panel_id app_main_panel(const struct app *a)
 {
     enum panel_id p = (enum panel_id)a->selected;
@@ -24,54 +49,34 @@ enum panel_id app_main_panel(const struct app *a)
     return p;
 }
 
-void app_layout(struct app *a, const struct lesson_screen *ls, struct layout *l, int w, int h)
-{
-    struct rect narration;
-    if (ls)
-        layout_lesson(l, &narration, w, h, ls->panels, ls->n_panels, ls->focus, a->zoom,
-                      ls->present, ls->present ? panel_narration_height(ls, w) : 0);
-    else
-        layout_compute(l, w, h, a->zoom, app_main_panel(a));
-}
-
-// The help box's lines (one per action, from the key table), built once.
+// The help box: a line per screen action.
 static void help_lines(struct app *a, struct screen_state *s)
 {
-    if (!a->overlay) {
-        a->overlay = calloc(SF_ACTION_COUNT, sizeof *a->overlay);
-        a->overlay_buf = calloc(SF_ACTION_COUNT, 96);
-        if (!a->overlay || !a->overlay_buf)
-            return;
-        for (int i = 1; i < SF_ACTION_COUNT; i++) {
-            char *line = a->overlay_buf + (size_t)i * 96;
-            keymap_help_line((enum sf_action)i, line, 96);
-            a->overlay[i - 1] = line;
-        }
-    }
+    const struct app_help *h = &a->help_text;
     s->overlay_title = "Keys  (any key closes this)";
-    s->overlay = a->overlay;
-    s->n_overlay = SF_ACTION_COUNT - 1;
+    s->overlay = h->section[KEYMAP_SCREEN].lines;
+    s->n_overlay = h->section[KEYMAP_SCREEN].n;
 }
 
 static void sampling_lines(struct app *a, struct screen_state *s)
 {
     const struct sampler *p = &a->sampler;
-    snprintf(a->sampling_text[APP_FIELD_DECODING], 96, "decoding      %s",
+    snprintf(a->frame.sampling_text[APP_FIELD_DECODING], 96, "decoding      %s",
              a->beam > 1 ? "beam search"
              : p->greedy ? "greedy (the most probable token)"
                          : "sampling (a random draw)");
-    text_format(a->sampling_text[APP_FIELD_TEMPERATURE], 96, "temperature   %.1f",
+    text_format(a->frame.sampling_text[APP_FIELD_TEMPERATURE], 96, "temperature   %.1f",
                 (double)p->temperature);
-    snprintf(a->sampling_text[APP_FIELD_TOP_K], 96, "top-k         %d%s", p->top_k,
+    snprintf(a->frame.sampling_text[APP_FIELD_TOP_K], 96, "top-k         %d%s", p->top_k,
              p->top_k ? "" : " (no limit)");
-    text_format(a->sampling_text[APP_FIELD_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
-                p->top_p >= 1 ? " (no limit)" : "");
-    snprintf(a->sampling_text[APP_FIELD_SEED], 96, "seed          %llu", a->seed);
-    snprintf(a->sampling_text[APP_FIELD_BEAM], 96, "beam width    %d", a->beam);
+    text_format(a->frame.sampling_text[APP_FIELD_TOP_P], 96, "top-p         %.2f%s",
+                (double)p->top_p, p->top_p >= 1 ? " (no limit)" : "");
+    snprintf(a->frame.sampling_text[APP_FIELD_SEED], 96, "seed          %llu", a->seed);
+    snprintf(a->frame.sampling_text[APP_FIELD_BEAM], 96, "beam width    %d", a->beam);
     for (int i = 0; i < APP_FIELD_COUNT; i++)
-        a->sampling_ptr[i] = a->sampling_text[i];
+        a->frame.sampling_ptr[i] = a->frame.sampling_text[i];
     s->overlay_title = "Sampling  (up/down choose, left/right change, Enter applies)";
-    s->overlay = a->sampling_ptr;
+    s->overlay = a->frame.sampling_ptr;
     s->n_overlay = APP_FIELD_COUNT;
     s->overlay_cursor = a->sampling_field;
 }
@@ -80,9 +85,9 @@ static void sampling_lines(struct app *a, struct screen_state *s)
 // the typing: a completion list, a cut) takes the hint's place. When the line is wider than
 // the screen, TEXT is the end of the input after "…", so the cursor and the message stay in
 // sight.
-static void input_status(struct app *a, const char *label, const char *hint, const char *keys)
+static void input_status(struct app *a, struct screen_state *s, const char *label, const char *hint)
 {
-    const char *tail = a->message[0] ? a->message : hint;
+    const char *tail = a->message[0] ? a->message : hint, *keys = s->keys;
     int width = a->width > 0 ? a->width : 80, keys_w = (int)strlen(keys);
     // The keys sit at the right end of the status line when they take at most a third of it.
     int room = width - (keys_w <= width / 3 ? keys_w + 1 : 0) - count_chars(label) -
@@ -96,8 +101,29 @@ static void input_status(struct app *a, const char *label, const char *hint, con
                 text++;
             while (((unsigned char)*text & 0xc0) == 0x80);
     }
-    snprintf(a->status, sizeof a->status, " %s: %s%s_   %s", label, text != a->input ? "…" : "",
-             text, tail);
+    snprintf(a->frame.status, sizeof a->frame.status, " %s: %s%s_   %s", label,
+             text != a->input ? "…" : "", text, tail);
+    s->status = a->frame.status;
+}
+
+// The status line: an input line, a long move's progress or the message (else the screen
+// shows the op that ran last).
+static void status_line(struct app *a, struct screen_state *s)
+{
+    const struct graph *g = app_graph(a);
+    if (a->mode == APP_MODE_GOTO) {
+        input_status(a, s, "goto", "(Tab completes, Enter goes, Esc)");
+    } else if (a->mode == APP_MODE_PROMPT) {
+        input_status(a, s, "prompt", "(Enter runs it, Esc cancels)");
+    } else if (a->target >= 0) {
+        snprintf(a->frame.status, sizeof a->frame.status, " running to %s … %d/%d  (any key stops)",
+                 g->nodes[a->target].name, g->cursor, a->target + 1);
+        s->status = a->frame.status;
+    } else if (a->message[0]) {
+        snprintf(a->frame.status, sizeof a->frame.status, " %s", a->message);
+        s->status = a->frame.status;
+        s->notice = a->message_error;
+    }
 }
 
 void app_screen(struct app *a, struct screen_state *s)
@@ -108,6 +134,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->view.graph = g;
     s->view.sampler = &a->sampler;
     s->view.beams = a->beams_active ? &a->beams : NULL;
+    s->view.lens = a->train_view ? NULL : &a->lens;
     s->view.loss_before = a->loss_before;
     s->view.loss_after = a->loss_after;
     s->selected = a->selected;
@@ -117,31 +144,12 @@ void app_screen(struct app *a, struct screen_state *s)
     s->keys = a->running ? "running  r pauses " : "? help  q quit ";
     if (a->hooks && a->hooks->screen) // its pane, its panels and its keys
         a->hooks->screen(a, s);
-    if (!a->train_view) {
-        struct layout l;
-        app_layout(a, s->lesson, &l, a->width ? a->width : 80, a->height ? a->height : 24);
-        if (l.shown[PANEL_LOGIT_LENS]) {
-            app_lens_update(a);
-            s->view.lens = &a->lens;
-        }
-    }
+    screen_layout(s, a->width ? a->width : 80, a->height ? a->height : 24);
+    a->frame.layout = s->layout;
+    a->frame.built = 1;
     if (a->help)
         help_lines(a, s);
     else if (a->mode == APP_MODE_SAMPLING)
         sampling_lines(a, s);
-    if (a->mode == APP_MODE_GOTO) {
-        input_status(a, "goto", "(Tab completes, Enter goes, Esc)", s->keys);
-        s->status = a->status;
-    } else if (a->mode == APP_MODE_PROMPT) {
-        input_status(a, "prompt", "(Enter runs it, Esc cancels)", s->keys);
-        s->status = a->status;
-    } else if (a->target >= 0) {
-        snprintf(a->status, sizeof a->status, " running to %s … %d/%d  (any key stops)",
-                 g->nodes[a->target].name, g->cursor, a->target + 1);
-        s->status = a->status;
-    } else if (a->message[0]) {
-        snprintf(a->status, sizeof a->status, " %s", a->message);
-        s->status = a->status;
-        s->notice = a->message_error;
-    }
+    status_line(a, s);
 }

@@ -1,4 +1,4 @@
-// The whole screen, drawn from const state into the cell grid.
+// The whole screen: laid out once, then drawn from const state into the cell grid.
 #include "stepformer/screen.h"
 
 #include <stdio.h>
@@ -102,18 +102,22 @@ void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const str
     grid_clip(g, 0, 0, g->w, g->h);
 }
 
+void screen_layout(struct screen_state *s, int w, int h)
+{
+    const struct lesson_screen *ls = s->lesson;
+    s->narration = (struct rect){0, 0, 0, 0};
+    if (ls)
+        layout_lesson(&s->layout, &s->narration, w, h, ls->panels, ls->n_panels, ls->focus, s->zoom,
+                      ls->present, ls->present ? panel_narration_height(ls, w) : 0);
+    else
+        layout_compute(&s->layout, w, h, s->zoom, s->main);
+}
+
 void screen_draw(struct grid *g, const struct screen_state *s)
 {
-    struct layout l;
-    struct rect narration = {0, 0, 0, 0};
+    const struct layout *l = &s->layout;
     grid_clear(g, SF_STYLE_NORMAL);
-    if (s->lesson)
-        layout_lesson(&l, &narration, g->w, g->h, s->lesson->panels, s->lesson->n_panels,
-                      s->lesson->focus, s->zoom, s->lesson->present,
-                      s->lesson->present ? panel_narration_height(s->lesson, g->w) : 0);
-    else
-        layout_compute(&l, g->w, g->h, s->zoom, s->main);
-    if (l.too_small) {
+    if (l->too_small) {
         char msg[128];
         text_format(msg, sizeof msg, "stepformer needs at least %d x %d; this window is %d x %d.",
                     SF_MIN_W, SF_MIN_H, g->w, g->h);
@@ -122,14 +126,15 @@ void screen_draw(struct grid *g, const struct screen_state *s)
         return;
     }
     for (int p = 0; p < PANEL_COUNT; p++)
-        if (l.shown[p])
-            screen_draw_panel(g, (enum panel_id)p, l.panel[p], &s->view, s->selected == p);
-    if (s->lesson && narration.w > 0) {
-        grid_clip(g, narration.x, narration.y, narration.w, narration.h);
-        panel_narration(g, narration, s->lesson);
+        if (l->shown[p])
+            screen_draw_panel(g, (enum panel_id)p, l->panel[p], &s->view, s->selected == p);
+    if (s->lesson && s->narration.w > 0) {
+        struct rect n = s->narration;
+        grid_clip(g, n.x, n.y, n.w, n.h);
+        panel_narration(g, n, s->lesson);
         grid_clip(g, 0, 0, g->w, g->h);
     }
-    draw_status(g, l.status, s);
+    draw_status(g, l->status, s);
     if (s->overlay_title)
         draw_overlay(g, s);
 }
