@@ -742,6 +742,68 @@ static void test_app_screen_state_is_built_without_side_effects(void **state)
     app_free(&a);
 }
 
+// The text of grid row y, and the style of cell (x, y).
+static const char *row_text(const struct grid *g, int y, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int x = 0; x < g->w && o + 5 < size; x++) {
+        uint32_t cp = g->cells[(size_t)y * g->w + x].cp;
+        if (cp < 0x80) {
+            buf[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            buf[o++] = (char)(0xc0 | cp >> 6), buf[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            buf[o++] = (char)(0xe0 | cp >> 12), buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            buf[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+// The help lists every key: the screen's actions, then the typing keys, the inspect cursor's
+// and the sampling box's under their titles (in lesson mode the lesson's first); two columns on
+// a wide screen, and on a small one a count of the lines it has no room for.
+static void test_app_help_lists_every_key_table(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, '?');
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(s.n_overlay, SF_ACTION_COUNT - 1);
+    assert_int_equal(s.n_overlay_more, 3);
+    assert_string_equal(s.overlay_more[0].title, keymap_context_title(KEYMAP_EDIT));
+    assert_int_equal(s.overlay_more[0].n, SF_EDIT_COUNT - 1);
+    assert_int_equal(s.overlay_more[1].n, SF_CELL_COUNT - 1);
+    assert_int_equal(s.overlay_more[2].n, SF_BOX_COUNT - 1);
+    assert_non_null(strstr(s.overlay_more[0].lines[SF_EDIT_HOME - 1], "Home Ctrl-A"));
+    assert_non_null(strstr(s.overlay_more[0].lines[SF_EDIT_KILL_WORD - 1], "Ctrl-W"));
+    struct grid g;
+    assert_int_equal(grid_init(&g, 160, 48), 0);
+    screen_draw(&g, &s);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(&g, f);
+    fclose(f);
+    assert_non_null(strstr(text, "Ctrl-K                 delete from the cursor to the end"));
+    assert_non_null(strstr(text, "Enter Esc s q          apply the settings"));
+    assert_null(strstr(text, "more lines"));
+    free(text);
+    grid_free(&g);
+    a.width = 80;
+    a.height = 24;
+    app_screen(&a, &s);
+    assert_int_equal(grid_init(&g, 80, 24), 0);
+    screen_draw(&g, &s);
+    char row[400];
+    assert_non_null(strstr(row_text(&g, 21, row, sizeof row), "… 34 more lines"));
+    grid_free(&g);
+    app_free(&a);
+}
+
 // The line editor.
 
 // The line holds `text` with the cursor before byte `cursor` (failing at the caller's line).
@@ -1003,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),
         cmocka_unit_test(test_app_screen_state_is_built_without_side_effects),
+        cmocka_unit_test(test_app_help_lists_every_key_table),
         cmocka_unit_test(test_line_edit_moves_a_character_at_a_time),
         cmocka_unit_test(test_line_edit_types_at_the_cursor),
         cmocka_unit_test(test_line_edit_deletes_whole_characters),

@@ -49,6 +49,8 @@ struct app_hooks {
     int (*key)(struct app *a, int key);
     // Its part of the screen state (its pane, its panels, its keys), in its own buffers.
     void (*screen)(struct app *a, struct screen_state *s);
+    // The key table the help lists first after the screen's (enum keymap_context), or -1.
+    int (*help)(const struct app *a);
     void (*free)(struct app *a);
 };
 
@@ -58,7 +60,8 @@ struct app_frame {
     char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
     char sampling_text[APP_FIELD_COUNT][160];
     const char *sampling_ptr[APP_FIELD_COUNT];
-    int built; // 1 once a screen state was built
+    struct overlay_section more[KEYMAP_CONTEXT_COUNT]; // the help's sections on screen
+    int built;                                         // 1 once a screen state was built
     struct layout layout;
 };
 

@@ -25,7 +25,7 @@ struct lesson_screen {
     int present; // presenter mode: large panels and the narration as a caption
 };
 
-// A list under its own heading in an overlay box.
+// A list under its own heading in an overlay box, after the box's own lines.
 struct overlay_section {
     const char *title;
     const char *const *lines;
@@ -37,11 +37,14 @@ struct screen_state {
     int selected;       // the selected panel (enum panel_id), drawn with a highlighted title
     int zoom;           // the zoomed panel, or -1
     enum panel_id main; // the panel in the main place
-    // An overlay box in the middle of the screen (help, settings), or overlay_title NULL.
+    // An overlay box in the middle of the screen (help, settings), or overlay_title NULL: its
+    // lines, then the sections (the help's other key tables).
     const char *overlay_title;
     const char *const *overlay;
     int n_overlay;
     int overlay_cursor; // the highlighted overlay line, or -1
+    const struct overlay_section *overlay_more;
+    int n_overlay_more;
     // The status line: status replaces the op's line when set (an input line, a message);
     // notice draws it in the notice style. keys: the right-hand hint.
     const char *status;

@@ -669,7 +669,14 @@ static void lesson_screen(struct app *a, struct screen_state *s)
         s->keys = "Space next  Backspace back  ? keys  q quit ";
 }
 
-static const struct app_hooks lesson_hooks = {lesson_key, lesson_screen, lesson_mode_free};
+// The key table the help lists for lesson mode.
+static int lesson_help(const struct app *a)
+{
+    return a->lesson->present ? KEYMAP_PRESENT : KEYMAP_LESSON;
+}
+
+static const struct app_hooks lesson_hooks = {lesson_key, lesson_screen, lesson_help,
+                                              lesson_mode_free};
 
 int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
                      struct lesson_diags *d)

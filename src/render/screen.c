@@ -31,9 +31,39 @@ static void draw_status(struct grid *g, struct rect r, const struct screen_state
         grid_text(g, r.x + r.w - keys_w, r.y, keys_w, keys, style);
 }
 
+// Line k of the overlay: its own lines, then each section's title and lines. *heading is 1 for
+// a section's title.
+static const char *overlay_line(const struct screen_state *s, int k, int *heading)
+{
+    *heading = 0;
+    if (k < s->n_overlay)
+        return s->overlay[k];
+    k -= s->n_overlay;
+    for (int i = 0; i < s->n_overlay_more; i++) {
+        const struct overlay_section *sec = &s->overlay_more[i];
+        if (k == 0) {
+            *heading = 1;
+            return sec->title;
+        }
+        if (k <= sec->n)
+            return sec->lines[k - 1];
+        k -= sec->n + 1;
+    }
+    return "";
+}
+
+// The overlay box: one column of up to 76 characters, two side by side when the lines do not
+// fit in one and the screen is wide enough; what still does not fit is counted on the last row.
+// A box with a cursor line scrolls to it instead.
 static void draw_overlay(struct grid *g, const struct screen_state *s)
 {
-    int w = 76 < g->w - 4 ? 76 : g->w - 4, h = s->n_overlay + 3;
+    int total = s->n_overlay;
+    for (int i = 0; i < s->n_overlay_more; i++)
+        total += 1 + s->overlay_more[i].n;
+    int cw = 76 < g->w - 4 ? 76 : g->w - 4, columns = 1;
+    if (s->overlay_cursor < 0 && total + 3 > g->h - 2 && g->w - 4 >= 2 * cw)
+        columns = 2;
+    int w = cw * columns, h = (total + columns - 1) / columns + 3;
     if (h > g->h - 2)
         h = g->h - 2;
     int x0 = (g->w - w) / 2, y0 = (g->h - h) / 2;
@@ -42,13 +72,22 @@ static void draw_overlay(struct grid *g, const struct screen_state *s)
             grid_put(g, x0 + x, y0 + y, ' ', SF_STYLE_NORMAL);
     panel_title(g, (struct rect){x0, y0, w, h}, s->overlay_title, 1);
     // Scroll so that the cursor's line is in view.
-    int rows = h - 3, first = 0;
+    int rows = h - 3, first = 0, room = rows * columns;
     if (s->overlay_cursor >= rows)
         first = s->overlay_cursor - rows + 1;
-    for (int i = 0; i < rows && first + i < s->n_overlay; i++) {
-        int k = first + i;
-        enum sf_style st = k == s->overlay_cursor ? SF_STYLE_SELECTED : SF_STYLE_NORMAL;
-        grid_text(g, x0 + 2, y0 + 2 + i, w - 3, s->overlay[k], st);
+    int hidden = s->overlay_cursor < 0 && total > room ? total - (room - 1) : 0;
+    for (int i = 0; i < room && first + i < total; i++) {
+        int k = first + i, heading, x = x0 + 2 + (i / rows) * cw, y = y0 + 2 + i % rows;
+        const char *text = overlay_line(s, k, &heading);
+        char more[96];
+        if (hidden && i == room - 1) {
+            text_format(more, sizeof more, "… %d more lines: a larger window shows them", hidden);
+            text = more, heading = 0;
+        }
+        enum sf_style st = k == s->overlay_cursor ? SF_STYLE_SELECTED
+                           : heading              ? SF_STYLE_TITLE
+                                                  : SF_STYLE_NORMAL;
+        grid_text(g, x, y, cw - 3, text, st);
     }
 }
 
