@@ -113,7 +113,7 @@ static void test_app_goto_with_completion(void **state)
     keys(&a, "gL1.attn.so");
     assert_int_equal(a.mode, APP_MODE_GOTO);
     app_key(&a, SF_KEY_TAB);
-    assert_string_equal(a.input, "L1.attn.softmax");
+    assert_string_equal(a.input.text, "L1.attn.softmax");
     app_key(&a, SF_KEY_ENTER);
     finish(&a);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
@@ -122,7 +122,7 @@ static void test_app_goto_with_completion(void **state)
     // several matches: the common prefix and a list
     keys(&a, "gL0.ln");
     app_key(&a, SF_KEY_TAB);
-    assert_string_equal(a.input, "L0.ln");
+    assert_string_equal(a.input.text, "L0.ln");
     assert_non_null(strstr(a.message, "6 ops"));
     app_key(&a, SF_KEY_ESCAPE);
     // an unknown name: the nearest names, and the cursor stays
@@ -144,7 +144,7 @@ static void test_app_edit_prompt(void **state)
     start(&a, NULL);
     app_key(&a, 'e');
     assert_int_equal(a.mode, APP_MODE_PROMPT);
-    assert_string_equal(a.input, "the keys to the cabinet are on the table");
+    assert_string_equal(a.input.text, "the keys to the cabinet are on the table");
     app_key(&a, 21); // Ctrl-U clears
     keys(&a, "the chicken was tiredd");
     app_key(&a, SF_KEY_BACKSPACE);
@@ -597,11 +597,11 @@ static void paste(struct app *a)
 // UTF-8, and a message saying it was cut.
 static void check_cut(struct app *a)
 {
-    assert_true(clean_utf8(a->input));
-    assert_int_equal((int)strlen(a->input), a->input_len);
-    assert_true(a->input_len <= APP_PROMPT_MAX - 1 && a->input_len > APP_PROMPT_MAX - 1 - 4);
+    assert_true(clean_utf8(a->input.text));
+    assert_int_equal((int)strlen(a->input.text), a->input.len);
+    assert_true(a->input.len <= APP_PROMPT_MAX - 1 && a->input.len > APP_PROMPT_MAX - 1 - 4);
     char want[80];
-    snprintf(want, sizeof want, "cut at %d characters", chars_of(a->input));
+    snprintf(want, sizeof want, "cut at %d characters", chars_of(a->input.text));
     if (!strstr(a->message, want))
         fail_msg("the message '%s' does not say '%s'", a->message, want);
 }
@@ -643,7 +643,7 @@ static void test_app_paste_is_cut_between_characters_with_a_message(void **state
     app_key(&a, 0xd800);
     app_key(&a, 0x110000);
     app_key(&a, 0xe9);
-    assert_string_equal(a.input, "\xc3\xa9");
+    assert_string_equal(a.input.text, "\xc3\xa9");
     app_free(&a);
 }
 
@@ -687,12 +687,155 @@ static void test_app_backspace_takes_one_character(void **state)
     } cases[] = {{"a\xc3\xa9", "a"},       {"a\xf0\x9f\x98\x80", "a"}, {"a\x80", "a"},
                  {"ab\x80\x80", "ab\x80"}, {"a\xe2\x88", "a"},         {"\xe6\xbc\xa2", ""}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(a.input, sizeof a.input, "%s", cases[i].before);
-        a.input_len = (int)strlen(a.input);
+        line_edit_set(&a.input, cases[i].before);
         app_key(&a, SF_KEY_BACKSPACE);
-        assert_string_equal(a.input, cases[i].after);
-        assert_int_equal(a.input_len, (int)strlen(cases[i].after));
+        assert_string_equal(a.input.text, cases[i].after);
+        assert_int_equal(a.input.len, (int)strlen(cases[i].after));
     }
+    app_free(&a);
+}
+
+// The text of grid row y, and the style of cell (x, y).
+static const char *row_text(const struct grid *g, int y, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int x = 0; x < g->w && o + 5 < size; x++) {
+        uint32_t cp = g->cells[(size_t)y * g->w + x].cp;
+        if (cp < 0x80) {
+            buf[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            buf[o++] = (char)(0xc0 | cp >> 6), buf[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            buf[o++] = (char)(0xe0 | cp >> 12), buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            buf[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+static int style_at(const struct grid *g, int x, int y)
+{
+    return g->cells[(size_t)y * g->w + x].style;
+}
+
+// The prompt edited in the middle: the arrows move the cursor, typing goes in at it, and the
+// status line shows where it is (its cell in the normal style, a gap in the title bar).
+static void test_app_edit_the_prompt_in_the_middle(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "the chicken tired");
+    for (int i = 0; i < 5; i++)
+        app_key(&a, SF_KEY_LEFT);
+    keys(&a, "was ");
+    assert_string_equal(a.input.text, "the chicken was tired");
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_string_equal(s.status, " prompt: the chicken was tired   (Enter runs it, Esc cancels)");
+    assert_int_equal(s.status_cursor, 25); // on the t of "tired"
+    struct grid g;
+    assert_int_equal(grid_init(&g, 160, 48), 0);
+    screen_draw(&g, &s);
+    assert_int_equal(g.cells[47 * 160 + 25].cp, 't');
+    assert_int_equal(style_at(&g, 25, 47), SF_STYLE_NORMAL);
+    assert_int_equal(style_at(&g, 24, 47), SF_STYLE_TITLE);
+    assert_int_equal(style_at(&g, 26, 47), SF_STYLE_TITLE);
+    app_key(&a, SF_KEY_END); // at the end the cursor is the "_" after the text
+    app_screen(&a, &s);
+    assert_non_null(strstr(s.status, "tired_   (Enter"));
+    assert_int_equal(s.status_cursor, 30);
+    app_key(&a, SF_KEY_ENTER);
+    assert_string_equal(a.prompt, "the chicken was tired");
+    assert_int_equal(a.fwd.n_tokens, 4);
+    // the other keys: Ctrl-A, Delete, Ctrl-E, Ctrl-W, Home, Ctrl-K, Escape
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_A);
+    for (int i = 0; i < 4; i++)
+        app_key(&a, SF_KEY_DELETE);
+    assert_string_equal(a.input.text, "chicken was tired");
+    app_key(&a, SF_KEY_CTRL_E);
+    app_key(&a, SF_KEY_CTRL_W);
+    assert_string_equal(a.input.text, "chicken was ");
+    app_key(&a, SF_KEY_HOME);
+    for (int i = 0; i < 7; i++)
+        app_key(&a, SF_KEY_RIGHT);
+    app_key(&a, SF_KEY_CTRL_K);
+    assert_string_equal(a.input.text, "chicken");
+    assert_int_equal(a.mode, APP_MODE_PROMPT);
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_string_equal(a.prompt, "the chicken was tired");
+    // goto takes the same keys; Tab completes the whole line
+    keys(&a, "g1.attn.so");
+    app_key(&a, SF_KEY_HOME);
+    app_key(&a, 'L');
+    app_key(&a, SF_KEY_END);
+    app_key(&a, SF_KEY_TAB);
+    assert_string_equal(a.input.text, "L1.attn.softmax");
+    app_key(&a, SF_KEY_ENTER);
+    finish(&a);
+    assert_string_equal(last_name(&a), "L1.attn.softmax");
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The sampling box: a digit typed on a setting opens the input line for its value; Enter sets
+// it (temperature and top-p to the steps of the arrows), a value out of its limits is refused
+// with a message, Esc keeps the setting.
+static void test_app_sampling_values_are_typed(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 's');
+    keys(&a, "5"); // the decoding is chosen, not typed
+    assert_false(a.sampling_typing);
+    app_key(&a, SF_KEY_DOWN);
+    keys(&a, "0.73");
+    assert_true(a.sampling_typing);
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(s.overlay_cursor, APP_FIELD_TEMPERATURE);
+    assert_string_equal(s.overlay[APP_FIELD_TEMPERATURE], "temperature   0.73_");
+    assert_int_equal(s.overlay_cursor_col, 18);
+    app_key(&a, SF_KEY_LEFT); // the arrows move the cursor while typing
+    app_screen(&a, &s);
+    assert_string_equal(s.overlay[APP_FIELD_TEMPERATURE], "temperature   0.73");
+    assert_int_equal(s.overlay_cursor_col, 17);
+    app_key(&a, SF_KEY_ENTER);
+    assert_false(a.sampling_typing);
+    assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    keys(&a, "9\n");
+    assert_true(a.sampling_typing);
+    assert_int_equal(a.message_error, 1);
+    assert_non_null(strstr(a.message, "'9' is not a number from 0.1 to 5"));
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_false(a.sampling_typing);
+    assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    assert_int_equal(a.mode, APP_MODE_SAMPLING);
+    app_key(&a, SF_KEY_DOWN);
+    keys(&a, "40\n");
+    assert_int_equal(a.sampler.top_k, 40);
+    keys(&a, "j.42\n");
+    assert_true(fabsf(a.sampler.top_p - 0.4f) < 1e-6f);
+    keys(&a, "j1234\n");
+    assert_int_equal(a.seed, 1234);
+    keys(&a, "j9\n");
+    assert_int_equal(a.beam, 1);
+    app_key(&a, SF_KEY_ESCAPE);
+    keys(&a, "j"); // the arrows' keys work again: round to the decoding
+    assert_int_equal(a.sampling_field, APP_FIELD_DECODING);
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_false(a.sampler.greedy);
+    assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    assert_int_equal(a.sampler.top_k, 40);
+    assert_non_null(strstr(a.message, "seed 1234"));
     app_free(&a);
 }
 
@@ -742,25 +885,6 @@ static void test_app_screen_state_is_built_without_side_effects(void **state)
     app_free(&a);
 }
 
-// The text of grid row y, and the style of cell (x, y).
-static const char *row_text(const struct grid *g, int y, char *buf, size_t size)
-{
-    size_t o = 0;
-    for (int x = 0; x < g->w && o + 5 < size; x++) {
-        uint32_t cp = g->cells[(size_t)y * g->w + x].cp;
-        if (cp < 0x80) {
-            buf[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            buf[o++] = (char)(0xc0 | cp >> 6), buf[o++] = (char)(0x80 | (cp & 0x3f));
-        } else {
-            buf[o++] = (char)(0xe0 | cp >> 12), buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            buf[o++] = (char)(0x80 | (cp & 0x3f));
-        }
-    }
-    buf[o] = 0;
-    return buf;
-}
-
 // The help lists every key: the screen's actions, then the typing keys, the inspect cursor's
 // and the sampling box's under their titles (in lesson mode the lesson's first); two columns on
 // a wide screen, and on a small one a count of the lines it has no room for.
@@ -801,6 +925,61 @@ static void test_app_help_lists_every_key_table(void **state)
     char row[400];
     assert_non_null(strstr(row_text(&g, 21, row, sizeof row), "… 34 more lines"));
     grid_free(&g);
+    app_free(&a);
+}
+
+// A lesson's answer is edited like any line: the cursor moves, typing goes in at it, and the
+// narration shows it; Backspace at the start of a line with text stays on the beat.
+static void test_app_lesson_answer_is_edited_in_the_middle(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    test_tmp_path(dir, sizeof dir, "app_edit_state");
+    setenv("XDG_STATE_HOME", dir, 1);
+    test_tmp_path(path, sizeof path, "app_edit_lesson.md");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# Lesson 1: editing\n\nType an answer.\n@question What is it?\n@answer fish\n"
+          "@pause\nThe end.\n",
+          f);
+    fclose(f);
+    struct app a;
+    char *argv[] = {path, "--restart", NULL};
+    assert_int_equal(app_lesson_open(&a, 2, argv, stderr), 0);
+    a.width = 100;
+    a.height = 30;
+    assert_true(a.lesson->typing);
+    keys(&a, "fsh");
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, 'i');
+    assert_string_equal(a.input.text, "fish");
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_string_equal(s.lesson->input, "> fish");
+    assert_int_equal(s.lesson->input_cursor, 4); // on the s
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 30), 0);
+    screen_draw(&g, &s);
+    int found = 0;
+    char row[600];
+    for (int y = 0; y < 30; y++) {
+        const char *at = strstr(row_text(&g, y, row, sizeof row), "> fish");
+        if (!at)
+            continue;
+        int x = (int)(at - row) + 4;
+        assert_int_equal(style_at(&g, x, y), SF_STYLE_NORMAL);
+        assert_int_equal(style_at(&g, x - 1, y), SF_STYLE_SELECTED);
+        found = 1;
+    }
+    assert_true(found);
+    grid_free(&g);
+    app_key(&a, SF_KEY_HOME);
+    app_key(&a, SF_KEY_BACKSPACE); // nothing before the cursor: the beat stays
+    assert_int_equal(a.lesson->beat, 0);
+    assert_true(a.lesson->typing);
+    app_key(&a, SF_KEY_ENTER);
+    assert_non_null(strstr(a.lesson->feedback, "Right: fish."));
     app_free(&a);
 }
 
@@ -1064,8 +1243,11 @@ int main(void)
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),
+        cmocka_unit_test(test_app_edit_the_prompt_in_the_middle),
+        cmocka_unit_test(test_app_sampling_values_are_typed),
         cmocka_unit_test(test_app_screen_state_is_built_without_side_effects),
         cmocka_unit_test(test_app_help_lists_every_key_table),
+        cmocka_unit_test(test_app_lesson_answer_is_edited_in_the_middle),
         cmocka_unit_test(test_line_edit_moves_a_character_at_a_time),
         cmocka_unit_test(test_line_edit_types_at_the_cursor),
         cmocka_unit_test(test_line_edit_deletes_whole_characters),

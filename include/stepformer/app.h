@@ -9,10 +9,11 @@
 #include "stepformer/beam.h"
 #include "stepformer/keymap.h"
 #include "stepformer/lesson.h"
+#include "stepformer/line_edit.h"
 #include "stepformer/palette.h"
 #include "stepformer/screen.h"
 
-#define APP_PROMPT_MAX 1024
+#define APP_PROMPT_MAX LINE_EDIT_SIZE
 #define APP_LINE_MAX   512
 // The help's lines: one per command of every key table.
 #define APP_HELP_LINES                                                                             \
@@ -147,9 +148,9 @@ struct app {
     int width, height; // the screen size the layout is computed for (mouse clicks)
     // Modes.
     enum app_mode mode;
-    char input[APP_PROMPT_MAX];
-    int input_len;
-    int sampling_field; // enum app_field
+    struct line_edit input; // goto, the prompt, a sampling value, a lesson's answer
+    int sampling_field;     // enum app_field
+    int sampling_typing;    // 1: a value for the sampling field is typed into input
     // Run / pause: one step every speed_ms while running.
     int running;
     int speed_ms;

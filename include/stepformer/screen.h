@@ -16,7 +16,8 @@ struct lesson_screen {
     int n_choices;
     int correct;          // the choice shown as correct (answered or revealed), or -1
     int picked;           // the choice picked last, or -1
-    const char *input;    // the typed answer so far (with the cursor), or NULL
+    const char *input;    // the typed answer so far, or NULL
+    int input_cursor;     // the text cursor: a character of input (its last: "_"), or -1
     const char *feedback; // right / not quite / the hint / the explanation, or NULL
     int feedback_error;
     const int *panels; // enum panel_id, in the order the beat lists them
@@ -42,12 +43,14 @@ struct screen_state {
     const char *overlay_title;
     const char *const *overlay;
     int n_overlay;
-    int overlay_cursor; // the highlighted overlay line, or -1
+    int overlay_cursor;     // the highlighted overlay line, or -1
+    int overlay_cursor_col; // the text cursor in that line (a value being typed): a column, or -1
     const struct overlay_section *overlay_more;
     int n_overlay_more;
     // The status line: status replaces the op's line when set (an input line, a message);
     // notice draws it in the notice style. keys: the right-hand hint.
     const char *status;
+    int status_cursor; // the text cursor of an input line: a column of status, or -1
     int notice;
     const char *keys;
     const struct lesson_screen *lesson; // lesson mode, or NULL

@@ -1,4 +1,5 @@
-// The application context: model, prompt, graphs, selection and modes, driven by actions.
+// The application context: the model, the prompt and the pass on screen, and every move of
+// its cursor (after which the view follows the op that ran last).
 #include "stepformer/app.h"
 
 #include <math.h>

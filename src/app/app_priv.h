@@ -1,18 +1,21 @@
-// What the application's parts share inside src/app (the screen's modes and the lesson
-// runner); nothing outside src/app includes this.
+// What the application's parts share inside src/app (the actions, the input modes, the
+// training view, the logit lens, the screen state and lesson mode); nothing outside src/app
+// includes this.
 #ifndef STEPFORMER_APP_PRIV_H
 #define STEPFORMER_APP_PRIV_H
 
 #include "stepformer/app.h"
-
-// The run speed at the start (one of the speeds + and - choose from, in actions.c).
-#define APP_SPEED_START_MS 250
 
 // v modulo n, in 0 .. n-1 for a negative v too (cycling through panels, layers, fields).
 static inline int app_wrap(int v, int n)
 {
     return ((v % n) + n) % n;
 }
+
+// app.c: the context, the pass on screen and the moves of its cursor.
+
+// The run speed at the start (one of the speeds + and - choose from, in actions.c).
+#define APP_SPEED_START_MS 250
 
 // The status line's message (error 1: in the notice style).
 void app_say(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -23,12 +26,7 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
 // Encodes text (or parses ids_arg) as the new prompt and rebuilds; the message names a
 // problem.
 int app_set_input(struct app *a, const char *ids_arg, const char *text);
-// The training view (train_view.c): one iteration on the prompt, on a copy of the model.
-int app_train_enter(struct app *a);
-void app_train_leave(struct app *a);
-void app_train_free(struct app *a);
-// After a move: the losses before and after the update, once the ops that give them have run.
-void app_train_after_move(struct app *a);
+
 // How app_move moves the cursor of the graph on screen.
 enum app_move {
     APP_MOVE_STEP,  // run the next node (the message names a failure)
@@ -51,19 +49,21 @@ void app_intervene(struct app *a, const char *what);
 // Recomputes the forward pass from node `from` and moves back to node back_to.
 void app_rerun_from(struct app *a, int from, int back_to);
 
-// Generation (generate.c): the next token, through the sample.* nodes or a beam-search step.
+// generate.c: the next token, through the sample.* nodes or a beam-search step.
 int app_generate(struct app *a);
 // Appends the token sample.draw chose and runs the new pass.
 void app_append_drawn(struct app *a);
 
-// The screen state (app_screen.c): the help's lines, from the key tables (once, at the start),
-// and the panel in the main place (the selected one, or for a fixed panel such as the tokens
-// strip the one that belongs to the op that ran last).
-void app_help_init(struct app *a);
-enum panel_id app_main_panel(const struct app *a);
+// train_view.c: one training iteration on the prompt, on a copy of the model.
+int app_train_enter(struct app *a);
+// Back to the forward pass (the graph on screen changes: the caller moves with APP_MOVE_NEW).
+void app_train_leave(struct app *a);
+void app_train_free(struct app *a);
+// After a move: the losses before and after the update, once the ops that give them have run.
+void app_train_after_move(struct app *a);
 
-// The logit lens (lens_cache.c): sets up the cache for the forward graph's size (after a
-// rebuild or an intervention).
+// lens_cache.c: the logit lens rows of the forward pass.
+// Sets up the cache for the forward graph's size (after a rebuild or an intervention).
 int app_lens_reset(struct app *a);
 void app_lens_free(struct app *a);
 // 1 when a block has run whose row is not computed yet.
@@ -73,18 +73,31 @@ int app_lens_waiting(const struct app *a);
 // that have run.
 void app_lens_update(struct app *a);
 
-// The input modes (entry.c): opens one (goto: an empty line; the prompt: the prompt as it is),
-// and a key in one (APP_* flags).
+// entry.c: the input modes (goto, the prompt, the sampling box) and the input line.
+// Opens an input mode (goto: an empty line; the prompt: the prompt as it is; the sampling box
+// leaves the line alone, so a lesson's answer half typed stays).
 void app_entry_open(struct app *a, enum app_mode mode);
+// A key in an input mode. Returns APP_* flags.
 int app_entry_key(struct app *a, int key);
-// The input line: a code point added as UTF-8, the last character removed. app_input_add
-// takes characters only (no control, surrogate or value above U+10FFFF) and whole ones: when
-// the line is full it keeps what it has, says the text was cut, and returns 0 (else 1).
+// A key for the input line: a character is typed at the cursor (app_input_add), a command of
+// the typing table moves or deletes; returns SF_EDIT_NONE then. ACCEPT, CANCEL and COMPLETE are
+// returned for the caller to act on.
+enum sf_edit app_line_key(struct app *a, int key);
+// Types code point cp at the cursor. Characters only (no control, surrogate or value above
+// U+10FFFF), and whole ones: when the line is full it keeps what it has, says the text was
+// cut, and returns 0 (else 1).
 int app_input_add(struct app *a, int cp);
-void app_input_backspace(struct app *a);
 
-// Opens the lesson file at path on its model (progress_path NULL: no progress kept; restart:
-// from the first beat; impl: the kernels). Messages go to err; returns 0 or the exit status.
+// app_screen.c: the screen state.
+// The help's lines, from the key tables (once, at the start).
+void app_help_init(struct app *a);
+// The panel in the main place: the selected one, or for a fixed panel (tokens, timeline,
+// equation) the one that belongs to the op that ran last.
+enum panel_id app_main_panel(const struct app *a);
+
+// cmd_lesson.c: opens the lesson file at path on its model (progress_path NULL:
+// no progress kept; restart: from the first beat; impl: the kernels). Messages go to err;
+// returns 0 or the exit status.
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
                          int restart, enum op_impl impl, FILE *err);
 

@@ -67,33 +67,48 @@ static void help_lines(struct app *a, struct screen_state *s)
     s->n_overlay_more = n;
 }
 
+// The sampling box: a line per setting; the one being typed shows the input line.
 static void sampling_lines(struct app *a, struct screen_state *s)
 {
+    static const char *const labels[APP_FIELD_COUNT] = {"decoding", "temperature", "top-k",
+                                                        "top-p",    "seed",        "beam width"};
+    char(*t)[160] = a->frame.sampling_text;
     const struct sampler *p = &a->sampler;
-    snprintf(a->frame.sampling_text[APP_FIELD_DECODING], 96, "decoding      %s",
+    snprintf(t[APP_FIELD_DECODING], 160, "%-13s %s", labels[APP_FIELD_DECODING],
              a->beam > 1 ? "beam search"
              : p->greedy ? "greedy (the most probable token)"
                          : "sampling (a random draw)");
-    text_format(a->frame.sampling_text[APP_FIELD_TEMPERATURE], 96, "temperature   %.1f",
+    text_format(t[APP_FIELD_TEMPERATURE], 160, "%-13s %.1f", labels[APP_FIELD_TEMPERATURE],
                 (double)p->temperature);
-    snprintf(a->frame.sampling_text[APP_FIELD_TOP_K], 96, "top-k         %d%s", p->top_k,
+    snprintf(t[APP_FIELD_TOP_K], 160, "%-13s %d%s", labels[APP_FIELD_TOP_K], p->top_k,
              p->top_k ? "" : " (no limit)");
-    text_format(a->frame.sampling_text[APP_FIELD_TOP_P], 96, "top-p         %.2f%s",
-                (double)p->top_p, p->top_p >= 1 ? " (no limit)" : "");
-    snprintf(a->frame.sampling_text[APP_FIELD_SEED], 96, "seed          %llu", a->seed);
-    snprintf(a->frame.sampling_text[APP_FIELD_BEAM], 96, "beam width    %d", a->beam);
+    text_format(t[APP_FIELD_TOP_P], 160, "%-13s %.2f%s", labels[APP_FIELD_TOP_P], (double)p->top_p,
+                p->top_p >= 1 ? " (no limit)" : "");
+    snprintf(t[APP_FIELD_SEED], 160, "%-13s %llu", labels[APP_FIELD_SEED], a->seed);
+    snprintf(t[APP_FIELD_BEAM], 160, "%-13s %d", labels[APP_FIELD_BEAM], a->beam);
+    s->overlay_cursor_col = -1;
+    if (a->sampling_typing) {
+        char value[120];
+        int col;
+        line_edit_view(&a->input, 40, value, sizeof value, &col);
+        snprintf(t[a->sampling_field], 160, "%-13s %s", labels[a->sampling_field], value);
+        s->overlay_cursor_col = 14 + col;
+    }
     for (int i = 0; i < APP_FIELD_COUNT; i++)
-        a->frame.sampling_ptr[i] = a->frame.sampling_text[i];
-    s->overlay_title = "Sampling  (up/down choose, left/right change, Enter applies)";
+        a->frame.sampling_ptr[i] = t[i];
+    s->overlay_title = a->sampling_typing
+                           ? "Sampling  (type the value: Enter sets it, Esc keeps the setting)"
+                           : "Sampling  (up/down choose, left/right or type to change, Enter "
+                             "applies)";
     s->overlay = a->frame.sampling_ptr;
     s->n_overlay = APP_FIELD_COUNT;
     s->overlay_cursor = a->sampling_field;
 }
 
-// The status line of an input mode: " LABEL: TEXT_   HINT", where a message (what became of
-// the typing: a completion list, a cut) takes the hint's place. When the line is wider than
-// the screen, TEXT is the end of the input after "…", so the cursor and the message stay in
-// sight.
+// The status line of an input mode: " LABEL: TEXT   HINT", where a message (what became of
+// the typing: a completion list, a cut) takes the hint's place. TEXT is the part of the line
+// around its cursor that fits beside the rest (line_edit_view: the end, with "_" for the
+// cursor, while typing at the end), so the cursor and the message stay in sight.
 static void input_status(struct app *a, struct screen_state *s, const char *label, const char *hint)
 {
     const char *tail = a->message[0] ? a->message : hint, *keys = s->keys;
@@ -102,17 +117,12 @@ static void input_status(struct app *a, struct screen_state *s, const char *labe
     int room = width - (keys_w <= width / 3 ? keys_w + 1 : 0) - count_chars(label) -
                count_chars(tail) - 7; // " ", ": ", "_   "
     room = room < 10 ? 10 : room;
-    const char *text = a->input;
-    int skip = count_chars(text) - room;
-    if (skip > 0) {
-        for (skip++; skip > 0; skip--) // one more for the "…"
-            do
-                text++;
-            while (((unsigned char)*text & 0xc0) == 0x80);
-    }
-    snprintf(a->frame.status, sizeof a->frame.status, " %s: %s%s_   %s", label,
-             text != a->input ? "…" : "", text, tail);
+    char view[LINE_EDIT_SIZE + 16];
+    int col;
+    line_edit_view(&a->input, room + 1, view, sizeof view, &col);
+    snprintf(a->frame.status, sizeof a->frame.status, " %s: %s   %s", label, view, tail);
     s->status = a->frame.status;
+    s->status_cursor = 3 + count_chars(label) + col;
 }
 
 // The status line: an input line, a long move's progress or the message (else the screen
@@ -149,7 +159,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->selected = a->selected;
     s->zoom = a->zoom;
     s->main = app_main_panel(a);
-    s->overlay_cursor = -1;
+    s->overlay_cursor = s->overlay_cursor_col = s->status_cursor = -1;
     s->keys = a->running ? "running  r pauses " : "? help  q quit ";
     if (a->hooks && a->hooks->screen) // its pane, its panels and its keys
         a->hooks->screen(a, s);

@@ -316,8 +316,7 @@ static int question_setup(struct app *a, struct lesson_diags *d)
     ls->feedback_error = 0;
     ls->live[0] = 0;
     ls->typing = 0;
-    a->input[0] = 0;
-    a->input_len = 0;
+    line_edit_clear(&a->input);
     if (!q)
         return 0;
     if (q->live) {
@@ -439,26 +438,26 @@ static void check_typed(struct app *a)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
-    if (!a->input_len) {
+    const char *typed = a->input.text;
+    if (!a->input.len) {
         if (ls->attempts >= 2)
             reveal(a);
         return;
     }
     // The answer as quoted back: its first 120 bytes (between characters), so the hint and
     // the explanation after it always fit.
-    int shown = (int)utf8_cut(a->input, (size_t)a->input_len, 120);
-    const char *more = shown < a->input_len ? "…" : "";
-    if (lesson_answer_matches(q, a->input, ls->live, ls->live_numeric, ls->live_value)) {
+    int shown = (int)utf8_cut(typed, (size_t)a->input.len, 120);
+    const char *more = shown < a->input.len ? "…" : "";
+    if (lesson_answer_matches(q, typed, ls->live, ls->live_numeric, ls->live_value)) {
         char how[160];
-        snprintf(how, sizeof how, "Right: %.*s%s.", shown, a->input, more);
+        snprintf(how, sizeof how, "Right: %.*s%s.", shown, typed, more);
         answer_right(a, how);
     } else {
         char what[160];
-        snprintf(what, sizeof what, "'%.*s%s'", shown, a->input, more);
+        snprintf(what, sizeof what, "'%.*s%s'", shown, typed, more);
         answer_wrong(a, what);
     }
-    a->input[0] = 0;
-    a->input_len = 0;
+    line_edit_clear(&a->input);
 }
 
 static void pick(struct app *a, int i)
@@ -537,69 +536,91 @@ static int keeps_beat(enum sf_action act)
            act == SF_ACTION_CANCEL || act == SF_ACTION_NONE;
 }
 
-static int lesson_key(struct app *a, int key)
+// Typing the answer: the input line takes the keys; Enter checks it, Esc lets the other keys
+// work, Backspace on an empty line goes back a beat.
+static int answer_key(struct app *a, int key)
+{
+    struct app_lesson *ls = a->lesson;
+    enum sf_edit cmd = (enum sf_edit)keymap_command(KEYMAP_EDIT, key);
+    if (cmd == SF_EDIT_CANCEL) {
+        ls->typing = 0;
+        app_say(a, 0, "the other keys work now; Enter goes back to the answer");
+    } else if (cmd == SF_EDIT_ACCEPT) {
+        check_typed(a);
+    } else if (cmd == SF_EDIT_BACKSPACE && !a->input.len) {
+        return prev_beat(a);
+    } else {
+        app_line_key(a, key);
+    }
+    return APP_REDRAW;
+}
+
+// Between questions: a choice's letter (or number) answers, Enter opens the answer line (or,
+// after two wrong answers, shows the answer), Space and Backspace move between beats. -1: the
+// key is not one of these.
+static int beat_key(struct app *a, int key)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    enum sf_beat cmd = (enum sf_beat)keymap_command(KEYMAP_LESSON, key);
+    int open = q && !ls->answered[ls->beat];
+    if (open && q->correct >= 0) {
+        int i = key >= 'a' && key < 'a' + q->n_choices   ? key - 'a'
+                : key >= 'A' && key < 'A' + q->n_choices ? key - 'A'
+                : key >= '1' && key < '1' + q->n_choices ? key - '1'
+                                                         : -1;
+        if (i >= 0) {
+            pick(a, i);
+            return APP_REDRAW;
+        }
+        if (cmd == SF_BEAT_ANSWER && ls->attempts >= 2) {
+            reveal(a);
+            return APP_REDRAW;
+        }
+    }
+    if (open && q->correct < 0 && cmd == SF_BEAT_ANSWER) {
+        ls->typing = 1;
+        return APP_REDRAW;
+    }
+    if (cmd == SF_BEAT_NEXT)
+        return next_beat(a);
+    if (cmd == SF_BEAT_BACK)
+        return prev_beat(a);
+    return -1;
+}
+
+// A key in lesson mode, before the screen's: presenting, the clicker's keys; typing, the
+// answer line; else the beats and the question. The screen's keys come after (Tab goes
+// through the beat's panels); any of them but a few makes the next beat replay the script.
+static int lesson_key(struct app *a, int key)
+{
+    struct app_lesson *ls = a->lesson;
     if (a->help || a->mode != APP_MODE_NORMAL) {
         ls->dirty |= a->mode != APP_MODE_NORMAL;
         return -1;
     }
     a->message[0] = 0;
     a->message_error = 0;
-    int backspace = key == SF_KEY_BACKSPACE || key == 127 || key == 8;
     if (ls->present) {
-        if (key == ' ' || key == SF_KEY_PAGE_DOWN || key == SF_KEY_RIGHT || key == SF_KEY_DOWN ||
-            key == SF_KEY_ENTER || key == '\r')
+        switch ((enum sf_beat)keymap_command(KEYMAP_PRESENT, key)) {
+        case SF_BEAT_NEXT:
             return next_beat(a);
-        if (backspace || key == SF_KEY_PAGE_UP || key == SF_KEY_LEFT || key == SF_KEY_UP)
+        case SF_BEAT_BACK:
             return prev_beat(a);
-        if (key == 'q' || key == SF_KEY_ESCAPE)
+        case SF_BEAT_QUIT:
             return APP_QUIT;
+        default:
+            break;
+        }
     } else if (ls->typing) {
-        if (key == SF_KEY_ESCAPE) {
-            ls->typing = 0;
-            app_say(a, 0, "the other keys work now; Enter goes back to the answer");
-        } else if (key == SF_KEY_ENTER || key == '\r') {
-            check_typed(a);
-        } else if (backspace) {
-            if (a->input_len)
-                app_input_backspace(a);
-            else
-                return prev_beat(a);
-        } else if (key == 21) { // Ctrl-U
-            a->input[0] = 0;
-            a->input_len = 0;
-        } else if (key >= 32 && key != 127) {
-            app_input_add(a, key);
-        }
-        return APP_REDRAW;
+        return answer_key(a, key);
     } else {
-        int open = q && !ls->answered[ls->beat];
-        if (open && q->correct >= 0) {
-            int i = key >= 'a' && key < 'a' + q->n_choices   ? key - 'a'
-                    : key >= 'A' && key < 'A' + q->n_choices ? key - 'A'
-                    : key >= '1' && key < '1' + q->n_choices ? key - '1'
-                                                             : -1;
-            if (i >= 0) {
-                pick(a, i);
-                return APP_REDRAW;
-            }
-            if ((key == SF_KEY_ENTER || key == '\r') && ls->attempts >= 2) {
-                reveal(a);
-                return APP_REDRAW;
-            }
-        }
-        if (open && q->correct < 0 && (key == SF_KEY_ENTER || key == '\r')) {
-            ls->typing = 1;
-            return APP_REDRAW;
-        }
-        if (key == ' ' || key == SF_KEY_PAGE_DOWN)
-            return next_beat(a);
-        if (backspace || key == SF_KEY_PAGE_UP)
-            return prev_beat(a);
+        int r = beat_key(a, key);
+        if (r >= 0)
+            return r;
     }
-    if (key == SF_KEY_TAB && ls->n_panels > 0) { // the beat's panels in turn
+    enum sf_action act = keymap_action(key);
+    if (act == SF_ACTION_NEXT_PANEL && ls->n_panels > 0) { // the beat's panels in turn
         ls->dirty = 1;
         int k = 0;
         while (k < ls->n_panels && ls->panels[k] != a->selected)
@@ -609,7 +630,7 @@ static int lesson_key(struct app *a, int key)
             a->zoom = a->selected;
         return APP_REDRAW;
     }
-    if (!keeps_beat(keymap_action(key)))
+    if (!keeps_beat(act))
         ls->dirty = 1;
     return -1;
 }
@@ -628,6 +649,7 @@ static void lesson_screen(struct app *a, struct screen_state *s)
     sc->present = ls->present;
     sc->correct = -1;
     sc->picked = -1;
+    sc->input_cursor = -1;
     if (b->q) {
         sc->question = b->q->text;
         for (int i = 0; i < b->q->n_choices && i < 8; i++)
@@ -637,9 +659,12 @@ static void lesson_screen(struct app *a, struct screen_state *s)
         sc->picked = ls->picked;
         if (ls->answered[ls->beat] || ls->revealed)
             sc->correct = b->q->correct;
-        if (ls->typing) {
-            snprintf(ls->input_line, sizeof ls->input_line, "> %s_", a->input);
+        if (ls->typing) { // the cursor's cell: "_" at the end
+            int at_end = a->input.cursor >= a->input.len;
+            snprintf(ls->input_line, sizeof ls->input_line, "> %s%s", a->input.text,
+                     at_end ? "_" : "");
             sc->input = ls->input_line;
+            sc->input_cursor = 2 + line_edit_cursor_chars(&a->input);
         } else if (b->q->correct < 0 && !ls->answered[ls->beat] && !ls->present) {
             sc->input = "> (Enter to type your answer)";
         }

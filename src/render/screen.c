@@ -6,6 +6,15 @@
 
 #include "stepformer/text.h"
 
+// The text cursor of an input line: the cell at column col of the text drawn from (x, y), in
+// the normal style (a gap in the highlighted line, in colour and in monochrome alike).
+static void draw_cursor(struct grid *g, int x, int y, int col, int max_w)
+{
+    if (col < 0 || col >= max_w || x + col >= g->w || y < 0 || y >= g->h)
+        return;
+    grid_put(g, x + col, y, g->cells[(size_t)y * g->w + x + col].cp, SF_STYLE_NORMAL);
+}
+
 static void draw_status(struct grid *g, struct rect r, const struct screen_state *s)
 {
     char line[512];
@@ -27,6 +36,8 @@ static void draw_status(struct grid *g, struct rect r, const struct screen_state
     if (keys_w > r.w / 3)
         keys_w = 0;
     grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    if (s->status && s->status_cursor >= 0)
+        draw_cursor(g, r.x, r.y, s->status_cursor, r.w - keys_w - 1);
     if (keys_w)
         grid_text(g, r.x + r.w - keys_w, r.y, keys_w, keys, style);
 }
@@ -88,6 +99,8 @@ static void draw_overlay(struct grid *g, const struct screen_state *s)
                            : heading              ? SF_STYLE_TITLE
                                                   : SF_STYLE_NORMAL;
         grid_text(g, x, y, cw - 3, text, st);
+        if (k == s->overlay_cursor)
+            draw_cursor(g, x, y, s->overlay_cursor_col, cw - 3);
     }
 }
 

@@ -176,6 +176,8 @@ static int map_key(int rc, wint_t ch)
             return SF_KEY_PAGE_DOWN;
         case KEY_BACKSPACE:
             return SF_KEY_BACKSPACE;
+        case KEY_DC:
+            return SF_KEY_DELETE;
         case KEY_ENTER:
             return SF_KEY_ENTER;
         default:
