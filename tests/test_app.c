@@ -926,6 +926,18 @@ static void test_app_help_lists_every_key_table(void **state)
     assert_non_null(strstr(row_text(&g, 21, row, sizeof row), "… 34 more lines"));
     grid_free(&g);
     app_free(&a);
+    // lesson mode: its keys first, then the screen's under their title
+    char *argv[] = {"1", "--impl", "ref", "--present", NULL};
+    assert_int_equal(app_lesson_open(&a, 4, argv, stderr), 0);
+    app_key(&a, '?');
+    app_screen(&a, &s);
+    assert_int_equal(s.n_overlay, 0);
+    assert_int_equal(s.n_overlay_more, 5);
+    assert_string_equal(s.overlay_more[0].title, keymap_context_title(KEYMAP_PRESENT));
+    assert_non_null(strstr(s.overlay_more[0].lines[0], "Space PgDn Right Down Enter"));
+    assert_string_equal(s.overlay_more[1].title, keymap_context_title(KEYMAP_SCREEN));
+    assert_int_equal(s.overlay_more[1].n, SF_ACTION_COUNT - 1);
+    app_free(&a);
 }
 
 // A lesson's answer is edited like any line: the cursor moves, typing goes in at it, and the

@@ -50,7 +50,7 @@ struct app_hooks {
     int (*key)(struct app *a, int key);
     // Its part of the screen state (its pane, its panels, its keys), in its own buffers.
     void (*screen)(struct app *a, struct screen_state *s);
-    // The key table the help lists first after the screen's (enum keymap_context), or -1.
+    // The key table the help lists first, before the screen's (enum keymap_context), or -1.
     int (*help)(const struct app *a);
     void (*free)(struct app *a);
 };

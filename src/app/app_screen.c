@@ -49,20 +49,23 @@ enum panel_id app_main_panel(const struct app *a)
     return p;
 }
 
-// The help box: a line per screen action, then the other key tables under their titles (a
-// mode plugged in first).
+// The help box: a line per screen action, then the other key tables under their titles. A mode
+// plugged in (lesson mode) has its own keys first; the screen's follow under their title.
 static void help_lines(struct app *a, struct screen_state *s)
 {
     const struct app_help *h = &a->help_text;
     static const enum keymap_context others[] = {KEYMAP_EDIT, KEYMAP_CELL, KEYMAP_BOX};
     int n = 0, first = a->hooks && a->hooks->help ? a->hooks->help(a) : -1;
-    if (first > KEYMAP_SCREEN && first < KEYMAP_CONTEXT_COUNT)
+    s->overlay_title = "Keys  (any key closes this)";
+    if (first > KEYMAP_SCREEN && first < KEYMAP_CONTEXT_COUNT) {
         a->frame.more[n++] = h->section[first];
+        a->frame.more[n++] = h->section[KEYMAP_SCREEN];
+    } else {
+        s->overlay = h->section[KEYMAP_SCREEN].lines;
+        s->n_overlay = h->section[KEYMAP_SCREEN].n;
+    }
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
         a->frame.more[n++] = h->section[others[i]];
-    s->overlay_title = "Keys  (any key closes this)";
-    s->overlay = h->section[KEYMAP_SCREEN].lines;
-    s->n_overlay = h->section[KEYMAP_SCREEN].n;
     s->overlay_more = a->frame.more;
     s->n_overlay_more = n;
 }

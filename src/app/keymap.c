@@ -120,7 +120,7 @@ static const struct {
     const char *const *helps;
     int count;
 } contexts[KEYMAP_CONTEXT_COUNT] = {
-    [KEYMAP_SCREEN] = {"Keys", NULL, 0, action_helps, SF_ACTION_COUNT},
+    [KEYMAP_SCREEN] = {"The step-through screen", NULL, 0, action_helps, SF_ACTION_COUNT},
     [KEYMAP_EDIT] = {"Typing: goto, the prompt, a sampling value, an answer", edit_bindings,
                      N_OF(edit_bindings), edit_helps, SF_EDIT_COUNT},
     [KEYMAP_CELL] = {"Inspecting", cell_bindings, N_OF(cell_bindings), cell_helps, SF_CELL_COUNT},
