@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "stepformer/app.h"
+#include "stepformer/line_edit.h"
 
 static char model_path[600];
 
@@ -112,7 +113,7 @@ static void test_app_goto_with_completion(void **state)
     keys(&a, "gL1.attn.so");
     assert_int_equal(a.mode, APP_MODE_GOTO);
     app_key(&a, SF_KEY_TAB);
-    assert_string_equal(a.input, "L1.attn.softmax");
+    assert_string_equal(a.input.text, "L1.attn.softmax");
     app_key(&a, SF_KEY_ENTER);
     finish(&a);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
@@ -121,7 +122,7 @@ static void test_app_goto_with_completion(void **state)
     // several matches: the common prefix and a list
     keys(&a, "gL0.ln");
     app_key(&a, SF_KEY_TAB);
-    assert_string_equal(a.input, "L0.ln");
+    assert_string_equal(a.input.text, "L0.ln");
     assert_non_null(strstr(a.message, "6 ops"));
     app_key(&a, SF_KEY_ESCAPE);
     // an unknown name: the nearest names, and the cursor stays
@@ -143,7 +144,7 @@ static void test_app_edit_prompt(void **state)
     start(&a, NULL);
     app_key(&a, 'e');
     assert_int_equal(a.mode, APP_MODE_PROMPT);
-    assert_string_equal(a.input, "the keys to the cabinet are on the table");
+    assert_string_equal(a.input.text, "the keys to the cabinet are on the table");
     app_key(&a, 21); // Ctrl-U clears
     keys(&a, "the chicken was tiredd");
     app_key(&a, SF_KEY_BACKSPACE);
@@ -596,11 +597,11 @@ static void paste(struct app *a)
 // UTF-8, and a message saying it was cut.
 static void check_cut(struct app *a)
 {
-    assert_true(clean_utf8(a->input));
-    assert_int_equal((int)strlen(a->input), a->input_len);
-    assert_true(a->input_len <= APP_PROMPT_MAX - 1 && a->input_len > APP_PROMPT_MAX - 1 - 4);
+    assert_true(clean_utf8(a->input.text));
+    assert_int_equal((int)strlen(a->input.text), a->input.len);
+    assert_true(a->input.len <= APP_PROMPT_MAX - 1 && a->input.len > APP_PROMPT_MAX - 1 - 4);
     char want[80];
-    snprintf(want, sizeof want, "cut at %d characters", chars_of(a->input));
+    snprintf(want, sizeof want, "cut at %d characters", chars_of(a->input.text));
     if (!strstr(a->message, want))
         fail_msg("the message '%s' does not say '%s'", a->message, want);
 }
@@ -642,7 +643,7 @@ static void test_app_paste_is_cut_between_characters_with_a_message(void **state
     app_key(&a, 0xd800);
     app_key(&a, 0x110000);
     app_key(&a, 0xe9);
-    assert_string_equal(a.input, "\xc3\xa9");
+    assert_string_equal(a.input.text, "\xc3\xa9");
     app_free(&a);
 }
 
@@ -686,13 +687,554 @@ static void test_app_backspace_takes_one_character(void **state)
     } cases[] = {{"a\xc3\xa9", "a"},       {"a\xf0\x9f\x98\x80", "a"}, {"a\x80", "a"},
                  {"ab\x80\x80", "ab\x80"}, {"a\xe2\x88", "a"},         {"\xe6\xbc\xa2", ""}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(a.input, sizeof a.input, "%s", cases[i].before);
-        a.input_len = (int)strlen(a.input);
+        line_edit_set(&a.input, cases[i].before);
         app_key(&a, SF_KEY_BACKSPACE);
-        assert_string_equal(a.input, cases[i].after);
-        assert_int_equal(a.input_len, (int)strlen(cases[i].after));
+        assert_string_equal(a.input.text, cases[i].after);
+        assert_int_equal(a.input.len, (int)strlen(cases[i].after));
     }
     app_free(&a);
+}
+
+// The text of grid row y, and the style of cell (x, y).
+static const char *row_text(const struct grid *g, int y, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int x = 0; x < g->w && o + 5 < size; x++) {
+        uint32_t cp = g->cells[(size_t)y * g->w + x].cp;
+        if (cp < 0x80) {
+            buf[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            buf[o++] = (char)(0xc0 | cp >> 6), buf[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            buf[o++] = (char)(0xe0 | cp >> 12), buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            buf[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+static int style_at(const struct grid *g, int x, int y)
+{
+    return g->cells[(size_t)y * g->w + x].style;
+}
+
+// The prompt edited in the middle: the arrows move the cursor, typing goes in at it, and the
+// status line shows where it is (its cell in the normal style, a gap in the title bar).
+static void test_app_edit_the_prompt_in_the_middle(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "the chicken tired");
+    for (int i = 0; i < 5; i++)
+        app_key(&a, SF_KEY_LEFT);
+    keys(&a, "was ");
+    assert_string_equal(a.input.text, "the chicken was tired");
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_string_equal(s.status, " prompt: the chicken was tired   (Enter runs it, Esc cancels)");
+    assert_int_equal(s.status_cursor, 25); // on the t of "tired"
+    struct grid g;
+    assert_int_equal(grid_init(&g, 160, 48), 0);
+    screen_draw(&g, &s);
+    assert_int_equal(g.cells[47 * 160 + 25].cp, 't');
+    assert_int_equal(style_at(&g, 25, 47), SF_STYLE_NORMAL);
+    assert_int_equal(style_at(&g, 24, 47), SF_STYLE_TITLE);
+    assert_int_equal(style_at(&g, 26, 47), SF_STYLE_TITLE);
+    app_key(&a, SF_KEY_END); // at the end the cursor is the "_" after the text
+    app_screen(&a, &s);
+    assert_non_null(strstr(s.status, "tired_   (Enter"));
+    assert_int_equal(s.status_cursor, 30);
+    app_key(&a, SF_KEY_ENTER);
+    assert_string_equal(a.prompt, "the chicken was tired");
+    assert_int_equal(a.fwd.n_tokens, 4);
+    // the other keys: Ctrl-A, Delete, Ctrl-E, Ctrl-W, Home, Ctrl-K, Escape
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_A);
+    for (int i = 0; i < 4; i++)
+        app_key(&a, SF_KEY_DELETE);
+    assert_string_equal(a.input.text, "chicken was tired");
+    app_key(&a, SF_KEY_CTRL_E);
+    app_key(&a, SF_KEY_CTRL_W);
+    assert_string_equal(a.input.text, "chicken was ");
+    app_key(&a, SF_KEY_HOME);
+    for (int i = 0; i < 7; i++)
+        app_key(&a, SF_KEY_RIGHT);
+    app_key(&a, SF_KEY_CTRL_K);
+    assert_string_equal(a.input.text, "chicken");
+    assert_int_equal(a.mode, APP_MODE_PROMPT);
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_string_equal(a.prompt, "the chicken was tired");
+    // goto takes the same keys; Tab completes the whole line
+    keys(&a, "g1.attn.so");
+    app_key(&a, SF_KEY_HOME);
+    app_key(&a, 'L');
+    app_key(&a, SF_KEY_END);
+    app_key(&a, SF_KEY_TAB);
+    assert_string_equal(a.input.text, "L1.attn.softmax");
+    app_key(&a, SF_KEY_ENTER);
+    finish(&a);
+    assert_string_equal(last_name(&a), "L1.attn.softmax");
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The sampling box: a digit typed on a setting opens the input line for its value; Enter sets
+// it (temperature and top-p to the steps of the arrows), a value out of its limits is refused
+// with a message, Esc keeps the setting.
+static void test_app_sampling_values_are_typed(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 's');
+    keys(&a, "5"); // the decoding is chosen, not typed
+    assert_false(a.sampling_typing);
+    app_key(&a, SF_KEY_DOWN);
+    keys(&a, "0.73");
+    assert_true(a.sampling_typing);
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(s.overlay_cursor, APP_FIELD_TEMPERATURE);
+    assert_string_equal(s.overlay[APP_FIELD_TEMPERATURE], "temperature   0.73_");
+    assert_int_equal(s.overlay_cursor_col, 18);
+    app_key(&a, SF_KEY_LEFT); // the arrows move the cursor while typing
+    app_screen(&a, &s);
+    assert_string_equal(s.overlay[APP_FIELD_TEMPERATURE], "temperature   0.73");
+    assert_int_equal(s.overlay_cursor_col, 17);
+    app_key(&a, SF_KEY_ENTER);
+    assert_false(a.sampling_typing);
+    assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    keys(&a, "9\n");
+    assert_true(a.sampling_typing);
+    assert_int_equal(a.message_error, 1);
+    assert_non_null(strstr(a.message, "'9' is not a number from 0.1 to 5"));
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_false(a.sampling_typing);
+    assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    assert_int_equal(a.mode, APP_MODE_SAMPLING);
+    app_key(&a, SF_KEY_DOWN);
+    keys(&a, "40\n");
+    assert_int_equal(a.sampler.top_k, 40);
+    keys(&a, "j.42\n");
+    assert_true(fabsf(a.sampler.top_p - 0.4f) < 1e-6f);
+    keys(&a, "j1234\n");
+    assert_int_equal(a.seed, 1234);
+    keys(&a, "j9\n");
+    assert_int_equal(a.beam, 1);
+    app_key(&a, SF_KEY_ESCAPE);
+    keys(&a, "j"); // the arrows' keys work again: round to the decoding
+    assert_int_equal(a.sampling_field, APP_FIELD_DECODING);
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_false(a.sampler.greedy);
+    assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    assert_int_equal(a.sampler.top_k, 40);
+    assert_non_null(strstr(a.message, "seed 1234"));
+    app_free(&a);
+}
+
+// Building the screen state changes nothing: the logit lens is computed by the moves (here
+// without a screen ever built), the layout is chosen once per frame, and a click goes where
+// that frame put the panels.
+static void test_app_screen_state_is_built_without_side_effects(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, 'G');
+    finish(&a);
+    assert_int_equal(a.lens_valid, a.model.cfg.n_layer);
+    size_t cells = (size_t)a.lens.n_layer * (size_t)a.lens.n;
+    for (size_t i = 0; i < cells; i++)
+        assert_true(a.lens.top[i] >= 0);
+    int *top = malloc(2 * cells * sizeof(int));
+    memcpy(top, a.lens.top, 2 * cells * sizeof(int));
+    struct view v = a.view;
+    int selected = a.selected;
+    a.selected = PANEL_RESIDUAL; // the logit lens beside it at 160 x 48
+    a.follow = 0;
+    struct screen_state s, t;
+    app_screen(&a, &s);
+    assert_true(s.layout.shown[PANEL_LOGIT_LENS]);
+    assert_ptr_equal(s.view.lens, &a.lens);
+    app_screen(&a, &t);
+    assert_memory_equal(&s.layout, &t.layout, sizeof s.layout);
+    assert_memory_equal(a.lens.top, top, 2 * cells * sizeof(int));
+    assert_memory_equal(&a.view, &v, sizeof v);
+    assert_false(app_busy(&a));
+    struct layout l;
+    layout_compute(&l, 160, 48, -1, PANEL_RESIDUAL);
+    assert_memory_equal(&s.layout, &l, sizeof l);
+    // every panel of the frame takes a click in its middle
+    for (int p = 0; p < PANEL_COUNT; p++) {
+        struct rect r = s.layout.panel[p];
+        if (!s.layout.shown[p])
+            continue;
+        assert_int_equal(app_click(&a, r.x + r.w / 2, r.y + r.h / 2), APP_REDRAW);
+        assert_int_equal(a.selected, p);
+    }
+    assert_int_equal(app_click(&a, 159, 47), 0); // the status line
+    (void)selected;
+    free(top);
+    app_free(&a);
+}
+
+// The help lists every key: the screen's actions, then the typing keys, the inspect cursor's
+// and the sampling box's under their titles (in lesson mode the lesson's first); two columns on
+// a wide screen, and on a small one a count of the lines it has no room for.
+static void test_app_help_lists_every_key_table(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    app_key(&a, '?');
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(s.n_overlay, SF_ACTION_COUNT - 1);
+    assert_int_equal(s.n_overlay_more, 3);
+    assert_string_equal(s.overlay_more[0].title, keymap_context_title(KEYMAP_EDIT));
+    assert_int_equal(s.overlay_more[0].n, SF_EDIT_COUNT - 1);
+    assert_int_equal(s.overlay_more[1].n, SF_CELL_COUNT - 1);
+    assert_int_equal(s.overlay_more[2].n, SF_BOX_COUNT - 1);
+    assert_non_null(strstr(s.overlay_more[0].lines[SF_EDIT_HOME - 1], "Home Ctrl-A"));
+    assert_non_null(strstr(s.overlay_more[0].lines[SF_EDIT_KILL_WORD - 1], "Ctrl-W"));
+    struct grid g;
+    assert_int_equal(grid_init(&g, 160, 48), 0);
+    screen_draw(&g, &s);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(&g, f);
+    fclose(f);
+    assert_non_null(strstr(text, "Ctrl-K                 delete from the cursor to the end"));
+    assert_non_null(strstr(text, "Enter Esc s q          apply the settings"));
+    assert_null(strstr(text, "more lines"));
+    free(text);
+    grid_free(&g);
+    a.width = 80;
+    a.height = 24;
+    app_screen(&a, &s);
+    assert_int_equal(grid_init(&g, 80, 24), 0);
+    screen_draw(&g, &s);
+    char row[400];
+    assert_non_null(strstr(row_text(&g, 21, row, sizeof row), "… 34 more lines"));
+    grid_free(&g);
+    app_free(&a);
+    // lesson mode: its keys first, then the screen's under their title
+    char *argv[] = {"1", "--impl", "ref", "--present", NULL};
+    assert_int_equal(app_lesson_open(&a, 4, argv, stderr), 0);
+    app_key(&a, '?');
+    app_screen(&a, &s);
+    assert_int_equal(s.n_overlay, 0);
+    assert_int_equal(s.n_overlay_more, 5);
+    assert_string_equal(s.overlay_more[0].title, keymap_context_title(KEYMAP_PRESENT));
+    assert_non_null(strstr(s.overlay_more[0].lines[0], "Space PgDn Right Down Enter"));
+    assert_string_equal(s.overlay_more[1].title, keymap_context_title(KEYMAP_SCREEN));
+    assert_int_equal(s.overlay_more[1].n, SF_ACTION_COUNT - 1);
+    app_free(&a);
+}
+
+// A lesson's answer is edited like any line: the cursor moves, typing goes in at it, and the
+// narration shows it; Backspace at the start of a line with text stays on the beat.
+static void test_app_lesson_answer_is_edited_in_the_middle(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    test_tmp_path(dir, sizeof dir, "app_edit_state");
+    setenv("XDG_STATE_HOME", dir, 1);
+    test_tmp_path(path, sizeof path, "app_edit_lesson.md");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# Lesson 1: editing\n\nType an answer.\n@question What is it?\n@answer fish\n"
+          "@pause\nThe end.\n",
+          f);
+    fclose(f);
+    struct app a;
+    char *argv[] = {path, "--restart", NULL};
+    assert_int_equal(app_lesson_open(&a, 2, argv, stderr), 0);
+    a.width = 100;
+    a.height = 30;
+    assert_true(a.lesson->typing);
+    keys(&a, "fsh");
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, 'i');
+    assert_string_equal(a.input.text, "fish");
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_string_equal(s.lesson->input, "> fish");
+    assert_int_equal(s.lesson->input_cursor, 4); // on the s
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 30), 0);
+    screen_draw(&g, &s);
+    int found = 0;
+    char row[600];
+    for (int y = 0; y < 30; y++) {
+        const char *at = strstr(row_text(&g, y, row, sizeof row), "> fish");
+        if (!at)
+            continue;
+        int x = (int)(at - row) + 4;
+        assert_int_equal(style_at(&g, x, y), SF_STYLE_NORMAL);
+        assert_int_equal(style_at(&g, x - 1, y), SF_STYLE_SELECTED);
+        found = 1;
+    }
+    assert_true(found);
+    grid_free(&g);
+    app_key(&a, SF_KEY_HOME);
+    app_key(&a, SF_KEY_BACKSPACE); // nothing before the cursor: the beat stays
+    assert_int_equal(a.lesson->beat, 0);
+    assert_true(a.lesson->typing);
+    app_key(&a, SF_KEY_ENTER);
+    assert_non_null(strstr(a.lesson->feedback, "Right: fish."));
+    app_free(&a);
+}
+
+// The line editor.
+
+// The line holds `text` with the cursor before byte `cursor` (failing at the caller's line).
+#define assert_line(e, text, cursor) check_line_at((e), (text), (cursor), __FILE__, __LINE__)
+static void check_line_at(const struct line_edit *e, const char *text, int cursor, const char *file,
+                          int line)
+{
+    _assert_string_equal(e->text, text, file, line);
+    _assert_int_equal((int)strlen(text), e->len, file, line);
+    _assert_int_equal(cursor, e->cursor, file, line);
+}
+
+// "aé∑😀b": characters of 1, 2, 3, 4 and 1 bytes, starting at bytes 0, 1, 3, 6 and 10.
+static const char mixed[] = "a\xc3\xa9\xe2\x88\x91\xf0\x9f\x98\x80"
+                            "b";
+
+static void test_line_edit_moves_a_character_at_a_time(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, mixed);
+    assert_line(&e, mixed, 11);
+    assert_int_equal(line_edit_chars(&e), 5);
+    static const int starts[] = {10, 6, 3, 1, 0};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(line_edit_apply(&e, SF_EDIT_LEFT), 1);
+        assert_int_equal(e.cursor, starts[i]);
+        assert_int_equal(line_edit_cursor_chars(&e), 4 - i);
+    }
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_LEFT), 0); // at the start: nowhere to go
+    for (int i = 4; i >= 0; i--) {
+        line_edit_apply(&e, SF_EDIT_RIGHT);
+        assert_int_equal(e.cursor, i ? starts[i - 1] : 11);
+    }
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_RIGHT), 0);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_line(&e, mixed, 0);
+    line_edit_apply(&e, SF_EDIT_END);
+    assert_line(&e, mixed, 11);
+    // the caller's commands change nothing here
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_ACCEPT), 0);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_CANCEL), 0);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_COMPLETE), 0);
+    assert_line(&e, mixed, 11);
+}
+
+static void test_line_edit_types_at_the_cursor(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_clear(&e);
+    assert_line(&e, "", 0);
+    assert_int_equal(line_edit_insert(&e, 'a'), LINE_EDIT_INSERTED);
+    assert_int_equal(line_edit_insert(&e, 'b'), LINE_EDIT_INSERTED);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(line_edit_insert(&e, 0x2211), LINE_EDIT_INSERTED); // ∑ between a and b
+    assert_line(&e,
+                "a\xe2\x88\x91"
+                "b",
+                4);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_int_equal(line_edit_insert(&e, 0x1f600), LINE_EDIT_INSERTED); // 😀 first
+    assert_int_equal(line_edit_insert(&e, 0xe9), LINE_EDIT_INSERTED);    // é after it
+    assert_line(&e,
+                "\xf0\x9f\x98\x80\xc3\xa9"
+                "a\xe2\x88\x91"
+                "b",
+                6);
+    // characters only: no C0 or C1 control, DEL, surrogate or value beyond Unicode
+    static const int refused[] = {0, '\t', 27, 0x7f, 0x85, 0x9b, 0xd800, 0xdfff, 0x110000, -3};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_int_equal(line_edit_insert(&e, refused[i]), LINE_EDIT_REFUSED);
+    assert_int_equal(e.len, 11);
+}
+
+static void test_line_edit_deletes_whole_characters(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, mixed);
+    line_edit_apply(&e, SF_EDIT_LEFT); // before b
+    line_edit_apply(&e, SF_EDIT_BACKSPACE);
+    assert_line(&e,
+                "a\xc3\xa9\xe2\x88\x91"
+                "b",
+                6);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    line_edit_apply(&e, SF_EDIT_RIGHT);
+    line_edit_apply(&e, SF_EDIT_DELETE); // é, under the cursor
+    assert_line(&e,
+                "a\xe2\x88\x91"
+                "b",
+                1);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_DELETE), 1);
+    assert_line(&e, "ab", 1);
+    line_edit_apply(&e, SF_EDIT_END);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_DELETE), 0); // nothing under the cursor
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_int_equal(line_edit_apply(&e, SF_EDIT_BACKSPACE), 0); // nothing before it
+    assert_line(&e, "ab", 0);
+}
+
+static void test_line_edit_deletes_to_the_ends_and_words(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, "na\xc3\xafve caf\xc3\xa9  "); // "naïve café  "
+    line_edit_apply(&e, SF_EDIT_KILL_WORD);          // the spaces and "café"
+    assert_line(&e, "na\xc3\xafve ", 7);
+    line_edit_apply(&e, SF_EDIT_KILL_WORD);
+    assert_line(&e, "", 0);
+    line_edit_apply(&e, SF_EDIT_KILL_WORD); // nothing left: nothing happens
+    assert_line(&e, "", 0);
+    // a word cut at the cursor: only its part before the cursor goes
+    line_edit_set(&e, "abc def\xe2\x88\x91ghi");
+    for (int i = 0; i < 3; i++)
+        line_edit_apply(&e, SF_EDIT_LEFT);
+    line_edit_apply(&e, SF_EDIT_KILL_WORD);
+    assert_line(&e, "abc ghi", 4);
+    line_edit_apply(&e, SF_EDIT_KILL_END);
+    assert_line(&e, "abc ", 4);
+    line_edit_set(&e, "the \xe6\xbc\xa2 keys");
+    line_edit_apply(&e, SF_EDIT_HOME);
+    for (int i = 0; i < 5; i++)
+        line_edit_apply(&e, SF_EDIT_RIGHT); // after 漢
+    line_edit_apply(&e, SF_EDIT_KILL_START);
+    assert_line(&e, " keys", 0);
+}
+
+// Text that is not UTF-8 (a prompt decoded from byte-level pieces): a stray byte is one
+// character, a sequence cut short at the end is one, and bytes that deleting joins into one
+// character take the cursor to its start.
+static void test_line_edit_stray_bytes(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, "a\x80"
+                      "b\xe2\x88");
+    assert_int_equal(e.len, 5); // set keeps every byte
+    assert_int_equal(line_edit_chars(&e), 4);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(e.cursor, 3);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(e.cursor, 1);
+    line_edit_apply(&e, SF_EDIT_DELETE);
+    assert_line(&e, "ab\xe2\x88", 1);
+    line_edit_set(&e, "\xe2"
+                      "a\x88\x91");
+    for (int i = 0; i < 3; i++) // E2, a, 88 and 91 are four characters
+        line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_int_equal(e.cursor, 1);       // after the stray E2, before a
+    line_edit_apply(&e, SF_EDIT_DELETE); // E2 88 91 is ∑ now
+    assert_line(&e, "\xe2\x88\x91", 0);
+    assert_int_equal(line_edit_chars(&e), 1);
+}
+
+// A line that is full keeps whole characters: a character that does not fit is refused, in the
+// middle as at the end, and the line is unchanged.
+static void test_line_edit_full_line(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_clear(&e);
+    int n = 0;
+    while (line_edit_insert(&e, 0x1f600) == LINE_EDIT_INSERTED)
+        n++;
+    assert_int_equal(n, (LINE_EDIT_SIZE - 1) / 4); // 255 of 4 bytes: 1020 of the 1023
+    assert_int_equal(e.len, n * 4);
+    assert_int_equal(line_edit_insert(&e, 0x2211), LINE_EDIT_INSERTED); // 3 bytes still fit
+    assert_int_equal(line_edit_insert(&e, 'c'), LINE_EDIT_FULL);
+    line_edit_apply(&e, SF_EDIT_HOME);
+    line_edit_apply(&e, SF_EDIT_RIGHT);
+    assert_int_equal(line_edit_insert(&e, 'c'), LINE_EDIT_FULL);
+    assert_int_equal(e.len, LINE_EDIT_SIZE - 1);
+    assert_int_equal(e.cursor, 4);
+    line_edit_apply(&e, SF_EDIT_BACKSPACE); // room for 4 bytes again, at the cursor
+    assert_int_equal(e.cursor, 0);
+    assert_int_equal(line_edit_insert(&e, 0xe9), LINE_EDIT_INSERTED);
+    assert_int_equal(line_edit_insert(&e, 0x2211), LINE_EDIT_FULL); // 2 + 3 > 4
+    assert_int_equal(line_edit_insert(&e, 0xe9), LINE_EDIT_INSERTED);
+    assert_int_equal(e.len, LINE_EDIT_SIZE - 1);
+    assert_int_equal(memcmp(e.text, "\xc3\xa9\xc3\xa9\xf0\x9f\x98\x80", 8), 0);
+    // a text longer than the line is cut between characters
+    char big[2 * LINE_EDIT_SIZE];
+    for (int i = 0; i + 3 < (int)sizeof big; i += 3)
+        memcpy(big + i, "\xe2\x88\x91", 3), big[i + 3] = 0;
+    line_edit_set(&e, big);
+    assert_int_equal(e.len, (LINE_EDIT_SIZE - 1) / 3 * 3);
+    assert_int_equal(e.cursor, e.len);
+}
+
+// What a line shows in a few columns: the end and a cursor cell while typing at the end, the
+// part around the cursor elsewhere, "…" for what is cut, whole characters only.
+#define assert_view(e, cols, text, col)                                                            \
+    check_view_at((e), (cols), (text), (col), __FILE__, __LINE__)
+static void check_view_at(const struct line_edit *e, int cols, const char *text, int col,
+                          const char *file, int line)
+{
+    char buf[256];
+    int at = -1, used = line_edit_view(e, cols, buf, sizeof buf, &at);
+    _assert_string_equal(buf, text, file, line);
+    _assert_int_equal(col, at, file, line);
+    int chars = 0;
+    for (const char *p = buf; *p; p++)
+        chars += ((unsigned char)*p & 0xc0) != 0x80;
+    _assert_int_equal(chars, used, file, line);
+    _assert_true(used <= cols, "fits", file, line);
+}
+
+static void test_line_edit_view_follows_the_cursor(void **state)
+{
+    (void)state;
+    struct line_edit e;
+    line_edit_set(&e, "abc");
+    assert_view(&e, 10, "abc_", 3);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_view(&e, 10, "abc", 2);
+    // 26 characters, every third one of two bytes
+    line_edit_clear(&e);
+    for (int i = 0; i < 26; i++)
+        line_edit_insert(&e, i % 3 ? 'a' + i : 0xe0 + i);
+    // à b c ã e f æ h i é k l ì n o ï q r ò t u õ w x ø z
+    // at the end: "…", the last 8 characters and the cursor cell
+    assert_view(&e, 10, "…\xc3\xb2tu\xc3\xb5wx\xc3\xb8z_", 9);
+    // near the end: "…" and the last 9 characters, the cursor on one of them
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    line_edit_apply(&e, SF_EDIT_LEFT);
+    assert_view(&e, 10, "…r\xc3\xb2tu\xc3\xb5wx\xc3\xb8z", 8);
+    // at the start: the first 9 and "…"
+    line_edit_apply(&e, SF_EDIT_HOME);
+    assert_view(&e, 10,
+                "\xc3\xa0"
+                "bc\xc3\xa3"
+                "ef\xc3\xa6hi…",
+                0);
+    // in the middle: "…", 8 characters around the cursor, "…"
+    for (int i = 0; i < 12; i++)
+        line_edit_apply(&e, SF_EDIT_RIGHT);
+    assert_view(&e, 10, "…i\xc3\xa9kl\xc3\xacno\xc3\xaf…", 5);
 }
 
 int main(void)
@@ -713,6 +1255,18 @@ int main(void)
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),
+        cmocka_unit_test(test_app_edit_the_prompt_in_the_middle),
+        cmocka_unit_test(test_app_sampling_values_are_typed),
+        cmocka_unit_test(test_app_screen_state_is_built_without_side_effects),
+        cmocka_unit_test(test_app_help_lists_every_key_table),
+        cmocka_unit_test(test_app_lesson_answer_is_edited_in_the_middle),
+        cmocka_unit_test(test_line_edit_moves_a_character_at_a_time),
+        cmocka_unit_test(test_line_edit_types_at_the_cursor),
+        cmocka_unit_test(test_line_edit_deletes_whole_characters),
+        cmocka_unit_test(test_line_edit_deletes_to_the_ends_and_words),
+        cmocka_unit_test(test_line_edit_stray_bytes),
+        cmocka_unit_test(test_line_edit_full_line),
+        cmocka_unit_test(test_line_edit_view_follows_the_cursor),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -9,11 +9,15 @@
 #include "stepformer/beam.h"
 #include "stepformer/keymap.h"
 #include "stepformer/lesson.h"
+#include "stepformer/line_edit.h"
 #include "stepformer/palette.h"
 #include "stepformer/screen.h"
 
-#define APP_PROMPT_MAX 1024
+#define APP_PROMPT_MAX LINE_EDIT_SIZE
 #define APP_LINE_MAX   512
+// The help's lines: one per command of every key table.
+#define APP_HELP_LINES                                                                             \
+    (SF_ACTION_COUNT + SF_EDIT_COUNT + SF_CELL_COUNT + SF_BOX_COUNT + 2 * SF_BEAT_COUNT)
 
 // What app_key and app_action ask of the caller.
 enum { APP_REDRAW = 1, APP_QUIT = 2 };
@@ -23,6 +27,50 @@ enum app_mode {
     APP_MODE_GOTO,     // typing an op name (Tab completes)
     APP_MODE_PROMPT,   // editing the prompt
     APP_MODE_SAMPLING, // the sampling settings box
+};
+
+// The sampling box's settings, in the order it lists them (struct app's sampling_field).
+enum app_field {
+    APP_FIELD_DECODING,
+    APP_FIELD_TEMPERATURE,
+    APP_FIELD_TOP_K,
+    APP_FIELD_TOP_P,
+    APP_FIELD_SEED,
+    APP_FIELD_BEAM,
+    APP_FIELD_COUNT
+};
+
+struct app;
+
+// A mode that plugs into the app (lesson mode): the app calls these hooks and names nothing
+// else of it; the mode uses the app's own functions. Set with the mode's start, undone by
+// app_free.
+struct app_hooks {
+    // A key before the screen's own: APP_* flags, or -1 to leave the key to them.
+    int (*key)(struct app *a, int key);
+    // Its part of the screen state (its pane, its panels, its keys), in its own buffers.
+    void (*screen)(struct app *a, struct screen_state *s);
+    // The key table the help lists first, before the screen's (enum keymap_context), or -1.
+    int (*help)(const struct app *a);
+    void (*free)(struct app *a);
+};
+
+// What app_screen writes, and nothing else (a mode plugged in writes its own buffers): the text
+// the screen state points into, and the layout of the last frame, which clicks read.
+struct app_frame {
+    char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
+    char sampling_text[APP_FIELD_COUNT][160];
+    const char *sampling_ptr[APP_FIELD_COUNT];
+    struct overlay_section more[KEYMAP_CONTEXT_COUNT]; // the help's sections on screen
+    int built;                                         // 1 once a screen state was built
+    struct layout layout;
+};
+
+// The help: a line per bound command of each key table, written once by app_init.
+struct app_help {
+    char text[APP_HELP_LINES][96];
+    const char *lines[APP_HELP_LINES];
+    struct overlay_section section[KEYMAP_CONTEXT_COUNT];
 };
 
 struct app_options {
@@ -85,10 +133,11 @@ struct app {
     // Interventions.
     unsigned char *head_off; // (n_layer, n_head)
     int no_positions;
-    // The logit lens so far (rows of blocks that have not run hold -1).
+    // The logit lens of the blocks that have run (rows of the others hold -1), and a cache of
+    // the rows computed on this pass.
     struct lens lens;
-    int lens_valid;   // blocks [0, lens_valid) are filled
-    int lens_pending; // 1: a finished block still waits for its lens row
+    int lens_valid;  // blocks [0, lens_valid) are in the cache
+    int lens_failed; // 1: a row could not be computed (no memory); none is tried until a reset
     // Selection and screen state.
     struct view view;
     int selected;      // enum panel_id
@@ -99,9 +148,9 @@ struct app {
     int width, height; // the screen size the layout is computed for (mouse clicks)
     // Modes.
     enum app_mode mode;
-    char input[APP_PROMPT_MAX];
-    int input_len;
-    int sampling_field;
+    struct line_edit input; // goto, the prompt, a sampling value, a lesson's answer
+    int sampling_field;     // enum app_field
+    int sampling_typing;    // 1: a value for the sampling field is typed into input
     // Run / pause: one step every speed_ms while running.
     int running;
     int speed_ms;
@@ -113,13 +162,10 @@ struct app {
     char message[APP_LINE_MAX];
     int message_error;
     float loss_before, loss_after;
-    struct app_lesson *lesson; // lesson mode, or NULL
-    // Buffers the screen state points into.
-    char status[APP_PROMPT_MAX + APP_LINE_MAX + 128];
-    char *overlay_buf;
-    const char **overlay;
-    char sampling_text[6][96];
-    const char *sampling_ptr[6];
+    const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
+    struct app_lesson *lesson;     // lesson mode's state, or NULL
+    struct app_help help_text;
+    struct app_frame frame;
 };
 
 // Loads the model and builds the pass on the prompt; a message naming the file or word at
@@ -131,17 +177,19 @@ void app_free(struct app *a);
 // action. Returns APP_REDRAW / APP_QUIT flags.
 int app_key(struct app *a, int key);
 int app_action(struct app *a, enum sf_action act);
-// A mouse click at (x, y) of a width x height screen: selects the panel there, and in the
-// tokens strip the token, in a matrix the cell.
+// A mouse click at (x, y) of the frame on screen (the last app_screen built; one is built if
+// none was): selects the panel there, and in the tokens strip the token, in a matrix the cell.
 int app_click(struct app *a, int x, int y);
 // Work that runs in slices so the screen never waits: a long move for at most budget_ms, or
-// while running one step. Returns APP_REDRAW when something changed.
+// while running one step, else the logit lens of a block that has run. Returns APP_REDRAW
+// when something changed.
 int app_tick(struct app *a, int budget_ms);
-// 1 while a long move is under way or the pass is running.
+// 1 while a long move is under way, the pass is running or a logit lens row waits.
 int app_busy(const struct app *a);
 // The graph on screen (the forward pass or the training iteration).
 const struct graph *app_graph(const struct app *a);
-// The screen state for the current state (pointing into a's buffers).
+// The screen state for the current state, laid out for a->width x a->height (80 x 24 when
+// unset). It points into a->frame, which is all it writes: building it changes nothing else.
 void app_screen(struct app *a, struct screen_state *s);
 
 // Lesson mode on l (which the app takes over; l is left empty): the screen shows the beats

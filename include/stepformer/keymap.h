@@ -1,11 +1,12 @@
-// Keys and actions: one table binds keys to actions and also writes the help overlay. The
-// terminal backend turns its key codes into these; app logic is driven by actions alone.
+// Keys and actions: one table per context binds keys to what they do and also writes the help
+// overlay. The terminal backend turns its key codes into these; app logic is driven by actions
+// alone.
 #ifndef STEPFORMER_KEYMAP_H
 #define STEPFORMER_KEYMAP_H
 
 #include <stddef.h>
 
-// X(name, help)
+// The step-through screen. X(name, help)
 #define SF_ACTION_LIST(X)                                                                          \
     X(STEP, "run the next operation")                                                              \
     X(BACK, "step back one operation (nothing is recomputed)")                                     \
@@ -19,6 +20,7 @@
     X(SLOWER, "run slower")                                                                        \
     X(NEXT_PANEL, "select the next panel")                                                         \
     X(ZOOM, "zoom the selected panel to the whole screen, or back")                                \
+    X(CANCEL, "stop a long move, else leave inspect, else unzoom")                                 \
     X(LAYER_NEXT, "show the next layer")                                                           \
     X(LAYER_PREV, "show the previous layer")                                                       \
     X(HEAD_NEXT, "show the next head")                                                             \
@@ -45,6 +47,86 @@ enum sf_action {
         SF_ACTION_COUNT
 };
 
+// An input line: goto, the prompt, a value typed into the sampling box, a lesson's answer.
+// Printable characters are typed at the cursor; these are the other keys. X(name, help)
+#define SF_EDIT_LIST(X)                                                                            \
+    X(ACCEPT, "goto, run the prompt, set a value, check an answer")                                \
+    X(CANCEL, "leave the line (goto and the prompt: cancel them)")                                 \
+    X(COMPLETE, "goto: complete the op name")                                                      \
+    X(LEFT, "the cursor one character left")                                                       \
+    X(RIGHT, "the cursor one character right")                                                     \
+    X(HOME, "the cursor to the start of the line")                                                 \
+    X(END, "the cursor to the end of the line")                                                    \
+    X(BACKSPACE, "delete the character before the cursor")                                         \
+    X(DELETE, "delete the character under the cursor")                                             \
+    X(KILL_START, "delete from the start of the line to the cursor")                               \
+    X(KILL_WORD, "delete the word before the cursor")                                              \
+    X(KILL_END, "delete from the cursor to the end of the line")
+
+enum sf_edit {
+    SF_EDIT_NONE = 0,
+#define SF_X(name, help) SF_EDIT_##name,
+    SF_EDIT_LIST(SF_X)
+#undef SF_X
+        SF_EDIT_COUNT
+};
+
+// While the inspect cursor is up these keys move it; every other key keeps its screen action.
+#define SF_CELL_LIST(X)                                                                            \
+    X(LEFT, "the inspect cursor one column left")                                                  \
+    X(RIGHT, "the inspect cursor one column right")
+
+enum sf_cell {
+    SF_CELL_NONE = 0,
+#define SF_X(name, help) SF_CELL_##name,
+    SF_CELL_LIST(SF_X)
+#undef SF_X
+        SF_CELL_COUNT
+};
+
+// The sampling settings box (a digit typed on a number starts an input line for it).
+#define SF_BOX_LIST(X)                                                                             \
+    X(PREV, "the setting above")                                                                   \
+    X(NEXT, "the setting below")                                                                   \
+    X(LESS, "one step down (decoding: the mode before)")                                           \
+    X(MORE, "one step up (decoding: the next mode)")                                               \
+    X(CLOSE, "apply the settings and close the box")
+
+enum sf_box {
+    SF_BOX_NONE = 0,
+#define SF_X(name, help) SF_BOX_##name,
+    SF_BOX_LIST(SF_X)
+#undef SF_X
+        SF_BOX_COUNT
+};
+
+// Lesson mode between questions, and presenting (a letter or digit that names a choice of the
+// question on screen picks it). X(name, help)
+#define SF_BEAT_LIST(X)                                                                            \
+    X(NEXT, "the next beat")                                                                       \
+    X(BACK, "the beat before")                                                                     \
+    X(ANSWER, "type the answer; after two wrong answers, show it")                                 \
+    X(QUIT, "quit the lesson")
+
+enum sf_beat {
+    SF_BEAT_NONE = 0,
+#define SF_X(name, help) SF_BEAT_##name,
+    SF_BEAT_LIST(SF_X)
+#undef SF_X
+        SF_BEAT_COUNT
+};
+
+// Where a key is read; each context has its own table, in which a key means one thing.
+enum keymap_context {
+    KEYMAP_SCREEN,  // the step-through screen: enum sf_action
+    KEYMAP_EDIT,    // an input line: enum sf_edit
+    KEYMAP_CELL,    // inspecting, before the screen's table: enum sf_cell
+    KEYMAP_BOX,     // the sampling settings box: enum sf_box
+    KEYMAP_LESSON,  // lesson mode, before the screen's table: enum sf_beat
+    KEYMAP_PRESENT, // lesson mode presenting, before the screen's table: enum sf_beat
+    KEYMAP_CONTEXT_COUNT
+};
+
 // Keys: printable characters are their own code; the others are these.
 enum sf_key {
     SF_KEY_UP = -1,
@@ -56,25 +138,48 @@ enum sf_key {
     SF_KEY_PAGE_UP = -7,
     SF_KEY_PAGE_DOWN = -8,
     SF_KEY_BACKSPACE = -9,
+    SF_KEY_DELETE = -10,
+    SF_KEY_CTRL_A = 1,
+    SF_KEY_CTRL_E = 5,
     SF_KEY_TAB = '\t',
     SF_KEY_ENTER = '\n',
+    SF_KEY_CTRL_K = 11,
+    SF_KEY_CTRL_U = 21,
+    SF_KEY_CTRL_W = 23,
     SF_KEY_ESCAPE = 27,
 };
 
+// A binding of the screen's table.
 struct key_binding {
     int key;
     enum sf_action action;
 };
 
-// The action bound to key, or SF_ACTION_NONE.
+// A binding of any context's table: command is a value of the context's enum.
+struct key_command {
+    int key;
+    int command;
+};
+
+// The action bound to key on the screen, or SF_ACTION_NONE.
 enum sf_action keymap_action(int key);
 const char *keymap_action_name(enum sf_action a);
 const char *keymap_action_help(enum sf_action a);
-// The bindings in table order; *count gets their number.
+// The screen's bindings in table order; *count gets their number.
 const struct key_binding *keymap_bindings(size_t *count);
-// A key's label as the help shows it ("Space", "Right", "g").
+// A key's label as the help shows it ("Space", "Right", "g", "Ctrl-U").
 const char *keymap_key_label(int key, char *buf, size_t size);
 // Action a's help line: its keys, then what it does. Writes it into buf and returns buf.
 const char *keymap_help_line(enum sf_action a, char *buf, size_t size);
+
+// Any context: the command bound to key (0: none), the number of commands (1 .. n are
+// bound), what a command does, the context's title in the help, its bindings in table order,
+// and the help line of a command (its keys, then what it does).
+int keymap_command(enum keymap_context c, int key);
+int keymap_commands(enum keymap_context c);
+const char *keymap_command_help(enum keymap_context c, int command);
+const char *keymap_context_title(enum keymap_context c);
+const struct key_command *keymap_context_bindings(enum keymap_context c, size_t *count);
+const char *keymap_command_line(enum keymap_context c, int command, char *buf, size_t size);
 
 #endif

@@ -1,6 +1,6 @@
 // The whole screen: the panels where the layout puts them, the status line, an overlay (the
-// help, the sampling settings) and the "too small" notice, drawn into the cell grid from
-// const state.
+// help, the sampling settings) and the "too small" notice, laid out once and drawn into the
+// cell grid from const state.
 #ifndef STEPFORMER_SCREEN_H
 #define STEPFORMER_SCREEN_H
 
@@ -16,7 +16,8 @@ struct lesson_screen {
     int n_choices;
     int correct;          // the choice shown as correct (answered or revealed), or -1
     int picked;           // the choice picked last, or -1
-    const char *input;    // the typed answer so far (with the cursor), or NULL
+    const char *input;    // the typed answer so far, or NULL
+    int input_cursor;     // the text cursor: a character of input (its last: "_"), or -1
     const char *feedback; // right / not quite / the hint / the explanation, or NULL
     int feedback_error;
     const int *panels; // enum panel_id, in the order the beat lists them
@@ -25,24 +26,43 @@ struct lesson_screen {
     int present; // presenter mode: large panels and the narration as a caption
 };
 
+// A list under its own heading in an overlay box, after the box's own lines.
+struct overlay_section {
+    const char *title;
+    const char *const *lines;
+    int n;
+};
+
 struct screen_state {
     struct view view;
     int selected;       // the selected panel (enum panel_id), drawn with a highlighted title
     int zoom;           // the zoomed panel, or -1
     enum panel_id main; // the panel in the main place
-    // An overlay box in the middle of the screen (help, settings), or overlay_title NULL.
+    // An overlay box in the middle of the screen (help, settings), or overlay_title NULL: its
+    // lines, then the sections (the help's other key tables).
     const char *overlay_title;
     const char *const *overlay;
     int n_overlay;
-    int overlay_cursor; // the highlighted overlay line, or -1
+    int overlay_cursor;     // the highlighted overlay line, or -1
+    int overlay_cursor_col; // the text cursor in that line (a value being typed): a column, or -1
+    const struct overlay_section *overlay_more;
+    int n_overlay_more;
     // The status line: status replaces the op's line when set (an input line, a message);
     // notice draws it in the notice style. keys: the right-hand hint.
     const char *status;
+    int status_cursor; // the text cursor of an input line: a column of status, or -1
     int notice;
     const char *keys;
     const struct lesson_screen *lesson; // lesson mode, or NULL
+    // Where everything goes (screen_layout, for the grid's size): drawing and clicks read it.
+    struct layout layout;
+    struct rect narration; // lesson mode: the narration pane (the caption when presenting)
 };
 
+// Chooses the layout of s for a w x h screen from its zoom, main panel and lesson panels (the
+// one place the layout is chosen); s->layout and s->narration get it.
+void screen_layout(struct screen_state *s, int w, int h);
+// Draws s into g, whose size is the one s was laid out for; g is the only thing written.
 void screen_draw(struct grid *g, const struct screen_state *s);
 // The narration pane of lesson mode (the caption when presenting).
 void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls);

@@ -1,4 +1,5 @@
-// The application context: model, prompt, graphs, selection and modes, driven by actions.
+// The application context: the model, the prompt and the pass on screen, and every move of
+// its cursor (after which the view follows the op that ran last).
 #include "stepformer/app.h"
 
 #include <math.h>
@@ -14,10 +15,6 @@
 #include "app_priv.h"
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
-
-// Run speeds for run / pause, slowest first (milliseconds per operation).
-static const int speeds[] = {1000, 500, 250, 120, 60, 25};
-#define N_SPEEDS (int)(sizeof speeds / sizeof speeds[0])
 
 static double now_ms(void)
 {
@@ -49,12 +46,12 @@ const struct graph *app_graph(const struct app *a)
 
 int app_busy(const struct app *a)
 {
-    return a->target >= 0 || a->running || a->lens_pending;
+    return a->target >= 0 || a->running || app_lens_waiting(a);
 }
 
-// After the cursor moved: the main panel and the layer follow the op that ran last, and the
-// selection stays inside the input.
-void app_cursor_moved(struct app *a)
+// The view follows the node that ran last: the main panel (unless the user chose one while
+// zoomed), the layer, and the selection stays inside the input and the inspected matrix.
+static void follow(struct app *a)
 {
     const struct graph *g = app_graph(a);
     const struct node *last = graph_last(g);
@@ -80,49 +77,69 @@ void app_cursor_moved(struct app *a)
     }
 }
 
-// Sets up the logit lens for the forward graph's size (after a rebuild).
-int app_lens_reset(struct app *a)
+// Runs the pass on screen one node; the message names a failure.
+static int step_once(struct app *a)
 {
-    int L = a->model.cfg.n_layer, n = a->fwd.n_tokens;
-    free(a->lens.top);
-    free(a->lens.prob);
-    a->lens.top = malloc(sizeof(int) * (size_t)L * (size_t)n * 2);
-    a->lens.prob = malloc(sizeof(float) * (size_t)L * (size_t)n * 2);
-    if (!a->lens.top || !a->lens.prob)
-        return SF_ERR_NOMEM;
-    a->lens.n_layer = L;
-    a->lens.n = n;
-    a->lens_valid = 0;
-    a->lens_pending = 0;
-    return 0;
+    struct graph *g = app_graph_on_screen(a);
+    int rc = graph_step(g);
+    if (rc < 0) {
+        app_say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
+        a->target = -1;
+        a->running = 0;
+    }
+    return rc;
 }
 
-// The lens rows for blocks that have run: computed once per pass (a cache in the second half
-// of each array), at most one new block per call (one block of GPT-2 is tens of
-// milliseconds; lens_pending asks for another call), shown only while the block is done.
-static void lens_update(struct app *a)
+// Steps toward a->target for at most budget_ms.
+static int run_slice(struct app *a, int budget_ms)
 {
-    int computed = 0;
-    a->lens_pending = 0;
-    const struct graph *g = &a->fwd;
-    int L = a->lens.n_layer, n = a->lens.n;
-    int *cache_top = a->lens.top + (size_t)L * n;
-    float *cache_prob = a->lens.prob + (size_t)L * n;
-    for (int l = 0; l < L; l++) {
-        int done = graph_node_done(g, graph_block_end(g, l));
-        if (done && l == a->lens_valid) {
-            if (computed)
-                a->lens_pending = 1;
-            else if (graph_logit_lens(g, l, cache_top + (size_t)l * n,
-                                      cache_prob + (size_t)l * n) == 0)
-                a->lens_valid = l + 1, computed = 1;
-        }
-        for (int i = 0; i < n; i++) {
-            int have = done && l < a->lens_valid;
-            a->lens.top[(size_t)l * n + i] = have ? cache_top[(size_t)l * n + i] : -1;
-            a->lens.prob[(size_t)l * n + i] = have ? cache_prob[(size_t)l * n + i] : 0;
-        }
+    struct graph *g = app_graph_on_screen(a);
+    double start = now_ms();
+    int rc = 0;
+    while (g->cursor <= a->target) {
+        if ((rc = step_once(a)) <= 0)
+            break;
+        if (now_ms() - start > budget_ms)
+            break;
     }
+    return rc;
+}
+
+// The work after a move is done here, once per move, rather than by the graph's observer:
+// the observer hears of the nodes that run, but not of a step back, a jump back, a rebuilt
+// graph or the switch between the forward pass and the training iteration, and it hears of
+// every node of a long move, where the view follows once, when the slice stops (the layer
+// shown is that of the op the move stopped on). So every move goes through app_move, and
+// app_move alone does the work after it.
+int app_move(struct app *a, enum app_move how, int arg)
+{
+    struct graph *g = app_graph_on_screen(a);
+    int rc = 0;
+    switch (how) {
+    case APP_MOVE_STEP:
+        rc = step_once(a);
+        break;
+    case APP_MOVE_BACK:
+        rc = graph_back(g);
+        break;
+    case APP_MOVE_START:
+        graph_reset(g);
+        rc = 1;
+        break;
+    case APP_MOVE_TO:
+        rc = graph_goto_index(g, arg);
+        break;
+    case APP_MOVE_SLICE:
+        rc = run_slice(a, arg);
+        break;
+    case APP_MOVE_NEW:
+        break;
+    }
+    app_train_after_move(a);
+    follow(a);
+    if (!a->train_view)
+        app_lens_update(a);
+    return rc;
 }
 
 // Builds (or rebuilds for a new input) the forward pass with its sampling nodes; the graph
@@ -144,9 +161,10 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     a->running = 0;
     a->view.row = n - 1;
     a->view.inspect = 0;
+    rc = app_lens_reset(a);
     app_train_leave(a);
-    app_cursor_moved(a);
-    return app_lens_reset(a);
+    app_move(a, APP_MOVE_NEW, 0);
+    return rc;
 }
 
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
@@ -189,12 +207,13 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->zoom = -1;
     a->target = -1;
     a->follow = 1;
-    a->speed_ms = speeds[2];
+    a->speed_ms = APP_SPEED_START_MS;
     a->view.numbers = 1;
     a->seed = 42;
     a->beam = 1;
     a->loss_before = a->loss_after = NAN;
     a->impl = o->reference ? OP_IMPL_REF : OP_IMPL_FAST;
+    app_help_init(a);
     if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, err))
         return 2;
     snprintf(a->model_path, sizeof a->model_path, "%s",
@@ -231,119 +250,18 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     return 0;
 }
 
-static void train_free(struct app *a)
-{
-    graph_free(&a->train);
-    optimizer_free(&a->opt);
-    a->train_model.tok = (struct tokenizer){0}; // borrowed from the model
-    model_free(&a->train_model);
-}
-
-// Back from the training view to the forward pass (the shown model was never changed).
-void app_train_leave(struct app *a)
-{
-    if (a->train_view) {
-        train_free(a);
-        a->train_view = 0;
-    }
-}
-
 void app_free(struct app *a)
 {
-    app_lesson_free(a);
-    train_free(a);
+    if (a->hooks && a->hooks->free)
+        a->hooks->free(a);
+    app_train_free(a);
     graph_free(&a->fwd);
     if (a->beams_active)
         beam_free(&a->beams);
     model_free(&a->model);
     free(a->head_off);
-    free(a->lens.top);
-    free(a->lens.prob);
-    free(a->overlay_buf);
-    free(a->overlay);
+    app_lens_free(a);
     memset(a, 0, sizeof *a);
-}
-
-// The mean loss of the training model on the training inputs: the loss after the update.
-static float loss_after_update(struct app *a)
-{
-    struct graph g = {0};
-    int n = a->fwd.n_tokens - 1, V = a->model.cfg.vocab_size;
-    if (graph_build(&g, &a->train_model, a->fwd.ids, n, a->impl, NULL) ||
-        graph_goto(&g, "head.probs") < 0) {
-        graph_free(&g);
-        return NAN;
-    }
-    const float *p = graph_last(&g)->out.data;
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum -= log(fmax((double)p[(size_t)i * V + a->fwd.ids[i + 1]], 1e-30));
-    graph_free(&g);
-    return (float)(sum / n);
-}
-
-// The training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a copy
-// of the model so that the forward view keeps the original weights.
-int app_train_enter(struct app *a)
-{
-    if (a->fwd.n_tokens < 2) {
-        app_say(a, 1,
-                "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
-        return SF_ERR_EMPTY;
-    }
-    train_free(a);
-    struct sf_diag d;
-    char msg[900];
-    sf_diag_clear(&d);
-    int rc = model_init(&a->train_model, &a->model.cfg, &d);
-    if (!rc) {
-        memcpy(a->train_model.params, a->model.params, sizeof(float) * a->model.n_params);
-        a->train_model.tok = a->model.tok;
-        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
-        rc = optimizer_init(&a->opt, &a->train_model, &hp);
-    }
-    if (!rc)
-        rc = graph_build_train(&a->train, &a->train_model, a->fwd.ids, a->fwd.ids + 1,
-                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, a->impl, &a->opt, &d);
-    if (rc) {
-        app_say(a, 1, "training view: %s",
-                d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
-        train_free(a);
-        return rc;
-    }
-    a->train_view = 1;
-    a->loss_before = a->loss_after = NAN;
-    a->target = -1;
-    a->running = 0;
-    a->view.row = a->fwd.n_tokens - 2;
-    a->view.inspect = 0;
-    app_cursor_moved(a);
-    app_say(a, 0,
-            "training view: one iteration on this sentence (%d positions), learning rate 0.001",
-            a->fwd.n_tokens - 1);
-    return 0;
-}
-
-// Runs the pass on screen one node; the message names a failure.
-static int step_once(struct app *a)
-{
-    struct graph *g = app_graph_on_screen(a);
-    int rc = graph_step(g);
-    if (rc < 0) {
-        app_say(a, 1, "%s failed: %s", g->nodes[g->cursor].name, sf_strerror(rc));
-        a->target = -1;
-        a->running = 0;
-    }
-    return rc;
-}
-
-// The index of the first node from the cursor on of at least `level`, or the last node.
-static int index_of_level(const struct graph *g, int level)
-{
-    for (int i = g->cursor; i < g->n_nodes; i++)
-        if ((int)g->nodes[i].level >= level)
-            return i;
-    return g->n_nodes - 1;
 }
 
 // Moves to have node `index` run: backward at once, forward in slices (app_tick).
@@ -353,81 +271,12 @@ int app_move_to(struct app *a, int index)
     if (index < 0 || index >= g->n_nodes)
         return 0;
     if (index + 1 <= g->cursor) {
-        graph_goto_index(g, index);
-        app_cursor_moved(a);
+        app_move(a, APP_MOVE_TO, index);
         return APP_REDRAW;
     }
     a->target = index;
     app_tick(a, 40);
     return APP_REDRAW;
-}
-
-// Appends the token sample.draw chose and runs the new pass.
-static void append_drawn(struct app *a)
-{
-    int drawn = a->fwd.drawn;
-    if (drawn < 0)
-        return;
-    if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
-        app_say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
-                a->model.cfg.n_ctx);
-        return;
-    }
-    int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
-    if (!ids)
-        return;
-    memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)a->fwd.n_tokens);
-    ids[a->fwd.n_tokens] = drawn;
-    struct sf_diag d;
-    char piece[64];
-    sf_diag_clear(&d);
-    int n = a->fwd.n_tokens + 1;
-    if (app_build_forward(a, ids, n, NULL, &d) == 0) {
-        tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
-        app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
-                a->sampler.greedy ? "greedy" : "sampled");
-        app_move_to(a, a->fwd.n_nodes - 1);
-    }
-    free(ids);
-}
-
-// Generates the next token: with beam > 1 one beam-search step, else the sample.* nodes.
-static int generate(struct app *a)
-{
-    app_train_leave(a);
-    if (a->beam > 1) {
-        struct sf_diag d;
-        char msg[900];
-        sf_diag_clear(&d);
-        if (!a->beams_active) {
-            if (beam_init(&a->beams, &a->model, a->impl, a->beam, a->fwd.ids, a->fwd.n_tokens,
-                          a->model.cfg.n_ctx)) {
-                app_say(a, 1, "out of memory for %d beams", a->beam);
-                return APP_REDRAW;
-            }
-            a->beams_active = 1;
-        }
-        if (beam_step(&a->beams, &d)) {
-            app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
-            return APP_REDRAW;
-        }
-        // The best beam becomes the input on screen (the beams stay for the next step).
-        const struct beam *best = &a->beams.beams[0];
-        if (app_build_forward(a, best->ids, best->n, NULL, &d) == 0) {
-            app_say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen",
-                    a->beams.live, best->logp);
-            app_move_to(a, graph_find(&a->fwd, "head.probs"));
-        } else {
-            app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
-        }
-        return APP_REDRAW;
-    }
-    if (a->fwd.cursor >= a->fwd.n_nodes) {
-        append_drawn(a);
-        return APP_REDRAW;
-    }
-    a->generate_pending = 1;
-    return app_move_to(a, a->fwd.n_nodes - 1);
 }
 
 // Recomputes the forward pass from node `from` on and runs it back to node back_to (where it
@@ -450,622 +299,28 @@ void app_intervene(struct app *a, const char *what)
     app_rerun_from(a, 0, back_to);
 }
 
-void app_after_pass(struct app *a)
-{
-    if (a->train_view && a->train.cursor >= a->train.n_nodes && isnan(a->loss_after))
-        a->loss_after = loss_after_update(a);
-    if (a->train_view && isnan(a->loss_before) &&
-        graph_find(&a->train, "loss.xent") < a->train.cursor)
-        a->loss_before = a->train.loss;
-}
-
 int app_tick(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
-    if (a->lens_pending && a->target < 0 && !a->running) {
-        lens_update(a);
-        return APP_REDRAW;
-    }
     if (a->target >= 0) {
-        double start = now_ms();
-        while (g->cursor <= a->target) {
-            if (step_once(a) <= 0)
-                break;
-            if (now_ms() - start > budget_ms)
-                break;
-        }
+        app_move(a, APP_MOVE_SLICE, budget_ms);
         if (a->target >= 0 && g->cursor > a->target) {
             a->target = -1;
             if (a->generate_pending) {
                 a->generate_pending = 0;
-                append_drawn(a);
+                app_append_drawn(a);
             }
         }
-        app_after_pass(a);
-        app_cursor_moved(a);
         return APP_REDRAW;
     }
     if (a->running) {
-        if (step_once(a) <= 0)
+        if (app_move(a, APP_MOVE_STEP, 0) <= 0)
             a->running = 0;
-        app_after_pass(a);
-        app_cursor_moved(a);
+        return APP_REDRAW;
+    }
+    if (app_lens_waiting(a)) {
+        app_lens_update(a);
         return APP_REDRAW;
     }
     return 0;
-}
-
-static int wrap(int v, int n)
-{
-    return ((v % n) + n) % n;
-}
-
-int app_action(struct app *a, enum sf_action act)
-{
-    struct graph *g = app_graph_on_screen(a);
-    const struct model_config *c = &a->model.cfg;
-    a->message[0] = 0;
-    a->message_error = 0;
-    if (a->target >= 0 && act != SF_ACTION_QUIT && act != SF_ACTION_HELP) {
-        a->target = -1; // a key during a long move stops it where it is
-        a->generate_pending = 0;
-        app_say(a, 0, "stopped at %s", graph_last(g) ? graph_last(g)->name : "the start");
-        return APP_REDRAW;
-    }
-    switch (act) {
-    case SF_ACTION_NONE:
-        return 0;
-    case SF_ACTION_STEP:
-        if (step_once(a) == 0)
-            app_say(a, 0, "the end of the pass: Home starts again, x generates a token");
-        app_after_pass(a);
-        app_cursor_moved(a);
-        return APP_REDRAW;
-    case SF_ACTION_BACK:
-        if (!graph_back(g))
-            app_say(a, 0, "the start of the pass");
-        app_cursor_moved(a);
-        return APP_REDRAW;
-    case SF_ACTION_NEXT_SUBLAYER:
-        return app_move_to(a, index_of_level(g, NODE_LEVEL_SUBLAYER));
-    case SF_ACTION_NEXT_BLOCK:
-        return app_move_to(a, index_of_level(g, NODE_LEVEL_BLOCK));
-    case SF_ACTION_RUN_TO_END:
-        return app_move_to(a, g->n_nodes - 1);
-    case SF_ACTION_RESTART:
-        graph_reset(g);
-        a->running = 0;
-        app_cursor_moved(a);
-        return APP_REDRAW;
-    case SF_ACTION_GOTO:
-        a->mode = APP_MODE_GOTO;
-        a->input[0] = 0;
-        a->input_len = 0;
-        return APP_REDRAW;
-    case SF_ACTION_RUN_PAUSE:
-        a->running = !a->running && g->cursor < g->n_nodes;
-        app_say(a, 0,
-                a->running ? "running, one op every %d ms (+ faster, - slower, r pauses)"
-                           : "paused",
-                a->speed_ms);
-        return APP_REDRAW;
-    case SF_ACTION_FASTER:
-    case SF_ACTION_SLOWER: {
-        int k = 0;
-        while (k < N_SPEEDS - 1 && speeds[k] > a->speed_ms)
-            k++;
-        k += act == SF_ACTION_FASTER ? 1 : -1;
-        a->speed_ms = speeds[k < 0 ? 0 : (k >= N_SPEEDS ? N_SPEEDS - 1 : k)];
-        app_say(a, 0, "run speed: one op every %d ms", a->speed_ms);
-        return APP_REDRAW;
-    }
-    case SF_ACTION_NEXT_PANEL:
-        a->follow = 0;
-        a->selected = wrap(a->selected + 1, PANEL_COUNT);
-        if (a->zoom >= 0)
-            a->zoom = a->selected;
-        app_say(a, 0, "panel: %s (z zooms it)", panel_name((enum panel_id)a->selected));
-        return APP_REDRAW;
-    case SF_ACTION_ZOOM:
-        a->zoom = a->zoom >= 0 ? -1 : a->selected;
-        if (a->zoom >= 0)
-            a->follow = 0;
-        return APP_REDRAW;
-    case SF_ACTION_LAYER_NEXT:
-    case SF_ACTION_LAYER_PREV:
-        a->view.layer = wrap(a->view.layer + (act == SF_ACTION_LAYER_NEXT ? 1 : -1), c->n_layer);
-        app_say(a, 0, "layer %d", a->view.layer);
-        return APP_REDRAW;
-    case SF_ACTION_HEAD_NEXT:
-    case SF_ACTION_HEAD_PREV: // 0 .. H-1, then all heads (-1)
-        a->view.head =
-            wrap(a->view.head + 1 + (act == SF_ACTION_HEAD_NEXT ? 1 : -1), c->n_head + 1) - 1;
-        if (a->view.head < 0)
-            app_say(a, 0, "all %d heads of layer %d", c->n_head, a->view.layer);
-        else
-            app_say(a, 0, "head %d", a->view.head);
-        return APP_REDRAW;
-    case SF_ACTION_ROW_NEXT:
-    case SF_ACTION_ROW_PREV: {
-        int rows = g->n_tokens;
-        const struct node *last = graph_last(g);
-        const float *m;
-        int r, cols;
-        if (a->view.inspect && last && panel_matrix(&a->view, last, &m, &r, &cols))
-            rows = r;
-        a->view.row = wrap(a->view.row + (act == SF_ACTION_ROW_NEXT ? 1 : -1), rows);
-        return APP_REDRAW;
-    }
-    case SF_ACTION_INSPECT: {
-        const struct node *last = graph_last(g);
-        const float *m;
-        int rows, cols;
-        if (a->view.inspect) {
-            a->view.inspect = 0;
-        } else if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
-            app_say(a, 0, "nothing to inspect yet: run an operation first");
-        } else {
-            a->view.inspect = 1;
-            a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
-            a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
-            app_say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
-        }
-        return APP_REDRAW;
-    }
-    case SF_ACTION_EDIT_PROMPT:
-        a->mode = APP_MODE_PROMPT;
-        snprintf(a->input, sizeof a->input, "%s", a->prompt);
-        a->input_len = (int)strlen(a->input);
-        return APP_REDRAW;
-    case SF_ACTION_SAMPLING:
-        a->mode = APP_MODE_SAMPLING;
-        return APP_REDRAW;
-    case SF_ACTION_GENERATE:
-        return generate(a);
-    case SF_ACTION_HEAD_OFF: {
-        int h0 = a->view.head < 0 ? 0 : a->view.head, h1 = a->view.head < 0 ? c->n_head : h0 + 1;
-        unsigned char *row = a->head_off + (size_t)a->view.layer * c->n_head;
-        int turn_off = !row[h0];
-        for (int h = h0; h < h1; h++)
-            row[h] = (unsigned char)turn_off;
-        char what[96];
-        if (a->view.head < 0)
-            snprintf(what, sizeof what, "all heads of L%d %s", a->view.layer,
-                     turn_off ? "off" : "on");
-        else
-            snprintf(what, sizeof what, "L%d head %d %s", a->view.layer, h0,
-                     turn_off ? "off" : "on again");
-        app_intervene(a, what);
-        return APP_REDRAW;
-    }
-    case SF_ACTION_NO_POSITIONS:
-        if (c->pos == POS_NONE) {
-            app_say(a, 0, "this model has no position embeddings");
-            return APP_REDRAW;
-        }
-        a->no_positions = !a->no_positions;
-        app_intervene(a,
-                      a->no_positions ? "position embeddings dropped" : "position embeddings back");
-        return APP_REDRAW;
-    case SF_ACTION_NUMBERS:
-        a->view.numbers = !a->view.numbers;
-        return APP_REDRAW;
-    case SF_ACTION_PALETTE:
-        a->scheme = wrap(a->scheme + 1, 3);
-        app_say(a, 0, "colours: %s",
-                a->scheme == PALETTE_256 ? "256"
-                : a->scheme == PALETTE_8 ? "8"
-                                         : "none (shading)");
-        return APP_REDRAW;
-    case SF_ACTION_TRAIN_VIEW:
-        if (a->train_view) {
-            app_train_leave(a);
-            app_cursor_moved(a);
-            app_say(a, 0, "back to the forward pass (the shown model's weights are unchanged)");
-        } else {
-            app_train_enter(a);
-        }
-        return APP_REDRAW;
-    case SF_ACTION_HELP:
-        a->help = !a->help;
-        return APP_REDRAW;
-    case SF_ACTION_QUIT:
-        return APP_QUIT;
-    case SF_ACTION_COUNT:
-        break;
-    }
-    return 0;
-}
-
-// The number of characters of UTF-8 text s (its bytes that do not continue a character).
-static int count_chars(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-int app_input_add(struct app *a, int cp)
-{
-    // Characters only: no control (C0, DEL, C1), no surrogate, nothing above U+10FFFF.
-    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
-        return 0;
-    char u[4];
-    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (n == 1) {
-        u[0] = (char)cp;
-    } else {
-        for (int i = n - 1; i > 0; i--, cp >>= 6)
-            u[i] = (char)(0x80 | (cp & 0x3f));
-        u[0] = (char)((n == 2 ? 0xc0 : n == 3 ? 0xe0 : 0xf0) | cp);
-    }
-    if (a->input_len + n >= (int)sizeof a->input) { // whole characters only, and say so
-        app_say(a, 1, "too long: cut at %d characters (at most %d bytes)", count_chars(a->input),
-                (int)sizeof a->input - 1);
-        return 0;
-    }
-    memcpy(a->input + a->input_len, u, (size_t)n);
-    a->input_len += n;
-    a->input[a->input_len] = 0;
-    return 1;
-}
-
-void app_input_backspace(struct app *a)
-{
-    // The last character goes: a whole UTF-8 sequence, or one byte of text that is not UTF-8
-    // (the prompt decoded from byte-level pieces can hold such bytes).
-    if (a->input_len > 0)
-        a->input_len = (int)utf8_cut(a->input, (size_t)a->input_len, (size_t)a->input_len - 1);
-    a->input[a->input_len] = 0;
-}
-
-// Tab in goto: completes to the longest common prefix of the matching names.
-static void goto_complete(struct app *a)
-{
-    const struct graph *g = app_graph(a);
-    int count = 0, common = 0;
-    const char *first = NULL;
-    char list[APP_LINE_MAX];
-    size_t k = 0;
-    list[0] = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const char *name = g->nodes[i].name;
-        if (strncmp(name, a->input, (size_t)a->input_len) != 0)
-            continue;
-        if (!first) {
-            first = name;
-            common = (int)strlen(name);
-        } else {
-            int j = 0;
-            while (j < common && first[j] == name[j])
-                j++;
-            common = j;
-        }
-        if (count < 8 && k < sizeof list)
-            k += (size_t)snprintf(list + k, sizeof list - k, " %s", name);
-        count++;
-    }
-    if (!first) {
-        app_say(a, 1, "no op starts with '%s'", a->input);
-        return;
-    }
-    snprintf(a->input, sizeof a->input, "%.*s", common, first);
-    a->input_len = (int)strlen(a->input);
-    if (count > 1)
-        app_say(a, 0, "%d ops:%s%s", count, list, count > 8 ? " …" : "");
-}
-
-static void goto_enter(struct app *a)
-{
-    struct graph *g = app_graph_on_screen(a);
-    a->mode = APP_MODE_NORMAL;
-    if (!a->input_len)
-        return;
-    int i = graph_find(g, a->input);
-    if (i < 0) {
-        const char *near[3];
-        int n = graph_suggest(g, a->input, near, 3);
-        app_say(a, 1, "no op called '%s'%s%s%s%s%s", a->input, n ? "; did you mean " : "",
-                n > 0 ? near[0] : "", n > 1 ? ", " : "", n > 1 ? near[1] : "", n ? "?" : "");
-        return;
-    }
-    app_move_to(a, i);
-}
-
-// The sampling settings box: fields and how each changes.
-enum { F_DECODING, F_TEMPERATURE, F_TOP_K, F_TOP_P, F_SEED, F_BEAM, N_FIELDS };
-
-static void sampling_change(struct app *a, int dir)
-{
-    struct sampler *s = &a->sampler;
-    switch (a->sampling_field) {
-    case F_DECODING: { // greedy, sampling, beam search
-        int mode = wrap((a->beam > 1 ? 2 : s->greedy ? 0 : 1) + dir, 3);
-        s->greedy = mode != 1;
-        a->beam = mode == 2 ? (a->beam > 1 ? a->beam : 3) : 1;
-        break;
-    }
-    case F_TEMPERATURE: {
-        float t = s->temperature + 0.1f * (float)dir;
-        s->temperature = t < 0.1f ? 0.1f : (t > 5.0f ? 5.0f : roundf(t * 10) / 10);
-        break;
-    }
-    case F_TOP_K:
-        s->top_k = s->top_k + dir < 0 ? 0 : s->top_k + dir;
-        break;
-    case F_TOP_P: {
-        float p = s->top_p + 0.05f * (float)dir;
-        s->top_p = p < 0.05f ? 0.05f : (p > 1.0f ? 1.0f : roundf(p * 20) / 20);
-        break;
-    }
-    case F_SEED:
-        a->seed = (unsigned long long)((long long)a->seed + dir < 0 ? 0 : (long long)a->seed + dir);
-        break;
-    case F_BEAM:
-        a->beam = a->beam + dir < 1 ? 1 : (a->beam + dir > 8 ? 8 : a->beam + dir);
-        break;
-    }
-}
-
-// Closing the box applies the settings: a new sampler (seeded) and a rebuilt pass.
-static void sampling_apply(struct app *a)
-{
-    struct sampler *s = &a->sampler;
-    sampler_init(s, s->greedy, s->temperature, s->top_k, s->top_p, a->seed);
-    if (a->beams_active) {
-        beam_free(&a->beams);
-        a->beams_active = 0;
-    }
-    app_rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
-    if (a->beam > 1)
-        app_say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
-    else if (s->greedy)
-        app_say(a, 0, "greedy decoding: x appends the most probable token");
-    else
-        app_say(a, 0, "sampling: temperature %.1f, top-k %d, top-p %.2f, seed %llu",
-                (double)s->temperature, s->top_k, (double)s->top_p, a->seed);
-}
-
-int app_key(struct app *a, int key)
-{
-    if (a->lesson) {
-        int r = app_lesson_key(a, key);
-        if (r >= 0)
-            return r;
-    }
-    if (a->help) {
-        a->help = 0;
-        return APP_REDRAW;
-    }
-    switch (a->mode) {
-    case APP_MODE_GOTO:
-    case APP_MODE_PROMPT:
-        if (key == SF_KEY_ESCAPE) {
-            a->mode = APP_MODE_NORMAL;
-            a->message[0] = 0;
-        } else if (key == SF_KEY_ENTER || key == '\r') {
-            if (a->mode == APP_MODE_GOTO) {
-                goto_enter(a);
-            } else {
-                a->mode = APP_MODE_NORMAL;
-                app_set_input(a, NULL, a->input);
-            }
-        } else if (key == SF_KEY_BACKSPACE || key == 127 || key == 8) {
-            app_input_backspace(a);
-        } else if (key == 21) { // Ctrl-U
-            a->input_len = 0;
-            a->input[0] = 0;
-        } else if (key == SF_KEY_TAB && a->mode == APP_MODE_GOTO) {
-            goto_complete(a);
-        } else if (key >= 32 && key != 127) {
-            app_input_add(a, key);
-        }
-        return APP_REDRAW;
-    case APP_MODE_SAMPLING:
-        if (key == SF_KEY_UP || key == 'k')
-            a->sampling_field = wrap(a->sampling_field - 1, N_FIELDS);
-        else if (key == SF_KEY_DOWN || key == 'j' || key == SF_KEY_TAB)
-            a->sampling_field = wrap(a->sampling_field + 1, N_FIELDS);
-        else if (key == SF_KEY_LEFT || key == '-' || key == 'h')
-            sampling_change(a, -1);
-        else if (key == SF_KEY_RIGHT || key == '+' || key == '=' || key == 'l' || key == ' ')
-            sampling_change(a, 1);
-        else if (key == SF_KEY_ENTER || key == '\r' || key == SF_KEY_ESCAPE || key == 's' ||
-                 key == 'q') {
-            a->mode = APP_MODE_NORMAL;
-            sampling_apply(a);
-        }
-        return APP_REDRAW;
-    case APP_MODE_NORMAL:
-        break;
-    }
-    if (a->view.inspect && a->target < 0 && (key == SF_KEY_LEFT || key == SF_KEY_RIGHT)) {
-        const struct node *last = graph_last(app_graph(a));
-        const float *m;
-        int rows, cols;
-        if (last && panel_matrix(&a->view, last, &m, &rows, &cols))
-            a->view.col = wrap(a->view.col + (key == SF_KEY_RIGHT ? 1 : -1), cols);
-        return APP_REDRAW;
-    }
-    if (key == SF_KEY_ESCAPE) {
-        if (a->target >= 0 || a->running) {
-            a->target = -1;
-            a->running = 0;
-            app_say(a, 0, "stopped");
-        } else if (a->view.inspect) {
-            a->view.inspect = 0;
-        } else if (a->zoom >= 0) {
-            a->zoom = -1;
-        }
-        return APP_REDRAW;
-    }
-    return app_action(a, keymap_action(key));
-}
-
-// The panel in the main place: the selected one, or for a fixed panel (tokens, timeline,
-// equation) the one that belongs to the op that ran last.
-static enum panel_id main_panel(const struct app *a)
-{
-    enum panel_id p = (enum panel_id)a->selected;
-    if (p == PANEL_TOKENS || p == PANEL_TIMELINE || p == PANEL_EQUATION)
-        p = layout_focus(graph_last(app_graph(a)));
-    return p;
-}
-
-// The layout of the screen as it is drawn (lesson mode has its own).
-static void current_layout(struct app *a, const struct lesson_screen *ls, struct layout *l, int w,
-                           int h)
-{
-    struct rect narration;
-    if (ls)
-        layout_lesson(l, &narration, w, h, ls->panels, ls->n_panels, ls->focus, a->zoom,
-                      ls->present, ls->present ? panel_narration_height(ls, w) : 0);
-    else
-        layout_compute(l, w, h, a->zoom, main_panel(a));
-}
-
-int app_click(struct app *a, int x, int y)
-{
-    enum panel_id main = main_panel(a);
-    struct view v = a->view;
-    v.graph = app_graph(a);
-    struct layout l;
-    struct screen_state s;
-    memset(&s, 0, sizeof s);
-    if (a->lesson)
-        app_lesson_screen(a, &s);
-    current_layout(a, s.lesson, &l, a->width, a->height);
-    if (l.too_small)
-        return 0;
-    for (int p = 0; p < PANEL_COUNT; p++) {
-        struct rect r = l.panel[p];
-        if (!l.shown[p] || x < r.x || x >= r.x + r.w || y < r.y || y >= r.y + r.h)
-            continue;
-        if (p != a->selected || p != (int)main)
-            a->follow = 0;
-        a->selected = p;
-        if (p == PANEL_TOKENS) {
-            int i = panel_tokens_hit(r, &v, x);
-            if (i >= 0)
-                a->view.row = i;
-        } else if (p == PANEL_ATTENTION && a->view.head >= 0) {
-            int i, j;
-            if (panel_attention_hit(r, &v, x, y, &i, &j))
-                a->view.row = i, a->view.col = j;
-        }
-        return APP_REDRAW;
-    }
-    return 0;
-}
-
-// The help box's lines (one per action, from the key table), built once.
-static void help_lines(struct app *a, struct screen_state *s)
-{
-    if (!a->overlay) {
-        a->overlay = calloc(SF_ACTION_COUNT, sizeof *a->overlay);
-        a->overlay_buf = calloc(SF_ACTION_COUNT, 96);
-        if (!a->overlay || !a->overlay_buf)
-            return;
-        for (int i = 1; i < SF_ACTION_COUNT; i++) {
-            char *line = a->overlay_buf + (size_t)i * 96;
-            keymap_help_line((enum sf_action)i, line, 96);
-            a->overlay[i - 1] = line;
-        }
-    }
-    s->overlay_title = "Keys  (any key closes this)";
-    s->overlay = a->overlay;
-    s->n_overlay = SF_ACTION_COUNT - 1;
-}
-
-static void sampling_lines(struct app *a, struct screen_state *s)
-{
-    const struct sampler *p = &a->sampler;
-    snprintf(a->sampling_text[F_DECODING], 96, "decoding      %s",
-             a->beam > 1 ? "beam search"
-             : p->greedy ? "greedy (the most probable token)"
-                         : "sampling (a random draw)");
-    text_format(a->sampling_text[F_TEMPERATURE], 96, "temperature   %.1f", (double)p->temperature);
-    snprintf(a->sampling_text[F_TOP_K], 96, "top-k         %d%s", p->top_k,
-             p->top_k ? "" : " (no limit)");
-    text_format(a->sampling_text[F_TOP_P], 96, "top-p         %.2f%s", (double)p->top_p,
-                p->top_p >= 1 ? " (no limit)" : "");
-    snprintf(a->sampling_text[F_SEED], 96, "seed          %llu", a->seed);
-    snprintf(a->sampling_text[F_BEAM], 96, "beam width    %d", a->beam);
-    for (int i = 0; i < N_FIELDS; i++)
-        a->sampling_ptr[i] = a->sampling_text[i];
-    s->overlay_title = "Sampling  (up/down choose, left/right change, Enter applies)";
-    s->overlay = a->sampling_ptr;
-    s->n_overlay = N_FIELDS;
-    s->overlay_cursor = a->sampling_field;
-}
-
-// The status line of an input mode: " LABEL: TEXT_   HINT", where a message (what became of
-// the typing: a completion list, a cut) takes the hint's place. When the line is wider than
-// the screen, TEXT is the end of the input after "…", so the cursor and the message stay in
-// sight.
-static void input_status(struct app *a, const char *label, const char *hint, const char *keys)
-{
-    const char *tail = a->message[0] ? a->message : hint;
-    int width = a->width > 0 ? a->width : 80, keys_w = (int)strlen(keys);
-    // The keys sit at the right end of the status line when they take at most a third of it.
-    int room = width - (keys_w <= width / 3 ? keys_w + 1 : 0) - count_chars(label) -
-               count_chars(tail) - 7; // " ", ": ", "_   "
-    room = room < 10 ? 10 : room;
-    const char *text = a->input;
-    int skip = count_chars(text) - room;
-    if (skip > 0) {
-        for (skip++; skip > 0; skip--) // one more for the "…"
-            do
-                text++;
-            while (((unsigned char)*text & 0xc0) == 0x80);
-    }
-    snprintf(a->status, sizeof a->status, " %s: %s%s_   %s", label, text != a->input ? "…" : "",
-             text, tail);
-}
-
-void app_screen(struct app *a, struct screen_state *s)
-{
-    const struct graph *g = app_graph(a);
-    memset(s, 0, sizeof *s);
-    s->view = a->view;
-    s->view.graph = g;
-    s->view.sampler = &a->sampler;
-    s->view.beams = a->beams_active ? &a->beams : NULL;
-    s->view.loss_before = a->loss_before;
-    s->view.loss_after = a->loss_after;
-    s->selected = a->selected;
-    s->zoom = a->zoom;
-    s->main = main_panel(a);
-    s->overlay_cursor = -1;
-    s->keys = a->running ? "running  r pauses " : "? help  q quit ";
-    if (a->lesson) // its pane, its panels and its keys
-        app_lesson_screen(a, s);
-    if (!a->train_view) {
-        struct layout l;
-        current_layout(a, s->lesson, &l, a->width ? a->width : 80, a->height ? a->height : 24);
-        if (l.shown[PANEL_LOGIT_LENS]) {
-            lens_update(a);
-            s->view.lens = &a->lens;
-        }
-    }
-    if (a->help)
-        help_lines(a, s);
-    else if (a->mode == APP_MODE_SAMPLING)
-        sampling_lines(a, s);
-    if (a->mode == APP_MODE_GOTO) {
-        input_status(a, "goto", "(Tab completes, Enter goes, Esc)", s->keys);
-        s->status = a->status;
-    } else if (a->mode == APP_MODE_PROMPT) {
-        input_status(a, "prompt", "(Enter runs it, Esc cancels)", s->keys);
-        s->status = a->status;
-    } else if (a->target >= 0) {
-        snprintf(a->status, sizeof a->status, " running to %s … %d/%d  (any key stops)",
-                 g->nodes[a->target].name, g->cursor, a->target + 1);
-        s->status = a->status;
-    } else if (a->message[0]) {
-        snprintf(a->status, sizeof a->status, " %s", a->message);
-        s->status = a->status;
-        s->notice = a->message_error;
-    }
 }

@@ -1,26 +1,46 @@
-// What the application's parts share inside src/app (the screen's modes and the lesson
-// runner); nothing outside src/app includes this.
+// What the application's parts share inside src/app (the actions, the input modes, the
+// training view, the logit lens, the screen state and lesson mode); nothing outside src/app
+// includes this.
 #ifndef STEPFORMER_APP_PRIV_H
 #define STEPFORMER_APP_PRIV_H
 
 #include "stepformer/app.h"
 
+// v modulo n, in 0 .. n-1 for a negative v too (cycling through panels, layers, fields).
+static inline int app_wrap(int v, int n)
+{
+    return ((v % n) + n) % n;
+}
+
+// app.c: the context, the pass on screen and the moves of its cursor.
+
+// The run speed at the start (one of the speeds + and - choose from, in actions.c).
+#define APP_SPEED_START_MS 250
+
 // The status line's message (error 1: in the notice style).
 void app_say(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 // The graph on screen (the forward pass, or the training iteration).
 struct graph *app_graph_on_screen(struct app *a);
-// After the cursor moved: the main panel and layer follow the op that ran last.
-void app_cursor_moved(struct app *a);
-// After steps: the training view's losses before and after the update.
-void app_after_pass(struct app *a);
 // Rebuilds the forward pass for new ids (text: the prompt as typed, or NULL to decode).
 int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d);
 // Encodes text (or parses ids_arg) as the new prompt and rebuilds; the message names a
 // problem.
 int app_set_input(struct app *a, const char *ids_arg, const char *text);
-// The training view: one iteration on the prompt, on a copy of the model.
-int app_train_enter(struct app *a);
-void app_train_leave(struct app *a);
+
+// How app_move moves the cursor of the graph on screen.
+enum app_move {
+    APP_MOVE_STEP,  // run the next node (the message names a failure)
+    APP_MOVE_BACK,  // back one node: nothing is recomputed
+    APP_MOVE_START, // back to the first node
+    APP_MOVE_TO,    // to just after node arg: backward at once, forward by running every node
+    APP_MOVE_SLICE, // toward a->target, for at most arg milliseconds
+    APP_MOVE_NEW,   // nothing moves, but the graph on screen is new (rebuilt, or the other view)
+};
+// Every move of the cursor, and every change of the graph on screen, ends here: it moves, then
+// the view follows the node that ran last (the main panel, the layer, the selection inside the
+// input and the inspect cursor inside the matrix), the training view takes its losses and the
+// logit lens its rows. Returns what the graph's move returned (1 moved, 0 nowhere to go, <0).
+int app_move(struct app *a, enum app_move how, int arg);
 // Moves so that node `index` has just run: backward at once, forward in slices (app_tick
 // runs them; a->target is the node still to reach, or -1).
 int app_move_to(struct app *a, int index);
@@ -29,24 +49,56 @@ void app_intervene(struct app *a, const char *what);
 // Recomputes the forward pass from node `from` and moves back to node back_to.
 void app_rerun_from(struct app *a, int from, int back_to);
 
-// Sets up the logit lens cache for the forward graph's size (after a rebuild or a change).
+// generate.c: the next token, through the sample.* nodes or a beam-search step.
+int app_generate(struct app *a);
+// Appends the token sample.draw chose and runs the new pass.
+void app_append_drawn(struct app *a);
+
+// train_view.c: one training iteration on the prompt, on a copy of the model.
+int app_train_enter(struct app *a);
+// Back to the forward pass (the graph on screen changes: the caller moves with APP_MOVE_NEW).
+void app_train_leave(struct app *a);
+void app_train_free(struct app *a);
+// After a move: the losses before and after the update, once the ops that give them have run.
+void app_train_after_move(struct app *a);
+
+// lens_cache.c: the logit lens rows of the forward pass.
+// Sets up the cache for the forward graph's size (after a rebuild or an intervention).
 int app_lens_reset(struct app *a);
+void app_lens_free(struct app *a);
+// 1 when a block has run whose row is not computed yet.
+int app_lens_waiting(const struct app *a);
+// Computes the row of at most one block that has run (one block of GPT-2 takes tens of
+// milliseconds; app_tick asks again while app_lens_waiting), then shows the rows of the blocks
+// that have run.
+void app_lens_update(struct app *a);
 
-// The input line: a code point added as UTF-8, the last character removed. app_input_add
-// takes characters only (no control, surrogate or value above U+10FFFF) and whole ones: when
-// the line is full it keeps what it has, says the text was cut, and returns 0 (else 1).
+// entry.c: the input modes (goto, the prompt, the sampling box) and the input line.
+// Opens an input mode (goto: an empty line; the prompt: the prompt as it is; the sampling box
+// leaves the line alone, so a lesson's answer half typed stays).
+void app_entry_open(struct app *a, enum app_mode mode);
+// A key in an input mode. Returns APP_* flags.
+int app_entry_key(struct app *a, int key);
+// A key for the input line: a character is typed at the cursor (app_input_add), a command of
+// the typing table moves or deletes; returns SF_EDIT_NONE then. ACCEPT, CANCEL and COMPLETE are
+// returned for the caller to act on.
+enum sf_edit app_line_key(struct app *a, int key);
+// Types code point cp at the cursor. Characters only (no control, surrogate or value above
+// U+10FFFF), and whole ones: when the line is full it keeps what it has, says the text was
+// cut, and returns 0 (else 1).
 int app_input_add(struct app *a, int cp);
-void app_input_backspace(struct app *a);
 
-// Opens the lesson file at path on its model (progress_path NULL: no progress kept; restart:
-// from the first beat; impl: the kernels). Messages go to err; returns 0 or the exit status.
+// app_screen.c: the screen state.
+// The help's lines, from the key tables (once, at the start).
+void app_help_init(struct app *a);
+// The panel in the main place: the selected one, or for a fixed panel (tokens, timeline,
+// equation) the one that belongs to the op that ran last.
+enum panel_id app_main_panel(const struct app *a);
+
+// cmd_lesson.c: opens the lesson file at path on its model (progress_path NULL:
+// no progress kept; restart: from the first beat; impl: the kernels). Messages go to err;
+// returns 0 or the exit status.
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
                          int restart, enum op_impl impl, FILE *err);
-
-// Lesson mode: a key (APP_* flags, or -1 when the key is left to the screen's own keys), the
-// screen's lesson part, and freeing it.
-int app_lesson_key(struct app *a, int key);
-void app_lesson_screen(struct app *a, struct screen_state *s);
-void app_lesson_free(struct app *a);
 
 #endif

@@ -77,6 +77,7 @@ static int bench_screen(const struct bench_case *bc, struct graph *g, int runs, 
     for (int i = -1; i < runs; i++) {
         s.main = layout_focus(graph_last(g));
         s.selected = (int)s.main;
+        screen_layout(&s, grid.w, grid.h);
         double t0 = now_seconds();
         screen_draw(&grid, &s);
         if (i >= 0)
@@ -91,6 +92,7 @@ static int bench_screen(const struct bench_case *bc, struct graph *g, int runs, 
         s.main = layout_focus(last);
         s.selected = (int)s.main;
         s.view.layer = last->layer >= 0 ? last->layer : s.view.layer;
+        screen_layout(&s, grid.w, grid.h);
         screen_draw(&grid, &s);
         step[i] = now_seconds() - t0;
         worst = step[i] > step[worst] ? i : worst;

@@ -1,4 +1,5 @@
-// The key table: the one place that binds keys to actions, read by input and by the help.
+// The key tables: the one place that binds keys to actions in each context, read by input and
+// by the help.
 #include "stepformer/keymap.h"
 
 #include <stdio.h>
@@ -10,11 +11,13 @@ static const char *const action_names[SF_ACTION_COUNT] = {"none",
 #undef SF_X
 };
 
-static const char *const action_helps[SF_ACTION_COUNT] = {"",
 #define SF_X(name, help) help,
-                                                          SF_ACTION_LIST(SF_X)
+static const char *const action_helps[SF_ACTION_COUNT] = {"", SF_ACTION_LIST(SF_X)};
+static const char *const edit_helps[SF_EDIT_COUNT] = {"", SF_EDIT_LIST(SF_X)};
+static const char *const cell_helps[SF_CELL_COUNT] = {"", SF_CELL_LIST(SF_X)};
+static const char *const box_helps[SF_BOX_COUNT] = {"", SF_BOX_LIST(SF_X)};
+static const char *const beat_helps[SF_BEAT_COUNT] = {"", SF_BEAT_LIST(SF_X)};
 #undef SF_X
-};
 
 // Defaults a user can guess: Space or -> step, Backspace or <- back, n / N next sublayer /
 // block, g goto, End or G to the end, Home restart, Tab next panel, z zoom, ? help, q quit.
@@ -37,6 +40,7 @@ static const struct key_binding bindings[] = {
     {'-', SF_ACTION_SLOWER},
     {SF_KEY_TAB, SF_ACTION_NEXT_PANEL},
     {'z', SF_ACTION_ZOOM},
+    {SF_KEY_ESCAPE, SF_ACTION_CANCEL},
     {'l', SF_ACTION_LAYER_NEXT},
     {'L', SF_ACTION_LAYER_PREV},
     {'h', SF_ACTION_HEAD_NEXT},
@@ -58,14 +62,149 @@ static const struct key_binding bindings[] = {
     {'q', SF_ACTION_QUIT},
 };
 
-#define N_BINDINGS (sizeof bindings / sizeof bindings[0])
+// The keys of a line editor as readline and most shells have them.
+static const struct key_command edit_bindings[] = {
+    {SF_KEY_ENTER, SF_EDIT_ACCEPT},     {SF_KEY_ESCAPE, SF_EDIT_CANCEL},
+    {SF_KEY_TAB, SF_EDIT_COMPLETE},     {SF_KEY_LEFT, SF_EDIT_LEFT},
+    {SF_KEY_RIGHT, SF_EDIT_RIGHT},      {SF_KEY_HOME, SF_EDIT_HOME},
+    {SF_KEY_CTRL_A, SF_EDIT_HOME},      {SF_KEY_END, SF_EDIT_END},
+    {SF_KEY_CTRL_E, SF_EDIT_END},       {SF_KEY_BACKSPACE, SF_EDIT_BACKSPACE},
+    {SF_KEY_DELETE, SF_EDIT_DELETE},    {SF_KEY_CTRL_U, SF_EDIT_KILL_START},
+    {SF_KEY_CTRL_W, SF_EDIT_KILL_WORD}, {SF_KEY_CTRL_K, SF_EDIT_KILL_END},
+};
+
+static const struct key_command cell_bindings[] = {
+    {SF_KEY_LEFT, SF_CELL_LEFT},
+    {SF_KEY_RIGHT, SF_CELL_RIGHT},
+};
+
+static const struct key_command box_bindings[] = {
+    {SF_KEY_UP, SF_BOX_PREV}, {'k', SF_BOX_PREV},           {SF_KEY_DOWN, SF_BOX_NEXT},
+    {'j', SF_BOX_NEXT},       {SF_KEY_TAB, SF_BOX_NEXT},    {SF_KEY_LEFT, SF_BOX_LESS},
+    {'-', SF_BOX_LESS},       {'h', SF_BOX_LESS},           {SF_KEY_RIGHT, SF_BOX_MORE},
+    {'+', SF_BOX_MORE},       {'=', SF_BOX_MORE},           {'l', SF_BOX_MORE},
+    {' ', SF_BOX_MORE},       {SF_KEY_ENTER, SF_BOX_CLOSE}, {SF_KEY_ESCAPE, SF_BOX_CLOSE},
+    {'s', SF_BOX_CLOSE},      {'q', SF_BOX_CLOSE},
+};
+
+static const struct key_command lesson_bindings[] = {
+    {' ', SF_BEAT_NEXT},
+    {SF_KEY_PAGE_DOWN, SF_BEAT_NEXT},
+    {SF_KEY_BACKSPACE, SF_BEAT_BACK},
+    {SF_KEY_PAGE_UP, SF_BEAT_BACK},
+    {SF_KEY_ENTER, SF_BEAT_ANSWER},
+};
+
+// A presentation clicker sends PgDn / PgUp or the arrows.
+static const struct key_command present_bindings[] = {
+    {' ', SF_BEAT_NEXT},
+    {SF_KEY_PAGE_DOWN, SF_BEAT_NEXT},
+    {SF_KEY_RIGHT, SF_BEAT_NEXT},
+    {SF_KEY_DOWN, SF_BEAT_NEXT},
+    {SF_KEY_ENTER, SF_BEAT_NEXT},
+    {SF_KEY_BACKSPACE, SF_BEAT_BACK},
+    {SF_KEY_PAGE_UP, SF_BEAT_BACK},
+    {SF_KEY_LEFT, SF_BEAT_BACK},
+    {SF_KEY_UP, SF_BEAT_BACK},
+    {'q', SF_BEAT_QUIT},
+    {SF_KEY_ESCAPE, SF_BEAT_QUIT},
+};
+
+#define N_OF(t) (sizeof t / sizeof t[0])
+
+// The contexts other than the screen's (whose table is typed by its enum).
+static const struct {
+    const char *title;
+    const struct key_command *bindings;
+    size_t n;
+    const char *const *helps;
+    int count;
+} contexts[KEYMAP_CONTEXT_COUNT] = {
+    [KEYMAP_SCREEN] = {"The step-through screen", NULL, 0, action_helps, SF_ACTION_COUNT},
+    [KEYMAP_EDIT] = {"Typing: goto, the prompt, a sampling value, an answer", edit_bindings,
+                     N_OF(edit_bindings), edit_helps, SF_EDIT_COUNT},
+    [KEYMAP_CELL] = {"Inspecting", cell_bindings, N_OF(cell_bindings), cell_helps, SF_CELL_COUNT},
+    [KEYMAP_BOX] = {"Sampling box (a digit types a number)", box_bindings, N_OF(box_bindings),
+                    box_helps, SF_BOX_COUNT},
+    [KEYMAP_LESSON] = {"Lesson (a letter picks a choice)", lesson_bindings, N_OF(lesson_bindings),
+                       beat_helps, SF_BEAT_COUNT},
+    [KEYMAP_PRESENT] = {"Presenting a lesson", present_bindings, N_OF(present_bindings), beat_helps,
+                        SF_BEAT_COUNT},
+};
+
+// The number of bindings of context c, and binding i (its command; its key in *key).
+static size_t n_bindings(enum keymap_context c)
+{
+    return c == KEYMAP_SCREEN ? N_OF(bindings) : contexts[c].n;
+}
+
+static int binding(enum keymap_context c, size_t i, int *key)
+{
+    if (c == KEYMAP_SCREEN) {
+        *key = bindings[i].key;
+        return (int)bindings[i].action;
+    }
+    *key = contexts[c].bindings[i].key;
+    return contexts[c].bindings[i].command;
+}
+
+static int valid_context(enum keymap_context c)
+{
+    return c >= 0 && c < KEYMAP_CONTEXT_COUNT;
+}
+
+int keymap_command(enum keymap_context c, int key)
+{
+    if (!valid_context(c))
+        return 0;
+    for (size_t i = 0; i < n_bindings(c); i++) {
+        int k, cmd = binding(c, i, &k);
+        if (k == key)
+            return cmd;
+    }
+    return 0;
+}
+
+int keymap_commands(enum keymap_context c)
+{
+    return valid_context(c) ? contexts[c].count - 1 : 0;
+}
+
+const char *keymap_command_help(enum keymap_context c, int command)
+{
+    if (!valid_context(c) || command < 0 || command >= contexts[c].count)
+        return "";
+    return contexts[c].helps[command];
+}
+
+const char *keymap_context_title(enum keymap_context c)
+{
+    return valid_context(c) ? contexts[c].title : "";
+}
+
+const struct key_command *keymap_context_bindings(enum keymap_context c, size_t *count)
+{
+    *count = valid_context(c) && c != KEYMAP_SCREEN ? contexts[c].n : 0;
+    return *count ? contexts[c].bindings : NULL;
+}
+
+const char *keymap_command_line(enum keymap_context c, int command, char *buf, size_t size)
+{
+    char keys[64] = "", label[16];
+    size_t o = 0;
+    for (size_t i = 0; valid_context(c) && i < n_bindings(c); i++) {
+        int k;
+        if (binding(c, i, &k) == command && o < sizeof keys)
+            o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s", o ? " " : "",
+                                  keymap_key_label(k, label, sizeof label));
+    }
+    snprintf(buf, size, "%-22s %s", keys, keymap_command_help(c, command));
+    return buf;
+}
 
 enum sf_action keymap_action(int key)
 {
-    for (size_t i = 0; i < N_BINDINGS; i++)
-        if (bindings[i].key == key)
-            return bindings[i].action;
-    return SF_ACTION_NONE;
+    return (enum sf_action)keymap_command(KEYMAP_SCREEN, key);
 }
 
 const char *keymap_action_name(enum sf_action a)
@@ -75,12 +214,12 @@ const char *keymap_action_name(enum sf_action a)
 
 const char *keymap_action_help(enum sf_action a)
 {
-    return (a >= 0 && a < SF_ACTION_COUNT) ? action_helps[a] : "";
+    return keymap_command_help(KEYMAP_SCREEN, (int)a);
 }
 
 const struct key_binding *keymap_bindings(size_t *count)
 {
-    *count = N_BINDINGS;
+    *count = N_OF(bindings);
     return bindings;
 }
 
@@ -99,26 +238,23 @@ const char *keymap_key_label(int key, char *buf, size_t size)
                  {SF_KEY_PAGE_UP, "PgUp"},
                  {SF_KEY_PAGE_DOWN, "PgDn"},
                  {SF_KEY_BACKSPACE, "Backspace"},
+                 {SF_KEY_DELETE, "Del"},
                  {SF_KEY_TAB, "Tab"},
                  {SF_KEY_ENTER, "Enter"},
                  {SF_KEY_ESCAPE, "Esc"}};
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+    for (size_t i = 0; i < N_OF(named); i++)
         if (named[i].key == key) {
             snprintf(buf, size, "%s", named[i].label);
             return buf;
         }
-    snprintf(buf, size, "%c", key > 32 && key < 127 ? key : '?');
+    if (key >= 1 && key <= 26)
+        snprintf(buf, size, "Ctrl-%c", 'A' + key - 1);
+    else
+        snprintf(buf, size, "%c", key > 32 && key < 127 ? key : '?');
     return buf;
 }
 
 const char *keymap_help_line(enum sf_action a, char *buf, size_t size)
 {
-    char keys[64] = "", label[16];
-    size_t o = 0;
-    for (size_t i = 0; i < N_BINDINGS; i++)
-        if (bindings[i].action == a && o < sizeof keys)
-            o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s", o ? " " : "",
-                                  keymap_key_label(bindings[i].key, label, sizeof label));
-    snprintf(buf, size, "%-22s %s", keys, keymap_action_help(a));
-    return buf;
+    return keymap_command_line(KEYMAP_SCREEN, (int)a, buf, size);
 }

@@ -1,5 +1,7 @@
 // Lesson mode: runs a lesson script's beats on the application (the model steps exactly as
-// scripted), asks its questions, keeps the progress, and lays out the narration.
+// scripted), asks its questions, keeps the progress, and lays out the narration. It plugs into
+// the app through hooks (its keys, its part of the screen, freeing it) and drives the app
+// through the app's own functions.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +66,7 @@ static int act_generate(struct app *a, const struct lesson_action *act, struct l
     for (int k = 0; k < act->n; k++) {
         if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx)
             return FAIL(d, act, "@generate: the context is full (%d tokens)", a->model.cfg.n_ctx);
-        if (graph_goto_index(&a->fwd, a->fwd.n_nodes - 1) < 0 || a->fwd.drawn < 0)
+        if (app_move(a, APP_MOVE_TO, a->fwd.n_nodes - 1) < 0 || a->fwd.drawn < 0)
             return FAIL(d, act, "@generate: the sampling ops failed");
         int n = a->fwd.n_tokens + 1;
         int *ids = malloc(sizeof(int) * (size_t)n);
@@ -166,7 +168,7 @@ static int apply(struct app *a, const struct lesson_action *act, struct lesson_d
             return fail_message(a, act, d, "@view training");
         if (!act->n && a->train_view) {
             app_train_leave(a);
-            app_cursor_moved(a);
+            app_move(a, APP_MOVE_NEW, 0);
         }
         a->message[0] = 0;
         return 0;
@@ -248,14 +250,13 @@ static void script_reset(struct app *a)
     a->mode = APP_MODE_NORMAL;
     ls->n_panels = 0;
     ls->focus = -1;
-    // Only when the script does not set its own prompt first.
+    // Only when the script does not set its own prompt first. The pass is at its start either
+    // way (the interventions were just reset).
     const struct lesson_beat *b0 = &ls->l.beats[0];
     if (!(b0->n_acts && b0->acts[0].op == LESSON_PROMPT) && strcmp(a->prompt, ls->start_prompt))
         app_set_input(a, NULL, ls->start_prompt);
-    else
-        graph_reset(&a->fwd);
     app_lens_reset(a);
-    app_cursor_moved(a);
+    app_move(a, APP_MOVE_START, 0);
 }
 
 static int apply_beat(struct app *a, int k, struct lesson_diags *d)
@@ -315,8 +316,7 @@ static int question_setup(struct app *a, struct lesson_diags *d)
     ls->feedback_error = 0;
     ls->live[0] = 0;
     ls->typing = 0;
-    a->input[0] = 0;
-    a->input_len = 0;
+    line_edit_clear(&a->input);
     if (!q)
         return 0;
     if (q->live) {
@@ -376,47 +376,7 @@ int app_lesson_expected(const struct app *a, char *buf, size_t size)
     return 1;
 }
 
-int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
-                     struct lesson_diags *d)
-{
-    struct app_lesson *ls = calloc(1, sizeof *ls);
-    if (!ls || l->n_beats < 1) {
-        free(ls);
-        lesson_free(l);
-        return SF_ERR_NOMEM;
-    }
-    ls->l = *l;
-    memset(l, 0, sizeof *l);
-    ls->answered = calloc((size_t)ls->l.n_beats, 1);
-    a->lesson = ls;
-    if (!ls->answered)
-        return SF_ERR_NOMEM;
-    ls->present = present;
-    ls->beat = -1;
-    ls->focus = -1;
-    snprintf(ls->start_prompt, sizeof ls->start_prompt, "%s", a->prompt);
-    int start = 0;
-    if (progress_path) {
-        lesson_progress_load(&ls->progress, progress_path);
-        ls->keep_progress = 1;
-        const struct lesson_progress_item *it = lesson_progress_get(&ls->progress, ls->l.id);
-        if (it && !it->done && it->beat < ls->l.n_beats)
-            start = it->beat;
-    }
-    for (int k = 0; k < start; k++)
-        ls->answered[k] = 1;
-    int rc = app_lesson_goto(a, start, d);
-    if (start > 0) {
-        char msg[200];
-        snprintf(msg, sizeof msg,
-                 "welcome back: beat %d of %d, where you stopped (Backspace goes back)", start + 1,
-                 ls->l.n_beats);
-        say_after_save(a, ls->save_failed, msg);
-    }
-    return rc;
-}
-
-void app_lesson_free(struct app *a)
+static void lesson_mode_free(struct app *a)
 {
     if (!a->lesson)
         return;
@@ -425,6 +385,7 @@ void app_lesson_free(struct app *a)
     free(a->lesson->answered);
     free(a->lesson);
     a->lesson = NULL;
+    a->hooks = NULL;
 }
 
 // Goes to beat k and reports a script error in the pane.
@@ -477,26 +438,26 @@ static void check_typed(struct app *a)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
-    if (!a->input_len) {
+    const char *typed = a->input.text;
+    if (!a->input.len) {
         if (ls->attempts >= 2)
             reveal(a);
         return;
     }
     // The answer as quoted back: its first 120 bytes (between characters), so the hint and
     // the explanation after it always fit.
-    int shown = (int)utf8_cut(a->input, (size_t)a->input_len, 120);
-    const char *more = shown < a->input_len ? "…" : "";
-    if (lesson_answer_matches(q, a->input, ls->live, ls->live_numeric, ls->live_value)) {
+    int shown = (int)utf8_cut(typed, (size_t)a->input.len, 120);
+    const char *more = shown < a->input.len ? "…" : "";
+    if (lesson_answer_matches(q, typed, ls->live, ls->live_numeric, ls->live_value)) {
         char how[160];
-        snprintf(how, sizeof how, "Right: %.*s%s.", shown, a->input, more);
+        snprintf(how, sizeof how, "Right: %.*s%s.", shown, typed, more);
         answer_right(a, how);
     } else {
         char what[160];
-        snprintf(what, sizeof what, "'%.*s%s'", shown, a->input, more);
+        snprintf(what, sizeof what, "'%.*s%s'", shown, typed, more);
         answer_wrong(a, what);
     }
-    a->input[0] = 0;
-    a->input_len = 0;
+    line_edit_clear(&a->input);
 }
 
 static void pick(struct app *a, int i)
@@ -572,72 +533,94 @@ static int prev_beat(struct app *a)
 static int keeps_beat(enum sf_action act)
 {
     return act == SF_ACTION_PALETTE || act == SF_ACTION_HELP || act == SF_ACTION_QUIT ||
-           act == SF_ACTION_NONE;
+           act == SF_ACTION_CANCEL || act == SF_ACTION_NONE;
 }
 
-int app_lesson_key(struct app *a, int key)
+// Typing the answer: the input line takes the keys; Enter checks it, Esc lets the other keys
+// work, Backspace on an empty line goes back a beat.
+static int answer_key(struct app *a, int key)
+{
+    struct app_lesson *ls = a->lesson;
+    enum sf_edit cmd = (enum sf_edit)keymap_command(KEYMAP_EDIT, key);
+    if (cmd == SF_EDIT_CANCEL) {
+        ls->typing = 0;
+        app_say(a, 0, "the other keys work now; Enter goes back to the answer");
+    } else if (cmd == SF_EDIT_ACCEPT) {
+        check_typed(a);
+    } else if (cmd == SF_EDIT_BACKSPACE && !a->input.len) {
+        return prev_beat(a);
+    } else {
+        app_line_key(a, key);
+    }
+    return APP_REDRAW;
+}
+
+// Between questions: a choice's letter (or number) answers, Enter opens the answer line (or,
+// after two wrong answers, shows the answer), Space and Backspace move between beats. -1: the
+// key is not one of these.
+static int beat_key(struct app *a, int key)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    enum sf_beat cmd = (enum sf_beat)keymap_command(KEYMAP_LESSON, key);
+    int open = q && !ls->answered[ls->beat];
+    if (open && q->correct >= 0) {
+        int i = key >= 'a' && key < 'a' + q->n_choices   ? key - 'a'
+                : key >= 'A' && key < 'A' + q->n_choices ? key - 'A'
+                : key >= '1' && key < '1' + q->n_choices ? key - '1'
+                                                         : -1;
+        if (i >= 0) {
+            pick(a, i);
+            return APP_REDRAW;
+        }
+        if (cmd == SF_BEAT_ANSWER && ls->attempts >= 2) {
+            reveal(a);
+            return APP_REDRAW;
+        }
+    }
+    if (open && q->correct < 0 && cmd == SF_BEAT_ANSWER) {
+        ls->typing = 1;
+        return APP_REDRAW;
+    }
+    if (cmd == SF_BEAT_NEXT)
+        return next_beat(a);
+    if (cmd == SF_BEAT_BACK)
+        return prev_beat(a);
+    return -1;
+}
+
+// A key in lesson mode, before the screen's: presenting, the clicker's keys; typing, the
+// answer line; else the beats and the question. The screen's keys come after (Tab goes
+// through the beat's panels); any of them but a few makes the next beat replay the script.
+static int lesson_key(struct app *a, int key)
+{
+    struct app_lesson *ls = a->lesson;
     if (a->help || a->mode != APP_MODE_NORMAL) {
         ls->dirty |= a->mode != APP_MODE_NORMAL;
         return -1;
     }
     a->message[0] = 0;
     a->message_error = 0;
-    int backspace = key == SF_KEY_BACKSPACE || key == 127 || key == 8;
     if (ls->present) {
-        if (key == ' ' || key == SF_KEY_PAGE_DOWN || key == SF_KEY_RIGHT || key == SF_KEY_DOWN ||
-            key == SF_KEY_ENTER || key == '\r')
+        switch ((enum sf_beat)keymap_command(KEYMAP_PRESENT, key)) {
+        case SF_BEAT_NEXT:
             return next_beat(a);
-        if (backspace || key == SF_KEY_PAGE_UP || key == SF_KEY_LEFT || key == SF_KEY_UP)
+        case SF_BEAT_BACK:
             return prev_beat(a);
-        if (key == 'q' || key == SF_KEY_ESCAPE)
+        case SF_BEAT_QUIT:
             return APP_QUIT;
+        default:
+            break;
+        }
     } else if (ls->typing) {
-        if (key == SF_KEY_ESCAPE) {
-            ls->typing = 0;
-            app_say(a, 0, "the other keys work now; Enter goes back to the answer");
-        } else if (key == SF_KEY_ENTER || key == '\r') {
-            check_typed(a);
-        } else if (backspace) {
-            if (a->input_len)
-                app_input_backspace(a);
-            else
-                return prev_beat(a);
-        } else if (key == 21) { // Ctrl-U
-            a->input[0] = 0;
-            a->input_len = 0;
-        } else if (key >= 32 && key != 127) {
-            app_input_add(a, key);
-        }
-        return APP_REDRAW;
+        return answer_key(a, key);
     } else {
-        int open = q && !ls->answered[ls->beat];
-        if (open && q->correct >= 0) {
-            int i = key >= 'a' && key < 'a' + q->n_choices   ? key - 'a'
-                    : key >= 'A' && key < 'A' + q->n_choices ? key - 'A'
-                    : key >= '1' && key < '1' + q->n_choices ? key - '1'
-                                                             : -1;
-            if (i >= 0) {
-                pick(a, i);
-                return APP_REDRAW;
-            }
-            if ((key == SF_KEY_ENTER || key == '\r') && ls->attempts >= 2) {
-                reveal(a);
-                return APP_REDRAW;
-            }
-        }
-        if (open && q->correct < 0 && (key == SF_KEY_ENTER || key == '\r')) {
-            ls->typing = 1;
-            return APP_REDRAW;
-        }
-        if (key == ' ' || key == SF_KEY_PAGE_DOWN)
-            return next_beat(a);
-        if (backspace || key == SF_KEY_PAGE_UP)
-            return prev_beat(a);
+        int r = beat_key(a, key);
+        if (r >= 0)
+            return r;
     }
-    if (key == SF_KEY_TAB && ls->n_panels > 0) { // the beat's panels in turn
+    enum sf_action act = keymap_action(key);
+    if (act == SF_ACTION_NEXT_PANEL && ls->n_panels > 0) { // the beat's panels in turn
         ls->dirty = 1;
         int k = 0;
         while (k < ls->n_panels && ls->panels[k] != a->selected)
@@ -647,12 +630,12 @@ int app_lesson_key(struct app *a, int key)
             a->zoom = a->selected;
         return APP_REDRAW;
     }
-    if (!keeps_beat(keymap_action(key)))
+    if (!keeps_beat(act))
         ls->dirty = 1;
     return -1;
 }
 
-void app_lesson_screen(struct app *a, struct screen_state *s)
+static void lesson_screen(struct app *a, struct screen_state *s)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_beat *b = &ls->l.beats[ls->beat];
@@ -666,6 +649,7 @@ void app_lesson_screen(struct app *a, struct screen_state *s)
     sc->present = ls->present;
     sc->correct = -1;
     sc->picked = -1;
+    sc->input_cursor = -1;
     if (b->q) {
         sc->question = b->q->text;
         for (int i = 0; i < b->q->n_choices && i < 8; i++)
@@ -675,9 +659,12 @@ void app_lesson_screen(struct app *a, struct screen_state *s)
         sc->picked = ls->picked;
         if (ls->answered[ls->beat] || ls->revealed)
             sc->correct = b->q->correct;
-        if (ls->typing) {
-            snprintf(ls->input_line, sizeof ls->input_line, "> %s_", a->input);
+        if (ls->typing) { // the cursor's cell: "_" at the end
+            int at_end = a->input.cursor >= a->input.len;
+            snprintf(ls->input_line, sizeof ls->input_line, "> %s%s", a->input.text,
+                     at_end ? "_" : "");
             sc->input = ls->input_line;
+            sc->input_cursor = 2 + line_edit_cursor_chars(&a->input);
         } else if (b->q->correct < 0 && !ls->answered[ls->beat] && !ls->present) {
             sc->input = "> (Enter to type your answer)";
         }
@@ -705,4 +692,54 @@ void app_lesson_screen(struct app *a, struct screen_state *s)
         s->keys = "Enter checks  Esc other keys ";
     else
         s->keys = "Space next  Backspace back  ? keys  q quit ";
+}
+
+// The key table the help lists for lesson mode.
+static int lesson_help(const struct app *a)
+{
+    return a->lesson->present ? KEYMAP_PRESENT : KEYMAP_LESSON;
+}
+
+static const struct app_hooks lesson_hooks = {lesson_key, lesson_screen, lesson_help,
+                                              lesson_mode_free};
+
+int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
+                     struct lesson_diags *d)
+{
+    struct app_lesson *ls = calloc(1, sizeof *ls);
+    if (!ls || l->n_beats < 1) {
+        free(ls);
+        lesson_free(l);
+        return SF_ERR_NOMEM;
+    }
+    ls->l = *l;
+    memset(l, 0, sizeof *l);
+    ls->answered = calloc((size_t)ls->l.n_beats, 1);
+    a->lesson = ls;
+    a->hooks = &lesson_hooks;
+    if (!ls->answered)
+        return SF_ERR_NOMEM;
+    ls->present = present;
+    ls->beat = -1;
+    ls->focus = -1;
+    snprintf(ls->start_prompt, sizeof ls->start_prompt, "%s", a->prompt);
+    int start = 0;
+    if (progress_path) {
+        lesson_progress_load(&ls->progress, progress_path);
+        ls->keep_progress = 1;
+        const struct lesson_progress_item *it = lesson_progress_get(&ls->progress, ls->l.id);
+        if (it && !it->done && it->beat < ls->l.n_beats)
+            start = it->beat;
+    }
+    for (int k = 0; k < start; k++)
+        ls->answered[k] = 1;
+    int rc = app_lesson_goto(a, start, d);
+    if (start > 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "welcome back: beat %d of %d, where you stopped (Backspace goes back)", start + 1,
+                 ls->l.n_beats);
+        say_after_save(a, ls->save_failed, msg);
+    }
+    return rc;
 }

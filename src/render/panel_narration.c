@@ -1,5 +1,6 @@
 // Lesson mode's narration pane (and, presenting, the caption): the beat's text wrapped to the
-// width, then its question with the choices, the answer being typed and the feedback.
+// width, then its question with the choices, the answer being typed (with its cursor) and the
+// feedback.
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +109,18 @@ static void compose(const struct lesson_screen *ls, int width, struct wrapped *n
     }
 }
 
+// Where the text cursor of the answer line is: the first byte of its character, or NULL.
+static const char *input_cursor(const struct lesson_screen *ls)
+{
+    if (!ls->input || ls->input_cursor < 0)
+        return NULL;
+    const char *p = ls->input;
+    for (int k = 0; *p; p++)
+        if (((unsigned char)*p & 0xc0) != 0x80 && k++ == ls->input_cursor)
+            return p;
+    return NULL;
+}
+
 int panel_narration_height(const struct lesson_screen *ls, int w)
 {
     struct wrapped narr, quest;
@@ -148,10 +161,16 @@ void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *
         text_format(tmp, sizeof tmp, "%.*s%s", l->len, l->s, cut ? " …" : "");
         grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
     }
+    const char *cursor = input_cursor(ls);
     for (int i = 0; i < q_rows; i++, y++) {
         const struct wline *l = &quest.l[i];
         char tmp[700];
         text_format(tmp, sizeof tmp, "%.*s", l->len, l->s);
         grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
+        if (cursor && cursor >= l->s && cursor < l->s + l->len) { // a gap in the answer line
+            int x = r.x + 1 + l->indent + columns(l->s, (int)(cursor - l->s));
+            if (x < r.x + r.w - 1)
+                grid_put(g, x, y, g->cells[(size_t)y * g->w + x].cp, SF_STYLE_NORMAL);
+        }
     }
 }

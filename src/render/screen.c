@@ -1,10 +1,19 @@
-// The whole screen, drawn from const state into the cell grid.
+// The whole screen: laid out once, then drawn from const state into the cell grid.
 #include "stepformer/screen.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "stepformer/text.h"
+
+// The text cursor of an input line: the cell at column col of the text drawn from (x, y), in
+// the normal style (a gap in the highlighted line, in colour and in monochrome alike).
+static void draw_cursor(struct grid *g, int x, int y, int col, int max_w)
+{
+    if (col < 0 || col >= max_w || x + col >= g->w || y < 0 || y >= g->h)
+        return;
+    grid_put(g, x + col, y, g->cells[(size_t)y * g->w + x + col].cp, SF_STYLE_NORMAL);
+}
 
 static void draw_status(struct grid *g, struct rect r, const struct screen_state *s)
 {
@@ -27,13 +36,45 @@ static void draw_status(struct grid *g, struct rect r, const struct screen_state
     if (keys_w > r.w / 3)
         keys_w = 0;
     grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    if (s->status && s->status_cursor >= 0)
+        draw_cursor(g, r.x, r.y, s->status_cursor, r.w - keys_w - 1);
     if (keys_w)
         grid_text(g, r.x + r.w - keys_w, r.y, keys_w, keys, style);
 }
 
+// Line k of the overlay: its own lines, then each section's title and lines. *heading is 1 for
+// a section's title.
+static const char *overlay_line(const struct screen_state *s, int k, int *heading)
+{
+    *heading = 0;
+    if (k < s->n_overlay)
+        return s->overlay[k];
+    k -= s->n_overlay;
+    for (int i = 0; i < s->n_overlay_more; i++) {
+        const struct overlay_section *sec = &s->overlay_more[i];
+        if (k == 0) {
+            *heading = 1;
+            return sec->title;
+        }
+        if (k <= sec->n)
+            return sec->lines[k - 1];
+        k -= sec->n + 1;
+    }
+    return "";
+}
+
+// The overlay box: one column of up to 76 characters, two side by side when the lines do not
+// fit in one and the screen is wide enough; what still does not fit is counted on the last row.
+// A box with a cursor line scrolls to it instead.
 static void draw_overlay(struct grid *g, const struct screen_state *s)
 {
-    int w = 76 < g->w - 4 ? 76 : g->w - 4, h = s->n_overlay + 3;
+    int total = s->n_overlay;
+    for (int i = 0; i < s->n_overlay_more; i++)
+        total += 1 + s->overlay_more[i].n;
+    int cw = 76 < g->w - 4 ? 76 : g->w - 4, columns = 1;
+    if (s->overlay_cursor < 0 && total + 3 > g->h - 2 && g->w - 4 >= 2 * cw)
+        columns = 2;
+    int w = cw * columns, h = (total + columns - 1) / columns + 3;
     if (h > g->h - 2)
         h = g->h - 2;
     int x0 = (g->w - w) / 2, y0 = (g->h - h) / 2;
@@ -42,13 +83,24 @@ static void draw_overlay(struct grid *g, const struct screen_state *s)
             grid_put(g, x0 + x, y0 + y, ' ', SF_STYLE_NORMAL);
     panel_title(g, (struct rect){x0, y0, w, h}, s->overlay_title, 1);
     // Scroll so that the cursor's line is in view.
-    int rows = h - 3, first = 0;
+    int rows = h - 3, first = 0, room = rows * columns;
     if (s->overlay_cursor >= rows)
         first = s->overlay_cursor - rows + 1;
-    for (int i = 0; i < rows && first + i < s->n_overlay; i++) {
-        int k = first + i;
-        enum sf_style st = k == s->overlay_cursor ? SF_STYLE_SELECTED : SF_STYLE_NORMAL;
-        grid_text(g, x0 + 2, y0 + 2 + i, w - 3, s->overlay[k], st);
+    int hidden = s->overlay_cursor < 0 && total > room ? total - (room - 1) : 0;
+    for (int i = 0; i < room && first + i < total; i++) {
+        int k = first + i, heading, x = x0 + 2 + (i / rows) * cw, y = y0 + 2 + i % rows;
+        const char *text = overlay_line(s, k, &heading);
+        char more[96];
+        if (hidden && i == room - 1) {
+            text_format(more, sizeof more, "… %d more lines: a larger window shows them", hidden);
+            text = more, heading = 0;
+        }
+        enum sf_style st = k == s->overlay_cursor ? SF_STYLE_SELECTED
+                           : heading              ? SF_STYLE_TITLE
+                                                  : SF_STYLE_NORMAL;
+        grid_text(g, x, y, cw - 3, text, st);
+        if (k == s->overlay_cursor)
+            draw_cursor(g, x, y, s->overlay_cursor_col, cw - 3);
     }
 }
 
@@ -102,18 +154,22 @@ void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const str
     grid_clip(g, 0, 0, g->w, g->h);
 }
 
+void screen_layout(struct screen_state *s, int w, int h)
+{
+    const struct lesson_screen *ls = s->lesson;
+    s->narration = (struct rect){0, 0, 0, 0};
+    if (ls)
+        layout_lesson(&s->layout, &s->narration, w, h, ls->panels, ls->n_panels, ls->focus, s->zoom,
+                      ls->present, ls->present ? panel_narration_height(ls, w) : 0);
+    else
+        layout_compute(&s->layout, w, h, s->zoom, s->main);
+}
+
 void screen_draw(struct grid *g, const struct screen_state *s)
 {
-    struct layout l;
-    struct rect narration = {0, 0, 0, 0};
+    const struct layout *l = &s->layout;
     grid_clear(g, SF_STYLE_NORMAL);
-    if (s->lesson)
-        layout_lesson(&l, &narration, g->w, g->h, s->lesson->panels, s->lesson->n_panels,
-                      s->lesson->focus, s->zoom, s->lesson->present,
-                      s->lesson->present ? panel_narration_height(s->lesson, g->w) : 0);
-    else
-        layout_compute(&l, g->w, g->h, s->zoom, s->main);
-    if (l.too_small) {
+    if (l->too_small) {
         char msg[128];
         text_format(msg, sizeof msg, "stepformer needs at least %d x %d; this window is %d x %d.",
                     SF_MIN_W, SF_MIN_H, g->w, g->h);
@@ -122,14 +178,15 @@ void screen_draw(struct grid *g, const struct screen_state *s)
         return;
     }
     for (int p = 0; p < PANEL_COUNT; p++)
-        if (l.shown[p])
-            screen_draw_panel(g, (enum panel_id)p, l.panel[p], &s->view, s->selected == p);
-    if (s->lesson && narration.w > 0) {
-        grid_clip(g, narration.x, narration.y, narration.w, narration.h);
-        panel_narration(g, narration, s->lesson);
+        if (l->shown[p])
+            screen_draw_panel(g, (enum panel_id)p, l->panel[p], &s->view, s->selected == p);
+    if (s->lesson && s->narration.w > 0) {
+        struct rect n = s->narration;
+        grid_clip(g, n.x, n.y, n.w, n.h);
+        panel_narration(g, n, s->lesson);
         grid_clip(g, 0, 0, g->w, g->h);
     }
-    draw_status(g, l.status, s);
+    draw_status(g, l->status, s);
     if (s->overlay_title)
         draw_overlay(g, s);
 }

@@ -176,6 +176,8 @@ static int map_key(int rc, wint_t ch)
             return SF_KEY_PAGE_DOWN;
         case KEY_BACKSPACE:
             return SF_KEY_BACKSPACE;
+        case KEY_DC:
+            return SF_KEY_DELETE;
         case KEY_ENTER:
             return SF_KEY_ENTER;
         default:
@@ -198,9 +200,10 @@ static int term_resize(struct term *t, struct app *a)
     if (t->grid.w == w && t->grid.h == h)
         return 0;
     grid_free(&t->grid);
-    a->width = w;
-    a->height = h;
-    return grid_init(&t->grid, w > 4096 ? 4096 : w, h > 4096 ? 4096 : h);
+    // The app lays its screen out for the grid it is drawn into.
+    a->width = w > 4096 ? 4096 : w;
+    a->height = h > 4096 ? 4096 : h;
+    return grid_init(&t->grid, a->width, a->height);
 }
 
 // take_input's flag for a failure of the terminal itself (the grid could not be resized).

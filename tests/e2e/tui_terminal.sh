@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end, in a real terminal (tmux): the step-through screen. Start, step 40 ops, step
-# back, zoom, resize to 80x24, 200x60 and too small, edit the prompt, paste 10,000 characters
-# into it, generate a token, quit;
+# back, zoom, resize to 80x24, 200x60 and too small, edit the prompt (at its end and in the
+# middle), paste 10,000 characters into it, generate a token, quit;
 # the screen text is checked at each point, and that the terminal is restored after quitting,
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
@@ -88,6 +88,30 @@ wait_for 'prompt: so long and thanks for all the_' 5 || fail "the prompt line do
 tmux send-keys -t "$session" Enter
 wait_for 'Tokens  N = 7' 5 || fail "the new prompt did not make 7 tokens"
 ok "edits the prompt"
+
+# Editing in the middle of the line: the arrows move the cursor over whole characters (é, ∑),
+# Ctrl-W takes the word before it, typing goes in at it, and the status line draws the cell
+# under the cursor in a style of its own.
+tmux send-keys -t "$session" e C-u
+tmux send-keys -t "$session" -l 'so long and thanks for all the é∑'
+tmux send-keys -t "$session" BSpace BSpace BSpace
+for _ in $(seq 18); do tmux send-keys -t "$session" Left; done
+tmux send-keys -t "$session" C-w
+wait_for 'prompt: so long thanks for all the   (Enter' 5 || fail "Ctrl-W in the middle did not take the word before the cursor"
+tmux send-keys -t "$session" -l 'and '
+wait_for 'prompt: so long and thanks for all the   (Enter' 5 || fail "typing in the middle of the prompt"
+# (each change of style becomes one "|": the cursor's cell stands between two)
+tmux capture-pane -e -p -t "$session" | tail -1 | sed 's/\x1b\[[0-9;]*m/|/g' | tr -s '|' |
+    grep -q 'so long and |t|hanks for all the ' ||
+    fail "the cursor's cell is not drawn in a style of its own"
+tmux send-keys -t "$session" Right Right DC DC
+wait_for 'prompt: so long and thks for all the   (Enter' 5 || fail "Delete did not take the characters under the cursor"
+tmux send-keys -t "$session" -l 'an'
+wait_for 'prompt: so long and thanks for all the   (Enter' 5 || fail "typing after Delete"
+tmux send-keys -t "$session" Enter
+wait_for 'Tokens  N = 7' 5 || fail "the prompt edited in the middle did not make 7 tokens"
+screen | grep -q 'token so  *long  *and  *thanks' || fail "the prompt edited in the middle is not in the strip"
+ok "edits the prompt in the middle with the arrows"
 
 # A paste of 10,000 characters (of 1, 2 and 3 bytes) into the prompt editor is cut between
 # characters, with a message: 585 whole characters make 1023 bytes. Keys already waiting are

@@ -1,0 +1,79 @@
+// Generation on the screen: the next token through the sample.* nodes of the pass (appended to
+// the prompt, and the new pass runs), or one step of a beam search.
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_priv.h"
+
+void app_append_drawn(struct app *a)
+{
+    int drawn = a->fwd.drawn;
+    if (drawn < 0)
+        return;
+    if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
+        app_say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
+                a->model.cfg.n_ctx);
+        return;
+    }
+    int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
+    if (!ids)
+        return;
+    memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)a->fwd.n_tokens);
+    ids[a->fwd.n_tokens] = drawn;
+    struct sf_diag d;
+    char piece[64];
+    sf_diag_clear(&d);
+    int n = a->fwd.n_tokens + 1;
+    if (app_build_forward(a, ids, n, NULL, &d) == 0) {
+        tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
+        app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
+                a->sampler.greedy ? "greedy" : "sampled");
+        app_move_to(a, a->fwd.n_nodes - 1);
+    }
+    free(ids);
+}
+
+// One beam-search step: every beam grows by a token; the best beam becomes the input on
+// screen (the beams stay for the next step).
+static int beam_generate(struct app *a)
+{
+    struct sf_diag d;
+    char msg[900];
+    sf_diag_clear(&d);
+    if (!a->beams_active) {
+        if (beam_init(&a->beams, &a->model, a->impl, a->beam, a->fwd.ids, a->fwd.n_tokens,
+                      a->model.cfg.n_ctx)) {
+            app_say(a, 1, "out of memory for %d beams", a->beam);
+            return APP_REDRAW;
+        }
+        a->beams_active = 1;
+    }
+    if (beam_step(&a->beams, &d)) {
+        app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
+        return APP_REDRAW;
+    }
+    const struct beam *best = &a->beams.beams[0];
+    if (app_build_forward(a, best->ids, best->n, NULL, &d) == 0) {
+        app_say(a, 0, "beam search: %d beams, the best (log p %.3f) is on screen", a->beams.live,
+                best->logp);
+        app_move_to(a, graph_find(&a->fwd, "head.probs"));
+    } else {
+        app_say(a, 1, "beam search: %s", sf_diag_format(&d, msg, sizeof msg));
+    }
+    return APP_REDRAW;
+}
+
+// With beam > 1 one beam-search step; else the pass runs through the sample.* nodes and the
+// drawn token is appended when the move ends (at once when it has run already).
+int app_generate(struct app *a)
+{
+    app_train_leave(a);
+    if (a->beam > 1)
+        return beam_generate(a);
+    if (a->fwd.cursor >= a->fwd.n_nodes) {
+        app_append_drawn(a);
+        return APP_REDRAW;
+    }
+    a->generate_pending = 1;
+    return app_move_to(a, a->fwd.n_nodes - 1);
+}

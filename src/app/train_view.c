@@ -1,0 +1,94 @@
+// The training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a copy
+// of the model so that the forward view keeps the original weights, and the mean loss before
+// and after the update.
+#include <math.h>
+#include <string.h>
+
+#include "app_priv.h"
+
+void app_train_free(struct app *a)
+{
+    graph_free(&a->train);
+    optimizer_free(&a->opt);
+    a->train_model.tok = (struct tokenizer){0}; // borrowed from the model
+    model_free(&a->train_model);
+}
+
+// Back from the training view to the forward pass (the shown model was never changed).
+void app_train_leave(struct app *a)
+{
+    if (a->train_view) {
+        app_train_free(a);
+        a->train_view = 0;
+    }
+}
+
+// The mean loss of the training model on the training inputs: the loss after the update.
+static float loss_after_update(struct app *a)
+{
+    struct graph g = {0};
+    int n = a->fwd.n_tokens - 1, V = a->model.cfg.vocab_size;
+    if (graph_build(&g, &a->train_model, a->fwd.ids, n, a->impl, NULL) ||
+        graph_goto(&g, "head.probs") < 0) {
+        graph_free(&g);
+        return NAN;
+    }
+    const float *p = graph_last(&g)->out.data;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum -= log(fmax((double)p[(size_t)i * V + a->fwd.ids[i + 1]], 1e-30));
+    graph_free(&g);
+    return (float)(sum / n);
+}
+
+// The training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a copy
+// of the model so that the forward view keeps the original weights.
+int app_train_enter(struct app *a)
+{
+    if (a->fwd.n_tokens < 2) {
+        app_say(a, 1,
+                "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
+        return SF_ERR_EMPTY;
+    }
+    app_train_free(a);
+    struct sf_diag d;
+    char msg[900];
+    sf_diag_clear(&d);
+    int rc = model_init(&a->train_model, &a->model.cfg, &d);
+    if (!rc) {
+        memcpy(a->train_model.params, a->model.params, sizeof(float) * a->model.n_params);
+        a->train_model.tok = a->model.tok;
+        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
+        rc = optimizer_init(&a->opt, &a->train_model, &hp);
+    }
+    if (!rc)
+        rc = graph_build_train(&a->train, &a->train_model, a->fwd.ids, a->fwd.ids + 1,
+                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, a->impl, &a->opt, &d);
+    if (rc) {
+        app_say(a, 1, "training view: %s",
+                d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
+        app_train_free(a);
+        return rc;
+    }
+    a->train_view = 1;
+    a->loss_before = a->loss_after = NAN;
+    a->target = -1;
+    a->running = 0;
+    a->view.row = a->fwd.n_tokens - 2;
+    a->view.inspect = 0;
+    app_move(a, APP_MOVE_NEW, 0);
+    app_say(a, 0,
+            "training view: one iteration on this sentence (%d positions), learning rate 0.001",
+            a->fwd.n_tokens - 1);
+    return 0;
+}
+
+void app_train_after_move(struct app *a)
+{
+    if (!a->train_view)
+        return;
+    if (a->train.cursor >= a->train.n_nodes && isnan(a->loss_after))
+        a->loss_after = loss_after_update(a);
+    if (isnan(a->loss_before) && graph_find(&a->train, "loss.xent") < a->train.cursor)
+        a->loss_before = a->train.loss;
+}
