@@ -247,6 +247,8 @@ static int act_help(struct app *a, enum sf_action act)
 {
     (void)act;
     a->help = !a->help;
+    if (a->help)
+        app_help_init(a);
     return APP_REDRAW;
 }
 

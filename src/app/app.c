@@ -213,7 +213,6 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->beam = 1;
     a->loss_before = a->loss_after = NAN;
     a->impl = o->reference ? OP_IMPL_REF : OP_IMPL_FAST;
-    app_help_init(a);
     if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, err))
         return 2;
     snprintf(a->model_path, sizeof a->model_path, "%s",
@@ -242,7 +241,7 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     }
     if (!a->message_error) // keep a note about an unknown word
         a->message[0] = 0;
-    if (o->train && app_action(a, SF_ACTION_TRAIN_VIEW) && a->message_error) {
+    if (o->train && app_train_enter(a)) {
         fprintf(err, "stepformer: --train: %s\n", utf8_safe(safe, sizeof safe, a->message));
         app_free(a);
         return 2;
@@ -262,6 +261,23 @@ void app_free(struct app *a)
     free(a->head_off);
     app_lens_free(a);
     memset(a, 0, sizeof *a);
+}
+
+int app_train_enter(struct app *a)
+{
+    struct sf_diag d;
+    char msg[SF_MSG_MAX];
+    sf_diag_clear(&d);
+    int rc = app_train_build(a, &d);
+    if (rc) {
+        app_say(a, 1, "%s%s",
+                rc == SF_ERR_EMPTY ? "" : "training view: ", sf_diag_format(&d, msg, sizeof msg));
+        return rc;
+    }
+    app_move(a, APP_MOVE_NEW, 0);
+    app_say(a, 0, "training view: one iteration on this sentence (%d positions), learning rate %g",
+            a->fwd.n_tokens - 1, (double)a->opt.hp.lr);
+    return 0;
 }
 
 // Moves to have node `index` run: backward at once, forward in slices (app_tick).
@@ -297,6 +313,35 @@ void app_intervene(struct app *a, const char *what)
     graph_set_intervention(&a->fwd, &iv);
     app_say(a, 0, "%s: the pass reruns", what);
     app_rerun_from(a, 0, back_to);
+}
+
+// Appends the token sample.draw chose to the prompt; the new pass runs.
+void app_append_drawn(struct app *a)
+{
+    int drawn = a->fwd.drawn;
+    if (drawn < 0)
+        return;
+    if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
+        app_say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
+                a->model.cfg.n_ctx);
+        return;
+    }
+    int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
+    if (!ids)
+        return;
+    memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)a->fwd.n_tokens);
+    ids[a->fwd.n_tokens] = drawn;
+    struct sf_diag d;
+    char piece[64];
+    sf_diag_clear(&d);
+    int n = a->fwd.n_tokens + 1;
+    if (app_build_forward(a, ids, n, NULL, &d) == 0) {
+        tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
+        app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
+                a->sampler.greedy ? "greedy" : "sampled");
+        app_move_to(a, a->fwd.n_nodes - 1);
+    }
+    free(ids);
 }
 
 int app_tick(struct app *a, int budget_ms)

@@ -48,14 +48,17 @@ int app_move_to(struct app *a, int index);
 void app_intervene(struct app *a, const char *what);
 // Recomputes the forward pass from node `from` and moves back to node back_to.
 void app_rerun_from(struct app *a, int from, int back_to);
+// Appends the token sample.draw chose and runs the new pass.
+void app_append_drawn(struct app *a);
+// Opens the training view (app_train_build), moves to its start and says so, or says why not.
+int app_train_enter(struct app *a);
 
 // generate.c: the next token, through the sample.* nodes or a beam-search step.
 int app_generate(struct app *a);
-// Appends the token sample.draw chose and runs the new pass.
-void app_append_drawn(struct app *a);
 
 // train_view.c: one training iteration on the prompt, on a copy of the model.
-int app_train_enter(struct app *a);
+// Builds its graph without moving or saying anything: 0, or nonzero with d saying why.
+int app_train_build(struct app *a, struct sf_diag *d);
 // Back to the forward pass (the graph on screen changes: the caller moves with APP_MOVE_NEW).
 void app_train_leave(struct app *a);
 void app_train_free(struct app *a);

@@ -5,34 +5,6 @@
 
 #include "app_priv.h"
 
-void app_append_drawn(struct app *a)
-{
-    int drawn = a->fwd.drawn;
-    if (drawn < 0)
-        return;
-    if (a->fwd.n_tokens + 1 > a->model.cfg.n_ctx) {
-        app_say(a, 1, "the context is full (%d tokens): edit the prompt (e) to go on",
-                a->model.cfg.n_ctx);
-        return;
-    }
-    int *ids = malloc(sizeof(int) * (size_t)(a->fwd.n_tokens + 1));
-    if (!ids)
-        return;
-    memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)a->fwd.n_tokens);
-    ids[a->fwd.n_tokens] = drawn;
-    struct sf_diag d;
-    char piece[64];
-    sf_diag_clear(&d);
-    int n = a->fwd.n_tokens + 1;
-    if (app_build_forward(a, ids, n, NULL, &d) == 0) {
-        tokenizer_piece_str(&a->model.tok, drawn, piece, sizeof piece);
-        app_say(a, 0, "appended '%s' (%s); the new pass runs", piece,
-                a->sampler.greedy ? "greedy" : "sampled");
-        app_move_to(a, a->fwd.n_nodes - 1);
-    }
-    free(ids);
-}
-
 // One beam-search step: every beam grows by a token; the best beam becomes the input on
 // screen (the beams stay for the next step).
 static int beam_generate(struct app *a)

@@ -41,32 +41,30 @@ static float loss_after_update(struct app *a)
     return (float)(sum / n);
 }
 
-// The training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a copy
-// of the model so that the forward view keeps the original weights.
-int app_train_enter(struct app *a)
+// Builds the training view: one iteration (forward, loss, backward, AdamW) on the prompt, on a
+// copy of the model so that the forward view keeps the original weights. d says why it could
+// not be built.
+int app_train_build(struct app *a, struct sf_diag *d)
 {
-    if (a->fwd.n_tokens < 2) {
-        app_say(a, 1,
-                "a training iteration needs a prompt of at least 2 tokens: press e to edit it");
-        return SF_ERR_EMPTY;
-    }
+    if (a->fwd.n_tokens < 2)
+        return sf_diag_set(d, SF_ERR_EMPTY, NULL, 0, 0,
+                           "a training iteration needs a prompt of at least 2 tokens: press e to "
+                           "edit it");
     app_train_free(a);
-    struct sf_diag d;
-    char msg[900];
-    sf_diag_clear(&d);
-    int rc = model_init(&a->train_model, &a->model.cfg, &d);
+    int rc = model_init(&a->train_model, &a->model.cfg, d);
     if (!rc) {
         memcpy(a->train_model.params, a->model.params, sizeof(float) * a->model.n_params);
         a->train_model.tok = a->model.tok;
-        struct adamw_params hp = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
+        struct adamw_params hp = SF_ADAMW_DEFAULTS;
+        hp.weight_decay = 0.0f; // one step on one sentence: the update alone, no decay
         rc = optimizer_init(&a->opt, &a->train_model, &hp);
     }
     if (!rc)
         rc = graph_build_train(&a->train, &a->train_model, a->fwd.ids, a->fwd.ids + 1,
-                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, a->impl, &a->opt, &d);
+                               a->fwd.n_tokens - 1, a->fwd.n_tokens - 1, a->impl, &a->opt, d);
     if (rc) {
-        app_say(a, 1, "training view: %s",
-                d.msg[0] ? sf_diag_format(&d, msg, sizeof msg) : sf_strerror(rc));
+        if (!d->msg[0])
+            sf_diag_set(d, rc, NULL, 0, 0, "%s", sf_strerror(rc));
         app_train_free(a);
         return rc;
     }
@@ -76,10 +74,6 @@ int app_train_enter(struct app *a)
     a->running = 0;
     a->view.row = a->fwd.n_tokens - 2;
     a->view.inspect = 0;
-    app_move(a, APP_MOVE_NEW, 0);
-    app_say(a, 0,
-            "training view: one iteration on this sentence (%d positions), learning rate 0.001",
-            a->fwd.n_tokens - 1);
     return 0;
 }
 
