@@ -809,6 +809,7 @@ static void test_app_sampling_values_are_typed(void **state)
     app_key(&a, SF_KEY_ENTER);
     assert_false(a.sampling_typing);
     assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
+    assert_non_null(strstr(a.message, "temperature 0.73 is set to 0.7: the settings go in steps"));
     keys(&a, "9\n");
     assert_true(a.sampling_typing);
     assert_int_equal(a.message_error, 1);
@@ -822,6 +823,10 @@ static void test_app_sampling_values_are_typed(void **state)
     assert_int_equal(a.sampler.top_k, 40);
     keys(&a, "j.42\n");
     assert_true(fabsf(a.sampler.top_p - 0.4f) < 1e-6f);
+    assert_non_null(strstr(a.message, "top-p .42 is set to 0.4:"));
+    keys(&a, "0.9\n"); // a value on a step: no message
+    assert_true(fabsf(a.sampler.top_p - 0.9f) < 1e-6f);
+    assert_int_equal(a.message[0], 0);
     keys(&a, "j1234\n");
     assert_int_equal(a.seed, 1234);
     keys(&a, "j9\n");
@@ -835,7 +840,7 @@ static void test_app_sampling_values_are_typed(void **state)
     assert_false(a.sampler.greedy);
     assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
     assert_int_equal(a.sampler.top_k, 40);
-    assert_non_null(strstr(a.message, "seed 1234"));
+    assert_non_null(strstr(a.message, "top-p 0.90, seed 1234"));
     app_free(&a);
 }
 

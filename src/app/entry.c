@@ -172,11 +172,14 @@ static void sampling_set_typed(struct app *a)
     struct sampler *s = &a->sampler;
     const char *t = a->input.text;
     int V = a->model.cfg.vocab_size, bad = 0;
-    double v = 0;
+    double v = 0, step = 0, now = 0;
+    const char *rounded = NULL; // the setting a typed value was rounded for
     switch (a->sampling_field) {
     case APP_FIELD_TEMPERATURE:
         if (!(bad = typed_number(t, 0.1, 5, &v)))
             s->temperature = roundf((float)v * 10) / 10;
+        rounded = !bad && fabs(v - (double)s->temperature) > 1e-6 ? "temperature" : NULL;
+        step = 0.1, now = s->temperature;
         break;
     case APP_FIELD_TOP_K:
         if (!(bad = typed_number(t, 0, V, &v) || v != floor(v)))
@@ -185,6 +188,8 @@ static void sampling_set_typed(struct app *a)
     case APP_FIELD_TOP_P:
         if (!(bad = typed_number(t, 0.05, 1, &v)))
             s->top_p = roundf((float)v * 20) / 20;
+        rounded = !bad && fabs(v - (double)s->top_p) > 1e-6 ? "top-p" : NULL;
+        step = 0.05, now = s->top_p;
         break;
     case APP_FIELD_SEED: {
         char *end;
@@ -212,6 +217,8 @@ static void sampling_set_typed(struct app *a)
     }
     a->sampling_typing = 0;
     a->message[0] = 0;
+    if (rounded) // what the box shows is what is used: say that it is not what was typed
+        app_say(a, 0, "%s %s is set to %g: the settings go in steps of %g", rounded, t, now, step);
 }
 
 // Closing the box applies the settings: a new sampler (seeded) and a rebuilt pass.
