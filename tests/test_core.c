@@ -590,6 +590,80 @@ static void test_utf8_cut_stops_at_a_character_boundary(void **state)
     assert_int_equal(utf8_cut("ab\xe6\xbcx", 5, 10), 5); // a broken sequence inside: bytes
 }
 
+// Strict decoding refuses what RFC 3629 refuses, and says how many bytes began the broken
+// character; the lax reading takes what a lead byte announces.
+static void test_utf8_decode_strict_and_lax(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        int strict, lax;            // what utf8_decode returns
+        uint32_t cp_strict, cp_lax; // the code point when it returns a length
+    } cases[] = {
+        {"a", 1, 1, 'a', 'a'},
+        {"\xc3\xa9", 2, 2, 0xe9, 0xe9},
+        {"\xe2\x88\x91", 3, 3, 0x2211, 0x2211},
+        {"\xf0\x9f\x98\x80", 4, 4, 0x1f600, 0x1f600},
+        {"\x80", -1, -1, 0, 0},                   // a stray continuation byte
+        {"\xff", -1, -1, 0, 0},                   // never in UTF-8
+        {"\xc0\x80", -1, 2, 0, 0},                // overlong NUL
+        {"\xe0\x80\x80", -1, 3, 0, 0},            // overlong
+        {"\xed\xa0\x80", -1, 3, 0, 0xd800},       // a surrogate
+        {"\xf4\x90\x80\x80", -1, 4, 0, 0x110000}, // above U+10FFFF
+        {"\xf7\xbf\xbf\xbf", -1, 4, 0, 0x1fffff}, // the largest lax value
+        {"\xe2\x88", 0, 0, 0, 0},                 // cut short at the end
+        {"\xe2\x88x", -2, -2, 0, 0},              // two bytes began it, 'x' broke it
+        {"\xf0\x9fx", -2, -2, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t cp = 0;
+        size_t n = strlen(cases[i].s);
+        assert_int_equal(utf8_decode(cases[i].s, n, 0, &cp), cases[i].strict);
+        if (cases[i].strict > 0)
+            assert_int_equal(cp, cases[i].cp_strict);
+        assert_int_equal(utf8_decode(cases[i].s, n, UTF8_LAX, &cp), cases[i].lax);
+        if (cases[i].lax > 0)
+            assert_int_equal(cp, cases[i].cp_lax);
+    }
+}
+
+// Encoding is decoding's inverse, for every value the lax reading can give.
+static void test_utf8_encode_round_trips(void **state)
+{
+    (void)state;
+    char out[4];
+    for (uint32_t cp = 0; cp < 0x200000; cp += cp < 0x800 ? 1 : 97) {
+        int n = utf8_encode(cp, out);
+        uint32_t back = 0;
+        assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+        assert_int_equal(utf8_decode(out, (size_t)n, UTF8_LAX, &back), n);
+        assert_int_equal(back, cp);
+    }
+    assert_int_equal(utf8_encode(0x10ffff, out), 4);
+    assert_memory_equal(out, "\xf4\x8f\xbf\xbf", 4);
+    assert_int_equal(utf8_encode(0x200000, out), 0);
+}
+
+// Counting and stepping by first bytes: a stray continuation byte joins the character before.
+static void test_utf8_count_next_prev_step_over_characters(void **state)
+{
+    (void)state;
+    static const char s[] = "a\xc3\xa9\xe2\x88\x91\xf0\x9f\x98\x80z"; // a é ∑ 😀 z
+    size_t n = sizeof s - 1, want[] = {0, 1, 3, 6, 10, 11};
+    assert_int_equal(utf8_count(s, n), 5);
+    assert_int_equal(utf8_count(s, 2), 2); // é cut after its first byte still counts
+    for (int k = 0; k < 5; k++) {
+        assert_int_equal(utf8_next(s, n, want[k]), want[k + 1]);
+        assert_int_equal(utf8_prev(s, want[k + 1]), want[k]);
+    }
+    assert_int_equal(utf8_next(s, n, 4), 6); // from inside ∑: to the character after it
+    assert_int_equal(utf8_prev(s, 5), 3);    // from inside ∑: to its start
+    assert_int_equal(utf8_next(s, 3, 1), 3); // never past n
+    assert_int_equal(utf8_count("\x80\x80x", 3), 1);
+    assert_int_equal(utf8_next("x\x80\x80y", 4, 0), 3);
+    assert_int_equal(utf8_prev("\x80\x80", 2), 0);
+}
+
 // Pieces printed one at a time: a character whose bytes are split over two pieces (byte-level
 // BPE does that) comes out whole; one that never completes shows as escapes at the end.
 static void test_utf8_stream_joins_characters_split_over_pieces(void **state)
@@ -643,6 +717,9 @@ int main(void)
         cmocka_unit_test(test_utf8_escape_shows_controls_and_keeps_text),
         cmocka_unit_test(test_utf8_escape_never_cuts_a_character_or_an_escape),
         cmocka_unit_test(test_utf8_cut_stops_at_a_character_boundary),
+        cmocka_unit_test(test_utf8_decode_strict_and_lax),
+        cmocka_unit_test(test_utf8_encode_round_trips),
+        cmocka_unit_test(test_utf8_count_next_prev_step_over_characters),
         cmocka_unit_test(test_utf8_stream_joins_characters_split_over_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
