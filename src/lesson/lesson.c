@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/utf8.h"
+
 void lesson_diags_init(struct lesson_diags *d, const char *file)
 {
     memset(d, 0, sizeof *d);
@@ -1215,33 +1217,26 @@ static void directive(struct parser *p, const char *line, size_t len)
 }
 
 // Checks a line is UTF-8 without control characters; returns the column of the first bad
-// byte, or 0.
+// byte, or 0. A multi-byte character is read as its lead byte announces it (UTF8_LAX), with the
+// lead bytes of strict UTF-8 only (C2..F4): C0, C1 and F5..F7 start nothing but overlong forms
+// and values above U+10FFFF, while what follows E0, ED, F0 and F4 is not checked further.
 static int bad_byte(const char *s, size_t n, int *nul)
 {
     const unsigned char *u = (const unsigned char *)s;
     *nul = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = u[i];
+        uint32_t cp;
+        int k = 1;
         if (c == 0) {
             *nul = 1;
             return (int)i + 1;
         }
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t')
-                return (int)i + 1;
-            i++;
-            continue;
-        }
-        size_t k = c >= 0xc2 && c <= 0xdf   ? 1
-                   : c >= 0xe0 && c <= 0xef ? 2
-                   : c >= 0xf0 && c <= 0xf4 ? 3
-                                            : 0;
-        if (k == 0 || i + k >= n)
+        if ((c < 0x20 && c != '\t') ||
+            (c >= 0x80 &&
+             (c < 0xc2 || c > 0xf4 || (k = utf8_decode(s + i, n - i, UTF8_LAX, &cp)) <= 0)))
             return (int)i + 1;
-        for (size_t j = 1; j <= k; j++)
-            if ((u[i + j] & 0xc0) != 0x80)
-                return (int)i + 1;
-        i += k + 1;
+        i += (size_t)k;
     }
     return 0;
 }
