@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -508,6 +509,94 @@ static void test_text_format_prints_no_negative_zero(void **state)
     assert_int_equal(count, 0);
 }
 
+// Numbers read from text: the whole string, in range, with only the white space and sign the
+// flags allow.
+static void test_text_parse_long_takes_the_whole_string(void **state)
+{
+    (void)state;
+    enum { B = TEXT_NUM_SPACE_BEFORE, A = TEXT_NUM_SPACE_AFTER, U = TEXT_NUM_UNSIGNED };
+    static const struct {
+        const char *s;
+        unsigned flags;
+        int ok;
+        long want;
+    } cases[] = {
+        {"42", 0, 1, 42},
+        {"-7", 0, 1, -7},
+        {"+7", 0, 1, 7},
+        {"+7", U, 0, 0},
+        {"-7", U, 0, 0},
+        {" 42", 0, 0, 0},
+        {" 42", B, 1, 42},
+        {"\t\n42", B, 1, 42},
+        {"42 ", 0, 0, 0},
+        {"42  ", A, 1, 42},
+        {"42\t", A, 0, 0},
+        {" 42 ", B | A, 1, 42},
+        {"", B | A, 0, 0},
+        {"   ", B | A, 0, 0},
+        {"-", 0, 0, 0},
+        {"5x", 0, 0, 0},
+        {"0x10", 0, 0, 0},
+        {"1.5", 0, 0, 0},
+        {"1000", 0, 1, 1000},
+        {"1001", 0, 0, 0},
+        {"-1001", 0, 0, 0},
+        {"007", U, 1, 7},
+        {"99999999999999999999", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long v = 12345;
+        errno = EBADF;
+        int rc = text_parse_long(cases[i].s, -1000, 1000, cases[i].flags, &v);
+        if (rc != (cases[i].ok ? 0 : -1) || v != (cases[i].ok ? cases[i].want : 12345))
+            fail_msg("'%s' (flags %u): rc %d, value %ld", cases[i].s, cases[i].flags, rc, v);
+        assert_int_equal(errno, EBADF); // left as it was
+    }
+    long v;
+    assert_int_equal(text_parse_long("99999999999999999999", LONG_MIN, LONG_MAX, 0, &v), -1);
+    assert_int_equal(text_parse_long("-9223372036854775808", LONG_MIN, LONG_MAX, 0, &v), 0);
+    assert_true(v == LONG_MIN);
+    uint64_t u = 0;
+    assert_int_equal(text_parse_u64("18446744073709551615", 0, UINT64_MAX, U, &u), 0);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(text_parse_u64("18446744073709551616", 0, UINT64_MAX, 0, &u), -1);
+    assert_int_equal(text_parse_u64("-1", 0, UINT64_MAX, 0, &u), -1);
+    assert_int_equal(text_parse_u64("+1", 0, UINT64_MAX, U, &u), -1);
+    assert_int_equal(text_parse_u64(" 9", 0, 10, B, &u), 0);
+    assert_true(u == 9);
+    assert_int_equal(text_parse_u64("11", 0, 10, 0, &u), -1);
+}
+
+static void test_text_parse_double_is_finite_and_in_range(void **state)
+{
+    (void)state;
+    enum { B = TEXT_NUM_SPACE_BEFORE, A = TEXT_NUM_SPACE_AFTER, U = TEXT_NUM_UNSIGNED };
+    enum { T = TEXT_NUM_UNDERFLOW };
+    static const struct {
+        const char *s;
+        unsigned flags;
+        int ok;
+        double want;
+    } cases[] = {
+        {"0.5", 0, 1, 0.5},  {".5", U, 1, 0.5},   {"-0.5", 0, 1, -0.5}, {"-0.5", U, 0, 0},
+        {"1e2", 0, 1, 100},  {"0x1p3", 0, 1, 8},  {" 2", 0, 0, 0},      {" 2", B, 1, 2},
+        {"2 ", A, 1, 2},     {"2 x", A, 0, 0},    {".", 0, 0, 0},       {"", 0, 0, 0},
+        {"inf", 0, 0, 0},    {"-inf", 0, 0, 0},   {"nan", 0, 0, 0},     {"1e400", T, 0, 0},
+        {"1e-400", 0, 0, 0}, {"1e-400", T, 1, 0}, {"1e-310", 0, 0, 0},  {"1e-310", T, 1, 1e-310},
+        {"1000.5", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = 12345;
+        int rc = text_parse_double(cases[i].s, -1000, 1000, cases[i].flags, &v);
+        if (rc != (cases[i].ok ? 0 : -1) || v != (cases[i].ok ? cases[i].want : 12345))
+            fail_msg("'%s' (flags %u): rc %d, value %g", cases[i].s, cases[i].flags, rc, v);
+    }
+    double v;
+    assert_int_equal(text_parse_double("1e308", -INFINITY, INFINITY, 0, &v), 0);
+    assert_int_equal(text_parse_double("inf", -INFINITY, INFINITY, 0, &v), -1);
+}
+
 // utf8_escape into a roomy buffer, checking that all of the input was taken.
 static const char *escaped(char *buf, size_t size, const char *s, size_t n, unsigned flags)
 {
@@ -714,6 +803,8 @@ int main(void)
         cmocka_unit_test(test_fileio_atomic_writes_through_a_symlink),
         cmocka_unit_test(test_fileio_write_check_before_writing),
         cmocka_unit_test(test_text_format_prints_no_negative_zero),
+        cmocka_unit_test(test_text_parse_long_takes_the_whole_string),
+        cmocka_unit_test(test_text_parse_double_is_finite_and_in_range),
         cmocka_unit_test(test_utf8_escape_shows_controls_and_keeps_text),
         cmocka_unit_test(test_utf8_escape_never_cuts_a_character_or_an_escape),
         cmocka_unit_test(test_utf8_cut_stops_at_a_character_boundary),
