@@ -1,12 +1,12 @@
 // Shared command-line helpers: option matching, model loading and input parsing.
 #include "stepformer/cli.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
 #ifndef SF_DEFAULT_MODEL
@@ -38,19 +38,8 @@ int cli_value(int argc, char **argv, int *i, const char *name, const char **valu
 
 int cli_parse_int(const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    while (*s == ' ')
-        s++;
-    if (!*s)
-        return -1;
-    long v = strtol(s, &end, 10);
-    while (*end == ' ')
-        end++;
-    if (errno || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
+    // As the options have always been read: white space before the number, spaces after it.
+    return text_parse_long(s, lo, hi, TEXT_NUM_SPACE_BEFORE | TEXT_NUM_SPACE_AFTER, out);
 }
 
 int cli_parse_impl(const char *s, enum op_impl *out)

@@ -198,7 +198,7 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
         if (strncmp(title, "Lesson ", 7) == 0 && colon && colon - title < 12)
             title = colon + 1 + (colon[1] == ' ');
         // Columns counted in characters; text from the lesson file escaped.
-        fprintf(out, "%2d  %s %s %s%s%s\n", atoi(strrchr(list[i], '/') + 1),
+        fprintf(out, "%2d  %s %s %s%s%s\n", lesson_list_number(list[i]),
                 utf8_column(title_col, sizeof title_col, title, 58),
                 utf8_column(section_col, sizeof section_col, l.section ? l.section : "", 26), prog,
                 rc ? "  (has errors: stepformer check)" : "", model_note);

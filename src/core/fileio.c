@@ -12,6 +12,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "stepformer/text.h"
+
 // Links followed before giving up, as the kernel does (ELOOP).
 #define MAX_LINK_HOPS 40
 
@@ -106,17 +108,15 @@ static long temp_owner(const char *name, const char *base, size_t base_len)
     if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tmp-", 5) != 0)
         return 0;
     const char *s = name + base_len + 5;
+    char digits[10];
+    size_t n = strspn(s, "0123456789");
     long pid = 0;
-    int digits = 0;
-    if (*s == '0')
+    if (n == 0 || n >= sizeof digits || *s == '0' || s[n] != '-' || strlen(s + n + 1) != 6)
         return 0;
-    for (; *s >= '0' && *s <= '9'; s++, digits++) {
-        if (digits == 9)
-            return 0;
-        pid = pid * 10 + (*s - '0');
-    }
-    if (digits == 0 || *s != '-' || strlen(s + 1) != 6)
-        return 0;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    text_parse_long(digits, 1, 999999999, TEXT_NUM_UNSIGNED, &pid);
+    s += n;
     for (const char *c = s + 1; *c; c++)
         if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
             return 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
 void lesson_diags_init(struct lesson_diags *d, const char *file)
@@ -286,6 +287,9 @@ static int word_is(const char *w, size_t n, const char *kw)
     return n == strlen(kw) && strncmp(w, kw, n) == 0;
 }
 
+// A number word (n bytes, at most 31 for an integer and 47 for a real) in [lo, hi]. A word
+// holds no space or tab, but the other white space before the number is skipped; a sign is
+// allowed; a real too small for full precision is refused.
 static int parse_int(const char *w, size_t n, long lo, long hi, long *out)
 {
     char tmp[32];
@@ -293,13 +297,7 @@ static int parse_int(const char *w, size_t n, long lo, long hi, long *out)
         return -1;
     memcpy(tmp, w, n);
     tmp[n] = 0;
-    char *end;
-    errno = 0;
-    long v = strtol(tmp, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
+    return text_parse_long(tmp, lo, hi, TEXT_NUM_SPACE_BEFORE, out);
 }
 
 static int parse_float(const char *w, size_t n, double lo, double hi, double *out)
@@ -309,13 +307,7 @@ static int parse_float(const char *w, size_t n, double lo, double hi, double *ou
         return -1;
     memcpy(tmp, w, n);
     tmp[n] = 0;
-    char *end;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (errno || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
+    return text_parse_double(tmp, lo, hi, TEXT_NUM_SPACE_BEFORE, out);
 }
 
 static int panel_lookup(const struct parser *p, const char *w, size_t n)
