@@ -280,6 +280,40 @@ static void test_fileio_atomic_replace_keeps_old_on_failure(void **state)
     assert_non_null(strstr(d.msg, "directory"));
 }
 
+// Whole files: the bytes with a NUL after them; a missing file, a directory, a FIFO (refused at
+// once, never waited on) and a file over the limit each named with the reason.
+static void test_fileio_read_file_whole_or_a_reason(void **state)
+{
+    (void)state;
+    char path[512], fifo[512];
+    struct sf_diag d;
+    size_t len = 99;
+    int status = 0;
+    test_tmp_path(path, sizeof path, "core_read.txt");
+    assert_int_equal(sf_write_atomic(path, write_text, "ab", &d), 0);
+    char *buf = sf_read_file(path, "text file", 2, &len, &status, &d);
+    assert_non_null(buf);
+    assert_int_equal(len, 2);
+    assert_string_equal(buf, "ab");
+    free(buf);
+    assert_null(sf_read_file(path, "text file", 1, &len, &status, &d));
+    assert_int_equal(status, SF_ERR_RANGE);
+    assert_string_equal(d.msg, "is 2 bytes; a text file is at most 1");
+    assert_null(sf_read_file("/nonexistent-dir/x", "text file", 9, &len, &status, &d));
+    assert_int_equal(status, SF_ERR_IO);
+    assert_string_equal(d.file, "/nonexistent-dir/x");
+    assert_non_null(strstr(d.msg, "cannot open the text file: "));
+    assert_null(sf_read_file("/", "lesson file", 9, &len, &status, &d));
+    assert_string_equal(d.msg, "is a directory, not a regular file: name the lesson file itself");
+    test_tmp_path(fifo, sizeof fifo, "core_read.fifo");
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_null(sf_read_file(fifo, "data file", 9, &len, NULL, &d));
+    assert_string_equal(d.msg, "is not a regular file: name the data file itself");
+    unlink(fifo);
+    assert_int_equal(len, 2); // untouched on failure
+}
+
 // A writer that fails as fwrite fails on a full disk: with errno ENOSPC, from a real write to
 // /dev/full (or, where there is none, set by hand).
 static int write_disk_full(FILE *f, const void *ctx)
@@ -798,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_tensor_alloc_and_shape_string),
         cmocka_unit_test(test_tensor_npy_reads_back),
         cmocka_unit_test(test_fileio_atomic_replace_keeps_old_on_failure),
+        cmocka_unit_test(test_fileio_read_file_whole_or_a_reason),
         cmocka_unit_test(test_fileio_atomic_reports_a_full_disk),
         cmocka_unit_test(test_fileio_atomic_removes_stale_temporaries),
         cmocka_unit_test(test_fileio_atomic_writes_through_a_symlink),

@@ -2,13 +2,12 @@
 #include "stepformer/lesson.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "stepformer/fileio.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
@@ -1392,53 +1391,17 @@ void lesson_free(struct lesson *l)
     memset(l, 0, sizeof *l);
 }
 
-// Reads a whole file (at most max bytes) into a malloc'd buffer.
-static char *read_all(const char *path, size_t max, size_t *len, char *why, size_t wn)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(why, wn, "cannot open it: %s", strerror(errno));
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(why, wn, "it is not a regular file");
-        return NULL;
-    }
-    if ((unsigned long long)st.st_size > max) {
-        snprintf(why, wn, "it is %lld bytes; a lesson is a text file of at most %zu",
-                 (long long)st.st_size, max);
-        return NULL;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, wn, "cannot open it: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        free(buf);
-        snprintf(why, wn, buf ? "cannot read it" : "out of memory");
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 #define EQ_TABLE_MAX (1 << 20) // bytes of equations.md that are read
 
 int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,
                 struct lesson_diags *d)
 {
     memset(l, 0, sizeof *l);
-    char why[SF_MSG_MAX];
+    struct sf_diag why;
     size_t len = 0;
-    char *text = read_all(path, LESSON_FILE_MAX, &len, why, sizeof why);
+    char *text = sf_read_file(path, "lesson file", LESSON_FILE_MAX, &len, NULL, &why);
     if (!text) {
-        lesson_diag_add(d, 1, 0, 0, "%s", why);
+        lesson_diag_add(d, 1, 0, 0, "%s", why.msg);
         snprintf(l->path, sizeof l->path, "%s", path);
         return SF_ERR_IO;
     }
@@ -1448,10 +1411,10 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
     snprintf(eq_path, sizeof eq_path, "%.*sequations.md", slash ? (int)(slash - path + 1) : 0,
              path);
     size_t eq_len;
-    char *eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
+    char *eq = sf_read_file(eq_path, "equation table", EQ_TABLE_MAX, &eq_len, NULL, NULL);
     if (!eq) {
         snprintf(eq_path, sizeof eq_path, "%s/equations.md", lesson_dir());
-        eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
+        eq = sf_read_file(eq_path, "equation table", EQ_TABLE_MAX, &eq_len, NULL, NULL);
     }
     int rc = lesson_parse(l, path, text, len, eq, panels, d);
     free(eq);

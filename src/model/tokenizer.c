@@ -131,22 +131,11 @@ static uint32_t read_u32le(const unsigned char *p)
 // cannot be opened or is a directory.
 static FILE *open_llmc_tokenizer(const char *path, struct stat *st, struct sf_diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the tokenizer file: %s",
-                    strerror(errno));
-        return NULL;
-    }
-    if (fstat(fileno(f), st) != 0) {
+    FILE *f = sf_open_read(path, "tokenizer file (llm.c's gpt2_tokenizer.bin)", d);
+    if (f && fstat(fileno(f), st) != 0) {
         int e = errno;
         fclose(f);
         sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the tokenizer file: %s", strerror(e));
-        return NULL;
-    }
-    if (S_ISDIR(st->st_mode)) {
-        fclose(f);
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0,
-                    "is a directory, not a tokenizer file: name llm.c's gpt2_tokenizer.bin");
         return NULL;
     }
     return f;
