@@ -289,7 +289,7 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
     char safe[SF_MSG_MAX], beside[1024];
     int status = 2;
     sf_diag_clear(&d);
-    if (cli_load_model(&m, model_path, NULL, err))
+    if (cli_load_model_print(&m, model_path, NULL, err))
         goto done;
     if (token_data_load(&td, data, &m.tok, m.cfg.vocab_size, &d)) {
         cli_print_diag(err, "eval", &d);

@@ -282,7 +282,8 @@ int cmd_generate(int argc, char **argv, FILE *out, FILE *err, const volatile sig
     struct model m = {0};
     int *prompt = NULL, n = 0, *ids = NULL;
     status = 2;
-    if (cli_load_model(&m, o.model, o.tok, err) || cli_input(&m, o.ids, o.prompt, &prompt, &n, err))
+    if (cli_load_model_print(&m, o.model, o.tok, err) ||
+        cli_input_print(&m, o.ids, o.prompt, &prompt, &n, err))
         goto done;
     for (int i = 0; i < n; i++)
         if (prompt[i] < 0 || prompt[i] >= m.cfg.vocab_size) {

@@ -511,7 +511,7 @@ static int prepare_model(struct train_cmd *c, FILE *err)
         c->m = c->st.model;
         c->st.model = (struct model){0};
     } else if (o->config ? model_from_config(&c->m, o->config, o->data, o->seed, err)
-                         : cli_load_model(&c->m, o->model, NULL, err)) {
+                         : cli_load_model_print(&c->m, o->model, NULL, err)) {
         return 2;
     }
     if (o->seq == 0) // not given: DEFAULT_SEQ, or the whole context if it is shorter

@@ -107,7 +107,7 @@ static int line_mode_key(struct app *a, int key)
             goto_enter(a);
         } else {
             a->mode = APP_MODE_NORMAL;
-            app_set_input(a, NULL, a->input.text);
+            app_set_input(a, NULL, a->input.text, NULL);
         }
         break;
     case SF_EDIT_COMPLETE:
