@@ -109,9 +109,12 @@ static int run_screen(int argc, char **argv)
         return 2;
     }
     struct app a;
-    int status = app_init(&a, &o, stderr);
-    if (status)
+    struct sf_diag d;
+    int status = app_init(&a, &o, &d);
+    if (status) {
+        cli_print_diag(stderr, NULL, &d);
         return status;
+    }
     status = tui_run(&a, stderr);
     app_free(&a);
     return status;

@@ -31,7 +31,8 @@ static int setup(void **state)
 static void start_with(struct app *a, const char *prompt, int reference)
 {
     struct app_options o = {.model_path = model_path, .prompt = prompt, .reference = reference};
-    assert_int_equal(app_init(a, &o, stderr), 0);
+    struct sf_diag d;
+    assert_int_equal(app_init(a, &o, &d), 0);
     a->width = 160;
     a->height = 48;
 }
@@ -428,28 +429,29 @@ static void test_app_bad_start(void **state)
 {
     (void)state;
     struct app a;
-    char msg[1024] = {0};
-    FILE *err = fmemopen(msg, sizeof msg, "w");
+    struct sf_diag d;
+    char msg[SF_MSG_MAX];
     struct app_options o = {.model_path = "/nonexistent/model.sfm"};
-    assert_int_not_equal(app_init(&a, &o, err), 0);
-    fflush(err);
+    assert_int_not_equal(app_init(&a, &o, &d), 0);
+    sf_diag_format(&d, msg, sizeof msg);
     assert_non_null(strstr(msg, "/nonexistent/model.sfm"));
-    rewind(err);
-    memset(msg, 0, sizeof msg);
     o = (struct app_options){.model_path = model_path, .prompt = ""};
-    assert_int_not_equal(app_init(&a, &o, err), 0);
-    fflush(err);
+    assert_int_not_equal(app_init(&a, &o, &d), 0);
+    sf_diag_format(&d, msg, sizeof msg);
     assert_non_null(strstr(msg, "--prompt"));
-    rewind(err);
-    memset(msg, 0, sizeof msg);
     o = (struct app_options){.model_path = model_path, .ids = "3,1,99999"};
-    assert_int_not_equal(app_init(&a, &o, err), 0);
-    fflush(err);
+    assert_int_not_equal(app_init(&a, &o, &d), 0);
+    sf_diag_format(&d, msg, sizeof msg);
     assert_non_null(strstr(msg, "--ids"));
     assert_non_null(strstr(msg, "99999"));
-    fclose(err);
+    // the option is named once, whichever step found the fault
+    o = (struct app_options){.model_path = model_path, .ids = "3,x"};
+    assert_int_not_equal(app_init(&a, &o, &d), 0);
+    sf_diag_format(&d, msg, sizeof msg);
+    assert_string_equal(msg, "--ids: item 2 'x' is not a token id; give comma-separated integers "
+                             "such as 3,1,4");
     o = (struct app_options){.model_path = model_path, .ids = "3,1,4"};
-    assert_int_equal(app_init(&a, &o, stderr), 0);
+    assert_int_equal(app_init(&a, &o, &d), 0);
     assert_int_equal(a.fwd.n_tokens, 3);
     app_free(&a);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -279,6 +280,40 @@ static void test_fileio_atomic_replace_keeps_old_on_failure(void **state)
     assert_non_null(strstr(d.msg, "directory"));
 }
 
+// Whole files: the bytes with a NUL after them; a missing file, a directory, a FIFO (refused at
+// once, never waited on) and a file over the limit each named with the reason.
+static void test_fileio_read_file_whole_or_a_reason(void **state)
+{
+    (void)state;
+    char path[512], fifo[512];
+    struct sf_diag d;
+    size_t len = 99;
+    int status = 0;
+    test_tmp_path(path, sizeof path, "core_read.txt");
+    assert_int_equal(sf_write_atomic(path, write_text, "ab", &d), 0);
+    char *buf = sf_read_file(path, "text file", 2, &len, &status, &d);
+    assert_non_null(buf);
+    assert_int_equal(len, 2);
+    assert_string_equal(buf, "ab");
+    free(buf);
+    assert_null(sf_read_file(path, "text file", 1, &len, &status, &d));
+    assert_int_equal(status, SF_ERR_RANGE);
+    assert_string_equal(d.msg, "is 2 bytes; a text file is at most 1");
+    assert_null(sf_read_file("/nonexistent-dir/x", "text file", 9, &len, &status, &d));
+    assert_int_equal(status, SF_ERR_IO);
+    assert_string_equal(d.file, "/nonexistent-dir/x");
+    assert_non_null(strstr(d.msg, "cannot open the text file: "));
+    assert_null(sf_read_file("/", "lesson file", 9, &len, &status, &d));
+    assert_string_equal(d.msg, "is a directory, not a regular file: name the lesson file itself");
+    test_tmp_path(fifo, sizeof fifo, "core_read.fifo");
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_null(sf_read_file(fifo, "data file", 9, &len, NULL, &d));
+    assert_string_equal(d.msg, "is not a regular file: name the data file itself");
+    unlink(fifo);
+    assert_int_equal(len, 2); // untouched on failure
+}
+
 // A writer that fails as fwrite fails on a full disk: with errno ENOSPC, from a real write to
 // /dev/full (or, where there is none, set by hand).
 static int write_disk_full(FILE *f, const void *ctx)
@@ -508,6 +543,94 @@ static void test_text_format_prints_no_negative_zero(void **state)
     assert_int_equal(count, 0);
 }
 
+// Numbers read from text: the whole string, in range, with only the white space and sign the
+// flags allow.
+static void test_text_parse_long_takes_the_whole_string(void **state)
+{
+    (void)state;
+    enum { B = TEXT_NUM_SPACE_BEFORE, A = TEXT_NUM_SPACE_AFTER, U = TEXT_NUM_UNSIGNED };
+    static const struct {
+        const char *s;
+        unsigned flags;
+        int ok;
+        long want;
+    } cases[] = {
+        {"42", 0, 1, 42},
+        {"-7", 0, 1, -7},
+        {"+7", 0, 1, 7},
+        {"+7", U, 0, 0},
+        {"-7", U, 0, 0},
+        {" 42", 0, 0, 0},
+        {" 42", B, 1, 42},
+        {"\t\n42", B, 1, 42},
+        {"42 ", 0, 0, 0},
+        {"42  ", A, 1, 42},
+        {"42\t", A, 0, 0},
+        {" 42 ", B | A, 1, 42},
+        {"", B | A, 0, 0},
+        {"   ", B | A, 0, 0},
+        {"-", 0, 0, 0},
+        {"5x", 0, 0, 0},
+        {"0x10", 0, 0, 0},
+        {"1.5", 0, 0, 0},
+        {"1000", 0, 1, 1000},
+        {"1001", 0, 0, 0},
+        {"-1001", 0, 0, 0},
+        {"007", U, 1, 7},
+        {"99999999999999999999", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long v = 12345;
+        errno = EBADF;
+        int rc = text_parse_long(cases[i].s, -1000, 1000, cases[i].flags, &v);
+        if (rc != (cases[i].ok ? 0 : -1) || v != (cases[i].ok ? cases[i].want : 12345))
+            fail_msg("'%s' (flags %u): rc %d, value %ld", cases[i].s, cases[i].flags, rc, v);
+        assert_int_equal(errno, EBADF); // left as it was
+    }
+    long v;
+    assert_int_equal(text_parse_long("99999999999999999999", LONG_MIN, LONG_MAX, 0, &v), -1);
+    assert_int_equal(text_parse_long("-9223372036854775808", LONG_MIN, LONG_MAX, 0, &v), 0);
+    assert_true(v == LONG_MIN);
+    uint64_t u = 0;
+    assert_int_equal(text_parse_u64("18446744073709551615", 0, UINT64_MAX, U, &u), 0);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(text_parse_u64("18446744073709551616", 0, UINT64_MAX, 0, &u), -1);
+    assert_int_equal(text_parse_u64("-1", 0, UINT64_MAX, 0, &u), -1);
+    assert_int_equal(text_parse_u64("+1", 0, UINT64_MAX, U, &u), -1);
+    assert_int_equal(text_parse_u64(" 9", 0, 10, B, &u), 0);
+    assert_true(u == 9);
+    assert_int_equal(text_parse_u64("11", 0, 10, 0, &u), -1);
+}
+
+static void test_text_parse_double_is_finite_and_in_range(void **state)
+{
+    (void)state;
+    enum { B = TEXT_NUM_SPACE_BEFORE, A = TEXT_NUM_SPACE_AFTER, U = TEXT_NUM_UNSIGNED };
+    enum { T = TEXT_NUM_UNDERFLOW };
+    static const struct {
+        const char *s;
+        unsigned flags;
+        int ok;
+        double want;
+    } cases[] = {
+        {"0.5", 0, 1, 0.5},  {".5", U, 1, 0.5},   {"-0.5", 0, 1, -0.5}, {"-0.5", U, 0, 0},
+        {"1e2", 0, 1, 100},  {"0x1p3", 0, 1, 8},  {" 2", 0, 0, 0},      {" 2", B, 1, 2},
+        {"2 ", A, 1, 2},     {"2 x", A, 0, 0},    {".", 0, 0, 0},       {"", 0, 0, 0},
+        {"inf", 0, 0, 0},    {"-inf", 0, 0, 0},   {"nan", 0, 0, 0},     {"1e400", T, 0, 0},
+        {"1e-400", 0, 0, 0}, {"1e-400", T, 1, 0}, {"1e-310", 0, 0, 0},  {"1e-310", T, 1, 1e-310},
+        {"1000.5", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = 12345;
+        int rc = text_parse_double(cases[i].s, -1000, 1000, cases[i].flags, &v);
+        if (rc != (cases[i].ok ? 0 : -1) || v != (cases[i].ok ? cases[i].want : 12345))
+            fail_msg("'%s' (flags %u): rc %d, value %g", cases[i].s, cases[i].flags, rc, v);
+    }
+    double v;
+    assert_int_equal(text_parse_double("1e308", -INFINITY, INFINITY, 0, &v), 0);
+    assert_int_equal(text_parse_double("inf", -INFINITY, INFINITY, 0, &v), -1);
+}
+
 // utf8_escape into a roomy buffer, checking that all of the input was taken.
 static const char *escaped(char *buf, size_t size, const char *s, size_t n, unsigned flags)
 {
@@ -590,6 +713,80 @@ static void test_utf8_cut_stops_at_a_character_boundary(void **state)
     assert_int_equal(utf8_cut("ab\xe6\xbcx", 5, 10), 5); // a broken sequence inside: bytes
 }
 
+// Strict decoding refuses what RFC 3629 refuses, and says how many bytes began the broken
+// character; the lax reading takes what a lead byte announces.
+static void test_utf8_decode_strict_and_lax(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        int strict, lax;            // what utf8_decode returns
+        uint32_t cp_strict, cp_lax; // the code point when it returns a length
+    } cases[] = {
+        {"a", 1, 1, 'a', 'a'},
+        {"\xc3\xa9", 2, 2, 0xe9, 0xe9},
+        {"\xe2\x88\x91", 3, 3, 0x2211, 0x2211},
+        {"\xf0\x9f\x98\x80", 4, 4, 0x1f600, 0x1f600},
+        {"\x80", -1, -1, 0, 0},                   // a stray continuation byte
+        {"\xff", -1, -1, 0, 0},                   // never in UTF-8
+        {"\xc0\x80", -1, 2, 0, 0},                // overlong NUL
+        {"\xe0\x80\x80", -1, 3, 0, 0},            // overlong
+        {"\xed\xa0\x80", -1, 3, 0, 0xd800},       // a surrogate
+        {"\xf4\x90\x80\x80", -1, 4, 0, 0x110000}, // above U+10FFFF
+        {"\xf7\xbf\xbf\xbf", -1, 4, 0, 0x1fffff}, // the largest lax value
+        {"\xe2\x88", 0, 0, 0, 0},                 // cut short at the end
+        {"\xe2\x88x", -2, -2, 0, 0},              // two bytes began it, 'x' broke it
+        {"\xf0\x9fx", -2, -2, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t cp = 0;
+        size_t n = strlen(cases[i].s);
+        assert_int_equal(utf8_decode(cases[i].s, n, 0, &cp), cases[i].strict);
+        if (cases[i].strict > 0)
+            assert_int_equal(cp, cases[i].cp_strict);
+        assert_int_equal(utf8_decode(cases[i].s, n, UTF8_LAX, &cp), cases[i].lax);
+        if (cases[i].lax > 0)
+            assert_int_equal(cp, cases[i].cp_lax);
+    }
+}
+
+// Encoding is decoding's inverse, for every value the lax reading can give.
+static void test_utf8_encode_round_trips(void **state)
+{
+    (void)state;
+    char out[4];
+    for (uint32_t cp = 0; cp < 0x200000; cp += cp < 0x800 ? 1 : 97) {
+        int n = utf8_encode(cp, out);
+        uint32_t back = 0;
+        assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+        assert_int_equal(utf8_decode(out, (size_t)n, UTF8_LAX, &back), n);
+        assert_int_equal(back, cp);
+    }
+    assert_int_equal(utf8_encode(0x10ffff, out), 4);
+    assert_memory_equal(out, "\xf4\x8f\xbf\xbf", 4);
+    assert_int_equal(utf8_encode(0x200000, out), 0);
+}
+
+// Counting and stepping by first bytes: a stray continuation byte joins the character before.
+static void test_utf8_count_next_prev_step_over_characters(void **state)
+{
+    (void)state;
+    static const char s[] = "a\xc3\xa9\xe2\x88\x91\xf0\x9f\x98\x80z"; // a é ∑ 😀 z
+    size_t n = sizeof s - 1, want[] = {0, 1, 3, 6, 10, 11};
+    assert_int_equal(utf8_count(s, n), 5);
+    assert_int_equal(utf8_count(s, 2), 2); // é cut after its first byte still counts
+    for (int k = 0; k < 5; k++) {
+        assert_int_equal(utf8_next(s, n, want[k]), want[k + 1]);
+        assert_int_equal(utf8_prev(s, want[k + 1]), want[k]);
+    }
+    assert_int_equal(utf8_next(s, n, 4), 6); // from inside ∑: to the character after it
+    assert_int_equal(utf8_prev(s, 5), 3);    // from inside ∑: to its start
+    assert_int_equal(utf8_next(s, 3, 1), 3); // never past n
+    assert_int_equal(utf8_count("\x80\x80x", 3), 1);
+    assert_int_equal(utf8_next("x\x80\x80y", 4, 0), 3);
+    assert_int_equal(utf8_prev("\x80\x80", 2), 0);
+}
+
 // Pieces printed one at a time: a character whose bytes are split over two pieces (byte-level
 // BPE does that) comes out whole; one that never completes shows as escapes at the end.
 static void test_utf8_stream_joins_characters_split_over_pieces(void **state)
@@ -635,14 +832,20 @@ int main(void)
         cmocka_unit_test(test_tensor_alloc_and_shape_string),
         cmocka_unit_test(test_tensor_npy_reads_back),
         cmocka_unit_test(test_fileio_atomic_replace_keeps_old_on_failure),
+        cmocka_unit_test(test_fileio_read_file_whole_or_a_reason),
         cmocka_unit_test(test_fileio_atomic_reports_a_full_disk),
         cmocka_unit_test(test_fileio_atomic_removes_stale_temporaries),
         cmocka_unit_test(test_fileio_atomic_writes_through_a_symlink),
         cmocka_unit_test(test_fileio_write_check_before_writing),
         cmocka_unit_test(test_text_format_prints_no_negative_zero),
+        cmocka_unit_test(test_text_parse_long_takes_the_whole_string),
+        cmocka_unit_test(test_text_parse_double_is_finite_and_in_range),
         cmocka_unit_test(test_utf8_escape_shows_controls_and_keeps_text),
         cmocka_unit_test(test_utf8_escape_never_cuts_a_character_or_an_escape),
         cmocka_unit_test(test_utf8_cut_stops_at_a_character_boundary),
+        cmocka_unit_test(test_utf8_decode_strict_and_lax),
+        cmocka_unit_test(test_utf8_encode_round_trips),
+        cmocka_unit_test(test_utf8_count_next_prev_step_over_characters),
         cmocka_unit_test(test_utf8_stream_joins_characters_split_over_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

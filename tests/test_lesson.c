@@ -619,7 +619,7 @@ static void test_live_values(void **state)
     struct model m;
     char path[600], text[128], why[300];
     snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
-    assert_int_equal(cli_load_model(&m, path, NULL, stderr), 0);
+    assert_int_equal(cli_load_model(&m, path, NULL, NULL), 0);
     int ids[8], n;
     assert_int_equal(
         tokenizer_encode(&m.tok, "the chicken didn't cross the road because it", ids, 8, &n, NULL),
@@ -696,7 +696,7 @@ static void test_live_values_stay_inside_the_tensors(void **state)
     struct model m;
     char path[600], text[128], why[300];
     snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
-    assert_int_equal(cli_load_model(&m, path, NULL, stderr), 0);
+    assert_int_equal(cli_load_model(&m, path, NULL, NULL), 0);
     int V = m.cfg.vocab_size;
     assert_int_equal(m.tok.n, V);
     const char **pieces = malloc(sizeof *pieces * (size_t)(V + 1));

@@ -500,9 +500,8 @@ static void test_model_tokenizer_must_match_the_vocabulary(void **state)
 
     // The tokenizer picked up from beside the model is checked the same way.
     write_llmc_tokenizer(tok_path, 7);
-    FILE *err = fmemopen(msg, sizeof msg, "w");
-    assert_int_not_equal(cli_load_model(&m, model_path, NULL, err), 0);
-    fclose(err);
+    assert_int_not_equal(cli_load_model(&m, model_path, NULL, &d), 0);
+    sf_diag_format(&d, msg, sizeof msg);
     if (!strstr(msg, tok_path) || !strstr(msg, "7 pieces but the model's vocabulary only 5"))
         fail_msg("message '%s'", msg);
     assert_null(m.params);

@@ -168,9 +168,9 @@ struct app {
     struct app_frame frame;
 };
 
-// Loads the model and builds the pass on the prompt; a message naming the file or word at
-// fault goes to err. Returns 0, or nonzero with a freed.
-int app_init(struct app *a, const struct app_options *o, FILE *err);
+// Loads the model and builds the pass on the prompt. Returns 0, or nonzero with a freed and d
+// naming the file, option or word at fault (for cli_print_diag, or a lesson's diagnostics).
+int app_init(struct app *a, const struct app_options *o, struct sf_diag *d);
 void app_free(struct app *a);
 
 // A key (a Unicode code point or an SF_KEY_*): text entry in the input modes, else its

@@ -42,19 +42,34 @@ int cli_parse_int(const char *s, long lo, long hi, long *out);
 // Parses --impl's value: "fast" (BLAS and vectorised loops) or "ref" (the reference loops,
 // whose digits do not depend on the CPU or the BLAS kernel); -1 for anything else.
 int cli_parse_impl(const char *s, enum op_impl *out);
+// The helpers below fill a diagnostic d instead of printing: the command line prints it with
+// cli_print_diag, the screen shows it on its message line.
+//
 // Loads the model named by path (or $STEPFORMER_MODEL, or the shipped default when NULL) and,
 // if tokenizer_path is set, that llm.c tokenizer file; a model without a tokenizer picks up
-// gpt2_tokenizer.bin from its own directory, as llm.c lays the files out. Prints a one-line message
-// to err on failure.
-int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err);
-// Parses comma-separated ids ("3,1,4") into a malloc'd array; `what` names the option in
-// the message printed to err for an item that is not an integer.
-int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err);
-// Turns --ids "3,1,4" or --prompt TEXT into a malloc'd id array (range and length are
-// checked when the graph is built). Prints a one-line message
-// naming the bad item to err and returns nonzero on failure.
+// gpt2_tokenizer.bin from its own directory, as llm.c lays the files out.
+int cli_load_model(struct model *m, const char *path, const char *tokenizer_path,
+                   struct sf_diag *d);
+// Parses comma-separated ids ("3,1,4") into a malloc'd array; `what` names the option in the
+// message for an item that is not an integer.
+int cli_parse_ids(const char *what, const char *s, int **ids, int *n, struct sf_diag *d);
+// Turns --ids "3,1,4" or --prompt TEXT into a malloc'd id array (range and length are checked
+// when the graph is built); d names the bad item on failure.
 int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
-              FILE *err);
+              struct sf_diag *d);
+// The words of a prompt (encoded by cli_input into ids) that the model reads as its unknown
+// token, one per call: 1 with *note saying which, 0 when there are no more. *at starts zeroed.
+struct cli_unknown {
+    size_t a, b; // the piece last read
+    int i;       // its token index
+};
+int cli_next_unknown(const struct model *m, const char *prompt, const int *ids, int n,
+                     struct cli_unknown *at, struct sf_diag *note);
+// cli_input and cli_load_model for the command line: a failure printed to err with
+// cli_print_diag, and after cli_input a note for each word read as the unknown token.
+int cli_input_print(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
+                    FILE *err);
+int cli_load_model_print(struct model *m, const char *path, const char *tokenizer_path, FILE *err);
 // Prints d as "stepformer: WHAT: file:line:col: message" (no "WHAT: " when what is NULL) on one
 // line, escaped by utf8_safe: a message can name a file or quote text read from one.
 void cli_print_diag(FILE *err, const char *what, const struct sf_diag *d);

@@ -1,4 +1,5 @@
-// Writing files that may replace a user's data: temporary file, fsync, rename into place.
+// Files: whole files read, files opened for reading, and files that may replace a user's data
+// written to a temporary file, fsynced and renamed into place.
 #ifndef STEPFORMER_FILEIO_H
 #define STEPFORMER_FILEIO_H
 
@@ -30,6 +31,15 @@ int sf_write_check(const char *path, uint64_t bytes, struct sf_diag *d);
 // Opens an existing regular file for reading. A missing file, a directory or an unreadable
 // one fills d with the path and "cannot open the <what>: reason" and gives NULL.
 FILE *sf_open_read(const char *path, const char *what, struct sf_diag *d);
+
+// Reads the whole of a regular file of at most max bytes into a malloc'd buffer with a NUL
+// after its last byte; *len gets its size. It never waits on a FIFO or a device: anything but
+// a regular file is refused. NULL on failure, *status (when not NULL) set to SF_ERR_IO,
+// SF_ERR_RANGE (too big) or SF_ERR_NOMEM, and d naming the path and the reason ("cannot open
+// the <what>: ...", "is [a directory,] not a regular file: name the <what> itself", "is N bytes;
+// a <what> is at most M", "cannot read the <what>: ...").
+char *sf_read_file(const char *path, const char *what, size_t max, size_t *len, int *status,
+                   struct sf_diag *d);
 
 // FNV-1a, 64 bits, over bytes: for each byte h = (h ^ byte) * 0x100000001b3, starting from
 // SF_FNV1A_INIT (or from the hash of the bytes before, to continue it).

@@ -180,6 +180,9 @@ int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn);
 // array and its strings are malloc'd (lesson_list_free).
 char **lesson_list(int *n);
 void lesson_list_free(char **list, int n);
+// The number of a lesson of lesson_list: the two digits its file name starts with (3 for
+// "03-one-head.md").
+int lesson_list_number(const char *path);
 
 // Progress kept between runs: per lesson id, the beat reached and whether it was finished.
 struct lesson_progress_item {

@@ -1,5 +1,6 @@
-// UTF-8 text from files (token pieces, decoded text, lesson titles, file and model names) made
-// safe to show on a terminal, and cut at character boundaries.
+// UTF-8: characters read, written, counted and stepped over; text from files (token pieces,
+// decoded text, lesson titles, file and model names) made safe to show on a terminal, and cut at
+// character boundaries. Every piece of code that looks inside UTF-8 does it through this header.
 //
 // A terminal obeys the control characters it receives: ESC starts sequences that retitle,
 // clear or recolour it, and so do the C1 controls (CSI is U+009B, or the single byte 0x9B on a
@@ -18,11 +19,42 @@
 #define STEPFORMER_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum utf8_flags {
-    UTF8_KEEP_LINES = 1, // newline and tab are kept (the text is shown as lines)
+    UTF8_KEEP_LINES = 1, // utf8_escape and the stream: newline and tab are kept (text as lines)
+    UTF8_LAX = 2,        // utf8_decode: the lax reading below
 };
+
+// Reading one character. utf8_decode reads it strictly (RFC 3629: no overlong form, no
+// surrogate, nothing above U+10FFFF), as the escaping and cutting below do. With UTF8_LAX it
+// reads what the lead byte announces (110xxxxx: 2 bytes, 1110xxxx: 3, 11110xxx: 4, each further
+// byte 10xxxxxx), overlong forms, surrogates and values up to 0x1FFFFF included: how the cell
+// grid and the character tokenizer have always split text.
+//
+// Decodes the character at s (n >= 1 bytes available) into *cp. Returns its length (1-4); 0
+// when s[0..n) is the start of a character whose other bytes are not there (text cut short);
+// -k when s does not start a character: its first k bytes (at least 1) are the lead byte and
+// the continuation bytes accepted after it before the one that does not fit.
+int utf8_decode(const char *s, size_t n, unsigned flags, uint32_t *cp);
+// Writes cp (below 0x200000: what either reading gives) as UTF-8 into out (4 bytes of room).
+// Returns its length (1-4), or 0 for a larger value. cp is not checked further: a caller that
+// takes characters only refuses controls, surrogates and values above U+10FFFF first.
+int utf8_encode(uint32_t cp, char *out);
+
+// Characters told apart by their first bytes alone: every byte that is not a continuation byte
+// (10xxxxxx) starts one. On valid text this agrees with utf8_decode; a stray continuation byte
+// belongs to the character before it. Fast, for counting columns and stepping over text that
+// is shown.
+// The number of characters in s[0..n).
+size_t utf8_count(const char *s, size_t n);
+// The start of the character after the one at byte i (i < n): i + 1 and past the continuation
+// bytes that follow, at most n.
+size_t utf8_next(const char *s, size_t n, size_t i);
+// The start of the character before byte i (i > 0): byte i - 1, or the nearest byte before it
+// that is not a continuation byte (0 at the least).
+size_t utf8_prev(const char *s, size_t i);
 
 // Writes s (n bytes, any content) into buf escaped as above, whole characters and whole escapes
 // only: it stops before the first one that does not fit. buf is NUL-terminated when size > 0.

@@ -169,39 +169,29 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
 
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
 // message names an unknown word or a bad id.
-int app_set_input(struct app *a, const char *ids_arg, const char *text)
+int app_set_input(struct app *a, const char *ids_arg, const char *text, struct sf_diag *why)
 {
-    char msg[900] = "";
-    struct sf_diag d;
-    sf_diag_clear(&d);
-    FILE *notes = fmemopen(msg, sizeof msg, "w");
-    if (!notes)
-        return SF_ERR_NOMEM;
+    char msg[SF_MSG_MAX];
+    struct sf_diag own, *d = why ? why : &own;
     int *ids = NULL, n = 0;
-    int rc = cli_input(&a->model, ids_arg, text, &ids, &n, notes);
-    fclose(notes);
+    int rc = cli_input(&a->model, ids_arg, text, &ids, &n, d);
+    if (!rc)
+        rc = app_build_forward(a, ids, n, text, d);
     if (rc) {
-        msg[strcspn(msg, "\n")] = 0;
-        app_say(a, 1, "%s", strncmp(msg, "stepformer: ", 12) == 0 ? msg + 12 : msg);
+        app_say(a, 1, "%s", sf_diag_format(d, msg, sizeof msg));
         free(ids);
         return rc;
     }
-    rc = app_build_forward(a, ids, n, text, &d);
-    free(ids);
-    if (rc) {
-        app_say(a, 1, "%s", sf_diag_format(&d, msg, sizeof msg));
-        return rc;
-    }
-    if (msg[0]) { // the first note about an unknown word
-        msg[strcspn(msg, "\n")] = 0;
-        app_say(a, 1, "%s", strncmp(msg, "stepformer: note: ", 18) == 0 ? msg + 18 : msg);
-    } else {
+    struct cli_unknown at = {0};
+    if (text && cli_next_unknown(&a->model, text, ids, n, &at, d)) // the first unknown word
+        app_say(a, 1, "%s", d->msg);
+    else
         app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
-    }
+    free(ids);
     return 0;
 }
 
-int app_init(struct app *a, const struct app_options *o, FILE *err)
+int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
 {
     memset(a, 0, sizeof *a);
     a->zoom = -1;
@@ -213,7 +203,7 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->beam = 1;
     a->loss_before = a->loss_after = NAN;
     a->impl = o->reference ? OP_IMPL_REF : OP_IMPL_FAST;
-    if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, err))
+    if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, d))
         return 2;
     snprintf(a->model_path, sizeof a->model_path, "%s",
              o->model_path ? o->model_path : "the shipped model");
@@ -227,22 +217,22 @@ int app_init(struct app *a, const struct app_options *o, FILE *err)
     a->fwd.iv = (struct intervention){a->head_off, 0};
     const char *prompt = o->prompt || o->ids ? o->prompt : default_prompt;
     if (a->model.tok.kind == TOK_NONE && !o->ids && !o->prompt) {
-        fprintf(err, "stepformer: this model has no tokenizer: give --ids 3,1,4, or --tokenizer "
-                     "FILE for an llm.c checkpoint\n");
+        sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
+                    "this model has no tokenizer: give --ids 3,1,4, or --tokenizer FILE for an "
+                    "llm.c checkpoint");
         app_free(a);
         return 2;
     }
-    char safe[4 * APP_LINE_MAX];
-    if (app_set_input(a, o->ids, prompt)) {
-        fprintf(err, "stepformer: %s: %s\n", o->ids ? "--ids" : "--prompt",
-                utf8_safe(safe, sizeof safe, a->message));
+    if (app_set_input(a, o->ids, prompt, d)) {
+        if (!d->file[0]) // the option the input came from
+            snprintf(d->file, sizeof d->file, "%s", o->ids ? "--ids" : "--prompt");
         app_free(a);
         return 2;
     }
     if (!a->message_error) // keep a note about an unknown word
         a->message[0] = 0;
     if (o->train && app_train_enter(a)) {
-        fprintf(err, "stepformer: --train: %s\n", utf8_safe(safe, sizeof safe, a->message));
+        sf_diag_set(d, SF_ERR_ARG, "--train", 0, 0, "%s", a->message);
         app_free(a);
         return 2;
     }

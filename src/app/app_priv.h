@@ -24,8 +24,8 @@ struct graph *app_graph_on_screen(struct app *a);
 // Rebuilds the forward pass for new ids (text: the prompt as typed, or NULL to decode).
 int app_build_forward(struct app *a, const int *ids, int n, const char *text, struct sf_diag *d);
 // Encodes text (or parses ids_arg) as the new prompt and rebuilds; the message names a
-// problem.
-int app_set_input(struct app *a, const char *ids_arg, const char *text);
+// problem, which why (when not NULL) also gets.
+int app_set_input(struct app *a, const char *ids_arg, const char *text, struct sf_diag *why);
 
 // How app_move moves the cursor of the graph on screen.
 enum app_move {

@@ -5,15 +5,13 @@
 #include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 #include "app_priv.h"
 
 // The number of characters of UTF-8 text s (its bytes that do not continue a character).
 static int count_chars(const char *s)
 {
-    int n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
+    return (int)utf8_count(s, strlen(s));
 }
 
 void app_help_init(struct app *a)

@@ -1,12 +1,12 @@
 // Shared command-line helpers: option matching, model loading and input parsing.
 #include "stepformer/cli.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
 #ifndef SF_DEFAULT_MODEL
@@ -38,19 +38,8 @@ int cli_value(int argc, char **argv, int *i, const char *name, const char **valu
 
 int cli_parse_int(const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    while (*s == ' ')
-        s++;
-    if (!*s)
-        return -1;
-    long v = strtol(s, &end, 10);
-    while (*end == ' ')
-        end++;
-    if (errno || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
+    // As the options have always been read: white space before the number, spaces after it.
+    return text_parse_long(s, lo, hi, TEXT_NUM_SPACE_BEFORE | TEXT_NUM_SPACE_AFTER, out);
 }
 
 int cli_parse_impl(const char *s, enum op_impl *out)
@@ -64,30 +53,24 @@ int cli_parse_impl(const char *s, enum op_impl *out)
     return 0;
 }
 
-int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, FILE *err)
+int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, struct sf_diag *d)
 {
-    struct sf_diag d;
-    char buf[900];
-    sf_diag_clear(&d);
     int shipped = 0;
+    sf_diag_clear(d);
     if (!path)
         path = getenv("STEPFORMER_MODEL");
     if (!path) {
         path = SF_DEFAULT_MODEL;
         shipped = 1;
     }
-    int rc = checkpoint_load(m, path, &d);
-    if (rc && shipped && rc == SF_ERR_IO) {
-        fprintf(err,
-                "stepformer: no model given and the shipped model %s cannot be read: pass "
-                "--model FILE (a stepformer model or an llm.c GPT-2 checkpoint)\n",
-                utf8_safe(buf, sizeof buf, path));
+    int rc = checkpoint_load(m, path, d);
+    if (rc && shipped && rc == SF_ERR_IO)
+        return sf_diag_set(d, rc, NULL, 0, 0,
+                           "no model given and the shipped model %s cannot be read: pass --model "
+                           "FILE (a stepformer model or an llm.c GPT-2 checkpoint)",
+                           path);
+    if (rc)
         return rc;
-    }
-    if (rc) {
-        cli_print_diag(err, NULL, &d);
-        return rc;
-    }
     // llm.c keeps gpt2_tokenizer.bin beside gpt2_124M.bin: use it when no tokenizer is named.
     static const char llmc_tokenizer[] = "gpt2_tokenizer.bin";
     char *beside = NULL;
@@ -96,9 +79,8 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
         beside = malloc(dir_len + sizeof llmc_tokenizer);
         if (!beside) {
-            fprintf(err, "stepformer: out of memory\n");
             model_free(m);
-            return SF_ERR_NOMEM;
+            return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
         memcpy(beside, path, dir_len);
         memcpy(beside + dir_len, llmc_tokenizer, sizeof llmc_tokenizer);
@@ -108,27 +90,20 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
             tokenizer_path = beside;
         }
     }
-    if (tokenizer_path) {
-        rc = checkpoint_load_tokenizer(m, tokenizer_path, &d);
-        if (rc) {
-            cli_print_diag(err, NULL, &d);
-            free(beside);
-            model_free(m);
-            return rc;
-        }
-    }
+    if (tokenizer_path && (rc = checkpoint_load_tokenizer(m, tokenizer_path, d)) != 0)
+        model_free(m);
     free(beside);
-    return SF_OK;
+    return rc;
 }
 
-int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err)
+int cli_parse_ids(const char *what, const char *s, int **ids, int *n, struct sf_diag *d)
 {
     size_t cap = 1;
     for (const char *p = s; *p; p++)
         cap += *p == ',';
     int *v = malloc(sizeof *v * cap);
     if (!v)
-        return SF_ERR_NOMEM;
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
     int count = 0, item = 0;
     const char *p = s;
     while (*p) {
@@ -141,12 +116,11 @@ int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err)
                                   cli_parse_int(tok, INT_MIN, INT_MAX, &id) != 0)) {
             char shown[20 + 1], safe[4 * sizeof shown];
             snprintf(shown, sizeof shown, "%.*s", (int)utf8_cut(p, len, sizeof shown - 1), p);
-            fprintf(err,
-                    "stepformer: %s: item %d '%s' is not a token id; give comma-separated "
-                    "integers such as 3,1,4\n",
-                    what, item, utf8_safe(safe, sizeof safe, shown));
             free(v);
-            return SF_ERR_ARG;
+            return sf_diag_set(d, SF_ERR_ARG, what, 0, 0,
+                               "item %d '%s' is not a token id; give comma-separated integers "
+                               "such as 3,1,4",
+                               item, utf8_safe(safe, sizeof safe, shown));
         }
         v[count++] = (int)id;
         p += len;
@@ -158,67 +132,102 @@ int cli_parse_ids(const char *what, const char *s, int **ids, int *n, FILE *err)
     return SF_OK;
 }
 
+// The prompt read by the model's tokenizer into a malloc'd *ids.
+static int encode_prompt(struct model *m, const char *prompt, int **ids, int *n, struct sf_diag *d)
+{
+    if (m->tok.kind == TOK_NONE)
+        return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
+                           "this model has no tokenizer, so --prompt cannot be read: give --ids, "
+                           "or --tokenizer FILE for an llm.c checkpoint");
+    size_t cap = strlen(prompt) + 1;
+    int *v = malloc(sizeof *v * cap);
+    if (!v)
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    int rc = tokenizer_encode(&m->tok, prompt, v, (int)cap, n, d);
+    if (rc) {
+        snprintf(d->file, sizeof d->file, "--prompt");
+        free(v);
+        return rc;
+    }
+    *ids = v;
+    return SF_OK;
+}
+
 int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
-              FILE *err)
+              struct sf_diag *d)
 {
     *ids = NULL;
     *n = 0;
-    if (ids_arg && prompt) {
-        fprintf(err, "stepformer: give either --ids or --prompt, not both\n");
-        return SF_ERR_ARG;
-    }
+    sf_diag_clear(d);
     int rc;
-    if (ids_arg) {
-        rc = cli_parse_ids("--ids", ids_arg, ids, n, err);
-    } else if (prompt) {
-        if (m->tok.kind == TOK_NONE) {
-            fprintf(err, "stepformer: this model has no tokenizer, so --prompt cannot be read: "
-                         "give --ids, or --tokenizer FILE for an llm.c checkpoint\n");
-            return SF_ERR_ARG;
-        }
-        size_t cap = strlen(prompt) + 1;
-        int *v = malloc(sizeof *v * cap);
-        if (!v)
-            return SF_ERR_NOMEM;
-        struct sf_diag d;
-        char buf[900];
-        sf_diag_clear(&d);
-        rc = tokenizer_encode(&m->tok, prompt, v, (int)cap, n, &d);
-        if (rc) {
-            snprintf(d.file, sizeof d.file, "--prompt");
-            cli_print_diag(err, NULL, &d);
-            free(v);
-            return rc;
-        }
-        *ids = v;
-        // Say which words the model does not know (character and word pieces map 1:1 to ids).
-        size_t a = 0, b = 0;
-        for (int i = 0; i < *n && tokenizer_next_piece(m->tok.kind, prompt, &a, &b); i++)
-            if (v[i] == m->tok.unk_id && m->tok.kind != TOK_BPE) {
-                utf8_escape(buf, sizeof buf, prompt + a, b - a, 0);
-                fprintf(err,
-                        "stepformer: note: '%s' (token %d) is not in the model's vocabulary; "
-                        "it is read as the unknown token\n",
-                        buf, i);
-            }
-    } else {
-        fprintf(err, "stepformer: no input: give --prompt TEXT or --ids 3,1,4\n");
-        return SF_ERR_EMPTY;
-    }
+    if (ids_arg && prompt)
+        return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0, "give either --ids or --prompt, not both");
+    else if (ids_arg)
+        rc = cli_parse_ids("--ids", ids_arg, ids, n, d);
+    else if (prompt)
+        rc = encode_prompt(m, prompt, ids, n, d);
+    else
+        return sf_diag_set(d, SF_ERR_EMPTY, NULL, 0, 0,
+                           "no input: give --prompt TEXT or --ids 3,1,4");
     if (rc)
         return rc;
     if (*n == 0) {
-        fprintf(err, "stepformer: the input is empty: give at least one token\n");
         free(*ids);
         *ids = NULL;
-        return SF_ERR_EMPTY;
+        return sf_diag_set(d, SF_ERR_EMPTY, NULL, 0, 0,
+                           "the input is empty: give at least one token");
     }
     return SF_OK;
 }
 
+int cli_next_unknown(const struct model *m, const char *prompt, const int *ids, int n,
+                     struct cli_unknown *at, struct sf_diag *note)
+{
+    if (m->tok.kind == TOK_BPE) // byte-level BPE reads every text
+        return 0;
+    // Character and word pieces map 1:1 to ids.
+    while (at->i < n && tokenizer_next_piece(m->tok.kind, prompt, &at->a, &at->b)) {
+        int i = at->i++;
+        if (ids[i] == m->tok.unk_id) {
+            char word[SF_MSG_MAX];
+            utf8_escape(word, sizeof word, prompt + at->a, at->b - at->a, 0);
+            sf_diag_set(note, SF_OK, NULL, 0, 0,
+                        "'%s' (token %d) is not in the model's vocabulary; it is read as the "
+                        "unknown token",
+                        word, i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cli_input_print(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
+                    FILE *err)
+{
+    struct sf_diag d;
+    int rc = cli_input(m, ids_arg, prompt, ids, n, &d);
+    if (rc) {
+        cli_print_diag(err, NULL, &d);
+        return rc;
+    }
+    struct cli_unknown at = {0};
+    while (prompt && cli_next_unknown(m, prompt, *ids, *n, &at, &d))
+        cli_print_diag(err, "note", &d);
+    return SF_OK;
+}
+
+int cli_load_model_print(struct model *m, const char *path, const char *tokenizer_path, FILE *err)
+{
+    struct sf_diag d;
+    int rc = cli_load_model(m, path, tokenizer_path, &d);
+    if (rc)
+        cli_print_diag(err, NULL, &d);
+    return rc;
+}
+
 void cli_print_diag(FILE *err, const char *what, const struct sf_diag *d)
 {
-    char raw[900], safe[1800];
+    char raw[SF_MSG_MAX], safe[4 * SF_MSG_MAX];
     utf8_safe(safe, sizeof safe, sf_diag_format(d, raw, sizeof raw));
     if (what)
         fprintf(err, "stepformer: %s: %s\n", what, safe);

@@ -124,7 +124,7 @@ static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE 
     struct model m = {0};
     struct graph g = {0};
     struct sf_diag d;
-    char buf[900];
+    char buf[SF_MSG_MAX];
     sf_diag_clear(&d);
     double *times = calloc((size_t)runs, sizeof *times);
     int rc = times ? model_init(&m, &cfg, &d) : SF_ERR_NOMEM;
@@ -191,7 +191,7 @@ static int bench_train(int runs, FILE *out, FILE *err)
     struct model m = {0};
     struct trainer t = {0};
     struct sf_diag d;
-    char buf[900];
+    char buf[SF_MSG_MAX];
     sf_diag_clear(&d);
     double *times = calloc((size_t)runs, sizeof *times);
     struct adamw_params hp = SF_ADAMW_DEFAULTS;

@@ -66,7 +66,7 @@ int cmd_corpus(int argc, char **argv, FILE *out, FILE *err)
     }
     struct corpus_options o = {(uint64_t)seed, (int)sentences, (int)heldout};
     struct sf_diag d;
-    char msg[900];
+    char msg[SF_MSG_MAX];
     sf_diag_clear(&d);
     if (corpus_generate(dir, &o, &d)) {
         fprintf(err, "stepformer: corpus: %s\n", sf_diag_format(&d, msg, sizeof msg));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stepformer/fileio.h"
 #include "stepformer/graph.h"
 #include "stepformer/train.h"
 #include "stepformer/utf8.h"
@@ -235,9 +236,10 @@ static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
 {
     char safe_path[SF_MSG_MAX], line[ITEM_LINE_MAX];
     utf8_safe(safe_path, sizeof safe_path, path);
-    FILE *f = fopen(path, "r");
+    struct sf_diag d;
+    FILE *f = sf_open_read(path, "items file", &d);
     if (!f) {
-        fprintf(err, "stepformer: eval: %s: cannot open the items file\n", safe_path);
+        cli_print_diag(err, "eval", &d);
         return 2;
     }
     struct items_run r = {.m = m, .safe_path = safe_path};
@@ -287,7 +289,7 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
     char safe[SF_MSG_MAX], beside[1024];
     int status = 2;
     sf_diag_clear(&d);
-    if (cli_load_model(&m, model_path, NULL, err))
+    if (cli_load_model_print(&m, model_path, NULL, err))
         goto done;
     if (token_data_load(&td, data, &m.tok, m.cfg.vocab_size, &d)) {
         cli_print_diag(err, "eval", &d);

@@ -55,18 +55,21 @@ static int parse_gen_opts(int argc, char **argv, struct gen_opts *o, FILE *out, 
                 goto missing;
             continue;
         }
-        char *end = NULL;
+        // Reals as --temperature and --top-p have always been read: white space may come before
+        // (none after), a number too small for full precision is what it rounds to, and the
+        // lower end is open (0 itself is refused).
+        const unsigned real = TEXT_NUM_SPACE_BEFORE | TEXT_NUM_UNDERFLOW;
         double x = 0;
         long n = 0;
         int is_real = 0, ok = 0;
         if ((r = cli_value(argc, argv, &i, "--temperature", &v)) != 0) {
             is_real = 1;
-            ok = r > 0 && (x = strtod(v, &end), end != v && !*end && x > 0 && x <= 100);
+            ok = r > 0 && !text_parse_double(v, 0, 100, real, &x) && x > 0;
             o->temperature = x;
             o->sampling = 1;
         } else if ((r = cli_value(argc, argv, &i, "--top-p", &v)) != 0) {
             is_real = 1;
-            ok = r > 0 && (x = strtod(v, &end), end != v && !*end && x > 0 && x <= 1);
+            ok = r > 0 && !text_parse_double(v, 0, 1, real, &x) && x > 0;
             o->top_p = x;
             o->sampling = 1;
         } else if ((r = cli_value(argc, argv, &i, "--top-k", &v)) != 0) {
@@ -279,7 +282,8 @@ int cmd_generate(int argc, char **argv, FILE *out, FILE *err, const volatile sig
     struct model m = {0};
     int *prompt = NULL, n = 0, *ids = NULL;
     status = 2;
-    if (cli_load_model(&m, o.model, o.tok, err) || cli_input(&m, o.ids, o.prompt, &prompt, &n, err))
+    if (cli_load_model_print(&m, o.model, o.tok, err) ||
+        cli_input_print(&m, o.ids, o.prompt, &prompt, &n, err))
         goto done;
     for (int i = 0; i < n; i++)
         if (prompt[i] < 0 || prompt[i] >= m.cfg.vocab_size) {

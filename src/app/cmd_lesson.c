@@ -43,18 +43,13 @@ static int open_model(struct app *a, const struct lesson *l, enum op_impl impl,
                         checking ? "; op names and live answers were not checked" : "");
         return -1;
     }
-    char msg[1200] = "";
-    FILE *notes = fmemopen(msg, sizeof msg, "w");
-    if (!notes)
-        return SF_ERR_NOMEM;
+    char msg[SF_MSG_MAX];
+    struct sf_diag fault;
     struct app_options o = {.model_path = path, .reference = impl == OP_IMPL_REF};
-    int rc = app_init(a, &o, notes);
-    fclose(notes);
-    if (rc) {
-        msg[strcspn(msg, "\n")] = 0;
+    int rc = app_init(a, &o, &fault);
+    if (rc)
         lesson_diag_add(d, 1, l->model_line, l->model_col, "%s",
-                        strncmp(msg, "stepformer: ", 12) == 0 ? msg + 12 : msg);
-    }
+                        sf_diag_format(&fault, msg, sizeof msg));
     return rc;
 }
 
@@ -198,7 +193,7 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
         if (strncmp(title, "Lesson ", 7) == 0 && colon && colon - title < 12)
             title = colon + 1 + (colon[1] == ' ');
         // Columns counted in characters; text from the lesson file escaped.
-        fprintf(out, "%2d  %s %s %s%s%s\n", atoi(strrchr(list[i], '/') + 1),
+        fprintf(out, "%2d  %s %s %s%s%s\n", lesson_list_number(list[i]),
                 utf8_column(title_col, sizeof title_col, title, 58),
                 utf8_column(section_col, sizeof section_col, l.section ? l.section : "", 26), prog,
                 rc ? "  (has errors: stepformer check)" : "", model_note);
@@ -245,7 +240,7 @@ static int next_unfinished(char *path, size_t size)
 
 int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
 {
-    char safe[1200];
+    char safe[SF_MSG_MAX];
     const char *name = NULL, *v;
     int present = 0, restart = 0, r;
     enum op_impl impl = OP_IMPL_FAST;

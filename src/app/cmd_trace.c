@@ -221,9 +221,12 @@ static int training_targets(const struct trace_opts *o, int *ids, int *n, int **
         return SF_OK;
     }
     int count = 0;
-    int rc = cli_parse_ids("--targets", o->targets_arg, targets, &count, err);
-    if (rc)
+    struct sf_diag d;
+    int rc = cli_parse_ids("--targets", o->targets_arg, targets, &count, &d);
+    if (rc) {
+        cli_print_diag(err, NULL, &d);
         return rc;
+    }
     if (count != *n) {
         fprintf(err,
                 "stepformer: trace: --targets has %d ids but the input has %d tokens: "
@@ -313,7 +316,7 @@ static int trace_input(const struct trace_opts *o, struct trace_run *r, FILE *ou
         fprintf(out, "# no --prompt or --ids given: shapes are for N = 1\n");
         return 0;
     }
-    return cli_input(&r->m, o->ids_arg, o->prompt, &r->ids, &r->n, err) ? -1 : 0;
+    return cli_input_print(&r->m, o->ids_arg, o->prompt, &r->ids, &r->n, err) ? -1 : 0;
 }
 
 // The graph: one training iteration (with torch's AdamW defaults), the forward pass and the
@@ -421,7 +424,8 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
         return status == 1 ? 0 : status;
     struct trace_run r = {0};
     status = 2;
-    if (!cli_load_model(&r.m, o.model_path, o.tok_path, err) && !trace_input(&o, &r, out, err)) {
+    if (!cli_load_model_print(&r.m, o.model_path, o.tok_path, err) &&
+        !trace_input(&o, &r, out, err)) {
         if (o.tokens) {
             print_tokens(&r.m, r.ids, r.n, out);
             status = 0;

@@ -13,6 +13,7 @@
 
 #include "stepformer/checkpoint.h"
 #include "stepformer/fileio.h"
+#include "stepformer/text.h"
 #include "stepformer/train.h"
 
 static const char train_usage[] =
@@ -54,14 +55,11 @@ struct train_opts {
     int given_lr, given_wd, given_beta1, given_beta2, given_eps;
 };
 
+// A real option's value: white space may come before it (none after), and a number too small
+// for full precision is taken as what it rounds to.
 static int parse_double(const char *s, double lo, double hi, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
+    return text_parse_double(s, lo, hi, TEXT_NUM_SPACE_BEFORE | TEXT_NUM_UNDERFLOW, out);
 }
 
 // Reads the option at argv[*i] (with its value, moving *i past it) into o. 0, 1 after --help,
@@ -513,7 +511,7 @@ static int prepare_model(struct train_cmd *c, FILE *err)
         c->m = c->st.model;
         c->st.model = (struct model){0};
     } else if (o->config ? model_from_config(&c->m, o->config, o->data, o->seed, err)
-                         : cli_load_model(&c->m, o->model, NULL, err)) {
+                         : cli_load_model_print(&c->m, o->model, NULL, err)) {
         return 2;
     }
     if (o->seq == 0) // not given: DEFAULT_SEQ, or the whole context if it is shorter

@@ -1,11 +1,11 @@
 // The input modes: goto (an op name, Tab completes), the prompt editor and the sampling
 // settings box (arrows change a setting, or a number is typed), all on the one input line.
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stepformer/text.h"
 #include "app_priv.h"
 
 int app_input_add(struct app *a, int cp)
@@ -107,7 +107,7 @@ static int line_mode_key(struct app *a, int key)
             goto_enter(a);
         } else {
             a->mode = APP_MODE_NORMAL;
-            app_set_input(a, NULL, a->input.text);
+            app_set_input(a, NULL, a->input.text, NULL);
         }
         break;
     case SF_EDIT_COMPLETE:
@@ -153,15 +153,11 @@ static void sampling_change(struct app *a, int dir)
     }
 }
 
-// The number typed on the line, read whole, when it lies in [lo, hi]; 0 on success.
+// The number typed on the line, read whole, when it lies in [lo, hi]; 0 on success. It starts
+// with a digit or '.': no space around it, no sign; one too small for full precision is refused.
 static int typed_number(const char *t, double lo, double hi, double *v)
 {
-    char *end;
-    if (!(t[0] == '.' || (t[0] >= '0' && t[0] <= '9')))
-        return -1;
-    errno = 0;
-    *v = strtod(t, &end);
-    return *end || errno || !(*v >= lo && *v <= hi) ? -1 : 0;
+    return text_parse_double(t, lo, hi, TEXT_NUM_UNSIGNED, v);
 }
 
 // The value typed for the sampling field, inside the field's limits; temperature and top-p go
@@ -191,11 +187,9 @@ static void sampling_set_typed(struct app *a)
         rounded = !bad && fabs(v - (double)s->top_p) > 1e-6 ? "top-p" : NULL;
         step = 0.05, now = s->top_p;
         break;
-    case APP_FIELD_SEED: {
-        char *end;
-        errno = 0;
-        unsigned long long seed = strtoull(t, &end, 10);
-        if (!(bad = t[0] < '0' || t[0] > '9' || *end || errno))
+    case APP_FIELD_SEED: { // digits only
+        uint64_t seed;
+        if (!(bad = text_parse_u64(t, 0, UINT64_MAX, TEXT_NUM_UNSIGNED, &seed)))
             a->seed = seed;
         break;
     }

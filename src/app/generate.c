@@ -10,7 +10,7 @@
 static int beam_generate(struct app *a)
 {
     struct sf_diag d;
-    char msg[900];
+    char msg[SF_MSG_MAX];
     sf_diag_clear(&d);
     if (!a->beams_active) {
         if (beam_init(&a->beams, &a->model, a->impl, a->beam, a->fwd.ids, a->fwd.n_tokens,

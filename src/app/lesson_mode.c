@@ -75,7 +75,7 @@ static int act_generate(struct app *a, const struct lesson_action *act, struct l
         memcpy(ids, a->fwd.ids, sizeof(int) * (size_t)(n - 1));
         ids[n - 1] = a->fwd.drawn;
         struct sf_diag sd;
-        char msg[900];
+        char msg[SF_MSG_MAX];
         sf_diag_clear(&sd);
         int rc = app_build_forward(a, ids, n, NULL, &sd);
         free(ids);
@@ -159,7 +159,7 @@ static int apply(struct app *a, const struct lesson_action *act, struct lesson_d
     const struct model_config *c = &a->model.cfg;
     switch (act->op) {
     case LESSON_PROMPT:
-        if (app_set_input(a, NULL, act->text) || a->message_error)
+        if (app_set_input(a, NULL, act->text, NULL) || a->message_error)
             return fail_message(a, act, d, "@prompt");
         a->message[0] = 0;
         return 0;
@@ -254,7 +254,7 @@ static void script_reset(struct app *a)
     // way (the interventions were just reset).
     const struct lesson_beat *b0 = &ls->l.beats[0];
     if (!(b0->n_acts && b0->acts[0].op == LESSON_PROMPT) && strcmp(a->prompt, ls->start_prompt))
-        app_set_input(a, NULL, ls->start_prompt);
+        app_set_input(a, NULL, ls->start_prompt, NULL);
     app_lens_reset(a);
     app_move(a, APP_MOVE_START, 0);
 }
@@ -277,7 +277,7 @@ static int save_progress(struct app *a)
     if (!ls->keep_progress)
         return 0;
     struct sf_diag sd;
-    char msg[900];
+    char msg[SF_MSG_MAX];
     sf_diag_clear(&sd);
     int rc = lesson_progress_set(&ls->progress, ls->l.id, ls->beat, ls->l.n_beats, ls->done);
     if (rc)

@@ -5,18 +5,13 @@
 
 #include "stepformer/utf8.h"
 
-// The length of the character that starts at byte i (< e->len): utf8_cut keeps the longest
-// start that does not end inside a character, so the first k for which it keeps something is
-// the character's length; it keeps nothing at all for a sequence the text cuts short at its
-// end, which goes as one.
+// The length of the character that starts at byte i (< e->len): a whole UTF-8 character, one
+// byte that does not start one, or the rest of the text when it cuts a character short.
 static int char_len(const struct line_edit *e, int i)
 {
-    for (size_t k = 1; k <= 4; k++) {
-        size_t n = utf8_cut(e->text + i, (size_t)(e->len - i), k);
-        if (n > 0)
-            return (int)n;
-    }
-    return e->len - i;
+    uint32_t cp;
+    int k = utf8_decode(e->text + i, (size_t)(e->len - i), 0, &cp);
+    return k > 0 ? k : k < 0 ? 1 : e->len - i;
 }
 
 // The start of the character that ends at or contains byte `at` - 1 (at > 0): characters are
@@ -77,14 +72,7 @@ enum line_edit_result line_edit_insert(struct line_edit *e, int cp)
     if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
         return LINE_EDIT_REFUSED;
     char u[4];
-    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (n == 1) {
-        u[0] = (char)cp;
-    } else {
-        for (int i = n - 1; i > 0; i--, cp >>= 6)
-            u[i] = (char)(0x80 | (cp & 0x3f));
-        u[0] = (char)((n == 2 ? 0xc0 : n == 3 ? 0xe0 : 0xf0) | cp);
-    }
+    int n = utf8_encode((uint32_t)cp, u);
     if (e->len + n >= (int)sizeof e->text)
         return LINE_EDIT_FULL;
     memmove(e->text + e->cursor + n, e->text + e->cursor, (size_t)(e->len - e->cursor) + 1);

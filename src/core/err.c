@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stepformer/utf8.h"
+
 // The restore hook of a failing assert (see err.h for why it is file-scope state).
 static void (*assert_hook)(void);
 
@@ -35,9 +37,7 @@ static void mark_cut(char *buf, size_t size, size_t len)
 {
     if (len < size || size < 4)
         return;
-    size_t end = size - 4;
-    while (end > 0 && ((unsigned char)buf[end] & 0xc0) == 0x80)
-        end--;
+    size_t end = utf8_prev(buf, size - 3); // the start of the character that holds byte size - 4
     memcpy(buf + end, "...", 4);
 }
 

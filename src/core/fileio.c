@@ -1,4 +1,5 @@
-// Writing files that may replace a user's data: temporary file, fsync, rename into place.
+// Files: whole files read, files opened for reading, and files that may replace a user's data
+// written to a temporary file, fsynced and renamed into place.
 #include "stepformer/fileio.h"
 
 #include <dirent.h>
@@ -11,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+
+#include "stepformer/text.h"
 
 // Links followed before giving up, as the kernel does (ELOOP).
 #define MAX_LINK_HOPS 40
@@ -106,17 +109,15 @@ static long temp_owner(const char *name, const char *base, size_t base_len)
     if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tmp-", 5) != 0)
         return 0;
     const char *s = name + base_len + 5;
+    char digits[10];
+    size_t n = strspn(s, "0123456789");
     long pid = 0;
-    int digits = 0;
-    if (*s == '0')
+    if (n == 0 || n >= sizeof digits || *s == '0' || s[n] != '-' || strlen(s + n + 1) != 6)
         return 0;
-    for (; *s >= '0' && *s <= '9'; s++, digits++) {
-        if (digits == 9)
-            return 0;
-        pid = pid * 10 + (*s - '0');
-    }
-    if (digits == 0 || *s != '-' || strlen(s + 1) != 6)
-        return 0;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    text_parse_long(digits, 1, 999999999, TEXT_NUM_UNSIGNED, &pid);
+    s += n;
     for (const char *c = s + 1; *c; c++)
         if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
             return 0;
@@ -333,6 +334,64 @@ FILE *sf_open_read(const char *path, const char *what, struct sf_diag *d)
     if (!f)
         sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the %s: %s", what, strerror(errno));
     return f;
+}
+
+// sf_read_file's failure: *status (when given) becomes code (sf_diag_set's, with d filled).
+static char *read_failed(int *status, int code)
+{
+    if (status)
+        *status = code;
+    return NULL;
+}
+
+char *sf_read_file(const char *path, const char *what, size_t max, size_t *len, int *status,
+                   struct sf_diag *d)
+{
+    // O_NONBLOCK: opening a FIFO with no writer returns at once; fstat then refuses it.
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return read_failed(status, sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the %s: %s",
+                                               what, strerror(errno)));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int dir = S_ISDIR(st.st_mode);
+        close(fd);
+        return read_failed(status, sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                                               "is %snot a regular file: name the %s itself",
+                                               dir ? "a directory, " : "", what));
+    }
+    if ((uint64_t)st.st_size > max || (uint64_t)st.st_size >= SIZE_MAX) {
+        close(fd);
+        return read_failed(status, sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
+                                               "is %lld bytes; a %s is at most %zu",
+                                               (long long)st.st_size, what, max));
+    }
+    size_t size = (size_t)st.st_size, n = 0;
+    char *buf = malloc(size + 1);
+    if (!buf) {
+        close(fd);
+        return read_failed(status, sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0,
+                                               "cannot read the %s: out of memory", what));
+    }
+    while (n < size) { // a file that shrinks while it is read ends where it ends
+        ssize_t got = read(fd, buf + n, size - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            free(buf);
+            return read_failed(status, sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                                                   "cannot read the %s: %s", what, strerror(e)));
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }
 
 uint64_t sf_fnv1a(uint64_t h, const void *bytes, size_t n)

@@ -1,9 +1,12 @@
-// Formatting of text that shows numbers: snprintf with no negative zero.
+// Numbers in text: formatting (snprintf with no negative zero) and reading (a whole string).
 #include "stepformer/text.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 // Writes s (n bytes) at offset *len of buf, as much as fits before the terminator.
@@ -172,4 +175,77 @@ int text_format(char *buf, size_t size, const char *fmt, ...)
     int n = text_vformat(buf, size, fmt, ap);
     va_end(ap);
     return n;
+}
+
+// Where the number of s starts, after the white space flags allow before it; NULL when the text
+// before it is not allowed (white space, which strto* would skip, or a sign).
+static const char *number_start(const char *s, unsigned flags)
+{
+    if (flags & TEXT_NUM_SPACE_BEFORE)
+        while (isspace((unsigned char)*s))
+            s++;
+    if (isspace((unsigned char)*s) || ((flags & TEXT_NUM_UNSIGNED) && (*s == '+' || *s == '-')))
+        return NULL;
+    return s;
+}
+
+// 1 when strto* read a number from start up to end and only what flags allow follows it.
+static int number_whole(const char *start, const char *end, unsigned flags)
+{
+    if (end == start) // no number at all
+        return 0;
+    if (flags & TEXT_NUM_SPACE_AFTER)
+        while (*end == ' ')
+            end++;
+    return *end == '\0';
+}
+
+int text_parse_long(const char *s, long lo, long hi, unsigned flags, long *out)
+{
+    const char *p = number_start(s, flags);
+    char *end;
+    int saved = errno, ok = 0;
+    if (p) {
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        ok = !errno && number_whole(p, end, flags) && v >= lo && v <= hi;
+        if (ok)
+            *out = v;
+    }
+    errno = saved;
+    return ok ? 0 : -1;
+}
+
+int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, unsigned flags, uint64_t *out)
+{
+    const char *p = number_start(s, flags);
+    char *end;
+    int saved = errno, ok = 0;
+    if (p && *p != '-') { // strtoull would negate it
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        ok = !errno && number_whole(p, end, flags) && v >= lo && v <= hi;
+        if (ok)
+            *out = (uint64_t)v;
+    }
+    errno = saved;
+    return ok ? 0 : -1;
+}
+
+int text_parse_double(const char *s, double lo, double hi, unsigned flags, double *out)
+{
+    const char *p = number_start(s, flags);
+    char *end;
+    int saved = errno, ok = 0;
+    if (p) {
+        errno = 0;
+        double v = strtod(p, &end);
+        // ERANGE: an overflow (then v is infinite) or an underflow.
+        ok = number_whole(p, end, flags) && isfinite(v) &&
+             (errno != ERANGE || (flags & TEXT_NUM_UNDERFLOW)) && v >= lo && v <= hi;
+        if (ok)
+            *out = v;
+    }
+    errno = saved;
+    return ok ? 0 : -1;
 }

@@ -1,35 +1,37 @@
-// UTF-8 from files made safe for a terminal (control characters and broken bytes escaped), and
-// cut at character boundaries.
+// UTF-8: characters decoded, encoded, counted and stepped over; text from files made safe for a
+// terminal (control characters and broken bytes escaped), and cut at character boundaries.
 #include "stepformer/utf8.h"
 
 #include <stdint.h>
 #include <string.h>
 
-// Decodes the character at s (n >= 1 bytes available) into *cp. Returns its length (1-4); 0
-// when s[0..n) is the valid start of a character whose other bytes are not there; -1 when
-// s[0] does not start a valid character (RFC 3629: no overlong forms, no surrogates, nothing
-// above U+10FFFF).
-static int decode(const unsigned char *s, size_t n, uint32_t *cp)
+int utf8_decode(const char *str, size_t n, unsigned flags, uint32_t *cp)
 {
+    const unsigned char *s = (const unsigned char *)str;
     unsigned char b = s[0], lo = 0x80, hi = 0xbf; // lo, hi: the range of the second byte
-    int len;
+    int lax = (flags & UTF8_LAX) != 0, len;
     uint32_t c;
     if (b < 0x80) {
         *cp = b;
         return 1;
     }
-    if (b < 0xc2) // a continuation byte, or the start of an overlong 2-byte form
+    // A continuation byte; strictly, C0 and C1 too (they start only overlong 2-byte forms).
+    if (b < (lax ? 0xc0 : 0xc2))
         return -1;
     if (b < 0xe0) {
         len = 2, c = b & 0x1fu;
     } else if (b < 0xf0) {
         len = 3, c = b & 0x0fu;
-        lo = b == 0xe0 ? 0xa0 : 0x80; // E0 80..9F would be overlong
-        hi = b == 0xed ? 0x9f : 0xbf; // ED A0..BF would be a surrogate
-    } else if (b < 0xf5) {
+        if (!lax) {
+            lo = b == 0xe0 ? 0xa0 : 0x80; // E0 80..9F would be overlong
+            hi = b == 0xed ? 0x9f : 0xbf; // ED A0..BF would be a surrogate
+        }
+    } else if (b < (lax ? 0xf8 : 0xf5)) {
         len = 4, c = b & 0x07u;
-        lo = b == 0xf0 ? 0x90 : 0x80; // F0 80..8F would be overlong
-        hi = b == 0xf4 ? 0x8f : 0xbf; // F4 90.. would be above U+10FFFF
+        if (!lax) {
+            lo = b == 0xf0 ? 0x90 : 0x80; // F0 80..8F would be overlong
+            hi = b == 0xf4 ? 0x8f : 0xbf; // F4 90.. would be above U+10FFFF
+        }
     } else {
         return -1;
     }
@@ -37,11 +39,55 @@ static int decode(const unsigned char *s, size_t n, uint32_t *cp)
         if ((size_t)i >= n)
             return 0;
         if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
-            return -1;
+            return -i;
         c = c << 6 | (s[i] & 0x3fu);
     }
     *cp = c;
     return len;
+}
+
+int utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *u = (unsigned char *)out;
+    if (cp < 0x80) {
+        u[0] = (unsigned char)cp;
+        return 1;
+    }
+    int len = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : cp < 0x200000 ? 4 : 0;
+    // The last bytes carry 6 bits each, from the end; the lead byte the rest after its marker.
+    for (int i = len - 1; i > 0; i--, cp >>= 6)
+        u[i] = (unsigned char)(0x80 | (cp & 0x3fu));
+    if (len)
+        u[0] = (unsigned char)((len == 2 ? 0xc0 : len == 3 ? 0xe0 : 0xf0) | cp);
+    return len;
+}
+
+// A continuation byte: 10xxxxxx.
+static int continues(char b)
+{
+    return ((unsigned char)b & 0xc0) == 0x80;
+}
+
+size_t utf8_count(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += !continues(s[i]);
+    return count;
+}
+
+size_t utf8_next(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n && continues(s[i]); i++)
+        ;
+    return i;
+}
+
+size_t utf8_prev(const char *s, size_t i)
+{
+    for (i--; i > 0 && continues(s[i]); i--)
+        ;
+    return i;
 }
 
 // The shown form of the character at s (n >= 1 bytes) in out (at most 6 bytes), its length
@@ -52,7 +98,7 @@ static size_t escape_one(const unsigned char *s, size_t n, int more, unsigned fl
 {
     static const char hex[] = "0123456789abcdef";
     uint32_t cp = 0;
-    int k = decode(s, n, &cp);
+    int k = utf8_decode((const char *)s, n, 0, &cp);
     if (k == 0 && more)
         return 0;
     int keep = (flags & UTF8_KEEP_LINES) && (cp == '\n' || cp == '\t');
@@ -124,11 +170,10 @@ const char *utf8_column(char *buf, size_t size, const char *s, int width)
 
 size_t utf8_cut(const char *s, size_t n, size_t max)
 {
-    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
-        int k = decode(u + i, n - i, &cp);
+        int k = utf8_decode(s + i, n - i, 0, &cp);
         if (k == 0) // a character that s cuts short
             break;
         size_t step = k > 0 ? (size_t)k : 1;

@@ -4,12 +4,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "stepformer/fileio.h"
+#include "stepformer/text.h"
 
 #ifndef SF_MODEL_DIR
 #define SF_MODEL_DIR "assets/models"
@@ -112,6 +114,16 @@ char **lesson_list(int *n)
     return list;
 }
 
+int lesson_list_number(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char digits[3] = {base[0], base[0] ? base[1] : '\0', '\0'}; // the two of is_lesson_name
+    long v = 0;
+    text_parse_long(digits, 0, 99, TEXT_NUM_UNSIGNED, &v);
+    return (int)v;
+}
+
 void lesson_list_free(char **list, int n)
 {
     for (int i = 0; i < n; i++)
@@ -139,15 +151,16 @@ int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn)
         lesson_list_free(list, n);
         return -1;
     }
+    // A number as strtol reads one (white space before it, a sign: a negative number is looked
+    // for as a name); a number beyond int's range wraps, as it always has.
     int number = -1, found = -1;
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*arg && !*end)
+    long v;
+    if (text_parse_long(arg, LONG_MIN, LONG_MAX, TEXT_NUM_SPACE_BEFORE, &v) == 0)
         number = (int)v;
     for (int i = 0; i < n && found < 0; i++) {
         const char *base = strrchr(list[i], '/') + 1;
         size_t bl = strlen(base) - 3; // without .md
-        if (number >= 0 ? atoi(base) == number
+        if (number >= 0 ? lesson_list_number(list[i]) == number
                         : (strlen(arg) == bl && strncmp(base, arg, bl) == 0) ||
                               (strlen(arg) == bl - 3 && strncmp(base + 3, arg, bl - 3) == 0) ||
                               strcmp(base, arg) == 0)
@@ -159,7 +172,7 @@ int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn)
         snprintf(why, wn,
                  "no lesson '%.60s' in %s: give a number (1-%d), a name from `stepformer "
                  "lessons`, or a file",
-                 arg, lesson_dir(), atoi(strrchr(list[n - 1], '/') + 1));
+                 arg, lesson_dir(), lesson_list_number(list[n - 1]));
     lesson_list_free(list, n);
     return found >= 0 ? 0 : -1;
 }
@@ -298,19 +311,19 @@ static size_t next_field(const char **s, const char **f)
     return (size_t)(*s - *f);
 }
 
-// A whole decimal number of at most 9 digits in [lo, hi]; *ok becomes 0 when it is not one.
+// A whole decimal number of at most 9 digits (nothing else: no sign, no space) in [lo, hi];
+// *ok becomes 0 when it is not one.
 static long field_number(const char *f, size_t n, long lo, long hi, int *ok)
 {
+    char digits[10];
     long v = 0;
-    if (n == 0 || n > 9)
+    if (n == 0 || n >= sizeof digits) {
         *ok = 0;
-    for (size_t i = 0; *ok && i < n; i++) {
-        if (f[i] < '0' || f[i] > '9')
-            *ok = 0;
-        else
-            v = v * 10 + (f[i] - '0');
+        return 0;
     }
-    if (*ok && (v < lo || v > hi))
+    memcpy(digits, f, n);
+    digits[n] = '\0';
+    if (text_parse_long(digits, lo, hi, TEXT_NUM_UNSIGNED, &v))
         *ok = 0;
     return v;
 }

@@ -2,12 +2,14 @@
 #include "stepformer/lesson.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "stepformer/fileio.h"
+#include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 void lesson_diags_init(struct lesson_diags *d, const char *file)
 {
@@ -284,6 +286,9 @@ static int word_is(const char *w, size_t n, const char *kw)
     return n == strlen(kw) && strncmp(w, kw, n) == 0;
 }
 
+// A number word (n bytes, at most 31 for an integer and 47 for a real) in [lo, hi]. A word
+// holds no space or tab, but the other white space before the number is skipped; a sign is
+// allowed; a real too small for full precision is refused.
 static int parse_int(const char *w, size_t n, long lo, long hi, long *out)
 {
     char tmp[32];
@@ -291,13 +296,7 @@ static int parse_int(const char *w, size_t n, long lo, long hi, long *out)
         return -1;
     memcpy(tmp, w, n);
     tmp[n] = 0;
-    char *end;
-    errno = 0;
-    long v = strtol(tmp, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
+    return text_parse_long(tmp, lo, hi, TEXT_NUM_SPACE_BEFORE, out);
 }
 
 static int parse_float(const char *w, size_t n, double lo, double hi, double *out)
@@ -307,13 +306,7 @@ static int parse_float(const char *w, size_t n, double lo, double hi, double *ou
         return -1;
     memcpy(tmp, w, n);
     tmp[n] = 0;
-    char *end;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (errno || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
+    return text_parse_double(tmp, lo, hi, TEXT_NUM_SPACE_BEFORE, out);
 }
 
 static int panel_lookup(const struct parser *p, const char *w, size_t n)
@@ -1215,33 +1208,26 @@ static void directive(struct parser *p, const char *line, size_t len)
 }
 
 // Checks a line is UTF-8 without control characters; returns the column of the first bad
-// byte, or 0.
+// byte, or 0. A multi-byte character is read as its lead byte announces it (UTF8_LAX), with the
+// lead bytes of strict UTF-8 only (C2..F4): C0, C1 and F5..F7 start nothing but overlong forms
+// and values above U+10FFFF, while what follows E0, ED, F0 and F4 is not checked further.
 static int bad_byte(const char *s, size_t n, int *nul)
 {
     const unsigned char *u = (const unsigned char *)s;
     *nul = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = u[i];
+        uint32_t cp;
+        int k = 1;
         if (c == 0) {
             *nul = 1;
             return (int)i + 1;
         }
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t')
-                return (int)i + 1;
-            i++;
-            continue;
-        }
-        size_t k = c >= 0xc2 && c <= 0xdf   ? 1
-                   : c >= 0xe0 && c <= 0xef ? 2
-                   : c >= 0xf0 && c <= 0xf4 ? 3
-                                            : 0;
-        if (k == 0 || i + k >= n)
+        if ((c < 0x20 && c != '\t') ||
+            (c >= 0x80 &&
+             (c < 0xc2 || c > 0xf4 || (k = utf8_decode(s + i, n - i, UTF8_LAX, &cp)) <= 0)))
             return (int)i + 1;
-        for (size_t j = 1; j <= k; j++)
-            if ((u[i + j] & 0xc0) != 0x80)
-                return (int)i + 1;
-        i += k + 1;
+        i += (size_t)k;
     }
     return 0;
 }
@@ -1405,53 +1391,17 @@ void lesson_free(struct lesson *l)
     memset(l, 0, sizeof *l);
 }
 
-// Reads a whole file (at most max bytes) into a malloc'd buffer.
-static char *read_all(const char *path, size_t max, size_t *len, char *why, size_t wn)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(why, wn, "cannot open it: %s", strerror(errno));
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(why, wn, "it is not a regular file");
-        return NULL;
-    }
-    if ((unsigned long long)st.st_size > max) {
-        snprintf(why, wn, "it is %lld bytes; a lesson is a text file of at most %zu",
-                 (long long)st.st_size, max);
-        return NULL;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, wn, "cannot open it: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        free(buf);
-        snprintf(why, wn, buf ? "cannot read it" : "out of memory");
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 #define EQ_TABLE_MAX (1 << 20) // bytes of equations.md that are read
 
 int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,
                 struct lesson_diags *d)
 {
     memset(l, 0, sizeof *l);
-    char why[SF_MSG_MAX];
+    struct sf_diag why;
     size_t len = 0;
-    char *text = read_all(path, LESSON_FILE_MAX, &len, why, sizeof why);
+    char *text = sf_read_file(path, "lesson file", LESSON_FILE_MAX, &len, NULL, &why);
     if (!text) {
-        lesson_diag_add(d, 1, 0, 0, "%s", why);
+        lesson_diag_add(d, 1, 0, 0, "%s", why.msg);
         snprintf(l->path, sizeof l->path, "%s", path);
         return SF_ERR_IO;
     }
@@ -1461,10 +1411,10 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
     snprintf(eq_path, sizeof eq_path, "%.*sequations.md", slash ? (int)(slash - path + 1) : 0,
              path);
     size_t eq_len;
-    char *eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
+    char *eq = sf_read_file(eq_path, "equation table", EQ_TABLE_MAX, &eq_len, NULL, NULL);
     if (!eq) {
         snprintf(eq_path, sizeof eq_path, "%s/equations.md", lesson_dir());
-        eq = read_all(eq_path, EQ_TABLE_MAX, &eq_len, why, sizeof why);
+        eq = sf_read_file(eq_path, "equation table", EQ_TABLE_MAX, &eq_len, NULL, NULL);
     }
     int rc = lesson_parse(l, path, text, len, eq, panels, d);
     free(eq);

@@ -3,6 +3,7 @@
 #include "stepformer/lesson.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -61,8 +62,8 @@ static int index_of(const char *s, int last)
 {
     if (strcmp(s, "last") == 0)
         return last;
-    long v = strtol(s, NULL, 10); // digits only (lesson_live_check): v >= 0, LONG_MAX at most
-    return v > INT_MAX ? INT_MAX : (int)v;
+    long v; // digits only (lesson_live_check): what does not read as an int is larger
+    return text_parse_long(s, 0, INT_MAX, TEXT_NUM_UNSIGNED, &v) ? INT_MAX : (int)v;
 }
 
 // The vocabulary id of a word (its piece, or the piece with a leading space as BPE has it).
@@ -562,15 +563,13 @@ static void normalise(const char *s, char *out, size_t size)
     out[k] = 0;
 }
 
+// A number answer (normalised: no space at either end): white space before it and spaces
+// after it as strtod and this have always allowed; a number too small for full precision is
+// what it rounds to.
 static int parse_number(const char *s, double *v)
 {
-    char *end;
-    if (!*s)
-        return 0;
-    *v = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    return *end == 0 && isfinite(*v);
+    const unsigned flags = TEXT_NUM_SPACE_BEFORE | TEXT_NUM_SPACE_AFTER | TEXT_NUM_UNDERFLOW;
+    return text_parse_double(s, -DBL_MAX, DBL_MAX, flags, v) == 0;
 }
 
 static int same(const char *want, const char *typed, double tol)

@@ -131,22 +131,11 @@ static uint32_t read_u32le(const unsigned char *p)
 // cannot be opened or is a directory.
 static FILE *open_llmc_tokenizer(const char *path, struct stat *st, struct sf_diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open the tokenizer file: %s",
-                    strerror(errno));
-        return NULL;
-    }
-    if (fstat(fileno(f), st) != 0) {
+    FILE *f = sf_open_read(path, "tokenizer file (llm.c's gpt2_tokenizer.bin)", d);
+    if (f && fstat(fileno(f), st) != 0) {
         int e = errno;
         fclose(f);
         sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the tokenizer file: %s", strerror(e));
-        return NULL;
-    }
-    if (S_ISDIR(st->st_mode)) {
-        fclose(f);
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0,
-                    "is a directory, not a tokenizer file: name llm.c's gpt2_tokenizer.bin");
         return NULL;
     }
     return f;
@@ -249,18 +238,14 @@ int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d
     return rc;
 }
 
-// Length of the UTF-8 sequence starting at s (1 for an invalid or ASCII byte).
-static int utf8_len(const unsigned char *s)
+// Length of the character at s (not at the end of the NUL-terminated text) as the character
+// tokenizer splits text: what its lead byte announces (UTF8_LAX), or 1 for a byte that starts
+// no whole character.
+static size_t char_len(const char *s)
 {
-    int len = s[0] < 0x80         ? 1
-              : (s[0] >> 5) == 6  ? 2
-              : (s[0] >> 4) == 14 ? 3
-              : (s[0] >> 3) == 30 ? 4
-                                  : 1;
-    for (int i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 1;
-    return len;
+    uint32_t cp;
+    int k = utf8_decode(s, strnlen(s, 4), UTF8_LAX, &cp);
+    return k > 0 ? (size_t)k : 1;
 }
 
 static int is_space(unsigned char c)
@@ -300,7 +285,7 @@ static int emit(struct encoder *e, int id)
 static int column_of(const struct encoder *e, const char *s)
 {
     int col = 1;
-    for (const char *p = e->text; p < s; p += utf8_len((const unsigned char *)p))
+    for (const char *p = e->text; p < s; p += char_len(p))
         col++;
     return col;
 }
@@ -313,13 +298,13 @@ static int emit_piece(struct encoder *e, const char *s, size_t len)
         id = e->t->unk_id;
     if (id < 0) {
         // Quote at most 40 bytes, cut at a character boundary.
-        int shown = 0;
-        while ((size_t)shown < len && shown + utf8_len((const unsigned char *)s + shown) <= 40)
-            shown += utf8_len((const unsigned char *)s + shown);
+        size_t shown = 0;
+        while (shown < len && shown + char_len(s + shown) <= 40)
+            shown += char_len(s + shown);
         return sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s),
                            "'%.*s%s' is not in the model's vocabulary, which has no "
                            "\"<unk>\" piece: leave it out, or give token ids",
-                           shown, s, (size_t)shown < len ? "..." : "");
+                           (int)shown, s, shown < len ? "..." : "");
     }
     return emit(e, id);
 }
@@ -343,7 +328,7 @@ int tokenizer_next_piece(enum tok_kind kind, const char *text, size_t *start, si
         while (s[j] && is_word_byte(s[j]))
             j++;
     else
-        j += (size_t)utf8_len(s + j);
+        j += char_len(text + j);
     *start = i;
     *end = j;
     return 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stepformer/err.h"
+#include "stepformer/utf8.h"
 
 static const char *const style_names[SF_STYLE_COUNT] = {
 #define SF_X(name, help) #name,
@@ -65,40 +66,18 @@ void grid_put(struct grid *g, int x, int y, uint32_t cp, enum sf_style style)
     g->cells[(size_t)y * g->w + x] = (struct cell){cp, (uint8_t)style, 0, 0, 0};
 }
 
-// Decodes one UTF-8 character at s; *len gets its length in bytes (at least 1).
-static uint32_t utf8_next(const unsigned char *s, int *len)
-{
-    int n = s[0] < 0x80         ? 1
-            : (s[0] >> 5) == 6  ? 2
-            : (s[0] >> 4) == 14 ? 3
-            : (s[0] >> 3) == 30 ? 4
-                                : 0;
-    if (n == 0) {
-        *len = 1;
-        return 0xFFFD;
-    }
-    uint32_t cp = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7f >> n));
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *len = i;
-            return 0xFFFD;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    *len = n;
-    return cp;
-}
-
 int grid_text(struct grid *g, int x, int y, int max_w, const char *utf8, enum sf_style style)
 {
-    const unsigned char *s = (const unsigned char *)utf8;
+    size_t n = strlen(utf8), i = 0;
     int col = 0;
-    while (*s && col < max_w && x + col < g->w) {
-        int len;
-        uint32_t cp = utf8_next(s, &len);
-        grid_put(g, x + col, y, cp, style);
+    while (i < n && col < max_w && x + col < g->w) {
+        // Read as its lead byte announces it (UTF8_LAX); bytes that start no character, or
+        // one broken off, are one U+FFFD cell (a character cut short at the end takes the rest).
+        uint32_t cp;
+        int k = utf8_decode(utf8 + i, n - i, UTF8_LAX, &cp);
+        grid_put(g, x + col, y, k > 0 ? cp : 0xFFFD, style);
         col++;
-        s += len;
+        i += k > 0 ? (size_t)k : k < 0 ? (size_t)-k : n - i;
     }
     return col;
 }
@@ -116,25 +95,6 @@ void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int
         (struct cell){0x2580, SF_STYLE_HEAT, clamp_level(upper), clamp_level(lower), (uint8_t)ramp};
 }
 
-static void put_utf8(uint32_t cp, FILE *f)
-{
-    if (cp < 0x80) {
-        fputc((int)cp, f);
-    } else if (cp < 0x800) {
-        fputc((int)(0xc0 | cp >> 6), f);
-        fputc((int)(0x80 | (cp & 0x3f)), f);
-    } else if (cp < 0x10000) {
-        fputc((int)(0xe0 | cp >> 12), f);
-        fputc((int)(0x80 | ((cp >> 6) & 0x3f)), f);
-        fputc((int)(0x80 | (cp & 0x3f)), f);
-    } else {
-        fputc((int)(0xf0 | cp >> 18), f);
-        fputc((int)(0x80 | ((cp >> 12) & 0x3f)), f);
-        fputc((int)(0x80 | ((cp >> 6) & 0x3f)), f);
-        fputc((int)(0x80 | (cp & 0x3f)), f);
-    }
-}
-
 void grid_dump(const struct grid *g, FILE *f)
 {
     for (int y = 0; y < g->h; y++) {
@@ -142,8 +102,10 @@ void grid_dump(const struct grid *g, FILE *f)
         int end = g->w;
         while (end > 0 && row[end - 1].cp == ' ')
             end--;
-        for (int x = 0; x < end; x++)
-            put_utf8(row[x].cp, f);
+        for (int x = 0; x < end; x++) {
+            char u[4];
+            fwrite(u, 1, (size_t)utf8_encode(row[x].cp, u), f);
+        }
         fputc('\n', f);
     }
 }

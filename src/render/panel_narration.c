@@ -6,6 +6,7 @@
 
 #include "stepformer/screen.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 #define MAX_LINES 400
 
@@ -21,24 +22,19 @@ struct wrapped {
     int n;
 };
 
+// The columns of s[0..len): its bytes that do not continue a character.
 static int columns(const char *s, int len)
 {
-    int c = 0;
-    for (int i = 0; i < len; i++)
-        c += ((unsigned char)s[i] & 0xc0) != 0x80;
-    return c;
+    return (int)utf8_count(s, (size_t)len);
 }
 
 // Byte length of the first `cols` columns of s (at most len bytes).
 static int bytes_for(const char *s, int len, int cols)
 {
-    int i = 0;
-    for (int c = 0; i < len && c < cols; c++) {
-        i++;
-        while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
-            i++;
-    }
-    return i;
+    size_t i = 0;
+    for (int c = 0; i < (size_t)len && c < cols; c++)
+        i = utf8_next(s, (size_t)len, i);
+    return (int)i;
 }
 
 static void add(struct wrapped *w, const char *s, int len, int indent, enum sf_style st)
@@ -114,10 +110,12 @@ static const char *input_cursor(const struct lesson_screen *ls)
 {
     if (!ls->input || ls->input_cursor < 0)
         return NULL;
+    // The input_cursor-th byte that starts a character (one that is not a continuation byte).
     const char *p = ls->input;
-    for (int k = 0; *p; p++)
-        if (((unsigned char)*p & 0xc0) != 0x80 && k++ == ls->input_cursor)
-            return p;
+    size_t n = strlen(p), i = utf8_count(p, 1) ? 0 : utf8_next(p, n, 0);
+    for (int k = 0; i < n; i = utf8_next(p, n, i))
+        if (k++ == ls->input_cursor)
+            return p + i;
     return NULL;
 }
 

@@ -2,39 +2,12 @@
 // llm.c's order.
 #include "stepformer/train.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "stepformer/checkpoint.h"
 #include "stepformer/fileio.h"
-
-// Reads a whole file; *len gets its size. NULL with d filled on failure.
-static char *read_file(const char *path, size_t *len, struct sf_diag *d)
-{
-    FILE *f = sf_open_read(path, "data file", d);
-    if (!f)
-        return NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        fclose(f);
-        sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot read the data file");
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (!buf || n != (size_t)st.st_size) {
-        free(buf);
-        sf_diag_set(d, buf ? SF_ERR_IO : SF_ERR_NOMEM, path, 0, 0, "cannot read the data file");
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
 
 static uint32_t u32le(const unsigned char *p)
 {
@@ -85,7 +58,7 @@ int token_data_load(struct token_data *td, const char *path, struct tokenizer *t
 {
     memset(td, 0, sizeof *td);
     size_t len;
-    char *buf = read_file(path, &len, d);
+    char *buf = sf_read_file(path, "data file", SIZE_MAX, &len, NULL, d);
     if (!buf)
         return SF_ERR_IO;
     int rc;
@@ -265,7 +238,7 @@ int tokenizer_build_from_file(struct tokenizer *t, enum tok_kind kind, const cha
 {
     memset(t, 0, sizeof *t);
     size_t len;
-    char *buf = read_file(path, &len, d);
+    char *buf = sf_read_file(path, "data file", SIZE_MAX, &len, NULL, d);
     if (!buf)
         return SF_ERR_IO;
     if (memchr(buf, '\0', len)) {
