@@ -1,6 +1,7 @@
 // Whole screens for every op: each op, when it runs, draws its own output as the main panel, at
 // the sizes a classroom uses (80×24 over SSH to 200×60 on a projector), for the forward pass
 // with greedy choice and with sampling, and for the training iteration.
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +61,57 @@ static char *rect_text(const struct grid *g, struct rect r)
     return buf;
 }
 
+// The numbers in a panel's text: decimals, integers of two digits or more, and −∞.
+static int count_numbers(const char *text)
+{
+    static regex_t re;
+    static int compiled;
+    if (!compiled) {
+        assert_int_equal(regcomp(&re, "(-|−)?[0-9]+\\.[0-9]+|[0-9][0-9]+|−∞|-inf", REG_EXTENDED),
+                         0);
+        compiled = 1;
+    }
+    int n = 0;
+    regmatch_t m;
+    for (const char *p = text; regexec(&re, p, 1, &m, 0) == 0 && m.rm_eo > 0; p += m.rm_eo)
+        n++;
+    return n;
+}
+
+// 1 when a panel's text says that part of it is hidden: a count ("+3", "12 more", "rows 1–20 of
+// 64", "of 148").
+static int says_hidden(const char *text)
+{
+    static regex_t re;
+    static int compiled;
+    if (!compiled) {
+        assert_int_equal(
+            regcomp(&re, "\\+[0-9]+|[0-9]+ more|of [0-9]+|[0-9]+ hidden", REG_EXTENDED), 0);
+        compiled = 1;
+    }
+    return regexec(&re, text, 0, NULL, 0) == 0;
+}
+
+// The main panel drawn into the screen's rectangle shows fewer numbers than the same panel given
+// a very large one: then it must say so. 1 on a failure (printed).
+static int check_complete(const struct screen_state *s, const char *shown, const char *op, int w,
+                          int h)
+{
+    struct grid big;
+    assert_int_equal(grid_init(&big, 400, 200), 0);
+    screen_draw_panel(&big, s->main, (struct rect){0, 0, 400, 200}, &s->view, 1);
+    char *all = rect_text(&big, (struct rect){0, 0, 400, 200});
+    int have = count_numbers(shown), want = count_numbers(all), bad = 0;
+    if (have < want && !says_hidden(shown)) {
+        print_message("%dx%d %s: the %s panel shows %d of its %d numbers and does not say so\n", w,
+                      h, op, panel_name(s->main), have, want);
+        bad = 1;
+    }
+    free(all);
+    grid_free(&big);
+    return bad;
+}
+
 enum pass_kind { PASS_GREEDY, PASS_SAMPLING, PASS_TRAINING };
 static const char *const pass_names[] = {"forward (greedy)", "forward (sampling)", "training"};
 
@@ -86,7 +138,7 @@ static void set_sampling(struct app *a)
 // Steps through every op of one pass at one size; each op's main panel (below its title) must
 // differ from the one the op before drew. Failures are counted and named, not fatal, so one run
 // lists them all.
-static int check_pass(enum pass_kind kind, int w, int h)
+static int check_pass(enum pass_kind kind, int numbers, int w, int h)
 {
     struct app a;
     struct app_options o = {
@@ -95,6 +147,7 @@ static int check_pass(enum pass_kind kind, int w, int h)
     assert_int_equal(app_init(&a, &o, &d), 0);
     a.width = w;
     a.height = h;
+    a.view.numbers = numbers;
     if (kind == PASS_SAMPLING)
         set_sampling(&a);
     if (kind == PASS_TRAINING)
@@ -122,6 +175,8 @@ static int check_pass(enum pass_kind kind, int w, int h)
         screen_draw(&g, &s);
         struct rect r = s.layout.panel[s.main];
         char *now = rect_text(&g, r);
+        if (numbers)
+            failures += check_complete(&s, now, n->name, w, h);
         if (strcmp(before, now) == 0) {
             print_message("%dx%d %s: after %s, %s leaves the main panel (%s) as it was\n", w, h,
                           pass_names[kind], before_name, n->name, panel_name(s.main));
@@ -144,7 +199,8 @@ static void test_screens_every_op_changes_the_main_panel(void **state)
     int failures = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
         for (int kind = PASS_GREEDY; kind <= PASS_TRAINING; kind++)
-            failures += check_pass((enum pass_kind)kind, sizes[k][0], sizes[k][1]);
+            for (int numbers = 0; numbers < 2; numbers++)
+                failures += check_pass((enum pass_kind)kind, numbers, sizes[k][0], sizes[k][1]);
     if (failures)
         fail_msg("%d ops did not change the main panel (listed above)", failures);
 }
