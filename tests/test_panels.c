@@ -113,12 +113,17 @@ static void test_panels_attention_stages(void **state)
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
     test_check_golden(&g, "attention_softmax_50x9.txt");
-    // as colours: masked cells blank, the rest heat cells
+    // as colours: masked cells have the masked level (grey with × in colour, × in
+    // monochrome), the rest their value's level; the legend shows the masked look too
     v.numbers = 0;
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
-    assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT);    // row 0, key 0
-    assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_MASKED); // row 0, key 1: the future
+    assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT); // row 0, key 0
+    assert_true(g.cells[2 * 50 + 9].fg < SF_RAMP_LEVELS);
+    assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_HEAT); // row 0, key 1: the future
+    assert_int_equal(g.cells[2 * 50 + 11].fg, SF_LEVEL_MASKED);
+    char row[200];
+    assert_non_null(strstr(test_row_text(&g, 8, row, sizeof row), "masked (−∞)"));
     grid_free(&g);
     graph_free(&gr);
 }
