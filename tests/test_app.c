@@ -509,6 +509,57 @@ static void test_app_panels_stay_inside(void **state)
     app_free(&a);
 }
 
+// The inspect line writes a negative number with a real minus sign, and a negative operand
+// after an operator in parentheses: "exp(−2.996 − (−2.160))", never "− -2.160"; without
+// UTF-8 the same with '-'. Every cell of the rows of a softmax, a LayerNorm and a sum.
+static void test_app_inspect_signs_are_parenthesised(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    static const char *const ops[] = {"gL0.attn.softmax\n", "gL0.ln1.norm\n", "gL0.resid1\n",
+                                      "gL0.attn.q\n"};
+    int parens = 0;
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        keys(&a, ops[o]);
+        finish(&a);
+        struct screen_state s;
+        app_screen(&a, &s);
+        const float *m;
+        int rows, cols;
+        assert_true(panel_matrix(&s.view, graph_last(app_graph(&a)), &m, &rows, &cols));
+        struct view v = s.view;
+        v.inspect = 1;
+        for (int ascii = 0; ascii <= 1; ascii++)
+            for (v.row = 0; v.row < rows; v.row++)
+                for (v.col = 0; v.col < cols && v.col < 16; v.col++) {
+                    struct grid eq;
+                    assert_int_equal(grid_init(&eq, 200, 6), 0);
+                    eq.ascii = ascii;
+                    screen_draw_panel(&eq, PANEL_EQUATION, (struct rect){0, 0, 200, 6}, &v, 0);
+                    char row[1200];
+                    test_row_text(&eq, 2, row, sizeof row);
+                    const char *minus = ascii ? "-" : "−";
+                    char bad[4][16];
+                    snprintf(bad[0], 16, "− %s", minus);
+                    snprintf(bad[1], 16, "+ %s", minus);
+                    snprintf(bad[2], 16, "·%s", minus);
+                    snprintf(bad[3], 16, "- %s", minus);
+                    for (int b = 0; b < 4; b++)
+                        if (strstr(row, bad[b]))
+                            fail_msg("'%s' in '%s'", bad[b], row);
+                    if (!ascii)
+                        assert_null(strpbrk(row, "-")); // the real minus only
+                    char paren[8];
+                    snprintf(paren, sizeof paren, "(%s", minus);
+                    parens += strstr(row, paren) != NULL;
+                    grid_free(&eq);
+                }
+    }
+    assert_true(parens > 0);
+    app_free(&a);
+}
+
 // No screen shows a negative zero: every op of the pass and of the training iteration, on the
 // fast kernels (where the sign of a value that rounds to zero depends on the kernel), the
 // whole screen and the equation panel with the inspect cursor on every cell of each op's
@@ -1317,6 +1368,7 @@ int main(void)
         cmocka_unit_test(test_app_generates_through_the_sample_ops),
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
         cmocka_unit_test(test_app_inspect_a_score),
+        cmocka_unit_test(test_app_inspect_signs_are_parenthesised),
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
