@@ -227,6 +227,49 @@ static void test_panels_layernorm_strips_share_an_axis(void **state)
     graph_free(&gr);
 }
 
+// The residual panel names its columns in words (numbers) or with a key (colours), and writes
+// the block's equation as the model places its norms: pre-norm for the textbook's model,
+// post-norm for the notebook's.
+static void test_panels_residual_columns_and_norm_placement(void **state)
+{
+    (void)state;
+    char path[600], text[4000], line[400];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(path, sizeof path, "%s/models/notebook.sfm", assets ? assets : "assets");
+    struct model notebook = {0};
+    assert_int_equal(checkpoint_load(&notebook, path, NULL), 0);
+    assert_int_equal(notebook.cfg.norm, NORM_POST);
+    assert_int_equal(model.cfg.norm, NORM_PRE);
+    struct model *models[2] = {&model, &notebook};
+    int ids[5] = {3, 1, 4, 1, 5};
+    for (int k = 0; k < 2; k++)
+        for (int numbers = 0; numbers <= 1; numbers++) {
+            struct graph gr = {0};
+            assert_int_equal(graph_build(&gr, models[k], ids, 5, OP_IMPL_REF, NULL), 0);
+            while (graph_step(&gr) == 1)
+                ;
+            struct grid g;
+            assert_int_equal(grid_init(&g, 100, 24), 0);
+            struct view v = {.graph = &gr, .row = 2, .layer = 0, .numbers = numbers};
+            panel_residual(&g, (struct rect){0, 0, 100, 24}, &v, 0);
+            text[0] = 0;
+            for (int y = 0; y < 24; y++)
+                strcat(strcat(text, test_row_text(&g, y, line, sizeof line)), "\n");
+            if (numbers) {
+                assert_non_null(strstr(text, "embed +attn  +ffn +attn  +ffn"));
+                assert_non_null(strstr(text, "L0    L0    L1    L1"));
+            } else {
+                assert_non_null(strstr(text, "e 0a0f1a1f"));
+                assert_non_null(strstr(text, "0a, 0f = after block 0 adds its attention"));
+            }
+            assert_non_null(strstr(text, k == 0 ? "pre-norm: h = x + Attn(LN(x))"
+                                                : "post-norm: h = LN(x + Attn(x))"));
+            grid_free(&g);
+            graph_free(&gr);
+        }
+    model_free(&notebook);
+}
+
 static void test_panels_next_token_distribution(void **state)
 {
     (void)state;
@@ -459,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_layernorm_strips_share_an_axis),
+        cmocka_unit_test(test_panels_residual_columns_and_norm_placement),
         cmocka_unit_test(test_panels_next_token_distribution),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),

@@ -147,8 +147,13 @@ static int equation_block(const struct eq_sizes *z, const struct node *n, char *
     int N = z->N, d = z->d, V = z->c->vocab_size;
     switch (n->role) {
     case ROLE_RESID1:
-    case ROLE_RESID2:
-        text_format(eq, size, "h = x + sublayer(x)   the residual stream");
+    case ROLE_RESID2: // the block's form follows the model's norm placement
+        if (z->c->norm == NORM_POST)
+            text_format(eq, size, "%s   post-norm: the add, then LayerNorm",
+                        n->role == ROLE_RESID1 ? "h = LN(x + Attn(x))" : "x' = LN(h + FFN(h))");
+        else
+            text_format(eq, size, "%s   pre-norm: the stream itself is never normalised",
+                        n->role == ROLE_RESID1 ? "h = x + Attn(LN(x))" : "x' = h + FFN(LN(h))");
         text_format(shape, size, "%s + %s → %s", z->a, z->b, z->o);
         return 1;
     case ROLE_FFN_UP:
