@@ -181,7 +181,7 @@ static void test_panels_layernorm_strips_share_an_axis(void **state)
         truth[nt++] = mean, truth[nt++] = sqrt(var / d);
     }
     struct view v = {.graph = &gr, .row = row, .layer = 0, .head = 0, .numbers = 1};
-    char text[2000], line[600];
+    char text[16000], line[600];
     for (int w = 34; w <= 160; w += 3) {
         struct grid g;
         assert_int_equal(grid_init(&g, w, 14), 0);
@@ -233,7 +233,7 @@ static void test_panels_layernorm_strips_share_an_axis(void **state)
 static void test_panels_residual_columns_and_norm_placement(void **state)
 {
     (void)state;
-    char path[600], text[4000], line[400];
+    char path[600], text[16000], line[400];
     const char *assets = getenv("SF_ASSETS");
     snprintf(path, sizeof path, "%s/models/notebook.sfm", assets ? assets : "assets");
     struct model notebook = {0};
