@@ -560,6 +560,63 @@ static void test_app_inspect_signs_are_parenthesised(void **state)
     app_free(&a);
 }
 
+// Without UTF-8 every symbol is drawn in its ASCII form: at a stop in each part of the pass
+// (and of training), every panel zoomed, as numbers and as colours, the whole screen, the
+// help and the inspect line hold no byte of 0x80 or more; one such screen is a golden.
+static void test_app_ascii_screens_hold_ascii_only(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    static const char *const stops[] = {"gL0.ln1.stats\n", "gL1.attn.softmax\n", "gL1.resid2\n",
+                                        "ghead.probs\n"};
+    struct grid g;
+    for (int train = 0; train < 2; train++) {
+        if (train)
+            app_key(&a, 't');
+        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+            keys(&a, train && k == 0 ? "ggrad.L1.attn.softmax\n" : stops[k]);
+            finish(&a);
+            for (int numbers = 0; numbers <= 1; numbers++)
+                for (int zoom = -2; zoom < PANEL_COUNT; zoom++) {
+                    a.view.numbers = numbers;
+                    a.zoom = zoom < 0 ? -1 : zoom;
+                    if (zoom == -2)
+                        app_key(&a, '?'); // the help; it closes again below
+                    a.view.inspect = zoom == PANEL_EQUATION;
+                    a.width = zoom == -1 ? 160 : 80;
+                    a.height = zoom == -1 ? 48 : 24;
+                    struct screen_state s;
+                    app_screen(&a, &s);
+                    assert_int_equal(grid_init(&g, a.width, a.height), 0);
+                    g.ascii = 1;
+                    screen_draw(&g, &s);
+                    for (int i = 0; i < g.w * g.h; i++)
+                        if (g.cells[i].cp >= 0x80)
+                            fail_msg("U+%04X at (%d, %d) of %s, zoom %d", g.cells[i].cp, i % g.w,
+                                     i / g.w, stops[k], zoom);
+                    grid_free(&g);
+                    if (zoom == -2)
+                        app_key(&a, '?');
+                }
+            a.view.inspect = 0;
+        }
+    }
+    a.zoom = PANEL_LAYERNORM;
+    a.view.numbers = 1;
+    keys(&a, "gL1.ln1.affine\n");
+    finish(&a);
+    a.width = 80, a.height = 24;
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(grid_init(&g, 80, 24), 0);
+    g.ascii = 1;
+    screen_draw(&g, &s);
+    test_check_golden(&g, "zoom_layernorm_ascii_80x24.txt");
+    grid_free(&g);
+    app_free(&a);
+}
+
 // No screen shows a negative zero: every op of the pass and of the training iteration, on the
 // fast kernels (where the sign of a value that rounds to zero depends on the kernel), the
 // whole screen and the equation panel with the inspect cursor on every cell of each op's
@@ -1369,6 +1426,7 @@ int main(void)
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
         cmocka_unit_test(test_app_inspect_a_score),
         cmocka_unit_test(test_app_inspect_signs_are_parenthesised),
+        cmocka_unit_test(test_app_ascii_screens_hold_ascii_only),
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),

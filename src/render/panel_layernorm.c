@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 // The selected token's vectors before and after, as strips on one shared axis.
 struct strips {
@@ -15,6 +16,7 @@ struct strips {
     int d;
     float lo, hi; // the shared axis
     int most;     // the most values in one cell of any strip
+    int label_w;  // the labels' column (wider where their ASCII forms are longer)
     int plot_w;
     int mark; // the component under the inspect cursor, or -1
 };
@@ -33,8 +35,8 @@ static int strip_cell(const struct strips *s, float x)
 static void strip(struct grid *g, int x, int y, int w, const char *label, const struct strips *s,
                   int k)
 {
-    int used = panel_label(g, x, y, 9, label, SF_STYLE_DIM);
-    used = used < 9 ? 9 : used;
+    panel_label(g, x, y, s->label_w, label, SF_STYLE_DIM);
+    int used = s->label_w;
     const float *row = s->row[k];
     if (!row) {
         panel_label(g, x + used, y, w - used, "not computed yet", SF_STYLE_DIM);
@@ -70,17 +72,17 @@ static void strip_axis(struct grid *g, int x, int y, int end, const struct strip
 {
     int zero = s->lo <= 0 && s->hi >= 0 ? strip_cell(s, 0) : -1;
     for (int c = 0; c < s->plot_w; c++)
-        grid_put(g, x + 9 + c, y, c == zero ? 0x253c : 0x2500, SF_STYLE_DIM);
+        grid_put(g, x + s->label_w + c, y, c == zero ? 0x253c : 0x2500, SF_STYLE_DIM);
     if (y + 1 >= end)
         return;
     char lo[16], hi[16];
     panel_fit_number(lo, sizeof lo, s->lo, 6, 2);
     panel_fit_number(hi, sizeof hi, s->hi, 6, 2);
     int hi_w = (int)strlen(hi), lo_w = (int)strlen(lo);
-    grid_text(g, x + 9, y + 1, lo_w, lo, SF_STYLE_DIM);
-    grid_text(g, x + 9 + s->plot_w - hi_w, y + 1, hi_w, hi, SF_STYLE_DIM);
+    grid_text(g, x + s->label_w, y + 1, lo_w, lo, SF_STYLE_DIM);
+    grid_text(g, x + s->label_w + s->plot_w - hi_w, y + 1, hi_w, hi, SF_STYLE_DIM);
     if (zero > lo_w && zero < s->plot_w - hi_w - 1)
-        grid_put(g, x + 9 + zero, y + 1, '0', SF_STYLE_DIM);
+        grid_put(g, x + s->label_w + zero, y + 1, '0', SF_STYLE_DIM);
 }
 
 // The selected token's x, xhat and gamma xhat + beta from (x, y), w wide, down to end.
@@ -93,10 +95,18 @@ static int draw_strips(struct grid *g, int x, int y, int w, int end, struct stri
             s->lo = s->row[k][j] < s->lo ? s->row[k][j] : s->lo;
             s->hi = s->row[k][j] > s->hi ? s->row[k][j] : s->hi;
         }
-    s->plot_w = w - 9 - 17;
+    s->label_w = 0;
+    for (int k = 0; k < 3; k++) {
+        char ascii[64];
+        const char *l = g->ascii ? grid_ascii_text(ascii, sizeof ascii, labels[k]) : labels[k];
+        int lw = (int)utf8_count(l, strlen(l)) + 1;
+        s->label_w = lw > s->label_w ? lw : s->label_w;
+    }
+    int stats_w = g->ascii ? 19 : 17; // " μ -0.123 σ 0.456", " mu -0.123 sd 0.456"
+    s->plot_w = w - s->label_w - stats_w;
     s->plot_w = s->plot_w > 64 ? 64 : s->plot_w;
     if (s->plot_w < 8)
-        s->plot_w = w - 9 > 8 ? 8 : w - 9;
+        s->plot_w = w - s->label_w > 8 ? 8 : w - s->label_w;
     if (s->plot_w < 4)
         return y;
     s->most = 1;
