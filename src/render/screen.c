@@ -36,7 +36,10 @@ static void draw_status(struct grid *g, struct rect r, const struct screen_state
     int keys_w = (int)strlen(keys);
     if (keys_w > r.w / 3)
         keys_w = 0;
-    grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    if (s->status && s->status_cursor >= 0) // an input line: as typed, around its cursor
+        grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    else // the op's line or a message: abbreviated at a word
+        panel_label(g, r.x, r.y, r.w - keys_w - 1, text, style);
     if (s->status && s->status_cursor >= 0)
         draw_cursor(g, r.x, r.y, s->status_cursor, r.w - keys_w - 1);
     if (keys_w)
