@@ -102,6 +102,15 @@ static void test_palette_masked_differs_from_small(void **state)
                 if (!utf8)
                     assert_true(m.cp < 0x80 && v.cp < 0x80);
             }
+    // monochrome shows the row with more ink of a two-row cell: a large value is never hidden
+    for (int r = 0; r <= 1; r++) {
+        int big = ramp_level((enum ramp_kind)r, 1.0f, 1.0f);
+        int small = ramp_level((enum ramp_kind)r, 0.0f, 1.0f);
+        assert_int_equal(palette_heat(PALETTE_MONO, 1, (enum ramp_kind)r, small, big).cp,
+                         palette_glyph((enum ramp_kind)r, big, 0));
+        assert_int_equal(palette_heat(PALETTE_MONO, 1, (enum ramp_kind)r, big, small).cp,
+                         palette_glyph((enum ramp_kind)r, big, 0));
+    }
     // the masked colour is no colour of either ramp
     for (int l = 0; l < SF_RAMP_LEVELS; l++)
         for (int r = 0; r <= 1; r++) {

@@ -78,7 +78,7 @@ int grid_text(struct grid *g, int x, int y, int max_w, const char *utf8, enum sf
 // twice. An ASCII grid holds '#' there (the terminal draws heat cells from their levels).
 void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int lower);
 // The grid as text, one line per row without trailing spaces (golden screens); a heat cell
-// as monochrome shows it (palette_glyph of its upper level), so the text keeps sign and size.
+// as monochrome shows it (palette_heat), so the text keeps sign and size.
 void grid_dump(const struct grid *g, FILE *f);
 
 #endif

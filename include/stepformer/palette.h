@@ -40,7 +40,8 @@ uint32_t palette_glyph(enum ramp_kind r, int level, int ascii);
 // How the terminal shows a heat cell: the code point and the foreground and background
 // colours (-1: the terminal's). Colour schemes with UTF-8 draw the upper half block with the
 // upper row's colour on the lower row's; without UTF-8 a space on the upper row's colour;
-// monochrome the upper row's glyph. A cell whose two rows are masked shows '×' ('x').
+// monochrome the glyph of the row with more ink (so a large value is never hidden by its
+// neighbour). A cell whose two rows are masked shows '×' ('x').
 struct heat_face {
     uint32_t cp;
     int fg, bg;

@@ -165,7 +165,9 @@ void grid_dump(const struct grid *g, FILE *f)
             char u[4];
             uint32_t cp = row[x].cp;
             if (row[x].style == SF_STYLE_HEAT) // as monochrome shows it: sign and size
-                cp = palette_glyph((enum ramp_kind)row[x].ramp, row[x].fg, g->ascii);
+                cp = palette_heat(PALETTE_MONO, !g->ascii, (enum ramp_kind)row[x].ramp, row[x].fg,
+                                  row[x].bg)
+                         .cp;
             fwrite(u, 1, (size_t)utf8_encode(cp, u), f);
         }
         fputc('\n', f);

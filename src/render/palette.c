@@ -77,13 +77,21 @@ uint32_t palette_glyph(enum ramp_kind r, int level, int ascii)
     return level < mid ? neg_glyphs[a][bin] : pos_glyphs[a][bin];
 }
 
+// How far a level is from the ramp's empty end (masked: none).
+static int ink(enum ramp_kind r, int level)
+{
+    if (level == SF_LEVEL_MASKED)
+        return -1;
+    return r == RAMP_SEQUENTIAL ? level : abs(level - (SF_RAMP_LEVELS - 1) / 2);
+}
+
 struct heat_face palette_heat(enum palette_scheme s, int utf8, enum ramp_kind r, int upper,
                               int lower)
 {
     struct heat_face f = {0x2580, -1, -1};
     int masked = upper == SF_LEVEL_MASKED && lower == SF_LEVEL_MASKED;
-    if (s == PALETTE_MONO) {
-        f.cp = palette_glyph(r, upper, !utf8);
+    if (s == PALETTE_MONO) { // one glyph for two rows: the one with more ink, never hidden
+        f.cp = palette_glyph(r, ink(r, lower) > ink(r, upper) ? lower : upper, !utf8);
     } else if (masked) {
         f.cp = utf8 ? 0xd7 : 'x';
         f.fg = s == PALETTE_256 ? MASKED_FG_256 : MASKED_FG_8;
