@@ -30,6 +30,74 @@ static float row_norm(const struct tensor *t, int i)
     return (float)sqrt(s);
 }
 
+// Column labels in words: numbers have room for "embed" over "", "L0" over "+attn" and
+// "L0" over "+ffn" (the stream after the embeddings, after block 0 adds its attention, its
+// FFN); colour cells two columns wide get "e", "0a", "0f" and a key under the map. ck: the
+// checkpoints of the n columns shown.
+static void column_labels(struct grid *g, struct rect r, const struct view *v, const int *ck, int n,
+                          int cell_w)
+{
+    const struct graph *gr = v->graph;
+    char buf[64];
+    for (int c = 0; c < n; c++) {
+        const struct node *nd = &gr->nodes[ck[c]];
+        int attn = nd->level == NODE_LEVEL_SUBLAYER;
+        enum sf_style s = nd->layer == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM;
+        int x = r.x + LABEL_W + c * cell_w;
+        if (!v->numbers) {
+            if (nd->layer < 0)
+                text_format(buf, sizeof buf, "e");
+            else
+                text_format(buf, sizeof buf, "%d%c", nd->layer, attn ? 'a' : 'f');
+            if ((int)strlen(buf) <= cell_w)
+                grid_text(g, x, r.y + 1, cell_w, buf, s);
+            continue;
+        }
+        text_format(buf, sizeof buf, "%6s", nd->layer < 0 ? "embed" : attn ? "+attn" : "+ffn");
+        grid_text(g, x, r.y + 2, cell_w, buf, s);
+        char layer[16];
+        text_format(layer, sizeof layer, "L%d", nd->layer);
+        text_format(buf, sizeof buf, "%6s", layer);
+        if (nd->layer >= 0)
+            grid_text(g, x, r.y + 1, cell_w, buf, s);
+    }
+}
+
+// What each sublayer added at the selected position, against the stream it was added to, from
+// row y down. ck: the stream's n_ck checkpoints.
+static void added_lines_at(struct grid *g, struct rect r, const struct view *v, int y,
+                           const int *ck, int n_ck)
+{
+    const struct graph *gr = v->graph;
+    char buf[64];
+    tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
+    char line[160];
+    text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
+    panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
+    for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
+        int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
+        int before = -1; // the stream the attention output is added to: the checkpoint before
+        for (int c = 0; c < n_ck && ck[c] < a; c++)
+            before = ck[c];
+        int k = text_format(line, sizeof line, "  L%d", l);
+        if (graph_node_done(gr, a))
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
+                             (double)row_norm(&gr->nodes[a].out, v->row));
+        else
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
+        if (graph_node_done(gr, f))
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
+                             (double)row_norm(&gr->nodes[f].out, v->row));
+        else
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
+        if (before >= 0 && graph_node_done(gr, before))
+            text_format(line + k, sizeof line - (size_t)k, "   (%.3f)",
+                        (double)row_norm(&gr->nodes[before].out, v->row));
+        panel_label(g, r.x + 1, y, r.w - 1, line,
+                    l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+    }
+}
+
 void panel_residual(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct graph *gr = v->graph;
@@ -68,34 +136,7 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
             max = x > max ? x : max;
         }
     char buf[64];
-    // Column labels in words: numbers have room for "embed" over "", "L0" over "+attn" and
-    // "L0" over "+ffn" (the stream after the embeddings, after block 0 adds its attention, its
-    // FFN); colour cells two columns wide get "e", "0a", "0f" and a key under the map.
-    for (int c = 0; c < cols && first + c < n_ck; c++) {
-        const struct node *n = &gr->nodes[ck[first + c]];
-        int attn = n->level == NODE_LEVEL_SUBLAYER;
-        enum sf_style s = n->layer == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM;
-        int x = r.x + LABEL_W + c * cell_w;
-        if (!v->numbers) {
-            if (n->layer < 0)
-                text_format(buf, sizeof buf, "e");
-            else
-                text_format(buf, sizeof buf, "%d%c", n->layer, attn ? 'a' : 'f');
-            if ((int)strlen(buf) <= cell_w)
-                grid_text(g, x, r.y + 1, cell_w, buf, s);
-            continue;
-        }
-        if (n->layer < 0)
-            text_format(buf, sizeof buf, "%6s", "embed");
-        else
-            text_format(buf, sizeof buf, "%6s", attn ? "+attn" : "+ffn");
-        grid_text(g, x, r.y + 2, cell_w, buf, s);
-        char layer[16];
-        text_format(layer, sizeof layer, "L%d", n->layer);
-        text_format(buf, sizeof buf, "%6s", layer);
-        if (n->layer >= 0)
-            grid_text(g, x, r.y + 1, cell_w, buf, s);
-    }
+    column_labels(g, r, v, ck + first, n_ck - first < cols ? n_ck - first : cols, cell_w);
     int head = v->numbers ? 2 : 1; // header rows
     int added_lines = gr->model->cfg.n_layer + 2;
     int rows = r.h - 1 - head - (r.h - 1 - head > N + added_lines + 1 ? added_lines + 1 : 0);
@@ -140,31 +181,5 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
                     SF_STYLE_NORMAL);
     if (y + 1 >= r.y + r.h)
         return;
-    // What each sublayer added at the selected position, against the stream it was added to.
-    tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
-    char line[160];
-    text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
-    panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
-    for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
-        int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
-        int before = -1; // the stream the attention output is added to: the checkpoint before
-        for (int c = 0; c < n_ck && ck[c] < a; c++)
-            before = ck[c];
-        int k = text_format(line, sizeof line, "  L%d", l);
-        if (graph_node_done(gr, a))
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
-                             (double)row_norm(&gr->nodes[a].out, v->row));
-        else
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
-        if (graph_node_done(gr, f))
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
-                             (double)row_norm(&gr->nodes[f].out, v->row));
-        else
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
-        if (before >= 0 && graph_node_done(gr, before))
-            text_format(line + k, sizeof line - (size_t)k, "   (%.3f)",
-                        (double)row_norm(&gr->nodes[before].out, v->row));
-        panel_label(g, r.x + 1, y, r.w - 1, line,
-                    l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
-    }
+    added_lines_at(g, r, v, y, ck, n_ck);
 }
