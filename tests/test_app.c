@@ -589,6 +589,12 @@ static void test_app_ascii_screens_hold_ascii_only(void **state)
                     struct screen_state s;
                     app_screen(&a, &s);
                     assert_int_equal(grid_init(&g, a.width, a.height), 0);
+                    screen_draw(&g, &s); // every symbol drawn has an ASCII form of its own
+                    for (int i = 0; i < g.w * g.h; i++)
+                        if (g.cells[i].cp >= 0x80 && g.cells[i].style != SF_STYLE_HEAT &&
+                            strcmp(grid_ascii(g.cells[i].cp), "?") == 0)
+                            fail_msg("U+%04X at (%d, %d) of %s, zoom %d has no ASCII form",
+                                     g.cells[i].cp, i % g.w, i / g.w, stops[k], zoom);
                     g.ascii = 1;
                     screen_draw(&g, &s);
                     for (int i = 0; i < g.w * g.h; i++)
