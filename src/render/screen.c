@@ -194,8 +194,8 @@ static void draw_overlay(struct grid *g, const struct screen_state *s)
         char more[160];
         int shown = first + o.room < o.total ? first + o.room : o.total;
         if (shown < o.total)
-            text_format(more, sizeof more, "more ↓ (Space, PgDn)  %s rows %d–%d of %d",
-                        first > 0 ? "↑ PgUp " : "", first + 1, shown, o.total);
+            text_format(more, sizeof more, "more ↓ (Space, PgDn)  %srows %d–%d of %d",
+                        first > 0 ? "↑ PgUp back  " : "", first + 1, shown, o.total);
         else
             text_format(more, sizeof more, "end  ↑ PgUp back, Home top  rows %d–%d of %d",
                         first + 1, shown, o.total);
