@@ -543,7 +543,7 @@ static void test_app_inspect_signs_are_parenthesised(void **state)
                     char bad[4][16];
                     snprintf(bad[0], 16, "− %s", minus);
                     snprintf(bad[1], 16, "+ %s", minus);
-                    snprintf(bad[2], 16, "·%s", minus);
+                    snprintf(bad[2], 16, ascii ? "*%s" : "⋅%s", minus);
                     snprintf(bad[3], 16, "- %s", minus);
                     for (int b = 0; b < 4; b++)
                         if (strstr(row, bad[b]))

@@ -98,9 +98,10 @@ static void test_render_fit_labels_and_numbers(void **state)
     assert_int_equal(grid_init(&g, 40, 2), 0);
     g.ascii = 1;
     grid_text(&g, 0, 0, 40, "σ √d_k α −∞ → x̂ ‖x‖ §9.1", SF_STYLE_NORMAL);
+    assert_string_equal(grid_ascii(0x22c5), "*"); // a product, never a decimal point
     panel_title(&g, (struct rect){0, 1, 20, 1}, "μ and σ per token … more words", 0);
     char *text = dump(&g);
-    assert_string_equal(text, "sd sqrtd_k alpha -inf -> x^ |x| sec.9.1\n mu and sd per...\n");
+    assert_string_equal(text, "sd sqrt d_k alpha -inf -> x^ |x| sec.9.1\n mu and sd per...\n");
     free(text);
     grid_free(&g);
 }

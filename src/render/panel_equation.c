@@ -258,14 +258,15 @@ static const char *num(char *buf, size_t size, double x, int dec, int paren)
     return buf;
 }
 
-// Up to three terms of a dot product and its total: "0.12·(−0.40) + … (64 terms) = 1.234".
+// Up to three terms of a dot product and its total: "0.12⋅(−0.40) + … (64 terms) = 1.234"
+// (U+22C5, the dot operator: "*" in ASCII, where "·" would read as a decimal point).
 static void dot_terms(char *buf, size_t size, const float *x, size_t xs, const float *y, size_t ys,
                       int n, double total)
 {
     size_t k = 0;
     char a[32], b[32];
     for (int i = 0; i < n && i < 3 && k < size; i++)
-        k += (size_t)text_format(buf + k, size - k, "%s%s·%s", i ? " + " : "",
+        k += (size_t)text_format(buf + k, size - k, "%s%s⋅%s", i ? " + " : "",
                                  num(a, sizeof a, (double)x[i * xs], 2, i > 0),
                                  num(b, sizeof b, (double)y[i * ys], 2, 1));
     if (n > 3 && k < size)
@@ -375,7 +376,7 @@ static int inspect_rows(const struct cell_at *x, char *l2, size_t size)
                     num(c, sizeof c, entry(x->in1, i, 1, 2), 4, 0), num(e, sizeof e, val, 4, 0));
         return 1;
     case OPK_LN_AFFINE:
-        text_format(l2, size, "γ xhat + β = %s · %s + %s = %s",
+        text_format(l2, size, "γ xhat + β = %s ⋅ %s + %s = %s",
                     num(a, sizeof a, (double)x->in1[j], 4, 0),
                     num(b, sizeof b, entry(x->in0, i, j, cols), 4, 1),
                     num(c, sizeof c, bias_at(n, j), 4, 1), num(e, sizeof e, val, 4, 0));
