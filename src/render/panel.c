@@ -54,11 +54,9 @@ const char *panel_fit(char *out, size_t size, const char *text, int w)
 int panel_label(struct grid *g, int x, int y, int w, const char *text, enum sf_style style)
 {
     char ascii[512], fit[512];
-    if (g->ascii)
+    if (g->ascii) // measured as drawn; "…" then takes three columns ("...")
         text = grid_ascii_text(ascii, sizeof ascii, text);
-    panel_fit(fit, sizeof fit, text, w);
-    if (g->ascii) // "…" has a three-column ASCII form: fit again around it
-        panel_fit(fit, sizeof fit, grid_ascii_text(ascii, sizeof ascii, fit), w);
+    panel_fit(fit, sizeof fit, text, g->ascii && columns(text) > w ? w - 2 : w);
     return grid_text(g, x, y, w, fit, style);
 }
 
