@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "stepformer/app.h"
 #include "stepformer/line_edit.h"
+#include "stepformer/utf8.h"
 
 static char model_path[600];
 
@@ -1015,9 +1016,20 @@ static void collapse_spaces(char *out, size_t size, size_t *o, const char *s)
     out[*o] = 0;
 }
 
-// The help as a->width x a->height pages: Space goes page by page to the end, each page's
-// last row says there is more (and where), and together the pages show every line of every
-// table whole (wrapped at spaces, never cut). The first page begins with `first`.
+// The text of the w cells from (x, y) as UTF-8.
+static const char *cells_text(const struct grid *g, int x, int y, int w, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int i = 0; i < w && x + i < g->w && o + 5 < size; i++)
+        o += (size_t)utf8_encode(g->cells[(size_t)y * g->w + x + i].cp, buf + o);
+    buf[o] = 0;
+    return buf;
+}
+
+// The help as a->width x a->height pages (a help taller than the screen: a box of h - 2 rows
+// from row 1, one column of 76 or two side by side): Space goes page by page to the end, each
+// page's last row says there is more (and where), and together the pages show every line of
+// every table whole (wrapped at spaces, never cut). The first page begins with `first`.
 static void assert_help_pages_show_every_line(struct app *a, const char *first)
 {
     struct grid g;
@@ -1026,6 +1038,8 @@ static void assert_help_pages_show_every_line(struct app *a, const char *first)
     size_t cap = 1 << 16, o = 0;
     char *all = calloc(cap, 1), row[800];
     assert_non_null(all);
+    int cw = 76 < g.w - 4 ? 76 : g.w - 4, columns = g.w - 4 >= 2 * cw ? 2 : 1;
+    int x0 = (g.w - cw * columns) / 2;
     a->help_first = 0;
     for (int page = 0, prev = -1; a->help_first != prev; page++) {
         assert_true(page < 20);
@@ -1034,13 +1048,12 @@ static void assert_help_pages_show_every_line(struct app *a, const char *first)
         screen_draw(&g, &s);
         if (page == 0)
             assert_non_null(strstr(row_text(&g, 3, row, sizeof row), first));
-        for (int y = 3; y < g.h - 2; y++) { // the box's text rows (the box is 76 wide)
-            row_text(&g, y, row, sizeof row);
-            char box[400];
-            snprintf(box, sizeof box, "%.*s", 73, row + 4);
-            collapse_spaces(all, cap, &o, box);
-            collapse_spaces(all, cap, &o, " ");
-        }
+        for (int c = 0; c < columns; c++)
+            for (int y = 3; y < g.h - 2; y++) { // the text rows of column c
+                cells_text(&g, x0 + 2 + c * cw, y, cw - 3, row, sizeof row);
+                collapse_spaces(all, cap, &o, row);
+                collapse_spaces(all, cap, &o, " ");
+            }
         const char *pager = row_text(&g, g.h - 2, row, sizeof row);
         assert_true(strstr(pager, "more ↓ (Space, PgDn)") || strstr(pager, "end  ↑ PgUp"));
         prev = a->help_first;
@@ -1104,9 +1117,12 @@ static void test_app_help_lists_every_key_table(void **state)
     assert_null(strstr(text, "more lines"));
     free(text);
     grid_free(&g);
-    a.width = 80;
-    a.height = 24;
-    assert_help_pages_show_every_line(&a, "Space Right PgDn");
+    static const int sizes[][2] = {{80, 24}, {120, 30}, {160, 24}, {200, 30}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        a.width = sizes[i][0];
+        a.height = sizes[i][1];
+        assert_help_pages_show_every_line(&a, "Space Right PgDn");
+    }
     app_free(&a);
     // lesson mode: its keys first, then the screen's under their title; every line at 80x24
     char *argv[] = {"1", "--impl", "ref", "--present", NULL};
