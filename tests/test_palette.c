@@ -60,6 +60,16 @@ static void test_palette_sign_is_the_same_everywhere(void **state)
     assert_true(c == 19 || c == 25);
     assert_int_equal(palette_color(PALETTE_8, RAMP_DIVERGING, neg), 1);
     assert_int_equal(palette_color(PALETTE_8, RAMP_DIVERGING, pos), 4);
+    // number mode's text colours are colours of the same halves of the ramp
+    for (int sc = PALETTE_256; sc <= PALETTE_8; sc++)
+        for (int negative = 0; negative <= 1; negative++) {
+            int text = palette_sign_color((enum palette_scheme)sc, negative), found = 0;
+            for (int l = negative ? 0 : 8; l < (negative ? 7 : SF_RAMP_LEVELS); l++)
+                found |= palette_color((enum palette_scheme)sc, RAMP_DIVERGING, l) == text;
+            assert_true(found);
+        }
+    assert_int_equal(palette_sign_color(PALETTE_8, 1), 1); // red
+    assert_int_equal(palette_sign_color(PALETTE_MONO, 1), -1);
     for (int ascii = 0; ascii <= 1; ascii++) {
         const uint32_t neg_set[2][4] = {{'-', '=', 0x2261, 0x25a0}, {'-', '=', '%', '&'}};
         for (int l = 0; l < SF_RAMP_LEVELS; l++) {

@@ -48,6 +48,9 @@ struct heat_face {
 };
 struct heat_face palette_heat(enum palette_scheme s, int utf8, enum ramp_kind r, int upper,
                               int lower);
+// The text colour of a number by its sign (the NUMBER and NEGATIVE styles): a colour of the
+// diverging ramp's own half, light enough to read as text; -1 in monochrome (the '-' shows).
+int palette_sign_color(enum palette_scheme s, int negative);
 // The value at the middle of a level (for legends).
 float ramp_value(enum ramp_kind r, int level, float max);
 

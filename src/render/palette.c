@@ -106,6 +106,14 @@ struct heat_face palette_heat(enum palette_scheme s, int utf8, enum ramp_kind r,
     return f;
 }
 
+int palette_sign_color(enum palette_scheme s, int negative)
+{
+    // Light red (level 4) and light blue (level 10) of the diverging ramp in 256 colours; red
+    // (level 1) and cyan (level 10) in 8.
+    int level = negative ? (s == PALETTE_8 ? 1 : 4) : 10;
+    return palette_color(s, RAMP_DIVERGING, level);
+}
+
 float ramp_value(enum ramp_kind r, int level, float max)
 {
     float t = ((float)level + 0.5f) / SF_RAMP_LEVELS;

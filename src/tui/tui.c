@@ -64,8 +64,8 @@ static const struct look looks[SF_STYLE_COUNT] = {
     [SF_STYLE_BORDER] = {240, -1, COLOR_BLUE, -1, A_NORMAL, A_NORMAL},
     [SF_STYLE_CURRENT] = {16, 220, COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD},
     [SF_STYLE_SELECTED] = {16, 51, COLOR_BLACK, COLOR_CYAN, A_BOLD, A_REVERSE | A_UNDERLINE},
-    [SF_STYLE_NUMBER] = {117, -1, COLOR_CYAN, -1, A_NORMAL, A_NORMAL},
-    [SF_STYLE_NEGATIVE] = {210, -1, COLOR_RED, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_NUMBER] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},   // palette_sign_color
+    [SF_STYLE_NEGATIVE] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL}, // palette_sign_color
     [SF_STYLE_MASKED] = {240, 236, COLOR_WHITE, COLOR_BLACK, A_NORMAL, A_DIM},
     [SF_STYLE_HEAT] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
     [SF_STYLE_NOTICE] = {16, 203, COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
@@ -112,6 +112,9 @@ static void present(struct term *t, enum palette_scheme scheme)
                 pair = pair_for(f.fg, f.bg);
             } else if (scheme == PALETTE_MONO) {
                 attr = l->mono;
+            } else if (c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE) {
+                attr = l->attr; // the sign's colour, from the ramps' table
+                pair = pair_for(palette_sign_color(scheme, c->style == SF_STYLE_NEGATIVE), -1);
             } else if (scheme == PALETTE_256) {
                 attr = l->attr;
                 pair = pair_for(l->fg256, l->bg256);
