@@ -26,8 +26,9 @@ static int strip_cell(const struct strips *s, float x)
 {
     if (!(s->hi > s->lo))
         return s->plot_w / 2;
-    int c = (int)((x - s->lo) / (s->hi - s->lo) * (float)(s->plot_w - 1) + 0.5f);
-    return c < 0 ? 0 : (c >= s->plot_w ? s->plot_w - 1 : c);
+    float t = (x - s->lo) / (s->hi - s->lo); // 0 .. 1; NaN (an infinite stream) as 0
+    t = t >= 0 ? (t <= 1 ? t : 1) : 0;
+    return (int)(t * (float)(s->plot_w - 1) + 0.5f);
 }
 
 // One strip: how many of the d values fall in each cell, as bar heights ▁ .. █ on the scale
