@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "stepformer/app.h"
 #include "stepformer/line_edit.h"
+#include "stepformer/utf8.h"
 
 static char model_path[600];
 
@@ -509,6 +510,120 @@ static void test_app_panels_stay_inside(void **state)
     app_free(&a);
 }
 
+// The inspect line writes a negative number with a real minus sign, and a negative operand
+// after an operator in parentheses: "exp(−2.996 − (−2.160))", never "− -2.160"; without
+// UTF-8 the same with '-'. Every cell of the rows of a softmax, a LayerNorm and a sum.
+static void test_app_inspect_signs_are_parenthesised(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    static const char *const ops[] = {"gL0.attn.softmax\n", "gL0.ln1.norm\n", "gL0.resid1\n",
+                                      "gL0.attn.q\n"};
+    int parens = 0;
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        keys(&a, ops[o]);
+        finish(&a);
+        struct screen_state s;
+        app_screen(&a, &s);
+        const float *m;
+        int rows, cols;
+        assert_true(panel_matrix(&s.view, graph_last(app_graph(&a)), &m, &rows, &cols));
+        struct view v = s.view;
+        v.inspect = 1;
+        for (int ascii = 0; ascii <= 1; ascii++)
+            for (v.row = 0; v.row < rows; v.row++)
+                for (v.col = 0; v.col < cols && v.col < 16; v.col++) {
+                    struct grid eq;
+                    assert_int_equal(grid_init(&eq, 200, 6), 0);
+                    eq.ascii = ascii;
+                    screen_draw_panel(&eq, PANEL_EQUATION, (struct rect){0, 0, 200, 6}, &v, 0);
+                    char row[1200];
+                    test_row_text(&eq, 2, row, sizeof row);
+                    const char *minus = ascii ? "-" : "−";
+                    char bad[4][16];
+                    snprintf(bad[0], 16, "− %s", minus);
+                    snprintf(bad[1], 16, "+ %s", minus);
+                    snprintf(bad[2], 16, ascii ? "*%s" : "⋅%s", minus);
+                    snprintf(bad[3], 16, "- %s", minus);
+                    for (int b = 0; b < 4; b++)
+                        if (strstr(row, bad[b]))
+                            fail_msg("'%s' in '%s'", bad[b], row);
+                    if (!ascii)
+                        assert_null(strpbrk(row, "-")); // the real minus only
+                    char paren[8];
+                    snprintf(paren, sizeof paren, "(%s", minus);
+                    parens += strstr(row, paren) != NULL;
+                    grid_free(&eq);
+                }
+    }
+    assert_true(parens > 0);
+    app_free(&a);
+}
+
+// Without UTF-8 every symbol is drawn in its ASCII form: at a stop in each part of the pass
+// (and of training), every panel zoomed, as numbers and as colours, the whole screen, the
+// help and the inspect line hold no byte of 0x80 or more; one such screen is a golden.
+static void test_app_ascii_screens_hold_ascii_only(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    static const char *const stops[] = {"gL0.ln1.stats\n", "gL1.attn.softmax\n", "gL1.resid2\n",
+                                        "ghead.probs\n"};
+    struct grid g;
+    for (int train = 0; train < 2; train++) {
+        if (train)
+            app_key(&a, 't');
+        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+            keys(&a, train && k == 0 ? "ggrad.L1.attn.softmax\n" : stops[k]);
+            finish(&a);
+            for (int numbers = 0; numbers <= 1; numbers++)
+                for (int zoom = -2; zoom < PANEL_COUNT; zoom++) {
+                    a.view.numbers = numbers;
+                    a.zoom = zoom < 0 ? -1 : zoom;
+                    if (zoom == -2)
+                        app_key(&a, '?'); // the help; it closes again below
+                    a.view.inspect = zoom == PANEL_EQUATION;
+                    a.width = zoom == -1 ? 160 : 80;
+                    a.height = zoom == -1 ? 48 : 24;
+                    struct screen_state s;
+                    app_screen(&a, &s);
+                    assert_int_equal(grid_init(&g, a.width, a.height), 0);
+                    screen_draw(&g, &s); // every symbol drawn has an ASCII form of its own
+                    for (int i = 0; i < g.w * g.h; i++)
+                        if (g.cells[i].cp >= 0x80 && g.cells[i].style != SF_STYLE_HEAT &&
+                            strcmp(grid_ascii(g.cells[i].cp), "?") == 0)
+                            fail_msg("U+%04X at (%d, %d) of %s, zoom %d has no ASCII form",
+                                     g.cells[i].cp, i % g.w, i / g.w, stops[k], zoom);
+                    g.ascii = 1;
+                    screen_draw(&g, &s);
+                    for (int i = 0; i < g.w * g.h; i++)
+                        if (g.cells[i].cp >= 0x80)
+                            fail_msg("U+%04X at (%d, %d) of %s, zoom %d", g.cells[i].cp, i % g.w,
+                                     i / g.w, stops[k], zoom);
+                    grid_free(&g);
+                    if (zoom == -2)
+                        app_key(&a, '?');
+                }
+            a.view.inspect = 0;
+        }
+    }
+    a.zoom = PANEL_LAYERNORM;
+    a.view.numbers = 1;
+    keys(&a, "gL1.ln1.affine\n");
+    finish(&a);
+    a.width = 80, a.height = 24;
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(grid_init(&g, 80, 24), 0);
+    g.ascii = 1;
+    screen_draw(&g, &s);
+    test_check_golden(&g, "zoom_layernorm_ascii_80x24.txt");
+    grid_free(&g);
+    app_free(&a);
+}
+
 // No screen shows a negative zero: every op of the pass and of the training iteration, on the
 // fast kernels (where the sign of a value that rounds to zero depends on the kernel), the
 // whole screen and the equation panel with the inspect cursor on every cell of each op's
@@ -892,6 +1007,84 @@ static void test_app_screen_state_is_built_without_side_effects(void **state)
     app_free(&a);
 }
 
+// s with every run of spaces made one space, appended to out at *o.
+static void collapse_spaces(char *out, size_t size, size_t *o, const char *s)
+{
+    for (; *s && *o + 2 < size; s++)
+        if (*s != ' ' || (*o > 0 && out[*o - 1] != ' '))
+            out[(*o)++] = *s;
+    out[*o] = 0;
+}
+
+// The text of the w cells from (x, y) as UTF-8.
+static const char *cells_text(const struct grid *g, int x, int y, int w, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int i = 0; i < w && x + i < g->w && o + 5 < size; i++)
+        o += (size_t)utf8_encode(g->cells[(size_t)y * g->w + x + i].cp, buf + o);
+    buf[o] = 0;
+    return buf;
+}
+
+// The help as a->width x a->height pages (a help taller than the screen: a box of h - 2 rows
+// from row 1, one column of 76 or two side by side): Space goes page by page to the end, each
+// page's last row says there is more (and where), and together the pages show every line of
+// every table whole (wrapped at spaces, never cut). The first page begins with `first`.
+static void assert_help_pages_show_every_line(struct app *a, const char *first)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, a->width, a->height), 0);
+    struct screen_state s;
+    size_t cap = 1 << 16, o = 0;
+    char *all = calloc(cap, 1), row[800];
+    assert_non_null(all);
+    int cw = 76 < g.w - 4 ? 76 : g.w - 4, columns = g.w - 4 >= 2 * cw ? 2 : 1;
+    int x0 = (g.w - cw * columns) / 2;
+    a->help_first = 0;
+    for (int page = 0, prev = -1; a->help_first != prev; page++) {
+        assert_true(page < 20);
+        app_screen(a, &s);
+        grid_clear(&g, SF_STYLE_NORMAL);
+        screen_draw(&g, &s);
+        if (page == 0)
+            assert_non_null(strstr(row_text(&g, 3, row, sizeof row), first));
+        for (int c = 0; c < columns; c++)
+            for (int y = 3; y < g.h - 2; y++) { // the text rows of column c
+                cells_text(&g, x0 + 2 + c * cw, y, cw - 3, row, sizeof row);
+                collapse_spaces(all, cap, &o, row);
+                collapse_spaces(all, cap, &o, " ");
+            }
+        const char *pager = row_text(&g, g.h - 2, row, sizeof row);
+        assert_true(strstr(pager, "more ↓ (Space, PgDn)") || strstr(pager, "end  ↑ PgUp"));
+        prev = a->help_first;
+        assert_int_equal(app_key(a, ' '), APP_REDRAW);
+        assert_true(a->help); // paging keeps the help up
+    }
+    assert_true(strstr(row, "end  ↑ PgUp") != NULL);
+    for (int i = 0; i < s.n_overlay + s.n_overlay_more; i++) {
+        const struct overlay_section *sec =
+            i < s.n_overlay ? NULL : &s.overlay_more[i - s.n_overlay];
+        int n = sec ? sec->n : 1;
+        for (int k = 0; k < n; k++) {
+            char want[400];
+            size_t w = 0;
+            collapse_spaces(want, sizeof want, &w, sec ? sec->lines[k] : s.overlay[i]);
+            if (!strstr(all, want))
+                fail_msg("the help never shows '%s' whole", want);
+        }
+    }
+    app_key(a, SF_KEY_HOME);
+    assert_int_equal(a->help_first, 0);
+    app_key(a, SF_KEY_END);
+    assert_true(a->help_first > 0);
+    app_key(a, SF_KEY_PAGE_UP);
+    app_key(a, SF_KEY_UP);
+    app_key(a, SF_KEY_DOWN);
+    assert_true(a->help);
+    free(all);
+    grid_free(&g);
+}
+
 // The help lists every key: the screen's actions, then the typing keys, the inspect cursor's
 // and the sampling box's under their titles (in lesson mode the lesson's first); two columns on
 // a wide screen, and on a small one a count of the lines it has no room for.
@@ -924,19 +1117,20 @@ static void test_app_help_lists_every_key_table(void **state)
     assert_null(strstr(text, "more lines"));
     free(text);
     grid_free(&g);
-    a.width = 80;
-    a.height = 24;
-    app_screen(&a, &s);
-    assert_int_equal(grid_init(&g, 80, 24), 0);
-    screen_draw(&g, &s);
-    char row[400];
-    assert_non_null(strstr(row_text(&g, 21, row, sizeof row), "… 34 more lines"));
-    grid_free(&g);
+    static const int sizes[][2] = {{80, 24}, {120, 30}, {160, 24}, {200, 30}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        a.width = sizes[i][0];
+        a.height = sizes[i][1];
+        assert_help_pages_show_every_line(&a, "Space Right PgDn");
+    }
     app_free(&a);
-    // lesson mode: its keys first, then the screen's under their title
+    // lesson mode: its keys first, then the screen's under their title; every line at 80x24
     char *argv[] = {"1", "--impl", "ref", "--present", NULL};
     assert_int_equal(app_lesson_open(&a, 4, argv, stderr), 0);
     app_key(&a, '?');
+    a.width = 80;
+    a.height = 24;
+    assert_help_pages_show_every_line(&a, "Presenting a lesson");
     app_screen(&a, &s);
     assert_int_equal(s.n_overlay, 0);
     assert_int_equal(s.n_overlay_more, 5);
@@ -1253,6 +1447,8 @@ int main(void)
         cmocka_unit_test(test_app_generates_through_the_sample_ops),
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
         cmocka_unit_test(test_app_inspect_a_score),
+        cmocka_unit_test(test_app_inspect_signs_are_parenthesised),
+        cmocka_unit_test(test_app_ascii_screens_hold_ascii_only),
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),

@@ -144,6 +144,7 @@ struct app {
     int follow;        // 1: the main panel follows the op that ran last
     int zoom;          // a panel, or -1
     int help;          // 1: the help overlay is up
+    int help_first;    // the help's first row shown (it pages when it does not fit)
     int scheme;        // enum palette_scheme wanted (the terminal may offer fewer colours)
     int width, height; // the screen size the layout is computed for (mouse clicks)
     // Modes.

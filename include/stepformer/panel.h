@@ -74,6 +74,19 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
 // A one-line legend of a colour ramp at (x, y), at most w columns: the low end's value, the
 // ramp's cells, the high end's value ("-2.1 ▀▀▀▀▀ 2.1"; a sequential ramp runs from 0 to max).
 void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max);
+// The same legend with, when masked is 1, the masked cell's look and "masked (−∞)" after it.
+void panel_legend_masked(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max,
+                         int masked);
+// text fitted into w columns: whole, or abbreviated on purpose at a word boundary with "…"
+// (a single word too long for w is cut at a character, with "…"). Returns out.
+const char *panel_fit(char *out, size_t size, const char *text, int w);
+// text fitted (panel_fit, after the ASCII forms on an ASCII grid) and drawn at (x, y).
+// Returns the columns written.
+int panel_label(struct grid *g, int x, int y, int w, const char *text, enum sf_style style);
+// x in at most w columns with at most `decimals` decimals: fewer decimals, then no leading
+// zero (".595"), then an exponent when it does not fit; "" when nothing fits (drop it). A
+// number is never cut into another number. Returns buf.
+const char *panel_fit_number(char *buf, size_t size, double x, int w, int decimals);
 // x right-aligned in width columns with a space in front: two decimals, fewer when large.
 const char *panel_number(char *buf, size_t size, float x, int width);
 // "not computed yet" (or another reason) in the panel's first body line, dimmed.

@@ -247,6 +247,7 @@ static int act_help(struct app *a, enum sf_action act)
 {
     (void)act;
     a->help = !a->help;
+    a->help_first = 0;
     if (a->help)
         app_help_init(a);
     return APP_REDRAW;
@@ -328,6 +329,35 @@ static int cell_move(struct app *a, enum sf_cell c)
     return APP_REDRAW;
 }
 
+// A key while the help is up: Space, PgDn and Down page or scroll on, PgUp and Up back, Home
+// and End to either end; any other key closes it and does nothing else.
+static int help_key(struct app *a, int key)
+{
+    struct screen_state s;
+    app_screen(a, &s);
+    int page, last = screen_overlay_last_first(&s, a->width ? a->width : 80,
+                                               a->height ? a->height : 24, &page);
+    int first = a->help_first;
+    if (key == ' ' || key == SF_KEY_PAGE_DOWN)
+        first += page;
+    else if (key == SF_KEY_DOWN)
+        first++;
+    else if (key == SF_KEY_PAGE_UP)
+        first -= page;
+    else if (key == SF_KEY_UP)
+        first--;
+    else if (key == SF_KEY_HOME)
+        first = 0;
+    else if (key == SF_KEY_END)
+        first = last;
+    else {
+        a->help = 0;
+        return APP_REDRAW;
+    }
+    a->help_first = first < 0 ? 0 : (first > last ? last : first);
+    return APP_REDRAW;
+}
+
 // A key goes to the first that takes it: a mode plugged in (lesson mode), the help (any key
 // closes it), an input mode, the inspect cursor, the screen's actions.
 int app_key(struct app *a, int key)
@@ -337,10 +367,8 @@ int app_key(struct app *a, int key)
         if (r >= 0)
             return r;
     }
-    if (a->help) {
-        a->help = 0;
-        return APP_REDRAW;
-    }
+    if (a->help)
+        return help_key(a, key);
     if (a->mode != APP_MODE_NORMAL)
         return app_entry_key(a, key);
     if (a->view.inspect && a->target < 0) {

@@ -37,11 +37,11 @@ static void all_heads(struct grid *g, struct rect r, const float *m, int H, int 
                 if (y >= r.y + r.h)
                     break;
                 float up = a[(size_t)i * N + j], lo = i + 1 < N ? a[(size_t)(i + 1) * N + j] : 0;
-                int lu =
-                    (isinf(up) || (probs && j > i)) ? 0 : ramp_level(ramp, up, probs ? 1 : span);
-                int ll = (i + 1 >= N || isinf(lo) || (probs && j > i + 1))
-                             ? 0
-                             : ramp_level(ramp, lo, probs ? 1 : span);
+                // Masked entries (-inf, and the zeros the softmax makes of them) look masked.
+                int lu = probs && j > i ? SF_LEVEL_MASKED : ramp_level(ramp, up, probs ? 1 : span);
+                int ll = i + 1 >= N           ? 0
+                         : probs && j > i + 1 ? SF_LEVEL_MASKED
+                                              : ramp_level(ramp, lo, probs ? 1 : span);
                 grid_heat(g, tx + j, y, ramp, lu, ll);
             }
     }
@@ -155,17 +155,16 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enu
                                   : x < 0       ? SF_STYLE_NEGATIVE
                                                 : SF_STYLE_NUMBER;
                 grid_text(g, cx, y, NUM_W, buf, s);
-            } else if (masked) {
-                grid_text(g, cx, y, 2, "  ", SF_STYLE_MASKED);
             } else {
                 enum ramp_kind ramp = probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING;
-                int level = ramp_level(ramp, x, probs ? 1.0f : span);
+                int level = masked ? SF_LEVEL_MASKED : ramp_level(ramp, x, probs ? 1.0f : span);
                 grid_heat(g, cx, y, ramp, level, level);
                 grid_heat(g, cx + 1, y, ramp, level, level);
             }
         }
     }
     if (!v->numbers && r.h - 2 > rows)
-        panel_legend(g, r.x + LABEL_W, r.y + 2 + rows, r.w - LABEL_W,
-                     probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING, probs ? 1.0f : span);
+        panel_legend_masked(g, r.x + LABEL_W, r.y + 2 + rows, r.w - LABEL_W,
+                            probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING, probs ? 1.0f : span,
+                            stage == ROLE_ATTN_MASK || probs);
 }
