@@ -1,10 +1,13 @@
-// What all panels share: the title bar, the "not computed yet" line and the colour legend.
+// What all panels share: the title bar, the "not computed yet" line, the colour legend and the
+// table that draws a matrix into a rectangle without cropping it silently.
 #include "stepformer/panel.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 void panel_title(struct grid *g, struct rect r, const char *title, int selected)
 {
@@ -41,4 +44,309 @@ const char *panel_number(char *buf, size_t size, float x, int width)
             return buf;
     }
     return buf;
+}
+
+const char *panel_label(char *buf, size_t size, const char *s, int w)
+{
+    size_t n = strlen(s);
+    if (w <= 0) {
+        buf[0] = 0;
+        return buf;
+    }
+    if ((int)utf8_count(s, n) <= w) {
+        text_format(buf, size, "%s", s);
+        return buf;
+    }
+    int keep = w >= 3 ? w - 1 : w;
+    size_t i = 0;
+    for (int k = 0; k < keep && i < n; k++)
+        i = utf8_next(s, n, i);
+    text_format(buf, size, "%.*s%s", (int)i, s, w >= 3 ? "…" : "");
+    return buf;
+}
+
+// x right-aligned in w columns, never cut: fewer decimals, then an exponent, then "#"s.
+static const char *table_number(char *buf, size_t size, float x, int w)
+{
+    if (isinf(x))
+        text_format(buf, size, "%*s", w, x < 0 ? "-inf" : "inf");
+    else if (isnan(x))
+        text_format(buf, size, "%*s", w, "nan");
+    else
+        panel_number(buf, size, x, w);
+    if ((int)strlen(buf) > w)
+        text_format(buf, size, "%*.0e", w, (double)x);
+    if ((int)strlen(buf) > w) {
+        int k = 0;
+        for (; k < w && (size_t)k + 1 < size; k++)
+            buf[k] = k ? '#' : ' ';
+        buf[k] = 0;
+    }
+    return buf;
+}
+
+static int digits(int n)
+{
+    int d = 1;
+    while (n >= 10)
+        n /= 10, d++;
+    return d;
+}
+
+// The first of n shown out of total that keeps `keep` (-1: none) in view.
+static int scroll_to(int keep, int n, int total)
+{
+    if (keep < 0 || n <= 0 || n >= total)
+        return 0;
+    int first = keep >= n ? keep - n + 1 : 0;
+    return first + n > total ? total - n : first;
+}
+
+void panel_table_window(struct rect r, const struct table *t, struct table_window *w)
+{
+    int cw = t->cell_w > 0 ? t->cell_w : 1;
+    memset(w, 0, sizeof *w);
+    // Row labels give up to 4 columns (abbreviated) when that shows every column.
+    w->label_w = t->label_w;
+    int spare = r.w - t->extra_w - t->cols * cw;
+    if (spare < t->label_w && spare >= t->label_w - 4 && spare >= 5)
+        w->label_w = spare;
+    int avail_w = r.w - w->label_w - t->extra_w, avail_h = r.h - 1; // below the header
+    w->n_cols = avail_w / cw;
+    if (w->n_cols < t->cols) {
+        w->mark_w = digits(t->cols) + 4; // " +148 →"
+        w->n_cols = (avail_w - w->mark_w) / cw;
+    }
+    w->n_cols = w->n_cols < 0 ? 0 : w->n_cols > t->cols ? t->cols : w->n_cols;
+    w->n_rows = avail_h;
+    if (w->n_rows < t->rows) {
+        w->rows_line = 1;
+        w->n_rows = avail_h - 1;
+    }
+    w->n_rows = w->n_rows < 0 ? 0 : w->n_rows > t->rows ? t->rows : w->n_rows;
+    w->row0 = scroll_to(t->cur_row >= 0 ? t->cur_row : t->sel_row, w->n_rows, t->rows);
+    w->col0 = scroll_to(t->cur_col >= 0 ? t->cur_col : t->keep_col, w->n_cols, t->cols);
+    w->x = r.x + w->label_w;
+    w->y = r.y + 1;
+}
+
+int panel_table_hit(struct rect r, const struct table *t, int x, int y, int *row, int *col)
+{
+    struct table_window w;
+    panel_table_window(r, t, &w);
+    int cw = t->cell_w > 0 ? t->cell_w : 1;
+    if (x < w.x || y < w.y || (x - w.x) / cw >= w.n_cols || y - w.y >= w.n_rows)
+        return 0;
+    *row = w.row0 + (y - w.y);
+    *col = w.col0 + (x - w.x) / cw;
+    return 1;
+}
+
+// Where the column after the cells starts: right after them and the hidden columns' marker.
+static int extra_x(const struct table *t, const struct table_window *w)
+{
+    return w->x + w->n_cols * (t->cell_w > 0 ? t->cell_w : 1) + w->mark_w;
+}
+
+// The header line: the column labels (numbered, named, or the group's name at its first
+// column), the count of hidden columns on either side, and the extra column's title.
+static void table_header(struct grid *g, struct rect r, const struct table *t,
+                         const struct table_window *w)
+{
+    char lab[64], buf[64];
+    int cw = t->cell_w > 0 ? t->cell_w : 1, last_end = w->x - 1;
+    for (int c = 0; c < w->n_cols; c++) {
+        int j = w->col0 + c, x = w->x + c * cw;
+        int group_start = t->group > 0 && j % t->group == 0;
+        if (group_start)
+            text_format(lab, sizeof lab, "%s%d", t->group_name ? t->group_name : "", j / t->group);
+        else if (t->col_label)
+            t->col_label(t->ctx, j, lab, sizeof lab);
+        else
+            text_format(lab, sizeof lab, "%d", j);
+        if (cw >= 2) { // each column its own label
+            int lw = (int)utf8_count(lab, strlen(lab));
+            panel_label(buf, sizeof buf, lab, cw - 1);
+            int bw = lw < cw - 1 ? lw : cw - 1, num = !t->col_label || group_start;
+            // numbers right-aligned over the numbers; names from the cell's second column
+            grid_text(g, num ? x + cw - bw : x + 1, r.y, cw - 1, buf,
+                      group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
+        } else if ((t->col_label || group_start || j % 5 == 0) &&
+                   (x > last_end + 1 || c == 0)) { // one column each: labels where they fit
+                                                   // (numbers every fifth column)
+            int used = grid_text(g, x, r.y, w->x + w->n_cols - x, lab,
+                                 group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
+            last_end = x + used - 1;
+        }
+    }
+    if (w->col0 > 0 && w->label_w >= 3) {
+        text_format(buf, sizeof buf, "← %d", w->col0);
+        grid_text(g, r.x, r.y, w->label_w - 1, buf, SF_STYLE_NOTICE);
+    }
+    int right = t->cols - w->col0 - w->n_cols;
+    if (w->mark_w && right > 0) {
+        text_format(buf, sizeof buf, "+%d →", right);
+        grid_text(g, w->x + w->n_cols * cw + 1, r.y, w->mark_w - 1, buf, SF_STYLE_NOTICE);
+    }
+    if (t->extra_w && t->extra_head) { // right-aligned over the column
+        int hw = (int)utf8_count(t->extra_head, strlen(t->extra_head));
+        hw = hw < t->extra_w ? hw : t->extra_w;
+        grid_text(g, extra_x(t, w) + t->extra_w - hw, r.y, hw, t->extra_head, SF_STYLE_DIM);
+    }
+}
+
+// One cell at (x, y), cw columns wide.
+static void table_cell_draw(struct grid *g, int x, int y, int cw, const struct table_cell *c,
+                            int cursor)
+{
+    char buf[64];
+    switch (c->kind) {
+    case TABLE_NUMBER:
+        table_number(buf, sizeof buf, c->value, cw);
+        grid_text(g, x, y, cw, buf, cursor ? SF_STYLE_SELECTED : c->style);
+        return;
+    case TABLE_TEXT:
+        panel_label(buf, sizeof buf, c->text, cw - 1);
+        if (cursor)
+            for (int k = 0; k < cw; k++)
+                grid_put(g, x + k, y, ' ', SF_STYLE_SELECTED);
+        grid_text(g, x + 1, y, cw - 1, buf, cursor ? SF_STYLE_SELECTED : c->style);
+        return;
+    case TABLE_HEAT:
+    case TABLE_MASKED:
+    case TABLE_BLANK:
+        break;
+    }
+    if (cursor) { // a colour cell under the inspect cursor: a marked cell
+        grid_text(g, x, y, cw, cw >= 2 ? "<>" : "*", SF_STYLE_SELECTED);
+        return;
+    }
+    for (int k = 0; k < cw; k++) {
+        if (c->kind == TABLE_HEAT)
+            grid_heat(g, x + k, y, c->ramp, c->level, c->level);
+        else
+            grid_put(g, x + k, y, ' ', c->kind == TABLE_MASKED ? SF_STYLE_MASKED : c->style);
+    }
+}
+
+int panel_table(struct grid *g, struct rect r, const struct table *t)
+{
+    struct table_window w;
+    panel_table_window(r, t, &w);
+    if (r.h < 1)
+        return 0;
+    table_header(g, r, t, &w);
+    int cw = t->cell_w > 0 ? t->cell_w : 1, right = t->cols - w.col0 - w.n_cols;
+    char buf[64];
+    for (int k = 0; k < w.n_rows; k++) {
+        int i = w.row0 + k, y = w.y + k;
+        if (w.label_w > 1 && t->row_label) {
+            char lab[64];
+            t->row_label(t->ctx, i, lab, sizeof lab);
+            grid_text(g, r.x, y, w.label_w - 1, panel_label(buf, sizeof buf, lab, w.label_w - 1),
+                      i == t->sel_row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+        }
+        for (int c = 0; c < w.n_cols; c++) {
+            int j = w.col0 + c, x = w.x + c * cw;
+            struct table_cell cell;
+            memset(&cell, 0, sizeof cell);
+            t->cell(t->ctx, i, j, &cell);
+            table_cell_draw(g, x, y, cw, &cell, i == t->cur_row && j == t->cur_col);
+            if (t->group > 0 && j % t->group == 0 && j > 0 && cw >= 3 && cell.kind != TABLE_HEAT)
+                grid_put(g, x, y, 0x2502, SF_STYLE_BORDER); // a head boundary: "│"
+        }
+        if (right > 0)
+            grid_text(g, w.x + w.n_cols * cw + 1, y, 1, "…", SF_STYLE_NOTICE);
+        if (t->extra_w && t->extra) {
+            struct table_cell cell;
+            memset(&cell, 0, sizeof cell);
+            t->extra(t->ctx, i, &cell);
+            table_cell_draw(g, extra_x(t, &w), y, t->extra_w, &cell, 0);
+        }
+    }
+    if (w.rows_line && w.y + w.n_rows < r.y + r.h) {
+        int above = w.row0, below = t->rows - w.row0 - w.n_rows, n = 0;
+        char line[128];
+        if (above > 0)
+            n += text_format(line + n, sizeof line - (size_t)n, "↑ %d more  ", above);
+        n += text_format(line + n, sizeof line - (size_t)n, "rows %d–%d of %d", w.row0 + 1,
+                         w.row0 + w.n_rows, t->rows);
+        if (below > 0)
+            text_format(line + n, sizeof line - (size_t)n, "  ↓ %d more", below);
+        grid_text(g, r.x, w.y + w.n_rows, r.w, line, SF_STYLE_NOTICE);
+        return w.n_rows + 2;
+    }
+    return w.n_rows + 1;
+}
+
+float panel_span(const float *m, size_t n)
+{
+    float span = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(m[i]) && fabsf(m[i]) > span)
+            span = fabsf(m[i]);
+    return span;
+}
+
+static void matrix_row_label(const void *ctx, int i, char *buf, size_t size)
+{
+    const struct table_matrix *mx = ctx;
+    const struct graph *gr = mx->graph;
+    if (mx->rows == gr->n_tokens)
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, size);
+    else if (mx->rows == gr->model->cfg.vocab_size)
+        tokenizer_piece_str(&gr->model->tok, i, buf, size);
+    else
+        text_format(buf, size, "%d", i);
+}
+
+static void matrix_col_label(const void *ctx, int j, char *buf, size_t size)
+{
+    const struct table_matrix *mx = ctx;
+    tokenizer_piece_str(&mx->graph->model->tok, j, buf, size);
+}
+
+static void matrix_cell(const void *ctx, int i, int j, struct table_cell *c)
+{
+    const struct table_matrix *mx = ctx;
+    float x = mx->m[(size_t)i * mx->cols + j];
+    if (mx->minus)
+        x -= mx->minus[(size_t)i * mx->cols + j];
+    int masked = (isinf(x) && x < 0) || (mx->causal && j > i);
+    if (mx->numbers) {
+        c->kind = TABLE_NUMBER;
+        c->value = x;
+        c->style = masked             ? SF_STYLE_MASKED
+                   : i == mx->sel_row ? SF_STYLE_CURRENT
+                   : x < 0            ? SF_STYLE_NEGATIVE
+                                      : SF_STYLE_NUMBER;
+    } else if (masked) {
+        c->kind = TABLE_MASKED;
+    } else {
+        c->kind = TABLE_HEAT;
+        c->ramp = mx->ramp;
+        c->level = ramp_level(mx->ramp, mx->abs_val ? fabsf(x) : x, mx->span);
+    }
+}
+
+void panel_table_matrix(struct table *t, const struct table_matrix *mx, const struct view *v,
+                        int cursor)
+{
+    memset(t, 0, sizeof *t);
+    t->rows = mx->rows;
+    t->cols = mx->cols;
+    t->cell_w = mx->numbers ? 6 : 1;
+    t->label_w = 9;
+    t->sel_row = mx->sel_row;
+    t->keep_col = -1;
+    t->cur_row = t->cur_col = -1;
+    if (cursor && v->inspect) {
+        t->cur_row = v->row;
+        t->cur_col = v->col;
+    }
+    t->ctx = mx;
+    t->row_label = matrix_row_label;
+    if (mx->cols == mx->graph->model->cfg.vocab_size)
+        t->col_label = matrix_col_label;
+    t->cell = matrix_cell;
 }
