@@ -178,6 +178,15 @@ static void test_panels_all_heads_of_a_gpt2_layer(void **state)
     for (size_t i = 0; i < (size_t)160 * 47; i++)
         heat_big += big.cells[i].style == SF_STYLE_HEAT;
     assert_true(heat_big > heat_small);
+    // the inspect cell is marked in head 0's map, whose entry the readout gives
+    v.inspect = 1;
+    v.col = 5;
+    grid_clear(&small, SF_STYLE_NORMAL);
+    panel_attention_at(&small, (struct rect){0, 0, 71, 34}, &v, ROLE_ATTN_SOFTMAX, 0);
+    int marked = 0;
+    for (size_t i = 0; i < (size_t)71 * 34; i++)
+        marked += small.cells[i].style == SF_STYLE_SELECTED;
+    assert_true(marked > 0);
     grid_free(&small);
     grid_free(&big);
     graph_free(&gr);

@@ -148,13 +148,35 @@ static int extra_x(const struct table *t, const struct table_window *w)
     return w->x + w->n_cols * (t->cell_w > 0 ? t->cell_w : 1) + w->mark_w;
 }
 
+// Named columns one cell wide: only the column in focus (the inspect cell's, else the kept
+// one) is named, with an arrow down to it ("↓table", or "table↓" near the right edge).
+static void focus_label(struct grid *g, struct rect r, const struct table *t,
+                        const struct table_window *w)
+{
+    int j = t->cur_col >= 0 ? t->cur_col : t->keep_col;
+    if (j < w->col0 || j >= w->col0 + w->n_cols)
+        return;
+    char lab[64], buf[80];
+    t->col_label(t->ctx, j, lab, sizeof lab);
+    int x = w->x + (j - w->col0), right = w->x + w->n_cols + w->mark_w;
+    int lw = (int)utf8_count(lab, strlen(lab)) + 1;
+    if (x + lw <= right) {
+        text_format(buf, sizeof buf, "↓%s", lab);
+        grid_text(g, x, r.y, lw, buf, SF_STYLE_CURRENT);
+    } else {
+        text_format(buf, sizeof buf, "%s↓", lab);
+        int x0 = x - lw + 1 < w->x ? w->x : x - lw + 1;
+        grid_text(g, x0, r.y, x - x0 + 1, buf, SF_STYLE_CURRENT);
+    }
+}
+
 // The header line: the column labels (numbered, named, or the group's name at its first
 // column), the count of hidden columns on either side, and the extra column's title.
 static void table_header(struct grid *g, struct rect r, const struct table *t,
                          const struct table_window *w)
 {
     char lab[64], buf[64];
-    int cw = t->cell_w > 0 ? t->cell_w : 1, last_end = w->x - 1;
+    int cw = t->cell_w > 0 ? t->cell_w : 1, last_end = w->x - 2;
     for (int c = 0; c < w->n_cols; c++) {
         int j = w->col0 + c, x = w->x + c * cw;
         int group_start = t->group > 0 && j % t->group == 0;
@@ -171,14 +193,16 @@ static void table_header(struct grid *g, struct rect r, const struct table *t,
             // numbers right-aligned over the numbers; names from the cell's second column
             grid_text(g, num ? x + cw - bw : x + 1, r.y, cw - 1, buf,
                       group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
-        } else if ((t->col_label || group_start || j % 5 == 0) &&
-                   (x > last_end + 1 || c == 0)) { // one column each: labels where they fit
-                                                   // (numbers every fifth column)
+        } else if (!t->col_label && (group_start || j % 5 == 0) && x > last_end + 1 &&
+                   (int)strlen(lab) <= w->x + w->n_cols - x) {
+            // one column each: numbers every fifth column, where they fit whole
             int used = grid_text(g, x, r.y, w->x + w->n_cols - x, lab,
                                  group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
             last_end = x + used - 1;
         }
     }
+    if (cw < 2 && t->col_label)
+        focus_label(g, r, t, w);
     if (w->col0 > 0 && w->label_w >= 3) {
         text_format(buf, sizeof buf, "← %d", w->col0);
         grid_text(g, r.x, r.y, w->label_w - 1, buf, SF_STYLE_NOTICE);

@@ -86,12 +86,21 @@ static void heads_map(struct grid *g, int x, int y, const struct heads_fit *h, c
         }
 }
 
+// Marks the map cells of the entry (i, j) in the map at (x, y).
+static void heads_mark(struct grid *g, int x, int y, const struct heads_fit *h, int i, int j)
+{
+    int top = (i / h->f) * h->s, left = (j / h->f) * h->s;
+    for (int line = top / 2; line <= (top + h->s - 1) / 2; line++)
+        for (int c = left; c < left + h->s; c++)
+            grid_put(g, x + c, y + line, '*', SF_STYLE_SELECTED);
+}
+
 // All heads of the layer as small colour maps, in as many lines of tiles as it takes, each
 // labelled h0, h1 ...; the maps grow with the room (z zooms the panel), the query tokens
 // beside them when a position gets a line of its own. 64 positions that do not fit in a map
 // are drawn f x f to a cell (the largest weight, the mean score), and the panel says so.
 static void all_heads(struct grid *g, struct rect r, const struct view *v, const float *m, int H,
-                      int N, int probs)
+                      int N, int probs, int cursor)
 {
     const struct graph *gr = v->graph;
     int label_w = 7, ah = r.h - 3; // the notes line above, the legend below
@@ -117,6 +126,8 @@ static void all_heads(struct grid *g, struct rect r, const struct view *v, const
         grid_text(g, tx + h.lw, ty, h.map_w + 1, buf, SF_STYLE_TITLE);
         const float *a = m + (size_t)k * N * N;
         heads_map(g, tx + h.lw, ty + 1, &h, a, N, probs, span);
+        if (k == 0 && cursor) // the inspect cell (head 0's, as the readout says)
+            heads_mark(g, tx + h.lw, ty + 1, &h, v->row, v->col);
         for (int i = 0, prev = -1; h.lw && i < N; i++) {
             int line = i * h.s / 2;
             if (line == prev)
@@ -255,7 +266,8 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enu
     const struct tensor *t = &gr->nodes[idx].out; // (B H, T, T); one sequence: (H, N, N)
     int N = t->shape[1], H = gr->model->cfg.n_head;
     if (v->head < 0) {
-        all_heads(g, r, v, t->data, H, N, stage == ROLE_ATTN_SOFTMAX);
+        all_heads(g, r, v, t->data, H, N, stage == ROLE_ATTN_SOFTMAX,
+                  v->inspect && graph_last(gr) == &gr->nodes[idx] && v->row < N && v->col < N);
         return;
     }
     if (v->head >= H)
