@@ -661,6 +661,48 @@ static void test_app_logit_lens_every_position(void **state)
     app_free(&a);
 }
 
+// All heads of the shipped model's layer: labelled maps with the query tokens beside them, in
+// the main panel at 160 x 48 and larger when zoomed.
+static void test_app_all_heads_zoom_enlarges(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    a.view.head = 0;
+    app_key(&a, 'H'); // from head 0 back to all heads
+    assert_int_equal(a.view.head, -1);
+    screen_golden(&a, 160, 48, "screen_160x48_all_heads.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    for (int h = 0; h < a.model.cfg.n_head; h++) {
+        char want[16];
+        snprintf(want, sizeof want, "h%d", h);
+        assert_non_null(strstr(text, want));
+    }
+    assert_non_null(strstr(text, "cabinet")); // the query tokens label the rows
+    int small = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            small += g.cells[(size_t)y * g.w + x].style == SF_STYLE_HEAT;
+    free(text);
+    grid_free(&g);
+    a.selected = PANEL_ATTENTION;
+    app_key(&a, 'z');
+    screen_golden(&a, 160, 48, "zoom_all_heads_160x48.txt");
+    text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    int big = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            big += g.cells[(size_t)y * g.w + x].style == SF_STYLE_HEAT;
+    assert_true(big > small);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
 // embed.tok, embed.pos, attn.concat and attn.proj show what they computed: the main panel
 // changes with each, and the inspect cursor is drawn on it.
 static void test_app_ops_show_their_output(void **state)
@@ -1608,6 +1650,7 @@ int main(void)
         cmocka_unit_test(test_app_gradient_map_shows_the_target),
         cmocka_unit_test(test_app_logit_lens_every_position),
         cmocka_unit_test(test_app_ops_show_their_output),
+        cmocka_unit_test(test_app_all_heads_zoom_enlarges),
         cmocka_unit_test(test_app_inspect_ffn_down),
         cmocka_unit_test(test_app_inspect_one_row_keeps_the_token),
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),

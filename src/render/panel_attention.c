@@ -3,9 +3,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "stepformer/palette.h"
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 #define LABEL_W 9 // row labels: the query token
 #define NUM_W   6 // a number cell: " -1.23", "  -inf"
@@ -103,10 +105,15 @@ static void all_heads(struct grid *g, struct rect r, const struct view *v, const
                       int N, int probs, int cursor)
 {
     const struct graph *gr = v->graph;
-    int label_w = 7, ah = r.h - 3; // the notes line above, the legend below
+    int label_w = 4, ah = r.h - 3; // the notes line above, the legend below
+    char buf[128];
+    for (int i = 0; i < N; i++) { // the longest token, up to 8 columns, and a space
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
+        int n = (int)utf8_count(buf, strlen(buf)) + 1;
+        label_w = n > label_w ? (n > 9 ? 9 : n) : label_w;
+    }
     struct heads_fit h;
     heads_layout(&h, N, H, label_w, r.w, ah);
-    char buf[128];
     if (h.f > 1)
         text_format(buf, sizeof buf, "%d heads, %d positions: each cell %d×%d positions (%s)", H, N,
                     h.f, h.f, probs ? "the largest weight" : "the mean score");
