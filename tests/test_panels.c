@@ -193,6 +193,47 @@ static void test_panels_all_heads_of_a_gpt2_layer(void **state)
     model_free(&m);
 }
 
+// A table cell never holds a number cut into another or run into its neighbour: large values
+// lose decimals, then take an exponent ("1.2e6"); the hidden columns and rows are counted.
+static void number_cell(const void *ctx, int i, int j, struct table_cell *c)
+{
+    static const float big[] = {-12345.6f, 1234567.0f, -0.5f};
+    (void)ctx;
+    (void)i;
+    c->kind = TABLE_NUMBER;
+    c->value = big[j % 3];
+    c->style = SF_STYLE_NUMBER;
+}
+
+static void test_panels_table_numbers_and_hidden_counts(void **state)
+{
+    (void)state;
+    struct grid g;
+    assert_int_equal(grid_init(&g, 30, 5), 0);
+    struct table t = {.rows = 10,
+                      .cols = 9,
+                      .cell_w = 6,
+                      .label_w = 0,
+                      .sel_row = -1,
+                      .keep_col = -1,
+                      .cur_row = -1,
+                      .cur_col = -1,
+                      .cell = number_cell};
+    panel_table(&g, (struct rect){0, 0, 30, 5}, &t);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(&g, f);
+    fclose(f);
+    assert_non_null(strstr(text, " -1e4"));  // -12345.6
+    assert_non_null(strstr(text, " 1.2e6")); // 1234567
+    assert_null(strstr(text, "-12346"));     // a cut number
+    assert_non_null(strstr(text, "+5 →"));   // 4 of 9 columns
+    assert_non_null(strstr(text, "rows 1–3 of 10  ↓ 7 more"));
+    free(text);
+    grid_free(&g);
+}
+
 static void test_panels_next_token_distribution(void **state)
 {
     (void)state;
@@ -426,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_all_heads_of_a_gpt2_layer),
+        cmocka_unit_test(test_panels_table_numbers_and_hidden_counts),
         cmocka_unit_test(test_panels_next_token_distribution),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),

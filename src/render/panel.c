@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stepformer/text.h"
@@ -65,7 +66,23 @@ const char *panel_label(char *buf, size_t size, const char *s, int w)
     return buf;
 }
 
-// x right-aligned in w columns, never cut: fewer decimals, then an exponent, then "#"s.
+// x with an exponent and prec decimals, the exponent without "+" or leading zeros: "-1.2e4".
+static void compact_exp(char *buf, size_t size, float x, int prec)
+{
+    char raw[32];
+    text_format(raw, sizeof raw, "%.*e", prec, (double)x);
+    char *e = strchr(raw, 'e');
+    if (!e) {
+        text_format(buf, size, "%s", raw);
+        return;
+    }
+    int ex = atoi(e + 1);
+    *e = 0;
+    text_format(buf, size, "%se%d", raw, ex);
+}
+
+// x right-aligned in w columns after a space, never cut: fewer decimals, then an exponent,
+// then "#"s.
 static const char *table_number(char *buf, size_t size, float x, int w)
 {
     if (isinf(x))
@@ -74,8 +91,12 @@ static const char *table_number(char *buf, size_t size, float x, int w)
         text_format(buf, size, "%*s", w, "nan");
     else
         panel_number(buf, size, x, w);
-    if ((int)strlen(buf) > w)
-        text_format(buf, size, "%*.0e", w, (double)x);
+    // A space in front, so that two numbers never run into one.
+    for (int prec = 2; prec >= 0 && ((int)strlen(buf) > w || buf[0] != ' '); prec--) {
+        char e[32];
+        compact_exp(e, sizeof e, x, prec);
+        text_format(buf, size, " %*s", w - 1, e);
+    }
     if ((int)strlen(buf) > w) {
         int k = 0;
         for (; k < w && (size_t)k + 1 < size; k++)
