@@ -314,8 +314,12 @@ int panel_table(struct grid *g, struct rect r, const struct table *t)
         char line[128];
         if (above > 0)
             n += text_format(line + n, sizeof line - (size_t)n, "↑ %d more  ", above);
-        n += text_format(line + n, sizeof line - (size_t)n, "rows %d–%d of %d", w.row0 + 1,
-                         w.row0 + w.n_rows, t->rows);
+        if (w.n_rows == 1)
+            n +=
+                text_format(line + n, sizeof line - (size_t)n, "row %d of %d", w.row0 + 1, t->rows);
+        else
+            n += text_format(line + n, sizeof line - (size_t)n, "rows %d–%d of %d", w.row0 + 1,
+                             w.row0 + w.n_rows, t->rows);
         if (below > 0)
             text_format(line + n, sizeof line - (size_t)n, "  ↓ %d more", below);
         grid_text(g, r.x, w.y + w.n_rows, r.w, line, SF_STYLE_NOTICE);
