@@ -72,6 +72,8 @@ static void follow(struct app *a)
             app_inspect_leave(a);
         else
             app_inspect_fit(a, rows, cols);
+    } else {
+        a->token_row = -1; // inspect was turned off without leaving it (a lesson's beat)
     }
 }
 
