@@ -110,6 +110,8 @@ struct table {
     int sel_row;          // highlighted row label, kept in view (-1: none)
     int keep_col;         // a column kept in view when no cell is inspected (-1: none)
     int cur_row, cur_col; // the inspect cell: drawn SF_STYLE_SELECTED and kept in view (-1)
+    int rows_elsewhere;   // 1: no line of its own for the hidden rows; the caller writes
+                          // panel_table_rows somewhere else (a short table's caption)
     const void *ctx;
     void (*row_label)(const void *ctx, int i, char *buf, size_t size);
     void (*col_label)(const void *ctx, int j, char *buf, size_t size); // NULL: the index
@@ -130,6 +132,9 @@ struct table_window {
 void panel_table_window(struct rect r, const struct table *t, struct table_window *w);
 // Draws the table; returns the lines used.
 int panel_table(struct grid *g, struct rect r, const struct table *t);
+// What the rows not shown are ("↑ 2 more  rows 3–20 of 64  ↓ 44 more"), or "" when every
+// row shows in r.
+const char *panel_table_rows(char *buf, size_t size, struct rect r, const struct table *t);
 // The cell (row, col) at screen position (x, y) of the table drawn in r; 0 when none.
 int panel_table_hit(struct rect r, const struct table *t, int x, int y, int *row, int *col);
 

@@ -140,7 +140,7 @@ void panel_table_window(struct rect r, const struct table *t, struct table_windo
     }
     w->n_cols = w->n_cols < 0 ? 0 : w->n_cols > t->cols ? t->cols : w->n_cols;
     w->n_rows = avail_h;
-    if (w->n_rows < t->rows) {
+    if (w->n_rows < t->rows && !t->rows_elsewhere) {
         w->rows_line = 1;
         w->n_rows = avail_h - 1;
     }
@@ -310,22 +310,32 @@ int panel_table(struct grid *g, struct rect r, const struct table *t)
         }
     }
     if (w.rows_line && w.y + w.n_rows < r.y + r.h) {
-        int above = w.row0, below = t->rows - w.row0 - w.n_rows, n = 0;
         char line[128];
-        if (above > 0)
-            n += text_format(line + n, sizeof line - (size_t)n, "↑ %d more  ", above);
-        if (w.n_rows == 1)
-            n +=
-                text_format(line + n, sizeof line - (size_t)n, "row %d of %d", w.row0 + 1, t->rows);
-        else
-            n += text_format(line + n, sizeof line - (size_t)n, "rows %d–%d of %d", w.row0 + 1,
-                             w.row0 + w.n_rows, t->rows);
-        if (below > 0)
-            text_format(line + n, sizeof line - (size_t)n, "  ↓ %d more", below);
-        grid_text(g, r.x, w.y + w.n_rows, r.w, line, SF_STYLE_NOTICE);
+        grid_text(g, r.x, w.y + w.n_rows, r.w, panel_table_rows(line, sizeof line, r, t),
+                  SF_STYLE_NOTICE);
         return w.n_rows + 2;
     }
     return w.n_rows + 1;
+}
+
+const char *panel_table_rows(char *buf, size_t size, struct rect r, const struct table *t)
+{
+    struct table_window w;
+    panel_table_window(r, t, &w);
+    int above = w.row0, below = t->rows - w.row0 - w.n_rows, n = 0;
+    buf[0] = 0;
+    if (above + below == 0)
+        return buf;
+    if (above > 0)
+        n += text_format(buf + n, size - (size_t)n, "↑ %d more  ", above);
+    if (w.n_rows == 1)
+        n += text_format(buf + n, size - (size_t)n, "row %d of %d", w.row0 + 1, t->rows);
+    else
+        n += text_format(buf + n, size - (size_t)n, "rows %d–%d of %d", w.row0 + 1,
+                         w.row0 + w.n_rows, t->rows);
+    if (below > 0)
+        text_format(buf + n, size - (size_t)n, "  ↓ %d more", below);
+    return buf;
 }
 
 float panel_span(const float *m, size_t n)

@@ -9,32 +9,29 @@
 #define LABEL_W 9
 #define NUM_W   6
 
-// The cells of one block's table that fit in a bw x bh block (its caption and, as colours, its
-// legend included): how well an arrangement of the blocks shows the matrices.
-static int block_cells(const struct view *v, int bw, int bh, int N, int dk)
+// How well a bw x bh block (its caption and, as colours, its legend included) shows its matrix:
+// every token's row first (a teacher reads the rows as the sentence), then the most cells.
+static long block_score(const struct view *v, int bw, int bh, int N, int dk)
 {
     int cw = v->numbers ? NUM_W : 1, cols = (bw - LABEL_W) / cw;
     if (cols < dk)
         cols = (bw - LABEL_W - 6) / cw;
     int rows = bh - 2 - (v->numbers ? 0 : 1);
-    if (rows < N)
-        rows--;
     cols = cols < 0 ? 0 : cols > dk ? dk : cols;
     rows = rows < 0 ? 0 : rows > N ? N : rows;
-    return cols * rows;
+    return (rows == N && cols > 0 ? 1L << 30 : 0) + (long)cols * rows;
 }
 
-// One block: its caption, then the matrix (the selected head's slice) as a table that scrolls
-// with the inspect cursor, every block to the same columns.
+// One block: its caption (with the count of the rows not shown), then the matrix (the selected
+// head's slice) as a table that scrolls with the inspect cursor, every block to the same columns.
 static void block(struct grid *g, struct rect b, const struct view *v, int idx, const char *label,
                   int head, int dk)
 {
     const struct graph *gr = v->graph;
     const struct node *last = graph_last(gr);
     int N = gr->n_tokens;
-    char buf[64];
-    text_format(buf, sizeof buf, "%s", label);
-    grid_text(g, b.x, b.y, b.w - 1, buf, last == &gr->nodes[idx] ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+    int used = grid_text(g, b.x, b.y, b.w - 1, label,
+                         last == &gr->nodes[idx] ? SF_STYLE_CURRENT : SF_STYLE_DIM);
     if (!graph_node_done(gr, idx)) {
         grid_text(g, b.x, b.y + 1, b.w - 1, "not computed yet", SF_STYLE_DIM);
         return;
@@ -53,8 +50,13 @@ static void block(struct grid *g, struct rect b, const struct view *v, int idx, 
     t.cell_w = v->numbers ? NUM_W : 1;
     t.label_w = LABEL_W;
     t.keep_col = v->inspect ? v->col : -1;
-    int h = b.h - 1 - (v->numbers ? 0 : 1);
-    int used = panel_table(g, (struct rect){b.x, b.y + 1, b.w - 1, h}, &t);
+    t.rows_elsewhere = 1; // the hidden rows are counted on the caption line
+    struct rect tr = {b.x, b.y + 1, b.w - 1, b.h - 1 - (v->numbers ? 0 : 1)};
+    char note[128];
+    panel_table_rows(note, sizeof note, tr, &t);
+    if (note[0])
+        grid_text(g, b.x + used + 2, b.y, b.w - 3 - used, note, SF_STYLE_NOTICE);
+    used = panel_table(g, tr, &t);
     if (!v->numbers)
         panel_legend(g, b.x + LABEL_W, b.y + 1 + used, b.w - 1 - LABEL_W, RAMP_DIVERGING, mx.span);
 }
@@ -81,14 +83,15 @@ void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected
         shown = 4;
     if (r.h < 4)
         return;
-    // The blocks side by side, two by two, or one under another: whichever shows most cells.
-    int N = gr->n_tokens, best = -1, across = shown;
+    // The blocks side by side, two by two, or one under another: whichever shows them best.
+    int N = gr->n_tokens, across = shown;
+    long best = -1;
     static const int tries[] = {4, 2, 1};
     for (int k = 0; k < 3; k++) {
         int a = tries[k] > shown ? shown : tries[k], down = (shown + a - 1) / a;
-        int cells = block_cells(v, (r.w + 1) / a, (r.h - 1 + 1) / down - 1, N, dk);
-        if (cells > best)
-            best = cells, across = a;
+        long score = block_score(v, (r.w + 1) / a, (r.h - 1 + 1) / down - 1, N, dk);
+        if (score > best)
+            best = score, across = a;
     }
     int down = (shown + across - 1) / across, bw = (r.w + 1) / across;
     int bh = (r.h - 1 + 1) / down;
