@@ -397,7 +397,7 @@ static void test_app_whole_screens(void **state)
         for (int big = 0; big < 2; big++) {
             static const char *const slug[PANEL_COUNT] = {
                 "tokens",   "timeline", "equation",   "qkv",        "attention", "layernorm",
-                "residual", "ffn",      "next_token", "logit_lens", "training"};
+                "residual", "ffn",      "next_token", "logit_lens", "training",  "activations"};
             snprintf(name, sizeof name, "zoom_%s_%s.txt", slug[p], big ? "160x48" : "80x24");
             screen_golden(&a, big ? 160 : 80, big ? 48 : 24, name);
         }
@@ -423,6 +423,389 @@ static void test_app_whole_screens(void **state)
     a.zoom = PANEL_ATTENTION;
     keys(&a, "gL1.attn.softmax\n");
     screen_golden(&a, 80, 24, "zoom_attention_colours_80x24.txt");
+    app_free(&a);
+}
+
+// The screen drawn at w x h from the app's state (g must be freed), and the text of panel p's
+// rectangle in it, a line per row (free it); NULL when the panel is not on screen.
+static char *draw_panel_text(struct app *a, int w, int h, enum panel_id p, struct grid *g,
+                             struct rect *where)
+{
+    assert_int_equal(grid_init(g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    app_screen(a, &s);
+    screen_draw(g, &s);
+    if (!s.layout.shown[p])
+        return NULL;
+    struct rect r = s.layout.panel[p];
+    *where = r;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    for (int y = r.y; y < r.y + r.h; y++) {
+        for (int x = r.x; x < r.x + r.w; x++) {
+            char u[8] = {0};
+            uint32_t cp = g->cells[(size_t)y * g->w + x].cp;
+            if (cp < 0x80) {
+                u[0] = (char)cp;
+            } else if (cp < 0x800) {
+                u[0] = (char)(0xc0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3f));
+            } else {
+                u[0] = (char)(0xe0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                u[2] = (char)(0x80 | (cp & 0x3f));
+            }
+            fputs(u, f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    return text;
+}
+
+// The number of cells drawn SF_STYLE_SELECTED inside r.
+static int selected_cells(const struct grid *g, struct rect r)
+{
+    int n = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            n += g->cells[(size_t)y * g->w + x].style == SF_STYLE_SELECTED;
+    return n;
+}
+
+// 1 when the attention panel drawn in r shows the matrix cell (i, j) somewhere.
+static int attention_cell_shown(const struct app *a, struct rect r, int i, int j)
+{
+    struct view v = a->view;
+    v.graph = app_graph(a);
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++) {
+            int row, col;
+            if (panel_attention_hit(r, &v, x, y, &row, &col) && row == i && col == j)
+                return 1;
+        }
+    return 0;
+}
+
+// At 80 x 24 the mask of 9 tokens does not fit: the panel says what is hidden, every row's
+// -inf can be brought into view, and the inspect cursor reaches the last column and is drawn.
+static void test_app_mask_hides_nothing_silently(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.attn.mask\n");
+    finish(&a);
+    a.view.row = 6; // "on": its -inf entries are in the last columns
+    screen_golden(&a, 80, 24, "screen_80x24_mask.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
+    assert_non_null(text);
+    int N = app_graph(&a)->n_tokens, all = 1;
+    for (int j = 0; j < N; j++)
+        all &= attention_cell_shown(&a, r, 0, j);
+    assert_true(all || strstr(text, " →"));         // every column, or a count of the hidden ones
+    assert_true(attention_cell_shown(&a, r, 6, 7)); // the selected row's first -inf
+    assert_non_null(strstr(text, "-inf"));
+    free(text);
+    grid_free(&g);
+    // after the softmax every row's sum over all keys is shown
+    keys(&a, "gL0.attn.softmax\n");
+    finish(&a);
+    text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
+    assert_non_null(strstr(text, "Σ row"));
+    assert_non_null(strstr(text, "1.00\n"));
+    free(text);
+    grid_free(&g);
+    // the inspect cursor on the last column is drawn, and so is the cell it is on
+    app_key(&a, 'i');
+    a.view.col = 0;
+    for (int k = 0; k < N - 1; k++)
+        app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(a.view.col, N - 1);
+    text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
+    assert_true(attention_cell_shown(&a, r, a.view.row, N - 1));
+    assert_true(selected_cells(&g, r) > 0);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The 11 tokens of the chicken sentence: every column of the mask at 160 x 48.
+static void test_app_eleven_tokens_fit_at_160x48(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
+    assert_int_equal(app_graph(&a)->n_tokens, 11);
+    keys(&a, "gL0.attn.mask\n");
+    finish(&a);
+    screen_golden(&a, 160, 48, "screen_160x48_chicken_mask.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    for (int j = 0; j < 11; j++)
+        assert_true(attention_cell_shown(&a, r, 10, j));
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// Q, K and V: every one of the 16 dimensions can be reached by the inspect cursor, and the
+// zoomed panel at 200 x 60 shows them all.
+static void test_app_qkv_every_dimension(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.attn.q\n");
+    finish(&a);
+    a.view.head = 0;
+    app_key(&a, 'i');
+    a.view.col = 0;
+    for (int k = 0; k < 16; k++) {
+        struct grid g;
+        struct rect r;
+        char *text = draw_panel_text(&a, 160, 48, PANEL_QKV, &g, &r);
+        assert_non_null(text);
+        assert_int_equal(selected_cells(&g, r) > 0, 1); // the cursor's cell is drawn
+        char want[16];
+        snprintf(want, sizeof want, "%d", k);
+        assert_non_null(strstr(text, want));
+        free(text);
+        grid_free(&g);
+        app_key(&a, SF_KEY_RIGHT);
+    }
+    app_key(&a, 'i');
+    a.selected = PANEL_QKV;
+    app_key(&a, 'z');
+    screen_golden(&a, 200, 60, "zoom_qkv_200x60.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 200, 60, PANEL_QKV, &g, &r);
+    assert_non_null(strstr(text, "    14    15 ")); // the last dimensions' labels
+    assert_null(strstr(text, " →"));                // nothing hidden
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The gradient of the logits: the target's column is in view, and the inspect readout names
+// a vocabulary column by its token.
+static void test_app_gradient_map_shows_the_target(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    app_key(&a, 't');
+    keys(&a, "ggrad.head.logits\n");
+    finish(&a);
+    const struct graph *g0 = app_graph(&a);
+    a.view.row = 2;
+    int target = g0->targets[2];
+    screen_golden(&a, 160, 48, "screen_160x48_grad_logits.txt");
+    app_key(&a, 'i');
+    a.view.col = 0;
+    for (int k = 0; k < target; k++)
+        app_key(&a, SF_KEY_RIGHT);
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_TRAINING, &g, &r);
+    assert_true(selected_cells(&g, r) > 0);
+    free(text);
+    char piece[48], want[64];
+    tokenizer_piece_str(&a.model.tok, target, piece, sizeof piece);
+    snprintf(want, sizeof want, "[2, %d '%s']", target, piece);
+    text = draw_panel_text(&a, 160, 48, PANEL_EQUATION, &g, &r);
+    assert_non_null(strstr(text, want));
+    free(text);
+    grid_free(&g);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The logit lens reaches every position: in the side column at 160 x 48 the six positions do
+// not all fit, and the panel counts the hidden ones on the side they are on; the selected
+// position is always shown.
+static void test_app_logit_lens_every_position(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, "the keys to the cabinet are", 1);
+    assert_int_equal(app_graph(&a)->n_tokens, 6);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    for (int row = 0; row < 6; row++) {
+        a.view.row = row;
+        struct screen_state s;
+        app_screen(&a, &s);
+        finish(&a);
+        struct grid g;
+        struct rect r;
+        char *text = draw_panel_text(&a, 160, 48, PANEL_LOGIT_LENS, &g, &r);
+        assert_non_null(text);
+        if (row == 0)
+            assert_non_null(strstr(text, " →"));
+        if (row == 5)
+            assert_non_null(strstr(text, "← "));
+        // the selected position's top token is drawn in the current style on the block lines
+        int current = 0;
+        for (int x = r.x; x < r.x + r.w; x++)
+            current += g.cells[(size_t)(r.y + 2) * g.w + x].style == SF_STYLE_CURRENT;
+        assert_true(current > 0);
+        free(text);
+        grid_free(&g);
+    }
+    screen_golden(&a, 160, 48, "screen_160x48_logit_lens_last.txt");
+    app_free(&a);
+}
+
+// All heads of the shipped model's layer: labelled maps with the query tokens beside them, in
+// the main panel at 160 x 48 and larger when zoomed.
+static void test_app_all_heads_zoom_enlarges(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    a.view.head = 0;
+    app_key(&a, 'H'); // from head 0 back to all heads
+    assert_int_equal(a.view.head, -1);
+    screen_golden(&a, 160, 48, "screen_160x48_all_heads.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    for (int h = 0; h < a.model.cfg.n_head; h++) {
+        char want[16];
+        snprintf(want, sizeof want, "h%d", h);
+        assert_non_null(strstr(text, want));
+    }
+    assert_non_null(strstr(text, "cabinet")); // the query tokens label the rows
+    int small = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            small += g.cells[(size_t)y * g.w + x].style == SF_STYLE_HEAT;
+    free(text);
+    grid_free(&g);
+    a.selected = PANEL_ATTENTION;
+    app_key(&a, 'z');
+    screen_golden(&a, 160, 48, "zoom_all_heads_160x48.txt");
+    text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    int big = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            big += g.cells[(size_t)y * g.w + x].style == SF_STYLE_HEAT;
+    assert_true(big > small);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// embed.tok, embed.pos, attn.concat and attn.proj show what they computed: the main panel
+// changes with each, and the inspect cursor is drawn on it.
+static void test_app_ops_show_their_output(void **state)
+{
+    (void)state;
+    static const char *const ops[] = {"embed.tok", "embed.pos", "L0.attn.concat", "L0.attn.proj"};
+    struct app a;
+    start_with(&a, NULL, 1);
+    for (int k = 0; k < 4; k++) {
+        int at = graph_find(app_graph(&a), ops[k]);
+        assert_true(at >= 0);
+        char cmd[80];
+        if (at == 0) { // just before the op: what the screen showed
+            app_key(&a, SF_KEY_HOME);
+        } else {
+            snprintf(cmd, sizeof cmd, "g%s\n", app_graph(&a)->nodes[at - 1].name);
+            keys(&a, cmd);
+        }
+        finish(&a);
+        struct screen_state s;
+        app_screen(&a, &s);
+        struct grid g;
+        struct rect r;
+        char *before = draw_panel_text(&a, 80, 24, (enum panel_id)s.main, &g, &r);
+        grid_free(&g);
+        snprintf(cmd, sizeof cmd, "g%s\n", ops[k]);
+        keys(&a, cmd);
+        finish(&a);
+        assert_string_equal(last_name(&a), ops[k]);
+        app_screen(&a, &s);
+        assert_int_equal(s.main, PANEL_ACTIVATIONS);
+        char *after = draw_panel_text(&a, 80, 24, PANEL_ACTIVATIONS, &g, &r);
+        assert_non_null(before);
+        assert_non_null(after);
+        assert_string_not_equal(before, after);
+        assert_non_null(strstr(after, "cabinet")); // rows named by their tokens
+        grid_free(&g);
+        app_key(&a, 'i');
+        a.view.col = 0;
+        for (int c = 0; c < 20; c++) // past the columns that fit at first
+            app_key(&a, SF_KEY_RIGHT);
+        free(after);
+        after = draw_panel_text(&a, 80, 24, PANEL_ACTIVATIONS, &g, &r);
+        assert_true(selected_cells(&g, r) > 0);
+        app_key(&a, 'i');
+        free(before);
+        free(after);
+        grid_free(&g);
+    }
+    keys(&a, "gembed.tok\n");
+    screen_golden(&a, 80, 24, "screen_80x24_embed_tok.txt");
+    keys(&a, "gembed.pos\n");
+    screen_golden(&a, 160, 48, "screen_160x48_embed_pos.txt");
+    keys(&a, "gL1.attn.concat\n");
+    screen_golden(&a, 160, 48, "screen_160x48_concat.txt");
+    app_free(&a);
+}
+
+// The inspect cursor on ffn.down is drawn in the feedforward panel.
+static void test_app_inspect_ffn_down(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.ffn.down\n");
+    finish(&a);
+    app_key(&a, 'i');
+    app_key(&a, SF_KEY_RIGHT);
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 80, 24, PANEL_FFN, &g, &r);
+    assert_non_null(text);
+    assert_true(selected_cells(&g, r) > 0);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// Inspecting an op of one row keeps the selected token: leaving the inspect cursor, or moving
+// to an op with a row per token, gives it back.
+static void test_app_inspect_one_row_keeps_the_token(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gsample.temperature\n");
+    finish(&a);
+    a.view.row = 3;
+    app_key(&a, 'i');
+    assert_true(a.view.inspect);
+    assert_int_equal(a.view.row, 0); // the only row
+    app_key(&a, 'i');
+    assert_false(a.view.inspect);
+    assert_int_equal(a.view.row, 3);
+    app_key(&a, 'i');
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_int_equal(a.view.row, 3);
+    app_key(&a, 'i');
+    keys(&a, "ghead.probs\n"); // a row per token again
+    finish(&a);
+    assert_true(a.view.inspect);
+    assert_int_equal(a.view.row, 3);
     app_free(&a);
 }
 
@@ -1455,6 +1838,15 @@ int main(void)
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),
+        cmocka_unit_test(test_app_mask_hides_nothing_silently),
+        cmocka_unit_test(test_app_eleven_tokens_fit_at_160x48),
+        cmocka_unit_test(test_app_qkv_every_dimension),
+        cmocka_unit_test(test_app_gradient_map_shows_the_target),
+        cmocka_unit_test(test_app_logit_lens_every_position),
+        cmocka_unit_test(test_app_ops_show_their_output),
+        cmocka_unit_test(test_app_all_heads_zoom_enlarges),
+        cmocka_unit_test(test_app_inspect_ffn_down),
+        cmocka_unit_test(test_app_inspect_one_row_keeps_the_token),
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),

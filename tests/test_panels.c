@@ -270,6 +270,117 @@ static void test_panels_residual_columns_and_norm_placement(void **state)
     model_free(&notebook);
 }
 
+// All heads of a GPT-2-shaped layer (12 heads) over 64 tokens: every head is drawn, labelled
+// h0 .. h11, in the room of the main panel at 160 x 48 and zoomed; maps that cannot hold 64
+// positions say how many each cell stands for.
+static void test_panels_all_heads_of_a_gpt2_layer(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_gpt2(&c, 1, 12, 48, 100, 64);
+    struct model m = {0};
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 7);
+    int ids[64];
+    for (int i = 0; i < 64; i++)
+        ids[i] = (i * 37) % 100;
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &m, ids, 64, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_goto(&gr, "L0.attn.softmax"), 1);
+    struct view v = {.graph = &gr, .row = 63, .layer = 0, .head = -1, .numbers = 1};
+    static const struct {
+        int w, h;
+        const char *golden;
+    } sizes[] = {{71, 34, "all_heads_gpt2_71x34.txt"}, {160, 47, "all_heads_gpt2_160x47.txt"}};
+    for (int k = 0; k < 2; k++) {
+        struct grid g;
+        assert_int_equal(grid_init(&g, sizes[k].w, sizes[k].h), 0);
+        panel_attention_at(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, ROLE_ATTN_SOFTMAX,
+                           0);
+        test_check_golden(&g, sizes[k].golden);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        grid_dump(&g, f);
+        fclose(f);
+        for (int h = 0; h < 12; h++) {
+            char want[8];
+            snprintf(want, sizeof want, "h%d", h);
+            assert_non_null(strstr(text, want));
+        }
+        assert_null(strstr(text, "more heads"));
+        assert_non_null(strstr(text, "each cell") ? strstr(text, "positions") : text);
+        free(text);
+        grid_free(&g);
+    }
+    // zoomed, the maps are larger than in the main panel's room
+    struct grid small, big;
+    assert_int_equal(grid_init(&small, 71, 34), 0);
+    assert_int_equal(grid_init(&big, 160, 47), 0);
+    panel_attention_at(&small, (struct rect){0, 0, 71, 34}, &v, ROLE_ATTN_SOFTMAX, 0);
+    panel_attention_at(&big, (struct rect){0, 0, 160, 47}, &v, ROLE_ATTN_SOFTMAX, 0);
+    int heat_small = 0, heat_big = 0;
+    for (size_t i = 0; i < (size_t)71 * 34; i++)
+        heat_small += small.cells[i].style == SF_STYLE_HEAT;
+    for (size_t i = 0; i < (size_t)160 * 47; i++)
+        heat_big += big.cells[i].style == SF_STYLE_HEAT;
+    assert_true(heat_big > heat_small);
+    // the inspect cell is marked in head 0's map, whose entry the readout gives
+    v.inspect = 1;
+    v.col = 5;
+    grid_clear(&small, SF_STYLE_NORMAL);
+    panel_attention_at(&small, (struct rect){0, 0, 71, 34}, &v, ROLE_ATTN_SOFTMAX, 0);
+    int marked = 0;
+    for (size_t i = 0; i < (size_t)71 * 34; i++)
+        marked += small.cells[i].style == SF_STYLE_SELECTED;
+    assert_true(marked > 0);
+    grid_free(&small);
+    grid_free(&big);
+    graph_free(&gr);
+    model_free(&m);
+}
+
+// A table cell never holds a number cut into another or run into its neighbour: large values
+// lose decimals, then take an exponent ("1.2e6"); the hidden columns and rows are counted.
+static void number_cell(const void *ctx, int i, int j, struct table_cell *c)
+{
+    static const float big[] = {-12345.6f, 1234567.0f, -0.5f};
+    (void)ctx;
+    (void)i;
+    c->kind = TABLE_NUMBER;
+    c->value = big[j % 3];
+    c->style = SF_STYLE_NUMBER;
+}
+
+static void test_panels_table_numbers_and_hidden_counts(void **state)
+{
+    (void)state;
+    struct grid g;
+    assert_int_equal(grid_init(&g, 30, 5), 0);
+    struct table t = {.rows = 10,
+                      .cols = 9,
+                      .cell_w = 6,
+                      .label_w = 0,
+                      .sel_row = -1,
+                      .keep_col = -1,
+                      .cur_row = -1,
+                      .cur_col = -1,
+                      .cell = number_cell};
+    panel_table(&g, (struct rect){0, 0, 30, 5}, &t);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(&g, f);
+    fclose(f);
+    assert_non_null(strstr(text, " -1e4"));  // -12345.6
+    assert_non_null(strstr(text, " 1.2e6")); // 1234567
+    assert_null(strstr(text, "-12346"));     // a cut number
+    assert_non_null(strstr(text, "+5 →"));   // 4 of 9 columns
+    assert_non_null(strstr(text, "rows 1–3 of 10  ↓ 7 more"));
+    free(text);
+    grid_free(&g);
+}
+
 static void test_panels_next_token_distribution(void **state)
 {
     (void)state;
@@ -297,6 +408,7 @@ static enum panel_id expected_panel(enum node_role r)
     case ROLE_EMBED_POS_SINUSOIDAL:
     case ROLE_ATTN_CONCAT:
     case ROLE_ATTN_PROJ:
+        return PANEL_ACTIVATIONS;
     case ROLE_RESID1:
     case ROLE_RESID2:
         return PANEL_RESIDUAL;
@@ -503,6 +615,8 @@ int main(void)
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_layernorm_strips_share_an_axis),
         cmocka_unit_test(test_panels_residual_columns_and_norm_placement),
+        cmocka_unit_test(test_panels_all_heads_of_a_gpt2_layer),
+        cmocka_unit_test(test_panels_table_numbers_and_hidden_counts),
         cmocka_unit_test(test_panels_next_token_distribution),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),

@@ -140,6 +140,7 @@ struct app {
     int lens_failed; // 1: a row could not be computed (no memory); none is tried until a reset
     // Selection and screen state.
     struct view view;
+    int token_row;     // the selected token while an inspected matrix has fewer rows, or -1
     int selected;      // enum panel_id
     int follow;        // 1: the main panel follows the op that ran last
     int zoom;          // a panel, or -1

@@ -116,7 +116,7 @@ static int act_cancel(struct app *a, enum sf_action act)
         a->running = 0;
         app_say(a, 0, "stopped");
     } else if (a->view.inspect) {
-        a->view.inspect = 0;
+        app_inspect_leave(a);
     } else if (a->zoom >= 0) {
         a->zoom = -1;
     }
@@ -163,13 +163,12 @@ static int act_inspect(struct app *a, enum sf_action act)
     const float *m;
     int rows, cols;
     if (a->view.inspect) {
-        a->view.inspect = 0;
+        app_inspect_leave(a);
     } else if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
         app_say(a, 0, "nothing to inspect yet: run an operation first");
     } else {
         a->view.inspect = 1;
-        a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
-        a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
+        app_inspect_fit(a, rows, cols);
         app_say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
     }
     return APP_REDRAW;

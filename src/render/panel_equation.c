@@ -437,8 +437,14 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
     x.val = m[(size_t)i * cols + j];
     x.in0 = n->in[0] ? n->in[0]->data : NULL;
     x.in1 = n->in[1] ? n->in[1]->data : NULL;
-    char a[32];
-    text_format(l1, size, "%s[%d, %d] = %s", n->name, i, j, num(a, sizeof a, (double)x.val, 4, 0));
+    char a[32], tok[48] = "";
+    if (cols == c->vocab_size) { // a vocabulary column: its token
+        char piece[40];
+        text_format(tok, sizeof tok, " '%s'",
+                    tokenizer_piece_str(&gr->model->tok, j, piece, sizeof piece));
+    }
+    text_format(l1, size, "%s[%d, %d%s] = %s", n->name, i, j, tok,
+                num(a, sizeof a, (double)x.val, 4, 0));
     if (!inspect_attention(&x, l2, size) && !inspect_rows(&x, l2, size))
         text_format(l2, size, "the value at row %d, column %d", i, j);
 }

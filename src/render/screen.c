@@ -240,6 +240,9 @@ static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struc
     case PANEL_TRAINING:
         panel_training(g, r, v, selected);
         break;
+    case PANEL_ACTIVATIONS:
+        panel_activations(g, r, v, selected);
+        break;
     case PANEL_COUNT:
         break;
     }
