@@ -18,6 +18,7 @@
 #include "stepformer/model.h"
 #include "stepformer/rng.h"
 #include "stepformer/tensor.h"
+#include "stepformer/utf8.h"
 
 static const char *env_dir(const char *var, const char *fallback)
 {
@@ -404,4 +405,13 @@ void test_check_golden(const struct grid *g, const char *name)
     free(text);
     if (!same)
         fail_msg("golden screen %s differs (see above)", name);
+}
+
+const char *test_row_text(const struct grid *g, int y, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int x = 0; x < g->w && o + 5 < size; x++)
+        o += (size_t)utf8_encode(g->cells[(size_t)y * g->w + x].cp, buf + o);
+    buf[o] = 0;
+    return buf;
 }

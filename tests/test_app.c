@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "stepformer/app.h"
 #include "stepformer/line_edit.h"
+#include "stepformer/utf8.h"
 
 static char model_path[600];
 
@@ -396,7 +397,7 @@ static void test_app_whole_screens(void **state)
         for (int big = 0; big < 2; big++) {
             static const char *const slug[PANEL_COUNT] = {
                 "tokens",   "timeline", "equation",   "qkv",        "attention", "layernorm",
-                "residual", "ffn",      "next_token", "logit_lens", "training"};
+                "residual", "ffn",      "next_token", "logit_lens", "training",  "activations"};
             snprintf(name, sizeof name, "zoom_%s_%s.txt", slug[p], big ? "160x48" : "80x24");
             screen_golden(&a, big ? 160 : 80, big ? 48 : 24, name);
         }
@@ -422,6 +423,389 @@ static void test_app_whole_screens(void **state)
     a.zoom = PANEL_ATTENTION;
     keys(&a, "gL1.attn.softmax\n");
     screen_golden(&a, 80, 24, "zoom_attention_colours_80x24.txt");
+    app_free(&a);
+}
+
+// The screen drawn at w x h from the app's state (g must be freed), and the text of panel p's
+// rectangle in it, a line per row (free it); NULL when the panel is not on screen.
+static char *draw_panel_text(struct app *a, int w, int h, enum panel_id p, struct grid *g,
+                             struct rect *where)
+{
+    assert_int_equal(grid_init(g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    app_screen(a, &s);
+    screen_draw(g, &s);
+    if (!s.layout.shown[p])
+        return NULL;
+    struct rect r = s.layout.panel[p];
+    *where = r;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    for (int y = r.y; y < r.y + r.h; y++) {
+        for (int x = r.x; x < r.x + r.w; x++) {
+            char u[8] = {0};
+            uint32_t cp = g->cells[(size_t)y * g->w + x].cp;
+            if (cp < 0x80) {
+                u[0] = (char)cp;
+            } else if (cp < 0x800) {
+                u[0] = (char)(0xc0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3f));
+            } else {
+                u[0] = (char)(0xe0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                u[2] = (char)(0x80 | (cp & 0x3f));
+            }
+            fputs(u, f);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    return text;
+}
+
+// The number of cells drawn SF_STYLE_SELECTED inside r.
+static int selected_cells(const struct grid *g, struct rect r)
+{
+    int n = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            n += g->cells[(size_t)y * g->w + x].style == SF_STYLE_SELECTED;
+    return n;
+}
+
+// 1 when the attention panel drawn in r shows the matrix cell (i, j) somewhere.
+static int attention_cell_shown(const struct app *a, struct rect r, int i, int j)
+{
+    struct view v = a->view;
+    v.graph = app_graph(a);
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++) {
+            int row, col;
+            if (panel_attention_hit(r, &v, x, y, &row, &col) && row == i && col == j)
+                return 1;
+        }
+    return 0;
+}
+
+// At 80 x 24 the mask of 9 tokens does not fit: the panel says what is hidden, every row's
+// -inf can be brought into view, and the inspect cursor reaches the last column and is drawn.
+static void test_app_mask_hides_nothing_silently(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.attn.mask\n");
+    finish(&a);
+    a.view.row = 6; // "on": its -inf entries are in the last columns
+    screen_golden(&a, 80, 24, "screen_80x24_mask.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
+    assert_non_null(text);
+    int N = app_graph(&a)->n_tokens, all = 1;
+    for (int j = 0; j < N; j++)
+        all &= attention_cell_shown(&a, r, 0, j);
+    assert_true(all || strstr(text, " →"));         // every column, or a count of the hidden ones
+    assert_true(attention_cell_shown(&a, r, 6, 7)); // the selected row's first -inf
+    assert_non_null(strstr(text, "-inf"));
+    free(text);
+    grid_free(&g);
+    // after the softmax every row's sum over all keys is shown
+    keys(&a, "gL0.attn.softmax\n");
+    finish(&a);
+    text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
+    assert_non_null(strstr(text, "Σ row"));
+    assert_non_null(strstr(text, "1.00\n"));
+    free(text);
+    grid_free(&g);
+    // the inspect cursor on the last column is drawn, and so is the cell it is on
+    app_key(&a, 'i');
+    a.view.col = 0;
+    for (int k = 0; k < N - 1; k++)
+        app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(a.view.col, N - 1);
+    text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
+    assert_true(attention_cell_shown(&a, r, a.view.row, N - 1));
+    assert_true(selected_cells(&g, r) > 0);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The 11 tokens of the chicken sentence: every column of the mask at 160 x 48.
+static void test_app_eleven_tokens_fit_at_160x48(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
+    assert_int_equal(app_graph(&a)->n_tokens, 11);
+    keys(&a, "gL0.attn.mask\n");
+    finish(&a);
+    screen_golden(&a, 160, 48, "screen_160x48_chicken_mask.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    for (int j = 0; j < 11; j++)
+        assert_true(attention_cell_shown(&a, r, 10, j));
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// Q, K and V: every one of the 16 dimensions can be reached by the inspect cursor, and the
+// zoomed panel at 200 x 60 shows them all.
+static void test_app_qkv_every_dimension(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.attn.q\n");
+    finish(&a);
+    a.view.head = 0;
+    app_key(&a, 'i');
+    a.view.col = 0;
+    for (int k = 0; k < 16; k++) {
+        struct grid g;
+        struct rect r;
+        char *text = draw_panel_text(&a, 160, 48, PANEL_QKV, &g, &r);
+        assert_non_null(text);
+        assert_int_equal(selected_cells(&g, r) > 0, 1); // the cursor's cell is drawn
+        char want[16];
+        snprintf(want, sizeof want, "%d", k);
+        assert_non_null(strstr(text, want));
+        free(text);
+        grid_free(&g);
+        app_key(&a, SF_KEY_RIGHT);
+    }
+    app_key(&a, 'i');
+    a.selected = PANEL_QKV;
+    app_key(&a, 'z');
+    screen_golden(&a, 200, 60, "zoom_qkv_200x60.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 200, 60, PANEL_QKV, &g, &r);
+    assert_non_null(strstr(text, "    14    15 ")); // the last dimensions' labels
+    assert_null(strstr(text, " →"));                // nothing hidden
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The gradient of the logits: the target's column is in view, and the inspect readout names
+// a vocabulary column by its token.
+static void test_app_gradient_map_shows_the_target(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    app_key(&a, 't');
+    keys(&a, "ggrad.head.logits\n");
+    finish(&a);
+    const struct graph *g0 = app_graph(&a);
+    a.view.row = 2;
+    int target = g0->targets[2];
+    screen_golden(&a, 160, 48, "screen_160x48_grad_logits.txt");
+    app_key(&a, 'i');
+    a.view.col = 0;
+    for (int k = 0; k < target; k++)
+        app_key(&a, SF_KEY_RIGHT);
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_TRAINING, &g, &r);
+    assert_true(selected_cells(&g, r) > 0);
+    free(text);
+    char piece[48], want[64];
+    tokenizer_piece_str(&a.model.tok, target, piece, sizeof piece);
+    snprintf(want, sizeof want, "[2, %d '%s']", target, piece);
+    text = draw_panel_text(&a, 160, 48, PANEL_EQUATION, &g, &r);
+    assert_non_null(strstr(text, want));
+    free(text);
+    grid_free(&g);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The logit lens reaches every position: in the side column at 160 x 48 the six positions do
+// not all fit, and the panel counts the hidden ones on the side they are on; the selected
+// position is always shown.
+static void test_app_logit_lens_every_position(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, "the keys to the cabinet are", 1);
+    assert_int_equal(app_graph(&a)->n_tokens, 6);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    for (int row = 0; row < 6; row++) {
+        a.view.row = row;
+        struct screen_state s;
+        app_screen(&a, &s);
+        finish(&a);
+        struct grid g;
+        struct rect r;
+        char *text = draw_panel_text(&a, 160, 48, PANEL_LOGIT_LENS, &g, &r);
+        assert_non_null(text);
+        if (row == 0)
+            assert_non_null(strstr(text, " →"));
+        if (row == 5)
+            assert_non_null(strstr(text, "← "));
+        // the selected position's top token is drawn in the current style on the block lines
+        int current = 0;
+        for (int x = r.x; x < r.x + r.w; x++)
+            current += g.cells[(size_t)(r.y + 2) * g.w + x].style == SF_STYLE_CURRENT;
+        assert_true(current > 0);
+        free(text);
+        grid_free(&g);
+    }
+    screen_golden(&a, 160, 48, "screen_160x48_logit_lens_last.txt");
+    app_free(&a);
+}
+
+// All heads of the shipped model's layer: labelled maps with the query tokens beside them, in
+// the main panel at 160 x 48 and larger when zoomed.
+static void test_app_all_heads_zoom_enlarges(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    a.view.head = 0;
+    app_key(&a, 'H'); // from head 0 back to all heads
+    assert_int_equal(a.view.head, -1);
+    screen_golden(&a, 160, 48, "screen_160x48_all_heads.txt");
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    for (int h = 0; h < a.model.cfg.n_head; h++) {
+        char want[16];
+        snprintf(want, sizeof want, "h%d", h);
+        assert_non_null(strstr(text, want));
+    }
+    assert_non_null(strstr(text, "cabinet")); // the query tokens label the rows
+    int small = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            small += g.cells[(size_t)y * g.w + x].style == SF_STYLE_HEAT;
+    free(text);
+    grid_free(&g);
+    a.selected = PANEL_ATTENTION;
+    app_key(&a, 'z');
+    screen_golden(&a, 160, 48, "zoom_all_heads_160x48.txt");
+    text = draw_panel_text(&a, 160, 48, PANEL_ATTENTION, &g, &r);
+    int big = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++)
+            big += g.cells[(size_t)y * g.w + x].style == SF_STYLE_HEAT;
+    assert_true(big > small);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// embed.tok, embed.pos, attn.concat and attn.proj show what they computed: the main panel
+// changes with each, and the inspect cursor is drawn on it.
+static void test_app_ops_show_their_output(void **state)
+{
+    (void)state;
+    static const char *const ops[] = {"embed.tok", "embed.pos", "L0.attn.concat", "L0.attn.proj"};
+    struct app a;
+    start_with(&a, NULL, 1);
+    for (int k = 0; k < 4; k++) {
+        int at = graph_find(app_graph(&a), ops[k]);
+        assert_true(at >= 0);
+        char cmd[80];
+        if (at == 0) { // just before the op: what the screen showed
+            app_key(&a, SF_KEY_HOME);
+        } else {
+            snprintf(cmd, sizeof cmd, "g%s\n", app_graph(&a)->nodes[at - 1].name);
+            keys(&a, cmd);
+        }
+        finish(&a);
+        struct screen_state s;
+        app_screen(&a, &s);
+        struct grid g;
+        struct rect r;
+        char *before = draw_panel_text(&a, 80, 24, (enum panel_id)s.main, &g, &r);
+        grid_free(&g);
+        snprintf(cmd, sizeof cmd, "g%s\n", ops[k]);
+        keys(&a, cmd);
+        finish(&a);
+        assert_string_equal(last_name(&a), ops[k]);
+        app_screen(&a, &s);
+        assert_int_equal(s.main, PANEL_ACTIVATIONS);
+        char *after = draw_panel_text(&a, 80, 24, PANEL_ACTIVATIONS, &g, &r);
+        assert_non_null(before);
+        assert_non_null(after);
+        assert_string_not_equal(before, after);
+        assert_non_null(strstr(after, "cabinet")); // rows named by their tokens
+        grid_free(&g);
+        app_key(&a, 'i');
+        a.view.col = 0;
+        for (int c = 0; c < 20; c++) // past the columns that fit at first
+            app_key(&a, SF_KEY_RIGHT);
+        free(after);
+        after = draw_panel_text(&a, 80, 24, PANEL_ACTIVATIONS, &g, &r);
+        assert_true(selected_cells(&g, r) > 0);
+        app_key(&a, 'i');
+        free(before);
+        free(after);
+        grid_free(&g);
+    }
+    keys(&a, "gembed.tok\n");
+    screen_golden(&a, 80, 24, "screen_80x24_embed_tok.txt");
+    keys(&a, "gembed.pos\n");
+    screen_golden(&a, 160, 48, "screen_160x48_embed_pos.txt");
+    keys(&a, "gL1.attn.concat\n");
+    screen_golden(&a, 160, 48, "screen_160x48_concat.txt");
+    app_free(&a);
+}
+
+// The inspect cursor on ffn.down is drawn in the feedforward panel.
+static void test_app_inspect_ffn_down(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.ffn.down\n");
+    finish(&a);
+    app_key(&a, 'i');
+    app_key(&a, SF_KEY_RIGHT);
+    struct grid g;
+    struct rect r;
+    char *text = draw_panel_text(&a, 80, 24, PANEL_FFN, &g, &r);
+    assert_non_null(text);
+    assert_true(selected_cells(&g, r) > 0);
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// Inspecting an op of one row keeps the selected token: leaving the inspect cursor, or moving
+// to an op with a row per token, gives it back.
+static void test_app_inspect_one_row_keeps_the_token(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gsample.temperature\n");
+    finish(&a);
+    a.view.row = 3;
+    app_key(&a, 'i');
+    assert_true(a.view.inspect);
+    assert_int_equal(a.view.row, 0); // the only row
+    app_key(&a, 'i');
+    assert_false(a.view.inspect);
+    assert_int_equal(a.view.row, 3);
+    app_key(&a, 'i');
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_int_equal(a.view.row, 3);
+    app_key(&a, 'i');
+    keys(&a, "ghead.probs\n"); // a row per token again
+    finish(&a);
+    assert_true(a.view.inspect);
+    assert_int_equal(a.view.row, 3);
     app_free(&a);
 }
 
@@ -506,6 +890,120 @@ static void test_app_panels_stay_inside(void **state)
     }
     a.view.head = -1; // all heads
     draw_all_panels_inside(&a);
+    app_free(&a);
+}
+
+// The inspect line writes a negative number with a real minus sign, and a negative operand
+// after an operator in parentheses: "exp(−2.996 − (−2.160))", never "− -2.160"; without
+// UTF-8 the same with '-'. Every cell of the rows of a softmax, a LayerNorm and a sum.
+static void test_app_inspect_signs_are_parenthesised(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    static const char *const ops[] = {"gL0.attn.softmax\n", "gL0.ln1.norm\n", "gL0.resid1\n",
+                                      "gL0.attn.q\n"};
+    int parens = 0;
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        keys(&a, ops[o]);
+        finish(&a);
+        struct screen_state s;
+        app_screen(&a, &s);
+        const float *m;
+        int rows, cols;
+        assert_true(panel_matrix(&s.view, graph_last(app_graph(&a)), &m, &rows, &cols));
+        struct view v = s.view;
+        v.inspect = 1;
+        for (int ascii = 0; ascii <= 1; ascii++)
+            for (v.row = 0; v.row < rows; v.row++)
+                for (v.col = 0; v.col < cols && v.col < 16; v.col++) {
+                    struct grid eq;
+                    assert_int_equal(grid_init(&eq, 200, 6), 0);
+                    eq.ascii = ascii;
+                    screen_draw_panel(&eq, PANEL_EQUATION, (struct rect){0, 0, 200, 6}, &v, 0);
+                    char row[1200];
+                    test_row_text(&eq, 2, row, sizeof row);
+                    const char *minus = ascii ? "-" : "−";
+                    char bad[4][16];
+                    snprintf(bad[0], 16, "− %s", minus);
+                    snprintf(bad[1], 16, "+ %s", minus);
+                    snprintf(bad[2], 16, ascii ? "*%s" : "⋅%s", minus);
+                    snprintf(bad[3], 16, "- %s", minus);
+                    for (int b = 0; b < 4; b++)
+                        if (strstr(row, bad[b]))
+                            fail_msg("'%s' in '%s'", bad[b], row);
+                    if (!ascii)
+                        assert_null(strpbrk(row, "-")); // the real minus only
+                    char paren[8];
+                    snprintf(paren, sizeof paren, "(%s", minus);
+                    parens += strstr(row, paren) != NULL;
+                    grid_free(&eq);
+                }
+    }
+    assert_true(parens > 0);
+    app_free(&a);
+}
+
+// Without UTF-8 every symbol is drawn in its ASCII form: at a stop in each part of the pass
+// (and of training), every panel zoomed, as numbers and as colours, the whole screen, the
+// help and the inspect line hold no byte of 0x80 or more; one such screen is a golden.
+static void test_app_ascii_screens_hold_ascii_only(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    static const char *const stops[] = {"gL0.ln1.stats\n", "gL1.attn.softmax\n", "gL1.resid2\n",
+                                        "ghead.probs\n"};
+    struct grid g;
+    for (int train = 0; train < 2; train++) {
+        if (train)
+            app_key(&a, 't');
+        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+            keys(&a, train && k == 0 ? "ggrad.L1.attn.softmax\n" : stops[k]);
+            finish(&a);
+            for (int numbers = 0; numbers <= 1; numbers++)
+                for (int zoom = -2; zoom < PANEL_COUNT; zoom++) {
+                    a.view.numbers = numbers;
+                    a.zoom = zoom < 0 ? -1 : zoom;
+                    if (zoom == -2)
+                        app_key(&a, '?'); // the help; it closes again below
+                    a.view.inspect = zoom == PANEL_EQUATION;
+                    a.width = zoom == -1 ? 160 : 80;
+                    a.height = zoom == -1 ? 48 : 24;
+                    struct screen_state s;
+                    app_screen(&a, &s);
+                    assert_int_equal(grid_init(&g, a.width, a.height), 0);
+                    screen_draw(&g, &s); // every symbol drawn has an ASCII form of its own
+                    for (int i = 0; i < g.w * g.h; i++)
+                        if (g.cells[i].cp >= 0x80 && g.cells[i].style != SF_STYLE_HEAT &&
+                            strcmp(grid_ascii(g.cells[i].cp), "?") == 0)
+                            fail_msg("U+%04X at (%d, %d) of %s, zoom %d has no ASCII form",
+                                     g.cells[i].cp, i % g.w, i / g.w, stops[k], zoom);
+                    g.ascii = 1;
+                    screen_draw(&g, &s);
+                    for (int i = 0; i < g.w * g.h; i++)
+                        if (g.cells[i].cp >= 0x80)
+                            fail_msg("U+%04X at (%d, %d) of %s, zoom %d", g.cells[i].cp, i % g.w,
+                                     i / g.w, stops[k], zoom);
+                    grid_free(&g);
+                    if (zoom == -2)
+                        app_key(&a, '?');
+                }
+            a.view.inspect = 0;
+        }
+    }
+    a.zoom = PANEL_LAYERNORM;
+    a.view.numbers = 1;
+    keys(&a, "gL1.ln1.affine\n");
+    finish(&a);
+    a.width = 80, a.height = 24;
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_int_equal(grid_init(&g, 80, 24), 0);
+    g.ascii = 1;
+    screen_draw(&g, &s);
+    test_check_golden(&g, "zoom_layernorm_ascii_80x24.txt");
+    grid_free(&g);
     app_free(&a);
 }
 
@@ -892,6 +1390,84 @@ static void test_app_screen_state_is_built_without_side_effects(void **state)
     app_free(&a);
 }
 
+// s with every run of spaces made one space, appended to out at *o.
+static void collapse_spaces(char *out, size_t size, size_t *o, const char *s)
+{
+    for (; *s && *o + 2 < size; s++)
+        if (*s != ' ' || (*o > 0 && out[*o - 1] != ' '))
+            out[(*o)++] = *s;
+    out[*o] = 0;
+}
+
+// The text of the w cells from (x, y) as UTF-8.
+static const char *cells_text(const struct grid *g, int x, int y, int w, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (int i = 0; i < w && x + i < g->w && o + 5 < size; i++)
+        o += (size_t)utf8_encode(g->cells[(size_t)y * g->w + x + i].cp, buf + o);
+    buf[o] = 0;
+    return buf;
+}
+
+// The help as a->width x a->height pages (a help taller than the screen: a box of h - 2 rows
+// from row 1, one column of 76 or two side by side): Space goes page by page to the end, each
+// page's last row says there is more (and where), and together the pages show every line of
+// every table whole (wrapped at spaces, never cut). The first page begins with `first`.
+static void assert_help_pages_show_every_line(struct app *a, const char *first)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, a->width, a->height), 0);
+    struct screen_state s;
+    size_t cap = 1 << 16, o = 0;
+    char *all = calloc(cap, 1), row[800];
+    assert_non_null(all);
+    int cw = 76 < g.w - 4 ? 76 : g.w - 4, columns = g.w - 4 >= 2 * cw ? 2 : 1;
+    int x0 = (g.w - cw * columns) / 2;
+    a->help_first = 0;
+    for (int page = 0, prev = -1; a->help_first != prev; page++) {
+        assert_true(page < 20);
+        app_screen(a, &s);
+        grid_clear(&g, SF_STYLE_NORMAL);
+        screen_draw(&g, &s);
+        if (page == 0)
+            assert_non_null(strstr(row_text(&g, 3, row, sizeof row), first));
+        for (int c = 0; c < columns; c++)
+            for (int y = 3; y < g.h - 2; y++) { // the text rows of column c
+                cells_text(&g, x0 + 2 + c * cw, y, cw - 3, row, sizeof row);
+                collapse_spaces(all, cap, &o, row);
+                collapse_spaces(all, cap, &o, " ");
+            }
+        const char *pager = row_text(&g, g.h - 2, row, sizeof row);
+        assert_true(strstr(pager, "more ↓ (Space, PgDn)") || strstr(pager, "end  ↑ PgUp"));
+        prev = a->help_first;
+        assert_int_equal(app_key(a, ' '), APP_REDRAW);
+        assert_true(a->help); // paging keeps the help up
+    }
+    assert_true(strstr(row, "end  ↑ PgUp") != NULL);
+    for (int i = 0; i < s.n_overlay + s.n_overlay_more; i++) {
+        const struct overlay_section *sec =
+            i < s.n_overlay ? NULL : &s.overlay_more[i - s.n_overlay];
+        int n = sec ? sec->n : 1;
+        for (int k = 0; k < n; k++) {
+            char want[400];
+            size_t w = 0;
+            collapse_spaces(want, sizeof want, &w, sec ? sec->lines[k] : s.overlay[i]);
+            if (!strstr(all, want))
+                fail_msg("the help never shows '%s' whole", want);
+        }
+    }
+    app_key(a, SF_KEY_HOME);
+    assert_int_equal(a->help_first, 0);
+    app_key(a, SF_KEY_END);
+    assert_true(a->help_first > 0);
+    app_key(a, SF_KEY_PAGE_UP);
+    app_key(a, SF_KEY_UP);
+    app_key(a, SF_KEY_DOWN);
+    assert_true(a->help);
+    free(all);
+    grid_free(&g);
+}
+
 // The help lists every key: the screen's actions, then the typing keys, the inspect cursor's
 // and the sampling box's under their titles (in lesson mode the lesson's first); two columns on
 // a wide screen, and on a small one a count of the lines it has no room for.
@@ -924,19 +1500,20 @@ static void test_app_help_lists_every_key_table(void **state)
     assert_null(strstr(text, "more lines"));
     free(text);
     grid_free(&g);
-    a.width = 80;
-    a.height = 24;
-    app_screen(&a, &s);
-    assert_int_equal(grid_init(&g, 80, 24), 0);
-    screen_draw(&g, &s);
-    char row[400];
-    assert_non_null(strstr(row_text(&g, 21, row, sizeof row), "… 34 more lines"));
-    grid_free(&g);
+    static const int sizes[][2] = {{80, 24}, {120, 30}, {160, 24}, {200, 30}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        a.width = sizes[i][0];
+        a.height = sizes[i][1];
+        assert_help_pages_show_every_line(&a, "Space Right PgDn");
+    }
     app_free(&a);
-    // lesson mode: its keys first, then the screen's under their title
+    // lesson mode: its keys first, then the screen's under their title; every line at 80x24
     char *argv[] = {"1", "--impl", "ref", "--present", NULL};
     assert_int_equal(app_lesson_open(&a, 4, argv, stderr), 0);
     app_key(&a, '?');
+    a.width = 80;
+    a.height = 24;
+    assert_help_pages_show_every_line(&a, "Presenting a lesson");
     app_screen(&a, &s);
     assert_int_equal(s.n_overlay, 0);
     assert_int_equal(s.n_overlay_more, 5);
@@ -1253,12 +1830,23 @@ int main(void)
         cmocka_unit_test(test_app_generates_through_the_sample_ops),
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
         cmocka_unit_test(test_app_inspect_a_score),
+        cmocka_unit_test(test_app_inspect_signs_are_parenthesised),
+        cmocka_unit_test(test_app_ascii_screens_hold_ascii_only),
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),
+        cmocka_unit_test(test_app_mask_hides_nothing_silently),
+        cmocka_unit_test(test_app_eleven_tokens_fit_at_160x48),
+        cmocka_unit_test(test_app_qkv_every_dimension),
+        cmocka_unit_test(test_app_gradient_map_shows_the_target),
+        cmocka_unit_test(test_app_logit_lens_every_position),
+        cmocka_unit_test(test_app_ops_show_their_output),
+        cmocka_unit_test(test_app_all_heads_zoom_enlarges),
+        cmocka_unit_test(test_app_inspect_ffn_down),
+        cmocka_unit_test(test_app_inspect_one_row_keeps_the_token),
         cmocka_unit_test(test_app_paste_is_cut_between_characters_with_a_message),
         cmocka_unit_test(test_app_paste_into_a_lesson_answer),
         cmocka_unit_test(test_app_backspace_takes_one_character),

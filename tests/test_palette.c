@@ -16,7 +16,6 @@ static void test_palette_levels_follow_the_value(void **state)
     assert_int_equal(ramp_level(RAMP_SEQUENTIAL, 0.0f, 1.0f), 0);
     assert_int_equal(ramp_level(RAMP_SEQUENTIAL, 1.0f, 1.0f), SF_RAMP_LEVELS - 1);
     assert_int_equal(ramp_level(RAMP_SEQUENTIAL, 5.0f, 1.0f), SF_RAMP_LEVELS - 1); // clamps
-    assert_int_equal(ramp_level(RAMP_SEQUENTIAL, -INFINITY, 1.0f), 0);
     assert_int_equal(ramp_level(RAMP_SEQUENTIAL, NAN, 1.0f), 0);
     assert_int_equal(ramp_level(RAMP_DIVERGING, 0.0f, 2.0f), 7); // zero is the middle
     assert_int_equal(ramp_level(RAMP_DIVERGING, -2.0f, 2.0f), 0);
@@ -46,10 +45,90 @@ static void test_palette_schemes_and_fallbacks(void **state)
         assert_true(palette_color(PALETTE_8, RAMP_DIVERGING, l) < 8);
         assert_int_equal(palette_color(PALETTE_MONO, RAMP_SEQUENTIAL, l), -1);
     }
-    assert_int_equal(palette_shade(RAMP_SEQUENTIAL, 0), ' ');
-    assert_int_equal(palette_shade(RAMP_SEQUENTIAL, SF_RAMP_LEVELS - 1), 0x2588);
-    assert_int_equal(palette_shade(RAMP_DIVERGING, 7), ' '); // zero: no ink
-    assert_int_equal(palette_shade(RAMP_DIVERGING, 0), palette_shade(RAMP_DIVERGING, 14));
+}
+
+// One colour language: negative is red and positive blue in the 256- and 8-colour ramps (as
+// in number mode), and in monochrome the sign picks the glyph family.
+static void test_palette_sign_is_the_same_everywhere(void **state)
+{
+    (void)state;
+    int neg = ramp_level(RAMP_DIVERGING, -1.0f, 1.0f), pos = ramp_level(RAMP_DIVERGING, 1.0f, 1.0f);
+    // xterm 256: 196/160/124 are reds, 19/25 blues; the 8 colours: 1 red, 4 blue
+    int c = palette_color(PALETTE_256, RAMP_DIVERGING, neg);
+    assert_true(c == 124 || c == 160 || c == 196);
+    c = palette_color(PALETTE_256, RAMP_DIVERGING, pos);
+    assert_true(c == 19 || c == 25);
+    assert_int_equal(palette_color(PALETTE_8, RAMP_DIVERGING, neg), 1);
+    assert_int_equal(palette_color(PALETTE_8, RAMP_DIVERGING, pos), 4);
+    // number mode's text colours are colours of the same halves of the ramp
+    for (int sc = PALETTE_256; sc <= PALETTE_8; sc++)
+        for (int negative = 0; negative <= 1; negative++) {
+            int text = palette_sign_color((enum palette_scheme)sc, negative), found = 0;
+            for (int l = negative ? 0 : 8; l < (negative ? 7 : SF_RAMP_LEVELS); l++)
+                found |= palette_color((enum palette_scheme)sc, RAMP_DIVERGING, l) == text;
+            assert_true(found);
+        }
+    assert_int_equal(palette_sign_color(PALETTE_8, 1), 1); // red
+    assert_int_equal(palette_sign_color(PALETTE_MONO, 1), -1);
+    for (int ascii = 0; ascii <= 1; ascii++) {
+        const uint32_t neg_set[2][4] = {{'-', '=', 0x2261, 0x25a0}, {'-', '=', '%', '&'}};
+        for (int l = 0; l < SF_RAMP_LEVELS; l++) {
+            uint32_t gl = palette_glyph(RAMP_DIVERGING, l, ascii);
+            int is_neg = 0;
+            for (int k = 0; k < 4; k++)
+                is_neg |= gl == neg_set[ascii][k];
+            assert_int_equal(is_neg, l < 7); // the negative family below zero, only there
+            assert_true(!ascii || gl < 0x80);
+            // the mirrored level has the same ink in the other family
+            assert_true(gl != palette_glyph(RAMP_DIVERGING, SF_RAMP_LEVELS - 1 - l, ascii) ||
+                        l == 7);
+        }
+        assert_int_equal(palette_glyph(RAMP_DIVERGING, 7, ascii), ascii ? '.' : 0xb7);
+        assert_int_equal(palette_glyph(RAMP_SEQUENTIAL, SF_RAMP_LEVELS - 1, ascii),
+                         ascii ? '#' : 0x2588);
+    }
+}
+
+// A masked entry (-inf) never looks like a small value: not in 256 or 8 colours, not in
+// monochrome, not without UTF-8.
+static void test_palette_masked_differs_from_small(void **state)
+{
+    (void)state;
+    assert_int_equal(ramp_level(RAMP_SEQUENTIAL, -INFINITY, 1.0f), SF_LEVEL_MASKED);
+    assert_int_equal(ramp_level(RAMP_DIVERGING, -INFINITY, 1.0f), SF_LEVEL_MASKED);
+    int small = ramp_level(RAMP_SEQUENTIAL, 0.001f, 1.0f);
+    const enum palette_scheme schemes[] = {PALETTE_256, PALETTE_8, PALETTE_MONO};
+    for (size_t s = 0; s < 3; s++)
+        for (int utf8 = 0; utf8 <= 1; utf8++)
+            for (int r = 0; r <= 1; r++) {
+                int lv = r ? ramp_level(RAMP_DIVERGING, -0.001f, 1.0f) : small;
+                struct heat_face m = palette_heat(schemes[s], utf8, (enum ramp_kind)r,
+                                                  SF_LEVEL_MASKED, SF_LEVEL_MASKED);
+                struct heat_face v = palette_heat(schemes[s], utf8, (enum ramp_kind)r, lv, lv);
+                assert_true(m.cp != v.cp || m.fg != v.fg || m.bg != v.bg);
+                assert_int_equal(m.cp, utf8 ? 0xd7 : 'x');
+                if (schemes[s] == PALETTE_MONO) // a small value is never blank in monochrome
+                    assert_true(v.cp != ' ');
+                if (!utf8)
+                    assert_true(m.cp < 0x80 && v.cp < 0x80);
+            }
+    // monochrome shows the row with more ink of a two-row cell: a large value is never hidden
+    for (int r = 0; r <= 1; r++) {
+        int big = ramp_level((enum ramp_kind)r, 1.0f, 1.0f);
+        int small = ramp_level((enum ramp_kind)r, 0.0f, 1.0f);
+        assert_int_equal(palette_heat(PALETTE_MONO, 1, (enum ramp_kind)r, small, big).cp,
+                         palette_glyph((enum ramp_kind)r, big, 0));
+        assert_int_equal(palette_heat(PALETTE_MONO, 1, (enum ramp_kind)r, big, small).cp,
+                         palette_glyph((enum ramp_kind)r, big, 0));
+    }
+    // the masked colour is no colour of either ramp
+    for (int l = 0; l < SF_RAMP_LEVELS; l++)
+        for (int r = 0; r <= 1; r++) {
+            assert_true(palette_color(PALETTE_256, (enum ramp_kind)r, l) !=
+                        palette_color(PALETTE_256, RAMP_SEQUENTIAL, SF_LEVEL_MASKED));
+            assert_true(palette_color(PALETTE_8, (enum ramp_kind)r, l) !=
+                        palette_color(PALETTE_8, RAMP_SEQUENTIAL, SF_LEVEL_MASKED));
+        }
 }
 
 int main(void)
@@ -57,6 +136,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_palette_levels_follow_the_value),
         cmocka_unit_test(test_palette_schemes_and_fallbacks),
+        cmocka_unit_test(test_palette_sign_is_the_same_everywhere),
+        cmocka_unit_test(test_palette_masked_differs_from_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

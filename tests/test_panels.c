@@ -1,6 +1,7 @@
 // Tests of the panels: golden screens drawn into the cell grid at a pinned size with no
 // terminal (SF_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing), and that the
 // panels, and the layout's choice of panel, read a node's role and never its name.
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,14 +114,271 @@ static void test_panels_attention_stages(void **state)
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
     test_check_golden(&g, "attention_softmax_50x9.txt");
-    // as colours: masked cells blank, the rest heat cells
+    // as colours: masked cells have the masked level (grey with × in colour, × in
+    // monochrome), the rest their value's level; the legend shows the masked look too
     v.numbers = 0;
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_attention_at(&g, (struct rect){0, 0, 50, 9}, &v, ROLE_ATTN_SOFTMAX, 0);
-    assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT);    // row 0, key 0
-    assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_MASKED); // row 0, key 1: the future
+    assert_int_equal(g.cells[2 * 50 + 9].style, SF_STYLE_HEAT); // row 0, key 0
+    assert_true(g.cells[2 * 50 + 9].fg < SF_RAMP_LEVELS);
+    assert_int_equal(g.cells[2 * 50 + 11].style, SF_STYLE_HEAT); // row 0, key 1: the future
+    assert_int_equal(g.cells[2 * 50 + 11].fg, SF_LEVEL_MASKED);
+    char row[200];
+    assert_non_null(strstr(test_row_text(&g, 8, row, sizeof row), "masked (−∞)"));
     grid_free(&g);
     graph_free(&gr);
+}
+
+// Every number written after "label " in row text: each must be within half a unit of its
+// last digit of one of the true values (a number cut short, 0.595 as "0.5", is not).
+static void assert_numbers_after(const char *text, const char *label, const double *truth, int n)
+{
+    for (const char *p = strstr(text, label); p; p = strstr(p + 1, label)) {
+        const char *q = p + strlen(label);
+        char *end;
+        double x = strtod(q, &end);
+        if (end == q)
+            continue;
+        const char *dot = memchr(q, '.', (size_t)(end - q));
+        int dec = dot ? (int)(end - dot - 1) : 0;
+        double tol = 0.5 * pow(10, -dec) + 1e-6;
+        int ok = 0;
+        for (int i = 0; i < n; i++)
+            ok |= fabs(truth[i] - x) <= tol;
+        if (!ok)
+            fail_msg("'%s%.*s' is no true value (cut?) in '%s'", label, (int)(end - q), q, text);
+    }
+}
+
+// LayerNorm: x, xhat and gamma xhat + beta of the selected token as strips on one axis, so
+// they differ (xhat is wider than x); mu and sigma never cut at any width; the inspect cursor
+// marks its component in the strips, or its cell of the table at the stats.
+static void test_panels_layernorm_strips_share_an_axis(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(tokenizer_encode(&model.tok, "the keys to the cabinet are", ids, 64, &n, NULL),
+                     0);
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, n, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_goto(&gr, "L0.ln1.affine"), 1);
+    int d = model.cfg.d_model, row = 4;
+    const struct node *st = &gr.nodes[graph_find(&gr, "L0.ln1.stats")];
+    double truth[64 * 2 + 8];
+    int nt = 0;
+    for (int i = 0; i < n; i++) // the table's mu and sigma
+        truth[nt++] = st->out.data[2 * i], truth[nt++] = st->out.data[2 * i + 1];
+    const char *names[3] = {"L0.ln1.stats", "L0.ln1.norm", "L0.ln1.affine"};
+    for (int k = 0; k < 3; k++) { // each strip's mu and sigma, computed here
+        const float *x = k == 0 ? gr.nodes[graph_find(&gr, names[0])].in[0]->data
+                                : gr.nodes[graph_find(&gr, names[k])].out.data;
+        double mean = 0, var = 0;
+        for (int j = 0; j < d; j++)
+            mean += x[row * d + j];
+        mean /= d;
+        for (int j = 0; j < d; j++)
+            var += (x[row * d + j] - mean) * (x[row * d + j] - mean);
+        truth[nt++] = mean, truth[nt++] = sqrt(var / d);
+    }
+    struct view v = {.graph = &gr, .row = row, .layer = 0, .head = 0, .numbers = 1};
+    char text[16000], line[600];
+    for (int w = 34; w <= 160; w += 3) {
+        struct grid g;
+        assert_int_equal(grid_init(&g, w, 14), 0);
+        panel_layernorm(&g, (struct rect){0, 0, w, 14}, &v, 0);
+        text[0] = 0;
+        for (int y = 0; y < 14; y++)
+            strcat(strcat(text, test_row_text(&g, y, line, sizeof line)), "\n");
+        assert_numbers_after(text, "σ ", truth, nt);
+        assert_numbers_after(text, "μ ", truth, nt);
+        if (w == 100) { // one axis: the strips of x and xhat differ, and the axis is labelled
+            const char *x = strstr(text, "x        "), *xh = strstr(text, "xhat     ");
+            assert_non_null(x);
+            assert_non_null(xh);
+            assert_memory_not_equal(x + 9, xh + 9, 30);
+            assert_non_null(strstr(text, "┼"));
+        }
+        grid_free(&g);
+    }
+    // the inspect cursor on a component of xhat: marked in every strip, and its values named
+    assert_int_equal(graph_goto(&gr, "L0.ln1.norm"), 1);
+    v.inspect = 1, v.col = 5;
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 14), 0);
+    panel_layernorm(&g, (struct rect){0, 0, 100, 14}, &v, 0);
+    int marks = 0;
+    for (int i = 0; i < 100 * 14; i++)
+        marks += g.cells[i].style == SF_STYLE_SELECTED && g.cells[i].cp == '|';
+    assert_true(marks >= 2);
+    text[0] = 0;
+    for (int y = 0; y < 14; y++)
+        strcat(strcat(text, test_row_text(&g, y, line, sizeof line)), "\n");
+    assert_non_null(strstr(text, "component 5: x "));
+    // at the stats, its cell of the table
+    assert_int_equal(graph_goto(&gr, "L0.ln1.stats"), 1);
+    v.col = 1;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_layernorm(&g, (struct rect){0, 0, 100, 14}, &v, 0);
+    int sel = 0;
+    for (int x = 0; x < 100; x++)
+        sel += g.cells[(2 + row) * 100 + x].style == SF_STYLE_SELECTED;
+    assert_int_equal(sel, 9);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
+// The residual panel names its columns in words (numbers) or with a key (colours), and writes
+// the block's equation as the model places its norms: pre-norm for the textbook's model,
+// post-norm for the notebook's.
+static void test_panels_residual_columns_and_norm_placement(void **state)
+{
+    (void)state;
+    char path[600], text[16000], line[400];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(path, sizeof path, "%s/models/notebook.sfm", assets ? assets : "assets");
+    struct model notebook = {0};
+    assert_int_equal(checkpoint_load(&notebook, path, NULL), 0);
+    assert_int_equal(notebook.cfg.norm, NORM_POST);
+    assert_int_equal(model.cfg.norm, NORM_PRE);
+    struct model *models[2] = {&model, &notebook};
+    int ids[5] = {3, 1, 4, 1, 5};
+    for (int k = 0; k < 2; k++)
+        for (int numbers = 0; numbers <= 1; numbers++) {
+            struct graph gr = {0};
+            assert_int_equal(graph_build(&gr, models[k], ids, 5, OP_IMPL_REF, NULL), 0);
+            while (graph_step(&gr) == 1)
+                ;
+            struct grid g;
+            assert_int_equal(grid_init(&g, 100, 24), 0);
+            struct view v = {.graph = &gr, .row = 2, .layer = 0, .numbers = numbers};
+            panel_residual(&g, (struct rect){0, 0, 100, 24}, &v, 0);
+            text[0] = 0;
+            for (int y = 0; y < 24; y++)
+                strcat(strcat(text, test_row_text(&g, y, line, sizeof line)), "\n");
+            if (numbers) {
+                assert_non_null(strstr(text, "embed +attn  +ffn +attn  +ffn"));
+                assert_non_null(strstr(text, "L0    L0    L1    L1"));
+            } else {
+                assert_non_null(strstr(text, "e 0a0f1a1f"));
+                assert_non_null(strstr(text, "0a, 0f = after block 0 adds its attention"));
+            }
+            assert_non_null(strstr(text, k == 0 ? "pre-norm: h = x + Attn(LN(x))"
+                                                : "post-norm: h = LN(x + Attn(x))"));
+            grid_free(&g);
+            graph_free(&gr);
+        }
+    model_free(&notebook);
+}
+
+// All heads of a GPT-2-shaped layer (12 heads) over 64 tokens: every head is drawn, labelled
+// h0 .. h11, in the room of the main panel at 160 x 48 and zoomed; maps that cannot hold 64
+// positions say how many each cell stands for.
+static void test_panels_all_heads_of_a_gpt2_layer(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_gpt2(&c, 1, 12, 48, 100, 64);
+    struct model m = {0};
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 7);
+    int ids[64];
+    for (int i = 0; i < 64; i++)
+        ids[i] = (i * 37) % 100;
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &m, ids, 64, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_goto(&gr, "L0.attn.softmax"), 1);
+    struct view v = {.graph = &gr, .row = 63, .layer = 0, .head = -1, .numbers = 1};
+    static const struct {
+        int w, h;
+        const char *golden;
+    } sizes[] = {{71, 34, "all_heads_gpt2_71x34.txt"}, {160, 47, "all_heads_gpt2_160x47.txt"}};
+    for (int k = 0; k < 2; k++) {
+        struct grid g;
+        assert_int_equal(grid_init(&g, sizes[k].w, sizes[k].h), 0);
+        panel_attention_at(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, ROLE_ATTN_SOFTMAX,
+                           0);
+        test_check_golden(&g, sizes[k].golden);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        grid_dump(&g, f);
+        fclose(f);
+        for (int h = 0; h < 12; h++) {
+            char want[8];
+            snprintf(want, sizeof want, "h%d", h);
+            assert_non_null(strstr(text, want));
+        }
+        assert_null(strstr(text, "more heads"));
+        assert_non_null(strstr(text, "each cell") ? strstr(text, "positions") : text);
+        free(text);
+        grid_free(&g);
+    }
+    // zoomed, the maps are larger than in the main panel's room
+    struct grid small, big;
+    assert_int_equal(grid_init(&small, 71, 34), 0);
+    assert_int_equal(grid_init(&big, 160, 47), 0);
+    panel_attention_at(&small, (struct rect){0, 0, 71, 34}, &v, ROLE_ATTN_SOFTMAX, 0);
+    panel_attention_at(&big, (struct rect){0, 0, 160, 47}, &v, ROLE_ATTN_SOFTMAX, 0);
+    int heat_small = 0, heat_big = 0;
+    for (size_t i = 0; i < (size_t)71 * 34; i++)
+        heat_small += small.cells[i].style == SF_STYLE_HEAT;
+    for (size_t i = 0; i < (size_t)160 * 47; i++)
+        heat_big += big.cells[i].style == SF_STYLE_HEAT;
+    assert_true(heat_big > heat_small);
+    // the inspect cell is marked in head 0's map, whose entry the readout gives
+    v.inspect = 1;
+    v.col = 5;
+    grid_clear(&small, SF_STYLE_NORMAL);
+    panel_attention_at(&small, (struct rect){0, 0, 71, 34}, &v, ROLE_ATTN_SOFTMAX, 0);
+    int marked = 0;
+    for (size_t i = 0; i < (size_t)71 * 34; i++)
+        marked += small.cells[i].style == SF_STYLE_SELECTED;
+    assert_true(marked > 0);
+    grid_free(&small);
+    grid_free(&big);
+    graph_free(&gr);
+    model_free(&m);
+}
+
+// A table cell never holds a number cut into another or run into its neighbour: large values
+// lose decimals, then take an exponent ("1.2e6"); the hidden columns and rows are counted.
+static void number_cell(const void *ctx, int i, int j, struct table_cell *c)
+{
+    static const float big[] = {-12345.6f, 1234567.0f, -0.5f};
+    (void)ctx;
+    (void)i;
+    c->kind = TABLE_NUMBER;
+    c->value = big[j % 3];
+    c->style = SF_STYLE_NUMBER;
+}
+
+static void test_panels_table_numbers_and_hidden_counts(void **state)
+{
+    (void)state;
+    struct grid g;
+    assert_int_equal(grid_init(&g, 30, 5), 0);
+    struct table t = {.rows = 10,
+                      .cols = 9,
+                      .cell_w = 6,
+                      .label_w = 0,
+                      .sel_row = -1,
+                      .keep_col = -1,
+                      .cur_row = -1,
+                      .cur_col = -1,
+                      .cell = number_cell};
+    panel_table(&g, (struct rect){0, 0, 30, 5}, &t);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(&g, f);
+    fclose(f);
+    assert_non_null(strstr(text, " -1e4"));  // -12345.6
+    assert_non_null(strstr(text, " 1.2e6")); // 1234567
+    assert_null(strstr(text, "-12346"));     // a cut number
+    assert_non_null(strstr(text, "+5 →"));   // 4 of 9 columns
+    assert_non_null(strstr(text, "rows 1–3 of 10  ↓ 7 more"));
+    free(text);
+    grid_free(&g);
 }
 
 static void test_panels_next_token_distribution(void **state)
@@ -150,6 +408,7 @@ static enum panel_id expected_panel(enum node_role r)
     case ROLE_EMBED_POS_SINUSOIDAL:
     case ROLE_ATTN_CONCAT:
     case ROLE_ATTN_PROJ:
+        return PANEL_ACTIVATIONS;
     case ROLE_RESID1:
     case ROLE_RESID2:
         return PANEL_RESIDUAL;
@@ -354,6 +613,10 @@ int main(void)
         cmocka_unit_test(test_panels_tokens_strip_scrolls_to_the_selection),
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
+        cmocka_unit_test(test_panels_layernorm_strips_share_an_axis),
+        cmocka_unit_test(test_panels_residual_columns_and_norm_placement),
+        cmocka_unit_test(test_panels_all_heads_of_a_gpt2_layer),
+        cmocka_unit_test(test_panels_table_numbers_and_hidden_counts),
         cmocka_unit_test(test_panels_next_token_distribution),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),

@@ -12,6 +12,7 @@
 
 #include "stepformer/err.h"
 #include "stepformer/grid.h"
+#include "stepformer/panel.h"
 
 static char *dump(const struct grid *g)
 {
@@ -67,11 +68,50 @@ static void test_render_heat_cells_hold_two_rows(void **state)
     assert_int_equal(grid_init(&g, 5000, 5), SF_ERR_RANGE);
 }
 
+// Labels are abbreviated at a word with "…", never cut inside one; numbers lose decimals (or
+// their leading zero) to fit, never digits: 0.595 never becomes "0.5".
+static void test_render_fit_labels_and_numbers(void **state)
+{
+    (void)state;
+    char out[128];
+    const char *title = "Lesson 4: One attention head: queries, keys, values and scaling";
+    assert_string_equal(panel_fit(out, sizeof out, title, 64), title);
+    assert_string_equal(panel_fit(out, sizeof out, title, 60),
+                        "Lesson 4: One attention head: queries, keys, values and…");
+    assert_string_equal(panel_fit(out, sizeof out, "added at 'a':  (‖stream before‖)", 26),
+                        "added at 'a':  (‖stream…");
+    assert_string_equal(panel_fit(out, sizeof out, "extraordinarily", 6), "extra…");
+    assert_string_equal(panel_fit(out, sizeof out, "abc", 0), "");
+    const struct {
+        double x;
+        int w, dec;
+        const char *want;
+    } nums[] = {{0.5951, 5, 3, "0.595"}, {0.5951, 4, 3, ".595"},   {0.5951, 3, 3, ".60"},
+                {-0.5951, 4, 3, "-.60"}, {-0.5951, 5, 3, "-.595"}, {1234567, 5, 2, "1.2e6"},
+                {1234567, 2, 2, ""},     {12.5, 6, 3, "12.500"},   {-0.0001, 6, 2, "0.00"},
+                {0.5951, 1, 3, "1"}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        assert_string_equal(panel_fit_number(out, sizeof out, nums[i].x, nums[i].w, nums[i].dec),
+                            nums[i].want);
+    // an ASCII grid draws each symbol's ASCII form, and a title fits after it
+    struct grid g;
+    assert_int_equal(grid_init(&g, 40, 2), 0);
+    g.ascii = 1;
+    grid_text(&g, 0, 0, 40, "σ √d_k α −∞ → x̂ ‖x‖ §9.1", SF_STYLE_NORMAL);
+    assert_string_equal(grid_ascii(0x22c5), "*"); // a product, never a decimal point
+    panel_title(&g, (struct rect){0, 1, 20, 1}, "μ and σ per token … more words", 0);
+    char *text = dump(&g);
+    assert_string_equal(text, "sd sqrt d_k alpha -inf -> x^ |x| sec.9.1\n mu and sd per...\n");
+    free(text);
+    grid_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_text_clips_and_decodes_utf8),
         cmocka_unit_test(test_render_heat_cells_hold_two_rows),
+        cmocka_unit_test(test_render_fit_labels_and_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

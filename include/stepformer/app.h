@@ -140,10 +140,12 @@ struct app {
     int lens_failed; // 1: a row could not be computed (no memory); none is tried until a reset
     // Selection and screen state.
     struct view view;
+    int token_row;     // the selected token while an inspected matrix has fewer rows, or -1
     int selected;      // enum panel_id
     int follow;        // 1: the main panel follows the op that ran last
     int zoom;          // a panel, or -1
     int help;          // 1: the help overlay is up
+    int help_first;    // the help's first row shown (it pages when it does not fit)
     int scheme;        // enum palette_scheme wanted (the terminal may offer fewer colours)
     int width, height; // the screen size the layout is computed for (mouse clicks)
     // Modes.

@@ -93,11 +93,11 @@ const char *op_kind_name(enum op_kind k);
 //   explain  one line for `stepformer trace --list`, the status line and the equation panel
 //            (a grad node shows instead what the backward step of its forward node's kind does)
 #define SF_NODE_ROLE_LIST(X)                                                                       \
-    X(EMBED_TOK, EMBED_TOK, RESIDUAL, "embed", "tok", "X", "E", SF_SEC_INPUT,                      \
+    X(EMBED_TOK, EMBED_TOK, ACTIVATIONS, "embed", "tok", "X", "E", SF_SEC_INPUT,                   \
       "Look up each token's row of the embedding matrix E: x_i = E[id_i].")                        \
-    X(EMBED_POS_LEARNED, EMBED_POS, RESIDUAL, "embed", "pos", "X", "P", SF_SEC_INPUT,              \
+    X(EMBED_POS_LEARNED, EMBED_POS, ACTIVATIONS, "embed", "pos", "X", "P", SF_SEC_INPUT,           \
       "Add the learned position embedding P[i] to each token's vector, so order is visible.")      \
-    X(EMBED_POS_SINUSOIDAL, EMBED_POS, RESIDUAL, "embed", "pos", "X", "PE", SF_SEC_INPUT,          \
+    X(EMBED_POS_SINUSOIDAL, EMBED_POS, ACTIVATIONS, "embed", "pos", "X", "PE", SF_SEC_INPUT,       \
       "Add the fixed sinusoidal position code PE[i] to each token's vector, so order is visible.") \
     X(LN1_STATS, LN_STATS, LAYERNORM, "ln1", "stats", "μ, σ", "", SF_SEC_BLOCK, SF_LN_STATS_TEXT)  \
     X(LN1_NORM, LN_NORM, LAYERNORM, "ln1", "norm", "xhat", "", SF_SEC_BLOCK, SF_LN_NORM_TEXT)      \
@@ -119,9 +119,9 @@ const char *op_kind_name(enum op_kind k);
       "Softmax along each row: weights alpha_ij >= 0 that sum to 1; masked entries become 0.")     \
     X(ATTN_MIX, MIX, QKV, "attn", "mix", "head", "", SF_SEC_ATTN,                                  \
       "Weighted sum of the values: head_i = sum_j alpha_ij v_j, per head.")                        \
-    X(ATTN_CONCAT, CONCAT, RESIDUAL, "attn", "concat", "concat(heads)", "", SF_SEC_ATTN,           \
+    X(ATTN_CONCAT, CONCAT, ACTIVATIONS, "attn", "concat", "concat(heads)", "", SF_SEC_ATTN,        \
       "Concatenate the heads side by side into one row per token.")                                \
-    X(ATTN_PROJ, LINEAR, RESIDUAL, "attn", "proj", "A", "W^O", SF_SEC_ATTN,                        \
+    X(ATTN_PROJ, LINEAR, ACTIVATIONS, "attn", "proj", "A", "W^O", SF_SEC_ATTN,                     \
       "Output projection W^O maps the concatenated heads back to width d.")                        \
     X(RESID1, ADD, RESIDUAL, "", "resid1", "h", "", SF_SEC_BLOCK,                                  \
       "Residual add: the attention output is added to the stream, x + a.")                         \

@@ -20,7 +20,8 @@
     X(FFN, "feedforward", "ffn")                                                                   \
     X(NEXT_TOKEN, "next token", "next-token")                                                      \
     X(LOGIT_LENS, "logit lens", "logit-lens")                                                      \
-    X(TRAINING, "training", "training")
+    X(TRAINING, "training", "training")                                                            \
+    X(ACTIVATIONS, "activations", "activations")
 
 enum panel_id {
 #define SF_X(id, title, kw) PANEL_##id,

@@ -1,5 +1,11 @@
 // Colour ramps for heatmaps: a value becomes a ramp level, and a level a terminal colour in
 // each scheme (256 colours, 8 colours, or monochrome shading glyphs). No terminal calls.
+//
+// One colour language everywhere: negative values are red and positive ones blue, in number
+// mode (the NEGATIVE and NUMBER styles), in colour cells, with 8 colours and in the legend;
+// in monochrome the sign is the glyph's family (negative: - = ≡ ■, positive: ░ ▒ ▓ █, zero ·).
+// A masked entry (-inf) has a level of its own, SF_LEVEL_MASKED: grey with '×' in colour,
+// '×' in monochrome ('x' without UTF-8), never the look of a small value.
 #ifndef STEPFORMER_PALETTE_H
 #define STEPFORMER_PALETTE_H
 
@@ -13,20 +19,38 @@ enum palette_scheme {
 
 enum ramp_kind {
     RAMP_SEQUENTIAL = 0, // probabilities, weights: low to high (dark purple to yellow)
-    RAMP_DIVERGING = 1,  // signed values: blue below zero, light at zero, red above
+    RAMP_DIVERGING = 1,  // signed values: red below zero, light at zero, blue above
 };
 
-#define SF_RAMP_LEVELS 15 // levels 0 .. 14; for a diverging ramp 7 is zero
+#define SF_RAMP_LEVELS  15             // levels 0 .. 14; for a diverging ramp 7 is zero
+#define SF_LEVEL_MASKED SF_RAMP_LEVELS // a masked (-inf) entry, on either ramp
 
 // The scheme for a terminal with `colors` colours; NO_COLOR set (non-empty) means mono.
 enum palette_scheme palette_choose(int colors, const char *no_color);
 // The ramp level of v: sequential over [0, max] (values outside clamp), diverging over
-// [-absmax, absmax]; NaN and -inf give level 0 (shown as masked by the caller).
+// [-absmax, absmax]; -inf gives SF_LEVEL_MASKED; NaN the ramp's neutral level (0, or the
+// diverging middle); with no range (max <= 0) the neutral level too.
 int ramp_level(enum ramp_kind r, float v, float max);
 // The colour index of a level in a scheme (-1 for monochrome).
 int palette_color(enum palette_scheme s, enum ramp_kind r, int level);
-// The glyph that shows a level in monochrome: space, light, medium, dark shade, full block.
-uint32_t palette_shade(enum ramp_kind r, int level);
+// The glyph that shows a level in monochrome (see the top of this file); with ascii, the
+// ASCII ramps: sequential . : + * #, diverging negative - = % &, zero ., positive + * # @,
+// masked x.
+uint32_t palette_glyph(enum ramp_kind r, int level, int ascii);
+// How the terminal shows a heat cell: the code point and the foreground and background
+// colours (-1: the terminal's). Colour schemes with UTF-8 draw the upper half block with the
+// upper row's colour on the lower row's; without UTF-8 a space on the upper row's colour;
+// monochrome the glyph of the row with more ink (so a large value is never hidden by its
+// neighbour). A cell whose two rows are masked shows '×' ('x').
+struct heat_face {
+    uint32_t cp;
+    int fg, bg;
+};
+struct heat_face palette_heat(enum palette_scheme s, int utf8, enum ramp_kind r, int upper,
+                              int lower);
+// The text colour of a number by its sign (the NUMBER and NEGATIVE styles): a colour of the
+// diverging ramp's own half, light enough to read as text; -1 in monochrome (the '-' shows).
+int palette_sign_color(enum palette_scheme s, int negative);
 // The value at the middle of a level (for legends).
 float ramp_value(enum ramp_kind r, int level, float max);
 

@@ -74,10 +74,103 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
 // A one-line legend of a colour ramp at (x, y), at most w columns: the low end's value, the
 // ramp's cells, the high end's value ("-2.1 ▀▀▀▀▀ 2.1"; a sequential ramp runs from 0 to max).
 void panel_legend(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max);
+// The same legend with, when masked is 1, the masked cell's look and "masked (−∞)" after it.
+void panel_legend_masked(struct grid *g, int x, int y, int w, enum ramp_kind ramp, float max,
+                         int masked);
+// text fitted into w columns: whole, or abbreviated on purpose at a word boundary with "…"
+// (a single word too long for w is cut at a character, with "…"; in two columns or one, its
+// first characters: an initial). Returns out.
+const char *panel_fit(char *out, size_t size, const char *text, int w);
+// text fitted (panel_fit, after the ASCII forms on an ASCII grid) and drawn at (x, y).
+// Returns the columns written.
+int panel_label(struct grid *g, int x, int y, int w, const char *text, enum sf_style style);
+// x in at most w columns with at most `decimals` decimals: fewer decimals, then no leading
+// zero (".595"), then an exponent ("1.2e6", "-1e4"); "" when nothing fits (drop it). A
+// number is never cut into another number. Returns buf.
+const char *panel_fit_number(char *buf, size_t size, double x, int w, int decimals);
 // x right-aligned in width columns with a space in front: two decimals, fewer when large.
 const char *panel_number(char *buf, size_t size, float x, int width);
 // "not computed yet" (or another reason) in the panel's first body line, dimmed.
 void panel_pending(struct grid *g, struct rect r, const char *why);
+
+// Tables: a matrix drawn into a rectangle that never crops silently. A header line of column
+// labels, row labels on the left, cells of cell_w columns, and an optional column after the
+// cells that does not scroll (a row's sum). What does not fit is counted: "← 2" (left of the
+// first column shown) and "+3 →" (right of the last) in the header line, with "…" ending each
+// row that goes on; "↑ 2 more  rows 3–20 of 64  ↓ 44 more" on the last line. The window
+// scrolls so that the inspect cell, the selected row and the kept column are in view, so every
+// row and column can be reached by moving the selection.
+enum table_kind { TABLE_BLANK, TABLE_NUMBER, TABLE_HEAT, TABLE_TEXT, TABLE_MASKED };
+
+// One cell, as the table's cell function fills it (zeroed before each call).
+struct table_cell {
+    enum table_kind kind;
+    float value;         // NUMBER: right-aligned, never cut (an exponent or "#" when too wide)
+    enum sf_style style; // NUMBER, TEXT, MASKED ("-inf" as a number, blank as a colour)
+    enum ramp_kind ramp; // HEAT: one colour per cell from this ramp, at level
+    int level;
+    char text[48]; // TEXT, abbreviated with "…" to the cell
+};
+
+struct table {
+    int rows, cols;
+    int cell_w;  // columns per cell (a number's gap included)
+    int label_w; // row labels, a space included (0: none)
+    int extra_w; // the column after the cells (0: none), headed extra_head
+    int group;   // columns per group (heads side by side): each group's first column is
+                 // labelled g0, g1 ... with group_name and bordered with "│" (0: none)
+    const char *group_name;
+    const char *extra_head;
+    int sel_row;          // highlighted row label, kept in view (-1: none)
+    int keep_col;         // a column kept in view when no cell is inspected (-1: none)
+    int cur_row, cur_col; // the inspect cell: drawn SF_STYLE_SELECTED and kept in view (-1)
+    int rows_elsewhere;   // 1: no line of its own for the hidden rows; the caller writes
+                          // panel_table_rows somewhere else (a short table's caption)
+    const void *ctx;
+    void (*row_label)(const void *ctx, int i, char *buf, size_t size);
+    void (*col_label)(const void *ctx, int j, char *buf, size_t size); // NULL: the index
+    void (*cell)(const void *ctx, int i, int j, struct table_cell *c);
+    void (*extra)(const void *ctx, int i, struct table_cell *c);
+};
+
+// What part of the table a rectangle shows, and where.
+struct table_window {
+    int row0, n_rows, col0, n_cols;
+    int label_w;   // the row labels' width: the table's, or less (at least 5) when that
+                   // makes every column fit
+    int x, y;      // the first cell shown
+    int mark_w;    // columns kept at the right for the "+3 →" marker (0: every column shows)
+    int rows_line; // 1: the last line counts the rows not shown
+};
+
+void panel_table_window(struct rect r, const struct table *t, struct table_window *w);
+// Draws the table; returns the lines used.
+int panel_table(struct grid *g, struct rect r, const struct table *t);
+// What the rows not shown are ("↑ 2 more  rows 3–20 of 64  ↓ 44 more"), or "" when every
+// row shows in r.
+const char *panel_table_rows(char *buf, size_t size, struct rect r, const struct table *t);
+// The cell (row, col) at screen position (x, y) of the table drawn in r; 0 when none.
+int panel_table_hit(struct rect r, const struct table *t, int x, int y, int *row, int *col);
+
+// A float matrix as a table: rows named by their tokens (rows == the input's length) or
+// numbered, columns numbered, or named by their token when they are the vocabulary; numbers,
+// or colour cells on a ramp scaled to span; -inf masked, and with causal set the cells above
+// the diagonal too (after the softmax they are exactly 0). The view's selection: the selected
+// row highlighted, the inspect cell marked when inspect is set.
+struct table_matrix {
+    const struct graph *graph;
+    const float *m;     // (rows, cols)
+    const float *minus; // NULL, or (rows, cols) that the cells show m less
+    int rows, cols;
+    int numbers, causal, abs_val, sel_row;
+    enum ramp_kind ramp;
+    float span;
+};
+// Fills t for mx (cursor: 1 when the view's inspect cell is in this matrix).
+void panel_table_matrix(struct table *t, const struct table_matrix *mx, const struct view *v,
+                        int cursor);
+// The largest finite |x| of n values (a colour scale).
+float panel_span(const float *m, size_t n);
 
 // The 2-D matrix of node n's output that the panels show and the inspect cursor moves over:
 // the tensor itself, or for per-head tensors (H, N, X) the selected head's slice. Returns 0
@@ -113,5 +206,11 @@ void panel_logit_lens(struct grid *g, struct rect r, const struct view *v, int s
 // One training iteration: the loss per position, then at grad.* nodes the gradient as a heat
 // map, at adamw.* nodes the update sizes, and the loss before and after the step.
 void panel_training(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// The matrix an op with no panel of its own produced, rows named by their tokens: embed.tok
+// (each token's row of E), embed.pos (P, then X = E + P), attn.concat (the heads side by side,
+// their boundaries marked), attn.proj (the output projection). The op that ran last when it is
+// one of these, else the last of them that ran in the selected layer.
+void panel_activations(struct grid *g, struct rect r, const struct view *v, int selected);
 
 #endif

@@ -47,6 +47,7 @@ struct screen_state {
     int overlay_cursor_col; // the text cursor in that line (a value being typed): a column, or -1
     const struct overlay_section *overlay_more;
     int n_overlay_more;
+    int overlay_first; // a box without a cursor line: its first row shown (a page further down)
     // The status line: status replaces the op's line when set (an input line, a message);
     // notice draws it in the notice style. keys: the right-hand hint.
     const char *status;
@@ -62,6 +63,11 @@ struct screen_state {
 // Chooses the layout of s for a w x h screen from its zoom, main panel and lesson panels (the
 // one place the layout is chosen); s->layout and s->narration get it.
 void screen_layout(struct screen_state *s, int w, int h);
+// The most rows an overlay holds once wrapped (what is beyond is left out).
+#define SF_OVERLAY_ROWS 256
+// The overlay of s on a w x h screen: the largest overlay_first that still fills a page (0
+// when it fits), and in *page the rows a page shows.
+int screen_overlay_last_first(const struct screen_state *s, int w, int h, int *page);
 // Draws s into g, whose size is the one s was laid out for; g is the only thing written.
 void screen_draw(struct grid *g, const struct screen_state *s);
 // The narration pane of lesson mode (the caption when presenting).

@@ -116,7 +116,7 @@ static int act_cancel(struct app *a, enum sf_action act)
         a->running = 0;
         app_say(a, 0, "stopped");
     } else if (a->view.inspect) {
-        a->view.inspect = 0;
+        app_inspect_leave(a);
     } else if (a->zoom >= 0) {
         a->zoom = -1;
     }
@@ -163,13 +163,12 @@ static int act_inspect(struct app *a, enum sf_action act)
     const float *m;
     int rows, cols;
     if (a->view.inspect) {
-        a->view.inspect = 0;
+        app_inspect_leave(a);
     } else if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
         app_say(a, 0, "nothing to inspect yet: run an operation first");
     } else {
         a->view.inspect = 1;
-        a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
-        a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
+        app_inspect_fit(a, rows, cols);
         app_say(a, 0, "inspect: arrows move over %s; i or Esc leaves", last->name);
     }
     return APP_REDRAW;
@@ -247,6 +246,7 @@ static int act_help(struct app *a, enum sf_action act)
 {
     (void)act;
     a->help = !a->help;
+    a->help_first = 0;
     if (a->help)
         app_help_init(a);
     return APP_REDRAW;
@@ -328,6 +328,35 @@ static int cell_move(struct app *a, enum sf_cell c)
     return APP_REDRAW;
 }
 
+// A key while the help is up: Space, PgDn and Down page or scroll on, PgUp and Up back, Home
+// and End to either end; any other key closes it and does nothing else.
+static int help_key(struct app *a, int key)
+{
+    struct screen_state s;
+    app_screen(a, &s);
+    int page, last = screen_overlay_last_first(&s, a->width ? a->width : 80,
+                                               a->height ? a->height : 24, &page);
+    int first = a->help_first;
+    if (key == ' ' || key == SF_KEY_PAGE_DOWN)
+        first += page;
+    else if (key == SF_KEY_DOWN)
+        first++;
+    else if (key == SF_KEY_PAGE_UP)
+        first -= page;
+    else if (key == SF_KEY_UP)
+        first--;
+    else if (key == SF_KEY_HOME)
+        first = 0;
+    else if (key == SF_KEY_END)
+        first = last;
+    else {
+        a->help = 0;
+        return APP_REDRAW;
+    }
+    a->help_first = first < 0 ? 0 : (first > last ? last : first);
+    return APP_REDRAW;
+}
+
 // A key goes to the first that takes it: a mode plugged in (lesson mode), the help (any key
 // closes it), an input mode, the inspect cursor, the screen's actions.
 int app_key(struct app *a, int key)
@@ -337,10 +366,8 @@ int app_key(struct app *a, int key)
         if (r >= 0)
             return r;
     }
-    if (a->help) {
-        a->help = 0;
-        return APP_REDRAW;
-    }
+    if (a->help)
+        return help_key(a, key);
     if (a->mode != APP_MODE_NORMAL)
         return app_entry_key(a, key);
     if (a->view.inspect && a->target < 0) {

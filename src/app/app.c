@@ -68,13 +68,35 @@ static void follow(struct app *a)
     if (a->view.inspect) {
         const float *m;
         int rows, cols;
-        if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols)) {
-            a->view.inspect = 0;
-        } else {
-            a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
-            a->view.row = a->view.row >= rows ? rows - 1 : a->view.row;
-        }
+        if (!last || !panel_matrix(&a->view, last, &m, &rows, &cols))
+            app_inspect_leave(a);
+        else
+            app_inspect_fit(a, rows, cols);
+    } else {
+        a->token_row = -1; // inspect was turned off without leaving it (a lesson's beat)
     }
+}
+
+void app_inspect_fit(struct app *a, int rows, int cols)
+{
+    if (a->token_row >= 0 && a->token_row < rows) { // the matrix has the token's row again
+        a->view.row = a->token_row;
+        a->token_row = -1;
+    }
+    if (a->view.row >= rows) {
+        if (a->token_row < 0)
+            a->token_row = a->view.row;
+        a->view.row = rows - 1;
+    }
+    a->view.col = a->view.col >= cols ? cols - 1 : a->view.col;
+}
+
+void app_inspect_leave(struct app *a)
+{
+    a->view.inspect = 0;
+    if (a->token_row >= 0 && a->token_row < app_graph(a)->n_tokens)
+        a->view.row = a->token_row;
+    a->token_row = -1;
 }
 
 // Runs the pass on screen one node; the message names a failure.
@@ -161,6 +183,7 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     a->running = 0;
     a->view.row = n - 1;
     a->view.inspect = 0;
+    a->token_row = -1;
     rc = app_lens_reset(a);
     app_train_leave(a);
     app_move(a, APP_MOVE_NEW, 0);
@@ -196,6 +219,7 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
     memset(a, 0, sizeof *a);
     a->zoom = -1;
     a->target = -1;
+    a->token_row = -1;
     a->follow = 1;
     a->speed_ms = APP_SPEED_START_MS;
     a->view.numbers = 1;

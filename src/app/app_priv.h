@@ -104,4 +104,10 @@ enum panel_id app_main_panel(const struct app *a);
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,
                          int restart, enum op_impl impl, FILE *err);
 
+// The inspect cursor inside a rows x cols matrix: a token row the matrix lacks is kept in
+// token_row (and given back when a matrix has it again, or on leaving).
+void app_inspect_fit(struct app *a, int rows, int cols);
+// Inspect off; the token row kept while inspecting comes back.
+void app_inspect_leave(struct app *a);
+
 #endif

@@ -54,7 +54,7 @@ static void help_lines(struct app *a, struct screen_state *s)
     const struct app_help *h = &a->help_text;
     static const enum keymap_context others[] = {KEYMAP_EDIT, KEYMAP_CELL, KEYMAP_BOX};
     int n = 0, first = a->hooks && a->hooks->help ? a->hooks->help(a) : -1;
-    s->overlay_title = "Keys  (any key closes this)";
+    s->overlay_title = "Keys  (any other key closes this)";
     if (first > KEYMAP_SCREEN && first < KEYMAP_CONTEXT_COUNT) {
         a->frame.more[n++] = h->section[first];
         a->frame.more[n++] = h->section[KEYMAP_SCREEN];
@@ -66,6 +66,7 @@ static void help_lines(struct app *a, struct screen_state *s)
         a->frame.more[n++] = h->section[others[i]];
     s->overlay_more = a->frame.more;
     s->n_overlay_more = n;
+    s->overlay_first = a->help_first;
 }
 
 // The sampling box: a line per setting; the one being typed shows the input line.

@@ -61,6 +61,7 @@ static void side_panels(enum panel_id main, enum panel_id side[2])
         break;
     case PANEL_LAYERNORM:
     case PANEL_FFN:
+    case PANEL_ACTIVATIONS:
     case PANEL_TRAINING:
         side[0] = PANEL_RESIDUAL, side[1] = PANEL_NEXT_TOKEN;
         break;

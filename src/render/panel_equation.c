@@ -4,8 +4,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 int panel_matrix(const struct view *v, const struct node *n, const float **m, int *rows, int *cols)
 {
@@ -145,8 +147,13 @@ static int equation_block(const struct eq_sizes *z, const struct node *n, char *
     int N = z->N, d = z->d, V = z->c->vocab_size;
     switch (n->role) {
     case ROLE_RESID1:
-    case ROLE_RESID2:
-        text_format(eq, size, "h = x + sublayer(x)   the residual stream");
+    case ROLE_RESID2: // the block's form follows the model's norm placement
+        if (z->c->norm == NORM_POST)
+            text_format(eq, size, "%s   post-norm: the add, then LayerNorm",
+                        n->role == ROLE_RESID1 ? "h = LN(x + Attn(x))" : "x' = LN(h + FFN(h))");
+        else
+            text_format(eq, size, "%s   pre-norm: the stream itself is never normalised",
+                        n->role == ROLE_RESID1 ? "h = x + Attn(LN(x))" : "x' = h + FFN(LN(h))");
         text_format(shape, size, "%s + %s → %s", z->a, z->b, z->o);
         return 1;
     case ROLE_FFN_UP:
@@ -239,18 +246,33 @@ static void equation(const struct view *v, const struct node *n, char *eq, char 
         SF_UNREACHABLE("a node role with no equation");
 }
 
-// Up to three terms of a dot product and its total: "0.12·-0.40 + … (64 terms) = 1.234".
+// x with dec decimals and a real minus sign ("−2.160"); paren: a negative one in parentheses,
+// as an operand after another sign ("− (−2.160)", "0.12·(−0.40)"). No negative zero.
+static const char *num(char *buf, size_t size, double x, int dec, int paren)
+{
+    char digits[48];
+    text_format(digits, sizeof digits, "%.*f", dec, fabs(x));
+    int neg = x < 0 && strspn(digits, "0.") != strlen(digits); // -0.0004 prints as 0.000
+    text_format(buf, size, "%s%s%s%s", neg && paren ? "(" : "", neg ? "−" : "", digits,
+                neg && paren ? ")" : "");
+    return buf;
+}
+
+// Up to three terms of a dot product and its total: "0.12⋅(−0.40) + … (64 terms) = 1.234"
+// (U+22C5, the dot operator: "*" in ASCII, where "·" would read as a decimal point).
 static void dot_terms(char *buf, size_t size, const float *x, size_t xs, const float *y, size_t ys,
                       int n, double total)
 {
     size_t k = 0;
+    char a[32], b[32];
     for (int i = 0; i < n && i < 3 && k < size; i++)
-        k += (size_t)text_format(buf + k, size - k, "%s%.2f·%.2f", i ? " + " : "",
-                                 (double)x[i * xs], (double)y[i * ys]);
+        k += (size_t)text_format(buf + k, size - k, "%s%s⋅%s", i ? " + " : "",
+                                 num(a, sizeof a, (double)x[i * xs], 2, i > 0),
+                                 num(b, sizeof b, (double)y[i * ys], 2, 1));
     if (n > 3 && k < size)
         k += (size_t)text_format(buf + k, size - k, " + … (%d terms)", n);
     if (k < size)
-        text_format(buf + k, size - k, " = %.4f", total);
+        text_format(buf + k, size - k, " = %s", num(a, sizeof a, total, 4, 0));
 }
 
 // The cell under the inspect cursor: (i, j) of node n's output (the selected head's slice,
@@ -269,15 +291,16 @@ static int inspect_attention(const struct cell_at *x, char *l2, size_t size)
 {
     int i = x->i, j = x->j, N = x->N, dk = x->dk;
     size_t head = x->head;
-    char t[160];
+    char t[160], a[32], b2[32], c[32];
     switch (x->n->kind) {
     case OPK_LINEAR_HEADS: { // x_i · W[:, h d_k + j] + b
         const struct tensor *bias = x->n->in[2];
         const float *w = x->in1 + (size_t)x->h * dk + j;
         double b = bias && bias->data ? (double)bias->data[x->h * dk + j] : 0;
         dot_terms(t, sizeof t, x->in0 + (size_t)i * x->d, 1, w, (size_t)x->d, x->d, x->val - b);
-        text_format(l2, size, "x_%d · %s[:, %d] + b = %s + %.3f", i,
-                    node_role_info(x->n->role)->matrix, x->h * dk + j, t, b);
+        text_format(l2, size, "x_%d · %s[:, %d] + b = %s + %s", i,
+                    node_role_info(x->n->role)->matrix, x->h * dk + j, t,
+                    num(a, sizeof a, b, 3, 1));
         return 1;
     }
     case OPK_SCORES:
@@ -286,14 +309,16 @@ static int inspect_attention(const struct cell_at *x, char *l2, size_t size)
         text_format(l2, size, "q_%d · k_%d = %s", i, j, t);
         return 1;
     case OPK_SCALE:
-        text_format(l2, size, "s_%d%d / √d_k = %.4f / √%d = %.4f", i, j,
-                    (double)x->in0[(head + i) * N + j], dk, (double)x->val);
+        text_format(l2, size, "s_%d%d / √d_k = %s / √%d = %s", i, j,
+                    num(a, sizeof a, (double)x->in0[(head + i) * N + j], 4, 0), dk,
+                    num(b2, sizeof b2, (double)x->val, 4, 0));
         return 1;
     case OPK_MASK:
         if (j > i)
             text_format(l2, size, "key %d comes after query %d: masked, −∞", j, i);
         else
-            text_format(l2, size, "key %d ≤ query %d: unchanged, %.4f", j, i, (double)x->val);
+            text_format(l2, size, "key %d ≤ query %d: unchanged, %s", j, i,
+                        num(a, sizeof a, (double)x->val, 4, 0));
         return 1;
     case OPK_SOFTMAX: { // attention weights, or the next-token distribution
         const float *s =
@@ -306,8 +331,9 @@ static int inspect_attention(const struct cell_at *x, char *l2, size_t size)
         if (isinf(s[j]))
             text_format(l2, size, "exp(−∞) = 0: a masked key gets no weight");
         else
-            text_format(l2, size, "exp(%.3f − %.3f) / %.4f = %.4f   (row max %.3f, Σ exp = %.4f)",
-                        (double)s[j], mx, sum, (double)x->val, mx, sum);
+            text_format(l2, size, "exp(%s − %s) / %.4f = %.4f   (row max %s, Σ exp = %.4f)",
+                        num(a, sizeof a, (double)s[j], 3, 0), num(b2, sizeof b2, mx, 3, 1), sum,
+                        (double)x->val, num(c, sizeof c, mx, 3, 0), sum);
         return 1;
     }
     case OPK_MIX:
@@ -338,34 +364,39 @@ static int inspect_rows(const struct cell_at *x, char *l2, size_t size)
     const struct node *n = x->n;
     int i = x->i, j = x->j, cols = x->cols, d = x->d;
     double val = x->val;
-    char t[160], piece[32];
+    char t[160], piece[32], a[32], b[32], c[32], e[32];
     switch (n->kind) {
     case OPK_LN_STATS:
         text_format(l2, size, "%s of the %d components of x_%d", j == 0 ? "mean μ" : "σ", d, i);
         return 1;
     case OPK_LN_NORM:
-        text_format(l2, size, "(x − μ) / σ = (%.4f − %.4f) / %.4f = %.4f",
-                    entry(x->in0, i, j, cols), entry(x->in1, i, 0, 2), entry(x->in1, i, 1, 2), val);
+        text_format(l2, size, "(x − μ) / σ = (%s − %s) / %s = %s",
+                    num(a, sizeof a, entry(x->in0, i, j, cols), 4, 0),
+                    num(b, sizeof b, entry(x->in1, i, 0, 2), 4, 1),
+                    num(c, sizeof c, entry(x->in1, i, 1, 2), 4, 0), num(e, sizeof e, val, 4, 0));
         return 1;
     case OPK_LN_AFFINE:
-        text_format(l2, size, "γ xhat + β = %.4f · %.4f + %.4f = %.4f", (double)x->in1[j],
-                    entry(x->in0, i, j, cols), bias_at(n, j), val);
+        text_format(l2, size, "γ xhat + β = %s ⋅ %s + %s = %s",
+                    num(a, sizeof a, (double)x->in1[j], 4, 0),
+                    num(b, sizeof b, entry(x->in0, i, j, cols), 4, 1),
+                    num(c, sizeof c, bias_at(n, j), 4, 1), num(e, sizeof e, val, 4, 0));
         return 1;
     case OPK_LINEAR: {
         int din = n->in[0]->shape[1];
         double b = bias_at(n, j);
         dot_terms(t, sizeof t, x->in0 + (size_t)i * din, 1, x->in1 + j, (size_t)cols, din, val - b);
-        text_format(l2, size, "row %d · W[:, %d] + b = %s + %.3f", i, j, t, b);
+        text_format(l2, size, "row %d · W[:, %d] + b = %s + %s", i, j, t,
+                    num(a, sizeof a, b, 3, 1));
         return 1;
     }
     case OPK_ADD:
-        text_format(l2, size, "%.4f + %.4f = %.4f", entry(x->in0, i, j, cols),
-                    entry(x->in1, i, j, cols), val);
+        text_format(l2, size, "%s + %s = %s", num(a, sizeof a, entry(x->in0, i, j, cols), 4, 0),
+                    num(b, sizeof b, entry(x->in1, i, j, cols), 4, 1), num(c, sizeof c, val, 4, 0));
         return 1;
     case OPK_RELU:
     case OPK_GELU:
-        text_format(l2, size, "%s(%.4f) = %.4f", n->kind == OPK_RELU ? "max(0, z): ReLU" : "GELU",
-                    entry(x->in0, i, j, cols), val);
+        text_format(l2, size, "%s(%s) = %s", n->kind == OPK_RELU ? "max(0, z): ReLU" : "GELU",
+                    num(a, sizeof a, entry(x->in0, i, j, cols), 4, 0), num(b, sizeof b, val, 4, 0));
         return 1;
     case OPK_UNEMBED:
         tokenizer_piece_str(&x->gr->model->tok, j, piece, sizeof piece);
@@ -374,12 +405,14 @@ static int inspect_rows(const struct cell_at *x, char *l2, size_t size)
         return 1;
     case OPK_EMBED_TOK:
         tokenizer_piece_str(&x->gr->model->tok, x->gr->ids[i], piece, sizeof piece);
-        text_format(l2, size, "E[%d (%s), %d] = %.4f", x->gr->ids[i], piece, j, val);
+        text_format(l2, size, "E[%d (%s), %d] = %s", x->gr->ids[i], piece, j,
+                    num(a, sizeof a, val, 4, 0));
         return 1;
     case OPK_EMBED_POS: { // the position's part is what the op added, in float as computed
         float before = x->in0[(size_t)i * cols + j];
-        text_format(l2, size, "x + P[%d, %d] = %.4f + %.4f = %.4f", i % x->gr->seq_len, j,
-                    (double)before, (double)(x->val - before), val);
+        text_format(l2, size, "x + P[%d, %d] = %s + %s = %s", i % x->gr->seq_len, j,
+                    num(a, sizeof a, (double)before, 4, 0),
+                    num(b, sizeof b, (double)(x->val - before), 4, 1), num(c, sizeof c, val, 4, 0));
         return 1;
     }
     default:
@@ -404,9 +437,48 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
     x.val = m[(size_t)i * cols + j];
     x.in0 = n->in[0] ? n->in[0]->data : NULL;
     x.in1 = n->in[1] ? n->in[1]->data : NULL;
-    text_format(l1, size, "%s[%d, %d] = %.4f", n->name, i, j, (double)x.val);
+    char a[32], tok[48] = "";
+    if (cols == c->vocab_size) { // a vocabulary column: its token
+        char piece[40];
+        text_format(tok, sizeof tok, " '%s'",
+                    tokenizer_piece_str(&gr->model->tok, j, piece, sizeof piece));
+    }
+    text_format(l1, size, "%s[%d, %d%s] = %s", n->name, i, j, tok,
+                num(a, sizeof a, (double)x.val, 4, 0));
     if (!inspect_attention(&x, l2, size) && !inspect_rows(&x, l2, size))
         text_format(l2, size, "the value at row %d, column %d", i, j);
+}
+
+// text from row y on, w columns wide, broken at spaces over the rows before end (the last row
+// abbreviated on purpose when it still does not fit). Returns the row after it.
+static int draw_wrapped(struct grid *g, int x, int y, int end, int w, const char *text,
+                        enum sf_style style)
+{
+    char ascii[1024];
+    if (g->ascii) // measured as drawn
+        text = grid_ascii_text(ascii, sizeof ascii, text);
+    size_t n = strlen(text);
+    while (y < end && n > 0) {
+        if ((int)utf8_count(text, n) <= w || y + 1 == end) {
+            panel_label(g, x, y++, w, text, style);
+            break;
+        }
+        size_t i = 0, brk = 0;
+        for (int c = 0; c < w && i < n; c++) {
+            i = utf8_next(text, n, i);
+            if (i < n && text[i] == ' ')
+                brk = i;
+        }
+        if (brk == 0)
+            brk = i;
+        char line[1024];
+        text_format(line, sizeof line, "%.*s", (int)brk, text);
+        grid_text(g, x, y++, w, line, style);
+        while (brk < n && text[brk] == ' ')
+            brk++;
+        text += brk, n -= brk;
+    }
+    return y;
 }
 
 void panel_equation(struct grid *g, struct rect r, const struct view *v, int selected)
@@ -428,15 +500,15 @@ void panel_equation(struct grid *g, struct rect r, const struct view *v, int sel
         int rows, cols;
         if (panel_matrix(v, n, &m, &rows, &cols) && v->row < rows && v->col < cols) {
             inspect(v, n, v->row, v->col, eq, shape, sizeof eq);
-            grid_text(g, r.x + 1, y++, r.w - 2, eq, SF_STYLE_SELECTED);
-            if (y < end)
-                grid_text(g, r.x + 1, y++, r.w - 2, shape, SF_STYLE_NUMBER);
+            y = draw_wrapped(g, r.x + 1, y, end - y >= 2 ? end - 1 : end, r.w - 2, eq,
+                             SF_STYLE_SELECTED);
+            draw_wrapped(g, r.x + 1, y, end, r.w - 2, shape, SF_STYLE_NUMBER);
         }
         return;
     }
-    grid_text(g, r.x + 1, y++, r.w - 2, eq, SF_STYLE_NORMAL);
+    y = draw_wrapped(g, r.x + 1, y, end - y >= 3 ? end - 2 : end, r.w - 2, eq, SF_STYLE_NORMAL);
     if (y < end)
-        grid_text(g, r.x + 1, y++, r.w - 2, shape, SF_STYLE_NUMBER);
+        y = draw_wrapped(g, r.x + 1, y, y + 1, r.w - 2, shape, SF_STYLE_NUMBER);
     if (y < end)
-        grid_text(g, r.x + 1, y++, r.w - 2, n->explain, SF_STYLE_DIM);
+        draw_wrapped(g, r.x + 1, y, end, r.w - 2, n->explain, SF_STYLE_DIM);
 }

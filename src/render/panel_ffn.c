@@ -11,22 +11,63 @@
 #define LABEL_W 9
 
 // The units of one row as colour cells, two units per cell (upper and lower half), wrapping
-// over at most max_lines lines. Returns the lines used.
+// over at most max_lines lines. When they do not all fit, the last line says which are shown,
+// and the lines scroll to keep unit `mark` (the inspect cell, -1: none) in view; that unit's
+// cell is marked. Returns the lines used.
 static int unit_rows(struct grid *g, int x, int y, int w, int max_lines, const float *u, int F,
-                     enum ramp_kind ramp, float max)
+                     enum ramp_kind ramp, float max, int mark)
 {
-    int per_line = w * 2, lines = (F + per_line - 1) / per_line;
-    lines = lines > max_lines ? max_lines : lines;
+    int per_line = w * 2, lines = (F + per_line - 1) / per_line, first = 0, note = 0;
+    if (lines > max_lines && max_lines >= 2) {
+        note = 1;
+        lines = max_lines - 1;
+        int ml = mark >= 0 ? mark / per_line : 0;
+        first = ml >= lines ? ml - lines + 1 : 0;
+    } else if (lines > max_lines) {
+        lines = max_lines;
+    }
     for (int l = 0; l < lines; l++)
         for (int c = 0; c < w; c++) {
-            int k = l * per_line + 2 * c; // units k and k + 1, left to right
+            int k = (first + l) * per_line + 2 * c; // units k and k + 1, left to right
             if (k >= F)
                 break;
+            if (mark >= 0 && (mark == k || mark == k + 1)) {
+                grid_put(g, x + c, y + l, '*', SF_STYLE_SELECTED);
+                continue;
+            }
             int up = ramp_level(ramp, u[k], max);
             int lo = k + 1 < F ? ramp_level(ramp, u[k + 1], max) : 0;
             grid_heat(g, x + c, y + l, ramp, up, lo);
         }
+    if (note) {
+        char buf[96];
+        int a = first * per_line, b = (first + lines) * per_line;
+        b = b > F ? F : b;
+        text_format(buf, sizeof buf, "units %d–%d of %d shown (i and ← → move over all)", a, b - 1,
+                    F);
+        grid_text(g, x, y + lines, w, buf, SF_STYLE_NOTICE);
+        lines++;
+    }
     return lines;
+}
+
+// FFN(x) for every token (rows) and the model's width (columns) as a table, from line y.
+static void down_table(struct grid *g, struct rect r, int y, const struct view *v, int down)
+{
+    const struct graph *gr = v->graph;
+    const struct tensor *o = &gr->nodes[down].out;
+    struct table_matrix mx = {.graph = gr,
+                              .m = o->data,
+                              .rows = o->shape[0],
+                              .cols = o->shape[1],
+                              .numbers = v->numbers,
+                              .sel_row = v->row,
+                              .ramp = RAMP_DIVERGING,
+                              .span = panel_span(o->data, tensor_numel(o))};
+    struct table t;
+    panel_table_matrix(&t, &mx, v, graph_last(gr) == &gr->nodes[down]);
+    t.label_w = LABEL_W;
+    panel_table(g, (struct rect){r.x, y, r.w, r.y + r.h - y}, &t);
 }
 
 void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected)
@@ -48,18 +89,22 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         panel_pending(g, r, "not computed yet");
         return;
     }
-    int F = c->d_ff, row = v->row, y = r.y + 1, end = r.y + r.h;
+    int F = c->d_ff, row = v->row < gr->n_tokens ? v->row : gr->n_tokens - 1;
+    int y = r.y + 1, end = r.y + r.h;
     const float *z = gr->nodes[up].out.data + (size_t)row * F;
     tokenizer_piece_str(&gr->model->tok, gr->ids[row], buf, sizeof buf);
     float zmax = 0;
     for (int k = 0; k < F; k++)
         zmax = fabsf(z[k]) > zmax ? fabsf(z[k]) : zmax;
     int room = end - y - 4; // lines for the two maps
-    int each = room / 2 > 0 ? room / 2 : 1;
+    // Once FFN(x) is computed its table shares the room with the two maps.
+    int each = room / (graph_node_done(gr, down) ? 4 : 2);
+    each = each > 0 ? each : 1;
     text_format(line, sizeof line, "'%s': z = x W1 + b1  (%d units, two per cell)", buf, F);
     grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
     if (y < end)
-        y += unit_rows(g, r.x + 1, y, r.w - 2, each, z, F, RAMP_DIVERGING, zmax);
+        y += unit_rows(g, r.x + 1, y, r.w - 2, each, z, F, RAMP_DIVERGING, zmax,
+                       v->inspect && graph_last(gr) == &gr->nodes[up] ? v->col : -1);
     if (!graph_node_done(gr, act)) {
         if (y < end)
             grid_text(g, r.x + 1, y, r.w - 1, "the activation: not computed yet", SF_STYLE_DIM);
@@ -86,7 +131,8 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
     }
     if (y < end)
-        y += unit_rows(g, r.x + 1, y, r.w - 2, each, a, F, RAMP_SEQUENTIAL, amax);
+        y += unit_rows(g, r.x + 1, y, r.w - 2, each, a, F, RAMP_SEQUENTIAL, amax,
+                       v->inspect && graph_last(gr) == &gr->nodes[act] ? v->col : -1);
     if (y < end) {
         int n = text_format(line, sizeof line, "strongest:");
         for (int t = 0; t < 5 && top[t] >= 0; t++)
@@ -106,5 +152,7 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         text_format(line, sizeof line, "FFN(x) = act(z) W2 + b2 adds ‖%.3f‖ to a stream of ‖%.3f‖",
                     sqrt(on), sqrt(xn));
         grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+        if (y + 2 < end)
+            down_table(g, r, y, v, down);
     }
 }

@@ -1,50 +1,128 @@
 // LayerNorm statistics: mean and sigma per token, the selected token's values before and after
-// normalising, and the learned gain and bias.
+// normalising as strips on one shared axis (so the rescaling shows), and the learned gain and
+// bias.
 #include "stepformer/panel.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
-#define BINS 24
+// The selected token's vectors before and after, as strips on one shared axis.
+struct strips {
+    const float *row[3]; // x, xhat, gamma xhat + beta (NULL: not computed yet)
+    int d;
+    float lo, hi; // the shared axis
+    int most;     // the most values in one cell of any strip
+    int label_w;  // the labels' column (wider where their ASCII forms are longer)
+    int plot_w;
+    int mark; // the component under the inspect cursor, or -1
+};
 
-// One row's distribution as a line of bars, with its mean, standard deviation and range.
-static void histogram(struct grid *g, int x, int y, int w, const char *label, const float *row,
-                      int d, int done)
+// The cell of value x on the shared axis.
+static int strip_cell(const struct strips *s, float x)
 {
-    char line[160];
-    int used = grid_text(g, x, y, w, label, SF_STYLE_DIM);
-    if (!done) {
-        grid_text(g, x + used, y, w - used, "not computed yet", SF_STYLE_DIM);
+    if (!(s->hi > s->lo))
+        return s->plot_w / 2;
+    float t = (x - s->lo) / (s->hi - s->lo); // 0 .. 1; NaN (an infinite stream) as 0
+    t = t >= 0 ? (t <= 1 ? t : 1) : 0;
+    return (int)(t * (float)(s->plot_w - 1) + 0.5f);
+}
+
+// One strip: how many of the d values fall in each cell, as bar heights ▁ .. █ on the scale
+// of the fullest cell of all three strips, so the strips compare; then μ and σ of the row.
+static void strip(struct grid *g, int x, int y, int w, const char *label, const struct strips *s,
+                  int k)
+{
+    panel_label(g, x, y, s->label_w, label, SF_STYLE_DIM);
+    int used = s->label_w;
+    const float *row = s->row[k];
+    if (!row) {
+        panel_label(g, x + used, y, w - used, "not computed yet", SF_STYLE_DIM);
         return;
     }
-    float lo = row[0], hi = row[0];
+    int count[512] = {0};
     double mean = 0, var = 0;
-    for (int k = 0; k < d; k++) {
-        lo = row[k] < lo ? row[k] : lo;
-        hi = row[k] > hi ? row[k] : hi;
-        mean += row[k];
+    for (int j = 0; j < s->d; j++) {
+        count[strip_cell(s, row[j])]++;
+        mean += row[j];
     }
-    mean /= d;
-    for (int k = 0; k < d; k++)
-        var += (row[k] - mean) * (row[k] - mean);
-    int count[BINS] = {0}, most = 1;
-    for (int k = 0; k < d; k++) {
-        int b = hi > lo ? (int)((row[k] - lo) / (hi - lo) * BINS) : BINS / 2;
-        b = b >= BINS ? BINS - 1 : b;
-        most = ++count[b] > most ? count[b] : most;
-    }
-    for (int b = 0; b < BINS && used + b < w; b++) {
-        int level = count[b] ? 1 + count[b] * 7 / most : 0; // ▁ .. █
-        grid_put(g, x + used + b, y, level ? 0x2580 + (uint32_t)(level > 8 ? 8 : level) : ' ',
+    mean /= s->d;
+    for (int j = 0; j < s->d; j++)
+        var += (row[j] - mean) * (row[j] - mean);
+    for (int c = 0; c < s->plot_w && used + c < w; c++) {
+        int level = count[c] ? 1 + (count[c] - 1) * 7 / s->most : 0; // ▁ .. █
+        grid_put(g, x + used + c, y, level ? 0x2581 + (uint32_t)(level > 7 ? 7 : level) : ' ',
                  SF_STYLE_NUMBER);
     }
-    used += BINS + 1;
-    text_format(line, sizeof line, "μ %6.3f  σ %5.3f  [%.2f, %.2f]", mean, sqrt(var / d),
-                (double)lo, (double)hi);
+    if (s->mark >= 0)
+        grid_put(g, x + used + strip_cell(s, row[s->mark]), y, '|', SF_STYLE_SELECTED);
+    char m[16], sd[16], line[48];
+    text_format(line, sizeof line, " μ %s σ %s", panel_fit_number(m, sizeof m, mean, 6, 3),
+                panel_fit_number(sd, sizeof sd, sqrt(var / s->d), 5, 3));
+    used += s->plot_w;
     if (used < w)
-        grid_text(g, x + used, y, w - used, line, SF_STYLE_NORMAL);
+        panel_label(g, x + used, y, w - used, line, SF_STYLE_NORMAL);
+}
+
+// The shared axis under the strips: its ends and zero ("-2.13 ┴────┼────┴ 2.40" as two rows:
+// the line with a tick at zero, then the numbers under the ends and the tick).
+static void strip_axis(struct grid *g, int x, int y, int end, const struct strips *s)
+{
+    int zero = s->lo <= 0 && s->hi >= 0 ? strip_cell(s, 0) : -1;
+    for (int c = 0; c < s->plot_w; c++)
+        grid_put(g, x + s->label_w + c, y, c == zero ? 0x253c : 0x2500, SF_STYLE_DIM);
+    if (y + 1 >= end)
+        return;
+    char lo[16], hi[16];
+    panel_fit_number(lo, sizeof lo, s->lo, 6, 2);
+    panel_fit_number(hi, sizeof hi, s->hi, 6, 2);
+    int hi_w = (int)strlen(hi), lo_w = (int)strlen(lo);
+    grid_text(g, x + s->label_w, y + 1, lo_w, lo, SF_STYLE_DIM);
+    grid_text(g, x + s->label_w + s->plot_w - hi_w, y + 1, hi_w, hi, SF_STYLE_DIM);
+    if (zero > lo_w && zero < s->plot_w - hi_w - 1)
+        grid_put(g, x + s->label_w + zero, y + 1, '0', SF_STYLE_DIM);
+}
+
+// The selected token's x, xhat and gamma xhat + beta from (x, y), w wide, down to end.
+static int draw_strips(struct grid *g, int x, int y, int w, int end, struct strips *s)
+{
+    static const char *const labels[3] = {"x", "xhat", "γ xhat+β"};
+    s->lo = s->hi = s->row[0][0];
+    for (int k = 0; k < 3; k++)
+        for (int j = 0; s->row[k] && j < s->d; j++) {
+            s->lo = s->row[k][j] < s->lo ? s->row[k][j] : s->lo;
+            s->hi = s->row[k][j] > s->hi ? s->row[k][j] : s->hi;
+        }
+    s->label_w = 0;
+    for (int k = 0; k < 3; k++) {
+        char ascii[64];
+        const char *l = g->ascii ? grid_ascii_text(ascii, sizeof ascii, labels[k]) : labels[k];
+        int lw = (int)utf8_count(l, strlen(l)) + 1;
+        s->label_w = lw > s->label_w ? lw : s->label_w;
+    }
+    int stats_w = g->ascii ? 19 : 17; // " μ -0.123 σ 0.456", " mu -0.123 sd 0.456"
+    s->plot_w = w - s->label_w - stats_w;
+    s->plot_w = s->plot_w > 64 ? 64 : s->plot_w;
+    if (s->plot_w < 8)
+        s->plot_w = w - s->label_w > 8 ? 8 : w - s->label_w;
+    if (s->plot_w < 4)
+        return y;
+    s->most = 1;
+    for (int k = 0; k < 3; k++) {
+        int count[512] = {0};
+        for (int j = 0; s->row[k] && j < s->d; j++) {
+            int c = strip_cell(s, s->row[k][j]);
+            s->most = ++count[c] > s->most ? count[c] : s->most;
+        }
+    }
+    for (int k = 0; k < 3 && y < end; k++)
+        strip(g, x, y++, w, labels[k], s, k);
+    if (y < end)
+        strip_axis(g, x, y, end, s);
+    return y + 2;
 }
 
 static void vector_line(struct grid *g, int x, int y, int w, const char *label,
@@ -53,7 +131,7 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
     char line[256];
     if (!t || !tensor_present(t)) {
         text_format(line, sizeof line, "%s  none (this model has no bias)", label);
-        grid_text(g, x, y, w, line, SF_STYLE_DIM);
+        panel_label(g, x, y, w, line, SF_STYLE_DIM);
         return;
     }
     int d = t->shape[0];
@@ -68,7 +146,7 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
                         mean / d, (double)lo, (double)hi);
     for (int k = 0; k < d && k < 6 && n < (int)sizeof line; k++)
         n += text_format(line + n, sizeof line - (size_t)n, " %.2f", (double)t->data[k]);
-    grid_text(g, x, y, w, line, SF_STYLE_NORMAL);
+    panel_label(g, x, y, w, line, SF_STYLE_NORMAL); // ends at a whole number
 }
 
 // The index of the stats node of the LayerNorm that ran last, else of `layer`'s first
@@ -114,41 +192,55 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     }
     int N = gr->n_tokens, d = gr->model->cfg.d_model, row = v->row;
     const float *stats = gr->nodes[st].out.data;
+    // The inspect cursor on this norm: a cell of the table (stats) or a component (norm, affine).
+    const struct node *last = graph_last(gr);
+    int at = last ? (int)(last - gr->nodes) : -1;
+    int cell_stats = v->inspect && at == st,
+        mark = v->inspect && (at == nm || at == af) ? v->col : -1;
     // Left: mean and sigma per token.
     int y = r.y + 1, table_w = 30, rows = r.h - 2;
     grid_text(g, r.x + 1, y, table_w, "token          μ        σ", SF_STYLE_DIM);
     int top = row >= rows ? row - rows + 1 : 0;
     for (int k = 0; k < rows && top + k < N; k++) {
         int i = top + k;
+        char mu[16], sd[16];
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
-        char line[96];
-        text_format(line, sizeof line, "%-9.9s %8.3f %8.3f", buf, (double)stats[i * 2],
-                    (double)stats[i * 2 + 1]);
-        grid_text(g, r.x + 1, y + 1 + k, table_w, line,
-                  i == row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+        enum sf_style s = i == row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL;
+        panel_label(g, r.x + 1, y + 1 + k, 9, buf, s);
+        panel_fit_number(mu, sizeof mu, (double)stats[i * 2], 8, 3);
+        panel_fit_number(sd, sizeof sd, (double)stats[i * 2 + 1], 8, 3);
+        for (int c = 0; c < 2; c++) {
+            char cell[16];
+            text_format(cell, sizeof cell, "%9s", c ? sd : mu);
+            int sel = cell_stats && i == row && v->col == c;
+            grid_text(g, r.x + 10 + 9 * c, y + 1 + k, 9, cell, sel ? SF_STYLE_SELECTED : s);
+        }
     }
     // Right (or below when narrow): the selected token's values before and after.
-    int rx = r.x + table_w + 2, rw = r.w - table_w - 2, ry = r.y + 1;
+    int rx = r.x + table_w + 2, rw = r.w - table_w - 2, ry = r.y + 1, end = r.y + r.h;
     if (rw < 40) {
         rx = r.x + 1, rw = r.w - 1, ry = r.y + 2 + (N < rows ? N : rows);
     }
     tokenizer_piece_str(&gr->model->tok, gr->ids[row], buf, sizeof buf);
-    char line[128];
-    text_format(line, sizeof line, "'%s': its %d values", buf, d);
-    if (ry < r.y + r.h)
-        grid_text(g, rx, ry++, rw, line, SF_STYLE_DIM);
-    const float *x = gr->nodes[st].in[0]->data + (size_t)row * d;
-    if (ry < r.y + r.h)
-        histogram(g, rx, ry++, rw, "x        ", x, d, 1);
-    if (ry < r.y + r.h)
-        histogram(g, rx, ry++, rw, "xhat     ", gr->nodes[nm].out.data + (size_t)row * d, d,
-                  graph_node_done(gr, nm));
-    if (ry < r.y + r.h)
-        histogram(g, rx, ry++, rw, "γ xhat+β ", gr->nodes[af].out.data + (size_t)row * d, d,
-                  graph_node_done(gr, af));
-    ry++;
-    if (ry < r.y + r.h)
+    char line[160];
+    text_format(line, sizeof line, "'%s': its %d values on one axis, one strip each", buf, d);
+    if (ry < end)
+        panel_label(g, rx, ry++, rw, line, SF_STYLE_DIM);
+    struct strips sp = {.d = d, .mark = mark >= 0 && mark < d ? mark : -1};
+    sp.row[0] = gr->nodes[st].in[0]->data + (size_t)row * d;
+    sp.row[1] = graph_node_done(gr, nm) ? gr->nodes[nm].out.data + (size_t)row * d : NULL;
+    sp.row[2] = graph_node_done(gr, af) ? gr->nodes[af].out.data + (size_t)row * d : NULL;
+    ry = draw_strips(g, rx, ry, rw, end, &sp);
+    if (sp.mark >= 0 && ry < end) {
+        char a[16], b[16], c[16];
+        text_format(line, sizeof line, "| component %d: x %s, xhat %s, γ xhat+β %s", sp.mark,
+                    panel_fit_number(a, sizeof a, sp.row[0][sp.mark], 8, 3),
+                    sp.row[1] ? panel_fit_number(b, sizeof b, sp.row[1][sp.mark], 8, 3) : "…",
+                    sp.row[2] ? panel_fit_number(c, sizeof c, sp.row[2][sp.mark], 8, 3) : "…");
+        panel_label(g, rx, ry++, rw, line, SF_STYLE_SELECTED);
+    }
+    if (ry < end)
         vector_line(g, rx, ry++, rw, "γ", gr->nodes[af].in[1]);
-    if (ry < r.y + r.h)
+    if (ry < end)
         vector_line(g, rx, ry++, rw, "β", gr->nodes[af].in[2]);
 }

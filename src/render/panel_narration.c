@@ -143,7 +143,7 @@ void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *
     if ((int)strlen(title) > room && strncmp(title, "Lesson ", 7) == 0 && colon &&
         colon - title < 12)
         title = colon + 1 + (colon[1] == ' ');
-    grid_text(g, r.x + 1, r.y, room, title, SF_STYLE_TITLE);
+    panel_label(g, r.x + 1, r.y, room, title, SF_STYLE_TITLE); // at a word, with …
     int width = r.w - 2, rows = r.h - 1;
     struct wrapped narr, quest;
     char choice_text[8][600];

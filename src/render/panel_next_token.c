@@ -76,7 +76,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         text_format(big, sizeof big, "%s  τ %.1f  top-k %d  top-p %.2f: %d kept  → '%s'",
                     sp->greedy ? "greedy" : "sampling", (double)sp->temperature, sp->top_k,
                     (double)sp->top_p, kept, drawn);
-        grid_text(g, r.x, y++, r.w, big, SF_STYLE_NOTICE);
+        panel_label(g, r.x, y++, r.w, big, SF_STYLE_NOTICE);
     }
     for (int b = 0; b < n_beams; b++) {
         const struct beam *bm = &v->beams->beams[b];

@@ -1,7 +1,6 @@
 // Q, K and V of one head side by side, and the head's output alpha V once it is computed.
 #include "stepformer/panel.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,12 +9,64 @@
 #define LABEL_W 9
 #define NUM_W   6
 
+// How well a bw x bh block (its caption and, as colours, its legend included) shows its matrix:
+// every token's row first (a teacher reads the rows as the sentence), then the most cells.
+static long block_score(const struct view *v, int bw, int bh, int N, int dk)
+{
+    int cw = v->numbers ? NUM_W : 1, cols = (bw - LABEL_W) / cw;
+    if (cols < dk)
+        cols = (bw - LABEL_W - 6) / cw;
+    int rows = bh - 2 - (v->numbers ? 0 : 1);
+    cols = cols < 0 ? 0 : cols > dk ? dk : cols;
+    rows = rows < 0 ? 0 : rows > N ? N : rows;
+    return (rows == N && cols > 0 ? 1L << 30 : 0) + (long)cols * rows;
+}
+
+// One block: its caption (with the count of the rows not shown), then the matrix (the selected
+// head's slice) as a table that scrolls with the inspect cursor, every block to the same columns.
+static void block(struct grid *g, struct rect b, const struct view *v, int idx, const char *label,
+                  int head, int dk)
+{
+    const struct graph *gr = v->graph;
+    const struct node *last = graph_last(gr);
+    int N = gr->n_tokens;
+    int used = grid_text(g, b.x, b.y, b.w - 1, label,
+                         last == &gr->nodes[idx] ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+    if (!graph_node_done(gr, idx)) {
+        grid_text(g, b.x, b.y + 1, b.w - 1, "not computed yet", SF_STYLE_DIM);
+        return;
+    }
+    const float *m = gr->nodes[idx].out.data + (size_t)head * N * dk;
+    struct table_matrix mx = {.graph = gr,
+                              .m = m,
+                              .rows = N,
+                              .cols = dk,
+                              .numbers = v->numbers,
+                              .sel_row = v->row,
+                              .ramp = RAMP_DIVERGING,
+                              .span = panel_span(m, (size_t)N * dk)};
+    struct table t;
+    panel_table_matrix(&t, &mx, v, last == &gr->nodes[idx]);
+    t.cell_w = v->numbers ? NUM_W : 1;
+    t.label_w = LABEL_W;
+    t.keep_col = v->inspect ? v->col : -1;
+    t.rows_elsewhere = 1; // the hidden rows are counted on the caption line
+    struct rect tr = {b.x, b.y + 1, b.w - 1, b.h - 1 - (v->numbers ? 0 : 1)};
+    char note[128];
+    panel_table_rows(note, sizeof note, tr, &t);
+    if (note[0])
+        grid_text(g, b.x + used + 2, b.y, b.w - 3 - used, note, SF_STYLE_NOTICE);
+    used = panel_table(g, tr, &t);
+    if (!v->numbers)
+        panel_legend(g, b.x + LABEL_W, b.y + 1 + used, b.w - 1 - LABEL_W, RAMP_DIVERGING, mx.span);
+}
+
 void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct graph *gr = v->graph;
     const struct model_config *c = &gr->model->cfg;
     int H = c->n_head, dk = c->d_model / H, head = v->head < 0 ? 0 : v->head;
-    char title[128], buf[32];
+    char title[128];
     text_format(title, sizeof title, "Q K V  L%d head %d%s  d_k = %d", v->layer, head,
                 v->head < 0 ? " (of all)" : "", dk);
     panel_title(g, r, title, selected);
@@ -30,56 +81,24 @@ void panel_qkv(struct grid *g, struct rect r, const struct view *v, int selected
     }
     if (graph_node_done(gr, idx[3]))
         shown = 4;
-    int N = gr->n_tokens, cell_w = v->numbers ? NUM_W : 1;
-    int block_w = (r.w - LABEL_W) / shown, cols = (block_w - 1) / cell_w;
-    if (cols > dk)
-        cols = dk;
-    if (cols < 1 || r.h < 4)
+    if (r.h < 4)
         return;
-    int rows = r.h - 2 - (v->numbers ? 0 : 1), top = v->row >= rows ? v->row - rows + 1 : 0;
-    const struct node *last = graph_last(gr);
+    // The blocks side by side, two by two, or one under another: whichever shows them best.
+    int N = gr->n_tokens, across = shown;
+    long best = -1;
+    static const int tries[] = {4, 2, 1};
+    for (int k = 0; k < 3; k++) {
+        int a = tries[k] > shown ? shown : tries[k], down = (shown + a - 1) / a;
+        long score = block_score(v, (r.w + 1) / a, (r.h - 1 + 1) / down - 1, N, dk);
+        if (score > best)
+            best = score, across = a;
+    }
+    int down = (shown + across - 1) / across, bw = (r.w + 1) / across;
+    int bh = (r.h - 1 + 1) / down;
     for (int p = 0; p < shown; p++) {
-        int bx = r.x + LABEL_W + p * block_w;
-        int done = graph_node_done(gr, idx[p]);
-        int more = cols < dk;
-        text_format(buf, sizeof buf, "%s%s", labels[p], more ? " …" : "");
-        grid_text(g, bx, r.y + 1, block_w - 1, buf,
-                  last == &gr->nodes[idx[p]] ? SF_STYLE_CURRENT : SF_STYLE_DIM);
-        if (!done) {
-            grid_text(g, bx, r.y + 2, block_w - 1, "not computed yet", SF_STYLE_DIM);
-            continue;
-        }
-        const float *m = gr->nodes[idx[p]].out.data + (size_t)head * N * dk;
-        float span = 0;
-        for (int i = 0; i < N * dk; i++)
-            span = fabsf(m[i]) > span ? fabsf(m[i]) : span;
-        int cursor_here = v->inspect && last == &gr->nodes[idx[p]];
-        for (int k = 0; k < rows && top + k < N; k++) {
-            int i = top + k, y = r.y + 2 + k;
-            if (p == 0) {
-                tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
-                grid_text(g, r.x, y, LABEL_W - 1, buf,
-                          i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
-            }
-            for (int j = 0; j < cols; j++) {
-                float x = m[(size_t)i * dk + j];
-                int cx = bx + j * cell_w, cur = cursor_here && i == v->row && j == v->col;
-                if (v->numbers) {
-                    panel_number(buf, sizeof buf, x, NUM_W);
-                    enum sf_style s = cur           ? SF_STYLE_SELECTED
-                                      : i == v->row ? SF_STYLE_CURRENT
-                                      : x < 0       ? SF_STYLE_NEGATIVE
-                                                    : SF_STYLE_NUMBER;
-                    grid_text(g, cx, y, NUM_W, buf, s);
-                } else if (cur) {
-                    grid_put(g, cx, y, '*', SF_STYLE_SELECTED);
-                } else {
-                    int level = ramp_level(RAMP_DIVERGING, x, span);
-                    grid_heat(g, cx, y, RAMP_DIVERGING, level, level);
-                }
-            }
-        }
-        if (!v->numbers)
-            panel_legend(g, bx, r.y + r.h - 1, block_w - 1, RAMP_DIVERGING, span);
+        struct rect b = {r.x + (p % across) * bw, r.y + 1 + (p / across) * bh, bw, bh - 1};
+        if (down == 1)
+            b.h = r.h - 1;
+        block(g, b, v, idx[p], labels[p], head, dk);
     }
 }

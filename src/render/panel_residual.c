@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "stepformer/text.h"
 
@@ -27,6 +28,74 @@ static float row_norm(const struct tensor *t, int i)
     for (; k < w; k++)
         s += (double)x[k] * x[k];
     return (float)sqrt(s);
+}
+
+// Column labels in words: numbers have room for "embed" over "", "L0" over "+attn" and
+// "L0" over "+ffn" (the stream after the embeddings, after block 0 adds its attention, its
+// FFN); colour cells two columns wide get "e", "0a", "0f" and a key under the map. ck: the
+// checkpoints of the n columns shown.
+static void column_labels(struct grid *g, struct rect r, const struct view *v, const int *ck, int n,
+                          int cell_w)
+{
+    const struct graph *gr = v->graph;
+    char buf[64];
+    for (int c = 0; c < n; c++) {
+        const struct node *nd = &gr->nodes[ck[c]];
+        int attn = nd->level == NODE_LEVEL_SUBLAYER;
+        enum sf_style s = nd->layer == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM;
+        int x = r.x + LABEL_W + c * cell_w;
+        if (!v->numbers) {
+            if (nd->layer < 0)
+                text_format(buf, sizeof buf, "e");
+            else
+                text_format(buf, sizeof buf, "%d%c", nd->layer, attn ? 'a' : 'f');
+            if ((int)strlen(buf) <= cell_w)
+                grid_text(g, x, r.y + 1, cell_w, buf, s);
+            continue;
+        }
+        text_format(buf, sizeof buf, "%6s", nd->layer < 0 ? "embed" : attn ? "+attn" : "+ffn");
+        grid_text(g, x, r.y + 2, cell_w, buf, s);
+        char layer[16];
+        text_format(layer, sizeof layer, "L%d", nd->layer);
+        text_format(buf, sizeof buf, "%6s", layer);
+        if (nd->layer >= 0)
+            grid_text(g, x, r.y + 1, cell_w, buf, s);
+    }
+}
+
+// What each sublayer added at the selected position, against the stream it was added to, from
+// row y down. ck: the stream's n_ck checkpoints.
+static void added_lines_at(struct grid *g, struct rect r, const struct view *v, int y,
+                           const int *ck, int n_ck)
+{
+    const struct graph *gr = v->graph;
+    char buf[64];
+    tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
+    char line[160];
+    text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
+    panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
+    for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
+        int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
+        int before = -1; // the stream the attention output is added to: the checkpoint before
+        for (int c = 0; c < n_ck && ck[c] < a; c++)
+            before = ck[c];
+        int k = text_format(line, sizeof line, "  L%d", l);
+        if (graph_node_done(gr, a))
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
+                             (double)row_norm(&gr->nodes[a].out, v->row));
+        else
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
+        if (graph_node_done(gr, f))
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
+                             (double)row_norm(&gr->nodes[f].out, v->row));
+        else
+            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
+        if (before >= 0 && graph_node_done(gr, before))
+            text_format(line + k, sizeof line - (size_t)k, "   (%.3f)",
+                        (double)row_norm(&gr->nodes[before].out, v->row));
+        panel_label(g, r.x + 1, y, r.w - 1, line,
+                    l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+    }
 }
 
 void panel_residual(struct grid *g, struct rect r, const struct view *v, int selected)
@@ -67,23 +136,15 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
             max = x > max ? x : max;
         }
     char buf[64];
-    for (int c = 0; c < cols && first + c < n_ck; c++) {
-        const struct node *n = &gr->nodes[ck[first + c]];
-        if (n->layer < 0)
-            text_format(buf, sizeof buf, "%s", v->numbers ? "  emb" : "e");
-        else
-            text_format(buf, sizeof buf, v->numbers ? "%4d%c" : "%d%c", n->layer,
-                        n->level == NODE_LEVEL_SUBLAYER ? 'a' : 'f');
-        grid_text(g, r.x + LABEL_W + c * cell_w, r.y + 1, cell_w, buf,
-                  n->layer == v->layer ? SF_STYLE_CURRENT : SF_STYLE_DIM);
-    }
-    int added_lines = gr->model->cfg.n_layer + 1;
-    int rows = r.h - 2 - (r.h - 2 > N + added_lines + 1 ? added_lines + 1 : 0);
+    column_labels(g, r, v, ck + first, n_ck - first < cols ? n_ck - first : cols, cell_w);
+    int head = v->numbers ? 2 : 1; // header rows
+    int added_lines = gr->model->cfg.n_layer + 2;
+    int rows = r.h - 1 - head - (r.h - 1 - head > N + added_lines + 1 ? added_lines + 1 : 0);
     int top = v->row >= rows ? v->row - rows + 1 : 0;
     for (int k = 0; k < rows && top + k < N; k++) {
-        int i = top + k, y = r.y + 2 + k;
+        int i = top + k, y = r.y + 1 + head + k;
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
-        grid_text(g, r.x, y, LABEL_W - 1, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+        panel_label(g, r.x, y, LABEL_W - 1, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
         for (int c = 0; c < cols && first + c < n_ck; c++) {
             int x = r.x + LABEL_W + c * cell_w;
             float nv = norms[(size_t)(first + c) * N + i];
@@ -92,7 +153,7 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
                 continue;
             }
             if (v->numbers) {
-                text_format(buf, sizeof buf, "%6.2f", (double)nv);
+                panel_number(buf, sizeof buf, nv, cell_w);
                 grid_text(g, x, y, cell_w, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NUMBER);
             } else {
                 int level = ramp_level(RAMP_SEQUENTIAL, nv, max);
@@ -102,35 +163,23 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
         }
     }
     free(norms);
-    int y = r.y + 2 + rows;
-    if (!v->numbers && y < r.y + r.h)
+    int y = r.y + 1 + head + (N - top < rows ? N - top : rows); // under the last token
+    if (!v->numbers && y < r.y + r.h) {
         panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, max);
+        if (y + 1 < r.y + r.h)
+            panel_label(g, r.x + 1, y++, r.w - 1,
+                        "columns: e = after the embeddings; 0a, 0f = after block 0 adds its "
+                        "attention, its FFN",
+                        SF_STYLE_DIM);
+    }
+    // The block's equation as this model places its norms.
+    int pre = gr->model->cfg.norm == NORM_PRE;
+    if (y < r.y + r.h)
+        panel_label(g, r.x + 1, y++, r.w - 1,
+                    pre ? "pre-norm: h = x + Attn(LN(x)), then x' = h + FFN(LN(h))"
+                        : "post-norm: h = LN(x + Attn(x)), then x' = LN(h + FFN(h))",
+                    SF_STYLE_NORMAL);
     if (y + 1 >= r.y + r.h)
         return;
-    // What each sublayer added at the selected position, against the stream it was added to.
-    tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
-    char line[160];
-    text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
-    grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
-    for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
-        int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
-        int before = -1; // the stream the attention output is added to: the checkpoint before
-        for (int c = 0; c < n_ck && ck[c] < a; c++)
-            before = ck[c];
-        int k = text_format(line, sizeof line, "  L%d", l);
-        if (graph_node_done(gr, a))
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
-                             (double)row_norm(&gr->nodes[a].out, v->row));
-        else
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
-        if (graph_node_done(gr, f))
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8.3f",
-                             (double)row_norm(&gr->nodes[f].out, v->row));
-        else
-            k += text_format(line + k, sizeof line - (size_t)k, "   %8s", "·");
-        if (before >= 0 && graph_node_done(gr, before))
-            text_format(line + k, sizeof line - (size_t)k, "   (%.3f)",
-                        (double)row_norm(&gr->nodes[before].out, v->row));
-        grid_text(g, r.x + 1, y, r.w - 1, line, l == v->layer ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
-    }
+    added_lines_at(g, r, v, y, ck, n_ck);
 }

@@ -11,30 +11,28 @@
 #define LABEL_W 9
 
 // A matrix as one colour cell per value (a diverging ramp for gradients, sequential for update
-// sizes), rows from the top, as many columns as fit; returns the lines used.
-static int heat_rows(struct grid *g, struct rect r, int y, const struct view *v, const float *m,
-                     int rows, int cols, int labels, enum ramp_kind ramp, float max, int abs_val)
+// sizes) from line y to the panel's end, as a table that never crops silently: rows named by
+// their tokens (positions or the vocabulary), vocabulary columns by theirs; scrolled to the
+// inspect cell, else to the selected position's target (the column its gradient is about).
+static void heat_rows(struct grid *g, struct rect r, int y, const struct view *v, const float *m,
+                      int rows, int cols, enum ramp_kind ramp, float max, int abs_val)
 {
-    int fit_cols = r.w - LABEL_W - 1, used = 0;
-    fit_cols = fit_cols > cols ? cols : fit_cols;
-    int first = labels && v->row >= r.y + r.h - y ? v->row - (r.y + r.h - y) + 1 : 0;
-    char buf[32];
-    for (int i = first; i < rows && y + used < r.y + r.h; i++, used++) {
-        if (labels) {
-            tokenizer_piece_str(&v->graph->model->tok, v->graph->ids[i], buf, sizeof buf);
-            grid_text(g, r.x, y + used, LABEL_W - 1, buf,
-                      i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
-        } else {
-            text_format(buf, sizeof buf, "%d", i);
-            grid_text(g, r.x, y + used, LABEL_W - 1, buf, SF_STYLE_DIM);
-        }
-        for (int j = 0; j < fit_cols; j++) {
-            float x = m[(size_t)i * cols + j];
-            int level = ramp_level(ramp, abs_val ? fabsf(x) : x, max);
-            grid_heat(g, r.x + LABEL_W + j, y + used, ramp, level, level);
-        }
-    }
-    return used;
+    const struct graph *gr = v->graph;
+    int tokens = rows == gr->n_tokens;
+    struct table_matrix mx = {.graph = gr,
+                              .m = m,
+                              .rows = rows,
+                              .cols = cols,
+                              .abs_val = abs_val,
+                              .sel_row = tokens ? v->row : -1,
+                              .ramp = ramp,
+                              .span = max};
+    struct table t;
+    panel_table_matrix(&t, &mx, v, 1);
+    t.label_w = LABEL_W;
+    if (tokens && gr->targets && cols == gr->model->cfg.vocab_size && v->row < rows)
+        t.keep_col = gr->targets[v->row];
+    panel_table(g, (struct rect){r.x, y, r.w, r.y + r.h - y}, &t);
 }
 
 static void stats(const struct tensor *t, float *maxabs, double *norm, double *mean_abs)
@@ -102,7 +100,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
                         t->ndim == 3 ? "  (the selected head)" : "");
             grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_DIVERGING, mx);
-            heat_rows(g, r, y, v, m, rows, cols, rows == gr->n_tokens, RAMP_DIVERGING, mx, 0);
+            heat_rows(g, r, y, v, m, rows, cols, RAMP_DIVERGING, mx, 0);
         } else {
             double wn = 0;
             const struct tensor *w = last->param->t;
@@ -114,7 +112,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
                         last->param->name, mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
             grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, mx);
-            heat_rows(g, r, y, v, m, rows, cols, 0, RAMP_SEQUENTIAL, mx, 1);
+            heat_rows(g, r, y, v, m, rows, cols, RAMP_SEQUENTIAL, mx, 1);
         }
         return;
     }

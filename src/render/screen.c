@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
 
 // The text cursor of an input line: the cell at column col of the text drawn from (x, y), in
 // the normal style (a gap in the highlighted line, in colour and in monochrome alike).
@@ -35,7 +36,10 @@ static void draw_status(struct grid *g, struct rect r, const struct screen_state
     int keys_w = (int)strlen(keys);
     if (keys_w > r.w / 3)
         keys_w = 0;
-    grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    if (s->status && s->status_cursor >= 0) // an input line: as typed, around its cursor
+        grid_text(g, r.x, r.y, r.w - keys_w - 1, text, style);
+    else // the op's line or a message: abbreviated at a word
+        panel_label(g, r.x, r.y, r.w - keys_w - 1, text, style);
     if (s->status && s->status_cursor >= 0)
         draw_cursor(g, r.x, r.y, s->status_cursor, r.w - keys_w - 1);
     if (keys_w)
@@ -63,44 +67,139 @@ static const char *overlay_line(const struct screen_state *s, int k, int *headin
     return "";
 }
 
-// The overlay box: one column of up to 76 characters, two side by side when the lines do not
-// fit in one and the screen is wide enough; what still does not fit is counted on the last row.
-// A box with a cursor line scrolls to it instead.
-static void draw_overlay(struct grid *g, const struct screen_state *s)
+// One row of the overlay as drawn: the part [off, off + len) of line k, indented by indent.
+struct overlay_row {
+    int k, indent;
+    size_t off, len;
+};
+
+// Where the overlay goes on a w x h screen, and its lines wrapped into rows.
+struct overlay_geom {
+    int columns, cw, w, h, x0, y0;
+    int rows;  // rows of text per column
+    int room;  // rows on one page (rows * columns)
+    int total; // rows of all the lines, wrapped
+    struct overlay_row row[SF_OVERLAY_ROWS];
+};
+
+// The number of lines of the overlay: its own, then each section's title and lines.
+static int overlay_count(const struct screen_state *s)
 {
     int total = s->n_overlay;
     for (int i = 0; i < s->n_overlay_more; i++)
         total += 1 + s->overlay_more[i].n;
-    int cw = 76 < g->w - 4 ? 76 : g->w - 4, columns = 1;
-    if (s->overlay_cursor < 0 && total + 3 > g->h - 2 && g->w - 4 >= 2 * cw)
-        columns = 2;
-    int w = cw * columns, h = (total + columns - 1) / columns + 3;
-    if (h > g->h - 2)
-        h = g->h - 2;
-    int x0 = (g->w - w) / 2, y0 = (g->h - h) / 2;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            grid_put(g, x0 + x, y0 + y, ' ', SF_STYLE_NORMAL);
-    panel_title(g, (struct rect){x0, y0, w, h}, s->overlay_title, 1);
-    // Scroll so that the cursor's line is in view.
-    int rows = h - 3, first = 0, room = rows * columns;
-    if (s->overlay_cursor >= rows)
-        first = s->overlay_cursor - rows + 1;
-    int hidden = s->overlay_cursor < 0 && total > room ? total - (room - 1) : 0;
-    for (int i = 0; i < room && first + i < total; i++) {
-        int k = first + i, heading, x = x0 + 2 + (i / rows) * cw, y = y0 + 2 + i % rows;
-        const char *text = overlay_line(s, k, &heading);
-        char more[96];
-        if (hidden && i == room - 1) {
-            text_format(more, sizeof more, "… %d more lines: a larger window shows them", hidden);
-            text = more, heading = 0;
+    return total;
+}
+
+// Line k wrapped into rows of at most width columns, into o->row from o->total: whole, or
+// broken at spaces with the rest indented under the text after the first gap of two spaces
+// (a key line's description), so no line is ever cut.
+static void overlay_wrap(struct overlay_geom *o, int k, const char *text, int width)
+{
+    size_t n = strlen(text), at = 0;
+    int indent = 0;
+    const char *gap = strstr(text, "  ");
+    if (gap) {
+        size_t i = (size_t)(gap - text);
+        while (text[i] == ' ')
+            i++;
+        indent = (int)utf8_count(text, i);
+    }
+    if (indent > width / 2 || indent == 0)
+        indent = 2;
+    for (int first = 1; at < n && o->total < SF_OVERLAY_ROWS; first = 0) {
+        int room = first ? width : width - indent, c = 0;
+        size_t i = at, brk = 0;
+        while (i < n && c < room) {
+            i = utf8_next(text, n, i);
+            c++;
+            if (i < n && text[i] == ' ')
+                brk = i;
         }
-        enum sf_style st = k == s->overlay_cursor ? SF_STYLE_SELECTED
-                           : heading              ? SF_STYLE_TITLE
-                                                  : SF_STYLE_NORMAL;
-        grid_text(g, x, y, cw - 3, text, st);
-        if (k == s->overlay_cursor)
-            draw_cursor(g, x, y, s->overlay_cursor_col, cw - 3);
+        size_t end = i >= n ? n : (brk > at ? brk : i);
+        o->row[o->total++] = (struct overlay_row){k, first ? 0 : indent, at, end - at};
+        at = end;
+        while (at < n && text[at] == ' ')
+            at++;
+    }
+    if (n == 0 && o->total < SF_OVERLAY_ROWS)
+        o->row[o->total++] = (struct overlay_row){k, 0, 0, 0};
+}
+
+// The overlay box: one column of up to 76 characters, two side by side when the lines do not
+// fit in one and the screen is wide enough. What does not fit pages: the last row says so.
+static void overlay_geometry(const struct screen_state *s, int gw, int gh, struct overlay_geom *o)
+{
+    o->cw = 76 < gw - 4 ? 76 : gw - 4;
+    o->total = 0;
+    for (int k = 0, lines = overlay_count(s); k < lines; k++) {
+        int heading;
+        overlay_wrap(o, k, overlay_line(s, k, &heading), o->cw - 3);
+    }
+    o->columns = 1;
+    if (s->overlay_cursor < 0 && o->total + 3 > gh - 2 && gw - 4 >= 2 * o->cw)
+        o->columns = 2;
+    o->w = o->cw * o->columns;
+    o->h = (o->total + o->columns - 1) / o->columns + 3;
+    if (o->h > gh - 2)
+        o->h = gh - 2;
+    o->x0 = (gw - o->w) / 2;
+    o->y0 = (gh - o->h) / 2;
+    o->rows = o->h - 3 > 0 ? o->h - 3 : 0;
+    o->room = o->rows * o->columns;
+}
+
+int screen_overlay_last_first(const struct screen_state *s, int w, int h, int *page)
+{
+    struct overlay_geom o;
+    overlay_geometry(s, w, h, &o);
+    *page = o.room > 0 ? o.room : 1;
+    return o.total > o.room ? o.total - o.room : 0;
+}
+
+static void draw_overlay(struct grid *g, const struct screen_state *s)
+{
+    struct overlay_geom o;
+    overlay_geometry(s, g->w, g->h, &o);
+    for (int y = 0; y < o.h; y++)
+        for (int x = 0; x < o.w; x++)
+            grid_put(g, o.x0 + x, o.y0 + y, ' ', SF_STYLE_NORMAL);
+    panel_title(g, (struct rect){o.x0, o.y0, o.w, o.h}, s->overlay_title, 1);
+    // The first row: the cursor's line in view (a box with a cursor), else the page asked for.
+    int first = 0;
+    if (s->overlay_cursor >= 0) {
+        for (int i = 0; i < o.total; i++)
+            if (o.row[i].k == s->overlay_cursor) {
+                first = i >= o.rows ? i - o.rows + 1 : 0;
+                break;
+            }
+    } else {
+        int last = o.total > o.room ? o.total - o.room : 0;
+        first = s->overlay_first < 0 ? 0 : (s->overlay_first > last ? last : s->overlay_first);
+    }
+    for (int i = 0; i < o.room && first + i < o.total; i++) {
+        const struct overlay_row *row = &o.row[first + i];
+        int heading, x = o.x0 + 2 + (i / o.rows) * o.cw, y = o.y0 + 2 + i % o.rows;
+        const char *text = overlay_line(s, row->k, &heading);
+        char piece[512];
+        snprintf(piece, sizeof piece, "%.*s", (int)row->len, text + row->off);
+        enum sf_style st = row->k == s->overlay_cursor ? SF_STYLE_SELECTED
+                           : heading                   ? SF_STYLE_TITLE
+                                                       : SF_STYLE_NORMAL;
+        grid_text(g, x + row->indent, y, o.cw - 3 - row->indent, piece, st);
+        if (row->k == s->overlay_cursor && row->off == 0)
+            draw_cursor(g, x, y, s->overlay_cursor_col, o.cw - 3);
+    }
+    if (s->overlay_cursor < 0 && o.total > o.room) { // the pager's line, in the last row
+        char more[160];
+        int shown = first + o.room < o.total ? first + o.room : o.total;
+        if (shown < o.total)
+            text_format(more, sizeof more, "more ↓ (Space, PgDn)  %srows %d–%d of %d",
+                        first > 0 ? "↑ PgUp back  " : "", first + 1, shown, o.total);
+        else
+            text_format(more, sizeof more, "end  ↑ PgUp back, Home top  rows %d–%d of %d",
+                        first + 1, shown, o.total);
+        panel_label(g, o.x0 + 2, o.y0 + o.h - 1, o.w - 4, more, SF_STYLE_DIM);
     }
 }
 
@@ -140,6 +239,9 @@ static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struc
         break;
     case PANEL_TRAINING:
         panel_training(g, r, v, selected);
+        break;
+    case PANEL_ACTIVATIONS:
+        panel_activations(g, r, v, selected);
         break;
     case PANEL_COUNT:
         break;

@@ -64,8 +64,8 @@ static const struct look looks[SF_STYLE_COUNT] = {
     [SF_STYLE_BORDER] = {240, -1, COLOR_BLUE, -1, A_NORMAL, A_NORMAL},
     [SF_STYLE_CURRENT] = {16, 220, COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD},
     [SF_STYLE_SELECTED] = {16, 51, COLOR_BLACK, COLOR_CYAN, A_BOLD, A_REVERSE | A_UNDERLINE},
-    [SF_STYLE_NUMBER] = {117, -1, COLOR_CYAN, -1, A_NORMAL, A_NORMAL},
-    [SF_STYLE_NEGATIVE] = {210, -1, COLOR_RED, -1, A_NORMAL, A_NORMAL},
+    [SF_STYLE_NUMBER] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},   // palette_sign_color
+    [SF_STYLE_NEGATIVE] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL}, // palette_sign_color
     [SF_STYLE_MASKED] = {240, 236, COLOR_WHITE, COLOR_BLACK, A_NORMAL, A_DIM},
     [SF_STYLE_HEAT] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
     [SF_STYLE_NOTICE] = {16, 203, COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
@@ -77,29 +77,12 @@ struct term {
     struct grid grid;
 };
 
-// ASCII stand-ins for the glyphs the panels use, on terminals without UTF-8.
+// The ASCII stand-in of a code point on terminals without UTF-8 (the grid already holds
+// ASCII there; this catches anything else): the first character of its ASCII form.
 static uint32_t ascii_glyph(uint32_t cp)
 {
-    if (cp < 0x80)
-        return cp;
-    switch (cp) {
-    case 0x2580:
-    case 0x2588:
-    case 0x2593:
-        return '#';
-    case 0x2592:
-        return '+';
-    case 0x2591:
-        return '.';
-    case 0x2192:
-        return '>';
-    case 0x00d7:
-        return 'x';
-    case 0x2026:
-        return '~';
-    default:
-        return cp >= 0x2581 && cp <= 0x2587 ? (uint32_t)'=' : (uint32_t)'?';
-    }
+    const char *form = grid_ascii(cp);
+    return form ? (uint8_t)form[0] : cp;
 }
 
 // The colour pair for fg on bg (alloc_pair keeps a cache; 0 is the default pair).
@@ -122,18 +105,16 @@ static void present(struct term *t, enum palette_scheme scheme)
             attr_t attr;
             int pair = 0;
             if (c->style == SF_STYLE_HEAT) {
-                enum ramp_kind ramp = (enum ramp_kind)c->ramp;
+                struct heat_face f =
+                    palette_heat(scheme, t->utf8, (enum ramp_kind)c->ramp, c->fg, c->bg);
                 attr = A_NORMAL;
-                if (scheme == PALETTE_MONO) {
-                    cp = palette_shade(ramp, c->fg);
-                } else {
-                    pair = pair_for(palette_color(scheme, ramp, c->fg),
-                                    palette_color(scheme, ramp, c->bg));
-                    if (!t->utf8) // no half block: one colour per cell, as a background
-                        pair = pair_for(-1, palette_color(scheme, ramp, c->fg)), cp = ' ';
-                }
+                cp = f.cp;
+                pair = pair_for(f.fg, f.bg);
             } else if (scheme == PALETTE_MONO) {
                 attr = l->mono;
+            } else if (c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE) {
+                attr = l->attr; // the sign's colour, from the ramps' table
+                pair = pair_for(palette_sign_color(scheme, c->style == SF_STYLE_NEGATIVE), -1);
             } else if (scheme == PALETTE_256) {
                 attr = l->attr;
                 pair = pair_for(l->fg256, l->bg256);
@@ -203,7 +184,9 @@ static int term_resize(struct term *t, struct app *a)
     // The app lays its screen out for the grid it is drawn into.
     a->width = w > 4096 ? 4096 : w;
     a->height = h > 4096 ? 4096 : h;
-    return grid_init(&t->grid, a->width, a->height);
+    int rc = grid_init(&t->grid, a->width, a->height);
+    t->grid.ascii = !t->utf8;
+    return rc;
 }
 
 // take_input's flag for a failure of the terminal itself (the grid could not be resized).
