@@ -149,6 +149,9 @@ int panel_table(struct grid *g, struct rect r, const struct table *t);
 // What the rows not shown are ("↑ 2 more  rows 3–20 of 64  ↓ 44 more"), or "" when every
 // row shows in r.
 const char *panel_table_rows(char *buf, size_t size, struct rect r, const struct table *t);
+// The same count for any list of total rows of which rows first .. first + shown - 1 show, or
+// "" when all of them do.
+const char *panel_hidden_rows(char *buf, size_t size, int first, int shown, int total);
 // The cell (row, col) at screen position (x, y) of the table drawn in r; 0 when none.
 int panel_table_hit(struct rect r, const struct table *t, int x, int y, int *row, int *col);
 

@@ -405,24 +405,29 @@ int panel_table(struct grid *g, struct rect r, const struct table *t)
     return w.n_rows + 1;
 }
 
+const char *panel_hidden_rows(char *buf, size_t size, int first, int shown, int total)
+{
+    int above = first, below = total - first - shown, n = 0;
+    buf[0] = 0;
+    if (above + below <= 0)
+        return buf;
+    if (above > 0)
+        n += text_format(buf + n, size - (size_t)n, "↑ %d more  ", above);
+    if (shown == 1)
+        n += text_format(buf + n, size - (size_t)n, "row %d of %d", first + 1, total);
+    else
+        n += text_format(buf + n, size - (size_t)n, "rows %d–%d of %d", first + 1, first + shown,
+                         total);
+    if (below > 0)
+        text_format(buf + n, size - (size_t)n, "  ↓ %d more", below);
+    return buf;
+}
+
 const char *panel_table_rows(char *buf, size_t size, struct rect r, const struct table *t)
 {
     struct table_window w;
     panel_table_window(r, t, &w);
-    int above = w.row0, below = t->rows - w.row0 - w.n_rows, n = 0;
-    buf[0] = 0;
-    if (above + below == 0)
-        return buf;
-    if (above > 0)
-        n += text_format(buf + n, size - (size_t)n, "↑ %d more  ", above);
-    if (w.n_rows == 1)
-        n += text_format(buf + n, size - (size_t)n, "row %d of %d", w.row0 + 1, t->rows);
-    else
-        n += text_format(buf + n, size - (size_t)n, "rows %d–%d of %d", w.row0 + 1,
-                         w.row0 + w.n_rows, t->rows);
-    if (below > 0)
-        text_format(buf + n, size - (size_t)n, "  ↓ %d more", below);
-    return buf;
+    return panel_hidden_rows(buf, size, w.row0, w.n_rows, t->rows);
 }
 
 float panel_span(const float *m, size_t n)

@@ -101,7 +101,7 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
     int each = room / (graph_node_done(gr, down) ? 4 : 2);
     each = each > 0 ? each : 1;
     text_format(line, sizeof line, "'%s': z = x W1 + b1  (%d units, two per cell)", buf, F);
-    grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
+    panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
     if (y < end)
         y += unit_rows(g, r.x + 1, y, r.w - 2, each, z, F, RAMP_DIVERGING, zmax,
                        v->inspect && graph_last(gr) == &gr->nodes[up] ? v->col : -1);
@@ -128,7 +128,7 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         text_format(line, sizeof line, "%s(z): %d of %d units active (%.0f%%; %s)",
                     c->act == ACT_RELU ? "ReLU" : "GELU", active, F, 100.0 * active / F,
                     c->act == ACT_RELU ? "> 0" : "> 0.01");
-        grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+        panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
     }
     if (y < end)
         y += unit_rows(g, r.x + 1, y, r.w - 2, each, a, F, RAMP_SEQUENTIAL, amax,
@@ -138,7 +138,7 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         for (int t = 0; t < 5 && top[t] >= 0; t++)
             n += text_format(line + n, sizeof line - (size_t)n, "  #%d %.2f", top[t],
                              (double)a[top[t]]);
-        grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+        panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
     }
     if (y < end && graph_node_done(gr, down)) {
         const struct tensor *o = &gr->nodes[down].out, *x = gr->nodes[down + 1].in[0];
@@ -151,7 +151,7 @@ void panel_ffn(struct grid *g, struct rect r, const struct view *v, int selected
         }
         text_format(line, sizeof line, "FFN(x) = act(z) W2 + b2 adds ‖%.3f‖ to a stream of ‖%.3f‖",
                     sqrt(on), sqrt(xn));
-        grid_text(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+        panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
         if (y + 2 < end)
             down_table(g, r, y, v, down);
     }

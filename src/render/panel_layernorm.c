@@ -142,11 +142,19 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
         hi = t->data[k] > hi ? t->data[k] : hi;
         mean += t->data[k];
     }
-    int n = text_format(line, sizeof line, "%s  mean %6.3f  min %6.3f  max %6.3f   first:", label,
-                        mean / d, (double)lo, (double)hi);
-    for (int k = 0; k < d && k < 6 && n < (int)sizeof line; k++)
-        n += text_format(line + n, sizeof line - (size_t)n, " %.2f", (double)t->data[k]);
-    panel_label(g, x, y, w, line, SF_STYLE_NORMAL); // ends at a whole number
+    int n0 = text_format(line, sizeof line, "%s  mean %6.3f  min %6.3f  max %6.3f", label, mean / d,
+                         (double)lo, (double)hi);
+    // Its first values, as many as fit, saying how many of how many they are.
+    for (int shown = d < 6 ? d : 6; shown > 0; shown--) {
+        int n =
+            n0 + text_format(line + n0, sizeof line - (size_t)n0, "   first %d of %d:", shown, d);
+        for (int k = 0; k < shown && n < (int)sizeof line; k++)
+            n += text_format(line + n, sizeof line - (size_t)n, " %.2f", (double)t->data[k]);
+        if ((int)utf8_count(line, strlen(line)) <= w)
+            break;
+        line[n0] = 0;
+    }
+    panel_label(g, x, y, w, line, SF_STYLE_NORMAL);
 }
 
 // The index of the stats node of the LayerNorm that ran last, else of `layer`'s first
@@ -167,7 +175,7 @@ static int layernorm_in_view(const struct graph *gr, int layer)
 void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct graph *gr = v->graph;
-    char title[160], buf[64];
+    char title[160], buf[64], line[160];
     // The LayerNorm in view: the one that ran last, else the selected layer's first. Its three
     // nodes come in a row: stats, norm, affine.
     int st = layernorm_in_view(gr, v->layer), nm = st + 1, af = st + 2;
@@ -197,11 +205,19 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     int at = last ? (int)(last - gr->nodes) : -1;
     int cell_stats = v->inspect && at == st,
         mark = v->inspect && (at == nm || at == af) ? v->col : -1;
-    // Left: mean and sigma per token.
-    int y = r.y + 1, table_w = 30, rows = r.h - 2;
+    // Left: mean and sigma per token; below it when narrow, leaving the strips their lines.
+    int y = r.y + 1, table_w = 30, rows = r.h - 2, stacked = r.w - table_w - 2 < 40;
+    int strip_lines = 8 + (mark >= 0); // the heading, 3 strips, the axis (2), γ and β
+    if (stacked && rows > 3 && rows - strip_lines - 1 < N)
+        rows = rows - strip_lines - 1 > 3 ? rows - strip_lines - 1 : 3;
+    int shown = N <= rows ? N : rows - 1; // a line says which rows show when not all do
+    shown = shown < 1 ? (rows > 0) : shown;
     grid_text(g, r.x + 1, y, table_w, "token          μ        σ", SF_STYLE_DIM);
-    int top = row >= rows ? row - rows + 1 : 0;
-    for (int k = 0; k < rows && top + k < N; k++) {
+    int top = row >= shown ? row - shown + 1 : 0;
+    if (shown < N && shown < rows)
+        panel_label(g, r.x + 1, y + 1 + shown, table_w - 1,
+                    panel_hidden_rows(line, sizeof line, top, shown, N), SF_STYLE_NOTICE);
+    for (int k = 0; k < shown && top + k < N; k++) {
         int i = top + k;
         char mu[16], sd[16];
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
@@ -218,11 +234,14 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     }
     // Right (or below when narrow): the selected token's values before and after.
     int rx = r.x + table_w + 2, rw = r.w - table_w - 2, ry = r.y + 1, end = r.y + r.h;
-    if (rw < 40) {
-        rx = r.x + 1, rw = r.w - 1, ry = r.y + 2 + (N < rows ? N : rows);
+    if (stacked) {
+        rx = r.x + 1, rw = r.w - 1, ry = r.y + 2 + shown + (shown < N);
     }
+    // What does not fit is said on the last line.
+    int hidden = strip_lines - (end - ry);
+    if (hidden > 0 && end - ry >= 2)
+        end--, hidden++;
     tokenizer_piece_str(&gr->model->tok, gr->ids[row], buf, sizeof buf);
-    char line[160];
     text_format(line, sizeof line, "'%s': its %d values on one axis, one strip each", buf, d);
     if (ry < end)
         panel_label(g, rx, ry++, rw, line, SF_STYLE_DIM);
@@ -243,4 +262,8 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
         vector_line(g, rx, ry++, rw, "γ", gr->nodes[af].in[1]);
     if (ry < end)
         vector_line(g, rx, ry++, rw, "β", gr->nodes[af].in[2]);
+    if (hidden > 0 && end < r.y + r.h) {
+        text_format(line, sizeof line, "↓ %d more lines (the axis, γ, β): z zooms", hidden);
+        panel_label(g, rx, end, rw, line, SF_STYLE_NOTICE);
+    }
 }

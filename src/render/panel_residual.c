@@ -74,7 +74,17 @@ static void added_lines_at(struct grid *g, struct rect r, const struct view *v, 
     char line[160];
     text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
     panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
-    for (int l = 0; l < gr->model->cfg.n_layer && y < r.y + r.h; l++, y++) {
+    int L = gr->model->cfg.n_layer, room = r.y + r.h - y, first = 0, n = L;
+    if (L > room) { // the selected layer in view, and a line for the layers not shown
+        n = room - 1 > 0 ? room - 1 : 0;
+        first = v->layer >= n ? v->layer - n + 1 : 0;
+        first = first + n > L ? L - n : first;
+        char more[80];
+        text_format(more, sizeof more, "layers L%d–L%d of %d: l and L move", first, first + n - 1,
+                    L);
+        panel_label(g, r.x + 1, r.y + r.h - 1, r.w - 1, n ? more : "", SF_STYLE_NOTICE);
+    }
+    for (int l = first; l < first + n && y < r.y + r.h; l++, y++) {
         int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
         int before = -1; // the stream the attention output is added to: the checkpoint before
         for (int c = 0; c < n_ck && ck[c] < a; c++)
@@ -140,8 +150,18 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
     int head = v->numbers ? 2 : 1; // header rows
     int added_lines = gr->model->cfg.n_layer + 2;
     int rows = r.h - 1 - head - (r.h - 1 - head > N + added_lines + 1 ? added_lines + 1 : 0);
-    int top = v->row >= rows ? v->row - rows + 1 : 0;
-    for (int k = 0; k < rows && top + k < N; k++) {
+    if (n_ck > cols) { // the columns not shown, counted left of the header
+        int left = first, right = n_ck - first - cols, k = 0;
+        if (left)
+            k = text_format(buf, sizeof buf, "← %d ", left);
+        if (right)
+            text_format(buf + k, sizeof buf - (size_t)k, "+%d →", right);
+        grid_text(g, r.x, r.y + 1, LABEL_W - 1, buf, SF_STYLE_NOTICE);
+    }
+    int shown = N <= rows ? N : rows - 1; // a line says which rows show when not all do
+    shown = shown < 1 ? (rows > 0) : shown;
+    int top = v->row >= shown ? v->row - shown + 1 : 0;
+    for (int k = 0; k < shown && top + k < N; k++) {
         int i = top + k, y = r.y + 1 + head + k;
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
         panel_label(g, r.x, y, LABEL_W - 1, buf, i == v->row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
@@ -163,7 +183,10 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
         }
     }
     free(norms);
-    int y = r.y + 1 + head + (N - top < rows ? N - top : rows); // under the last token
+    int y = r.y + 1 + head + shown; // under the last token
+    if (shown < N && shown < rows)
+        grid_text(g, r.x + 1, y++, r.w - 1, panel_hidden_rows(buf, sizeof buf, top, shown, N),
+                  SF_STYLE_NOTICE);
     if (!v->numbers && y < r.y + r.h) {
         panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, max);
         if (y + 1 < r.y + r.h)
