@@ -141,6 +141,53 @@ static void test_panels_next_token_distribution(void **state)
     graph_free(&gr);
 }
 
+// The whole grid as text (grid_dump), in a malloc'd string.
+static char *grid_text_all(const struct grid *g)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    assert_non_null(f);
+    grid_dump(g, f);
+    fclose(f);
+    return buf;
+}
+
+// A model with its own unembedding U (not tied to E) shows u = h U at head.logits, and the
+// inspect cursor names U, never E^T.
+static void test_panels_equation_of_an_untied_head(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 8, 12, 16);
+    c.tied = 0;
+    struct model m = {0};
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 5);
+    int ids[3] = {3, 1, 4};
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &m, ids, 3, OP_IMPL_REF, NULL), 0);
+    assert_true(graph_goto(&gr, "head.logits") >= 0);
+    assert_int_equal(graph_last(&gr)->role, ROLE_HEAD_LOGITS_UNTIED);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 7), 0);
+    struct view v = {.graph = &gr, .row = 2, .numbers = 1};
+    panel_equation(&g, (struct rect){0, 0, 100, 7}, &v, 0);
+    char *text = grid_text_all(&g);
+    assert_non_null(strstr(text, "u = h U"));
+    assert_null(strstr(text, "E^T"));
+    free(text);
+    v.inspect = 1, v.col = 5;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_equation(&g, (struct rect){0, 0, 100, 7}, &v, 0);
+    text = grid_text_all(&g);
+    assert_non_null(strstr(text, "h_2 · U[:, w]"));
+    free(text);
+    grid_free(&g);
+    graph_free(&gr);
+    model_free(&m);
+}
+
 // The panel each role is shown in, written out here independently of the role table.
 static enum panel_id expected_panel(enum node_role r)
 {
@@ -355,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_panels_timeline_around_the_cursor),
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_next_token_distribution),
+        cmocka_unit_test(test_panels_equation_of_an_untied_head),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),
     };
