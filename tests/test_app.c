@@ -211,6 +211,49 @@ static void test_app_generates_through_the_sample_ops(void **state)
     app_free(&a);
 }
 
+// Text typed as printed ("The chicken ...") on a vocabulary without capitals is read
+// lower-cased, and the status line says so and names every unknown word with its position.
+static void test_app_input_is_lower_cased_and_every_unknown_word_named(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, "The chicken zzz the Tablet");
+    int the = a.fwd.ids[3];
+    assert_int_equal(a.fwd.ids[0], the); // "The" read as "the", not <unk>
+    assert_true(the != a.model.tok.unk_id);
+    assert_int_equal(a.fwd.ids[2], a.model.tok.unk_id);
+    assert_int_equal(a.fwd.ids[4], a.model.tok.unk_id);
+    assert_true(a.message_error);
+    // at the start the screen's width is not known yet: what fits on 80 columns
+    assert_string_equal(a.message, "input lower-cased; not in the vocabulary: 2 words");
+    // a prompt edit on a wide screen: every word, and the whole note beside them
+    app_key(&a, 'e');
+    keys(&a, "\n");
+    assert_string_equal(a.message, "not in the vocabulary: 'zzz' (2), 'Tablet' (4); input "
+                                   "lower-cased: the model's vocabulary has no capitals");
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "So long and thanks for all THE qqq\n");
+    assert_non_null(strstr(a.message, "not in the vocabulary: 'qqq' (7); "
+                                      "input lower-cased: the model's vocabulary has no capitals"));
+    assert_string_equal(a.prompt, "So long and thanks for all THE qqq");
+    // capitals alone: a note, not an error
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "The keys\n");
+    assert_false(a.message_error);
+    assert_non_null(strstr(a.message, "input lower-cased: the model's vocabulary has no capitals"));
+    // more unknown words than the line holds: how many more are counted
+    a.width = 80;
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj\n");
+    assert_non_null(strstr(a.message, "'aaaa' (0), 'bbbb' (1)"));
+    assert_non_null(strstr(a.message, "more"));
+    assert_true(strlen(a.message) <= 80 - 17);
+    app_free(&a);
+}
+
 static void test_app_interventions_rerun_the_pass(void **state)
 {
     (void)state;
@@ -1251,6 +1294,7 @@ int main(void)
         cmocka_unit_test(test_app_goto_with_completion),
         cmocka_unit_test(test_app_edit_prompt),
         cmocka_unit_test(test_app_generates_through_the_sample_ops),
+        cmocka_unit_test(test_app_input_is_lower_cased_and_every_unknown_word_named),
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
         cmocka_unit_test(test_app_inspect_a_score),
         cmocka_unit_test(test_app_training_view),

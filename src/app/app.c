@@ -167,8 +167,31 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     return rc;
 }
 
+// What became of the typed text, on the status line: every word read as the unknown token
+// with its position (as many as the line holds, then how many more), and that the input was
+// lower-cased for a vocabulary without capitals; else the new prompt's length.
+static void input_notes(struct app *a, const char *text, const int *ids, int n)
+{
+    static const char unknown[] = "not in the vocabulary: ", lower_short[] = "input lower-cased; ";
+    int lower = text && cli_input_lowercased(&a->model, text);
+    // The status line's room beside "? help  q quit " (and its leading space).
+    int room = (a->width > 0 ? a->width : SF_MIN_W) - 17;
+    char list[APP_LINE_MAX];
+    int want = room - (int)(sizeof unknown - 1) - (lower ? (int)sizeof lower_short - 1 : 0);
+    want = want < 24 ? 24 : want > (int)sizeof list ? (int)sizeof list : want;
+    int count = text ? cli_unknown_list(&a->model, text, ids, n, list, (size_t)want) : 0;
+    if (count && lower && (int)(strlen(list) + sizeof unknown + sizeof CLI_LOWERCASED_NOTE) <= room)
+        app_say(a, 1, "%s%s; %s", unknown, list, CLI_LOWERCASED_NOTE);
+    else if (count)
+        app_say(a, 1, "%s%s%s", lower ? lower_short : "", unknown, list);
+    else if (lower)
+        app_say(a, 0, "%s (%d tokens)", CLI_LOWERCASED_NOTE, n);
+    else
+        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+}
+
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
-// message names an unknown word or a bad id.
+// message names every unknown word, a lower-cased input or a bad id.
 int app_set_input(struct app *a, const char *ids_arg, const char *text, struct sf_diag *why)
 {
     char msg[SF_MSG_MAX];
@@ -182,11 +205,7 @@ int app_set_input(struct app *a, const char *ids_arg, const char *text, struct s
         free(ids);
         return rc;
     }
-    struct cli_unknown at = {0};
-    if (text && cli_next_unknown(&a->model, text, ids, n, &at, d)) // the first unknown word
-        app_say(a, 1, "%s", d->msg);
-    else
-        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+    input_notes(a, text, ids, n);
     free(ids);
     return 0;
 }
@@ -229,8 +248,8 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
         app_free(a);
         return 2;
     }
-    if (!a->message_error) // keep a note about an unknown word
-        a->message[0] = 0;
+    if (!a->message_error && !(prompt && cli_input_lowercased(&a->model, prompt)))
+        a->message[0] = 0; // keep a note about unknown words or a lower-cased input
     if (o->train && app_train_enter(a)) {
         sf_diag_set(d, SF_ERR_ARG, "--train", 0, 0, "%s", a->message);
         app_free(a);
