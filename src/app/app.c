@@ -16,7 +16,7 @@
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
 
-static double now_ms(void)
+double app_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -46,7 +46,7 @@ const struct graph *app_graph(const struct app *a)
 
 int app_busy(const struct app *a)
 {
-    return a->target >= 0 || a->running || app_lens_waiting(a);
+    return a->target >= 0 || a->running || app_lens_waiting(a) || app_next_waiting(a);
 }
 
 // The view follows the node that ran last: the main panel (unless the user chose one while
@@ -94,12 +94,12 @@ static int step_once(struct app *a)
 static int run_slice(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
-    double start = now_ms();
+    double start = app_now_ms();
     int rc = 0;
     while (g->cursor <= a->target) {
         if ((rc = step_once(a)) <= 0)
             break;
-        if (now_ms() - start > budget_ms)
+        if (app_now_ms() - start > budget_ms)
             break;
     }
     return rc;
@@ -139,6 +139,7 @@ int app_move(struct app *a, enum app_move how, int arg)
     follow(a);
     if (!a->train_view)
         app_lens_update(a);
+    app_next_update(a);
     return rc;
 }
 
@@ -269,6 +270,7 @@ void app_free(struct app *a)
     model_free(&a->model);
     free(a->head_off);
     app_lens_free(a);
+    app_next_free(a);
     memset(a, 0, sizeof *a);
 }
 
@@ -374,6 +376,10 @@ int app_tick(struct app *a, int budget_ms)
     }
     if (app_lens_waiting(a)) {
         app_lens_update(a);
+        return APP_REDRAW;
+    }
+    if (app_next_waiting(a)) {
+        app_next_tick(a, budget_ms);
         return APP_REDRAW;
     }
     return 0;

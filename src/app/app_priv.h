@@ -76,6 +76,18 @@ int app_lens_waiting(const struct app *a);
 // that have run.
 void app_lens_update(struct app *a);
 
+// next_token.c: the distribution sampled from and the pass without the interventions.
+// After a move: the sampled distribution follows the logits and the settings; with an
+// intervention in force the pass without it starts when the input is new to it.
+void app_next_update(struct app *a);
+// 1 while the pass without the interventions runs.
+int app_next_waiting(const struct app *a);
+// Runs that pass for at most budget_ms.
+void app_next_tick(struct app *a, int budget_ms);
+void app_next_free(struct app *a);
+// A monotonic clock in milliseconds.
+double app_now_ms(void);
+
 // entry.c: the input modes (goto, the prompt, the sampling box) and the input line.
 // Opens an input mode (goto: an empty line; the prompt: the prompt as it is; the sampling box
 // leaves the line alone, so a lesson's answer half typed stays).

@@ -155,6 +155,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->view.sampler = &a->sampler;
     s->view.beams = a->beams_active ? &a->beams : NULL;
     s->view.lens = a->train_view ? NULL : &a->lens;
+    s->view.next = a->train_view ? NULL : &a->next.aux;
     s->view.loss_before = a->loss_before;
     s->view.loss_after = a->loss_after;
     s->selected = a->selected;

@@ -1,84 +1,170 @@
-// The next-token distribution at one position: top tokens, bars, cumulative mass.
+// The next-token distribution at one position: the top tokens with their logit and
+// probability, bars and the cumulative mass; the distribution sampling draws from at the last
+// position; the probability without the interventions in force. After head.logits and the
+// sample.* ops the panel shows that op's own output (panel_sampling.c).
 #include "stepformer/panel.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
+#include "next_token_priv.h"
 
-#define TOP_MAX 64
-
-void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected)
+// a before b: the larger key, then the larger tie, then the smaller id.
+static int before(const float *key, const float *tie, int a, int b)
 {
-    const struct graph *gr = v->graph;
-    char title[96], piece[32], line[64];
-    int idx = graph_find_role(gr, -1, ROLE_HEAD_PROBS);
-    text_format(title, sizeof title, "Next token after position %d", v->row);
-    panel_title(g, r, title, selected);
-    if (idx < 0 || !graph_node_done(gr, idx)) {
-        grid_text(g, r.x + 1, r.y + 1, r.w - 1, "not computed yet", SF_STYLE_DIM);
-        return;
-    }
-    int V = gr->model->cfg.vocab_size, row = v->row < gr->n_tokens ? v->row : gr->n_tokens - 1;
-    const float *p = gr->nodes[idx].out.data + (size_t)row * V;
-    // The k most probable tokens (k is a screenful), kept sorted while scanning once.
-    // Below the list: the sampling line (at the last position) and the beams, when there are.
-    int trunc = graph_find_role(gr, -1, ROLE_SAMPLE_TRUNCATE);
-    int draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
-    int sampling = v->sampler && row == gr->n_tokens - 1 && graph_node_done(gr, trunc);
-    int n_beams = v->beams ? v->beams->live : 0;
-    int foot = (sampling ? 1 : 0) + (n_beams ? n_beams + 1 : 0);
-    if (foot > r.h - 3)
-        foot = 0, sampling = 0, n_beams = 0;
-    int top[TOP_MAX], k = r.h - 1 - foot < TOP_MAX ? r.h - 1 - foot : TOP_MAX, have = 0;
-    if (k < 1)
-        return; // only the title fits
-    if (k > V)
-        k = V;
-    for (int t = 0; t < V; t++) {
-        if (have == k && p[t] <= p[top[k - 1]])
+    if (key[a] != key[b])
+        return key[a] > key[b];
+    if (tie && tie[a] != tie[b])
+        return tie[a] > tie[b];
+    return a < b;
+}
+
+int nt_top(const float *key, const float *tie, int V, int *top, int k)
+{
+    int have = 0;
+    k = k < V ? k : V;
+    for (int t = 0; t < V && k > 0; t++) {
+        if (have == k && !before(key, tie, t, top[k - 1]))
             continue;
         int at = have < k ? have++ : k - 1;
-        while (at > 0 && p[top[at - 1]] < p[t]) {
+        while (at > 0 && before(key, tie, t, top[at - 1])) {
             top[at] = top[at - 1];
             at--;
         }
         top[at] = t;
     }
-    int bar_w = r.w - 30;
-    double cum = 0;
-    for (int n = 0; n < k; n++) {
-        int y = r.y + 1 + n;
-        cum += p[top[n]];
-        tokenizer_piece_str(&gr->model->tok, top[n], piece, sizeof piece);
-        text_format(line, sizeof line, "%-10.10s %6.4f", piece, (double)p[top[n]]);
-        // After the top-k / top-p cut, the tokens it dropped are dimmed.
-        int cut = sampling && gr->nodes[trunc].out.data[top[n]] == 0.0f;
-        grid_text(g, r.x, y, 17, line,
-                  cut      ? SF_STYLE_DIM
-                  : n == 0 ? SF_STYLE_CURRENT
-                           : SF_STYLE_NORMAL);
-        int len = bar_w > 0 ? (int)(p[top[n]] * bar_w + 0.5) : 0;
-        for (int b = 0; b < len; b++)
-            grid_put(g, r.x + 18 + b, y, 0x2588, SF_STYLE_NUMBER);
-        text_format(line, sizeof line, "cum %5.3f", cum);
-        grid_text(g, r.x + r.w - 10, y, 10, line, SF_STYLE_DIM);
+    return have;
+}
+
+void nt_piece(const struct graph *gr, int id, char *buf, size_t size, int width)
+{
+    char piece[128];
+    tokenizer_piece_str(&gr->model->tok, id, piece, sizeof piece);
+    // Cut after width - 1 characters (a character starts at a byte that does not continue one).
+    size_t i = 0;
+    int chars = 0;
+    for (; piece[i]; i++)
+        if (((unsigned char)piece[i] & 0xc0) != 0x80 && ++chars > width)
+            break;
+    if (!piece[i]) {
+        text_format(buf, size, "%s", piece);
+        return;
     }
-    int y = r.y + 1 + k;
-    if (sampling) {
-        const struct sampler *sp = v->sampler;
-        int kept = 0;
-        for (int t = 0; t < V; t++)
-            kept += gr->nodes[trunc].out.data[t] > 0.0f;
-        char drawn[48] = "·";
-        if (graph_node_done(gr, draw) && gr->drawn >= 0)
-            tokenizer_piece_str(&gr->model->tok, gr->drawn, drawn, sizeof drawn);
-        char big[200];
-        text_format(big, sizeof big, "%s  τ %.1f  top-k %d  top-p %.2f: %d kept  → '%s'",
-                    sp->greedy ? "greedy" : "sampling", (double)sp->temperature, sp->top_k,
-                    (double)sp->top_p, kept, drawn);
-        grid_text(g, r.x, y++, r.w, big, SF_STYLE_NOTICE);
+    size_t cut = 0;
+    chars = 0;
+    for (; piece[cut]; cut++)
+        if (((unsigned char)piece[cut] & 0xc0) != 0x80 && ++chars > width - 1)
+            break;
+    text_format(buf, size, "%.*s…", (int)cut, piece);
+}
+
+void nt_heading(struct grid *g, int x, int y, int w, const struct nt_list *l, const char *extra)
+{
+    char line[160], cell[16];
+    int o = text_format(line, sizeof line, "%-*s", NT_TOKEN_W, "token");
+    for (int c = 0; c < l->n_col && o < (int)sizeof line; c++) {
+        text_format(cell, sizeof cell, "%8s", l->col[c].label);
+        o += text_format(line + o, sizeof line - (size_t)o, "%s", cell);
     }
-    for (int b = 0; b < n_beams; b++) {
+    if (extra && o < (int)sizeof line)
+        text_format(line + o, sizeof line - (size_t)o, "  %s", extra);
+    grid_text(g, x, y, w, line, SF_STYLE_DIM);
+}
+
+void nt_row(struct grid *g, int x, int y, int w, const struct nt_list *l, int id, double cum,
+            const char *mark, int first)
+{
+    char piece[64], num[32];
+    int cut = l->keep && l->keep[id] == 0.0f;
+    enum sf_style st = cut               ? SF_STYLE_DIM
+                       : id == l->chosen ? SF_STYLE_SELECTED
+                       : first           ? SF_STYLE_CURRENT
+                                         : SF_STYLE_NORMAL;
+    nt_piece(l->gr, id, piece, sizeof piece, NT_TOKEN_W - 1);
+    grid_text(g, x, y, NT_TOKEN_W, piece, st);
+    int cx = x + NT_TOKEN_W;
+    for (int c = 0; c < l->n_col; c++, cx += 8) {
+        float v = l->col[c].x[id];
+        if (l->col[c].prob)
+            text_format(num, sizeof num, " %7.4f", (double)v);
+        else
+            panel_number(num, sizeof num, v, 7);
+        if (cx + 8 <= x + w)
+            grid_text(g, cx, y, 8, num, cut ? SF_STYLE_DIM : SF_STYLE_NUMBER);
+    }
+    if (mark) {
+        grid_text(g, cx + 1, y, x + w - cx - 1, mark, cut ? SF_STYLE_DIM : SF_STYLE_CURRENT);
+        cx += 1 + (int)utf8_count(mark, strlen(mark));
+    }
+    int right = cum >= 0 ? x + w - 10 : x + w;
+    if (cum >= 0 && cx + 10 <= x + w) {
+        text_format(num, sizeof num, "cum %5.3f", cum);
+        grid_text(g, x + w - 9, y, 9, num, SF_STYLE_DIM);
+    }
+    int bar_w = right - cx - 2;
+    if (l->bar && bar_w >= 4) {
+        int len = (int)(l->bar[id] * (float)bar_w + 0.5f);
+        for (int b = 0; b < len && b < bar_w; b++)
+            grid_put(g, cx + 1 + b, y, 0x2588, cut ? SF_STYLE_DIM : SF_STYLE_NUMBER);
+    }
+}
+
+// The footer: the sampling settings at the last position, the beams of a beam search.
+static int footer_lines(const struct view *v, int row)
+{
+    const struct graph *gr = v->graph;
+    int n = 0;
+    if (v->sampler && row == gr->n_tokens - 1 && graph_find_role(gr, -1, ROLE_SAMPLE_DRAW) >= 0)
+        n++;
+    if (v->next && (v->next->without || v->next->without_pending))
+        n++;
+    if (v->beams && v->beams->live)
+        n += v->beams->live + 1;
+    return n;
+}
+
+static void draw_footer(struct grid *g, struct rect r, const struct view *v, int row, int y)
+{
+    const struct graph *gr = v->graph;
+    const struct sampler *sp = v->sampler;
+    const struct next_token_aux *nx = v->next;
+    char line[256], badge[64], drawn[48];
+    if (nx && (nx->without || nx->without_pending)) {
+        panel_intervention_badge(gr, badge, sizeof badge);
+        text_format(line, sizeof line, "without: the model's own pass, %s undone%s", badge,
+                    nx->without ? "" : " (computing …)");
+        grid_text(g, r.x, y++, r.w, line, SF_STYLE_NOTICE);
+    }
+    int draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
+    if (sp && row == gr->n_tokens - 1 && draw >= 0) {
+        text_format(drawn, sizeof drawn, "%s", "·");
+        if (draw >= 0 && graph_node_done(gr, draw) && gr->drawn >= 0)
+            nt_piece(gr, gr->drawn, drawn, sizeof drawn, 20);
+        char k[24] = "", p[24] = "";
+        if (sp->top_k > 0)
+            text_format(k, sizeof k, ", top-k %d", sp->top_k);
+        if (sp->top_p < 1.0f)
+            text_format(p, sizeof p, ", top-p %.2f", (double)sp->top_p);
+        if (nx && nx->sampled)
+            text_format(
+                line, sizeof line,
+                "p: what sampling draws from: τ %.1f%s%s keeps %d, renormalised; drawn '%s'",
+                (double)sp->temperature, k, p, nx->kept, drawn);
+        else if (v->beams && v->beams->live)
+            text_format(line, sizeof line, "beam search: the beams below");
+        else if (sp->greedy)
+            text_format(line, sizeof line, "greedy: the most probable token is chosen; drawn '%s'",
+                        drawn);
+        else
+            text_format(line, sizeof line,
+                        "sampling at τ 1.0, no cut: draws from y as it is; "
+                        "drawn '%s'",
+                        drawn);
+        grid_text(g, r.x, y++, r.w, line, SF_STYLE_NOTICE);
+    }
+    for (int b = 0; v->beams && b < v->beams->live; b++) {
         const struct beam *bm = &v->beams->beams[b];
         if (b == 0)
             grid_text(g, r.x, y++, r.w, "beams (log p, the last tokens):", SF_STYLE_DIM);
@@ -88,4 +174,70 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         text_format(big, sizeof big, "%d %8.3f  …%s", b + 1, bm->logp, text);
         grid_text(g, r.x, y++, r.w, big, b == 0 ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
     }
+}
+
+void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    const struct graph *gr = v->graph;
+    const struct node *last = graph_last(gr);
+    if (last && last->kind != OPK_GRAD && last->kind != OPK_ADAMW &&
+        (last->role == ROLE_HEAD_LOGITS_TIED || last->role == ROLE_HEAD_LOGITS_UNTIED ||
+         (last->role >= ROLE_SAMPLE_TEMPERATURE && last->role <= ROLE_SAMPLE_APPEND))) {
+        panel_sampling(g, r, v, last, selected);
+        return;
+    }
+    char title[160], piece[64], line[96];
+    int idx = graph_find_role(gr, -1, ROLE_HEAD_PROBS);
+    int lg = graph_find_role(gr, -1, ROLE_HEAD_LOGITS_TIED);
+    if (lg < 0)
+        lg = graph_find_role(gr, -1, ROLE_HEAD_LOGITS_UNTIED);
+    int V = gr->model->cfg.vocab_size, row = v->row < gr->n_tokens ? v->row : gr->n_tokens - 1;
+    nt_piece(gr, gr->ids[row], piece, sizeof piece, 12);
+    text_format(title, sizeof title, "Next token after position %d '%s'", row, piece);
+    panel_title(g, r, title, selected);
+    if (idx < 0 || !graph_node_done(gr, idx)) {
+        panel_pending(g, r, "not computed yet");
+        return;
+    }
+    const struct next_token_aux *nx = v->next;
+    const float *y = gr->nodes[idx].out.data + (size_t)row * V;
+    const float *u = gr->nodes[lg].out.data + (size_t)row * V;
+    int last_row = row == gr->n_tokens - 1;
+    const float *p = last_row && nx && nx->sampled ? nx->sampled : NULL;
+    const float *without =
+        nx && nx->without ? (p ? nx->sampled_without : nx->without + (size_t)row * V) : NULL;
+    // The columns: u, y, the sampled p (when sampling changes y), the number without the
+    // interventions; the bars and the order follow what is sampled from.
+    struct nt_list l = {.gr = gr, .chosen = -1};
+    l.col[l.n_col++] = (struct nt_col){"u", u, 0};
+    l.col[l.n_col++] = (struct nt_col){p ? "y τ=1" : "y", y, 1};
+    if (p)
+        l.col[l.n_col++] = (struct nt_col){"p", p, 1};
+    if (without)
+        l.col[l.n_col++] = (struct nt_col){"without", without, 1};
+    const float *main = p ? p : y;
+    l.bar = main;
+    l.keep = p;
+    int foot = footer_lines(v, row);
+    if (foot > r.h - 4)
+        foot = 0;
+    int rows = r.h - 2 - foot, top[NT_ROWS_MAX];
+    rows = rows > NT_ROWS_MAX ? NT_ROWS_MAX : rows;
+    if (rows < 1)
+        return;
+    int more = V > rows; // the last row says how many are not shown
+    int k = nt_top(main, y, V, top, more ? rows - 1 : rows);
+    nt_heading(g, r.x, r.y + 1, r.w, &l, NULL);
+    double cum = 0;
+    for (int n = 0; n < k; n++) {
+        cum += main[top[n]];
+        nt_row(g, r.x, r.y + 2 + n, r.w, &l, top[n], cum, NULL, n == 0);
+    }
+    if (more) {
+        text_format(line, sizeof line, "… %d more tokens, rows %d–%d of %d, mass %.4f", V - k,
+                    k + 1, V, V, 1.0 - cum < 0 ? 0.0 : 1.0 - cum);
+        grid_text(g, r.x, r.y + 2 + k, r.w, line, SF_STYLE_DIM);
+    }
+    if (foot)
+        draw_footer(g, r, v, row, r.y + 2 + k + more);
 }
