@@ -324,6 +324,7 @@ void app_intervene(struct app *a, const char *what)
     graph_set_intervention(&a->fwd, &iv);
     app_say(a, 0, "%s: the pass reruns", what);
     app_rerun_from(a, 0, back_to);
+    app_next_update(a); // also when nothing has run (no move): the pass without it starts
 }
 
 // Appends the token sample.draw chose to the prompt; the new pass runs.

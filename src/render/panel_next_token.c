@@ -60,6 +60,19 @@ void nt_piece(const struct graph *gr, int id, char *buf, size_t size, int width)
     text_format(buf, size, "%.*s…", (int)cut, piece);
 }
 
+void nt_more(struct grid *g, int x, int y, int w, int shown, int V, const char *tail)
+{
+    char line[160];
+    int n = text_format(line, sizeof line, "… %d more tokens, rows %d–%d of %d", V - shown,
+                        shown + 1, V, V);
+    int cols = (int)utf8_count(line, strlen(line));
+    if (tail && cols + 2 + (int)utf8_count(tail, strlen(tail)) <= w)
+        text_format(line + n, sizeof line - (size_t)n, ", %s", tail);
+    else if (cols > w) // too narrow for the rows: the count alone
+        text_format(line, sizeof line, "… +%d more", V - shown);
+    grid_text(g, x, y, w, line, SF_STYLE_DIM);
+}
+
 void nt_heading(struct grid *g, int x, int y, int w, const struct nt_list *l, const char *extra)
 {
     char line[160], cell[16];
@@ -111,59 +124,92 @@ void nt_row(struct grid *g, int x, int y, int w, const struct nt_list *l, int id
     }
 }
 
-// The footer: the sampling settings at the last position, the beams of a beam search.
-static int footer_lines(const struct view *v, int row)
+int nt_text(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st)
+{
+    int used = 0;
+    while (*text && used < lines && w > 0) {
+        // The bytes of the first w characters, and the last space among them.
+        size_t i = 0, space = 0;
+        int chars = 0;
+        while (text[i] && chars < w) {
+            i++;
+            while (((unsigned char)text[i] & 0xc0) == 0x80)
+                i++;
+            chars++;
+            if (text[i] == ' ')
+                space = i;
+        }
+        size_t take = !text[i] || !space || used == lines - 1 ? i : space;
+        if (g) {
+            char line[512];
+            text_format(line, sizeof line, "%.*s", (int)take, text);
+            grid_text(g, x, y + used, w, line, st);
+        }
+        used++;
+        text += take;
+        while (*text == ' ')
+            text++;
+    }
+    return used;
+}
+
+// The notes below the list: what "without" means while an intervention is in force, and at
+// the last position what sampling does (each up to two lines). Returns how many (0..2).
+static int footer_notes(const struct view *v, int row, char notes[2][256])
 {
     const struct graph *gr = v->graph;
-    int n = 0;
-    if (v->sampler && row == gr->n_tokens - 1 && graph_find_role(gr, -1, ROLE_SAMPLE_DRAW) >= 0)
-        n++;
-    if (v->next && (v->next->without || v->next->without_pending))
-        n++;
+    const struct sampler *sp = v->sampler;
+    const struct next_token_aux *nx = v->next;
+    char badge[64], drawn[64];
+    int n = 0, draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
+    if (nx && (nx->without || nx->without_pending) &&
+        panel_intervention_badge(gr, badge, sizeof badge))
+        text_format(notes[n++], 256, "without: the model's own pass, %s undone%s", badge,
+                    nx->without ? "" : " (computing …)");
+    if (!sp || row != gr->n_tokens - 1 || draw < 0)
+        return n;
+    text_format(drawn, sizeof drawn, "the draw comes at sample.draw");
+    if (graph_node_done(gr, draw) && gr->drawn >= 0) {
+        char piece[32];
+        nt_piece(gr, gr->drawn, piece, sizeof piece, 20);
+        text_format(drawn, sizeof drawn, "drawn '%s'", piece);
+    }
+    char k[24] = "", p[24] = "";
+    if (sp->top_k > 0)
+        text_format(k, sizeof k, ", top-k %d", sp->top_k);
+    if (sp->top_p < 1.0f)
+        text_format(p, sizeof p, ", top-p %.2f", (double)sp->top_p);
     if (v->beams && v->beams->live)
-        n += v->beams->live + 1;
+        text_format(notes[n++], 256, "beam search: the beams below");
+    else if (nx && nx->sampled)
+        text_format(notes[n++], 256, "p sampled: τ %.1f%s%s keeps %d; %s", (double)sp->temperature,
+                    k, p, nx->kept, drawn);
+    else if (sp->greedy)
+        text_format(notes[n++], 256, "greedy: the most probable token is chosen; %s", drawn);
+    else
+        text_format(notes[n++], 256, "sampling at τ 1.0, no cut: draws from y as it is; %s", drawn);
     return n;
+}
+
+// The footer's lines at width w: the notes, and the beams of a beam search.
+static int footer_lines(const struct view *v, int row, int w)
+{
+    char notes[2][256];
+    int n = footer_notes(v, row, notes), lines = 0;
+    for (int i = 0; i < n; i++)
+        lines += nt_text(NULL, 0, 0, w, 2, notes[i], SF_STYLE_NORMAL);
+    if (v->beams && v->beams->live)
+        lines += v->beams->live + 1;
+    return lines;
 }
 
 static void draw_footer(struct grid *g, struct rect r, const struct view *v, int row, int y)
 {
     const struct graph *gr = v->graph;
-    const struct sampler *sp = v->sampler;
-    const struct next_token_aux *nx = v->next;
-    char line[256], badge[64], drawn[48];
-    if (nx && (nx->without || nx->without_pending)) {
-        panel_intervention_badge(gr, badge, sizeof badge);
-        text_format(line, sizeof line, "without: the model's own pass, %s undone%s", badge,
-                    nx->without ? "" : " (computing …)");
-        grid_text(g, r.x, y++, r.w, line, SF_STYLE_NOTICE);
-    }
-    int draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
-    if (sp && row == gr->n_tokens - 1 && draw >= 0) {
-        text_format(drawn, sizeof drawn, "%s", "·");
-        if (draw >= 0 && graph_node_done(gr, draw) && gr->drawn >= 0)
-            nt_piece(gr, gr->drawn, drawn, sizeof drawn, 20);
-        char k[24] = "", p[24] = "";
-        if (sp->top_k > 0)
-            text_format(k, sizeof k, ", top-k %d", sp->top_k);
-        if (sp->top_p < 1.0f)
-            text_format(p, sizeof p, ", top-p %.2f", (double)sp->top_p);
-        if (nx && nx->sampled)
-            text_format(
-                line, sizeof line,
-                "p: what sampling draws from: τ %.1f%s%s keeps %d, renormalised; drawn '%s'",
-                (double)sp->temperature, k, p, nx->kept, drawn);
-        else if (v->beams && v->beams->live)
-            text_format(line, sizeof line, "beam search: the beams below");
-        else if (sp->greedy)
-            text_format(line, sizeof line, "greedy: the most probable token is chosen; drawn '%s'",
-                        drawn);
-        else
-            text_format(line, sizeof line,
-                        "sampling at τ 1.0, no cut: draws from y as it is; "
-                        "drawn '%s'",
-                        drawn);
-        grid_text(g, r.x, y++, r.w, line, SF_STYLE_NOTICE);
-    }
+    char notes[2][256];
+    int n = footer_notes(v, row, notes);
+    for (int i = 0; i < n; i++)
+        y += nt_text(g, r.x, y, r.w, 2, notes[i], SF_STYLE_NOTICE);
     for (int b = 0; v->beams && b < v->beams->live; b++) {
         const struct beam *bm = &v->beams->beams[b];
         if (b == 0)
@@ -200,12 +246,15 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         return;
     }
     const struct next_token_aux *nx = v->next;
+    char badge[64];
+    int intervened = panel_intervention_badge(gr, badge, sizeof badge) > 0;
     const float *y = gr->nodes[idx].out.data + (size_t)row * V;
     const float *u = gr->nodes[lg].out.data + (size_t)row * V;
     int last_row = row == gr->n_tokens - 1;
     const float *p = last_row && nx && nx->sampled ? nx->sampled : NULL;
-    const float *without =
-        nx && nx->without ? (p ? nx->sampled_without : nx->without + (size_t)row * V) : NULL;
+    const float *without = nx && nx->without && intervened
+                               ? (p ? nx->sampled_without : nx->without + (size_t)row * V)
+                               : NULL;
     // The columns: u, y, the sampled p (when sampling changes y), the number without the
     // interventions; the bars and the order follow what is sampled from.
     struct nt_list l = {.gr = gr, .chosen = -1};
@@ -218,7 +267,7 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
     const float *main = p ? p : y;
     l.bar = main;
     l.keep = p;
-    int foot = footer_lines(v, row);
+    int foot = footer_lines(v, row, r.w);
     if (foot > r.h - 4)
         foot = 0;
     int rows = r.h - 2 - foot, top[NT_ROWS_MAX];
@@ -234,9 +283,8 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         nt_row(g, r.x, r.y + 2 + n, r.w, &l, top[n], cum, NULL, n == 0);
     }
     if (more) {
-        text_format(line, sizeof line, "… %d more tokens, rows %d–%d of %d, mass %.4f", V - k,
-                    k + 1, V, V, 1.0 - cum < 0 ? 0.0 : 1.0 - cum);
-        grid_text(g, r.x, r.y + 2 + k, r.w, line, SF_STYLE_DIM);
+        text_format(line, sizeof line, "mass %.4f", 1.0 - cum < 0 ? 0.0 : 1.0 - cum);
+        nt_more(g, r.x, r.y + 2 + k, r.w, k, V, line);
     }
     if (foot)
         draw_footer(g, r, v, row, r.y + 2 + k + more);

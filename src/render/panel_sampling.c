@@ -34,10 +34,11 @@ static const float *logits_row(const struct graph *gr, int pos)
     return u ? u : node_row(gr, ROLE_HEAD_LOGITS_UNTIED, pos);
 }
 
+// A line of text (two when it does not fit in one) at the next free line.
 static void say(struct stage *s, const char *text, enum sf_style st)
 {
-    if (s->y < s->r.y + s->r.h)
-        grid_text(s->g, s->r.x, s->y++, s->r.w, text, st);
+    int room = s->r.y + s->r.h - s->y;
+    s->y += nt_text(s->g, s->r.x, s->y, s->r.w, room < 2 ? room : 2, text, st);
 }
 
 // The top rows of a list sorted by key (tie: tie), with the running mass of mass_of (NULL: no
@@ -56,11 +57,10 @@ static void top_list(struct stage *s, const struct nt_list *l, const float *key,
         cum += mass_of ? mass_of[top[i]] : 0;
         nt_row(s->g, s->r.x, s->y++, s->r.w, l, top[i], mass_of ? cum : -1, NULL, i == 0);
     }
-    if (more) {
-        char line[128];
-        text_format(line, sizeof line, "… %d more tokens, rows %d–%d of %d, by %s", s->V - k, k + 1,
-                    s->V, s->V, what);
-        say(s, line, SF_STYLE_DIM);
+    if (more && s->y < s->end) {
+        char line[64];
+        text_format(line, sizeof line, "by %s", what);
+        nt_more(s->g, s->r.x, s->y++, s->r.w, k, s->V, line);
     }
 }
 
@@ -93,8 +93,8 @@ static void stage_temperature(struct stage *s)
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, extra);
     top_list(s, &l, t, NULL, NULL, 1, "falling u");
     text_format(line, sizeof line, "every logit divided by τ = %.1f: %s", tau,
-                tau > 1   ? "the gaps between tokens shrink, so the softmax comes out flatter"
-                : tau < 1 ? "the gaps grow, so the softmax comes out sharper"
+                tau > 1   ? "smaller gaps, a flatter softmax"
+                : tau < 1 ? "larger gaps, a sharper softmax"
                           : "nothing changes");
     say(s, line, SF_STYLE_NOTICE);
 }
@@ -140,8 +140,13 @@ static void stage_truncate(struct stage *s)
     struct nt_list l = {.gr = s->gr, .chosen = -1, .bar = p, .keep = cut, .n_col = 1};
     l.col[0] = (struct nt_col){"p", p, 1};
     char line[200], cut_line[200];
-    text_format(line, sizeof line, "kept: top-k %d, top-p %.2f", sp ? sp->top_k : 0,
-                sp ? (double)sp->top_p : 1.0);
+    int o = text_format(line, sizeof line, "kept: ");
+    if (sp && sp->top_k > 0)
+        o += text_format(line + o, sizeof line - (size_t)o, "top-k %d ", sp->top_k);
+    if (sp && sp->top_p < 1.0f)
+        o += text_format(line + o, sizeof line - (size_t)o, "top-p %.2f", (double)sp->top_p);
+    if (!sp || (sp->top_k <= 0 && sp->top_p >= 1.0f))
+        text_format(line + o, sizeof line - (size_t)o, "no top-k, no top-p");
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, line);
     if (kept == V)
         text_format(cut_line, sizeof cut_line, "──── no cut: all %d tokens kept ────", V);
@@ -209,7 +214,7 @@ static void stage_renorm(struct stage *s)
 }
 
 // A random draw: the kept tokens in vocabulary order (the order the draw walks them) with their
-// bins [mass before, mass after), the one that holds u marked, scrolled into view; a line above
+// bins [mass before, mass after), the one that holds the random number r marked, scrolled into view; a line above
 // and below counts the bins not shown. One line is left for the result.
 static void draw_bins(struct stage *s, const float *p, int chosen)
 {
@@ -231,7 +236,7 @@ static void draw_bins(struct stage *s, const float *p, int chosen)
         else if (first + count + 1 >= n_kept) // no line below
             first = n_kept - (count + 1), count++;
     }
-    struct nt_list l = {.gr = s->gr, .chosen = chosen, .n_col = 1, .bar = p};
+    struct nt_list l = {.gr = s->gr, .chosen = chosen, .n_col = 1};
     l.col[0] = (struct nt_col){"p", p, 1};
     char line[160], mark[96];
     if (first > 0) {
@@ -245,7 +250,7 @@ static void draw_bins(struct stage *s, const float *p, int chosen)
         double lo = run;
         run += p[t];
         if (k >= first && k < first + count) {
-            text_format(mark, sizeof mark, "[%.4f, %.4f)%s", lo, run, t == chosen ? " ← u" : "");
+            text_format(mark, sizeof mark, "[%.4f, %.4f)%s", lo, run, t == chosen ? " ← r" : "");
             nt_row(s->g, s->r.x, s->y++, s->r.w, &l, t, -1, mark, 0);
         }
         k++;
@@ -273,7 +278,7 @@ static void stage_draw(struct stage *s)
         say(s, line, SF_STYLE_NOTICE);
         return;
     }
-    text_format(line, sizeof line, "u = %.4f, uniform in [0, 1): the bin that holds it is drawn",
+    text_format(line, sizeof line, "r = %.4f, uniform in [0, 1): the bin that holds r is drawn",
                 sp->last_u);
     say(s, line, SF_STYLE_NOTICE);
     struct nt_list head = {.gr = s->gr, .n_col = 1};
