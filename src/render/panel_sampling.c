@@ -214,8 +214,8 @@ static void stage_renorm(struct stage *s)
 }
 
 // A random draw: the kept tokens in vocabulary order (the order the draw walks them) with their
-// bins [mass before, mass after), the one that holds the random number r marked, scrolled into view; a line above
-// and below counts the bins not shown. One line is left for the result.
+// bins [mass before, mass after), the one that holds the random number r marked, scrolled into
+// view; a line above and below counts the bins not shown. One line is left for the result.
 static void draw_bins(struct stage *s, const float *p, int chosen)
 {
     int V = s->V, at = 0, n_kept = 0;
