@@ -623,6 +623,53 @@ static void test_app_interventions_are_visible(void **state)
     app_free(&a);
 }
 
+// On an llm.c GPT-2 checkpoint (byte-level BPE, its own padded vocabulary): the pass without
+// an intervention matches a pass of the model's own, and the distribution sampled from matches
+// what sample.renorm computes.
+static void test_app_gpt2_intervention_and_sampling(void **state)
+{
+    (void)state;
+    char mpath[512], tpath[512];
+    test_data_path(mpath, sizeof mpath, "gpt2_tiny.bin");
+    test_data_path(tpath, sizeof tpath, "gpt2_tiny_tokenizer.bin");
+    struct app_options o = {.model_path = mpath, .tokenizer_path = tpath, .ids = "3,1,4,1,5,9"};
+    struct app a;
+    struct sf_diag d;
+    assert_int_equal(app_init(&a, &o, &d), 0);
+    a.width = 120, a.height = 40;
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    app_key(&a, 'o'); // L1 head 0 off
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens;
+    struct graph own = {0};
+    assert_int_equal(graph_build(&own, &a.model, g->ids, N, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_run_to_end(&own), 1);
+    assert_non_null(a.next.aux.without);
+    assert_close(a.next.aux.without, own.nodes[graph_find(&own, "head.probs")].out.data,
+                 (size_t)N * V, 1e-5, 1e-4, "without");
+    graph_free(&own);
+    set_sampling(&a);
+    app_key(&a, 'G');
+    finish(&a);
+    assert_non_null(a.next.aux.sampled);
+    assert_non_null(a.next.aux.sampled_without);
+    assert_close(a.next.aux.sampled, out_of(&a, "sample.renorm"), (size_t)V, 1e-6, 0, "sampled");
+    static const char *const stages[] = {"head.logits", "sample.truncate", "sample.draw",
+                                         "head.probs"};
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "g%s\n", stages[i]);
+        keys(&a, cmd);
+        char *text = screen_text(&a, 120, 40);
+        assert_non_null(strstr(text, "L1 h0 off"));
+        free(text);
+    }
+    app_free(&a);
+}
+
 static void test_app_whole_screens(void **state)
 {
     (void)state;
@@ -1514,6 +1561,7 @@ int main(void)
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
         cmocka_unit_test(test_app_sampling_stages_show_what_they_computed),
         cmocka_unit_test(test_app_interventions_are_visible),
+        cmocka_unit_test(test_app_gpt2_intervention_and_sampling),
         cmocka_unit_test(test_app_inspect_a_score),
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),

@@ -122,7 +122,8 @@ struct app_next {
     uint64_t key;      // the logits and settings sampled was computed from
     int sampled_valid; // 1: sampled holds the distribution for key
     int without_sampled_valid;
-    struct graph shadow;   // the pass without interventions while it runs
+    struct graph shadow;   // the pass without interventions (kept while one is in force)
+    int built;             // 1: shadow is built for ids
     int *ids, n;           // the input it is for
     float *without;        // (n, V) its head.probs, then (V) its last row of logits
     float *without_logits; // inside without

@@ -99,23 +99,22 @@ static int shadow_is_for_input(const struct app *a)
            memcmp(x->ids, a->fwd.ids, sizeof(int) * (size_t)x->n) == 0;
 }
 
-// Starts the pass without interventions on the input on screen (app_next_tick runs it).
+// Asks for the pass without interventions on the input on screen (app_next_tick builds and
+// runs it, so a key press never waits for it).
 static void shadow_start(struct app *a)
 {
     struct app_next *x = &a->next;
     int n = a->fwd.n_tokens;
-    graph_free(&x->shadow);
     free(x->ids);
     free(x->without);
     x->without = NULL;
-    x->done = 0;
+    x->done = x->failed = x->built = 0;
     x->ids = malloc(sizeof(int) * (size_t)n);
-    if (!x->ids)
-        return;
-    memcpy(x->ids, a->fwd.ids, sizeof(int) * (size_t)n);
     x->n = n;
-    if (graph_build(&x->shadow, &a->model, x->ids, n, a->impl, NULL)) // no interventions
+    if (!x->ids)
         x->failed = 1;
+    else
+        memcpy(x->ids, a->fwd.ids, sizeof(int) * (size_t)n);
 }
 
 void app_next_update(struct app *a)
@@ -126,12 +125,15 @@ void app_next_update(struct app *a)
     if (a->train_view)
         return;
     if (intervening(a)) {
-        if (!shadow_is_for_input(a)) {
-            x->failed = 0;
+        if (!shadow_is_for_input(a))
             shadow_start(a);
-        }
         x->aux.without = x->done ? x->without : NULL;
         x->aux.without_pending = !x->done && !x->failed;
+    } else { // its numbers stay for the input; its memory goes
+        graph_free(&x->shadow);
+        x->built = 0;
+        if (!x->done)
+            free(x->ids), x->ids = NULL, x->n = 0;
     }
     update_sampled(a);
 }
@@ -141,38 +143,54 @@ int app_next_waiting(const struct app *a)
     return !a->train_view && a->next.aux.without_pending;
 }
 
+// Copies head.probs and the last row of head.logits out of the finished pass.
+static void shadow_keep(struct app *a)
+{
+    struct app_next *x = &a->next;
+    struct graph *g = &x->shadow;
+    int V = a->model.cfg.vocab_size, probs = graph_find_role(g, -1, ROLE_HEAD_PROBS);
+    int lg =
+        graph_find_role(g, -1, a->model.cfg.tied ? ROLE_HEAD_LOGITS_TIED : ROLE_HEAD_LOGITS_UNTIED);
+    size_t size = sizeof(float) * (size_t)x->n * V;
+    x->without = malloc(size + sizeof(float) * (size_t)V);
+    if (!x->without) {
+        x->failed = 1;
+        return;
+    }
+    memcpy(x->without, g->nodes[probs].out.data, size);
+    x->without_logits = x->without + (size_t)x->n * V;
+    memcpy(x->without_logits, g->nodes[lg].out.data + (size_t)(x->n - 1) * V,
+           sizeof(float) * (size_t)V);
+    x->done = 1;
+    x->without_sampled_valid = 0;
+}
+
 void app_next_tick(struct app *a, int budget_ms)
 {
     struct app_next *x = &a->next;
     struct graph *g = &x->shadow;
-    if (!app_next_waiting(a) || !g->nodes)
+    if (!app_next_waiting(a))
         return;
+    if (!x->built) { // one tick builds (a graph kept from the input before keeps its memory)
+        int rc = g->nodes ? graph_set_input(g, x->ids, x->n, NULL)
+                          : graph_build(g, &a->model, x->ids, x->n, a->impl, NULL);
+        x->built = rc == 0;
+        x->failed = rc != 0;
+        app_next_update(a);
+        return;
+    }
     double start = app_now_ms();
     while (g->cursor < g->n_nodes && app_now_ms() - start <= budget_ms)
         if (graph_step(g) < 0) {
             x->failed = 1;
             break;
         }
-    if (g->cursor >= g->n_nodes && !x->failed) {
-        int V = a->model.cfg.vocab_size, probs = graph_find_role(g, -1, ROLE_HEAD_PROBS);
-        int lg = graph_find_role(
-            g, -1, a->model.cfg.tied ? ROLE_HEAD_LOGITS_TIED : ROLE_HEAD_LOGITS_UNTIED);
-        size_t size = sizeof(float) * (size_t)x->n * V;
-        x->without = malloc(size + sizeof(float) * (size_t)V);
-        if (x->without) {
-            memcpy(x->without, g->nodes[probs].out.data, size);
-            x->without_logits = x->without + (size_t)x->n * V;
-            memcpy(x->without_logits, g->nodes[lg].out.data + (size_t)(x->n - 1) * V,
-                   sizeof(float) * (size_t)V);
-            x->done = 1;
-            x->without_sampled_valid = 0;
-        } else {
-            x->failed = 1;
-        }
+    if (g->cursor >= g->n_nodes && !x->failed)
+        shadow_keep(a);
+    if (x->failed) {
         graph_free(g);
+        x->built = 0;
     }
-    if (x->failed)
-        graph_free(g);
     app_next_update(a);
 }
 
