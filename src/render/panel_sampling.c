@@ -142,9 +142,10 @@ static void stage_truncate(struct stage *s)
     char line[200], cut_line[200];
     int o = text_format(line, sizeof line, "kept: ");
     if (sp && sp->top_k > 0)
-        o += text_format(line + o, sizeof line - (size_t)o, "top-k %d ", sp->top_k);
+        o += text_format(line + o, sizeof line - (size_t)o, "top-k %d", sp->top_k);
     if (sp && sp->top_p < 1.0f)
-        o += text_format(line + o, sizeof line - (size_t)o, "top-p %.2f", (double)sp->top_p);
+        o += text_format(line + o, sizeof line - (size_t)o, "%stop-p %.2f",
+                         sp->top_k > 0 ? ", " : "", (double)sp->top_p);
     if (!sp || (sp->top_k <= 0 && sp->top_p >= 1.0f))
         text_format(line + o, sizeof line - (size_t)o, "no top-k, no top-p");
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, line);
