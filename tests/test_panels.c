@@ -188,6 +188,56 @@ static void test_panels_equation_of_an_untied_head(void **state)
     model_free(&m);
 }
 
+// The next-token panel at head.probs with sampling settings in force: at the last position
+// the distribution sampled from beside y; at another position y, with a note that sampling
+// draws at the last one; a footer that does not fit says how many of its lines are hidden.
+static void test_panels_next_token_sampled_and_hidden_lines(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(
+        tokenizer_encode(&model.tok, "so long and thanks for all the", ids, 64, &n, NULL), 0);
+    struct sampler s;
+    sampler_init(&s, 0, 2.0f, 0, 0.9f, 1);
+    struct graph gr = {0};
+    assert_int_equal(graph_build_generate(&gr, &model, ids, n, OP_IMPL_REF, &s, NULL), 0);
+    assert_int_equal(graph_run_to_end(&gr), 1);
+    const float *renorm = gr.nodes[graph_find(&gr, "sample.renorm")].out.data;
+    int kept = 0;
+    for (int t = 0; t < model.cfg.vocab_size; t++)
+        kept += renorm[t] > 0;
+    assert_true(graph_goto(&gr, "head.probs") >= 0);
+    struct next_token_aux aux = {.sampled = renorm, .kept = kept};
+    struct view v = {.graph = &gr, .row = n - 1, .numbers = 1, .sampler = &s, .next = &aux};
+    struct grid g;
+    assert_int_equal(grid_init(&g, 70, 12), 0);
+    panel_next_token(&g, (struct rect){0, 0, 70, 12}, &v, 0);
+    char *text = grid_text_all(&g), want[64];
+    assert_non_null(strstr(text, "  y τ=1       p"));
+    snprintf(want, sizeof want, "keeps %d", kept);
+    assert_non_null(strstr(text, want));
+    free(text);
+    v.row = 2;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_next_token(&g, (struct rect){0, 0, 70, 12}, &v, 0);
+    text = grid_text_all(&g);
+    assert_null(strstr(text, "y τ=1"));
+    assert_non_null(strstr(text, "sampling (τ 2.0) draws at position 6 only"));
+    free(text);
+    // 30 columns: p stays and u goes; five lines: the list keeps two, the footer's line counts
+    // what it hides
+    v.row = n - 1;
+    grid_free(&g);
+    assert_int_equal(grid_init(&g, 30, 5), 0);
+    panel_next_token(&g, (struct rect){0, 0, 30, 5}, &v, 0);
+    text = grid_text_all(&g);
+    assert_non_null(strstr(text, "token       y τ=1       p"));
+    assert_non_null(strstr(text, "… +2 lines: z zooms"));
+    free(text);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
 // The panel each role is shown in, written out here independently of the role table.
 static enum panel_id expected_panel(enum node_role r)
 {
@@ -403,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_panels_attention_stages),
         cmocka_unit_test(test_panels_next_token_distribution),
         cmocka_unit_test(test_panels_equation_of_an_untied_head),
+        cmocka_unit_test(test_panels_next_token_sampled_and_hidden_lines),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),
     };

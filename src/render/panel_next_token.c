@@ -142,7 +142,14 @@ int nt_text(struct grid *g, int x, int y, int w, int lines, const char *text, en
         size_t take = !text[i] || !space || used == lines - 1 ? i : space;
         if (g) {
             char line[512];
-            text_format(line, sizeof line, "%.*s", (int)take, text);
+            if (text[take] && used == lines - 1) { // cut: the last column says so
+                size_t k = take;
+                while (k > 0 && ((unsigned char)text[--k] & 0xc0) == 0x80)
+                    ;
+                text_format(line, sizeof line, "%.*s…", (int)k, text);
+            } else {
+                text_format(line, sizeof line, "%.*s", (int)take, text);
+            }
             grid_text(g, x, y + used, w, line, st);
         }
         used++;
@@ -166,6 +173,11 @@ static int footer_notes(const struct view *v, int row, char notes[2][256])
         panel_intervention_badge(gr, badge, sizeof badge))
         text_format(notes[n++], 256, "without: the model's own pass, %s undone%s", badge,
                     nx->without ? "" : " (computing …)");
+    if (sp && draw >= 0 && row != gr->n_tokens - 1 && nx && nx->sampled) {
+        text_format(notes[n++], 256, "y at τ = 1: sampling (τ %.1f) draws at position %d only",
+                    (double)sp->temperature, gr->n_tokens - 1);
+        return n;
+    }
     if (!sp || row != gr->n_tokens - 1 || draw < 0)
         return n;
     text_format(drawn, sizeof drawn, "the draw comes at sample.draw");
@@ -203,22 +215,37 @@ static int footer_lines(const struct view *v, int row, int w)
     return lines;
 }
 
-static void draw_footer(struct grid *g, struct rect r, const struct view *v, int row, int y)
+// The footer in at most `room` lines from y; when it needs more, its last line says how many
+// lines are not shown.
+static void draw_footer(struct grid *g, struct rect r, const struct view *v, int row, int y,
+                        int room)
 {
     const struct graph *gr = v->graph;
     char notes[2][256];
-    int n = footer_notes(v, row, notes);
-    for (int i = 0; i < n; i++)
-        y += nt_text(g, r.x, y, r.w, 2, notes[i], SF_STYLE_NOTICE);
-    for (int b = 0; v->beams && b < v->beams->live; b++) {
+    int n = footer_notes(v, row, notes), need = footer_lines(v, row, r.w), used = 0;
+    int fits = need <= room ? room : room - 1; // leave the last line for the count
+    for (int i = 0; i < n && used < fits; i++) {
+        int k = nt_text(NULL, 0, 0, r.w, 2, notes[i], SF_STYLE_NOTICE);
+        k = k < fits - used ? k : fits - used;
+        used += nt_text(g, r.x, y + used, r.w, k, notes[i], SF_STYLE_NOTICE);
+    }
+    for (int b = 0; v->beams && b < v->beams->live && used < fits; b++) {
         const struct beam *bm = &v->beams->beams[b];
-        if (b == 0)
-            grid_text(g, r.x, y++, r.w, "beams (log p, the last tokens):", SF_STYLE_DIM);
+        if (b == 0) {
+            grid_text(g, r.x, y + used++, r.w, "beams (log p, the last tokens):", SF_STYLE_DIM);
+            if (used >= fits)
+                break;
+        }
         char text[160], big[220];
         int from = bm->n > 8 ? bm->n - 8 : 0;
         tokenizer_decode(&gr->model->tok, bm->ids + from, bm->n - from, text, sizeof text);
         text_format(big, sizeof big, "%d %8.3f  …%s", b + 1, bm->logp, text);
-        grid_text(g, r.x, y++, r.w, big, b == 0 ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+        grid_text(g, r.x, y + used++, r.w, big, b == 0 ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+    }
+    if (need > room && room > 0) {
+        char line[80];
+        text_format(line, sizeof line, "… +%d lines: z zooms", need - used);
+        grid_text(g, r.x, y + used, r.w, line, SF_STYLE_DIM);
     }
 }
 
@@ -264,12 +291,17 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         l.col[l.n_col++] = (struct nt_col){"p", p, 1};
     if (without)
         l.col[l.n_col++] = (struct nt_col){"without", without, 1};
+    // Too narrow for every column: u goes first, then y beside p (the heading names the rest).
+    while (l.n_col > 1 && NT_TOKEN_W + 8 * l.n_col > r.w) {
+        memmove(l.col, l.col + 1, sizeof l.col[0] * (size_t)(l.n_col - 1));
+        l.n_col--;
+    }
     const float *main = p ? p : y;
     l.bar = main;
     l.keep = p;
-    int foot = footer_lines(v, row, r.w);
-    if (foot > r.h - 4)
-        foot = 0;
+    // The list keeps at least two rows (a token and the count of the others).
+    int foot = footer_lines(v, row, r.w), room = r.h - 4;
+    foot = foot > room ? (room > 0 ? room : 0) : foot;
     int rows = r.h - 2 - foot, top[NT_ROWS_MAX];
     rows = rows > NT_ROWS_MAX ? NT_ROWS_MAX : rows;
     if (rows < 1)
@@ -287,5 +319,5 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
         nt_more(g, r.x, r.y + 2 + k, r.w, k, V, line);
     }
     if (foot)
-        draw_footer(g, r, v, row, r.y + 2 + k + more);
+        draw_footer(g, r, v, row, r.y + 2 + k + more, foot);
 }
