@@ -238,6 +238,70 @@ static void test_panels_next_token_sampled_and_hidden_lines(void **state)
     graph_free(&gr);
 }
 
+// Greedy decoding: sample.draw shows the argmax and says no random number is involved.
+static void test_panels_greedy_draw_is_the_argmax(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(
+        tokenizer_encode(&model.tok, "so long and thanks for all the", ids, 64, &n, NULL), 0);
+    struct sampler s;
+    sampler_init(&s, 1, 1.0f, 0, 1.0f, 1);
+    struct graph gr = {0};
+    assert_int_equal(graph_build_generate(&gr, &model, ids, n, OP_IMPL_REF, &s, NULL), 0);
+    assert_true(graph_goto(&gr, "sample.draw") >= 0);
+    const float *p = gr.nodes[graph_find(&gr, "sample.renorm")].out.data;
+    int best = 0;
+    for (int t = 1; t < model.cfg.vocab_size; t++)
+        best = p[t] > p[best] ? t : best;
+    assert_int_equal(gr.drawn, best);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 80, 20), 0);
+    struct view v = {.graph = &gr, .row = n - 1, .numbers = 1, .sampler = &s};
+    panel_next_token(&g, (struct rect){0, 0, 80, 20}, &v, 0);
+    char *text = grid_text_all(&g), want[96], piece[32];
+    tokenizer_piece_str(&model.tok, best, piece, sizeof piece);
+    snprintf(want, sizeof want, "w = argmax p = '%s' (p %.4f): no random number", piece,
+             (double)p[best]);
+    assert_non_null(strstr(text, want));
+    free(text);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
+// The badge lists each head switched off, a whole layer as one, the positions; too many to
+// list are counted.
+static void test_panels_intervention_badge(void **state)
+{
+    (void)state;
+    int ids[3] = {1, 2, 3};
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, 3, OP_IMPL_REF, NULL), 0);
+    int L = model.cfg.n_layer, H = model.cfg.n_head;
+    unsigned char *off = calloc((size_t)L * H, 1);
+    char b[64];
+    struct intervention iv = {off, 0};
+    graph_set_intervention(&gr, &iv);
+    assert_int_equal(panel_intervention_badge(&gr, b, sizeof b), 0);
+    off[1 * H + 3] = 1;
+    graph_set_intervention(&gr, &iv);
+    panel_intervention_badge(&gr, b, sizeof b);
+    assert_string_equal(b, "L1 h3 off");
+    memset(off + 1 * H, 1, (size_t)H);
+    off[0] = 1;
+    iv.no_positions = 1;
+    graph_set_intervention(&gr, &iv);
+    panel_intervention_badge(&gr, b, sizeof b);
+    assert_string_equal(b, "L0 h0 off, L1 all heads off, no positions");
+    char small[40], smaller[30];
+    panel_intervention_badge(&gr, small, sizeof small);
+    assert_string_equal(small, "5 heads off in 2 layers, no positions");
+    panel_intervention_badge(&gr, smaller, sizeof smaller);
+    assert_string_equal(smaller, "5 heads off, no positions");
+    free(off);
+    graph_free(&gr);
+}
+
 // The panel each role is shown in, written out here independently of the role table.
 static enum panel_id expected_panel(enum node_role r)
 {
@@ -454,6 +518,8 @@ int main(void)
         cmocka_unit_test(test_panels_next_token_distribution),
         cmocka_unit_test(test_panels_equation_of_an_untied_head),
         cmocka_unit_test(test_panels_next_token_sampled_and_hidden_lines),
+        cmocka_unit_test(test_panels_greedy_draw_is_the_argmax),
+        cmocka_unit_test(test_panels_intervention_badge),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),
     };

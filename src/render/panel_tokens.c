@@ -76,10 +76,13 @@ int panel_intervention_badge(const struct graph *g, char *buf, size_t size)
             if (row[h])
                 o += (size_t)text_format(buf + o, size - o, "%sL%d h%d off", o ? ", " : "", l, h);
     }
+    const char *pos = g->iv.no_positions ? (heads ? ", no positions" : "no positions") : "";
+    if (o < size)
+        o += (size_t)text_format(buf + o, size - o, "%s", pos);
     if (o >= size) // too many to list: how many
-        o = (size_t)text_format(buf, size, "%d heads off in %d layers", heads, layers);
-    if (g->iv.no_positions)
-        o += (size_t)text_format(buf + o, size - o, "%sno positions", o ? ", " : "");
+        o = (size_t)text_format(buf, size, "%d heads off in %d layers%s", heads, layers, pos);
+    if (o >= size)
+        o = (size_t)text_format(buf, size, "%d heads off%s", heads, pos);
     return o < size ? (int)o : (int)strlen(buf);
 }
 
