@@ -297,8 +297,7 @@ static void stage_append(struct stage *s)
     int N = gr->n_tokens, w = (int)ids[N];
     char line[256], piece[48];
     nt_piece(gr, w, piece, sizeof piece, 20);
-    text_format(line, sizeof line,
-                "appended '%s' (id %d) as position %d: the input is now %d tokens", piece, w, N,
+    text_format(line, sizeof line, "ids ← ids + ['%s'] (id %d at position %d): %d ids", piece, w, N,
                 N + 1);
     say(s, line, SF_STYLE_CURRENT);
     // The last tokens of the input and the new one, one per line.
@@ -315,7 +314,7 @@ static void stage_append(struct stage *s)
                     i == N ? "   ← new" : "");
         say(s, line, i == N ? SF_STYLE_SELECTED : SF_STYLE_NORMAL);
     }
-    say(s, "x runs the pass again on the longer input (autoregression)", SF_STYLE_DIM);
+    say(s, "x makes them the input and runs the next pass (autoregression)", SF_STYLE_DIM);
 }
 
 void panel_sampling(struct grid *g, struct rect r, const struct view *v, const struct node *n,
