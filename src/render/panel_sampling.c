@@ -269,7 +269,7 @@ static void stage_draw(struct stage *s)
     int chosen = (int)s->n->out.data[0];
     char line[200], piece[48];
     nt_piece(s->gr, chosen, piece, sizeof piece, 20);
-    if (!sp || sp->greedy || isnan(sp->last_u)) {
+    if (!sp || sp->greedy) {
         struct nt_list l = {.gr = s->gr, .chosen = chosen, .bar = p, .n_col = 1};
         l.col[0] = (struct nt_col){"p", p, 1};
         nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, "greedy: the most probable token");
@@ -279,8 +279,11 @@ static void stage_draw(struct stage *s)
         say(s, line, SF_STYLE_NOTICE);
         return;
     }
-    text_format(line, sizeof line, "r = %.4f, uniform in [0, 1): the bin that holds r is drawn",
-                sp->last_u);
+    if (isnan(sp->last_u)) // the draw's generator was seeded again since
+        text_format(line, sizeof line, "a random draw: the bin that holds r is drawn");
+    else
+        text_format(line, sizeof line, "r = %.4f, uniform in [0, 1): the bin that holds r is drawn",
+                    sp->last_u);
     say(s, line, SF_STYLE_NOTICE);
     struct nt_list head = {.gr = s->gr, .n_col = 1};
     head.col[0] = (struct nt_col){"p", p, 1};
