@@ -611,6 +611,7 @@ static void test_app_interventions_are_visible(void **state)
     text = screen_text(&a, 80, 24);
     assert_true(line_with(text, "Tokens", line, sizeof line));
     assert_non_null(strstr(line, "L1 h3 off, no positions"));
+    assert_non_null(strstr(strstr(text, "\n"), "L1 h3 off, no positions")); // the main panel
     free(text);
     app_key(&a, 'o');
     app_key(&a, 'p');

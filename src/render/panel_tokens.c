@@ -79,10 +79,15 @@ int panel_intervention_badge(const struct graph *g, char *buf, size_t size)
     const char *pos = g->iv.no_positions ? (heads ? ", no positions" : "no positions") : "";
     if (o < size)
         o += (size_t)text_format(buf + o, size - o, "%s", pos);
+    const char *s = heads == 1 ? "" : "s";
     if (o >= size) // too many to list: how many
-        o = (size_t)text_format(buf, size, "%d heads off in %d layers%s", heads, layers, pos);
+        o = (size_t)text_format(buf, size, "%d head%s off in %d layer%s%s", heads, s, layers,
+                                layers == 1 ? "" : "s", pos);
     if (o >= size)
-        o = (size_t)text_format(buf, size, "%d heads off%s", heads, pos);
+        o = (size_t)text_format(buf, size, "%d head%s off%s", heads, s, pos);
+    if (o >= size)
+        o = (size_t)text_format(buf, size, "%d off%s", heads,
+                                g->iv.no_positions ? ", no pos." : "");
     return o < size ? (int)o : (int)strlen(buf);
 }
 
@@ -94,8 +99,11 @@ void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selec
     text_format(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
     panel_title(g, r, title, selected);
     // An intervention in force, at the right end of the title: the pass is not the model's own.
-    int bw = panel_intervention_badge(gr, badge, sizeof badge);
-    if (bw && bw + 4 < r.w - (int)strlen(title)) {
+    int room = r.w - (int)strlen(title) - 4; // heads that do not fit are counted
+    int bw = room > 12 ? panel_intervention_badge(
+                             gr, badge, (size_t)room < sizeof badge ? (size_t)room : sizeof badge)
+                       : 0;
+    if (bw) {
         char shown[80];
         bw = text_format(shown, sizeof shown, " %s ", badge);
         grid_text(g, r.x + r.w - bw, r.y, bw, shown, SF_STYLE_NOTICE);

@@ -111,13 +111,19 @@ static void draw_badge(struct grid *g, const struct screen_state *s)
     const struct layout *l = &s->layout;
     int p = s->zoom >= 0 && s->zoom < PANEL_COUNT ? s->zoom : (int)s->main;
     char badge[64], shown[80];
-    if (p < 0 || p >= PANEL_COUNT || p == PANEL_TOKENS || !l->shown[p] ||
-        !panel_intervention_badge(s->view.graph, badge, sizeof badge))
+    if (s->zoom < 0 && !s->lesson &&
+        (p == PANEL_TOKENS || p == PANEL_TIMELINE || p == PANEL_EQUATION))
+        p = PANEL_ATTENTION; // what layout_compute puts in the main place for them
+    if (p < 0 || p >= PANEL_COUNT || p == PANEL_TOKENS || !l->shown[p])
         return;
     struct rect r = l->panel[p];
+    // The title's first 20 columns stay: heads that do not fit beside them are counted (the
+    // badge's own fallback).
+    size_t room = (size_t)(r.w - 20) < sizeof badge ? (size_t)(r.w - 20) : sizeof badge;
+    if (r.w < 40 || !panel_intervention_badge(s->view.graph, badge, room))
+        return;
     int w = text_format(shown, sizeof shown, " %s ", badge);
-    if (w < r.w / 2)
-        grid_text(g, r.x + r.w - w, r.y, w, shown, SF_STYLE_NOTICE);
+    grid_text(g, r.x + r.w - w, r.y, w, shown, SF_STYLE_NOTICE);
 }
 
 static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
