@@ -211,6 +211,8 @@ static void test_app_generates_through_the_sample_ops(void **state)
     app_free(&a);
 }
 
+static char *screen_text(struct app *a, int w, int h);
+
 // Text typed as printed ("The chicken ...") on a vocabulary without capitals is read
 // lower-cased, and the status line says so and names every unknown word with its position.
 static void test_app_input_is_lower_cased_and_every_unknown_word_named(void **state)
@@ -226,7 +228,16 @@ static void test_app_input_is_lower_cased_and_every_unknown_word_named(void **st
     assert_true(a.message_error);
     // at the start the screen's width is not known yet: what fits on 80 columns
     assert_string_equal(a.message, "input lower-cased; not in the vocabulary: 2 words");
+    // the screen composes it again for its own width: 160 columns name both words
+    char *text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, " not in the vocabulary: 'zzz' (2), 'Tablet' (4); input "
+                                 "lower-cased: the model's vocabulary has no capitals"));
+    free(text);
+    text = screen_text(&a, 80, 24);
+    assert_non_null(strstr(text, " input lower-cased; not in the vocabulary: 2 words"));
+    free(text);
     // a prompt edit on a wide screen: every word, and the whole note beside them
+    a.width = 160;
     app_key(&a, 'e');
     keys(&a, "\n");
     assert_string_equal(a.message, "not in the vocabulary: 'zzz' (2), 'Tablet' (4); input "

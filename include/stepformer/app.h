@@ -178,6 +178,7 @@ struct app {
     // The status line's message (errors in the notice style).
     char message[APP_LINE_MAX];
     int message_error;
+    int input_note; // 1: the message is the note on the typed prompt (app_input_note)
     float loss_before, loss_after;
     const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
     struct app_lesson *lesson;     // lesson mode's state, or NULL

@@ -32,6 +32,7 @@ void app_say(struct app *a, int error, const char *fmt, ...)
     // A message longer than the line is cut between characters, never inside one.
     a->message[utf8_cut(a->message, strlen(a->message), sizeof a->message - 1)] = '\0';
     a->message_error = error;
+    a->input_note = 0;
 }
 
 struct graph *app_graph_on_screen(struct app *a)
@@ -168,27 +169,27 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     return rc;
 }
 
-// What became of the typed text, on the status line: every word read as the unknown token
-// with its position (as many as the line holds, then how many more), and that the input was
-// lower-cased for a vocabulary without capitals; else the new prompt's length.
-static void input_notes(struct app *a, const char *text, const int *ids, int n)
+void app_input_note(const struct app *a, int width, char *buf, size_t size, int *error)
 {
     static const char unknown[] = "not in the vocabulary: ", lower_short[] = "input lower-cased; ";
-    int lower = text && cli_input_lowercased(&a->model, text);
+    const char *text = a->prompt;
+    const int *ids = a->fwd.ids;
+    int n = a->fwd.n_tokens, lower = cli_input_lowercased(&a->model, text);
     // The status line's room beside "? help  q quit " (and its leading space).
-    int room = (a->width > 0 ? a->width : SF_MIN_W) - 17;
+    int room = (width > 0 ? width : SF_MIN_W) - 17;
     char list[APP_LINE_MAX];
     int want = room - (int)(sizeof unknown - 1) - (lower ? (int)sizeof lower_short - 1 : 0);
     want = want < 24 ? 24 : want > (int)sizeof list ? (int)sizeof list : want;
-    int count = text ? cli_unknown_list(&a->model, text, ids, n, list, (size_t)want) : 0;
+    int count = cli_unknown_list(&a->model, text, ids, n, list, (size_t)want);
+    *error = count > 0;
     if (count && lower && (int)(strlen(list) + sizeof unknown + sizeof CLI_LOWERCASED_NOTE) <= room)
-        app_say(a, 1, "%s%s; %s", unknown, list, CLI_LOWERCASED_NOTE);
+        text_format(buf, size, "%s%s; %s", unknown, list, CLI_LOWERCASED_NOTE);
     else if (count)
-        app_say(a, 1, "%s%s%s", lower ? lower_short : "", unknown, list);
+        text_format(buf, size, "%s%s%s", lower ? lower_short : "", unknown, list);
     else if (lower)
-        app_say(a, 0, "%s (%d tokens)", CLI_LOWERCASED_NOTE, n);
+        text_format(buf, size, "%s (%d tokens)", CLI_LOWERCASED_NOTE, n);
     else
-        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+        text_format(buf, size, "new prompt: %d tokens; Space steps through the pass", n);
 }
 
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
@@ -206,8 +207,16 @@ int app_set_input(struct app *a, const char *ids_arg, const char *text, struct s
         free(ids);
         return rc;
     }
-    input_notes(a, text, ids, n);
     free(ids);
+    if (!text) {
+        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+        return 0;
+    }
+    char note[APP_LINE_MAX];
+    int error;
+    app_input_note(a, a->width, note, sizeof note, &error);
+    app_say(a, error, "%s", note);
+    a->input_note = 1; // composed again for the width of the screen it is shown on
     return 0;
 }
 

@@ -27,6 +27,12 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
 // problem, which why (when not NULL) also gets.
 int app_set_input(struct app *a, const char *ids_arg, const char *text, struct sf_diag *why);
 
+// The note on the prompt as typed (a->prompt, read into the forward pass's ids) for a status
+// line `width` columns wide: every word read as the unknown token with its position (as many
+// as fit, then how many more) and that the input was lower-cased, else its length; *error 1
+// when a word is unknown.
+void app_input_note(const struct app *a, int width, char *buf, size_t size, int *error);
+
 // How app_move moves the cursor of the graph on screen.
 enum app_move {
     APP_MOVE_STEP,  // run the next node (the message names a failure)

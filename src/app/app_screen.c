@@ -139,6 +139,12 @@ static void status_line(struct app *a, struct screen_state *s)
         snprintf(a->frame.status, sizeof a->frame.status, " running to %s … %d/%d  (any key stops)",
                  g->nodes[a->target].name, g->cursor, a->target + 1);
         s->status = a->frame.status;
+    } else if (a->message[0] && a->input_note) { // as many unknown words as this width holds
+        int error;
+        a->frame.status[0] = ' ';
+        app_input_note(a, a->width, a->frame.status + 1, sizeof a->frame.status - 1, &error);
+        s->status = a->frame.status;
+        s->notice = error;
     } else if (a->message[0]) {
         snprintf(a->frame.status, sizeof a->frame.status, " %s", a->message);
         s->status = a->frame.status;
