@@ -212,6 +212,60 @@ static void test_app_generates_through_the_sample_ops(void **state)
     app_free(&a);
 }
 
+static char *screen_text(struct app *a, int w, int h);
+
+// Text typed as printed ("The chicken ...") on a vocabulary without capitals is read
+// lower-cased, and the status line says so and names every unknown word with its position.
+static void test_app_input_is_lower_cased_and_every_unknown_word_named(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, "The chicken zzz the Tablet");
+    int the = a.fwd.ids[3];
+    assert_int_equal(a.fwd.ids[0], the); // "The" read as "the", not <unk>
+    assert_true(the != a.model.tok.unk_id);
+    assert_int_equal(a.fwd.ids[2], a.model.tok.unk_id);
+    assert_int_equal(a.fwd.ids[4], a.model.tok.unk_id);
+    assert_true(a.message_error);
+    // at the start the screen's width is not known yet: what fits on 80 columns
+    assert_string_equal(a.message, "input lower-cased; not in the vocabulary: 2 words");
+    // the screen composes it again for its own width: 160 columns name both words
+    char *text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, " not in the vocabulary: 'zzz' (2), 'Tablet' (4); input "
+                                 "lower-cased: the model's vocabulary has no capitals"));
+    free(text);
+    text = screen_text(&a, 80, 24);
+    assert_non_null(strstr(text, " input lower-cased; not in the vocabulary: 2 words"));
+    free(text);
+    // a prompt edit on a wide screen: every word, and the whole note beside them
+    a.width = 160;
+    app_key(&a, 'e');
+    keys(&a, "\n");
+    assert_string_equal(a.message, "not in the vocabulary: 'zzz' (2), 'Tablet' (4); input "
+                                   "lower-cased: the model's vocabulary has no capitals");
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "So long and thanks for all THE qqq\n");
+    assert_non_null(strstr(a.message, "not in the vocabulary: 'qqq' (7); "
+                                      "input lower-cased: the model's vocabulary has no capitals"));
+    assert_string_equal(a.prompt, "So long and thanks for all THE qqq");
+    // capitals alone: a note, not an error
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "The keys\n");
+    assert_false(a.message_error);
+    assert_non_null(strstr(a.message, "input lower-cased: the model's vocabulary has no capitals"));
+    // more unknown words than the line holds: how many more are counted
+    a.width = 80;
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj\n");
+    assert_non_null(strstr(a.message, "'aaaa' (0), 'bbbb' (1)"));
+    assert_non_null(strstr(a.message, "more"));
+    assert_true(strlen(a.message) <= 80 - 17);
+    app_free(&a);
+}
+
 static void test_app_interventions_rerun_the_pass(void **state)
 {
     (void)state;
@@ -363,6 +417,270 @@ static void screen_golden(struct app *a, int w, int h, const char *name)
     screen_draw(&g, &s);
     test_check_golden(&g, name);
     grid_free(&g);
+}
+
+// The whole screen of a at w x h as text (malloc'd), drawn as the terminal would show it.
+static char *screen_text(struct app *a, int w, int h)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    app_screen(a, &s);
+    screen_draw(&g, &s);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    assert_non_null(f);
+    grid_dump(&g, f);
+    fclose(f);
+    grid_free(&g);
+    return buf;
+}
+
+// The line of text that holds `what` (0 when there is none), into line.
+static int line_with(const char *text, const char *what, char *line, size_t size)
+{
+    const char *at = strstr(text, what);
+    if (!at)
+        return 0;
+    const char *from = at, *to = strchr(at, '\n');
+    while (from > text && from[-1] != '\n')
+        from--;
+    size_t n = to ? (size_t)(to - from) : strlen(from);
+    snprintf(line, size, "%.*s", (int)n, from);
+    return 1;
+}
+
+// The output of the node called name, as the graph on screen holds it.
+static const float *out_of(const struct app *a, const char *name)
+{
+    const struct graph *g = app_graph(a);
+    int i = graph_find(g, name);
+    assert_true(i >= 0);
+    assert_true(graph_node_done(g, i));
+    return g->nodes[i].out.data;
+}
+
+// s, sampling on, temperature 2.0, top-p 0.90, applied.
+static void set_sampling(struct app *a)
+{
+    app_key(a, 's');
+    app_key(a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(a, SF_KEY_DOWN);
+    keys(a, "2.0\n");
+    app_key(a, SF_KEY_DOWN);
+    app_key(a, SF_KEY_DOWN);
+    keys(a, "0.9\n");
+    app_key(a, SF_KEY_ENTER);
+    finish(a);
+    assert_false(a->sampler.greedy);
+    assert_true(fabsf(a->sampler.temperature - 2.0f) < 1e-6f);
+    assert_true(fabsf(a->sampler.top_p - 0.9f) < 1e-6f);
+}
+
+// At τ 2 with top-p 0.9 the panels show the tempered distribution that is sampled from, never
+// y at τ = 1 under a footer about another: each sample.* op shows its own output, and the
+// next-token panel at the last position shows the renormalised p beside y.
+static void test_app_sampling_stages_show_what_they_computed(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, "so long and thanks for all the", 1);
+    set_sampling(&a);
+    app_key(&a, 'G');
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens, fish = -1;
+    for (int t = 0; t < V && fish < 0; t++)
+        if (strcmp(a.model.tok.pieces[t], "fish") == 0)
+            fish = t;
+    assert_true(fish >= 0);
+    // sample.probs is softmax(u / 2) of the last row of the logits
+    const float *u = out_of(&a, "head.logits") + (size_t)(N - 1) * V;
+    const float *y = out_of(&a, "head.probs") + (size_t)(N - 1) * V;
+    double z = 0;
+    for (int t = 0; t < V; t++)
+        z += exp((double)u[t] / 2 - (double)u[fish] / 2);
+    const float *p = out_of(&a, "sample.probs"), *cut = out_of(&a, "sample.truncate");
+    const float *renorm = out_of(&a, "sample.renorm");
+    assert_true(fabs((double)p[fish] - 1 / z) < 1e-5);
+    assert_true(p[fish] < y[fish] - 0.2f); // flatter than at τ = 1
+    int kept = 0;
+    for (int t = 0; t < V; t++)
+        kept += cut[t] > 0;
+    assert_true(kept > 1 && kept < V);
+    // the distribution the next-token panel reads is the one sampled from
+    assert_non_null(a.next.aux.sampled);
+    assert_int_equal(a.next.aux.kept, kept);
+    assert_close(a.next.aux.sampled, renorm, (size_t)V, 1e-6, 0, "sampled");
+    char want[64], line[400];
+    // sample.probs: y and the tempered p on the row of "fish"
+    keys(&a, "gsample.probs\n");
+    char *text = screen_text(&a, 80, 24);
+    assert_true(line_with(text, "fish ", line, sizeof line));
+    snprintf(want, sizeof want, "%.4f  %.4f", (double)y[fish], (double)p[fish]);
+    assert_non_null(strstr(line, want));
+    free(text);
+    // sample.truncate: the cut line with the count and the kept mass
+    keys(&a, "gsample.truncate\n");
+    double mass = 0;
+    for (int t = 0; t < V; t++)
+        mass += cut[t];
+    text = screen_text(&a, 80, 24);
+    snprintf(want, sizeof want, "cut: %d of %d kept, kept mass %.4f", kept, V, mass);
+    assert_non_null(strstr(text, want));
+    free(text);
+    // head.probs at the last position: p (renormalised) beside y, and the footer's count
+    keys(&a, "ghead.probs\n");
+    a.view.row = N - 1;
+    text = screen_text(&a, 80, 24);
+    assert_true(line_with(text, "fish ", line, sizeof line));
+    snprintf(want, sizeof want, "%.4f  %.4f", (double)y[fish], (double)renorm[fish]);
+    assert_non_null(strstr(line, want));
+    snprintf(want, sizeof want, "keeps %d", kept);
+    assert_non_null(strstr(text, want));
+    free(text);
+    // head.logits: u with its token on every row
+    keys(&a, "ghead.logits\n");
+    text = screen_text(&a, 80, 24);
+    assert_true(line_with(text, "fish ", line, sizeof line));
+    snprintf(want, sizeof want, "%.2f", (double)u[fish]);
+    assert_non_null(strstr(line, want));
+    free(text);
+    // every stage zoomed, as a golden screen
+    static const char *const stages[] = {"head.logits",     "sample.temperature", "sample.probs",
+                                         "sample.truncate", "sample.renorm",      "sample.draw",
+                                         "sample.append",   "head.probs"};
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+        char cmd[64], name[96];
+        snprintf(cmd, sizeof cmd, "g%s\n", stages[i]);
+        keys(&a, cmd);
+        a.view.row = N - 1;
+        a.zoom = PANEL_NEXT_TOKEN;
+        snprintf(name, sizeof name, "sampling_%s_80x24.txt", stages[i]);
+        for (char *c = name; *c; c++)
+            *c = *c == '.' && strcmp(c, ".txt") ? '_' : *c;
+        screen_golden(&a, 80, 24, name);
+        a.zoom = -1;
+    }
+    app_free(&a);
+}
+
+// Heads switched off are always visible: a badge on the tokens strip and on the main panel
+// (after a prompt edit too), and the next-token panel shows y without them beside y with them.
+static void test_app_interventions_are_visible(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    a.view.layer = 1;
+    a.view.head = -1; // all heads
+    app_key(&a, 'o');
+    finish(&a);
+    assert_string_equal(last_name(&a), "head.probs");
+    a.view.row = 4;
+    char *text = screen_text(&a, 160, 48), line[400], want[64];
+    char *second = strstr(text, "L1 all heads off");
+    assert_non_null(second);
+    assert_true(second < strchr(text, '\n'));                // on the tokens strip's title
+    assert_non_null(strstr(second + 1, "L1 all heads off")); // and the main panel's
+    // 'are' after "cabinet": y with the heads off beside y of the model's own pass
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, are = g->ids[5];
+    struct graph own = {0};
+    assert_int_equal(graph_build(&own, &a.model, g->ids, g->n_tokens, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_run_to_end(&own), 1);
+    const float *y_own = own.nodes[graph_find(&own, "head.probs")].out.data + 4 * (size_t)V;
+    const float *y = out_of(&a, "head.probs") + 4 * (size_t)V;
+    assert_non_null(a.next.aux.without);
+    assert_close(a.next.aux.without + 4 * (size_t)V, y_own, (size_t)V, 1e-6, 0, "without");
+    assert_true(fabsf(y[are] - y_own[are]) > 0.05f);
+    snprintf(want, sizeof want, "%.4f  %.4f", (double)y[are], (double)y_own[are]);
+    assert_true(line_with(text, want, line, sizeof line));
+    assert_non_null(strstr(line, "are "));
+    assert_non_null(strstr(text, "without: the model's own pass, L1 all heads off undone"));
+    graph_free(&own);
+    free(text);
+    screen_golden(&a, 160, 48, "screen_160x48_heads_off.txt");
+    // a new prompt keeps the heads off, and says so
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "the keys to the cabinet\n");
+    finish(&a);
+    text = screen_text(&a, 80, 24);
+    assert_true(strstr(text, "L1 all heads off") < strchr(text, '\n'));
+    free(text);
+    // one head, and the positions dropped
+    app_key(&a, 'o'); // all on again
+    a.view.head = 3;
+    app_key(&a, 'o');
+    app_key(&a, 'p');
+    finish(&a);
+    text = screen_text(&a, 80, 24);
+    assert_true(line_with(text, "Tokens", line, sizeof line));
+    assert_non_null(strstr(line, "L1 h3 off, no positions"));
+    assert_non_null(strstr(strstr(text, "\n"), "L1 h3 off, no positions")); // the main panel
+    free(text);
+    app_key(&a, 'o');
+    app_key(&a, 'p');
+    finish(&a);
+    text = screen_text(&a, 80, 24);
+    assert_null(strstr(text, "off"));
+    assert_null(strstr(text, "no positions"));
+    assert_null(a.next.aux.without);
+    free(text);
+    app_free(&a);
+}
+
+// On an llm.c GPT-2 checkpoint (byte-level BPE, its own padded vocabulary): the pass without
+// an intervention matches a pass of the model's own, and the distribution sampled from matches
+// what sample.renorm computes.
+static void test_app_gpt2_intervention_and_sampling(void **state)
+{
+    (void)state;
+    char mpath[512], tpath[512];
+    test_data_path(mpath, sizeof mpath, "gpt2_tiny.bin");
+    test_data_path(tpath, sizeof tpath, "gpt2_tiny_tokenizer.bin");
+    struct app_options o = {.model_path = mpath, .tokenizer_path = tpath, .ids = "3,1,4,1,5,9"};
+    struct app a;
+    struct sf_diag d;
+    assert_int_equal(app_init(&a, &o, &d), 0);
+    a.width = 120, a.height = 40;
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    app_key(&a, 'o'); // L1 head 0 off
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens;
+    struct graph own = {0};
+    assert_int_equal(graph_build(&own, &a.model, g->ids, N, OP_IMPL_FAST, NULL), 0);
+    assert_int_equal(graph_run_to_end(&own), 1);
+    assert_non_null(a.next.aux.without);
+    assert_close(a.next.aux.without, own.nodes[graph_find(&own, "head.probs")].out.data,
+                 (size_t)N * V, 1e-5, 1e-4, "without");
+    graph_free(&own);
+    set_sampling(&a);
+    app_key(&a, 'G');
+    finish(&a);
+    assert_non_null(a.next.aux.sampled);
+    assert_non_null(a.next.aux.sampled_without);
+    assert_close(a.next.aux.sampled, out_of(&a, "sample.renorm"), (size_t)V, 1e-6, 0, "sampled");
+    static const char *const stages[] = {"head.logits", "sample.truncate", "sample.draw",
+                                         "head.probs"};
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "g%s\n", stages[i]);
+        keys(&a, cmd);
+        char *text = screen_text(&a, 120, 40);
+        assert_non_null(strstr(text, "L1 h0 off"));
+        free(text);
+    }
+    app_free(&a);
 }
 
 static void test_app_whole_screens(void **state)
@@ -1828,7 +2146,11 @@ int main(void)
         cmocka_unit_test(test_app_goto_with_completion),
         cmocka_unit_test(test_app_edit_prompt),
         cmocka_unit_test(test_app_generates_through_the_sample_ops),
+        cmocka_unit_test(test_app_input_is_lower_cased_and_every_unknown_word_named),
         cmocka_unit_test(test_app_interventions_rerun_the_pass),
+        cmocka_unit_test(test_app_sampling_stages_show_what_they_computed),
+        cmocka_unit_test(test_app_interventions_are_visible),
+        cmocka_unit_test(test_app_gpt2_intervention_and_sampling),
         cmocka_unit_test(test_app_inspect_a_score),
         cmocka_unit_test(test_app_inspect_signs_are_parenthesised),
         cmocka_unit_test(test_app_ascii_screens_hold_ascii_only),

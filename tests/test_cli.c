@@ -354,6 +354,18 @@ static void test_cli_trace_tokens_and_unknown_words(void **state)
     assert_non_null(strstr(r.out, "1 2 keys\n"));
     assert_non_null(strstr(r.out, "2 0 <unk>   (unknown"));
     assert_non_null(strstr(r.err, "'near' (token 2) is not in the model's vocabulary"));
+    assert_null(strstr(r.err, "lower-cased"));
+    run_free(&r);
+    // typed with capitals: read lower-cased (said once), and a note for every unknown word
+    r = run_cmd(cmd_trace, "--model", path, "--prompt", "The Keys near the CABINET zzz .",
+                "--tokens", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "0 1 the\n1 2 keys\n2 0 <unk>"));
+    assert_non_null(strstr(r.out, "4 4 cabinet\n5 0 <unk>"));
+    assert_non_null(
+        strstr(r.err, "note: input lower-cased: the model's vocabulary has no capitals"));
+    assert_non_null(strstr(r.err, "'near' (token 2) is not"));
+    assert_non_null(strstr(r.err, "'zzz' (token 5) is not"));
     run_free(&r);
 }
 

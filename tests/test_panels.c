@@ -399,6 +399,167 @@ static void test_panels_next_token_distribution(void **state)
     graph_free(&gr);
 }
 
+// The whole grid as text (grid_dump), in a malloc'd string.
+static char *grid_text_all(const struct grid *g)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    assert_non_null(f);
+    grid_dump(g, f);
+    fclose(f);
+    return buf;
+}
+
+// A model with its own unembedding U (not tied to E) shows u = h U at head.logits, and the
+// inspect cursor names U, never E^T.
+static void test_panels_equation_of_an_untied_head(void **state)
+{
+    (void)state;
+    struct model_config c;
+    model_config_textbook(&c, 1, 2, 8, 12, 16);
+    c.tied = 0;
+    struct model m = {0};
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 5);
+    int ids[3] = {3, 1, 4};
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &m, ids, 3, OP_IMPL_REF, NULL), 0);
+    assert_true(graph_goto(&gr, "head.logits") >= 0);
+    assert_int_equal(graph_last(&gr)->role, ROLE_HEAD_LOGITS_UNTIED);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 7), 0);
+    struct view v = {.graph = &gr, .row = 2, .numbers = 1};
+    panel_equation(&g, (struct rect){0, 0, 100, 7}, &v, 0);
+    char *text = grid_text_all(&g);
+    assert_non_null(strstr(text, "u = h U"));
+    assert_null(strstr(text, "E^T"));
+    free(text);
+    v.inspect = 1, v.col = 5;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_equation(&g, (struct rect){0, 0, 100, 7}, &v, 0);
+    text = grid_text_all(&g);
+    assert_non_null(strstr(text, "h_2 · U[:, w]"));
+    free(text);
+    grid_free(&g);
+    graph_free(&gr);
+    model_free(&m);
+}
+
+// The next-token panel at head.probs with sampling settings in force: at the last position
+// the distribution sampled from beside y; at another position y, with a note that sampling
+// draws at the last one; a footer that does not fit says how many of its lines are hidden.
+static void test_panels_next_token_sampled_and_hidden_lines(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(
+        tokenizer_encode(&model.tok, "so long and thanks for all the", ids, 64, &n, NULL), 0);
+    struct sampler s;
+    sampler_init(&s, 0, 2.0f, 0, 0.9f, 1);
+    struct graph gr = {0};
+    assert_int_equal(graph_build_generate(&gr, &model, ids, n, OP_IMPL_REF, &s, NULL), 0);
+    assert_int_equal(graph_run_to_end(&gr), 1);
+    const float *renorm = gr.nodes[graph_find(&gr, "sample.renorm")].out.data;
+    int kept = 0;
+    for (int t = 0; t < model.cfg.vocab_size; t++)
+        kept += renorm[t] > 0;
+    assert_true(graph_goto(&gr, "head.probs") >= 0);
+    struct next_token_aux aux = {.sampled = renorm, .kept = kept};
+    struct view v = {.graph = &gr, .row = n - 1, .numbers = 1, .sampler = &s, .next = &aux};
+    struct grid g;
+    assert_int_equal(grid_init(&g, 70, 12), 0);
+    panel_next_token(&g, (struct rect){0, 0, 70, 12}, &v, 0);
+    char *text = grid_text_all(&g), want[64];
+    assert_non_null(strstr(text, "  y τ=1       p"));
+    snprintf(want, sizeof want, "keeps %d", kept);
+    assert_non_null(strstr(text, want));
+    free(text);
+    v.row = 2;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_next_token(&g, (struct rect){0, 0, 70, 12}, &v, 0);
+    text = grid_text_all(&g);
+    assert_null(strstr(text, "y τ=1"));
+    assert_non_null(strstr(text, "sampling (τ 2.0) draws at position 6 only"));
+    free(text);
+    // 30 columns: p stays and u goes; five lines: the list keeps two, the footer's line counts
+    // what it hides
+    v.row = n - 1;
+    grid_free(&g);
+    assert_int_equal(grid_init(&g, 30, 5), 0);
+    panel_next_token(&g, (struct rect){0, 0, 30, 5}, &v, 0);
+    text = grid_text_all(&g);
+    assert_non_null(strstr(text, "token       y τ=1       p"));
+    assert_non_null(strstr(text, "… +2 lines: z zooms"));
+    free(text);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
+// Greedy decoding: sample.draw shows the argmax and says no random number is involved.
+static void test_panels_greedy_draw_is_the_argmax(void **state)
+{
+    (void)state;
+    int ids[64], n = 0;
+    assert_int_equal(
+        tokenizer_encode(&model.tok, "so long and thanks for all the", ids, 64, &n, NULL), 0);
+    struct sampler s;
+    sampler_init(&s, 1, 1.0f, 0, 1.0f, 1);
+    struct graph gr = {0};
+    assert_int_equal(graph_build_generate(&gr, &model, ids, n, OP_IMPL_REF, &s, NULL), 0);
+    assert_true(graph_goto(&gr, "sample.draw") >= 0);
+    const float *p = gr.nodes[graph_find(&gr, "sample.renorm")].out.data;
+    int best = 0;
+    for (int t = 1; t < model.cfg.vocab_size; t++)
+        best = p[t] > p[best] ? t : best;
+    assert_int_equal(gr.drawn, best);
+    struct grid g;
+    assert_int_equal(grid_init(&g, 80, 20), 0);
+    struct view v = {.graph = &gr, .row = n - 1, .numbers = 1, .sampler = &s};
+    panel_next_token(&g, (struct rect){0, 0, 80, 20}, &v, 0);
+    char *text = grid_text_all(&g), want[96], piece[32];
+    tokenizer_piece_str(&model.tok, best, piece, sizeof piece);
+    snprintf(want, sizeof want, "w = argmax p = '%s' (p %.4f): no random number", piece,
+             (double)p[best]);
+    assert_non_null(strstr(text, want));
+    free(text);
+    grid_free(&g);
+    graph_free(&gr);
+}
+
+// The badge lists each head switched off, a whole layer as one, the positions; too many to
+// list are counted.
+static void test_panels_intervention_badge(void **state)
+{
+    (void)state;
+    int ids[3] = {1, 2, 3};
+    struct graph gr = {0};
+    assert_int_equal(graph_build(&gr, &model, ids, 3, OP_IMPL_REF, NULL), 0);
+    int L = model.cfg.n_layer, H = model.cfg.n_head;
+    unsigned char *off = calloc((size_t)L * H, 1);
+    char b[64];
+    struct intervention iv = {off, 0};
+    graph_set_intervention(&gr, &iv);
+    assert_int_equal(panel_intervention_badge(&gr, b, sizeof b), 0);
+    off[1 * H + 3] = 1;
+    graph_set_intervention(&gr, &iv);
+    panel_intervention_badge(&gr, b, sizeof b);
+    assert_string_equal(b, "L1 h3 off");
+    memset(off + 1 * H, 1, (size_t)H);
+    off[0] = 1;
+    iv.no_positions = 1;
+    graph_set_intervention(&gr, &iv);
+    panel_intervention_badge(&gr, b, sizeof b);
+    assert_string_equal(b, "L0 h0 off, L1 all heads off, no positions");
+    char small[40], smaller[30];
+    panel_intervention_badge(&gr, small, sizeof small);
+    assert_string_equal(small, "5 heads off in 2 layers, no positions");
+    panel_intervention_badge(&gr, smaller, sizeof smaller);
+    assert_string_equal(smaller, "5 heads off, no positions");
+    free(off);
+    graph_free(&gr);
+}
+
 // The panel each role is shown in, written out here independently of the role table.
 static enum panel_id expected_panel(enum node_role r)
 {
@@ -618,6 +779,10 @@ int main(void)
         cmocka_unit_test(test_panels_all_heads_of_a_gpt2_layer),
         cmocka_unit_test(test_panels_table_numbers_and_hidden_counts),
         cmocka_unit_test(test_panels_next_token_distribution),
+        cmocka_unit_test(test_panels_equation_of_an_untied_head),
+        cmocka_unit_test(test_panels_next_token_sampled_and_hidden_lines),
+        cmocka_unit_test(test_panels_greedy_draw_is_the_argmax),
+        cmocka_unit_test(test_panels_intervention_badge),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),
     };

@@ -114,6 +114,22 @@ struct app_lesson {
     struct lesson_screen screen;
 };
 
+// The next-token numbers kept beside the pass (src/app/next_token.c): what the panels read
+// (aux), the distribution sampled from and its key, and the pass without the interventions.
+struct app_next {
+    struct next_token_aux aux;
+    float *sampled;    // (2, V) sampled from the pass, and from the pass without interventions
+    uint64_t key;      // the logits and settings sampled was computed from
+    int sampled_valid; // 1: sampled holds the distribution for key
+    int without_sampled_valid;
+    struct graph shadow;   // the pass without interventions (kept while one is in force)
+    int built;             // 1: shadow is built for ids
+    int *ids, n;           // the input it is for
+    float *without;        // (n, V) its head.probs, then (V) its last row of logits
+    float *without_logits; // inside without
+    int done, failed;      // without holds the pass / it could not be computed
+};
+
 struct app {
     char model_path[512];
     enum op_impl impl;        // the kernel twin every graph of the app runs
@@ -138,6 +154,7 @@ struct app {
     struct lens lens;
     int lens_valid;  // blocks [0, lens_valid) are in the cache
     int lens_failed; // 1: a row could not be computed (no memory); none is tried until a reset
+    struct app_next next;
     // Selection and screen state.
     struct view view;
     int token_row;     // the selected token while an inspected matrix has fewer rows, or -1
@@ -163,6 +180,7 @@ struct app {
     // The status line's message (errors in the notice style).
     char message[APP_LINE_MAX];
     int message_error;
+    int input_note; // 1: the message is the note on the typed prompt (app_input_note)
     float loss_before, loss_after;
     const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
     struct app_lesson *lesson;     // lesson mode's state, or NULL

@@ -65,8 +65,17 @@ struct cli_unknown {
 };
 int cli_next_unknown(const struct model *m, const char *prompt, const int *ids, int n,
                      struct cli_unknown *at, struct sf_diag *note);
+// 1 when cli_input reads prompt lower-cased: the model's vocabulary has no capitals
+// (tokenizer_lowercase_only) and the prompt has some. The note that says so:
+#define CLI_LOWERCASED_NOTE "input lower-cased: the model's vocabulary has no capitals"
+int cli_input_lowercased(const struct model *m, const char *prompt);
+// Every word of prompt read as the unknown token, as typed, with its position, into buf:
+// "'tablet' (1), 'zzz' (3)" (", … and 4 more" for those that do not fit). Returns how many.
+int cli_unknown_list(const struct model *m, const char *prompt, const int *ids, int n, char *buf,
+                     size_t size);
 // cli_input and cli_load_model for the command line: a failure printed to err with
-// cli_print_diag, and after cli_input a note for each word read as the unknown token.
+// cli_print_diag, and after cli_input a note when the input was lower-cased and one for each
+// word read as the unknown token.
 int cli_input_print(struct model *m, const char *ids_arg, const char *prompt, int **ids, int *n,
                     FILE *err);
 int cli_load_model_print(struct model *m, const char *path, const char *tokenizer_path, FILE *err);

@@ -21,6 +21,20 @@ struct lens {
     float *prob;    // (n_layer, n) its probability
 };
 
+// Next-token numbers the app keeps beside the pass, for the next-token panel.
+struct next_token_aux {
+    // (V) the distribution sampling draws from at the last position: softmax(u / tau), cut to
+    // top-k / top-p and renormalised; NULL when no sampling setting changes y (greedy, beam
+    // search, tau 1 without a cut) or head.logits has not run.
+    const float *sampled;
+    int kept; // the tokens sampled keeps
+    // (N, V) head.probs of the same input without the interventions in force; NULL when none
+    // is in force, or while that pass runs (without_pending 1).
+    const float *without;
+    int without_pending;
+    const float *sampled_without; // (V) sampled's counterpart without them, or NULL
+};
+
 // What the panels show: the graph and the selection.
 struct view {
     const struct graph *graph;
@@ -32,9 +46,10 @@ struct view {
     // selected; matrix panels draw it in SF_STYLE_SELECTED.
     int inspect;
     int col;
-    const struct sampler *sampler;   // sampling settings to show, or NULL
-    const struct lens *lens;         // the logit lens so far, or NULL
-    const struct beam_search *beams; // the beams of a beam search under way, or NULL
+    const struct sampler *sampler;     // sampling settings to show, or NULL
+    const struct lens *lens;           // the logit lens so far, or NULL
+    const struct beam_search *beams;   // the beams of a beam search under way, or NULL
+    const struct next_token_aux *next; // next-token numbers beside the pass, or NULL
     // Training view: the mean loss before the update and after it (NaN until known).
     float loss_before, loss_after;
 };
@@ -67,9 +82,24 @@ void panel_attention(struct grid *g, struct rect r, const struct view *v, int se
 // (which scrolls to keep the selected row in view); 0 when (x, y) is not on a cell.
 int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *row, int *col);
 
-// The next-token distribution at the selected position: the most probable tokens with
-// their probability as a number and a bar, and the cumulative mass down the list.
+// The next-token distribution at the selected position: the most probable tokens with their
+// logit u and probability y, a bar and the cumulative mass down the list; at the last position
+// the distribution sampling draws from when a sampling setting changes it (beside y), and with
+// an intervention in force the probability without it. After head.logits or a sample.* op it
+// shows that op's output instead (panel_sampling).
 void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// The head and sampling stages (head.logits and the sample.* ops), each as what it computed:
+// the logits u with their tokens; u / tau beside u; softmax(u / tau) beside y; the cut with the
+// kept tokens marked, the cut line and the kept mass; the renormalised p; the draw (the
+// uniform number against the cumulative bins, or the argmax); the appended token. n is the
+// stage's node, which has run.
+void panel_sampling(struct grid *g, struct rect r, const struct view *v, const struct node *n,
+                    int selected);
+// The interventions in force on g as a short badge ("L1 h3 off", "L1 all heads off", "no
+// positions", joined by ", "; a count when they do not fit in size); "" when none. Returns
+// its length.
+int panel_intervention_badge(const struct graph *g, char *buf, size_t size);
 
 // A one-line legend of a colour ramp at (x, y), at most w columns: the low end's value, the
 // ramp's cells, the high end's value ("-2.1 ▀▀▀▀▀ 2.1"; a sequential ramp runs from 0 to max).

@@ -12,6 +12,7 @@ struct sampler {
     int top_k;         // 0: no limit
     float top_p;       // 1: no limit
     struct rng rng;    // for random draws
+    double last_u;     // the uniform number the last random draw compared (NaN: none yet)
 };
 
 void sampler_init(struct sampler *s, int greedy, float temperature, int top_k, float top_p,
@@ -24,7 +25,9 @@ int sampler_cut(const struct sampler *s, float *probs, int V, int *order);
 void sampler_renorm(float *probs, int V);
 // sampler_cut, then sampler_renorm.
 int sampler_truncate(const struct sampler *s, float *probs, int V, int *order);
-// The most probable token (greedy), or a draw from probs (which must sum to 1).
+// The most probable token (greedy), or a draw from probs (which must sum to 1): a uniform u
+// in [0, 1) (kept in s->last_u) against the running mass of the tokens in id order, the first
+// whose bin [mass before, mass after) holds u.
 int sampler_draw(struct sampler *s, const float *probs, int V);
 
 #endif

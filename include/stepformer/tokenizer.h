@@ -41,6 +41,15 @@ int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d
 // to unk_id when there is one; otherwise SF_ERR_TOKEN naming the piece (column in d->col).
 int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, int *n_out,
                      struct sf_diag *d);
+// 1 when text for this tokenizer is lower-cased before it is encoded: a word or character
+// vocabulary with no capital letter (A-Z, or a Latin-1 capital À-Þ) in any piece, so "The" would
+// otherwise be unknown. 0 for BPE (GPT-2 has capitals) and when there is no tokenizer.
+int tokenizer_lowercase_only(const struct tokenizer *t);
+// Lower-cases the capitals tokenizer_lowercase_only looks for, in place (each keeps its byte
+// length). Returns how many were changed.
+int tokenizer_lowercase(char *text);
+// How many of those capitals text has.
+int tokenizer_capitals(const char *text);
 // Finds the next character (TOK_CHAR) or word or punctuation mark (TOK_WORD, skipping
 // whitespace) of text after byte *end; sets [*start, *end) and returns 1, or 0 at the end.
 // Start with *end = 0.

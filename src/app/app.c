@@ -16,7 +16,7 @@
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
 
-static double now_ms(void)
+double app_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -32,6 +32,7 @@ void app_say(struct app *a, int error, const char *fmt, ...)
     // A message longer than the line is cut between characters, never inside one.
     a->message[utf8_cut(a->message, strlen(a->message), sizeof a->message - 1)] = '\0';
     a->message_error = error;
+    a->input_note = 0;
 }
 
 struct graph *app_graph_on_screen(struct app *a)
@@ -46,7 +47,7 @@ const struct graph *app_graph(const struct app *a)
 
 int app_busy(const struct app *a)
 {
-    return a->target >= 0 || a->running || app_lens_waiting(a);
+    return a->target >= 0 || a->running || app_lens_waiting(a) || app_next_waiting(a);
 }
 
 // The view follows the node that ran last: the main panel (unless the user chose one while
@@ -116,12 +117,12 @@ static int step_once(struct app *a)
 static int run_slice(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
-    double start = now_ms();
+    double start = app_now_ms();
     int rc = 0;
     while (g->cursor <= a->target) {
         if ((rc = step_once(a)) <= 0)
             break;
-        if (now_ms() - start > budget_ms)
+        if (app_now_ms() - start > budget_ms)
             break;
     }
     return rc;
@@ -161,6 +162,7 @@ int app_move(struct app *a, enum app_move how, int arg)
     follow(a);
     if (!a->train_view)
         app_lens_update(a);
+    app_next_update(a);
     return rc;
 }
 
@@ -190,8 +192,31 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     return rc;
 }
 
+void app_input_note(const struct app *a, int width, char *buf, size_t size, int *error)
+{
+    static const char unknown[] = "not in the vocabulary: ", lower_short[] = "input lower-cased; ";
+    const char *text = a->prompt;
+    const int *ids = a->fwd.ids;
+    int n = a->fwd.n_tokens, lower = cli_input_lowercased(&a->model, text);
+    // The status line's room beside "? help  q quit " (and its leading space).
+    int room = (width > 0 ? width : SF_MIN_W) - 17;
+    char list[APP_LINE_MAX];
+    int want = room - (int)(sizeof unknown - 1) - (lower ? (int)sizeof lower_short - 1 : 0);
+    want = want < 24 ? 24 : want > (int)sizeof list ? (int)sizeof list : want;
+    int count = cli_unknown_list(&a->model, text, ids, n, list, (size_t)want);
+    *error = count > 0;
+    if (count && lower && (int)(strlen(list) + sizeof unknown + sizeof CLI_LOWERCASED_NOTE) <= room)
+        text_format(buf, size, "%s%s; %s", unknown, list, CLI_LOWERCASED_NOTE);
+    else if (count)
+        text_format(buf, size, "%s%s%s", lower ? lower_short : "", unknown, list);
+    else if (lower)
+        text_format(buf, size, "%s (%d tokens)", CLI_LOWERCASED_NOTE, n);
+    else
+        text_format(buf, size, "new prompt: %d tokens; Space steps through the pass", n);
+}
+
 // Encodes text (or reads the comma-separated ids_arg) as the new prompt and rebuilds; the
-// message names an unknown word or a bad id.
+// message names every unknown word, a lower-cased input or a bad id.
 int app_set_input(struct app *a, const char *ids_arg, const char *text, struct sf_diag *why)
 {
     char msg[SF_MSG_MAX];
@@ -205,12 +230,16 @@ int app_set_input(struct app *a, const char *ids_arg, const char *text, struct s
         free(ids);
         return rc;
     }
-    struct cli_unknown at = {0};
-    if (text && cli_next_unknown(&a->model, text, ids, n, &at, d)) // the first unknown word
-        app_say(a, 1, "%s", d->msg);
-    else
-        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
     free(ids);
+    if (!text) {
+        app_say(a, 0, "new prompt: %d tokens; Space steps through the pass", n);
+        return 0;
+    }
+    char note[APP_LINE_MAX];
+    int error;
+    app_input_note(a, a->width, note, sizeof note, &error);
+    app_say(a, error, "%s", note);
+    a->input_note = 1; // composed again for the width of the screen it is shown on
     return 0;
 }
 
@@ -253,8 +282,8 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
         app_free(a);
         return 2;
     }
-    if (!a->message_error) // keep a note about an unknown word
-        a->message[0] = 0;
+    if (!a->message_error && !(prompt && cli_input_lowercased(&a->model, prompt)))
+        a->message[0] = 0; // keep a note about unknown words or a lower-cased input
     if (o->train && app_train_enter(a)) {
         sf_diag_set(d, SF_ERR_ARG, "--train", 0, 0, "%s", a->message);
         app_free(a);
@@ -274,6 +303,7 @@ void app_free(struct app *a)
     model_free(&a->model);
     free(a->head_off);
     app_lens_free(a);
+    app_next_free(a);
     memset(a, 0, sizeof *a);
 }
 
@@ -327,6 +357,7 @@ void app_intervene(struct app *a, const char *what)
     graph_set_intervention(&a->fwd, &iv);
     app_say(a, 0, "%s: the pass reruns", what);
     app_rerun_from(a, 0, back_to);
+    app_next_update(a); // also when nothing has run (no move): the pass without it starts
 }
 
 // Appends the token sample.draw chose to the prompt; the new pass runs.
@@ -379,6 +410,10 @@ int app_tick(struct app *a, int budget_ms)
     }
     if (app_lens_waiting(a)) {
         app_lens_update(a);
+        return APP_REDRAW;
+    }
+    if (app_next_waiting(a)) {
+        app_next_tick(a, budget_ms);
         return APP_REDRAW;
     }
     return 0;

@@ -27,6 +27,12 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
 // problem, which why (when not NULL) also gets.
 int app_set_input(struct app *a, const char *ids_arg, const char *text, struct sf_diag *why);
 
+// The note on the prompt as typed (a->prompt, read into the forward pass's ids) for a status
+// line `width` columns wide: every word read as the unknown token with its position (as many
+// as fit, then how many more) and that the input was lower-cased, else its length; *error 1
+// when a word is unknown.
+void app_input_note(const struct app *a, int width, char *buf, size_t size, int *error);
+
 // How app_move moves the cursor of the graph on screen.
 enum app_move {
     APP_MOVE_STEP,  // run the next node (the message names a failure)
@@ -75,6 +81,18 @@ int app_lens_waiting(const struct app *a);
 // milliseconds; app_tick asks again while app_lens_waiting), then shows the rows of the blocks
 // that have run.
 void app_lens_update(struct app *a);
+
+// next_token.c: the distribution sampled from and the pass without the interventions.
+// After a move: the sampled distribution follows the logits and the settings; with an
+// intervention in force the pass without it starts when the input is new to it.
+void app_next_update(struct app *a);
+// 1 while the pass without the interventions runs.
+int app_next_waiting(const struct app *a);
+// Runs that pass for at most budget_ms.
+void app_next_tick(struct app *a, int budget_ms);
+void app_next_free(struct app *a);
+// A monotonic clock in milliseconds.
+double app_now_ms(void);
 
 // entry.c: the input modes (goto, the prompt, the sampling box) and the input line.
 // Opens an input mode (goto: an empty line; the prompt: the prompt as it is; the sampling box

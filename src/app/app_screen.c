@@ -140,6 +140,12 @@ static void status_line(struct app *a, struct screen_state *s)
         snprintf(a->frame.status, sizeof a->frame.status, " running to %s … %d/%d  (any key stops)",
                  g->nodes[a->target].name, g->cursor, a->target + 1);
         s->status = a->frame.status;
+    } else if (a->message[0] && a->input_note) { // as many unknown words as this width holds
+        int error;
+        a->frame.status[0] = ' ';
+        app_input_note(a, a->width, a->frame.status + 1, sizeof a->frame.status - 1, &error);
+        s->status = a->frame.status;
+        s->notice = error;
     } else if (a->message[0]) {
         snprintf(a->frame.status, sizeof a->frame.status, " %s", a->message);
         s->status = a->frame.status;
@@ -156,6 +162,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->view.sampler = &a->sampler;
     s->view.beams = a->beams_active ? &a->beams : NULL;
     s->view.lens = a->train_view ? NULL : &a->lens;
+    s->view.next = a->train_view ? NULL : &a->next.aux;
     s->view.loss_before = a->loss_before;
     s->view.loss_after = a->loss_after;
     s->selected = a->selected;

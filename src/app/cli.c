@@ -141,9 +141,19 @@ static int encode_prompt(struct model *m, const char *prompt, int **ids, int *n,
                            "or --tokenizer FILE for an llm.c checkpoint");
     size_t cap = strlen(prompt) + 1;
     int *v = malloc(sizeof *v * cap);
-    if (!v)
+    int fold = cli_input_lowercased(m, prompt);
+    char *lower = fold ? malloc(cap) : NULL;
+    if (!v || (fold && !lower)) {
+        free(v);
+        free(lower);
         return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    int rc = tokenizer_encode(&m->tok, prompt, v, (int)cap, n, d);
+    }
+    if (lower) { // a vocabulary without capitals: "The" is read as "the"
+        memcpy(lower, prompt, cap);
+        tokenizer_lowercase(lower);
+    }
+    int rc = tokenizer_encode(&m->tok, lower ? lower : prompt, v, (int)cap, n, d);
+    free(lower);
     if (rc) {
         snprintf(d->file, sizeof d->file, "--prompt");
         free(v);
@@ -180,6 +190,45 @@ int cli_input(struct model *m, const char *ids_arg, const char *prompt, int **id
     return SF_OK;
 }
 
+int cli_input_lowercased(const struct model *m, const char *prompt)
+{
+    return tokenizer_capitals(prompt) > 0 && tokenizer_lowercase_only(&m->tok);
+}
+
+int cli_unknown_list(const struct model *m, const char *prompt, const int *ids, int n, char *buf,
+                     size_t size)
+{
+    struct cli_unknown at = {0};
+    struct sf_diag note;
+    int total = 0, count = 0, listed = 0;
+    size_t o = 0;
+    buf[0] = 0;
+    while (cli_next_unknown(m, prompt, ids, n, &at, &note))
+        total++;
+    at = (struct cli_unknown){0};
+    while (cli_next_unknown(m, prompt, ids, n, &at, &note)) {
+        char word[64], item[96];
+        // The word as typed, escaped, and cut between characters when it is long.
+        utf8_escape(word, sizeof word, prompt + at.a, utf8_cut(prompt + at.a, at.b - at.a, 40), 0);
+        int len = text_format(item, sizeof item, "%s'%s'%s (%d)", count ? ", " : "", word,
+                              at.b - at.a > 40 ? "…" : "", at.i - 1);
+        count++;
+        // The last one needs no room after it; another keeps room for ", … and K more".
+        char tail[48];
+        size_t after = 1 + (count == total ? 0
+                                           : (size_t)text_format(tail, sizeof tail,
+                                                                 ", … and %d more", total - count));
+        if (listed == count - 1 && o + (size_t)len + after <= size) {
+            memcpy(buf + o, item, (size_t)len + 1);
+            o += (size_t)len;
+            listed = count;
+        }
+    }
+    if (listed < count)
+        text_format(buf + o, size - o, listed ? ", … and %d more" : "%d words", count - listed);
+    return count;
+}
+
 int cli_next_unknown(const struct model *m, const char *prompt, const int *ids, int n,
                      struct cli_unknown *at, struct sf_diag *note)
 {
@@ -209,6 +258,10 @@ int cli_input_print(struct model *m, const char *ids_arg, const char *prompt, in
     if (rc) {
         cli_print_diag(err, NULL, &d);
         return rc;
+    }
+    if (prompt && cli_input_lowercased(m, prompt)) {
+        sf_diag_set(&d, SF_OK, NULL, 0, 0, "%s", CLI_LOWERCASED_NOTE);
+        cli_print_diag(err, "note", &d);
     }
     struct cli_unknown at = {0};
     while (prompt && cli_next_unknown(m, prompt, *ids, *n, &at, &d))

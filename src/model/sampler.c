@@ -11,6 +11,7 @@ void sampler_init(struct sampler *s, int greedy, float temperature, int top_k, f
     s->temperature = temperature;
     s->top_k = top_k;
     s->top_p = top_p;
+    s->last_u = NAN;
     rng_seed(&s->rng, seed);
 }
 
@@ -85,6 +86,7 @@ int sampler_draw(struct sampler *s, const float *probs, int V)
     }
     // Inverse CDF: the first token whose running mass passes a uniform draw.
     double u = rng_uniform(&s->rng), run = 0;
+    s->last_u = u;
     int last = 0;
     for (int v = 0; v < V; v++) {
         if (probs[v] <= 0.0f)

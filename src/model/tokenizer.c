@@ -258,6 +258,53 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
+// The length of the capital letter at s (A-Z: 1, a Latin-1 capital À-Þ but not ×: 2), or 0.
+static int capital_at(const unsigned char *s)
+{
+    if (s[0] >= 'A' && s[0] <= 'Z')
+        return 1;
+    if (s[0] == 0xc3 && s[1] >= 0x80 && s[1] <= 0x9e && s[1] != 0x97)
+        return 2;
+    return 0;
+}
+
+int tokenizer_lowercase_only(const struct tokenizer *t)
+{
+    if (t->kind != TOK_WORD && t->kind != TOK_CHAR)
+        return 0;
+    for (int id = 0; id < t->n; id++) {
+        const unsigned char *p = (const unsigned char *)t->pieces[id];
+        for (int i = 0; i < t->lens[id]; i++)
+            if (capital_at(p + i))
+                return 0;
+    }
+    return 1;
+}
+
+int tokenizer_capitals(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int count = 0;
+    for (size_t i = 0; s[i]; i++)
+        count += capital_at(s + i) > 0;
+    return count;
+}
+
+int tokenizer_lowercase(char *text)
+{
+    unsigned char *s = (unsigned char *)text;
+    int changed = 0;
+    for (size_t i = 0; s[i]; i++) {
+        int k = capital_at(s + i);
+        if (k == 1)
+            s[i] = (unsigned char)(s[i] - 'A' + 'a');
+        else if (k == 2)
+            s[++i] += 0x20; // U+00C0..U+00DE -> U+00E0..U+00FE: the second byte moves by 32
+        changed += k > 0;
+    }
+    return changed;
+}
+
 // Letters for splitting: ASCII letters and every byte of a multi-byte UTF-8 character.
 static int is_letter(unsigned char c)
 {

@@ -171,8 +171,11 @@ static int equation_block(const struct eq_sizes *z, const struct node *n, char *
         text_format(shape, size, "%s·%s → %s", z->a, z->b, z->o);
         return 1;
     case ROLE_HEAD_LOGITS_TIED:
-    case ROLE_HEAD_LOGITS_UNTIED:
         text_format(eq, size, "u = h E^T   a score for every word of the vocabulary");
+        text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d]", N, d, d, V, N, V);
+        return 1;
+    case ROLE_HEAD_LOGITS_UNTIED: // its own matrix U, not the embedding E
+        text_format(eq, size, "u = h U   a score for every word (U: the unembedding, not E)");
         text_format(shape, size, "[%d×%d]·[%d×%d] → [%d×%d]", N, d, d, V, N, V);
         return 1;
     case ROLE_HEAD_PROBS:
@@ -401,7 +404,8 @@ static int inspect_rows(const struct cell_at *x, char *l2, size_t size)
     case OPK_UNEMBED:
         tokenizer_piece_str(&x->gr->model->tok, j, piece, sizeof piece);
         dot_terms(t, sizeof t, x->in0 + (size_t)i * d, 1, x->in1 + (size_t)j * d, 1, d, val);
-        text_format(l2, size, "h_%d · E[%s] = %s", i, piece, t);
+        text_format(l2, size, "h_%d · %s = %s", i,
+                    n->role == ROLE_HEAD_LOGITS_UNTIED ? "U[:, w]" : "E[w]", t);
         return 1;
     case OPK_EMBED_TOK:
         tokenizer_piece_str(&x->gr->model->tok, x->gr->ids[i], piece, sizeof piece);

@@ -1,91 +1,299 @@
-// The next-token distribution at one position: top tokens, bars, cumulative mass.
+// The next-token distribution at one position: the top tokens with their logit and
+// probability, bars and the cumulative mass; the distribution sampling draws from at the last
+// position; the probability without the interventions in force. After head.logits and the
+// sample.* ops the panel shows that op's own output (panel_sampling.c).
 #include "stepformer/panel.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "stepformer/text.h"
+#include "stepformer/utf8.h"
+#include "next_token_priv.h"
 
-#define TOP_MAX 64
-
-void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected)
+// a before b: the larger key, then the larger tie, then the smaller id.
+static int before(const float *key, const float *tie, int a, int b)
 {
-    const struct graph *gr = v->graph;
-    char title[96], piece[32], line[64];
-    int idx = graph_find_role(gr, -1, ROLE_HEAD_PROBS);
-    text_format(title, sizeof title, "Next token after position %d", v->row);
-    panel_title(g, r, title, selected);
-    if (idx < 0 || !graph_node_done(gr, idx)) {
-        grid_text(g, r.x + 1, r.y + 1, r.w - 1, "not computed yet", SF_STYLE_DIM);
-        return;
-    }
-    int V = gr->model->cfg.vocab_size, row = v->row < gr->n_tokens ? v->row : gr->n_tokens - 1;
-    const float *p = gr->nodes[idx].out.data + (size_t)row * V;
-    // The k most probable tokens (k is a screenful), kept sorted while scanning once.
-    // Below the list: the sampling line (at the last position) and the beams, when there are.
-    int trunc = graph_find_role(gr, -1, ROLE_SAMPLE_TRUNCATE);
-    int draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
-    int sampling = v->sampler && row == gr->n_tokens - 1 && graph_node_done(gr, trunc);
-    int n_beams = v->beams ? v->beams->live : 0;
-    int foot = (sampling ? 1 : 0) + (n_beams ? n_beams + 1 : 0);
-    if (foot > r.h - 3)
-        foot = 0, sampling = 0, n_beams = 0;
-    int top[TOP_MAX], k = r.h - 1 - foot < TOP_MAX ? r.h - 1 - foot : TOP_MAX, have = 0;
-    if (k < 1)
-        return; // only the title fits
-    if (k > V)
-        k = V;
-    for (int t = 0; t < V; t++) {
-        if (have == k && p[t] <= p[top[k - 1]])
+    if (key[a] != key[b])
+        return key[a] > key[b];
+    if (tie && tie[a] != tie[b])
+        return tie[a] > tie[b];
+    return a < b;
+}
+
+int nt_top(const float *key, const float *tie, int V, int *top, int k)
+{
+    int have = 0;
+    k = k < V ? k : V;
+    for (int t = 0; t < V && k > 0; t++) {
+        if (have == k && !before(key, tie, t, top[k - 1]))
             continue;
         int at = have < k ? have++ : k - 1;
-        while (at > 0 && p[top[at - 1]] < p[t]) {
+        while (at > 0 && before(key, tie, t, top[at - 1])) {
             top[at] = top[at - 1];
             at--;
         }
         top[at] = t;
     }
-    int bar_w = r.w - 30;
-    double cum = 0;
-    for (int n = 0; n < k; n++) {
-        int y = r.y + 1 + n;
-        cum += p[top[n]];
-        tokenizer_piece_str(&gr->model->tok, top[n], piece, sizeof piece);
-        text_format(line, sizeof line, "%-10.10s %6.4f", piece, (double)p[top[n]]);
-        // After the top-k / top-p cut, the tokens it dropped are dimmed.
-        int cut = sampling && gr->nodes[trunc].out.data[top[n]] == 0.0f;
-        grid_text(g, r.x, y, 17, line,
-                  cut      ? SF_STYLE_DIM
-                  : n == 0 ? SF_STYLE_CURRENT
-                           : SF_STYLE_NORMAL);
-        int len = bar_w > 0 ? (int)(p[top[n]] * bar_w + 0.5) : 0;
-        for (int b = 0; b < len; b++)
-            grid_put(g, r.x + 18 + b, y, 0x2588, SF_STYLE_NUMBER);
-        text_format(line, sizeof line, "cum %5.3f", cum);
-        grid_text(g, r.x + r.w - 10, y, 10, line, SF_STYLE_DIM);
+    return have;
+}
+
+void nt_piece(const struct graph *gr, int id, char *buf, size_t size, int width)
+{
+    char piece[128];
+    tokenizer_piece_str(&gr->model->tok, id, piece, sizeof piece);
+    panel_fit(buf, size, piece, width);
+}
+
+void nt_more(struct grid *g, int x, int y, int w, int shown, int V, const char *tail)
+{
+    char line[160];
+    int n = text_format(line, sizeof line, "… %d more tokens, rows %d–%d of %d", V - shown,
+                        shown + 1, V, V);
+    int cols = (int)utf8_count(line, strlen(line));
+    if (tail && cols + 2 + (int)utf8_count(tail, strlen(tail)) <= w)
+        text_format(line + n, sizeof line - (size_t)n, ", %s", tail);
+    else if (cols > w) // too narrow for the rows: the count alone
+        text_format(line, sizeof line, "… +%d more", V - shown);
+    grid_text(g, x, y, w, line, SF_STYLE_DIM);
+}
+
+void nt_heading(struct grid *g, int x, int y, int w, const struct nt_list *l, const char *extra)
+{
+    char line[160], cell[16];
+    int o = text_format(line, sizeof line, "%-*s", NT_TOKEN_W, "token");
+    for (int c = 0; c < l->n_col && o < (int)sizeof line; c++) {
+        text_format(cell, sizeof cell, "%8s", l->col[c].label);
+        o += text_format(line + o, sizeof line - (size_t)o, "%s", cell);
     }
-    int y = r.y + 1 + k;
-    if (sampling) {
-        const struct sampler *sp = v->sampler;
-        int kept = 0;
-        for (int t = 0; t < V; t++)
-            kept += gr->nodes[trunc].out.data[t] > 0.0f;
-        char drawn[48] = "·";
-        if (graph_node_done(gr, draw) && gr->drawn >= 0)
-            tokenizer_piece_str(&gr->model->tok, gr->drawn, drawn, sizeof drawn);
-        char big[200];
-        text_format(big, sizeof big, "%s  τ %.1f  top-k %d  top-p %.2f: %d kept  → '%s'",
-                    sp->greedy ? "greedy" : "sampling", (double)sp->temperature, sp->top_k,
-                    (double)sp->top_p, kept, drawn);
-        panel_label(g, r.x, y++, r.w, big, SF_STYLE_NOTICE);
+    if (extra && o < (int)sizeof line)
+        text_format(line + o, sizeof line - (size_t)o, "  %s", extra);
+    grid_text(g, x, y, w, line, SF_STYLE_DIM);
+}
+
+void nt_row(struct grid *g, int x, int y, int w, const struct nt_list *l, int id, double cum,
+            const char *mark, int first)
+{
+    char piece[64], num[32];
+    int cut = l->keep && l->keep[id] == 0.0f;
+    enum sf_style st = cut               ? SF_STYLE_DIM
+                       : id == l->chosen ? SF_STYLE_SELECTED
+                       : first           ? SF_STYLE_CURRENT
+                                         : SF_STYLE_NORMAL;
+    nt_piece(l->gr, id, piece, sizeof piece, NT_TOKEN_W - 1);
+    grid_text(g, x, y, NT_TOKEN_W, piece, st);
+    int cx = x + NT_TOKEN_W;
+    for (int c = 0; c < l->n_col; c++, cx += 8) {
+        float v = l->col[c].x[id];
+        if (l->col[c].prob)
+            text_format(num, sizeof num, " %7.4f", (double)v);
+        else
+            panel_number(num, sizeof num, v, 7);
+        if (cx + 8 <= x + w)
+            grid_text(g, cx, y, 8, num, cut ? SF_STYLE_DIM : SF_STYLE_NUMBER);
     }
-    for (int b = 0; b < n_beams; b++) {
+    if (mark) {
+        grid_text(g, cx + 1, y, x + w - cx - 1, mark, cut ? SF_STYLE_DIM : SF_STYLE_CURRENT);
+        cx += 1 + (int)utf8_count(mark, strlen(mark));
+    }
+    int right = cum >= 0 ? x + w - 10 : x + w;
+    if (cum >= 0 && cx + 10 <= x + w) {
+        text_format(num, sizeof num, "cum %5.3f", cum);
+        grid_text(g, x + w - 9, y, 9, num, SF_STYLE_DIM);
+    }
+    int bar_w = right - cx - 2;
+    if (l->bar && bar_w >= 4) {
+        int len = (int)(l->bar[id] * (float)bar_w + 0.5f);
+        for (int b = 0; b < len && b < bar_w; b++)
+            grid_put(g, cx + 1 + b, y, 0x2588, cut ? SF_STYLE_DIM : SF_STYLE_NUMBER);
+    }
+}
+
+int nt_text(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st)
+{
+    int used = 0;
+    while (*text && used < lines && w > 0) {
+        // The bytes of the first w characters, and the last space among them.
+        size_t len = strlen(text), i = 0, space = 0;
+        for (int chars = 0; i < len && chars < w; chars++) {
+            i = utf8_next(text, len, i);
+            if (text[i] == ' ')
+                space = i;
+        }
+        size_t take = i == len || !space ? i : space;
+        if (g && used == lines - 1) { // the last line: the rest, abbreviated at a word
+            panel_label(g, x, y + used, w, text, st);
+        } else if (g) {
+            char line[512];
+            text_format(line, sizeof line, "%.*s", (int)take, text);
+            grid_text(g, x, y + used, w, line, st);
+        }
+        used++;
+        text += take;
+        while (*text == ' ')
+            text++;
+    }
+    return used;
+}
+
+// The notes below the list: what "without" means while an intervention is in force, and at
+// the last position what sampling does (each up to two lines). Returns how many (0..2).
+static int footer_notes(const struct view *v, int row, char notes[2][256])
+{
+    const struct graph *gr = v->graph;
+    const struct sampler *sp = v->sampler;
+    const struct next_token_aux *nx = v->next;
+    char badge[64], drawn[64];
+    int n = 0, draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
+    if (nx && (nx->without || nx->without_pending) &&
+        panel_intervention_badge(gr, badge, sizeof badge))
+        text_format(notes[n++], 256, "without: the model's own pass, %s undone%s", badge,
+                    nx->without ? "" : " (computing …)");
+    if (sp && draw >= 0 && row != gr->n_tokens - 1 && nx && nx->sampled) {
+        text_format(notes[n++], 256, "y at τ = 1: sampling (τ %.1f) draws at position %d only",
+                    (double)sp->temperature, gr->n_tokens - 1);
+        return n;
+    }
+    if (!sp || row != gr->n_tokens - 1 || draw < 0)
+        return n;
+    text_format(drawn, sizeof drawn, "the draw comes at sample.draw");
+    if (graph_node_done(gr, draw) && gr->drawn >= 0) {
+        char piece[32];
+        nt_piece(gr, gr->drawn, piece, sizeof piece, 20);
+        text_format(drawn, sizeof drawn, "drawn '%s'", piece);
+    }
+    char k[24] = "", p[24] = "";
+    if (sp->top_k > 0)
+        text_format(k, sizeof k, ", top-k %d", sp->top_k);
+    if (sp->top_p < 1.0f)
+        text_format(p, sizeof p, ", top-p %.2f", (double)sp->top_p);
+    if (v->beams && v->beams->live)
+        text_format(notes[n++], 256, "beam search: the beams below");
+    else if (nx && nx->sampled)
+        text_format(notes[n++], 256, "p sampled: τ %.1f%s%s keeps %d; %s", (double)sp->temperature,
+                    k, p, nx->kept, drawn);
+    else if (sp->greedy)
+        text_format(notes[n++], 256, "greedy: the most probable token is chosen; %s", drawn);
+    else
+        text_format(notes[n++], 256, "sampling at τ 1.0, no cut: draws from y as it is; %s", drawn);
+    return n;
+}
+
+// The footer's lines at width w: the notes, and the beams of a beam search.
+static int footer_lines(const struct view *v, int row, int w)
+{
+    char notes[2][256];
+    int n = footer_notes(v, row, notes), lines = 0;
+    for (int i = 0; i < n; i++)
+        lines += nt_text(NULL, 0, 0, w, 2, notes[i], SF_STYLE_NORMAL);
+    if (v->beams && v->beams->live)
+        lines += v->beams->live + 1;
+    return lines;
+}
+
+// The footer in at most `room` lines from y; when it needs more, its last line says how many
+// lines are not shown.
+static void draw_footer(struct grid *g, struct rect r, const struct view *v, int row, int y,
+                        int room)
+{
+    const struct graph *gr = v->graph;
+    char notes[2][256];
+    int n = footer_notes(v, row, notes), need = footer_lines(v, row, r.w), used = 0;
+    int fits = need <= room ? room : room - 1; // leave the last line for the count
+    for (int i = 0; i < n && used < fits; i++) {
+        int k = nt_text(NULL, 0, 0, r.w, 2, notes[i], SF_STYLE_NOTICE);
+        k = k < fits - used ? k : fits - used;
+        used += nt_text(g, r.x, y + used, r.w, k, notes[i], SF_STYLE_NOTICE);
+    }
+    for (int b = 0; v->beams && b < v->beams->live && used < fits; b++) {
         const struct beam *bm = &v->beams->beams[b];
-        if (b == 0)
-            grid_text(g, r.x, y++, r.w, "beams (log p, the last tokens):", SF_STYLE_DIM);
+        if (b == 0) {
+            grid_text(g, r.x, y + used++, r.w, "beams (log p, the last tokens):", SF_STYLE_DIM);
+            if (used >= fits)
+                break;
+        }
         char text[160], big[220];
         int from = bm->n > 8 ? bm->n - 8 : 0;
         tokenizer_decode(&gr->model->tok, bm->ids + from, bm->n - from, text, sizeof text);
         text_format(big, sizeof big, "%d %8.3f  …%s", b + 1, bm->logp, text);
-        grid_text(g, r.x, y++, r.w, big, b == 0 ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+        grid_text(g, r.x, y + used++, r.w, big, b == 0 ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
     }
+    if (need > room && room > 0) {
+        char line[80];
+        text_format(line, sizeof line, "… +%d lines: z zooms", need - used);
+        grid_text(g, r.x, y + used, r.w, line, SF_STYLE_DIM);
+    }
+}
+
+void panel_next_token(struct grid *g, struct rect r, const struct view *v, int selected)
+{
+    const struct graph *gr = v->graph;
+    const struct node *last = graph_last(gr);
+    if (last && last->kind != OPK_GRAD && last->kind != OPK_ADAMW &&
+        (last->role == ROLE_HEAD_LOGITS_TIED || last->role == ROLE_HEAD_LOGITS_UNTIED ||
+         (last->role >= ROLE_SAMPLE_TEMPERATURE && last->role <= ROLE_SAMPLE_APPEND))) {
+        panel_sampling(g, r, v, last, selected);
+        return;
+    }
+    char title[160], piece[64], line[96];
+    int idx = graph_find_role(gr, -1, ROLE_HEAD_PROBS);
+    int lg = graph_find_role(gr, -1, ROLE_HEAD_LOGITS_TIED);
+    if (lg < 0)
+        lg = graph_find_role(gr, -1, ROLE_HEAD_LOGITS_UNTIED);
+    int V = gr->model->cfg.vocab_size, row = v->row < gr->n_tokens ? v->row : gr->n_tokens - 1;
+    nt_piece(gr, gr->ids[row], piece, sizeof piece, 12);
+    text_format(title, sizeof title, "Next token after position %d '%s'", row, piece);
+    panel_title(g, r, title, selected);
+    if (idx < 0 || !graph_node_done(gr, idx)) {
+        panel_pending(g, r, "not computed yet");
+        return;
+    }
+    const struct next_token_aux *nx = v->next;
+    char badge[64];
+    int intervened = panel_intervention_badge(gr, badge, sizeof badge) > 0;
+    const float *y = gr->nodes[idx].out.data + (size_t)row * V;
+    const float *u = gr->nodes[lg].out.data + (size_t)row * V;
+    int last_row = row == gr->n_tokens - 1;
+    const float *p = last_row && nx && nx->sampled ? nx->sampled : NULL;
+    const float *without = nx && nx->without && intervened
+                               ? (p ? nx->sampled_without : nx->without + (size_t)row * V)
+                               : NULL;
+    // The columns: u, y, the sampled p (when sampling changes y), the number without the
+    // interventions; the bars and the order follow what is sampled from.
+    struct nt_list l = {.gr = gr, .chosen = -1};
+    l.col[l.n_col++] = (struct nt_col){"u", u, 0};
+    l.col[l.n_col++] = (struct nt_col){p ? "y τ=1" : "y", y, 1};
+    if (p)
+        l.col[l.n_col++] = (struct nt_col){"p", p, 1};
+    if (without)
+        l.col[l.n_col++] = (struct nt_col){"without", without, 1};
+    // Too narrow for every column: u goes first, then y beside p (the heading names the rest).
+    while (l.n_col > 1 && NT_TOKEN_W + 8 * l.n_col > r.w) {
+        memmove(l.col, l.col + 1, sizeof l.col[0] * (size_t)(l.n_col - 1));
+        l.n_col--;
+    }
+    const float *main = p ? p : y;
+    l.bar = main;
+    l.keep = p;
+    // The list keeps at least two rows (a token and the count of the others).
+    int foot = footer_lines(v, row, r.w), room = r.h - 4;
+    foot = foot > room ? (room > 0 ? room : 0) : foot;
+    int rows = r.h - 2 - foot, top[NT_ROWS_MAX];
+    rows = rows > NT_ROWS_MAX ? NT_ROWS_MAX : rows;
+    if (rows < 1)
+        return;
+    int more = V > rows; // the last row says how many are not shown
+    int k = nt_top(main, y, V, top, more ? rows - 1 : rows);
+    nt_heading(g, r.x, r.y + 1, r.w, &l, NULL);
+    double cum = 0;
+    for (int n = 0; n < k; n++) {
+        cum += main[top[n]];
+        nt_row(g, r.x, r.y + 2 + n, r.w, &l, top[n], cum, NULL, n == 0);
+    }
+    if (more) {
+        text_format(line, sizeof line, "mass %.4f", 1.0 - cum < 0 ? 0.0 : 1.0 - cum);
+        nt_more(g, r.x, r.y + 2 + k, r.w, k, V, line);
+    }
+    if (foot)
+        draw_footer(g, r, v, row, r.y + 2 + k + more, foot);
 }

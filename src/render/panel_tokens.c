@@ -54,13 +54,60 @@ int panel_tokens_hit(struct rect r, const struct view *v, int x)
     return -1;
 }
 
+int panel_intervention_badge(const struct graph *g, char *buf, size_t size)
+{
+    const struct model_config *c = &g->model->cfg;
+    int H = c->n_head, heads = 0, layers = 0;
+    size_t o = 0;
+    buf[0] = 0;
+    for (int l = 0; g->iv.head_off && l < c->n_layer; l++) {
+        const unsigned char *row = g->iv.head_off + (size_t)l * H;
+        int off = 0;
+        for (int h = 0; h < H; h++)
+            off += row[h] != 0;
+        heads += off, layers += off > 0;
+        if (!off || o >= size)
+            continue;
+        if (off == H && H > 1) {
+            o += (size_t)text_format(buf + o, size - o, "%sL%d all heads off", o ? ", " : "", l);
+            continue;
+        }
+        for (int h = 0; h < H && o < size; h++)
+            if (row[h])
+                o += (size_t)text_format(buf + o, size - o, "%sL%d h%d off", o ? ", " : "", l, h);
+    }
+    const char *pos = g->iv.no_positions ? (heads ? ", no positions" : "no positions") : "";
+    if (o < size)
+        o += (size_t)text_format(buf + o, size - o, "%s", pos);
+    const char *s = heads == 1 ? "" : "s";
+    if (o >= size) // too many to list: how many
+        o = (size_t)text_format(buf, size, "%d head%s off in %d layer%s%s", heads, s, layers,
+                                layers == 1 ? "" : "s", pos);
+    if (o >= size)
+        o = (size_t)text_format(buf, size, "%d head%s off%s", heads, s, pos);
+    if (o >= size)
+        o = (size_t)text_format(buf, size, "%d off%s", heads,
+                                g->iv.no_positions ? ", no pos." : "");
+    return o < size ? (int)o : (int)strlen(buf);
+}
+
 void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct graph *gr = v->graph;
     const struct tokenizer *tok = &gr->model->tok;
-    char title[64], piece[64], num[16];
+    char title[64], piece[64], num[16], badge[64];
     text_format(title, sizeof title, "Tokens  N = %d", gr->n_tokens);
     panel_title(g, r, title, selected);
+    // An intervention in force, at the right end of the title: the pass is not the model's own.
+    int room = r.w - (int)strlen(title) - 4; // heads that do not fit are counted
+    int bw = room > 12 ? panel_intervention_badge(
+                             gr, badge, (size_t)room < sizeof badge ? (size_t)room : sizeof badge)
+                       : 0;
+    if (bw) {
+        char shown[80];
+        bw = text_format(shown, sizeof shown, " %s ", badge);
+        grid_text(g, r.x + r.w - bw, r.y, bw, shown, SF_STYLE_NOTICE);
+    }
     if (r.h < 4)
         return;
     grid_text(g, r.x, r.y + 1, LEFT, "token", SF_STYLE_DIM);

@@ -203,6 +203,28 @@ static void draw_overlay(struct grid *g, const struct screen_state *s)
     }
 }
 
+// An intervention in force, at the right end of the main (or zoomed) panel's title, so no one
+// takes the pass on screen for the model's own.
+static void draw_badge(struct grid *g, const struct screen_state *s)
+{
+    const struct layout *l = &s->layout;
+    int p = s->zoom >= 0 && s->zoom < PANEL_COUNT ? s->zoom : (int)s->main;
+    char badge[64], shown[80];
+    if (s->zoom < 0 && !s->lesson &&
+        (p == PANEL_TOKENS || p == PANEL_TIMELINE || p == PANEL_EQUATION))
+        p = PANEL_ATTENTION; // what layout_compute puts in the main place for them
+    if (p < 0 || p >= PANEL_COUNT || p == PANEL_TOKENS || !l->shown[p])
+        return;
+    struct rect r = l->panel[p];
+    // The title's first 20 columns stay: heads that do not fit beside them are counted (the
+    // badge's own fallback).
+    size_t room = (size_t)(r.w - 20) < sizeof badge ? (size_t)(r.w - 20) : sizeof badge;
+    if (r.w < 40 || !panel_intervention_badge(s->view.graph, badge, room))
+        return;
+    int w = text_format(shown, sizeof shown, " %s ", badge);
+    grid_text(g, r.x + r.w - w, r.y, w, shown, SF_STYLE_NOTICE);
+}
+
 static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
                      int selected)
 {
@@ -282,6 +304,7 @@ void screen_draw(struct grid *g, const struct screen_state *s)
     for (int p = 0; p < PANEL_COUNT; p++)
         if (l->shown[p])
             screen_draw_panel(g, (enum panel_id)p, l->panel[p], &s->view, s->selected == p);
+    draw_badge(g, s);
     if (s->lesson && s->narration.w > 0) {
         struct rect n = s->narration;
         grid_clip(g, n.x, n.y, n.w, n.h);

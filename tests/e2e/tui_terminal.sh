@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end, in a real terminal (tmux): the step-through screen. Start, step 40 ops, step
 # back, zoom, resize to 80x24, 200x60 and too small, edit the prompt (at its end and in the
-# middle), paste 10,000 characters into it, generate a token, quit;
+# middle), paste 10,000 characters into it, step through the sampling stages at τ = 2,
+# generate a token, switch the heads of a layer off, quit;
 # the screen text is checked at each point, and that the terminal is restored after quitting,
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
@@ -133,11 +134,61 @@ screen | tail -1 | grep -q ' prompt: ' && fail "a paste of 10,000 characters too
 wait_for 'Tokens  N = 7' 5 || fail "Escape after the paste did not keep the prompt"
 ok "takes a 10,000-character paste at once, cut between characters"
 
+# The sampling stages at τ = 2 with top-p 0.9: sample.probs shows softmax(u / τ) beside y at
+# τ = 1, the cut marks what it keeps, head.probs shows the distribution sampled from; then
+# back to greedy decoding.
+tmux send-keys -t "$session" s Right Down
+tmux send-keys -t "$session" -l '2.0'
+tmux send-keys -t "$session" Enter Down Down
+tmux send-keys -t "$session" -l '0.9'
+tmux send-keys -t "$session" Enter Enter
+wait_for 'sampling: temperature 2.0, top-k 0, top-p 0.90' 5 || fail "the sampling settings were not applied"
+tmux send-keys -t "$session" g
+tmux send-keys -t "$session" -l 'sample.probs'
+tmux send-keys -t "$session" Enter
+wait_for "sample.probs  p, after position 6 'the'" 10 || fail "sample.probs does not show its own output"
+screen | grep -q ' fish  *0\.99[0-9]*  0\.65[0-9]* █' ||
+    fail "sample.probs does not show the tempered p(fish) beside y"
+tmux send-keys -t "$session" g
+tmux send-keys -t "$session" -l 'sample.truncate'
+tmux send-keys -t "$session" Enter
+wait_for 'cut: [0-9]* of 148 kept, kept mass 0\.9' 10 || fail "sample.truncate does not show the cut"
+tmux send-keys -t "$session" g
+tmux send-keys -t "$session" -l 'head.probs'
+tmux send-keys -t "$session" Enter
+wait_for 'p sampled: τ 2.0, top-p 0.90 keeps' 10 || fail "head.probs does not say what is sampled from"
+screen | grep -q ' fish  *[0-9.]*  *0\.99[0-9]*  0\.7[0-9]* █' ||
+    fail "head.probs does not show the distribution sampled from beside y"
+tmux send-keys -t "$session" s Up Up Up Left Enter
+wait_for 'greedy decoding' 5 || fail "back to greedy decoding"
+ok "shows the sampling stages at τ = 2"
+
 tmux send-keys -t "$session" x
 wait_for "appended 'fish'" 10 || fail "x did not append the generated token"
 wait_for 'Tokens  N = 8' 5 || fail "the tokens strip does not show 8 tokens"
 screen | grep -q '^token so .* the  *fish$' || fail "fish is not in the strip"
 ok "generates a token through the sample ops"
+
+# All heads of L1 off: a badge on the tokens strip and the main panel, y without the heads
+# beside y with them; on again: the badge goes.
+tmux send-keys -t "$session" g
+tmux send-keys -t "$session" -l 'L1.attn.softmax'
+tmux send-keys -t "$session" Enter
+wait_for 'Ops  33 / 55' 10 || fail "goto L1.attn.softmax"
+tmux send-keys -t "$session" H o
+wait_for 'L1 all heads off' 10 || fail "no badge for the heads switched off"
+tmux send-keys -t "$session" g
+tmux send-keys -t "$session" -l 'head.probs'
+tmux send-keys -t "$session" Enter
+wait_for 'Ops  49 / 55' 10 || fail "goto head.probs"
+screen | head -1 | grep -q 'Tokens  N = 8 .* L1 all heads off' || fail "the tokens strip has no badge"
+[ "$(screen | grep -c 'L1 all heads off')" -ge 2 ] || fail "the main panel has no badge"
+wait_for "without: the model's own pass, L1 all heads off undone" 10 || fail "no y without the heads"
+screen | grep -q ' token  *u  *y without' || fail "no column without the heads"
+tmux send-keys -t "$session" o
+wait_for 'all heads of L1 on' 10 || fail "o again did not switch the heads on"
+screen | grep -q 'heads off' && fail "the badge stays after the heads are on again"
+ok "shows the heads switched off"
 
 tmux send-keys -t "$session" q
 restored 0
