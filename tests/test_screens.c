@@ -78,15 +78,15 @@ static int count_numbers(const char *text)
     return n;
 }
 
-// 1 when a panel's text says that part of it is hidden: a count ("+3", "12 more", "rows 1–20 of
-// 64", "of 148").
+// 1 when a panel's text says that part of it is hidden: a count ("+3 →", "← 2", "12 more",
+// "rows 1–20 of 64", "first 4 of 64").
 static int says_hidden(const char *text)
 {
     static regex_t re;
     static int compiled;
     if (!compiled) {
         assert_int_equal(
-            regcomp(&re, "\\+[0-9]+|[0-9]+ more|of [0-9]+|[0-9]+ hidden", REG_EXTENDED), 0);
+            regcomp(&re, "\\+[0-9]+|← [0-9]+|[0-9]+ more|of [0-9]+|[0-9]+ hidden", REG_EXTENDED), 0);
         compiled = 1;
     }
     return regexec(&re, text, 0, NULL, 0) == 0;
