@@ -114,6 +114,9 @@ const char *panel_fit(char *out, size_t size, const char *text, int w);
 // text fitted (panel_fit, after the ASCII forms on an ASCII grid) and drawn at (x, y).
 // Returns the columns written.
 int panel_label(struct grid *g, int x, int y, int w, const char *text, enum sf_style style);
+// text from (x, y) in at most `lines` lines of w columns, broken at spaces; the last line takes
+// the rest abbreviated at a word (panel_label). Returns the lines used; g NULL: only counts them.
+int panel_wrap(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st);
 // x in at most w columns with at most `decimals` decimals: fewer decimals, then no leading
 // zero (".595"), then an exponent ("1.2e6", "-1e4"); "" when nothing fits (drop it). A
 // number is never cut into another number. Returns buf.

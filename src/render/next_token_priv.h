@@ -16,14 +16,6 @@ int nt_top(const float *key, const float *tie, int V, int *top, int k);
 // Token id's piece, escaped, in at most width columns: a longer one is cut and ends in "…".
 void nt_piece(const struct graph *gr, int id, char *buf, size_t size, int width);
 
-// text from (x, y) in at most `lines` lines of w columns, broken at spaces (a word longer than
-// a line is cut there); returns the lines used.
-int nt_text(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st);
-
-// text from (x, y) in at most `lines` lines of w columns, broken at spaces (a word longer than
-// a line is cut there); returns the lines used. g NULL: only counts them.
-int nt_text(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st);
-
 // The line under a list that shows `shown` of V tokens: "… 128 more tokens, rows 21–148 of
 // 148", then ", tail" when it fits in w columns ("… +128 more" when even the rows do not).
 void nt_more(struct grid *g, int x, int y, int w, int shown, int V, const char *tail);

@@ -105,6 +105,33 @@ const char *panel_fit_number(char *buf, size_t size, double x, int w, int decima
     return buf;
 }
 
+int panel_wrap(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st)
+{
+    int used = 0;
+    while (*text && used < lines && w > 0) {
+        // The bytes of the first w characters, and the last space among them.
+        size_t len = strlen(text), i = 0, space = 0;
+        for (int chars = 0; i < len && chars < w; chars++) {
+            i = utf8_next(text, len, i);
+            if (text[i] == ' ')
+                space = i;
+        }
+        size_t take = i == len || !space ? i : space;
+        if (g && used == lines - 1) { // the last line: the rest, abbreviated at a word
+            panel_label(g, x, y + used, w, text, st);
+        } else if (g) {
+            char line[512];
+            text_format(line, sizeof line, "%.*s", (int)take, text);
+            grid_text(g, x, y + used, w, line, st);
+        }
+        used++;
+        text += take;
+        while (*text == ' ')
+            text++;
+    }
+    return used;
+}
+
 void panel_title(struct grid *g, struct rect r, const char *title, int selected)
 {
     enum sf_style s = selected ? SF_STYLE_CURRENT : SF_STYLE_TITLE;

@@ -109,33 +109,6 @@ void nt_row(struct grid *g, int x, int y, int w, const struct nt_list *l, int id
     }
 }
 
-int nt_text(struct grid *g, int x, int y, int w, int lines, const char *text, enum sf_style st)
-{
-    int used = 0;
-    while (*text && used < lines && w > 0) {
-        // The bytes of the first w characters, and the last space among them.
-        size_t len = strlen(text), i = 0, space = 0;
-        for (int chars = 0; i < len && chars < w; chars++) {
-            i = utf8_next(text, len, i);
-            if (text[i] == ' ')
-                space = i;
-        }
-        size_t take = i == len || !space ? i : space;
-        if (g && used == lines - 1) { // the last line: the rest, abbreviated at a word
-            panel_label(g, x, y + used, w, text, st);
-        } else if (g) {
-            char line[512];
-            text_format(line, sizeof line, "%.*s", (int)take, text);
-            grid_text(g, x, y + used, w, line, st);
-        }
-        used++;
-        text += take;
-        while (*text == ' ')
-            text++;
-    }
-    return used;
-}
-
 // The notes below the list: what "without" means while an intervention is in force, and at
 // the last position what sampling does (each up to two lines). Returns how many (0..2).
 static int footer_notes(const struct view *v, int row, char notes[2][256])
@@ -185,7 +158,7 @@ static int footer_lines(const struct view *v, int row, int w)
     char notes[2][256];
     int n = footer_notes(v, row, notes), lines = 0;
     for (int i = 0; i < n; i++)
-        lines += nt_text(NULL, 0, 0, w, 2, notes[i], SF_STYLE_NORMAL);
+        lines += panel_wrap(NULL, 0, 0, w, 2, notes[i], SF_STYLE_NORMAL);
     if (v->beams && v->beams->live)
         lines += v->beams->live + 1;
     return lines;
@@ -201,9 +174,9 @@ static void draw_footer(struct grid *g, struct rect r, const struct view *v, int
     int n = footer_notes(v, row, notes), need = footer_lines(v, row, r.w), used = 0;
     int fits = need <= room ? room : room - 1; // leave the last line for the count
     for (int i = 0; i < n && used < fits; i++) {
-        int k = nt_text(NULL, 0, 0, r.w, 2, notes[i], SF_STYLE_NOTICE);
+        int k = panel_wrap(NULL, 0, 0, r.w, 2, notes[i], SF_STYLE_NOTICE);
         k = k < fits - used ? k : fits - used;
-        used += nt_text(g, r.x, y + used, r.w, k, notes[i], SF_STYLE_NOTICE);
+        used += panel_wrap(g, r.x, y + used, r.w, k, notes[i], SF_STYLE_NOTICE);
     }
     for (int b = 0; v->beams && b < v->beams->live && used < fits; b++) {
         const struct beam *bm = &v->beams->beams[b];

@@ -69,20 +69,26 @@ static void added_lines_at(struct grid *g, struct rect r, const struct view *v, 
                            const int *ck, int n_ck)
 {
     const struct graph *gr = v->graph;
-    char buf[64];
+    char buf[64], line[160];
+    int L = gr->model->cfg.n_layer, room = r.y + r.h - y, first = 0, n = L;
+    if (room < 3 && room < 1 + L) { // no room for a layer's line and the count: say so
+        if (room > 0) {
+            text_format(line, sizeof line, "↓ %d more lines: what each block added (z zooms)",
+                        1 + L);
+            panel_label(g, r.x + 1, y, r.w - 1, line, SF_STYLE_NOTICE);
+        }
+        return;
+    }
     tokenizer_piece_str(&gr->model->tok, gr->ids[v->row], buf, sizeof buf);
-    char line[160];
     text_format(line, sizeof line, "added at '%s':  ‖attention‖   ‖FFN‖   (‖stream before‖)", buf);
     panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
-    int L = gr->model->cfg.n_layer, room = r.y + r.h - y, first = 0, n = L;
-    if (L > room) { // the selected layer in view, and a line for the layers not shown
-        n = room - 1 > 0 ? room - 1 : 0;
+    if (1 + L > room) { // the selected layer in view, and a line for the layers not shown
+        n = room - 2;
         first = v->layer >= n ? v->layer - n + 1 : 0;
         first = first + n > L ? L - n : first;
-        char more[80];
-        text_format(more, sizeof more, "layers L%d–L%d of %d: l and L move", first, first + n - 1,
+        text_format(line, sizeof line, "layers L%d–L%d of %d: l and L move", first, first + n - 1,
                     L);
-        panel_label(g, r.x + 1, r.y + r.h - 1, r.w - 1, n ? more : "", SF_STYLE_NOTICE);
+        panel_label(g, r.x + 1, r.y + r.h - 1, r.w - 1, line, SF_STYLE_NOTICE);
     }
     for (int l = first; l < first + n && y < r.y + r.h; l++, y++) {
         int a = graph_find_role(gr, l, ROLE_ATTN_PROJ), f = graph_find_role(gr, l, ROLE_FFN_DOWN);
@@ -202,7 +208,7 @@ void panel_residual(struct grid *g, struct rect r, const struct view *v, int sel
                     pre ? "pre-norm: h = x + Attn(LN(x)), then x' = h + FFN(LN(h))"
                         : "post-norm: h = LN(x + Attn(x)), then x' = LN(h + FFN(h))",
                     SF_STYLE_NORMAL);
-    if (y + 1 >= r.y + r.h)
+    if (y >= r.y + r.h)
         return;
     added_lines_at(g, r, v, y, ck, n_ck);
 }

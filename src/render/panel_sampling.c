@@ -38,7 +38,7 @@ static const float *logits_row(const struct graph *gr, int pos)
 static void say(struct stage *s, const char *text, enum sf_style st)
 {
     int room = s->r.y + s->r.h - s->y;
-    s->y += nt_text(s->g, s->r.x, s->y, s->r.w, room < 2 ? room : 2, text, st);
+    s->y += panel_wrap(s->g, s->r.x, s->y, s->r.w, room < 2 ? room : 2, text, st);
 }
 
 // The top rows of a list sorted by key (tie: tie), with the running mass of mass_of (NULL: no

@@ -81,7 +81,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
                     (double)v->loss_before, (double)v->loss_after,
                     (double)(v->loss_after - v->loss_before));
     panel_label(g, r.x + 1, y++, r.w - 1, line,
-              isnan(v->loss_after) ? SF_STYLE_DIM : SF_STYLE_CURRENT);
+                isnan(v->loss_after) ? SF_STYLE_DIM : SF_STYLE_CURRENT);
     const struct node *last = graph_last(gr);
     if (last && (last->role == ROLE_GRAD || last->role == ROLE_ADAMW) && y + 2 < end) {
         const struct tensor *t = &last->out;
@@ -98,7 +98,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
             text_format(line, sizeof line, "∂L/∂ %s  max |g| %.3g  ‖g‖ %.3g%s",
                         gr->nodes[last->fwd].name, (double)mx, norm,
                         t->ndim == 3 ? "  (the selected head)" : "");
-            panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+            y += panel_wrap(g, r.x + 1, y, r.w - 1, 2, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_DIVERGING, mx);
             heat_rows(g, r, y, v, m, rows, cols, RAMP_DIVERGING, mx, 0);
         } else {
@@ -110,7 +110,7 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
             text_format(line, sizeof line,
                         "update ΔW of %s  mean |Δ| %.3g  max |Δ| %.3g  ‖Δ‖/‖W‖ %.3g",
                         last->param->name, mean, (double)mx, wn > 0 ? norm / sqrt(wn) : 0.0);
-            panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_NORMAL);
+            y += panel_wrap(g, r.x + 1, y, r.w - 1, 2, line, SF_STYLE_NORMAL);
             panel_legend(g, r.x + LABEL_W, y++, r.w - LABEL_W, RAMP_SEQUENTIAL, mx);
             heat_rows(g, r, y, v, m, rows, cols, RAMP_SEQUENTIAL, mx, 1);
         }
