@@ -235,9 +235,11 @@ static void token_label(const void *ctx, int i, char *buf, size_t size)
     tokenizer_piece_str(&mx->graph->model->tok, mx->graph->ids[i], buf, size);
 }
 
-static struct rect body(struct rect r)
+// The table's rectangle: below the title, and in colours above the legend's line, which is always
+// drawn (scaled scores look alike in colours: the legend's ends say what changed).
+static struct rect body(struct rect r, const struct view *v)
 {
-    return (struct rect){r.x, r.y + 1, r.w, r.h - 1};
+    return (struct rect){r.x, r.y + 1, r.w, r.h - 1 - !v->numbers};
 }
 
 int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *row, int *col)
@@ -251,7 +253,7 @@ int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *
     struct attn_table a;
     attn_table(&a, v, stage, t->data, t->shape[1]);
     a.t.row_label = token_label;
-    return panel_table_hit(body(r), &a.t, x, y, row, col);
+    return panel_table_hit(body(r, v), &a.t, x, y, row, col);
 }
 
 void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enum node_role stage,
@@ -285,7 +287,7 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enu
     attn_table(&a, v, stage, m, N);
     a.t.row_label = token_label;
     a.t.col_label = key_label;
-    int used = panel_table(g, body(r), &a.t);
+    int used = panel_table(g, body(r, v), &a.t);
     if (!v->numbers && used + 1 < r.h)
         panel_legend_masked(g, r.x + LABEL_W, r.y + 1 + used, r.w - LABEL_W, a.mx.ramp, a.mx.span,
                             stage == ROLE_ATTN_MASK || stage == ROLE_ATTN_SOFTMAX);
