@@ -933,13 +933,13 @@ static void test_app_gradient_map_shows_the_target(void **state)
     char *text = draw_panel_text(&a, 160, 48, PANEL_TRAINING, &g, &r);
     assert_true(selected_cells(&g, r) > 0);
     free(text);
+    grid_free(&g);
     char piece[48], want[64];
     tokenizer_piece_str(&a.model.tok, target, piece, sizeof piece);
     snprintf(want, sizeof want, "[2, %d '%s']", target, piece);
     text = draw_panel_text(&a, 160, 48, PANEL_EQUATION, &g, &r);
     assert_non_null(strstr(text, want));
     free(text);
-    grid_free(&g);
     grid_free(&g);
     app_free(&a);
 }
