@@ -753,6 +753,12 @@ static void test_app_present_toggles_and_steps(void **state)
     assert_non_null(strstr(text, "exp("));
     free(text);
     app_key(&a, 'i');
+    // running: the marker stays
+    app_key(&a, 'r');
+    text = screen_text(&a, 100, 30);
+    assert_non_null(strstr(text, "presenting  r pauses"));
+    free(text);
+    app_key(&a, 'r');
     // ? lists F
     app_key(&a, '?');
     text = screen_text(&a, 100, 100);

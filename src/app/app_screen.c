@@ -188,9 +188,10 @@ void app_screen(struct app *a, struct screen_state *s)
     s->main = app_main_panel(a);
     s->overlay_cursor = s->overlay_cursor_col = s->status_cursor = -1;
     s->present = a->present && !a->hooks;
-    s->keys = a->running   ? "running  r pauses "
-              : s->present ? present_keys(a->width ? a->width : 80)
-                           : "? help  q quit ";
+    s->keys = a->running && s->present ? "presenting  r pauses "
+              : a->running             ? "running  r pauses "
+              : s->present             ? present_keys(a->width ? a->width : 80)
+                                       : "? help  q quit ";
     if (a->hooks && a->hooks->screen) // its pane, its panels and its keys
         a->hooks->screen(a, s);
     screen_layout(s, a->width ? a->width : 80, a->height ? a->height : 24);
