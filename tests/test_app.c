@@ -795,6 +795,57 @@ static void test_app_present_option(void **state)
     app_free(&a);
 }
 
+// The caption of the presenter view is as tall as the equation panel's text needs (up to a
+// fifth of the screen): for every op of the pass, the explanation is shown whole, wrapped at
+// spaces, on a narrow tall window (where explanations wrap), a laptop's and a projector's size.
+static void test_app_present_caption_holds_the_explanation(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{80, 40}, {100, 30}, {200, 60}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        int w = sizes[k][0], h = sizes[k][1];
+        struct app a;
+        start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
+        a.width = w;
+        a.height = h;
+        app_key(&a, 'F');
+        struct grid g;
+        assert_int_equal(grid_init(&g, w, h), 0);
+        const struct graph *gr = app_graph(&a);
+        while (gr->cursor < gr->n_nodes) {
+            app_key(&a, SF_KEY_PAGE_DOWN);
+            finish(&a);
+            const struct node *n = graph_last(gr);
+            struct screen_state s;
+            app_screen(&a, &s);
+            screen_draw(&g, &s);
+            struct rect e = s.layout.panel[PANEL_EQUATION];
+            int need = panel_equation_height(&s.view, w);
+            assert_int_equal(e.h, need < 4 ? 4 : need > h / 5 ? h / 5 : need);
+            if (need > h / 5)
+                continue;
+            // the caption's rows joined by spaces, runs of spaces as one
+            char joined[4096], row[1024];
+            size_t o = 0;
+            for (int y = e.y + 1; y < e.y + e.h; y++) {
+                test_row_text(&g, y, row, sizeof row);
+                for (const char *c = row; *c && o + 2 < sizeof joined; c++)
+                    if (*c != ' ' || (o > 0 && joined[o - 1] != ' '))
+                        joined[o++] = *c;
+                if (o > 0 && joined[o - 1] != ' ')
+                    joined[o++] = ' ';
+            }
+            joined[o] = 0;
+            if (!strstr(joined, n->explain))
+                fail_msg("%dx%d %s: the caption '%s' lacks '%s'", w, h, n->name, joined,
+                         n->explain);
+        }
+        assert_true(gr->n_nodes > 40);
+        grid_free(&g);
+        app_free(&a);
+    }
+}
+
 // The presenter view at a laptop's and a projector's size, on the chapter's two sentences.
 static void test_app_present_screens(void **state)
 {
@@ -2332,6 +2383,7 @@ int main(void)
         cmocka_unit_test(test_app_present_toggles_and_steps),
         cmocka_unit_test(test_app_present_option),
         cmocka_unit_test(test_app_present_screens),
+        cmocka_unit_test(test_app_present_caption_holds_the_explanation),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
