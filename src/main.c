@@ -13,11 +13,14 @@
 
 static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
-    "                  [--impl fast|ref]\n"
+    "                  [--present] [--impl fast|ref]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "\n"
     "Without a command: the step-through screen on the shipped model (or --model), where\n"
     "every key press runs one operation and draws it; --train opens one training iteration.\n"
+    "--present opens the presenter view for a projector: no op list, one large panel for\n"
+    "the op that ran last, the equation below it; PgDn or Right runs the next op, PgUp or\n"
+    "Left steps back (a presentation clicker works); F switches the view, Esc leaves it.\n"
     "--impl ref runs the reference loops instead of BLAS: slower, and the same digits on\n"
     "every machine.\n"
     "Press ? on the screen for the keys.\n"
@@ -69,7 +72,7 @@ static void on_interrupt(int sig)
 }
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
-// [--train] [--impl fast|ref]`.
+// [--train] [--present] [--impl fast|ref]`.
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
@@ -86,6 +89,8 @@ static int run_screen(int argc, char **argv)
             o.ids = v;
         else if (cli_flag(argv, i, "--train"))
             o.train = r = 1;
+        else if (cli_flag(argv, i, "--present"))
+            o.present = r = 1;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
             enum op_impl im;
             if (cli_parse_impl(v, &im)) {

@@ -683,6 +683,202 @@ static void test_app_gpt2_intervention_and_sampling(void **state)
     app_free(&a);
 }
 
+// The presenter view: F toggles it at any time (Esc leaves it too); the op list goes, the
+// panel of the op that ran last takes the whole width and every row between the tokens strip
+// and the equation (a caption above the status line), and the status line says it is on and
+// how to leave. The clicker's keys step (PgDn, Right) and step back (PgUp, Left); the other
+// keys keep working.
+static void test_app_present_toggles_and_steps(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    a.width = 100;
+    a.height = 30;
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_false(s.present);
+    assert_true(s.layout.shown[PANEL_TIMELINE]);
+    assert_int_equal(app_key(&a, 'F'), APP_REDRAW);
+    assert_true(a.present);
+    app_screen(&a, &s);
+    assert_true(s.present);
+    assert_false(s.layout.shown[PANEL_TIMELINE]);
+    assert_non_null(strstr(s.keys, "presenting"));
+    assert_non_null(strstr(s.keys, "F"));
+    // the clicker: PgDn and Right run the next op, PgUp and Left step back
+    keys(&a, "gL1.attn.scale\n");
+    finish(&a);
+    assert_true(a.present);
+    app_key(&a, SF_KEY_PAGE_DOWN);
+    assert_string_equal(last_name(&a), "L1.attn.mask");
+    app_key(&a, SF_KEY_RIGHT);
+    assert_string_equal(last_name(&a), "L1.attn.softmax");
+    app_screen(&a, &s);
+    assert_int_equal(s.main, PANEL_ATTENTION);
+    struct rect r = s.layout.panel[PANEL_ATTENTION], e = s.layout.panel[PANEL_EQUATION];
+    assert_true(s.layout.shown[PANEL_ATTENTION] && s.layout.shown[PANEL_EQUATION]);
+    assert_int_equal(r.w, 100);
+    assert_int_equal(r.y + r.h, e.y);
+    assert_int_equal(e.y + e.h, 29);
+    assert_false(s.layout.shown[PANEL_QKV] || s.layout.shown[PANEL_NEXT_TOKEN]);
+    // the status line still names the op, and the screen says it is presenting
+    char *text = screen_text(&a, 100, 30);
+    assert_non_null(strstr(text, "L1.attn.softmax"));
+    assert_non_null(strstr(text, "presenting: F leaves"));
+    assert_null(strstr(text, " Ops "));
+    free(text);
+    app_key(&a, SF_KEY_PAGE_UP);
+    assert_string_equal(last_name(&a), "L1.attn.mask");
+    app_key(&a, SF_KEY_LEFT);
+    assert_string_equal(last_name(&a), "L1.attn.scale");
+    app_key(&a, SF_KEY_PAGE_DOWN);
+    app_key(&a, SF_KEY_PAGE_DOWN);
+    // h and l: head and layer; z zooms and z unzooms back into the presenter view
+    int head = a.view.head, layer = a.view.layer;
+    app_key(&a, 'h');
+    assert_int_not_equal(a.view.head, head);
+    app_key(&a, 'l');
+    assert_int_not_equal(a.view.layer, layer);
+    app_key(&a, 'z');
+    app_screen(&a, &s);
+    assert_int_equal(s.layout.panel[a.zoom].h, 29);
+    app_key(&a, 'z');
+    app_screen(&a, &s);
+    assert_true(s.present && s.layout.shown[PANEL_EQUATION]);
+    // i: the caption shows how the selected number was computed
+    app_key(&a, 'i');
+    assert_true(a.view.inspect);
+    text = screen_text(&a, 100, 30);
+    assert_non_null(strstr(text, "exp("));
+    free(text);
+    app_key(&a, 'i');
+    // running: the marker stays
+    app_key(&a, 'r');
+    text = screen_text(&a, 100, 30);
+    assert_non_null(strstr(text, "presenting  r pauses"));
+    free(text);
+    app_key(&a, 'r');
+    // ? lists F
+    app_key(&a, '?');
+    text = screen_text(&a, 100, 100);
+    assert_non_null(strstr(text, "presenter view"));
+    free(text);
+    app_key(&a, '?');
+    // F leaves; F comes back; Esc leaves too
+    app_key(&a, 'F');
+    assert_false(a.present);
+    app_screen(&a, &s);
+    assert_true(s.layout.shown[PANEL_TIMELINE]);
+    app_key(&a, 'F');
+    assert_true(a.present);
+    app_key(&a, SF_KEY_ESCAPE);
+    assert_false(a.present);
+    app_free(&a);
+}
+
+// --present opens in the presenter view.
+static void test_app_present_option(void **state)
+{
+    (void)state;
+    struct app_options o = {.model_path = model_path, .present = 1};
+    struct app a;
+    struct sf_diag d;
+    assert_int_equal(app_init(&a, &o, &d), 0);
+    assert_true(a.present);
+    a.width = 80;
+    a.height = 24;
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_true(s.present);
+    assert_false(s.layout.shown[PANEL_TIMELINE]);
+    app_free(&a);
+}
+
+// The caption of the presenter view is as tall as the equation panel's text needs (up to a
+// fifth of the screen): for every op of the pass, the explanation is shown whole, wrapped at
+// spaces, on a narrow tall window (where explanations wrap), a laptop's and a projector's size.
+static void test_app_present_caption_holds_the_explanation(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{80, 40}, {100, 30}, {200, 60}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        int w = sizes[k][0], h = sizes[k][1];
+        struct app a;
+        start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
+        a.width = w;
+        a.height = h;
+        app_key(&a, 'F');
+        struct grid g;
+        assert_int_equal(grid_init(&g, w, h), 0);
+        const struct graph *gr = app_graph(&a);
+        while (gr->cursor < gr->n_nodes) {
+            app_key(&a, SF_KEY_PAGE_DOWN);
+            finish(&a);
+            const struct node *n = graph_last(gr);
+            struct screen_state s;
+            app_screen(&a, &s);
+            screen_draw(&g, &s);
+            struct rect e = s.layout.panel[PANEL_EQUATION];
+            int need = panel_equation_height(&s.view, w);
+            assert_int_equal(e.h, need < 4 ? 4 : need > h / 5 ? h / 5 : need);
+            if (need > h / 5)
+                continue;
+            // the caption's rows joined by spaces, runs of spaces as one
+            char joined[4096], row[1024];
+            size_t o = 0;
+            for (int y = e.y + 1; y < e.y + e.h; y++) {
+                test_row_text(&g, y, row, sizeof row);
+                for (const char *c = row; *c && o + 2 < sizeof joined; c++)
+                    if (*c != ' ' || (o > 0 && joined[o - 1] != ' '))
+                        joined[o++] = *c;
+                if (o > 0 && joined[o - 1] != ' ')
+                    joined[o++] = ' ';
+            }
+            joined[o] = 0;
+            if (!strstr(joined, n->explain))
+                fail_msg("%dx%d %s: the caption '%s' lacks '%s'", w, h, n->name, joined,
+                         n->explain);
+        }
+        assert_true(gr->n_nodes > 40);
+        grid_free(&g);
+        app_free(&a);
+    }
+}
+
+// The presenter view at a laptop's and a projector's size, on the chapter's two sentences.
+static void test_app_present_screens(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *prompt, *op, *slug;
+    } cases[] = {
+        {NULL, "L1.attn.softmax", "keys_softmax"},
+        {"the chicken didn't cross the road because it was too tired", "L1.attn.softmax",
+         "chicken_softmax"},
+        {NULL, "L0.attn.q", "keys_q"},
+        {"the chicken didn't cross the road because it was too tired", "head.probs",
+         "chicken_probs"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct app a;
+        start_with(&a, cases[i].prompt, 1);
+        app_key(&a, 'F');
+        char go[64];
+        snprintf(go, sizeof go, "g%s\n", cases[i].op);
+        keys(&a, go);
+        finish(&a);
+        assert_string_equal(last_name(&a), cases[i].op);
+        for (int big = 0; big < 2; big++) {
+            char name[64];
+            snprintf(name, sizeof name, "present_%s_%s.txt", cases[i].slug,
+                     big ? "200x60" : "100x30");
+            screen_golden(&a, big ? 200 : 100, big ? 60 : 30, name);
+        }
+        app_free(&a);
+    }
+}
+
 static void test_app_whole_screens(void **state)
 {
     (void)state;
@@ -2184,6 +2380,10 @@ int main(void)
         cmocka_unit_test(test_line_edit_stray_bytes),
         cmocka_unit_test(test_line_edit_full_line),
         cmocka_unit_test(test_line_edit_view_follows_the_cursor),
+        cmocka_unit_test(test_app_present_toggles_and_steps),
+        cmocka_unit_test(test_app_present_option),
+        cmocka_unit_test(test_app_present_screens),
+        cmocka_unit_test(test_app_present_caption_holds_the_explanation),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

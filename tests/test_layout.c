@@ -71,11 +71,64 @@ static void test_layout_zoom_and_too_small(void **state)
         assert_false(l.shown[p]);
 }
 
+// The presenter view: no timeline, the tokens strip on top, the equation as a caption above the
+// status line, and the main panel the full width and every row between them, at every size from
+// 80 x 24 to 300 x 80 and for every main panel.
+static void test_layout_present_fills_the_screen(void **state)
+{
+    (void)state;
+    const int sizes[][2] = {{80, 24}, {100, 30}, {132, 43}, {160, 48}, {200, 60}, {300, 80}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int w = sizes[i][0], h = sizes[i][1];
+        for (int main = 0; main < PANEL_COUNT; main++) {
+            for (int cap = 0; cap < 40; cap += 3) {
+                struct layout l;
+                layout_present(&l, w, h, -1, (enum panel_id)main, cap);
+                assert_false(l.too_small);
+                check_fits(&l, w, h);
+                enum panel_id m = main <= PANEL_EQUATION ? PANEL_ATTENTION : (enum panel_id)main;
+                int n = 0;
+                for (int p = 0; p < PANEL_COUNT; p++)
+                    n += l.shown[p];
+                assert_int_equal(n, 3);
+                assert_false(l.shown[PANEL_TIMELINE]);
+                assert_true(l.shown[PANEL_TOKENS] && l.shown[PANEL_EQUATION] && l.shown[m]);
+                struct rect t = l.panel[PANEL_TOKENS], e = l.panel[PANEL_EQUATION];
+                struct rect r = l.panel[m];
+                assert_int_equal(t.y, 0);
+                assert_int_equal(t.h, 4);
+                // the caption: what it asks, from 4 rows to a fifth of the screen
+                int want = cap < 4 ? 4 : cap > h / 5 ? h / 5 : cap;
+                assert_int_equal(e.h, want);
+                assert_int_equal(e.y + e.h, h - 1);
+                assert_int_equal(e.w, w);
+                // the big panel: the whole width, every row between the strip and the caption
+                // but the blank line below the strip
+                assert_int_equal(r.x, 0);
+                assert_int_equal(r.w, w);
+                assert_int_equal(r.y, t.h + 1);
+                assert_int_equal(r.y + r.h, e.y);
+                assert_true(r.h >= 12);
+            }
+        }
+    }
+    // zoomed: the zoomed panel takes the whole screen, as on the normal screen
+    struct layout l;
+    layout_present(&l, 100, 30, PANEL_QKV, PANEL_ATTENTION, 5);
+    assert_true(l.shown[PANEL_QKV]);
+    assert_false(l.shown[PANEL_ATTENTION] || l.shown[PANEL_TOKENS] || l.shown[PANEL_EQUATION]);
+    assert_int_equal(l.panel[PANEL_QKV].w, 100);
+    assert_int_equal(l.panel[PANEL_QKV].h, 29);
+    layout_present(&l, 79, 30, -1, PANEL_QKV, 5);
+    assert_true(l.too_small);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_sizes_from_80x24_up),
         cmocka_unit_test(test_layout_zoom_and_too_small),
+        cmocka_unit_test(test_layout_present_fills_the_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

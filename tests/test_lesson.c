@@ -1116,6 +1116,14 @@ static void test_presenter_mode(void **state)
     app_key(&a, SF_KEY_PAGE_UP);
     app_key(&a, SF_KEY_LEFT);
     assert_int_equal(a.lesson->beat, b - 1);
+    // F (the step-through screen's presenter view) leaves a lesson's own layout alone
+    app_key(&a, 'F');
+    assert_false(a.present);
+    assert_non_null(strstr(a.message, "stepformer lesson --present"));
+    struct screen_state s;
+    app_screen(&a, &s);
+    assert_non_null(s.lesson);
+    assert_false(s.present);
     assert_int_equal(app_key(&a, 'q'), APP_QUIT);
     app_free(&a);
     // Presenting keeps no progress: the student's place is untouched.

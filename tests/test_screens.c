@@ -1,6 +1,7 @@
 // Whole screens for every op: each op, when it runs, draws its own output as the main panel, at
 // the sizes a classroom uses (80×24 over SSH to 200×60 on a projector), for the forward pass
-// with greedy choice and with sampling, and for the training iteration.
+// with greedy choice and with sampling, and for the training iteration; on the normal screen and
+// in the presenter view.
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -151,9 +152,10 @@ static void set_sampling(struct app *a)
 }
 
 // Steps through every op of one pass at one size; each op's main panel (below its title) must
-// differ from the one the op before drew. Failures are counted and named, not fatal, so one run
-// lists them all.
-static int check_pass(enum pass_kind kind, int numbers, int w, int h)
+// differ from the one the op before drew. present: in the presenter view, where the main panel
+// must also be the one large panel (the whole width, no op list). Failures are counted and named,
+// not fatal, so one run lists them all.
+static int check_pass(enum pass_kind kind, int numbers, int present, int w, int h)
 {
     struct app a;
     struct app_options o = {
@@ -174,6 +176,8 @@ static int check_pass(enum pass_kind kind, int numbers, int w, int h)
     if (kind == PASS_TRAINING)
         app_key(&a, 't');
     app_key(&a, SF_KEY_HOME);
+    if (present)
+        app_key(&a, 'F');
     struct grid g;
     assert_int_equal(grid_init(&g, w, h), 0);
     char before_name[64] = "nothing";
@@ -201,9 +205,15 @@ static int check_pass(enum pass_kind kind, int numbers, int w, int h)
         struct cell *cells = rect_cells(&g, r, &n_now);
         if (numbers)
             failures += check_complete(&s, now, n->name, w, h);
+        if (present && (!s.present || s.layout.shown[PANEL_TIMELINE] || r.w != w)) {
+            print_message("%dx%d %s: presenting %s, the %s panel is not the one large panel\n", w,
+                          h, pass_names[kind], n->name, panel_name(s.main));
+            failures++;
+        }
         if (n_now == n_before && memcmp(before, cells, n_now * sizeof *cells) == 0) {
-            print_message("%dx%d %s: after %s, %s leaves the main panel (%s) as it was\n", w, h,
-                          pass_names[kind], before_name, n->name, panel_name(s.main));
+            print_message("%dx%d %s%s: after %s, %s leaves the main panel (%s) as it was\n", w, h,
+                          pass_names[kind], present ? " presenting" : "", before_name, n->name,
+                          panel_name(s.main));
             failures++;
         }
         free(before);
@@ -226,7 +236,9 @@ static void test_screens_every_op_changes_the_main_panel(void **state)
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
         for (int kind = PASS_GREEDY; kind <= PASS_GPT2; kind++)
             for (int numbers = 0; numbers < 2; numbers++)
-                failures += check_pass((enum pass_kind)kind, numbers, sizes[k][0], sizes[k][1]);
+                for (int present = 0; present < 2; present++)
+                    failures += check_pass((enum pass_kind)kind, numbers, present, sizes[k][0],
+                                           sizes[k][1]);
     if (failures)
         fail_msg("%d screens mislead (listed above)", failures);
 }

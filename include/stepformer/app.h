@@ -80,6 +80,7 @@ struct app_options {
     const char *ids;            // instead of a prompt: token ids "3,1,4"
     int train;                  // 1: open in the training view
     int reference;              // 1: the reference loops instead of BLAS (--impl ref)
+    int present;                // 1: open in the presenter view (--present)
 };
 
 // Lesson mode: the script, the beat on screen and the state of its question.
@@ -161,6 +162,7 @@ struct app {
     int selected;      // enum panel_id
     int follow;        // 1: the main panel follows the op that ran last
     int zoom;          // a panel, or -1
+    int present;       // 1: the presenter view (one large panel, the equation as a caption)
     int help;          // 1: the help overlay is up
     int help_first;    // the help's first row shown (it pages when it does not fit)
     int scheme;        // enum palette_scheme wanted (the terminal may offer fewer colours)

@@ -20,7 +20,8 @@
     X(SLOWER, "run slower")                                                                        \
     X(NEXT_PANEL, "select the next panel")                                                         \
     X(ZOOM, "zoom the selected panel to the whole screen, or back")                                \
-    X(CANCEL, "stop a long move, else leave inspect, else unzoom")                                 \
+    X(PRESENT, "presenter view: one large panel, the equation below it; or back")                  \
+    X(CANCEL, "stop a long move, else leave inspect, zoom or presenter view")                      \
     X(LAYER_NEXT, "show the next layer")                                                           \
     X(LAYER_PREV, "show the previous layer")                                                       \
     X(HEAD_NEXT, "show the next head")                                                             \

@@ -56,6 +56,12 @@ void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main
 void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const int *panels,
                    int n_panels, int focus, int zoom, int present, int caption_h);
 
+// The presenter view of the step-through screen: no op list, the tokens strip on top, one large
+// panel for main (a fixed panel such as the timeline means the attention matrix there) taking
+// all the room left, and the equation below it as a caption of caption_h rows (it gets 4 to a
+// fifth of the screen). zoom: a panel to give the whole screen instead, or -1.
+void layout_present(struct layout *l, int w, int h, int zoom, enum panel_id main, int caption_h);
+
 // The panels' keywords for lesson scripts ("tokens", "qkv", "next-token"), by panel number.
 const char *panel_keyword(enum panel_id p);
 

@@ -217,6 +217,8 @@ int panel_matrix(const struct view *v, const struct node *n, const float **m, in
 // "Q = X W^Q   [N×d]·[d×d_k] → [N×d_k]"), its explanation and textbook section; with the
 // inspect cursor on, how the selected cell's number was computed, with the numbers.
 void panel_equation(struct grid *g, struct rect r, const struct view *v, int selected);
+// The rows the equation panel needs at width w to show all it has (its title line included).
+int panel_equation_height(const struct view *v, int w);
 
 // Q, K and V of the selected layer and head side by side (rows: tokens, columns: d_k), and
 // the head's output (alpha V) once attn.mix has run.

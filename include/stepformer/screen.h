@@ -55,6 +55,7 @@ struct screen_state {
     int notice;
     const char *keys;
     const struct lesson_screen *lesson; // lesson mode, or NULL
+    int present; // the presenter view: one large panel, the equation as a caption (no lesson)
     // Where everything goes (screen_layout, for the grid's size): drawing and clicks read it.
     struct layout layout;
     struct rect narration; // lesson mode: the narration pane (the caption when presenting)

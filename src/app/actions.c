@@ -107,6 +107,22 @@ static int act_zoom(struct app *a, enum sf_action act)
     return APP_REDRAW;
 }
 
+// F: the presenter view, or back to the whole screen (lesson mode has its own: --present).
+static int act_present(struct app *a, enum sf_action act)
+{
+    (void)act;
+    if (a->hooks) {
+        app_say(a, 0, "lessons have their own presenter view: stepformer lesson --present");
+        return APP_REDRAW;
+    }
+    a->present = !a->present;
+    app_say(a, 0,
+            a->present ? "presenter view: PgDn or Right runs the next op, PgUp or Left steps "
+                         "back; F or Esc leaves"
+                       : "the whole screen again (F: the presenter view)");
+    return APP_REDRAW;
+}
+
 // Esc: the first of these that applies (the message stays).
 static int act_cancel(struct app *a, enum sf_action act)
 {
@@ -119,6 +135,9 @@ static int act_cancel(struct app *a, enum sf_action act)
         app_inspect_leave(a);
     } else if (a->zoom >= 0) {
         a->zoom = -1;
+    } else if (a->present && !a->hooks) {
+        a->present = 0;
+        app_say(a, 0, "the whole screen again (F: the presenter view)");
     }
     return APP_REDRAW;
 }
@@ -279,6 +298,7 @@ static const struct {
     [SF_ACTION_SLOWER] = {act_speed, 0},
     [SF_ACTION_NEXT_PANEL] = {act_next_panel, 0},
     [SF_ACTION_ZOOM] = {act_zoom, 0},
+    [SF_ACTION_PRESENT] = {act_present, 0},
     [SF_ACTION_CANCEL] = {act_cancel, KEEPS_MOVE | KEEPS_MESSAGE},
     [SF_ACTION_LAYER_NEXT] = {act_layer, 0},
     [SF_ACTION_LAYER_PREV] = {act_layer, 0},

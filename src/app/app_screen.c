@@ -153,6 +153,24 @@ static void status_line(struct app *a, struct screen_state *s)
     }
 }
 
+// The status line's right end in the presenter view: that it is on and how to leave it, then
+// as many of the other hints as take at most a third of the line (where the keys stay
+// drawn). ASCII, so its bytes are its columns.
+static const char *present_keys(int width)
+{
+    static const char *const keys[] = {
+        "presenting: F or Esc leaves  PgDn/PgUp step  ? help  q quit ",
+        "presenting: F or Esc leaves  ? help  q quit ",
+        "presenting: F leaves  ? help ",
+        "presenting: F leaves ",
+    };
+    size_t n = sizeof keys / sizeof keys[0];
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((int)strlen(keys[i]) <= width / 3)
+            return keys[i];
+    return keys[n - 1];
+}
+
 void app_screen(struct app *a, struct screen_state *s)
 {
     const struct graph *g = app_graph(a);
@@ -169,7 +187,11 @@ void app_screen(struct app *a, struct screen_state *s)
     s->zoom = a->zoom;
     s->main = app_main_panel(a);
     s->overlay_cursor = s->overlay_cursor_col = s->status_cursor = -1;
-    s->keys = a->running ? "running  r pauses " : "? help  q quit ";
+    s->present = a->present && !a->hooks;
+    s->keys = a->running && s->present ? "presenting  r pauses "
+              : a->running             ? "running  r pauses "
+              : s->present             ? present_keys(a->width ? a->width : 80)
+                                       : "? help  q quit ";
     if (a->hooks && a->hooks->screen) // its pane, its panels and its keys
         a->hooks->screen(a, s);
     screen_layout(s, a->width ? a->width : 80, a->height ? a->height : 24);

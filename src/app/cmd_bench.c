@@ -23,6 +23,7 @@ static const char bench_usage[] =
     "AdamW) of a GPT-2-shaped model (4 layers, 4 heads, d 128, vocabulary 512, context 128)\n"
     "at B = 4, T = 64, and in lesson mode the slowest move between beats: going back from\n"
     "the last beat of each shipped lesson replays its script from the start.\n"
+    "Screen lines: the step-through screen and the presenter view drawn at 200 x 60.\n"
     "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
@@ -113,6 +114,60 @@ static int bench_screen(const struct bench_case *bc, struct graph *g, int runs, 
     return rc < 0 ? rc : 0;
 }
 
+// What the presenter view costs (the screen a class sees on a projector): laying out and
+// drawing the whole 200 x 60 screen, one large panel and the equation below it, for every op of
+// the computed pass (the cursor moves back over them: nothing is recomputed).
+static int bench_present(const struct bench_case *bc, struct graph *g, FILE *out)
+{
+    struct grid grid;
+    int rc = grid_init(&grid, 200, 60), n = 0, worst = 0;
+    double *draw = calloc((size_t)g->n_nodes, sizeof *draw);
+    const char **names = calloc((size_t)g->n_nodes, sizeof *names);
+    if (rc || !draw || !names) {
+        grid_free(&grid);
+        free(draw);
+        free(names);
+        return rc ? rc : SF_ERR_NOMEM;
+    }
+    struct screen_state s = {0};
+    s.view = (struct view){.graph = g, .row = g->n_tokens - 1, .numbers = 1};
+    s.zoom = s.overlay_cursor = -1;
+    s.present = 1;
+    s.keys = "presenting: F or Esc leaves  PgDn/PgUp step  ? help  q quit ";
+    for (int i = -1; n < g->n_nodes; i++) { // the first draw warms the caches, untimed
+        const struct node *last = graph_last(g);
+        if (!last)
+            break;
+        s.main = layout_focus(last);
+        s.selected = (int)s.main;
+        s.view.layer = last->layer >= 0 ? last->layer : s.view.layer;
+        double t0 = now_seconds();
+        screen_layout(&s, grid.w, grid.h);
+        screen_draw(&grid, &s);
+        double t = now_seconds() - t0;
+        if (i < 0)
+            continue;
+        names[n] = last->name;
+        draw[n] = t;
+        worst = t > draw[worst] ? n : worst;
+        n++;
+        if (graph_back(g) <= 0)
+            break;
+    }
+    if (n > 0) {
+        double worst_t = draw[worst];
+        const char *worst_name = names[worst];
+        fprintf(out,
+                "present %-5s 200x60 layout + draw median %6.3f ms over %d ops, max %6.3f ms "
+                "(%s)\n",
+                bc->name, median(draw, n) * 1e3, n, worst_t * 1e3, worst_name);
+    }
+    grid_free(&grid);
+    free(draw);
+    free(names);
+    return 0;
+}
+
 // Times the forward pass of one case; prints one line. Returns 0 or an error status.
 static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE *err)
 {
@@ -164,6 +219,8 @@ static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE 
             bc->name, bc->n_layer, bc->n_head, bc->d_model, bc->vocab, BENCH_TOKENS,
             m.n_params / 1000, g.n_nodes, med * 1e3, lo * 1e3, hi * 1e3, runs, build * 1e3);
     rc = bench_screen(bc, &g, runs, out);
+    if (!rc)
+        rc = bench_present(bc, &g, out);
     if (rc)
         goto fail;
     graph_free(&g);

@@ -21,7 +21,7 @@ static const char *const beat_helps[SF_BEAT_COUNT] = {"", SF_BEAT_LIST(SF_X)};
 
 // Defaults a user can guess: Space or -> step, Backspace or <- back, n / N next sublayer /
 // block, g goto, End or G to the end, Home restart, Tab next panel, z zoom, ? help, q quit.
-// PgDn / PgUp step and step back too, so a presentation clicker works.
+// PgDn / PgUp step and step back too, so a presentation clicker works; F is the presenter view.
 static const struct key_binding bindings[] = {
     {' ', SF_ACTION_STEP},
     {SF_KEY_RIGHT, SF_ACTION_STEP},
@@ -40,6 +40,7 @@ static const struct key_binding bindings[] = {
     {'-', SF_ACTION_SLOWER},
     {SF_KEY_TAB, SF_ACTION_NEXT_PANEL},
     {'z', SF_ACTION_ZOOM},
+    {'F', SF_ACTION_PRESENT},
     {SF_KEY_ESCAPE, SF_ACTION_CANCEL},
     {'l', SF_ACTION_LAYER_NEXT},
     {'L', SF_ACTION_LAYER_PREV},

@@ -250,3 +250,26 @@ void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const
     }
     place(l, area, list, n, focus);
 }
+
+void layout_present(struct layout *l, int w, int h, int zoom, enum panel_id main, int caption_h)
+{
+    if (zoom >= 0 && zoom < PANEL_COUNT) {
+        layout_compute(l, w, h, zoom, main);
+        return;
+    }
+    memset(l, 0, sizeof *l);
+    if (w < SF_MIN_W || h < SF_MIN_H) {
+        l->too_small = 1;
+        return;
+    }
+    l->status = (struct rect){0, h - 1, w, 1};
+    if (main == PANEL_TOKENS || main == PANEL_TIMELINE || main == PANEL_EQUATION)
+        main = PANEL_ATTENTION; // as layout_compute puts there
+    // The caption just above the status line (its title line sets it apart), the tokens strip
+    // and the big panel above it (place: the strip at its natural height, the panel the rest).
+    int cap_h = caption_h > h / 5 ? h / 5 : caption_h < 4 ? 4 : caption_h;
+    l->panel[PANEL_EQUATION] = (struct rect){0, h - 1 - cap_h, w, cap_h};
+    l->shown[PANEL_EQUATION] = 1;
+    const int panels[2] = {PANEL_TOKENS, main};
+    place(l, (struct rect){0, 0, w, h - 1 - cap_h}, panels, 2, main);
+}

@@ -454,17 +454,20 @@ static void inspect(const struct view *v, const struct node *n, int i, int j, ch
 }
 
 // text from row y on, w columns wide, broken at spaces over the rows before end (the last row
-// abbreviated on purpose when it still does not fit). Returns the row after it.
+// abbreviated on purpose when it still does not fit). Returns the row after it. g NULL: only
+// counts the rows (as drawn without the ASCII forms).
 static int draw_wrapped(struct grid *g, int x, int y, int end, int w, const char *text,
                         enum sf_style style)
 {
     char ascii[1024];
-    if (g->ascii) // measured as drawn
+    if (g && g->ascii) // measured as drawn
         text = grid_ascii_text(ascii, sizeof ascii, text);
     size_t n = strlen(text);
     while (y < end && n > 0) {
         if ((int)utf8_count(text, n) <= w || y + 1 == end) {
-            panel_label(g, x, y++, w, text, style);
+            if (g)
+                panel_label(g, x, y, w, text, style);
+            y++;
             break;
         }
         size_t i = 0, brk = 0;
@@ -477,7 +480,9 @@ static int draw_wrapped(struct grid *g, int x, int y, int end, int w, const char
             brk = i;
         char line[1024];
         text_format(line, sizeof line, "%.*s", (int)brk, text);
-        grid_text(g, x, y++, w, line, style);
+        if (g)
+            grid_text(g, x, y, w, line, style);
+        y++;
         while (brk < n && text[brk] == ' ')
             brk++;
         text += brk, n -= brk;
@@ -515,4 +520,26 @@ void panel_equation(struct grid *g, struct rect r, const struct view *v, int sel
         y = draw_wrapped(g, r.x + 1, y, y + 1, r.w - 2, shape, SF_STYLE_NUMBER);
     if (y < end)
         draw_wrapped(g, r.x + 1, y, end, r.w - 2, n->explain, SF_STYLE_DIM);
+}
+
+int panel_equation_height(const struct view *v, int w)
+{
+    const struct node *n = graph_last(v->graph);
+    char eq[256], shape[256];
+    if (!n)
+        return 2;
+    eq[0] = shape[0] = 0;
+    const float *m;
+    int rows, cols, far = 1 << 20;
+    if (v->inspect) { // the inspected number's sum, then its values
+        if (!panel_matrix(v, n, &m, &rows, &cols) || v->row >= rows || v->col >= cols)
+            return 2;
+        inspect(v, n, v->row, v->col, eq, shape, sizeof eq);
+        return draw_wrapped(NULL, 0, draw_wrapped(NULL, 0, 1, far, w - 2, eq, SF_STYLE_NORMAL), far,
+                            w - 2, shape, SF_STYLE_NORMAL);
+    }
+    equation(v, n, eq, shape, sizeof eq);
+    int y = draw_wrapped(NULL, 0, 1, far, w - 2, eq, SF_STYLE_NORMAL);
+    y = draw_wrapped(NULL, 0, y, y + 1, w - 2, shape, SF_STYLE_NORMAL);
+    return draw_wrapped(NULL, 0, y, far, w - 2, n->explain, SF_STYLE_NORMAL);
 }

@@ -154,6 +154,9 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
             break;
         line[n0] = 0;
     }
+    if (!line[n0]) // no value fits: the mean says over how many it is
+        text_format(line, sizeof line, "%s  mean of %d %6.3f  min %6.3f  max %6.3f", label, d,
+                    mean / d, (double)lo, (double)hi);
     panel_label(g, x, y, w, line, SF_STYLE_NORMAL);
 }
 

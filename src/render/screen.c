@@ -285,6 +285,8 @@ void screen_layout(struct screen_state *s, int w, int h)
     if (ls)
         layout_lesson(&s->layout, &s->narration, w, h, ls->panels, ls->n_panels, ls->focus, s->zoom,
                       ls->present, ls->present ? panel_narration_height(ls, w) : 0);
+    else if (s->present)
+        layout_present(&s->layout, w, h, s->zoom, s->main, panel_equation_height(&s->view, w));
     else
         layout_compute(&s->layout, w, h, s->zoom, s->main);
 }

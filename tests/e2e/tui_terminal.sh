@@ -2,7 +2,8 @@
 # End to end, in a real terminal (tmux): the step-through screen. Start, step 40 ops, step
 # back, zoom, resize to 80x24, 200x60 and too small, edit the prompt (at its end and in the
 # middle), paste 10,000 characters into it, step through the sampling stages at τ = 2,
-# generate a token, switch the heads of a layer off, quit;
+# generate a token, switch the heads of a layer off, quit; the presenter view with a clicker's
+# keys;
 # the screen text is checked at each point, and that the terminal is restored after quitting,
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
@@ -206,6 +207,32 @@ screen | grep -q 'L0.attn.softmax' || fail "--impl ref: the softmax did not run"
 tmux send-keys -t "$session" q
 restored 0
 ok "runs on the reference loops (--impl ref)"
+
+# The presenter view (--present) driven as a presentation clicker does: PgDn 33 times reaches
+# L1.attn.softmax; no op list, the attention matrix with its row sums as the one large panel,
+# the equation as a caption at the bottom, the marker on the status line; PgUp and Right step
+# back and on; F gives the whole screen back.
+start 160 48 --present --impl ref
+screen | grep -q 'presenting: F or Esc leaves' || fail "--present: no marker on the status line"
+for _ in $(seq 33); do tmux send-keys -t "$session" NPage; done
+wait_for '^ L1.attn.softmax   §9.1' 10 || fail "--present: 33 PgDn did not reach L1.attn.softmax"
+screen | grep -q 'Ops  ' && fail "--present: the op list is still on screen"
+screen | sed -n 6p | grep -q '^ Attention  L1 head 0  softmax' || fail "--present: no attention panel"
+screen | grep -q 'Σ row' || fail "--present: the softmax rows have no sums"
+[ "$(screen | grep -c '  1.00$')" -eq 9 ] || fail "--present: not every softmax row sums to 1.00"
+screen | tail -8 | grep -q "α_ij = exp(s_ij)" || fail "--present: no equation caption at the bottom"
+screen | sed -n 48p | grep -q '^ L1.attn.softmax .*presenting: F or Esc leaves' ||
+    fail "--present: the status line does not name the op and the marker"
+tmux send-keys -t "$session" PPage
+wait_for '^ L1.attn.mask   §9.3' 5 || fail "--present: PgUp did not step back"
+screen | grep -q -- '−∞' || fail "--present: the mask shows no −∞"
+tmux send-keys -t "$session" Right
+wait_for '^ L1.attn.softmax   §9.1' 5 || fail "--present: Right did not step on"
+tmux send-keys -t "$session" F
+wait_for 'Ops  33 / 55' 5 || fail "F did not leave the presenter view"
+tmux send-keys -t "$session" q
+restored 0
+ok "presents with a clicker (--present, PgDn, PgUp, F)"
 
 start 100 30
 pkill -SEGV -f "^$bin\$" || pkill -SEGV -x stepformer || fail "cannot signal the program"
