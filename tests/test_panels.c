@@ -404,6 +404,19 @@ static void test_panels_model_view_of_a_gpt2_model(void **state)
             }
     assert_true(hits >= 144);
     grid_free(&g);
+    // in the main place of a 200 x 60 screen (the attention and head view beside it) too
+    struct layout lay;
+    layout_compute(&lay, 200, 60, -1, PANEL_MODEL);
+    assert_true(lay.shown[PANEL_MODEL] && lay.shown[PANEL_ATTENTION]);
+    assert_int_equal(grid_init(&g, 200, 60), 0);
+    panel_model(&g, lay.panel[PANEL_MODEL], &v, 1);
+    text = grid_text_dump(&g);
+    assert_non_null(strstr(text, "L11 "));
+    assert_non_null(strstr(text, "h11"));
+    assert_null(strstr(text, "more"));
+    assert_null(strstr(text, "→"));
+    free(text);
+    grid_free(&g);
     // at 100 x 30 (the panel zoomed at 100 x 30, 80 x 24 too small for 12 layers): counts
     for (int k = 0; k < 2; k++) {
         int w = k ? 80 : 100, hh = k ? 23 : 29;
