@@ -487,6 +487,10 @@ static void test_app_head_finder_unknown_and_later_words(void **state)
     assert_non_null(strstr(a.message, "\"zebra\" is not a token of the prompt"));
     assert_int_equal(a.view.find_query, -1);
     app_key(&a, 27);
+    keys(&a, "fcab keys\n"); // in the text, not a token of its own
+    assert_int_equal(a.mode, APP_MODE_FIND);
+    assert_non_null(strstr(a.message, "\"cab\" is not one token of the prompt: type positions"));
+    app_key(&a, 27);
     keys(&a, "fkeys table\n");
     assert_int_equal(a.mode, APP_MODE_FIND);
     assert_non_null(strstr(a.message, "comes after"));
@@ -557,6 +561,23 @@ static void test_app_model_view_and_head_view_keys(void **state)
     assert_int_equal(a.view.heads_reverse, 0);
     app_key(&a, 'V');
     assert_int_equal(a.view.heads_reverse, 1);
+    // who attends to "keys" (1): Right marks the queries from "keys" on, Enter ranks the heads
+    // for the marked query and "keys"
+    a.view.row = 1;
+    for (int i = 0; i < 4; i++)
+        app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.view.find_key, 1);
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes); // no step back
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.selected, PANEL_FINDER);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.view.find_key, 1);
+    app_key(&a, '1');
+    assert_int_equal(a.view.layer, 1);
+    assert_int_equal(a.view.head, 3);
     // the help lists the new keys
     app_key(&a, '?');
     app_screen(&a, &s);

@@ -222,16 +222,19 @@ static void find_enter(struct app *a)
         app_say(a, 1, "type two words of the prompt (or positions): the query, then the key");
         return;
     }
-    int later, q = find_word(g, w[0], -1, &later);
-    if (q < 0) {
-        app_say(a, 1, "\"%s\" is not a token of the prompt (positions 0–%d)", w[0],
-                g->n_tokens - 1);
-        return;
-    }
-    int k = find_word(g, w[1], q, &later);
-    if (k < 0) {
-        app_say(a, 1, "\"%s\" is not a token of the prompt (positions 0–%d)", w[1],
-                g->n_tokens - 1);
+    int later, q = find_word(g, w[0], -1, &later), k = q < 0 ? -1 : find_word(g, w[1], q, &later);
+    if (q < 0 || k < 0) {
+        const char *bad = q < 0 ? w[0] : w[1];
+        char text[LINE_EDIT_SIZE];
+        tokenizer_decode(&a->model.tok, g->ids, g->n_tokens, text, sizeof text);
+        if (strstr(text, bad)) // in the text, but split into pieces
+            app_say(a, 1,
+                    "\"%s\" is not one token of the prompt: type positions (0–%d) as the "
+                    "tokens strip numbers them",
+                    bad, g->n_tokens - 1);
+        else
+            app_say(a, 1, "\"%s\" is not a token of the prompt (positions 0–%d)", bad,
+                    g->n_tokens - 1);
         return;
     }
     if (later) {
