@@ -578,6 +578,25 @@ static void test_app_model_view_and_head_view_keys(void **state)
     app_key(&a, '1');
     assert_int_equal(a.view.layer, 1);
     assert_int_equal(a.view.head, 3);
+    // a click on the head view's row of "keys" for the query "cabinet" marks it
+    app_key(&a, 'v');
+    app_key(&a, 'V');
+    assert_int_equal(a.view.heads_reverse, 0);
+    a.view.row = 4;
+    a.view.find_key = -1;
+    app_screen(&a, &s);
+    r = s.layout.panel[PANEL_HEADS];
+    hit = 0;
+    for (int y = r.y; y < r.y + r.h && !hit; y++) {
+        struct view v = a.view;
+        v.graph = app_graph(&a);
+        if (panel_heads_hit(r, &v, r.x + 2, y) == 1)
+            app_click(&a, r.x + 2, y), hit = 1;
+    }
+    assert_true(hit);
+    assert_int_equal(a.view.find_key, 1);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.selected, PANEL_HEADS);
     // the help lists the new keys
     app_key(&a, '?');
     app_screen(&a, &s);

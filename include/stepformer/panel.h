@@ -265,6 +265,9 @@ void panel_attention_map(struct grid *g, int x, int y, int s, int f, const float
 // v->heads_reverse, the later tokens that attend to the selected one. Rows and heads that do
 // not fit are counted, and the window keeps the selected token in view.
 void panel_heads(struct grid *g, struct rect r, const struct view *v, int selected);
+// The position of the head view's row at (x, y) of the panel drawn in r (a key, or reversed a
+// query), or -1.
+int panel_heads_hit(struct rect r, const struct view *v, int x, int y);
 
 // The model view: every layer (rows L0 ...) by every head (columns h0 ...) as a small map of
 // its attention after the softmax; the selected layer and head framed. What does not fit

@@ -415,6 +415,12 @@ int app_click(struct app *a, int x, int y)
             int l, h;
             if (panel_model_hit(r, &v, x, y, &l, &h))
                 a->view.layer = l, a->view.head = h;
+        } else if (p == PANEL_HEADS) { // marks the row: Enter ranks the heads for it
+            int i = panel_heads_hit(r, &v, x, y), row = v.row;
+            if (i >= 0 && a->view.heads_reverse)
+                a->view.find_query = i, a->view.find_key = row;
+            else if (i >= 0)
+                a->view.find_key = i, a->view.find_query = row;
         } else if (p == PANEL_FINDER) {
             int k = panel_finder_hit(r, &v, x, y);
             if (k >= 0)

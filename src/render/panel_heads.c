@@ -94,7 +94,7 @@ static void heads_geometry(struct rect r, const struct view *v, int H, int N, st
     h->row0 = keep >= h->n_rows ? keep - h->n_rows + 1 : 0;
 }
 
-static void heads_header(struct grid *g, struct rect r, const struct heads_geom *h)
+static void heads_header(struct grid *g, struct rect r, const struct heads_geom *h, int sel)
 {
     char buf[32];
     int y = r.y + 2;
@@ -102,7 +102,9 @@ static void heads_header(struct grid *g, struct rect r, const struct heads_geom 
     for (int k = 0; k < h->nh; k++) {
         int head = h->h0 + k, x = r.x + h->label_w + 1 + k * h->cw;
         text_format(buf, sizeof buf, "h%d", head);
-        for (int c = 0; buf[c]; c++)
+        if (head == sel) // the head h selects, as in the attention panel
+            grid_text(g, x, y, h->cw, buf, SF_STYLE_SELECTED);
+        for (int c = 0; buf[c] && head != sel; c++)
             grid_series(g, x + c, y, (uint32_t)buf[c], head);
     }
     int end = r.x + h->label_w + 1 + h->nh * h->cw;
@@ -152,7 +154,7 @@ void panel_heads(struct grid *g, struct rect r, const struct view *v, int select
                     "V: who attends to it",
                     tok, v->layer);
     panel_label(g, r.x, r.y + 1, r.w, buf, SF_STYLE_DIM);
-    heads_header(g, r, &h);
+    heads_header(g, r, &h, v->head);
     for (int k = 0; k < h.n_rows && h.row0 + k < h.count; k++) {
         int i = h.first + h.row0 + k, y = h.body_y + k;
         int q = v->heads_reverse ? i : row, key = v->heads_reverse ? row : i;
@@ -176,6 +178,19 @@ void panel_heads(struct grid *g, struct rect r, const struct view *v, int select
     if (h.rows_line)
         grid_text(g, r.x, r.y + r.h - 1, r.w,
                   panel_hidden_rows(buf, sizeof buf, h.row0, h.n_rows, h.count), SF_STYLE_NOTICE);
+}
+
+int panel_heads_hit(struct rect r, const struct view *v, int x, int y)
+{
+    int N = 0;
+    if (!layer_alpha(v->graph, v->layer, &N) || x < r.x || x >= r.x + r.w)
+        return -1;
+    struct heads_geom h;
+    heads_geometry(r, v, v->graph->model->cfg.n_head, N, &h);
+    int k = y - h.body_y;
+    if (k < 0 || k >= h.n_rows || h.row0 + k >= h.count)
+        return -1;
+    return h.first + h.row0 + k;
 }
 
 // ---- the model view ----
