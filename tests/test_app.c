@@ -419,6 +419,224 @@ static void screen_golden(struct app *a, int w, int h, const char *name)
     grid_free(&g);
 }
 
+// The head finder: f, then "cabinet keys", ranks every head of every layer by
+// alpha(cabinet -> keys), running the pass through the last softmax; the shipped model's L1
+// head 3 (the agreement head) comes first. A rank's number opens that head's matrix, Enter the
+// selected rank.
+static void test_app_head_finder_ranks_the_agreement_head_first(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL); // "the keys to the cabinet are on the table"
+    keys(&a, "fcabinet keys");
+    assert_int_equal(a.mode, APP_MODE_FIND);
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_int_equal(a.selected, PANEL_FINDER);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.view.find_key, 1);
+    const struct graph *g = app_graph(&a);
+    int L = a.model.cfg.n_layer, H = a.model.cfg.n_head, missing = -1;
+    struct finder_rank r[64];
+    assert_true(L * H <= 64);
+    int n = panel_finder_rank(g, 4, 1, r, 64, &missing);
+    assert_int_equal(n, L * H); // every head ranked: the pass ran through every softmax
+    assert_int_equal(missing, 0);
+    assert_int_equal(r[0].layer, 1);
+    assert_int_equal(r[0].head, 3);
+    for (int k = 0; k < n; k++) { // the numbers are the softmax's, largest first
+        int idx = graph_find_role(g, r[k].layer, ROLE_ATTN_SOFTMAX);
+        const struct tensor *t = &g->nodes[idx].out;
+        int N = t->shape[1];
+        assert_float_equal(r[k].alpha, t->data[((size_t)r[k].head * N + 4) * N + 1], 1e-6);
+        if (k)
+            assert_true(r[k].alpha <= r[k - 1].alpha);
+    }
+    assert_true(r[0].alpha > r[1].alpha + 0.05f); // first by a clear margin
+    app_key(&a, '1');
+    assert_int_equal(a.selected, PANEL_ATTENTION);
+    assert_int_equal(a.view.layer, 1);
+    assert_int_equal(a.view.head, 3);
+    assert_int_equal(a.view.row, 4);
+    // back to the finder: Down, Enter opens the second rank
+    keys(&a, "fcabinet keys\n");
+    app_key(&a, SF_KEY_DOWN);
+    assert_int_equal(a.view.find_sel, 1);
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.selected, PANEL_ATTENTION);
+    assert_int_equal(a.view.layer, r[1].layer);
+    assert_int_equal(a.view.head, r[1].head);
+    // positions work as words do
+    keys(&a, "f4 1\n");
+    assert_int_equal(a.selected, PANEL_FINDER);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.view.find_key, 1);
+    app_free(&a);
+}
+
+// The finder says which word is not in the prompt, and that a key after the query is masked;
+// the line stays open for a correction, and Esc leaves it.
+static void test_app_head_finder_unknown_and_later_words(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    keys(&a, "fcabinet zebra\n");
+    assert_int_equal(a.mode, APP_MODE_FIND);
+    assert_int_equal(a.message_error, 1);
+    assert_non_null(strstr(a.message, "\"zebra\" is not a token of the prompt"));
+    assert_int_equal(a.view.find_query, -1);
+    app_key(&a, 27);
+    keys(&a, "fcab keys\n"); // in the text, not a token of its own
+    assert_int_equal(a.mode, APP_MODE_FIND);
+    assert_non_null(strstr(a.message, "\"cab\" is not one token of the prompt: type positions"));
+    app_key(&a, 27);
+    keys(&a, "fkeys table\n");
+    assert_int_equal(a.mode, APP_MODE_FIND);
+    assert_non_null(strstr(a.message, "comes after"));
+    assert_non_null(strstr(a.message, "masked"));
+    app_key(&a, 27);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    keys(&a, "fcabinet\n");
+    assert_int_equal(a.mode, APP_MODE_FIND);
+    assert_non_null(strstr(a.message, "two words"));
+    app_key(&a, 27);
+    // "the" twice: the query is the last one, the key the last one before it
+    keys(&a, "ftable the\n");
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    assert_int_equal(a.view.find_query, 8);
+    assert_int_equal(a.view.find_key, 7);
+    app_free(&a);
+}
+
+// The model view: arrows move over layers and heads, Enter opens the head in the attention
+// panel; a click on a map selects it. The head view: v opens it, V turns it around.
+static void test_app_model_view_and_head_view_keys(void **state)
+{
+    (void)state;
+    struct app a;
+    start(&a, NULL);
+    keys(&a, "G");
+    finish(&a);
+    app_key(&a, 'm');
+    assert_int_equal(a.selected, PANEL_MODEL);
+    a.view.layer = 0, a.view.head = 0;
+    app_key(&a, SF_KEY_DOWN);
+    app_key(&a, SF_KEY_RIGHT);
+    app_key(&a, SF_KEY_RIGHT);
+    app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(a.view.layer, 1);
+    assert_int_equal(a.view.head, 3);
+    app_key(&a, SF_KEY_LEFT);
+    assert_int_equal(a.view.head, 2);
+    assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes); // no step back
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.selected, PANEL_ATTENTION);
+    assert_int_equal(a.view.layer, 1);
+    assert_int_equal(a.view.head, 2);
+    // a click on layer 0, head 1 of the model view (zoomed, so its place is known)
+    app_key(&a, 'm');
+    app_key(&a, 'z');
+    struct screen_state s;
+    a.width = 100, a.height = 30;
+    app_screen(&a, &s);
+    struct rect r = s.layout.panel[PANEL_MODEL];
+    int hit = 0;
+    for (int y = r.y; y < r.y + r.h && !hit; y++)
+        for (int x = r.x; x < r.x + r.w && !hit; x++) {
+            struct view v = a.view;
+            v.graph = app_graph(&a);
+            int l, h;
+            if (panel_model_hit(r, &v, x, y, &l, &h) && l == 0 && h == 1) {
+                app_click(&a, x, y);
+                hit = 1;
+            }
+        }
+    assert_true(hit);
+    assert_int_equal(a.view.layer, 0);
+    assert_int_equal(a.view.head, 1);
+    app_key(&a, 'v');
+    assert_int_equal(a.selected, PANEL_HEADS);
+    assert_int_equal(a.zoom, PANEL_HEADS);
+    assert_int_equal(a.view.heads_reverse, 0);
+    app_key(&a, 'V');
+    assert_int_equal(a.view.heads_reverse, 1);
+    // who attends to "keys" (1): Right marks the queries from "keys" on, Enter ranks the heads
+    // for the marked query and "keys"
+    a.view.row = 1;
+    for (int i = 0; i < 4; i++)
+        app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.view.find_key, 1);
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, SF_KEY_RIGHT);
+    assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes); // no step back
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.selected, PANEL_FINDER);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.view.find_key, 1);
+    app_key(&a, '1');
+    assert_int_equal(a.view.layer, 1);
+    assert_int_equal(a.view.head, 3);
+    // a click on the head view's row of "keys" for the query "cabinet" marks it
+    app_key(&a, 'v');
+    app_key(&a, 'V');
+    assert_int_equal(a.view.heads_reverse, 0);
+    a.view.row = 4;
+    a.view.find_key = -1;
+    app_screen(&a, &s);
+    r = s.layout.panel[PANEL_HEADS];
+    hit = 0;
+    for (int y = r.y; y < r.y + r.h && !hit; y++) {
+        struct view v = a.view;
+        v.graph = app_graph(&a);
+        if (panel_heads_hit(r, &v, r.x + 2, y) == 1)
+            app_click(&a, r.x + 2, y), hit = 1;
+    }
+    assert_true(hit);
+    assert_int_equal(a.view.find_key, 1);
+    assert_int_equal(a.view.find_query, 4);
+    assert_int_equal(a.selected, PANEL_HEADS);
+    // the help lists the new keys
+    app_key(&a, '?');
+    app_screen(&a, &s);
+    int found = 0;
+    for (int i = 0; i < s.n_overlay; i++)
+        found += strstr(s.overlay[i], "head finder") != NULL ||
+                 strstr(s.overlay[i], "model view") != NULL;
+    assert_true(found >= 2);
+    app_free(&a);
+}
+
+// Golden screens: the head view for "it" (where it looks, and who looks at "chicken"), the
+// model view and the finder's ranking for it -> chicken, at 100 x 30 and 200 x 60.
+static void test_app_heads_goldens(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
+    keys(&a, "G");
+    finish(&a);
+    keys(&a, "kkk"); // "it"
+    assert_int_equal(a.view.row, 7);
+    a.view.layer = 1;
+    app_key(&a, 'v');
+    screen_golden(&a, 100, 30, "heads_it_100x30.txt");
+    screen_golden(&a, 200, 60, "heads_it_200x60.txt");
+    app_key(&a, 'z');
+    screen_golden(&a, 100, 30, "heads_it_zoom_100x30.txt");
+    app_key(&a, 'z');
+    a.view.row = 1;
+    app_key(&a, 'V');
+    screen_golden(&a, 100, 30, "heads_chicken_reverse_100x30.txt");
+    app_key(&a, 'm');
+    screen_golden(&a, 100, 30, "model_100x30.txt");
+    keys(&a, "fit chicken\n");
+    screen_golden(&a, 100, 30, "finder_it_chicken_100x30.txt");
+    screen_golden(&a, 200, 60, "finder_it_chicken_200x60.txt");
+    app_free(&a);
+}
+
 // The whole screen of a at w x h as text (malloc'd), drawn as the terminal would show it.
 static char *screen_text(struct app *a, int w, int h)
 {
@@ -910,8 +1128,9 @@ static void test_app_whole_screens(void **state)
         a.zoom = p;
         for (int big = 0; big < 2; big++) {
             static const char *const slug[PANEL_COUNT] = {
-                "tokens",   "timeline", "equation",   "qkv",        "attention", "layernorm",
-                "residual", "ffn",      "next_token", "logit_lens", "training",  "activations"};
+                "tokens",    "timeline",    "equation", "qkv",        "attention",
+                "layernorm", "residual",    "ffn",      "next_token", "logit_lens",
+                "training",  "activations", "heads",    "model",      "finder"};
             snprintf(name, sizeof name, "zoom_%s_%s.txt", slug[p], big ? "160x48" : "80x24");
             screen_golden(&a, big ? 160 : 80, big ? 48 : 24, name);
         }
@@ -1983,8 +2202,9 @@ static void assert_help_pages_show_every_line(struct app *a, const char *first)
 }
 
 // The help lists every key: the screen's actions, then the typing keys, the inspect cursor's
-// and the sampling box's under their titles (in lesson mode the lesson's first); two columns on
-// a wide screen, and on a small one a count of the lines it has no room for.
+// the model view's and finder's, and the sampling box's under their titles (in lesson mode the
+// lesson's first); two columns on a wide screen, and on a small one a count of the lines it has no
+// room for.
 static void test_app_help_lists_every_key_table(void **state)
 {
     (void)state;
@@ -1994,11 +2214,12 @@ static void test_app_help_lists_every_key_table(void **state)
     struct screen_state s;
     app_screen(&a, &s);
     assert_int_equal(s.n_overlay, SF_ACTION_COUNT - 1);
-    assert_int_equal(s.n_overlay_more, 3);
+    assert_int_equal(s.n_overlay_more, 4);
     assert_string_equal(s.overlay_more[0].title, keymap_context_title(KEYMAP_EDIT));
     assert_int_equal(s.overlay_more[0].n, SF_EDIT_COUNT - 1);
     assert_int_equal(s.overlay_more[1].n, SF_CELL_COUNT - 1);
-    assert_int_equal(s.overlay_more[2].n, SF_BOX_COUNT - 1);
+    assert_int_equal(s.overlay_more[2].n, SF_PICK_COUNT - 1);
+    assert_int_equal(s.overlay_more[3].n, SF_BOX_COUNT - 1);
     assert_non_null(strstr(s.overlay_more[0].lines[SF_EDIT_HOME - 1], "Home Ctrl-A"));
     assert_non_null(strstr(s.overlay_more[0].lines[SF_EDIT_KILL_WORD - 1], "Ctrl-W"));
     struct grid g;
@@ -2030,7 +2251,7 @@ static void test_app_help_lists_every_key_table(void **state)
     assert_help_pages_show_every_line(&a, "Presenting a lesson");
     app_screen(&a, &s);
     assert_int_equal(s.n_overlay, 0);
-    assert_int_equal(s.n_overlay_more, 5);
+    assert_int_equal(s.n_overlay_more, 6);
     assert_string_equal(s.overlay_more[0].title, keymap_context_title(KEYMAP_PRESENT));
     assert_non_null(strstr(s.overlay_more[0].lines[0], "Space PgDn Right Down Enter"));
     assert_string_equal(s.overlay_more[1].title, keymap_context_title(KEYMAP_SCREEN));
@@ -2377,6 +2598,10 @@ int main(void)
         cmocka_unit_test(test_line_edit_types_at_the_cursor),
         cmocka_unit_test(test_line_edit_deletes_whole_characters),
         cmocka_unit_test(test_line_edit_deletes_to_the_ends_and_words),
+        cmocka_unit_test(test_app_head_finder_ranks_the_agreement_head_first),
+        cmocka_unit_test(test_app_head_finder_unknown_and_later_words),
+        cmocka_unit_test(test_app_model_view_and_head_view_keys),
+        cmocka_unit_test(test_app_heads_goldens),
         cmocka_unit_test(test_line_edit_stray_bytes),
         cmocka_unit_test(test_line_edit_full_line),
         cmocka_unit_test(test_line_edit_view_follows_the_cursor),

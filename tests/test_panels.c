@@ -340,6 +340,209 @@ static void test_panels_all_heads_of_a_gpt2_layer(void **state)
     model_free(&m);
 }
 
+// The grid as text (its golden form).
+static char *grid_text_dump(const struct grid *g)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(g, f);
+    fclose(f);
+    return text;
+}
+
+// A GPT-2-shaped model (12 layers, 12 heads) on 64 tokens, run through the last softmax.
+static void gpt2_shaped(struct model *m, struct graph *gr)
+{
+    struct model_config c;
+    model_config_gpt2(&c, 12, 12, 48, 100, 64);
+    *m = (struct model){0};
+    assert_int_equal(model_init(m, &c, NULL), 0);
+    model_init_random(m, 7);
+    int ids[64];
+    for (int i = 0; i < 64; i++)
+        ids[i] = (i * 37) % 100;
+    *gr = (struct graph){0};
+    assert_int_equal(graph_build(gr, m, ids, 64, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_goto(gr, "L11.attn.softmax"), 1);
+}
+
+// The model view of a GPT-2-shaped model: all 12 x 12 heads labelled L0 .. L11 and h0 .. h11
+// at 200 x 60 (the zoomed panel) with nothing hidden; at 100 x 30 the layers that do not fit
+// are counted and the window follows the selected layer; a click finds the map it is on.
+static void test_panels_model_view_of_a_gpt2_model(void **state)
+{
+    (void)state;
+    struct model m;
+    struct graph gr;
+    gpt2_shaped(&m, &gr);
+    struct view v = {.graph = &gr, .row = 63, .layer = 1, .head = 3, .numbers = 1};
+    struct grid g;
+    assert_int_equal(grid_init(&g, 200, 59), 0);
+    panel_model(&g, (struct rect){0, 0, 200, 59}, &v, 1);
+    test_check_golden(&g, "model_gpt2_200x60.txt");
+    char *text = grid_text_dump(&g);
+    for (int k = 0; k < 12; k++) {
+        char lab[8];
+        snprintf(lab, sizeof lab, "L%d ", k);
+        assert_non_null(strstr(text, lab));
+        snprintf(lab, sizeof lab, "h%d", k);
+        assert_non_null(strstr(text, lab));
+    }
+    assert_null(strstr(text, "more"));
+    assert_null(strstr(text, "→"));
+    free(text);
+    int l = -1, h = -1, hits = 0;
+    for (int y = 0; y < 59; y++)
+        for (int x = 0; x < 200; x++)
+            if (panel_model_hit((struct rect){0, 0, 200, 59}, &v, x, y, &l, &h)) {
+                hits++;
+                assert_true(l >= 0 && l < 12 && h >= 0 && h < 12);
+                if (g.cells[(size_t)y * 200 + x].style == SF_STYLE_HEAT)
+                    continue;
+                fail_msg("a click at (%d, %d) off the maps found L%d h%d", x, y, l, h);
+            }
+    assert_true(hits >= 144);
+    grid_free(&g);
+    // in the main place of a 200 x 60 screen (the attention and head view beside it) too
+    struct layout lay;
+    layout_compute(&lay, 200, 60, -1, PANEL_MODEL);
+    assert_true(lay.shown[PANEL_MODEL] && lay.shown[PANEL_ATTENTION]);
+    assert_int_equal(grid_init(&g, 200, 60), 0);
+    panel_model(&g, lay.panel[PANEL_MODEL], &v, 1);
+    text = grid_text_dump(&g);
+    assert_non_null(strstr(text, "L11 "));
+    assert_non_null(strstr(text, "h11"));
+    assert_null(strstr(text, "more"));
+    assert_null(strstr(text, "→"));
+    free(text);
+    grid_free(&g);
+    // at 100 x 30 (the panel zoomed at 100 x 30, 80 x 24 too small for 12 layers): counts
+    for (int k = 0; k < 2; k++) {
+        int w = k ? 80 : 100, hh = k ? 23 : 29;
+        v.layer = 11;
+        assert_int_equal(grid_init(&g, w, hh), 0);
+        panel_model(&g, (struct rect){0, 0, w, hh}, &v, 1);
+        if (!k)
+            test_check_golden(&g, "model_gpt2_100x30.txt");
+        text = grid_text_dump(&g);
+        assert_non_null(strstr(text, "L11 ")); // the selected layer is in view
+        if (k)
+            assert_non_null(strstr(text, "↑ "));
+        free(text);
+        grid_free(&g);
+    }
+    graph_free(&gr);
+    model_free(&m);
+}
+
+// The head view of a GPT-2-shaped layer: 12 heads side by side for the last of 64 tokens; the
+// 64 keys that do not fit are counted, the bars are the softmax's numbers; reversed, the
+// queries that see token 0. Heads that do not fit are counted too.
+static void test_panels_head_view_of_12_heads_and_64_tokens(void **state)
+{
+    (void)state;
+    struct model m;
+    struct graph gr;
+    gpt2_shaped(&m, &gr);
+    struct view v = {.graph = &gr,
+                     .row = 63,
+                     .layer = 5,
+                     .head = -1,
+                     .numbers = 1,
+                     .find_query = -1,
+                     .find_key = -1};
+    static const struct {
+        int w, h, reverse;
+        const char *golden;
+    } sizes[] = {{100, 29, 0, "heads_gpt2_100x30.txt"},
+                 {200, 59, 0, "heads_gpt2_200x60.txt"},
+                 {100, 29, 1, "heads_gpt2_reverse_100x30.txt"},
+                 {60, 20, 0, NULL}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        struct grid g;
+        assert_int_equal(grid_init(&g, sizes[k].w, sizes[k].h), 0);
+        v.heads_reverse = sizes[k].reverse;
+        v.row = sizes[k].reverse ? 0 : 63;
+        v.head = sizes[k].golden ? -1 : 11;
+        panel_heads(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, 1);
+        if (sizes[k].golden)
+            test_check_golden(&g, sizes[k].golden);
+        char *text = grid_text_dump(&g);
+        assert_non_null(strstr(text, "of 64")); // the rows not shown are counted
+        if (sizes[k].golden) {
+            assert_non_null(strstr(text, "h11"));
+        } else { // 12 heads do not fit in 60 columns: the selected one shows, the rest counted
+            assert_non_null(strstr(text, "h11"));
+            assert_non_null(strstr(text, "← "));
+        }
+        free(text);
+        grid_free(&g);
+    }
+    graph_free(&gr);
+    model_free(&m);
+}
+
+// The head finder on a GPT-2-shaped model: 144 heads ranked, largest alpha first with the
+// softmax's numbers; the ranks that do not fit are counted and the window follows the
+// selected rank; halfway through the pass the layers not run are named, and a key after the
+// query is said to be masked.
+static void test_panels_finder_ranks_every_head(void **state)
+{
+    (void)state;
+    struct model m;
+    struct graph gr;
+    gpt2_shaped(&m, &gr);
+    struct finder_rank r[144];
+    int missing = -1, n = panel_finder_rank(&gr, 40, 3, r, 144, &missing);
+    assert_int_equal(n, 144);
+    assert_int_equal(missing, 0);
+    for (int k = 0; k < n; k++) {
+        int idx = graph_find_role(&gr, r[k].layer, ROLE_ATTN_SOFTMAX);
+        const float *a = gr.nodes[idx].out.data;
+        assert_float_equal(r[k].alpha, a[((size_t)r[k].head * 64 + 40) * 64 + 3], 1e-7);
+        if (k)
+            assert_true(r[k].alpha <= r[k - 1].alpha);
+    }
+    struct view v = {
+        .graph = &gr, .row = 40, .find_query = 40, .find_key = 3, .find_sel = 100, .numbers = 1};
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 29), 0);
+    panel_finder(&g, (struct rect){0, 0, 100, 29}, &v, 1);
+    test_check_golden(&g, "finder_gpt2_100x30.txt");
+    char *text = grid_text_dump(&g), want[32];
+    snprintf(want, sizeof want, "101  L%d h%d ", r[100].layer, r[100].head);
+    assert_non_null(strstr(text, want)); // the selected rank is in view
+    assert_non_null(strstr(text, "of 144"));
+    free(text);
+    // a key after the query
+    v.find_key = 50;
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_finder(&g, (struct rect){0, 0, 100, 29}, &v, 1);
+    text = grid_text_dump(&g);
+    assert_non_null(strstr(text, "masked, α is 0 in every head"));
+    free(text);
+    graph_free(&gr);
+    // halfway: L6 .. L11 have not run
+    struct graph half = {0};
+    int ids[64];
+    for (int i = 0; i < 64; i++)
+        ids[i] = (i * 37) % 100;
+    assert_int_equal(graph_build(&half, &m, ids, 64, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_goto(&half, "L5.attn.softmax"), 1);
+    assert_int_equal(panel_finder_rank(&half, 40, 3, r, 144, &missing), 72);
+    assert_int_equal(missing, 6);
+    v = (struct view){.graph = &half, .row = 40, .find_query = 40, .find_key = 3, .numbers = 1};
+    grid_clear(&g, SF_STYLE_NORMAL);
+    panel_finder(&g, (struct rect){0, 0, 100, 29}, &v, 1);
+    text = grid_text_dump(&g);
+    assert_non_null(strstr(text, "L6–L11 have not run yet"));
+    free(text);
+    grid_free(&g);
+    graph_free(&half);
+    model_free(&m);
+}
+
 // A table cell never holds a number cut into another or run into its neighbour: large values
 // lose decimals, then take an exponent ("1.2e6"); the hidden columns and rows are counted.
 static void number_cell(const void *ctx, int i, int j, struct table_cell *c)
@@ -785,6 +988,9 @@ int main(void)
         cmocka_unit_test(test_panels_intervention_badge),
         cmocka_unit_test(test_panels_focus_follows_the_role),
         cmocka_unit_test(test_panels_read_roles_not_names),
+        cmocka_unit_test(test_panels_model_view_of_a_gpt2_model),
+        cmocka_unit_test(test_panels_head_view_of_12_heads_and_64_tokens),
+        cmocka_unit_test(test_panels_finder_ranks_every_head),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,7 +17,8 @@
 #define APP_LINE_MAX   512
 // The help's lines: one per command of every key table.
 #define APP_HELP_LINES                                                                             \
-    (SF_ACTION_COUNT + SF_EDIT_COUNT + SF_CELL_COUNT + SF_BOX_COUNT + 2 * SF_BEAT_COUNT)
+    (SF_ACTION_COUNT + SF_EDIT_COUNT + SF_CELL_COUNT + SF_BOX_COUNT + 2 * SF_BEAT_COUNT +          \
+     SF_PICK_COUNT)
 
 // What app_key and app_action ask of the caller.
 enum { APP_REDRAW = 1, APP_QUIT = 2 };
@@ -27,6 +28,7 @@ enum app_mode {
     APP_MODE_GOTO,     // typing an op name (Tab completes)
     APP_MODE_PROMPT,   // editing the prompt
     APP_MODE_SAMPLING, // the sampling settings box
+    APP_MODE_FIND,     // the head finder's query and key
 };
 
 // The sampling box's settings, in the order it lists them (struct app's sampling_field).

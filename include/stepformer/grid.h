@@ -21,7 +21,8 @@
     X(NEGATIVE, "negative numbers")                                                                \
     X(MASKED, "masked (-inf) entries")                                                             \
     X(HEAT, "heatmap cells: colours from the cell's ramp levels")                                  \
-    X(NOTICE, "notices and errors")
+    X(NOTICE, "notices and errors")                                                                \
+    X(SERIES, "one colour per series (the heads side by side): the cell's fg is the series")
 
 enum sf_style {
 #define SF_X(name, help) SF_STYLE_##name,
@@ -77,6 +78,9 @@ int grid_text(struct grid *g, int x, int y, int max_w, const char *utf8, enum sf
 // 0 .. SF_RAMP_LEVELS-1, or SF_LEVEL_MASKED). For one value per cell, pass the same level
 // twice. An ASCII grid holds '#' there (the terminal draws heat cells from their levels).
 void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int lower);
+// A cell in the colour of series k (the heads of a layer side by side: one colour per head);
+// an ASCII grid takes the symbol's ASCII form, as grid_put does.
+void grid_series(struct grid *g, int x, int y, uint32_t cp, int k);
 // The grid as text, one line per row without trailing spaces (golden screens); a heat cell
 // as monochrome shows it (palette_heat), so the text keeps sign and size.
 void grid_dump(const struct grid *g, FILE *f);

@@ -37,6 +37,10 @@
     X(NUMBERS, "numbers or colours in the matrices")                                               \
     X(PALETTE, "the next colour scheme")                                                           \
     X(TRAIN_VIEW, "one training iteration on this sentence")                                       \
+    X(HEAD_VIEW, "head view: the selected token's attention in every head of the layer")           \
+    X(HEAD_VIEW_REVERSE, "head view: which queries attend to the selected token, or back")         \
+    X(MODEL_VIEW, "model view: every layer by every head as small attention maps")                 \
+    X(FIND_HEAD, "head finder: type a query and a key; every head ranked by their alpha")          \
     X(HELP, "this help")                                                                           \
     X(QUIT, "quit")
 
@@ -51,7 +55,7 @@ enum sf_action {
 // An input line: goto, the prompt, a value typed into the sampling box, a lesson's answer.
 // Printable characters are typed at the cursor; these are the other keys. X(name, help)
 #define SF_EDIT_LIST(X)                                                                            \
-    X(ACCEPT, "goto, run the prompt, set a value, check an answer")                                \
+    X(ACCEPT, "goto, run the prompt, set a value, find the heads, check an answer")                \
     X(CANCEL, "leave the line (goto and the prompt: cancel them)")                                 \
     X(COMPLETE, "goto: complete the op name")                                                      \
     X(LEFT, "the cursor one character left")                                                       \
@@ -101,6 +105,24 @@ enum sf_box {
         SF_BOX_COUNT
 };
 
+// The model view, the head finder and the head view, when selected (other keys keep their
+// screen action; Up and Down select the token in the head view). X(name, help)
+#define SF_PICK_LIST(X)                                                                            \
+    X(UP, "model view: the layer above; finder: the rank above")                                   \
+    X(DOWN, "model view: the layer below; finder: the rank below")                                 \
+    X(LEFT, "model view: the head to the left; head view: the marked row up")                      \
+    X(RIGHT, "model view: the head to the right; head view: the marked row down")                  \
+    X(OPEN, "open the head's attention matrix (head view: rank heads for the row)")                \
+    X(RANK, "finder: open the head ranked 1 to 9")
+
+enum sf_pick {
+    SF_PICK_NONE = 0,
+#define SF_X(name, help) SF_PICK_##name,
+    SF_PICK_LIST(SF_X)
+#undef SF_X
+        SF_PICK_COUNT
+};
+
 // Lesson mode between questions, and presenting (a letter or digit that names a choice of the
 // question on screen picks it). X(name, help)
 #define SF_BEAT_LIST(X)                                                                            \
@@ -125,6 +147,7 @@ enum keymap_context {
     KEYMAP_BOX,     // the sampling settings box: enum sf_box
     KEYMAP_LESSON,  // lesson mode, before the screen's table: enum sf_beat
     KEYMAP_PRESENT, // lesson mode presenting, before the screen's table: enum sf_beat
+    KEYMAP_PICK,    // the model view, the finder, the head view, before the screen's: sf_pick
     KEYMAP_CONTEXT_COUNT
 };
 

@@ -21,7 +21,10 @@
     X(NEXT_TOKEN, "next token", "next-token")                                                      \
     X(LOGIT_LENS, "logit lens", "logit-lens")                                                      \
     X(TRAINING, "training", "training")                                                            \
-    X(ACTIVATIONS, "activations", "activations")
+    X(ACTIVATIONS, "activations", "activations")                                                   \
+    X(HEADS, "head view", "heads")                                                                 \
+    X(MODEL, "model view", "model")                                                                \
+    X(FINDER, "head finder", "finder")
 
 enum panel_id {
 #define SF_X(id, title, kw) PANEL_##id,

@@ -52,6 +52,10 @@ struct view {
     const struct next_token_aux *next; // next-token numbers beside the pass, or NULL
     // Training view: the mean loss before the update and after it (NaN until known).
     float loss_before, loss_after;
+    // The head view, the model view and the head finder (panel_heads.c).
+    int heads_reverse;        // the head view: 1: the queries that attend to the selected token
+    int find_query, find_key; // the finder's positions (find_query -1: nothing asked yet)
+    int find_sel;             // the finder's selected rank (0: the first)
 };
 
 // A title bar on the rectangle's first line (CURRENT style when the panel is selected).
@@ -250,5 +254,44 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
 // their boundaries marked), attn.proj (the output projection). The op that ran last when it is
 // one of these, else the last of them that ran in the selected layer.
 void panel_activations(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// One head's N x N attention map (a: after the softmax when probs is 1, else scores) with its
+// top-left corner at (x, y): s columns by s half-lines per position, or with f > 1 one cell for
+// f x f positions (the largest weight, the mean score); masked cells in the masked look. It
+// takes N * s / f columns and (N * s / f + 1) / 2 lines.
+void panel_attention_map(struct grid *g, int x, int y, int s, int f, const float *a, int N,
+                         int probs, float span);
+
+// The head view of the selected layer: for the selected token, every earlier token with its
+// alpha as a bar, for every head side by side (one colour per head, h0 h1 ...); with
+// v->heads_reverse, the later tokens that attend to the selected one. Rows and heads that do
+// not fit are counted, and the window keeps the selected token in view.
+void panel_heads(struct grid *g, struct rect r, const struct view *v, int selected);
+// The position of the head view's row at (x, y) of the panel drawn in r (a key, or reversed a
+// query), or -1.
+int panel_heads_hit(struct rect r, const struct view *v, int x, int y);
+
+// The model view: every layer (rows L0 ...) by every head (columns h0 ...) as a small map of
+// its attention after the softmax; the selected layer and head framed. What does not fit
+// scrolls to the selection and is counted.
+void panel_model(struct grid *g, struct rect r, const struct view *v, int selected);
+// The layer and head of the model view's cell at (x, y) of the panel drawn in r; 0 when none.
+int panel_model_hit(struct rect r, const struct view *v, int x, int y, int *layer, int *head);
+
+// The head finder: every head of every layer whose softmax has run, ranked by
+// alpha(find_query -> find_key), with the numbers and a bar; the selected rank highlighted.
+void panel_finder(struct grid *g, struct rect r, const struct view *v, int selected);
+// One head of the ranking.
+struct finder_rank {
+    int layer, head;
+    float alpha;
+};
+// The ranking of alpha(query -> key) over the heads of the layers whose softmax has run in g,
+// largest first (ties: lower layer, then lower head), into out (at most max); returns how many
+// there are. *missing (when not NULL) gets the number of layers that have not run yet.
+int panel_finder_rank(const struct graph *g, int query, int key, struct finder_rank *out, int max,
+                      int *missing);
+// The rank of the finder's row at (x, y) of the panel drawn in r, or -1.
+int panel_finder_hit(struct rect r, const struct view *v, int x, int y);
 
 #endif

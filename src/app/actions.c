@@ -315,6 +315,10 @@ static const struct {
     [SF_ACTION_NUMBERS] = {act_numbers, 0},
     [SF_ACTION_PALETTE] = {act_palette, 0},
     [SF_ACTION_TRAIN_VIEW] = {act_train_view, 0},
+    [SF_ACTION_HEAD_VIEW] = {app_heads_action, 0},
+    [SF_ACTION_HEAD_VIEW_REVERSE] = {app_heads_action, 0},
+    [SF_ACTION_MODEL_VIEW] = {app_heads_action, 0},
+    [SF_ACTION_FIND_HEAD] = {app_heads_action, 0},
     [SF_ACTION_HELP] = {act_help, KEEPS_MOVE},
     [SF_ACTION_QUIT] = {act_quit, KEEPS_MOVE},
 };
@@ -395,6 +399,12 @@ int app_key(struct app *a, int key)
         if (c != SF_CELL_NONE)
             return cell_move(a, c);
     }
+    if (!a->view.inspect && a->target < 0 &&
+        (a->selected == PANEL_HEADS || a->selected == PANEL_MODEL || a->selected == PANEL_FINDER)) {
+        int r = app_heads_key(a, key);
+        if (r >= 0)
+            return r;
+    }
     return app_action(a, keymap_action(key));
 }
 
@@ -421,6 +431,20 @@ int app_click(struct app *a, int x, int y)
             int i = panel_tokens_hit(r, &v, x);
             if (i >= 0)
                 a->view.row = i;
+        } else if (p == PANEL_MODEL) {
+            int l, h;
+            if (panel_model_hit(r, &v, x, y, &l, &h))
+                a->view.layer = l, a->view.head = h;
+        } else if (p == PANEL_HEADS) { // marks the row: Enter ranks the heads for it
+            int i = panel_heads_hit(r, &v, x, y), row = v.row;
+            if (i >= 0 && a->view.heads_reverse)
+                a->view.find_query = i, a->view.find_key = row;
+            else if (i >= 0)
+                a->view.find_key = i, a->view.find_query = row;
+        } else if (p == PANEL_FINDER) {
+            int k = panel_finder_hit(r, &v, x, y);
+            if (k >= 0)
+                a->view.find_sel = k;
         } else if (p == PANEL_ATTENTION && a->view.head >= 0) {
             int i, j;
             if (panel_attention_hit(r, &v, x, y, &i, &j))

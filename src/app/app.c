@@ -186,6 +186,8 @@ int app_build_forward(struct app *a, const int *ids, int n, const char *text, st
     a->view.row = n - 1;
     a->view.inspect = 0;
     a->token_row = -1;
+    if (text || a->view.find_query >= n || a->view.find_key >= n) // a new prompt: a new pair
+        a->view.find_query = a->view.find_key = -1;
     rc = app_lens_reset(a);
     app_train_leave(a);
     app_move(a, APP_MOVE_NEW, 0);
@@ -252,6 +254,7 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
     a->follow = 1;
     a->speed_ms = APP_SPEED_START_MS;
     a->view.numbers = 1;
+    a->view.find_query = a->view.find_key = -1; // nothing asked of the head finder yet
     a->seed = 42;
     a->beam = 1;
     a->loss_before = a->loss_after = NAN;

@@ -109,6 +109,14 @@ enum sf_edit app_line_key(struct app *a, int key);
 // cut, and returns 0 (else 1).
 int app_input_add(struct app *a, int cp);
 
+// heads_view.c: the head view, the model view and the head finder.
+// v, V, m and f: opens the view (f: the finder's input line).
+int app_heads_action(struct app *a, enum sf_action act);
+// A key while one of the three is selected: APP_* flags, or -1 for a key they leave alone.
+int app_heads_key(struct app *a, int key);
+// A key on the finder's input line.
+int app_find_key(struct app *a, int key);
+
 // app_screen.c: the screen state.
 // The help's lines, from the key tables (once, at the start).
 void app_help_init(struct app *a);

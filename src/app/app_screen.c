@@ -52,7 +52,7 @@ enum panel_id app_main_panel(const struct app *a)
 static void help_lines(struct app *a, struct screen_state *s)
 {
     const struct app_help *h = &a->help_text;
-    static const enum keymap_context others[] = {KEYMAP_EDIT, KEYMAP_CELL, KEYMAP_BOX};
+    static const enum keymap_context others[] = {KEYMAP_EDIT, KEYMAP_CELL, KEYMAP_PICK, KEYMAP_BOX};
     int n = 0, first = a->hooks && a->hooks->help ? a->hooks->help(a) : -1;
     s->overlay_title = "Keys  (any other key closes this)";
     if (first > KEYMAP_SCREEN && first < KEYMAP_CONTEXT_COUNT) {
@@ -134,6 +134,8 @@ static void status_line(struct app *a, struct screen_state *s)
     const struct graph *g = app_graph(a);
     if (a->mode == APP_MODE_GOTO) {
         input_status(a, s, "goto", "(Tab completes, Enter goes, Esc)");
+    } else if (a->mode == APP_MODE_FIND) {
+        input_status(a, s, "find heads, query key", "(e.g. \"it chicken\" or \"7 1\"; Enter, Esc)");
     } else if (a->mode == APP_MODE_PROMPT) {
         input_status(a, s, "prompt", "(Enter runs it, Esc cancels)");
     } else if (a->target >= 0) {

@@ -35,7 +35,7 @@ void app_entry_open(struct app *a, enum app_mode mode)
     a->sampling_typing = 0;
     if (mode == APP_MODE_PROMPT)
         line_edit_set(&a->input, a->prompt);
-    else if (mode == APP_MODE_GOTO)
+    else if (mode == APP_MODE_GOTO || mode == APP_MODE_FIND)
         line_edit_clear(&a->input);
 }
 
@@ -282,6 +282,8 @@ int app_entry_key(struct app *a, int key)
         return line_mode_key(a, key);
     case APP_MODE_SAMPLING:
         return box_key(a, key);
+    case APP_MODE_FIND:
+        return app_find_key(a, key);
     case APP_MODE_NORMAL:
         break;
     }

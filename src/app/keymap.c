@@ -17,6 +17,7 @@ static const char *const edit_helps[SF_EDIT_COUNT] = {"", SF_EDIT_LIST(SF_X)};
 static const char *const cell_helps[SF_CELL_COUNT] = {"", SF_CELL_LIST(SF_X)};
 static const char *const box_helps[SF_BOX_COUNT] = {"", SF_BOX_LIST(SF_X)};
 static const char *const beat_helps[SF_BEAT_COUNT] = {"", SF_BEAT_LIST(SF_X)};
+static const char *const pick_helps[SF_PICK_COUNT] = {"", SF_PICK_LIST(SF_X)};
 #undef SF_X
 
 // Defaults a user can guess: Space or -> step, Backspace or <- back, n / N next sublayer /
@@ -59,6 +60,10 @@ static const struct key_binding bindings[] = {
     {'c', SF_ACTION_NUMBERS},
     {'P', SF_ACTION_PALETTE},
     {'t', SF_ACTION_TRAIN_VIEW},
+    {'v', SF_ACTION_HEAD_VIEW},
+    {'V', SF_ACTION_HEAD_VIEW_REVERSE},
+    {'m', SF_ACTION_MODEL_VIEW},
+    {'f', SF_ACTION_FIND_HEAD},
     {'?', SF_ACTION_HELP},
     {'q', SF_ACTION_QUIT},
 };
@@ -86,6 +91,14 @@ static const struct key_command box_bindings[] = {
     {'+', SF_BOX_MORE},       {'=', SF_BOX_MORE},           {'l', SF_BOX_MORE},
     {' ', SF_BOX_MORE},       {SF_KEY_ENTER, SF_BOX_CLOSE}, {SF_KEY_ESCAPE, SF_BOX_CLOSE},
     {'s', SF_BOX_CLOSE},      {'q', SF_BOX_CLOSE},
+};
+
+static const struct key_command pick_bindings[] = {
+    {SF_KEY_UP, SF_PICK_UP},       {SF_KEY_DOWN, SF_PICK_DOWN},  {SF_KEY_LEFT, SF_PICK_LEFT},
+    {SF_KEY_RIGHT, SF_PICK_RIGHT}, {SF_KEY_ENTER, SF_PICK_OPEN}, {'1', SF_PICK_RANK},
+    {'2', SF_PICK_RANK},           {'3', SF_PICK_RANK},          {'4', SF_PICK_RANK},
+    {'5', SF_PICK_RANK},           {'6', SF_PICK_RANK},          {'7', SF_PICK_RANK},
+    {'8', SF_PICK_RANK},           {'9', SF_PICK_RANK},
 };
 
 static const struct key_command lesson_bindings[] = {
@@ -131,6 +144,8 @@ static const struct {
                        beat_helps, SF_BEAT_COUNT},
     [KEYMAP_PRESENT] = {"Presenting a lesson", present_bindings, N_OF(present_bindings), beat_helps,
                         SF_BEAT_COUNT},
+    [KEYMAP_PICK] = {"Model view, head finder, head view (when selected)", pick_bindings,
+                     N_OF(pick_bindings), pick_helps, SF_PICK_COUNT},
 };
 
 // The number of bindings of context c, and binding i (its command; its key in *key).

@@ -74,9 +74,10 @@ static const struct {
     {0x2261, "="},   {0x2264, "<="},    {0x2265, ">="},   {0x2295, "(+)"}, {0x2299, "(*)"},
     {0x22c5, "*"},   {0x2500, "-"},     {0x2534, "+"},    {0x253c, "+"},   {0x2502, "|"},
     {0x2580, "#"},   {0x2581, "_"},     {0x2582, "_"},    {0x2583, "="},   {0x2584, "="},
-    {0x2585, "="},   {0x2586, "#"},     {0x2587, "#"},    {0x2588, "#"},   {0x2591, ":"},
-    {0x2592, "+"},   {0x2593, "*"},     {0x25a0, "&"},    {0x25b2, "^"},   {0x25bc, "v"},
-    {0x25b6, ">"},   {0x25c0, "<"},     {0xfffd, "?"},
+    {0x2585, "="},   {0x2586, "#"},     {0x2587, "#"},    {0x2588, "#"},   {0x2589, "#"},
+    {0x258a, "#"},   {0x258b, "#"},     {0x258c, "|"},    {0x258d, "|"},   {0x258e, "|"},
+    {0x258f, "|"},   {0x2591, ":"},     {0x2592, "+"},    {0x2593, "*"},   {0x25a0, "&"},
+    {0x25b2, "^"},   {0x25bc, "v"},     {0x25b6, ">"},    {0x25c0, "<"},   {0xfffd, "?"},
 };
 
 const char *grid_ascii(uint32_t cp)
@@ -153,6 +154,14 @@ void grid_heat(struct grid *g, int x, int y, enum ramp_kind ramp, int upper, int
     g->cells[(size_t)y * g->w + x] =
         (struct cell){g->ascii ? '#' : 0x2580, SF_STYLE_HEAT, clamp_level(upper),
                       clamp_level(lower), (uint8_t)ramp};
+}
+
+void grid_series(struct grid *g, int x, int y, uint32_t cp, int k)
+{
+    if (!inside(g, x, y))
+        return;
+    grid_put(g, x, y, cp, SF_STYLE_SERIES);
+    g->cells[(size_t)y * g->w + x].fg = (uint8_t)(k < 0 ? 0 : k % 256);
 }
 
 void grid_dump(const struct grid *g, FILE *f)

@@ -59,6 +59,11 @@ static void side_panels(enum panel_id main, enum panel_id side[2])
     case PANEL_LOGIT_LENS:
         side[0] = PANEL_NEXT_TOKEN, side[1] = PANEL_RESIDUAL;
         break;
+    case PANEL_HEADS:
+    case PANEL_MODEL:
+    case PANEL_FINDER:
+        side[0] = PANEL_ATTENTION, side[1] = main == PANEL_HEADS ? PANEL_FINDER : PANEL_HEADS;
+        break;
     case PANEL_LAYERNORM:
     case PANEL_FFN:
     case PANEL_ACTIVATIONS:

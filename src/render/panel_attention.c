@@ -65,24 +65,31 @@ static float heads_cell(const float *a, int N, int i0, int j0, int f, int probs,
     return probs ? best : k ? (float)(sum / k) : 0;
 }
 
-// One head's map with its top-left corner at (x, y).
-static void heads_map(struct grid *g, int x, int y, const struct heads_fit *h, const float *a,
-                      int N, int probs, float span)
+void panel_attention_map(struct grid *g, int x, int y, int s, int f, const float *a, int N,
+                         int probs, float span)
 {
     enum ramp_kind ramp = probs ? RAMP_SEQUENTIAL : RAMP_DIVERGING;
-    for (int line = 0; line < h->map_h; line++)
-        for (int c = 0; c < h->map_w; c++) {
+    int n = (N + f - 1) / f, map_w = n * s, map_h = (n * s + 1) / 2;
+    for (int line = 0; line < map_h; line++)
+        for (int c = 0; c < map_w; c++) {
             int lev[2], msk[2];
             for (int half = 0; half < 2; half++) {
-                int pr = (2 * line + half) / h->s, pc = c / h->s;
+                int pr = (2 * line + half) / s, pc = c / s;
                 msk[half] = 1, lev[half] = 0;
-                if (pr >= h->n)
+                if (pr >= n)
                     continue;
-                float v = heads_cell(a, N, pr * h->f, pc * h->f, h->f, probs, &msk[half]);
+                float v = heads_cell(a, N, pr * f, pc * f, f, probs, &msk[half]);
                 lev[half] = msk[half] ? SF_LEVEL_MASKED : ramp_level(ramp, v, probs ? 1.0f : span);
             }
             grid_heat(g, x + c, y + line, ramp, lev[0], lev[1]);
         }
+}
+
+// One head's map with its top-left corner at (x, y).
+static void heads_map(struct grid *g, int x, int y, const struct heads_fit *h, const float *a,
+                      int N, int probs, float span)
+{
+    panel_attention_map(g, x, y, h->s, h->f, a, N, probs, span);
 }
 
 // Marks the map cells of the entry (i, j) in the map at (x, y).

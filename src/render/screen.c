@@ -265,6 +265,15 @@ static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struc
     case PANEL_ACTIVATIONS:
         panel_activations(g, r, v, selected);
         break;
+    case PANEL_HEADS:
+        panel_heads(g, r, v, selected);
+        break;
+    case PANEL_MODEL:
+        panel_model(g, r, v, selected);
+        break;
+    case PANEL_FINDER:
+        panel_finder(g, r, v, selected);
+        break;
     case PANEL_COUNT:
         break;
     }

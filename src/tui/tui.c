@@ -69,6 +69,7 @@ static const struct look looks[SF_STYLE_COUNT] = {
     [SF_STYLE_MASKED] = {240, 236, COLOR_WHITE, COLOR_BLACK, A_NORMAL, A_DIM},
     [SF_STYLE_HEAT] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
     [SF_STYLE_NOTICE] = {16, 203, COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
+    [SF_STYLE_SERIES] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL}, // series_color
 };
 
 struct term {
@@ -94,6 +95,16 @@ static int pair_for(int fg, int bg)
     return p < 0 ? 0 : p;
 }
 
+// The colour of series k (the heads side by side): twelve that neighbours tell apart in 256
+// colours, six in 8 colours (red left out: it means negative).
+static int series_color(enum palette_scheme scheme, int k)
+{
+    static const short c256[12] = {33, 208, 40, 170, 220, 44, 141, 130, 118, 205, 75, 180};
+    static const short c8[6] = {COLOR_BLUE,    COLOR_YELLOW, COLOR_GREEN,
+                                COLOR_MAGENTA, COLOR_CYAN,   COLOR_WHITE};
+    return scheme == PALETTE_256 ? c256[k % 12] : c8[k % 6];
+}
+
 static void present(struct term *t, enum palette_scheme scheme)
 {
     const struct grid *g = &t->grid;
@@ -112,6 +123,9 @@ static void present(struct term *t, enum palette_scheme scheme)
                 pair = pair_for(f.fg, f.bg);
             } else if (scheme == PALETTE_MONO) {
                 attr = l->mono;
+            } else if (c->style == SF_STYLE_SERIES) {
+                attr = A_NORMAL;
+                pair = pair_for(series_color(scheme, c->fg), -1);
             } else if (c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE) {
                 attr = l->attr; // the sign's colour, from the ramps' table
                 pair = pair_for(palette_sign_color(scheme, c->style == SF_STYLE_NEGATIVE), -1);

@@ -3,7 +3,7 @@
 # back, zoom, resize to 80x24, 200x60 and too small, edit the prompt (at its end and in the
 # middle), paste 10,000 characters into it, step through the sampling stages at τ = 2,
 # generate a token, switch the heads of a layer off, quit; the presenter view with a clicker's
-# keys;
+# keys; the head finder (cabinet → keys);
 # the screen text is checked at each point, and that the terminal is restored after quitting,
 # after Ctrl-C and after a crash signal. Prints cmocka-style result lines.
 # usage: tui_terminal.sh STEPFORMER
@@ -194,6 +194,30 @@ ok "shows the heads switched off"
 tmux send-keys -t "$session" q
 restored 0
 ok "q quits and restores the terminal"
+
+# The head finder: f, then "cabinet keys": every head ranked by α(cabinet → keys); the
+# shipped model's agreement head, L1 head 3, comes first; 1 opens its attention matrix.
+start 100 30
+tmux send-keys -t "$session" f
+tmux send-keys -t "$session" -l 'cabinet keys'
+wait_for 'find heads, query key: cabinet keys_' 5 || fail "the finder's line does not echo"
+tmux send-keys -t "$session" Enter
+wait_for 'Head finder  α("cabinet" 4 → "keys" 1)' 10 || fail "Enter did not open the head finder"
+screen | grep -q '  1  L1 h3  *0\.[0-9]* █' || fail "L1 head 3 does not rank first for cabinet → keys"
+tmux send-keys -t "$session" 1
+wait_for 'Attention  L1 head 3  softmax' 10 || fail "1 did not open the first head's attention matrix"
+tmux send-keys -t "$session" f
+tmux send-keys -t "$session" -l 'cabinet zebra'
+tmux send-keys -t "$session" Enter
+wait_for '"zebra" is not a token of the prompt' 5 || fail "a word not in the prompt is not named"
+tmux send-keys -t "$session" Escape
+for _ in $(seq 40); do
+    screen | tail -1 | grep -q 'find heads' || break
+    sleep 0.05
+done
+tmux send-keys -t "$session" q
+restored 0
+ok "the head finder ranks L1 head 3 first for cabinet → keys"
 
 start 100 30
 tmux send-keys -t "$session" C-c
