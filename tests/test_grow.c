@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "stepformer/app.h"
+#include "stepformer/panel.h"
 
 static char model_path[600];
 
@@ -192,12 +193,52 @@ static void test_grow_goldens(void **state)
     }
 }
 
+// A table of colour cells whose level names the cell: (i * cols + j) mod the ramp's levels.
+static void level_cell(const void *ctx, int i, int j, struct table_cell *c)
+{
+    const struct table *t = ctx;
+    c->kind = TABLE_HEAT;
+    c->ramp = RAMP_SEQUENTIAL;
+    c->level = (i * t->cols + j) % SF_RAMP_LEVELS;
+}
+
+// Grown cells and clicks agree everywhere: every screen cell that panel_table_hit maps to (i, j)
+// is drawn with (i, j)'s level, every matrix cell is hit somewhere, and the cells did grow.
+static void test_grow_table_hits_match_the_drawing(void **state)
+{
+    (void)state;
+    struct grid g;
+    struct rect r = {3, 2, 120, 40};
+    assert_int_equal(grid_init(&g, 130, 45), 0);
+    struct table t = {.rows = 5, .cols = 7, .cell_w = 1, .grow_w = 16, .grow_h = 8, .blocks = 1};
+    t.sel_row = t.keep_col = t.cur_row = t.cur_col = -1;
+    t.ctx = &t;
+    t.cell = level_cell;
+    panel_table(&g, r, &t);
+    int hits[5][7] = {{0}};
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++) {
+            int i, j;
+            if (!panel_table_hit(r, &t, x, y, &i, &j))
+                continue;
+            const struct cell *c = &g.cells[(size_t)y * g.w + x];
+            assert_int_equal(c->style, SF_STYLE_HEAT);
+            assert_int_equal(c->fg, (i * t.cols + j) % SF_RAMP_LEVELS);
+            hits[i][j]++;
+        }
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 7; j++)
+            assert_true(hits[i][j] >= 4 * 2); // at least 4 columns by 2 lines each
+    grid_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grow_attention_fills_its_panel),
         cmocka_unit_test(test_grow_clicks_land_on_enlarged_cells),
         cmocka_unit_test(test_grow_goldens),
+        cmocka_unit_test(test_grow_table_hits_match_the_drawing),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
