@@ -168,6 +168,13 @@ struct table {
     void (*col_label)(const void *ctx, int j, char *buf, size_t size); // NULL: the index
     void (*cell)(const void *ctx, int i, int j, struct table_cell *c);
     void (*extra)(const void *ctx, int i, struct table_cell *c);
+
+    int cell_h; // lines per row (0: one)
+    // Cells grow to fill the rectangle when every column (or row) fits: up to grow_w columns
+    // (at least as wide as the longest column name when there is room) and grow_h lines;
+    // colour blocks (blocks 1) no more than four times as wide as tall; row labels as wide as
+    // the longest, up to 16 columns. 0: the cells keep their size.
+    int grow_w, grow_h, blocks;
 };
 
 // What part of the table a rectangle shows, and where.
@@ -178,6 +185,8 @@ struct table_window {
     int x, y;      // the first cell shown
     int mark_w;    // columns kept at the right for the "+3 →" marker (0: every column shows)
     int rows_line; // 1: the last line counts the rows not shown
+
+    int cell_w, cell_h; // each cell's columns and lines, grown to the rectangle
 };
 
 void panel_table_window(struct rect r, const struct table *t, struct table_window *w);

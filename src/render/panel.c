@@ -236,14 +236,61 @@ static int scroll_to(int keep, int n, int total)
     return first + n > total ? total - n : first;
 }
 
+#define TABLE_LABEL_MAX 16 // grown row labels: a whole word, up to 15 columns and a space
+
+// The longest row (or column) label in columns; 0 when there are none, or too many to measure
+// on every frame (a vocabulary).
+static int longest_label(const struct table *t, int rows)
+{
+    void (*f)(const void *, int, char *, size_t) = rows ? t->row_label : t->col_label;
+    int n = rows ? t->rows : t->cols, most = 0;
+    if (!f || n > 256)
+        return 0;
+    char lab[64];
+    for (int i = 0; i < n; i++) {
+        f(t->ctx, i, lab, sizeof lab);
+        int lw = (int)utf8_count(lab, strlen(lab));
+        most = lw > most ? lw : most;
+    }
+    return most;
+}
+
+// Cells grown to fill r (t->grow_w, t->grow_h): the row labels to the longest label while
+// every column still fits; the rows taller while every row fits; the cells wider while every
+// column fits, up to four times their height (a block, not a strip) but at least as wide as
+// the longest column name, and never taller than wide; colour blocks no more than four times as
+// wide as tall.
+static void table_grow(struct rect r, const struct table *t, struct table_window *w)
+{
+    if (t->rows < 1 || t->cols < 1)
+        return;
+    int want = longest_label(t, 1) + 1;
+    want = want > TABLE_LABEL_MAX ? TABLE_LABEL_MAX : want;
+    if (t->label_w > 0 && want > w->label_w && r.w - want - t->extra_w >= t->cols * w->cell_w)
+        w->label_w = want;
+    int room_w = (r.w - w->label_w - t->extra_w) / t->cols, room_h = (r.h - 1) / t->rows;
+    int ch = room_h < t->grow_h ? room_h : t->grow_h;
+    ch = ch < 1 ? 1 : ch;
+    int cap = t->blocks && 4 * ch < t->grow_w ? 4 * ch : t->grow_w;
+    int names = t->col_label && !t->group ? longest_label(t, 0) + 1 : 0;
+    cap = cap > names ? cap : names;
+    int cw = room_w < cap ? room_w : cap;
+    w->cell_w = cw > w->cell_w ? cw : w->cell_w;
+    w->cell_h = ch < w->cell_w ? ch : w->cell_w;
+}
+
 void panel_table_window(struct rect r, const struct table *t, struct table_window *w)
 {
-    int cw = t->cell_w > 0 ? t->cell_w : 1;
     memset(w, 0, sizeof *w);
-    // Row labels give up to 4 columns (abbreviated) when that shows every column.
+    w->cell_w = t->cell_w > 0 ? t->cell_w : 1;
+    w->cell_h = t->cell_h > 0 ? t->cell_h : 1;
     w->label_w = t->label_w;
+    if (t->grow_w > 0 || t->grow_h > 0)
+        table_grow(r, t, w);
+    int cw = w->cell_w, ch = w->cell_h;
+    // Row labels give up to 4 columns (abbreviated) when that shows every column.
     int spare = r.w - t->extra_w - t->cols * cw;
-    if (spare < t->label_w && spare >= t->label_w - 4 && spare >= 5)
+    if (spare < w->label_w && spare >= w->label_w - 4 && spare >= 5)
         w->label_w = spare;
     int avail_w = r.w - w->label_w - t->extra_w, avail_h = r.h - 1; // below the header
     w->n_cols = avail_w / cw;
@@ -252,10 +299,10 @@ void panel_table_window(struct rect r, const struct table *t, struct table_windo
         w->n_cols = (avail_w - w->mark_w) / cw;
     }
     w->n_cols = w->n_cols < 0 ? 0 : w->n_cols > t->cols ? t->cols : w->n_cols;
-    w->n_rows = avail_h;
+    w->n_rows = avail_h / ch;
     if (w->n_rows < t->rows && !t->rows_elsewhere) {
         w->rows_line = 1;
-        w->n_rows = avail_h - 1;
+        w->n_rows = (avail_h - 1) / ch;
     }
     w->n_rows = w->n_rows < 0 ? 0 : w->n_rows > t->rows ? t->rows : w->n_rows;
     w->row0 = scroll_to(t->cur_row >= 0 ? t->cur_row : t->sel_row, w->n_rows, t->rows);
@@ -268,18 +315,17 @@ int panel_table_hit(struct rect r, const struct table *t, int x, int y, int *row
 {
     struct table_window w;
     panel_table_window(r, t, &w);
-    int cw = t->cell_w > 0 ? t->cell_w : 1;
-    if (x < w.x || y < w.y || (x - w.x) / cw >= w.n_cols || y - w.y >= w.n_rows)
+    if (x < w.x || y < w.y || (x - w.x) / w.cell_w >= w.n_cols || (y - w.y) / w.cell_h >= w.n_rows)
         return 0;
-    *row = w.row0 + (y - w.y);
-    *col = w.col0 + (x - w.x) / cw;
+    *row = w.row0 + (y - w.y) / w.cell_h;
+    *col = w.col0 + (x - w.x) / w.cell_w;
     return 1;
 }
 
 // Where the column after the cells starts: right after them and the hidden columns' marker.
-static int extra_x(const struct table *t, const struct table_window *w)
+static int extra_x(const struct table_window *w)
 {
-    return w->x + w->n_cols * (t->cell_w > 0 ? t->cell_w : 1) + w->mark_w;
+    return w->x + w->n_cols * w->cell_w + w->mark_w;
 }
 
 // Named columns one cell wide: only the column in focus (the inspect cell's, else the kept
@@ -310,7 +356,10 @@ static void table_header(struct grid *g, struct rect r, const struct table *t,
                          const struct table_window *w)
 {
     char lab[64], buf[64];
-    int cw = t->cell_w > 0 ? t->cell_w : 1, last_end = w->x - 2;
+    int cw = w->cell_w, last_end = w->x - 2, end = w->x + w->n_cols * cw;
+    // Each column its own label when names fit abbreviated and numbers whole; else numbers
+    // every fifth column where they fit whole, a name only over the column in focus.
+    int each = cw >= 2 && (t->col_label || digits(t->cols - 1) <= cw - 1);
     for (int c = 0; c < w->n_cols; c++) {
         int j = w->col0 + c, x = w->x + c * cw;
         int group_start = t->group > 0 && j % t->group == 0;
@@ -320,22 +369,28 @@ static void table_header(struct grid *g, struct rect r, const struct table *t,
             t->col_label(t->ctx, j, lab, sizeof lab);
         else
             text_format(lab, sizeof lab, "%d", j);
-        if (cw >= 2) { // each column its own label
+        if (each) { // each column its own label
             int lw = (int)utf8_count(lab, strlen(lab));
             panel_fit(buf, sizeof buf, lab, cw - 1);
             int bw = lw < cw - 1 ? lw : cw - 1, num = !t->col_label || group_start;
-            // numbers right-aligned over the numbers; names from the cell's second column
+            if (!num && w->n_rows > 0) { // names over numbers end where the numbers end too
+                struct table_cell first;
+                memset(&first, 0, sizeof first);
+                t->cell(t->ctx, w->row0, j, &first);
+                num = first.kind == TABLE_NUMBER;
+            }
+            // numbers right-aligned over the numbers; names from a colour cell's second column
             grid_text(g, num ? x + cw - bw : x + 1, r.y, cw - 1, buf,
                       group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
         } else if (!t->col_label && (group_start || j % 5 == 0) && x > last_end + 1 &&
-                   (int)strlen(lab) <= w->x + w->n_cols - x) {
-            // one column each: numbers every fifth column, where they fit whole
-            int used = grid_text(g, x, r.y, w->x + w->n_cols - x, lab,
-                                 group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
+                   (int)strlen(lab) <= end - x) {
+            // numbers every fifth column, where they fit whole
+            int used =
+                grid_text(g, x, r.y, end - x, lab, group_start ? SF_STYLE_TITLE : SF_STYLE_DIM);
             last_end = x + used - 1;
         }
     }
-    if (cw < 2 && t->col_label)
+    if (!each && t->col_label)
         focus_label(g, r, t, w);
     if (w->col0 > 0 && w->label_w >= 3) {
         text_format(buf, sizeof buf, "← %d", w->col0);
@@ -349,42 +404,78 @@ static void table_header(struct grid *g, struct rect r, const struct table *t,
     if (t->extra_w && t->extra_head) { // right-aligned over the column
         int hw = (int)utf8_count(t->extra_head, strlen(t->extra_head));
         hw = hw < t->extra_w ? hw : t->extra_w;
-        grid_text(g, extra_x(t, w) + t->extra_w - hw, r.y, hw, t->extra_head, SF_STYLE_DIM);
+        grid_text(g, extra_x(w) + t->extra_w - hw, r.y, hw, t->extra_head, SF_STYLE_DIM);
     }
 }
 
-// One cell at (x, y), cw columns wide.
-static void table_cell_draw(struct grid *g, int x, int y, int cw, const struct table_cell *c,
-                            int cursor)
+// One cell at (x, y), cw columns by ch lines: a number or a text on its middle line, a colour
+// as the whole block; the inspect cursor's cell a whole block in SF_STYLE_SELECTED.
+static void table_cell_draw(struct grid *g, int x, int y, int cw, int ch,
+                            const struct table_cell *c, int cursor)
 {
     char buf[64];
+    int mid = y + (ch - 1) / 2;
+    if (cursor || c->kind == TABLE_BLANK)
+        for (int line = 0; line < ch; line++)
+            for (int k = 0; k < cw; k++)
+                grid_put(g, x + k, y + line, ' ', cursor ? SF_STYLE_SELECTED : c->style);
     switch (c->kind) {
     case TABLE_NUMBER:
         table_number(buf, sizeof buf, c->value, cw);
-        grid_text(g, x, y, cw, buf, cursor ? SF_STYLE_SELECTED : c->style);
+        grid_text(g, x, mid, cw, buf, cursor ? SF_STYLE_SELECTED : c->style);
         return;
     case TABLE_TEXT:
         panel_fit(buf, sizeof buf, c->text, cw - 1);
-        if (cursor)
-            for (int k = 0; k < cw; k++)
-                grid_put(g, x + k, y, ' ', SF_STYLE_SELECTED);
-        grid_text(g, x + 1, y, cw - 1, buf, cursor ? SF_STYLE_SELECTED : c->style);
+        grid_text(g, x + 1, mid, cw - 1, buf, cursor ? SF_STYLE_SELECTED : c->style);
         return;
+    case TABLE_BLANK:
+        if (!cursor)
+            return;
+        break;
     case TABLE_HEAT:
     case TABLE_MASKED:
-    case TABLE_BLANK:
         break;
     }
-    if (cursor) { // a colour cell under the inspect cursor: a marked cell
-        grid_text(g, x, y, cw, cw >= 2 ? "<>" : "*", SF_STYLE_SELECTED);
+    if (cursor) { // a colour cell under the inspect cursor: a marked block
+        grid_text(g, cw >= 2 ? x + (cw - 2) / 2 : x, mid, cw, cw >= 2 ? "<>" : "*",
+                  SF_STYLE_SELECTED);
         return;
     }
-    for (int k = 0; k < cw; k++) {
-        if (c->kind == TABLE_BLANK)
-            grid_put(g, x + k, y, ' ', c->style);
-        else // a masked cell has a level of its own on either ramp
-            grid_heat(g, x + k, y, c->ramp, c->kind == TABLE_MASKED ? SF_LEVEL_MASKED : c->level,
-                      c->kind == TABLE_MASKED ? SF_LEVEL_MASKED : c->level);
+    int level = c->kind == TABLE_MASKED ? SF_LEVEL_MASKED : c->level; // masked: a level of its own
+    for (int line = 0; line < ch; line++)
+        for (int k = 0; k < cw; k++)
+            grid_heat(g, x + k, y + line, c->ramp, level, level);
+}
+
+// One row of the table: its label, its cells, the mark that it goes on, the extra column.
+static void table_row(struct grid *g, struct rect r, const struct table *t,
+                      const struct table_window *w, int i, int y)
+{
+    int cw = w->cell_w, ch = w->cell_h, mid = y + (ch - 1) / 2;
+    char buf[64];
+    if (w->label_w > 1 && t->row_label) {
+        char lab[64];
+        t->row_label(t->ctx, i, lab, sizeof lab);
+        grid_text(g, r.x, mid, w->label_w - 1, panel_fit(buf, sizeof buf, lab, w->label_w - 1),
+                  i == t->sel_row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
+    }
+    for (int c = 0; c < w->n_cols; c++) {
+        int j = w->col0 + c, x = w->x + c * cw;
+        struct table_cell cell;
+        memset(&cell, 0, sizeof cell);
+        t->cell(t->ctx, i, j, &cell);
+        table_cell_draw(g, x, y, cw, ch, &cell, i == t->cur_row && j == t->cur_col);
+        if (t->group > 0 && j % t->group == 0 && j > 0 && cw >= 3 && cell.kind != TABLE_HEAT)
+            for (int line = 0; line < ch; line++) // a head boundary: "│"
+                grid_put(g, x, y + line, 0x2502, SF_STYLE_BORDER);
+    }
+    if (t->cols - w->col0 - w->n_cols > 0)
+        grid_text(g, w->x + w->n_cols * cw + 1, mid, 1, "…", SF_STYLE_NOTICE);
+    if (t->extra_w && t->extra) {
+        struct table_cell cell;
+        memset(&cell, 0, sizeof cell);
+        t->extra(t->ctx, i, &cell);
+        table_cell_draw(g, extra_x(w), y, t->extra_w, ch, &cell, 0);
     }
 }
 
@@ -395,41 +486,16 @@ int panel_table(struct grid *g, struct rect r, const struct table *t)
     if (r.h < 1)
         return 0;
     table_header(g, r, t, &w);
-    int cw = t->cell_w > 0 ? t->cell_w : 1, right = t->cols - w.col0 - w.n_cols;
-    char buf[64];
-    for (int k = 0; k < w.n_rows; k++) {
-        int i = w.row0 + k, y = w.y + k;
-        if (w.label_w > 1 && t->row_label) {
-            char lab[64];
-            t->row_label(t->ctx, i, lab, sizeof lab);
-            grid_text(g, r.x, y, w.label_w - 1, panel_fit(buf, sizeof buf, lab, w.label_w - 1),
-                      i == t->sel_row ? SF_STYLE_CURRENT : SF_STYLE_DIM);
-        }
-        for (int c = 0; c < w.n_cols; c++) {
-            int j = w.col0 + c, x = w.x + c * cw;
-            struct table_cell cell;
-            memset(&cell, 0, sizeof cell);
-            t->cell(t->ctx, i, j, &cell);
-            table_cell_draw(g, x, y, cw, &cell, i == t->cur_row && j == t->cur_col);
-            if (t->group > 0 && j % t->group == 0 && j > 0 && cw >= 3 && cell.kind != TABLE_HEAT)
-                grid_put(g, x, y, 0x2502, SF_STYLE_BORDER); // a head boundary: "│"
-        }
-        if (right > 0)
-            grid_text(g, w.x + w.n_cols * cw + 1, y, 1, "…", SF_STYLE_NOTICE);
-        if (t->extra_w && t->extra) {
-            struct table_cell cell;
-            memset(&cell, 0, sizeof cell);
-            t->extra(t->ctx, i, &cell);
-            table_cell_draw(g, extra_x(t, &w), y, t->extra_w, &cell, 0);
-        }
-    }
-    if (w.rows_line && w.y + w.n_rows < r.y + r.h) {
+    for (int k = 0; k < w.n_rows; k++)
+        table_row(g, r, t, &w, w.row0 + k, w.y + k * w.cell_h);
+    int lines = w.n_rows * w.cell_h;
+    if (w.rows_line && w.y + lines < r.y + r.h) {
         char line[128];
-        grid_text(g, r.x, w.y + w.n_rows, r.w, panel_table_rows(line, sizeof line, r, t),
+        grid_text(g, r.x, w.y + lines, r.w, panel_table_rows(line, sizeof line, r, t),
                   SF_STYLE_NOTICE);
-        return w.n_rows + 2;
+        return lines + 2;
     }
-    return w.n_rows + 1;
+    return lines + 1;
 }
 
 const char *panel_hidden_rows(char *buf, size_t size, int first, int shown, int total)
@@ -515,6 +581,10 @@ void panel_table_matrix(struct table *t, const struct table_matrix *mx, const st
     t->cols = mx->cols;
     t->cell_w = mx->numbers ? 6 : 1;
     t->label_w = 9;
+    // Number cells grow to twice their width and three lines a row; colour cells to blocks.
+    t->grow_w = mx->numbers ? 12 : 16;
+    t->grow_h = mx->numbers ? 3 : 8;
+    t->blocks = !mx->numbers;
     t->sel_row = mx->sel_row;
     t->keep_col = -1;
     t->cur_row = t->cur_col = -1;

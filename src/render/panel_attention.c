@@ -203,6 +203,18 @@ static void row_sum(const void *ctx, int i, struct table_cell *c)
     c->style = SF_STYLE_NUMBER;
 }
 
+static void key_label(const void *ctx, int j, char *buf, size_t size)
+{
+    const struct table_matrix *mx = ctx;
+    tokenizer_piece_str(&mx->graph->model->tok, mx->graph->ids[j], buf, size);
+}
+
+static void token_label(const void *ctx, int i, char *buf, size_t size)
+{
+    const struct table_matrix *mx = ctx;
+    tokenizer_piece_str(&mx->graph->model->tok, mx->graph->ids[i], buf, size);
+}
+
 static void attn_table(struct attn_table *a, const struct view *v, enum node_role stage,
                        const float *m, int N)
 {
@@ -219,8 +231,8 @@ static void attn_table(struct attn_table *a, const struct view *v, enum node_rol
     panel_table_matrix(&a->t, &a->mx, v, 1);
     a->t.cell_w = v->numbers ? NUM_W : 2;
     a->t.label_w = LABEL_W;
-    a->t.col_label = NULL;
-    a->t.row_label = NULL;
+    a->t.col_label = key_label;
+    a->t.row_label = token_label;
     if (stage == ROLE_ATTN_MASK || probs)
         a->t.keep_col = v->row + 1 < N ? v->row + 1 : N - 1;
     if (probs && v->numbers) {
@@ -228,18 +240,6 @@ static void attn_table(struct attn_table *a, const struct view *v, enum node_rol
         a->t.extra_head = "Σ row";
         a->t.extra = row_sum;
     }
-}
-
-static void key_label(const void *ctx, int j, char *buf, size_t size)
-{
-    const struct table_matrix *mx = ctx;
-    tokenizer_piece_str(&mx->graph->model->tok, mx->graph->ids[j], buf, size);
-}
-
-static void token_label(const void *ctx, int i, char *buf, size_t size)
-{
-    const struct table_matrix *mx = ctx;
-    tokenizer_piece_str(&mx->graph->model->tok, mx->graph->ids[i], buf, size);
 }
 
 // The table's rectangle: below the title, and in colours above the legend's line, which is always
@@ -259,7 +259,6 @@ int panel_attention_hit(struct rect r, const struct view *v, int x, int y, int *
     const struct tensor *t = &gr->nodes[idx].out;
     struct attn_table a;
     attn_table(&a, v, stage, t->data, t->shape[1]);
-    a.t.row_label = token_label;
     return panel_table_hit(body(r, v), &a.t, x, y, row, col);
 }
 
@@ -292,8 +291,6 @@ void panel_attention_at(struct grid *g, struct rect r, const struct view *v, enu
     const float *m = t->data + (size_t)v->head * N * N;
     struct attn_table a;
     attn_table(&a, v, stage, m, N);
-    a.t.row_label = token_label;
-    a.t.col_label = key_label;
     int used = panel_table(g, body(r, v), &a.t);
     if (!v->numbers && used + 1 < r.h)
         panel_legend_masked(g, r.x + LABEL_W, r.y + 1 + used, r.w - LABEL_W, a.mx.ramp, a.mx.span,

@@ -18,7 +18,8 @@ struct strips {
     int most;     // the most values in one cell of any strip
     int label_w;  // the labels' column (wider where their ASCII forms are longer)
     int plot_w;
-    int mark; // the component under the inspect cursor, or -1
+    int lines; // lines per strip: taller bars when there is room
+    int mark;  // the component under the inspect cursor, or -1
 };
 
 // The cell of value x on the shared axis.
@@ -31,16 +32,32 @@ static int strip_cell(const struct strips *s, float x)
     return (int)(t * (float)(s->plot_w - 1) + 0.5f);
 }
 
-// One strip: how many of the d values fall in each cell, as bar heights ▁ .. █ on the scale
-// of the fullest cell of all three strips, so the strips compare; then μ and σ of the row.
+// The bar of count values (of most in the fullest cell) in line `line` of `lines` (0: the
+// bottom): one line's bars step ▂ .. █; taller bars fill eighths from ▁, line by line.
+static uint32_t bar_glyph(int count, int most, int line, int lines)
+{
+    if (!count)
+        return ' ';
+    if (lines == 1) {
+        int level = 1 + (count - 1) * 7 / most;
+        return 0x2581 + (uint32_t)(level > 7 ? 7 : level);
+    }
+    int eighths = 1 + (count - 1) * (8 * lines - 1) / most - 8 * line;
+    return eighths <= 0 ? ' ' : 0x2580 + (uint32_t)(eighths > 8 ? 8 : eighths);
+}
+
+// One strip: how many of the d values fall in each cell, as bars ▁ .. █ s->lines tall on the
+// scale of the fullest cell of all three strips, so the strips compare; then μ and σ of the
+// row. The label and the numbers stand on the bottom line, beside the bars' feet.
 static void strip(struct grid *g, int x, int y, int w, const char *label, const struct strips *s,
                   int k)
 {
-    panel_label(g, x, y, s->label_w, label, SF_STYLE_DIM);
+    int base = y + s->lines - 1;
+    panel_label(g, x, base, s->label_w, label, SF_STYLE_DIM);
     int used = s->label_w;
     const float *row = s->row[k];
     if (!row) {
-        panel_label(g, x + used, y, w - used, "not computed yet", SF_STYLE_DIM);
+        panel_label(g, x + used, base, w - used, "not computed yet", SF_STYLE_DIM);
         return;
     }
     int count[512] = {0};
@@ -52,19 +69,19 @@ static void strip(struct grid *g, int x, int y, int w, const char *label, const 
     mean /= s->d;
     for (int j = 0; j < s->d; j++)
         var += (row[j] - mean) * (row[j] - mean);
-    for (int c = 0; c < s->plot_w && used + c < w; c++) {
-        int level = count[c] ? 1 + (count[c] - 1) * 7 / s->most : 0; // ▁ .. █
-        grid_put(g, x + used + c, y, level ? 0x2581 + (uint32_t)(level > 7 ? 7 : level) : ' ',
-                 SF_STYLE_NUMBER);
-    }
+    for (int line = 0; line < s->lines; line++)
+        for (int c = 0; c < s->plot_w && used + c < w; c++)
+            grid_put(g, x + used + c, base - line, bar_glyph(count[c], s->most, line, s->lines),
+                     SF_STYLE_NUMBER);
     if (s->mark >= 0)
-        grid_put(g, x + used + strip_cell(s, row[s->mark]), y, '|', SF_STYLE_SELECTED);
+        for (int line = 0; line < s->lines; line++)
+            grid_put(g, x + used + strip_cell(s, row[s->mark]), y + line, '|', SF_STYLE_SELECTED);
     char m[16], sd[16], line[48];
     text_format(line, sizeof line, " μ %s σ %s", panel_fit_number(m, sizeof m, mean, 6, 3),
                 panel_fit_number(sd, sizeof sd, sqrt(var / s->d), 5, 3));
     used += s->plot_w;
     if (used < w)
-        panel_label(g, x + used, y, w - used, line, SF_STYLE_NORMAL);
+        panel_label(g, x + used, base, w - used, line, SF_STYLE_NORMAL);
 }
 
 // The shared axis under the strips: its ends and zero ("-2.13 ┴────┼────┴ 2.40" as two rows:
@@ -105,7 +122,8 @@ static int draw_strips(struct grid *g, int x, int y, int w, int end, struct stri
     }
     int stats_w = g->ascii ? 19 : 17; // " μ -0.123 σ 0.456", " mu -0.123 sd 0.456"
     s->plot_w = w - s->label_w - stats_w;
-    s->plot_w = s->plot_w > 64 ? 64 : s->plot_w;
+    s->plot_w = s->plot_w > 2 * s->d ? 2 * s->d : s->plot_w; // up to 2 cells per value
+    s->plot_w = s->plot_w > 512 ? 512 : s->plot_w;
     if (s->plot_w < 8)
         s->plot_w = w - s->label_w > 8 ? 8 : w - s->label_w;
     if (s->plot_w < 4)
@@ -118,8 +136,8 @@ static int draw_strips(struct grid *g, int x, int y, int w, int end, struct stri
             s->most = ++count[c] > s->most ? count[c] : s->most;
         }
     }
-    for (int k = 0; k < 3 && y < end; k++)
-        strip(g, x, y++, w, labels[k], s, k);
+    for (int k = 0; k < 3 && y + s->lines <= end; k++, y += s->lines)
+        strip(g, x, y, w, labels[k], s, k);
     if (y < end)
         strip_axis(g, x, y, end, s);
     return y + 2;
@@ -128,7 +146,7 @@ static int draw_strips(struct grid *g, int x, int y, int w, int end, struct stri
 static void vector_line(struct grid *g, int x, int y, int w, const char *label,
                         const struct tensor *t)
 {
-    char line[256];
+    char line[512];
     if (!t || !tensor_present(t)) {
         text_format(line, sizeof line, "%s  none (this model has no bias)", label);
         panel_label(g, x, y, w, line, SF_STYLE_DIM);
@@ -144,8 +162,8 @@ static void vector_line(struct grid *g, int x, int y, int w, const char *label,
     }
     int n0 = text_format(line, sizeof line, "%s  mean %6.3f  min %6.3f  max %6.3f", label, mean / d,
                          (double)lo, (double)hi);
-    // Its first values, as many as fit, saying how many of how many they are.
-    for (int shown = d < 6 ? d : 6; shown > 0; shown--) {
+    // Its first values, as many as fit (up to 48), saying how many of how many they are.
+    for (int shown = d < 48 ? d : 48; shown > 0; shown--) {
         int n =
             n0 + text_format(line + n0, sizeof line - (size_t)n0, "   first %d of %d:", shown, d);
         for (int k = 0; k < shown && n < (int)sizeof line; k++)
@@ -173,6 +191,48 @@ static int layernorm_in_view(const struct graph *gr, int layer)
     if (last && last->kind == OPK_LN_AFFINE)
         return i - 2;
     return graph_find_role(gr, layer, ROLE_LN1_STATS);
+}
+
+// The table of μ and σ per token from (r.x, r.y + 1): rows of `shown` tokens ending at the
+// selected one, the count of the others on the line below when not all show. With `spread`,
+// the rows spaced out to fill `rows` lines (up to 5 lines a token) and the labels as wide as
+// the longest token (up to 15 columns). Sets *table_w to the columns the table takes.
+static void stats_table(struct grid *g, struct rect r, const struct view *v, const float *stats,
+                        int shown, int rows, int cell_stats, int *table_w, int spread)
+{
+    const struct graph *gr = v->graph;
+    int N = gr->n_tokens, row = v->row, y = r.y + 1, lw = 9, step = 1;
+    char buf[64], line[96];
+    for (int i = 0; spread && i < N; i++) {
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
+        int n = (int)utf8_count(buf, strlen(buf)) + 1;
+        lw = n > lw ? (n > 16 ? 16 : n) : lw;
+    }
+    if (spread && shown == N)
+        step = rows / N > 5 ? 5 : rows / N < 1 ? 1 : rows / N;
+    *table_w += lw - 9;
+    panel_label(g, r.x + 1, y, lw, "token", SF_STYLE_DIM);
+    grid_text(g, r.x + 1 + lw + 6, y, 1, "μ", SF_STYLE_DIM);
+    grid_text(g, r.x + 1 + lw + 15, y, 1, "σ", SF_STYLE_DIM);
+    int top = row >= shown ? row - shown + 1 : 0;
+    if (shown < N && shown < rows)
+        panel_label(g, r.x + 1, y + 1 + shown, *table_w - 1,
+                    panel_hidden_rows(line, sizeof line, top, shown, N), SF_STYLE_NOTICE);
+    for (int k = 0; k < shown && top + k < N; k++) {
+        int i = top + k, ly = y + 1 + k * step + (step - 1) / 2;
+        char mu[16], sd[16];
+        tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
+        enum sf_style s = i == row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL;
+        panel_label(g, r.x + 1, ly, lw, buf, s);
+        panel_fit_number(mu, sizeof mu, (double)stats[i * 2], 8, 3);
+        panel_fit_number(sd, sizeof sd, (double)stats[i * 2 + 1], 8, 3);
+        for (int c = 0; c < 2; c++) {
+            char cell[16];
+            text_format(cell, sizeof cell, "%9s", c ? sd : mu);
+            int sel = cell_stats && i == row && v->col == c;
+            grid_text(g, r.x + 1 + lw + 9 * c, ly, 9, cell, sel ? SF_STYLE_SELECTED : s);
+        }
+    }
 }
 
 void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int selected)
@@ -209,38 +269,23 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     int cell_stats = v->inspect && at == st,
         mark = v->inspect && (at == nm || at == af) ? v->col : -1;
     // Left: mean and sigma per token; below it when narrow, leaving the strips their lines.
-    int y = r.y + 1, table_w = 30, rows = r.h - 2, stacked = r.w - table_w - 2 < 40;
+    int table_w = 30, rows = r.h - 2, stacked = r.w - table_w - 2 < 40;
     int strip_lines = 8 + (mark >= 0); // the heading, 3 strips, the axis (2), γ and β
     if (stacked && rows > 3 && rows - strip_lines - 1 < N)
         rows = rows - strip_lines - 1 > 3 ? rows - strip_lines - 1 : 3;
     int shown = N <= rows ? N : rows - 1; // a line says which rows show when not all do
     shown = shown < 1 ? (rows > 0) : shown;
-    grid_text(g, r.x + 1, y, table_w, "token          μ        σ", SF_STYLE_DIM);
-    int top = row >= shown ? row - shown + 1 : 0;
-    if (shown < N && shown < rows)
-        panel_label(g, r.x + 1, y + 1 + shown, table_w - 1,
-                    panel_hidden_rows(line, sizeof line, top, shown, N), SF_STYLE_NOTICE);
-    for (int k = 0; k < shown && top + k < N; k++) {
-        int i = top + k;
-        char mu[16], sd[16];
-        tokenizer_piece_str(&gr->model->tok, gr->ids[i], buf, sizeof buf);
-        enum sf_style s = i == row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL;
-        panel_label(g, r.x + 1, y + 1 + k, 9, buf, s);
-        panel_fit_number(mu, sizeof mu, (double)stats[i * 2], 8, 3);
-        panel_fit_number(sd, sizeof sd, (double)stats[i * 2 + 1], 8, 3);
-        for (int c = 0; c < 2; c++) {
-            char cell[16];
-            text_format(cell, sizeof cell, "%9s", c ? sd : mu);
-            int sel = cell_stats && i == row && v->col == c;
-            grid_text(g, r.x + 10 + 9 * c, y + 1 + k, 9, cell, sel ? SF_STYLE_SELECTED : s);
-        }
-    }
+    stats_table(g, r, v, stats, shown, rows, cell_stats, &table_w, !stacked);
     // Right (or below when narrow): the selected token's values before and after.
     int rx = r.x + table_w + 2, rw = r.w - table_w - 2, ry = r.y + 1, end = r.y + r.h;
     if (stacked) {
         rx = r.x + 1, rw = r.w - 1, ry = r.y + 2 + shown + (shown < N);
     }
-    // What does not fit is said on the last line.
+    // Taller strips when there is room; what does not fit is said on the last line.
+    struct strips sp = {.d = d, .mark = mark >= 0 && mark < d ? mark : -1, .lines = 1};
+    if (end - ry > strip_lines)
+        sp.lines = 1 + (end - ry - strip_lines) / 3 > 12 ? 12 : 1 + (end - ry - strip_lines) / 3;
+    strip_lines += 3 * (sp.lines - 1);
     int hidden = strip_lines - (end - ry);
     if (hidden > 0 && end - ry >= 2)
         end--, hidden++;
@@ -248,7 +293,6 @@ void panel_layernorm(struct grid *g, struct rect r, const struct view *v, int se
     text_format(line, sizeof line, "'%s': its %d values on one axis, one strip each", buf, d);
     if (ry < end)
         panel_label(g, rx, ry++, rw, line, SF_STYLE_DIM);
-    struct strips sp = {.d = d, .mark = mark >= 0 && mark < d ? mark : -1};
     sp.row[0] = gr->nodes[st].in[0]->data + (size_t)row * d;
     sp.row[1] = graph_node_done(gr, nm) ? gr->nodes[nm].out.data + (size_t)row * d : NULL;
     sp.row[2] = graph_node_done(gr, af) ? gr->nodes[af].out.data + (size_t)row * d : NULL;

@@ -30,6 +30,9 @@ static void heat_rows(struct grid *g, struct rect r, int y, const struct view *v
     struct table t;
     panel_table_matrix(&t, &mx, v, 1);
     t.label_w = LABEL_W;
+    // A gradient or an update keeps one column per unit: its columns are counted against the
+    // same map drawn large, and a map of a whole parameter reads as one strip.
+    t.grow_w = t.grow_h = 0;
     if (tokens && gr->targets && cols == gr->model->cfg.vocab_size && v->row < rows)
         t.keep_col = gr->targets[v->row];
     panel_table(g, (struct rect){r.x, y, r.w, r.y + r.h - y}, &t);
