@@ -114,6 +114,27 @@ static void test_grow_attention_fills_its_panel(void **state)
 }
 
 // The cursor's block (every cell in SF_STYLE_SELECTED) in r: its corners; 0 when none.
+// At 200 x 60, in numbers, Q K V in the main place show all 16 dims of each block: no count of
+// hidden columns.
+static void test_grow_qkv_every_dim_at_200x60(void **state)
+{
+    (void)state;
+    struct app a;
+    start_at(&a, "L0.attn.v");
+    a.view.numbers = 1;
+    struct grid g;
+    struct rect r;
+    assert_non_null(draw(&a, 200, 60, &g, PANEL_QKV, &r));
+    for (int y = r.y; y < r.y + r.h; y++) {
+        char line[1024];
+        test_row_text(&g, y, line, sizeof line);
+        if (strstr(line, " →")) // a count of hidden columns (the panels beside have not run)
+            fail_msg("Q K V hides dims at 200x60: %s", line);
+    }
+    grid_free(&g);
+    app_free(&a);
+}
+
 static int cursor_block(const struct grid *g, struct rect r, int *x0, int *y0, int *x1, int *y1)
 {
     *x0 = *y0 = 1 << 20, *x1 = *y1 = -1;
@@ -236,6 +257,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grow_attention_fills_its_panel),
+        cmocka_unit_test(test_grow_qkv_every_dim_at_200x60),
         cmocka_unit_test(test_grow_clicks_land_on_enlarged_cells),
         cmocka_unit_test(test_grow_goldens),
         cmocka_unit_test(test_grow_table_hits_match_the_drawing),

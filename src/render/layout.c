@@ -101,7 +101,10 @@ void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main
     l->panel[PANEL_EQUATION] = (struct rect){rx, body_y, rw, eq_h};
     l->shown[PANEL_TOKENS] = l->shown[PANEL_TIMELINE] = l->shown[PANEL_EQUATION] = 1;
     if (rw >= 110 && mh >= 20) {
-        int side_w = rw * 2 / 5, main_w = rw - side_w - 1, sx = rx + main_w + 1;
+        // The side column takes two fifths, at most 52 columns: on a wide screen the main panel
+        // gets the rest (at 200 columns, Q K V's 16 dims in numbers).
+        int side_w = rw * 2 / 5 < 52 ? rw * 2 / 5 : 52, main_w = rw - side_w - 1;
+        int sx = rx + main_w + 1;
         int top_h = (mh - 1) / 2;
         enum panel_id side[2];
         side_panels(main, side);
