@@ -399,7 +399,7 @@ static void test_app_panels_zoom_help_and_clicks(void **state)
     app_key(&a, 'c');
     assert_int_equal(a.view.numbers, 0);
     app_key(&a, 'P');
-    assert_int_equal(a.scheme, PALETTE_8);
+    assert_int_equal(a.scheme, PALETTE_LIGHT); // dark, light, 8, mono
     app_free(&a);
 }
 
@@ -680,6 +680,55 @@ static void test_app_gpt2_intervention_and_sampling(void **state)
         assert_non_null(strstr(text, "L1 h0 off"));
         free(text);
     }
+    app_free(&a);
+}
+
+// The light palette on a whole screen (attention in colours, numbers beside it): the golden
+// holds the glyphs; the colours each cell is shown in are checked here, as the terminal
+// would take them: every heat cell from the light ramps, every text cell named colours on a
+// background with at least 4.5:1 contrast (frames 3:1).
+static void test_app_light_palette_screen(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    app_key(&a, 'c'); // colours
+    app_key(&a, 'P'); // dark -> light
+    assert_int_equal(a.scheme, PALETTE_LIGHT);
+    screen_golden(&a, 100, 30, "screen_100x30_light.txt");
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 30), 0);
+    a.width = 100, a.height = 30;
+    struct screen_state s;
+    app_screen(&a, &s);
+    screen_draw(&g, &s);
+    int heat = 0, text = 0, numbers = 0;
+    for (int i = 0; i < g.w * g.h; i++) {
+        const struct cell *c = &g.cells[i];
+        if (c->style == SF_STYLE_HEAT) {
+            struct heat_face f = palette_heat(PALETTE_LIGHT, 1, c->ramp, c->fg, c->bg);
+            if (c->fg != SF_LEVEL_MASKED || c->bg != SF_LEVEL_MASKED) {
+                assert_int_equal(f.fg, palette_color(PALETTE_LIGHT, c->ramp, c->fg));
+                assert_int_equal(f.bg, palette_color(PALETTE_LIGHT, c->ramp, c->bg));
+            }
+            heat += f.fg != palette_heat(PALETTE_256, 1, c->ramp, c->fg, c->bg).fg;
+            continue;
+        }
+        struct heat_face f = palette_text(PALETTE_LIGHT, c->style);
+        assert_true(f.fg >= 0 && f.bg >= 0); // nothing left to the terminal's colours
+        if (c->cp == ' ')
+            continue;
+        text++;
+        numbers += c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE;
+        double need = c->style == SF_STYLE_BORDER ? 3.0 : 4.5;
+        if (test_contrast(f.fg, f.bg) < need)
+            fail_msg("cell %d,%d style %d: %d on %d", i % g.w, i / g.w, c->style, f.fg, f.bg);
+    }
+    assert_true(heat > 0); // the attention weights, in the light ramp's own colours
+    assert_true(text > 0 && numbers > 0);
+    grid_free(&g);
     app_free(&a);
 }
 
@@ -2157,6 +2206,7 @@ int main(void)
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
+        cmocka_unit_test(test_app_light_palette_screen),
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),

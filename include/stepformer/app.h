@@ -80,6 +80,7 @@ struct app_options {
     const char *ids;            // instead of a prompt: token ids "3,1,4"
     int train;                  // 1: open in the training view
     int reference;              // 1: the reference loops instead of BLAS (--impl ref)
+    int palette;                // 1 + enum palette_scheme (--palette), 0: from the terminal
 };
 
 // Lesson mode: the script, the beat on screen and the state of its question.
@@ -164,6 +165,7 @@ struct app {
     int help;          // 1: the help overlay is up
     int help_first;    // the help's first row shown (it pages when it does not fit)
     int scheme;        // enum palette_scheme wanted (the terminal may offer fewer colours)
+    int scheme_chosen; // 1: the scheme was asked for (--palette), not taken from the terminal
     int width, height; // the screen size the layout is computed for (mouse clicks)
     // Modes.
     enum app_mode mode;

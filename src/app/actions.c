@@ -221,11 +221,13 @@ static int act_numbers(struct app *a, enum sf_action act)
 static int act_palette(struct app *a, enum sf_action act)
 {
     (void)act;
-    a->scheme = app_wrap(a->scheme + 1, 3);
+    a->scheme = palette_next((enum palette_scheme)a->scheme);
+    a->scheme_chosen = 1;
     app_say(a, 0, "colours: %s",
-            a->scheme == PALETTE_256 ? "256"
-            : a->scheme == PALETTE_8 ? "8"
-                                     : "none (shading)");
+            a->scheme == PALETTE_256     ? "dark (256, on black)"
+            : a->scheme == PALETTE_LIGHT ? "light (256, on white)"
+            : a->scheme == PALETTE_8     ? "8"
+                                         : "none (shading)");
     return APP_REDRAW;
 }
 
