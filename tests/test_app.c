@@ -732,6 +732,190 @@ static void test_app_light_palette_screen(void **state)
     app_free(&a);
 }
 
+// The row of the next-token list for token `id` at the last position, as numbers: u, now,
+// pinned, delta (the heading must read "u  now  pinned  Δ").
+static void pinned_row(const char *text, const struct app *a, int id, double out[4])
+{
+    char piece[64], head[512], line[512];
+    tokenizer_piece_str(&a->model.tok, id, piece, sizeof piece);
+    assert_true(line_with(text, "pinned       Δ", head, sizeof head));
+    const char *h = strstr(text, head), *row = strchr(h, '\n') + 1;
+    size_t col = utf8_count(head, (size_t)(strstr(head, "token ") - head)); // the list's column
+    for (int n = 0; n < 12; n++) { // the list's rows, best first: the one that starts with id
+        const char *end = strchr(row, '\n');
+        size_t at = 0;
+        for (size_t c = 0; c < col; c++)
+            at = utf8_next(row, (size_t)(end - row), at);
+        snprintf(line, sizeof line, "%.*s", (int)(end - row - (long)at), row + at);
+        if (strncmp(line, piece, strlen(piece)) == 0 && line[strlen(piece)] == ' ') {
+            const char *nums = line + strlen(piece);
+            while (*nums == ' ')
+                nums++;
+            assert_int_equal(sscanf(nums, "%lf %lf %lf %lf", &out[0], &out[1], &out[2], &out[3]),
+                             4);
+            return;
+        }
+        row = end + 1;
+    }
+    fail_msg("no row for '%s' below '%s'", piece, head);
+}
+
+// b pins the next-token distribution; a temperature change and then an intervention show the
+// distribution now beside the pinned one with the difference, each checked against the
+// graph's tensors; b again unpins.
+static void test_app_pin_before_after(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    app_key(&a, 'G');
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens;
+    a.view.row = N - 1;
+    float *y0 = malloc(sizeof(float) * (size_t)V);
+    memcpy(y0, out_of(&a, "head.probs") + (size_t)(N - 1) * V, sizeof(float) * (size_t)V);
+    app_key(&a, 'b');
+    assert_non_null(a.next.aux.pinned);
+    assert_close(a.next.aux.pinned, y0, (size_t)V, 0, 0, "pinned");
+    assert_non_null(strstr(a.message, "pinned"));
+    // sampling at τ 2: p = softmax(u / 2) now, y at τ 1 pinned
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_DOWN);
+    keys(&a, "2.0\n");
+    app_key(&a, SF_KEY_ENTER);
+    finish(&a);
+    keys(&a, "ghead.probs\n"); // the next-token panel is the main one
+    finish(&a);
+    assert_true(fabsf(a.sampler.temperature - 2.0f) < 1e-6f);
+    const float *u = out_of(&a, "head.logits") + (size_t)(N - 1) * V;
+    double *p = malloc(sizeof(double) * (size_t)V), max = -INFINITY, sum = 0;
+    for (int v = 0; v < V; v++)
+        max = u[v] > max ? u[v] : max;
+    for (int v = 0; v < V; v++)
+        sum += p[v] = exp((u[v] - max) / 2.0);
+    int best = 0, lost = 0; // the most probable token now, and the one that lost the most
+    for (int v = 0; v < V; v++) {
+        p[v] /= sum;
+        best = p[v] > p[best] ? v : best;
+        lost = p[v] - y0[v] < p[lost] - y0[lost] ? v : lost;
+    }
+    char *text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "Δ = now − pinned (b unpins); pinned: y after"));
+    const int ids[2] = {best, lost};
+    for (int k = 0; k < 2; k++) {
+        double got[4];
+        pinned_row(text, &a, ids[k], got);
+        assert_true(fabs(got[0] - u[ids[k]]) <= 0.006);
+        assert_true(fabs(got[1] - p[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[2] - y0[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[3] - (p[ids[k]] - y0[ids[k]])) <= 0.00011);
+    }
+    assert_true(p[lost] - y0[lost] < -0.001); // a drop shows with its sign
+    free(text);
+    // back to greedy, then switch a head off: y with the head off now, the pinned y beside it
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_UP); // to the decoding field
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, SF_KEY_ENTER);
+    assert_true(a.sampler.greedy);
+    finish(&a);
+    app_key(&a, 'b'); // unpin, and pin y after 'cabinet' (position 4)
+    assert_null(a.next.aux.pinned);
+    a.view.row = 4;
+    app_key(&a, 'b');
+    memcpy(y0, out_of(&a, "head.probs") + 4 * (size_t)V, sizeof(float) * (size_t)V);
+    assert_close(a.next.aux.pinned, y0, (size_t)V, 0, 0, "pinned at 4");
+    a.view.layer = 1;
+    a.view.head = -1; // all heads of L1 off
+    app_key(&a, 'o');
+    finish(&a);
+    a.view.row = 4;
+    const float *y1 = out_of(&a, "head.probs") + 4 * (size_t)V;
+    int top3[3];
+    for (int k = 0; k < 3; k++) { // the three most probable tokens now
+        top3[k] = -1;
+        for (int v = 0; v < V; v++)
+            if ((k < 1 || v != top3[0]) && (k < 2 || v != top3[1]) &&
+                (top3[k] < 0 || y1[v] > y1[top3[k]]))
+                top3[k] = v;
+    }
+    text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "y now"));
+    assert_non_null(strstr(text, "L1 all heads off"));
+    double moved = 0;
+    for (int k = 0; k < 3; k++) {
+        double got[4], d = (double)y1[top3[k]] - y0[top3[k]];
+        pinned_row(text, &a, top3[k], got);
+        assert_true(fabs(got[1] - y1[top3[k]]) <= 0.00006);
+        assert_true(fabs(got[2] - y0[top3[k]]) <= 0.00006);
+        assert_true(fabs(got[3] - d) <= 0.00011);
+        moved = fabs(d) > moved ? fabs(d) : moved;
+    }
+    assert_true(moved > 0.01); // the heads changed what the panel shows
+    free(text);
+    screen_golden(&a, 100, 30, "screen_100x30_pinned.txt");
+    screen_golden(&a, 200, 60, "screen_200x60_pinned.txt");
+    app_key(&a, 'b'); // unpin
+    assert_null(a.next.aux.pinned);
+    text = screen_text(&a, 160, 48);
+    assert_null(strstr(text, "  pinned"));
+    assert_null(strstr(text, "Δ = now"));
+    assert_non_null(strstr(text, "unpinned"));
+    free(text);
+    free(p);
+    free(y0);
+    app_free(&a);
+}
+
+// At the end of the training step the panel shows each position's loss before the step (from
+// loss.xent) and after it (a pass of the updated weights), with the signed change.
+static void test_app_training_loss_before_after(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    app_key(&a, 't');
+    app_key(&a, 'G');
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int n = g->n_tokens, V = a.model.cfg.vocab_size;
+    float before[64];
+    memcpy(before, out_of(&a, "loss.xent"), sizeof(float) * (size_t)n);
+    struct graph up = {0}; // the updated weights on the same input
+    assert_int_equal(graph_build(&up, &a.train_model, g->ids, n, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_run_to_end(&up), 1);
+    const float *y = up.nodes[graph_find(&up, "head.probs")].out.data;
+    char *text = screen_text(&a, 160, 48), line[512];
+    assert_non_null(strstr(text, "the step is done"));
+    assert_non_null(strstr(text, "before   after       Δ"));
+    int falls = 0;
+    for (int i = 0; i < n; i++) {
+        double after = -log((double)y[(size_t)i * V + g->targets[i]]), got[3];
+        char want[32];
+        snprintf(want, sizeof want, " %7.4f ", (double)before[i]);
+        const char *at = text;
+        int found = 0;
+        while (!found && (at = strstr(at, want)) != NULL) { // the row with this loss before
+            const char *eol = strchr(at, '\n');
+            snprintf(line, sizeof line, "%.*s", (int)(eol - at), at);
+            found = sscanf(line, "%lf %lf %lf", &got[0], &got[1], &got[2]) == 3 &&
+                    fabs(got[1] - after) <= 0.00015;
+            at++;
+        }
+        assert_true(found);
+        assert_true(fabs(got[1] - after) <= 0.00015);
+        assert_true(fabs(got[2] - (after - before[i])) <= 0.0002);
+        falls += after < before[i];
+    }
+    assert_true(falls > 0);
+    free(text);
+    graph_free(&up);
+    screen_golden(&a, 100, 30, "screen_100x30_train_before_after.txt");
+    app_free(&a);
+}
+
 static void test_app_whole_screens(void **state)
 {
     (void)state;
@@ -2207,6 +2391,8 @@ int main(void)
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
         cmocka_unit_test(test_app_light_palette_screen),
+        cmocka_unit_test(test_app_pin_before_after),
+        cmocka_unit_test(test_app_training_loss_before_after),
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),

@@ -129,6 +129,8 @@ struct app_next {
     float *without;        // (n, V) its head.probs, then (V) its last row of logits
     float *without_logits; // inside without
     int done, failed;      // without holds the pass / it could not be computed
+    float *pinned;         // (V) the distribution pinned for before / after, or NULL
+    char pinned_note[160];
 };
 
 struct app {
@@ -184,6 +186,7 @@ struct app {
     int message_error;
     int input_note; // 1: the message is the note on the typed prompt (app_input_note)
     float loss_before, loss_after;
+    float *loss_after_pos; // (N - 1) the loss per position after the step, or NULL until known
     const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
     struct app_lesson *lesson;     // lesson mode's state, or NULL
     struct app_help help_text;

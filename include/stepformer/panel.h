@@ -33,6 +33,10 @@ struct next_token_aux {
     const float *without;
     int without_pending;
     const float *sampled_without; // (V) sampled's counterpart without them, or NULL
+    // (V) the distribution pinned with b (what the panel ranked by then: y, or p where
+    // sampling changes y), shown beside the one now with the difference; NULL when none is.
+    const float *pinned;
+    const char *pinned_note; // what was pinned: "y after 'the' (position 8), τ 1.0, …"
 };
 
 // What the panels show: the graph and the selection.
@@ -52,6 +56,7 @@ struct view {
     const struct next_token_aux *next; // next-token numbers beside the pass, or NULL
     // Training view: the mean loss before the update and after it (NaN until known).
     float loss_before, loss_after;
+    const float *loss_after_pos; // (N) the loss per position after the update, or NULL
 };
 
 // A title bar on the rectangle's first line (CURRENT style when the panel is selected).

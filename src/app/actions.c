@@ -211,6 +211,13 @@ static int act_no_positions(struct app *a, enum sf_action act)
     return APP_REDRAW;
 }
 
+static int act_pin(struct app *a, enum sf_action act)
+{
+    (void)act;
+    app_next_pin(a);
+    return APP_REDRAW;
+}
+
 static int act_numbers(struct app *a, enum sf_action act)
 {
     (void)act;
@@ -292,6 +299,7 @@ static const struct {
     [SF_ACTION_EDIT_PROMPT] = {act_entry, 0},
     [SF_ACTION_SAMPLING] = {act_entry, 0},
     [SF_ACTION_GENERATE] = {act_generate, 0},
+    [SF_ACTION_PIN] = {act_pin, 0},
     [SF_ACTION_HEAD_OFF] = {act_head_off, 0},
     [SF_ACTION_NO_POSITIONS] = {act_no_positions, 0},
     [SF_ACTION_NUMBERS] = {act_numbers, 0},

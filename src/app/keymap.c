@@ -53,6 +53,7 @@ static const struct key_binding bindings[] = {
     {'e', SF_ACTION_EDIT_PROMPT},
     {'s', SF_ACTION_SAMPLING},
     {'x', SF_ACTION_GENERATE},
+    {'b', SF_ACTION_PIN},
     {'o', SF_ACTION_HEAD_OFF},
     {'p', SF_ACTION_NO_POSITIONS},
     {'c', SF_ACTION_NUMBERS},
