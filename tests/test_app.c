@@ -916,6 +916,56 @@ static void test_app_training_loss_before_after(void **state)
     app_free(&a);
 }
 
+// While the sampling box is open, a new temperature (typed, or by the arrows) or top-k shows at
+// once: the distribution behind the box is the one the new settings sample from, before Enter.
+static void test_app_live_sampling(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens;
+    a.view.row = N - 1;
+    const float *u = out_of(&a, "head.logits") + (size_t)(N - 1) * V;
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_DOWN);  // temperature
+    keys(&a, "0.5\n");
+    finish(&a);
+    assert_int_equal(a.mode, APP_MODE_SAMPLING); // the box is still open
+    const float taus[2] = {0.5f, 0.6f};
+    for (int t = 0; t < 2; t++) {
+        if (t == 1) {
+            app_key(&a, SF_KEY_RIGHT); // 0.5 -> 0.6 with the arrow
+            finish(&a);
+            assert_int_equal(a.mode, APP_MODE_SAMPLING);
+        }
+        assert_true(fabsf(a.sampler.temperature - taus[t]) < 1e-6f);
+        double p[512], max = -INFINITY, sum = 0;
+        assert_true(V <= 512);
+        for (int v = 0; v < V; v++)
+            max = u[v] > max ? u[v] : max;
+        for (int v = 0; v < V; v++)
+            sum += p[v] = exp((u[v] - max) / taus[t]);
+        int best = 0;
+        for (int v = 0; v < V; v++)
+            best = p[v] > p[best] ? v : best;
+        assert_non_null(a.next.aux.sampled);
+        for (int v = 0; v < V; v++)
+            assert_true(fabs(a.next.aux.sampled[v] - p[v] / sum) < 1e-5);
+        char *text = screen_text(&a, 200, 60), want[64], line[512];
+        snprintf(want, sizeof want, "%.4f  %.4f",
+                 (double)out_of(&a, "head.probs")[(size_t)(N - 1) * V + best], p[best] / sum);
+        assert_true(line_with(text, want, line, sizeof line)); // y at τ 1 beside p at the new τ
+        free(text);
+    }
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    app_free(&a);
+}
+
 static void test_app_whole_screens(void **state)
 {
     (void)state;
@@ -2393,6 +2443,7 @@ int main(void)
         cmocka_unit_test(test_app_light_palette_screen),
         cmocka_unit_test(test_app_pin_before_after),
         cmocka_unit_test(test_app_training_loss_before_after),
+        cmocka_unit_test(test_app_live_sampling),
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),
