@@ -966,6 +966,68 @@ static void test_app_live_sampling(void **state)
     app_free(&a);
 }
 
+// w at a projection: the main panel shows X, W (the selected head's columns) and Q = X W^Q + b^Q
+// as three labelled matrices with their shapes, every number from the graph's own tensors.
+static void test_app_weights_beside_products(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.attn.q\n");
+    finish(&a);
+    a.view.head = 1;
+    a.view.row = 2;
+    char *text = screen_text(&a, 200, 60);
+    assert_null(strstr(text, "X [9×64] · W^Q [64×16]"));
+    free(text);
+    app_key(&a, 'w');
+    assert_true(a.view.product);
+    const struct graph *g = app_graph(&a);
+    const struct node *n = graph_last(g);
+    int d = a.model.cfg.d_model, H = a.model.cfg.n_head, dk = d / H, N = g->n_tokens;
+    text = screen_text(&a, 200, 60);
+    char want[128];
+    snprintf(want, sizeof want, "X [%d×%d] · W^Q [%d×%d] + b^Q = Q [%d×%d]", N, d, d, dk, N, dk);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "W^Q [64×16] (this head)"));
+    assert_non_null(strstr(text, "rows")); // W's 64 rows do not all fit: counted
+    // X's, W's (head 1's first column) and Q's first numbers, as the tables print them
+    const float *x = n->in[0]->data, *w = n->in[1]->data + dk, *q = n->out.data + (size_t)N * dk;
+    const float vals[3] = {x[0], w[0], q[0]};
+    for (int k = 0; k < 3; k++) {
+        char num[32];
+        panel_number(num, sizeof num, vals[k], 6);
+        assert_non_null(strstr(text, num));
+    }
+    free(text);
+    screen_golden(&a, 100, 30, "screen_100x30_product_q.txt");
+    screen_golden(&a, 200, 60, "screen_200x60_product_q.txt");
+    // every other projection, each with its own names and shapes (the tied head reads E as E^T)
+    int V = a.model.cfg.vocab_size, dff = a.model.cfg.d_ff;
+    char eqs[4][128], cmd[64];
+    static const char *const ops[4] = {"L1.attn.proj", "L1.ffn.up", "L1.ffn.down", "head.logits"};
+    snprintf(eqs[0], sizeof eqs[0], "concat [%d×%d] · W^O [%d×%d] + b^O = A [%d×%d]", N, d, d, d, N,
+             d);
+    snprintf(eqs[1], sizeof eqs[1], "X [%d×%d] · W_1 [%d×%d] + b_1 = Z [%d×%d]", N, d, d, dff, N,
+             dff);
+    snprintf(eqs[2], sizeof eqs[2], "act(Z) [%d×%d] · W_2 [%d×%d] + b_2 = F [%d×%d]", N, dff, dff,
+             d, N, d);
+    snprintf(eqs[3], sizeof eqs[3], "h [%d×%d] · E^T [%d×%d] = u [%d×%d]", N, d, d, V, N, V);
+    for (int k = 0; k < 4; k++) {
+        snprintf(cmd, sizeof cmd, "g%s\n", ops[k]);
+        keys(&a, cmd);
+        finish(&a);
+        text = screen_text(&a, 200, 60);
+        assert_non_null(strstr(text, eqs[k]));
+        free(text);
+    }
+    app_key(&a, 'w');
+    text = screen_text(&a, 200, 60);
+    assert_null(strstr(text, want));
+    free(text);
+    app_free(&a);
+}
+
 static void test_app_whole_screens(void **state)
 {
     (void)state;
@@ -2444,6 +2506,7 @@ int main(void)
         cmocka_unit_test(test_app_pin_before_after),
         cmocka_unit_test(test_app_training_loss_before_after),
         cmocka_unit_test(test_app_live_sampling),
+        cmocka_unit_test(test_app_weights_beside_products),
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),

@@ -35,6 +35,7 @@
     X(HEAD_OFF, "switch the selected head off, or on again")                                       \
     X(NO_POSITIONS, "drop the position embeddings, or bring them back")                            \
     X(NUMBERS, "numbers or colours in the matrices")                                               \
+    X(PRODUCT, "at a projection (attn.q/k/v, attn.proj, ffn.up/down, head.logits): X · W = Y")     \
     X(PALETTE, "the next colour scheme")                                                           \
     X(TRAIN_VIEW, "one training iteration on this sentence")                                       \
     X(HELP, "this help")                                                                           \

@@ -46,6 +46,7 @@ struct view {
     int layer;   // the selected block
     int head;    // the selected head
     int numbers; // 1: matrices as numbers; 0: as colours
+    int product; // 1: at a projection op the main panel shows X · W = Y (panel_product)
     // Inspect cursor: when inspect is 1, the cell (row, col) of the matrix under view is
     // selected; matrix panels draw it in SF_STYLE_SELECTED.
     int inspect;
@@ -203,6 +204,8 @@ struct table_matrix {
     const float *m;     // (rows, cols)
     const float *minus; // NULL, or (rows, cols) that the cells show m less
     int rows, cols;
+    int stride;     // elements from one row of m to the next (0: cols); no minus with it
+    int transposed; // 1: cell (i, j) is m[j * stride + i] (a matrix stored transposed)
     int numbers, causal, abs_val, sel_row;
     enum ramp_kind ramp;
     float span;
@@ -222,6 +225,13 @@ int panel_matrix(const struct view *v, const struct node *n, const float **m, in
 // "Q = X W^Q   [N×d]·[d×d_k] → [N×d_k]"), its explanation and textbook section; with the
 // inspect cursor on, how the selected cell's number was computed, with the numbers.
 void panel_equation(struct grid *g, struct rect r, const struct view *v, int selected);
+
+// At a projection (attn.q/k/v, attn.proj, ffn.up/down, head.logits) with v->product set: the
+// input X, the weight matrix W (the selected head's columns for Q, K, V) and the output, as
+// three labelled matrices with their shapes, "X [N×d] · W^Q [d×d_k] = Q [N×d_k]".
+void panel_product(struct grid *g, struct rect r, const struct view *v, int selected);
+// 1 when v->product is set and the op that ran last is a projection.
+int panel_product_applies(const struct view *v);
 
 // Q, K and V of the selected layer and head side by side (rows: tokens, columns: d_k), and
 // the head's output (alpha V) once attn.mix has run.

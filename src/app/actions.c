@@ -218,6 +218,16 @@ static int act_pin(struct app *a, enum sf_action act)
     return APP_REDRAW;
 }
 
+static int act_product(struct app *a, enum sf_action act)
+{
+    (void)act;
+    a->view.product = !a->view.product;
+    app_say(a, 0, "%s",
+            a->view.product ? "projections show X · W = Y: the input, the weights and the output"
+                            : "projections show their output");
+    return APP_REDRAW;
+}
+
 static int act_numbers(struct app *a, enum sf_action act)
 {
     (void)act;
@@ -303,6 +313,7 @@ static const struct {
     [SF_ACTION_HEAD_OFF] = {act_head_off, 0},
     [SF_ACTION_NO_POSITIONS] = {act_no_positions, 0},
     [SF_ACTION_NUMBERS] = {act_numbers, 0},
+    [SF_ACTION_PRODUCT] = {act_product, 0},
     [SF_ACTION_PALETTE] = {act_palette, 0},
     [SF_ACTION_TRAIN_VIEW] = {act_train_view, 0},
     [SF_ACTION_HELP] = {act_help, KEEPS_MOVE},

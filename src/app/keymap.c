@@ -57,6 +57,7 @@ static const struct key_binding bindings[] = {
     {'o', SF_ACTION_HEAD_OFF},
     {'p', SF_ACTION_NO_POSITIONS},
     {'c', SF_ACTION_NUMBERS},
+    {'w', SF_ACTION_PRODUCT},
     {'P', SF_ACTION_PALETTE},
     {'t', SF_ACTION_TRAIN_VIEW},
     {'?', SF_ACTION_HELP},
