@@ -1002,6 +1002,13 @@ static void test_app_weights_beside_products(void **state)
     free(text);
     screen_golden(&a, 100, 30, "screen_100x30_product_q.txt");
     screen_golden(&a, 200, 60, "screen_200x60_product_q.txt");
+    // at 80x24 X and Q keep at least the selected token's row (W's rows are counted)
+    text = screen_text(&a, 80, 24);
+    const char *first = strstr(text, "row 3 of 9");
+    assert_non_null(first);
+    assert_non_null(strstr(first + 1, "row 3 of 9"));
+    assert_non_null(strstr(text, "of 64"));
+    free(text);
     // every other projection, each with its own names and shapes (the tied head reads E as E^T)
     int V = a.model.cfg.vocab_size, dff = a.model.cfg.d_ff;
     char eqs[4][128], cmd[64];

@@ -40,15 +40,17 @@ int panel_product_applies(const struct view *v)
     return v->product && product_of(graph_last(v->graph)) != NULL;
 }
 
-// One matrix under its label, in the rectangle b.
+// One matrix under its label, in the rectangle b; keep_col (or -1) stays in view: the inspect
+// cell's column in W and Y, so Y[i][j] shows beside the column of W it came from.
 static void product_block(struct grid *g, struct rect b, const struct view *v, const char *label,
-                          const struct table_matrix *mx, int cursor)
+                          const struct table_matrix *mx, int cursor, int keep_col)
 {
     if (b.h < 2 || b.w < 8)
         return;
     grid_text(g, b.x + 1, b.y, b.w - 1, label, cursor ? SF_STYLE_CURRENT : SF_STYLE_DIM);
     struct table t;
     panel_table_matrix(&t, mx, v, cursor);
+    t.keep_col = keep_col;
     struct rect tr = {b.x, b.y + 1, b.w, b.h - 1 - (v->numbers ? 0 : 1)};
     int used = panel_table(g, tr, &t);
     if (!v->numbers && used < b.h - 1)
@@ -108,15 +110,19 @@ void panel_product(struct grid *g, struct rect r, const struct view *v, int sele
     int end = r.y + r.h, room = end - y;
     if (r.w >= 90) {
         int bw = r.w / 3;
-        product_block(g, (struct rect){r.x, y, bw - 1, room}, v, lx, &mx, 0);
-        product_block(g, (struct rect){r.x + bw, y, bw - 1, room}, v, lw, &mw, 0);
-        product_block(g, (struct rect){r.x + 2 * bw, y, r.w - 2 * bw, room}, v, ly, &my, 1);
+        product_block(g, (struct rect){r.x, y, bw - 1, room}, v, lx, &mx, 0, -1);
+        product_block(g, (struct rect){r.x + bw, y, bw - 1, room}, v, lw, &mw, 0,
+                      v->inspect ? v->col : -1);
+        product_block(g, (struct rect){r.x + 2 * bw, y, r.w - 2 * bw, room}, v, ly, &my, 1,
+                      v->inspect ? v->col : -1);
         return;
     }
-    int xy = N + 2 + (v->numbers ? 0 : 1), hx = room / 3;
-    hx = xy < hx ? xy : hx < 3 ? 3 : hx;
+    // X and Y at least a row each (label, column numbers, the row, the count, the legend).
+    int least = 4 + (v->numbers ? 0 : 1), xy = N + 3 + (v->numbers ? 0 : 1), hx = room / 3;
+    hx = hx < least ? least : hx > xy ? xy : hx;
     int hw = room - 2 * hx;
-    product_block(g, (struct rect){r.x, y, r.w, hx}, v, lx, &mx, 0);
-    product_block(g, (struct rect){r.x, y + hx, r.w, hw}, v, lw, &mw, 0);
-    product_block(g, (struct rect){r.x, y + hx + hw, r.w, end - y - hx - hw}, v, ly, &my, 1);
+    product_block(g, (struct rect){r.x, y, r.w, hx}, v, lx, &mx, 0, -1);
+    product_block(g, (struct rect){r.x, y + hx, r.w, hw}, v, lw, &mw, 0, v->inspect ? v->col : -1);
+    product_block(g, (struct rect){r.x, y + hx + hw, r.w, end - y - hx - hw}, v, ly, &my, 1,
+                  v->inspect ? v->col : -1);
 }
