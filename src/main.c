@@ -89,7 +89,7 @@ static int run_screen(int argc, char **argv)
             o.ids = v;
         else if (cli_flag(argv, i, "--train"))
             o.train = r = 1;
-        else if ((r = cli_value(argc, argv, &i, "--palette", &v)) > 0)
+        else if ((r = cli_value(argc, argv, &i, "--palette", &v)) != 0)
             palette = v;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
             enum op_impl im;

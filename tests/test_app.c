@@ -803,6 +803,8 @@ static void test_app_pin_before_after(void **state)
     }
     char *text = screen_text(&a, 160, 48);
     assert_non_null(strstr(text, "Δ = now − pinned (b unpins); pinned: y after"));
+    const char *strip = strstr(text, "pinned (b)"); // on the tokens strip: state in force
+    assert_true(strip && strip < strchr(text, '\n'));
     const int ids[2] = {best, lost};
     for (int k = 0; k < 2; k++) {
         double got[4];
