@@ -816,6 +816,20 @@ static void test_app_pin_before_after(void **state)
     }
     assert_true(p[lost] - y0[lost] < -0.001); // a drop shows with its sign
     free(text);
+    // at sample.renorm (what is drawn from) the same comparison
+    keys(&a, "gsample.renorm\n");
+    finish(&a);
+    text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "Δ = p − pinned (b unpins); pinned: y after"));
+    for (int k = 0; k < 2; k++) {
+        double got[4];
+        pinned_row(text, &a, ids[k], got); // p cut, p, pinned, Δ
+        assert_true(fabs(got[1] - p[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[2] - y0[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[3] - (p[ids[k]] - y0[ids[k]])) <= 0.00011);
+    }
+    free(text);
+    keys(&a, "ghead.probs\n");
     // back to greedy, then switch a head off: y with the head off now, the pinned y beside it
     app_key(&a, 's');
     app_key(&a, SF_KEY_UP); // to the decoding field

@@ -206,12 +206,27 @@ static void stage_renorm(struct stage *s)
     struct nt_list l = {.gr = s->gr, .chosen = -1, .bar = p, .keep = p, .n_col = 2};
     l.col[0] = (struct nt_col){"p cut", in, 1, NULL};
     l.col[1] = (struct nt_col){"p", p, 1, NULL};
-    char line[200];
+    // A pinned distribution (b): beside p, with the difference; "p cut" goes first when narrow.
+    const float *pin = s->v->next ? s->v->next->pinned : NULL;
+    if (pin) {
+        l.col[l.n_col++] = (struct nt_col){"pinned", pin, 1, NULL};
+        l.col[l.n_col++] = (struct nt_col){"Δ", p, 1, pin};
+        if (NT_TOKEN_W + 8 * l.n_col > s->r.w) {
+            memmove(l.col, l.col + 1, sizeof l.col[0] * (size_t)(l.n_col - 1));
+            l.n_col--;
+        }
+    }
+    char line[300];
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, "p = p cut / kept mass");
-    top_list(s, &l, p, in, p, 1, "falling p");
+    top_list(s, &l, p, in, p, pin ? 3 : 1, "falling p");
     text_format(line, sizeof line, "divided by the kept mass %.4f: the %d kept tokens sum to 1",
                 mass, kept);
     say(s, line, SF_STYLE_NOTICE);
+    if (pin) {
+        text_format(line, sizeof line, "Δ = p − pinned (b unpins); pinned: %s",
+                    s->v->next->pinned_note ? s->v->next->pinned_note : "");
+        say(s, line, SF_STYLE_NOTICE);
+    }
 }
 
 // A random draw: the kept tokens in vocabulary order (the order the draw walks them) with their
