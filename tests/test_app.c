@@ -885,6 +885,44 @@ static void test_app_pin_before_after(void **state)
     app_free(&a);
 }
 
+// A pin survives a new prompt: y after the new last token beside y pinned on the old prompt.
+static void test_app_pin_across_a_prompt_edit(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    int V = a.model.cfg.vocab_size, N = app_graph(&a)->n_tokens;
+    a.view.row = N - 1;
+    float *y0 = malloc(sizeof(float) * (size_t)V);
+    memcpy(y0, out_of(&a, "head.probs") + (size_t)(N - 1) * V, sizeof(float) * (size_t)V);
+    app_key(&a, 'b');
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "the keys to the cabinet\n");
+    finish(&a);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    N = app_graph(&a)->n_tokens;
+    a.view.row = N - 1;
+    const float *y1 = out_of(&a, "head.probs") + (size_t)(N - 1) * V;
+    int best = 0;
+    for (int v = 0; v < V; v++)
+        best = y1[v] > y1[best] ? v : best;
+    char *text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "pinned: y after 'table' (position 8)"));
+    double got[4];
+    pinned_row(text, &a, best, got);
+    assert_true(fabs(got[1] - y1[best]) <= 0.00006);
+    assert_true(fabs(got[2] - y0[best]) <= 0.00006);
+    assert_true(fabs(got[3] - ((double)y1[best] - y0[best])) <= 0.00011);
+    assert_true(fabs((double)y1[best] - y0[best]) > 0.01); // 'are' after 'cabinet', not '.'
+    free(text);
+    free(y0);
+    app_free(&a);
+}
+
 // At the end of the training step the panel shows each position's loss before the step (from
 // loss.xent) and after it (a pass of the updated weights), with the signed change.
 static void test_app_training_loss_before_after(void **state)
@@ -2527,6 +2565,7 @@ int main(void)
         cmocka_unit_test(test_app_whole_screens),
         cmocka_unit_test(test_app_light_palette_screen),
         cmocka_unit_test(test_app_pin_before_after),
+        cmocka_unit_test(test_app_pin_across_a_prompt_edit),
         cmocka_unit_test(test_app_training_loss_before_after),
         cmocka_unit_test(test_app_live_sampling),
         cmocka_unit_test(test_app_weights_beside_products),
