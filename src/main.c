@@ -13,7 +13,7 @@
 
 static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
-    "                  [--present] [--impl fast|ref]\n"
+    "                  [--present] [--impl fast|ref] [--palette light|dark|8|mono]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "\n"
     "Without a command: the step-through screen on the shipped model (or --model), where\n"
@@ -23,6 +23,8 @@ static const char main_usage[] =
     "Left steps back (a presentation clicker works); F switches the view, Esc leaves it.\n"
     "--impl ref runs the reference loops instead of BLAS: slower, and the same digits on\n"
     "every machine.\n"
+    "--palette light: dark text on a white background, for projectors (also\n"
+    "STEPFORMER_PALETTE=light); P on the screen cycles dark, light, 8 colours and none.\n"
     "Press ? on the screen for the keys.\n"
     "\n"
     "commands:\n"
@@ -72,10 +74,11 @@ static void on_interrupt(int sig)
 }
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
-// [--train] [--present] [--impl fast|ref]`.
+// [--train] [--present] [--impl fast|ref] [--palette light|dark|8|mono]`.
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
+    const char *palette = NULL;
     for (int i = 0; i < argc; i++) {
         const char *v = NULL;
         int r;
@@ -91,6 +94,8 @@ static int run_screen(int argc, char **argv)
             o.train = r = 1;
         else if (cli_flag(argv, i, "--present"))
             o.present = r = 1;
+        else if ((r = cli_value(argc, argv, &i, "--palette", &v)) != 0)
+            palette = v;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
             enum op_impl im;
             if (cli_parse_impl(v, &im)) {
@@ -106,6 +111,10 @@ static int run_screen(int argc, char **argv)
             fprintf(stderr, "stepformer: %s needs a value\n", argv[i]);
             return 2;
         }
+    }
+    if ((o.palette = cli_palette(palette, &palette)) < 0) {
+        fprintf(stderr, "stepformer: palette '%s': use light, dark, 8 or mono\n", palette);
+        return 2;
     }
     // Bad input is reported before the screen takes over the terminal.
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -131,7 +140,7 @@ static int run_lesson(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] "
-                   "[--impl fast|ref]\n\n"
+                   "[--impl fast|ref]\n                         [--palette light|dark|8|mono]\n\n"
                    "Opens a lesson (the first unfinished one when none is named) where you "
                    "left it.\nSpace goes on a beat, Backspace goes back; questions wait for "
                    "your answer.\n--present: a classroom layout, large panels and the "
@@ -139,6 +148,8 @@ static int run_lesson(int argc, char **argv)
                    "presentation clicker works.\n--restart: from the first beat.\n"
                    "--impl ref: the reference loops instead of BLAS (the same digits on every "
                    "machine).\n"
+                   "--palette light: dark text on white, for projectors (also "
+                   "STEPFORMER_PALETTE).\n"
                    "`stepformer lessons` lists the lessons.\n");
             return 0;
         }

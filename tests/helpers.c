@@ -415,3 +415,41 @@ const char *test_row_text(const struct grid *g, int y, char *buf, size_t size)
     buf[o] = 0;
     return buf;
 }
+
+void test_xterm_rgb(int c, int rgb[3])
+{
+    static const int sys[16][3] = {{0, 0, 0},       {205, 0, 0},   {0, 205, 0},   {205, 205, 0},
+                                   {0, 0, 238},     {205, 0, 205}, {0, 205, 205}, {229, 229, 229},
+                                   {127, 127, 127}, {255, 0, 0},   {0, 255, 0},   {255, 255, 0},
+                                   {92, 92, 255},   {255, 0, 255}, {0, 255, 255}, {255, 255, 255}};
+    static const int cube[6] = {0, 95, 135, 175, 215, 255};
+    assert_true(c >= 0 && c <= 255);
+    if (c < 16) {
+        for (int k = 0; k < 3; k++)
+            rgb[k] = sys[c][k];
+    } else if (c < 232) {
+        rgb[0] = cube[(c - 16) / 36];
+        rgb[1] = cube[(c - 16) / 6 % 6];
+        rgb[2] = cube[(c - 16) % 6];
+    } else {
+        rgb[0] = rgb[1] = rgb[2] = 8 + 10 * (c - 232);
+    }
+}
+
+double test_xterm_luminance(int c)
+{
+    int rgb[3];
+    test_xterm_rgb(c, rgb);
+    double lin[3];
+    for (int k = 0; k < 3; k++) { // sRGB to linear light
+        double v = rgb[k] / 255.0;
+        lin[k] = v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+    }
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+}
+
+double test_contrast(int c1, int c2)
+{
+    double l1 = test_xterm_luminance(c1), l2 = test_xterm_luminance(c2);
+    return l1 > l2 ? (l1 + 0.05) / (l2 + 0.05) : (l2 + 0.05) / (l1 + 0.05);
+}

@@ -73,4 +73,12 @@ void test_assert_no_negative_zero_at(const struct grid *g, const char *what, con
 // The text of grid row y as UTF-8 into buf (trailing spaces kept). Returns buf.
 const char *test_row_text(const struct grid *g, int y, char *buf, size_t size);
 
+// The RGB of xterm colour c (0..255: the 16 system colours as xterm sets them, the 6x6x6
+// cube, the grey ramp) into rgb[3], 0..255.
+void test_xterm_rgb(int c, int rgb[3]);
+// WCAG 2 relative luminance of xterm colour c (0 black .. 1 white), and the contrast ratio
+// (L1 + 0.05) / (L2 + 0.05) of two colours, the lighter over the darker (1 .. 21).
+double test_xterm_luminance(int c);
+double test_contrast(int c1, int c2);
+
 #endif

@@ -399,7 +399,7 @@ static void test_app_panels_zoom_help_and_clicks(void **state)
     app_key(&a, 'c');
     assert_int_equal(a.view.numbers, 0);
     app_key(&a, 'P');
-    assert_int_equal(a.scheme, PALETTE_8);
+    assert_int_equal(a.scheme, PALETTE_LIGHT); // dark, light, 8, mono
     app_free(&a);
 }
 
@@ -1095,6 +1095,412 @@ static void test_app_present_screens(void **state)
         }
         app_free(&a);
     }
+}
+
+// The light palette on a whole screen (attention in colours, numbers beside it): the golden
+// holds the glyphs; the colours each cell is shown in are checked here, as the terminal
+// would take them: every heat cell from the light ramps, every text cell named colours on a
+// background with at least 4.5:1 contrast (frames 3:1).
+static void test_app_light_palette_screen(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    app_key(&a, 'c'); // colours
+    app_key(&a, 'P'); // dark -> light
+    assert_int_equal(a.scheme, PALETTE_LIGHT);
+    screen_golden(&a, 100, 30, "screen_100x30_light.txt");
+    struct grid g;
+    assert_int_equal(grid_init(&g, 100, 30), 0);
+    a.width = 100, a.height = 30;
+    struct screen_state s;
+    app_screen(&a, &s);
+    screen_draw(&g, &s);
+    int heat = 0, text = 0, numbers = 0;
+    for (int i = 0; i < g.w * g.h; i++) {
+        const struct cell *c = &g.cells[i];
+        if (c->style == SF_STYLE_HEAT) {
+            struct heat_face f = palette_heat(PALETTE_LIGHT, 1, c->ramp, c->fg, c->bg);
+            if (c->fg != SF_LEVEL_MASKED || c->bg != SF_LEVEL_MASKED) {
+                assert_int_equal(f.fg, palette_color(PALETTE_LIGHT, c->ramp, c->fg));
+                assert_int_equal(f.bg, palette_color(PALETTE_LIGHT, c->ramp, c->bg));
+            }
+            heat += f.fg != palette_heat(PALETTE_256, 1, c->ramp, c->fg, c->bg).fg;
+            continue;
+        }
+        struct heat_face f = palette_text(PALETTE_LIGHT, c->style);
+        assert_true(f.fg >= 0 && f.bg >= 0); // nothing left to the terminal's colours
+        if (c->cp == ' ')
+            continue;
+        text++;
+        numbers += c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE;
+        double need = c->style == SF_STYLE_BORDER ? 3.0 : 4.5;
+        if (test_contrast(f.fg, f.bg) < need)
+            fail_msg("cell %d,%d style %d: %d on %d", i % g.w, i / g.w, c->style, f.fg, f.bg);
+    }
+    assert_true(heat > 0); // the attention weights, in the light ramp's own colours
+    assert_true(text > 0 && numbers > 0);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// The row of the next-token list for token `id` at the last position, as numbers: u, now,
+// pinned, delta (the heading must read "u  now  pinned  Δ").
+static void pinned_row(const char *text, const struct app *a, int id, double out[4])
+{
+    char piece[64], head[512], line[512];
+    tokenizer_piece_str(&a->model.tok, id, piece, sizeof piece);
+    assert_true(line_with(text, "pinned       Δ", head, sizeof head));
+    const char *h = strstr(text, head), *row = strchr(h, '\n') + 1;
+    size_t col = utf8_count(head, (size_t)(strstr(head, "token ") - head)); // the list's column
+    for (int n = 0; n < 12; n++) { // the list's rows, best first: the one that starts with id
+        const char *end = strchr(row, '\n');
+        size_t at = 0;
+        for (size_t c = 0; c < col; c++)
+            at = utf8_next(row, (size_t)(end - row), at);
+        snprintf(line, sizeof line, "%.*s", (int)(end - row - (long)at), row + at);
+        if (strncmp(line, piece, strlen(piece)) == 0 && line[strlen(piece)] == ' ') {
+            const char *nums = line + strlen(piece);
+            while (*nums == ' ')
+                nums++;
+            assert_int_equal(sscanf(nums, "%lf %lf %lf %lf", &out[0], &out[1], &out[2], &out[3]),
+                             4);
+            return;
+        }
+        row = end + 1;
+    }
+    fail_msg("no row for '%s' below '%s'", piece, head);
+}
+
+// b pins the next-token distribution; a temperature change and then an intervention show the
+// distribution now beside the pinned one with the difference, each checked against the
+// graph's tensors; b again unpins.
+static void test_app_pin_before_after(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    app_key(&a, 'G');
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens;
+    a.view.row = N - 1;
+    float *y0 = malloc(sizeof(float) * (size_t)V);
+    memcpy(y0, out_of(&a, "head.probs") + (size_t)(N - 1) * V, sizeof(float) * (size_t)V);
+    app_key(&a, 'b');
+    assert_non_null(a.next.aux.pinned);
+    assert_close(a.next.aux.pinned, y0, (size_t)V, 0, 0, "pinned");
+    assert_non_null(strstr(a.message, "pinned"));
+    // sampling at τ 2: p = softmax(u / 2) now, y at τ 1 pinned
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_DOWN);
+    keys(&a, "2.0\n");
+    app_key(&a, SF_KEY_ENTER);
+    finish(&a);
+    keys(&a, "ghead.probs\n"); // the next-token panel is the main one
+    finish(&a);
+    assert_true(fabsf(a.sampler.temperature - 2.0f) < 1e-6f);
+    const float *u = out_of(&a, "head.logits") + (size_t)(N - 1) * V;
+    double *p = malloc(sizeof(double) * (size_t)V), max = -INFINITY, sum = 0;
+    for (int v = 0; v < V; v++)
+        max = u[v] > max ? u[v] : max;
+    for (int v = 0; v < V; v++)
+        sum += p[v] = exp((u[v] - max) / 2.0);
+    int best = 0, lost = 0; // the most probable token now, and the one that lost the most
+    for (int v = 0; v < V; v++) {
+        p[v] /= sum;
+        best = p[v] > p[best] ? v : best;
+        lost = p[v] - y0[v] < p[lost] - y0[lost] ? v : lost;
+    }
+    char *text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "Δ = now − pinned (b unpins); pinned: y after"));
+    const char *strip = strstr(text, "pinned (b)"); // on the tokens strip: state in force
+    assert_true(strip && strip < strchr(text, '\n'));
+    const int ids[2] = {best, lost};
+    for (int k = 0; k < 2; k++) {
+        double got[4];
+        pinned_row(text, &a, ids[k], got);
+        assert_true(fabs(got[0] - u[ids[k]]) <= 0.006);
+        assert_true(fabs(got[1] - p[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[2] - y0[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[3] - (p[ids[k]] - y0[ids[k]])) <= 0.00011);
+    }
+    assert_true(p[lost] - y0[lost] < -0.001); // a drop shows with its sign
+    free(text);
+    // at sample.renorm (what is drawn from) the same comparison
+    keys(&a, "gsample.renorm\n");
+    finish(&a);
+    text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "Δ = p − pinned (b unpins); pinned: y after"));
+    for (int k = 0; k < 2; k++) {
+        double got[4];
+        pinned_row(text, &a, ids[k], got); // p cut, p, pinned, Δ
+        assert_true(fabs(got[1] - p[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[2] - y0[ids[k]]) <= 0.00006);
+        assert_true(fabs(got[3] - (p[ids[k]] - y0[ids[k]])) <= 0.00011);
+    }
+    free(text);
+    keys(&a, "ghead.probs\n");
+    // back to greedy, then switch a head off: y with the head off now, the pinned y beside it
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_UP); // to the decoding field
+    app_key(&a, SF_KEY_LEFT);
+    app_key(&a, SF_KEY_ENTER);
+    assert_true(a.sampler.greedy);
+    finish(&a);
+    app_key(&a, 'b'); // unpin, and pin y after 'cabinet' (position 4)
+    assert_null(a.next.aux.pinned);
+    a.view.row = 4;
+    app_key(&a, 'b');
+    memcpy(y0, out_of(&a, "head.probs") + 4 * (size_t)V, sizeof(float) * (size_t)V);
+    assert_close(a.next.aux.pinned, y0, (size_t)V, 0, 0, "pinned at 4");
+    a.view.layer = 1;
+    a.view.head = -1; // all heads of L1 off
+    app_key(&a, 'o');
+    finish(&a);
+    a.view.row = 4;
+    const float *y1 = out_of(&a, "head.probs") + 4 * (size_t)V;
+    int top3[3];
+    for (int k = 0; k < 3; k++) { // the three most probable tokens now
+        top3[k] = -1;
+        for (int v = 0; v < V; v++)
+            if ((k < 1 || v != top3[0]) && (k < 2 || v != top3[1]) &&
+                (top3[k] < 0 || y1[v] > y1[top3[k]]))
+                top3[k] = v;
+    }
+    text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "y now"));
+    assert_non_null(strstr(text, "L1 all heads off"));
+    double moved = 0;
+    for (int k = 0; k < 3; k++) {
+        double got[4], d = (double)y1[top3[k]] - y0[top3[k]];
+        pinned_row(text, &a, top3[k], got);
+        assert_true(fabs(got[1] - y1[top3[k]]) <= 0.00006);
+        assert_true(fabs(got[2] - y0[top3[k]]) <= 0.00006);
+        assert_true(fabs(got[3] - d) <= 0.00011);
+        moved = fabs(d) > moved ? fabs(d) : moved;
+    }
+    assert_true(moved > 0.01); // the heads changed what the panel shows
+    free(text);
+    screen_golden(&a, 100, 30, "screen_100x30_pinned.txt");
+    screen_golden(&a, 200, 60, "screen_200x60_pinned.txt");
+    app_key(&a, 'b'); // unpin
+    assert_null(a.next.aux.pinned);
+    text = screen_text(&a, 160, 48);
+    assert_null(strstr(text, "  pinned"));
+    assert_null(strstr(text, "Δ = now"));
+    assert_non_null(strstr(text, "unpinned"));
+    free(text);
+    free(p);
+    free(y0);
+    app_free(&a);
+}
+
+// A pin survives a new prompt: y after the new last token beside y pinned on the old prompt.
+static void test_app_pin_across_a_prompt_edit(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    int V = a.model.cfg.vocab_size, N = app_graph(&a)->n_tokens;
+    a.view.row = N - 1;
+    float *y0 = malloc(sizeof(float) * (size_t)V);
+    memcpy(y0, out_of(&a, "head.probs") + (size_t)(N - 1) * V, sizeof(float) * (size_t)V);
+    app_key(&a, 'b');
+    app_key(&a, 'e');
+    app_key(&a, SF_KEY_CTRL_U);
+    keys(&a, "the keys to the cabinet\n");
+    finish(&a);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    N = app_graph(&a)->n_tokens;
+    a.view.row = N - 1;
+    const float *y1 = out_of(&a, "head.probs") + (size_t)(N - 1) * V;
+    int best = 0;
+    for (int v = 0; v < V; v++)
+        best = y1[v] > y1[best] ? v : best;
+    char *text = screen_text(&a, 160, 48);
+    assert_non_null(strstr(text, "pinned: y after 'table' (position 8)"));
+    double got[4];
+    pinned_row(text, &a, best, got);
+    assert_true(fabs(got[1] - y1[best]) <= 0.00006);
+    assert_true(fabs(got[2] - y0[best]) <= 0.00006);
+    assert_true(fabs(got[3] - ((double)y1[best] - y0[best])) <= 0.00011);
+    assert_true(fabs((double)y1[best] - y0[best]) > 0.01); // 'are' after 'cabinet', not '.'
+    free(text);
+    free(y0);
+    app_free(&a);
+}
+
+// At the end of the training step the panel shows each position's loss before the step (from
+// loss.xent) and after it (a pass of the updated weights), with the signed change.
+static void test_app_training_loss_before_after(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    app_key(&a, 't');
+    app_key(&a, 'G');
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int n = g->n_tokens, V = a.model.cfg.vocab_size;
+    float before[64];
+    memcpy(before, out_of(&a, "loss.xent"), sizeof(float) * (size_t)n);
+    struct graph up = {0}; // the updated weights on the same input
+    assert_int_equal(graph_build(&up, &a.train_model, g->ids, n, OP_IMPL_REF, NULL), 0);
+    assert_int_equal(graph_run_to_end(&up), 1);
+    const float *y = up.nodes[graph_find(&up, "head.probs")].out.data;
+    char *text = screen_text(&a, 160, 48), line[512];
+    assert_non_null(strstr(text, "the step is done"));
+    assert_non_null(strstr(text, "before   after       Δ"));
+    int falls = 0;
+    for (int i = 0; i < n; i++) {
+        double after = -log((double)y[(size_t)i * V + g->targets[i]]), got[3];
+        char want[32];
+        snprintf(want, sizeof want, " %7.4f ", (double)before[i]);
+        const char *at = text;
+        int found = 0;
+        while (!found && (at = strstr(at, want)) != NULL) { // the row with this loss before
+            const char *eol = strchr(at, '\n');
+            snprintf(line, sizeof line, "%.*s", (int)(eol - at), at);
+            found = sscanf(line, "%lf %lf %lf", &got[0], &got[1], &got[2]) == 3 &&
+                    fabs(got[1] - after) <= 0.00015;
+            at++;
+        }
+        assert_true(found);
+        assert_true(fabs(got[1] - after) <= 0.00015);
+        assert_true(fabs(got[2] - (after - before[i])) <= 0.0002);
+        falls += after < before[i];
+    }
+    assert_true(falls > 0);
+    free(text);
+    graph_free(&up);
+    screen_golden(&a, 100, 30, "screen_100x30_train_before_after.txt");
+    app_free(&a);
+}
+
+// While the sampling box is open, a new temperature (typed, or by the arrows) or top-k shows at
+// once: the distribution behind the box is the one the new settings sample from, before Enter.
+static void test_app_live_sampling(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "ghead.probs\n");
+    finish(&a);
+    const struct graph *g = app_graph(&a);
+    int V = a.model.cfg.vocab_size, N = g->n_tokens;
+    a.view.row = N - 1;
+    const float *u = out_of(&a, "head.logits") + (size_t)(N - 1) * V;
+    app_key(&a, 's');
+    app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
+    app_key(&a, SF_KEY_DOWN);  // temperature
+    keys(&a, "0.5\n");
+    finish(&a);
+    assert_int_equal(a.mode, APP_MODE_SAMPLING); // the box is still open
+    const float taus[2] = {0.5f, 0.6f};
+    for (int t = 0; t < 2; t++) {
+        if (t == 1) {
+            app_key(&a, SF_KEY_RIGHT); // 0.5 -> 0.6 with the arrow
+            finish(&a);
+            assert_int_equal(a.mode, APP_MODE_SAMPLING);
+        }
+        assert_true(fabsf(a.sampler.temperature - taus[t]) < 1e-6f);
+        double p[512], max = -INFINITY, sum = 0;
+        assert_true(V <= 512);
+        for (int v = 0; v < V; v++)
+            max = u[v] > max ? u[v] : max;
+        for (int v = 0; v < V; v++)
+            sum += p[v] = exp((u[v] - max) / taus[t]);
+        int best = 0;
+        for (int v = 0; v < V; v++)
+            best = p[v] > p[best] ? v : best;
+        assert_non_null(a.next.aux.sampled);
+        for (int v = 0; v < V; v++)
+            assert_true(fabs(a.next.aux.sampled[v] - p[v] / sum) < 1e-5);
+        char *text = screen_text(&a, 200, 60), want[64], line[512];
+        snprintf(want, sizeof want, "%.4f  %.4f",
+                 (double)out_of(&a, "head.probs")[(size_t)(N - 1) * V + best], p[best] / sum);
+        assert_true(line_with(text, want, line, sizeof line)); // y at τ 1 beside p at the new τ
+        free(text);
+    }
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.mode, APP_MODE_NORMAL);
+    app_free(&a);
+}
+
+// w at a projection: the main panel shows X, W (the selected head's columns) and Q = X W^Q + b^Q
+// as three labelled matrices with their shapes, every number from the graph's own tensors.
+static void test_app_weights_beside_products(void **state)
+{
+    (void)state;
+    struct app a;
+    start_with(&a, NULL, 1);
+    keys(&a, "gL0.attn.q\n");
+    finish(&a);
+    a.view.head = 1;
+    a.view.row = 2;
+    char *text = screen_text(&a, 200, 60);
+    assert_null(strstr(text, "X [9×64] · W^Q [64×16]"));
+    free(text);
+    app_key(&a, 'w');
+    assert_true(a.view.product);
+    const struct graph *g = app_graph(&a);
+    const struct node *n = graph_last(g);
+    int d = a.model.cfg.d_model, H = a.model.cfg.n_head, dk = d / H, N = g->n_tokens;
+    text = screen_text(&a, 200, 60);
+    char want[128];
+    snprintf(want, sizeof want, "X [%d×%d] · W^Q [%d×%d] + b^Q = Q [%d×%d]", N, d, d, dk, N, dk);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "W^Q [64×16] (this head)"));
+    assert_non_null(strstr(text, "rows")); // W's 64 rows do not all fit: counted
+    // X's, W's (head 1's first column) and Q's first numbers, as the tables print them
+    const float *x = n->in[0]->data, *w = n->in[1]->data + dk, *q = n->out.data + (size_t)N * dk;
+    const float vals[3] = {x[0], w[0], q[0]};
+    for (int k = 0; k < 3; k++) {
+        char num[32];
+        panel_number(num, sizeof num, vals[k], 6);
+        assert_non_null(strstr(text, num));
+    }
+    free(text);
+    screen_golden(&a, 100, 30, "screen_100x30_product_q.txt");
+    screen_golden(&a, 200, 60, "screen_200x60_product_q.txt");
+    // at 80x24 X and Q keep at least the selected token's row (W's rows are counted)
+    text = screen_text(&a, 80, 24);
+    const char *first = strstr(text, "row 3 of 9");
+    assert_non_null(first);
+    assert_non_null(strstr(first + 1, "row 3 of 9"));
+    assert_non_null(strstr(text, "of 64"));
+    free(text);
+    // every other projection, each with its own names and shapes (the tied head reads E as E^T)
+    int V = a.model.cfg.vocab_size, dff = a.model.cfg.d_ff;
+    char eqs[4][128], cmd[64];
+    static const char *const ops[4] = {"L1.attn.proj", "L1.ffn.up", "L1.ffn.down", "head.logits"};
+    snprintf(eqs[0], sizeof eqs[0], "concat [%d×%d] · W^O [%d×%d] + b^O = A [%d×%d]", N, d, d, d, N,
+             d);
+    snprintf(eqs[1], sizeof eqs[1], "X [%d×%d] · W_1 [%d×%d] + b_1 = Z [%d×%d]", N, d, d, dff, N,
+             dff);
+    snprintf(eqs[2], sizeof eqs[2], "act(Z) [%d×%d] · W_2 [%d×%d] + b_2 = F [%d×%d]", N, dff, dff,
+             d, N, d);
+    snprintf(eqs[3], sizeof eqs[3], "h [%d×%d] · E^T [%d×%d] = u [%d×%d]", N, d, d, V, N, V);
+    for (int k = 0; k < 4; k++) {
+        snprintf(cmd, sizeof cmd, "g%s\n", ops[k]);
+        keys(&a, cmd);
+        finish(&a);
+        text = screen_text(&a, 200, 60);
+        assert_non_null(strstr(text, eqs[k]));
+        free(text);
+    }
+    app_key(&a, 'w');
+    text = screen_text(&a, 200, 60);
+    assert_null(strstr(text, want));
+    free(text);
+    app_free(&a);
 }
 
 static void test_app_whole_screens(void **state)
@@ -2575,6 +2981,12 @@ int main(void)
         cmocka_unit_test(test_app_training_view),
         cmocka_unit_test(test_app_panels_zoom_help_and_clicks),
         cmocka_unit_test(test_app_whole_screens),
+        cmocka_unit_test(test_app_light_palette_screen),
+        cmocka_unit_test(test_app_pin_before_after),
+        cmocka_unit_test(test_app_pin_across_a_prompt_edit),
+        cmocka_unit_test(test_app_training_loss_before_after),
+        cmocka_unit_test(test_app_live_sampling),
+        cmocka_unit_test(test_app_weights_beside_products),
         cmocka_unit_test(test_app_no_negative_zero_on_any_screen),
         cmocka_unit_test(test_app_panels_stay_inside),
         cmocka_unit_test(test_app_bad_start),

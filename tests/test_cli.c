@@ -1050,6 +1050,28 @@ static void test_cli_binary_exit_statuses(void **state)
     assert_int_equal(run_binary("help", err, sizeof err), 0);
 }
 
+// --palette and STEPFORMER_PALETTE: a name that is no scheme stops before the screen starts,
+// on the screen and in lesson mode; a good one passes (the screen then wants a terminal).
+static void test_cli_palette_option(void **state)
+{
+    (void)state;
+    char err[4096];
+    assert_int_equal(run_binary("--palette pink", err, sizeof err), 2);
+    assert_non_null(strstr(err, "palette 'pink': use light, dark, 8 or mono"));
+    assert_int_equal(run_binary("lesson --palette pink", err, sizeof err), 2);
+    assert_non_null(strstr(err, "palette 'pink': use light, dark, 8 or mono"));
+    assert_int_equal(run_binary("--palette", err, sizeof err), 2);
+    assert_non_null(strstr(err, "--palette needs a value"));
+    assert_int_equal(run_binary("--palette light", err, sizeof err), 2);
+    assert_non_null(strstr(err, "needs a terminal"));
+    assert_int_equal(setenv("STEPFORMER_PALETTE", "sepia", 1), 0);
+    assert_int_equal(run_binary("", err, sizeof err), 2);
+    assert_non_null(strstr(err, "palette 'sepia'"));
+    assert_int_equal(run_binary("--palette mono", err, sizeof err), 2); // the option wins
+    assert_non_null(strstr(err, "needs a terminal"));
+    unsetenv("STEPFORMER_PALETTE");
+}
+
 // Starts the real binary with args (NULL-terminated) in the background, its output going to
 // a new file log; returns its pid.
 static pid_t spawn_binary(const char *const *args, const char *log)
@@ -1318,6 +1340,7 @@ int main(void)
         cmocka_unit_test(test_cli_generate_beam_search_stopped_prints_its_beams),
         cmocka_unit_test(test_cli_every_command_escapes_text_from_files),
         cmocka_unit_test(test_cli_binary_exit_statuses),
+        cmocka_unit_test(test_cli_palette_option),
         cmocka_unit_test(test_cli_train_killed_at_random_resumes_to_the_same_bytes),
         cmocka_unit_test(test_cli_train_hangup_and_term_save_like_ctrl_c),
     };

@@ -703,7 +703,7 @@ static void test_panels_next_token_sampled_and_hidden_lines(void **state)
     assert_int_equal(grid_init(&g, 30, 5), 0);
     panel_next_token(&g, (struct rect){0, 0, 30, 5}, &v, 0);
     text = grid_text_all(&g);
-    assert_non_null(strstr(text, "token       y τ=1       p"));
+    assert_non_null(strstr(text, "token        y τ=1       p"));
     assert_non_null(strstr(text, "… +2 lines: z zooms"));
     free(text);
     grid_free(&g);

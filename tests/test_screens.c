@@ -153,9 +153,9 @@ static void set_sampling(struct app *a)
 
 // Steps through every op of one pass at one size; each op's main panel (below its title) must
 // differ from the one the op before drew. present: in the presenter view, where the main panel
-// must also be the one large panel (the whole width, no op list). Failures are counted and named,
-// not fatal, so one run lists them all.
-static int check_pass(enum pass_kind kind, int numbers, int present, int w, int h)
+// must also be the one large panel (the whole width, no op list); product: with w on (X · W = Y
+// at the projections). Failures are counted and named, not fatal, so one run lists them all.
+static int check_pass(enum pass_kind kind, int numbers, int present, int w, int h, int product)
 {
     struct app a;
     struct app_options o = {
@@ -171,6 +171,7 @@ static int check_pass(enum pass_kind kind, int numbers, int present, int w, int 
     a.width = w;
     a.height = h;
     a.view.numbers = numbers;
+    a.view.product = product; // w: projections as X · W = Y
     if (kind == PASS_SAMPLING)
         set_sampling(&a);
     if (kind == PASS_TRAINING)
@@ -238,7 +239,22 @@ static void test_screens_every_op_changes_the_main_panel(void **state)
             for (int numbers = 0; numbers < 2; numbers++)
                 for (int present = 0; present < 2; present++)
                     failures += check_pass((enum pass_kind)kind, numbers, present, sizes[k][0],
-                                           sizes[k][1]);
+                                           sizes[k][1], 0);
+    if (failures)
+        fail_msg("%d screens mislead (listed above)", failures);
+}
+
+// The same with w on: every projection shows X · W = Y, and hides no number without a count.
+static void test_screens_products_hide_nothing_silently(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}, {200, 60}};
+    static const enum pass_kind kinds[] = {PASS_GREEDY, PASS_GPT2};
+    int failures = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        for (size_t m = 0; m < 2; m++)
+            for (int numbers = 0; numbers < 2; numbers++)
+                failures += check_pass(kinds[m], numbers, 0, sizes[k][0], sizes[k][1], 1);
     if (failures)
         fail_msg("%d screens mislead (listed above)", failures);
 }
@@ -247,6 +263,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_screens_every_op_changes_the_main_panel),
+        cmocka_unit_test(test_screens_products_hide_nothing_silently),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -83,6 +83,7 @@ struct app_options {
     int train;                  // 1: open in the training view
     int reference;              // 1: the reference loops instead of BLAS (--impl ref)
     int present;                // 1: open in the presenter view (--present)
+    int palette;                // 1 + enum palette_scheme (--palette), 0: from the terminal
 };
 
 // Lesson mode: the script, the beat on screen and the state of its question.
@@ -131,6 +132,8 @@ struct app_next {
     float *without;        // (n, V) its head.probs, then (V) its last row of logits
     float *without_logits; // inside without
     int done, failed;      // without holds the pass / it could not be computed
+    float *pinned;         // (V) the distribution pinned for before / after, or NULL
+    char pinned_note[160];
 };
 
 struct app {
@@ -168,6 +171,7 @@ struct app {
     int help;          // 1: the help overlay is up
     int help_first;    // the help's first row shown (it pages when it does not fit)
     int scheme;        // enum palette_scheme wanted (the terminal may offer fewer colours)
+    int scheme_chosen; // 1: the scheme was asked for (--palette), not taken from the terminal
     int width, height; // the screen size the layout is computed for (mouse clicks)
     // Modes.
     enum app_mode mode;
@@ -186,6 +190,7 @@ struct app {
     int message_error;
     int input_note; // 1: the message is the note on the typed prompt (app_input_note)
     float loss_before, loss_after;
+    float *loss_after_pos; // (N - 1) the loss per position after the step, or NULL until known
     const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
     struct app_lesson *lesson;     // lesson mode's state, or NULL
     struct app_help help_text;

@@ -42,6 +42,10 @@ int cli_parse_int(const char *s, long lo, long hi, long *out);
 // Parses --impl's value: "fast" (BLAS and vectorised loops) or "ref" (the reference loops,
 // whose digits do not depend on the CPU or the BLAS kernel); -1 for anything else.
 int cli_parse_impl(const char *s, enum op_impl *out);
+// The colour scheme asked for: --palette's value v, or without one (v NULL) $STEPFORMER_PALETTE.
+// Returns 1 + enum palette_scheme, 0 when neither is set (the terminal decides), or -1 when the
+// name is none of light, dark, 8, mono (*name then points at it).
+int cli_palette(const char *v, const char **name);
 // The helpers below fill a diagnostic d instead of printing: the command line prints it with
 // cli_print_diag, the screen shows it on its message line.
 //

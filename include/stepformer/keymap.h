@@ -32,9 +32,11 @@
     X(EDIT_PROMPT, "type a new prompt")                                                            \
     X(SAMPLING, "sampling settings: greedy, beam, temperature, top-k, top-p, seed")                \
     X(GENERATE, "generate the next token through the sample.* operations")                         \
+    X(PIN, "pin the next-token distribution to compare after a change, or unpin it")               \
     X(HEAD_OFF, "switch the selected head off, or on again")                                       \
     X(NO_POSITIONS, "drop the position embeddings, or bring them back")                            \
     X(NUMBERS, "numbers or colours in the matrices")                                               \
+    X(PRODUCT, "at a projection (attn.q/k/v, attn.proj, ffn.up/down, head.logits): X · W = Y")     \
     X(PALETTE, "the next colour scheme")                                                           \
     X(TRAIN_VIEW, "one training iteration on this sentence")                                       \
     X(HEAD_VIEW, "head view: the selected token's attention in every head of the layer")           \

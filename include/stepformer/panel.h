@@ -33,6 +33,10 @@ struct next_token_aux {
     const float *without;
     int without_pending;
     const float *sampled_without; // (V) sampled's counterpart without them, or NULL
+    // (V) the distribution pinned with b (what the panel ranked by then: y, or p where
+    // sampling changes y), shown beside the one now with the difference; NULL when none is.
+    const float *pinned;
+    const char *pinned_note; // what was pinned: "y after 'the' (position 8), τ 1.0, …"
 };
 
 // What the panels show: the graph and the selection.
@@ -42,6 +46,7 @@ struct view {
     int layer;   // the selected block
     int head;    // the selected head
     int numbers; // 1: matrices as numbers; 0: as colours
+    int product; // 1: at a projection op the main panel shows X · W = Y (panel_product)
     // Inspect cursor: when inspect is 1, the cell (row, col) of the matrix under view is
     // selected; matrix panels draw it in SF_STYLE_SELECTED.
     int inspect;
@@ -56,6 +61,7 @@ struct view {
     int heads_reverse;        // the head view: 1: the queries that attend to the selected token
     int find_query, find_key; // the finder's positions (find_query -1: nothing asked yet)
     int find_sel;             // the finder's selected rank (0: the first)
+    const float *loss_after_pos; // (N) the loss per position after the update, or NULL
 };
 
 // A title bar on the rectangle's first line (CURRENT style when the panel is selected).
@@ -211,6 +217,8 @@ struct table_matrix {
     const float *m;     // (rows, cols)
     const float *minus; // NULL, or (rows, cols) that the cells show m less
     int rows, cols;
+    int stride;     // elements from one row of m to the next (0: cols); no minus with it
+    int transposed; // 1: cell (i, j) is m[j * stride + i] (a matrix stored transposed)
     int numbers, causal, abs_val, sel_row;
     enum ramp_kind ramp;
     float span;
@@ -232,6 +240,13 @@ int panel_matrix(const struct view *v, const struct node *n, const float **m, in
 void panel_equation(struct grid *g, struct rect r, const struct view *v, int selected);
 // The rows the equation panel needs at width w to show all it has (its title line included).
 int panel_equation_height(const struct view *v, int w);
+
+// At a projection (attn.q/k/v, attn.proj, ffn.up/down, head.logits) with v->product set: the
+// input X, the weight matrix W (the selected head's columns for Q, K, V) and the output, as
+// three labelled matrices with their shapes, "X [N×d] · W^Q [d×d_k] = Q [N×d_k]".
+void panel_product(struct grid *g, struct rect r, const struct view *v, int selected);
+// 1 when v->product is set and the op that ran last is a projection.
+int panel_product_applies(const struct view *v);
 
 // Q, K and V of the selected layer and head side by side (rows: tokens, columns: d_k), and
 // the head's output (alpha V) once attn.mix has run.

@@ -230,6 +230,23 @@ static int act_no_positions(struct app *a, enum sf_action act)
     return APP_REDRAW;
 }
 
+static int act_pin(struct app *a, enum sf_action act)
+{
+    (void)act;
+    app_next_pin(a);
+    return APP_REDRAW;
+}
+
+static int act_product(struct app *a, enum sf_action act)
+{
+    (void)act;
+    a->view.product = !a->view.product;
+    app_say(a, 0, "%s",
+            a->view.product ? "projections show X · W = Y: the input, the weights and the output"
+                            : "projections show their output");
+    return APP_REDRAW;
+}
+
 static int act_numbers(struct app *a, enum sf_action act)
 {
     (void)act;
@@ -240,11 +257,13 @@ static int act_numbers(struct app *a, enum sf_action act)
 static int act_palette(struct app *a, enum sf_action act)
 {
     (void)act;
-    a->scheme = app_wrap(a->scheme + 1, 3);
+    a->scheme = palette_next((enum palette_scheme)a->scheme);
+    a->scheme_chosen = 1;
     app_say(a, 0, "colours: %s",
-            a->scheme == PALETTE_256 ? "256"
-            : a->scheme == PALETTE_8 ? "8"
-                                     : "none (shading)");
+            a->scheme == PALETTE_256     ? "dark (256, on black)"
+            : a->scheme == PALETTE_LIGHT ? "light (256, on white)"
+            : a->scheme == PALETTE_8     ? "8"
+                                         : "none (shading)");
     return APP_REDRAW;
 }
 
@@ -310,9 +329,11 @@ static const struct {
     [SF_ACTION_EDIT_PROMPT] = {act_entry, 0},
     [SF_ACTION_SAMPLING] = {act_entry, 0},
     [SF_ACTION_GENERATE] = {act_generate, 0},
+    [SF_ACTION_PIN] = {act_pin, 0},
     [SF_ACTION_HEAD_OFF] = {act_head_off, 0},
     [SF_ACTION_NO_POSITIONS] = {act_no_positions, 0},
     [SF_ACTION_NUMBERS] = {act_numbers, 0},
+    [SF_ACTION_PRODUCT] = {act_product, 0},
     [SF_ACTION_PALETTE] = {act_palette, 0},
     [SF_ACTION_TRAIN_VIEW] = {act_train_view, 0},
     [SF_ACTION_HEAD_VIEW] = {app_heads_action, 0},

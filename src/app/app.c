@@ -260,6 +260,8 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
     a->loss_before = a->loss_after = NAN;
     a->impl = o->reference ? OP_IMPL_REF : OP_IMPL_FAST;
     a->present = o->present;
+    a->scheme = o->palette > 0 ? o->palette - 1 : PALETTE_256;
+    a->scheme_chosen = o->palette > 0;
     if (cli_load_model(&a->model, o->model_path, o->tokenizer_path, d))
         return 2;
     snprintf(a->model_path, sizeof a->model_path, "%s",

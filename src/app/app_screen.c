@@ -185,6 +185,7 @@ void app_screen(struct app *a, struct screen_state *s)
     s->view.next = a->train_view ? NULL : &a->next.aux;
     s->view.loss_before = a->loss_before;
     s->view.loss_after = a->loss_after;
+    s->view.loss_after_pos = a->train_view ? a->loss_after_pos : NULL;
     s->selected = a->selected;
     s->zoom = a->zoom;
     s->main = app_main_panel(a);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/palette.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
@@ -51,6 +52,17 @@ int cli_parse_impl(const char *s, enum op_impl *out)
     else
         return -1;
     return 0;
+}
+
+int cli_palette(const char *v, const char **name)
+{
+    if (!v)
+        v = getenv("STEPFORMER_PALETTE");
+    *name = v;
+    if (!v || !*v)
+        return 0;
+    enum palette_scheme s;
+    return palette_parse(v, &s) ? -1 : 1 + (int)s;
 }
 
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, struct sf_diag *d)

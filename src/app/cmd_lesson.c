@@ -241,7 +241,7 @@ static int next_unfinished(char *path, size_t size)
 int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
 {
     char safe[SF_MSG_MAX];
-    const char *name = NULL, *v;
+    const char *name = NULL, *v, *palette = NULL;
     int present = 0, restart = 0, r;
     enum op_impl impl = OP_IMPL_FAST;
     for (int i = 0; i < argc; i++) {
@@ -256,14 +256,27 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
                         r < 0 ? "" : "'");
                 return 2;
             }
+        } else if ((r = cli_value(argc, argv, &i, "--palette", &v)) != 0) {
+            if (r < 0) {
+                fprintf(err, "stepformer lesson: --palette needs a value\n");
+                return 2;
+            }
+            palette = v;
         } else if (argv[i][0] == '-' || name) {
-            fprintf(err,
-                    "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
-                    "FILE] [--present] [--restart] [--impl fast|ref]\n",
-                    utf8_safe(safe, sizeof safe, argv[i]));
+            fprintf(
+                err,
+                "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
+                "FILE] [--present] [--restart] [--impl fast|ref] [--palette light|dark|8|mono]\n",
+                utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         } else
             name = argv[i];
+    }
+    int scheme = cli_palette(palette, &palette);
+    if (scheme < 0) {
+        fprintf(err, "stepformer lesson: palette '%s': use light, dark, 8 or mono\n",
+                utf8_safe(safe, sizeof safe, palette));
+        return 2;
     }
     char path[1100], why[300];
     if (name ? lesson_find(name, path, sizeof path, why, sizeof why)
@@ -275,7 +288,12 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
     }
     char ppath[1024];
     int keep = !present && lesson_progress_path(ppath, sizeof ppath) == 0;
-    return app_lesson_open_path(a, path, present, keep ? ppath : NULL, restart, impl, err);
+    r = app_lesson_open_path(a, path, present, keep ? ppath : NULL, restart, impl, err);
+    if (r == 0 && scheme > 0) {
+        a->scheme = scheme - 1;
+        a->scheme_chosen = 1;
+    }
+    return r;
 }
 
 int app_lesson_open_path(struct app *a, const char *path, int present, const char *progress_path,

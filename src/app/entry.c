@@ -215,8 +215,10 @@ static void sampling_set_typed(struct app *a)
         app_say(a, 0, "%s %s is set to %g: the settings go in steps of %g", rounded, t, now, step);
 }
 
-// Closing the box applies the settings: a new sampler (seeded) and a rebuilt pass.
-static void sampling_apply(struct app *a)
+// The settings in force: a new sampler (seeded) and the sample.* ops rerun (and the
+// distribution sampled from recomputed), at every change while the box is open, so the panels
+// behind it show what the new settings sample from; closing the box also says what is set.
+static void sampling_apply(struct app *a, int say)
 {
     struct sampler *s = &a->sampler;
     sampler_init(s, s->greedy, s->temperature, s->top_k, s->top_p, a->seed);
@@ -225,6 +227,9 @@ static void sampling_apply(struct app *a)
         a->beams_active = 0;
     }
     app_rerun_from(a, graph_find(&a->fwd, "sample.temperature"), a->fwd.cursor - 1);
+    app_next_update(a);
+    if (!say)
+        return;
     if (a->beam > 1)
         app_say(a, 0, "beam search, %d beams: x extends every beam by one token", a->beam);
     else if (s->greedy)
@@ -240,8 +245,8 @@ static int box_key(struct app *a, int key)
 {
     if (a->sampling_typing) {
         enum sf_edit cmd = app_line_key(a, key);
-        if (cmd == SF_EDIT_ACCEPT)
-            sampling_set_typed(a);
+        if (cmd == SF_EDIT_ACCEPT && (sampling_set_typed(a), !a->sampling_typing))
+            sampling_apply(a, 0); // set: the panels behind the box show it at once
         else if (cmd == SF_EDIT_CANCEL)
             a->sampling_typing = 0, a->message[0] = 0;
         return APP_REDRAW;
@@ -257,10 +262,11 @@ static int box_key(struct app *a, int key)
     case SF_BOX_LESS:
     case SF_BOX_MORE:
         sampling_change(a, cmd == SF_BOX_MORE ? 1 : -1);
+        sampling_apply(a, 0);
         break;
     case SF_BOX_CLOSE:
         a->mode = APP_MODE_NORMAL;
-        sampling_apply(a);
+        sampling_apply(a, 1);
         break;
     case SF_BOX_NONE:
     case SF_BOX_COUNT:

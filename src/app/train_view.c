@@ -2,6 +2,7 @@
 // of the model so that the forward view keeps the original weights, and the mean loss before
 // and after the update.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app_priv.h"
@@ -10,6 +11,8 @@ void app_train_free(struct app *a)
 {
     graph_free(&a->train);
     optimizer_free(&a->opt);
+    free(a->loss_after_pos);
+    a->loss_after_pos = NULL;
     a->train_model.tok = (struct tokenizer){0}; // borrowed from the model
     model_free(&a->train_model);
 }
@@ -23,7 +26,8 @@ void app_train_leave(struct app *a)
     }
 }
 
-// The mean loss of the training model on the training inputs: the loss after the update.
+// The mean loss of the training model on the training inputs: the loss after the update; the
+// loss at each position goes to a->loss_after_pos (when there is memory for it).
 static float loss_after_update(struct app *a)
 {
     struct graph g = {0};
@@ -35,8 +39,14 @@ static float loss_after_update(struct app *a)
     }
     const float *p = graph_last(&g)->out.data;
     double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum -= log(fmax((double)p[(size_t)i * V + a->fwd.ids[i + 1]], 1e-30));
+    free(a->loss_after_pos);
+    a->loss_after_pos = malloc(sizeof(float) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        double li = -log(fmax((double)p[(size_t)i * V + a->fwd.ids[i + 1]], 1e-30));
+        if (a->loss_after_pos)
+            a->loss_after_pos[i] = (float)li;
+        sum += li;
+    }
     graph_free(&g);
     return (float)(sum / n);
 }

@@ -21,11 +21,13 @@ void nt_piece(const struct graph *gr, int id, char *buf, size_t size, int width)
 void nt_more(struct grid *g, int x, int y, int w, int shown, int V, const char *tail);
 
 // A number column of a token list: its heading and values (V), as probabilities (4 decimals)
-// or as logits (panel_number's two decimals).
+// or as logits (panel_number's two decimals). With minus, the column is the difference
+// x - minus, signed, in the sign colours (negative red, positive blue).
 struct nt_col {
     const char *label;
     const float *x;
     int prob;
+    const float *minus;
 };
 
 // The columns of a token list and how a row is drawn.

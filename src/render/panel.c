@@ -553,7 +553,8 @@ static void matrix_col_label(const void *ctx, int j, char *buf, size_t size)
 static void matrix_cell(const void *ctx, int i, int j, struct table_cell *c)
 {
     const struct table_matrix *mx = ctx;
-    float x = mx->m[(size_t)i * mx->cols + j];
+    size_t ld = (size_t)(mx->stride > 0 ? mx->stride : mx->cols);
+    float x = mx->transposed ? mx->m[(size_t)j * ld + (size_t)i] : mx->m[(size_t)i * ld + j];
     if (mx->minus)
         x -= mx->minus[(size_t)i * mx->cols + j];
     int masked = (isinf(x) && x < 0) || (mx->causal && j > i);

@@ -4,6 +4,7 @@
 // sample.* ops the panel shows that op's own output (panel_sampling.c).
 #include "stepformer/panel.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,8 +63,10 @@ void nt_heading(struct grid *g, int x, int y, int w, const struct nt_list *l, co
 {
     char line[160], cell[16];
     int o = text_format(line, sizeof line, "%-*s", NT_TOKEN_W, "token");
-    for (int c = 0; c < l->n_col && o < (int)sizeof line; c++) {
-        text_format(cell, sizeof cell, "%8s", l->col[c].label);
+    for (int c = 0; c < l->n_col && o < (int)sizeof line; c++) { // right-aligned in 8 columns
+        const char *lb = l->col[c].label;
+        int pad = 8 - (int)utf8_count(lb, strlen(lb));
+        text_format(cell, sizeof cell, "%*s%s", pad > 0 ? pad : 0, "", lb);
         o += text_format(line + o, sizeof line - (size_t)o, "%s", cell);
     }
     if (extra && o < (int)sizeof line)
@@ -85,12 +88,20 @@ void nt_row(struct grid *g, int x, int y, int w, const struct nt_list *l, int id
     int cx = x + NT_TOKEN_W;
     for (int c = 0; c < l->n_col; c++, cx += 8) {
         float v = l->col[c].x[id];
-        if (l->col[c].prob)
+        enum sf_style ns = SF_STYLE_NUMBER;
+        if (l->col[c].minus) { // a difference: signed; one that rounds to zero has no sign
+            double d = (double)v - (double)l->col[c].minus[id];
+            if (fabs(d) < 0.00005)
+                text_format(num, sizeof num, " %7.4f", 0.0);
+            else
+                text_format(num, sizeof num, " %+7.4f", d);
+            ns = d <= -0.00005 ? SF_STYLE_NEGATIVE : SF_STYLE_NUMBER;
+        } else if (l->col[c].prob)
             text_format(num, sizeof num, " %7.4f", (double)v);
         else
             panel_number(num, sizeof num, v, 7);
         if (cx + 8 <= x + w)
-            grid_text(g, cx, y, 8, num, cut ? SF_STYLE_DIM : SF_STYLE_NUMBER);
+            grid_text(g, cx, y, 8, num, cut ? SF_STYLE_DIM : ns);
     }
     if (mark) {
         grid_text(g, cx + 1, y, x + w - cx - 1, mark, cut ? SF_STYLE_DIM : SF_STYLE_CURRENT);
@@ -109,15 +120,19 @@ void nt_row(struct grid *g, int x, int y, int w, const struct nt_list *l, int id
     }
 }
 
-// The notes below the list: what "without" means while an intervention is in force, and at
-// the last position what sampling does (each up to two lines). Returns how many (0..2).
-static int footer_notes(const struct view *v, int row, char notes[2][256])
+// The notes below the list: what was pinned, what "without" means while an intervention is in
+// force, and at the last position what sampling does (each up to two lines). Returns how many
+// (0..3).
+static int footer_notes(const struct view *v, int row, char notes[3][256])
 {
     const struct graph *gr = v->graph;
     const struct sampler *sp = v->sampler;
     const struct next_token_aux *nx = v->next;
     char badge[64], drawn[64];
     int n = 0, draw = graph_find_role(gr, -1, ROLE_SAMPLE_DRAW);
+    if (nx && nx->pinned)
+        text_format(notes[n++], 256, "Δ = now − pinned (b unpins); pinned: %s",
+                    nx->pinned_note ? nx->pinned_note : "");
     if (nx && (nx->without || nx->without_pending) &&
         panel_intervention_badge(gr, badge, sizeof badge))
         text_format(notes[n++], 256, "without: the model's own pass, %s undone%s", badge,
@@ -155,7 +170,7 @@ static int footer_notes(const struct view *v, int row, char notes[2][256])
 // The footer's lines at width w: the notes, and the beams of a beam search.
 static int footer_lines(const struct view *v, int row, int w)
 {
-    char notes[2][256];
+    char notes[3][256];
     int n = footer_notes(v, row, notes), lines = 0;
     for (int i = 0; i < n; i++)
         lines += panel_wrap(NULL, 0, 0, w, 2, notes[i], SF_STYLE_NORMAL);
@@ -170,7 +185,7 @@ static void draw_footer(struct grid *g, struct rect r, const struct view *v, int
                         int room)
 {
     const struct graph *gr = v->graph;
-    char notes[2][256];
+    char notes[3][256];
     int n = footer_notes(v, row, notes), need = footer_lines(v, row, r.w), used = 0;
     int fits = need <= room ? room : room - 1; // leave the last line for the count
     for (int i = 0; i < n && used < fits; i++) {
@@ -234,12 +249,19 @@ void panel_next_token(struct grid *g, struct rect r, const struct view *v, int s
     // The columns: u, y, the sampled p (when sampling changes y), the number without the
     // interventions; the bars and the order follow what is sampled from.
     struct nt_list l = {.gr = gr, .chosen = -1};
-    l.col[l.n_col++] = (struct nt_col){"u", u, 0};
-    l.col[l.n_col++] = (struct nt_col){p ? "y τ=1" : "y", y, 1};
-    if (p)
-        l.col[l.n_col++] = (struct nt_col){"p", p, 1};
-    if (without)
-        l.col[l.n_col++] = (struct nt_col){"without", without, 1};
+    const float *pinned = nx ? nx->pinned : NULL;
+    l.col[l.n_col++] = (struct nt_col){"u", u, 0, NULL};
+    if (pinned) { // before and after: what is ranked now, the pinned one, their difference
+        l.col[l.n_col++] = (struct nt_col){p ? "p now" : "y now", p ? p : y, 1, NULL};
+        l.col[l.n_col++] = (struct nt_col){"pinned", pinned, 1, NULL};
+        l.col[l.n_col++] = (struct nt_col){"Δ", p ? p : y, 1, pinned};
+    } else {
+        l.col[l.n_col++] = (struct nt_col){p ? "y τ=1" : "y", y, 1, NULL};
+        if (p)
+            l.col[l.n_col++] = (struct nt_col){"p", p, 1, NULL};
+        if (without)
+            l.col[l.n_col++] = (struct nt_col){"without", without, 1, NULL};
+    }
     // Too narrow for every column: u goes first, then y beside p (the heading names the rest).
     while (l.n_col > 1 && NT_TOKEN_W + 8 * l.n_col > r.w) {
         memmove(l.col, l.col + 1, sizeof l.col[0] * (size_t)(l.n_col - 1));

@@ -68,7 +68,7 @@ static void stage_logits(struct stage *s)
 {
     const float *u = s->n->out.data + (size_t)s->pos * s->V;
     struct nt_list l = {.gr = s->gr, .chosen = -1, .n_col = 1};
-    l.col[0] = (struct nt_col){"u", u, 0};
+    l.col[0] = (struct nt_col){"u", u, 0, NULL};
     float lo = u[0], hi = u[0];
     for (int t = 1; t < s->V; t++)
         lo = u[t] < lo ? u[t] : lo, hi = u[t] > hi ? u[t] : hi;
@@ -86,8 +86,8 @@ static void stage_temperature(struct stage *s)
     const float *u = logits_row(s->gr, s->pos), *t = s->n->out.data;
     double tau = sp ? (double)sp->temperature : 1.0;
     struct nt_list l = {.gr = s->gr, .chosen = -1, .n_col = 2};
-    l.col[0] = (struct nt_col){"u", u, 0};
-    l.col[1] = (struct nt_col){"u/τ", t, 0};
+    l.col[0] = (struct nt_col){"u", u, 0, NULL};
+    l.col[1] = (struct nt_col){"u/τ", t, 0, NULL};
     char extra[64], line[200];
     text_format(extra, sizeof extra, "τ = %.1f", tau);
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, extra);
@@ -105,8 +105,8 @@ static void stage_probs(struct stage *s)
     const float *y = node_row(s->gr, ROLE_HEAD_PROBS, s->pos), *p = s->n->out.data;
     struct nt_list l = {.gr = s->gr, .chosen = -1, .bar = p};
     if (y)
-        l.col[l.n_col++] = (struct nt_col){"y τ=1", y, 1};
-    l.col[l.n_col++] = (struct nt_col){"p", p, 1};
+        l.col[l.n_col++] = (struct nt_col){"y τ=1", y, 1, NULL};
+    l.col[l.n_col++] = (struct nt_col){"p", p, 1, NULL};
     char extra[64], line[200], piece[48];
     text_format(extra, sizeof extra, "p = softmax(u/τ), τ = %.1f",
                 sp ? (double)sp->temperature : 1.0);
@@ -138,7 +138,7 @@ static void stage_truncate(struct stage *s)
         }
     }
     struct nt_list l = {.gr = s->gr, .chosen = -1, .bar = p, .keep = cut, .n_col = 1};
-    l.col[0] = (struct nt_col){"p", p, 1};
+    l.col[0] = (struct nt_col){"p", p, 1, NULL};
     char line[200], cut_line[200];
     int o = text_format(line, sizeof line, "kept: ");
     if (sp && sp->top_k > 0)
@@ -204,14 +204,29 @@ static void stage_renorm(struct stage *s)
     for (int t = 0; t < s->V; t++)
         kept += in[t] > 0, mass += in[t];
     struct nt_list l = {.gr = s->gr, .chosen = -1, .bar = p, .keep = p, .n_col = 2};
-    l.col[0] = (struct nt_col){"p cut", in, 1};
-    l.col[1] = (struct nt_col){"p", p, 1};
-    char line[200];
+    l.col[0] = (struct nt_col){"p cut", in, 1, NULL};
+    l.col[1] = (struct nt_col){"p", p, 1, NULL};
+    // A pinned distribution (b): beside p, with the difference; "p cut" goes first when narrow.
+    const float *pin = s->v->next ? s->v->next->pinned : NULL;
+    if (pin) {
+        l.col[l.n_col++] = (struct nt_col){"pinned", pin, 1, NULL};
+        l.col[l.n_col++] = (struct nt_col){"Δ", p, 1, pin};
+        if (NT_TOKEN_W + 8 * l.n_col > s->r.w) {
+            memmove(l.col, l.col + 1, sizeof l.col[0] * (size_t)(l.n_col - 1));
+            l.n_col--;
+        }
+    }
+    char line[300];
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, "p = p cut / kept mass");
-    top_list(s, &l, p, in, p, 1, "falling p");
+    top_list(s, &l, p, in, p, pin ? 3 : 1, "falling p");
     text_format(line, sizeof line, "divided by the kept mass %.4f: the %d kept tokens sum to 1",
                 mass, kept);
     say(s, line, SF_STYLE_NOTICE);
+    if (pin) {
+        text_format(line, sizeof line, "Δ = p − pinned (b unpins); pinned: %s",
+                    s->v->next->pinned_note ? s->v->next->pinned_note : "");
+        say(s, line, SF_STYLE_NOTICE);
+    }
 }
 
 // A random draw: the kept tokens in vocabulary order (the order the draw walks them) with their
@@ -238,7 +253,7 @@ static void draw_bins(struct stage *s, const float *p, int chosen)
             first = n_kept - (count + 1), count++;
     }
     struct nt_list l = {.gr = s->gr, .chosen = chosen, .n_col = 1};
-    l.col[0] = (struct nt_col){"p", p, 1};
+    l.col[0] = (struct nt_col){"p", p, 1, NULL};
     char line[160], mark[96];
     if (first > 0) {
         text_format(line, sizeof line, "  ⋮ %d bins above", first);
@@ -271,7 +286,7 @@ static void stage_draw(struct stage *s)
     nt_piece(s->gr, chosen, piece, sizeof piece, 20);
     if (!sp || sp->greedy) {
         struct nt_list l = {.gr = s->gr, .chosen = chosen, .bar = p, .n_col = 1};
-        l.col[0] = (struct nt_col){"p", p, 1};
+        l.col[0] = (struct nt_col){"p", p, 1, NULL};
         nt_heading(s->g, s->r.x, s->y++, s->r.w, &l, "greedy: the most probable token");
         top_list(s, &l, p, NULL, p, 1, "falling p");
         text_format(line, sizeof line, "w = argmax p = '%s' (p %.4f): no random number", piece,
@@ -286,7 +301,7 @@ static void stage_draw(struct stage *s)
                     sp->last_u);
     say(s, line, SF_STYLE_NOTICE);
     struct nt_list head = {.gr = s->gr, .n_col = 1};
-    head.col[0] = (struct nt_col){"p", p, 1};
+    head.col[0] = (struct nt_col){"p", p, 1, NULL};
     nt_heading(s->g, s->r.x, s->y++, s->r.w, &head, "bin: the running mass, in vocabulary order");
     draw_bins(s, p, chosen);
     text_format(line, sizeof line, "w = '%s' (p %.4f)", piece, (double)p[chosen]);

@@ -103,9 +103,12 @@ void panel_tokens(struct grid *g, struct rect r, const struct view *v, int selec
     int bw = room > 12 ? panel_intervention_badge(
                              gr, badge, (size_t)room < sizeof badge ? (size_t)room : sizeof badge)
                        : 0;
-    if (bw) {
-        char shown[80];
-        bw = text_format(shown, sizeof shown, " %s ", badge);
+    // A pinned distribution is state in force too (b unpins it).
+    int pinned = v->next && v->next->pinned && room > 12 + (bw ? bw + 2 : 0);
+    if (bw || pinned) {
+        char shown[96];
+        bw = text_format(shown, sizeof shown, " %s%s%s ", bw ? badge : "", bw && pinned ? ", " : "",
+                         pinned ? "pinned (b)" : "");
         grid_text(g, r.x + r.w - bw, r.y, bw, shown, SF_STYLE_NOTICE);
     }
     if (r.h < 4)

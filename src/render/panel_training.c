@@ -83,10 +83,22 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
         text_format(line, sizeof line, "loss before the step %.4f  →  after it %.4f  (%+.4f)",
                     (double)v->loss_before, (double)v->loss_after,
                     (double)(v->loss_after - v->loss_before));
-    panel_label(g, r.x + 1, y++, r.w - 1, line,
-                isnan(v->loss_after) ? SF_STYLE_DIM : SF_STYLE_CURRENT);
+    if (isnan(v->loss_after)) // no number after the first: abbreviated at a word
+        panel_label(g, r.x + 1, y++, r.w - 1, line, SF_STYLE_DIM);
+    else // the three numbers take a second line rather than lose one
+        y += panel_wrap(g, r.x + 1, y, r.w - 1, 2, line, SF_STYLE_CURRENT);
     const struct node *last = graph_last(gr);
-    if (last && (last->role == ROLE_GRAD || last->role == ROLE_ADAMW) && y + 2 < end) {
+    // At the end of the step the loss per position before and after it is shown instead of the
+    // last update (which the line says; one step back shows that update).
+    int done = v->loss_after_pos && gr->cursor >= gr->n_nodes;
+    if (done && last && y < end) {
+        text_format(line, sizeof line,
+                    "the step is done: each position's loss before and after it (← shows the "
+                    "last update, %s)",
+                    last->name);
+        y += panel_wrap(g, r.x + 1, y, r.w - 1, 2, line, SF_STYLE_DIM);
+    }
+    if (!done && last && (last->role == ROLE_GRAD || last->role == ROLE_ADAMW) && y + 2 < end) {
         const struct tensor *t = &last->out;
         float mx;
         double norm, mean;
@@ -129,14 +141,39 @@ void panel_training(struct grid *g, struct rect r, const struct view *v, int sel
     float mx = 0;
     for (int i = 0; i < gr->n_tokens; i++)
         mx = loss[i] > mx ? loss[i] : mx;
-    grid_text(g, r.x + 1, y++, r.w - 1, "position → target      −ln p(target)", SF_STYLE_DIM);
-    int first = v->row >= end - y ? v->row - (end - y) + 1 : 0;
-    for (int i = first; i < gr->n_tokens && y < end; i++, y++) {
+    const float *after = v->loss_after_pos;
+    grid_text(g, r.x + 1, y++, r.w - 1,
+              after ? "position → target       before   after       Δ  of −ln p(target)"
+                    : "position → target      −ln p(target)",
+              SF_STYLE_DIM);
+    // When the positions do not all fit, the last line counts the ones not shown.
+    int n = gr->n_tokens, room = n > end - y ? end - y - 1 : end - y;
+    int first = v->row >= room ? v->row - room + 1 : 0;
+    if (room < 1)
+        room = 0, first = 0;
+    int stop = first + room < n ? first + room : n;
+    if (stop - first < n && y < end) {
+        text_format(line, sizeof line, "positions %d–%d of %d: %d more (j k scroll)", first,
+                    stop - 1, n, n - (stop - first));
+        grid_text(g, r.x + 1, end - 1, r.w - 1, line, SF_STYLE_DIM);
+    }
+    for (int i = first; i < stop && y < end; i++, y++) {
         tokenizer_piece_str(&gr->model->tok, gr->ids[i], a, sizeof a);
         tokenizer_piece_str(&gr->model->tok, gr->targets[i], b, sizeof b);
         text_format(line, sizeof line, "%-9.9s → %-9.9s %7.4f ", a, b, (double)loss[i]);
         int used = grid_text(g, r.x + 1, y, r.w - 1, line,
                              i == v->row ? SF_STYLE_CURRENT : SF_STYLE_NORMAL);
+        if (after) { // after the step, and the change (a fall is negative: red, as every sign)
+            double d = (double)after[i] - (double)loss[i];
+            text_format(line, sizeof line, "%7.4f ", (double)after[i]);
+            used += grid_text(g, r.x + 1 + used, y, r.w - 1 - used, line, SF_STYLE_NORMAL);
+            if (fabs(d) < 0.00005)
+                text_format(line, sizeof line, "%7.4f ", 0.0);
+            else
+                text_format(line, sizeof line, "%+7.4f ", d);
+            used += grid_text(g, r.x + 1 + used, y, r.w - 1 - used, line,
+                              d <= -0.00005 ? SF_STYLE_NEGATIVE : SF_STYLE_NUMBER);
+        }
         int bar_w = r.w - 2 - used, len = mx > 0 ? (int)(loss[i] / mx * (float)bar_w + 0.5f) : 0;
         for (int k = 0; k < len; k++)
             grid_put(g, r.x + 1 + used + k, y, 0x2588, SF_STYLE_NUMBER);

@@ -228,6 +228,11 @@ static void draw_badge(struct grid *g, const struct screen_state *s)
 static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
                      int selected)
 {
+    // At a projection with w on, the op's own panel shows the product X · W = Y instead.
+    if (panel_product_applies(v) && p == layout_focus(graph_last(v->graph))) {
+        panel_product(g, r, v, selected);
+        return;
+    }
     switch (p) {
     case PANEL_TOKENS:
         panel_tokens(g, r, v, selected);

@@ -50,26 +50,25 @@ static void install_signals(void)
         sigaction(crash[i], &sa, NULL);
 }
 
-// How each style looks: foreground, background (-1: the terminal's) and attributes, for 256
-// and 8 colours; in monochrome only the attributes.
+// How each style looks beyond its colours (palette_text): attributes with colours and in
+// monochrome.
 struct look {
-    short fg256, bg256, fg8, bg8;
     attr_t attr, mono;
 };
 
 static const struct look looks[SF_STYLE_COUNT] = {
-    [SF_STYLE_NORMAL] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
-    [SF_STYLE_DIM] = {244, -1, -1, -1, A_NORMAL, A_DIM},
-    [SF_STYLE_TITLE] = {255, 24, COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE},
-    [SF_STYLE_BORDER] = {240, -1, COLOR_BLUE, -1, A_NORMAL, A_NORMAL},
-    [SF_STYLE_CURRENT] = {16, 220, COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD},
-    [SF_STYLE_SELECTED] = {16, 51, COLOR_BLACK, COLOR_CYAN, A_BOLD, A_REVERSE | A_UNDERLINE},
-    [SF_STYLE_NUMBER] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},   // palette_sign_color
-    [SF_STYLE_NEGATIVE] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL}, // palette_sign_color
-    [SF_STYLE_MASKED] = {240, 236, COLOR_WHITE, COLOR_BLACK, A_NORMAL, A_DIM},
-    [SF_STYLE_HEAT] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL},
-    [SF_STYLE_NOTICE] = {16, 203, COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
-    [SF_STYLE_SERIES] = {-1, -1, -1, -1, A_NORMAL, A_NORMAL}, // series_color
+    [SF_STYLE_NORMAL] = {A_NORMAL, A_NORMAL},
+    [SF_STYLE_DIM] = {A_NORMAL, A_DIM},
+    [SF_STYLE_TITLE] = {A_BOLD, A_REVERSE},
+    [SF_STYLE_BORDER] = {A_NORMAL, A_NORMAL},
+    [SF_STYLE_CURRENT] = {A_BOLD, A_REVERSE | A_BOLD},
+    [SF_STYLE_SELECTED] = {A_BOLD, A_REVERSE | A_UNDERLINE},
+    [SF_STYLE_NUMBER] = {A_NORMAL, A_NORMAL},
+    [SF_STYLE_NEGATIVE] = {A_NORMAL, A_NORMAL},
+    [SF_STYLE_MASKED] = {A_NORMAL, A_DIM},
+    [SF_STYLE_HEAT] = {A_NORMAL, A_NORMAL},
+    [SF_STYLE_NOTICE] = {A_BOLD, A_REVERSE | A_BOLD},
+    [SF_STYLE_SERIES] = {A_NORMAL, A_NORMAL},
 };
 
 struct term {
@@ -95,16 +94,6 @@ static int pair_for(int fg, int bg)
     return p < 0 ? 0 : p;
 }
 
-// The colour of series k (the heads side by side): twelve that neighbours tell apart in 256
-// colours, six in 8 colours (red left out: it means negative).
-static int series_color(enum palette_scheme scheme, int k)
-{
-    static const short c256[12] = {33, 208, 40, 170, 220, 44, 141, 130, 118, 205, 75, 180};
-    static const short c8[6] = {COLOR_BLUE,    COLOR_YELLOW, COLOR_GREEN,
-                                COLOR_MAGENTA, COLOR_CYAN,   COLOR_WHITE};
-    return scheme == PALETTE_256 ? c256[k % 12] : c8[k % 6];
-}
-
 static void present(struct term *t, enum palette_scheme scheme)
 {
     const struct grid *g = &t->grid;
@@ -125,16 +114,12 @@ static void present(struct term *t, enum palette_scheme scheme)
                 attr = l->mono;
             } else if (c->style == SF_STYLE_SERIES) {
                 attr = A_NORMAL;
-                pair = pair_for(series_color(scheme, c->fg), -1);
-            } else if (c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE) {
-                attr = l->attr; // the sign's colour, from the ramps' table
-                pair = pair_for(palette_sign_color(scheme, c->style == SF_STYLE_NEGATIVE), -1);
-            } else if (scheme == PALETTE_256) {
-                attr = l->attr;
-                pair = pair_for(l->fg256, l->bg256);
+                pair = pair_for(palette_series(scheme, c->fg),
+                                palette_text(scheme, SF_STYLE_NORMAL).bg);
             } else {
+                struct heat_face f = palette_text(scheme, c->style);
                 attr = l->attr;
-                pair = pair_for(l->fg8, l->bg8);
+                pair = pair_for(f.fg, f.bg);
             }
             // A control character in text (a decoded piece, a prompt) would move the cursor or
             // take two cells as ^X: it shows as one U+FFFD ('?' without UTF-8) instead.
@@ -232,7 +217,7 @@ static void draw(struct term *t, struct app *a)
     struct screen_state s;
     app_screen(a, &s);
     int scheme = a->scheme;
-    if (t->colors < 256 && scheme == PALETTE_256)
+    if (t->colors < 256 && (scheme == PALETTE_256 || scheme == PALETTE_LIGHT))
         scheme = t->colors >= 8 ? PALETTE_8 : PALETTE_MONO;
     if (t->colors < 8)
         scheme = PALETTE_MONO;
@@ -275,7 +260,8 @@ int tui_run(struct app *a, FILE *err)
         t.colors = COLORS >= 256 ? 256 : (COLORS >= 8 ? 8 : 0);
     }
     const char *no_color = getenv("NO_COLOR");
-    a->scheme = palette_choose(t.colors, no_color);
+    if (!a->scheme_chosen) // --palette or STEPFORMER_PALETTE win over NO_COLOR
+        a->scheme = palette_choose(t.colors, no_color);
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
     mouseinterval(0);
     int status = 0;
