@@ -1112,37 +1112,42 @@ static void test_app_light_palette_screen(void **state)
     app_key(&a, 'P'); // dark -> light
     assert_int_equal(a.scheme, PALETTE_LIGHT);
     screen_golden(&a, 100, 30, "screen_100x30_light.txt");
-    struct grid g;
-    assert_int_equal(grid_init(&g, 100, 30), 0);
-    a.width = 100, a.height = 30;
-    struct screen_state s;
-    app_screen(&a, &s);
-    screen_draw(&g, &s);
-    int heat = 0, text = 0, numbers = 0;
-    for (int i = 0; i < g.w * g.h; i++) {
-        const struct cell *c = &g.cells[i];
-        if (c->style == SF_STYLE_HEAT) {
-            struct heat_face f = palette_heat(PALETTE_LIGHT, 1, c->ramp, c->fg, c->bg);
-            if (c->fg != SF_LEVEL_MASKED || c->bg != SF_LEVEL_MASKED) {
-                assert_int_equal(f.fg, palette_color(PALETTE_LIGHT, c->ramp, c->fg));
-                assert_int_equal(f.bg, palette_color(PALETTE_LIGHT, c->ramp, c->bg));
+    screen_golden(&a, 200, 60, "screen_200x60_light.txt");
+    for (int big = 0; big < 2; big++) {
+        struct grid g;
+        int w = big ? 200 : 100, h = big ? 60 : 30;
+        assert_int_equal(grid_init(&g, w, h), 0);
+        a.width = w, a.height = h;
+        struct screen_state s;
+        app_screen(&a, &s);
+        screen_draw(&g, &s);
+        int heat = 0, text = 0, numbers = 0;
+        for (int i = 0; i < g.w * g.h; i++) {
+            const struct cell *c = &g.cells[i];
+            if (c->style == SF_STYLE_HEAT) {
+                struct heat_face f = palette_heat(PALETTE_LIGHT, 1, c->ramp, c->fg, c->bg);
+                if (c->fg != SF_LEVEL_MASKED || c->bg != SF_LEVEL_MASKED) {
+                    assert_int_equal(f.fg, palette_color(PALETTE_LIGHT, c->ramp, c->fg));
+                    assert_int_equal(f.bg, palette_color(PALETTE_LIGHT, c->ramp, c->bg));
+                }
+                heat += f.fg != palette_heat(PALETTE_256, 1, c->ramp, c->fg, c->bg).fg;
+                continue;
             }
-            heat += f.fg != palette_heat(PALETTE_256, 1, c->ramp, c->fg, c->bg).fg;
-            continue;
+            struct heat_face f = palette_text(PALETTE_LIGHT, c->style);
+            assert_true(f.fg >= 0 && f.bg >= 0); // nothing left to the terminal's colours
+            if (c->cp == ' ')
+                continue;
+            text++;
+            numbers += c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE;
+            double need = c->style == SF_STYLE_BORDER ? 3.0 : 4.5;
+            if (test_contrast(f.fg, f.bg) < need)
+                fail_msg("%dx%d cell %d,%d style %d: %d on %d", w, h, i % g.w, i / g.w, c->style,
+                         f.fg, f.bg);
         }
-        struct heat_face f = palette_text(PALETTE_LIGHT, c->style);
-        assert_true(f.fg >= 0 && f.bg >= 0); // nothing left to the terminal's colours
-        if (c->cp == ' ')
-            continue;
-        text++;
-        numbers += c->style == SF_STYLE_NUMBER || c->style == SF_STYLE_NEGATIVE;
-        double need = c->style == SF_STYLE_BORDER ? 3.0 : 4.5;
-        if (test_contrast(f.fg, f.bg) < need)
-            fail_msg("cell %d,%d style %d: %d on %d", i % g.w, i / g.w, c->style, f.fg, f.bg);
+        assert_true(heat > 0); // the attention weights, in the light ramp's own colours
+        assert_true(text > 0 && numbers > 0);
+        grid_free(&g);
     }
-    assert_true(heat > 0); // the attention weights, in the light ramp's own colours
-    assert_true(text > 0 && numbers > 0);
-    grid_free(&g);
     app_free(&a);
 }
 
