@@ -58,9 +58,9 @@ struct view {
     // Training view: the mean loss before the update and after it (NaN until known).
     float loss_before, loss_after;
     // The head view, the model view and the head finder (panel_heads.c).
-    int heads_reverse;        // the head view: 1: the queries that attend to the selected token
-    int find_query, find_key; // the finder's positions (find_query -1: nothing asked yet)
-    int find_sel;             // the finder's selected rank (0: the first)
+    int heads_reverse;           // the head view: 1: the queries that attend to the selected token
+    int find_query, find_key;    // the finder's positions (find_query -1: nothing asked yet)
+    int find_sel;                // the finder's selected rank (0: the first)
     const float *loss_after_pos; // (N) the loss per position after the update, or NULL
 };
 

@@ -1,7 +1,10 @@
 // The action machine: a key becomes an action through the key tables, and each action is a
 // small handler in one table that says what it keeps and what the screen must redo.
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "stepformer/text.h"
 #include "app_priv.h"
 
 // Run speeds for run / pause, slowest first (milliseconds per operation).
@@ -230,10 +233,58 @@ static int act_no_positions(struct app *a, enum sf_action act)
     return APP_REDRAW;
 }
 
+// b: pins the next-token distribution in view (y, or at the last position the distribution
+// sampling draws from), or unpins it; later changes show beside it (app_next_update).
+static void pin_distribution(struct app *a)
+{
+    struct app_next *x = &a->next;
+    if (x->pinned) {
+        free(x->pinned);
+        x->pinned = NULL;
+        x->aux.pinned = NULL;
+        x->aux.pinned_note = NULL;
+        app_say(a, 0, "unpinned");
+        return;
+    }
+    const struct graph *g = &a->fwd;
+    int probs = graph_find_role(g, -1, ROLE_HEAD_PROBS), V = a->model.cfg.vocab_size;
+    if (a->train_view || probs < 0 || !graph_node_done(g, probs)) {
+        app_say(a, 1, "b pins the next-token distribution: run the forward pass to head.probs");
+        return;
+    }
+    int row = a->view.row < g->n_tokens ? a->view.row : g->n_tokens - 1;
+    int last = row == g->n_tokens - 1;
+    const float *p =
+        last && x->aux.sampled ? x->aux.sampled : g->nodes[probs].out.data + (size_t)row * V;
+    if (!(x->pinned = malloc(sizeof(float) * (size_t)V))) {
+        app_say(a, 1, "no memory to pin the distribution");
+        return;
+    }
+    memcpy(x->pinned, p, sizeof(float) * (size_t)V);
+    char raw[128], piece[64], badge[64], cut[48] = "";
+    tokenizer_piece_str(&a->model.tok, g->ids[row], raw, sizeof raw);
+    panel_fit(piece, sizeof piece, raw, 12);
+    if (panel_intervention_badge(g, badge, sizeof badge) <= 0)
+        text_format(badge, sizeof badge, "no intervention");
+    if (last && x->aux.sampled) {
+        int k = text_format(cut, sizeof cut, ", τ %.1f", (double)a->sampler.temperature);
+        if (a->sampler.top_k > 0)
+            k += text_format(cut + k, sizeof cut - (size_t)k, " top-k %d", a->sampler.top_k);
+        if (a->sampler.top_p < 1.0f)
+            text_format(cut + k, sizeof cut - (size_t)k, " top-p %.2f", (double)a->sampler.top_p);
+    }
+    text_format(x->pinned_note, sizeof x->pinned_note, "%s after '%s' (position %d)%s, %s",
+                last && x->aux.sampled ? "p" : "y", piece, row, cut, badge);
+    x->aux.pinned = x->pinned;
+    x->aux.pinned_note = x->pinned_note;
+    app_say(a, 0, "pinned %s: change a setting, the prompt or a head and compare; b unpins",
+            x->pinned_note);
+}
+
 static int act_pin(struct app *a, enum sf_action act)
 {
     (void)act;
-    app_next_pin(a);
+    pin_distribution(a);
     return APP_REDRAW;
 }
 
@@ -413,6 +464,8 @@ int app_key(struct app *a, int key)
     }
     if (a->help)
         return help_key(a, key);
+    if (a->mode == APP_MODE_FIND) // the finder's line: the entry line read by the head views
+        return app_find_key(a, key);
     if (a->mode != APP_MODE_NORMAL)
         return app_entry_key(a, key);
     if (a->view.inspect && a->target < 0) {

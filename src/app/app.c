@@ -13,15 +13,9 @@
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
 #include "app_priv.h"
+#include "stepformer/clock.h"
 
 static const char default_prompt[] = "the keys to the cabinet are on the table";
-
-double app_now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 void app_say(struct app *a, int error, const char *fmt, ...)
 {
@@ -117,12 +111,12 @@ static int step_once(struct app *a)
 static int run_slice(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
-    double start = app_now_ms();
+    double start = sf_now_ms();
     int rc = 0;
     while (g->cursor <= a->target) {
         if ((rc = step_once(a)) <= 0)
             break;
-        if (app_now_ms() - start > budget_ms)
+        if (sf_now_ms() - start > budget_ms)
             break;
     }
     return rc;

@@ -86,16 +86,11 @@ void app_lens_update(struct app *a);
 // After a move: the sampled distribution follows the logits and the settings; with an
 // intervention in force the pass without it starts when the input is new to it.
 void app_next_update(struct app *a);
-// b: pins the distribution the next-token panel ranks by at the selected row (p where
-// sampling changes y, else y), or unpins it; says which on the message line.
-void app_next_pin(struct app *a);
 // 1 while the pass without the interventions runs.
 int app_next_waiting(const struct app *a);
 // Runs that pass for at most budget_ms.
 void app_next_tick(struct app *a, int budget_ms);
 void app_next_free(struct app *a);
-// A monotonic clock in milliseconds.
-double app_now_ms(void);
 
 // entry.c: the input modes (goto, the prompt, the sampling box) and the input line.
 // Opens an input mode (goto: an empty line; the prompt: the prompt as it is; the sampling box

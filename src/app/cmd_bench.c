@@ -12,6 +12,7 @@
 #include "stepformer/rng.h"
 #include "stepformer/screen.h"
 #include "stepformer/train.h"
+#include "stepformer/clock.h"
 
 static const char bench_usage[] =
     "usage: stepformer bench [--runs N] [--only tiny|gpt2|train|lessons]\n"
@@ -26,13 +27,6 @@ static const char bench_usage[] =
     "Screen lines: the step-through screen and the presenter view drawn at 200 x 60.\n"
     "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -79,15 +73,15 @@ static int bench_screen(const struct bench_case *bc, struct graph *g, int runs, 
         s.main = layout_focus(graph_last(g));
         s.selected = (int)s.main;
         screen_layout(&s, grid.w, grid.h);
-        double t0 = now_seconds();
+        double t0 = (sf_now_ms() / 1e3);
         screen_draw(&grid, &s);
         if (i >= 0)
-            draw[i] = now_seconds() - t0;
+            draw[i] = (sf_now_ms() / 1e3) - t0;
     }
     graph_invalidate(g, 0);
     int worst = 0;
     for (int i = 0; i < g->n_nodes; i++) {
-        double t0 = now_seconds();
+        double t0 = (sf_now_ms() / 1e3);
         rc = graph_step(g);
         const struct node *last = graph_last(g);
         s.main = layout_focus(last);
@@ -95,7 +89,7 @@ static int bench_screen(const struct bench_case *bc, struct graph *g, int runs, 
         s.view.layer = last->layer >= 0 ? last->layer : s.view.layer;
         screen_layout(&s, grid.w, grid.h);
         screen_draw(&grid, &s);
-        step[i] = now_seconds() - t0;
+        step[i] = (sf_now_ms() / 1e3) - t0;
         worst = step[i] > step[worst] ? i : worst;
         if (rc < 0)
             break;
@@ -141,10 +135,10 @@ static int bench_present(const struct bench_case *bc, struct graph *g, FILE *out
         s.main = layout_focus(last);
         s.selected = (int)s.main;
         s.view.layer = last->layer >= 0 ? last->layer : s.view.layer;
-        double t0 = now_seconds();
+        double t0 = (sf_now_ms() / 1e3);
         screen_layout(&s, grid.w, grid.h);
         screen_draw(&grid, &s);
-        double t = now_seconds() - t0;
+        double t = (sf_now_ms() / 1e3) - t0;
         if (i < 0)
             continue;
         names[n] = last->name;
@@ -191,17 +185,17 @@ static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE 
     rng_seed(&r, 42);
     for (int i = 0; i < BENCH_TOKENS; i++)
         ids[i] = (int)(rng_u64(&r) % (uint64_t)bc->vocab);
-    double t0 = now_seconds();
+    double t0 = (sf_now_ms() / 1e3);
     rc = graph_build(&g, &m, ids, BENCH_TOKENS, OP_IMPL_FAST, &d);
-    double build = now_seconds() - t0;
+    double build = (sf_now_ms() / 1e3) - t0;
     if (rc)
         goto fail;
     // One untimed pass warms the caches and the BLAS thread pool.
     for (int i = -1; i < runs; i++) {
         graph_invalidate(&g, 0);
-        t0 = now_seconds();
+        t0 = (sf_now_ms() / 1e3);
         rc = graph_run_to_end(&g);
-        double t = now_seconds() - t0;
+        double t = (sf_now_ms() / 1e3) - t0;
         if (rc < 0)
             goto fail;
         if (i >= 0)
@@ -266,10 +260,10 @@ static int bench_train(int runs, FILE *out, FILE *err)
             tg[k] = (int)(rng_u64(&r) % 512);
         }
         float loss;
-        double t0 = now_seconds();
+        double t0 = (sf_now_ms() / 1e3);
         rc = trainer_step(&t, in, tg, &loss, &d);
         if (i >= 0)
-            times[i] = now_seconds() - t0;
+            times[i] = (sf_now_ms() / 1e3) - t0;
     }
     if (!rc) {
         double med = median(times, runs);
@@ -308,9 +302,9 @@ static int bench_lessons(int runs, FILE *out, FILE *err)
         double *t = malloc(sizeof(double) * (size_t)runs);
         for (int r = 0; t && r < runs; r++) {
             app_lesson_goto(&a, last, NULL);
-            double t0 = now_seconds();
+            double t0 = (sf_now_ms() / 1e3);
             app_lesson_goto(&a, last - 1, NULL);
-            t[r] = now_seconds() - t0;
+            t[r] = (sf_now_ms() / 1e3) - t0;
         }
         all[i] = t ? median(t, runs) : 0;
         if (all[i] > worst) {

@@ -15,6 +15,7 @@
 #include "stepformer/fileio.h"
 #include "stepformer/text.h"
 #include "stepformer/train.h"
+#include "stepformer/clock.h"
 
 static const char train_usage[] =
     "usage: stepformer train --data FILE --out FILE [--model FILE | --config SPEC]\n"
@@ -260,13 +261,6 @@ static int model_from_config(struct model *m, const char *spec, const char *data
     int rc = model_from_spec(m, buf, spec, data, seed, err);
     free(buf);
     return rc;
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 // The checkpoint of a run: OUT.state, which holds everything --resume needs (the model too),
@@ -674,7 +668,7 @@ static int diverged(const struct train_cmd *c, FILE *err, float loss, long step)
 static int train_step(struct train_cmd *c, FILE *out, FILE *err, long step, long first,
                       double start)
 {
-    double t0 = seconds_now();
+    double t0 = (sf_now_ms() / 1e3);
     float loss;
     batcher_next(&c->batches, c->in, c->tg);
     if (trainer_step(&c->t, c->in, c->tg, &loss, &c->d)) {
@@ -685,7 +679,7 @@ static int train_step(struct train_cmd *c, FILE *out, FILE *err, long step, long
     }
     if (!isfinite(loss))
         return diverged(c, err, loss, step);
-    double dt = seconds_now() - t0, elapsed = seconds_now() - start;
+    double dt = (sf_now_ms() / 1e3) - t0, elapsed = (sf_now_ms() / 1e3) - start;
     double per_step = elapsed / (double)(step - first);
     print_progress(out, c->tty, step, c->o.steps, loss, dt * 1e3, (double)c->n / dt,
                    per_step * (double)(c->o.steps - step));
@@ -713,7 +707,7 @@ static int evaluate(struct train_cmd *c, FILE *out, FILE *err, long step)
 // stops the loop. 0, or the exit status after a message.
 static int train_loop(struct train_cmd *c, FILE *out, FILE *err, const volatile sig_atomic_t *stop)
 {
-    double start = seconds_now();
+    double start = (sf_now_ms() / 1e3);
     long first = c->t.opt.step;
     for (long step = first + 1; step <= c->o.steps; step++) {
         if (stop && *stop)

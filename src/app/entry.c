@@ -288,8 +288,7 @@ int app_entry_key(struct app *a, int key)
         return line_mode_key(a, key);
     case APP_MODE_SAMPLING:
         return box_key(a, key);
-    case APP_MODE_FIND:
-        return app_find_key(a, key);
+    case APP_MODE_FIND: // the head views read it (app_find_key)
     case APP_MODE_NORMAL:
         break;
     }

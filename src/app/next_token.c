@@ -8,6 +8,7 @@
 
 #include "stepformer/fileio.h"
 #include "stepformer/text.h"
+#include "stepformer/clock.h"
 #include "app_priv.h"
 
 // 1 when a head is switched off or the positions are dropped.
@@ -180,8 +181,8 @@ void app_next_tick(struct app *a, int budget_ms)
         app_next_update(a);
         return;
     }
-    double start = app_now_ms();
-    while (g->cursor < g->n_nodes && app_now_ms() - start <= budget_ms)
+    double start = sf_now_ms();
+    while (g->cursor < g->n_nodes && sf_now_ms() - start <= budget_ms)
         if (graph_step(g) < 0) {
             x->failed = 1;
             break;
@@ -193,52 +194,6 @@ void app_next_tick(struct app *a, int budget_ms)
         x->built = 0;
     }
     app_next_update(a);
-}
-
-void app_next_pin(struct app *a)
-{
-    struct app_next *x = &a->next;
-    if (x->pinned) {
-        free(x->pinned);
-        x->pinned = NULL;
-        x->aux.pinned = NULL;
-        x->aux.pinned_note = NULL;
-        app_say(a, 0, "unpinned");
-        return;
-    }
-    const struct graph *g = &a->fwd;
-    int probs = graph_find_role(g, -1, ROLE_HEAD_PROBS), V = a->model.cfg.vocab_size;
-    if (a->train_view || probs < 0 || !graph_node_done(g, probs)) {
-        app_say(a, 1, "b pins the next-token distribution: run the forward pass to head.probs");
-        return;
-    }
-    int row = a->view.row < g->n_tokens ? a->view.row : g->n_tokens - 1;
-    int last = row == g->n_tokens - 1;
-    const float *p =
-        last && x->aux.sampled ? x->aux.sampled : g->nodes[probs].out.data + (size_t)row * V;
-    if (!(x->pinned = malloc(sizeof(float) * (size_t)V))) {
-        app_say(a, 1, "no memory to pin the distribution");
-        return;
-    }
-    memcpy(x->pinned, p, sizeof(float) * (size_t)V);
-    char raw[128], piece[64], badge[64], cut[48] = "";
-    tokenizer_piece_str(&a->model.tok, g->ids[row], raw, sizeof raw);
-    panel_fit(piece, sizeof piece, raw, 12);
-    if (panel_intervention_badge(g, badge, sizeof badge) <= 0)
-        text_format(badge, sizeof badge, "no intervention");
-    if (last && x->aux.sampled) {
-        int k = text_format(cut, sizeof cut, ", τ %.1f", (double)a->sampler.temperature);
-        if (a->sampler.top_k > 0)
-            k += text_format(cut + k, sizeof cut - (size_t)k, " top-k %d", a->sampler.top_k);
-        if (a->sampler.top_p < 1.0f)
-            text_format(cut + k, sizeof cut - (size_t)k, " top-p %.2f", (double)a->sampler.top_p);
-    }
-    text_format(x->pinned_note, sizeof x->pinned_note, "%s after '%s' (position %d)%s, %s",
-                last && x->aux.sampled ? "p" : "y", piece, row, cut, badge);
-    x->aux.pinned = x->pinned;
-    x->aux.pinned_note = x->pinned_note;
-    app_say(a, 0, "pinned %s: change a setting, the prompt or a head and compare; b unpins",
-            x->pinned_note);
 }
 
 void app_next_free(struct app *a)

@@ -1,5 +1,5 @@
-// What the next-token panel and the sampling stages share inside src/render: ranking tokens,
-// naming them in a fixed width, and one row of a token list.
+// What the next-token panel and the sampling stages share inside src/render (token_list.c): ranking
+// tokens, naming them in a fixed width, and one row of a token list.
 #ifndef STEPFORMER_NEXT_TOKEN_PRIV_H
 #define STEPFORMER_NEXT_TOKEN_PRIV_H
 

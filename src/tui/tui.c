@@ -1,6 +1,7 @@
 // The curses backend: terminal setup and restore, colours, input, presenting the cell grid.
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "stepformer/tui.h"
+#include "stepformer/clock.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -191,13 +192,6 @@ static int term_resize(struct term *t, struct app *a)
 // take_input's flag for a failure of the terminal itself (the grid could not be resized).
 enum { TUI_FAILED = 0x100 };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 // One key, mouse event or resize from get_wch (rc, ch): what the app must redo (APP_* flags),
 // or TUI_FAILED.
 static int take_input(struct term *t, struct app *a, int rc, wint_t ch)
@@ -285,11 +279,11 @@ int tui_run(struct app *a, FILE *err)
             // Every key already waiting is taken before the next redraw, so a paste of
             // thousands of characters costs one redraw instead of one per character. Keys that
             // keep coming (or each take long) still get a redraw every 100 ms.
-            double start = now_ms();
+            double start = sf_now_ms();
             timeout(0);
             do
                 redo |= take_input(&t, a, rc, ch);
-            while (!(redo & (APP_QUIT | TUI_FAILED)) && !stop_signal && now_ms() - start < 100 &&
+            while (!(redo & (APP_QUIT | TUI_FAILED)) && !stop_signal && sf_now_ms() - start < 100 &&
                    (rc = get_wch(&ch)) != ERR);
         }
         if (redo & TUI_FAILED)
