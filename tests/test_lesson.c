@@ -686,6 +686,20 @@ static void test_typed_numbers_in_printed_forms(void **state)
                                       "3.59",
                                       "-3.59", 1, -3.5912));
     assert_false(lesson_answer_matches(&lq, "3.59", "-3.59", 1, -3.5912));
+    // A scale the question asks in: "85M" when the answer is 85 (million).
+    char *millions[] = {"85"};
+    struct lesson_question mq = {.text = "About how many million parameters?",
+                                 .correct = -1,
+                                 .answers = millions,
+                                 .n_answers = 1,
+                                 .tolerance = -1};
+    assert_true(lesson_answer_matches(&mq, "85M", NULL, 0, 0));
+    assert_true(lesson_answer_matches(&mq, "85 million", NULL, 0, 0));
+    assert_true(lesson_answer_matches(&mq, "85", NULL, 0, 0));
+    assert_false(lesson_answer_matches(&mq, "85k", NULL, 0, 0));
+    assert_false(lesson_answer_matches(&mq, "85B", NULL, 0, 0));
+    mq.text = "How many parameters?"; // no unit asked: 85M is 85,000,000
+    assert_false(lesson_answer_matches(&mq, "85M", NULL, 0, 0));
 }
 
 // A number that only its rounding separates from the answer is close, not wrong.
@@ -1347,6 +1361,41 @@ static void test_lesson_says_when_progress_is_not_saved(void **state)
     setenv("XDG_STATE_HOME", state_dir, 1);
 }
 
+// The student's answers to lesson 14, as its hint and explanation write the numbers: the
+// parameter count with thousands separators and GPT-2's in millions with "M".
+static void test_lesson_14_takes_printed_numbers(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "14", "--restart"), 0);
+    int seen = 0;
+    for (int guard = 0; guard < 200 && !a.lesson->done; guard++) {
+        int b = a.lesson->beat;
+        const struct lesson_question *q = a.lesson->l.beats[b].q;
+        if (q && !a.lesson->answered[b]) {
+            const char *typed = NULL;
+            if (q->live && strcmp(q->live, "params") == 0)
+                typed = "111,872";
+            else if (strstr(q->text, "million") && q->n_answers)
+                typed = "85M";
+            if (typed) {
+                type(&a, typed);
+                app_key(&a, SF_KEY_ENTER);
+                if (!a.lesson->answered[b])
+                    fprintf(stderr, "'%s': %s\n", typed, a.lesson->feedback);
+                assert_int_equal(a.lesson->answered[b], 1);
+                assert_non_null(strstr(a.lesson->feedback, "Right: "));
+                seen++;
+            } else {
+                answer(&a);
+            }
+        }
+        app_key(&a, ' ');
+    }
+    assert_int_equal(seen, 2);
+    app_free(&a);
+}
+
 static void test_questions_wait_for_the_answer(void **state)
 {
     (void)state;
@@ -1494,6 +1543,7 @@ int main(void)
         cmocka_unit_test(test_typed_numbers_in_printed_forms),
         cmocka_unit_test(test_rounding_is_close),
         cmocka_unit_test(test_typed_answers_in_the_app),
+        cmocka_unit_test(test_lesson_14_takes_printed_numbers),
         cmocka_unit_test(test_choice_feedback),
         cmocka_unit_test(test_choices_are_shuffled_per_student),
         cmocka_unit_test(test_shuffled_choices_in_the_app),

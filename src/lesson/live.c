@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "stepformer/text.h"
 
@@ -640,7 +641,31 @@ static int read_exponent(const char **p, char *b, size_t *k, size_t cap)
     return 1;
 }
 
-int lesson_read_number(const char *s, double *v, int *decimals)
+// The scales a number may end with ("85M", "85 million"): normalised answers are lower case.
+static const struct {
+    const char *suffix, *word; // the word: how a question names the unit ("how many million")
+    double scale;
+} scales[] = {
+    {"k", "thousand", 1e3}, {"thousand", "thousand", 1e3}, {"m", "million", 1e6},
+    {"mn", "million", 1e6}, {"million", "million", 1e6},   {"b", "billion", 1e9},
+    {"bn", "billion", 1e9}, {"billion", "billion", 1e9},
+};
+
+// A scale at *p (then moved past it), or -1.
+static int read_scale(const char **p)
+{
+    for (int i = 0; i < (int)(sizeof scales / sizeof scales[0]); i++) {
+        size_t n = strlen(scales[i].suffix);
+        if (strncasecmp(*p, scales[i].suffix, n) == 0 && ((*p)[n] == 0 || (*p)[n] == ' ')) {
+            *p += n;
+            return i;
+        }
+    }
+    return -1;
+}
+
+// lesson_read_number, with the scale it ended with (-1: none) and the decimals before it.
+static int read_number(const char *s, double *v, int *decimals, int *scale, int *mant_decimals)
 {
     char b[ANSWER_MAX];
     size_t k = 0;
@@ -662,23 +687,29 @@ int lesson_read_number(const char *s, double *v, int *decimals)
     int exp = read_exponent(&p, b, &k, sizeof b);
     while (*p == ' ')
         p++;
-    double scale = 1;
-    if (*p && strchr("kKmMbB", *p) && (!p[1] || p[1] == ' ')) {
-        scale = *p == 'k' || *p == 'K' ? 1e3 : *p == 'm' || *p == 'M' ? 1e6 : 1e9;
-        p++;
-    }
+    int sc = read_scale(&p);
     while (*p == ' ')
         p++;
     b[k] = 0;
     if (*p || k + 1 >= sizeof b ||
         text_parse_double(b, -DBL_MAX, DBL_MAX, TEXT_NUM_UNDERFLOW, v) != 0)
         return -1;
-    *v *= scale;
+    *v *= sc >= 0 ? scales[sc].scale : 1;
     if (!isfinite(*v))
         return -1;
+    int d = exp ? -1 : frac < 0 ? 0 : frac;
     if (decimals)
-        *decimals = exp || scale != 1 ? -1 : frac < 0 ? 0 : frac;
+        *decimals = sc >= 0 ? -1 : d;
+    if (scale)
+        *scale = exp ? -1 : sc;
+    if (mant_decimals)
+        *mant_decimals = d;
     return 0;
+}
+
+int lesson_read_number(const char *s, double *v, int *decimals)
+{
+    return read_number(s, v, decimals, NULL, NULL);
 }
 
 static double round_to(double x, int d)
@@ -720,15 +751,52 @@ static double tolerance(double tol, double x)
     return tol >= 0 ? tol : fmax(0.02 * fabs(x), 0.001);
 }
 
-static enum lesson_verdict same(const char *want, const char *typed, double tol, int *need)
+// A typed number: its value, its decimals, and, when it ends with a scale the question names
+// in words ("85M" asked "how many million"), the number before the scale (else NAN).
+struct typed_number {
+    double y, unit;
+    int dy, dunit;
+};
+
+static int read_typed(const struct lesson_question *q, const char *typed, struct typed_number *t)
+{
+    char b[ANSWER_MAX];
+    int sc;
+    normalise(typed, b, sizeof b);
+    if (read_number(b, &t->y, &t->dy, &sc, &t->dunit))
+        return -1;
+    t->unit = NAN;
+    if (sc >= 0 && q->text && strstr(q->text, scales[sc].word))
+        t->unit = t->y / scales[sc].scale;
+    return 0;
+}
+
+// The typed number against x (dx decimals as written, -1 live): as it is, or in the question's
+// unit when it names one.
+static enum lesson_verdict compare_typed(double x, int dx, const struct typed_number *t, double tol,
+                                         int *need)
+{
+    enum lesson_verdict v = compare_numbers(x, dx, t->y, t->dy, tol, need);
+    if (v != LESSON_RIGHT && !isnan(t->unit)) {
+        int n;
+        enum lesson_verdict u = compare_numbers(x, dx, t->unit, t->dunit, tol, &n);
+        if (u == LESSON_RIGHT || (u == LESSON_CLOSE && v == LESSON_WRONG))
+            v = u, *need = n;
+    }
+    return v;
+}
+
+static enum lesson_verdict same(const struct lesson_question *q, const char *want,
+                                const char *typed, int *need)
 {
     char a[ANSWER_MAX], b[ANSWER_MAX];
     normalise(want, a, sizeof a);
     normalise(typed, b, sizeof b);
-    double x, y;
-    int dx, dy;
-    if (lesson_read_number(a, &x, &dx) == 0 && lesson_read_number(b, &y, &dy) == 0)
-        return compare_numbers(x, dx, y, dy, tolerance(tol, x), need);
+    double x;
+    int dx;
+    struct typed_number t;
+    if (lesson_read_number(a, &x, &dx) == 0 && read_typed(q, typed, &t) == 0)
+        return compare_typed(x, dx, &t, tolerance(q->tolerance, x), need);
     return strcmp(a, b) == 0 ? LESSON_RIGHT : LESSON_WRONG;
 }
 
@@ -741,20 +809,17 @@ enum lesson_verdict lesson_answer_check(const struct lesson_question *q, const c
     if (!typed || !*typed)
         return LESSON_WRONG;
     if (q->live && live_numeric) {
-        double y;
-        int dy;
-        char b[ANSWER_MAX];
-        normalise(typed, b, sizeof b);
-        if (lesson_read_number(b, &y, &dy) == 0)
-            v = compare_numbers(live_value, -1, y, dy, tolerance(q->tolerance, live_value), &need);
+        struct typed_number t;
+        if (read_typed(q, typed, &t) == 0)
+            v = compare_typed(live_value, -1, &t, tolerance(q->tolerance, live_value), &need);
     } else if (q->live && live) {
-        v = same(live, typed, q->tolerance, &need);
+        v = same(q, live, typed, &need);
     }
     // Any alternative that is right makes the answer right; else one that is close, close.
     for (int i = 0; v != LESSON_RIGHT && i < q->n_answers; i++) {
         if (v == LESSON_CLOSE && !close)
             close = need + 1;
-        v = same(q->answers[i], typed, q->tolerance, &need);
+        v = same(q, q->answers[i], typed, &need);
     }
     if (v == LESSON_WRONG && close)
         v = LESSON_CLOSE, need = close - 1;
