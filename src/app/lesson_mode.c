@@ -494,13 +494,18 @@ static void pick(struct app *a, int i)
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
     ls->picked = i;
-    char what[600];
-    snprintf(what, sizeof what, "%c) %s", 'a' + shown_at(ls, q, i), q->choices[i]);
-    what[utf8_cut(what, strlen(what), 120)] = '\0';
+    // The choice as quoted back: its first 120 bytes (between characters, with "…").
+    const char *text = q->choices[i];
+    size_t len = strlen(text);
+    int n = (int)utf8_cut(text, len, 120);
+    char what[200];
+    snprintf(what, sizeof what, "%c) %.*s%s", 'a' + shown_at(ls, q, i), n, text,
+             (size_t)n < len ? "…" : "");
     if (i == q->correct) {
         char how[1024];
-        snprintf(how, sizeof how, "Right: %s.%s%s", what, q->feedback[i] ? " " : "",
-                 q->feedback[i] ? q->feedback[i] : "");
+        int stop = !strchr(".?!", what[strlen(what) - 1]); // no second full stop
+        snprintf(how, sizeof how, "Right: %s%s%s%s", what, stop ? "." : "",
+                 q->feedback[i] ? " " : "", q->feedback[i] ? q->feedback[i] : "");
         answer_right(a, how);
     } else {
         answer_wrong(a, what, q->feedback[i]);
