@@ -110,6 +110,11 @@ struct app_lesson {
     struct lesson_progress progress;
     int keep_progress; // 1: progress is saved on every beat
     int save_failed;   // saving failed (said once; the beat counter says "not saved")
+
+    // The choices as shown: order[k] (as written) has the letter 'a' + k; from the student's
+    // seed (lesson_choice_seed). picked and the question's correct are as written.
+    int order[LESSON_MAX_CHOICES];
+    unsigned long long seed;
     // Buffers the screen state points into.
     char where[64];
     char input_line[APP_PROMPT_MAX + 32];

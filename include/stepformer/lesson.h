@@ -75,6 +75,10 @@ struct lesson_question {
     int live_line, live_col;
     double tolerance; // < 0: the default (1% of the answer, at least 0.01)
     char *hint, *explain;
+    // What picking choice i says (@feedback), or NULL; 1 when the choices are shown as written
+    // (@keep-order), else in each student's own order.
+    char *feedback[LESSON_MAX_CHOICES];
+    int keep_order;
 };
 
 struct lesson_beat {
@@ -161,10 +165,38 @@ int lesson_live_check(const char *expr, char *why, size_t wn);
 // has not run yet or is out of range.
 int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn);
-// 1 when the answer typed matches: for a typed question one of the accepted answers (or the
-// live value), numbers within the tolerance, words ignoring case, spaces and end punctuation.
+// Reads a typed number in the forms lessons print: "111,872" or "111 872" (groups of three),
+// the minus sign U+2212, a leading '+', exponents ("1.2e6", "1.2×10^6", "1.2x10^6"), and the
+// suffixes k, M, B ("85M"). *decimals gets the digits after the decimal point as typed (-1 with
+// an exponent or a suffix). Returns 0, or -1 when s is not such a number.
+int lesson_read_number(const char *s, double *v, int *decimals);
+
+// How a typed answer compares with the question's answer.
+enum lesson_verdict {
+    LESSON_WRONG = 0,
+    LESSON_RIGHT,
+    LESSON_CLOSE, // a number that only the rounding separates from the answer
+};
+// Compares the answer typed: for a typed question one of the accepted answers (or the live
+// value), numbers within the tolerance, words ignoring case, spaces and end punctuation. A
+// number that is the answer rounded to fewer decimals than the tolerance needs (1.39 for 1.386
+// within 0.001), or that rounds to the answer as written when it has fewer decimals, is
+// LESSON_CLOSE with *decimals (may be NULL) the number of decimals to give.
+enum lesson_verdict lesson_answer_check(const struct lesson_question *q, const char *typed,
+                                        const char *live, int live_numeric, double live_value,
+                                        int *decimals);
+// 1 when lesson_answer_check says LESSON_RIGHT.
 int lesson_answer_matches(const struct lesson_question *q, const char *typed, const char *live,
                           int live_numeric, double live_value);
+
+// A student's seed for the order of the choices: from the lesson's id and the user's name.
+unsigned long long lesson_choice_seed(const char *lesson_id, const char *user);
+// The user's name for lesson_choice_seed: $USER, else $LOGNAME, else "student".
+const char *lesson_user_name(void);
+// The order question q's choices are shown in: order[k] is the choice shown k-th (with letter
+// 'a' + k). As written when q keeps its order, else a permutation that depends only on seed
+// and the question's line and choices (the same every time for one student).
+void lesson_choice_order(const struct lesson_question *q, unsigned long long seed, int *order);
 
 // The model file a lesson's @model names: a shipped model ("textbook", the default), or a file
 // looked for beside the lesson, in $STEPFORMER_MODELS and in the shipped models directory.

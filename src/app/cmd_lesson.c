@@ -71,6 +71,12 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
             app_lesson_goto(&a, k, d);
             const struct lesson_question *q = a.lesson->l.beats[k].q;
             char want[200];
+            // A choice: the letter a student sees for the correct choice must pick it.
+            if (q && q->correct >= 0 && app_lesson_expected(&a, want, sizeof want) &&
+                (want[0] < 'a' || want[0] - 'a' >= q->n_choices ||
+                 a.lesson->order[want[0] - 'a'] != q->correct))
+                lesson_diag_add(d, 1, q->line, 1, "the correct choice is not the one shown as %s",
+                                want);
             if (q && app_lesson_expected(&a, want, sizeof want) && q->correct < 0 &&
                 strcmp(want, "?") != 0 &&
                 !lesson_answer_matches(q, want, a.lesson->live, a.lesson->live_numeric,

@@ -319,6 +319,7 @@ static int question_setup(struct app *a, struct lesson_diags *d)
     line_edit_clear(&a->input);
     if (!q)
         return 0;
+    lesson_choice_order(q, ls->seed, ls->order);
     if (q->live) {
         char why[300];
         if (lesson_live_eval(q->live, app_graph(a), ls->live, sizeof ls->live, &ls->live_value,
@@ -360,6 +361,15 @@ int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d)
     return rc;
 }
 
+// The position (from 0: the letter 'a') choice i of q is shown at.
+static int shown_at(const struct app_lesson *ls, const struct lesson_question *q, int i)
+{
+    for (int k = 0; k < q->n_choices && k < LESSON_MAX_CHOICES; k++)
+        if (ls->order[k] == i)
+            return k;
+    return i;
+}
+
 int app_lesson_expected(const struct app *a, char *buf, size_t size)
 {
     const struct app_lesson *ls = a->lesson;
@@ -368,7 +378,7 @@ int app_lesson_expected(const struct app *a, char *buf, size_t size)
     if (!q)
         return 0;
     if (q->correct >= 0)
-        snprintf(buf, size, "%c", 'a' + q->correct);
+        snprintf(buf, size, "%c", 'a' + shown_at(ls, q, q->correct));
     else if (q->live)
         snprintf(buf, size, "%s", ls->live);
     else
@@ -413,14 +423,16 @@ static void answer_right(struct app *a, const char *how)
     ls->feedback[utf8_cut(ls->feedback, strlen(ls->feedback), sizeof ls->feedback - 1)] = '\0';
 }
 
-static void answer_wrong(struct app *a, const char *what)
+// A wrong answer: what it was, what the lesson says about it (a choice's feedback, or NULL)
+// and the hint.
+static void answer_wrong(struct app *a, const char *what, const char *about)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
     ls->attempts++;
     ls->feedback_error = 1;
-    snprintf(ls->feedback, sizeof ls->feedback, "Not quite: %s is not it.%s%s%s", what,
-             q->hint ? " Hint: " : "", q->hint ? q->hint : "",
+    snprintf(ls->feedback, sizeof ls->feedback, "Not quite: %s is not it.%s%s%s%s%s", what,
+             about ? " " : "", about ? about : "", q->hint ? " Hint: " : "", q->hint ? q->hint : "",
              ls->attempts >= 2 ? "  (Enter with no answer shows it)" : "");
     ls->feedback[utf8_cut(ls->feedback, strlen(ls->feedback), sizeof ls->feedback - 1)] = '\0';
 }
@@ -448,29 +460,55 @@ static void check_typed(struct app *a)
     // the explanation after it always fit.
     int shown = (int)utf8_cut(typed, (size_t)a->input.len, 120);
     const char *more = shown < a->input.len ? "…" : "";
-    if (lesson_answer_matches(q, typed, ls->live, ls->live_numeric, ls->live_value)) {
-        char how[160];
-        snprintf(how, sizeof how, "Right: %.*s%s.", shown, typed, more);
+    int need = 0;
+    enum lesson_verdict v =
+        lesson_answer_check(q, typed, ls->live, ls->live_numeric, ls->live_value, &need);
+    if (v == LESSON_RIGHT) {
+        char want[160], how[200];
+        app_lesson_expected(a, want, sizeof want);
+        snprintf(how, sizeof how, "Right: %s.", want);
         answer_right(a, how);
+    } else if (v == LESSON_CLOSE) {
+        ls->feedback_error = 1;
+        snprintf(ls->feedback, sizeof ls->feedback,
+                 "Close: give %d decimal%s ('%.*s%s' differs from the answer only in the "
+                 "rounding).",
+                 need, need == 1 ? "" : "s", shown, typed, more);
+        if (need == 0)
+            snprintf(ls->feedback, sizeof ls->feedback,
+                     "Close: give a whole number ('%.*s%s' differs from the answer only in the "
+                     "rounding).",
+                     shown, typed, more);
     } else {
         char what[160];
         snprintf(what, sizeof what, "'%.*s%s'", shown, typed, more);
-        answer_wrong(a, what);
+        answer_wrong(a, what, NULL);
     }
     line_edit_clear(&a->input);
 }
 
+// Picks choice i (as written); the reply quotes it by the letter it is shown with, with what
+// the lesson says about that choice.
 static void pick(struct app *a, int i)
 {
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
     ls->picked = i;
+    // The choice as quoted back: its first 120 bytes (between characters, with "…").
+    const char *text = q->choices[i];
+    size_t len = strlen(text);
+    int n = (int)utf8_cut(text, len, 120);
+    char what[200];
+    snprintf(what, sizeof what, "%c) %.*s%s", 'a' + shown_at(ls, q, i), n, text,
+             (size_t)n < len ? "…" : "");
     if (i == q->correct) {
-        answer_right(a, "Right.");
+        char how[1024];
+        int stop = !strchr(".?!", what[strlen(what) - 1]); // no second full stop
+        snprintf(how, sizeof how, "Right: %s%s%s%s", what, stop ? "." : "",
+                 q->feedback[i] ? " " : "", q->feedback[i] ? q->feedback[i] : "");
+        answer_right(a, how);
     } else {
-        char what[8];
-        snprintf(what, sizeof what, "%c)", 'a' + i);
-        answer_wrong(a, what);
+        answer_wrong(a, what, q->feedback[i]);
     }
 }
 
@@ -570,7 +608,7 @@ static int beat_key(struct app *a, int key)
                 : key >= '1' && key < '1' + q->n_choices ? key - '1'
                                                          : -1;
         if (i >= 0) {
-            pick(a, i);
+            pick(a, ls->order[i]);
             return APP_REDRAW;
         }
         if (cmd == SF_BEAT_ANSWER && ls->attempts >= 2) {
@@ -653,12 +691,12 @@ static void lesson_screen(struct app *a, struct screen_state *s)
     if (b->q) {
         sc->question = b->q->text;
         for (int i = 0; i < b->q->n_choices && i < 8; i++)
-            ls->choices[i] = b->q->choices[i];
+            ls->choices[i] = b->q->choices[ls->order[i]];
         sc->choices = ls->choices;
         sc->n_choices = b->q->n_choices < 8 ? b->q->n_choices : 8;
-        sc->picked = ls->picked;
+        sc->picked = ls->picked >= 0 ? shown_at(ls, b->q, ls->picked) : -1;
         if (ls->answered[ls->beat] || ls->revealed)
-            sc->correct = b->q->correct;
+            sc->correct = shown_at(ls, b->q, b->q->correct);
         if (ls->typing) { // the cursor's cell: "_" at the end
             int at_end = a->input.cursor >= a->input.len;
             snprintf(ls->input_line, sizeof ls->input_line, "> %s%s", a->input.text,
@@ -720,6 +758,7 @@ int app_lesson_start(struct app *a, struct lesson *l, int present, const char *p
     if (!ls->answered)
         return SF_ERR_NOMEM;
     ls->present = present;
+    ls->seed = lesson_choice_seed(ls->l.id, lesson_user_name());
     ls->beat = -1;
     ls->focus = -1;
     snprintf(ls->start_prompt, sizeof ls->start_prompt, "%s", a->prompt);

@@ -201,6 +201,9 @@ struct parser {
     int cap_answers;           // allocated size of the beat's question's answers
     const struct eq_row *eq;   // the equation table's rows, sorted by key (n_eq of them)
     size_t n_eq;
+    // For @feedback: the choice the directive just read added, and the one the directive
+    // before it added (-1: none).
+    int last_choice, feedback_for;
     int in_comment; // inside <!-- ... -->
     int comment_line;
     int seen_content; // narration or a beat directive has appeared (header is over)
@@ -360,6 +363,8 @@ static void question_free(struct lesson_question *q)
     for (int i = 0; i < q->n_choices; i++)
         free(q->choices[i]);
     free(q->choices);
+    for (int i = 0; i < LESSON_MAX_CHOICES; i++)
+        free(q->feedback[i]);
     for (int i = 0; i < q->n_answers; i++)
         free(q->answers[i]);
     free(q->answers);
@@ -710,8 +715,10 @@ static void add_choice(struct parser *p, struct dline *x, int correct)
             error_at(p, 1, "a second correct choice: mark only one with '@choice*'");
         q->correct = q->n_choices;
     }
-    if (add_str(&q->choices, &q->n_choices, text) == 0)
+    if (add_str(&q->choices, &q->n_choices, text) == 0) {
         cont_set(p, &q->choices[q->n_choices - 1]);
+        p->last_choice = q->n_choices - 1;
+    }
 }
 
 static void dir_choice(struct parser *p, struct dline *x)
@@ -815,6 +822,38 @@ static void question_note(struct parser *p, struct dline *x, int hint)
     }
     *field = text;
     cont_set(p, field);
+}
+
+// @feedback: what picking the choice above says.
+static void dir_feedback(struct parser *p, struct dline *x)
+{
+    struct lesson_question *q;
+    char *text = question_part(p, x, "feedback", "@feedback needs text", &q);
+    if (!text)
+        return;
+    int c = q->n_choices - 1;
+    if (c < 0 || p->feedback_for != c) {
+        error_at(p, 1, "@feedback belongs right after the @choice it is about");
+        free(text);
+        return;
+    }
+    if (q->feedback[c]) {
+        error_at(p, 1, "a second @feedback for this choice");
+        free(text);
+        return;
+    }
+    q->feedback[c] = text;
+    cont_set(p, &q->feedback[c]);
+    p->last_choice = c; // a second @feedback for it is said to be one
+}
+
+// @keep-order: the choices are shown as written, not shuffled.
+static void dir_keep_order(struct parser *p, struct dline *x)
+{
+    (void)x;
+    struct lesson_question *q = need_question(p, "keep-order", 1);
+    if (q)
+        q->keep_order = 1;
 }
 
 static void dir_hint(struct parser *p, struct dline *x)
@@ -1100,6 +1139,9 @@ static void act_intervene(struct parser *p, struct dline *x)
       "a typed answer; any alternative is accepted")                                               \
     X("live", TEXT, NO_ACTION, dir_live, "EXPRESSION",                                             \
       "a typed answer computed from the model when the question is asked")                         \
+    X("feedback", TEXT, NO_ACTION, dir_feedback, "TEXT", "what picking the choice above says")     \
+    X("keep-order", NONE, NO_ACTION, dir_keep_order, "",                                           \
+      "the choices are shown as written, not shuffled")                                            \
     X("tolerance", NUMBER, NO_ACTION, dir_tolerance, "X",                                          \
       "how far a typed number may be from the answer")                                             \
     X("hint", TEXT, NO_ACTION, dir_hint, "TEXT", "shown after a wrong answer")                     \
@@ -1202,6 +1244,8 @@ static void directive(struct parser *p, const char *line, size_t len)
         error_at(p, x.acol, "@%s takes no argument", x.dir->syn.name);
     if (x.dir->op != NO_ACTION && !(x.a = beat_action(p, &x)))
         return;
+    p->feedback_for = p->last_choice;
+    p->last_choice = -1;
     x.dir->fn(p, &x);
     if (x.dir->arg == ARG_WORDS)
         trailing_words(p, &x);
@@ -1348,7 +1392,7 @@ int lesson_parse(struct lesson *l, const char *path, const char *text, size_t le
     memset(l, 0, sizeof *l);
     snprintf(l->path, sizeof l->path, "%s", path);
     lesson_id(path, l->id, sizeof l->id);
-    struct parser p = {.l = l, .d = d, .eq_table = eq_table, .panels = panels};
+    struct parser p = {.l = l, .d = d, .eq_table = eq_table, .panels = panels, .last_choice = -1};
     struct eq_row *eq = eq_table ? eq_index(eq_table, &p.n_eq) : NULL;
     if (eq_table && !eq)
         lesson_diag_add(d, 1, 0, 0, "out of memory reading the equation table");

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "stepformer/text.h"
 
@@ -563,48 +564,322 @@ static void normalise(const char *s, char *out, size_t size)
     out[k] = 0;
 }
 
-// A number answer (normalised: no space at either end): white space before it and spaces
-// after it as strtod and this have always allowed; a number too small for full precision is
-// what it rounds to.
-static int parse_number(const char *s, double *v)
+// Digits at *p into b (at *k, cap bytes); returns how many.
+static int copy_digits(const char **p, char *b, size_t *k, size_t cap)
 {
-    const unsigned flags = TEXT_NUM_SPACE_BEFORE | TEXT_NUM_SPACE_AFTER | TEXT_NUM_UNDERFLOW;
-    return text_parse_double(s, -DBL_MAX, DBL_MAX, flags, v) == 0;
+    int n = 0;
+    for (; isdigit((unsigned char)**p); (*p)++, n++)
+        if (*k + 1 < cap)
+            b[(*k)++] = **p;
+    return n;
 }
 
-static int same(const char *want, const char *typed, double tol)
+// A minus sign (ASCII or U+2212) or a plus at *p: -1, +1 (moved past), or 0.
+static int read_sign(const char **p)
+{
+    if (**p == '+' || **p == '-')
+        return *(*p)++ == '-' ? -1 : 1;
+    if (strncmp(*p, "\xe2\x88\x92", 3) == 0) {
+        *p += 3;
+        return -1;
+    }
+    return 0;
+}
+
+// The integer part with its groups of three ("111,872", "111 872", one separator throughout);
+// returns its number of digits, or -1 when the groups are not of three.
+static int read_integer(const char **p, char *b, size_t *k, size_t cap)
+{
+    int first = copy_digits(p, b, k, cap), n = first;
+    char sep = 0;
+    while ((**p == ',' || **p == ' ') && (!sep || **p == sep) && isdigit((unsigned char)(*p)[1])) {
+        const char *q = *p + 1;
+        size_t k0 = *k;
+        int g = copy_digits(&q, b, k, cap);
+        if (g != 3 || first < 1 || first > 3) {
+            *k = k0;
+            return **p == ',' ? -1 : n; // "1,5" is not read; "1 5" stops at the space
+        }
+        sep = **p;
+        *p = q;
+        n += g;
+    }
+    return n;
+}
+
+// An exponent: "e6", "e-3", "×10^6", "x10^6", "*10^6" (spaces allowed around the times sign).
+static int read_exponent(const char **p, char *b, size_t *k, size_t cap)
+{
+    const char *q = *p;
+    if (*q == 'e' || *q == 'E') {
+        q++;
+    } else {
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "\xc3\x97", 2) == 0)
+            q += 2;
+        else if (*q == 'x' || *q == 'X' || *q == '*')
+            q++;
+        else
+            return 0;
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "10^", 3) != 0)
+            return 0;
+        q += 3;
+    }
+    int sign = read_sign(&q);
+    if (!isdigit((unsigned char)*q))
+        return 0;
+    if (*k + 3 < cap) {
+        b[(*k)++] = 'e';
+        if (sign < 0)
+            b[(*k)++] = '-';
+    }
+    copy_digits(&q, b, k, cap);
+    *p = q;
+    return 1;
+}
+
+// The scales a number may end with ("85M", "85 million"): normalised answers are lower case.
+static const struct {
+    const char *suffix, *word; // the word: how a question names the unit ("how many million")
+    double scale;
+} scales[] = {
+    {"k", "thousand", 1e3}, {"thousand", "thousand", 1e3}, {"m", "million", 1e6},
+    {"mn", "million", 1e6}, {"million", "million", 1e6},   {"b", "billion", 1e9},
+    {"bn", "billion", 1e9}, {"billion", "billion", 1e9},
+};
+
+// A scale at *p (then moved past it), or -1.
+static int read_scale(const char **p)
+{
+    for (int i = 0; i < (int)(sizeof scales / sizeof scales[0]); i++) {
+        size_t n = strlen(scales[i].suffix);
+        if (strncasecmp(*p, scales[i].suffix, n) == 0 && ((*p)[n] == 0 || (*p)[n] == ' ')) {
+            *p += n;
+            return i;
+        }
+    }
+    return -1;
+}
+
+// lesson_read_number, with the scale it ended with (-1: none) and the decimals before it.
+static int read_number(const char *s, double *v, int *decimals, int *scale, int *mant_decimals)
+{
+    char b[ANSWER_MAX];
+    size_t k = 0;
+    const char *p = s;
+    while (*p == ' ')
+        p++;
+    if (read_sign(&p) < 0)
+        b[k++] = '-';
+    int whole = read_integer(&p, b, &k, sizeof b), frac = -1;
+    if (whole < 0)
+        return -1;
+    if (*p == '.') {
+        p++;
+        b[k++] = '.';
+        frac = copy_digits(&p, b, &k, sizeof b);
+    }
+    if (whole + (frac > 0 ? frac : 0) == 0)
+        return -1;
+    int exp = read_exponent(&p, b, &k, sizeof b);
+    while (*p == ' ')
+        p++;
+    int sc = read_scale(&p);
+    while (*p == ' ')
+        p++;
+    b[k] = 0;
+    if (*p || k + 1 >= sizeof b ||
+        text_parse_double(b, -DBL_MAX, DBL_MAX, TEXT_NUM_UNDERFLOW, v) != 0)
+        return -1;
+    *v *= sc >= 0 ? scales[sc].scale : 1;
+    if (!isfinite(*v))
+        return -1;
+    int d = exp ? -1 : frac < 0 ? 0 : frac;
+    if (decimals)
+        *decimals = sc >= 0 ? -1 : d;
+    if (scale)
+        *scale = exp ? -1 : sc;
+    if (mant_decimals)
+        *mant_decimals = d;
+    return 0;
+}
+
+int lesson_read_number(const char *s, double *v, int *decimals)
+{
+    return read_number(s, v, decimals, NULL, NULL);
+}
+
+static double round_to(double x, int d)
+{
+    double f = pow(10, d);
+    return round(x * f) / f;
+}
+
+// The decimals a number needs to be within tolerance t (rounded): 0.001 needs 3.
+static int needed_decimals(double t, int written)
+{
+    if (t <= 0)
+        return written > 0 ? written : 0;
+    int n = (int)ceil(log10(0.5 / t) - 1e-9);
+    return n < 0 ? 0 : n > 12 ? 12 : n;
+}
+
+// Compares a typed number y (dy decimals, -1 unknown) with the answer x (dx decimals as
+// written, -1 for a live value) within t.
+static enum lesson_verdict compare_numbers(double x, int dx, double y, int dy, double t, int *need)
+{
+    double eps = 1e-9 * fmax(1, fabs(x));
+    if (fabs(x - y) <= t + eps)
+        return LESSON_RIGHT;
+    int n = needed_decimals(t, dx);
+    if (dy >= 0 && dy < n && fabs(round_to(x, dy) - y) <= t + eps) {
+        *need = n;
+        return LESSON_CLOSE;
+    }
+    if (dx >= 0 && dy > dx && fabs(x - round_to(y, dx)) <= t + eps) {
+        *need = dx;
+        return LESSON_CLOSE;
+    }
+    return LESSON_WRONG;
+}
+
+static double tolerance(double tol, double x)
+{
+    return tol >= 0 ? tol : fmax(0.02 * fabs(x), 0.001);
+}
+
+// A typed number: its value, its decimals, and, when it ends with a scale the question names
+// in words ("85M" asked "how many million"), the number before the scale (else NAN).
+struct typed_number {
+    double y, unit;
+    int dy, dunit;
+};
+
+static int read_typed(const struct lesson_question *q, const char *typed, struct typed_number *t)
+{
+    char b[ANSWER_MAX];
+    int sc;
+    normalise(typed, b, sizeof b);
+    if (read_number(b, &t->y, &t->dy, &sc, &t->dunit))
+        return -1;
+    t->unit = NAN;
+    if (sc >= 0 && q->text && strstr(q->text, scales[sc].word))
+        t->unit = t->y / scales[sc].scale;
+    return 0;
+}
+
+// The typed number against x (dx decimals as written, -1 live): as it is, or in the question's
+// unit when it names one.
+static enum lesson_verdict compare_typed(double x, int dx, const struct typed_number *t, double tol,
+                                         int *need)
+{
+    enum lesson_verdict v = compare_numbers(x, dx, t->y, t->dy, tol, need);
+    if (v != LESSON_RIGHT && !isnan(t->unit)) {
+        int n;
+        enum lesson_verdict u = compare_numbers(x, dx, t->unit, t->dunit, tol, &n);
+        if (u == LESSON_RIGHT || (u == LESSON_CLOSE && v == LESSON_WRONG))
+            v = u, *need = n;
+    }
+    return v;
+}
+
+static enum lesson_verdict same(const struct lesson_question *q, const char *want,
+                                const char *typed, int *need)
 {
     char a[ANSWER_MAX], b[ANSWER_MAX];
     normalise(want, a, sizeof a);
     normalise(typed, b, sizeof b);
-    double x, y;
-    if (parse_number(a, &x) && parse_number(b, &y)) {
-        double t = tol >= 0 ? tol : fmax(0.02 * fabs(x), 0.001);
-        return fabs(x - y) <= t;
+    double x;
+    int dx;
+    struct typed_number t;
+    if (lesson_read_number(a, &x, &dx) == 0 && read_typed(q, typed, &t) == 0)
+        return compare_typed(x, dx, &t, tolerance(q->tolerance, x), need);
+    return strcmp(a, b) == 0 ? LESSON_RIGHT : LESSON_WRONG;
+}
+
+enum lesson_verdict lesson_answer_check(const struct lesson_question *q, const char *typed,
+                                        const char *live, int live_numeric, double live_value,
+                                        int *decimals)
+{
+    int need = 0, close = 0;
+    enum lesson_verdict v = LESSON_WRONG;
+    if (!typed || !*typed)
+        return LESSON_WRONG;
+    if (q->live && live_numeric) {
+        struct typed_number t;
+        if (read_typed(q, typed, &t) == 0)
+            v = compare_typed(live_value, -1, &t, tolerance(q->tolerance, live_value), &need);
+    } else if (q->live && live) {
+        v = same(q, live, typed, &need);
     }
-    return strcmp(a, b) == 0;
+    // Any alternative that is right makes the answer right; else one that is close, close.
+    for (int i = 0; v != LESSON_RIGHT && i < q->n_answers; i++) {
+        if (v == LESSON_CLOSE && !close)
+            close = need + 1;
+        v = same(q, q->answers[i], typed, &need);
+    }
+    if (v == LESSON_WRONG && close)
+        v = LESSON_CLOSE, need = close - 1;
+    if (decimals)
+        *decimals = v == LESSON_CLOSE ? need : 0;
+    return v;
 }
 
 int lesson_answer_matches(const struct lesson_question *q, const char *typed, const char *live,
                           int live_numeric, double live_value)
 {
-    if (!typed || !*typed)
-        return 0;
-    if (q->live) {
-        if (live_numeric) {
-            double y;
-            char b[ANSWER_MAX];
-            normalise(typed, b, sizeof b);
-            if (!parse_number(b, &y))
-                return 0;
-            double t = q->tolerance >= 0 ? q->tolerance : fmax(0.02 * fabs(live_value), 0.001);
-            return fabs(live_value - y) <= t;
-        }
-        if (live && same(live, typed, q->tolerance))
-            return 1;
+    return lesson_answer_check(q, typed, live, live_numeric, live_value, NULL) == LESSON_RIGHT;
+}
+
+// FNV-1a over n bytes, from h.
+static unsigned long long fnv(unsigned long long h, const void *s, size_t n)
+{
+    const unsigned char *c = s;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 1099511628211ULL;
+    return h;
+}
+
+unsigned long long lesson_choice_seed(const char *lesson_id, const char *user)
+{
+    unsigned long long h = fnv(14695981039346656037ULL, lesson_id, strlen(lesson_id) + 1);
+    return fnv(h, user, strlen(user));
+}
+
+const char *lesson_user_name(void)
+{
+    const char *u = getenv("USER");
+    if (!u || !*u)
+        u = getenv("LOGNAME");
+    return u && *u ? u : "student";
+}
+
+static unsigned long long splitmix(unsigned long long *x)
+{
+    unsigned long long z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void lesson_choice_order(const struct lesson_question *q, unsigned long long seed, int *order)
+{
+    int n = q->n_choices < LESSON_MAX_CHOICES ? q->n_choices : LESSON_MAX_CHOICES;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    if (q->keep_order)
+        return;
+    // The question's own text and choices, so that an edit elsewhere in the lesson keeps it.
+    unsigned long long x = fnv(seed, q->text ? q->text : "", q->text ? strlen(q->text) : 0);
+    for (int i = 0; i < n; i++)
+        x = fnv(x, q->choices[i], strlen(q->choices[i]) + 1);
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(splitmix(&x) % (unsigned long long)(i + 1));
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
     }
-    for (int i = 0; i < q->n_answers; i++)
-        if (same(q->answers[i], typed, q->tolerance))
-            return 1;
-    return 0;
 }
