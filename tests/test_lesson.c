@@ -1104,13 +1104,14 @@ static void assert_beat_reachable(struct app *a, int w, int h)
 }
 
 // The done-when test of the narration pane: every beat of every shipped lesson at the
-// smallest screen, a middle one and a large one, each question answered wrong and then right,
+// smallest screen, a middle one, a large one and the narrowest with the narration beside the
+// panels, each question answered wrong and then right,
 // shows every word of its narration (scrolling with ]), and the question's choices, the hint
 // and the explanation in full, at every step.
 static void test_every_beat_is_reachable_at_every_size(void **state)
 {
     (void)state;
-    static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
+    static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}, {110, 24}};
     int n;
     char **list = lesson_list(&n);
     for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
