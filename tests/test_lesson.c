@@ -1103,6 +1103,57 @@ static void assert_beat_reachable(struct app *a, int w, int h)
         fail_reach(a, w, h, "the question, its choices or its feedback", miss, quest);
 }
 
+// A question taller than a small pane joins the narration and scrolls with it: every word of
+// the narration, the question, its choices and the feedback is reached.
+static void test_narration_pane_too_small_for_the_question_scrolls(void **state)
+{
+    (void)state;
+    static const char *const choices[] = {
+        "the first choice, which is long enough to take two or three lines here",
+        "the second choice, just as long as the first one was, to wrap too", "the third choice",
+        "the fourth and last choice, which says why"};
+    struct lesson_screen ls = {
+        .title = "Lesson 1: A title",
+        .where = "1/2",
+        .text = "Narration before the question, on a few lines of its own in this pane.",
+        .question = "Which of these four long choices is the right one, after all that?",
+        .choices = choices,
+        .n_choices = 4,
+        .correct = 1,
+        .picked = 0,
+        .input_cursor = -1,
+        .feedback = "Right. The explanation is long too: it says why the second one is right.",
+    };
+    struct rect r = {0, 0, 30, 9};
+    struct grid g;
+    assert_int_equal(grid_init(&g, r.w, r.h), 0);
+    int page, last = panel_narration_last_first(&ls, r, &page);
+    assert_true(last > 0);
+    static char seen[20000];
+    seen[0] = 0;
+    for (int first = 0; first <= last; first++) {
+        ls.narr_first = first;
+        grid_clear(&g, SF_STYLE_NORMAL);
+        panel_narration(&g, r, &ls);
+        for (int y = 1; y < r.h; y++) {
+            char row[400];
+            const char *t = test_row_text(&g, y, row, sizeof row);
+            t += strspn(t, " ");
+            if (strncmp(t, "↑ ", 4) != 0 && strncmp(t, "more ↓", 8) != 0) {
+                size_t o = strlen(seen);
+                snprintf(seen + o, sizeof seen - o, "%s\n", row);
+            }
+        }
+    }
+    grid_free(&g);
+    char want[2000];
+    snprintf(want, sizeof want, "%s %s a) %s b) %s c) %s d) %s %s", ls.text, ls.question,
+             choices[0], choices[1], choices[2], choices[3], ls.feedback);
+    const char *miss = missing_word(want, seen);
+    if (miss)
+        fail_msg("'%s' is never shown:\n%s", miss, seen);
+}
+
 // The done-when test of the narration pane: every beat of every shipped lesson at the
 // smallest screen, a middle one, a large one and the narrowest with the narration beside the
 // panels, each question answered wrong and then right,
@@ -1565,6 +1616,7 @@ int main(void)
         cmocka_unit_test_teardown(test_progress_load_and_save_are_fast, reset_state_dir),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
         cmocka_unit_test(test_every_beat_is_reachable_at_every_size),
+        cmocka_unit_test(test_narration_pane_too_small_for_the_question_scrolls),
         cmocka_unit_test(test_lesson_help_lists_lesson_keys_first),
         cmocka_unit_test(test_lesson_sentences_match_the_model),
         cmocka_unit_test(test_typed_hint_says_how_to_press_its_key),

@@ -163,11 +163,23 @@ static struct window narr_window(int n, int avail, int want_first)
     return v;
 }
 
+// A question block taller than the pane's rows (a tiny pane): it joins the narration, and
+// the whole scrolls, so nothing is out of reach.
+static void fit_question(struct wrapped *narr, struct wrapped *quest, int rows)
+{
+    if (quest->n <= rows)
+        return;
+    for (int i = 0; i < quest->n; i++)
+        add(narr, quest->l[i].s, quest->l[i].len, quest->l[i].indent, quest->l[i].style);
+    quest->n = 0;
+}
+
 int panel_narration_last_first(const struct lesson_screen *ls, struct rect r, int *page)
 {
     struct wrapped narr, quest;
     char choice_text[8][600];
     compose(ls, r.w - 2, &narr, &quest, choice_text);
+    fit_question(&narr, &quest, r.h - 1);
     int rows = r.h - 1, q_rows = quest.n > rows ? rows : quest.n, avail = rows - q_rows;
     *page = avail - 2 > 1 ? avail - 2 : 1;
     if (narr.n <= avail || avail < 1)
@@ -201,6 +213,7 @@ void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *
     struct wrapped narr, quest;
     char choice_text[8][600];
     compose(ls, width, &narr, &quest, choice_text);
+    fit_question(&narr, &quest, rows);
     // The question and its feedback always show in full; the narration gives way and scrolls
     // (] and [), with a marker that counts the lines above and below its window.
     int q_rows = quest.n > rows ? rows : quest.n;
