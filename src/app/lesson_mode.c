@@ -620,9 +620,10 @@ static int scroll_narration(struct app *a, int dir)
     lesson_screen(a, &s);
     screen_layout(&s, a->width, a->height);
     int page, last = panel_narration_last_first(&ls->screen, s.narration, &page);
-    int first = ls->narr_first + dir * page;
+    int now = ls->narr_first > last ? last : ls->narr_first; // as drawn (after a resize)
+    int first = now + dir * page;
     first = first > last ? last : first < 0 ? 0 : first;
-    if (first == ls->narr_first)
+    if (first == now)
         app_say(a, 0, "%s", dir > 0 ? "the end of the narration" : "the top of the narration");
     ls->narr_first = first;
     return APP_REDRAW;
