@@ -23,6 +23,7 @@
 #include "stepformer/app.h"
 #include "stepformer/cli.h"
 #include "stepformer/lesson.h"
+#include "stepformer/utf8.h"
 
 static const char *names[PANEL_COUNT];
 static struct lesson_panels pn;
@@ -116,7 +117,7 @@ static void test_parse_a_lesson(void **state)
     assert_string_equal(l.model, "textbook");
     assert_string_equal(l.section, "9.1 Attention");
     assert_int_equal(l.n_beats, 4);
-    assert_string_equal(l.beats[0].text, "First line of a paragraph, eq. 9.9.\n\n- an item");
+    assert_string_equal(l.beats[0].text, "First \"line\" of a paragraph, eq. 9.9.\n\n- an item");
     assert_int_equal(l.beats[0].n_acts, 6);
     assert_int_equal(l.beats[0].acts[1].op, LESSON_GOTO);
     assert_string_equal(l.beats[0].acts[1].text, "L0.attn.q");
@@ -184,6 +185,25 @@ static const struct bad bad_lessons[] = {
      "a second @feedback"},
     {"# T\n@question Q\n@choice* a\n@choice b\n@keep-order now\n", 5, 13, "takes no argument"},
 };
+
+// Emphasis shows as quotes (a quoted sentence over two lines too), a lone * stays, code marks
+// go.
+static void test_emphasis_shows_as_quotes(void **state)
+{
+    (void)state;
+    static const char text[] = "# Lesson 9: A title\n"
+                               "\n"
+                               "Row 7 is \"it\" in *the chicken didn't cross the road\n"
+                               "because it*: a **query** (*and* `code`), 2 * 3 and a*b.\n";
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "x.md");
+    assert_int_equal(lesson_parse(&l, "dir/09-x.md", text, sizeof text - 1, eq_table, &pn, &d), 0);
+    assert_string_equal(l.beats[0].text,
+                        "Row 7 is \"it\" in \"the chicken didn't cross the road "
+                        "because it\": a \"query\" (\"and\" code), 2 * 3 and a*b.");
+    lesson_free(&l);
+}
 
 static void test_errors_name_line_and_column(void **state)
 {
@@ -1261,6 +1281,409 @@ static void test_every_lesson_runs_to_its_end(void **state)
     lesson_list_free(list, n);
 }
 
+// Words of a text, split at white space, with the marks that set a phrase apart (quotes,
+// emphasis, code) taken off their ends: what a reader sees whichever way they are drawn.
+static int words_of(const char *text, char *buf, size_t size, const char **w, int max)
+{
+    snprintf(buf, size, "%s", text);
+    int n = 0;
+    for (char *p = strtok(buf, " \t\n"); p && n < max; p = strtok(NULL, " \t\n")) {
+        while (*p == '"' || *p == '*' || *p == '`' || *p == '\'')
+            p++;
+        size_t k = strlen(p);
+        while (k && (p[k - 1] == '"' || p[k - 1] == '*' || p[k - 1] == '`' || p[k - 1] == '\''))
+            p[--k] = 0;
+        if (k)
+            w[n++] = p;
+    }
+    return n;
+}
+
+// The first word of want that does not appear in have (in order), or NULL.
+static const char *missing_word(const char *want, const char *have)
+{
+    static char wb[20000], hb[60000], out[200];
+    static const char *ww[4000], *hw[12000];
+    int nw = words_of(want, wb, sizeof wb, ww, 4000), nh = words_of(have, hb, sizeof hb, hw, 12000);
+    int j = 0;
+    for (int i = 0; i < nw; i++) {
+        while (j < nh && strcmp(hw[j], ww[i]) != 0)
+            j++;
+        if (j == nh) {
+            snprintf(out, sizeof out, "%s (word %d of %d)", ww[i], i + 1, nw);
+            return out;
+        }
+        j++;
+    }
+    return NULL;
+}
+
+// What the narration pane of a w x h screen shows: its narration rows (the scroll markers
+// left out) added to narr, the question block's rows (from the question on) to quest.
+static void pane_text(struct app *a, int w, int h, char *narr, size_t nsize, char *quest,
+                      size_t qsize)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    for (int i = 0; i < 100; i++) { // the logit lens fills one block per draw
+        app_screen(a, &s);
+        if (!app_busy(a))
+            break;
+        app_tick(a, 50);
+    }
+    app_screen(a, &s);
+    screen_draw(&g, &s);
+    struct rect r = s.narration;
+    assert_true(r.w > 0 && r.h > 1);
+    int in_question = 0;
+    for (int y = r.y + 1; y < r.y + r.h; y++) {
+        char row[2000];
+        size_t o = 0;
+        for (int x = r.x; x < r.x + r.w && o + 5 < sizeof row; x++) {
+            const struct cell *c = &g.cells[(size_t)y * g.w + x];
+            in_question |= c->style == SF_STYLE_CURRENT; // the question's own style
+            o += (size_t)utf8_encode(c->cp, row + o);
+        }
+        row[o] = 0;
+        const char *t = row + strspn(row, " ");
+        if (!in_question && (strncmp(t, "↑ ", 4) == 0 || strncmp(t, "more ↓", 8) == 0))
+            continue;
+        char *dst = in_question ? quest : narr;
+        size_t size = in_question ? qsize : nsize, len = strlen(dst);
+        snprintf(dst + len, size - len, "%s\n", row);
+    }
+    grid_free(&g);
+}
+
+static void fail_reach(struct app *a, int w, int h, const char *what, const char *word,
+                       const char *shown)
+{
+    fail_msg("%s beat %d at %dx%d: %s cannot be reached on screen: '%s' is missing; the "
+             "pane shows:\n%s",
+             a->lesson->l.id, a->lesson->beat + 1, w, h, what, word, shown);
+}
+
+// The narration of the beat on screen, read by scrolling with ] (Down while typing) to its
+// end and back to its top, must be all there; so must the question, its choices and its
+// feedback.
+static void assert_beat_reachable(struct app *a, int w, int h)
+{
+    static char narr[60000], quest[20000];
+    narr[0] = 0;
+    for (int k = 0; k < 100; k++) {
+        quest[0] = 0;
+        int first = a->lesson->narr_first;
+        pane_text(a, w, h, narr, sizeof narr, quest, sizeof quest);
+        app_key(a, a->lesson->typing ? SF_KEY_DOWN : ']');
+        if (a->lesson->narr_first == first)
+            break;
+    }
+    while (a->lesson->narr_first > 0) {
+        int first = a->lesson->narr_first;
+        app_key(a, a->lesson->typing ? SF_KEY_UP : '[');
+        assert_true(a->lesson->narr_first < first);
+    }
+    const struct lesson_beat *b = &a->lesson->l.beats[a->lesson->beat];
+    const char *miss = b->text ? missing_word(b->text, narr) : NULL;
+    if (miss)
+        fail_reach(a, w, h, "the narration", miss, narr);
+    if (!b->q)
+        return;
+    char want[20000];
+    size_t o = (size_t)snprintf(want, sizeof want, "%s\n", b->q->text);
+    for (int i = 0; i < b->q->n_choices; i++) // in the order shown (shuffled per student)
+        o += (size_t)snprintf(want + o, sizeof want - o, "%c) %s\n", 'a' + i,
+                              b->q->choices[a->lesson->order[i]]);
+    if (a->lesson->feedback[0])
+        snprintf(want + o, sizeof want - o, "%s", a->lesson->feedback);
+    // In a pane too small for it the question joins the narration and scrolls with it.
+    static char both[80000];
+    snprintf(both, sizeof both, "%s\n%s", narr, quest);
+    if ((miss = missing_word(want, both)))
+        fail_reach(a, w, h, "the question, its choices or its feedback", miss, quest);
+}
+
+// A question taller than a small pane joins the narration and scrolls with it: every word of
+// the narration, the question, its choices and the feedback is reached.
+static void test_narration_pane_too_small_for_the_question_scrolls(void **state)
+{
+    (void)state;
+    static const char *const choices[] = {
+        "the first choice, which is long enough to take two or three lines here",
+        "the second choice, just as long as the first one was, to wrap too", "the third choice",
+        "the fourth and last choice, which says why"};
+    struct lesson_screen ls = {
+        .title = "Lesson 1: A title",
+        .where = "1/2",
+        .text = "Narration before the question, on a few lines of its own in this pane.",
+        .question = "Which of these four long choices is the right one, after all that?",
+        .choices = choices,
+        .n_choices = 4,
+        .correct = 1,
+        .picked = 0,
+        .input_cursor = -1,
+        .feedback = "Right. The explanation is long too: it says why the second one is right.",
+    };
+    struct rect r = {0, 0, 30, 9};
+    struct grid g;
+    assert_int_equal(grid_init(&g, r.w, r.h), 0);
+    int page, last = panel_narration_last_first(&ls, r, &page);
+    assert_true(last > 0);
+    static char seen[20000];
+    seen[0] = 0;
+    for (int first = 0; first <= last; first++) {
+        ls.narr_first = first;
+        grid_clear(&g, SF_STYLE_NORMAL);
+        panel_narration(&g, r, &ls);
+        for (int y = 1; y < r.h; y++) {
+            char row[400];
+            const char *t = test_row_text(&g, y, row, sizeof row);
+            t += strspn(t, " ");
+            if (strncmp(t, "↑ ", 4) != 0 && strncmp(t, "more ↓", 8) != 0) {
+                size_t o = strlen(seen);
+                snprintf(seen + o, sizeof seen - o, "%s\n", row);
+            }
+        }
+    }
+    grid_free(&g);
+    char want[2000];
+    snprintf(want, sizeof want, "%s %s a) %s b) %s c) %s d) %s %s", ls.text, ls.question,
+             choices[0], choices[1], choices[2], choices[3], ls.feedback);
+    const char *miss = missing_word(want, seen);
+    if (miss)
+        fail_msg("'%s' is never shown:\n%s", miss, seen);
+}
+
+// The done-when test of the narration pane: every beat of every shipped lesson at the
+// smallest screen, a middle one, a large one and the narrowest with the narration beside the
+// panels, each question answered wrong and then right,
+// shows every word of its narration (scrolling with ]), and the question's choices, the hint
+// and the explanation in full, at every step.
+static void test_every_beat_is_reachable_at_every_size(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
+    int n;
+    char **list = lesson_list(&n);
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int w = sizes[z][0], h = sizes[z][1];
+        for (int i = 0; i < n; i++) {
+            struct app a;
+            assert_int_equal(open_lesson(&a, list[i], "--restart"), 0);
+            for (int guard = 0; guard < 1000 && !a.lesson->done; guard++) {
+                int b = a.lesson->beat;
+                const struct lesson_question *q = a.lesson->l.beats[b].q;
+                assert_int_equal(a.lesson->narr_first, 0); // a beat starts at its top
+                assert_beat_reachable(&a, w, h);
+                if (q && !a.lesson->answered[b]) {
+                    char want[200];
+                    assert_true(app_lesson_expected(&a, want, sizeof want));
+                    if (q->correct >= 0) { // a letter shown for another choice
+                        int k = a.lesson->order[0] == q->correct ? 1 : 0;
+                        app_key(&a, 'a' + k);
+                    } else {
+                        type(&a, "xyzzy");
+                        app_key(&a, SF_KEY_ENTER);
+                    }
+                    assert_int_equal(a.lesson->feedback_error, 1); // the hint
+                    assert_beat_reachable(&a, w, h);
+                    answer(&a);
+                    assert_beat_reachable(&a, w, h); // the explanation
+                }
+                app_key(&a, ' ');
+                assert_true(a.lesson->done || a.lesson->beat == b + 1);
+            }
+            assert_true(a.lesson->done);
+            app_free(&a);
+        }
+    }
+    lesson_list_free(list, n);
+}
+
+// The text of a w x h screen of a, one row per line.
+static void screen_text(struct app *a, int w, int h, char *out, size_t size)
+{
+    struct grid g;
+    assert_int_equal(grid_init(&g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    struct screen_state s;
+    app_screen(a, &s);
+    screen_draw(&g, &s);
+    size_t o = 0;
+    out[0] = 0;
+    for (int y = 0; y < h && o + 1 < size; y++) {
+        char row[2000];
+        o += (size_t)snprintf(out + o, size - o, "%s\n", test_row_text(&g, y, row, sizeof row));
+    }
+    grid_free(&g);
+}
+
+// ? in lesson mode lists the lesson's keys (the narration's scroll keys among them) before
+// the step-through screen's.
+static void test_lesson_help_lists_lesson_keys_first(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "1", "--restart"), 0);
+    app_key(&a, '?');
+    static char text[40000];
+    screen_text(&a, 80, 24, text, sizeof text);
+    const char *lesson = strstr(text, "the next beat"),
+               *scroll = strstr(text, "scroll the narration");
+    const char *screen = strstr(text, "run the next operation");
+    if (!lesson || !scroll || (screen && screen < lesson))
+        fail_msg("the help does not start with the lesson's keys:\n%s", text);
+    app_free(&a);
+}
+
+// A progress line of lesson id in the progress file, or NULL.
+static const struct lesson_progress_item *progress_of(struct lesson_progress *p, const char *dir,
+                                                      const char *id)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/stepformer/progress", dir);
+    lesson_progress_free(p);
+    memset(p, 0, sizeof *p);
+    assert_int_equal(lesson_progress_load(p, path), 0);
+    return lesson_progress_get(p, id);
+}
+
+// Reaching the last beat (its question answered) finishes the lesson: no Space past it is
+// needed. --restart starts with no question answered and keeps a finished lesson finished.
+static void test_lesson_done_and_restart(void **state)
+{
+    (void)state;
+    char dir[600];
+    test_fresh_dir(dir, sizeof dir, "lesson-state-restart");
+    setenv("XDG_STATE_HOME", dir, 1);
+    struct app a;
+    struct lesson_progress p;
+    memset(&p, 0, sizeof p);
+    // Three beats in, then --restart: from the top, nothing answered, no welcome back.
+    assert_int_equal(open_lesson(&a, "4", NULL), 0);
+    char id[LESSON_ID_MAX];
+    snprintf(id, sizeof id, "%s", a.lesson->l.id);
+    int last = a.lesson->l.n_beats - 1;
+    for (int k = 0; k < 3; k++) {
+        if (a.lesson->l.beats[a.lesson->beat].q)
+            answer(&a);
+        app_key(&a, ' ');
+    }
+    assert_int_equal(a.lesson->beat, 3);
+    app_free(&a);
+    assert_int_equal(open_lesson(&a, "4", "--restart"), 0);
+    assert_int_equal(a.lesson->beat, 0);
+    for (int k = 0; k <= last; k++)
+        assert_int_equal(a.lesson->answered[k], 0);
+    assert_null(strstr(a.message, "welcome back"));
+    // To the last beat, its question answered, and no Space past it: the lesson is done.
+    while (a.lesson->beat < last) {
+        if (a.lesson->l.beats[a.lesson->beat].q && !a.lesson->answered[a.lesson->beat])
+            answer(&a);
+        app_key(&a, ' ');
+    }
+    if (a.lesson->l.beats[last].q)
+        answer(&a);
+    assert_int_equal(a.lesson->done, 0);
+    app_free(&a);
+    const struct lesson_progress_item *it = progress_of(&p, dir, id);
+    assert_non_null(it);
+    assert_int_equal(it->done, 1);
+    // Taking it again from the top keeps it done in the list.
+    assert_int_equal(open_lesson(&a, "4", "--restart"), 0);
+    type(&a, "  ");
+    app_free(&a);
+    it = progress_of(&p, dir, id);
+    assert_non_null(it);
+    assert_int_equal(it->done, 1);
+    lesson_progress_free(&p);
+}
+
+// Goes through lesson a (answering) to the first beat whose narration or explanation holds
+// needle; fails when there is none.
+static void goto_text(struct app *a, const char *needle)
+{
+    for (int guard = 0; guard < 1000 && !a->lesson->done; guard++) {
+        const struct lesson_beat *b = &a->lesson->l.beats[a->lesson->beat];
+        if ((b->text && strstr(b->text, needle)) ||
+            (b->q && b->q->explain && strstr(b->q->explain, needle)))
+            return;
+        if (b->q && !a->lesson->answered[a->lesson->beat])
+            answer(a);
+        app_key(a, ' ');
+    }
+    fail_msg("%s: no beat says '%s'", a->lesson->l.id, needle);
+}
+
+static double live(struct app *a, const char *expr)
+{
+    char text[128], why[300];
+    double v = 0;
+    int numeric = 0;
+    if (lesson_live_eval(expr, app_graph(a), text, sizeof text, &v, &numeric, why, sizeof why))
+        fail_msg("%s: %s", expr, why);
+    return v;
+}
+
+// What the narration says about the numbers is what the model shows.
+static void test_lesson_sentences_match_the_model(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "4", "--restart"), 0);
+    // Dividing by 4 moves row 7's scores toward 0: all of them are negative.
+    goto_text(&a, "scores are all negative, so each moves toward 0");
+    for (int j = 0; j < 8; j++) {
+        char e[64];
+        snprintf(e, sizeof e, "value L1.attn.scores 0 7 %d", j);
+        assert_true(live(&a, e) < 0);
+    }
+    // chicken's weight is the largest single one, 0.45, not most of the sum.
+    goto_text(&a, "is chicken's value, weighted 0.45; the other 0.55");
+    double w = live(&a, "value L1.attn.softmax 0 7 1");
+    assert_true(fabs(w - 0.45) < 0.005);
+    assert_int_equal((int)live(&a, "argmax L1.attn.softmax 0 7"), 1);
+    app_free(&a);
+    // Six losses are close to 0 and chicken -> didn't costs 0.66.
+    assert_int_equal(open_lesson(&a, "13", "--restart"), 0);
+    goto_text(&a, "Six of them are close to 0 and \"didn't\" after \"chicken\" costs 0.66");
+    int near0 = 0;
+    for (int i = 0; i < 10; i++) {
+        char e[32];
+        snprintf(e, sizeof e, "loss %d", i);
+        near0 += live(&a, e) < 0.01;
+    }
+    assert_int_equal(near0, 6);
+    assert_true(fabs(live(&a, "loss 1") - 0.66) < 0.005);
+    app_free(&a);
+}
+
+// A typed question's hint that names a screen key says how to reach it: Esc first (the answer
+// line takes every key), then h changes the head, and Enter types again.
+static void test_typed_hint_says_how_to_press_its_key(void **state)
+{
+    (void)state;
+    struct app a;
+    assert_int_equal(open_lesson(&a, "5", "--restart"), 0);
+    goto_text(&a, "Head 0 does not single out the subject");
+    assert_int_equal(a.lesson->typing, 1);
+    type(&a, "xyzzy");
+    app_key(&a, SF_KEY_ENTER);
+    assert_non_null(strstr(a.lesson->feedback, "Press h"));
+    assert_non_null(strstr(a.lesson->feedback, "Esc first"));
+    int head = a.view.head;
+    app_key(&a, SF_KEY_ESCAPE);
+    app_key(&a, 'h');
+    assert_int_not_equal(a.view.head, head);
+    app_key(&a, SF_KEY_ENTER);
+    assert_int_equal(a.lesson->typing, 1);
+    app_free(&a);
+}
+
 static void test_lesson_resumes_where_it_stopped(void **state)
 {
     (void)state;
@@ -1519,6 +1942,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_a_lesson),
+        cmocka_unit_test(test_emphasis_shows_as_quotes),
         cmocka_unit_test(test_errors_name_line_and_column),
         cmocka_unit_test(test_unknown_directive_lists_the_table),
         cmocka_unit_test(test_directive_table_is_whole),
@@ -1535,6 +1959,12 @@ int main(void)
         cmocka_unit_test_teardown(test_progress_ids_round_trip, reset_state_dir),
         cmocka_unit_test_teardown(test_progress_load_and_save_are_fast, reset_state_dir),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
+        cmocka_unit_test(test_every_beat_is_reachable_at_every_size),
+        cmocka_unit_test(test_narration_pane_too_small_for_the_question_scrolls),
+        cmocka_unit_test(test_lesson_help_lists_lesson_keys_first),
+        cmocka_unit_test(test_lesson_sentences_match_the_model),
+        cmocka_unit_test(test_typed_hint_says_how_to_press_its_key),
+        cmocka_unit_test_teardown(test_lesson_done_and_restart, reset_state_dir),
         cmocka_unit_test(test_lesson_resumes_where_it_stopped),
         cmocka_unit_test_teardown(test_lesson_says_when_progress_is_not_saved, reset_state_dir),
         cmocka_unit_test(test_questions_wait_for_the_answer),

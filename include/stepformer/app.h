@@ -97,6 +97,8 @@ struct app_lesson {
     int attempts;            // wrong answers to this beat's question
     int dirty;               // the model was moved off the script: the next beat replays
     int done;                // the last beat was passed
+    int narr_first;          // the narration scrolled: its first line shown
+    int was_done;            // the progress file had the lesson done when it started
     unsigned char *answered; // (n_beats) 1: the question of that beat is answered
     char live[128];          // this beat's live answer
     int live_numeric;

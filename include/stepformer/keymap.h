@@ -131,7 +131,9 @@ enum sf_pick {
     X(NEXT, "the next beat")                                                                       \
     X(BACK, "the beat before")                                                                     \
     X(ANSWER, "type the answer; after two wrong answers, show it")                                 \
-    X(QUIT, "quit the lesson")
+    X(QUIT, "quit the lesson")                                                                     \
+    X(SCROLL_DOWN, "scroll the narration on when it says \"more\" (Down while typing)")            \
+    X(SCROLL_UP, "scroll the narration back (Up while typing)")
 
 enum sf_beat {
     SF_BEAT_NONE = 0,

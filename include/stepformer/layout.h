@@ -55,7 +55,8 @@ void layout_compute(struct layout *l, int w, int h, int zoom, enum panel_id main
 // screen); presenting, at most two large panels with the narration as a caption below. The
 // tokens strip and the equation keep their natural height; the other panels share the rest,
 // the focus panel getting the most room. zoom: one panel instead of the list, or -1.
-// caption_h: the rows the caption needs when presenting (it gets 8 to half the screen).
+// caption_h: the rows the caption needs when presenting (it gets 8 to half the screen); else
+// the rows the narration pane needs below the panels (it gets a third of the screen or more).
 void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const int *panels,
                    int n_panels, int focus, int zoom, int present, int caption_h);
 

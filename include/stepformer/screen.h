@@ -22,8 +22,9 @@ struct lesson_screen {
     int feedback_error;
     const int *panels; // enum panel_id, in the order the beat lists them
     int n_panels;
-    int focus;   // the panel given the most room, or -1 for the first big one
-    int present; // presenter mode: large panels and the narration as a caption
+    int focus;      // the panel given the most room, or -1 for the first big one
+    int present;    // presenter mode: large panels and the narration as a caption
+    int narr_first; // the first narration line shown (scrolled); clamped when drawn
 };
 
 // A list under its own heading in an overlay box, after the box's own lines.
@@ -75,6 +76,12 @@ void screen_draw(struct grid *g, const struct screen_state *s);
 void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls);
 // The rows the narration needs at width w (its title line included).
 int panel_narration_height(const struct lesson_screen *ls, int w);
+// The fewest rows of a pane w wide that show the question block in full and a window of the
+// narration (three lines, or all of it when shorter).
+int panel_narration_need(const struct lesson_screen *ls, int w);
+// The largest narr_first worth scrolling to in pane r (0: the narration fits), and in *page
+// the narration rows the pane shows at once (at least 1).
+int panel_narration_last_first(const struct lesson_screen *ls, struct rect r, int *page);
 // One panel into a rectangle (what screen_draw does for each panel the layout shows).
 void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
                        int selected);

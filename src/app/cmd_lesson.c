@@ -186,6 +186,9 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
         char title_col[4 * 58 + 1], section_col[4 * 26 + 1];
         if (!it)
             snprintf(prog, sizeof prog, "-");
+        else if (it->done && it->beat > 0 && it->beat < it->n_beats - 1) // taken again
+            snprintf(prog, sizeof prog, "done; again at beat %d of %d", it->beat + 1,
+                     l.n_beats ? l.n_beats : it->n_beats);
         else if (it->done)
             snprintf(prog, sizeof prog, "done");
         else
@@ -328,8 +331,13 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
         return 1;
     }
     rc = app_lesson_start(a, &l, present, progress_path, d);
-    if (!rc && restart && a->lesson->beat > 0)
-        rc = app_lesson_goto(a, 0, d);
+    if (!rc && restart) { // from the top, as if new: no answers kept, no welcome back
+        memset(a->lesson->answered, 0, (size_t)a->lesson->l.n_beats);
+        if (!a->lesson->save_failed)
+            a->message[0] = 0;
+        if (a->lesson->beat > 0)
+            rc = app_lesson_goto(a, 0, d);
+    }
     if (rc) {
         print_diags(d, err);
         fprintf(err,

@@ -109,6 +109,8 @@ static const struct key_command lesson_bindings[] = {
     {SF_KEY_BACKSPACE, SF_BEAT_BACK},
     {SF_KEY_PAGE_UP, SF_BEAT_BACK},
     {SF_KEY_ENTER, SF_BEAT_ANSWER},
+    {']', SF_BEAT_SCROLL_DOWN},
+    {'[', SF_BEAT_SCROLL_UP},
 };
 
 // A presentation clicker sends PgDn / PgUp or the arrows.
@@ -124,6 +126,8 @@ static const struct key_command present_bindings[] = {
     {SF_KEY_UP, SF_BEAT_BACK},
     {'q', SF_BEAT_QUIT},
     {SF_KEY_ESCAPE, SF_BEAT_QUIT},
+    {']', SF_BEAT_SCROLL_DOWN},
+    {'[', SF_BEAT_SCROLL_UP},
 };
 
 #define N_OF(t) (sizeof t / sizeof t[0])

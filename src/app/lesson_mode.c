@@ -279,7 +279,12 @@ static int save_progress(struct app *a)
     struct sf_diag sd;
     char msg[SF_MSG_MAX];
     sf_diag_clear(&sd);
-    int rc = lesson_progress_set(&ls->progress, ls->l.id, ls->beat, ls->l.n_beats, ls->done);
+    // Done: the last beat is reached with its question answered (no Space past it needed),
+    // or the lesson was done before (taking it again does not undo that).
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    int done = ls->done || ls->was_done ||
+               (ls->beat == ls->l.n_beats - 1 && (!q || ls->answered[ls->beat]));
+    int rc = lesson_progress_set(&ls->progress, ls->l.id, ls->beat, ls->l.n_beats, done);
     if (rc)
         sf_diag_set(&sd, rc, ls->progress.path, 0, 0, "%s", sf_strerror(rc));
     else
@@ -356,6 +361,7 @@ int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d)
     ls->dirty = 0;
     ls->beat = beat;
     ls->done = 0;
+    ls->narr_first = 0;
     rc |= question_setup(a, d);
     save_progress(a);
     return rc;
@@ -416,6 +422,8 @@ static void answer_right(struct app *a, const char *how)
     struct app_lesson *ls = a->lesson;
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
     ls->answered[ls->beat] = 1;
+    if (ls->beat == ls->l.n_beats - 1)
+        save_progress(a); // the lesson is done
     ls->typing = 0;
     ls->feedback_error = 0;
     snprintf(ls->feedback, sizeof ls->feedback, "%s%s%s  (Space goes on)", how,
@@ -431,8 +439,13 @@ static void answer_wrong(struct app *a, const char *what, const char *about)
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
     ls->attempts++;
     ls->feedback_error = 1;
-    snprintf(ls->feedback, sizeof ls->feedback, "Not quite: %s is not it.%s%s%s%s%s", what,
+    // Typing, the answer line takes every key: a hint that names a key of the screen (h, l,
+    // i...) needs Esc first, so the hint says so.
+    snprintf(ls->feedback, sizeof ls->feedback, "Not quite: %s is not it.%s%s%s%s%s%s", what,
              about ? " " : "", about ? about : "", q->hint ? " Hint: " : "", q->hint ? q->hint : "",
+             q->hint && ls->typing ? "  (Esc first lets the screen's keys work; Enter types "
+                                     "again)"
+                                   : "",
              ls->attempts >= 2 ? "  (Enter with no answer shows it)" : "");
     ls->feedback[utf8_cut(ls->feedback, strlen(ls->feedback), sizeof ls->feedback - 1)] = '\0';
 }
@@ -574,6 +587,8 @@ static int keeps_beat(enum sf_action act)
            act == SF_ACTION_CANCEL || act == SF_ACTION_NONE;
 }
 
+static int scroll_narration(struct app *a, int dir);
+
 // Typing the answer: the input line takes the keys; Enter checks it, Esc lets the other keys
 // work, Backspace on an empty line goes back a beat.
 static int answer_key(struct app *a, int key)
@@ -587,6 +602,8 @@ static int answer_key(struct app *a, int key)
         check_typed(a);
     } else if (cmd == SF_EDIT_BACKSPACE && !a->input.len) {
         return prev_beat(a);
+    } else if (key == SF_KEY_DOWN || key == SF_KEY_UP) { // ] and [ would be typed
+        return scroll_narration(a, key == SF_KEY_DOWN ? 1 : -1);
     } else {
         app_line_key(a, key);
     }
@@ -624,7 +641,30 @@ static int beat_key(struct app *a, int key)
         return next_beat(a);
     if (cmd == SF_BEAT_BACK)
         return prev_beat(a);
+    if (cmd == SF_BEAT_SCROLL_DOWN || cmd == SF_BEAT_SCROLL_UP)
+        return scroll_narration(a, cmd == SF_BEAT_SCROLL_DOWN ? 1 : -1);
     return -1;
+}
+
+static void lesson_screen(struct app *a, struct screen_state *s);
+
+// ] and [: the narration a page on or back, within what the pane on screen can show.
+static int scroll_narration(struct app *a, int dir)
+{
+    struct app_lesson *ls = a->lesson;
+    struct screen_state s;
+    memset(&s, 0, sizeof s);
+    s.zoom = a->zoom;
+    lesson_screen(a, &s);
+    screen_layout(&s, a->width, a->height);
+    int page, last = panel_narration_last_first(&ls->screen, s.narration, &page);
+    int now = ls->narr_first > last ? last : ls->narr_first; // as drawn (after a resize)
+    int first = now + dir * page;
+    first = first > last ? last : first < 0 ? 0 : first;
+    if (first == now)
+        app_say(a, 0, "%s", dir > 0 ? "the end of the narration" : "the top of the narration");
+    ls->narr_first = first;
+    return APP_REDRAW;
 }
 
 // A key in lesson mode, before the screen's: presenting, the clicker's keys; typing, the
@@ -647,6 +687,10 @@ static int lesson_key(struct app *a, int key)
             return prev_beat(a);
         case SF_BEAT_QUIT:
             return APP_QUIT;
+        case SF_BEAT_SCROLL_DOWN:
+            return scroll_narration(a, 1);
+        case SF_BEAT_SCROLL_UP:
+            return scroll_narration(a, -1);
         default:
             break;
         }
@@ -685,6 +729,7 @@ static void lesson_screen(struct app *a, struct screen_state *s)
     sc->where = ls->where;
     sc->text = b->text;
     sc->present = ls->present;
+    sc->narr_first = ls->narr_first;
     sc->correct = -1;
     sc->picked = -1;
     sc->input_cursor = -1;
@@ -767,8 +812,11 @@ int app_lesson_start(struct app *a, struct lesson *l, int present, const char *p
         lesson_progress_load(&ls->progress, progress_path);
         ls->keep_progress = 1;
         const struct lesson_progress_item *it = lesson_progress_get(&ls->progress, ls->l.id);
-        if (it && !it->done && it->beat < ls->l.n_beats)
+        // Where it was left; a lesson done at its last beat starts again from the top, one
+        // being taken again resumes (and stays done).
+        if (it && it->beat < ls->l.n_beats - (it->done ? 1 : 0))
             start = it->beat;
+        ls->was_done = it && it->done;
     }
     for (int k = 0; k < start; k++)
         ls->answered[k] = 1;

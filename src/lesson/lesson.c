@@ -252,8 +252,24 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
             i = (size_t)(end - s) + 1;
             continue;
         }
-        // Markdown emphasis and code marks are dropped: the screen has its own styles.
-        if (s[i] == '*' || s[i] == '`') {
+        // Markdown emphasis (*a phrase*, **a term**) shows as double quotes, so a quoted
+        // sentence does not run into the prose (the screen has no bold); a * between words or
+        // spaces stays; code marks are dropped.
+        if (s[i] == '*') {
+            size_t k = i;
+            while (k < n && s[k] == '*')
+                k++;
+            int word_before = i > 0 && s[i - 1] != ' ' && s[i - 1] != '\t' && s[i - 1] != '(';
+            int word_after = k < n && s[k] != ' ' && s[k] != '\t';
+            int punct_after = k == n || strchr(" \t.,;:!?)'\"", s[k]) != NULL;
+            if ((!word_before && word_after) || (word_before && punct_after))
+                buf_add(&out, "\"", 1);
+            else
+                buf_add(&out, s + i, k - i);
+            i = k;
+            continue;
+        }
+        if (s[i] == '`') {
             i++;
             continue;
         }

@@ -252,7 +252,11 @@ void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const
         *narration = (struct rect){w - nw, 0, nw, h - 1};
         area = (struct rect){0, 0, w - nw - 1, h - 1};
     } else {
-        int nh = h / 3 < 8 ? 8 : h / 3;
+        // A third of the screen, more when the question block needs it (the panels keep
+        // at least four rows): a question's choices and feedback always show in full.
+        int nh = h / 3 < 8 ? 8 : h / 3, most = h - 2 - 4;
+        if (caption_h > nh)
+            nh = caption_h < most ? caption_h : most;
         *narration = (struct rect){0, h - 1 - nh, w, nh};
         area = (struct rect){0, 0, w, h - 2 - nh};
     }

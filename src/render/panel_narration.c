@@ -87,7 +87,8 @@ static void compose(const struct lesson_screen *ls, int width, struct wrapped *n
     if (ls->text && ls->text[0])
         wrap(narr, ls->text, width, 0, SF_STYLE_NORMAL);
     if (ls->question) {
-        add(quest, "", 0, 0, SF_STYLE_NORMAL);
+        if (narr->n)
+            add(quest, "", 0, 0, SF_STYLE_NORMAL);
         wrap(quest, ls->question, width, 0, SF_STYLE_CURRENT);
         for (int i = 0; i < ls->n_choices && i < 8; i++) {
             enum sf_style st = i == ls->correct                      ? SF_STYLE_SELECTED
@@ -127,10 +128,67 @@ int panel_narration_height(const struct lesson_screen *ls, int w)
     return 1 + narr.n + quest.n;
 }
 
-void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls)
+int panel_narration_need(const struct lesson_screen *ls, int w)
 {
-    if (r.w < 10 || r.h < 3)
+    struct wrapped narr, quest;
+    char choice_text[8][600];
+    compose(ls, w - 2, &narr, &quest, choice_text);
+    return 1 + quest.n + (narr.n < 3 ? narr.n : 3);
+}
+
+// The narration's window in `avail` rows: lines [first, first + shown) with a marker line
+// above them when *above and below them when *below. A window of three rows or more says
+// what is above it; smaller ones only what is below.
+struct window {
+    int first, shown, above, below;
+};
+
+static struct window narr_window(int n, int avail, int want_first)
+{
+    struct window v = {0, n, 0, 0};
+    if (n <= avail)
+        return v;
+    if (avail < 1) {
+        v.shown = 0;
+        return v;
+    }
+    int top_ok = avail >= 3, last_first = n - (avail - top_ok);
+    v.first = want_first < 0 ? 0 : want_first > last_first ? last_first : want_first;
+    v.above = top_ok && v.first > 0;
+    v.shown = avail - v.above;
+    if (v.first + v.shown < n) {
+        v.below = 1;
+        v.shown--;
+    }
+    return v;
+}
+
+// A question block taller than the pane's rows (a tiny pane): it joins the narration, and
+// the whole scrolls, so nothing is out of reach.
+static void fit_question(struct wrapped *narr, struct wrapped *quest, int rows)
+{
+    if (quest->n <= rows)
         return;
+    for (int i = 0; i < quest->n; i++)
+        add(narr, quest->l[i].s, quest->l[i].len, quest->l[i].indent, quest->l[i].style);
+    quest->n = 0;
+}
+
+int panel_narration_last_first(const struct lesson_screen *ls, struct rect r, int *page)
+{
+    struct wrapped narr, quest;
+    char choice_text[8][600];
+    compose(ls, r.w - 2, &narr, &quest, choice_text);
+    fit_question(&narr, &quest, r.h - 1);
+    int rows = r.h - 1, q_rows = quest.n > rows ? rows : quest.n, avail = rows - q_rows;
+    *page = avail - 2 > 1 ? avail - 2 : 1;
+    if (narr.n <= avail || avail < 1)
+        return 0;
+    return narr.n - (avail - (avail >= 3));
+}
+
+static void draw_title(struct grid *g, struct rect r, const struct lesson_screen *ls)
+{
     panel_title(g, r, "", 0);
     int where_w = ls->where ? (int)strlen(ls->where) : 0;
     if (where_w + 12 > r.w)
@@ -144,25 +202,42 @@ void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *
         colon - title < 12)
         title = colon + 1 + (colon[1] == ' ');
     panel_label(g, r.x + 1, r.y, room, title, SF_STYLE_TITLE); // at a word, with …
+}
+
+void panel_narration(struct grid *g, struct rect r, const struct lesson_screen *ls)
+{
+    if (r.w < 10 || r.h < 3)
+        return;
+    draw_title(g, r, ls);
     int width = r.w - 2, rows = r.h - 1;
     struct wrapped narr, quest;
     char choice_text[8][600];
     compose(ls, width, &narr, &quest, choice_text);
-    // The question and feedback always show; the narration gives way (its last line "…").
+    fit_question(&narr, &quest, rows);
+    // The question and its feedback always show in full; the narration gives way and scrolls
+    // (] and [), with a marker that counts the lines above and below its window.
     int q_rows = quest.n > rows ? rows : quest.n;
-    int n_rows = narr.n > rows - q_rows ? rows - q_rows : narr.n;
+    struct window v = narr_window(narr.n, rows - q_rows, ls->narr_first);
+    int typing = ls->input && ls->input_cursor >= 0; // the answer line takes ] and [
     int y = r.y + 1;
-    for (int i = 0; i < n_rows; i++, y++) {
+    char tmp[700];
+    if (v.above) {
+        text_format(tmp, sizeof tmp, "↑ %d above  (%s scrolls back)", v.first, typing ? "Up" : "[");
+        grid_text(g, r.x + 1, y++, width, tmp, SF_STYLE_DIM);
+    }
+    for (int i = v.first; i < v.first + v.shown; i++, y++) {
         const struct wline *l = &narr.l[i];
-        int cut = i == n_rows - 1 && n_rows < narr.n;
-        char tmp[700];
-        text_format(tmp, sizeof tmp, "%.*s%s", l->len, l->s, cut ? " …" : "");
+        text_format(tmp, sizeof tmp, "%.*s", l->len, l->s);
         grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
+    }
+    if (v.below) {
+        text_format(tmp, sizeof tmp, "more ↓ %d  (%s scrolls)", narr.n - v.first - v.shown,
+                    typing ? "Down" : "]");
+        grid_text(g, r.x + 1, y++, width, tmp, SF_STYLE_NOTICE);
     }
     const char *cursor = input_cursor(ls);
     for (int i = 0; i < q_rows; i++, y++) {
         const struct wline *l = &quest.l[i];
-        char tmp[700];
         text_format(tmp, sizeof tmp, "%.*s", l->len, l->s);
         grid_text(g, r.x + 1 + l->indent, y, width - l->indent, tmp, l->style);
         if (cursor && cursor >= l->s && cursor < l->s + l->len) { // a gap in the answer line

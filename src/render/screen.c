@@ -298,7 +298,8 @@ void screen_layout(struct screen_state *s, int w, int h)
     s->narration = (struct rect){0, 0, 0, 0};
     if (ls)
         layout_lesson(&s->layout, &s->narration, w, h, ls->panels, ls->n_panels, ls->focus, s->zoom,
-                      ls->present, ls->present ? panel_narration_height(ls, w) : 0);
+                      ls->present,
+                      ls->present ? panel_narration_height(ls, w) : panel_narration_need(ls, w));
     else if (s->present)
         layout_present(&s->layout, w, h, s->zoom, s->main, panel_equation_height(&s->view, w));
     else
