@@ -99,6 +99,7 @@ struct app_lesson {
     int done;                // the last beat was passed
     unsigned char *answered; // (n_beats) 1: the question of that beat is answered
     char live[128];          // this beat's live answer
+    char *text;              // this beat's narration with its live numbers, or NULL
     int live_numeric;
     double live_value;
     char feedback[1024];

@@ -77,8 +77,20 @@ struct lesson_question {
     char *hint, *explain;
 };
 
+// A value the lesson reads from the model when the beat is shown: a live number in the
+// narration ({{EXPRESSION [FORMAT]}}) or a fact the lesson relies on (@fact EXPRESSION OP VALUE).
+struct lesson_live {
+    int line, col;
+    char *expr;  // a live expression (lesson_live_eval)
+    char *fmt;   // inline: a printf format for a number ("%.2f", "%.0f%" for a percentage), or NULL
+    char *want;  // fact: the value it is compared with; NULL for an inline number
+    char cmp[3]; // fact: "=", "!=", "<", ">", "<=", ">="
+};
+
 struct lesson_beat {
-    int line; // where it starts
+    int line;                  // where it starts
+    struct lesson_live *lives; // inline numbers (in the order of their {{ in text), then facts
+    int n_lives;
     struct lesson_action *acts;
     int n_acts;
     char *text;                // narration: paragraphs separated by "\n\n", lines by "\n"
@@ -108,10 +120,13 @@ struct lesson_diags {
     int n;      // kept
     int errors; // all errors, including ones not kept
     int notes;
+    int warnings;
 };
 
+#define LESSON_WARNING 2 // the level of a warning: reported, but not an error
+
 void lesson_diags_init(struct lesson_diags *d, const char *file);
-// Adds a message (d may be NULL: nothing is kept).
+// Adds a message (d may be NULL: nothing is kept). error: 1 an error, 0 a note, LESSON_WARNING.
 void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 // Prints every message as "file:line:col: error: text" (notes as "note:").
@@ -161,6 +176,21 @@ int lesson_live_check(const char *expr, char *why, size_t wn);
 // has not run yet or is out of range.
 int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn);
+// The text of an inline live number as the narration shows it (its format, or as @live shows
+// it). Returns 0, or nonzero with why filled.
+int lesson_inline_format(const struct lesson_live *v, const struct graph *g, char *out, size_t n,
+                         char *why, size_t wn);
+// Checks a fact against the model: 1 when it holds, 0 when it does not (why says what the model
+// has instead), -1 when it cannot be evaluated (why says why).
+int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *why, size_t wn);
+// The beat's narration with every {{...}} replaced by its value (or "?" where it cannot be
+// computed; each such value is an error in d, at its file:line:col). Facts that do not hold
+// are errors in d too. Returns the malloc'd text, or NULL when out of memory.
+char *lesson_beat_expand(const struct lesson_beat *b, const struct graph *g,
+                         struct lesson_diags *d);
+// Checks the syntax of an inline format ("%.2f", "%.0f%"); 0 when it is one.
+int lesson_format_check(const char *fmt);
+
 // 1 when the answer typed matches: for a typed question one of the accepted answers (or the
 // live value), numbers within the tolerance, words ignoring case, spaces and end punctuation.
 int lesson_answer_matches(const struct lesson_question *q, const char *typed, const char *live,

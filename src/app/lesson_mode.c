@@ -356,6 +356,13 @@ int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d)
     ls->beat = beat;
     ls->done = 0;
     rc |= question_setup(a, d);
+    // The narration's live numbers, read from the model as it stands now; a false fact is an
+    // error like a live answer that cannot be computed.
+    int errors = d ? d->errors : 0;
+    free(ls->text);
+    ls->text = lesson_beat_expand(&ls->l.beats[beat], app_graph(a), d);
+    if (d && d->errors > errors)
+        rc |= -1;
     save_progress(a);
     return rc;
 }
@@ -381,6 +388,7 @@ static void lesson_mode_free(struct app *a)
     if (!a->lesson)
         return;
     lesson_free(&a->lesson->l);
+    free(a->lesson->text);
     lesson_progress_free(&a->lesson->progress);
     free(a->lesson->answered);
     free(a->lesson);
@@ -645,7 +653,7 @@ static void lesson_screen(struct app *a, struct screen_state *s)
     snprintf(ls->where, sizeof ls->where, "%s%d/%d%s", ls->done ? "done " : "", ls->beat + 1,
              ls->l.n_beats, ls->save_failed ? " not saved" : "");
     sc->where = ls->where;
-    sc->text = b->text;
+    sc->text = ls->text ? ls->text : b->text;
     sc->present = ls->present;
     sc->correct = -1;
     sc->picked = -1;

@@ -1,0 +1,164 @@
+// Live numbers in narration ({{EXPRESSION [FORMAT]}}) and facts (@fact EXPRESSION OP VALUE):
+// read from the model when a beat is shown, so the narration stays true when the model changes.
+#include "stepformer/lesson.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stepformer/text.h"
+
+#define VALUE_MAX 128 // bytes of one value as shown
+
+int lesson_format_check(const char *fmt)
+{
+    // %[.DIGITS](f|g|e)[%]: a number, or with a final % a percentage (the value times 100).
+    if (!fmt || fmt[0] != '%')
+        return -1;
+    const char *s = fmt + 1;
+    if (*s == '.') {
+        s++;
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    if (*s != 'f' && *s != 'g' && *s != 'e')
+        return -1;
+    s++;
+    if (*s == '%')
+        s++;
+    return *s ? -1 : 0;
+}
+
+// Prints v with fmt (checked); a percentage is v × 100 followed by "%"; no negative zero.
+static void format_number(const char *fmt, double v, char *out, size_t n)
+{
+    char f[16];
+    size_t len = strlen(fmt);
+    int pct = len > 2 && fmt[len - 1] == '%';
+    snprintf(f, sizeof f, "%.*s", (int)(pct ? len - 1 : len), fmt);
+    char num[VALUE_MAX];
+    text_format(num, sizeof num, f, pct ? 100 * v : v);
+    // "-0.00" is the same number as "0.00": the screen never shows a negative zero.
+    int zero = num[0] == '-';
+    for (const char *c = num + 1; zero && *c && *c != 'e'; c++)
+        zero = *c == '0' || *c == '.';
+    snprintf(out, n, "%s%s", zero ? num + 1 : num, pct ? "%" : "");
+}
+
+int lesson_inline_format(const struct lesson_live *v, const struct graph *g, char *out, size_t n,
+                         char *why, size_t wn)
+{
+    double value;
+    int numeric;
+    char text[VALUE_MAX];
+    if (lesson_live_eval(v->expr, g, text, sizeof text, &value, &numeric, why, wn)) {
+        snprintf(out, n, "?");
+        return -1;
+    }
+    if (v->fmt && !numeric) {
+        snprintf(why, wn, "'%s' is the word '%s', not a number for the format %s", v->expr, text,
+                 v->fmt);
+        snprintf(out, n, "%s", text);
+        return -1;
+    }
+    if (v->fmt)
+        format_number(v->fmt, value, out, n);
+    else
+        snprintf(out, n, "%s", text);
+    return 0;
+}
+
+int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *why, size_t wn)
+{
+    double value, want;
+    int numeric;
+    char text[VALUE_MAX];
+    if (lesson_live_eval(f->expr, g, text, sizeof text, &value, &numeric, why, wn))
+        return -1;
+    int is_num =
+        numeric && text_parse_double(f->want, -1e300, 1e300,
+                                     TEXT_NUM_SPACE_BEFORE | TEXT_NUM_SPACE_AFTER, &want) == 0;
+    int eq;
+    if (is_num) {
+        eq = fabs(value - want) <= fmax(0.02 * fabs(want), 0.001);
+    } else {
+        // Words compare as typed answers do: ignoring case, spaces and quotes.
+        char *answers[1] = {f->want};
+        struct lesson_question q = {
+            .correct = -1, .answers = answers, .n_answers = 1, .tolerance = -1};
+        eq = lesson_answer_matches(&q, text, NULL, 0, 0);
+    }
+    int holds;
+    const char *c = f->cmp;
+    if (strcmp(c, "=") == 0 || strcmp(c, "!=") == 0) {
+        holds = strcmp(c, "=") == 0 ? eq : !eq;
+    } else if (!is_num) {
+        snprintf(why, wn, "'%s' is '%s': < and > compare numbers", f->expr, text);
+        return -1;
+    } else {
+        holds = strcmp(c, "<") == 0    ? value < want
+                : strcmp(c, ">") == 0  ? value > want
+                : strcmp(c, "<=") == 0 ? value <= want || eq
+                                       : value >= want || eq;
+    }
+    if (!holds)
+        snprintf(why, wn, "the model has %s = %s", f->expr, text);
+    return holds;
+}
+
+char *lesson_beat_expand(const struct lesson_beat *b, const struct graph *g, struct lesson_diags *d)
+{
+    const char *s = b->text ? b->text : "";
+    size_t cap = strlen(s) + 1, n = 0;
+    char *out = malloc(cap);
+    int k = 0; // the next inline value
+    char why[LESSON_MSG_MAX], val[VALUE_MAX];
+    while (out && *s) {
+        const char *open = strstr(s, "{{"), *close = open ? strstr(open + 2, "}}") : NULL;
+        size_t plain = close ? (size_t)(open - s) : strlen(s);
+        while (k < b->n_lives && b->lives[k].want)
+            k++;
+        val[0] = 0;
+        if (close) {
+            if (k < b->n_lives) {
+                const struct lesson_live *v = &b->lives[k++];
+                if (lesson_inline_format(v, g, val, sizeof val, why, sizeof why))
+                    lesson_diag_add(d, 1, v->line, v->col, "{{%s}}: %s", v->expr, why);
+            } else {
+                snprintf(val, sizeof val, "?");
+            }
+        }
+        size_t need = n + plain + strlen(val) + 1;
+        if (need > cap) {
+            char *grown = realloc(out, need + cap);
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown, cap = need + cap;
+        }
+        memcpy(out + n, s, plain);
+        n += plain;
+        memcpy(out + n, val, strlen(val));
+        n += strlen(val);
+        s += plain + (close ? (size_t)(close + 2 - open) : 0);
+    }
+    if (!out)
+        return NULL;
+    out[n] = 0;
+    for (int i = 0; i < b->n_lives; i++) {
+        const struct lesson_live *f = &b->lives[i];
+        if (!f->want)
+            continue;
+        int r = lesson_fact_holds(f, g, why, sizeof why);
+        if (r < 0)
+            lesson_diag_add(d, 1, f->line, f->col, "@fact %s: %s", f->expr, why);
+        else if (r == 0)
+            lesson_diag_add(d, 1, f->line, f->col, "@fact %s %s %s is false: %s", f->expr, f->cmp,
+                            f->want, why);
+    }
+    return out;
+}
