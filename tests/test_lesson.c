@@ -613,6 +613,144 @@ static void test_check_every_shipped_lesson(void **state)
     free(out);
 }
 
+// A live number in narration is read from the model when the beat is shown: the text shows the
+// value the op's tensor holds, in the lesson's format; what cannot be read is an error at the
+// {{ that wrote it.
+static void test_inline_live_numbers(void **state)
+{
+    (void)state;
+    char out[8000], want[1400], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    const char *lesson = "# T\n@prompt the keys to the cabinet\n@goto head.probs\n"
+                         "After \"cabinet\", \"are\" gets {{prob are last %.2f}} ({{prob are last "
+                         "%.0f%}}),\nand the top word is *{{argmax-token head.probs last}}*.\n";
+    assert_int_equal(check_text(lesson, out, sizeof out), 0);
+    assert_null(strstr(out, "warning"));
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "t.md");
+    assert_int_equal(lesson_parse(&l, "t.md", lesson, strlen(lesson), NULL, NULL, &d), 0);
+    assert_int_equal(l.beats[0].n_lives, 3);
+    assert_int_equal(l.beats[0].lives[0].line, 4);
+    assert_int_equal(l.beats[0].lives[0].col, 29);
+    assert_string_equal(l.beats[0].lives[0].fmt, "%.2f");
+    struct model m;
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, NULL), 0);
+    int ids[8], n;
+    assert_int_equal(tokenizer_encode(&m.tok, "the keys to the cabinet", ids, 8, &n, NULL), 0);
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, n, OP_IMPL_REF, NULL), 0);
+    assert_true(graph_goto(&g, "head.probs") > 0);
+    const struct node *probs = &g.nodes[graph_find(&g, "head.probs")];
+    int are = -1, top = 0, V = probs->out.shape[1];
+    const float *row = probs->out.data + (size_t)(n - 1) * (size_t)V;
+    for (int i = 0; i < V; i++) {
+        char piece[64];
+        tokenizer_piece_str(&m.tok, i, piece, sizeof piece);
+        are = strcmp(piece, "are") == 0 ? i : are;
+        top = row[i] > row[top] ? i : top;
+    }
+    char top_word[64];
+    tokenizer_piece_str(&m.tok, top, top_word, sizeof top_word);
+    snprintf(want, sizeof want,
+             "After \"cabinet\", \"are\" gets %.2f (%.0f%%), and the top word is %s.", row[are],
+             100 * row[are], top_word);
+    char *text = lesson_beat_expand(&l.beats[0], &g, &d);
+    assert_string_equal(text, want);
+    free(text);
+    assert_int_equal(d.errors, 0);
+    // Before head.probs has run, the value cannot be read: "?" and an error at its column.
+    graph_goto(&g, "L0.attn.q");
+    text = lesson_beat_expand(&l.beats[0], &g, &d);
+    assert_non_null(strstr(text, "gets ? (?)"));
+    free(text);
+    assert_int_equal(d.errors, 3);
+    assert_int_equal(d.msgs[0].line, 4);
+    assert_int_equal(d.msgs[0].col, 29);
+    assert_non_null(strstr(d.msgs[0].text, "head.probs has not run yet"));
+    graph_free(&g);
+    model_free(&m);
+    lesson_free(&l);
+    // Errors at file:line:col: an unknown word, a bad format, no closing braces, a value that
+    // has not run, a live number outside narration.
+    test_tmp_path(path, sizeof path, "check.md");
+    assert_int_equal(
+        check_text("# T\n@prompt the keys\n\nx {{prob zorblax last}}\n", out, sizeof out), 1);
+    snprintf(want, sizeof want, "%s:4:3: error: {{prob zorblax last}}:", path);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(
+        check_text("# T\n@goto head.probs\nP {{prob are last %.2q}}\n", out, sizeof out), 1);
+    snprintf(want, sizeof want, "%s:3:3: error: {{prob are last}}: '%%.2q' is not a number format",
+             path);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(check_text("# T\n@goto head.probs\nP {{n_tokens\n", out, sizeof out), 1);
+    assert_non_null(strstr(out, ":3:3: error: '{{' has no closing '}}'"));
+    assert_int_equal(
+        check_text("# T\n@prompt the keys\n@goto L0.attn.q\n  P {{prob are 1}}\n", out, sizeof out),
+        1);
+    snprintf(want, sizeof want, "%s:4:5: error: {{prob are 1}}: head.probs has not run yet", path);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(check_text("# T\n@goto head.probs\n@question Q {{n_tokens}}?\n@answer 1\n",
+                                out, sizeof out),
+                     1);
+    assert_non_null(strstr(out, "belongs in narration"));
+}
+
+// A fact is checked against the model: a true one passes, a false one is an error at its
+// line that says what the model has instead.
+static void test_facts_are_checked(void **state)
+{
+    (void)state;
+    char out[8000], want[1400], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    const char *head = "# T\n@prompt the keys to the cabinet\n@goto head.probs\nText.\n";
+    char text[1000];
+    snprintf(text, sizeof text,
+             "%s@fact argmax-token head.probs last = are\n"
+             "@fact prob are last > 0.5\n@fact prob is last < 0.5\n"
+             "@fact argmax-token head.probs last != is\n@fact n_head = 4\n",
+             head);
+    assert_int_equal(check_text(text, out, sizeof out), 0);
+    snprintf(text, sizeof text, "%s@fact argmax-token head.probs last = is\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    snprintf(want, sizeof want,
+             "%s:5:7: error: @fact argmax-token head.probs last = is is false: the model has "
+             "argmax-token head.probs last = are",
+             path);
+    assert_non_null(strstr(out, want));
+    snprintf(text, sizeof text, "%s@fact prob are last < 0.5\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":5:7: error: @fact prob are last < 0.5 is false"));
+    snprintf(text, sizeof text, "%s@fact token 1 > 3\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, "< and > compare numbers"));
+    snprintf(text, sizeof text, "%s@fact prob are last\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":5:7: error: @fact is EXPRESSION OP VALUE"));
+    snprintf(text, sizeof text, "%s@fact prob zorblax 9 = 1\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":5:7: error: @fact prob zorblax 9:"));
+}
+
+// Decimals typed into narration are warned about, at their column; section numbers, code and
+// live numbers are not.
+static void test_check_warns_about_typed_decimals(void **state)
+{
+    (void)state;
+    char out[8000], want[1400], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    assert_int_equal(check_text("# T\n@goto head.probs\nAs in section 9.1 and 9.2, §10.3.1 and "
+                                "`0.5`, {{prob are last %.2f}}:\nP is 0.45, or .5 of 12.\n",
+                                out, sizeof out),
+                     0);
+    snprintf(want, sizeof want, "%s:4:6: warning: the number 0.45 is written by hand", path);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "ok, 1 beats, 0 questions, 1 warning\n"));
+    assert_null(strstr(out, "9.1 is"));
+    assert_null(strstr(out, "0.5 is"));
+}
+
 static void test_live_values(void **state)
 {
     (void)state;
@@ -1189,6 +1327,9 @@ int main(void)
         cmocka_unit_test(test_lesson_parse_honours_the_length),
         cmocka_unit_test(test_check_runs_the_script_on_the_model),
         cmocka_unit_test(test_check_every_shipped_lesson),
+        cmocka_unit_test(test_inline_live_numbers),
+        cmocka_unit_test(test_facts_are_checked),
+        cmocka_unit_test(test_check_warns_about_typed_decimals),
         cmocka_unit_test(test_live_values),
         cmocka_unit_test(test_live_values_stay_inside_the_tensors),
         cmocka_unit_test_teardown(test_progress_file, reset_state_dir),

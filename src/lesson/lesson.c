@@ -216,7 +216,7 @@ struct parser {
 };
 
 static struct lesson_live *new_live(struct parser *p);
-static void inline_live(struct parser *p, const char *s, size_t n, int col);
+static int inline_live(struct parser *p, const char *s, size_t n, int col);
 
 // Equation references {eq:KEY}: the number from the table, in place. Errors name the column.
 static char *expand(struct parser *p, const char *s, size_t n, int col0)
@@ -236,9 +236,11 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
                 break;
             }
             size_t len = (size_t)(end - s) + 2 - i;
-            if (p->narrating) {
-                inline_live(p, s + i + 2, len - 4, col0 + (int)i);
-                buf_add(&out, s + i, len);
+            if (p->narrating) { // one that cannot be read shows as "?", keeping the others in order
+                if (inline_live(p, s + i + 2, len - 4, col0 + (int)i) == 0)
+                    buf_add(&out, s + i, len);
+                else
+                    buf_add(&out, "?", 1);
             } else {
                 lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
                                 "a live number {{...}} belongs in narration; a question's answer "
@@ -493,8 +495,8 @@ static struct lesson_live *new_live(struct parser *p)
 
 // A live number {{EXPRESSION [FORMAT]}} of the narration (s: what is between the braces, n
 // bytes, starting at column col of its "{{"): its syntax is checked now, its value when the
-// beat is shown.
-static void inline_live(struct parser *p, const char *s, size_t n, int col)
+// beat is shown. Returns 0, or -1 after an error.
+static int inline_live(struct parser *p, const char *s, size_t n, int col)
 {
     char expr[LESSON_MSG_MAX], why[LESSON_MSG_MAX], *fmt = NULL;
     snprintf(expr, sizeof expr, "%.*s", (int)n, s);
@@ -514,18 +516,19 @@ static void inline_live(struct parser *p, const char *s, size_t n, int col)
                         "{{%s}}: '%s' is not a number format: write %%.2f, %%.3g, %%.0f or %%.1f%% "
                         "(a percentage)",
                         e, fmt);
-        return;
+        return -1;
     }
     if (lesson_live_check(e, why, sizeof why)) {
         lesson_diag_add(p->d, 1, p->line, col, "{{%s}}: %s", e, why);
-        return;
+        return -1;
     }
     struct lesson_live *v = new_live(p);
     if (!v)
-        return;
+        return -1;
     v->col = col;
     v->expr = dup_n(e, strlen(e));
     v->fmt = fmt ? dup_n(fmt, strlen(fmt)) : NULL;
+    return 0;
 }
 
 // The words before position i of s name a section: "section 9.1", "§9.1", "sections 9.1 and
