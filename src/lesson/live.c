@@ -403,6 +403,19 @@ static int row_stats(struct live *e, struct row_stats *r)
     return 0;
 }
 
+static int live_norm(struct live *e)
+{
+    const float *row;
+    const struct node *x = done_node(e->g, e->w[1], e->why, e->wn);
+    int len;
+    if (!x || row_of(x, e->w + 2, e->n - 2, &row, &len, e->why, e->wn))
+        return -1;
+    double sq = 0;
+    for (int j = 0; j < len; j++)
+        sq += (double)row[j] * row[j];
+    return set_num(e, sqrt(sq));
+}
+
 static int live_argmax(struct live *e)
 {
     struct row_stats r;
@@ -459,6 +472,7 @@ static int live_rowsum(struct live *e)
       "the largest entry of a row, as a token")                                                    \
     X("nonzero", 1, 4, 1, "OP INDEX...", live_nonzero, "the number of non-zero entries of a row")  \
     X("rowsum", 1, 4, 1, "OP INDEX...", live_rowsum, "the sum of a row")                           \
+    X("norm", 1, 4, 1, "OP INDEX...", live_norm, "the length of a row")                            \
     X("dot", 3, 3, 1, "OP ROW ROW", live_dot, "the dot product of two rows of a matrix")           \
     X("loss", 0, 1, 0, "[POS]", live_loss, "the training loss (mean, or at POS)")                  \
     X("perplexity", 0, 0, 0, "", live_perplexity, "e to the mean loss")                            \
