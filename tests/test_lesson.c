@@ -2,6 +2,7 @@
 // answer matching, the progress file, `stepformer check`, and lesson and presenter modes
 // driven by keys through every shipped lesson (with a golden screen of one beat of each).
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -643,12 +644,13 @@ static void test_inline_live_numbers(void **state)
     assert_int_equal(graph_build(&g, &m, ids, n, OP_IMPL_REF, NULL), 0);
     assert_true(graph_goto(&g, "head.probs") > 0);
     const struct node *probs = &g.nodes[graph_find(&g, "head.probs")];
-    int are = -1, top = 0, V = probs->out.shape[1];
+    int are = -1, is = -1, top = 0, V = probs->out.shape[1];
     const float *row = probs->out.data + (size_t)(n - 1) * (size_t)V;
     for (int i = 0; i < V; i++) {
         char piece[64];
         tokenizer_piece_str(&m.tok, i, piece, sizeof piece);
         are = strcmp(piece, "are") == 0 ? i : are;
+        is = strcmp(piece, "is") == 0 ? i : is;
         top = row[i] > row[top] ? i : top;
     }
     char top_word[64];
@@ -659,6 +661,37 @@ static void test_inline_live_numbers(void **state)
     char *text = lesson_beat_expand(&l.beats[0], &g, &d);
     assert_string_equal(text, want);
     free(text);
+    // Arithmetic over live values: + - * /, parentheses, exp, ln, sqrt, abs.
+    double v;
+    int num;
+    char why[300], shown[64];
+    assert_int_equal(lesson_calc_eval("prob are last / ( prob are last + prob is last ) * 100", &g,
+                                      shown, sizeof shown, &v, &num, why, sizeof why),
+                     0);
+    assert_true(num && fabs(v - 100.0 * row[are] / (row[are] + row[is])) < 1e-4);
+    assert_int_equal(lesson_calc_eval("exp ln prob are last - 2 * 0.25", &g, shown, sizeof shown,
+                                      &v, &num, why, sizeof why),
+                     0);
+    assert_true(fabs(v - (row[are] - 0.5)) < 1e-6);
+    assert_int_equal(lesson_calc_eval("sqrt dot embed.pos 2 2", &g, shown, sizeof shown, &v, &num,
+                                      why, sizeof why),
+                     0);
+    double sq;
+    assert_int_equal(
+        lesson_calc_eval("norm embed.pos 2", &g, shown, sizeof shown, &sq, &num, why, sizeof why),
+        0);
+    assert_true(fabs(v - sq) < 1e-6);
+    assert_int_equal(lesson_calc_eval("argmax-token head.probs last", &g, shown, sizeof shown, &v,
+                                      &num, why, sizeof why),
+                     0);
+    assert_string_equal(shown, top_word);
+    assert_false(num);
+    assert_int_not_equal(lesson_calc_check("( prob are last", why, sizeof why), 0);
+    assert_non_null(strstr(why, "no ')'"));
+    assert_int_not_equal(lesson_calc_check("prob are last +", why, sizeof why), 0);
+    assert_int_not_equal(lesson_calc_check("prob are last ) 2", why, sizeof why), 0);
+    assert_int_not_equal(lesson_calc_check("2 * probb are last", why, sizeof why), 0);
+    assert_non_null(strstr(why, "unknown live value 'probb'"));
     assert_int_equal(d.errors, 0);
     // Before head.probs has run, the value cannot be read: "?" and an error at its column.
     graph_goto(&g, "L0.attn.q");

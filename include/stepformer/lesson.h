@@ -176,6 +176,13 @@ int lesson_live_check(const char *expr, char *why, size_t wn);
 // has not run yet or is out of range.
 int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn);
+// Evaluates EXPRESSION of a live number or a fact: a live expression, or live expressions and
+// numbers combined with + - * /, parentheses and exp, ln, sqrt, abs (each a word of its own:
+// "exp dot embed.pos 2 0 / ( exp dot embed.pos 2 0 + exp dot embed.pos 2 1 )"). A lone live
+// expression gives what lesson_live_eval gives; with g NULL only the syntax is checked.
+int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
+                     int *numeric, char *why, size_t wn);
+int lesson_calc_check(const char *expr, char *why, size_t wn);
 // The text of an inline live number as the narration shows it (its format, or as @live shows
 // it). Returns 0, or nonzero with why filled.
 int lesson_inline_format(const struct lesson_live *v, const struct graph *g, char *out, size_t n,

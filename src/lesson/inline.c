@@ -9,7 +9,166 @@
 
 #include "stepformer/text.h"
 
-#define VALUE_MAX 128 // bytes of one value as shown
+#define VALUE_MAX  128 // bytes of one value as shown
+#define EXPR_BYTES 600 // bytes of an expression
+
+#define CALC_WORDS 64 // words of an arithmetic expression
+
+// An arithmetic expression over live values, being read word by word: with g NULL only its
+// syntax is checked.
+struct calc {
+    char *w[CALC_WORDS];
+    int n, at;
+    const struct graph *g;
+    char *text; // a lone live value's text (a word answer passes through)
+    size_t tn;
+    int numeric, terms; // the value is a number; how many parts were combined
+    char *why;
+    size_t wn;
+};
+
+static int is_op(const char *w)
+{
+    return strcmp(w, "+") == 0 || strcmp(w, "-") == 0 || strcmp(w, "*") == 0 ||
+           strcmp(w, "/") == 0 || strcmp(w, "(") == 0 || strcmp(w, ")") == 0;
+}
+
+static int is_func(const char *w)
+{
+    return strcmp(w, "exp") == 0 || strcmp(w, "ln") == 0 || strcmp(w, "sqrt") == 0 ||
+           strcmp(w, "abs") == 0;
+}
+
+static int calc_sum(struct calc *c, double *v);
+
+// A live value (the longest run of words that are not operators), a number, a function of a
+// factor, or a sum in parentheses.
+static int calc_factor(struct calc *c, double *v)
+{
+    if (c->at >= c->n) {
+        snprintf(c->why, c->wn, "the expression ends where a value should come");
+        return -1;
+    }
+    const char *w = c->w[c->at];
+    if (strcmp(w, "(") == 0) {
+        c->at++, c->terms++;
+        if (calc_sum(c, v))
+            return -1;
+        if (c->at >= c->n || strcmp(c->w[c->at], ")") != 0) {
+            snprintf(c->why, c->wn, "a '(' has no ')'");
+            return -1;
+        }
+        c->at++;
+        return 0;
+    }
+    if (is_func(w) && c->at + 1 < c->n) {
+        c->at++, c->terms++;
+        if (calc_factor(c, v))
+            return -1;
+        *v = strcmp(w, "exp") == 0    ? exp(*v)
+             : strcmp(w, "ln") == 0   ? log(*v)
+             : strcmp(w, "sqrt") == 0 ? sqrt(*v)
+                                      : fabs(*v);
+        return 0;
+    }
+    if (is_op(w)) {
+        snprintf(c->why, c->wn, "'%s' where a value should come", w);
+        return -1;
+    }
+    if (text_parse_double(w, -1e300, 1e300, 0, v) == 0) {
+        c->at++, c->numeric = 1;
+        return 0;
+    }
+    char expr[EXPR_BYTES] = "";
+    size_t len = 0;
+    while (c->at < c->n && !is_op(c->w[c->at]) && len < sizeof expr)
+        len +=
+            (size_t)snprintf(expr + len, sizeof expr - len, "%s%s", len ? " " : "", c->w[c->at++]);
+    if (!c->g)
+        return lesson_live_check(expr, c->why, c->wn);
+    if (lesson_live_eval(expr, c->g, c->text, c->tn, v, &c->numeric, c->why, c->wn))
+        return -1;
+    return 0;
+}
+
+static int calc_product(struct calc *c, double *v)
+{
+    if (calc_factor(c, v))
+        return -1;
+    while (c->at < c->n && (strcmp(c->w[c->at], "*") == 0 || strcmp(c->w[c->at], "/") == 0)) {
+        int times = c->w[c->at++][0] == '*';
+        double r;
+        c->terms++;
+        if (calc_factor(c, &r))
+            return -1;
+        *v = times ? *v * r : *v / r;
+    }
+    return 0;
+}
+
+static int calc_sum(struct calc *c, double *v)
+{
+    if (calc_product(c, v))
+        return -1;
+    while (c->at < c->n && (strcmp(c->w[c->at], "+") == 0 || strcmp(c->w[c->at], "-") == 0)) {
+        int plus = c->w[c->at++][0] == '+';
+        double r;
+        c->terms++;
+        if (calc_product(c, &r))
+            return -1;
+        *v = plus ? *v + r : *v - r;
+    }
+    return 0;
+}
+
+int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
+                     int *numeric, char *why, size_t wn)
+{
+    char buf[EXPR_BYTES], tmp[VALUE_MAX];
+    struct calc c = {
+        .g = g, .text = text ? text : tmp, .tn = text ? tn : sizeof tmp, .why = why, .wn = wn};
+    snprintf(buf, sizeof buf, "%s", expr);
+    for (char *s = strtok(buf, " \t"); s; s = strtok(NULL, " \t")) {
+        if (c.n == CALC_WORDS) {
+            snprintf(why, wn, "the expression has more than %d words", CALC_WORDS);
+            return -1;
+        }
+        c.w[c.n++] = s;
+    }
+    double v = 0;
+    c.text[0] = 0;
+    if (c.n == 0) {
+        snprintf(why, wn, "an empty expression");
+        return -1;
+    }
+    if (calc_sum(&c, &v))
+        return -1;
+    if (c.at < c.n) {
+        snprintf(why, wn, "'%s' where + - * / or the end should come", c.w[c.at]);
+        return -1;
+    }
+    if (!g)
+        return 0;
+    if (c.terms == 0 && !c.numeric) { // a word (a token) passes through
+        *value = v, *numeric = 0;
+        return 0;
+    }
+    if (c.terms > 0 && !isfinite(v)) {
+        snprintf(why, wn, "the value is not a finite number");
+        return -1;
+    }
+    *value = v, *numeric = 1;
+    if (c.terms > 0 || !c.text[0])
+        text_format(c.text, c.tn, "%.4g", v);
+    return 0;
+}
+
+int lesson_calc_check(const char *expr, char *why, size_t wn)
+{
+    double v;
+    int numeric;
+    return lesson_calc_eval(expr, NULL, NULL, 0, &v, &numeric, why, wn);
+}
 
 int lesson_format_check(const char *fmt)
 {
@@ -54,7 +213,7 @@ int lesson_inline_format(const struct lesson_live *v, const struct graph *g, cha
     double value;
     int numeric;
     char text[VALUE_MAX];
-    if (lesson_live_eval(v->expr, g, text, sizeof text, &value, &numeric, why, wn)) {
+    if (lesson_calc_eval(v->expr, g, text, sizeof text, &value, &numeric, why, wn)) {
         snprintf(out, n, "?");
         return -1;
     }
@@ -76,7 +235,7 @@ int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *
     double value, want;
     int numeric;
     char text[VALUE_MAX];
-    if (lesson_live_eval(f->expr, g, text, sizeof text, &value, &numeric, why, wn))
+    if (lesson_calc_eval(f->expr, g, text, sizeof text, &value, &numeric, why, wn))
         return -1;
     int is_num =
         numeric && text_parse_double(f->want, -1e300, 1e300,

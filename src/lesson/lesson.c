@@ -518,7 +518,7 @@ static int inline_live(struct parser *p, const char *s, size_t n, int col)
                         e, fmt);
         return -1;
     }
-    if (lesson_live_check(e, why, sizeof why)) {
+    if (lesson_calc_check(e, why, sizeof why)) {
         lesson_diag_add(p->d, 1, p->line, col, "{{%s}}: %s", e, why);
         return -1;
     }
@@ -983,7 +983,7 @@ static void dir_fact(struct parser *p, struct dline *x)
         while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
             end--;
         *end = 0;
-        if (lesson_live_check(text, why, sizeof why)) {
+        if (lesson_calc_check(text, why, sizeof why)) {
             error_at(p, x->acol, "@fact %s: %s", text, why);
         } else {
             struct lesson_live *v = new_live(p);
