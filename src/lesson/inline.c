@@ -9,10 +9,10 @@
 
 #include "stepformer/text.h"
 
-#define VALUE_MAX  128 // bytes of one value as shown
-#define EXPR_BYTES 600 // bytes of an expression
+#define VALUE_MAX  128  // bytes of one value as shown
+#define EXPR_BYTES 1024 // bytes of an expression
 
-#define CALC_WORDS 64 // words of an arithmetic expression
+#define CALC_WORDS 160 // words of an arithmetic expression
 
 // An arithmetic expression over live values, being read word by word: with g NULL only its
 // syntax is checked.

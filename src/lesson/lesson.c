@@ -498,7 +498,7 @@ static struct lesson_live *new_live(struct parser *p)
 // beat is shown. Returns 0, or -1 after an error.
 static int inline_live(struct parser *p, const char *s, size_t n, int col)
 {
-    char expr[LESSON_MSG_MAX], why[LESSON_MSG_MAX], *fmt = NULL;
+    char expr[1024], why[LESSON_MSG_MAX], *fmt = NULL;
     snprintf(expr, sizeof expr, "%.*s", (int)n, s);
     size_t len = strlen(expr);
     while (len && (expr[len - 1] == ' ' || expr[len - 1] == '\t'))
