@@ -21,6 +21,7 @@
 
 #include "helpers.h"
 #include "stepformer/app.h"
+#include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/lesson.h"
 
@@ -784,6 +785,72 @@ static void test_check_warns_about_typed_decimals(void **state)
     assert_null(strstr(out, "0.5 is"));
 }
 
+// Reads a whole text file (malloc'd, NUL-terminated).
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+// The facts of the multi-head lesson are what holds it to the model: on a copy of the textbook
+// model whose layer 1 head 3 attends to nothing in particular (its W^Q, W^K, W^V columns and
+// biases zeroed), check fails where the lesson says head 3 picks out "keys".
+static void test_check_catches_a_changed_model(void **state)
+{
+    (void)state;
+    struct model m;
+    char path[600], model_path[600], lesson_path[600], out[1 << 15];
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, NULL), 0);
+    const int layer = 1, head = 3, d = m.cfg.d_model, dk = d / m.cfg.n_head;
+    struct layer_params *lp = &m.layers[layer];
+    struct tensor *w[] = {&lp->wq, &lp->wk, &lp->wv}, *b[] = {&lp->bq, &lp->bk, &lp->bv};
+    for (int t = 0; t < 3; t++)
+        for (int c = head * dk; c < (head + 1) * dk; c++) {
+            for (int r = 0; r < d; r++)
+                w[t]->data[(size_t)r * (size_t)d + (size_t)c] = 0; // W (d, d): column c of head 3
+            if (b[t]->data)
+                b[t]->data[c] = 0;
+        }
+    test_tmp_path(model_path, sizeof model_path, "zeroed.sfm");
+    assert_int_equal(checkpoint_save(&m, model_path, NULL), 0);
+    model_free(&m);
+    // The lesson as shipped, on the changed model (found beside the lesson).
+    char shipped[1100], why[300];
+    assert_int_equal(lesson_find("5", shipped, sizeof shipped, why, sizeof why), 0);
+    char *text = read_all(shipped);
+    char *at = strstr(text, "@model textbook\n");
+    assert_non_null(at);
+    test_tmp_path(lesson_path, sizeof lesson_path, "05-zeroed.md");
+    FILE *f = fopen(lesson_path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s@model zeroed.sfm\n%s", (int)(at - text), text,
+            at + strlen("@model textbook\n"));
+    fclose(f);
+    free(text);
+    FILE *o = fmemopen(out, sizeof out, "w");
+    char *argv[] = {lesson_path};
+    int rc = cmd_check(1, argv, o, o);
+    fclose(o);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "error: @fact argmax-token L1.attn.softmax 3 4 = keys is false: "
+                                "the model has argmax-token L1.attn.softmax 3 4 = "));
+    assert_null(strstr(out, "@fact argmax-token L1.attn.softmax 1 4 = keys is false"));
+    // The same lesson on the shipped model passes.
+    char *ok[] = {shipped};
+    o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_check(1, ok, o, o), 0);
+    fclose(o);
+}
+
 static void test_live_values(void **state)
 {
     (void)state;
@@ -1363,6 +1430,7 @@ int main(void)
         cmocka_unit_test(test_inline_live_numbers),
         cmocka_unit_test(test_facts_are_checked),
         cmocka_unit_test(test_check_warns_about_typed_decimals),
+        cmocka_unit_test(test_check_catches_a_changed_model),
         cmocka_unit_test(test_live_values),
         cmocka_unit_test(test_live_values_stay_inside_the_tensors),
         cmocka_unit_test_teardown(test_progress_file, reset_state_dir),

@@ -383,6 +383,7 @@ struct row_stats {
     const struct node *x;
     int len;     // entries in the row
     int best;    // the first index of its largest entry
+    double max;  // its largest entry
     int nonzero; // entries that are not zero
     double sum;
 };
@@ -397,6 +398,7 @@ static int row_stats(struct live *e, struct row_stats *r)
     for (int j = 0; j < r->len; j++) {
         if (row[j] > row[r->best])
             r->best = j;
+        r->max = row[r->best];
         r->nonzero += row[j] != 0;
         r->sum += row[j];
     }
@@ -437,6 +439,12 @@ static int live_argmax_token(struct live *e)
     return set_piece(e, e->g->ids[r.best]);
 }
 
+static int live_max(struct live *e)
+{
+    struct row_stats r;
+    return row_stats(e, &r) ? -1 : set_num(e, r.max);
+}
+
 static int live_nonzero(struct live *e)
 {
     struct row_stats r;
@@ -470,6 +478,7 @@ static int live_rowsum(struct live *e)
     X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
     X("argmax-token", 1, 4, 1, "OP INDEX...", live_argmax_token,                                   \
       "the largest entry of a row, as a token")                                                    \
+    X("max", 1, 4, 1, "OP INDEX...", live_max, "the largest entry of a row")                       \
     X("nonzero", 1, 4, 1, "OP INDEX...", live_nonzero, "the number of non-zero entries of a row")  \
     X("rowsum", 1, 4, 1, "OP INDEX...", live_rowsum, "the sum of a row")                           \
     X("norm", 1, 4, 1, "OP INDEX...", live_norm, "the length of a row")                            \
