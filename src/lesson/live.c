@@ -271,21 +271,36 @@ static int block_not_run(struct live *e, int l)
     return -1;
 }
 
-static int live_lens_top(struct live *e)
+// The logit lens after block LAYER at POS: its top token (want_prob 0) or that token's
+// probability.
+static int lens_at(struct live *e, int want_prob)
 {
     int n_layer = e->g->model->cfg.n_layer, N = e->g->n_tokens;
     int l = index_of(e->w[1], n_layer - 1), i = index_of(e->w[2], N - 1);
     if (l < 0 || l >= n_layer || i < 0 || i >= N) {
-        snprintf(e->why, e->wn, "lens-top: block %d or position %d is out of range", l, i);
+        snprintf(e->why, e->wn, "%s: block %d or position %d is out of range", e->w[0], l, i);
         return -1;
     }
     int *top = malloc(sizeof(int) * (size_t)N);
     float *prob = malloc(sizeof(float) * (size_t)N);
     int rc = top && prob ? graph_logit_lens(e->g, l, top, prob) : -1;
     int id = rc ? -1 : top[i];
+    double p = rc ? 0 : prob[i];
     free(top);
     free(prob);
-    return rc ? block_not_run(e, l) : set_piece(e, id);
+    if (rc)
+        return block_not_run(e, l);
+    return want_prob ? set_num(e, p) : set_piece(e, id);
+}
+
+static int live_lens_top(struct live *e)
+{
+    return lens_at(e, 0);
+}
+
+static int live_lens_prob(struct live *e)
+{
+    return lens_at(e, 1);
 }
 
 // The first block after which the lens puts WORD on top at POS, or "none".
@@ -488,6 +503,8 @@ static int live_rowsum(struct live *e)
     X("drawn", 0, 0, 0, "", live_drawn, "the token sample.draw chose")                             \
     X("lens-top", 2, 2, 0, "LAYER POS", live_lens_top,                                             \
       "the logit lens's top token after block LAYER")                                              \
+    X("lens-prob", 2, 2, 0, "LAYER POS", live_lens_prob,                                           \
+      "the probability of the logit lens's top token after block LAYER")                           \
     X("lens-first", 2, 2, 1, "WORD POS", live_lens_first,                                          \
       "the first block after which the lens puts WORD on top")
 
