@@ -244,15 +244,16 @@ static int word_at(struct live *e, int *id, int *i)
 
 // The next-token distribution.
 
-static int live_prob(struct live *e)
+// WORD's entry at POS of a (N, V) op over the vocabulary (head.probs, head.logits).
+static int vocab_entry(struct live *e, const char *op)
 {
     int id, i;
     if (word_at(e, &id, &i))
         return -1;
-    const struct node *p = done_node(e->g, "head.probs", e->why, e->wn);
+    const struct node *p = done_node(e->g, op, e->why, e->wn);
     if (!p)
         return -1;
-    // probs (N, V): a tokenizer may hold pieces the model has no probability for.
+    // (N, V): a tokenizer may hold pieces the model has no probability for.
     const struct tensor *t = &p->out;
     if (t->ndim != 2 || i >= t->shape[0] || id >= t->shape[1]) {
         snprintf(e->why, e->wn,
@@ -262,6 +263,16 @@ static int live_prob(struct live *e)
         return -1;
     }
     return set_num(e, t->data[(size_t)i * (size_t)t->shape[1] + (size_t)id]);
+}
+
+static int live_prob(struct live *e)
+{
+    return vocab_entry(e, "head.probs");
+}
+
+static int live_logit(struct live *e)
+{
+    return vocab_entry(e, "head.logits");
 }
 
 // Block l has not run: why says so. Returns -1.
@@ -489,6 +500,7 @@ static int live_rowsum(struct live *e)
     X("id", 1, 1, 0, "POS", live_id, "the id of the input token at POS")                           \
     X("prob", 2, 2, 1, "WORD POS", live_prob,                                                      \
       "the probability of WORD as the next token after POS")                                       \
+    X("logit", 2, 2, 1, "WORD POS", live_logit, "the logit of WORD as the next token after POS")   \
     X("value", 2, 5, 1, "OP INDEX...", live_value, "one entry of op OP's output")                  \
     X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
     X("argmax-token", 1, 4, 1, "OP INDEX...", live_argmax_token,                                   \
