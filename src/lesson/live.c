@@ -270,6 +270,39 @@ static int live_prob(struct live *e)
     return vocab_entry(e, "head.probs");
 }
 
+static int desc(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
+// The probability mass of the K most probable next tokens after POS.
+static int live_top_mass(struct live *e)
+{
+    const struct node *p = done_node(e->g, "head.probs", e->why, e->wn);
+    if (!p)
+        return -1;
+    int V = p->out.shape[1], k = index_of(e->w[1], V), i = input_position(e, e->w[2]);
+    if (i < 0)
+        return -1;
+    if (k < 1 || k > V) {
+        snprintf(e->why, e->wn, "top-mass: K is 1..%d, the vocabulary's size", V);
+        return -1;
+    }
+    float *row = malloc(sizeof(float) * (size_t)V);
+    if (!row) {
+        snprintf(e->why, e->wn, "out of memory");
+        return -1;
+    }
+    memcpy(row, p->out.data + (size_t)i * (size_t)V, sizeof(float) * (size_t)V);
+    qsort(row, (size_t)V, sizeof(float), desc);
+    double mass = 0;
+    for (int j = 0; j < k; j++)
+        mass += row[j];
+    free(row);
+    return set_num(e, mass);
+}
+
 static int live_logit(struct live *e)
 {
     return vocab_entry(e, "head.logits");
@@ -500,6 +533,8 @@ static int live_rowsum(struct live *e)
     X("id", 1, 1, 0, "POS", live_id, "the id of the input token at POS")                           \
     X("prob", 2, 2, 1, "WORD POS", live_prob,                                                      \
       "the probability of WORD as the next token after POS")                                       \
+    X("top-mass", 2, 2, 0, "K POS", live_top_mass,                                                 \
+      "the probability of the K most probable next tokens after POS")                              \
     X("logit", 2, 2, 1, "WORD POS", live_logit, "the logit of WORD as the next token after POS")   \
     X("value", 2, 5, 1, "OP INDEX...", live_value, "one entry of op OP's output")                  \
     X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
