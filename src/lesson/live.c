@@ -303,6 +303,94 @@ static int live_top_mass(struct live *e)
     return set_num(e, mass);
 }
 
+// The row of op w[1]'s output over the vocabulary: the output itself when it has one
+// dimension, else the row at the position word w[pos] (the last one when absent).
+static int vocab_row(struct live *e, int pos, const float **row, int *V)
+{
+    const struct node *x = done_node(e->g, e->w[1], e->why, e->wn);
+    if (!x)
+        return -1;
+    const struct tensor *t = &x->out;
+    int V_model = e->g->model->cfg.vocab_size;
+    if (t->shape[t->ndim - 1] != V_model || t->ndim > 2) {
+        snprintf(e->why, e->wn, "%s's rows are not over the vocabulary", x->name);
+        return -1;
+    }
+    *V = V_model;
+    if (t->ndim == 1) {
+        *row = t->data;
+        return 0;
+    }
+    int i = pos < e->n ? input_position(e, e->w[pos]) : t->shape[0] - 1;
+    if (i < 0 || i >= t->shape[0])
+        return -1;
+    *row = t->data + (size_t)i * (size_t)V_model;
+    return 0;
+}
+
+// OP WORD [POS]: the row and WORD's column in it.
+static int word_entry(struct live *e, const float **row, int *id)
+{
+    int V;
+    *id = word_id(&e->g->model->tok, e->w[2]);
+    if (*id < 0) {
+        snprintf(e->why, e->wn, "'%.40s' is not a token of this model's vocabulary", e->w[2]);
+        return -1;
+    }
+    if (vocab_row(e, 3, row, &V))
+        return -1;
+    if (*id >= V) {
+        snprintf(e->why, e->wn, "'%.40s' (id %d) is outside the model's vocabulary", e->w[2], *id);
+        return -1;
+    }
+    return 0;
+}
+
+static int live_entry(struct live *e)
+{
+    const float *row;
+    int id;
+    return word_entry(e, &row, &id) ? -1 : set_num(e, row[id]);
+}
+
+// 1 + the number of entries of the row larger than WORD's.
+static int live_rank(struct live *e)
+{
+    const float *row;
+    int id, V = e->g->model->cfg.vocab_size, rank = 1;
+    if (word_entry(e, &row, &id))
+        return -1;
+    for (int j = 0; j < V; j++)
+        rank += row[j] > row[id];
+    return set_num(e, rank);
+}
+
+// The sum of the K largest entries of the row.
+static int live_mass(struct live *e)
+{
+    const float *src;
+    int V, k;
+    if (vocab_row(e, 3, &src, &V))
+        return -1;
+    k = index_of(e->w[2], V);
+    if (k < 1 || k > V) {
+        snprintf(e->why, e->wn, "mass: K is 1..%d, the vocabulary's size", V);
+        return -1;
+    }
+    float *row = malloc(sizeof(float) * (size_t)V);
+    if (!row) {
+        snprintf(e->why, e->wn, "out of memory");
+        return -1;
+    }
+    memcpy(row, src, sizeof(float) * (size_t)V);
+    qsort(row, (size_t)V, sizeof(float), desc);
+    double mass = 0;
+    for (int j = 0; j < k; j++)
+        mass += row[j];
+    free(row);
+    return set_num(e, mass);
+}
+
 static int live_logit(struct live *e)
 {
     return vocab_entry(e, "head.logits");
@@ -535,6 +623,11 @@ static int live_rowsum(struct live *e)
       "the probability of WORD as the next token after POS")                                       \
     X("top-mass", 2, 2, 0, "K POS", live_top_mass,                                                 \
       "the probability of the K most probable next tokens after POS")                              \
+    X("entry", 2, 3, 2, "OP WORD [POS]", live_entry,                                               \
+      "WORD's entry in a row of OP over the vocabulary (head.*, sample.*)")                        \
+    X("rank", 2, 3, 2, "OP WORD [POS]", live_rank,                                                 \
+      "WORD's place in that row, from 1 for the largest")                                          \
+    X("mass", 2, 3, 1, "OP K [POS]", live_mass, "the sum of the K largest entries of that row")    \
     X("logit", 2, 2, 1, "WORD POS", live_logit, "the logit of WORD as the next token after POS")   \
     X("value", 2, 5, 1, "OP INDEX...", live_value, "one entry of op OP's output")                  \
     X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
