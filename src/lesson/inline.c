@@ -172,10 +172,13 @@ int lesson_calc_check(const char *expr, char *why, size_t wn)
 
 int lesson_format_check(const char *fmt)
 {
-    // %[.DIGITS](f|g|e)[%]: a number, or with a final % a percentage (the value times 100).
+    // %[,][.DIGITS](f|g|e)[%]: a number, with "," its thousands separated ("113,664"), or with
+    // a final % a percentage (the value times 100).
     if (!fmt || fmt[0] != '%')
         return -1;
     const char *s = fmt + 1;
+    if (*s == ',')
+        s++;
     if (*s == '.') {
         s++;
         if (!isdigit((unsigned char)*s))
@@ -195,11 +198,24 @@ int lesson_format_check(const char *fmt)
 static void format_number(const char *fmt, double v, char *out, size_t n)
 {
     char f[16];
+    int comma = fmt[1] == ',';
     size_t len = strlen(fmt);
     int pct = len > 2 && fmt[len - 1] == '%';
-    snprintf(f, sizeof f, "%.*s", (int)(pct ? len - 1 : len), fmt);
+    snprintf(f, sizeof f, "%%%.*s", (int)((pct ? len - 1 : len) - 1 - comma), fmt + 1 + comma);
     char num[VALUE_MAX];
     text_format(num, sizeof num, f, pct ? 100 * v : v);
+    if (comma) { // a comma between each group of three digits of the whole part
+        char grouped[VALUE_MAX];
+        size_t start = num[0] == '-', digits = strspn(num + start, "0123456789"), k = 0;
+        for (size_t i = 0; i < strlen(num) && k + 2 < sizeof grouped; i++) {
+            size_t d = i - start; // digits written of the whole part
+            if (i > start && i < start + digits && (digits - d) % 3 == 0)
+                grouped[k++] = ',';
+            grouped[k++] = num[i];
+        }
+        grouped[k] = 0;
+        snprintf(num, sizeof num, "%s", grouped);
+    }
     // "-0.00" is the same number as "0.00": the screen never shows a negative zero.
     int zero = num[0] == '-';
     for (const char *c = num + 1; zero && *c && *c != 'e'; c++)
