@@ -1168,6 +1168,43 @@ static void answer(struct app *a)
     assert_int_equal(a->lesson->answered[a->lesson->beat], 1);
 }
 
+// In lesson mode the narration shows the model's values in place of the {{...}}, and a fact
+// the model does not bear out is said in the narration pane.
+static void test_lesson_shows_live_numbers(void **state)
+{
+    (void)state;
+    char path[600];
+    test_tmp_path(path, sizeof path, "live-numbers.md");
+    const char *text = "# T\n@prompt the keys to the cabinet\n@goto head.probs\n"
+                       "P(are) = {{prob are last %.3f}}, {{params %,.0f}} parameters.\n@pause\n"
+                       "@fact argmax-token head.probs last = is\nWrong.\n";
+    write_file(path, text, strlen(text));
+    struct app a;
+    assert_int_equal(open_lesson(&a, path, "--restart"), 0);
+    struct screen_state s;
+    app_screen(&a, &s);
+    const struct graph *g = app_graph(&a);
+    char want[200], why[300], value[64];
+    double v;
+    int num;
+    assert_int_equal(
+        lesson_live_eval("prob are last", g, value, sizeof value, &v, &num, why, sizeof why), 0);
+    char params[32];
+    snprintf(params, sizeof params, "%zu", a.model.n_params);
+    assert_true(strlen(params) == 6); // the textbook model: "113,664"
+    snprintf(want, sizeof want, "P(are) = %.3f, %.3s,%s parameters.", v, params, params + 3);
+    assert_non_null(a.lesson->screen.text);
+    assert_string_equal(a.lesson->screen.text, want);
+    assert_int_equal(a.lesson->feedback_error, 0);
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, 1);
+    assert_int_equal(a.lesson->feedback_error, 1);
+    assert_non_null(strstr(a.lesson->feedback, "line 6"));
+    assert_non_null(strstr(a.lesson->feedback, "is false: the model has argmax-token head.probs "
+                                               "last = are"));
+    app_free(&a);
+}
+
 static void test_every_lesson_runs_to_its_end(void **state)
 {
     (void)state;
@@ -1437,6 +1474,7 @@ int main(void)
         cmocka_unit_test_teardown(test_progress_ids_round_trip, reset_state_dir),
         cmocka_unit_test_teardown(test_progress_load_and_save_are_fast, reset_state_dir),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
+        cmocka_unit_test(test_lesson_shows_live_numbers),
         cmocka_unit_test(test_lesson_resumes_where_it_stopped),
         cmocka_unit_test_teardown(test_lesson_says_when_progress_is_not_saved, reset_state_dir),
         cmocka_unit_test(test_questions_wait_for_the_answer),
