@@ -191,10 +191,13 @@ int lesson_inline_format(const struct lesson_live *v, const struct graph *g, cha
 // has instead), -1 when it cannot be evaluated (why says why).
 int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *why, size_t wn);
 // The beat's narration with every {{...}} replaced by its value (or "?" where it cannot be
-// computed; each such value is an error in d, at its file:line:col). Facts that do not hold
-// are errors in d too. Returns the malloc'd text, or NULL when out of memory.
+// computed; each such value is an error in d, at its file:line:col). Returns the malloc'd
+// text, or NULL when out of memory.
 char *lesson_beat_expand(const struct lesson_beat *b, const struct graph *g,
                          struct lesson_diags *d);
+// Checks the beat's facts against the model: each one that is false or cannot be evaluated
+// is an error in d at its line. Returns how many failed.
+int lesson_beat_facts(const struct lesson_beat *b, const struct graph *g, struct lesson_diags *d);
 // Checks the syntax of an inline format ("%.2f", "%.0f%"); 0 when it is one.
 int lesson_format_check(const char *fmt);
 

@@ -324,6 +324,13 @@ char *lesson_beat_expand(const struct lesson_beat *b, const struct graph *g, str
     if (!out)
         return NULL;
     out[n] = 0;
+    return out;
+}
+
+int lesson_beat_facts(const struct lesson_beat *b, const struct graph *g, struct lesson_diags *d)
+{
+    char why[LESSON_MSG_MAX];
+    int failed = 0;
     for (int i = 0; i < b->n_lives; i++) {
         const struct lesson_live *f = &b->lives[i];
         if (!f->want)
@@ -334,6 +341,7 @@ char *lesson_beat_expand(const struct lesson_beat *b, const struct graph *g, str
         else if (r == 0)
             lesson_diag_add(d, 1, f->line, f->col, "@fact %s %s %s is false: %s", f->expr, f->cmp,
                             f->want, why);
+        failed += r != 1;
     }
-    return out;
+    return failed;
 }
