@@ -687,6 +687,24 @@ static void test_inline_live_numbers(void **state)
                      0);
     assert_string_equal(shown, top_word);
     assert_false(num);
+    // Parameter statistics read the model's own tensors.
+    double mean = 0, lo = m.lnf_g.data[0];
+    for (int k = 0; k < m.cfg.d_model; k++) {
+        mean += m.lnf_g.data[k] / m.cfg.d_model;
+        lo = fmin(lo, m.lnf_g.data[k]);
+    }
+    assert_int_equal(lesson_calc_eval("param-mean lnf.gamma", &g, shown, sizeof shown, &v, &num,
+                                      why, sizeof why),
+                     0);
+    assert_true(fabs(v - mean) < 1e-5);
+    assert_int_equal(
+        lesson_calc_eval("param-min lnf.gamma", &g, shown, sizeof shown, &v, &num, why, sizeof why),
+        0);
+    assert_true(v == lo);
+    assert_int_not_equal(lesson_calc_eval("param-max L9.ln1.gamma", &g, shown, sizeof shown, &v,
+                                          &num, why, sizeof why),
+                         0);
+    assert_non_null(strstr(why, "no parameter called 'L9.ln1.gamma'"));
     assert_int_not_equal(lesson_calc_check("( prob are last", why, sizeof why), 0);
     assert_non_null(strstr(why, "no ')'"));
     assert_int_not_equal(lesson_calc_check("prob are last +", why, sizeof why), 0);

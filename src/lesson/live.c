@@ -391,6 +391,51 @@ static int live_mass(struct live *e)
     return set_num(e, mass);
 }
 
+// A statistic of parameter tensor NAME ("L0.ln1.gamma", "lnf.gamma"): 0 its smallest entry,
+// 1 its largest, 2 its mean.
+static int param_stat(struct live *e, int stat)
+{
+    // model_params only lists where the tensors are; nothing is written through it.
+    struct model *m = (struct model *)e->g->model;
+    int n = model_params(m, NULL, 0);
+    struct param_ref *refs = n > 0 ? malloc(sizeof *refs * (size_t)n) : NULL;
+    const struct tensor *t = NULL;
+    if (refs)
+        model_params(m, refs, n);
+    for (int i = 0; refs && i < n && !t; i++)
+        if (strcmp(refs[i].name, e->w[1]) == 0)
+            t = refs[i].t;
+    free(refs);
+    size_t numel = t ? tensor_numel(t) : 0;
+    if (!numel) {
+        snprintf(e->why, e->wn, "no parameter called '%.60s' in this model (e.g. L0.ln1.gamma)",
+                 e->w[1]);
+        return -1;
+    }
+    double lo = t->data[0], hi = t->data[0], sum = 0;
+    for (size_t j = 0; j < numel; j++) {
+        lo = fmin(lo, t->data[j]);
+        hi = fmax(hi, t->data[j]);
+        sum += t->data[j];
+    }
+    return set_num(e, stat == 0 ? lo : stat == 1 ? hi : sum / (double)numel);
+}
+
+static int live_param_min(struct live *e)
+{
+    return param_stat(e, 0);
+}
+
+static int live_param_max(struct live *e)
+{
+    return param_stat(e, 1);
+}
+
+static int live_param_mean(struct live *e)
+{
+    return param_stat(e, 2);
+}
+
 static int live_logit(struct live *e)
 {
     return vocab_entry(e, "head.logits");
@@ -628,6 +673,9 @@ static int live_rowsum(struct live *e)
     X("rank", 2, 3, 2, "OP WORD [POS]", live_rank,                                                 \
       "WORD's place in that row, from 1 for the largest")                                          \
     X("mass", 2, 3, 1, "OP K [POS]", live_mass, "the sum of the K largest entries of that row")    \
+    X("param-min", 1, 1, 1, "NAME", live_param_min, "the smallest entry of a parameter tensor")    \
+    X("param-max", 1, 1, 1, "NAME", live_param_max, "the largest entry of a parameter tensor")     \
+    X("param-mean", 1, 1, 1, "NAME", live_param_mean, "the mean of a parameter tensor")            \
     X("logit", 2, 2, 1, "WORD POS", live_logit, "the logit of WORD as the next token after POS")   \
     X("value", 2, 5, 1, "OP INDEX...", live_value, "one entry of op OP's output")                  \
     X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
