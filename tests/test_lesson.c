@@ -21,6 +21,7 @@
 
 #include "helpers.h"
 #include "stepformer/app.h"
+#include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/lesson.h"
 #include "stepformer/utf8.h"
@@ -933,6 +934,260 @@ static void test_shuffled_choices_in_the_app(void **state)
     assert_non_null(strstr(out, "2 questions"));
 }
 
+// A live number in narration is read from the model when the beat is shown: the text shows the
+// value the op's tensor holds, in the lesson's format; what cannot be read is an error at the
+// {{ that wrote it.
+static void test_inline_live_numbers(void **state)
+{
+    (void)state;
+    char out[8000], want[1400], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    const char *lesson = "# T\n@prompt the keys to the cabinet\n@goto head.probs\n"
+                         "After \"cabinet\", \"are\" gets {{prob are last %.2f}} ({{prob are last "
+                         "%.0f%}}),\nand the top word is *{{argmax-token head.probs last}}*.\n";
+    assert_int_equal(check_text(lesson, out, sizeof out), 0);
+    assert_null(strstr(out, "warning"));
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "t.md");
+    assert_int_equal(lesson_parse(&l, "t.md", lesson, strlen(lesson), NULL, NULL, &d), 0);
+    assert_int_equal(l.beats[0].n_lives, 3);
+    assert_int_equal(l.beats[0].lives[0].line, 4);
+    assert_int_equal(l.beats[0].lives[0].col, 29);
+    assert_string_equal(l.beats[0].lives[0].fmt, "%.2f");
+    struct model m;
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, NULL), 0);
+    int ids[8], n;
+    assert_int_equal(tokenizer_encode(&m.tok, "the keys to the cabinet", ids, 8, &n, NULL), 0);
+    struct graph g = {0};
+    assert_int_equal(graph_build(&g, &m, ids, n, OP_IMPL_REF, NULL), 0);
+    assert_true(graph_goto(&g, "head.probs") > 0);
+    const struct node *probs = &g.nodes[graph_find(&g, "head.probs")];
+    int are = -1, is = -1, top = 0, V = probs->out.shape[1];
+    const float *row = probs->out.data + (size_t)(n - 1) * (size_t)V;
+    for (int i = 0; i < V; i++) {
+        char piece[64];
+        tokenizer_piece_str(&m.tok, i, piece, sizeof piece);
+        are = strcmp(piece, "are") == 0 ? i : are;
+        is = strcmp(piece, "is") == 0 ? i : is;
+        top = row[i] > row[top] ? i : top;
+    }
+    char top_word[64];
+    tokenizer_piece_str(&m.tok, top, top_word, sizeof top_word);
+    snprintf(want, sizeof want,
+             "After \"cabinet\", \"are\" gets %.2f (%.0f%%), and the top word is \"%s\".", row[are],
+             100 * row[are], top_word);
+    char *text = lesson_beat_expand(&l.beats[0], &g, &d);
+    assert_string_equal(text, want);
+    free(text);
+    // Arithmetic over live values: + - * /, parentheses, exp, ln, sqrt, abs.
+    double v;
+    int num;
+    char why[300], shown[64];
+    assert_int_equal(lesson_calc_eval("prob are last / ( prob are last + prob is last ) * 100", &g,
+                                      shown, sizeof shown, &v, &num, why, sizeof why),
+                     0);
+    assert_true(num && fabs(v - 100.0 * row[are] / (row[are] + row[is])) < 1e-4);
+    assert_int_equal(lesson_calc_eval("exp ln prob are last - 2 * 0.25", &g, shown, sizeof shown,
+                                      &v, &num, why, sizeof why),
+                     0);
+    assert_true(fabs(v - (row[are] - 0.5)) < 1e-6);
+    assert_int_equal(lesson_calc_eval("sqrt dot embed.pos 2 2", &g, shown, sizeof shown, &v, &num,
+                                      why, sizeof why),
+                     0);
+    double sq;
+    assert_int_equal(
+        lesson_calc_eval("norm embed.pos 2", &g, shown, sizeof shown, &sq, &num, why, sizeof why),
+        0);
+    assert_true(fabs(v - sq) < 1e-6);
+    assert_int_equal(lesson_calc_eval("argmax-token head.probs last", &g, shown, sizeof shown, &v,
+                                      &num, why, sizeof why),
+                     0);
+    assert_string_equal(shown, top_word);
+    assert_false(num);
+    // Parameter statistics read the model's own tensors.
+    double mean = 0, lo = m.lnf_g.data[0];
+    for (int k = 0; k < m.cfg.d_model; k++) {
+        mean += m.lnf_g.data[k] / m.cfg.d_model;
+        lo = fmin(lo, m.lnf_g.data[k]);
+    }
+    assert_int_equal(lesson_calc_eval("param-mean lnf.gamma", &g, shown, sizeof shown, &v, &num,
+                                      why, sizeof why),
+                     0);
+    assert_true(fabs(v - mean) < 1e-5);
+    assert_int_equal(
+        lesson_calc_eval("param-min lnf.gamma", &g, shown, sizeof shown, &v, &num, why, sizeof why),
+        0);
+    assert_true(v == lo);
+    assert_int_not_equal(lesson_calc_eval("param-max L9.ln1.gamma", &g, shown, sizeof shown, &v,
+                                          &num, why, sizeof why),
+                         0);
+    assert_non_null(strstr(why, "no parameter called 'L9.ln1.gamma'"));
+    assert_int_not_equal(lesson_calc_check("( prob are last", why, sizeof why), 0);
+    assert_non_null(strstr(why, "no ')'"));
+    assert_int_not_equal(lesson_calc_check("prob are last +", why, sizeof why), 0);
+    assert_int_not_equal(lesson_calc_check("prob are last ) 2", why, sizeof why), 0);
+    assert_int_not_equal(lesson_calc_check("2 * probb are last", why, sizeof why), 0);
+    assert_non_null(strstr(why, "unknown live value 'probb'"));
+    assert_int_equal(d.errors, 0);
+    // Before head.probs has run, the value cannot be read: "?" and an error at its column.
+    graph_goto(&g, "L0.attn.q");
+    text = lesson_beat_expand(&l.beats[0], &g, &d);
+    assert_non_null(strstr(text, "gets ? (?)"));
+    free(text);
+    assert_int_equal(d.errors, 3);
+    assert_int_equal(d.msgs[0].line, 4);
+    assert_int_equal(d.msgs[0].col, 29);
+    assert_non_null(strstr(d.msgs[0].text, "head.probs has not run yet"));
+    graph_free(&g);
+    model_free(&m);
+    lesson_free(&l);
+    // Errors at file:line:col: an unknown word, a bad format, no closing braces, a value that
+    // has not run, a live number outside narration.
+    test_tmp_path(path, sizeof path, "check.md");
+    assert_int_equal(
+        check_text("# T\n@prompt the keys\n\nx {{prob zorblax last}}\n", out, sizeof out), 1);
+    snprintf(want, sizeof want, "%s:4:3: error: {{prob zorblax last}}:", path);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(
+        check_text("# T\n@goto head.probs\nP {{prob are last %.2q}}\n", out, sizeof out), 1);
+    snprintf(want, sizeof want, "%s:3:3: error: {{prob are last}}: '%%.2q' is not a number format",
+             path);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(check_text("# T\n@goto head.probs\nP {{n_tokens\n", out, sizeof out), 1);
+    assert_non_null(strstr(out, ":3:3: error: '{{' has no closing '}}'"));
+    assert_int_equal(
+        check_text("# T\n@prompt the keys\n@goto L0.attn.q\n  P {{prob are 1}}\n", out, sizeof out),
+        1);
+    snprintf(want, sizeof want, "%s:4:5: error: {{prob are 1}}: head.probs has not run yet", path);
+    assert_non_null(strstr(out, want));
+    assert_int_equal(check_text("# T\n@goto head.probs\n@question Q {{n_tokens}}?\n@answer 1\n",
+                                out, sizeof out),
+                     1);
+    assert_non_null(strstr(out, "belongs in narration"));
+}
+
+// A fact is checked against the model: a true one passes, a false one is an error at its
+// line that says what the model has instead.
+static void test_facts_are_checked(void **state)
+{
+    (void)state;
+    char out[8000], want[1400], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    const char *head = "# T\n@prompt the keys to the cabinet\n@goto head.probs\nText.\n";
+    char text[1000];
+    snprintf(text, sizeof text,
+             "%s@fact argmax-token head.probs last = are\n"
+             "@fact prob are last > 0.5\n@fact prob is last < 0.5\n"
+             "@fact argmax-token head.probs last != is\n@fact n_head = 4\n",
+             head);
+    assert_int_equal(check_text(text, out, sizeof out), 0);
+    snprintf(text, sizeof text, "%s@fact argmax-token head.probs last = is\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    snprintf(want, sizeof want,
+             "%s:5:7: error: @fact argmax-token head.probs last = is is false: the model has "
+             "argmax-token head.probs last = are",
+             path);
+    assert_non_null(strstr(out, want));
+    snprintf(text, sizeof text, "%s@fact prob are last < 0.5\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":5:7: error: @fact prob are last < 0.5 is false"));
+    snprintf(text, sizeof text, "%s@fact token 1 > 3\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, "< and > compare numbers"));
+    snprintf(text, sizeof text, "%s@fact prob are last\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":5:7: error: @fact is EXPRESSION OP VALUE"));
+    snprintf(text, sizeof text, "%s@fact prob zorblax 9 = 1\n", head);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":5:7: error: @fact prob zorblax 9:"));
+}
+
+// Decimals typed into narration are warned about, at their column; section numbers, code and
+// live numbers are not.
+static void test_check_warns_about_typed_decimals(void **state)
+{
+    (void)state;
+    char out[8000], want[1400], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    assert_int_equal(check_text("# T\n@goto head.probs\nAs in section 9.1 and 9.2, §10.3.1 and "
+                                "`0.5`, {{prob are last %.2f}}:\nP is 0.45, or .5 of 12.\n",
+                                out, sizeof out),
+                     0);
+    snprintf(want, sizeof want, "%s:4:6: warning: the number 0.45 is written by hand", path);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "ok, 1 beats, 0 questions, 1 warning\n"));
+    assert_null(strstr(out, "9.1 is"));
+    assert_null(strstr(out, "0.5 is"));
+}
+
+// Reads a whole text file (malloc'd, NUL-terminated).
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+// The facts of the multi-head lesson are what holds it to the model: on a copy of the textbook
+// model whose layer 1 head 3 attends to nothing in particular (its W^Q, W^K, W^V columns and
+// biases zeroed), check fails where the lesson says head 3 picks out "keys".
+static void test_check_catches_a_changed_model(void **state)
+{
+    (void)state;
+    struct model m;
+    char path[600], model_path[600], lesson_path[600], out[1 << 15];
+    snprintf(path, sizeof path, "%s/models/textbook.sfm", getenv("SF_ASSETS"));
+    assert_int_equal(cli_load_model(&m, path, NULL, NULL), 0);
+    const int layer = 1, head = 3, d = m.cfg.d_model, dk = d / m.cfg.n_head;
+    struct layer_params *lp = &m.layers[layer];
+    struct tensor *w[] = {&lp->wq, &lp->wk, &lp->wv}, *b[] = {&lp->bq, &lp->bk, &lp->bv};
+    for (int t = 0; t < 3; t++)
+        for (int c = head * dk; c < (head + 1) * dk; c++) {
+            for (int r = 0; r < d; r++)
+                w[t]->data[(size_t)r * (size_t)d + (size_t)c] = 0; // W (d, d): column c of head 3
+            if (b[t]->data)
+                b[t]->data[c] = 0;
+        }
+    test_tmp_path(model_path, sizeof model_path, "zeroed.sfm");
+    assert_int_equal(checkpoint_save(&m, model_path, NULL), 0);
+    model_free(&m);
+    // The lesson as shipped, on the changed model (found beside the lesson).
+    char shipped[1100], why[300];
+    assert_int_equal(lesson_find("5", shipped, sizeof shipped, why, sizeof why), 0);
+    char *text = read_all(shipped);
+    char *at = strstr(text, "@model textbook\n");
+    assert_non_null(at);
+    test_tmp_path(lesson_path, sizeof lesson_path, "05-zeroed.md");
+    FILE *f = fopen(lesson_path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s@model zeroed.sfm\n%s", (int)(at - text), text,
+            at + strlen("@model textbook\n"));
+    fclose(f);
+    free(text);
+    FILE *o = fmemopen(out, sizeof out, "w");
+    char *argv[] = {lesson_path};
+    int rc = cmd_check(1, argv, o, o);
+    fclose(o);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "error: @fact argmax-token L1.attn.softmax 3 4 = keys is false: "
+                                "the model has argmax-token L1.attn.softmax 3 4 = "));
+    assert_null(strstr(out, "@fact argmax-token L1.attn.softmax 1 4 = keys is false"));
+    // The same lesson on the shipped model passes.
+    char *ok[] = {shipped};
+    o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_check(1, ok, o, o), 0);
+    fclose(o);
+}
+
 static void test_live_values(void **state)
 {
     (void)state;
@@ -1250,6 +1505,43 @@ static void answer(struct app *a)
     assert_int_equal(a->lesson->answered[a->lesson->beat], 1);
 }
 
+// In lesson mode the narration shows the model's values in place of the {{...}}, and a fact
+// the model does not bear out is said in the narration pane.
+static void test_lesson_shows_live_numbers(void **state)
+{
+    (void)state;
+    char path[600];
+    test_tmp_path(path, sizeof path, "live-numbers.md");
+    const char *text = "# T\n@prompt the keys to the cabinet\n@goto head.probs\n"
+                       "P(are) = {{prob are last %.3f}}, {{params %,.0f}} parameters.\n@pause\n"
+                       "@fact argmax-token head.probs last = is\nWrong.\n";
+    write_file(path, text, strlen(text));
+    struct app a;
+    assert_int_equal(open_lesson(&a, path, "--restart"), 0);
+    struct screen_state s;
+    app_screen(&a, &s);
+    const struct graph *g = app_graph(&a);
+    char want[200], why[300], value[64];
+    double v;
+    int num;
+    assert_int_equal(
+        lesson_live_eval("prob are last", g, value, sizeof value, &v, &num, why, sizeof why), 0);
+    char params[32];
+    snprintf(params, sizeof params, "%zu", a.model.n_params);
+    assert_true(strlen(params) == 6); // the textbook model: "113,664"
+    snprintf(want, sizeof want, "P(are) = %.3f, %.3s,%s parameters.", v, params, params + 3);
+    assert_non_null(a.lesson->screen.text);
+    assert_string_equal(a.lesson->screen.text, want);
+    assert_int_equal(a.lesson->feedback_error, 0);
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, 1);
+    assert_int_equal(a.lesson->feedback_error, 1);
+    assert_non_null(strstr(a.lesson->feedback, "line 6"));
+    assert_non_null(strstr(a.lesson->feedback, "is false: the model has argmax-token head.probs "
+                                               "last = are"));
+    app_free(&a);
+}
+
 static void test_every_lesson_runs_to_its_end(void **state)
 {
     (void)state;
@@ -1387,9 +1679,12 @@ static void assert_beat_reachable(struct app *a, int w, int h)
         assert_true(a->lesson->narr_first < first);
     }
     const struct lesson_beat *b = &a->lesson->l.beats[a->lesson->beat];
-    const char *miss = b->text ? missing_word(b->text, narr) : NULL;
+    // The narration as shown: its live numbers read from the model.
+    char *shown = b->text ? lesson_beat_expand(b, app_graph(a), NULL) : NULL;
+    const char *miss = shown ? missing_word(shown, narr) : NULL;
     if (miss)
         fail_reach(a, w, h, "the narration", miss, narr);
+    free(shown);
     if (!b->q)
         return;
     char want[20000];
@@ -1953,6 +2248,10 @@ int main(void)
         cmocka_unit_test(test_lesson_parse_honours_the_length),
         cmocka_unit_test(test_check_runs_the_script_on_the_model),
         cmocka_unit_test(test_check_every_shipped_lesson),
+        cmocka_unit_test(test_inline_live_numbers),
+        cmocka_unit_test(test_facts_are_checked),
+        cmocka_unit_test(test_check_warns_about_typed_decimals),
+        cmocka_unit_test(test_check_catches_a_changed_model),
         cmocka_unit_test(test_live_values),
         cmocka_unit_test(test_live_values_stay_inside_the_tensors),
         cmocka_unit_test_teardown(test_progress_file, reset_state_dir),
@@ -1965,6 +2264,7 @@ int main(void)
         cmocka_unit_test(test_lesson_sentences_match_the_model),
         cmocka_unit_test(test_typed_hint_says_how_to_press_its_key),
         cmocka_unit_test_teardown(test_lesson_done_and_restart, reset_state_dir),
+        cmocka_unit_test(test_lesson_shows_live_numbers),
         cmocka_unit_test(test_lesson_resumes_where_it_stopped),
         cmocka_unit_test_teardown(test_lesson_says_when_progress_is_not_saved, reset_state_dir),
         cmocka_unit_test(test_questions_wait_for_the_answer),

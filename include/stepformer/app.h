@@ -101,6 +101,7 @@ struct app_lesson {
     int was_done;            // the progress file had the lesson done when it started
     unsigned char *answered; // (n_beats) 1: the question of that beat is answered
     char live[128];          // this beat's live answer
+    char *text;              // this beat's narration with its live numbers, or NULL
     int live_numeric;
     double live_value;
     char feedback[1024];

@@ -81,8 +81,20 @@ struct lesson_question {
     int keep_order;
 };
 
+// A value the lesson reads from the model when the beat is shown: a live number in the
+// narration ({{EXPRESSION [FORMAT]}}) or a fact the lesson relies on (@fact EXPRESSION OP VALUE).
+struct lesson_live {
+    int line, col;
+    char *expr;  // a live expression (lesson_live_eval)
+    char *fmt;   // inline: a printf format for a number ("%.2f", "%.0f%" for a percentage), or NULL
+    char *want;  // fact: the value it is compared with; NULL for an inline number
+    char cmp[3]; // fact: "=", "!=", "<", ">", "<=", ">="
+};
+
 struct lesson_beat {
-    int line; // where it starts
+    int line;                  // where it starts
+    struct lesson_live *lives; // inline numbers (in the order of their {{ in text), then facts
+    int n_lives;
     struct lesson_action *acts;
     int n_acts;
     char *text;                // narration: paragraphs separated by "\n\n", lines by "\n"
@@ -112,10 +124,13 @@ struct lesson_diags {
     int n;      // kept
     int errors; // all errors, including ones not kept
     int notes;
+    int warnings;
 };
 
+#define LESSON_WARNING 2 // the level of a warning: reported, but not an error
+
 void lesson_diags_init(struct lesson_diags *d, const char *file);
-// Adds a message (d may be NULL: nothing is kept).
+// Adds a message (d may be NULL: nothing is kept). error: 1 an error, 0 a note, LESSON_WARNING.
 void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 // Prints every message as "file:line:col: error: text" (notes as "note:").
@@ -165,6 +180,31 @@ int lesson_live_check(const char *expr, char *why, size_t wn);
 // has not run yet or is out of range.
 int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn);
+// Evaluates EXPRESSION of a live number or a fact: a live expression, or live expressions and
+// numbers combined with + - * /, parentheses and exp, ln, sqrt, abs (each a word of its own:
+// "exp dot embed.pos 2 0 / ( exp dot embed.pos 2 0 + exp dot embed.pos 2 1 )"). A lone live
+// expression gives what lesson_live_eval gives; with g NULL only the syntax is checked.
+int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
+                     int *numeric, char *why, size_t wn);
+int lesson_calc_check(const char *expr, char *why, size_t wn);
+// The text of an inline live number as the narration shows it (its format, or as @live shows
+// it). Returns 0, or nonzero with why filled.
+int lesson_inline_format(const struct lesson_live *v, const struct graph *g, char *out, size_t n,
+                         char *why, size_t wn);
+// Checks a fact against the model: 1 when it holds, 0 when it does not (why says what the model
+// has instead), -1 when it cannot be evaluated (why says why).
+int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *why, size_t wn);
+// The beat's narration with every {{...}} replaced by its value (or "?" where it cannot be
+// computed; each such value is an error in d, at its file:line:col). Returns the malloc'd
+// text, or NULL when out of memory.
+char *lesson_beat_expand(const struct lesson_beat *b, const struct graph *g,
+                         struct lesson_diags *d);
+// Checks the beat's facts against the model: each one that is false or cannot be evaluated
+// is an error in d at its line. Returns how many failed.
+int lesson_beat_facts(const struct lesson_beat *b, const struct graph *g, struct lesson_diags *d);
+// Checks the syntax of an inline format ("%.2f", "%.0f%"); 0 when it is one.
+int lesson_format_check(const char *fmt);
+
 // Reads a typed number in the forms lessons print: "111,872" or "111 872" (groups of three),
 // the minus sign U+2212, a leading '+', exponents ("1.2e6", "1.2×10^6", "1.2x10^6"), and the
 // suffixes k, M, B ("85M"). *decimals gets the digits after the decimal point as typed (-1 with

@@ -138,7 +138,10 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
             fprintf(out, "%s: %d error%s\n", safe, d->errors, d->errors == 1 ? "" : "s");
             bad++;
         } else {
-            fprintf(out, "%s: ok, %d beats, %d questions\n", safe, beats, questions);
+            fprintf(out, "%s: ok, %d beats, %d questions", safe, beats, questions);
+            if (d->warnings)
+                fprintf(out, ", %d warning%s", d->warnings, d->warnings == 1 ? "" : "s");
+            fprintf(out, "\n");
         }
         free(d);
     }

@@ -345,6 +345,27 @@ static int question_setup(struct app *a, struct lesson_diags *d)
     return 0;
 }
 
+// The beat's facts: each one the model does not bear out goes to d, and the first is said in
+// the narration pane; the lesson goes on (its narration may be wrong, its moves are not).
+static void facts_check(struct app *a, int beat, struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    struct lesson_diags *facts = malloc(sizeof *facts);
+    if (!facts)
+        return;
+    lesson_diags_init(facts, ls->l.path);
+    if (lesson_beat_facts(&ls->l.beats[beat], app_graph(a), facts) && facts->n) {
+        for (int i = 0; i < facts->n; i++)
+            lesson_diag_add(d, 1, facts->msgs[i].line, facts->msgs[i].col, "%s",
+                            facts->msgs[i].text);
+        snprintf(ls->feedback, sizeof ls->feedback,
+                 "This beat says what the model does not bear out (line %d): %s",
+                 facts->msgs[0].line, facts->msgs[0].text);
+        ls->feedback_error = 1;
+    }
+    free(facts);
+}
+
 int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d)
 {
     struct app_lesson *ls = a->lesson;
@@ -363,6 +384,14 @@ int app_lesson_goto(struct app *a, int beat, struct lesson_diags *d)
     ls->done = 0;
     ls->narr_first = 0;
     rc |= question_setup(a, d);
+    // The narration's live numbers, read from the model as it stands now: one that cannot be
+    // computed is an error like a live answer.
+    int errors = d ? d->errors : 0;
+    free(ls->text);
+    ls->text = lesson_beat_expand(&ls->l.beats[beat], app_graph(a), d);
+    if (d && d->errors > errors)
+        rc |= -1;
+    facts_check(a, beat, d);
     save_progress(a);
     return rc;
 }
@@ -397,6 +426,7 @@ static void lesson_mode_free(struct app *a)
     if (!a->lesson)
         return;
     lesson_free(&a->lesson->l);
+    free(a->lesson->text);
     lesson_progress_free(&a->lesson->progress);
     free(a->lesson->answered);
     free(a->lesson);
@@ -727,7 +757,7 @@ static void lesson_screen(struct app *a, struct screen_state *s)
     snprintf(ls->where, sizeof ls->where, "%s%d/%d%s", ls->done ? "done " : "", ls->beat + 1,
              ls->l.n_beats, ls->save_failed ? " not saved" : "");
     sc->where = ls->where;
-    sc->text = b->text;
+    sc->text = ls->text ? ls->text : b->text;
     sc->present = ls->present;
     sc->narr_first = ls->narr_first;
     sc->correct = -1;

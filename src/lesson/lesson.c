@@ -22,7 +22,9 @@ static void diag_vadd(struct lesson_diags *d, int error, int line, int col, cons
 {
     if (!d)
         return;
-    if (error)
+    if (error == LESSON_WARNING)
+        d->warnings++;
+    else if (error)
         d->errors++;
     else
         d->notes++;
@@ -52,9 +54,13 @@ void lesson_diags_print(const struct lesson_diags *d, FILE *f)
             fprintf(f, ":%d", m->line);
         if (m->line && m->col)
             fprintf(f, ":%d", m->col);
-        fprintf(f, ": %s: %s\n", m->error ? "error" : "note", m->text);
+        fprintf(f, ": %s: %s\n",
+                m->error == LESSON_WARNING ? "warning"
+                : m->error                 ? "error"
+                                           : "note",
+                m->text);
     }
-    int dropped = d->errors + d->notes - d->n;
+    int dropped = d->errors + d->notes + d->warnings - d->n;
     if (dropped > 0)
         fprintf(f, "%s: note: %d more messages not shown; fix the ones above first\n", d->file,
                 dropped);
@@ -208,7 +214,12 @@ struct parser {
     int comment_line;
     int seen_content; // narration or a beat directive has appeared (header is over)
     int bad_lines;    // lines that are not UTF-8 text (the first ones are reported)
+    int narrating;    // expand is reading narration: {{...}} live numbers are allowed
+    int cap_lives;    // allocated size of the beat's lives
 };
+
+static struct lesson_live *new_live(struct parser *p);
+static int inline_live(struct parser *p, const char *s, size_t n, int col);
 
 // Equation references {eq:KEY}: the number from the table, in place. Errors name the column.
 static char *expand(struct parser *p, const char *s, size_t n, int col0)
@@ -216,6 +227,31 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
     struct buf out = {0};
     size_t i = 0;
     while (i < n) {
+        if (s[i] == '{' && i + 1 < n && s[i + 1] == '{') { // a live number, kept for the player
+            const char *end = NULL;
+            for (size_t k = i + 2; k + 1 < n && !end; k++)
+                if (s[k] == '}' && s[k + 1] == '}')
+                    end = s + k;
+            if (!end) {
+                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
+                                "'{{' has no closing '}}': write {{EXPRESSION [FORMAT]}}");
+                buf_add(&out, s + i, n - i);
+                break;
+            }
+            size_t len = (size_t)(end - s) + 2 - i;
+            if (p->narrating) { // one that cannot be read shows as "?", keeping the others in order
+                if (inline_live(p, s + i + 2, len - 4, col0 + (int)i) == 0)
+                    buf_add(&out, s + i, len);
+                else
+                    buf_add(&out, "?", 1);
+            } else {
+                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
+                                "a live number {{...}} belongs in narration; a question's answer "
+                                "is '@live EXPRESSION'");
+            }
+            i += len;
+            continue;
+        }
         if (s[i] == '{' && i + 4 <= n && strncmp(s + i, "{eq:", 4) == 0) {
             const char *end = memchr(s + i, '}', n - i);
             if (!end) {
@@ -397,6 +433,12 @@ static void beat_free(struct lesson_beat *b)
     free(b->acts);
     free(b->text);
     question_free(b->q);
+    for (int i = 0; i < b->n_lives; i++) {
+        free(b->lives[i].expr);
+        free(b->lives[i].fmt);
+        free(b->lives[i].want);
+    }
+    free(b->lives);
     memset(b, 0, sizeof *b);
 }
 
@@ -426,11 +468,12 @@ static void beat_end(struct parser *p)
     // Trim the narration's trailing breaks.
     while (p->text.n && p->text.s[p->text.n - 1] == '\n')
         p->text.s[--p->text.n] = 0;
-    if (!b->n_acts && !b->q && !p->text.n) {
+    if (!b->n_acts && !b->q && !p->text.n && !b->n_lives) {
         beat_free(b);
         free(p->text.s);
         p->text = (struct buf){0};
         p->cap_acts = 0;
+        p->cap_lives = 0;
         return;
     }
     b->text = p->text.s ? p->text.s : dup_n("", 0);
@@ -449,7 +492,131 @@ static void beat_end(struct parser *p)
     l->beats[l->n_beats++] = *b;
     memset(b, 0, sizeof *b);
     p->cap_acts = 0;
+    p->cap_lives = 0;
     p->blank = 0;
+}
+
+// A new live value of the beat being read, zeroed, or NULL when out of memory.
+static struct lesson_live *new_live(struct parser *p)
+{
+    struct lesson_beat *b = &p->beat;
+    if (b->n_lives == p->cap_lives) {
+        int cap = p->cap_lives ? p->cap_lives * 2 : 8;
+        struct lesson_live *nl = realloc(b->lives, sizeof *nl * (size_t)cap);
+        if (!nl)
+            return NULL;
+        b->lives = nl;
+        p->cap_lives = cap;
+    }
+    struct lesson_live *v = &b->lives[b->n_lives++];
+    memset(v, 0, sizeof *v);
+    v->line = p->line;
+    return v;
+}
+
+// A live number {{EXPRESSION [FORMAT]}} of the narration (s: what is between the braces, n
+// bytes, starting at column col of its "{{"): its syntax is checked now, its value when the
+// beat is shown. Returns 0, or -1 after an error.
+static int inline_live(struct parser *p, const char *s, size_t n, int col)
+{
+    char expr[1024], why[LESSON_MSG_MAX], *fmt = NULL;
+    snprintf(expr, sizeof expr, "%.*s", (int)n, s);
+    size_t len = strlen(expr);
+    while (len && (expr[len - 1] == ' ' || expr[len - 1] == '\t'))
+        expr[--len] = 0;
+    char *last = strrchr(expr, ' ');
+    if (last && last[1] == '%') { // the last word is the format
+        fmt = last + 1;
+        *last = 0;
+    }
+    const char *e = expr;
+    while (*e == ' ' || *e == '\t')
+        e++;
+    if (fmt && lesson_format_check(fmt)) {
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "{{%s}}: '%s' is not a number format: write %%.2f, %%.3g, %%.0f or %%.1f%% "
+                        "(a percentage)",
+                        e, fmt);
+        return -1;
+    }
+    if (lesson_calc_check(e, why, sizeof why)) {
+        lesson_diag_add(p->d, 1, p->line, col, "{{%s}}: %s", e, why);
+        return -1;
+    }
+    struct lesson_live *v = new_live(p);
+    if (!v)
+        return -1;
+    v->col = col;
+    v->expr = dup_n(e, strlen(e));
+    v->fmt = fmt ? dup_n(fmt, strlen(fmt)) : NULL;
+    return 0;
+}
+
+// The words before position i of s name a section: "section 9.1", "§9.1", "sections 9.1 and
+// 9.2".
+static int names_section(const char *s, size_t i)
+{
+    static const char *const marks[] = {"section ", "sections ", "ch. ", "chapter ", "§ ", "§"};
+    static const char *const joins[] = {" and ", ", ", " or "};
+    for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+        size_t m = strlen(marks[k]);
+        size_t c = 0;
+        while (i >= m && c < m && tolower((unsigned char)s[i - m + c]) == marks[k][c])
+            c++;
+        if (i >= m && c == m)
+            return 1;
+    }
+    for (size_t k = 0; k < sizeof joins / sizeof joins[0]; k++) {
+        size_t m = strlen(joins[k]), t = i - m;
+        if (i < m || strncmp(s + t, joins[k], m) != 0)
+            continue;
+        while (t && (isdigit((unsigned char)s[t - 1]) || s[t - 1] == '.'))
+            t--;
+        if (t < i - m && names_section(s, t))
+            return 1;
+    }
+    return 0;
+}
+
+// Warns about decimal numbers written by hand in a narration line (s, n bytes, at column
+// col0): a number the model computes belongs in a {{...}}, so it stays right when the model
+// changes. Code spans, {{...}}, {eq:...} and section numbers are left alone.
+static void literal_decimals(struct parser *p, const char *s, size_t n, int col0)
+{
+    int code = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '`') {
+            code = !code;
+            continue;
+        }
+        if (code)
+            continue;
+        if (s[i] == '{') { // {{...}} and {eq:...}: skip to the closing brace
+            const char *end = memchr(s + i, '}', n - i);
+            if (end) {
+                i = (size_t)(end - s) + (end + 1 < s + n && end[1] == '}');
+                continue;
+            }
+        }
+        if (!isdigit((unsigned char)s[i]) ||
+            (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '_')))
+            continue;
+        size_t j = i;
+        while (j < n && isdigit((unsigned char)s[j]))
+            j++;
+        int decimal = j + 1 < n && s[j] == '.' && isdigit((unsigned char)s[j + 1]);
+        size_t k = j + 1;
+        while (decimal && k < n && isdigit((unsigned char)s[k]))
+            k++;
+        int dotted = decimal && k + 1 < n && s[k] == '.' && isdigit((unsigned char)s[k + 1]);
+        if (decimal && !dotted && !names_section(s, i))
+            lesson_diag_add(p->d, LESSON_WARNING, p->line, col0 + (int)i,
+                            "the number %.*s is written by hand: if the model computes it, write "
+                            "{{EXPRESSION}} so it stays right when the model changes",
+                            (int)(k - i), s + i);
+        while (i + 1 < n && (isdigit((unsigned char)s[i + 1]) || s[i + 1] == '.'))
+            i++;
+    }
 }
 
 // Appends a narration line: paragraphs joined by spaces, list items and headings on lines of
@@ -473,7 +640,10 @@ static void narrate(struct parser *p, const char *s, size_t n)
             lead++;
     } else if (s[lead] == '-' && lead + 1 < n && s[lead + 1] == ' ')
         own_line = 1;
+    literal_decimals(p, s + lead, n - lead, (int)lead + 1);
+    p->narrating = 1;
     char *e = expand(p, s + lead, n - lead, (int)lead + 1);
+    p->narrating = 0;
     if (!e)
         return;
     if (p->text.n)
@@ -802,6 +972,54 @@ static void dir_live(struct parser *p, struct dline *x)
         error_at(p, x->acol, "%s", why);
     q->live = text;
     q->live_line = p->line, q->live_col = x->acol;
+}
+
+// @fact EXPRESSION OP VALUE: a statement the lesson relies on, checked against the model when
+// the beat is shown (and by stepformer check).
+static void dir_fact(struct parser *p, struct dline *x)
+{
+    static const char *const ops[] = {"=", "!=", "<", ">", "<=", ">="};
+    char *text = rest(p, x->s, x->end, x->acol,
+                      "@fact needs EXPRESSION OP VALUE, e.g. '@fact argmax-token head.probs 2 = "
+                      "table'");
+    if (!text)
+        return;
+    char *w = text, *op = NULL, *value = NULL;
+    while (*w && !op) { // the first word that is a comparison
+        while (*w == ' ' || *w == '\t')
+            w++;
+        size_t len = strcspn(w, " \t");
+        for (size_t k = 0; k < sizeof ops / sizeof ops[0] && !op; k++)
+            if (len == strlen(ops[k]) && strncmp(w, ops[k], len) == 0)
+                op = w, value = w + len;
+        if (!op)
+            w += len;
+    }
+    while (value && (*value == ' ' || *value == '\t'))
+        value++;
+    char why[LESSON_MSG_MAX];
+    if (!op || !*value || op == text) {
+        error_at(p, x->acol, "@fact is EXPRESSION OP VALUE, with OP one of = != < > <= >=");
+    } else {
+        size_t oplen = strcspn(op, " \t");
+        char *end = op;
+        while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        *end = 0;
+        if (lesson_calc_check(text, why, sizeof why)) {
+            error_at(p, x->acol, "@fact %s: %s", text, why);
+        } else {
+            struct lesson_live *v = new_live(p);
+            if (v) {
+                v->col = x->acol;
+                v->expr = dup_n(text, strlen(text));
+                v->want = dup_n(value, strlen(value));
+                memcpy(v->cmp, op, oplen);
+                v->cmp[oplen] = 0;
+            }
+        }
+    }
+    free(text);
 }
 
 static void dir_tolerance(struct parser *p, struct dline *x)
@@ -1147,6 +1365,8 @@ static void act_intervene(struct parser *p, struct dline *x)
     X("intervene", WORDS, LESSON_INTERVENE, act_intervene,                                         \
       "head-off LAYER HEAD|no-positions|none",                                                     \
       "switch a head or the positions off, or undo every intervention")                            \
+    X("fact", TEXT, NO_ACTION, dir_fact, "EXPRESSION OP VALUE",                                    \
+      "a statement the lesson relies on, checked against the model")                               \
     X("pause", NONE, NO_ACTION, dir_pause, "", "the end of a beat")                                \
     X("question", TEXT, NO_ACTION, dir_question, "TEXT", "a check question, at most one per beat") \
     X("choice", TEXT, NO_ACTION, dir_choice, "TEXT", "a choice")                                   \

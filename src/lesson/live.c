@@ -245,15 +245,16 @@ static int word_at(struct live *e, int *id, int *i)
 
 // The next-token distribution.
 
-static int live_prob(struct live *e)
+// WORD's entry at POS of a (N, V) op over the vocabulary (head.probs, head.logits).
+static int vocab_entry(struct live *e, const char *op)
 {
     int id, i;
     if (word_at(e, &id, &i))
         return -1;
-    const struct node *p = done_node(e->g, "head.probs", e->why, e->wn);
+    const struct node *p = done_node(e->g, op, e->why, e->wn);
     if (!p)
         return -1;
-    // probs (N, V): a tokenizer may hold pieces the model has no probability for.
+    // (N, V): a tokenizer may hold pieces the model has no probability for.
     const struct tensor *t = &p->out;
     if (t->ndim != 2 || i >= t->shape[0] || id >= t->shape[1]) {
         snprintf(e->why, e->wn,
@@ -265,6 +266,182 @@ static int live_prob(struct live *e)
     return set_num(e, t->data[(size_t)i * (size_t)t->shape[1] + (size_t)id]);
 }
 
+static int live_prob(struct live *e)
+{
+    return vocab_entry(e, "head.probs");
+}
+
+static int desc(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
+// The probability mass of the K most probable next tokens after POS.
+static int live_top_mass(struct live *e)
+{
+    const struct node *p = done_node(e->g, "head.probs", e->why, e->wn);
+    if (!p)
+        return -1;
+    int V = p->out.shape[1], k = index_of(e->w[1], V), i = input_position(e, e->w[2]);
+    if (i < 0)
+        return -1;
+    if (k < 1 || k > V) {
+        snprintf(e->why, e->wn, "top-mass: K is 1..%d, the vocabulary's size", V);
+        return -1;
+    }
+    float *row = malloc(sizeof(float) * (size_t)V);
+    if (!row) {
+        snprintf(e->why, e->wn, "out of memory");
+        return -1;
+    }
+    memcpy(row, p->out.data + (size_t)i * (size_t)V, sizeof(float) * (size_t)V);
+    qsort(row, (size_t)V, sizeof(float), desc);
+    double mass = 0;
+    for (int j = 0; j < k; j++)
+        mass += row[j];
+    free(row);
+    return set_num(e, mass);
+}
+
+// The row of op w[1]'s output over the vocabulary: the output itself when it has one
+// dimension, else the row at the position word w[pos] (the last one when absent).
+static int vocab_row(struct live *e, int pos, const float **row, int *V)
+{
+    const struct node *x = done_node(e->g, e->w[1], e->why, e->wn);
+    if (!x)
+        return -1;
+    const struct tensor *t = &x->out;
+    int V_model = e->g->model->cfg.vocab_size;
+    if (t->shape[t->ndim - 1] != V_model || t->ndim > 2) {
+        snprintf(e->why, e->wn, "%s's rows are not over the vocabulary", x->name);
+        return -1;
+    }
+    *V = V_model;
+    if (t->ndim == 1) {
+        *row = t->data;
+        return 0;
+    }
+    int i = pos < e->n ? input_position(e, e->w[pos]) : t->shape[0] - 1;
+    if (i < 0 || i >= t->shape[0])
+        return -1;
+    *row = t->data + (size_t)i * (size_t)V_model;
+    return 0;
+}
+
+// OP WORD [POS]: the row and WORD's column in it.
+static int word_entry(struct live *e, const float **row, int *id)
+{
+    int V;
+    *id = word_id(&e->g->model->tok, e->w[2]);
+    if (*id < 0) {
+        snprintf(e->why, e->wn, "'%.40s' is not a token of this model's vocabulary", e->w[2]);
+        return -1;
+    }
+    if (vocab_row(e, 3, row, &V))
+        return -1;
+    if (*id >= V) {
+        snprintf(e->why, e->wn, "'%.40s' (id %d) is outside the model's vocabulary", e->w[2], *id);
+        return -1;
+    }
+    return 0;
+}
+
+static int live_entry(struct live *e)
+{
+    const float *row;
+    int id;
+    return word_entry(e, &row, &id) ? -1 : set_num(e, row[id]);
+}
+
+// 1 + the number of entries of the row larger than WORD's.
+static int live_rank(struct live *e)
+{
+    const float *row;
+    int id, V = e->g->model->cfg.vocab_size, rank = 1;
+    if (word_entry(e, &row, &id))
+        return -1;
+    for (int j = 0; j < V; j++)
+        rank += row[j] > row[id];
+    return set_num(e, rank);
+}
+
+// The sum of the K largest entries of the row.
+static int live_mass(struct live *e)
+{
+    const float *src;
+    int V, k;
+    if (vocab_row(e, 3, &src, &V))
+        return -1;
+    k = index_of(e->w[2], V);
+    if (k < 1 || k > V) {
+        snprintf(e->why, e->wn, "mass: K is 1..%d, the vocabulary's size", V);
+        return -1;
+    }
+    float *row = malloc(sizeof(float) * (size_t)V);
+    if (!row) {
+        snprintf(e->why, e->wn, "out of memory");
+        return -1;
+    }
+    memcpy(row, src, sizeof(float) * (size_t)V);
+    qsort(row, (size_t)V, sizeof(float), desc);
+    double mass = 0;
+    for (int j = 0; j < k; j++)
+        mass += row[j];
+    free(row);
+    return set_num(e, mass);
+}
+
+// A statistic of parameter tensor NAME ("L0.ln1.gamma", "lnf.gamma"): 0 its smallest entry,
+// 1 its largest, 2 its mean.
+static int param_stat(struct live *e, int stat)
+{
+    // model_params only lists where the tensors are; nothing is written through it.
+    struct model *m = (struct model *)e->g->model;
+    int n = model_params(m, NULL, 0);
+    struct param_ref *refs = n > 0 ? malloc(sizeof *refs * (size_t)n) : NULL;
+    const struct tensor *t = NULL;
+    if (refs)
+        model_params(m, refs, n);
+    for (int i = 0; refs && i < n && !t; i++)
+        if (strcmp(refs[i].name, e->w[1]) == 0)
+            t = refs[i].t;
+    free(refs);
+    size_t numel = t ? tensor_numel(t) : 0;
+    if (!numel) {
+        snprintf(e->why, e->wn, "no parameter called '%.60s' in this model (e.g. L0.ln1.gamma)",
+                 e->w[1]);
+        return -1;
+    }
+    double lo = t->data[0], hi = t->data[0], sum = 0;
+    for (size_t j = 0; j < numel; j++) {
+        lo = fmin(lo, t->data[j]);
+        hi = fmax(hi, t->data[j]);
+        sum += t->data[j];
+    }
+    return set_num(e, stat == 0 ? lo : stat == 1 ? hi : sum / (double)numel);
+}
+
+static int live_param_min(struct live *e)
+{
+    return param_stat(e, 0);
+}
+
+static int live_param_max(struct live *e)
+{
+    return param_stat(e, 1);
+}
+
+static int live_param_mean(struct live *e)
+{
+    return param_stat(e, 2);
+}
+
+static int live_logit(struct live *e)
+{
+    return vocab_entry(e, "head.logits");
+}
+
 // Block l has not run: why says so. Returns -1.
 static int block_not_run(struct live *e, int l)
 {
@@ -272,21 +449,36 @@ static int block_not_run(struct live *e, int l)
     return -1;
 }
 
-static int live_lens_top(struct live *e)
+// The logit lens after block LAYER at POS: its top token (want_prob 0) or that token's
+// probability.
+static int lens_at(struct live *e, int want_prob)
 {
     int n_layer = e->g->model->cfg.n_layer, N = e->g->n_tokens;
     int l = index_of(e->w[1], n_layer - 1), i = index_of(e->w[2], N - 1);
     if (l < 0 || l >= n_layer || i < 0 || i >= N) {
-        snprintf(e->why, e->wn, "lens-top: block %d or position %d is out of range", l, i);
+        snprintf(e->why, e->wn, "%s: block %d or position %d is out of range", e->w[0], l, i);
         return -1;
     }
     int *top = malloc(sizeof(int) * (size_t)N);
     float *prob = malloc(sizeof(float) * (size_t)N);
     int rc = top && prob ? graph_logit_lens(e->g, l, top, prob) : -1;
     int id = rc ? -1 : top[i];
+    double p = rc ? 0 : prob[i];
     free(top);
     free(prob);
-    return rc ? block_not_run(e, l) : set_piece(e, id);
+    if (rc)
+        return block_not_run(e, l);
+    return want_prob ? set_num(e, p) : set_piece(e, id);
+}
+
+static int live_lens_top(struct live *e)
+{
+    return lens_at(e, 0);
+}
+
+static int live_lens_prob(struct live *e)
+{
+    return lens_at(e, 1);
 }
 
 // The first block after which the lens puts WORD on top at POS, or "none".
@@ -384,6 +576,7 @@ struct row_stats {
     const struct node *x;
     int len;     // entries in the row
     int best;    // the first index of its largest entry
+    double max;  // its largest entry
     int nonzero; // entries that are not zero
     double sum;
 };
@@ -398,10 +591,24 @@ static int row_stats(struct live *e, struct row_stats *r)
     for (int j = 0; j < r->len; j++) {
         if (row[j] > row[r->best])
             r->best = j;
+        r->max = row[r->best];
         r->nonzero += row[j] != 0;
         r->sum += row[j];
     }
     return 0;
+}
+
+static int live_norm(struct live *e)
+{
+    const float *row;
+    const struct node *x = done_node(e->g, e->w[1], e->why, e->wn);
+    int len;
+    if (!x || row_of(x, e->w + 2, e->n - 2, &row, &len, e->why, e->wn))
+        return -1;
+    double sq = 0;
+    for (int j = 0; j < len; j++)
+        sq += (double)row[j] * row[j];
+    return set_num(e, sqrt(sq));
 }
 
 static int live_argmax(struct live *e)
@@ -423,6 +630,12 @@ static int live_argmax_token(struct live *e)
         return -1;
     }
     return set_piece(e, e->g->ids[r.best]);
+}
+
+static int live_max(struct live *e)
+{
+    struct row_stats r;
+    return row_stats(e, &r) ? -1 : set_num(e, r.max);
 }
 
 static int live_nonzero(struct live *e)
@@ -454,18 +667,33 @@ static int live_rowsum(struct live *e)
     X("id", 1, 1, 0, "POS", live_id, "the id of the input token at POS")                           \
     X("prob", 2, 2, 1, "WORD POS", live_prob,                                                      \
       "the probability of WORD as the next token after POS")                                       \
+    X("top-mass", 2, 2, 0, "K POS", live_top_mass,                                                 \
+      "the probability of the K most probable next tokens after POS")                              \
+    X("entry", 2, 3, 2, "OP WORD [POS]", live_entry,                                               \
+      "WORD's entry in a row of OP over the vocabulary (head.*, sample.*)")                        \
+    X("rank", 2, 3, 2, "OP WORD [POS]", live_rank,                                                 \
+      "WORD's place in that row, from 1 for the largest")                                          \
+    X("mass", 2, 3, 1, "OP K [POS]", live_mass, "the sum of the K largest entries of that row")    \
+    X("param-min", 1, 1, 1, "NAME", live_param_min, "the smallest entry of a parameter tensor")    \
+    X("param-max", 1, 1, 1, "NAME", live_param_max, "the largest entry of a parameter tensor")     \
+    X("param-mean", 1, 1, 1, "NAME", live_param_mean, "the mean of a parameter tensor")            \
+    X("logit", 2, 2, 1, "WORD POS", live_logit, "the logit of WORD as the next token after POS")   \
     X("value", 2, 5, 1, "OP INDEX...", live_value, "one entry of op OP's output")                  \
     X("argmax", 1, 4, 1, "OP INDEX...", live_argmax, "the index of the largest entry of a row")    \
     X("argmax-token", 1, 4, 1, "OP INDEX...", live_argmax_token,                                   \
       "the largest entry of a row, as a token")                                                    \
+    X("max", 1, 4, 1, "OP INDEX...", live_max, "the largest entry of a row")                       \
     X("nonzero", 1, 4, 1, "OP INDEX...", live_nonzero, "the number of non-zero entries of a row")  \
     X("rowsum", 1, 4, 1, "OP INDEX...", live_rowsum, "the sum of a row")                           \
+    X("norm", 1, 4, 1, "OP INDEX...", live_norm, "the length of a row")                            \
     X("dot", 3, 3, 1, "OP ROW ROW", live_dot, "the dot product of two rows of a matrix")           \
     X("loss", 0, 1, 0, "[POS]", live_loss, "the training loss (mean, or at POS)")                  \
     X("perplexity", 0, 0, 0, "", live_perplexity, "e to the mean loss")                            \
     X("drawn", 0, 0, 0, "", live_drawn, "the token sample.draw chose")                             \
     X("lens-top", 2, 2, 0, "LAYER POS", live_lens_top,                                             \
       "the logit lens's top token after block LAYER")                                              \
+    X("lens-prob", 2, 2, 0, "LAYER POS", live_lens_prob,                                           \
+      "the probability of the logit lens's top token after block LAYER")                           \
     X("lens-first", 2, 2, 1, "WORD POS", live_lens_first,                                          \
       "the first block after which the lens puts WORD on top")
 
