@@ -5,6 +5,7 @@
 #ifndef STEPFORMER_LESSON_H
 #define STEPFORMER_LESSON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -133,6 +134,9 @@ void lesson_diags_init(struct lesson_diags *d, const char *file);
 // Adds a message (d may be NULL: nothing is kept). error: 1 an error, 0 a note, LESSON_WARNING.
 void lesson_diag_add(struct lesson_diags *d, int error, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+// The same with the arguments as a va_list.
+void lesson_diag_vadd(struct lesson_diags *d, int error, int line, int col, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 5, 0)));
 // Prints every message as "file:line:col: error: text" (notes as "note:").
 void lesson_diags_print(const struct lesson_diags *d, FILE *f);
 
