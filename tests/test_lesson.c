@@ -1568,6 +1568,16 @@ static void test_every_lesson_runs_to_its_end(void **state)
             assert_true(a.lesson->done || a.lesson->beat == b + 1);
         }
         assert_true(a.lesson->done);
+        // Space on the last beat ends the lesson and names the next one
+        app_key(&a, ' ');
+        char next[64] = "";
+        if (i + 1 < n)
+            snprintf(next, sizeof next, "next: stepformer lesson %d",
+                     lesson_list_number(list[i + 1]));
+        if (i + 1 < n && !strstr(a.message, next))
+            fail_msg("%s: the end says '%s', not '%s'", a.lesson->l.id, a.message, next);
+        if (i + 1 == n)
+            assert_null(strstr(a.message, "next:"));
         app_free(&a);
     }
     lesson_list_free(list, n);

@@ -298,6 +298,22 @@ static int save_progress(struct app *a)
 }
 
 // Says msg, after the failure to save when saving failed just now (so it stays in sight).
+// "; next: stepformer lesson 5" for the lesson after this one in the lessons folder; "" for the
+// last one, or a lesson opened from a file elsewhere. Returns buf.
+static const char *next_lesson(const struct app_lesson *ls, char *buf, size_t size)
+{
+    int n = 0;
+    char **list = lesson_list(&n);
+    buf[0] = 0;
+    for (int i = 0; list && i + 1 < n; i++)
+        if (strcmp(list[i], ls->l.path) == 0) {
+            snprintf(buf, size, "; next: stepformer lesson %d", lesson_list_number(list[i + 1]));
+            break;
+        }
+    lesson_list_free(list, n);
+    return buf;
+}
+
 static void say_after_save(struct app *a, int failed, const char *msg)
 {
     if (!failed) {
@@ -579,10 +595,10 @@ static int next_beat(struct app *a)
     if (ls->beat + 1 >= ls->l.n_beats) {
         ls->done = 1;
         int failed = save_progress(a);
-        say_after_save(a, failed,
-                       ls->keep_progress ? "the end of the lesson (saved as done): q quits, "
-                                           "Backspace goes back"
-                                         : "the end of the lesson: q quits, Backspace goes back");
+        char msg[200], next[64];
+        snprintf(msg, sizeof msg, "the end of the lesson%s: q quits, Backspace goes back%s",
+                 ls->keep_progress ? " (saved as done)" : "", next_lesson(ls, next, sizeof next));
+        say_after_save(a, failed, msg);
         return APP_REDRAW;
     }
     show_beat(a, ls->beat + 1);
