@@ -2005,6 +2005,8 @@ static void test_lesson_resumes_where_it_stopped(void **state)
     fclose(o);
     assert_non_null(strstr(out, " 4  One attention head"));
     assert_non_null(strstr(out, "beat 3 of "));
+    assert_non_null(strstr(out, "or by name: 1 one-pass, 2 ")); // the names `lesson` takes
+    assert_non_null(strstr(out, ", 4 one-head,"));
     char *extra[] = {"4"};
     o = fmemopen(out, sizeof out, "w");
     assert_int_equal(cmd_lessons(1, extra, o, o), 2);

@@ -212,7 +212,17 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
         lesson_free(&l);
     }
     free(d);
-    fprintf(out, "\nOpen one with `stepformer lesson N`; `--present` shows it to a class.\n");
+    // The names `stepformer lesson NAME` takes: the file names without the number and ".md".
+    fprintf(out, "\nOpen one with `stepformer lesson N` or by name:");
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(list[i], '/') + 1;
+        size_t len = strlen(base) - 3; // without .md
+        char name_col[4 * 64 + 1], name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(len > 3 ? len - 3 : 0), base + 3);
+        fprintf(out, "%s %d %s", i ? "," : "", lesson_list_number(list[i]),
+                utf8_safe(name_col, sizeof name_col, name));
+    }
+    fprintf(out, ".\n`--present` shows a lesson to a class.\n");
     if (have_progress)
         fprintf(out, "Progress is kept in %s.\n", utf8_safe(safe, sizeof safe, ppath));
     if (pr.bad_lines)
