@@ -140,12 +140,14 @@ static int run_lesson(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] "
-                   "[--impl fast|ref]\n                         [--palette light|dark|8|mono]\n\n"
+                   "[--beat N]\n                         [--impl fast|ref] "
+                   "[--palette light|dark|8|mono]\n\n"
                    "Opens a lesson (the first unfinished one when none is named) where you "
                    "left it.\nSpace goes on a beat, Backspace goes back; questions wait for "
                    "your answer.\n--present: a classroom layout, large panels and the "
                    "narration as a caption;\n  Space, PgDn and the arrows move, so a "
                    "presentation clicker works.\n--restart: from the first beat.\n"
+                   "--beat N: at beat N (to check a lesson being written).\n"
                    "--impl ref: the reference loops instead of BLAS (the same digits on every "
                    "machine).\n"
                    "--palette light: dark text on white, for projectors (also "

@@ -1542,6 +1542,30 @@ static void test_lesson_shows_live_numbers(void **state)
     app_free(&a);
 }
 
+// --beat N opens a lesson at beat N (an author checking the beat being written); a beat past
+// the end or no number is refused with the lesson's count, status 2.
+static void test_lesson_opens_at_a_beat(void **state)
+{
+    (void)state;
+    struct app a;
+    char *argv[] = {"4", "--impl", "ref", "--beat", "5"};
+    assert_int_equal(app_lesson_open(&a, 5, argv, stderr), 0);
+    assert_int_equal(a.lesson->beat, 4);
+    app_free(&a);
+    char out[2000];
+    FILE *e = fmemopen(out, sizeof out, "w");
+    char *too_far[] = {"4", "--beat", "999"};
+    assert_int_equal(app_lesson_open(&a, 3, too_far, e), 2);
+    fclose(e);
+    assert_non_null(strstr(out, "--beat 999"));
+    assert_non_null(strstr(out, " beats"));
+    e = fmemopen(out, sizeof out, "w");
+    char *zero[] = {"4", "--beat", "0"};
+    assert_int_equal(app_lesson_open(&a, 3, zero, e), 2);
+    fclose(e);
+    assert_non_null(strstr(out, "give a beat number from 1"));
+}
+
 static void test_every_lesson_runs_to_its_end(void **state)
 {
     (void)state;
@@ -2270,6 +2294,7 @@ int main(void)
         cmocka_unit_test_teardown(test_progress_ids_round_trip, reset_state_dir),
         cmocka_unit_test_teardown(test_progress_load_and_save_are_fast, reset_state_dir),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
+        cmocka_unit_test_teardown(test_lesson_opens_at_a_beat, reset_state_dir),
         cmocka_unit_test(test_every_beat_is_reachable_at_every_size),
         cmocka_unit_test(test_narration_pane_too_small_for_the_question_scrolls),
         cmocka_unit_test(test_lesson_help_lists_lesson_keys_first),

@@ -265,11 +265,19 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
     char safe[SF_MSG_MAX];
     const char *name = NULL, *v, *palette = NULL;
     int present = 0, restart = 0, r;
+    long beat = 0; // --beat N, from 1; 0: where it was left
     enum op_impl impl = OP_IMPL_FAST;
     for (int i = 0; i < argc; i++) {
         if (cli_flag(argv, i, "--present"))
             present = 1;
-        else if (cli_flag(argv, i, "--restart"))
+        else if ((r = cli_value(argc, argv, &i, "--beat", &v)) != 0) {
+            if (r < 0 || cli_parse_int(v, 1, 99999, &beat)) {
+                fprintf(err, "stepformer lesson: --beat %s%s%s: give a beat number from 1\n",
+                        r < 0 ? "needs a value" : "'", r < 0 ? "" : utf8_safe(safe, sizeof safe, v),
+                        r < 0 ? "" : "'");
+                return 2;
+            }
+        } else if (cli_flag(argv, i, "--restart"))
             restart = 1;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) != 0) {
             if (r < 0 || cli_parse_impl(v, &impl)) {
@@ -285,11 +293,11 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
             }
             palette = v;
         } else if (argv[i][0] == '-' || name) {
-            fprintf(
-                err,
-                "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
-                "FILE] [--present] [--restart] [--impl fast|ref] [--palette light|dark|8|mono]\n",
-                utf8_safe(safe, sizeof safe, argv[i]));
+            fprintf(err,
+                    "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
+                    "FILE] [--present] [--restart] [--beat N] [--impl fast|ref] [--palette "
+                    "light|dark|8|mono]\n",
+                    utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         } else
             name = argv[i];
@@ -311,6 +319,23 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
     char ppath[1024];
     int keep = !present && lesson_progress_path(ppath, sizeof ppath) == 0;
     r = app_lesson_open_path(a, path, present, keep ? ppath : NULL, restart, impl, err);
+    if (r == 0 && beat > 0) {
+        int n_beats = a->lesson->l.n_beats;
+        struct lesson_diags *d = beat <= n_beats ? malloc(sizeof *d) : NULL;
+        if (d)
+            lesson_diags_init(d, path);
+        if (!d || app_lesson_goto(a, (int)beat - 1, d)) {
+            if (d)
+                print_diags(d, err);
+            else if (beat > n_beats)
+                fprintf(err, "stepformer lesson: --beat %ld: %s has %d beats\n", beat,
+                        utf8_safe(safe, sizeof safe, path), n_beats);
+            free(d);
+            app_free(a);
+            return beat > n_beats ? 2 : 1;
+        }
+        free(d);
+    }
     if (r == 0 && scheme > 0) {
         a->scheme = scheme - 1;
         a->scheme_chosen = 1;
