@@ -543,6 +543,22 @@ static void test_text_format_prints_no_negative_zero(void **state)
     assert_int_equal(count, 0);
 }
 
+// Edit distances, and the nearest name only when it is near enough to be a typo.
+static void test_text_nearest_name(void **state)
+{
+    (void)state;
+    assert_int_equal(text_edit_distance("goto", "goto"), 0);
+    assert_int_equal(text_edit_distance("gotoo", "goto"), 1);
+    assert_int_equal(text_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(text_edit_distance("", "abc"), 3);
+    const char *const names[] = {"attention", "qkv", "next-token"};
+    assert_int_equal(text_nearest("atention", 8, names, 3), 0);
+    assert_int_equal(text_nearest("qvk", 3, names, 3), 1);
+    assert_int_equal(text_nearest("nexttoken", 9, names, 3), 2);
+    assert_int_equal(text_nearest("zzzzzzzz", 8, names, 3), -1);
+    assert_int_equal(text_nearest("atentionXXX", 8, names, 3), 0); // only n bytes are read
+}
+
 // Numbers read from text: the whole string, in range, with only the white space and sign the
 // flags allow.
 static void test_text_parse_long_takes_the_whole_string(void **state)
@@ -838,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_fileio_atomic_writes_through_a_symlink),
         cmocka_unit_test(test_fileio_write_check_before_writing),
         cmocka_unit_test(test_text_format_prints_no_negative_zero),
+        cmocka_unit_test(test_text_nearest_name),
         cmocka_unit_test(test_text_parse_long_takes_the_whole_string),
         cmocka_unit_test(test_text_parse_double_is_finite_and_in_range),
         cmocka_unit_test(test_utf8_escape_shows_controls_and_keeps_text),

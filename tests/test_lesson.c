@@ -1542,6 +1542,25 @@ static void test_lesson_shows_live_numbers(void **state)
     app_free(&a);
 }
 
+// A misspelt directive or panel gets the nearest name, and one error per cause (no "needs at
+// least one panel" after an unknown one).
+static void test_check_suggests_the_nearest_name(void **state)
+{
+    (void)state;
+    char out[4000];
+    assert_int_not_equal(
+        check_text("# T\n@model textbook\n\n@gotoo L0.attn.q\nText.\n@panels atention\nMore.\n",
+                   out, sizeof out),
+        0);
+    assert_non_null(strstr(out, "unknown directive '@gotoo' (did you mean '@goto'?)"));
+    assert_non_null(strstr(out, "unknown panel 'atention' (did you mean 'attention'?)"));
+    assert_null(strstr(out, "needs at least one panel"));
+    assert_non_null(strstr(out, "2 errors"));
+    // nothing near: no guess
+    check_text("# T\n@model textbook\n\n@zzzzzzzz\nText.\n", out, sizeof out);
+    assert_null(strstr(out, "did you mean"));
+}
+
 // --beat N opens a lesson at beat N (an author checking the beat being written); a beat past
 // the end or no number is refused with the lesson's count, status 2.
 static void test_lesson_opens_at_a_beat(void **state)
@@ -2295,6 +2314,7 @@ int main(void)
         cmocka_unit_test_teardown(test_progress_load_and_save_are_fast, reset_state_dir),
         cmocka_unit_test(test_every_lesson_runs_to_its_end),
         cmocka_unit_test_teardown(test_lesson_opens_at_a_beat, reset_state_dir),
+        cmocka_unit_test(test_check_suggests_the_nearest_name),
         cmocka_unit_test(test_every_beat_is_reachable_at_every_size),
         cmocka_unit_test(test_narration_pane_too_small_for_the_question_scrolls),
         cmocka_unit_test(test_lesson_help_lists_lesson_keys_first),

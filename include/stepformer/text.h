@@ -38,4 +38,11 @@ int text_parse_double(const char *s, double lo, double hi, unsigned flags, doubl
 // The same for the unsigned 64-bit range (a seed): a '-' sign is refused.
 int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, unsigned flags, uint64_t *out);
 
+// The edit distance (insertions, deletions, substitutions) between a and b, over their first
+// 63 bytes.
+int text_edit_distance(const char *a, const char *b);
+// The index of the name nearest to word (n bytes) among count names, when it is near enough to
+// be a typo (at most a third of its length away, 2 at least); -1 when none is.
+int text_nearest(const char *word, size_t n, const char *const *names, int count);
+
 #endif

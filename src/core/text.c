@@ -249,3 +249,38 @@ int text_parse_double(const char *s, double lo, double hi, unsigned flags, doubl
     errno = saved;
     return ok ? 0 : -1;
 }
+
+int text_edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 63)
+        la = 63;
+    if (lb > 63)
+        lb = 63;
+    int prev[64], cur[64];
+    for (int j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (int i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(lb + 1));
+    }
+    return prev[lb];
+}
+
+int text_nearest(const char *word, size_t n, const char *const *names, int count)
+{
+    char w[64];
+    snprintf(w, sizeof w, "%.*s", (int)(n < sizeof w - 1 ? n : sizeof w - 1), word);
+    int best = -1, best_d = 0, len = (int)strlen(w), far = len / 3 > 2 ? len / 3 : 2;
+    for (int i = 0; i < count; i++) {
+        int d = text_edit_distance(w, names[i]);
+        if (d <= far && (best < 0 || d < best_d))
+            best = i, best_d = d;
+    }
+    return best;
+}

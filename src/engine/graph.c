@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stepformer/text.h"
+
 static const char *const op_kind_names[OPK_COUNT] = {
 #define SF_X(kind, name, help, backward) name,
     SF_OPKIND_LIST(SF_X)
@@ -506,28 +508,6 @@ int graph_find_role(const struct graph *g, int layer, enum node_role role)
     return -1;
 }
 
-static int edit_distance(const char *a, const char *b)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 63)
-        la = 63;
-    if (lb > 63)
-        lb = 63;
-    int prev[64], cur[64];
-    for (int j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (int i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (int j = 1; j <= lb; j++) {
-            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, sizeof(int) * (size_t)(lb + 1));
-    }
-    return prev[lb];
-}
-
 int graph_suggest(const struct graph *g, const char *name, const char **out, int max)
 {
     // Selection of the max nearest names; ties keep graph order.
@@ -536,7 +516,7 @@ int graph_suggest(const struct graph *g, const char *name, const char **out, int
     if (max > 16)
         max = 16;
     for (int i = 0; i < g->n_nodes; i++) {
-        int dd = edit_distance(name, g->nodes[i].name);
+        int dd = text_edit_distance(name, g->nodes[i].name);
         int pos = count;
         while (pos > 0 && dist[pos - 1] > dd)
             pos--;

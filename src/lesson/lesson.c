@@ -326,11 +326,14 @@ static void list_add(char *buf, size_t size, const char *name)
 
 static void unknown_panel(struct parser *p, int col, const char *w, size_t n)
 {
-    char list[SF_MSG_MAX] = "";
+    char list[SF_MSG_MAX] = "", near[80] = "";
     for (int i = 0; p->panels && i < p->panels->n; i++)
         list_add(list, sizeof list, p->panels->names[i]);
-    lesson_diag_add(p->d, 1, p->line, col, "unknown panel '%.*s'; the panels are: %s",
-                    (int)(n > 40 ? 40 : n), w, list);
+    int k = p->panels ? text_nearest(w, n, p->panels->names, p->panels->n) : -1;
+    if (k >= 0)
+        snprintf(near, sizeof near, " (did you mean '%s'?)", p->panels->names[k]);
+    lesson_diag_add(p->d, 1, p->line, col, "unknown panel '%.*s'%s; the panels are: %s",
+                    (int)(n > 40 ? 40 : n), w, near, list);
 }
 
 static struct lesson_action *new_action(struct parser *p, enum lesson_op op, int col)
@@ -1111,10 +1114,12 @@ static void act_panels(struct parser *p, struct dline *x)
     struct lesson_action *a = x->a;
     const char *w;
     size_t wn;
+    int unknown = 0;
     while ((wn = next_word(x, &w)) > 0) {
         int k = panel_lookup(p, w, wn);
         if (k < 0) {
             unknown_panel(p, col_at(x, w), w, wn);
+            unknown++;
             continue;
         }
         if (a->n_panels >= LESSON_MAX_PANELS) {
@@ -1123,7 +1128,7 @@ static void act_panels(struct parser *p, struct dline *x)
         }
         a->panels[a->n_panels++] = k;
     }
-    if (!a->n_panels)
+    if (!a->n_panels && !unknown) // one error per cause: an unknown panel is said already
         error_at(p, x->acol, "@panels needs at least one panel, e.g. '@panels attention qkv'");
 }
 
@@ -1351,11 +1356,17 @@ const char *lesson_op_name(enum lesson_op op)
 
 static void unknown_directive(struct parser *p, const char *kw, size_t kn)
 {
-    char list[SF_MSG_MAX] = "";
-    for (int i = 0; i < N_DIRECTIVES; i++)
+    char list[SF_MSG_MAX] = "", near[80] = "";
+    const char *names[N_DIRECTIVES];
+    for (int i = 0; i < N_DIRECTIVES; i++) {
         list_add(list, sizeof list, directives[i].syn.name);
-    error_at(p, 1, "unknown directive '@%.*s'; directives are: %s", (int)(kn > 40 ? 40 : kn), kw,
-             list);
+        names[i] = directives[i].syn.name;
+    }
+    int k = text_nearest(kw, kn, names, N_DIRECTIVES);
+    if (k >= 0)
+        snprintf(near, sizeof near, " (did you mean '@%s'?)", names[k]);
+    error_at(p, 1, "unknown directive '@%.*s'%s; directives are: %s", (int)(kn > 40 ? 40 : kn), kw,
+             near, list);
 }
 
 // Reads the directive's name (after the '@') into x: its table entry, the cursor after the
