@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <wchar.h>
 
 static volatile sig_atomic_t stop_signal; // SIGINT, SIGTERM, SIGHUP: quit cleanly
