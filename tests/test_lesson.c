@@ -65,7 +65,14 @@ static int reset_state_dir(void **state)
     return 0;
 }
 
-static const char eq_table[] = "| key | number |\n|---|---|\n| qkv | 9.9 |\n| alpha | 9.11 |\n";
+// A C row shows its number, an R row its section and equation; the last two rows are faulty.
+static const char eq_table[] =
+    "| key | number | status | section | equation | source |\n"
+    "|---|---|---|---|---|---|\n"
+    "| qkv | 9.9 | C | 9.1 | q_i = x_i W^Q | a draft, ch. 9: \"q_i = x_i W^Q (9.9)\" |\n"
+    "| `alpha` | 9.11 | R | 9.1 | α_ij = softmax(score(x_i, x_j)) | — |\n"
+    "| unsourced | 9.12 | C | 9.1 | head_i = Σ α_ij v_j | |\n"
+    "| odd | 9.13 | X | 9.1 | a_i = head_i W^O | |\n";
 
 static void write_file(const char *path, const char *data, size_t n)
 {
@@ -133,7 +140,7 @@ static void test_parse_a_lesson(void **state)
     assert_string_equal(q->text, "Which? continued");
     assert_int_equal(q->n_choices, 2);
     assert_int_equal(q->correct, 1);
-    assert_string_equal(q->explain, "e 9.11");
+    assert_string_equal(q->explain, "e §9.1: α_ij = softmax(score(x_i, x_j))");
     q = l.beats[2].q;
     assert_int_equal(q->n_answers, 2);
     assert_string_equal(q->answers[1], "5");
@@ -229,6 +236,59 @@ static void test_errors_name_line_and_column(void **state)
         }
         assert_true(found);
         assert_int_not_equal(rc, 0);
+        lesson_free(&l);
+    }
+}
+
+// An equation reference shows its number only where the table marks it confirmed (C, with a
+// source); elsewhere it shows the section and the equation, so no unchecked number is shown.
+static void test_equation_numbers_only_when_confirmed(void **state)
+{
+    (void)state;
+    static const char text[] = "# T\n\nSee ({eq:qkv}) and ({eq:alpha}).\n";
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "x.md");
+    assert_int_equal(lesson_parse(&l, "x.md", text, sizeof text - 1, eq_table, &pn, &d), 0);
+    assert_int_equal(d.n, 0);
+    assert_string_equal(l.beats[0].text, "See (9.9) and (§9.1: α_ij = softmax(score(x_i, x_j))).");
+    lesson_free(&l);
+}
+
+// check's messages about equation references, whole: an unknown key names the nearest one, a
+// C row without a source is an error (and its number is not shown), a status that is neither
+// C nor R is an error.
+static void test_equation_reference_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *says, *shows;
+    } cases[] = {
+        {"# T\n\nSee {eq:qvk}.\n",
+         "unknown equation 'qvk' (did you mean 'qkv'?): add it to equations.md or fix the key",
+         "See ?."},
+        {"# T\n\nSee {eq:zzzzzz}.\n",
+         "unknown equation 'zzzzzz': add it to equations.md or fix the key", "See ?."},
+        {"# T\n\nSee {eq:unsourced}.\n",
+         "equation 'unsourced' is marked C (confirmed) in equations.md but has no source: record "
+         "where the number was confirmed, or mark it R",
+         "See §9.1: head_i = Σ α_ij v_j."},
+        {"# T\n\nSee {eq:odd}.\n",
+         "equation 'odd' has the status 'X' in equations.md: write C (confirmed, with its "
+         "source) or R (not confirmed)",
+         "See §9.1: a_i = head_i W^O."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct lesson l;
+        struct lesson_diags d;
+        lesson_diags_init(&d, "x.md");
+        assert_int_not_equal(
+            lesson_parse(&l, "x.md", cases[i].text, strlen(cases[i].text), eq_table, &pn, &d), 0);
+        assert_int_equal(d.n, 1);
+        assert_int_equal(d.msgs[0].line, 3);
+        assert_int_equal(d.msgs[0].col, 5);
+        assert_string_equal(d.msgs[0].text, cases[i].says);
+        assert_string_equal(l.beats[0].text, cases[i].shows);
         lesson_free(&l);
     }
 }
@@ -521,9 +581,10 @@ static void test_lesson_parse_is_linear(void **state)
     lesson_free(&l);
 
     struct text table = {0};
-    text_add(&table, "| key | number |\n|---|---|\n");
+    text_add(&table, "| key | number | status | section | equation | source |\n"
+                     "|---|---|---|---|---|---|\n");
     for (int k = 0; k < 20000; k++)
-        text_add(&table, "| key%d | %d.%d |\n", k, k / 100, k % 100);
+        text_add(&table, "| key%d | %d.%d | C | 9.1 | e | s |\n", k, k / 100, k % 100);
     t.n = 0;
     text_add(&t, "# T\n\n");
     int refs = 0;
@@ -2295,6 +2356,8 @@ int main(void)
         cmocka_unit_test(test_emphasis_shows_as_quotes),
         cmocka_unit_test(test_errors_name_line_and_column),
         cmocka_unit_test(test_unknown_directive_lists_the_table),
+        cmocka_unit_test(test_equation_numbers_only_when_confirmed),
+        cmocka_unit_test(test_equation_reference_errors),
         cmocka_unit_test(test_directive_table_is_whole),
         cmocka_unit_test(test_directives_are_documented),
         cmocka_unit_test(test_live_values_are_documented),

@@ -45,11 +45,19 @@ static char *dup_n(const char *s, size_t n)
     return p;
 }
 
-// A row of the equation table: the key it starts with and the number in its next column.
+// A cell of a table row: its text without the spaces around it.
+struct eq_cell {
+    const char *s;
+    size_t n;
+};
+
+// A row of the equation table "| key | number | status | section | equation | source |": the
+// key it starts with and the cells after it.
 struct eq_row {
-    const char *key, *num;
-    size_t key_len, num_len;
+    const char *key;
+    size_t key_len;
     size_t order; // rows with the same key: the first one counts
+    struct eq_cell num, status, section, equation, source;
 };
 
 static int is_key_end(char c)
@@ -69,9 +77,28 @@ static int eq_row_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-// Indexes the table's Markdown rows "| key | number | ... |" (a key may be in backquotes)
-// once, so that each reference is a binary search instead of a scan of the table. Returns the
-// rows sorted by key (malloc'd; NULL with *n = 0 when there are none or memory ran out).
+// The cells of [s, e) after the key: the text between one '|' and the next, trimmed, into
+// cells[0..max) (a missing cell is empty).
+static void eq_cells(const char *s, const char *e, struct eq_cell *cells, int max)
+{
+    for (int i = 0; i < max; i++)
+        cells[i] = (struct eq_cell){NULL, 0};
+    const char *bar = memchr(s, '|', (size_t)(e - s));
+    for (int i = 0; bar && i < max; i++) {
+        const char *v = bar + 1;
+        bar = memchr(v, '|', (size_t)(e - v));
+        const char *ve = bar ? bar : e;
+        while (v < ve && (*v == ' ' || *v == '\t'))
+            v++;
+        while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+            ve--;
+        cells[i] = (struct eq_cell){v, (size_t)(ve - v)};
+    }
+}
+
+// Indexes the table's Markdown rows (a key may be in backquotes) once, so that each reference
+// is a binary search instead of a scan of the table. Returns the rows sorted by key (malloc'd;
+// NULL with *n = 0 when memory ran out).
 static struct eq_row *eq_index(const char *table, size_t *n)
 {
     *n = 0;
@@ -97,19 +124,13 @@ static struct eq_row *eq_index(const char *table, size_t *n)
             r->key = c;
             r->key_len = (size_t)(k - c);
             r->order = *n;
-            r->num = NULL;
-            r->num_len = 0;
-            const char *bar = memchr(k, '|', (size_t)(e - k));
-            if (bar) {
-                const char *v = bar + 1;
-                while (v < e && *v == ' ')
-                    v++;
-                const char *ve = v;
-                while (ve < e && *ve != '|' && *ve != ' ')
-                    ve++;
-                r->num = v;
-                r->num_len = (size_t)(ve - v);
-            }
+            struct eq_cell cells[5];
+            eq_cells(k, e, cells, 5);
+            r->num = cells[0];
+            r->status = cells[1];
+            r->section = cells[2];
+            r->equation = cells[3];
+            r->source = cells[4];
             (*n)++;
         }
         t = nl ? nl + 1 : e;
@@ -122,7 +143,7 @@ static struct eq_row *eq_index(const char *table, size_t *n)
 static const struct eq_row *eq_find(const struct eq_row *rows, size_t n, const char *key,
                                     size_t len)
 {
-    struct eq_row want = {key, NULL, len, 0, 0};
+    struct eq_row want = {.key = key, .key_len = len};
     size_t lo = 0, hi = n; // the first row not before want (order 0 sorts first)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -134,6 +155,25 @@ static const struct eq_row *eq_find(const struct eq_row *rows, size_t n, const c
     if (lo < n && rows[lo].key_len == len && memcmp(rows[lo].key, key, len) == 0)
         return &rows[lo];
     return NULL;
+}
+
+// " (did you mean 'KEY'?)" for the table's key nearest to key, or "" when none is near.
+static void eq_nearest(const struct eq_row *rows, size_t n, const char *key, size_t len, char *out,
+                       size_t size)
+{
+    out[0] = 0;
+    char **names = calloc(n ? n : 1, sizeof *names);
+    size_t k = 0;
+    for (; names && k < n; k++)
+        if (!(names[k] = dup_n(rows[k].key, rows[k].key_len)))
+            break;
+    int best =
+        k == n && n <= INT_MAX ? text_nearest(key, len, (const char *const *)names, (int)n) : -1;
+    if (best >= 0)
+        snprintf(out, size, " (did you mean '%s'?)", names[best]);
+    for (size_t i = 0; names && i < k; i++)
+        free(names[i]);
+    free(names);
 }
 
 // The parser's state.
@@ -166,7 +206,61 @@ struct parser {
 static struct lesson_live *new_live(struct parser *p);
 static int inline_live(struct parser *p, const char *s, size_t n, int col);
 
-// Equation references {eq:KEY}: the number from the table, in place. Errors name the column.
+// An equation reference {eq:KEY} (ref: the text between '{eq:' and '}', len bytes, at column
+// col) as the student reads it: the number when the table marks it C (confirmed, with its
+// source), else the section and the equation itself ("§9.1: q_i = x_i W^Q"), so that no
+// number that has not been checked against the book reaches the screen.
+static void eq_expand(struct parser *p, struct buf *out, const char *ref, size_t len, int col)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%.*s", (int)(len < sizeof key - 1 ? len : sizeof key - 1), ref);
+    size_t k = 0; // a key, as in the table, has no space, bar or backquote in it
+    while (k < len && !is_key_end(ref[k]))
+        k++;
+    const struct eq_row *row = k == len && len > 0 ? eq_find(p->eq, p->n_eq, ref, len) : NULL;
+    if (!p->eq_table) {
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "{eq:%s}: there is no equation table (equations.md) beside the lesson "
+                        "or in the lessons directory",
+                        key);
+    } else if (!row) {
+        char near[96];
+        eq_nearest(p->eq, p->n_eq, ref, len, near, sizeof near);
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "unknown equation '%s'%s: add it to equations.md or fix the key", key,
+                        near);
+    } else if (row->status.n == 1 && row->status.s[0] == 'C') {
+        if (row->num.n && row->source.n) {
+            buf_add(out, row->num.s, row->num.n);
+            return;
+        }
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "equation '%s' is marked C (confirmed) in equations.md but %s: record "
+                        "where the number was confirmed, or mark it R",
+                        key, row->num.n ? "has no source" : "has no number");
+    } else if (!(row->status.n == 1 && row->status.s[0] == 'R')) {
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "equation '%s' has the status '%.*s' in equations.md: write C "
+                        "(confirmed, with its source) or R (not confirmed)",
+                        key, (int)row->status.n, row->status.s ? row->status.s : "");
+    }
+    if (row && row->section.n && row->equation.n) {
+        buf_add(out, "§", strlen("§"));
+        buf_add(out, row->section.s, row->section.n);
+        buf_add(out, ": ", 2);
+        buf_add(out, row->equation.s, row->equation.n);
+        return;
+    }
+    if (row)
+        lesson_diag_add(p->d, 1, p->line, col,
+                        "equation '%s' needs its section and the equation itself in "
+                        "equations.md: a lesson shows them where the number is not confirmed",
+                        key);
+    buf_add(out, "?", 1);
+}
+
+// Equation references {eq:KEY} (see eq_expand), live numbers kept for the player, emphasis
+// and code marks. Errors name the column.
 static char *expand(struct parser *p, const char *s, size_t n, int col0)
 {
     struct buf out = {0};
@@ -205,31 +299,7 @@ static char *expand(struct parser *p, const char *s, size_t n, int col0)
                 buf_add(&out, s + i, n - i);
                 break;
             }
-            size_t klen = (size_t)(end - (s + i)) - 4;
-            char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key - 1 ? klen : sizeof key - 1),
-                     s + i + 4);
-            // A key, as in the table, has no space, bar or backquote in it.
-            size_t k = 0;
-            while (k < klen && !is_key_end(s[i + 4 + k]))
-                k++;
-            const struct eq_row *row =
-                k == klen && klen > 0 ? eq_find(p->eq, p->n_eq, s + i + 4, klen) : NULL;
-            const char *num = row ? row->num : NULL;
-            size_t num_len = row ? row->num_len : 0;
-            if (!p->eq_table)
-                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
-                                "{eq:%s}: there is no equation table (equations.md) beside the "
-                                "lesson or in the lessons directory",
-                                key);
-            else if (!num || !num_len)
-                lesson_diag_add(p->d, 1, p->line, col0 + (int)i,
-                                "unknown equation '%s': add it to equations.md or fix the key",
-                                key);
-            if (num && num_len)
-                buf_add(&out, num, num_len);
-            else
-                buf_add(&out, "?", 1);
+            eq_expand(p, &out, s + i + 4, (size_t)(end - (s + i)) - 4, col0 + (int)i);
             i = (size_t)(end - s) + 1;
             continue;
         }
