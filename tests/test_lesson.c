@@ -293,6 +293,72 @@ static void test_equation_reference_errors(void **state)
     }
 }
 
+// The length of a choice as a student sees it: its characters (code points).
+static size_t choice_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+// The correct choice does not give itself away by its length: in at most 40 % of the shipped
+// lessons' multiple-choice questions is it strictly the longest (it was in 31 of 38).
+static void test_correct_choice_is_not_the_longest(void **state)
+{
+    (void)state;
+    int n, questions = 0, longest = 0;
+    char where[4096] = "";
+    char **list = lesson_list(&n);
+    assert_true(n >= 14);
+    for (int f = 0; f < n; f++) {
+        struct lesson l;
+        struct lesson_diags d;
+        lesson_diags_init(&d, list[f]);
+        lesson_load(&l, list[f], &pn, &d);
+        for (int b = 0; b < l.n_beats; b++) {
+            const struct lesson_question *q = l.beats[b].q;
+            if (!q || q->n_choices < 2 || q->correct < 0)
+                continue;
+            size_t right = choice_chars(q->choices[q->correct]), other = 0;
+            for (int i = 0; i < q->n_choices; i++)
+                if (i != q->correct && choice_chars(q->choices[i]) > other)
+                    other = choice_chars(q->choices[i]);
+            questions++;
+            if (right > other)
+                snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s:%d (%zu > %zu)",
+                         longest++ ? ", " : "", list[f], q->line, right, other);
+        }
+        lesson_free(&l);
+    }
+    lesson_list_free(list, n);
+    assert_true(questions >= 30);
+    if (10 * longest > 4 * questions)
+        fail_msg("the correct choice is the longest in %d of %d questions: %s", longest, questions,
+                 where);
+}
+
+// check warns where the correct choice is more than 1.5 times as long as any other.
+static void test_check_warns_about_a_long_correct_choice(void **state)
+{
+    (void)state;
+    static const char text[] = "# T\n@question Q\n@choice* a rather long correct answer\n"
+                               "@choice short one\n@choice another\n@pause\n"
+                               "@question R\n@choice* as long as\n@choice the other\n";
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "x.md");
+    assert_int_equal(lesson_parse(&l, "x.md", text, sizeof text - 1, eq_table, &pn, &d), 0);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.msgs[0].error, LESSON_WARNING);
+    assert_int_equal(d.msgs[0].line, 2);
+    assert_string_equal(d.msgs[0].text,
+                        "the correct choice is 28 characters long, more than 1.5 times the "
+                        "longest other one (9): a student can pick it by its length; make the "
+                        "others as specific, or the correct one shorter");
+    lesson_free(&l);
+}
+
 // The "unknown directive" message lists the parser's table, in its order.
 static void test_unknown_directive_lists_the_table(void **state)
 {
@@ -2358,6 +2424,8 @@ int main(void)
         cmocka_unit_test(test_unknown_directive_lists_the_table),
         cmocka_unit_test(test_equation_numbers_only_when_confirmed),
         cmocka_unit_test(test_equation_reference_errors),
+        cmocka_unit_test(test_correct_choice_is_not_the_longest),
+        cmocka_unit_test(test_check_warns_about_a_long_correct_choice),
         cmocka_unit_test(test_directive_table_is_whole),
         cmocka_unit_test(test_directives_are_documented),
         cmocka_unit_test(test_live_values_are_documented),

@@ -460,6 +460,33 @@ static void beat_free(struct lesson_beat *b)
     memset(b, 0, sizeof *b);
 }
 
+// The length of a choice as a student sees it: its characters (code points).
+static size_t choice_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+// Warns when the correct choice is more than 1.5 times as long as the longest other one: a
+// student could pick it by its length alone.
+static void choice_lengths(struct parser *p, const struct lesson_question *q)
+{
+    size_t right = choice_length(q->choices[q->correct]), other = 0;
+    for (int i = 0; i < q->n_choices; i++) {
+        size_t n = choice_length(q->choices[i]);
+        if (i != q->correct && n > other)
+            other = n;
+    }
+    if (2 * right > 3 * other)
+        lesson_diag_add(p->d, LESSON_WARNING, q->line, 1,
+                        "the correct choice is %zu characters long, more than 1.5 times the "
+                        "longest other one (%zu): a student can pick it by its length; make the "
+                        "others as specific, or the correct one shorter",
+                        right, other);
+}
+
 // A question must have an answer; the beat's first line names a missing one.
 static void question_finish(struct parser *p)
 {
@@ -477,6 +504,8 @@ static void question_finish(struct parser *p)
     else if (q->n_choices == 1)
         lesson_diag_add(p->d, 1, q->line, 1,
                         "a multiple-choice question needs at least two choices");
+    else if (q->n_choices > 1)
+        choice_lengths(p, q);
 }
 
 static void beat_end(struct parser *p)
