@@ -2117,10 +2117,10 @@ static void test_lesson_sentences_match_the_model(void **state)
         snprintf(e, sizeof e, "value L1.attn.scores 0 7 %d", j);
         assert_true(live(&a, e) < 0);
     }
-    // chicken's weight is the largest single one, 0.45, not most of the sum.
-    goto_text(&a, "is chicken's value, weighted 0.45; the other 0.55");
+    // chicken's weight is the largest single one, not most of the sum.
+    goto_text(&a, "is chicken's value, weighted {{value L1.attn.softmax 0 7 1 %.2f}}; the other");
     double w = live(&a, "value L1.attn.softmax 0 7 1");
-    assert_true(fabs(w - 0.45) < 0.005);
+    assert_true(w > 0.3 && w < 0.5);
     assert_int_equal((int)live(&a, "argmax L1.attn.softmax 0 7"), 1);
     app_free(&a);
     // Six losses are close to 0 and chicken -> didn't costs 0.66.
