@@ -73,9 +73,11 @@ static void keep_worst(struct app *a, struct narration_fit *worst, const char **
         worst->lost = f.lost;
 }
 
-// Answers the beat's question as a student may: each wrong choice in turn, then the right
-// one; a typed answer wrong twice, then Enter on an empty line (which shows the answer).
-// Keeps the worst state in *worst; the explanation must come whole.
+// Answers the beat's question as a student may: each wrong choice in turn, twice (so that
+// each reply is seen in its longest form, which follows two wrong answers, whatever order the
+// student's choices are in), then the right one; a typed answer wrong twice, then Enter on an
+// empty line (which shows the answer). Keeps the worst state in *worst; the explanation must
+// come whole.
 static void answer_through(struct app *a, struct narration_fit *worst, const char **worst_with,
                            struct lesson_diags *d)
 {
@@ -83,12 +85,12 @@ static void answer_through(struct app *a, struct narration_fit *worst, const cha
     const struct lesson_question *q = ls->l.beats[ls->beat].q;
     if (q->correct >= 0) {
         int right = 0;
-        for (int i = 0; i < q->n_choices; i++) {
-            if (ls->order[i] == q->correct) {
-                right = i;
+        for (int i = 0; i < 2 * q->n_choices; i++) {
+            if (ls->order[i % q->n_choices] == q->correct) {
+                right = i % q->n_choices;
                 continue;
             }
-            app_key(a, 'a' + i);
+            app_key(a, 'a' + i % q->n_choices);
             keep_worst(a, worst, worst_with, "with a wrong choice's reply");
         }
         app_key(a, 'a' + right);
