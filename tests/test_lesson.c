@@ -1843,12 +1843,18 @@ static void fail_reach(struct app *a, int w, int h, const char *what, const char
 // feedback.
 static void assert_beat_reachable(struct app *a, int w, int h)
 {
-    static char narr[60000], quest[20000];
-    narr[0] = 0;
+    // narr: the narration rows of every window in turn; quest: the question block's rows of
+    // the last window; seen: every window's narration rows, then its question rows. A question
+    // too tall for the pane joins the narration and scrolls with it: its first rows are in the
+    // first window only, its last rows in the last one, so the question is looked for in seen.
+    static char narr[60000], quest[20000], seen[120000];
+    narr[0] = seen[0] = 0;
     for (int k = 0; k < 100; k++) {
         quest[0] = 0;
         int first = a->lesson->narr_first;
+        size_t from = strlen(narr), o = strlen(seen);
         pane_text(a, w, h, narr, sizeof narr, quest, sizeof quest);
+        snprintf(seen + o, sizeof seen - o, "%s%s", narr + from, quest);
         app_key(a, a->lesson->typing ? SF_KEY_DOWN : ']');
         if (a->lesson->narr_first == first)
             break;
@@ -1874,11 +1880,8 @@ static void assert_beat_reachable(struct app *a, int w, int h)
                               b->q->choices[a->lesson->order[i]]);
     if (a->lesson->feedback[0])
         snprintf(want + o, sizeof want - o, "%s", a->lesson->feedback);
-    // In a pane too small for it the question joins the narration and scrolls with it.
-    static char both[80000];
-    snprintf(both, sizeof both, "%s\n%s", narr, quest);
-    if ((miss = missing_word(want, both)))
-        fail_reach(a, w, h, "the question, its choices or its feedback", miss, quest);
+    if ((miss = missing_word(want, seen)))
+        fail_reach(a, w, h, "the question, its choices or its feedback", miss, seen);
 }
 
 // A question taller than a small pane joins the narration and scrolls with it: every word of
@@ -1932,15 +1935,112 @@ static void test_narration_pane_too_small_for_the_question_scrolls(void **state)
         fail_msg("'%s' is never shown:\n%s", miss, seen);
 }
 
+// The narration rows the pane of a lesson file shows at 80 x 24 as it opens (in *rows its rows
+// below the title).
+static int shown_at_80x24(const char *path, int *rows)
+{
+    struct app a;
+    static char narr[60000], quest[20000];
+    narr[0] = quest[0] = 0;
+    assert_int_equal(open_lesson(&a, path, "--restart"), 0);
+    pane_text(&a, 80, 24, narr, sizeof narr, quest, sizeof quest);
+    struct screen_state s;
+    app_screen(&a, &s);
+    *rows = s.narration.h - 1;
+    app_free(&a);
+    int n = 0;
+    for (const char *p = narr; (p = strchr(p, '\n')); p++)
+        n++;
+    return n;
+}
+
+// check lays every beat out as the app does at 80 x 24 (with its live numbers filled in): a
+// beat that fits says nothing; narration that needs scrolling is a warning at the beat's first
+// line with the lines it has and the lines shown; a question block taller than the pane, a
+// stronger warning at the question; text that can never be shown, an error.
+static void test_check_reports_beats_cut_at_80x24(void **state)
+{
+    (void)state;
+    static char text[1 << 16], out[1 << 15];
+    char want[1000], path[600];
+    test_tmp_path(path, sizeof path, "check.md");
+    // Seven lines fit a pane of seven rows. The last one is 7 lines with its live number
+    // written out ({{...}} is longer than 78 columns) but fits once the number is filled in.
+    const char *live = "- The model gives \"are\" the probability {{prob are last %.2f}} after "
+                       "the last word.";
+    assert_true(strlen(live) > 78 && strlen(live) - strlen("{{prob are last %.2f}}") + 4 <= 78);
+    snprintf(text, sizeof text,
+             "# Fits\n@goto head.probs\n- one\n- two\n- three\n- four\n- five\n- six\n%s\n"
+             "@pause\n\nA short beat.\n@question Which word?\n@choice* are\n@choice is\n"
+             "@explain The model says are.\n",
+             live);
+    assert_int_equal(check_text(text, out, sizeof out), 0);
+    assert_non_null(strstr(out, "ok, 2 beats, 1 questions\n"));
+    int rows;
+    assert_int_equal(shown_at_80x24(path, &rows), 7);
+    // Twelve lines in beat 2 (starting at line 5): as many fit as the pane shows.
+    size_t o = (size_t)snprintf(text, sizeof text, "# Scrolls\n@goto head.probs\nOne.\n@pause\n");
+    for (int i = 1; i <= 12; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "- line %d\n", i);
+    char two[sizeof text]; // beat 2 as the first beat of a lesson: its pane as drawn
+    snprintf(two, sizeof two, "# Scrolls\n@goto head.probs\n%s", strstr(text, "- line 1\n"));
+    write_file(path, two, strlen(two));
+    int fit = shown_at_80x24(path, &rows);
+    assert_true(fit > 0 && fit < 12);
+    assert_int_equal(check_text(text, out, sizeof out), 0);
+    snprintf(want, sizeof want,
+             "%s:5:1: warning: beat 2 needs scrolling at 80×24: its narration is 12 lines, %d "
+             "fit",
+             path, fit);
+    assert_non_null(strstr(out, want));
+    assert_null(strstr(out, "beat 1 needs"));
+    assert_non_null(strstr(out, "ok, 2 beats, 0 questions, 1 warning\n"));
+    // Eight choices of three lines each: taller than the pane can ever be at 80 x 24.
+    o = (size_t)snprintf(text, sizeof text,
+                         "# Big\n@goto head.probs\nOne line.\n\n"
+                         "@question Which one is right?\n");
+    for (int i = 0; i < 8; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o,
+                              "@choice%s choice %d, which goes on and on about what it means "
+                              "so that it takes more than two lines of the narration pane "
+                              "at eighty columns\n",
+                              i == 3 ? "*" : "", i);
+    assert_int_equal(check_text(text, out, sizeof out), 0);
+    assert_non_null(strstr(out, ":5:1: warning: beat 1 cannot show its question whole at 80×24:"));
+    write_file(path, text, strlen(text));
+    shown_at_80x24(path, &rows);
+    snprintf(want, sizeof want, "lines and the pane has %d rows, so the question", rows);
+    assert_non_null(strstr(out, want));
+    assert_null(strstr(out, "needs scrolling"));
+    // An explanation longer than the reply can hold is cut: an error.
+    o = (size_t)snprintf(text, sizeof text,
+                         "# Cut\n@goto head.probs\nOne line.\n"
+                         "@question Which word?\n@choice* are\n@choice is\n"
+                         "@explain");
+    for (int i = 0; i < 200; i++) // 1200 bytes: the reply keeps 1023
+        o += (size_t)snprintf(text + o, sizeof text - o, " word%d", i % 10);
+    snprintf(text + o, sizeof text - o, " the end.\n");
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":4:1: error: the explanation is cut:"));
+    // More lines than the pane lays out: never shown, an error.
+    o = (size_t)snprintf(text, sizeof text, "# Long\n@goto head.probs\n");
+    for (int i = 0; i < 450; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "- item %d\n", i);
+    assert_int_equal(check_text(text, out, sizeof out), 1);
+    assert_non_null(strstr(out, ":2:1: error: beat 1: 50 lines of its pane can never be shown"));
+    assert_non_null(strstr(out, ":2:1: warning: beat 1 needs scrolling at 80×24: its narration is "
+                                "450 lines"));
+}
+
 // The done-when test of the narration pane: every beat of every shipped lesson at the
-// smallest screen, a middle one, a large one and the narrowest with the narration beside the
-// panels, each question answered wrong and then right,
+// smallest screen, a middle one, a large one, the narrowest and shortest with the narration
+// beside the panels and one a little larger, each question answered wrong and then right,
 // shows every word of its narration (scrolling with ]), and the question's choices, the hint
 // and the explanation in full, at every step.
 static void test_every_beat_is_reachable_at_every_size(void **state)
 {
     (void)state;
-    static const int sizes[][2] = {{80, 24}, {100, 30}, {160, 48}};
+    static const int sizes[][2] = {{80, 24}, {100, 30}, {110, 24}, {120, 30}, {160, 48}};
     int n;
     char **list = lesson_list(&n);
     for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
@@ -2448,6 +2548,7 @@ int main(void)
         cmocka_unit_test(test_check_suggests_the_nearest_name),
         cmocka_unit_test(test_every_beat_is_reachable_at_every_size),
         cmocka_unit_test(test_narration_pane_too_small_for_the_question_scrolls),
+        cmocka_unit_test(test_check_reports_beats_cut_at_80x24),
         cmocka_unit_test(test_lesson_help_lists_lesson_keys_first),
         cmocka_unit_test(test_lesson_sentences_match_the_model),
         cmocka_unit_test(test_typed_hint_says_how_to_press_its_key),

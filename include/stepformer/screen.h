@@ -82,6 +82,16 @@ int panel_narration_need(const struct lesson_screen *ls, int w);
 // The largest narr_first worth scrolling to in pane r (0: the narration fits), and in *page
 // the narration rows the pane shows at once (at least 1).
 int panel_narration_last_first(const struct lesson_screen *ls, struct rect r, int *page);
+// How panel_narration lays ls out in pane r, its window at the top (narr_first 0).
+struct narration_fit {
+    int narr_lines;  // the narration's lines at the pane's width
+    int narr_shown;  // how many of them show at once (narr_lines: it needs no scrolling)
+    int quest_lines; // the question block's lines: the question, choices, answer line, feedback
+    int rows;        // the pane's rows below its title; a question block taller than that
+                     // joins the narration and scrolls with it
+    int lost;        // lines the pane can never show (past the most it lays out)
+};
+void panel_narration_fit(const struct lesson_screen *ls, struct rect r, struct narration_fit *f);
 // One panel into a rectangle (what screen_draw does for each panel the layout shows).
 void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const struct view *v,
                        int selected);

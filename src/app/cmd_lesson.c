@@ -53,6 +53,101 @@ static int open_model(struct app *a, const struct lesson *l, enum op_impl impl,
     return rc;
 }
 
+// The narration pane of the beat on screen, as the app lays it out at its size now.
+static void fit_now(struct app *a, struct narration_fit *f)
+{
+    struct screen_state s;
+    app_screen(a, &s);
+    panel_narration_fit(&a->lesson->screen, s.narration, f);
+}
+
+// Keeps in *worst the state whose question block overflows the pane the most.
+static void keep_worst(struct app *a, struct narration_fit *worst, const char **worst_with,
+                       const char *with)
+{
+    struct narration_fit f;
+    fit_now(a, &f);
+    if (f.quest_lines - f.rows > worst->quest_lines - worst->rows)
+        *worst = f, *worst_with = with;
+    if (f.lost > worst->lost)
+        worst->lost = f.lost;
+}
+
+// Answers the beat's question as a student may: each wrong choice in turn, twice (so that
+// each reply is seen in its longest form, which follows two wrong answers, whatever order the
+// student's choices are in), then the right one; a typed answer wrong twice, then Enter on an
+// empty line (which shows the answer). Keeps the worst state in *worst; the explanation must
+// come whole.
+static void answer_through(struct app *a, struct narration_fit *worst, const char **worst_with,
+                           struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_question *q = ls->l.beats[ls->beat].q;
+    if (q->correct >= 0) {
+        int right = 0;
+        for (int i = 0; i < 2 * q->n_choices; i++) {
+            if (ls->order[i % q->n_choices] == q->correct) {
+                right = i % q->n_choices;
+                continue;
+            }
+            app_key(a, 'a' + i % q->n_choices);
+            keep_worst(a, worst, worst_with, "with a wrong choice's reply");
+        }
+        app_key(a, 'a' + right);
+    } else {
+        for (int k = 0; k < 2 && !ls->answered[ls->beat]; k++) {
+            if (!ls->typing)
+                app_key(a, SF_KEY_ENTER);
+            app_key(a, '?');
+            app_key(a, SF_KEY_ENTER);
+            keep_worst(a, worst, worst_with, "with the hint");
+        }
+        if (!ls->answered[ls->beat])
+            app_key(a, SF_KEY_ENTER);
+    }
+    keep_worst(a, worst, worst_with, "with the explanation");
+    if (q->explain && !strstr(ls->feedback, q->explain))
+        lesson_diag_add(d, 1, q->line, 1,
+                        "the explanation is cut: with the reply before it, it is longer than "
+                        "the %zu bytes the app keeps; shorten it",
+                        sizeof ls->feedback - 1);
+}
+
+// Beat k on the smallest screen the app runs on (SF_MIN_W x SF_MIN_H), laid out as the app
+// lays it out, as the beat opens and through its question. Narration that needs scrolling
+// as the beat opens is a warning; a question block taller than the pane, so that the question
+// scrolls with the narration, a stronger one; text that can never be shown, an error.
+static void check_fit(struct app *a, struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    const struct lesson_beat *b = &ls->l.beats[ls->beat];
+    int w = a->width, h = a->height, n = ls->beat + 1;
+    a->width = SF_MIN_W, a->height = SF_MIN_H;
+    struct narration_fit open, worst;
+    const char *worst_with = "as the beat opens";
+    fit_now(a, &open);
+    worst = open;
+    if (open.narr_shown < open.narr_lines)
+        lesson_diag_add(d, LESSON_WARNING, b->line, 1,
+                        "beat %d needs scrolling at %d×%d: its narration is %d lines, %d fit; "
+                        "shorten it or split the beat with @pause",
+                        n, SF_MIN_W, SF_MIN_H, open.narr_lines, open.narr_shown);
+    if (b->q && !ls->answered[ls->beat])
+        answer_through(a, &worst, &worst_with, d);
+    if (b->q && worst.quest_lines > worst.rows)
+        lesson_diag_add(d, LESSON_WARNING, b->q->line, 1,
+                        "beat %d cannot show its question whole at %d×%d: %s the question block "
+                        "is %d lines and the pane has %d rows, so the question, its choices "
+                        "and the reply scroll with the narration; shorten them",
+                        n, SF_MIN_W, SF_MIN_H, worst_with, worst.quest_lines, worst.rows);
+    if (worst.lost)
+        lesson_diag_add(d, 1, b->line, 1,
+                        "beat %d: %d lines of its pane can never be shown at %d×%d (too long "
+                        "to lay out); split the beat with @pause",
+                        n, worst.lost, SF_MIN_W, SF_MIN_H);
+    a->width = w, a->height = h;
+}
+
 // Runs every beat of a parsed lesson on its model, as a student would reach it; the
 // questions' answers must be computable and must match themselves.
 static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, int *questions)
@@ -67,8 +162,9 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
         return;
     }
     if (app_lesson_start(&a, l, 0, NULL, d) == 0 || a.lesson)
-        for (int k = 1; k < a.lesson->l.n_beats; k++) {
-            app_lesson_goto(&a, k, d);
+        for (int k = 0; k < a.lesson->l.n_beats; k++) {
+            if (k)
+                app_lesson_goto(&a, k, d);
             const struct lesson_question *q = a.lesson->l.beats[k].q;
             char want[200];
             // A choice: the letter a student sees for the correct choice must pick it.
@@ -82,6 +178,7 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
                 !lesson_answer_matches(q, want, a.lesson->live, a.lesson->live_numeric,
                                        a.lesson->live_value))
                 lesson_diag_add(d, 1, q->line, 1, "the answer '%s' does not match itself", want);
+            check_fit(&a, d);
         }
     app_free(&a);
 }
@@ -99,7 +196,8 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
                          "none is given):\nthe syntax, the directives, the panels, the op names "
                          "on the lesson's model, and that\nevery question has an answer the "
                          "model can compute. Prints file:line:col: message\nfor each problem; "
-                         "the exit status is 1 when there is any.\n");
+                         "the exit status is 1 when there is an error. Warnings (status 0)\n"
+                         "name the beats whose narration or question needs scrolling at 80×24.\n");
             return 0;
         }
     if (argc == 0) {

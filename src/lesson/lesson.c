@@ -487,6 +487,14 @@ static void choice_lengths(struct parser *p, const struct lesson_question *q)
                         right, other);
 }
 
+// The beat's first line of its own (narration, a beat directive or its question) is where it
+// starts.
+static void beat_line(struct parser *p)
+{
+    if (!p->beat.line)
+        p->beat.line = p->line;
+}
+
 // A question must have an answer; the beat's first line names a missing one.
 static void question_finish(struct parser *p)
 {
@@ -512,6 +520,7 @@ static void beat_end(struct parser *p)
 {
     question_finish(p);
     struct lesson_beat *b = &p->beat;
+    beat_line(p); // a beat of facts only: its @pause (or the end of the file)
     // Trim the narration's trailing breaks.
     while (p->text.n && p->text.s[p->text.n - 1] == '\n')
         p->text.s[--p->text.n] = 0;
@@ -670,6 +679,7 @@ static void literal_decimals(struct parser *p, const char *s, size_t n, int col0
 // their own, a blank line as a paragraph break.
 static void narrate(struct parser *p, const char *s, size_t n)
 {
+    beat_line(p);
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     size_t lead = 0;
@@ -892,6 +902,7 @@ static void dir_pause(struct parser *p, struct dline *x)
 static void dir_question(struct parser *p, struct dline *x)
 {
     p->seen_content = 1;
+    beat_line(p);
     if (p->beat.q) {
         error_at(p, 1, "a second @question in one beat: put @pause between questions");
         return;
@@ -1504,6 +1515,7 @@ static int directive_name(struct parser *p, struct dline *x)
 static struct lesson_action *beat_action(struct parser *p, const struct dline *x)
 {
     p->seen_content = 1;
+    beat_line(p);
     if (p->beat.q) {
         error_at(p, 1,
                  "@%s after the question: put the beat's directives before @question (or start "

@@ -20,6 +20,7 @@ struct wline {
 struct wrapped {
     struct wline l[MAX_LINES];
     int n;
+    int dropped; // lines past MAX_LINES: never shown
 };
 
 // The columns of s[0..len): its bytes that do not continue a character.
@@ -41,6 +42,8 @@ static void add(struct wrapped *w, const char *s, int len, int indent, enum sf_s
 {
     if (w->n < MAX_LINES)
         w->l[w->n++] = (struct wline){s, len, indent, st};
+    else
+        w->dropped++;
 }
 
 // Greedy word wrap of text (hard lines at "\n") into lines of at most width columns; later
@@ -83,7 +86,7 @@ static void wrap(struct wrapped *w, const char *text, int width, int hang, enum 
 static void compose(const struct lesson_screen *ls, int width, struct wrapped *narr,
                     struct wrapped *quest, char choice_text[8][600])
 {
-    narr->n = quest->n = 0;
+    narr->n = quest->n = narr->dropped = quest->dropped = 0;
     if (ls->text && ls->text[0])
         wrap(narr, ls->text, width, 0, SF_STYLE_NORMAL);
     if (ls->question) {
@@ -185,6 +188,26 @@ int panel_narration_last_first(const struct lesson_screen *ls, struct rect r, in
     if (narr.n <= avail || avail < 1)
         return 0;
     return narr.n - (avail - (avail >= 3));
+}
+
+void panel_narration_fit(const struct lesson_screen *ls, struct rect r, struct narration_fit *f)
+{
+    struct wrapped narr, quest;
+    char choice_text[8][600];
+    memset(f, 0, sizeof *f);
+    compose(ls, r.w - 2, &narr, &quest, choice_text);
+    f->narr_lines = narr.n + narr.dropped;
+    f->quest_lines = quest.n + quest.dropped;
+    f->rows = r.h - 1;
+    if (r.w < 10 || r.h < 3) { // panel_narration draws nothing
+        f->lost = narr.n + quest.n + narr.dropped + quest.dropped;
+        return;
+    }
+    fit_question(&narr, &quest, f->rows);
+    f->lost = narr.dropped + quest.dropped;
+    int q_rows = quest.n > f->rows ? f->rows : quest.n;
+    struct window v = narr_window(narr.n, f->rows - q_rows, 0);
+    f->narr_shown = v.shown < f->narr_lines ? v.shown : f->narr_lines;
 }
 
 static void draw_title(struct grid *g, struct rect r, const struct lesson_screen *ls)
