@@ -87,6 +87,37 @@ static int program_dir(const char *exe, char *buf, size_t size)
     return snprintf(buf, size, "%s", d) < (int)size ? 0 : -1;
 }
 
+// Removes "." components and "NAME/.." pairs from an absolute path, in place, so that messages
+// show /opt/sf/share/stepformer rather than /opt/sf/bin/../share/stepformer. The directories
+// it starts from are canonical (no symbolic links), so the path still names the same place.
+static void path_tidy(char *p)
+{
+    if (p[0] != '/')
+        return;
+    char *out = p + 1;
+    const char *in = p + 1;
+    while (*in) {
+        size_t len = strcspn(in, "/");
+        if (len == 0 || (len == 1 && in[0] == '.')) {
+            // an empty or "." component: dropped
+        } else if (len == 2 && in[0] == '.' && in[1] == '.') {
+            if (out > p + 1) { // back over the last component kept
+                out--;
+                while (out > p + 1 && out[-1] != '/')
+                    out--;
+            }
+        } else {
+            memmove(out, in, len);
+            out += len;
+            *out++ = '/';
+        }
+        in += len + (in[len] == '/');
+    }
+    if (out > p + 1)
+        out--; // no slash at the end
+    *out = '\0';
+}
+
 // The directory a build tree's marker names for `sub` (relative to the marker's directory
 // `bin`), whether or not it exists. 1 when the marker has the line, 0 when it or the line is
 // missing.
@@ -106,6 +137,8 @@ static int marker_dir(const char *bin, const char *sub, char *buf, size_t size)
         const char *v = line + sl + 1;
         found = (v[0] == '/' ? snprintf(buf, size, "%s", v)
                              : snprintf(buf, size, "%s/%s", bin, v)) < (int)size;
+        if (found)
+            path_tidy(buf);
     }
     fclose(f);
     return found;
@@ -149,6 +182,7 @@ int datadir_find(enum datadir_kind kind, const char *exe, char *dir, size_t size
         n = snprintf(looked, sizeof looked, "%s (named by %s/%s), ", cand, bin, DATADIR_MARKER);
     }
     snprintf(cand, sizeof cand, "%s/%s/%s", bin, SF_DATA_FROM_BIN, sub);
+    path_tidy(cand);
     if (!take_dir(cand, dir, size))
         return 0;
     snprintf(looked + n, sizeof looked - (size_t)n, "%s", cand);

@@ -120,7 +120,7 @@ mkdir -p "$scratch/alone/bin" && cp "$moved$bin_rel" "$scratch/alone/bin/" || fa
 alone=$scratch/alone/bin/stepformer
 out=$(run "$alone" trace --ids 1 2>&1)
 [ $? -eq 2 ] || fail "no models: status is not 2: $out"
-echo "$out" | grep -q "STEPFORMER_MODELS" && echo "$out" | grep -qF "$scratch/alone/bin/" ||
+echo "$out" | grep -q "STEPFORMER_MODELS" && echo "$out" | grep -qF "$scratch/alone/share/stepformer/models" ||
     fail "no models: the message does not name the place and the variable: $out"
 out=$(run "$alone" lessons 2>&1)
 [ $? -eq 2 ] || fail "no lessons: status is not 2: $out"
