@@ -92,6 +92,54 @@ static void test_cli_trace_list_prints_every_node(void **state)
     run_free(&r);
 }
 
+// The first column of a --list's node lines (those before the parameter table), each name
+// followed by a newline, appended to buf; only names starting with prefix.
+static void list_names(const char *list, const char *prefix, char *buf, size_t size)
+{
+    for (const char *p = list; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (p[0] == '#' && strstr(p, "parameter tensors") &&
+            strstr(p, "parameter tensors") < p + len)
+            break;
+        if (p[0] != '#' && !strncmp(p, prefix, strlen(prefix))) {
+            size_t w = strcspn(p, " ");
+            size_t at = strlen(buf);
+            assert_true(at + w + 2 < size);
+            memcpy(buf + at, p, w);
+            buf[at + w] = '\n';
+            buf[at + w + 1] = '\0';
+        }
+        p += len + (nl != NULL);
+    }
+}
+
+// --names: every name --op takes, one a line, with no input given: the training iteration's
+// nodes, then the sampling ones; the same names the listings show.
+static void test_cli_trace_names_lists_every_op_name(void **state)
+{
+    (void)state;
+    static char want[16384];
+    want[0] = '\0';
+    struct run r =
+        run_cmd(cmd_trace, "--model", model_path, "--ids", "1,2", "--train", "--list", NULL);
+    assert_int_equal(r.status, 0);
+    list_names(r.out, "", want, sizeof want);
+    run_free(&r);
+    r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1", "--generate", "--list", NULL);
+    assert_int_equal(r.status, 0);
+    list_names(r.out, "sample.", want, sizeof want);
+    run_free(&r);
+    assert_non_null(strstr(want, "\nL1.attn.softmax\n"));
+    assert_non_null(strstr(want, "\ngrad.L0.attn.softmax\n"));
+    assert_non_null(strstr(want, "\nsample.draw\n"));
+    r = run_cmd(cmd_trace, "--model", model_path, "--names", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, want);
+    assert_int_equal(r.err_len, 0);
+    run_free(&r);
+}
+
 static void check_npy(const char *path, int ndim, int s0, int s1, int s2)
 {
     double *data = NULL;
@@ -1322,6 +1370,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_trace_list_prints_every_node),
+        cmocka_unit_test(test_cli_trace_names_lists_every_op_name),
         cmocka_unit_test(test_cli_trace_writes_npy_with_documented_shapes),
         cmocka_unit_test(test_cli_trace_npy_equals_the_graph),
         cmocka_unit_test(test_cli_trace_prints_an_op_and_a_summary),

@@ -19,6 +19,7 @@
 
 #include "helpers.h"
 #include "stepformer/arena.h"
+#include "stepformer/datadir.h"
 #include "stepformer/err.h"
 #include "stepformer/fileio.h"
 #include "stepformer/rng.h"
@@ -836,10 +837,140 @@ static void test_utf8_stream_joins_characters_split_over_pieces(void **state)
     }
 }
 
+// A scratch tree for the data lookup: T/bin holds the (pretended) program, T/src/lessons a
+// source tree's lessons, T/bin/<datadir_from_bin()>/lessons an installed copy, T/env a
+// directory an environment variable names.
+struct data_tree {
+    char root[512], exe[600], marker[600], src[600], installed[700], env[600];
+};
+
+static void make_dir(const char *path)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void data_tree_make(struct data_tree *t)
+{
+    const char *tmp = getenv("SF_TEST_TMP");
+    snprintf(t->root, sizeof t->root, "%s/datadir-%ld", tmp ? tmp : "/tmp", (long)getpid());
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(t->exe, sizeof t->exe, "%s/bin/stepformer", t->root);
+    snprintf(t->marker, sizeof t->marker, "%s/bin/%s", t->root, DATADIR_MARKER);
+    snprintf(t->src, sizeof t->src, "%s/src/lessons", t->root);
+    snprintf(t->installed, sizeof t->installed, "%s/bin/%s/lessons", t->root, datadir_from_bin());
+    snprintf(t->env, sizeof t->env, "%s/env", t->root);
+    make_dir(t->src);
+    make_dir(t->installed);
+    make_dir(t->env);
+    FILE *f = fopen(t->marker, "w");
+    assert_non_null(f);
+    fprintf(f, "# a comment\nmodels=../src/models\nlessons=../src/lessons\n");
+    fclose(f);
+}
+
+static void data_tree_free(struct data_tree *t)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->root);
+    assert_int_equal(system(cmd), 0);
+    unsetenv("STEPFORMER_LESSONS");
+}
+
+// dir is the canonical form of want.
+static void assert_same_dir(const char *dir, const char *want)
+{
+    char real[PATH_MAX];
+    assert_non_null(realpath(want, real));
+    assert_string_equal(dir, real);
+}
+
+static void
+test_datadir_looks_in_the_environment_then_the_build_tree_then_the_installation(void **state)
+{
+    (void)state;
+    struct data_tree t;
+    data_tree_make(&t);
+    char dir[4096], why[8192];
+    setenv("STEPFORMER_LESSONS", t.env, 1);
+    assert_int_equal(datadir_find(DATADIR_LESSONS, t.exe, dir, sizeof dir, why, sizeof why), 0);
+    assert_string_equal(dir, t.env); // as given
+    unsetenv("STEPFORMER_LESSONS");
+    assert_int_equal(datadir_find(DATADIR_LESSONS, t.exe, dir, sizeof dir, why, sizeof why), 0);
+    assert_same_dir(dir, t.src);
+    assert_int_equal(unlink(t.marker), 0);
+    assert_int_equal(datadir_find(DATADIR_LESSONS, t.exe, dir, sizeof dir, why, sizeof why), 0);
+    assert_same_dir(dir, t.installed);
+    // An empty variable counts as not set.
+    setenv("STEPFORMER_LESSONS", "", 1);
+    assert_int_equal(datadir_find(DATADIR_LESSONS, t.exe, dir, sizeof dir, why, sizeof why), 0);
+    assert_same_dir(dir, t.installed);
+    data_tree_free(&t);
+}
+
+static void test_datadir_names_every_place_looked_in_and_the_variable(void **state)
+{
+    (void)state;
+    struct data_tree t;
+    data_tree_make(&t);
+    char dir[4096], why[8192], cmd[1600];
+    // The marker names a directory that is gone, and nothing is installed.
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", t.src, t.installed);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(datadir_find(DATADIR_LESSONS, t.exe, dir, sizeof dir, why, sizeof why), -1);
+    assert_non_null(strstr(why, "STEPFORMER_LESSONS is not set"));
+    char named[1400]; // the marker's directory, without the bin/.. between
+    snprintf(named, sizeof named, "%s/src/lessons (named by %s)", t.root, t.marker);
+    assert_non_null(strstr(why, named));
+    // The installed place as a tidy path: bin/../share/stepformer is root/share/stepformer.
+    const char *from_bin = datadir_from_bin();
+    assert_int_equal(strncmp(from_bin, "../", 3), 0); // bindir and datadir side by side
+    snprintf(named, sizeof named, "%s/%s/lessons", t.root, from_bin + 3);
+    assert_non_null(strstr(why, named));
+    assert_null(strstr(why, "/.."));
+    assert_non_null(strstr(why, "set STEPFORMER_LESSONS to the lessons directory"));
+    // The models: the marker has a line for them too.
+    assert_int_equal(datadir_find(DATADIR_MODELS, t.exe, dir, sizeof dir, why, sizeof why), -1);
+    snprintf(named, sizeof named, "%s/src/models (named by %s)", t.root, t.marker);
+    assert_non_null(strstr(why, named));
+    assert_non_null(strstr(why, "STEPFORMER_MODELS"));
+    // A variable that names no directory is an error, even where another place would do.
+    make_dir(t.installed);
+    setenv("STEPFORMER_LESSONS", t.src, 1);
+    assert_int_equal(datadir_find(DATADIR_LESSONS, t.exe, dir, sizeof dir, why, sizeof why), -1);
+    assert_non_null(strstr(why, "STEPFORMER_LESSONS is set to"));
+    assert_non_null(strstr(why, "which is not a directory"));
+    data_tree_free(&t);
+}
+
+// The test programs, like the program, find the source tree's data through the file meson
+// writes beside them: nothing of the build machine is compiled in.
+static void test_datadir_finds_the_source_tree_from_the_build_directory(void **state)
+{
+    (void)state;
+    unsetenv("STEPFORMER_LESSONS");
+    unsetenv("STEPFORMER_MODELS");
+    char path[4096], why[8192];
+    assert_int_equal(
+        datadir_file(DATADIR_LESSONS, "equations.md", path, sizeof path, why, sizeof why), 0);
+    assert_int_equal(access(path, R_OK), 0);
+    assert_int_equal(
+        datadir_file(DATADIR_MODELS, "textbook.sfm", path, sizeof path, why, sizeof why), 0);
+    assert_int_equal(access(path, R_OK), 0);
+    assert_string_equal(datadir_variable(DATADIR_MODELS), "STEPFORMER_MODELS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_messages_cover_every_status),
+        cmocka_unit_test(
+            test_datadir_looks_in_the_environment_then_the_build_tree_then_the_installation),
+        cmocka_unit_test(test_datadir_names_every_place_looked_in_and_the_variable),
+        cmocka_unit_test(test_datadir_finds_the_source_tree_from_the_build_directory),
         cmocka_unit_test(test_err_diag_formats_location),
         cmocka_unit_test(test_err_diag_marks_what_it_cuts),
         cmocka_unit_test(test_err_assert_restores_the_terminal_then_aborts),

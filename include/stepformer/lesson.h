@@ -242,13 +242,18 @@ const char *lesson_user_name(void);
 // and the question's line and choices (the same every time for one student).
 void lesson_choice_order(const struct lesson_question *q, unsigned long long seed, int *order);
 
-// The model file a lesson's @model names: a shipped model ("textbook", the default), or a file
-// looked for beside the lesson, in $STEPFORMER_MODELS and in the shipped models directory.
+// The model file a lesson's @model names: a shipped model ("textbook", the default) in the
+// models directory (datadir.h), or a file looked for beside the lesson, then there.
 // Returns 0 with path filled, or nonzero with why saying what is missing and where to put it.
 int lesson_model_path(const struct lesson *l, char *path, size_t size, char *why, size_t wn);
 
-// Where lessons are: $STEPFORMER_LESSONS, else the shipped directory.
-const char *lesson_dir(void);
+// Bytes of the lessons or models directory's path.
+#define LESSON_DIR_MAX 4096
+// Where lessons are (datadir_find: $STEPFORMER_LESSONS, a build tree, the installed data
+// directory): 0 with dir filled, or -1 with why naming the places looked in.
+int lesson_dir(char *dir, size_t size, char *why, size_t wn);
+// Why lesson_list found no lessons: the places looked in, or the directory that has none.
+void lesson_list_none(char *why, size_t wn);
 // Finds a lesson by file path, number ("4"), name ("one-head") or file name ("04-one-head"),
 // in the lessons directory. Returns 0 with path filled, or nonzero with why.
 int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn);

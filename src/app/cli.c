@@ -6,13 +6,10 @@
 #include <string.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/datadir.h"
 #include "stepformer/palette.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
-
-#ifndef SF_DEFAULT_MODEL
-#define SF_DEFAULT_MODEL "assets/models/textbook.sfm"
-#endif
 
 int cli_flag(char **argv, int i, const char *name)
 {
@@ -68,11 +65,16 @@ int cli_palette(const char *v, const char **name)
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, struct sf_diag *d)
 {
     int shipped = 0;
+    char shipped_path[4096], why[4096];
     sf_diag_clear(d);
     if (!path)
         path = getenv("STEPFORMER_MODEL");
     if (!path) {
-        path = SF_DEFAULT_MODEL;
+        if (datadir_file(DATADIR_MODELS, "textbook.sfm", shipped_path, sizeof shipped_path, why,
+                         sizeof why))
+            return sf_diag_set(d, SF_ERR_IO, NULL, 0, 0,
+                               "no model given (--model FILE, or STEPFORMER_MODEL), and %s", why);
+        path = shipped_path;
         shipped = 1;
     }
     int rc = checkpoint_load(m, path, d);

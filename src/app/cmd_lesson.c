@@ -203,8 +203,9 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
     if (argc == 0) {
         list = lesson_list(&n_files);
         if (!n_files) {
-            fprintf(err, "stepformer check: no lessons in %s\n",
-                    utf8_safe(safe, sizeof safe, lesson_dir()));
+            char why[LESSON_DIR_MAX * 2];
+            lesson_list_none(why, sizeof why);
+            fprintf(err, "stepformer check: %s\n", utf8_safe(safe, sizeof safe, why));
             return 2;
         }
     }
@@ -267,9 +268,10 @@ int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
     int n;
     char **list = lesson_list(&n);
     if (!n) {
-        fprintf(err, "stepformer lessons: no lessons in %s (set STEPFORMER_LESSONS)\n",
-                utf8_safe(safe, sizeof safe, lesson_dir()));
-        return 1;
+        char why[LESSON_DIR_MAX * 2];
+        lesson_list_none(why, sizeof why);
+        fprintf(err, "stepformer lessons: %s\n", utf8_safe(safe, sizeof safe, why));
+        return 2;
     }
     char ppath[1024];
     struct lesson_progress pr = {0};
@@ -406,12 +408,12 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
                 utf8_safe(safe, sizeof safe, palette));
         return 2;
     }
-    char path[1100], why[300];
+    char path[1100], why[LESSON_DIR_MAX * 2];
     if (name ? lesson_find(name, path, sizeof path, why, sizeof why)
              : next_unfinished(path, sizeof path)) {
-        fprintf(err, "stepformer lesson: %s\n",
-                name ? utf8_safe(safe, sizeof safe, why)
-                     : "no lessons found: set STEPFORMER_LESSONS to the lessons directory");
+        if (!name)
+            lesson_list_none(why, sizeof why);
+        fprintf(err, "stepformer lesson: %s\n", utf8_safe(safe, sizeof safe, why));
         return 2;
     }
     char ppath[1024];

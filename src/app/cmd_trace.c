@@ -22,6 +22,8 @@ static const char trace_usage[] =
     "  --prompt TEXT     the input, tokenized with the model's tokenizer\n"
     "  --ids LIST        the input as comma-separated token ids\n"
     "  --list            print every node: name, output shape, level, section, explanation\n"
+    "  --names           print every name --op takes, one a line, with the training and\n"
+    "                    sampling nodes (for scripts and shell completion; needs no input)\n"
     "  --tokens          print the input's tokens: position, id and piece\n"
     "  --op NAME         run up to node NAME and print its output (or write it with --out)\n"
     "  --out FILE.npy    write the --op output as a float32 .npy in C order\n"
@@ -122,7 +124,7 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 struct trace_opts {
     const char *model_path, *tok_path, *ids_arg, *prompt, *targets_arg, *op, *param_grad;
     const char *out_path, *impl_arg;
-    int list, train, tokens, generate;
+    int list, train, tokens, generate, names;
     enum op_impl impl;
 };
 
@@ -145,6 +147,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         }
         if (cli_flag(argv, i, "--list")) {
             o->list = 1;
+            continue;
+        }
+        if (cli_flag(argv, i, "--names")) {
+            o->names = 1;
             continue;
         }
         if (cli_flag(argv, i, "--tokens")) {
@@ -295,6 +301,36 @@ static int run_to(struct graph *g, int idx, FILE *err)
     return 0;
 }
 
+// --names: every name --op takes on this model: the nodes of a training iteration (the
+// forward pass, loss.xent, grad.*, adamw.*), then the sampling nodes. The input is two tokens
+// of id 0, as the names do not depend on it. The exit status.
+static int trace_names(struct model *m, enum op_impl impl, FILE *out, FILE *err)
+{
+    int ids[2] = {0, 0};
+    struct graph g = {0};
+    struct optimizer opt = {0};
+    struct sampler greedy;
+    struct adamw_params hp = SF_ADAMW_DEFAULTS;
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    sampler_init(&greedy, 1, 1.0f, 0, 1.0f, 1);
+    int rc = optimizer_init(&opt, m, &hp)
+                 ? SF_ERR_NOMEM
+                 : graph_build_train(&g, m, ids, ids + 1, 1, 1, impl, &opt, &d);
+    for (int i = 0; !rc && i < g.n_nodes; i++)
+        fprintf(out, "%s\n", g.nodes[i].name);
+    graph_free(&g);
+    if (!rc && (rc = graph_build_generate(&g, m, ids, 1, impl, &greedy, &d)) == 0)
+        for (int i = 0; i < g.n_nodes; i++)
+            if (!strncmp(g.nodes[i].name, "sample.", 7))
+                fprintf(out, "%s\n", g.nodes[i].name);
+    graph_free(&g);
+    optimizer_free(&opt);
+    if (rc)
+        cli_print_diag(err, "trace", &d);
+    return rc ? 2 : 0;
+}
+
 // What one run of `stepformer trace` builds: the model, the input and the graph over it.
 struct trace_run {
     struct model m;
@@ -424,8 +460,11 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
         return status == 1 ? 0 : status;
     struct trace_run r = {0};
     status = 2;
-    if (!cli_load_model_print(&r.m, o.model_path, o.tok_path, err) &&
-        !trace_input(&o, &r, out, err)) {
+    if (o.names) {
+        if (!cli_load_model_print(&r.m, o.model_path, o.tok_path, err))
+            status = trace_names(&r.m, o.impl, out, err);
+    } else if (!cli_load_model_print(&r.m, o.model_path, o.tok_path, err) &&
+               !trace_input(&o, &r, out, err)) {
         if (o.tokens) {
             print_tokens(&r.m, r.ids, r.n, out);
             status = 0;

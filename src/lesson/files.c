@@ -10,20 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stepformer/datadir.h"
 #include "stepformer/fileio.h"
 #include "stepformer/text.h"
 
-#ifndef SF_MODEL_DIR
-#define SF_MODEL_DIR "assets/models"
-#endif
-#ifndef SF_LESSON_DIR
-#define SF_LESSON_DIR "lessons"
-#endif
-
-const char *lesson_dir(void)
+int lesson_dir(char *dir, size_t size, char *why, size_t wn)
 {
-    const char *d = getenv("STEPFORMER_LESSONS");
-    return d && *d ? d : SF_LESSON_DIR;
+    return datadir_find(DATADIR_LESSONS, NULL, dir, size, why, wn);
 }
 
 static int is_file(const char *path)
@@ -36,14 +29,14 @@ int lesson_model_path(const struct lesson *l, char *path, size_t size, char *why
 {
     const char *m = l->model ? l->model : "textbook";
     static const char *const shipped[] = {"textbook", "notebook", "chars"};
+    char models[LESSON_DIR_MAX];
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++)
         if (strcmp(m, shipped[i]) == 0) {
-            snprintf(path, size, "%s/%s.sfm", SF_MODEL_DIR, m);
+            if (datadir_find(DATADIR_MODELS, NULL, models, sizeof models, why, wn))
+                return -1;
+            snprintf(path, size, "%s/%s.sfm", models, m);
             return 0;
         }
-    char dirs[3][1024];
-    int n = 0;
-    const char *slash = strrchr(l->path, '/');
     if (m[0] == '/') {
         snprintf(path, size, "%s", m);
         if (is_file(path))
@@ -51,21 +44,21 @@ int lesson_model_path(const struct lesson *l, char *path, size_t size, char *why
         snprintf(why, wn, "this lesson needs the model %s, which is not there", m);
         return -1;
     }
-    snprintf(dirs[n++], sizeof dirs[0], "%.*s", slash ? (int)(slash - l->path) : 1,
-             slash ? l->path : ".");
-    const char *env = getenv("STEPFORMER_MODELS");
-    if (env && *env)
-        snprintf(dirs[n++], sizeof dirs[0], "%s", env);
-    snprintf(dirs[n++], sizeof dirs[0], "%s", SF_MODEL_DIR);
-    for (int i = 0; i < n; i++) {
-        snprintf(path, size, "%s/%s", dirs[i], m);
-        if (is_file(path))
-            return 0;
-    }
+    // Beside the lesson, then in the models directory.
+    const char *slash = strrchr(l->path, '/');
+    snprintf(path, size, "%.*s/%s", slash ? (int)(slash - l->path) : 1, slash ? l->path : ".", m);
+    if (is_file(path))
+        return 0;
+    if (datadir_find(DATADIR_MODELS, NULL, models, sizeof models, why, wn))
+        return -1;
+    snprintf(path, size, "%s/%s", models, m);
+    if (is_file(path))
+        return 0;
     snprintf(why, wn,
-             "this lesson needs the model %s, which is not installed: put the file in %s (or "
-             "in a directory named by STEPFORMER_MODELS) and open the lesson again",
-             m, SF_MODEL_DIR);
+             "this lesson needs the model %s, which is not installed: put the file beside the "
+             "lesson or in %s (the models directory; STEPFORMER_MODELS names another) and open "
+             "the lesson again",
+             m, models);
     return -1;
 }
 
@@ -85,7 +78,10 @@ static int cmp_str(const void *a, const void *b)
 char **lesson_list(int *n)
 {
     *n = 0;
-    DIR *dir = opendir(lesson_dir());
+    char ldir[LESSON_DIR_MAX], why[LESSON_DIR_MAX];
+    if (lesson_dir(ldir, sizeof ldir, why, sizeof why))
+        return NULL;
+    DIR *dir = opendir(ldir);
     if (!dir)
         return NULL;
     char **list = NULL;
@@ -101,17 +97,27 @@ char **lesson_list(int *n)
                 break;
             list = l;
         }
-        size_t len = strlen(lesson_dir()) + strlen(e->d_name) + 2;
+        size_t len = strlen(ldir) + strlen(e->d_name) + 2;
         char *path = malloc(len);
         if (!path)
             break;
-        snprintf(path, len, "%s/%s", lesson_dir(), e->d_name);
+        snprintf(path, len, "%s/%s", ldir, e->d_name);
         list[(*n)++] = path;
     }
     closedir(dir);
     if (*n)
         qsort(list, (size_t)*n, sizeof *list, cmp_str);
     return list;
+}
+
+void lesson_list_none(char *why, size_t wn)
+{
+    char ldir[LESSON_DIR_MAX];
+    if (lesson_dir(ldir, sizeof ldir, why, wn) == 0)
+        snprintf(why, wn,
+                 "no lessons in %s: set STEPFORMER_LESSONS to the lessons directory, or give "
+                 "a lesson file",
+                 ldir);
 }
 
 int lesson_list_number(const char *path)
@@ -144,10 +150,7 @@ int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn)
     int n;
     char **list = lesson_list(&n);
     if (!n) {
-        snprintf(why, wn,
-                 "no lessons in %s: set STEPFORMER_LESSONS to the lessons directory, or give "
-                 "a lesson file",
-                 lesson_dir());
+        lesson_list_none(why, wn);
         lesson_list_free(list, n);
         return -1;
     }
@@ -170,9 +173,10 @@ int lesson_find(const char *arg, char *path, size_t size, char *why, size_t wn)
         snprintf(path, size, "%s", list[found]);
     else
         snprintf(why, wn,
-                 "no lesson '%.60s' in %s: give a number (1-%d), a name from `stepformer "
+                 "no lesson '%.60s' in %.*s: give a number (1-%d), a name from `stepformer "
                  "lessons`, or a file",
-                 arg, lesson_dir(), lesson_list_number(list[n - 1]));
+                 arg, (int)(strrchr(list[n - 1], '/') - list[n - 1]), list[n - 1],
+                 lesson_list_number(list[n - 1]));
     lesson_list_free(list, n);
     return found >= 0 ? 0 : -1;
 }

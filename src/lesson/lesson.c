@@ -1759,10 +1759,10 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
              path);
     size_t eq_len;
     char *eq = sf_read_file(eq_path, "equation table", EQ_TABLE_MAX, &eq_len, NULL, NULL);
-    if (!eq) {
-        snprintf(eq_path, sizeof eq_path, "%s/equations.md", lesson_dir());
+    char ldir[LESSON_DIR_MAX], no_dir[LESSON_DIR_MAX];
+    if (!eq && lesson_dir(ldir, sizeof ldir, no_dir, sizeof no_dir) == 0 &&
+        snprintf(eq_path, sizeof eq_path, "%s/equations.md", ldir) < (int)sizeof eq_path)
         eq = sf_read_file(eq_path, "equation table", EQ_TABLE_MAX, &eq_len, NULL, NULL);
-    }
     int rc = lesson_parse(l, path, text, len, eq, panels, d);
     free(eq);
     free(text);
