@@ -27,8 +27,9 @@ struct blk {
     int square;         // columns are the tokens (j), else numbered components
     int sel;            // the selected row, or -1
     char caption[80];
-    char short_name[16]; // what the hidden-tables note calls it
-    int cell_w, label_w, h;
+    char short_name[16];    // what the hidden-tables note calls it
+    int cell_w0, caption_w; // its narrowest cells (the widest number and a space), its caption
+    int cell_w, cell_h, label_w, h; // as drawn: cells grown to the room
     int w, w_bare; // its width with the row labels, and without them (beside another table)
     int labels;    // 1: this one shows the row labels
 };
@@ -82,6 +83,7 @@ static void blk_table(const struct blk *b, struct table *t)
     t->rows = b->rows;
     t->cols = b->cols;
     t->cell_w = b->cell_w;
+    t->cell_h = b->cell_h;
     t->label_w = b->labels ? b->label_w : 0;
     t->sel_row = b->sel;
     t->keep_col = -1;
@@ -112,19 +114,26 @@ static void blk_set(struct blk *b, const struct lesson_worked *w, const float *m
     for (int k = 0; k < w->n * cols; k++)
         if (isfinite(m[k]))
             num = fmax(num, text_format(buf, sizeof buf, "%.2f", (double)m[k]));
-    b->cell_w = num + 1;
+    b->cell_w0 = num + 1;
     for (int i = 0; i < w->n; i++) {
         token_label(w, i, buf, sizeof buf);
         int lw = (int)utf8_count(buf, strlen(buf));
         b->label_w = lw + 1 > b->label_w ? lw + 1 : b->label_w;
-        if (square && lw + 1 > b->cell_w && lw < 9)
-            b->cell_w = lw + 1; // the tokens over the columns, whole where they are short
+        if (square && lw + 1 > b->cell_w0 && lw < 9)
+            b->cell_w0 = lw + 1; // the tokens over the columns, whole where they are short
     }
-    int cw = (int)utf8_count(b->caption, strlen(b->caption));
-    int tw = cols * b->cell_w + (kind == BLK_ALPHA ? b->cell_w : 0);
-    b->w = cw > tw + b->label_w ? cw : tw + b->label_w;
-    b->w_bare = cw > tw ? cw : tw;
-    b->h = 2 + w->n; // caption, column labels, rows
+    b->caption_w = (int)utf8_count(b->caption, strlen(b->caption));
+}
+
+// Sizes b with its cells grow columns wider and ch lines tall.
+static void blk_measure(struct blk *b, int grow, int ch)
+{
+    b->cell_w = b->cell_w0 + grow;
+    b->cell_h = ch;
+    int tw = b->cols * b->cell_w + (b->kind == BLK_ALPHA ? b->cell_w : 0);
+    b->w = b->caption_w > tw + b->label_w ? b->caption_w : tw + b->label_w;
+    b->w_bare = b->caption_w > tw ? b->caption_w : tw;
+    b->h = 2 + b->rows * ch; // caption, column labels, rows
 }
 
 // The example's tables in order: x, the queries, keys and values when they are not x, the
@@ -163,12 +172,13 @@ static int blocks(const struct lesson_worked *w, int sel, struct blk *out)
 // Places the tables left to right, a new line of them when the next is too wide, in rows of r
 // from y to y + h; at[k] gets table k's rectangle. Only the first table of a line has the row
 // labels: the others' rows are the same tokens on the same lines. Returns how many fit whole.
-static int flow(struct blk *b, int n, struct rect r, struct rect *at)
+static int flow(struct blk *b, int n, struct rect r, struct rect *at, int *lines)
 {
     int x = r.x, y = r.y, line_h = 0;
+    *lines = 1;
     for (int k = 0; k < n; k++) {
         if (x > r.x && x + b[k].w_bare > r.x + r.w) // a new line of tables
-            x = r.x, y += line_h + 1, line_h = 0;
+            x = r.x, y += line_h + 1, line_h = 0, ++*lines;
         if (y + b[k].h > r.y + r.h)
             return k;
         b[k].labels = x == r.x;
@@ -197,10 +207,22 @@ void panel_worked(struct grid *g, struct rect r, const struct view *v, int selec
     int sel = v->row >= 0 && v->row < w->n ? v->row : -1;
     int n = blocks(w, sel, b);
     struct rect body = {r.x, r.y + 1, r.w, r.h - 1};
-    int shown = flow(b, n, body, at);
+    // The cells grow with the room while every table still fits: the fewest lines of tables
+    // first (read across), then up to 2 lines and 4 more columns a cell.
+    int best = -1, best_grow = 0, best_ch = 1, lines, shown;
+    for (int ch = 1; ch <= 2; ch++)
+        for (int grow = 0; grow <= 4; grow++) {
+            for (int k = 0; k < n; k++)
+                blk_measure(&b[k], grow, ch);
+            if (flow(b, n, body, at, &lines) == n && (10 - lines) * 100 + ch * 10 + grow > best)
+                best = (10 - lines) * 100 + ch * 10 + grow, best_grow = grow, best_ch = ch;
+        }
+    for (int k = 0; k < n; k++)
+        blk_measure(&b[k], best_grow, best_ch);
+    shown = flow(b, n, body, at, &lines);
     if (shown < n) { // the last line counts the tables left out
         body.h--;
-        shown = flow(b, n, body, at);
+        shown = flow(b, n, body, at, &lines);
     }
     for (int k = 0; k < shown; k++) {
         struct table t;
