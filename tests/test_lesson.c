@@ -1719,6 +1719,9 @@ static void test_worked_example_errors(void **state)
         {"@worked tokesn a b c", "5:9: error: unknown @worked part 'tokesn' (did you mean "
                                  "'tokens'?)"},
         {"@worked scale maybe", "5:15: error: @worked scale is 'on'"},
+        {"@worked show alpah", "5:14: error: @worked show is one of inputs, score, alpha, out (the "
+                               "last step the panel shows) or all, not 'alpah' (did you mean "
+                               "'alpha'?)"},
         {"@worked x", "5:10: error: @worked x needs its rows"},
         {"@worked", "5:8: error: @worked needs a matrix and its rows"},
         {"@worked tokens a b", "5:1: error: @worked: @worked tokens names 2 tokens, but x has 3 "

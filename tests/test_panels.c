@@ -658,6 +658,21 @@ static void test_panels_worked_example(void **state)
             assert_true(g.cells[i].cp < 128);
         grid_free(&g);
     }
+    // '@worked show score': the steps up to the scores, and the ones to come named
+    struct lesson l2;
+    static const char upto[] = "# T\n@worked x 1 0 | 0 1 | 1 1\n@worked show score\nText.\n";
+    assert_int_equal(lesson_parse(&l2, "t.md", upto, strlen(upto), NULL, NULL, &d), 0);
+    v.worked = l2.beats[0].worked;
+    struct grid g2;
+    assert_int_equal(grid_init(&g2, 80, 10), 0);
+    panel_worked(&g2, (struct rect){0, 0, 80, 10}, &v, 0);
+    char *upto_shown = grid_text_of(&g2);
+    assert_non_null(strstr(upto_shown, "score x_i · x_j"));
+    assert_null(strstr(upto_shown, "softmax"));
+    assert_non_null(strstr(upto_shown, "2 steps to come: α a"));
+    free(upto_shown);
+    grid_free(&g2);
+    lesson_free(&l2);
     // with no example it says so
     struct grid g;
     assert_int_equal(grid_init(&g, 60, 4), 0);

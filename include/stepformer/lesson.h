@@ -124,6 +124,7 @@ struct lesson_worked {
     char tokens[LESSON_WORKED_MAX][24]; // the rows' words (@worked tokens), or "" for x_i
     int n_tokens, tokens_line;
     int scale; // 1: the scores are divided by sqrt(d_k) before the softmax
+    int show;  // the last step the panel shows (@worked show): LESSON_WK_SHOW_*
     // Computed: n tokens; Q, K (n, d_k) and V (n, d_v) as used; the scores q_i . k_j (n, n);
     // scaled: score / sqrt(d_k) (the scores again when scale is 0); masked: scaled with -inf
     // above the diagonal; alpha = softmax(masked) by rows; out: a_i = sum_j alpha_ij v_j (n, d_v).
@@ -131,6 +132,16 @@ struct lesson_worked {
     float q[LESSON_WORKED_CELLS], k[LESSON_WORKED_CELLS], v[LESSON_WORKED_CELLS];
     float score[LESSON_WORKED_CELLS], scaled[LESSON_WORKED_CELLS], masked[LESSON_WORKED_CELLS];
     float alpha[LESSON_WORKED_CELLS], out[LESSON_WORKED_CELLS];
+};
+
+// The steps of a worked example, as '@worked show STEP' names them (the panel shows the steps up
+// to the one named; ALL, the default, is every step).
+enum lesson_worked_step {
+    LESSON_WK_SHOW_ALL = 0,
+    LESSON_WK_SHOW_INPUTS, // "inputs": x (q, k, v)
+    LESSON_WK_SHOW_SCORE,  // "score": and the scores (scaled)
+    LESSON_WK_SHOW_ALPHA,  // "alpha": and the softmax weights
+    LESSON_WK_SHOW_OUT,    // "out": and the outputs a_i
 };
 
 // The keyword of input i ("wq"), or "?".

@@ -27,7 +27,11 @@ const char *lesson_worked_name(enum lesson_worked_input i)
 }
 
 // The first words of '@worked' besides the matrices.
-static const char *const other_words[] = {"tokens", "scale", "off"};
+static const char *const other_words[] = {"tokens", "scale", "show", "off"};
+
+// '@worked show STEP': the steps by number (enum lesson_worked_step).
+static const char *const steps[] = {"all", "inputs", "score", "alpha", "out"};
+#define N_STEPS (int)(sizeof steps / sizeof steps[0])
 #define N_OTHER (int)(sizeof other_words / sizeof other_words[0])
 #define N_WORDS (LESSON_WK_COUNT + N_OTHER)
 
@@ -179,6 +183,32 @@ static void read_tokens(struct lesson_worked *w, const char *s, const char *end,
     w->tokens_line = line;
 }
 
+// '@worked show STEP' (s: after "show", at column col0).
+static void read_show(struct lesson_worked *w, const char *s, const char *end, int col0, int line,
+                      struct lesson_diags *d)
+{
+    const char *start = s, *v, *m;
+    size_t vn = next_word(&s, end, &v), more = vn ? next_word(&s, end, &m) : 0;
+    int col = col0 + (int)(v - start), k = 0;
+    while (k < N_STEPS && !same(v, vn, steps[k]))
+        k++;
+    if (k < N_STEPS) {
+        w->show = k;
+    } else {
+        char near[48] = "";
+        int j = vn ? text_nearest(v, vn, steps, N_STEPS) : -1;
+        if (j >= 0)
+            snprintf(near, sizeof near, " (did you mean '%s'?)", steps[j]);
+        fail(d, line, col,
+             "@worked show is one of inputs, score, alpha, out (the last step the panel shows) "
+             "or all, not '%.*s'%s",
+             (int)(vn > 30 ? 30 : vn), v, near);
+    }
+    if (more)
+        fail(d, line, col0 + (int)(m - start), "@worked show: unexpected '%.*s' at the end",
+             (int)(more > 30 ? 30 : more), m);
+}
+
 void lesson_worked_directive(struct lesson_worked *w, int *on, const char *s, size_t n, int col,
                              int line, struct lesson_diags *d)
 {
@@ -200,6 +230,8 @@ void lesson_worked_directive(struct lesson_worked *w, int *on, const char *s, si
     *on = 1;
     if (same(word, wn, "tokens")) {
         read_tokens(w, s, end, rest, line, d);
+    } else if (same(word, wn, "show")) {
+        read_show(w, s, end, col + (int)(s - start), line, d);
     } else if (same(word, wn, "scale")) {
         const char *v;
         size_t vn = next_word(&s, end, &v), more = 0;

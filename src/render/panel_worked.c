@@ -5,6 +5,7 @@
 #include "stepformer/panel.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct blk {
     int cell_w, cell_h, label_w, h; // as drawn: cells grown to the room
     int w, w_bare; // its width with the row labels, and without them (beside another table)
     int labels;    // 1: this one shows the row labels
+    int step;      // the step it belongs to (enum lesson_worked_step)
 };
 
 static void token_label(const struct lesson_worked *w, int i, char *buf, size_t size)
@@ -166,6 +168,11 @@ static int blocks(const struct lesson_worked *w, int sel, struct blk *out)
     blk_set(&out[n++], w, w->alpha, w->n, BLK_ALPHA, 1, sel, "α_ij = softmax(row i)", "α");
     text_format(cap, sizeof cap, "a_i = Σ α_ij %s_j", own_v ? "v" : "x");
     blk_set(&out[n++], w, w->out, w->d_v, BLK_PLAIN, 0, sel, cap, "a");
+    for (int k = 0; k < n; k++)
+        out[k].step = out[k].kind == BLK_ALPHA    ? LESSON_WK_SHOW_ALPHA
+                      : out[k].kind == BLK_MASKED ? LESSON_WK_SHOW_SCORE
+                      : k == n - 1                ? LESSON_WK_SHOW_OUT
+                                                  : LESSON_WK_SHOW_INPUTS;
     return n;
 }
 
@@ -190,6 +197,21 @@ static int flow(struct blk *b, int n, struct rect r, struct rect *at, int *lines
     return n;
 }
 
+static int note_add(char *buf, size_t size, int len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+// Appends to the text of len bytes in buf (what does not fit is dropped); returns the new length.
+static int note_add(char *buf, size_t size, int len, const char *fmt, ...)
+{
+    if (len < 0 || (size_t)len + 1 >= size)
+        return len;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = text_vformat(buf + len, size - (size_t)len, fmt, ap);
+    va_end(ap);
+    return k < 0 ? len : len + k > (int)size - 1 ? (int)size - 1 : len + k;
+}
+
 void panel_worked(struct grid *g, struct rect r, const struct view *v, int selected)
 {
     const struct lesson_worked *w = v->worked;
@@ -205,8 +227,11 @@ void panel_worked(struct grid *g, struct rect r, const struct view *v, int selec
     struct blk b[MAX_BLK];
     struct rect at[MAX_BLK];
     int sel = v->row >= 0 && v->row < w->n ? v->row : -1;
-    int n = blocks(w, sel, b);
-    struct rect body = {r.x, r.y + 1, r.w, r.h - 1};
+    int n_all = blocks(w, sel, b), n = 0;
+    while (n < n_all && (w->show == LESSON_WK_SHOW_ALL || b[n].step <= w->show))
+        n++; // the steps the lesson has come to (@worked show)
+    // The last line says which steps are to come, when some are.
+    struct rect body = {r.x, r.y + 1, r.w, r.h - 1 - (n < n_all)};
     // The cells grow with the room while every table still fits: the fewest lines of tables
     // first (read across), then up to 2 lines and 4 more columns a cell.
     int best = -1, best_grow = 0, best_ch = 1, lines, shown;
@@ -220,7 +245,7 @@ void panel_worked(struct grid *g, struct rect r, const struct view *v, int selec
     for (int k = 0; k < n; k++)
         blk_measure(&b[k], best_grow, best_ch);
     shown = flow(b, n, body, at, &lines);
-    if (shown < n) { // the last line counts the tables left out
+    if (shown < n && n == n_all) { // the last line counts the tables left out
         body.h--;
         shown = flow(b, n, body, at, &lines);
     }
@@ -230,13 +255,21 @@ void panel_worked(struct grid *g, struct rect r, const struct view *v, int selec
         grid_text(g, at[k].x, at[k].y, at[k].w, b[k].caption, SF_STYLE_TITLE);
         panel_table(g, (struct rect){at[k].x, at[k].y + 1, at[k].w, at[k].h - 1}, &t);
     }
-    if (shown < n && r.h >= 2) {
-        char note[160];
-        int len = text_format(note, sizeof note, "%d more not shown:", n - shown);
-        for (int k = shown; k < n && len < (int)sizeof note; k++)
-            len += text_format(note + len, sizeof note - (size_t)len, " %s", b[k].short_name);
-        text_format(note + len, len < (int)sizeof note ? sizeof note - (size_t)len : 0,
-                    " (z zooms)");
-        panel_label(g, r.x, r.y + r.h - 1, r.w, note, SF_STYLE_NOTICE);
+    if (shown < n_all && r.h >= 2) {
+        char note[200] = "";
+        int len = 0;
+        if (shown < n) {
+            len = note_add(note, sizeof note, 0, "%d more not shown:", n - shown);
+            for (int k = shown; k < n && len < (int)sizeof note; k++)
+                len = note_add(note, sizeof note, len, " %s", b[k].short_name);
+            len = note_add(note, sizeof note, len, " (z zooms)%s", n < n_all ? "; " : "");
+        }
+        if (n < n_all) {
+            len = note_add(note, sizeof note, len, "%d step%s to come:", n_all - n,
+                           n_all - n == 1 ? "" : "s");
+            for (int k = n; k < n_all && len < (int)sizeof note; k++)
+                len = note_add(note, sizeof note, len, " %s", b[k].short_name);
+        }
+        panel_label(g, r.x, r.y + r.h - 1, r.w, note, shown < n ? SF_STYLE_NOTICE : SF_STYLE_DIM);
     }
 }
