@@ -115,7 +115,8 @@ static void blk_set(struct blk *b, const struct lesson_worked *w, const float *m
     char buf[32];
     for (int k = 0; k < w->n * cols; k++)
         if (isfinite(m[k]))
-            num = fmax(num, text_format(buf, sizeof buf, "%.2f", (double)m[k]));
+            if (text_format(buf, sizeof buf, "%.2f", (double)m[k]) > num)
+                num = (int)strlen(buf);
     b->cell_w0 = num + 1;
     for (int i = 0; i < w->n; i++) {
         token_label(w, i, buf, sizeof buf);
