@@ -1539,9 +1539,9 @@ static void test_app_whole_screens(void **state)
         a.zoom = p;
         for (int big = 0; big < 2; big++) {
             static const char *const slug[PANEL_COUNT] = {
-                "tokens",    "timeline",    "equation", "qkv",        "attention",
-                "layernorm", "residual",    "ffn",      "next_token", "logit_lens",
-                "training",  "activations", "heads",    "model",      "finder"};
+                "tokens",   "timeline", "equation",   "qkv",        "attention", "layernorm",
+                "residual", "ffn",      "next_token", "logit_lens", "training",  "activations",
+                "heads",    "model",    "finder",     "worked"};
             snprintf(name, sizeof name, "zoom_%s_%s.txt", slug[p], big ? "160x48" : "80x24");
             screen_golden(&a, big ? 160 : 80, big ? 48 : 24, name);
         }

@@ -24,6 +24,8 @@
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/lesson.h"
+#include "stepformer/screen.h"
+#include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
 static const char *names[PANEL_COUNT];
@@ -1713,6 +1715,200 @@ static void test_lesson_opens_at_a_beat(void **state)
     assert_non_null(strstr(out, "give a beat number from 1"));
 }
 
+// The worked example's numbers are attention worked through in float64 by the obvious loops:
+// Q = x W^Q (or x), scores q_i . k_j, / sqrt(d_k), the causal mask, the softmax by rows,
+// a_i = sum_j alpha_ij v_j; and {{worked ...}} reads the same numbers.
+static void expect_worked(const struct lesson_worked *w, const double *x, int n, int d,
+                          const double *wq, const double *wk, const double *wv, int dk, int dv,
+                          int scale)
+{
+    double q[64], k[64], v[64], s[64], a[64], o[64];
+    for (int i = 0; i < n; i++) {
+        for (int c = 0; c < dk; c++) {
+            q[i * dk + c] = k[i * dk + c] = 0;
+            for (int e = 0; e < d; e++) {
+                q[i * dk + c] += x[i * d + e] * (wq ? wq[e * dk + c] : e == c);
+                k[i * dk + c] += x[i * d + e] * (wk ? wk[e * dk + c] : e == c);
+            }
+        }
+        for (int c = 0; c < dv; c++) {
+            v[i * dv + c] = 0;
+            for (int e = 0; e < d; e++)
+                v[i * dv + c] += x[i * d + e] * (wv ? wv[e * dv + c] : e == c);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        double sum = 0;
+        for (int j = 0; j <= i; j++) {
+            s[i * n + j] = 0;
+            for (int c = 0; c < dk; c++)
+                s[i * n + j] += q[i * dk + c] * k[j * dk + c];
+            sum += exp(s[i * n + j] / (scale ? sqrt(dk) : 1));
+        }
+        for (int j = 0; j < n; j++)
+            a[i * n + j] = j > i ? 0 : exp(s[i * n + j] / (scale ? sqrt(dk) : 1)) / sum;
+        for (int c = 0; c < dv; c++) {
+            o[i * dv + c] = 0;
+            for (int j = 0; j <= i; j++)
+                o[i * dv + c] += a[i * n + j] * v[j * dv + c];
+        }
+    }
+    assert_int_equal(w->n, n);
+    assert_int_equal(w->d_k, dk);
+    assert_int_equal(w->d_v, dv);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            assert_float_equal(w->alpha[i * n + j], a[i * n + j], 1e-5);
+            if (j <= i) {
+                assert_float_equal(w->score[i * n + j], s[i * n + j], 1e-4);
+                assert_float_equal(w->masked[i * n + j], s[i * n + j] / (scale ? sqrt(dk) : 1),
+                                   1e-4);
+            } else {
+                assert_true(isinf(w->masked[i * n + j]) && w->masked[i * n + j] < 0);
+            }
+        }
+        for (int c = 0; c < dv; c++)
+            assert_float_equal(w->out[i * dv + c], o[i * dv + c], 1e-4);
+        for (int c = 0; c < dk; c++)
+            assert_float_equal(w->q[i * dk + c], q[i * dk + c], 1e-4);
+    }
+    // the live expressions read the same numbers
+    char text[64], why[300], expr[64];
+    double val;
+    int num;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j <= i; j++) {
+            snprintf(expr, sizeof expr, "worked alpha %d %d", i, j);
+            assert_int_equal(
+                lesson_live_eval_in(expr, NULL, w, text, sizeof text, &val, &num, why, sizeof why),
+                0);
+            assert_float_equal(val, a[i * n + j], 1e-5);
+            snprintf(expr, sizeof expr, "exp worked scaled %d %d", i, j);
+            assert_int_equal(
+                lesson_calc_eval_in(expr, NULL, w, text, sizeof text, &val, &num, why, sizeof why),
+                0);
+        }
+}
+
+static void test_worked_example_numbers(void **state)
+{
+    (void)state;
+    static const char text[] = "# T\n"
+                               "@worked tokens so long and\n"
+                               "@worked x 1 0 | 0 1 | 1 1\n"
+                               "Simplified: {{worked alpha 2 2 %.3f}}.\n"
+                               "@pause\n"
+                               "@worked x 0.5 -1 2 | 1.5 0.25 -0.75 | -2 1 0.5 | 0 3 -1\n"
+                               "@worked tokens a b c d\n"
+                               "@worked wq 1 0 | 0.5 -1 | 2 1\n"
+                               "@worked wk 0 1 | 1 1 | -1 0.5\n"
+                               "@worked wv 1 2 0.5 | -1 0 1 | 0.25 0.5 -2\n"
+                               "@worked scale on\n"
+                               "Scaled.\n";
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "t.md");
+    assert_int_equal(lesson_parse(&l, "t.md", text, strlen(text), NULL, &pn, &d), 0);
+    assert_int_equal(l.n_beats, 2);
+    const double x1[] = {1, 0, 0, 1, 1, 1};
+    expect_worked(l.beats[0].worked, x1, 3, 2, NULL, NULL, NULL, 2, 2, 0);
+    assert_int_equal(l.beats[0].worked->scale, 0);
+    const double x2[] = {0.5, -1, 2, 1.5, 0.25, -0.75, -2, 1, 0.5, 0, 3, -1};
+    const double wq[] = {1, 0, 0.5, -1, 2, 1}, wk[] = {0, 1, 1, 1, -1, 0.5};
+    const double wv[] = {1, 2, 0.5, -1, 0, 1, 0.25, 0.5, -2};
+    expect_worked(l.beats[1].worked, x2, 4, 3, wq, wk, wv, 2, 3, 1);
+    assert_string_equal(l.beats[1].worked->tokens[3], "d");
+    // the narration's number is the panel's
+    char *shown = lesson_beat_expand(&l.beats[0], NULL, &d);
+    char want[64];
+    snprintf(want, sizeof want, "Simplified: %.3f.", (double)l.beats[0].worked->alpha[8]);
+    assert_string_equal(shown, want);
+    free(shown);
+    assert_int_equal(d.errors, 0);
+    lesson_free(&l);
+}
+
+// Each problem of a worked example's definition, at its line and column, with the nearest name
+// for a misspelt one.
+static void test_worked_example_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *msg;
+    } cases[] = {
+        {"@worked x 1 0 | 0 1 2 | 1 1", "5:17: error: @worked x: row 1 has 3 numbers, row 0 has 2"},
+        {"@worked x 1 0 | 0 one | 1 1", "5:19: error: @worked x: 'one' is not a number"},
+        {"@worked x 1 0 || 1 1", "5:16: error: @worked x: an empty row"},
+        {"@worked x 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9",
+         "5:43: error: @worked x: more than 8 rows (a worked example is at most 8 × 8)"},
+        {"@worked x 1 2 3 4 5 6 7 8 9", "5:27: error: @worked x: more than 8 numbers in a row"},
+        {"@worked x 1 2000", "5:13: error: @worked x: '2000' is not a number from -1000 to 1000"},
+        {"@worked xx 1 0", "5:9: error: unknown @worked part 'xx' (did you mean 'x'?)"},
+        {"@worked tokesn a b c", "5:9: error: unknown @worked part 'tokesn' (did you mean "
+                                 "'tokens'?)"},
+        {"@worked scale maybe", "5:15: error: @worked scale is 'on'"},
+        {"@worked show alpah", "5:14: error: @worked show is one of inputs, score, alpha, out (the "
+                               "last step the panel shows) or all, not 'alpah' (did you mean "
+                               "'alpha'?)"},
+        {"@worked x", "5:10: error: @worked x needs its rows"},
+        {"@worked", "5:8: error: @worked needs a matrix and its rows"},
+        {"@worked tokens a b", "5:1: error: @worked: @worked tokens names 2 tokens, but x has 3 "
+                               "rows"},
+        {"@worked wq 1 0 | 0 1 | 1 1",
+         "5:1: error: @worked: wq has 3 rows, but x has 2 numbers a row"},
+        {"@worked q 1 0 | 0 1", "5:1: error: @worked: q has 2 rows, but there are 3 tokens"},
+        {"@worked k 1 0 1 | 0 1 1 | 1 1 0",
+         "5:1: error: @worked: q_i has 2 numbers and k_j 3: a dot product needs the same length"},
+        {"@worked wv 1 | 0\n@worked v 1 | 0 | 1", "6:1: error: @worked: give v or wv, not both"},
+        {"@worked off\n{{worked alpha 0 0}}",
+         "error: {{worked alpha 0 0}}: no worked example at this beat"},
+        {"{{worked alpah 0 0}}", "5:1: error: {{worked alpah 0 0}}: unknown worked value 'alpah' "
+                                 "(did you mean 'alpha'?)"},
+        {"{{worked alpha 0 5}}", "column 5 is outside 0..2"},
+        {"{{worked out 1}}", "'worked out' takes a row and a column"},
+        {"@worked off\n@panels worked", "6:9: error: the worked panel needs a worked example"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[600], out[4000];
+        snprintf(text, sizeof text,
+                 "# T\n@model textbook\n@worked x 1 0 | 0 1 | 1 1\n@worked tokens a b c\n%s\n"
+                 "Text.\n",
+                 cases[k].line);
+        assert_int_equal(check_text(text, out, sizeof out), 1);
+        if (!strstr(out, cases[k].msg))
+            fail_msg("'%s' gives:\n%s\nnot: %s", cases[k].line, out, cases[k].msg);
+    }
+}
+
+// Lesson 3's worked example: its beat shows the worked panel with the example the lesson
+// defines, the narration quotes the panel's numbers, and the question's answer is the panel's
+// alpha_22; at 80x24 and at a large size, as golden screens.
+static void test_lesson_3_shows_the_worked_example(void **state)
+{
+    (void)state;
+    struct app a;
+    char *argv[] = {"3", "--impl", "ref", "--beat", "5", "--restart"};
+    assert_int_equal(app_lesson_open(&a, 6, argv, stderr), 0);
+    const struct lesson_worked *w = a.lesson->l.beats[a.lesson->beat].worked;
+    assert_non_null(w);
+    struct screen_state s;
+    a.width = 80, a.height = 24;
+    app_screen(&a, &s);
+    assert_ptr_equal(s.view.worked, w);
+    assert_true(s.layout.shown[PANEL_WORKED]);
+    assert_int_equal(s.view.row, 2); // @highlight token 2: the row the narration works on
+    // x_2 . x_2 = 2 is row 2's largest score: the own token gets the largest weight
+    assert_true(w->alpha[2 * w->n + 2] > w->alpha[2 * w->n + 0]);
+    char want[32];
+    text_format(want, sizeof want, "%.2f", (double)w->alpha[2 * w->n + 0]);
+    assert_non_null(strstr(a.lesson->text, want));
+    assert_true(app_lesson_expected(&a, want, sizeof want));
+    assert_float_equal(atof(want), w->alpha[2 * w->n + 2], 1e-3);
+    screen_golden(&a, 80, 24, "lesson_worked_80x24.txt");
+    screen_golden(&a, 160, 48, "lesson_worked_160x48.txt");
+    app_free(&a);
+}
+
 static void test_every_lesson_runs_to_its_end(void **state)
 {
     (void)state;
@@ -2567,6 +2763,9 @@ int main(void)
         cmocka_unit_test(test_choice_feedback),
         cmocka_unit_test(test_choices_are_shuffled_per_student),
         cmocka_unit_test(test_shuffled_choices_in_the_app),
+        cmocka_unit_test_teardown(test_lesson_3_shows_the_worked_example, reset_state_dir),
+        cmocka_unit_test(test_worked_example_numbers),
+        cmocka_unit_test(test_worked_example_errors),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/layout.h"
+#include "stepformer/lesson.h"
 #include "stepformer/panel.h"
 
 static struct model model;
@@ -595,6 +596,95 @@ static void test_panels_table_numbers_and_hidden_counts(void **state)
     grid_free(&g);
 }
 
+// The grid's text (malloc'd).
+static char *grid_text_of(const struct grid *g)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    grid_dump(g, f);
+    fclose(f);
+    return text;
+}
+
+// The worked panel of a scaled example with W^Q, W^K, W^V (lesson 4's form): every table where
+// there is room, the cells grown on a large panel; on a small one the tables left out counted
+// by name, numbers never cut; on an ASCII terminal no symbol outside ASCII; the selected row
+// highlighted.
+static void test_panels_worked_example(void **state)
+{
+    (void)state;
+    static const char text[] = "# T\n"
+                               "@worked tokens the keys to cabinet\n"
+                               "@worked x 0.5 -1 2 | 1.5 0.25 -0.75 | -2 1 0.5 | 0 3 -1\n"
+                               "@worked wq 1 0 | 0.5 -1 | 2 1\n"
+                               "@worked wk 0 1 | 1 1 | -1 0.5\n"
+                               "@worked wv 1 2 0.5 | -1 0 1 | 0.25 0.5 -2\n"
+                               "@worked scale on\n"
+                               "Text.\n";
+    struct lesson l;
+    struct lesson_diags d;
+    lesson_diags_init(&d, "t.md");
+    assert_int_equal(lesson_parse(&l, "t.md", text, strlen(text), NULL, NULL, &d), 0);
+    struct view v = {.row = 3, .numbers = 1, .worked = l.beats[0].worked};
+    static const struct {
+        int w, h, all;
+        const char *golden;
+    } sizes[] = {{160, 30, 1, "worked_scaled_160x30.txt"},
+                 {80, 14, 0, "worked_scaled_80x14.txt"},
+                 {40, 8, 0, "worked_scaled_40x8.txt"}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        struct grid g;
+        assert_int_equal(grid_init(&g, sizes[k].w, sizes[k].h), 0);
+        panel_worked(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, 0);
+        char *shown = grid_text_of(&g);
+        assert_true(sizes[k].all == !strstr(shown, "more not shown:"));
+        if (sizes[k].all) {
+            assert_non_null(strstr(shown, "q_i = x_i W^Q"));
+            assert_non_null(strstr(shown, "score / √d_k (d_k 2), mask"));
+            assert_non_null(strstr(shown, "a_i = Σ α_ij v_j"));
+        }
+        // the selected row's label is highlighted
+        int current = 0;
+        for (int i = 0; i < g.w * g.h; i++)
+            current += g.cells[i].style == SF_STYLE_CURRENT;
+        assert_true(current > 0);
+        test_check_golden(&g, sizes[k].golden);
+        free(shown);
+        g.ascii = 1;
+        grid_clear(&g, SF_STYLE_NORMAL);
+        panel_worked(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, 0);
+        for (int i = 0; i < g.w * g.h; i++)
+            assert_true(g.cells[i].cp < 128);
+        grid_free(&g);
+    }
+    // '@worked show score': the steps up to the scores, and the ones to come named
+    struct lesson l2;
+    static const char upto[] = "# T\n@worked x 1 0 | 0 1 | 1 1\n@worked show score\nText.\n";
+    assert_int_equal(lesson_parse(&l2, "t.md", upto, strlen(upto), NULL, NULL, &d), 0);
+    v.worked = l2.beats[0].worked;
+    struct grid g2;
+    assert_int_equal(grid_init(&g2, 80, 10), 0);
+    panel_worked(&g2, (struct rect){0, 0, 80, 10}, &v, 0);
+    char *upto_shown = grid_text_of(&g2);
+    assert_non_null(strstr(upto_shown, "score x_i · x_j"));
+    assert_null(strstr(upto_shown, "softmax"));
+    assert_non_null(strstr(upto_shown, "2 steps to come: α a"));
+    free(upto_shown);
+    grid_free(&g2);
+    lesson_free(&l2);
+    // with no example it says so
+    struct grid g;
+    assert_int_equal(grid_init(&g, 60, 4), 0);
+    v.worked = NULL;
+    panel_worked(&g, (struct rect){0, 0, 60, 4}, &v, 0);
+    char *shown = grid_text_of(&g);
+    assert_non_null(strstr(shown, "no worked example here"));
+    free(shown);
+    grid_free(&g);
+    lesson_free(&l);
+}
+
 static void test_panels_next_token_distribution(void **state)
 {
     (void)state;
@@ -1002,6 +1092,7 @@ int main(void)
         cmocka_unit_test(test_panels_model_view_of_a_gpt2_model),
         cmocka_unit_test(test_panels_head_view_of_12_heads_and_64_tokens),
         cmocka_unit_test(test_panels_finder_ranks_every_head),
+        cmocka_unit_test(test_panels_worked_example),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,7 +24,8 @@
     X(ACTIVATIONS, "activations", "activations")                                                   \
     X(HEADS, "head view", "heads")                                                                 \
     X(MODEL, "model view", "model")                                                                \
-    X(FINDER, "head finder", "finder")
+    X(FINDER, "head finder", "finder")                                                             \
+    X(WORKED, "worked example", "worked")
 
 enum panel_id {
 #define SF_X(id, title, kw) PANEL_##id,

@@ -90,7 +90,71 @@ struct lesson_live {
     char *fmt;   // inline: a printf format for a number ("%.2f", "%.0f%" for a percentage), or NULL
     char *want;  // fact: the value it is compared with; NULL for an inline number
     char cmp[3]; // fact: "=", "!=", "<", ">", "<=", ">="
+    const struct lesson_worked *worked; // the beat's worked example ({{worked ...}}), or NULL
 };
+
+// A worked example: small matrices a lesson defines with @worked (lessons/README.md), and
+// attention worked through on them by the reference kernels (src/core/ops_ref.c), so that the
+// worked panel and the narration's {{worked ...}} numbers are the engine's own, the same on
+// every CPU. Rows are tokens; indices count from 0.
+#define LESSON_WORKED_MAX   8 // rows and columns of each matrix
+#define LESSON_WORKED_CELLS (LESSON_WORKED_MAX * LESSON_WORKED_MAX)
+
+// The matrices a lesson may give (F(id, keyword, what it is)).
+#define SF_WORKED_LIST(F)                                                                          \
+    F(X, "x", "the input vectors x_i, one row per token")                                          \
+    F(Q, "q", "the queries q_i (else x W^Q, else x)")                                              \
+    F(K, "k", "the keys k_j (else x W^K, else x)")                                                 \
+    F(V, "v", "the values v_j (else x W^V, else x)")                                               \
+    F(WQ, "wq", "W^Q: Q = x W^Q")                                                                  \
+    F(WK, "wk", "W^K: K = x W^K")                                                                  \
+    F(WV, "wv", "W^V: V = x W^V")
+
+enum lesson_worked_input {
+#define SF_X(id, kw, help) LESSON_WK_##id,
+    SF_WORKED_LIST(SF_X)
+#undef SF_X
+        LESSON_WK_COUNT
+};
+
+struct lesson_worked {
+    // What the lesson wrote: each matrix (rows x cols, 0 rows when not given) and its line.
+    float in[LESSON_WK_COUNT][LESSON_WORKED_CELLS];
+    int in_rows[LESSON_WK_COUNT], in_cols[LESSON_WK_COUNT], in_line[LESSON_WK_COUNT];
+    char tokens[LESSON_WORKED_MAX][24]; // the rows' words (@worked tokens), or "" for x_i
+    int n_tokens, tokens_line;
+    int scale; // 1: the scores are divided by sqrt(d_k) before the softmax
+    int show;  // the last step the panel shows (@worked show): LESSON_WK_SHOW_*
+    // Computed: n tokens; Q, K (n, d_k) and V (n, d_v) as used; the scores q_i . k_j (n, n);
+    // scaled: score / sqrt(d_k) (the scores again when scale is 0); masked: scaled with -inf
+    // above the diagonal; alpha = softmax(masked) by rows; out: a_i = sum_j alpha_ij v_j (n, d_v).
+    int n, d_k, d_v;
+    float q[LESSON_WORKED_CELLS], k[LESSON_WORKED_CELLS], v[LESSON_WORKED_CELLS];
+    float score[LESSON_WORKED_CELLS], scaled[LESSON_WORKED_CELLS], masked[LESSON_WORKED_CELLS];
+    float alpha[LESSON_WORKED_CELLS], out[LESSON_WORKED_CELLS];
+};
+
+// The steps of a worked example, as '@worked show STEP' names them (the panel shows the steps up
+// to the one named; ALL, the default, is every step).
+enum lesson_worked_step {
+    LESSON_WK_SHOW_ALL = 0,
+    LESSON_WK_SHOW_INPUTS, // "inputs": x (q, k, v)
+    LESSON_WK_SHOW_SCORE,  // "score": and the scores (scaled)
+    LESSON_WK_SHOW_ALPHA,  // "alpha": and the softmax weights
+    LESSON_WK_SHOW_OUT,    // "out": and the outputs a_i
+};
+
+// The keyword of input i ("wq"), or "?".
+const char *lesson_worked_name(enum lesson_worked_input i);
+// Works the example through: checks the shapes of what w holds and fills its computed part.
+// Returns 0, or -1 with why saying what does not fit and *input the matrix at fault.
+int lesson_worked_compute(struct lesson_worked *w, int *input, char *why, size_t wn);
+// The value of a worked expression's words (after "worked"): PART ROW [COL] with PART one of
+// x q k v score scaled alpha out (an entry), or n, d_k, d_v (a size). Returns 0, or -1 with why.
+int lesson_worked_value(const struct lesson_worked *w, char **words, int n, double *value,
+                        char *why, size_t wn);
+// Checks the words' syntax (no example needed). Returns 0, or -1 with why.
+int lesson_worked_check(char **words, int n, char *why, size_t wn);
 
 struct lesson_beat {
     int line;                  // where it starts
@@ -100,6 +164,10 @@ struct lesson_beat {
     int n_acts;
     char *text;                // narration: paragraphs separated by "\n\n", lines by "\n"
     struct lesson_question *q; // or NULL
+    // The worked example in force at this beat (the last one @worked built, up to this beat), or
+    // NULL; worked_own: 1 when this beat's @worked lines made it (the beat frees it).
+    struct lesson_worked *worked;
+    int worked_own;
 };
 
 struct lesson {
@@ -184,6 +252,9 @@ int lesson_live_check(const char *expr, char *why, size_t wn);
 // has not run yet or is out of range.
 int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn);
+// The same with the worked example in force (for 'worked ...'; NULL: none).
+int lesson_live_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                        char *text, size_t tn, double *value, int *numeric, char *why, size_t wn);
 // Evaluates EXPRESSION of a live number or a fact: a live expression, or live expressions and
 // numbers combined with + - * /, parentheses and exp, ln, sqrt, abs (each a word of its own:
 // "exp dot embed.pos 2 0 / ( exp dot embed.pos 2 0 + exp dot embed.pos 2 1 )"). A lone live
@@ -191,6 +262,9 @@ int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t
 int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn);
 int lesson_calc_check(const char *expr, char *why, size_t wn);
+// lesson_calc_eval with the worked example in force (NULL: none).
+int lesson_calc_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                        char *text, size_t tn, double *value, int *numeric, char *why, size_t wn);
 // The text of an inline live number as the narration shows it (its format, or as @live shows
 // it). Returns 0, or nonzero with why filled.
 int lesson_inline_format(const struct lesson_live *v, const struct graph *g, char *out, size_t n,

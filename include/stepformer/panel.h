@@ -62,6 +62,7 @@ struct view {
     int find_query, find_key;    // the finder's positions (find_query -1: nothing asked yet)
     int find_sel;                // the finder's selected rank (0: the first)
     const float *loss_after_pos; // (N) the loss per position after the update, or NULL
+    const struct lesson_worked *worked; // lesson mode: the beat's worked example, or NULL
 };
 
 // A title bar on the rectangle's first line (CURRENT style when the panel is selected).
@@ -317,5 +318,11 @@ int panel_finder_rank(const struct graph *g, int query, int key, struct finder_r
                       int *missing);
 // The rank of the finder's row at (x, y) of the panel drawn in r, or -1.
 int panel_finder_hit(struct rect r, const struct view *v, int x, int y);
+
+// A lesson's worked example (v->worked): its inputs, the scores with the causal mask, the
+// scaled scores, the softmax weights with each row's sum, and the outputs a_i, as tables side by
+// side as room allows; tables that do not fit are counted on the last line. The selected row
+// (v->row) is highlighted in every table. Without an example it says so.
+void panel_worked(struct grid *g, struct rect r, const struct view *v, int selected);
 
 #endif

@@ -343,8 +343,9 @@ static int question_setup(struct app *a, struct lesson_diags *d)
     lesson_choice_order(q, ls->seed, ls->order);
     if (q->live) {
         char why[300];
-        if (lesson_live_eval(q->live, app_graph(a), ls->live, sizeof ls->live, &ls->live_value,
-                             &ls->live_numeric, why, sizeof why)) {
+        if (lesson_live_eval_in(q->live, app_graph(a), ls->l.beats[ls->beat].worked, ls->live,
+                                sizeof ls->live, &ls->live_value, &ls->live_numeric, why,
+                                sizeof why)) {
             lesson_diag_add(d, 1, q->live_line, q->live_col, "@live %s: %s", q->live, why);
             snprintf(ls->live, sizeof ls->live, "?");
             return -1;
@@ -815,6 +816,7 @@ static void lesson_screen(struct app *a, struct screen_state *s)
     sc->n_panels = n;
     sc->focus = ls->focus;
     s->lesson = sc;
+    s->view.worked = b->worked;
     if (ls->present)
         s->keys = "Space next  PgUp back  q quit ";
     else if (ls->typing)

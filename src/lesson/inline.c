@@ -20,7 +20,8 @@ struct calc {
     char *w[CALC_WORDS];
     int n, at;
     const struct graph *g;
-    char *text; // a lone live value's text (a word answer passes through)
+    const struct lesson_worked *wk; // the worked example in force, or NULL
+    char *text;                     // a lone live value's text (a word answer passes through)
     size_t tn;
     int numeric, terms; // the value is a number; how many parts were combined
     char *why;
@@ -84,9 +85,9 @@ static int calc_factor(struct calc *c, double *v)
     while (c->at < c->n && !is_op(c->w[c->at]) && len < sizeof expr)
         len +=
             (size_t)snprintf(expr + len, sizeof expr - len, "%s%s", len ? " " : "", c->w[c->at++]);
-    if (!c->g)
+    if (!c->g && !c->wk) // the syntax only
         return lesson_live_check(expr, c->why, c->wn);
-    if (lesson_live_eval(expr, c->g, c->text, c->tn, v, &c->numeric, c->why, c->wn))
+    if (lesson_live_eval_in(expr, c->g, c->wk, c->text, c->tn, v, &c->numeric, c->why, c->wn))
         return -1;
     return 0;
 }
@@ -124,9 +125,19 @@ static int calc_sum(struct calc *c, double *v)
 int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
                      int *numeric, char *why, size_t wn)
 {
+    return lesson_calc_eval_in(expr, g, NULL, text, tn, value, numeric, why, wn);
+}
+
+int lesson_calc_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                        char *text, size_t tn, double *value, int *numeric, char *why, size_t wn)
+{
     char buf[EXPR_BYTES], tmp[VALUE_MAX];
-    struct calc c = {
-        .g = g, .text = text ? text : tmp, .tn = text ? tn : sizeof tmp, .why = why, .wn = wn};
+    struct calc c = {.g = g,
+                     .wk = wk,
+                     .text = text ? text : tmp,
+                     .tn = text ? tn : sizeof tmp,
+                     .why = why,
+                     .wn = wn};
     snprintf(buf, sizeof buf, "%s", expr);
     for (char *s = strtok(buf, " \t"); s; s = strtok(NULL, " \t")) {
         if (c.n == CALC_WORDS) {
@@ -147,7 +158,7 @@ int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t
         snprintf(why, wn, "'%s' where + - * / or the end should come", c.w[c.at]);
         return -1;
     }
-    if (!g)
+    if (!g && !wk)
         return 0;
     if (c.terms == 0 && !c.numeric) { // a word (a token) passes through
         *value = v, *numeric = 0;
@@ -229,7 +240,7 @@ int lesson_inline_format(const struct lesson_live *v, const struct graph *g, cha
     double value;
     int numeric;
     char text[VALUE_MAX];
-    if (lesson_calc_eval(v->expr, g, text, sizeof text, &value, &numeric, why, wn)) {
+    if (lesson_calc_eval_in(v->expr, g, v->worked, text, sizeof text, &value, &numeric, why, wn)) {
         snprintf(out, n, "?");
         return -1;
     }
@@ -251,7 +262,7 @@ int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *
     double value, want;
     int numeric;
     char text[VALUE_MAX];
-    if (lesson_calc_eval(f->expr, g, text, sizeof text, &value, &numeric, why, wn))
+    if (lesson_calc_eval_in(f->expr, g, f->worked, text, sizeof text, &value, &numeric, why, wn))
         return -1;
     int is_num =
         numeric && text_parse_double(f->want, -1e300, 1e300,

@@ -10,6 +10,7 @@
 #include "stepformer/fileio.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
+#include "worked.h"
 
 // A growing string.
 struct buf {
@@ -201,6 +202,12 @@ struct parser {
     int bad_lines;    // lines that are not UTF-8 text (the first ones are reported)
     int narrating;    // expand is reading narration: {{...}} live numbers are allowed
     int cap_lives;    // allocated size of the beat's lives
+    // @worked: the example as the lines so far define it (wk_on 0: none, after '@worked off');
+    // wk_dirty: the beat being read has @worked lines (wk_line: its last); wk_last: the
+    // example in force, owned by the beat that made it.
+    struct lesson_worked wk;
+    int wk_on, wk_dirty, wk_line;
+    struct lesson_worked *wk_last;
 };
 
 static struct lesson_live *new_live(struct parser *p);
@@ -457,6 +464,8 @@ static void beat_free(struct lesson_beat *b)
         free(b->lives[i].want);
     }
     free(b->lives);
+    if (b->worked_own)
+        free(b->worked);
     memset(b, 0, sizeof *b);
 }
 
@@ -516,6 +525,43 @@ static void question_finish(struct parser *p)
         choice_lengths(p, q);
 }
 
+// The worked example in force at the beat being ended, b: made anew when the beat has @worked
+// lines, else the one before; the beat's live values read it. A beat that shows the worked
+// panel needs one.
+static void worked_end(struct parser *p, struct lesson_beat *b)
+{
+    if (p->wk_dirty) {
+        char why[LESSON_MSG_MAX];
+        int input;
+        p->wk_dirty = 0;
+        p->wk_last = NULL;
+        if (p->wk_on && lesson_worked_compute(&p->wk, &input, why, sizeof why)) {
+            int line = input < 0                  ? p->wk_line
+                       : input == LESSON_WK_COUNT ? p->wk.tokens_line
+                                                  : p->wk.in_line[input];
+            lesson_diag_add(p->d, 1, line, 1, "@worked: %s", why);
+        } else if (p->wk_on && (b->worked = malloc(sizeof *b->worked)) != NULL) {
+            *b->worked = p->wk;
+            b->worked_own = 1;
+            p->wk_last = b->worked;
+        }
+    }
+    b->worked = p->wk_last;
+    for (int i = 0; i < b->n_lives; i++)
+        b->lives[i].worked = b->worked;
+    int k = panel_lookup(p, "worked", 6);
+    for (int i = 0; i < b->n_acts && k >= 0 && !b->worked; i++) {
+        const struct lesson_action *a = &b->acts[i];
+        int shows = (a->op == LESSON_FOCUS || a->op == LESSON_ZOOM) && a->n == k;
+        for (int j = 0; a->op == LESSON_PANELS && j < a->n_panels; j++)
+            shows |= a->panels[j] == k;
+        if (shows)
+            lesson_diag_add(p->d, 1, a->line, a->col,
+                            "the worked panel needs a worked example at this beat: define one "
+                            "with '@worked x ...' (lessons/README.md)");
+    }
+}
+
 static void beat_end(struct parser *p)
 {
     question_finish(p);
@@ -545,6 +591,7 @@ static void beat_end(struct parser *p)
         l->beats = nb;
         p->cap_beats = cap;
     }
+    worked_end(p, b);
     l->beats[l->n_beats++] = *b;
     memset(b, 0, sizeof *b);
     p->cap_acts = 0;
@@ -1080,6 +1127,16 @@ static void dir_fact(struct parser *p, struct dline *x)
     free(text);
 }
 
+// @worked: the small matrices of a worked example (worked.c reads them).
+static void dir_worked(struct parser *p, struct dline *x)
+{
+    p->seen_content = 1;
+    lesson_worked_directive(&p->wk, &p->wk_on, x->s, (size_t)(x->end - x->s), col_at(x, x->s),
+                            p->line, p->d);
+    p->wk_dirty = 1;
+    p->wk_line = p->line;
+}
+
 static void dir_tolerance(struct parser *p, struct dline *x)
 {
     struct lesson_question *q = need_question(p, "tolerance", 1);
@@ -1425,6 +1482,9 @@ static void act_intervene(struct parser *p, struct dline *x)
     X("intervene", WORDS, LESSON_INTERVENE, act_intervene,                                         \
       "head-off LAYER HEAD|no-positions|none",                                                     \
       "switch a head or the positions off, or undo every intervention")                            \
+    X("worked", TEXT, NO_ACTION, dir_worked,                                                       \
+      "x|q|k|v|wq|wk|wv ROW | ROW...|tokens W...|scale on|off|off",                                \
+      "a worked example's small matrices, for the worked panel and {{worked ...}}")                \
     X("fact", TEXT, NO_ACTION, dir_fact, "EXPRESSION OP VALUE",                                    \
       "a statement the lesson relies on, checked against the model")                               \
     X("pause", NONE, NO_ACTION, dir_pause, "", "the end of a beat")                                \

@@ -20,7 +20,8 @@
 // (or the reason there is none) goes.
 struct live {
     const struct graph *g;
-    char **w; // the words; w[0] is the keyword
+    const struct lesson_worked *wk; // the worked example in force, or NULL
+    char **w;                       // the words; w[0] is the keyword
     int n;
     char *text; // the answer as shown
     size_t tn;
@@ -650,6 +651,15 @@ static int live_rowsum(struct live *e)
     return row_stats(e, &r) ? -1 : set_num(e, r.sum);
 }
 
+// A worked example's value (worked.c): it needs no model.
+static int live_worked(struct live *e)
+{
+    double v;
+    if (lesson_worked_value(e->wk, e->w + 1, e->n - 1, &v, e->why, e->wn))
+        return -1;
+    return set_num(e, v);
+}
+
 // Every live expression, in the order messages list them:
 // X(keyword, min args, max args, leading arguments that are names (a WORD or an OP; the rest
 //   are positions or indices), usage, handler, help)
@@ -695,7 +705,10 @@ static int live_rowsum(struct live *e)
     X("lens-prob", 2, 2, 0, "LAYER POS", live_lens_prob,                                           \
       "the probability of the logit lens's top token after block LAYER")                           \
     X("lens-first", 2, 2, 1, "WORD POS", live_lens_first,                                          \
-      "the first block after which the lens puts WORD on top")
+      "the first block after which the lens puts WORD on top")                                     \
+    X("worked", 1, 3, 1, "PART [ROW COL]", live_worked,                                            \
+      "a value of the worked example (@worked): x q k v score scaled alpha out ROW COL, n, d_k, "  \
+      "d_v")
 
 struct live_kind {
     struct lesson_syntax syn;
@@ -753,11 +766,13 @@ int lesson_live_check(const char *expr, char *why, size_t wn)
                      w[i]);
             return -1;
         }
+    if (k->fn == live_worked)
+        return lesson_worked_check(w + 1, n - 1, why, wn);
     return 0;
 }
 
-int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
-                     int *numeric, char *why, size_t wn)
+int lesson_live_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                        char *text, size_t tn, double *value, int *numeric, char *why, size_t wn)
 {
     char buf[EXPR_MAX], *w[MAX_WORDS];
     *numeric = 0;
@@ -765,8 +780,19 @@ int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t
     text[0] = 0;
     if (lesson_live_check(expr, why, wn))
         return -1;
-    struct live e = {g, w, split(expr, buf, sizeof buf, w), text, tn, value, numeric, why, wn};
-    return find_kind(w[0])->fn(&e);
+    struct live e = {g, wk, w, split(expr, buf, sizeof buf, w), text, tn, value, numeric, why, wn};
+    const struct live_kind *k = find_kind(w[0]);
+    if (!g && k->fn != live_worked) {
+        snprintf(why, wn, "'%s' needs the model, which is not loaded here", k->syn.name);
+        return -1;
+    }
+    return k->fn(&e);
+}
+
+int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t tn, double *value,
+                     int *numeric, char *why, size_t wn)
+{
+    return lesson_live_eval_in(expr, g, NULL, text, tn, value, numeric, why, wn);
 }
 
 // Lower case, single spaces, no surrounding quotes or end punctuation.

@@ -279,6 +279,9 @@ static void draw_one(struct grid *g, enum panel_id p, struct rect r, const struc
     case PANEL_FINDER:
         panel_finder(g, r, v, selected);
         break;
+    case PANEL_WORKED:
+        panel_worked(g, r, v, selected);
+        break;
     case PANEL_COUNT:
         break;
     }
