@@ -325,14 +325,22 @@ static long find_negative_zero(const char *text, size_t len)
     return -1;
 }
 
-void test_assert_no_negative_zero_at(const struct grid *g, const char *what, const char *file,
-                                     int line)
+char *test_grid_text(const struct grid *g)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
     grid_dump(g, f);
     fclose(f);
+    return text;
+}
+
+void test_assert_no_negative_zero_at(const struct grid *g, const char *what, const char *file,
+                                     int line)
+{
+    char *text = test_grid_text(g);
+    size_t len = strlen(text);
     long at = find_negative_zero(text, len);
     if (at >= 0) {
         const char *start = text + at;
@@ -364,12 +372,11 @@ static void exit_after_golden_mismatch(void)
 // Compares the grid's text with tests/golden/NAME (or writes it under SF_UPDATE_GOLDEN).
 void test_check_golden(const struct grid *g, const char *name)
 {
-    char *text = NULL, path[600];
-    size_t len = 0;
+    char path[600];
     assert_no_negative_zero(g, name);
-    FILE *f = open_memstream(&text, &len);
-    grid_dump(g, f);
-    fclose(f);
+    char *text = test_grid_text(g);
+    size_t len = strlen(text);
+    FILE *f;
     const char *dir = getenv("SF_TEST_DATA");
     snprintf(path, sizeof path, "%s/../golden/%s", dir ? dir : "tests/data", name);
     if (getenv("SF_UPDATE_GOLDEN")) {

@@ -70,6 +70,8 @@ void test_assert_no_negative_zero_at(const struct grid *g, const char *what, con
                                      int line);
 #define assert_no_negative_zero(g, what)                                                           \
     test_assert_no_negative_zero_at((g), (what), __FILE__, __LINE__)
+// The whole grid as text, a line per row (grid_dump); the caller frees it.
+char *test_grid_text(const struct grid *g);
 // The text of grid row y as UTF-8 into buf (trailing spaces kept). Returns buf.
 const char *test_row_text(const struct grid *g, int y, char *buf, size_t size);
 

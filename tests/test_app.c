@@ -321,11 +321,7 @@ static void test_app_inspect_a_score(void **state)
     struct grid gr;
     assert_int_equal(grid_init(&gr, 160, 48), 0);
     screen_draw(&gr, &s);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    grid_dump(&gr, f);
-    fclose(f);
+    char *text = test_grid_text(&gr);
     // q_4 . k_1 for head 0, computed here from Q and K
     const struct graph *g = app_graph(&a);
     const float *q = g->nodes[graph_find(g, "L0.attn.q")].out.data + 4 * 16;
@@ -2637,11 +2633,7 @@ static void test_app_help_lists_every_key_table(void **state)
     struct grid g;
     assert_int_equal(grid_init(&g, 160, 48), 0);
     screen_draw(&g, &s);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    grid_dump(&g, f);
-    fclose(f);
+    char *text = test_grid_text(&g);
     assert_non_null(strstr(text, "Ctrl-K                 delete from the cursor to the end"));
     assert_non_null(strstr(text, "Enter Esc s q          apply the settings"));
     assert_null(strstr(text, "more lines"));

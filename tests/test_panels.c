@@ -353,16 +353,6 @@ static void test_panels_all_heads_of_a_gpt2_layer(void **state)
 }
 
 // The grid as text (its golden form).
-static char *grid_text_dump(const struct grid *g)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    grid_dump(g, f);
-    fclose(f);
-    return text;
-}
-
 // A GPT-2-shaped model (12 layers, 12 heads) on 64 tokens, run through the last softmax.
 static void gpt2_shaped(struct model *m, struct graph *gr)
 {
@@ -393,7 +383,7 @@ static void test_panels_model_view_of_a_gpt2_model(void **state)
     assert_int_equal(grid_init(&g, 200, 59), 0);
     panel_model(&g, (struct rect){0, 0, 200, 59}, &v, 1);
     test_check_golden(&g, "model_gpt2_200x60.txt");
-    char *text = grid_text_dump(&g);
+    char *text = test_grid_text(&g);
     for (int k = 0; k < 12; k++) {
         char lab[8];
         snprintf(lab, sizeof lab, "L%d ", k);
@@ -422,7 +412,7 @@ static void test_panels_model_view_of_a_gpt2_model(void **state)
     assert_true(lay.shown[PANEL_MODEL] && lay.shown[PANEL_ATTENTION]);
     assert_int_equal(grid_init(&g, 200, 60), 0);
     panel_model(&g, lay.panel[PANEL_MODEL], &v, 1);
-    text = grid_text_dump(&g);
+    text = test_grid_text(&g);
     assert_non_null(strstr(text, "L11 "));
     assert_non_null(strstr(text, "h11"));
     assert_null(strstr(text, "more"));
@@ -437,7 +427,7 @@ static void test_panels_model_view_of_a_gpt2_model(void **state)
         panel_model(&g, (struct rect){0, 0, w, hh}, &v, 1);
         if (!k)
             test_check_golden(&g, "model_gpt2_100x30.txt");
-        text = grid_text_dump(&g);
+        text = test_grid_text(&g);
         assert_non_null(strstr(text, "L11 ")); // the selected layer is in view
         if (k)
             assert_non_null(strstr(text, "↑ "));
@@ -480,7 +470,7 @@ static void test_panels_head_view_of_12_heads_and_64_tokens(void **state)
         panel_heads(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, 1);
         if (sizes[k].golden)
             test_check_golden(&g, sizes[k].golden);
-        char *text = grid_text_dump(&g);
+        char *text = test_grid_text(&g);
         assert_non_null(strstr(text, "of 64")); // the rows not shown are counted
         if (sizes[k].golden) {
             assert_non_null(strstr(text, "h11"));
@@ -522,7 +512,7 @@ static void test_panels_finder_ranks_every_head(void **state)
     assert_int_equal(grid_init(&g, 100, 29), 0);
     panel_finder(&g, (struct rect){0, 0, 100, 29}, &v, 1);
     test_check_golden(&g, "finder_gpt2_100x30.txt");
-    char *text = grid_text_dump(&g), want[32];
+    char *text = test_grid_text(&g), want[32];
     snprintf(want, sizeof want, "101  L%d h%d ", r[100].layer, r[100].head);
     assert_non_null(strstr(text, want)); // the selected rank is in view
     assert_non_null(strstr(text, "of 144"));
@@ -531,7 +521,7 @@ static void test_panels_finder_ranks_every_head(void **state)
     v.find_key = 50;
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_finder(&g, (struct rect){0, 0, 100, 29}, &v, 1);
-    text = grid_text_dump(&g);
+    text = test_grid_text(&g);
     assert_non_null(strstr(text, "masked, α is 0 in every head"));
     free(text);
     graph_free(&gr);
@@ -547,7 +537,7 @@ static void test_panels_finder_ranks_every_head(void **state)
     v = (struct view){.graph = &half, .row = 40, .find_query = 40, .find_key = 3, .numbers = 1};
     grid_clear(&g, SF_STYLE_NORMAL);
     panel_finder(&g, (struct rect){0, 0, 100, 29}, &v, 1);
-    text = grid_text_dump(&g);
+    text = test_grid_text(&g);
     assert_non_null(strstr(text, "L6–L11 have not run yet"));
     free(text);
     grid_free(&g);
@@ -597,16 +587,6 @@ static void test_panels_table_numbers_and_hidden_counts(void **state)
 }
 
 // The grid's text (malloc'd).
-static char *grid_text_of(const struct grid *g)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    grid_dump(g, f);
-    fclose(f);
-    return text;
-}
-
 // The worked panel of a scaled example with W^Q, W^K, W^V (lesson 4's form): every table where
 // there is room, the cells grown on a large panel; on a small one the tables left out counted
 // by name, numbers never cut; on an ASCII terminal no symbol outside ASCII; the selected row
@@ -637,7 +617,7 @@ static void test_panels_worked_example(void **state)
         struct grid g;
         assert_int_equal(grid_init(&g, sizes[k].w, sizes[k].h), 0);
         panel_worked(&g, (struct rect){0, 0, sizes[k].w, sizes[k].h}, &v, 0);
-        char *shown = grid_text_of(&g);
+        char *shown = test_grid_text(&g);
         assert_true(sizes[k].all == !strstr(shown, "more not shown:"));
         if (sizes[k].all) {
             assert_non_null(strstr(shown, "q_i = x_i W^Q"));
@@ -666,7 +646,7 @@ static void test_panels_worked_example(void **state)
     struct grid g2;
     assert_int_equal(grid_init(&g2, 80, 10), 0);
     panel_worked(&g2, (struct rect){0, 0, 80, 10}, &v, 0);
-    char *upto_shown = grid_text_of(&g2);
+    char *upto_shown = test_grid_text(&g2);
     assert_non_null(strstr(upto_shown, "score x_i · x_j"));
     assert_null(strstr(upto_shown, "softmax"));
     assert_non_null(strstr(upto_shown, "2 steps to come: α a"));
@@ -678,7 +658,7 @@ static void test_panels_worked_example(void **state)
     assert_int_equal(grid_init(&g, 60, 4), 0);
     v.worked = NULL;
     panel_worked(&g, (struct rect){0, 0, 60, 4}, &v, 0);
-    char *shown = grid_text_of(&g);
+    char *shown = test_grid_text(&g);
     assert_non_null(strstr(shown, "no worked example here"));
     free(shown);
     grid_free(&g);

@@ -14,15 +14,7 @@
 #include "stepformer/grid.h"
 #include "stepformer/panel.h"
 
-static char *dump(const struct grid *g)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    grid_dump(g, f);
-    fclose(f);
-    return buf;
-}
+#include "helpers.h"
 
 static void test_render_text_clips_and_decodes_utf8(void **state)
 {
@@ -36,7 +28,7 @@ static void test_render_text_clips_and_decodes_utf8(void **state)
     grid_put(&g, -1, 0, 'x', SF_STYLE_NORMAL);
     assert_int_equal(g.cells[0 * 8 + 2].cp, 0xB7);
     assert_int_equal(g.cells[1 * 8 + 0].style, SF_STYLE_TITLE);
-    char *text = dump(&g);
+    char *text = test_grid_text(&g);
     assert_string_equal(text, " q\xc2\xb7k \xe2\x88\x9ain\nabc\n      xy\n");
     free(text);
     grid_clear(&g, SF_STYLE_NORMAL);
@@ -100,7 +92,7 @@ static void test_render_fit_labels_and_numbers(void **state)
     grid_text(&g, 0, 0, 40, "σ √d_k α −∞ → x̂ ‖x‖ §9.1", SF_STYLE_NORMAL);
     assert_string_equal(grid_ascii(0x22c5), "*"); // a product, never a decimal point
     panel_title(&g, (struct rect){0, 1, 20, 1}, "μ and σ per token … more words", 0);
-    char *text = dump(&g);
+    char *text = test_grid_text(&g);
     assert_string_equal(text, "sd sqrt d_k alpha -inf -> x^ |x| sec.9.1\n mu and sd per...\n");
     free(text);
     grid_free(&g);
