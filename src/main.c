@@ -87,6 +87,8 @@ static void on_interrupt(int sig)
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
 // [--train] [--present] [--impl fast|ref] [--palette light|dark|8|mono]`.
+static int run_help(int argc, char **argv);
+
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
@@ -106,6 +108,10 @@ static int run_screen(int argc, char **argv)
             o.train = r = 1;
         else if (cli_flag(argv, i, "--present"))
             o.present = r = 1;
+        else if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h"))
+            return run_help(0, NULL);
+        else if (cli_flag(argv, i, "--version") || cli_flag(argv, i, "-V"))
+            return puts("stepformer " SF_VERSION) < 0 ? 2 : 0;
         else if ((r = cli_value(argc, argv, &i, "--palette", &v)) != 0)
             palette = v;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
@@ -224,8 +230,6 @@ static int run_bench(int argc, char **argv)
     return cmd_bench(argc, argv, stdout, stderr);
 }
 
-static int run_help(int argc, char **argv);
-
 // Every command: its name and what runs it with the arguments after the name.
 static const struct command {
     const char *name;
@@ -283,12 +287,6 @@ static int run_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-        return run_help(0, NULL);
-    if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
-        puts("stepformer " SF_VERSION);
-        return 0;
-    }
     if (argc >= 2 && strcmp(argv[1], "help") == 0)
         return run_help(argc - 2, argv + 2);
     blas_prefer_avx512(argv);

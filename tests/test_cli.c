@@ -1226,6 +1226,13 @@ static void test_cli_version_and_help_per_command(void **state)
     assert_true(strlen(SF_VERSION) >= 5 && strchr(SF_VERSION, '.')); // from meson: "0.1.0"
     assert_int_equal(run_binary_out("-V", out, sizeof out), 0);
     assert_string_equal(out, "stepformer " SF_VERSION "\n");
+    // After the screen's other options too (no "did you mean --version?" for --version).
+    assert_int_equal(run_binary_out("--prompt 'the keys' --version", out, sizeof out), 0);
+    assert_string_equal(out, "stepformer " SF_VERSION "\n");
+    assert_int_equal(run_binary_out("--help", want, sizeof want), 0);
+    assert_non_null(strstr(want, "commands:\n"));
+    assert_int_equal(run_binary_out("--ids 1,2 --help", out, sizeof out), 0);
+    assert_string_equal(out, want);
     static const char *const cmds[] = {"lesson", "lessons", "check", "trace", "generate",
                                        "train",  "corpus",  "eval",  "bench"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {

@@ -86,6 +86,8 @@ int cli_unknown_option(FILE *err, const char *cmd, const char *arg, const char *
     const char *eq = strchr(arg, '=');
     size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
     int k = text_nearest(arg, n, ptrs, count);
+    if (k >= 0 && strncmp(names[k], arg, n) == 0 && names[k][n] == '\0')
+        k = -1; // named in the usage, but not taken here: no "did you mean" itself
     if (k >= 0)
         snprintf(near, sizeof near, "; did you mean %s?", names[k]);
     fprintf(err, "stepformer: %s%sunknown option '%s'%s (see stepformer%s%s --help)\n",
