@@ -1306,6 +1306,8 @@ static void test_cli_errors_name_ranges_and_exit_2(void **state)
         {"corpus --out d --sentences 0", "--sentences '0': must be a whole number 1–10000000"},
         {"bench --runs 0", "--runs '0': must be a whole number 1–10000"},
         {"train --data x --out y --batch 0", "--batch '0': must be a whole number 1–"},
+        {"train --data x --out y --config textbook,layers=0",
+         "--config: layers=0: must be a whole number 1–1000000"},
         {"trace --ids 1 --op head.probs --out /nonexistent-dir/p.npy", "/nonexistent-dir/p.npy"},
     };
     char err[4096];

@@ -206,7 +206,12 @@ static int model_from_spec(struct model *m, char *buf, const char *spec, const c
             vocab = !strcmp(eq + 1, "word") ? TOK_WORD : TOK_CHAR;
             continue;
         }
-        if (!dest || cli_parse_int(eq + 1, 1, 1000000, dest)) {
+        if (dest && cli_parse_int(eq + 1, 1, 1000000, dest)) {
+            fprintf(err, "stepformer: train: --config: %s=%s: must be a whole number 1–1000000\n",
+                    kv, eq + 1);
+            return SF_ERR_ARG;
+        }
+        if (!dest) {
             fprintf(err,
                     "stepformer: train: --config: '%s%s%s' is not one of layers=N heads=N dim=N "
                     "ff=N ctx=N vocab=word|char\n",
