@@ -9,12 +9,19 @@
 #include "stepformer/app.h"
 #include "stepformer/cli.h"
 #include "stepformer/ops.h"
+#include "stepformer/text.h"
+#include "stepformer/utf8.h"
 #include "stepformer/tui.h"
+
+#ifndef SF_VERSION
+#define SF_VERSION "unknown"
+#endif
 
 static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
     "                  [--present] [--impl fast|ref] [--palette light|dark|8|mono]\n"
     "       stepformer COMMAND [OPTIONS]\n"
+    "       stepformer --version\n"
     "\n"
     "Without a command: the step-through screen on the shipped model (or --model), where\n"
     "every key press runs one operation and draws it; --train opens one training iteration.\n"
@@ -26,20 +33,25 @@ static const char main_usage[] =
     "--palette light: dark text on a white background, for projectors (also\n"
     "STEPFORMER_PALETTE=light); P on the screen cycles dark, light, 8 colours and none.\n"
     "Press ? on the screen for the keys.\n"
-    "\n"
+    "\n";
+
+// The commands, in the order `stepformer help` lists them.
+static const char main_commands[] =
     "commands:\n"
     "  lesson   a lesson that follows the textbook chapter, beat by beat (--present: for a class)\n"
     "  lessons  the lessons and your progress\n"
     "  check    check lesson scripts: file:line:col for every problem\n"
-    "  trace    run the op graph on an input: list the ops, print or dump their outputs\n"
+    "  trace    run the op graph on an input: list the ops, print or dump their outputs,\n"
+    "           or list the model's vocabulary\n"
     "  generate continue a prompt: greedy, sampling (temperature, top-k, top-p) or beam search\n"
     "  train    train a model on text or llm.c tokens, with resumable checkpoints\n"
     "  corpus   write the textbook corpus: training text, held-out text and test items\n"
     "  eval     loss, perplexity and agreement / pronoun accuracy of a model\n"
     "  bench    time the forward pass on a tiny and a GPT-2-small-shaped model\n"
-    "  help     this text; `stepformer COMMAND --help` explains one command\n"
+    "  help     this text; `stepformer help COMMAND` (or COMMAND --help) explains one command\n"
     "\n"
-    "Models: stepformer's own files and llm.c GPT-2 checkpoints (gpt2_124M.bin).\n";
+    "Models: stepformer's own files and llm.c GPT-2 checkpoints (gpt2_124M.bin).\n"
+    "Every error exits with status 2.\n";
 
 // Debian's OpenBLAS chooses its kernels when it is loaded. On an AVX-512 machine that it does
 // not recognise it falls back to older, slower kernels; OPENBLAS_CORETYPE=SKYLAKEX selects
@@ -75,6 +87,8 @@ static void on_interrupt(int sig)
 
 // The step-through screen: `stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT]
 // [--train] [--present] [--impl fast|ref] [--palette light|dark|8|mono]`.
+static int run_help(int argc, char **argv);
+
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
@@ -94,6 +108,10 @@ static int run_screen(int argc, char **argv)
             o.train = r = 1;
         else if (cli_flag(argv, i, "--present"))
             o.present = r = 1;
+        else if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h"))
+            return run_help(0, NULL);
+        else if (cli_flag(argv, i, "--version") || cli_flag(argv, i, "-V"))
+            return puts("stepformer " SF_VERSION) < 0 ? 2 : 0;
         else if ((r = cli_value(argc, argv, &i, "--palette", &v)) != 0)
             palette = v;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
@@ -104,8 +122,7 @@ static int run_screen(int argc, char **argv)
             }
             o.reference = im == OP_IMPL_REF;
         } else if (r == 0) {
-            fprintf(stderr, "stepformer: unknown option '%s' (see stepformer help)\n", argv[i]);
-            return 2;
+            return cli_unknown_option(stderr, NULL, argv[i], main_usage);
         }
         if (r < 0) {
             fprintf(stderr, "stepformer: %s needs a value\n", argv[i]);
@@ -139,20 +156,7 @@ static int run_lesson(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] "
-                   "[--beat N]\n                         [--impl fast|ref] "
-                   "[--palette light|dark|8|mono]\n\n"
-                   "Opens a lesson (the first unfinished one when none is named) where you "
-                   "left it.\nSpace goes on a beat, Backspace goes back; questions wait for "
-                   "your answer.\n--present: a classroom layout, large panels and the "
-                   "narration as a caption;\n  Space, PgDn and the arrows move, so a "
-                   "presentation clicker works.\n--restart: from the first beat.\n"
-                   "--beat N: at beat N (to check a lesson being written).\n"
-                   "--impl ref: the reference loops instead of BLAS (the same digits on every "
-                   "machine).\n"
-                   "--palette light: dark text on white, for projectors (also "
-                   "STEPFORMER_PALETTE).\n"
-                   "`stepformer lessons` lists the lessons.\n");
+            fputs(cli_lesson_usage, stdout);
             return 0;
         }
     struct app a;
@@ -169,54 +173,125 @@ static int run_lesson(int argc, char **argv)
     return status;
 }
 
-int main(int argc, char **argv)
+static int run_lessons(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "-h") == 0)) {
+    return cmd_lessons(argc, argv, stdout, stderr);
+}
+
+static int run_check(int argc, char **argv)
+{
+    return cmd_check(argc, argv, stdout, stderr);
+}
+
+static int run_trace(int argc, char **argv)
+{
+    return cmd_trace(argc, argv, stdout, stderr);
+}
+
+static int run_train(int argc, char **argv)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); // the terminal closed (an SSH connection dropped)
+    // Progress written to a pipe whose reader is gone fails instead of ending the run.
+    signal(SIGPIPE, SIG_IGN);
+    return cmd_train(argc, argv, stdout, stderr, &interrupted);
+}
+
+static int run_generate(int argc, char **argv)
+{
+    // Ctrl-C, SIGTERM and SIGHUP stop generation after the token being made; what was
+    // printed stays. SA_RESTART: a signal does not cut a write to stdout short.
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    return cmd_generate(argc, argv, stdout, stderr, &interrupted);
+}
+
+static int run_corpus(int argc, char **argv)
+{
+    return cmd_corpus(argc, argv, stdout, stderr);
+}
+
+static int run_eval(int argc, char **argv)
+{
+    return cmd_eval(argc, argv, stdout, stderr);
+}
+
+static int run_bench(int argc, char **argv)
+{
+    return cmd_bench(argc, argv, stdout, stderr);
+}
+
+// Every command: its name and what runs it with the arguments after the name.
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {{"lesson", run_lesson}, {"lessons", run_lessons},   {"check", run_check},
+                {"trace", run_trace},   {"generate", run_generate}, {"train", run_train},
+                {"corpus", run_corpus}, {"eval", run_eval},         {"bench", run_bench},
+                {"help", run_help}};
+#define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+// "unknown command 'NAME'; did you mean X?" and the list of commands; the exit status.
+static int unknown_command(const char *name)
+{
+    const char *names[N_COMMANDS];
+    for (int i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    int k = text_nearest(name, strlen(name), names, N_COMMANDS);
+    char safe[SF_MSG_MAX];
+    fprintf(stderr, "stepformer: unknown command '%s'", utf8_safe(safe, sizeof safe, name));
+    if (k >= 0)
+        fprintf(stderr, "; did you mean %s?", names[k]);
+    fprintf(stderr, "\n\n%s", main_commands);
+    return 2;
+}
+
+// `stepformer help [COMMAND]`: this text, or exactly what `stepformer COMMAND --help` prints.
+static int run_help(int argc, char **argv)
+{
+    if (argc == 0 || strcmp(argv[0], "help") == 0) {
         fputs(main_usage, stdout);
+        fputs(main_commands, stdout);
         return 0;
     }
+    if (argc > 1) {
+        char safe[SF_MSG_MAX];
+        fprintf(stderr, "stepformer: help: unexpected '%s' (stepformer help COMMAND)\n",
+                utf8_safe(safe, sizeof safe, argv[1]));
+        return 2;
+    }
+    const struct command *c = find_command(argv[0]);
+    if (!c)
+        return unknown_command(argv[0]);
+    char help[] = "--help";
+    char *args[] = {help, NULL};
+    return c->run(1, args);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "help") == 0)
+        return run_help(argc - 2, argv + 2);
     blas_prefer_avx512(argv);
     if (argc < 2 || argv[1][0] == '-')
         return run_screen(argc - 1, argv + 1);
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "lesson") == 0)
-        return run_lesson(argc - 2, argv + 2);
-    if (strcmp(cmd, "lessons") == 0)
-        return cmd_lessons(argc - 2, argv + 2, stdout, stderr);
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 2, argv + 2, stdout, stderr);
-    if (strcmp(cmd, "trace") == 0)
-        return cmd_trace(argc - 2, argv + 2, stdout, stderr);
-    if (strcmp(cmd, "train") == 0) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_interrupt;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL); // the terminal closed (an SSH connection dropped)
-        // Progress written to a pipe whose reader is gone fails instead of ending the run.
-        signal(SIGPIPE, SIG_IGN);
-        return cmd_train(argc - 2, argv + 2, stdout, stderr, &interrupted);
-    }
-    if (strcmp(cmd, "generate") == 0) {
-        // Ctrl-C, SIGTERM and SIGHUP stop generation after the token being made; what was
-        // printed stays. SA_RESTART: a signal does not cut a write to stdout short.
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_interrupt;
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        return cmd_generate(argc - 2, argv + 2, stdout, stderr, &interrupted);
-    }
-    if (strcmp(cmd, "corpus") == 0)
-        return cmd_corpus(argc - 2, argv + 2, stdout, stderr);
-    if (strcmp(cmd, "eval") == 0)
-        return cmd_eval(argc - 2, argv + 2, stdout, stderr);
-    if (strcmp(cmd, "bench") == 0)
-        return cmd_bench(argc - 2, argv + 2, stdout, stderr);
-    fprintf(stderr, "stepformer: unknown command '%s' (see stepformer help)\n", cmd);
-    return 2;
+    const struct command *c = find_command(argv[1]);
+    return c ? c->run(argc - 2, argv + 2) : unknown_command(argv[1]);
 }

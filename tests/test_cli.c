@@ -25,6 +25,7 @@
 #include "stepformer/cli.h"
 #include "stepformer/graph.h"
 #include "stepformer/rng.h"
+#include "stepformer/tokenizer.h"
 
 struct run {
     int status;
@@ -422,7 +423,7 @@ static void test_cli_trace_out_to_bad_directory(void **state)
     (void)state;
     struct run r = run_cmd(cmd_trace, "--model", model_path, "--ids", "1", "--op", "head.probs",
                            "--out", "/nonexistent-dir/p.npy", NULL);
-    assert_int_equal(r.status, 1);
+    assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "/nonexistent-dir/p.npy"));
     run_free(&r);
 }
@@ -516,6 +517,132 @@ static void test_cli_eval_shipped_model_on_heldout_items(void **state)
     assert_non_null(strstr(r.out, "perplexity"));
     run_free(&r);
     expect_error(run_cmd(cmd_eval, "--model", model, NULL), "--data FILE");
+}
+
+// trace --op loss.xent prints the loss at every position and their mean, the loss itself; with
+// the targets left to the input shifted by one it says that N tokens train N-1 positions.
+static void test_cli_trace_loss_prints_the_mean(void **state)
+{
+    (void)state;
+    const char *assets = getenv("SF_ASSETS");
+    char model[512];
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    struct run r = run_cmd(cmd_trace, "--model", model, "--ids", "3,1,4,1,5", "--op", "loss.xent",
+                           "--impl", "ref", NULL);
+    assert_int_equal(r.status, 0);
+    const char *row = strstr(r.out, "# loss.xent (4,)\n");
+    if (!row)
+        fail_msg("output: %s", r.out);
+    row += strlen("# loss.xent (4,)\n");
+    double sum = 0;
+    char *end;
+    for (int i = 0; i < 4; i++) {
+        sum += strtod(row, &end);
+        assert_true(end != row);
+        row = end;
+    }
+    const char *mean = strstr(r.out, "# mean ");
+    assert_non_null(mean);
+    assert_float_equal(atof(mean + 7), sum / 4, 1e-5);
+    assert_non_null(strstr(mean, "the mean over the 4 positions"));
+    assert_non_null(strstr(r.err, "its 5 tokens train 4 positions"));
+    run_free(&r);
+    // Targets given: one per token, no note.
+    r = run_cmd(cmd_trace, "--model", model, "--ids", "3,1,4", "--targets", "1,4,1", "--op",
+                "loss.xent", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "the mean over the 3 positions"));
+    assert_null(strstr(r.err, "shifted by one"));
+    run_free(&r);
+}
+
+// trace --vocab lists every token of a model with its id, after a line that counts them; the
+// shipped model's are lower-case words; --limit N lists N; a model without a tokenizer says so.
+static void test_cli_trace_vocab_lists_the_tokens(void **state)
+{
+    (void)state;
+    const char *assets = getenv("SF_ASSETS");
+    char model[512];
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    struct model m = {0};
+    struct sf_diag d;
+    assert_int_equal(cli_load_model(&m, model, NULL, &d), 0);
+    int V = m.cfg.vocab_size;
+    struct run r = run_cmd(cmd_trace, "--model", model, "--vocab", NULL);
+    assert_int_equal(r.status, 0);
+    char head[64];
+    snprintf(head, sizeof head, "# %d tokens: words and punctuation, lower-case only", V);
+    assert_true(strncmp(r.out, head, strlen(head)) == 0);
+    assert_int_equal(count_lines(r.out), V + 2);
+    char *line = strstr(r.out, "# id piece\n") + strlen("# id piece\n");
+    for (int id = 0; id < V; id++) {
+        char want[300], piece[256];
+        snprintf(want, sizeof want, "%d %s\n", id,
+                 tokenizer_piece_str(&m.tok, id, piece, sizeof piece));
+        if (strncmp(line, want, strlen(want)) != 0)
+            fail_msg("token %d: wanted '%s', got '%.40s'", id, want, line);
+        for (const char *c = piece; *c; c++)
+            assert_false(*c >= 'A' && *c <= 'Z');
+        line += strlen(want);
+    }
+    run_free(&r);
+    r = run_cmd(cmd_trace, "--model", model, "--vocab", "--limit", "3", NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 2 + 3 + 1);
+    char more[64];
+    snprintf(more, sizeof more, "# %d more (--limit 0 lists them all)\n", V - 3);
+    assert_non_null(strstr(r.out, more));
+    run_free(&r);
+    model_free(&m);
+    // GPT-2's byte-level pieces are quoted, so a leading space shows.
+    r = run_cmd(cmd_trace, "--model", model_path, "--tokenizer", tok_path, "--vocab", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(
+        strstr(r.out, "tokens: GPT-2 byte-level BPE pieces\n# id piece (quoted)\n0 \""));
+    run_free(&r);
+    expect_error(run_cmd(cmd_trace, "--model", model_path, "--vocab", NULL), "has no tokenizer");
+    expect_error(run_cmd(cmd_trace, "--vocab", "--ids", "1", NULL), "takes no input");
+    expect_error(run_cmd(cmd_trace, "--vocab", "--limit", "-1", NULL),
+                 "--limit '-1': must be a whole number 0–");
+}
+
+// eval reads 400 windows unless --windows says otherwise, and says how many the data holds
+// when it reads fewer; --windows 0 reads them all.
+static void test_cli_eval_windows(void **state)
+{
+    (void)state;
+    const char *assets = getenv("SF_ASSETS");
+    char model[512], data[512];
+    snprintf(model, sizeof model, "%s/models/textbook.sfm", assets ? assets : "assets");
+    test_tmp_path(data, sizeof data, "cli_eval_windows.txt");
+    FILE *f = fopen(data, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 300; i++)
+        fputs("the keys to the cabinet are on the table .\n", f);
+    fclose(f);
+    struct run r = run_cmd(cmd_eval, "--model", model, "--data", data, "--windows", "2", NULL);
+    assert_int_equal(r.status, 0);
+    long tokens = 0, first = 0, all = 0;
+    int T = 0;
+    const char *over = strstr(r.out, " over ");
+    const char *note = strstr(r.out, "(the first ");
+    if (!over || !note ||
+        sscanf(note, "(the first %ld of its %ld windows of %d tokens", &first, &all, &T) != 3)
+        fail_msg("output: %s", r.out);
+    tokens = atol(over + 6);
+    assert_int_equal(first, 2);
+    assert_int_equal(tokens, 2 * T);
+    assert_true(all > 2);
+    run_free(&r);
+    r = run_cmd(cmd_eval, "--model", model, "--data", data, "--windows", "0", NULL);
+    assert_int_equal(r.status, 0);
+    over = strstr(r.out, " over ");
+    assert_non_null(over);
+    assert_int_equal(atol(over + 6), all * T);
+    assert_null(strstr(r.out, "(the first "));
+    run_free(&r);
+    expect_error(run_cmd(cmd_eval, "--model", model, "--data", data, "--windows", "-1", NULL),
+                 "--windows '-1': must be a whole number 0–");
 }
 
 // `stepformer train` as a command function that is never interrupted.
@@ -1015,7 +1142,7 @@ static void escapes_in_lessons(void)
     assert_non_null(strstr(r.out, "(needs \\u009bghost.sfm, not installed)"));
     run_free(&r);
     r = run_cmd(cmd_check, NULL);
-    assert_int_equal(r.status, 1);
+    assert_int_equal(r.status, 2);
     check_run(&r, 0, "check");
     assert_non_null(strstr(r.err, "needs the model \\u009bghost.sfm"));
     assert_non_null(strstr(r.err, "unknown panel '\\u009bpanel'"));
@@ -1024,7 +1151,7 @@ static void escapes_in_lessons(void)
     snprintf(lesson, sizeof lesson, "%s/02-panels\xc2\x9b.md", dir);
     r = run_cmd(cmd_check, lesson, NULL);
     check_run(&r, 0, "check FILE");
-    assert_non_null(strstr(r.err, "02-panels\\u009b.md: error: "));
+    assert_non_null(strstr(r.err, "02-panels\\u009b.md: no such file"));
     run_free(&r);
     // lesson mode reports the same problems before it takes the terminal
     struct app a;
@@ -1118,6 +1245,143 @@ static void test_cli_palette_option(void **state)
     assert_int_equal(run_binary("--palette mono", err, sizeof err), 2); // the option wins
     assert_non_null(strstr(err, "needs a terminal"));
     unsetenv("STEPFORMER_PALETTE");
+}
+
+// Runs the binary with args; its stdout into out (at most size bytes), the exit status.
+static int run_binary_out(const char *args, char *out, size_t size)
+{
+    const char *bin = getenv("SF_BINARY");
+    char outfile[512], cmd[2048];
+    test_tmp_path(outfile, sizeof outfile, "cli_binary.out");
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>/dev/null", bin ? bin : "stepformer", args, outfile);
+    int st = system(cmd);
+    FILE *f = fopen(outfile, "rb");
+    size_t n = f ? fread(out, 1, size - 1, f) : 0;
+    out[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// --version and -V print the project's version; `help CMD` prints what `CMD --help` prints,
+// for every command; `help` with a command that does not exist is an error with the list.
+static void test_cli_version_and_help_per_command(void **state)
+{
+    (void)state;
+    char out[16384], want[16384], args[64];
+    assert_int_equal(run_binary_out("--version", out, sizeof out), 0);
+    assert_string_equal(out, "stepformer " SF_VERSION "\n");
+    assert_true(strlen(SF_VERSION) >= 5 && strchr(SF_VERSION, '.')); // from meson: "0.1.0"
+    assert_int_equal(run_binary_out("-V", out, sizeof out), 0);
+    assert_string_equal(out, "stepformer " SF_VERSION "\n");
+    // After the screen's other options too (no "did you mean --version?" for --version).
+    assert_int_equal(run_binary_out("--prompt 'the keys' --version", out, sizeof out), 0);
+    assert_string_equal(out, "stepformer " SF_VERSION "\n");
+    assert_int_equal(run_binary_out("--help", want, sizeof want), 0);
+    assert_non_null(strstr(want, "commands:\n"));
+    assert_int_equal(run_binary_out("--ids 1,2 --help", out, sizeof out), 0);
+    assert_string_equal(out, want);
+    static const char *const cmds[] = {"lesson", "lessons", "check", "trace", "generate",
+                                       "train",  "corpus",  "eval",  "bench"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        assert_int_equal(run_binary_out(args, want, sizeof want), 0);
+        snprintf(args, sizeof args, "help %s", cmds[i]);
+        assert_int_equal(run_binary_out(args, out, sizeof out), 0);
+        if (strcmp(out, want) != 0 || strncmp(out, "usage: stepformer ", 18) != 0)
+            fail_msg("help %s printed:\n%s\nbut %s --help printed:\n%s", cmds[i], out, cmds[i],
+                     want);
+    }
+    char err[4096];
+    assert_int_equal(run_binary("help nosuch", err, sizeof err), 2);
+    assert_non_null(strstr(err, "unknown command 'nosuch'"));
+    assert_non_null(strstr(err, "commands:"));
+    assert_non_null(strstr(err, "  generate "));
+    assert_int_equal(run_binary("help genrate", err, sizeof err), 2);
+    assert_non_null(strstr(err, "unknown command 'genrate'; did you mean generate?"));
+    assert_int_equal(run_binary("trian", err, sizeof err), 2);
+    assert_non_null(strstr(err, "unknown command 'trian'; did you mean train?"));
+}
+
+// An option no command takes gets the nearest one it does take, status 2, in every command;
+// a word starting with '-' is never read as a file or a lesson's name.
+static void test_cli_unknown_options_suggest_the_nearest(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"--trian", "stepformer: unknown option '--trian'; did you mean --train?"},
+        {"trace --lsit", "trace: unknown option '--lsit'; did you mean --list?"},
+        {"trace --prompt=x --tokns", "did you mean --tokens?"},
+        {"generate --prompt x --temprature 1", "did you mean --temperature?"},
+        {"generate --prompt x --top_k 3", "did you mean --top-k?"},
+        {"train --data x --out y --stpes 3", "did you mean --steps?"},
+        {"corpus --otu d", "corpus: unknown option '--otu'; did you mean --out?"},
+        {"eval --dta x", "eval: unknown option '--dta'; did you mean --data?"},
+        {"bench --rusn 3", "bench: unknown option '--rusn'; did you mean --runs?"},
+        {"check --hlep", "check: unknown option '--hlep'; did you mean --help?"},
+        {"lessons --hepl", "lessons: unknown option '--hepl'; did you mean --help?"},
+        {"lesson --presnt", "lesson: unknown option '--presnt'; did you mean --present?"},
+        {"trace --zzzzzzzz", "trace: unknown option '--zzzzzzzz' (see stepformer trace --help)"},
+    };
+    char err[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st = run_binary(cases[i].args, err, sizeof err);
+        if (st != 2 || !strstr(err, cases[i].want) || count_lines(err) != 1)
+            fail_msg("stepformer %s: status %d, stderr: %s(wanted '%s')", cases[i].args, st, err,
+                     cases[i].want);
+    }
+    assert_int_equal(run_binary("check nonexist.md", err, sizeof err), 2);
+    assert_string_equal(err, "stepformer: check: nonexist.md: no such file\n");
+    assert_int_equal(run_binary("lesson no/such/lesson.md", err, sizeof err), 2);
+    assert_string_equal(err, "stepformer: lesson: no/such/lesson.md: no such file\n");
+}
+
+// A number out of range names the range; every error exits 2, writing to a directory that
+// does not exist included; --resume without a saved run says where it looked and what to do.
+static void test_cli_errors_name_ranges_and_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"generate --prompt x --beam 0", "--beam '0': must be a whole number 1–64"},
+        {"generate --prompt x --top-k 0", "--top-k '0': must be a whole number 1–10000000"},
+        {"generate --prompt x --max-tokens=-1", "--max-tokens '-1': must be a whole number 0–"},
+        {"generate --prompt x --top-p 2", "--top-p '2': must be a number above 0 and at most 1"},
+        {"generate --prompt x --temperature=0", "--temperature '0': must be a number above 0"},
+        {"corpus --out d --sentences 0", "--sentences '0': must be a whole number 1–10000000"},
+        {"bench --runs 0", "--runs '0': must be a whole number 1–10000"},
+        {"train --data x --out y --batch 0", "--batch '0': must be a whole number 1–"},
+        {"train --data x --out y --config textbook,layers=0",
+         "--config: layers=0: must be a whole number 1–1000000"},
+        {"trace --ids 1 --op head.probs --out /nonexistent-dir/p.npy", "/nonexistent-dir/p.npy"},
+    };
+    char err[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st = run_binary(cases[i].args, err, sizeof err);
+        if (st != 2 || !strstr(err, cases[i].want))
+            fail_msg("stepformer %s: status %d, stderr: %s(wanted '%s')", cases[i].args, st, err,
+                     cases[i].want);
+    }
+    char text[512], out[512], args[1400];
+    test_tmp_path(text, sizeof text, "cli_resume.txt");
+    test_tmp_path(out, sizeof out, "cli_resume_none.sfm");
+    FILE *f = fopen(text, "w");
+    assert_non_null(f);
+    fputs("the keys to the cabinet are on the table .\n", f);
+    fclose(f);
+    unlink(out);
+    snprintf(args, sizeof args, "train --data '%s' --out '%s' --resume", text, out);
+    assert_int_equal(run_binary(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, ".state: no saved training state was found"));
+    assert_non_null(strstr(err, "without --resume"));
+    assert_null(strstr(err, "cannot open"));
+    snprintf(args, sizeof args,
+             "train --data '%s' --out /nonexistent-dir/m.sfm --steps 1 --batch 1 --seq 4", text);
+    assert_int_equal(run_binary(args, err, sizeof err), 2);
+    assert_non_null(strstr(err, "/nonexistent-dir/m.sfm"));
 }
 
 // Starts the real binary with args (NULL-terminated) in the background, its output going to
@@ -1383,6 +1647,9 @@ int main(void)
         cmocka_unit_test(test_cli_bench_rejects_bad_options),
         cmocka_unit_test(test_cli_corpus_heldout_pairs_are_unseen),
         cmocka_unit_test(test_cli_eval_shipped_model_on_heldout_items),
+        cmocka_unit_test(test_cli_trace_loss_prints_the_mean),
+        cmocka_unit_test(test_cli_eval_windows),
+        cmocka_unit_test(test_cli_trace_vocab_lists_the_tokens),
         cmocka_unit_test(test_cli_retrain_textbook_reproduces_what_holds_everywhere),
         cmocka_unit_test(test_cli_generate_continues_the_chapter),
         cmocka_unit_test(test_cli_generate_streams_tokens_and_stops_when_asked),
@@ -1390,6 +1657,9 @@ int main(void)
         cmocka_unit_test(test_cli_every_command_escapes_text_from_files),
         cmocka_unit_test(test_cli_binary_exit_statuses),
         cmocka_unit_test(test_cli_palette_option),
+        cmocka_unit_test(test_cli_version_and_help_per_command),
+        cmocka_unit_test(test_cli_unknown_options_suggest_the_nearest),
+        cmocka_unit_test(test_cli_errors_name_ranges_and_exit_2),
         cmocka_unit_test(test_cli_train_killed_at_random_resumes_to_the_same_bytes),
         cmocka_unit_test(test_cli_train_hangup_and_term_save_like_ctrl_c),
     };

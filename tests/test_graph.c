@@ -651,10 +651,67 @@ static void test_graph_logit_lens(void **state)
     }
 }
 
+// The sinusoidal positions as assets/README.md defines them, computed here in float64: for
+// position p (0 for the first token, restarting with each sequence of a batch) and column c of
+// d, with j = floor(c / 2): PE[p][c] = sin(p / 10000^(2j / d)) for even c and cos(the same
+// angle) for odd c (interleaved, not two halves), added to E[id] as it is (no sqrt(d) scale).
+static double documented_pe(int p, int c, int d)
+{
+    int j = c / 2;
+    double angle = (double)p / pow(10000.0, 2.0 * j / (double)d);
+    return c % 2 == 0 ? sin(angle) : cos(angle);
+}
+
+// embed.pos - embed.tok of the shipped sinusoidal model (notebook) is PE, in one sequence and
+// in a batch of two, under both kernel twins.
+static void test_graph_sinusoidal_positions_as_documented(void **state)
+{
+    (void)state;
+    char path[512];
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(path, sizeof path, "%s/models/notebook.sfm", assets ? assets : "assets");
+    struct model m = {0};
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&m, path, &d), 0);
+    assert_int_equal(m.cfg.pos, POS_SINUSOIDAL);
+    int D = m.cfg.d_model, ids[12] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8};
+    for (int impl = 0; impl < 2; impl++)
+        for (int seqs = 1; seqs <= 2; seqs++) {
+            struct graph g = {0};
+            struct optimizer opt = {0};
+            const struct adamw_params hp = SF_ADAMW_DEFAULTS;
+            enum op_impl im = impl ? OP_IMPL_FAST : OP_IMPL_REF;
+            if (seqs == 1) {
+                assert_int_equal(graph_build(&g, &m, ids, 12, im, &d), 0);
+            } else { // two sequences of 6: positions 0-5 twice
+                assert_int_equal(optimizer_init(&opt, &m, &hp), 0);
+                assert_int_equal(graph_build_train(&g, &m, ids, ids, 12, 6, im, &opt, &d), 0);
+            }
+            int tok = graph_find(&g, "embed.tok"), pos = graph_find(&g, "embed.pos");
+            assert_true(tok >= 0 && pos == tok + 1);
+            assert_true(graph_goto_index(&g, pos) >= 0);
+            const float *e = g.nodes[tok].out.data, *x = g.nodes[pos].out.data;
+            double worst = 0;
+            for (int i = 0; i < 12; i++)
+                for (int c = 0; c < D; c++) {
+                    size_t k = (size_t)i * (size_t)D + (size_t)c;
+                    double want = (double)e[k] + documented_pe(i % (12 / seqs), c, D);
+                    double off = fabs((double)x[k] - want);
+                    worst = off > worst ? off : worst;
+                }
+            if (worst > 1e-5)
+                fail_msg("impl %d, %d sequence(s): off the documented PE by %g", impl, seqs, worst);
+            graph_free(&g);
+            optimizer_free(&opt);
+        }
+    model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_graph_names_every_switch),
+        cmocka_unit_test(test_graph_sinusoidal_positions_as_documented),
         cmocka_unit_test(test_graph_role_table_rows_are_complete),
         cmocka_unit_test(test_graph_every_node_has_its_role),
         cmocka_unit_test(test_graph_shapes_as_documented),

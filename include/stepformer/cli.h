@@ -1,6 +1,7 @@
 // The subcommands behind the command line. Each takes the arguments after its name, writes
-// to the given streams and returns the exit status (0 ok, 1 failure, 2 bad usage or input);
-// none of them exits, so the tests call them directly.
+// to the given streams and returns the exit status (0 ok, 2 on any error: bad usage or input,
+// a file that cannot be read or written, out of memory); none of them exits, so the tests
+// call them directly.
 #ifndef STEPFORMER_CLI_H
 #define STEPFORMER_CLI_H
 
@@ -29,6 +30,8 @@ int cmd_generate(int argc, char **argv, FILE *out, FILE *err, const volatile sig
 int cmd_check(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer lessons`: the lessons with the progress kept between runs.
 int cmd_lessons(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer lesson --help`: what lesson mode takes (the screen itself is opened by main).
+extern const char cli_lesson_usage[];
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 
@@ -39,6 +42,14 @@ int cli_flag(char **argv, int i, const char *name);
 int cli_value(int argc, char **argv, int *i, const char *name, const char **value);
 // Parses a whole decimal number into *out; 0 or -1 when s is not one inside [lo, hi].
 int cli_parse_int(const char *s, long lo, long hi, long *out);
+// Reports a word on the command line that command `cmd` (NULL: the step-through screen) does
+// not take, and returns 2. A word starting with '-' is an unknown option and gets the nearest
+// option named in the command's usage text ("did you mean --help?"); any other word is
+// unexpected. Both messages point at `stepformer CMD --help`.
+int cli_unknown_option(FILE *err, const char *cmd, const char *arg, const char *usage);
+// Reports a whole number out of its range, naming the range ("--beam '0': must be a whole
+// number 1–64"), and returns 2.
+int cli_bad_int(FILE *err, const char *cmd, const char *name, const char *value, long lo, long hi);
 // Parses --impl's value: "fast" (BLAS and vectorised loops) or "ref" (the reference loops,
 // whose digits do not depend on the CPU or the BLAS kernel); -1 for anything else.
 int cli_parse_impl(const char *s, enum op_impl *out);

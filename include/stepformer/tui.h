@@ -9,7 +9,8 @@
 #include "stepformer/app.h"
 
 // Runs the app until it quits, on the terminal of stdin and stdout (the caller checks that
-// they are one); returns the exit status (0, or 128 + a signal's number).
+// they are one); returns the exit status (0; 2 when the screen cannot be
+// drawn for want of memory; or 128 + a signal's number).
 int tui_run(struct app *a, FILE *err);
 
 #endif

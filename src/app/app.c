@@ -264,7 +264,7 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
     a->head_off = calloc((size_t)c->n_layer * (size_t)c->n_head, 1);
     if (!a->head_off) {
         app_free(a);
-        return 1;
+        return 2;
     }
     a->fwd.iv = (struct intervention){a->head_off, 0};
     const char *prompt = o->prompt || o->ids ? o->prompt : default_prompt;

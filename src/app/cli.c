@@ -1,7 +1,9 @@
 // Shared command-line helpers: option matching, model loading and input parsing.
 #include "stepformer/cli.h"
 
+#include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,65 @@ int cli_parse_int(const char *s, long lo, long hi, long *out)
 {
     // As the options have always been read: white space before the number, spaces after it.
     return text_parse_long(s, lo, hi, TEXT_NUM_SPACE_BEFORE | TEXT_NUM_SPACE_AFTER, out);
+}
+
+// The options a usage text names: every "--word" in it, and --help. Returns how many; each
+// name is a NUL-terminated copy in names[k] (at most max, each cut at 31 bytes).
+static int usage_options(const char *usage, char names[][32], int max)
+{
+    int count = 0;
+    snprintf(names[count++], 32, "--help");
+    for (const char *p = strstr(usage, "--"); p && count < max; p = strstr(p + 2, "--")) {
+        if (p > usage && (isalnum((unsigned char)p[-1]) || p[-1] == '-'))
+            continue; // inside a word, not an option's start
+        size_t n = 2;
+        while (isalnum((unsigned char)p[n]) || p[n] == '-')
+            n++;
+        if (n == 2 || n >= 32)
+            continue;
+        int seen = 0;
+        for (int k = 0; k < count && !seen; k++)
+            seen = strncmp(names[k], p, n) == 0 && names[k][n] == '\0';
+        if (!seen)
+            snprintf(names[count++], 32, "%.*s", (int)n, p);
+    }
+    return count;
+}
+
+int cli_unknown_option(FILE *err, const char *cmd, const char *arg, const char *usage)
+{
+    char safe[SF_MSG_MAX], near[64] = "";
+    const char *cmd_sp = cmd ? " " : "";
+    if (arg[0] != '-') {
+        fprintf(err, "stepformer: %s%sunexpected '%s' (see stepformer%s%s --help)\n",
+                cmd ? cmd : "", cmd ? ": " : "", utf8_safe(safe, sizeof safe, arg), cmd_sp,
+                cmd ? cmd : "");
+        return 2;
+    }
+    char names[64][32];
+    const char *ptrs[64];
+    int count = usage_options(usage, names, 64);
+    for (int k = 0; k < count; k++)
+        ptrs[k] = names[k];
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    int k = text_nearest(arg, n, ptrs, count);
+    if (k >= 0 && strncmp(names[k], arg, n) == 0 && names[k][n] == '\0')
+        k = -1; // named in the usage, but not taken here: no "did you mean" itself
+    if (k >= 0)
+        snprintf(near, sizeof near, "; did you mean %s?", names[k]);
+    fprintf(err, "stepformer: %s%sunknown option '%s'%s (see stepformer%s%s --help)\n",
+            cmd ? cmd : "", cmd ? ": " : "", utf8_safe(safe, sizeof safe, arg), near, cmd_sp,
+            cmd ? cmd : "");
+    return 2;
+}
+
+int cli_bad_int(FILE *err, const char *cmd, const char *name, const char *value, long lo, long hi)
+{
+    char safe[SF_MSG_MAX];
+    fprintf(err, "stepformer: %s: %s '%s': must be a whole number %ld–%ld\n", cmd, name,
+            utf8_safe(safe, sizeof safe, value), lo, hi);
+    return 2;
 }
 
 int cli_parse_impl(const char *s, enum op_impl *out)

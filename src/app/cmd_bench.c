@@ -335,10 +335,8 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
             fputs(bench_usage, out);
             return 0;
         } else if ((r = cli_value(argc, argv, &i, "--runs", &v)) != 0) {
-            if (r < 0 || cli_parse_int(v, 1, 10000, &runs)) {
-                fprintf(err, "stepformer: bench: --runs needs a count from 1 to 10000\n");
-                return 2;
-            }
+            if (r < 0 || cli_parse_int(v, 1, 10000, &runs))
+                return cli_bad_int(err, "bench", "--runs", r < 0 ? "" : v, 1, 10000);
         } else if ((r = cli_value(argc, argv, &i, "--only", &v)) != 0) {
             if (r < 0 || (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 &&
                           strcmp(v, "train") != 0 && strcmp(v, "lessons") != 0)) {
@@ -347,9 +345,7 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
             }
             only = v;
         } else {
-            fprintf(err, "stepformer: bench: unknown option '%s' (see stepformer bench --help)\n",
-                    argv[i]);
-            return 2;
+            return cli_unknown_option(err, "bench", argv[i], bench_usage);
         }
     }
     const char *threads = getenv("OPENBLAS_NUM_THREADS");
@@ -359,12 +355,12 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
         if (only && strcmp(only, bench_cases[i].name) != 0)
             continue;
         if (bench_forward(&bench_cases[i], (int)runs, out, err))
-            return 1;
+            return 2;
     }
     if ((!only || strcmp(only, "train") == 0) && bench_train((int)runs, out, err))
-        return 1;
+        return 2;
     if ((!only || strcmp(only, "lessons") == 0) && bench_lessons((int)runs, out, err))
-        return 1;
+        return 2;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(out, "peak memory (max resident) %.1f MB\n", (double)ru.ru_maxrss / 1024.0);

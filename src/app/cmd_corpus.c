@@ -45,15 +45,11 @@ int cmd_corpus(int argc, char **argv, FILE *out, FILE *err)
             dest = &heldout;
         if (r < 0)
             goto missing;
-        if (!dest) {
-            fprintf(err, "stepformer: corpus: unknown option '%s' (see stepformer corpus --help)\n",
-                    name);
-            return 2;
-        }
-        if (cli_parse_int(v, dest == &seed ? 0 : 1, dest == &seed ? 2147483647 : 10000000, dest)) {
-            fprintf(err, "stepformer: corpus: %s '%s' is not a whole number in range\n", name, v);
-            return 2;
-        }
+        if (!dest)
+            return cli_unknown_option(err, "corpus", name, corpus_usage);
+        long lo = dest == &seed ? 0 : 1, hi = dest == &seed ? 2147483647 : 10000000;
+        if (cli_parse_int(v, lo, hi, dest))
+            return cli_bad_int(err, "corpus", name, v, lo, hi);
     }
     if (!dir) {
         fprintf(err, "stepformer: corpus: --out DIR is needed\n");
@@ -70,7 +66,7 @@ int cmd_corpus(int argc, char **argv, FILE *out, FILE *err)
     sf_diag_clear(&d);
     if (corpus_generate(dir, &o, &d)) {
         fprintf(err, "stepformer: corpus: %s\n", sf_diag_format(&d, msg, sizeof msg));
-        return 1;
+        return 2;
     }
     fprintf(out, "wrote %s/train.txt, %s/valid.txt and %s/items.tsv\n", dir, dir, dir);
     return 0;

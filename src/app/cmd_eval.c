@@ -12,16 +12,19 @@
 #include "stepformer/utf8.h"
 
 static const char eval_usage[] =
-    "usage: stepformer eval [--model FILE] --data FILE [--items FILE]\n"
+    "usage: stepformer eval [--model FILE] --data FILE [--windows N] [--items FILE]\n"
     "\n"
-    "  --data FILE   text (or llm.c tokens): mean loss and perplexity over windows of the\n"
-    "                model's context\n"
+    "  --data FILE   text (or llm.c tokens): mean loss and perplexity over consecutive windows\n"
+    "                of 128 tokens (the model's context when that is shorter)\n"
+    "  --windows N   how many windows from the start of the data are read (default 400; 0:\n"
+    "                all of them); the result says how many the data holds\n"
     "  --items FILE  test items (items.tsv from stepformer corpus; default: items.tsv beside\n"
     "                the data, if there is one): for each kind, how often the right next word\n"
     "                gets more probability than the wrong one; and, for agreement, the heads\n"
     "                whose attention from the verb goes to the subject noun\n";
 
-#define EVAL_MAX_WINDOWS 400
+#define EVAL_WINDOWS     400 // windows read unless --windows says otherwise
+#define EVAL_MAX_WINDOWS 100000000
 #define EVAL_WINDOW      128  // tokens per window (fewer when the context is shorter)
 #define ITEM_LINE_MAX    2048 // bytes of an items file's line that are read as one
 #define ITEM_FIELDS      5    // kind, prefix, right word, wrong word, position
@@ -29,9 +32,15 @@ static const char eval_usage[] =
 #define KIND_MAX         32   // bytes of a kind's name that are kept, with its NUL
 #define TOP_HEADS        3    // heads listed per position
 #define PREFIX_KEPT      8    // first tokens of a prefix that the word after it must not change
-// Mean cross-entropy over consecutive windows of T tokens.
-static int data_loss(struct model *m, const struct token_data *td, double *loss, long *count,
-                     FILE *err)
+// What data_loss read: the tokens scored, and the windows read of those the data holds.
+struct eval_span {
+    long tokens, windows, all_windows;
+    int T; // tokens per window
+};
+
+// Mean cross-entropy over the first `windows` consecutive windows of T tokens (0: all).
+static int data_loss(struct model *m, const struct token_data *td, long windows, double *loss,
+                     struct eval_span *span, FILE *err)
 {
     int T = m->cfg.n_ctx < EVAL_WINDOW ? m->cfg.n_ctx : EVAL_WINDOW;
     if ((size_t)T + 1 > td->n)
@@ -49,7 +58,9 @@ static int data_loss(struct model *m, const struct token_data *td, double *loss,
     double sum = 0;
     long n = 0;
     int rc = buf ? 0 : SF_ERR_NOMEM;
-    for (size_t start = 0; !rc && start + (size_t)T + 1 <= td->n && n / T < EVAL_MAX_WINDOWS;
+    span->T = T;
+    span->all_windows = (long)((td->n - 1) / (size_t)T);
+    for (size_t start = 0; !rc && start + (size_t)T + 1 <= td->n && (!windows || n / T < windows);
          start += (size_t)T) {
         rc = g.nodes ? graph_set_input(&g, td->tokens + start, T, &d)
                      : graph_build(&g, m, td->tokens + start, T, OP_IMPL_FAST, &d);
@@ -66,10 +77,11 @@ static int data_loss(struct model *m, const struct token_data *td, double *loss,
     free(buf);
     if (rc) {
         fprintf(err, "stepformer: eval: the forward pass failed: %s\n", sf_strerror(rc));
-        return 1;
+        return 2;
     }
     *loss = sum / (double)n;
-    *count = n;
+    span->tokens = n;
+    span->windows = n / T;
     return 0;
 }
 
@@ -245,7 +257,7 @@ static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
     struct items_run r = {.m = m, .safe_path = safe_path};
     r.head_weight = calloc((size_t)(2 * m->cfg.n_layer * m->cfg.n_head), sizeof *r.head_weight);
     r.ids = malloc(sizeof *r.ids * (size_t)(m->cfg.n_ctx + 1));
-    int status = (r.head_weight && r.ids) ? 0 : 1;
+    int status = (r.head_weight && r.ids) ? 0 : 2;
     while (!status && fgets(line, sizeof line, f)) {
         r.line_no++;
         status = score_item(&r, line, err);
@@ -261,7 +273,8 @@ static int run_items(struct model *m, const char *path, FILE *out, FILE *err)
 
 int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
 {
-    const char *model_path = NULL, *data = NULL, *items = NULL;
+    const char *model_path = NULL, *data = NULL, *items = NULL, *windows_arg = NULL;
+    long windows = EVAL_WINDOWS;
     for (int i = 0; i < argc; i++) {
         int r = 0;
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
@@ -269,12 +282,16 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
             return 0;
         }
         if (!(r = cli_value(argc, argv, &i, "--model", &model_path)) &&
-            !(r = cli_value(argc, argv, &i, "--data", &data)))
+            !(r = cli_value(argc, argv, &i, "--data", &data)) &&
+            !(r = cli_value(argc, argv, &i, "--windows", &windows_arg)))
             r = cli_value(argc, argv, &i, "--items", &items);
-        if (r <= 0) {
+        if (r > 0 && windows_arg && cli_parse_int(windows_arg, 0, EVAL_MAX_WINDOWS, &windows))
+            return cli_bad_int(err, "eval", "--windows", windows_arg, 0, EVAL_MAX_WINDOWS);
+        if (r == 0)
+            return cli_unknown_option(err, "eval", argv[i], eval_usage);
+        if (r < 0) {
             char safe[SF_MSG_MAX];
-            fprintf(err, "stepformer: eval: %s '%s' (see stepformer eval --help)\n",
-                    r < 0 ? "a value is missing after" : "unknown option",
+            fprintf(err, "stepformer: eval: %s needs a value (see stepformer eval --help)\n",
                     utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         }
@@ -296,11 +313,15 @@ int cmd_eval(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     double loss;
-    long count;
-    if ((status = data_loss(&m, &td, &loss, &count, err)) != 0)
+    struct eval_span span;
+    if ((status = data_loss(&m, &td, windows, &loss, &span, err)) != 0)
         goto done;
-    fprintf(out, "loss %.4f perplexity %.3f over %ld tokens of %s\n", loss, exp(loss), count,
+    fprintf(out, "loss %.4f perplexity %.3f over %ld tokens of %s", loss, exp(loss), span.tokens,
             utf8_safe(safe, sizeof safe, data));
+    if (span.windows < span.all_windows) // say what was left out
+        fprintf(out, " (the first %ld of its %ld windows of %d tokens; --windows 0 reads all)",
+                span.windows, span.all_windows, span.T);
+    fputc('\n', out);
     if (!items) {
         const char *slash = strrchr(data, '/');
         snprintf(beside, sizeof beside, "%.*sitems.tsv", slash ? (int)(slash - data + 1) : 0, data);

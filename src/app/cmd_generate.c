@@ -60,7 +60,7 @@ static int parse_gen_opts(int argc, char **argv, struct gen_opts *o, FILE *out, 
         // lower end is open (0 itself is refused).
         const unsigned real = TEXT_NUM_SPACE_BEFORE | TEXT_NUM_UNDERFLOW;
         double x = 0;
-        long n = 0;
+        long n = 0, lo = 0, hi = 0; // a whole number's range
         int is_real = 0, ok = 0;
         if ((r = cli_value(argc, argv, &i, "--temperature", &v)) != 0) {
             is_real = 1;
@@ -73,31 +73,36 @@ static int parse_gen_opts(int argc, char **argv, struct gen_opts *o, FILE *out, 
             o->top_p = x;
             o->sampling = 1;
         } else if ((r = cli_value(argc, argv, &i, "--top-k", &v)) != 0) {
-            ok = r > 0 && !cli_parse_int(v, 1, 10000000, &n);
+            lo = 1, hi = 10000000;
+            ok = r > 0 && !cli_parse_int(v, lo, hi, &n);
             o->top_k = n;
             o->sampling = 1;
         } else if ((r = cli_value(argc, argv, &i, "--seed", &v)) != 0) {
-            ok = r > 0 && !cli_parse_int(v, 0, 2147483647, &n);
+            lo = 0, hi = 2147483647;
+            ok = r > 0 && !cli_parse_int(v, lo, hi, &n);
             o->seed = n;
         } else if ((r = cli_value(argc, argv, &i, "--beam", &v)) != 0) {
-            ok = r > 0 && !cli_parse_int(v, 1, 64, &n);
+            lo = 1, hi = 64;
+            ok = r > 0 && !cli_parse_int(v, lo, hi, &n);
             o->beam = n;
         } else if ((r = cli_value(argc, argv, &i, "--max-tokens", &v)) != 0) {
-            ok = r > 0 && !cli_parse_int(v, 0, 100000, &n);
+            lo = 0, hi = 100000;
+            ok = r > 0 && !cli_parse_int(v, lo, hi, &n);
             o->max_tokens = n;
         } else {
-            fprintf(err,
-                    "stepformer: generate: unknown option '%s' (see stepformer generate --help)\n",
-                    utf8_safe(safe, sizeof safe, name));
-            return 2;
+            return cli_unknown_option(err, "generate", name, generate_usage);
         }
         if (r < 0)
             goto missing;
+        char opt[32]; // the option without "=VALUE"
+        snprintf(opt, sizeof opt, "%.*s", (int)strcspn(name, "="), name);
+        if (!ok && !is_real)
+            return cli_bad_int(err, "generate", opt, v, lo, hi);
         if (!ok) {
-            fprintf(err, "stepformer: generate: %s '%s': %s\n", name,
+            fprintf(err, "stepformer: generate: %s '%s': must be a number %s\n", opt,
                     utf8_safe(safe, sizeof safe, v),
-                    is_real ? "give a number in range (temperature above 0, top-p in (0, 1])"
-                            : "give a whole number in range");
+                    strcmp(opt, "--top-p") == 0 ? "above 0 and at most 1"
+                                                : "above 0 and at most 100");
             return 2;
         }
     }
@@ -207,18 +212,18 @@ static int sample_tokens(const struct gen_opts *o, struct model *m, int *ids, in
             rc = sf_diag_set(&d, SF_ERR_ARG, NULL, 0, 0, "the pass failed");
         if (rc) {
             cli_print_diag(err, "generate", &d);
-            status = 1;
+            status = 2;
             break;
         }
         ids[n++] = g.drawn;
         for (; printed < n && !status; printed++)
-            status = printer_token(&p, ids, printed) ? 1 : 0;
+            status = printer_token(&p, ids, printed) ? 2 : 0;
         fflush(out);
         if (g.drawn == m->tok.eot_id || status)
             break;
     }
     for (; printed < n && !status; printed++) // the prompt alone (--max-tokens 0, or stopped)
-        status = printer_token(&p, ids, printed) ? 1 : 0;
+        status = printer_token(&p, ids, printed) ? 2 : 0;
     if (printed > 0)
         printer_end(&p);
     free(p.buf);
@@ -242,14 +247,14 @@ static int beam_search(const struct gen_opts *o, struct model *m, const int *pro
     sf_diag_clear(&d);
     if (beam_init(&s, m, OP_IMPL_FAST, (int)o->beam, prompt, n, (int)o->max_tokens)) {
         fprintf(err, "stepformer: generate: out of memory for %ld beams\n", o->beam);
-        return 1;
+        return 2;
     }
     int status = 0;
     long step = 0;
     for (; step < o->max_tokens && !stopped(stop); step++)
         if (beam_step(&s, &d)) {
             cli_print_diag(err, "generate", &d);
-            status = 1;
+            status = 2;
             break;
         }
     for (int b = 0; !status && b < s.live; b++) {
@@ -259,7 +264,7 @@ static int beam_search(const struct gen_opts *o, struct model *m, const int *pro
         fprintf(out, "beam %d (log p %s): ", b + 1, lp);
         printer_init(&p, &m->tok, out, 0);
         for (int i = 0; i < s.beams[b].n && !status; i++)
-            status = printer_token(&p, s.beams[b].ids, i) ? 1 : 0;
+            status = printer_token(&p, s.beams[b].ids, i) ? 2 : 0;
         printer_end(&p);
     }
     if (!status && stopped(stop)) {
@@ -298,7 +303,7 @@ int cmd_generate(int argc, char **argv, FILE *out, FILE *err, const volatile sig
     } else {
         ids = malloc(sizeof(int) * (size_t)(n + o.max_tokens));
         if (!ids) {
-            status = 1;
+            status = 2;
             goto done;
         }
         memcpy(ids, prompt, sizeof(int) * (size_t)n);

@@ -2,6 +2,7 @@
 // and opening a lesson for the screen (`stepformer lesson`).
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app_priv.h"
 #include "stepformer/cli.h"
@@ -183,6 +184,44 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
     app_free(&a);
 }
 
+static const char check_usage[] =
+    "usage: stepformer check [LESSON...]\n\n"
+    "Checks lesson scripts (files, numbers or names; all the lessons when none is given):\n"
+    "the syntax, the directives, the panels, the op names on the lesson's model, and that\n"
+    "every question has an answer the model can compute. Prints file:line:col: message\n"
+    "for each problem; the exit status is 2 when there is an error. Warnings (status 0)\n"
+    "name the beats whose narration or question needs scrolling at 80×24.\n";
+
+static const char lessons_usage[] =
+    "usage: stepformer lessons\n\nLists the lessons with your progress. Open one with "
+    "`stepformer lesson N`.\n";
+
+const char cli_lesson_usage[] =
+    "usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] [--beat N]\n"
+    "                         [--impl fast|ref] [--palette light|dark|8|mono]\n\n"
+    "Opens a lesson (the first unfinished one when none is named) where you left it.\n"
+    "Space goes on a beat, Backspace goes back; questions wait for your answer.\n"
+    "--present: a classroom layout, large panels and the narration as a caption;\n"
+    "  Space, PgDn and the arrows move, so a presentation clicker works.\n"
+    "--restart: from the first beat.\n"
+    "--beat N: at beat N (to check a lesson being written).\n"
+    "--impl ref: the reference loops instead of BLAS (the same digits on every machine).\n"
+    "--palette light: dark text on white, for projectors (also STEPFORMER_PALETTE).\n"
+    "`stepformer lessons` lists the lessons.\n";
+
+// A lesson named as a file (with a slash, or ending in .md) that is not there: 1 after saying
+// "no such file".
+static int missing_file(const char *what, const char *arg, FILE *err)
+{
+    size_t n = strlen(arg);
+    struct stat st;
+    if ((!strchr(arg, '/') && !(n > 3 && strcmp(arg + n - 3, ".md") == 0)) || stat(arg, &st) == 0)
+        return 0;
+    char safe[SF_MSG_MAX];
+    fprintf(err, "stepformer: %s: %s: no such file\n", what, utf8_safe(safe, sizeof safe, arg));
+    return 1;
+}
+
 int cmd_check(int argc, char **argv, FILE *out, FILE *err)
 {
     char safe[4500]; // a path or a message escaped
@@ -191,15 +230,12 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
     char **list = NULL;
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fprintf(out, "usage: stepformer check [LESSON...]\n\n"
-                         "Checks lesson scripts (files, numbers or names; all the lessons when "
-                         "none is given):\nthe syntax, the directives, the panels, the op names "
-                         "on the lesson's model, and that\nevery question has an answer the "
-                         "model can compute. Prints file:line:col: message\nfor each problem; "
-                         "the exit status is 1 when there is an error. Warnings (status 0)\n"
-                         "name the beats whose narration or question needs scrolling at 80×24.\n");
+            fputs(check_usage, out);
             return 0;
         }
+    for (int i = 0; i < argc; i++) // an option is never read as a lesson's name
+        if (argv[i][0] == '-')
+            return cli_unknown_option(err, "check", argv[i], check_usage);
     if (argc == 0) {
         list = lesson_list(&n_files);
         if (!n_files) {
@@ -213,6 +249,10 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
     for (int i = 0; i < total; i++) {
         char path[1100], why[300];
         const char *arg = argc ? argv[i] : list[i];
+        if (argc && missing_file("check", arg, err)) {
+            bad++;
+            continue;
+        }
         if (argc && lesson_find(arg, path, sizeof path, why, sizeof why)) {
             fprintf(err, "%s: error: ", utf8_safe(safe, sizeof safe, arg));
             fprintf(err, "%s\n", utf8_safe(safe, sizeof safe, why));
@@ -224,7 +264,7 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
         struct lesson l;
         struct lesson_diags *d = malloc(sizeof *d);
         if (!d)
-            return 1;
+            return 2;
         lesson_diags_init(d, path);
         int beats = 0, questions = 0;
         if (lesson_load(&l, path, &pn, d) == 0)
@@ -245,17 +285,18 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
         free(d);
     }
     lesson_list_free(list, n_files);
-    return bad ? 1 : 0;
+    return bad ? 2 : 0;
 }
 
 int cmd_lessons(int argc, char **argv, FILE *out, FILE *err)
 {
     if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        fprintf(out, "usage: stepformer lessons\n\nLists the lessons with your progress. Open "
-                     "one with `stepformer lesson N`.\n");
+        fputs(lessons_usage, out);
         return 0;
     }
     char safe[4500]; // a path escaped
+    if (argc > 0 && argv[0][0] == '-')
+        return cli_unknown_option(err, "lessons", argv[0], lessons_usage);
     if (argc > 0) {
         utf8_safe(safe, sizeof safe, argv[0]);
         fprintf(err,
@@ -392,7 +433,9 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
                 return 2;
             }
             palette = v;
-        } else if (argv[i][0] == '-' || name) {
+        } else if (argv[i][0] == '-') {
+            return cli_unknown_option(err, "lesson", argv[i], cli_lesson_usage);
+        } else if (name) {
             fprintf(err,
                     "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
                     "FILE] [--present] [--restart] [--beat N] [--impl fast|ref] [--palette "
@@ -409,6 +452,8 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
         return 2;
     }
     char path[1100], why[LESSON_DIR_MAX * 2];
+    if (name && missing_file("lesson", name, err))
+        return 2;
     if (name ? lesson_find(name, path, sizeof path, why, sizeof why)
              : next_unfinished(path, sizeof path)) {
         if (!name)
@@ -432,7 +477,7 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
                         utf8_safe(safe, sizeof safe, path), n_beats);
             free(d);
             app_free(a);
-            return beat > n_beats ? 2 : 1;
+            return 2;
         }
         free(d);
     }
@@ -451,7 +496,7 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
     char safe[4500];
     struct lesson_diags *d = malloc(sizeof *d);
     if (!d)
-        return 1;
+        return 2;
     utf8_safe(safe, sizeof safe, path);
     lesson_diags_init(d, path);
     int rc = lesson_load(&l, path, &pn, d);
@@ -460,13 +505,13 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
         fprintf(err, "stepformer lesson: %s cannot be shown until these are fixed\n", safe);
         lesson_free(&l);
         free(d);
-        return 1;
+        return 2;
     }
     if (open_model(a, &l, impl, d, 0)) {
         print_diags(d, err);
         lesson_free(&l);
         free(d);
-        return 1;
+        return 2;
     }
     rc = app_lesson_start(a, &l, present, progress_path, d);
     if (!rc && restart) { // from the top, as if new: no answers kept, no welcome back
@@ -484,7 +529,7 @@ int app_lesson_open_path(struct app *a, const char *path, int present, const cha
                 safe);
         app_free(a);
         free(d);
-        return 1;
+        return 2;
     }
     free(d);
     return 0;

@@ -2,6 +2,7 @@
 // summaries, or writes one node's output as a NumPy .npy file.
 #include "stepformer/cli.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static const char trace_usage[] =
     "                        [--train] [--targets 1,4,1] [--generate]\n"
     "                        [--list | --op NAME | --param-grad NAME] [--out FILE.npy]\n"
     "                        [--impl fast|ref]\n"
+    "       stepformer trace [--model FILE] [--tokenizer FILE] --vocab [--limit N]\n"
     "\n"
     "  --model FILE      a stepformer model or an llm.c GPT-2 checkpoint (default: shipped)\n"
     "  --tokenizer FILE  an llm.c tokenizer file, for --prompt with an llm.c checkpoint\n"
@@ -25,6 +27,9 @@ static const char trace_usage[] =
     "  --names           print every name --op takes, one a line, with the training and\n"
     "                    sampling nodes (for scripts and shell completion; needs no input)\n"
     "  --tokens          print the input's tokens: position, id and piece\n"
+    "  --vocab           print the model's vocabulary, one token a line: id and piece\n"
+    "                    (quoted for characters and GPT-2's byte pieces, so a leading space\n"
+    "                    shows); no input needed. --limit N: the first N only\n"
     "  --op NAME         run up to node NAME and print its output (or write it with --out)\n"
     "  --out FILE.npy    write the --op output as a float32 .npy in C order\n"
     "  --impl fast|ref   the kernel twin to run (default fast; ref is the reference loops)\n"
@@ -123,8 +128,9 @@ static void print_suggestions(const struct graph *g, const char *name, FILE *err
 
 struct trace_opts {
     const char *model_path, *tok_path, *ids_arg, *prompt, *targets_arg, *op, *param_grad;
-    const char *out_path, *impl_arg;
-    int list, train, tokens, generate, names;
+    const char *out_path, *impl_arg, *limit_arg;
+    int list, train, tokens, generate, names, vocab;
+    long limit; // --vocab --limit N; 0: every token
     enum op_impl impl;
 };
 
@@ -136,10 +142,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
     const struct {
         const char *name;
         const char **dest;
-    } opts[] = {
-        {"--model", &o->model_path},      {"--tokenizer", &o->tok_path},  {"--ids", &o->ids_arg},
-        {"--prompt", &o->prompt},         {"--targets", &o->targets_arg}, {"--op", &o->op},
-        {"--param-grad", &o->param_grad}, {"--out", &o->out_path},        {"--impl", &o->impl_arg}};
+    } opts[] = {{"--model", &o->model_path},      {"--tokenizer", &o->tok_path},
+                {"--ids", &o->ids_arg},           {"--prompt", &o->prompt},
+                {"--targets", &o->targets_arg},   {"--op", &o->op},
+                {"--param-grad", &o->param_grad}, {"--out", &o->out_path},
+                {"--impl", &o->impl_arg},         {"--limit", &o->limit_arg}};
     for (int i = 0; i < argc; i++) {
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
             fputs(trace_usage, out);
@@ -155,6 +162,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
         }
         if (cli_flag(argv, i, "--tokens")) {
             o->tokens = 1;
+            continue;
+        }
+        if (cli_flag(argv, i, "--vocab")) {
+            o->vocab = 1;
             continue;
         }
         if (cli_flag(argv, i, "--train")) {
@@ -174,16 +185,25 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o, FILE *out, FI
                     utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         }
-        if (r == 0) {
-            fprintf(err, "stepformer: trace: unknown option '%s' (see stepformer trace --help)\n",
-                    utf8_safe(safe, sizeof safe, argv[i]));
-            return 2;
-        }
+        if (r == 0)
+            return cli_unknown_option(err, "trace", argv[i], trace_usage);
     }
     if (cli_parse_impl(o->impl_arg, &o->impl)) {
         char safe[SF_MSG_MAX];
         fprintf(err, "stepformer: trace: --impl '%s': use fast or ref\n",
                 utf8_safe(safe, sizeof safe, o->impl_arg));
+        return 2;
+    }
+    if (o->limit_arg && (!o->vocab || cli_parse_int(o->limit_arg, 0, INT_MAX, &o->limit))) {
+        if (o->vocab)
+            return cli_bad_int(err, "trace", "--limit", o->limit_arg, 0, INT_MAX);
+        fprintf(err, "stepformer: trace: --limit goes with --vocab\n");
+        return 2;
+    }
+    if (o->vocab && (o->list || o->op || o->param_grad || o->tokens || o->train || o->generate ||
+                     o->ids_arg || o->prompt || o->targets_arg)) {
+        fprintf(err, "stepformer: trace: --vocab lists the model's tokens and takes no input or "
+                     "other action (only --model, --tokenizer and --limit)\n");
         return 2;
     }
     if (o->out_path && !o->op && !o->param_grad) {
@@ -256,7 +276,7 @@ static int emit_tensor(const char *name, const struct tensor *t, const char *pat
     sf_diag_clear(&d);
     if (sf_write_atomic(path, write_npy, t, &d)) {
         cli_print_diag(err, "trace", &d);
-        return 1;
+        return 2;
     }
     char safe[SF_MSG_MAX];
     fprintf(out, "wrote %s: %s %s float32\n", utf8_safe(safe, sizeof safe, path), name,
@@ -271,6 +291,39 @@ static void print_params(const struct graph *g, FILE *out)
     for (int p = 0; p < g->n_params; p++)
         fprintf(out, "%-18s %s\n", g->params[p].name,
                 tensor_shape_str(g->params[p].t, shape, sizeof shape));
+}
+
+// --vocab: the model's tokens, one a line (id and piece), after a line that counts them and
+// says what kind they are; the first `limit` only when limit > 0.
+static int print_vocab(const struct model *m, long limit, FILE *out, FILE *err)
+{
+    const struct tokenizer *t = &m->tok;
+    if (t->kind == TOK_NONE) {
+        fprintf(err,
+                "stepformer: trace: this model has no tokenizer, so its %d ids have no pieces: "
+                "give --tokenizer FILE (llm.c's gpt2_tokenizer.bin for GPT-2)\n",
+                m->cfg.vocab_size);
+        return 2;
+    }
+    static const char *const kinds[] = {"", "characters", "words and punctuation",
+                                        "GPT-2 byte-level BPE pieces"};
+    int shown = limit > 0 && limit < t->n ? (int)limit : t->n;
+    fprintf(out, "# %d tokens: %s%s", t->n, kinds[t->kind],
+            tokenizer_lowercase_only(t) ? ", lower-case only (typed text is lower-cased)" : "");
+    if (shown < t->n)
+        fprintf(out, "; the first %d (--limit)", shown);
+    fprintf(out, "\n# id piece%s\n", t->kind == TOK_WORD ? "" : " (quoted)");
+    char piece[1024];
+    for (int id = 0; id < shown; id++) {
+        tokenizer_piece_str(t, id, piece, sizeof piece);
+        if (t->kind == TOK_WORD)
+            fprintf(out, "%d %s\n", id, piece);
+        else
+            fprintf(out, "%d \"%s\"\n", id, piece);
+    }
+    if (shown < t->n)
+        fprintf(out, "# %d more (--limit 0 lists them all)\n", t->n - shown);
+    return 0;
 }
 
 // The input as the model sees it: position, id and piece, and a notice for unknown words.
@@ -296,7 +349,7 @@ static int run_to(struct graph *g, int idx, FILE *err)
     int rc = graph_goto_index(g, idx);
     if (rc < 0) {
         fprintf(err, "stepformer: trace: %s failed: %s\n", g->nodes[idx].name, sf_strerror(rc));
-        return 1;
+        return 2;
     }
     return 0;
 }
@@ -368,7 +421,7 @@ static int trace_graph(const struct trace_opts *o, struct trace_run *r, FILE *er
             return 2;
         if (optimizer_init(&r->opt, &r->m, &hp)) {
             fprintf(err, "stepformer: trace: out of memory for the gradients\n");
-            return 1;
+            return 2;
         }
         rc = graph_build_train(&r->g, &r->m, r->ids, r->targets, r->n, r->n, o->impl, &r->opt, &d);
     } else if (o->generate) {
@@ -379,7 +432,7 @@ static int trace_graph(const struct trace_opts *o, struct trace_run *r, FILE *er
     }
     if (rc) {
         cli_print_diag(err, "trace", &d);
-        return rc == SF_ERR_NOMEM ? 1 : 2;
+        return 2;
     }
     return 0;
 }
@@ -393,8 +446,13 @@ static int trace_op(const struct trace_opts *o, struct graph *g, FILE *out, FILE
         return 2;
     }
     int status = run_to(g, idx, err);
-    return status ? status
-                  : emit_tensor(g->nodes[idx].name, &g->nodes[idx].out, o->out_path, out, err);
+    if (!status)
+        status = emit_tensor(g->nodes[idx].name, &g->nodes[idx].out, o->out_path, out, err);
+    // loss.xent is per position and their mean: the mean is the loss, so it is printed too.
+    if (!status && g->nodes[idx].role == ROLE_LOSS_XENT)
+        fprintf(out, "# mean %.6f: the loss, the mean over the %d positions\n", (double)g->loss,
+                g->n_tokens);
+    return status;
 }
 
 // --param-grad NAME: runs the whole backward pass and prints or writes dL/dNAME. The exit
@@ -425,7 +483,7 @@ static int trace_summary(const struct trace_opts *o, struct graph *g, FILE *out,
         if (rc < 0) {
             fprintf(err, "stepformer: trace: %s failed: %s\n", graph_current(g)->name,
                     sf_strerror(rc));
-            status = 1;
+            status = 2;
         } else {
             print_summary(graph_last(g), out);
         }
@@ -460,6 +518,12 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
         return status == 1 ? 0 : status;
     struct trace_run r = {0};
     status = 2;
+    if (o.vocab) {
+        if (!cli_load_model_print(&r.m, o.model_path, o.tok_path, err))
+            status = print_vocab(&r.m, o.limit, out, err);
+        model_free(&r.m);
+        return status;
+    }
     if (o.names) {
         if (!cli_load_model_print(&r.m, o.model_path, o.tok_path, err))
             status = trace_names(&r.m, o.impl, out, err);
@@ -472,6 +536,12 @@ int cmd_trace(int argc, char **argv, FILE *out, FILE *err)
             status = trace_report(&o, &r.g, out, err);
         }
     }
+    if (!status && o.train && !o.targets_arg && (o.ids_arg || o.prompt)) // said once
+        fprintf(err,
+                "stepformer: trace: note: the targets are the input shifted by one, so its %d "
+                "tokens train %d position%s (inputs: tokens 0-%d, targets: tokens 1-%d); "
+                "--targets gives one per token\n",
+                r.n + 1, r.n, r.n == 1 ? "" : "s", r.n - 1, r.n);
     graph_free(&r.g);
     optimizer_free(&r.opt);
     free(r.ids);

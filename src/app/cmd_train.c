@@ -110,9 +110,7 @@ static int train_option(int argc, char **argv, int *i, struct train_opts *o, FIL
     for (size_t k = 0; k < sizeof ints / sizeof ints[0] && !r; k++)
         if ((r = cli_value(argc, argv, i, ints[k].name, &v)) > 0) {
             if (cli_parse_int(v, ints[k].lo, ints[k].hi, ints[k].dest)) {
-                fprintf(err, "stepformer: train: %s '%s': give a whole number from %ld to %ld\n",
-                        ints[k].name, v, ints[k].lo, ints[k].hi);
-                return 2;
+                return cli_bad_int(err, "train", ints[k].name, v, ints[k].lo, ints[k].hi);
             }
             if (ints[k].given)
                 *ints[k].given = 1;
@@ -130,8 +128,7 @@ static int train_option(int argc, char **argv, int *i, struct train_opts *o, FIL
         fprintf(err, "stepformer: train: %s needs a value (see stepformer train --help)\n",
                 argv[*i]);
     else if (r == 0)
-        fprintf(err, "stepformer: train: unknown option '%s' (see stepformer train --help)\n",
-                argv[*i]);
+        return cli_unknown_option(err, "train", argv[*i], train_usage);
     return r > 0 ? 0 : 2;
 }
 
@@ -209,7 +206,12 @@ static int model_from_spec(struct model *m, char *buf, const char *spec, const c
             vocab = !strcmp(eq + 1, "word") ? TOK_WORD : TOK_CHAR;
             continue;
         }
-        if (!dest || cli_parse_int(eq + 1, 1, 1000000, dest)) {
+        if (dest && cli_parse_int(eq + 1, 1, 1000000, dest)) {
+            fprintf(err, "stepformer: train: --config: %s=%s: must be a whole number 1–1000000\n",
+                    kv, eq + 1);
+            return SF_ERR_ARG;
+        }
+        if (!dest) {
             fprintf(err,
                     "stepformer: train: --config: '%s%s%s' is not one of layers=N heads=N dim=N "
                     "ff=N ctx=N vocab=word|char\n",
@@ -287,7 +289,7 @@ static int save_checkpoint(struct train_files *ck, const struct trainer *t, cons
                     "stepformer: train: the checkpoint of step %d is unchanged; --resume "
                     "continues from it\n",
                     ck->saved_step);
-        return 1;
+        return 2;
     }
     if (checkpoint_save(t->model, ck->out, &d)) {
         cli_print_diag(err, "train", &d);
@@ -295,7 +297,7 @@ static int save_checkpoint(struct train_files *ck, const struct trainer *t, cons
                 "stepformer: train: %s holds the checkpoint of step %d; --resume continues from "
                 "it (and writes the model file again)\n",
                 ck->state, t->opt.step);
-        return 1;
+        return 2;
     }
     ck->run.has_prev = 1;
     ck->run.prev_hash = hash;
@@ -487,7 +489,7 @@ static int prepare_model(struct train_cmd *c, FILE *err)
     size_t out_len = strlen(o->out);
     c->ck.state = malloc(out_len + sizeof ".state");
     if (!c->ck.state)
-        return 1;
+        return 2;
     memcpy(c->ck.state, o->out, out_len);
     memcpy(c->ck.state + out_len, ".state", sizeof ".state");
     if (o->resume) {
@@ -495,7 +497,7 @@ static int prepare_model(struct train_cmd *c, FILE *err)
         int rc = train_state_load(c->ck.state, &c->st, &c->d);
         if (rc) {
             cli_print_diag(err, "train", &c->d);
-            return rc == SF_ERR_NOMEM ? 1 : 2;
+            return 2;
         }
         if (resume_settings(o, &c->st, &c->ck, c->notes, sizeof c->notes, err))
             return 2;
@@ -555,7 +557,7 @@ static int prepare_data(struct train_cmd *c, FILE *err)
                               .weight_decay = (float)o->wd};
     if (trainer_init(&c->t, m, B, T, &hp, o->kernels, &c->d)) {
         cli_print_diag(err, "train", &c->d);
-        return 1;
+        return 2;
     }
     if (o->resume)
         trainer_resume(&c->t, &c->batches, &c->st);
@@ -570,7 +572,7 @@ static int restore_model_file(struct train_cmd *c, FILE *out, FILE *err)
         return 0;
     if (checkpoint_save(&c->m, c->o.out, &c->d)) {
         cli_print_diag(err, "train", &c->d);
-        return 1;
+        return 2;
     }
     if (c->restore == OUT_MISSING)
         fprintf(out, "%s was missing: written again from %s (step %d)\n", c->o.out, c->ck.state,
@@ -602,7 +604,7 @@ static int before_first_step(struct train_cmd *c, FILE *out, FILE *err,
     c->in = malloc(sizeof *c->in * c->n);
     c->tg = malloc(sizeof *c->tg * c->n);
     if (!c->in || !c->tg)
-        return 1;
+        return 2;
     if (c->o.resume)
         fprintf(out, "resuming %s at step %d%s\n", c->o.out, c->t.opt.step, c->notes);
     if (stop && *stop) {
@@ -636,7 +638,7 @@ static int interrupted(struct train_cmd *c, FILE *err, int sig, long step, long 
         return stop_status(sig);
     }
     if (c->ck.saved_step != c->t.opt.step && save_checkpoint(&c->ck, &c->t, &c->batches, err))
-        return 1;
+        return 2;
     fprintf(err,
             "%sstepformer: train: interrupted%s at step %ld; saved to %s (continue with "
             "--resume)\n",
@@ -659,7 +661,7 @@ static int diverged(const struct train_cmd *c, FILE *err, float loss, long step)
                 "%sstepformer: train: the loss became %f at step %ld: the learning rate is too "
                 "high; start again with a lower --lr (now %g). Nothing was written\n",
                 nl, (double)loss, step, (double)c->t.opt.hp.lr);
-    return 1;
+    return 2;
 }
 
 // One step on the next batch (forward, backward, update) and its progress line; start is when
@@ -674,7 +676,7 @@ static int train_step(struct train_cmd *c, FILE *out, FILE *err, long step, long
         char what[48];
         snprintf(what, sizeof what, "train: step %ld", step);
         cli_print_diag(err, what, &c->d);
-        return 1;
+        return 2;
     }
     if (!isfinite(loss))
         return diverged(c, err, loss, step);
@@ -695,7 +697,7 @@ static int evaluate(struct train_cmd *c, FILE *out, FILE *err, long step)
     c->val_batches.pos = 0;
     if (trainer_eval(&c->t, &c->val_batches, EVAL_BATCHES, &vloss, &c->d)) {
         cli_print_diag(err, "train: evaluation", &c->d);
-        return 1;
+        return 2;
     }
     fprintf(out, "%sval loss %.6f perplexity %.3f\n", c->tty ? "\n" : "", (double)vloss,
             exp((double)vloss));

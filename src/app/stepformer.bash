@@ -7,17 +7,19 @@
 _stepformer_options()
 {
     case $1 in
-    "") echo "--model --tokenizer --prompt --ids --train --present --impl --palette --help" ;;
+    "") echo "--model --tokenizer --prompt --ids --train --present --impl --palette --help" \
+        "--version" ;;
     lesson) echo "--present --restart --beat --impl --palette --help" ;;
     lessons | check | help) echo "--help" ;;
-    trace) echo "--model --tokenizer --prompt --ids --list --names --tokens --op --out --impl" \
+    trace) echo "--model --tokenizer --prompt --ids --list --names --tokens --vocab --limit --op" \
+        "--out --impl" \
         "--train --targets --generate --param-grad --help" ;;
     generate) echo "--model --tokenizer --prompt --ids --greedy --temperature --top-k --top-p" \
         "--seed --beam --max-tokens --help" ;;
     train) echo "--data --out --model --config --batch --seq --steps --lr --weight-decay" \
         "--beta1 --beta2 --eps --seed --shuffle --val-data --eval-every --save-every --resume" \
         "--impl --help" ;;
-    eval) echo "--model --data --items --help" ;;
+    eval) echo "--model --data --items --windows --help" ;;
     corpus) echo "--out --seed --sentences --heldout --help" ;;
     bench) echo "--runs --only --help" ;;
     esac

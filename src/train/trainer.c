@@ -492,8 +492,10 @@ int train_state_load(const char *path, struct train_state *s, struct sf_diag *d)
     struct stat st;
     if (stat(path, &st) != 0 && errno == ENOENT)
         return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
-                           "there is no training state to resume: --resume continues a run that "
-                           "`stepformer train` saved with this --out; start one without --resume");
+                           "no saved training state was found here: --resume continues a run "
+                           "that `stepformer train` saved with this --out; make one by running "
+                           "the same command without --resume (it saves at the end, every "
+                           "--save-every steps and on Ctrl-C)");
     FILE *f = sf_open_read(path, "training state", d);
     if (!f)
         return SF_ERR_IO;

@@ -259,7 +259,7 @@ int tui_run(struct app *a, FILE *err)
     mouseinterval(0);
     int status = 0;
     if (term_resize(&t, a)) {
-        status = 1;
+        status = 2;
         goto out;
     }
     draw(&t, a);
@@ -286,7 +286,7 @@ int tui_run(struct app *a, FILE *err)
                    (rc = get_wch(&ch)) != ERR);
         }
         if (redo & TUI_FAILED)
-            status = 1;
+            status = 2;
         if (redo & (APP_QUIT | TUI_FAILED))
             break;
         if (redo)

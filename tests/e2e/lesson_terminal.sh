@@ -30,10 +30,10 @@ msg=$(XDG_STATE_HOME=$state "$bin" lesson 99 2>&1 </dev/null)
 bad=$2/e2e-bad-lesson.md
 printf '# Bad\n@goto L9.attn.q\n@panels tokens sideways\n' >"$bad"
 msg=$("$bin" check "$bad" 2>&1)
-[ $? -eq 1 ] || fail "check of a bad lesson does not exit 1: $msg"
+[ $? -eq 2 ] || fail "check of a bad lesson does not exit 2: $msg"
 echo "$msg" | grep -q "$bad:3:16: error: unknown panel 'sideways'" || fail "no panel error: $msg"
 msg=$(XDG_STATE_HOME=$state "$bin" lesson "$bad" 2>&1 </dev/null)
-[ $? -eq 1 ] && echo "$msg" | grep -q "cannot be shown until these are fixed" || fail "bad lesson opened: $msg"
+[ $? -eq 2 ] && echo "$msg" | grep -q "cannot be shown until these are fixed" || fail "bad lesson opened: $msg"
 printf '# Bad\n@goto L9.attn.q\n' >"$bad"
 msg=$("$bin" check "$bad" 2>&1)
 echo "$msg" | grep -q "$bad:2:7: error: no op 'L9.attn.q'" || fail "no op-name error: $msg"

@@ -61,7 +61,7 @@ done
 kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "the run went on with the disk full"; }
 wait $pid
 status=$?
-[ $status -eq 1 ] || fail "the disk filled up: status $status, not 1"
+[ $status -eq 2 ] || fail "the disk filled up: status $status, not 2"
 grep -q "the disk is full (No space left on device): free some space" "$dir/log" ||
     fail "the message does not say the disk is full"
 grep -q "unchanged\|continues from it" "$dir/log" || fail "the message does not say what was kept"
