@@ -763,7 +763,8 @@ static void test_check_every_shipped_lesson(void **state)
     int ok = 0;
     for (char *s = out; (s = strstr(s, ": ok, ")) != NULL; s++)
         ok++;
-    assert_int_equal(ok, n);
+    assert_int_equal(ok, n + 1); // and the equation table
+    assert_non_null(strstr(out, "equations.md: ok, "));
     // The bench times the slowest move between beats of every lesson.
     char *bench[] = {"--only", "lessons", "--runs", "1"};
     o = fmemopen(out, size, "w");
@@ -771,6 +772,62 @@ static void test_check_every_shipped_lesson(void **state)
     fclose(o);
     assert_non_null(strstr(out, "lessons  back one beat (replay from the start)"));
     free(out);
+}
+
+// check reads equations.md as the table it is (every problem at its line, a key once, notes
+// below the table left alone) and skips a README.md, so `stepformer check lessons/*.md` passes.
+static void test_check_equation_table(void **state)
+{
+    (void)state;
+    char dir[600], path[700], out[4096];
+    test_fresh_dir(dir, sizeof dir, "eq-table");
+    snprintf(path, sizeof path, "%s/equations.md", dir);
+    const char *table =
+        "# Equation numbers\n\n| key | number | status | section | equation | source |\n"
+        "|---|---|---|---|---|---|\n"
+        "| ok-r | 9.1 | R | 9.1 | x = y | — |\n"
+        "| ok-c | 9.2 | C | 9.1 | y = z | a draft, p. 3 |\n"
+        "| no-source | 9.3 | C | 9.1 | z | |\n"
+        "| odd | | X | 9.1 | y | |\n"
+        "| bare | | R | | | |\n"
+        "| ok-r | | R | 9 | z | |\n"
+        "\nNotes, with a table of their own:\n\n| key | elsewhere |\n|---|---|\n"
+        "| ok-r | (10.4) |\n";
+    write_file(path, table, strlen(table));
+    FILE *o = fmemopen(out, sizeof out, "w");
+    char *argv[] = {path};
+    assert_int_equal(cmd_check(1, argv, o, o), 2);
+    fclose(o);
+    const char *want[] = {
+        ":7:1: error: equation 'no-source' is marked C (confirmed) in equations.md but has no "
+        "source",
+        ":8:1: error: equation 'odd' has the status 'X' in equations.md: write C",
+        ":9:1: error: equation 'bare' needs its section and the equation itself",
+        ":10:1: error: equation 'ok-r' is in the table twice (line 5 too)",
+        "equations.md: 4 errors",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("no '%s' in:\n%s", want[i], out);
+    assert_null(strstr(out, ":16:")); // the notes' table is not the equation table
+    // The fixed table passes and counts its confirmed numbers.
+    const char *good =
+        "| key | number | status | section | equation | source |\n|---|---|---|---|---|---|\n"
+        "| ok-r | 9.1 | R | 9.1 | x = y | — |\n"
+        "| ok-c | 9.2 | C | 9.1 | y = z | a draft, p. 3 |\n";
+    write_file(path, good, strlen(good));
+    o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_check(1, argv, o, o), 0);
+    fclose(o);
+    assert_non_null(strstr(out, "equations.md: ok, 2 equations, 1 with a confirmed number"));
+    // A README is documentation: skipped, not 6 errors.
+    snprintf(path, sizeof path, "%s/README.md", dir);
+    const char *readme = "# Lessons\n\n@model textbook\n{{EXPRESSION}}\n";
+    write_file(path, readme, strlen(readme));
+    o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_check(1, argv, o, o), 0);
+    fclose(o);
+    assert_non_null(strstr(out, "README.md: documentation, not a lesson: skipped"));
 }
 
 static void type(struct app *a, const char *text);
@@ -2731,6 +2788,7 @@ int main(void)
         cmocka_unit_test(test_lesson_parse_honours_the_length),
         cmocka_unit_test(test_check_runs_the_script_on_the_model),
         cmocka_unit_test(test_check_every_shipped_lesson),
+        cmocka_unit_test(test_check_equation_table),
         cmocka_unit_test(test_inline_live_numbers),
         cmocka_unit_test(test_facts_are_checked),
         cmocka_unit_test(test_check_warns_about_typed_decimals),

@@ -223,6 +223,11 @@ const char *lesson_id(const char *path, char *buf, size_t size);
 // either way.
 int lesson_parse(struct lesson *l, const char *path, const char *text, size_t len,
                  const char *eq_table, const struct lesson_panels *panels, struct lesson_diags *d);
+// Checks an equation table (equations.md) on its own: every row C with its number and source, or
+// R with its section and equation; a key once. *rows and *confirmed count the rows and the C
+// ones. Problems go to d at their line; returns 0, SF_ERR_FORMAT when there is one, or
+// SF_ERR_IO / SF_ERR_NOMEM.
+int lesson_check_equations(const char *path, int *rows, int *confirmed, struct lesson_diags *d);
 // Reads path (and equations.md beside it, or in the shipped lessons directory) and parses it.
 // A file that cannot be read, is too large or is empty is an error in d.
 int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *panels,

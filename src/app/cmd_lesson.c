@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "app_priv.h"
 #include "stepformer/cli.h"
@@ -184,6 +185,49 @@ static void run_through(struct lesson *l, struct lesson_diags *d, int *beats, in
     app_free(&a);
 }
 
+// Checks one file: a lesson, or the equation table (equations.md), which is checked as a table;
+// a README.md (documentation, whose examples are not a lesson) is skipped.
+// Prints the problems to err and a summary line to out. Returns 1 when the file has an error.
+static int check_file(const char *path, const struct lesson_panels *pn, FILE *out, FILE *err)
+{
+    char safe[4500];
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    utf8_safe(safe, sizeof safe, path);
+    if (strcmp(base, "README.md") == 0) {
+        fprintf(out, "%s: documentation, not a lesson: skipped\n", safe);
+        return 0;
+    }
+    struct lesson_diags *d = malloc(sizeof *d);
+    if (!d) {
+        fprintf(err, "%s: out of memory\n", safe);
+        return 1;
+    }
+    lesson_diags_init(d, path);
+    int beats = 0, questions = 0, rows = 0, confirmed = 0,
+        table = strcmp(base, "equations.md") == 0;
+    struct lesson l;
+    if (table)
+        lesson_check_equations(path, &rows, &confirmed, d);
+    else if (lesson_load(&l, path, pn, d) == 0)
+        run_through(&l, d, &beats, &questions);
+    else
+        lesson_free(&l);
+    print_diags(d, err);
+    int bad = d->errors > 0;
+    if (bad)
+        fprintf(out, "%s: %d error%s\n", safe, d->errors, d->errors == 1 ? "" : "s");
+    else if (table)
+        fprintf(out, "%s: ok, %d equations, %d with a confirmed number\n", safe, rows, confirmed);
+    else {
+        fprintf(out, "%s: ok, %d beats, %d questions", safe, beats, questions);
+        if (d->warnings)
+            fprintf(out, ", %d warning%s", d->warnings, d->warnings == 1 ? "" : "s");
+        fprintf(out, "\n");
+    }
+    free(d);
+    return bad;
+}
+
 static const char check_usage[] =
     "usage: stepformer check [LESSON...]\n\n"
     "Checks lesson scripts (files, numbers or names; all the lessons when none is given):\n"
@@ -261,28 +305,15 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err)
         }
         if (!argc)
             snprintf(path, sizeof path, "%s", arg);
-        struct lesson l;
-        struct lesson_diags *d = malloc(sizeof *d);
-        if (!d)
-            return 2;
-        lesson_diags_init(d, path);
-        int beats = 0, questions = 0;
-        if (lesson_load(&l, path, &pn, d) == 0)
-            run_through(&l, d, &beats, &questions);
-        else
-            lesson_free(&l);
-        print_diags(d, err);
-        utf8_safe(safe, sizeof safe, path);
-        if (d->errors) {
-            fprintf(out, "%s: %d error%s\n", safe, d->errors, d->errors == 1 ? "" : "s");
-            bad++;
-        } else {
-            fprintf(out, "%s: ok, %d beats, %d questions", safe, beats, questions);
-            if (d->warnings)
-                fprintf(out, ", %d warning%s", d->warnings, d->warnings == 1 ? "" : "s");
-            fprintf(out, "\n");
-        }
-        free(d);
+        bad += check_file(path, &pn, out, err);
+    }
+    if (!argc && n_files) { // the lessons' equation table too
+        char eq[1100];
+        const char *slash = strrchr(list[0], '/');
+        snprintf(eq, sizeof eq, "%.*s/equations.md", slash ? (int)(slash - list[0]) : 1,
+                 slash ? list[0] : ".");
+        if (access(eq, F_OK) == 0)
+            bad += check_file(eq, &pn, out, err);
     }
     lesson_list_free(list, n_files);
     return bad ? 2 : 0;

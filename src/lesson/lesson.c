@@ -58,6 +58,7 @@ struct eq_row {
     const char *key;
     size_t key_len;
     size_t order; // rows with the same key: the first one counts
+    int line;     // in the table, from 1
     struct eq_cell num, status, section, equation, source;
 };
 
@@ -109,7 +110,9 @@ static struct eq_row *eq_index(const char *table, size_t *n)
     struct eq_row *rows = malloc(sizeof *rows * lines);
     if (!rows)
         return NULL;
+    int line = 0;
     for (const char *t = table; *t;) {
+        line++;
         const char *nl = strchr(t, '\n');
         const char *e = nl ? nl : t + strlen(t);
         const char *c = t;
@@ -125,6 +128,7 @@ static struct eq_row *eq_index(const char *table, size_t *n)
             r->key = c;
             r->key_len = (size_t)(k - c);
             r->order = *n;
+            r->line = line;
             struct eq_cell cells[5];
             eq_cells(k, e, cells, 5);
             r->num = cells[0];
@@ -175,6 +179,34 @@ static void eq_nearest(const struct eq_row *rows, size_t n, const char *key, siz
     for (size_t i = 0; names && i < k; i++)
         free(names[i]);
     free(names);
+}
+
+// How a reference to row r reads: 1 its number (C, with a number and a source), 0 its section
+// and equation, -1 neither. why gets what is wrong with the row ("" when nothing is), after
+// "equation 'KEY' ".
+static int eq_row_check(const struct eq_row *r, char *why, size_t size)
+{
+    why[0] = 0;
+    int confirmed = r->status.n == 1 && r->status.s[0] == 'C';
+    if (confirmed && r->num.n && r->source.n)
+        return 1;
+    if (confirmed)
+        snprintf(why, size,
+                 "is marked C (confirmed) in equations.md but %s: record where the number was "
+                 "confirmed, or mark it R",
+                 r->num.n ? "has no source" : "has no number");
+    else if (!(r->status.n == 1 && r->status.s[0] == 'R'))
+        snprintf(why, size,
+                 "has the status '%.*s' in equations.md: write C (confirmed, with its source) or "
+                 "R (not confirmed)",
+                 (int)(r->status.n < 40 ? r->status.n : 40), r->status.s ? r->status.s : "");
+    if (r->section.n && r->equation.n)
+        return 0;
+    if (!why[0])
+        snprintf(why, size,
+                 "needs its section and the equation itself in equations.md: a lesson shows them "
+                 "where the number is not confirmed");
+    return -1;
 }
 
 // The parser's state.
@@ -236,33 +268,23 @@ static void eq_expand(struct parser *p, struct buf *out, const char *ref, size_t
         lesson_diag_add(p->d, 1, p->line, col,
                         "unknown equation '%s'%s: add it to equations.md or fix the key", key,
                         near);
-    } else if (row->status.n == 1 && row->status.s[0] == 'C') {
-        if (row->num.n && row->source.n) {
+    } else {
+        char why[300];
+        int shows = eq_row_check(row, why, sizeof why);
+        if (why[0])
+            lesson_diag_add(p->d, 1, p->line, col, "equation '%s' %s", key, why);
+        if (shows == 1) {
             buf_add(out, row->num.s, row->num.n);
             return;
         }
-        lesson_diag_add(p->d, 1, p->line, col,
-                        "equation '%s' is marked C (confirmed) in equations.md but %s: record "
-                        "where the number was confirmed, or mark it R",
-                        key, row->num.n ? "has no source" : "has no number");
-    } else if (!(row->status.n == 1 && row->status.s[0] == 'R')) {
-        lesson_diag_add(p->d, 1, p->line, col,
-                        "equation '%s' has the status '%.*s' in equations.md: write C "
-                        "(confirmed, with its source) or R (not confirmed)",
-                        key, (int)row->status.n, row->status.s ? row->status.s : "");
+        if (shows == 0) {
+            buf_add(out, "§", strlen("§"));
+            buf_add(out, row->section.s, row->section.n);
+            buf_add(out, ": ", 2);
+            buf_add(out, row->equation.s, row->equation.n);
+            return;
+        }
     }
-    if (row && row->section.n && row->equation.n) {
-        buf_add(out, "§", strlen("§"));
-        buf_add(out, row->section.s, row->section.n);
-        buf_add(out, ": ", 2);
-        buf_add(out, row->equation.s, row->equation.n);
-        return;
-    }
-    if (row)
-        lesson_diag_add(p->d, 1, p->line, col,
-                        "equation '%s' needs its section and the equation itself in "
-                        "equations.md: a lesson shows them where the number is not confirmed",
-                        key);
     buf_add(out, "?", 1);
 }
 
@@ -1827,4 +1849,63 @@ int lesson_load(struct lesson *l, const char *path, const struct lesson_panels *
     free(eq);
     free(text);
     return rc;
+}
+
+int lesson_check_equations(const char *path, int *rows, int *confirmed, struct lesson_diags *d)
+{
+    *rows = *confirmed = 0;
+    struct sf_diag why;
+    size_t len;
+    char *text = sf_read_file(path, "equation table", EQ_TABLE_MAX, &len, NULL, &why);
+    if (!text) {
+        lesson_diag_add(d, 1, 0, 0, "%s", why.msg);
+        return SF_ERR_IO;
+    }
+    // The table is the run of '|' lines under the header "| key | number | ..."; other tables
+    // in the file (notes) are not part of it.
+    int first = 0, last = 0, line = 0;
+    for (const char *t = text; *t; line++) {
+        const char *nl = strchr(t, '\n');
+        if (!first && strncmp(t, "| key | number |", 16) == 0)
+            first = line + 1;
+        else if (first && !last && *t != '|')
+            last = line;
+        t = nl ? nl + 1 : t + strlen(t);
+    }
+    if (!first) {
+        lesson_diag_add(d, 1, 1, 1,
+                        "no equation table: a table whose header is "
+                        "| key | number | status | section | equation | source |");
+        free(text);
+        return SF_ERR_FORMAT;
+    }
+    if (!last)
+        last = line + 1;
+    size_t n;
+    struct eq_row *eq = eq_index(text, &n);
+    if (!eq && n == 0 && strchr(text, '|')) {
+        free(text);
+        return SF_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct eq_row *r = &eq[i];
+        // The table's header and its |---| line are not rows.
+        if (r->line <= first || r->line > last || r->key[0] == '-' || r->key[0] == ':')
+            continue;
+        char msg[300];
+        if (i > 0 && eq[i - 1].line > first && eq[i - 1].line <= last &&
+            eq[i - 1].key_len == r->key_len && !memcmp(eq[i - 1].key, r->key, r->key_len)) {
+            lesson_diag_add(d, 1, r->line, 1, "equation '%.*s' is in the table twice (line %d too)",
+                            (int)r->key_len, r->key, eq[i - 1].line);
+            continue;
+        }
+        (*rows)++;
+        int shows = eq_row_check(r, msg, sizeof msg);
+        *confirmed += shows == 1;
+        if (msg[0])
+            lesson_diag_add(d, 1, r->line, 1, "equation '%.*s' %s", (int)r->key_len, r->key, msg);
+    }
+    free(eq);
+    free(text);
+    return d && d->errors ? SF_ERR_FORMAT : 0;
 }
