@@ -296,6 +296,13 @@ static void test_convert_refusals(void **state)
                    "m_tokenizer.bin: the tokenizer would be written over the model being read");
     assert_int_equal(access(m, F_OK), -1);
     assert_int_equal(file_hash(in), before);
+    // OUT that cannot be written (a directory): refused before its tokenizer is written.
+    char q[600], q_tok[600];
+    snprintf(q, sizeof q, "%s/q.bin", dir);
+    snprintf(q_tok, sizeof q_tok, "%s/q_tokenizer.bin", dir);
+    assert_int_equal(mkdir(q, 0755), 0);
+    expect_refused(run_cmd(cmd_convert, src, q, "--tokenizer", src_tok, NULL), "q.bin");
+    assert_int_equal(access(q_tok, F_OK), -1);
     // Usage errors.
     expect_refused(run_cmd(cmd_convert, in, NULL), "needs IN and OUT");
     expect_refused(run_cmd(cmd_convert, in, "x.txt", NULL),

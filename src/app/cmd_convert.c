@@ -2,11 +2,13 @@
 // tokenizer inside) or as an llm.c GPT-2 checkpoint with its tokenizer file beside it.
 #include "stepformer/cli.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/fileio.h"
 #include "stepformer/utf8.h"
 
 static const char convert_usage[] =
@@ -54,6 +56,27 @@ static void describe(const struct model *m, char *buf, size_t size)
              c->d_model, c->vocab_size);
 }
 
+// llm.c's vocabulary padded as train_gpt2.py pads it: to a multiple of 128.
+static int padded_vocab(const struct model *m)
+{
+    return (m->cfg.vocab_size + 127) / 128 * 128;
+}
+
+// Tries writing the checkpoint and its tokenizer (tok_path, NULL when none) where they go
+// before either is written, so that a directory that cannot be written or a full disk leaves
+// neither half of the pair. 0, or an error with d filled.
+static int try_both(const struct model *m, const char *out_path, const char *tok_path,
+                    struct sf_diag *d)
+{
+    uint64_t floats = (uint64_t)m->n_params +
+                      (uint64_t)(padded_vocab(m) - m->cfg.vocab_size) * (uint64_t)m->cfg.d_model;
+    uint64_t tok_bytes = SF_LLMC_HEADER_BYTES;
+    for (int i = 0; tok_path && i < m->tok.n; i++)
+        tok_bytes += 1 + (uint64_t)m->tok.lens[i];
+    int rc = sf_write_check(out_path, SF_LLMC_HEADER_BYTES + sizeof(float) * floats, d);
+    return rc || !tok_path ? rc : sf_write_check(tok_path, tok_bytes, d);
+}
+
 // The llm.c checkpoint and, when the model has one, its tokenizer beside it.
 static int write_llmc(const struct model *m, const char *in, const char *out_path, FILE *out,
                       FILE *err)
@@ -72,6 +95,8 @@ static int write_llmc(const struct model *m, const char *in, const char *out_pat
         status = fail(err, tok_path,
                       "the tokenizer would be written over the model being read "
                       "(IN); name OUT otherwise");
+    if (!status && try_both(m, out_path, has_tok ? tok_path : NULL, &d))
+        cli_print_diag(err, "convert", &d), status = 2;
     if (!status && has_tok && checkpoint_save_llmc_tokenizer(m, tok_path, &d) != 0)
         cli_print_diag(err, "convert", &d), status = 2;
     if (!status && checkpoint_save_llmc(m, out_path, &d) != 0)
@@ -82,7 +107,7 @@ static int write_llmc(const struct model *m, const char *in, const char *out_pat
         utf8_safe(safe, sizeof safe, out_path);
         utf8_safe(safe_tok, sizeof safe_tok, tok_path);
         fprintf(out, "wrote %s: an llm.c GPT-2 checkpoint (version 3, float32), %s padded to %d\n",
-                safe, what, (m->cfg.vocab_size + 127) / 128 * 128);
+                safe, what, padded_vocab(m));
         struct stat st;
         if (has_tok)
             fprintf(out, "wrote %s: its tokenizer (%d pieces), which --model %s finds beside it\n",
