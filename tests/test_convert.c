@@ -255,6 +255,13 @@ static void test_convert_format_flag_and_no_tokenizer(void **state)
     assert_non_null(strstr(r.out, "the model has no tokenizer, so none was written"));
     run_free(&r);
     assert_int_equal(access(bare_tok, F_OK), -1);
+    // A tokenizer there from before would be read with it: said.
+    FILE *f2 = fopen(bare_tok, "wb");
+    fclose(f2);
+    r = run_cmd(cmd_convert, alone, bare, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "bare_tokenizer.bin is there from before"));
+    run_free(&r);
 }
 
 // What cannot be converted is refused in one line naming the file and why, status 2, and

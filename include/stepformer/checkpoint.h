@@ -55,6 +55,9 @@ int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx);
 // (if any) fit, else SF_ERR_ARG (or checkpoint_check's refusal) with d (may be NULL) naming
 // path (may be NULL) and every reason in one line.
 int checkpoint_check_llmc(const struct model *m, const char *path, struct sf_diag *d);
+// The rows of wte in llm.c's file: the vocabulary rounded up to a multiple of 128, as
+// train_gpt2.py pads it (GPT-2: 50257 -> 50304).
+int checkpoint_llmc_padded_vocab(int vocab_size);
 // The checkpoint to a stream (reader and writer walk one table of llm.c's tensors): 0,
 // SF_ERR_ARG (as above, before anything is written), SF_ERR_NOMEM or SF_ERR_IO.
 int checkpoint_write_llmc(const struct model *m, FILE *f);

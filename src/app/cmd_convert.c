@@ -56,20 +56,16 @@ static void describe(const struct model *m, char *buf, size_t size)
              c->d_model, c->vocab_size);
 }
 
-// llm.c's vocabulary padded as train_gpt2.py pads it: to a multiple of 128.
-static int padded_vocab(const struct model *m)
-{
-    return (m->cfg.vocab_size + 127) / 128 * 128;
-}
-
 // Tries writing the checkpoint and its tokenizer (tok_path, NULL when none) where they go
 // before either is written, so that a directory that cannot be written or a full disk leaves
 // neither half of the pair. 0, or an error with d filled.
 static int try_both(const struct model *m, const char *out_path, const char *tok_path,
                     struct sf_diag *d)
 {
-    uint64_t floats = (uint64_t)m->n_params +
-                      (uint64_t)(padded_vocab(m) - m->cfg.vocab_size) * (uint64_t)m->cfg.d_model;
+    uint64_t floats =
+        (uint64_t)m->n_params +
+        (uint64_t)(checkpoint_llmc_padded_vocab(m->cfg.vocab_size) - m->cfg.vocab_size) *
+            (uint64_t)m->cfg.d_model;
     uint64_t tok_bytes = SF_LLMC_HEADER_BYTES;
     for (int i = 0; tok_path && i < m->tok.n; i++)
         tok_bytes += 1 + (uint64_t)m->tok.lens[i];
@@ -107,7 +103,7 @@ static int write_llmc(const struct model *m, const char *in, const char *out_pat
         utf8_safe(safe, sizeof safe, out_path);
         utf8_safe(safe_tok, sizeof safe_tok, tok_path);
         fprintf(out, "wrote %s: an llm.c GPT-2 checkpoint (version 3, float32), %s padded to %d\n",
-                safe, what, padded_vocab(m));
+                safe, what, checkpoint_llmc_padded_vocab(m->cfg.vocab_size));
         struct stat st;
         if (has_tok)
             fprintf(out, "wrote %s: its tokenizer (%d pieces), which --model %s finds beside it\n",

@@ -700,12 +700,17 @@ int checkpoint_check_llmc(const struct model *m, const char *path, struct sf_dia
     return SF_OK;
 }
 
+int checkpoint_llmc_padded_vocab(int vocab_size)
+{
+    return (vocab_size + 127) / 128 * 128;
+}
+
 int checkpoint_write_llmc(const struct model *m, FILE *f)
 {
     const struct model_config *c = &m->cfg;
     if (checkpoint_check_llmc(m, NULL, NULL))
         return SF_ERR_ARG;
-    int C = c->d_model, V = c->vocab_size, Vp = (V + 127) / 128 * 128; // as train_gpt2.py pads
+    int C = c->d_model, V = c->vocab_size, Vp = checkpoint_llmc_padded_vocab(V);
     unsigned char h[SF_LLMC_HEADER_BYTES] = {0};
     const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, LLMC_VERSION, c->n_ctx, V,
                                c->n_layer,          c->n_head,    C,        Vp};
