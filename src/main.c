@@ -47,10 +47,12 @@ static const char main_commands[] =
     "  train    train a model on text or llm.c tokens, with resumable checkpoints\n"
     "  corpus   write the textbook corpus: training text, held-out text and test items\n"
     "  eval     loss, perplexity and agreement / pronoun accuracy of a model\n"
+    "  convert  write a model as a stepformer model (.sfm) or an llm.c checkpoint (.bin)\n"
     "  bench    time the forward pass on a tiny and a GPT-2-small-shaped model\n"
     "  help     this text; `stepformer help COMMAND` (or COMMAND --help) explains one command\n"
     "\n"
-    "Models: stepformer's own files and llm.c GPT-2 checkpoints (gpt2_124M.bin).\n"
+    "Models: stepformer's own files and llm.c GPT-2 checkpoints (gpt2_124M.bin); convert\n"
+    "writes either from the other.\n"
     "Every error exits with status 2.\n";
 
 // Debian's OpenBLAS chooses its kernels when it is loaded. On an AVX-512 machine that it does
@@ -225,6 +227,11 @@ static int run_eval(int argc, char **argv)
     return cmd_eval(argc, argv, stdout, stderr);
 }
 
+static int run_convert(int argc, char **argv)
+{
+    return cmd_convert(argc, argv, stdout, stderr);
+}
+
 static int run_bench(int argc, char **argv)
 {
     return cmd_bench(argc, argv, stdout, stderr);
@@ -236,8 +243,8 @@ static const struct command {
     int (*run)(int argc, char **argv);
 } commands[] = {{"lesson", run_lesson}, {"lessons", run_lessons},   {"check", run_check},
                 {"trace", run_trace},   {"generate", run_generate}, {"train", run_train},
-                {"corpus", run_corpus}, {"eval", run_eval},         {"bench", run_bench},
-                {"help", run_help}};
+                {"corpus", run_corpus}, {"eval", run_eval},         {"convert", run_convert},
+                {"bench", run_bench},   {"help", run_help}};
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
 static const struct command *find_command(const char *name)

@@ -248,6 +248,17 @@ static void copy_file(const char *from, const char *to)
     fclose(out);
 }
 
+// The test checkpoint alone in a directory, with no tokenizer beside it (in tests/data its own,
+// gpt2_tiny_tokenizer.bin, is found); its path into buf.
+static const char *bare_model(char *buf, size_t size)
+{
+    char dir[512];
+    test_fresh_dir(dir, sizeof dir, "cli_bare");
+    snprintf(buf, size, "%s/gpt2_tiny.bin", dir);
+    copy_file(model_path, buf);
+    return buf;
+}
+
 // llm.c keeps gpt2_tokenizer.bin beside the checkpoint: --prompt works without --tokenizer.
 static void test_cli_trace_finds_the_tokenizer_beside_the_model(void **state)
 {
@@ -317,7 +328,10 @@ static void test_cli_trace_bad_input_messages(void **state)
                          "27,28,29,30,31,32,33",
                          NULL),
                  "33 tokens but the model's context holds 32");
-    expect_error(run_cmd(cmd_trace, "--model", model_path, "--prompt", "hi", NULL), "--tokenizer");
+    char bare[600];
+    expect_error(
+        run_cmd(cmd_trace, "--model", bare_model(bare, sizeof bare), "--prompt", "hi", NULL),
+        "--tokenizer");
     expect_error(run_cmd(cmd_trace, "--model", "no/such/model.bin", "--ids", "1", NULL),
                  "no/such/model.bin");
     expect_error(run_cmd(cmd_trace, "--model", model_path, NULL), "no input");
@@ -600,7 +614,9 @@ static void test_cli_trace_vocab_lists_the_tokens(void **state)
     assert_non_null(
         strstr(r.out, "tokens: GPT-2 byte-level BPE pieces\n# id piece (quoted)\n0 \""));
     run_free(&r);
-    expect_error(run_cmd(cmd_trace, "--model", model_path, "--vocab", NULL), "has no tokenizer");
+    char bare[600];
+    expect_error(run_cmd(cmd_trace, "--model", bare_model(bare, sizeof bare), "--vocab", NULL),
+                 "has no tokenizer");
     expect_error(run_cmd(cmd_trace, "--vocab", "--ids", "1", NULL), "takes no input");
     expect_error(run_cmd(cmd_trace, "--vocab", "--limit", "-1", NULL),
                  "--limit '-1': must be a whole number 0–");
@@ -1281,8 +1297,8 @@ static void test_cli_version_and_help_per_command(void **state)
     assert_non_null(strstr(want, "commands:\n"));
     assert_int_equal(run_binary_out("--ids 1,2 --help", out, sizeof out), 0);
     assert_string_equal(out, want);
-    static const char *const cmds[] = {"lesson", "lessons", "check", "trace", "generate",
-                                       "train",  "corpus",  "eval",  "bench"};
+    static const char *const cmds[] = {"lesson", "lessons", "check", "trace",   "generate",
+                                       "train",  "corpus",  "eval",  "convert", "bench"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         snprintf(args, sizeof args, "%s --help", cmds[i]);
         assert_int_equal(run_binary_out(args, want, sizeof want), 0);
@@ -1320,6 +1336,8 @@ static void test_cli_unknown_options_suggest_the_nearest(void **state)
         {"corpus --otu d", "corpus: unknown option '--otu'; did you mean --out?"},
         {"eval --dta x", "eval: unknown option '--dta'; did you mean --data?"},
         {"bench --rusn 3", "bench: unknown option '--rusn'; did you mean --runs?"},
+        {"convert a.sfm b.bin --fromat llmc",
+         "convert: unknown option '--fromat'; did you mean --format?"},
         {"check --hlep", "check: unknown option '--hlep'; did you mean --help?"},
         {"lessons --hepl", "lessons: unknown option '--hepl'; did you mean --help?"},
         {"lesson --presnt", "lesson: unknown option '--presnt'; did you mean --present?"},

@@ -246,6 +246,174 @@ static void test_model_llmc_roundtrip_and_transpose(void **state)
     model_free(&m);
 }
 
+// Reads a whole file into a malloc'd buffer; *len gets its size.
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*len ? *len : 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+// The writer lays a checkpoint out as llm.c's train_gpt2.py does: the test checkpoint (made by
+// an independent Python writer) read and written again gives the same bytes, but for its
+// padding rows (1e3 there, to catch a reader that used them; zeros from stepformer, as
+// train_gpt2.py pads). Its tokenizer, written again, is the same file byte for byte.
+static void test_model_llmc_writer_matches_the_python_writer(void **state)
+{
+    (void)state;
+    char path[512], tok_path[512];
+    test_data_path(path, sizeof path, "gpt2_tiny.bin");
+    test_data_path(tok_path, sizeof tok_path, "gpt2_tiny_tokenizer.bin");
+    struct model m;
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&m, path, &d), 0);
+    assert_int_equal(checkpoint_load_tokenizer(&m, tok_path, &d), 0);
+    size_t want_len, got_len;
+    unsigned char *want = slurp(path, &want_len), *got = NULL;
+    FILE *f = open_memstream((char **)&got, &got_len);
+    assert_int_equal(checkpoint_write_llmc(&m, f), 0);
+    fclose(f);
+    assert_int_equal(got_len, want_len);
+    size_t pad_start = 1024 + 300 * 64 * 4, pad_end = 1024 + 384 * 64 * 4;
+    assert_memory_equal(got, want, pad_start);
+    assert_memory_equal(got + pad_end, want + pad_end, want_len - pad_end);
+    for (size_t i = pad_start; i < pad_end; i++)
+        assert_int_equal(got[i], 0);
+    free(want);
+    free(got);
+    want = slurp(tok_path, &want_len);
+    f = open_memstream((char **)&got, &got_len);
+    assert_int_equal(checkpoint_write_llmc_tokenizer(&m.tok, f), 0);
+    fclose(f);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    free(got);
+    // With no end-of-text id: version 1, which reads back without one.
+    m.tok.eot_id = -1;
+    char tmp[512];
+    test_tmp_path(tmp, sizeof tmp, "model_llmc_tok_v1.bin");
+    assert_int_equal(checkpoint_save_llmc_tokenizer(&m, tmp, &d), 0);
+    struct tokenizer t;
+    assert_int_equal(tokenizer_load_llmc(&t, tmp, &d), 0);
+    assert_int_equal(t.n, 300);
+    assert_int_equal(t.eot_id, -1);
+    assert_memory_equal(t.pieces[298], m.tok.pieces[298], (size_t)m.tok.lens[298]);
+    tokenizer_free(&t);
+    remove(tmp);
+    free(want);
+    model_free(&m);
+}
+
+// Only GPT-2's shape is written as llm.c's: every other combination of the switches is
+// refused before anything is written, naming each switch that differs in one line.
+static void check_llmc_refusal(struct model_config *c, void *ctx)
+{
+    int *refused = ctx;
+    struct model m;
+    struct sf_diag d;
+    char sw[128];
+    assert_int_equal(model_init(&m, c, NULL), 0);
+    int gpt2 = c->norm == NORM_PRE && c->final_norm && c->pos == POS_LEARNED &&
+               c->act == ACT_GELU && c->bias && c->tied;
+    int rc = checkpoint_check_llmc(&m, "out.bin", &d);
+    if (gpt2 ? rc != 0 : rc != SF_ERR_ARG || !strstr(d.msg, "write a stepformer model (.sfm)"))
+        fail_msg("%s: status %d, '%s'", test_switches_str(c, sw, sizeof sw), rc, d.msg);
+    static const char *const why[6] = {"post-norm", "no final LayerNorm",       "positions", "ReLU",
+                                       "no biases", "an unembedding of its own"};
+    int differs[6] = {c->norm != NORM_PRE, !c->final_norm, c->pos != POS_LEARNED,
+                      c->act != ACT_GELU,  !c->bias,       !c->tied};
+    for (int k = 0; k < 6; k++)
+        if (differs[k] != (rc && strstr(d.msg, why[k]) != NULL))
+            fail_msg("%s: '%s' %s '%s'", test_switches_str(c, sw, sizeof sw), d.msg,
+                     differs[k] ? "lacks" : "has", why[k]);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(checkpoint_write_llmc(&m, f), gpt2 ? 0 : SF_ERR_ARG);
+    fclose(f);
+    assert_true(gpt2 ? len > 1024 : len == 0);
+    free(buf);
+    *refused += !gpt2;
+    model_free(&m);
+}
+
+static void test_model_llmc_refuses_what_it_cannot_hold(void **state)
+{
+    (void)state;
+    struct model_config base;
+    model_config_gpt2(&base, 1, 2, 8, 11, 6);
+    int refused = 0;
+    test_for_each_switch(&base, check_llmc_refusal, &refused);
+    assert_int_equal(refused, 95);
+    // The sizes, eps and tokenizer llm.c's files cannot hold.
+    struct model m;
+    struct sf_diag d;
+    model_config_gpt2(&base, 1, 2, 8, 11, 6);
+    base.d_ff = 24;
+    base.ln_eps = 1e-6f;
+    assert_int_equal(model_init(&m, &base, NULL), 0);
+    const char *pieces[11] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
+    int lens[11] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    assert_int_equal(tokenizer_init(&m.tok, TOK_WORD, 11, pieces, lens), 0);
+    assert_int_equal(checkpoint_check_llmc(&m, "w.bin", &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "d_ff 24 (llm.c's is 4 d = 32)"));
+    assert_non_null(strstr(d.msg, "LayerNorm eps 1e-06"));
+    assert_non_null(strstr(d.msg, "a word-level tokenizer"));
+    assert_non_null(strstr(d.file, "w.bin"));
+    tokenizer_free(&m.tok);
+    model_free(&m);
+    base.d_ff = 32, base.ln_eps = 1e-5f;
+    assert_int_equal(model_init(&m, &base, NULL), 0);
+    // A BPE tokenizer must have a piece for every row, each 1 to 255 bytes, and no <unk>.
+    assert_int_equal(tokenizer_init(&m.tok, TOK_BPE, 10, pieces, lens), 0);
+    assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "a tokenizer of 10 pieces for a vocabulary of 11"));
+    tokenizer_free(&m.tok);
+    char long_piece[300];
+    memset(long_piece, 'x', sizeof long_piece - 1);
+    long_piece[299] = '\0';
+    pieces[4] = long_piece;
+    lens[4] = 299;
+    assert_int_equal(tokenizer_init(&m.tok, TOK_BPE, 11, pieces, lens), 0);
+    assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "token 4 of 299 bytes"));
+    assert_int_equal(checkpoint_write_llmc_tokenizer(&m.tok, stdout), SF_ERR_ARG);
+    tokenizer_free(&m.tok);
+    lens[4] = 1;
+    assert_int_equal(tokenizer_init(&m.tok, TOK_BPE, 11, pieces, lens), 0);
+    m.tok.unk_id = 3;
+    assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "an unknown-token id 3"));
+    m.tok.unk_id = -1;
+    assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), 0);
+    model_free(&m);
+}
+
+// The tokenizer of an llm.c checkpoint is named after it, in its directory.
+static void test_model_llmc_tokenizer_path(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {{"dir/my.bin", "dir/my_tokenizer.bin"},
+                                           {"my.bin", "my_tokenizer.bin"},
+                                           {"my", "my_tokenizer.bin"},
+                                           {"d.x/my", "d.x/my_tokenizer.bin"},
+                                           {".hidden", ".hidden_tokenizer.bin"},
+                                           {"a/b.c.bin", "a/b.c_tokenizer.bin"},
+                                           {"gpt2_124M.bin", "gpt2_124M_tokenizer.bin"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = checkpoint_llmc_tokenizer_path(cases[i][0]);
+        assert_string_equal(p, cases[i][1]);
+        free(p);
+    }
+}
+
 // A valid native file in memory, to damage.
 static unsigned char *native_bytes(size_t *len)
 {
@@ -635,6 +803,9 @@ int main(void)
         cmocka_unit_test(test_model_random_init_is_seeded),
         cmocka_unit_test(test_model_native_roundtrip_is_exact),
         cmocka_unit_test(test_model_llmc_roundtrip_and_transpose),
+        cmocka_unit_test(test_model_llmc_writer_matches_the_python_writer),
+        cmocka_unit_test(test_model_llmc_refuses_what_it_cannot_hold),
+        cmocka_unit_test(test_model_llmc_tokenizer_path),
         cmocka_unit_test(test_model_native_bad_files),
         cmocka_unit_test(test_model_llmc_bad_files),
         cmocka_unit_test(test_model_load_picks_format_by_magic),

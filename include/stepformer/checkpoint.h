@@ -19,7 +19,7 @@
 // Loads a model file, native or llm.c (told apart by the magic). m must be zeroed; on
 // error m is left freed and d names the file and the fault (what is wrong, what to do).
 // An llm.c checkpoint holds no tokenizer, and none is looked for: the model's tokenizer is
-// TOK_NONE until the caller attaches one (tokenizer_load_llmc).
+// TOK_NONE until the caller attaches one (checkpoint_load_tokenizer).
 int checkpoint_load(struct model *m, const char *path, struct sf_diag *d);
 // Same, from an open stream (for tests: fmemopen). `name` is used in messages.
 int checkpoint_read(struct model *m, FILE *f, const char *name, struct sf_diag *d);
@@ -47,8 +47,30 @@ int checkpoint_write(const struct model *m, FILE *f);
 // a negative SF_ERR_* that stops it (and is returned); SF_ERR_ARG (as above) before any.
 typedef int (*checkpoint_sink_fn)(void *ctx, const void *bytes, size_t n);
 int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx);
-// Writes an llm.c GPT-2 checkpoint (version 3, vocabulary padded to a multiple of 128);
-// only for GPT-2-switch models (pre, final norm, learned, gelu, bias, tied).
+// llm.c's GPT-2 checkpoint (version 3, float32, the vocabulary padded with zero rows to a
+// multiple of 128, as llm.c's train_gpt2.py writes it) holds GPT-2's shape only: pre-norm, a
+// final LayerNorm, learned positions, GELU, biases, a tied head, d_ff = 4 d, eps 1e-5; and
+// llm.c's tokenizer file holds a GPT-2 BPE tokenizer with one piece of 1 to 255 bytes per row
+// of the vocabulary and no unknown token. checkpoint_check_llmc: 0 when m and its tokenizer
+// (if any) fit, else SF_ERR_ARG (or checkpoint_check's refusal) with d (may be NULL) naming
+// path (may be NULL) and every reason in one line.
+int checkpoint_check_llmc(const struct model *m, const char *path, struct sf_diag *d);
+// The rows of wte in llm.c's file: the vocabulary rounded up to a multiple of 128, as
+// train_gpt2.py pads it (GPT-2: 50257 -> 50304).
+int checkpoint_llmc_padded_vocab(int vocab_size);
+// The checkpoint to a stream (reader and writer walk one table of llm.c's tensors): 0,
+// SF_ERR_ARG (as above, before anything is written), SF_ERR_NOMEM or SF_ERR_IO.
 int checkpoint_write_llmc(const struct model *m, FILE *f);
+// The same to a temporary file beside path, renamed into place (sf_write_atomic).
+int checkpoint_save_llmc(const struct model *m, const char *path, struct sf_diag *d);
+// llm.c's tokenizer file (magic 20240328; version 2 with the end-of-text id, version 1 when
+// there is none) for a tokenizer checkpoint_check_llmc accepts: 0, SF_ERR_ARG or SF_ERR_IO.
+int checkpoint_write_llmc_tokenizer(const struct tokenizer *t, FILE *f);
+// m's tokenizer written so, atomically, to path; SF_ERR_ARG when m has no BPE tokenizer.
+int checkpoint_save_llmc_tokenizer(const struct model *m, const char *path, struct sf_diag *d);
+// Where the tokenizer of the llm.c checkpoint at model_path is written and looked for first:
+// beside it, its name without the extension + "_tokenizer.bin" (dir/my.bin ->
+// dir/my_tokenizer.bin). malloc'd; NULL when out of memory.
+char *checkpoint_llmc_tokenizer_path(const char *model_path);
 
 #endif

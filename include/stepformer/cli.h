@@ -32,6 +32,9 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err);
 int cmd_lessons(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer lesson --help`: what lesson mode takes (the screen itself is opened by main).
 extern const char cli_lesson_usage[];
+// `stepformer convert`: writes a model that --model opens as a stepformer model or an llm.c
+// checkpoint with its tokenizer beside it.
+int cmd_convert(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 
@@ -62,7 +65,8 @@ int cli_palette(const char *v, const char **name);
 //
 // Loads the model named by path (or $STEPFORMER_MODEL, or the shipped default when NULL) and,
 // if tokenizer_path is set, that llm.c tokenizer file; a model without a tokenizer picks up
-// gpt2_tokenizer.bin from its own directory, as llm.c lays the files out.
+// the one beside it: its own (dir/my.bin: dir/my_tokenizer.bin, as convert writes it), else
+// gpt2_tokenizer.bin from its directory, as llm.c lays the files out.
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path,
                    struct sf_diag *d);
 // Parses comma-separated ids ("3,1,4") into a malloc'd array; `what` names the option in the

@@ -146,27 +146,34 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
                            path);
     if (rc)
         return rc;
-    // llm.c keeps gpt2_tokenizer.bin beside gpt2_124M.bin: use it when no tokenizer is named.
+    // A model without a tokenizer takes the one beside it: its own (my.bin: my_tokenizer.bin,
+    // as convert writes it), else gpt2_tokenizer.bin, as llm.c lays out gpt2_124M.bin.
     static const char llmc_tokenizer[] = "gpt2_tokenizer.bin";
-    char *beside = NULL;
+    char *own = NULL, *beside = NULL;
     if (!tokenizer_path && m->tok.kind == TOK_NONE) {
         const char *slash = strrchr(path, '/');
         size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
+        own = checkpoint_llmc_tokenizer_path(path);
         beside = malloc(dir_len + sizeof llmc_tokenizer);
-        if (!beside) {
+        if (!own || !beside) {
+            free(own);
+            free(beside);
             model_free(m);
             return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
         memcpy(beside, path, dir_len);
         memcpy(beside + dir_len, llmc_tokenizer, sizeof llmc_tokenizer);
-        FILE *probe = fopen(beside, "rb");
-        if (probe) {
-            fclose(probe);
-            tokenizer_path = beside;
+        for (int k = 0; k < 2 && !tokenizer_path; k++) {
+            FILE *probe = fopen(k ? beside : own, "rb");
+            if (probe) {
+                fclose(probe);
+                tokenizer_path = k ? beside : own;
+            }
         }
     }
     if (tokenizer_path && (rc = checkpoint_load_tokenizer(m, tokenizer_path, d)) != 0)
         model_free(m);
+    free(own);
     free(beside);
     return rc;
 }

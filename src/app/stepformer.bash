@@ -1,7 +1,8 @@
 # bash completion for stepformer(1): the commands, each command's options, the op names after
 # --op (asked of the program: stepformer trace --names, for the --model on the line), the
 # parameter names after --param-grad, the lesson names after lesson and check, the values of
-# --impl, --palette, --only and --config, and file names after the options that take a file.
+# --impl, --palette, --only, --config and --format, and file names after the options that take
+# a file and for convert's IN and OUT.
 
 # The options of a command ("" is the step-through screen), as its --help lists them.
 _stepformer_options()
@@ -21,6 +22,7 @@ _stepformer_options()
         "--impl --help" ;;
     eval) echo "--model --data --items --windows --help" ;;
     corpus) echo "--out --seed --sentences --heldout --help" ;;
+    convert) echo "--format --tokenizer --help" ;;
     bench) echo "--runs --only --help" ;;
     esac
 }
@@ -82,6 +84,7 @@ _stepformer()
     --palette) words="light dark 8 mono" ;;
     --only) words="tiny gpt2 train lessons" ;;
     --config) words="textbook notebook gpt2" ;;
+    --format) words="sfm llmc" ;;
     --model | --tokenizer | --data | --val-data | --items | --out)
         compopt -o filenames 2>/dev/null
         if [[ $cmd == corpus ]]; then
@@ -99,9 +102,13 @@ _stepformer()
     esac
     if [[ -z $words ]]; then
         if ((COMP_CWORD == 1)) && [[ $cur != -* ]]; then
-            words="lesson lessons check trace generate train corpus eval bench help"
+            words="lesson lessons check trace generate train corpus eval convert bench help"
         elif [[ $cur == -* ]]; then
             words=$(_stepformer_options "$cmd")
+        elif [[ $cmd == convert ]]; then
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return 0
         elif [[ $cmd == lesson || $cmd == check ]]; then
             # The names `stepformer lessons` lists ("... by name: 1 one-pass, 2 context, ..."),
             # and lesson files (and directories, once something is typed).

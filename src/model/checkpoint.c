@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,21 +262,111 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
     return check_finite(m, name, d);
 }
 
-// Reads rows x cols floats stored [out][in] (llm.c) into dst as (in, out): dst (cols, rows).
-static int read_transposed(float *dst, FILE *f, int rows, int cols, float *tmp)
+// llm.c's parameter tensors in the order of its file (train_gpt2.c's ParameterTensors). Each
+// row is a tensor of the model, or one of every layer in turn (all layers' ln1w, then all
+// layers' ln1b, ...), made of one to three of stepformer's tensors end to end (qkvw is W^Q,
+// W^K and W^V stacked). Matrices are stored (out, in), the transpose of stepformer's (in,
+// out); wte is followed by zero rows up to the padded vocabulary. The reader and the writer
+// both walk this one table, so they cannot disagree.
+struct llmc_tensor {
+    const char *name; // llm.c's
+    int per_layer;    // 1: offsets into struct layer_params; 0: into struct model
+    int transposed;   // 1: stored (out, in)
+    int padded;       // 1: followed by (Vp - V) rows of zeros
+    int n_parts;
+    size_t parts[3];
+};
+
+#define LP(field) offsetof(struct layer_params, field)
+static const struct llmc_tensor llmc_tensors[] = {
+    {"wte", 0, 0, 1, 1, {offsetof(struct model, wte)}},
+    {"wpe", 0, 0, 0, 1, {offsetof(struct model, wpe)}},
+    {"ln1w", 1, 0, 0, 1, {LP(ln1_g)}},
+    {"ln1b", 1, 0, 0, 1, {LP(ln1_b)}},
+    {"qkvw", 1, 1, 0, 3, {LP(wq), LP(wk), LP(wv)}},
+    {"qkvb", 1, 0, 0, 3, {LP(bq), LP(bk), LP(bv)}},
+    {"attprojw", 1, 1, 0, 1, {LP(wo)}},
+    {"attprojb", 1, 0, 0, 1, {LP(bo)}},
+    {"ln2w", 1, 0, 0, 1, {LP(ln2_g)}},
+    {"ln2b", 1, 0, 0, 1, {LP(ln2_b)}},
+    {"fcw", 1, 1, 0, 1, {LP(w1)}},
+    {"fcb", 1, 0, 0, 1, {LP(b1)}},
+    {"fcprojw", 1, 1, 0, 1, {LP(w2)}},
+    {"fcprojb", 1, 0, 0, 1, {LP(b2)}},
+    {"lnfw", 0, 0, 0, 1, {offsetof(struct model, lnf_g)}},
+    {"lnfb", 0, 0, 0, 1, {offsetof(struct model, lnf_b)}},
+};
+#undef LP
+
+// Called for each of stepformer's tensors in llm.c's file order with whether it is stored
+// transposed and the zero rows after it. Returns 0 or an error that stops the walk.
+typedef int (*llmc_tensor_fn)(void *ctx, const struct tensor *t, int transposed, int pad_rows);
+
+// Walks llmc_tensors over m (a model with GPT-2's switches) whose padded vocabulary is Vp.
+static int llmc_each_tensor(const struct model *m, int Vp, llmc_tensor_fn fn, void *ctx)
 {
-    size_t n = (size_t)rows * (size_t)cols;
-    if (fread(tmp, sizeof(float), n, f) != n)
-        return SF_ERR_IO;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            dst[(size_t)c * rows + r] = tmp[(size_t)r * cols + c];
+    for (size_t k = 0; k < sizeof llmc_tensors / sizeof llmc_tensors[0]; k++) {
+        const struct llmc_tensor *e = &llmc_tensors[k];
+        int layers = e->per_layer ? m->cfg.n_layer : 1;
+        for (int l = 0; l < layers; l++) {
+            const char *base = e->per_layer ? (const char *)&m->layers[l] : (const char *)m;
+            for (int p = 0; p < e->n_parts; p++) {
+                const struct tensor *t = (const struct tensor *)(const void *)(base + e->parts[p]);
+                int rc = fn(ctx, t, e->transposed, e->padded ? Vp - m->cfg.vocab_size : 0);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
     return SF_OK;
 }
 
-static int read_floats(float *dst, FILE *f, size_t n)
+// A stream and room for the largest matrix (4 C C floats) for the walk.
+struct llmc_io {
+    FILE *f;
+    float *tmp;
+};
+
+// Reads t in llm.c's layout: a matrix stored (out, in) into t (in, out); then skips the
+// padding rows.
+static int read_llmc_tensor(void *ctx, const struct tensor *t, int transposed, int pad_rows)
 {
-    return fread(dst, sizeof(float), n, f) == n ? SF_OK : SF_ERR_IO;
+    struct llmc_io *io = ctx;
+    size_t n = tensor_numel(t);
+    if (fread(transposed ? io->tmp : t->data, sizeof(float), n, io->f) != n)
+        return SF_ERR_IO;
+    if (transposed) {
+        int in = t->shape[0], out = t->shape[1];
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++)
+                t->data[(size_t)i * out + o] = io->tmp[(size_t)o * in + i];
+    }
+    long skip = (long)pad_rows * t->shape[t->ndim - 1] * (long)sizeof(float);
+    return skip && fseek(io->f, skip, SEEK_CUR) != 0 ? SF_ERR_IO : SF_OK;
+}
+
+// Writes t in llm.c's layout: a matrix (in, out) as (out, in); then the padding rows, zeros.
+static int write_llmc_tensor(void *ctx, const struct tensor *t, int transposed, int pad_rows)
+{
+    struct llmc_io *io = ctx;
+    size_t n = tensor_numel(t);
+    const float *src = t->data;
+    if (transposed) {
+        int in = t->shape[0], out = t->shape[1];
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++)
+                io->tmp[(size_t)o * in + i] = t->data[(size_t)i * out + o];
+        src = io->tmp;
+    }
+    if (fwrite(src, sizeof(float), n, io->f) != n)
+        return SF_ERR_IO;
+    size_t row = (size_t)t->shape[t->ndim - 1];
+    if (pad_rows)
+        memset(io->tmp, 0, row * sizeof(float));
+    for (int r = 0; r < pad_rows; r++)
+        if (fwrite(io->tmp, sizeof(float), row, io->f) != row)
+            return SF_ERR_IO;
+    return SF_OK;
 }
 
 // llm.c's header: every size in range, and the file as long as they say. Fills c and the
@@ -323,12 +414,9 @@ static int read_llmc_header(FILE *f, const char *name, long len, struct model_co
         snprintf(msg, sizeof msg, "%s", d->msg);
         return sf_diag_set(d, rc, name, 0, 0, "bad llm.c header: %s", msg);
     }
-    // Sizes in 64 bits: with the limits above the largest is about 2^44 floats.
-    uint64_t Cs = (uint64_t)C, Ls = (uint64_t)L;
-    uint64_t floats = (uint64_t)Vp * Cs + (uint64_t)maxT * Cs +
-                      Ls * (2 * Cs + 3 * Cs * Cs + 3 * Cs + Cs * Cs + Cs + 2 * Cs + 4 * Cs * Cs +
-                            4 * Cs + 4 * Cs * Cs + Cs) +
-                      2 * Cs;
+    // The parameters and the padding rows, in 64 bits: with the limits above the largest is
+    // about 2^44 floats.
+    uint64_t floats = (uint64_t)model_config_param_count(c) + (uint64_t)(Vp - V) * (uint64_t)C;
     uint64_t need = floats * sizeof(float), rest = (uint64_t)(len - SF_LLMC_HEADER_BYTES);
     if (rest < need)
         return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
@@ -344,63 +432,6 @@ static int read_llmc_header(FILE *f, const char *name, long len, struct model_co
     return SF_OK;
 }
 
-// llm.c's weights, each kind of tensor for all layers in turn, into m (whose configuration
-// the header gave); tmp holds 4 C C floats. The matrices are stored (out, in) and read as
-// (in, out). 0, or SF_ERR_IO.
-static int read_llmc_weights(struct model *m, FILE *f, int Vp, float *tmp)
-{
-    int V = m->cfg.vocab_size, C = m->cfg.d_model, L = m->cfg.n_layer;
-    size_t Cs = (size_t)C;
-    // wte (Vp, C): keep the first V rows, skip the padding.
-    int rc = read_floats(m->wte.data, f, (size_t)V * Cs);
-    if (!rc && fseek(f, (long)((size_t)(Vp - V) * Cs * sizeof(float)), SEEK_CUR) != 0)
-        rc = SF_ERR_IO;
-    if (!rc)
-        rc = read_floats(m->wpe.data, f, (size_t)m->cfg.n_ctx * Cs);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].ln1_g.data, f, Cs);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].ln1_b.data, f, Cs);
-    for (int l = 0; l < L && !rc; l++) {
-        // qkvw (3C, C): rows 0..C-1 make Q, then K, then V.
-        struct layer_params *p = &m->layers[l];
-        rc = read_transposed(p->wq.data, f, C, C, tmp);
-        if (!rc)
-            rc = read_transposed(p->wk.data, f, C, C, tmp);
-        if (!rc)
-            rc = read_transposed(p->wv.data, f, C, C, tmp);
-    }
-    for (int l = 0; l < L && !rc; l++) {
-        struct layer_params *p = &m->layers[l];
-        rc = read_floats(p->bq.data, f, Cs);
-        if (!rc)
-            rc = read_floats(p->bk.data, f, Cs);
-        if (!rc)
-            rc = read_floats(p->bv.data, f, Cs);
-    }
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_transposed(m->layers[l].wo.data, f, C, C, tmp);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].bo.data, f, Cs);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].ln2_g.data, f, Cs);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].ln2_b.data, f, Cs);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_transposed(m->layers[l].w1.data, f, 4 * C, C, tmp); // fcw (4C, C)
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].b1.data, f, 4 * Cs);
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_transposed(m->layers[l].w2.data, f, C, 4 * C, tmp); // fcprojw (C, 4C)
-    for (int l = 0; l < L && !rc; l++)
-        rc = read_floats(m->layers[l].b2.data, f, Cs);
-    if (!rc)
-        rc = read_floats(m->lnf_g.data, f, Cs);
-    if (!rc)
-        rc = read_floats(m->lnf_b.data, f, Cs);
-    return rc;
-}
-
 // An llm.c GPT-2 checkpoint: header, then the weights.
 static int read_llmc(struct model *m, FILE *f, const char *name, long len, struct sf_diag *d)
 {
@@ -411,11 +442,11 @@ static int read_llmc(struct model *m, FILE *f, const char *name, long len, struc
         rc = model_init(m, &c, d);
     if (rc)
         return rc;
-    float *tmp = malloc(sizeof(float) * 4 * (size_t)c.d_model * (size_t)c.d_model);
-    if (!tmp)
+    struct llmc_io io = {f, malloc(sizeof(float) * 4 * (size_t)c.d_model * (size_t)c.d_model)};
+    if (!io.tmp)
         return sf_diag_set(d, SF_ERR_NOMEM, name, 0, 0, "out of memory");
-    rc = read_llmc_weights(m, f, Vp, tmp);
-    free(tmp);
+    rc = llmc_each_tensor(m, Vp, read_llmc_tensor, &io);
+    free(io.tmp);
     if (rc)
         return sf_diag_set(d, rc, name, 0, 0, "read error in the weights");
     return check_finite(m, name, d);
@@ -602,62 +633,161 @@ int checkpoint_save(const struct model *m, const char *path, struct sf_diag *d)
     return sf_write_atomic(path, write_model, m, d);
 }
 
-// Writes src (in, out) as llm.c's [out][in].
-static int write_transposed(FILE *f, const float *src, int in, int out)
+// The reasons m cannot be an llm.c checkpoint with its tokenizer, joined into one line in buf
+// (empty when it can). Returns how many.
+static int llmc_refusals(const struct model *m, char *buf, size_t size)
 {
-    for (int o = 0; o < out; o++)
-        for (int i = 0; i < in; i++)
-            if (fwrite(&src[(size_t)i * out + o], sizeof(float), 1, f) != 1)
-                return SF_ERR_IO;
+    const struct model_config *c = &m->cfg;
+    const struct tokenizer *t = &m->tok;
+    static const char *const kinds[] = {"no", "a character-level", "a word-level", "a BPE"};
+    char why[8][160];
+    int n = 0;
+    if (c->norm != NORM_PRE)
+        snprintf(why[n++], sizeof why[0], "post-norm blocks (llm.c's are pre-norm)");
+    if (!c->final_norm)
+        snprintf(why[n++], sizeof why[0], "no final LayerNorm (llm.c has one)");
+    if (c->pos != POS_LEARNED)
+        snprintf(why[n++], sizeof why[0], "%s (llm.c learns its positions)",
+                 c->pos == POS_SINUSOIDAL ? "sinusoidal positions" : "no position embedding");
+    if (c->act != ACT_GELU)
+        snprintf(why[n++], sizeof why[0], "a ReLU feedforward layer (llm.c's is GELU)");
+    if (!c->bias)
+        snprintf(why[n++], sizeof why[0], "no biases (llm.c has them)");
+    if (!c->tied)
+        snprintf(why[n++], sizeof why[0], "an unembedding of its own (llm.c's is tied to wte)");
+    if (c->d_ff != 4 * c->d_model)
+        snprintf(why[n++], sizeof why[0], "d_ff %d (llm.c's is 4 d = %d)", c->d_ff, 4 * c->d_model);
+    if (c->ln_eps != 1e-5f)
+        snprintf(why[n++], sizeof why[0], "LayerNorm eps %g (llm.c's is 1e-5)", (double)c->ln_eps);
+    if (t->kind != TOK_NONE && t->kind != TOK_BPE)
+        snprintf(why[n++], sizeof why[0], "%s tokenizer (llm.c's tokenizer file holds GPT-2 BPE)",
+                 kinds[t->kind]);
+    else if (t->kind == TOK_BPE && t->n != c->vocab_size)
+        snprintf(why[n++], sizeof why[0],
+                 "a tokenizer of %d pieces for a vocabulary of %d (llm.c's has one per row)", t->n,
+                 c->vocab_size);
+    else if (t->kind == TOK_BPE && t->unk_id >= 0)
+        snprintf(why[n++], sizeof why[0], "an unknown-token id %d (llm.c's tokenizer has none)",
+                 t->unk_id);
+    for (int i = 0; t->kind == TOK_BPE && i < t->n && n < 8; i++)
+        if (t->lens[i] < 1 || t->lens[i] > 255) {
+            snprintf(why[n++], sizeof why[0],
+                     "token %d of %d bytes (llm.c's tokenizer file holds 1 to 255)", i, t->lens[i]);
+            break;
+        }
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && k < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%s%s",
+                              !i           ? ""
+                              : i == n - 1 ? " and "
+                                           : ", ",
+                              why[i]);
+    return n;
+}
+
+int checkpoint_check_llmc(const struct model *m, const char *path, struct sf_diag *d)
+{
+    int rc = checkpoint_check(m, path, d);
+    if (rc)
+        return rc;
+    char why[SF_MSG_MAX];
+    if (llmc_refusals(m, why, sizeof why))
+        return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
+                           "an llm.c checkpoint holds GPT-2's shape only, and this model has %s; "
+                           "write a stepformer model (.sfm) instead",
+                           why);
     return SF_OK;
+}
+
+int checkpoint_llmc_padded_vocab(int vocab_size)
+{
+    return (vocab_size + 127) / 128 * 128;
 }
 
 int checkpoint_write_llmc(const struct model *m, FILE *f)
 {
     const struct model_config *c = &m->cfg;
-    if (c->norm != NORM_PRE || !c->final_norm || c->pos != POS_LEARNED || c->act != ACT_GELU ||
-        !c->bias || !c->tied || c->d_ff != 4 * c->d_model)
+    if (checkpoint_check_llmc(m, NULL, NULL))
         return SF_ERR_ARG;
-    int C = c->d_model, L = c->n_layer, V = c->vocab_size, Vp = (V + 127) / 128 * 128;
+    int C = c->d_model, V = c->vocab_size, Vp = checkpoint_llmc_padded_vocab(V);
     unsigned char h[SF_LLMC_HEADER_BYTES] = {0};
-    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, LLMC_VERSION, c->n_ctx, V, L, c->n_head, C, Vp};
+    const int32_t fields[8] = {SF_LLMC_MODEL_MAGIC, LLMC_VERSION, c->n_ctx, V,
+                               c->n_layer,          c->n_head,    C,        Vp};
     for (int i = 0; i < 8; i++)
         put_i32(h + 4 * i, fields[i]);
     if (fwrite(h, 1, sizeof h, f) != sizeof h)
         return SF_ERR_IO;
-    int rc = fwrite(m->wte.data, sizeof(float), (size_t)V * C, f) == (size_t)V * C ? 0 : -1;
-    for (size_t i = 0; !rc && i < (size_t)(Vp - V) * C; i++) {
-        float zero = 0.0f;
-        rc = fwrite(&zero, sizeof zero, 1, f) == 1 ? 0 : -1;
+    struct llmc_io io = {f, malloc(sizeof(float) * 4 * (size_t)C * (size_t)C)};
+    if (!io.tmp)
+        return SF_ERR_NOMEM;
+    int rc = llmc_each_tensor(m, Vp, write_llmc_tensor, &io);
+    free(io.tmp);
+    return rc;
+}
+
+static int write_llmc_model(FILE *f, const void *ctx)
+{
+    return checkpoint_write_llmc(ctx, f);
+}
+
+int checkpoint_save_llmc(const struct model *m, const char *path, struct sf_diag *d)
+{
+    int rc = checkpoint_check_llmc(m, path, d);
+    if (rc)
+        return rc;
+    return sf_write_atomic(path, write_llmc_model, m, d);
+}
+
+int checkpoint_write_llmc_tokenizer(const struct tokenizer *t, FILE *f)
+{
+    if (t->kind != TOK_BPE || t->n < 1 || t->unk_id >= 0 || t->eot_id >= t->n)
+        return SF_ERR_ARG;
+    for (int i = 0; i < t->n; i++)
+        if (t->lens[i] < 1 || t->lens[i] > 255)
+            return SF_ERR_ARG;
+    unsigned char h[SF_LLMC_HEADER_BYTES] = {0};
+    put_i32(h, SF_LLMC_TOKENIZER_MAGIC);
+    // Version 2 records the end-of-text id in word 3; version 1, for a tokenizer with none.
+    put_i32(h + 4, t->eot_id >= 0 ? 2 : 1);
+    put_i32(h + 8, t->n);
+    put_i32(h + 12, t->eot_id >= 0 ? t->eot_id : 0);
+    if (fwrite(h, 1, sizeof h, f) != sizeof h)
+        return SF_ERR_IO;
+    for (int i = 0; i < t->n; i++) {
+        unsigned char len = (unsigned char)t->lens[i];
+        if (fwrite(&len, 1, 1, f) != 1 || fwrite(t->pieces[i], 1, len, f) != len)
+            return SF_ERR_IO;
     }
-    if (!rc)
-        rc = fwrite(m->wpe.data, sizeof(float), (size_t)c->n_ctx * C, f) == (size_t)c->n_ctx * C
-                 ? 0
-                 : -1;
-#define EACH(expr)                                                                                 \
-    for (int l = 0; l < L && !rc; l++) {                                                           \
-        const struct layer_params *p = &m->layers[l];                                              \
-        rc = (expr);                                                                               \
+    return SF_OK;
+}
+
+static int write_llmc_tok(FILE *f, const void *ctx)
+{
+    return checkpoint_write_llmc_tokenizer(ctx, f);
+}
+
+int checkpoint_save_llmc_tokenizer(const struct model *m, const char *path, struct sf_diag *d)
+{
+    int rc = checkpoint_check_llmc(m, path, d);
+    if (rc)
+        return rc;
+    if (m->tok.kind != TOK_BPE)
+        return sf_diag_set(d, SF_ERR_ARG, path, 0, 0, "the model has no tokenizer to write");
+    return sf_write_atomic(path, write_llmc_tok, &m->tok, d);
+}
+
+char *checkpoint_llmc_tokenizer_path(const char *model_path)
+{
+    static const char suffix[] = "_tokenizer.bin";
+    const char *slash = strrchr(model_path, '/');
+    const char *base = slash ? slash + 1 : model_path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot > base ? (size_t)(dot - model_path) : strlen(model_path);
+    char *p = malloc(stem + sizeof suffix);
+    if (p) {
+        memcpy(p, model_path, stem);
+        memcpy(p + stem, suffix, sizeof suffix);
     }
-#define VEC(t, n) (fwrite((t).data, sizeof(float), (size_t)(n), f) == (size_t)(n) ? 0 : -1)
-    EACH(VEC(p->ln1_g, C));
-    EACH(VEC(p->ln1_b, C));
-    EACH(write_transposed(f, p->wq.data, C, C) || write_transposed(f, p->wk.data, C, C) ||
-         write_transposed(f, p->wv.data, C, C));
-    EACH(VEC(p->bq, C) || VEC(p->bk, C) || VEC(p->bv, C));
-    EACH(write_transposed(f, p->wo.data, C, C));
-    EACH(VEC(p->bo, C));
-    EACH(VEC(p->ln2_g, C));
-    EACH(VEC(p->ln2_b, C));
-    EACH(write_transposed(f, p->w1.data, C, 4 * C));
-    EACH(VEC(p->b1, 4 * C));
-    EACH(write_transposed(f, p->w2.data, 4 * C, C));
-    EACH(VEC(p->b2, C));
-#undef EACH
-    if (!rc)
-        rc = VEC(m->lnf_g, C);
-    if (!rc)
-        rc = VEC(m->lnf_b, C);
-#undef VEC
-    return rc ? SF_ERR_IO : SF_OK;
+    return p;
 }

@@ -49,6 +49,8 @@ has "parameter names" L0.attn.wq < <(complete_line "$bin" trace --param-grad L0.
 has "lesson names" one-head < <(complete_line "$bin" lesson one)
 has "--impl values" ref < <(complete_line "$bin" --impl "")
 has "--palette values" light < <(complete_line "$bin" --palette l)
+has "--format values" llmc < <(complete_line "$bin" convert a.sfm b.bin --format l)
+has "commands starting co" convert < <(complete_line "$bin" "co")
 ok "commands, op names after --op, parameter and lesson names, option values"
 
 # Op names follow the --model on the line: a model with other names offers them.
@@ -60,10 +62,12 @@ touch "$scratch/corpus.txt" "$scratch/mine.md"
 has "--data file names" "$scratch/corpus.txt" < <(complete_line "$bin" train --data "$scratch/corp")
 has "--model file names" "$scratch/corpus.txt" < <(complete_line "$bin" --model "$scratch/co")
 has "lesson files" "$scratch/mine.md" < <(complete_line "$bin" check "$scratch/mi")
-ok "file names after --model, --data and for lesson files"
+has "convert's IN" "$scratch/corpus.txt" < <(complete_line "$bin" convert "$scratch/co")
+has "convert's OUT" "$scratch/mine.md" < <(complete_line "$bin" convert a.sfm "$scratch/mi")
+ok "file names after --model, --data, for lesson files and convert's IN and OUT"
 
 # Every option a command's --help names is completed, and the manual page names it.
-for cmd in "" lesson lessons check trace generate train corpus eval bench; do
+for cmd in "" lesson lessons check trace generate train corpus eval convert bench; do
     # shellcheck disable=SC2086
     help=$("$bin" $cmd --help) || fail "stepformer $cmd --help fails"
     offered=$(complete_line "$bin" $cmd --)
