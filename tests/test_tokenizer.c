@@ -481,7 +481,8 @@ static void load_gpt2(struct tokenizer *t)
 }
 
 // tests/data/gpt2/vectors.json: [{"text": ..., "ids": [...]}, ...], the ids from OpenAI's
-// encoder (tests/tools/make_gpt2_vectors.js).
+// encoder (tests/tools/make_gpt2_vectors.js), then those of vectors_python.json (white space at
+// the edge of encoder.py's \s, from tests/tools/check_gpt2_vectors.py --write).
 static json_t *load_vectors(void)
 {
     char path[512];
@@ -490,6 +491,13 @@ static json_t *load_vectors(void)
     if (!v)
         fail_msg("vectors.json:%d:%d: %s", err.line, err.column, err.text);
     assert_true(json_array_size(v) >= 1000);
+    json_t *py = json_load_file(test_data_path(path, sizeof path, "gpt2/vectors_python.json"), 0,
+                                &err);
+    if (!py)
+        fail_msg("vectors_python.json:%d:%d: %s", err.line, err.column, err.text);
+    assert_true(json_array_size(py) >= 10);
+    assert_int_equal(json_array_extend(v, py), 0);
+    json_decref(py);
     return v;
 }
 

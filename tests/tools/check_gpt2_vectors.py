@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Checks tests/data/gpt2/vectors.json against GPT-2's encoding as openai/gpt-2 src/encoder.py
 defines it (the Python `regex` module's pattern, byte-to-unicode map and merge ranks from
-vocab.bpe), written out independently of the JavaScript port that made the ids.
-usage: tests/tools/check_gpt2_vectors.py [tests/data/gpt2]   (needs: pip install regex)"""
+vocab.bpe), written out independently of the JavaScript port that made the ids. With --write
+it also writes vectors_python.json: strings on which JavaScript's white space differs from the
+regex module's (U+0085, U+FEFF) and other characters at the edge of \s, with the ids computed
+here, since the JavaScript port cannot give them.
+usage: tests/tools/check_gpt2_vectors.py [--write] [tests/data/gpt2]   (needs: pip install regex;
+regex 2026.5.9 made the committed file)"""
 import json
 import os
 import sys
@@ -44,8 +48,24 @@ def bpe(word, ranks):
     return parts
 
 
+PYTHON_ONLY = [
+    "a\u0085 b", "a \u0085b", "  \u0085\u0085x", "line\u0085", "\u0085",
+    "\ufeff hello", "hi \ufeff\ufeff", "\ufeff", "a\u180e b", "a \u180e\u180eb",
+    "x\u001c\u001c y", "x \u001cy", "\u001d\u001e\u001f", "a\u200b b", "a \u2060b",
+    "\u2028\u2029 x", "tab\t\u0085\n end", "\u00a0\u0085 \u3000",
+]
+
+
+def encode(text, vocab, ranks, bm):
+    ids = []
+    for chunk in PAT.findall(text):
+        ids += [vocab[p] for p in bpe("".join(bm[b] for b in chunk.encode("utf-8")), ranks)]
+    return ids
+
+
 def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "data", "gpt2")
+    args = [a for a in sys.argv[1:] if a != "--write"]
+    d = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "data", "gpt2")
     vocab = json.load(open(os.path.join(d, "encoder.json"), encoding="utf-8"))
     lines = open(os.path.join(d, "vocab.bpe"), encoding="utf-8").read().split("\n")[1:-1]
     ranks = {tuple(l.split()): r for r, l in enumerate(lines)}
@@ -53,13 +73,16 @@ def main():
     bad = 0
     vectors = json.load(open(os.path.join(d, "vectors.json"), encoding="utf-8"))
     for v in vectors:
-        ids = []
-        for chunk in PAT.findall(v["text"]):
-            ids += [vocab[p] for p in bpe("".join(bm[b] for b in chunk.encode("utf-8")), ranks)]
+        ids = encode(v["text"], vocab, ranks, bm)
         if ids != v["ids"]:
             bad += 1
             print("mismatch:", json.dumps(v["text"]), ids, v["ids"])
     print(f"{len(vectors)} vectors, {bad} mismatches")
+    if "--write" in sys.argv:
+        out = [{"text": t, "ids": encode(t, vocab, ranks, bm)} for t in PYTHON_ONLY]
+        with open(os.path.join(d, "vectors_python.json"), "w", encoding="utf-8") as f:
+            f.write("[\n" + ",\n".join(json.dumps(v, ensure_ascii=False) for v in out) + "\n]\n")
+        print(f"{len(out)} vectors written to vectors_python.json")
     return 1 if bad else 0
 
 
