@@ -491,8 +491,8 @@ static json_t *load_vectors(void)
     if (!v)
         fail_msg("vectors.json:%d:%d: %s", err.line, err.column, err.text);
     assert_true(json_array_size(v) >= 1000);
-    json_t *py = json_load_file(test_data_path(path, sizeof path, "gpt2/vectors_python.json"), 0,
-                                &err);
+    json_t *py =
+        json_load_file(test_data_path(path, sizeof path, "gpt2/vectors_python.json"), 0, &err);
     if (!py)
         fail_msg("vectors_python.json:%d:%d: %s", err.line, err.column, err.text);
     assert_true(json_array_size(py) >= 10);
@@ -691,6 +691,10 @@ static void test_tokenizer_hf_bad_files(void **state)
     // No tokenizer files at all: a status of its own.
     assert_int_equal(tokenizer_load_hf_dir(&t, dir, &d), SF_ERR_NOTFOUND);
     assert_non_null(strstr(d.msg, "no tokenizer files"));
+    char missing[1100];
+    snprintf(missing, sizeof missing, "%s/missing", dir);
+    assert_int_equal(tokenizer_load_hf_dir(&t, missing, &d), SF_ERR_IO);
+    assert_string_equal(d.msg, "no such folder");
     write_tiny_vocab(vocab, "");
     assert_int_equal(tokenizer_load_hf_dir(&t, dir, &d), SF_ERR_FORMAT);
     assert_non_null(strstr(d.msg, "no merges.txt"));

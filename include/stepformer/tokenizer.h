@@ -55,7 +55,7 @@ int tokenizer_load_vocab_merges(struct tokenizer *t, const char *vocab_json, con
 int tokenizer_load_hf_json(struct tokenizer *t, const char *path, struct sf_diag *d);
 // A folder: vocab.json + merges.txt when both are there, else tokenizer.json. SF_ERR_NOTFOUND
 // (d says so) when the folder has none of them; one of vocab.json and merges.txt without the
-// other and no tokenizer.json is SF_ERR_FORMAT.
+// other and no tokenizer.json is SF_ERR_FORMAT; a path that is not a folder is SF_ERR_IO.
 int tokenizer_load_hf_dir(struct tokenizer *t, const char *dir, struct sf_diag *d);
 // Encodes text into at most max ids; *n_out gets the count. Unknown characters or words map
 // to unk_id when there is one; otherwise SF_ERR_TOKEN naming the piece (column in d->col).

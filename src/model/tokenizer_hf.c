@@ -337,6 +337,11 @@ int tokenizer_load_hf_dir(struct tokenizer *t, const char *dir, struct sf_diag *
 {
     memset(t, 0, sizeof *t);
     t->unk_id = t->eot_id = -1;
+    struct stat st;
+    int found = stat(dir, &st) == 0;
+    if (!found || !S_ISDIR(st.st_mode))
+        return sf_diag_set(d, SF_ERR_IO, dir, 0, 0, "%s",
+                           found ? "not a folder" : "no such folder");
     char vocab[4096], merges[4096], json[4096];
     int has_vocab = exists_in(dir, "vocab.json", vocab, sizeof vocab);
     int has_merges = exists_in(dir, "merges.txt", merges, sizeof merges);
