@@ -586,6 +586,41 @@ static void test_tokenizer_gpt2_vectors_llmc_file(void **state)
     tokenizer_free(&t);
 }
 
+// Beyond the vectors: llm.c's file (rank = id of the merged piece) and the merges give the same
+// ids on 20000 random strings of one to four GPT-2 pieces, and on every piece by itself.
+static void test_tokenizer_gpt2_llmc_file_equals_merges(void **state)
+{
+    (void)state;
+    struct tokenizer g, t;
+    load_gpt2(&g);
+    char path[512];
+    write_llmc_from(&g, test_tmp_path(path, sizeof path, "gpt2_tokenizer_random.bin"));
+    struct sf_diag d;
+    assert_int_equal(tokenizer_load_llmc(&t, path, &d), 0);
+    struct rng r;
+    rng_seed(&r, 2019);
+    int a[1100], b[1100], na, nb, differ = 0;
+    for (int k = 0; k < 20000 + g.n - 1; k++) {
+        char text[1100];
+        size_t o = 0;
+        int parts = k < 20000 ? 1 + (int)(rng_u64(&r) % 4) : 1;
+        for (int p = 0; p < parts; p++) {
+            int id = k < 20000 ? (int)(rng_u64(&r) % (uint64_t)(g.n - 1)) : k - 20000;
+            if (memchr(g.pieces[id], 0, (size_t)g.lens[id]))
+                continue; // text ends at a NUL
+            memcpy(text + o, g.pieces[id], (size_t)g.lens[id]);
+            o += (size_t)g.lens[id];
+        }
+        text[o] = '\0';
+        assert_int_equal(tokenizer_encode(&g, text, a, 1100, &na, &d), 0);
+        assert_int_equal(tokenizer_encode(&t, text, b, 1100, &nb, &d), 0);
+        differ += na != nb || memcmp(a, b, sizeof(int) * (size_t)na) != 0;
+    }
+    assert_int_equal(differ, 0);
+    tokenizer_free(&g);
+    tokenizer_free(&t);
+}
+
 // tokenizer.json built from GPT-2's files, merges alternately as "a b" and ["a", "b"].
 static void write_tokenizer_json(const char *path)
 {
@@ -810,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_tokenizer_bpe_long_chunk_is_fast),
         cmocka_unit_test(test_tokenizer_gpt2_vectors_vocab_merges),
         cmocka_unit_test(test_tokenizer_gpt2_vectors_llmc_file),
+        cmocka_unit_test(test_tokenizer_gpt2_llmc_file_equals_merges),
         cmocka_unit_test(test_tokenizer_gpt2_vectors_tokenizer_json),
         cmocka_unit_test(test_tokenizer_hf_bad_files),
         cmocka_unit_test(test_tokenizer_gpt2_invalid_utf8),
