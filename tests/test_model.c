@@ -20,6 +20,7 @@
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/model.h"
+#include "stepformer/tokenizer.h"
 
 static void small(struct model_config *c)
 {
@@ -629,6 +630,109 @@ static void write_llmc_tokenizer(const char *path, int n)
     fclose(f);
 }
 
+// A byte-level BPE tokenizer whose merges are not the order of its ids: the 256 bytes, then
+// "ab" (256), "bc" (257), "abc" (258) made by the merges (a, b), (b, c), (a, bc). "abc" encodes
+// as "ab" "c" by the merges, but as "abc" when ranked by id (no merges).
+static void bpe_with_merges(struct tokenizer *t)
+{
+    char store[259][4];
+    const char *pieces[259];
+    int lens[259];
+    for (int i = 0; i < 256; i++) {
+        store[i][0] = (char)i;
+        pieces[i] = store[i];
+        lens[i] = 1;
+    }
+    pieces[256] = "ab";
+    pieces[257] = "bc";
+    pieces[258] = "abc";
+    lens[256] = lens[257] = 2;
+    lens[258] = 3;
+    assert_int_equal(tokenizer_init(t, TOK_BPE, 259, pieces, lens), 0);
+    const int merges[] = {'a', 'b', 'b', 'c', 'a', 257};
+    assert_int_equal(tokenizer_set_merges(t, 3, merges, NULL), 0);
+}
+
+static void expect_encoding(struct tokenizer *t, const char *text, const int *want, int n)
+{
+    int ids[16], got;
+    struct sf_diag d;
+    assert_int_equal(tokenizer_encode(t, text, ids, 16, &got, &d), 0);
+    assert_int_equal(got, n);
+    assert_memory_equal(ids, want, sizeof(int) * (size_t)n);
+}
+
+static unsigned char *bpe_model_bytes(size_t *len, int with_merges)
+{
+    struct model_config c;
+    model_config_gpt2(&c, 1, 2, 8, 259, 8);
+    struct model m;
+    assert_int_equal(model_init(&m, &c, NULL), 0);
+    model_init_random(&m, 4);
+    bpe_with_merges(&m.tok);
+    if (!with_merges)
+        tokenizer_set_merges(&m.tok, 0, NULL, NULL);
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    assert_int_equal(checkpoint_write(&m, f), 0);
+    fclose(f);
+    model_free(&m);
+    return (unsigned char *)buf;
+}
+
+// A BPE tokenizer's merges survive a native file (version 2); without merges the file is
+// version 1 as before, and reads back ranking by id.
+static void test_model_native_keeps_bpe_merges(void **state)
+{
+    (void)state;
+    for (int with = 0; with < 2; with++) {
+        size_t len;
+        unsigned char *bytes = bpe_model_bytes(&len, with);
+        uint32_t version;
+        memcpy(&version, bytes + 8, 4);
+        assert_int_equal(version, with ? 2 : 1);
+        FILE *f = fmemopen(bytes, len, "rb");
+        struct model m;
+        struct sf_diag d;
+        assert_int_equal(checkpoint_read(&m, f, "bpe.sfm", &d), 0);
+        fclose(f);
+        assert_int_equal(m.tok.n_merges, with ? 3 : 0);
+        if (with) {
+            const int merges[] = {'a', 'b', 'b', 'c', 'a', 257};
+            assert_memory_equal(m.tok.merges, merges, sizeof merges);
+            expect_encoding(&m.tok, "abc", (int[]){256, 'c'}, 2);
+        } else {
+            expect_encoding(&m.tok, "abc", (int[]){258}, 1);
+        }
+        model_free(&m);
+        free(bytes);
+    }
+}
+
+// Damaged merges: a count larger than the file, an id that is not a piece, a pair whose
+// concatenation is not a piece, a file cut inside them.
+static void test_model_native_bad_bpe_merges(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *bytes = bpe_model_bytes(&len, 1);
+    struct model_config c;
+    model_config_gpt2(&c, 1, 2, 8, 259, 8);
+    size_t at = len - model_config_param_count(&c) * sizeof(float) - 4 - 3 * 8; // the count
+    uint32_t n;
+    memcpy(&n, bytes + at, 4);
+    assert_int_equal(n, 3);
+    put32(bytes + at, 1000000);
+    expect_bad(bytes, len, SF_ERR_FORMAT, "more than the file can hold");
+    put32(bytes + at, 3);
+    put32(bytes + at + 4 + 8 * 2 + 4, 259); // merge 2 joins 'a' with id 259
+    expect_bad(bytes, len, SF_ERR_FORMAT, "BPE merge 2");
+    put32(bytes + at + 4 + 8 * 2 + 4, 'c'); // "ac" is not a piece
+    expect_bad(bytes, len, SF_ERR_FORMAT, "not a piece");
+    expect_bad(bytes, at + 4 + 8, SF_ERR_FORMAT, "more than the file can hold");
+    free(bytes);
+}
+
 // A tokenizer with more pieces than the vocabulary (ids with no embedding row or probability)
 // or fewer is refused, named with both sizes; llm.c's padded rows do not count, so the real
 // pair (vocabulary 300 padded to 384, a tokenizer of 300) loads.
@@ -802,6 +906,8 @@ int main(void)
         cmocka_unit_test(test_model_param_table_for_every_switch),
         cmocka_unit_test(test_model_random_init_is_seeded),
         cmocka_unit_test(test_model_native_roundtrip_is_exact),
+        cmocka_unit_test(test_model_native_keeps_bpe_merges),
+        cmocka_unit_test(test_model_native_bad_bpe_merges),
         cmocka_unit_test(test_model_llmc_roundtrip_and_transpose),
         cmocka_unit_test(test_model_llmc_writer_matches_the_python_writer),
         cmocka_unit_test(test_model_llmc_refuses_what_it_cannot_hold),

@@ -1,5 +1,6 @@
 // Tests of the tokenizers: character and word level with and without <unk>, GPT-2 byte-level
-// BPE on a small llm.c tokenizer file, and damaged tokenizer files.
+// BPE on a small llm.c tokenizer file and on GPT-2's own files (vocab.json + merges.txt,
+// tokenizer.json, llm.c's file) against the ids of OpenAI's encoder, and damaged files.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <sys/stat.h>
 
 #include "helpers.h"
 #include "stepformer/rng.h"
@@ -461,6 +464,360 @@ static void test_tokenizer_bpe_long_chunk_is_fast(void **state)
     tokenizer_free(&t);
 }
 
+// GPT-2's files as OpenAI ships them (encoder.json = vocab.json, vocab.bpe = merges.txt).
+static void load_gpt2(struct tokenizer *t)
+{
+    char vocab[512], merges[512];
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    int rc =
+        tokenizer_load_vocab_merges(t, test_data_path(vocab, sizeof vocab, "gpt2/encoder.json"),
+                                    test_data_path(merges, sizeof merges, "gpt2/vocab.bpe"), &d);
+    if (rc)
+        fail_msg("loading GPT-2's tokenizer: %s: %s", d.file, d.msg);
+    assert_int_equal(t->n, 50257);
+    assert_int_equal(t->n_merges, 50000);
+    assert_int_equal(t->eot_id, 50256);
+}
+
+// tests/data/gpt2/vectors.json: [{"text": ..., "ids": [...]}, ...], the ids from OpenAI's
+// encoder (tests/tools/make_gpt2_vectors.js), then those of vectors_python.json (white space at
+// the edge of encoder.py's \s, from tests/tools/check_gpt2_vectors.py --write).
+static json_t *load_vectors(void)
+{
+    char path[512];
+    json_error_t err;
+    json_t *v = json_load_file(test_data_path(path, sizeof path, "gpt2/vectors.json"), 0, &err);
+    if (!v)
+        fail_msg("vectors.json:%d:%d: %s", err.line, err.column, err.text);
+    assert_true(json_array_size(v) >= 1000);
+    json_t *py =
+        json_load_file(test_data_path(path, sizeof path, "gpt2/vectors_python.json"), 0, &err);
+    if (!py)
+        fail_msg("vectors_python.json:%d:%d: %s", err.line, err.column, err.text);
+    assert_true(json_array_size(py) >= 10);
+    assert_int_equal(json_array_extend(v, py), 0);
+    json_decref(py);
+    return v;
+}
+
+// Encodes every vector's text and decodes its ids back; returns how many differ from OpenAI's
+// ids (the first few are printed).
+static int vector_mismatches(struct tokenizer *t, const json_t *vectors)
+{
+    int bad = 0, ids[4096], n;
+    char back[16384];
+    for (size_t k = 0; k < json_array_size(vectors); k++) {
+        const json_t *v = json_array_get(vectors, k);
+        const char *text = json_string_value(json_object_get(v, "text"));
+        const json_t *want = json_object_get(v, "ids");
+        struct sf_diag d;
+        sf_diag_clear(&d);
+        int rc = tokenizer_encode(t, text, ids, 4096, &n, &d), same = !rc;
+        same = same && (size_t)n == json_array_size(want);
+        for (int i = 0; same && i < n; i++)
+            same = ids[i] == json_integer_value(json_array_get(want, (size_t)i));
+        if (!same && ++bad <= 5)
+            print_message("mismatch on vector %zu \"%s\" (%s)\n", k, text, rc ? d.msg : "ids");
+        tokenizer_decode(t, ids, n, back, sizeof back);
+        if (!rc && strcmp(back, text) != 0)
+            fail_msg("vector %zu: decoding gives \"%s\", not \"%s\"", k, back, text);
+    }
+    return bad;
+}
+
+static void test_tokenizer_gpt2_vectors_vocab_merges(void **state)
+{
+    (void)state;
+    struct tokenizer t;
+    load_gpt2(&t);
+    json_t *v = load_vectors();
+    // The two strings an approximation of GPT-2's pre-tokenizer got wrong.
+    expect_ids(&t, "\xe2\x80\x94's", (int[]){960, 6, 82}, 3);
+    expect_ids(&t, " \xc2\xa0the", (int[]){220, 1849, 1169}, 3);
+    assert_int_equal(vector_mismatches(&t, v), 0);
+    json_decref(v);
+    tokenizer_free(&t);
+}
+
+// Writes GPT-2's pieces as llm.c's tokenizer file (version 2), which has no merges.
+static void write_llmc_from(const struct tokenizer *t, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    uint32_t h[256] = {20240328, 2, (uint32_t)t->n, (uint32_t)t->eot_id};
+    unsigned char le[1024];
+    for (int i = 0; i < 256; i++)
+        for (int b = 0; b < 4; b++)
+            le[4 * i + b] = (unsigned char)(h[i] >> (8 * b));
+    assert_int_equal(fwrite(le, 1, sizeof le, f), sizeof le);
+    for (int id = 0; id < t->n; id++) {
+        assert_true(t->lens[id] > 0 && t->lens[id] < 256);
+        fputc(t->lens[id], f);
+        assert_int_equal(fwrite(t->pieces[id], 1, (size_t)t->lens[id], f), (size_t)t->lens[id]);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+// llm.c's file has no merges; for GPT-2 merge r made piece 256 + r, so ranking a pair by its
+// merged piece's id gives OpenAI's ids on every vector as well.
+static void test_tokenizer_gpt2_vectors_llmc_file(void **state)
+{
+    (void)state;
+    struct tokenizer g, t;
+    load_gpt2(&g);
+    for (int r = 0; r < g.n_merges; r++) {
+        int a = g.merges[2 * r], b = g.merges[2 * r + 1];
+        char cat[512];
+        assert_true(g.lens[a] + g.lens[b] <= (int)sizeof cat);
+        memcpy(cat, g.pieces[a], (size_t)g.lens[a]);
+        memcpy(cat + g.lens[a], g.pieces[b], (size_t)g.lens[b]);
+        assert_int_equal(tokenizer_find(&g, cat, (size_t)(g.lens[a] + g.lens[b])), 256 + r);
+    }
+    char path[512];
+    write_llmc_from(&g, test_tmp_path(path, sizeof path, "gpt2_tokenizer_from_json.bin"));
+    tokenizer_free(&g);
+    struct sf_diag d;
+    assert_int_equal(tokenizer_load_llmc(&t, path, &d), 0);
+    assert_int_equal(t.n_merges, 0);
+    json_t *v = load_vectors();
+    assert_int_equal(vector_mismatches(&t, v), 0);
+    json_decref(v);
+    tokenizer_free(&t);
+}
+
+// Beyond the vectors: llm.c's file (rank = id of the merged piece) and the merges give the same
+// ids on 20000 random strings of one to four GPT-2 pieces, and on every piece by itself.
+static void test_tokenizer_gpt2_llmc_file_equals_merges(void **state)
+{
+    (void)state;
+    struct tokenizer g, t;
+    load_gpt2(&g);
+    char path[512];
+    write_llmc_from(&g, test_tmp_path(path, sizeof path, "gpt2_tokenizer_random.bin"));
+    struct sf_diag d;
+    assert_int_equal(tokenizer_load_llmc(&t, path, &d), 0);
+    struct rng r;
+    rng_seed(&r, 2019);
+    int a[1100], b[1100], na, nb, differ = 0;
+    for (int k = 0; k < 20000 + g.n - 1; k++) {
+        char text[1100];
+        size_t o = 0;
+        int parts = k < 20000 ? 1 + (int)(rng_u64(&r) % 4) : 1;
+        for (int p = 0; p < parts; p++) {
+            int id = k < 20000 ? (int)(rng_u64(&r) % (uint64_t)(g.n - 1)) : k - 20000;
+            if (memchr(g.pieces[id], 0, (size_t)g.lens[id]))
+                continue; // text ends at a NUL
+            memcpy(text + o, g.pieces[id], (size_t)g.lens[id]);
+            o += (size_t)g.lens[id];
+        }
+        text[o] = '\0';
+        assert_int_equal(tokenizer_encode(&g, text, a, 1100, &na, &d), 0);
+        assert_int_equal(tokenizer_encode(&t, text, b, 1100, &nb, &d), 0);
+        differ += na != nb || memcmp(a, b, sizeof(int) * (size_t)na) != 0;
+    }
+    assert_int_equal(differ, 0);
+    tokenizer_free(&g);
+    tokenizer_free(&t);
+}
+
+// tokenizer.json built from GPT-2's files, merges alternately as "a b" and ["a", "b"].
+static void write_tokenizer_json(const char *path)
+{
+    char vocab[512], merges[512];
+    json_error_t err;
+    json_t *vj = json_load_file(test_data_path(vocab, sizeof vocab, "gpt2/encoder.json"), 0, &err);
+    assert_non_null(vj);
+    FILE *f = fopen(test_data_path(merges, sizeof merges, "gpt2/vocab.bpe"), "r");
+    assert_non_null(f);
+    json_t *ml = json_array();
+    char line[512];
+    for (int k = 0; fgets(line, sizeof line, f); k++) {
+        line[strcspn(line, "\n")] = '\0';
+        char *sp = strchr(line, ' ');
+        if (k == 0 || !sp)
+            continue;
+        *sp = '\0';
+        json_array_append_new(ml, k % 2 ? json_pack("[ss]", line, sp + 1)
+                                        : json_sprintf("%s %s", line, sp + 1));
+    }
+    fclose(f);
+    json_t *root =
+        json_pack("{s:{s:s,s:o,s:o}}", "model", "type", "BPE", "vocab", vj, "merges", ml);
+    assert_int_equal(json_dump_file(root, path, JSON_COMPACT), 0);
+    json_decref(root);
+}
+
+static void test_tokenizer_gpt2_vectors_tokenizer_json(void **state)
+{
+    (void)state;
+    char dir[512], path[1024];
+    test_fresh_dir(dir, sizeof dir, "hf_tokenizer_json");
+    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+    write_tokenizer_json(path);
+    struct tokenizer t;
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    int rc = tokenizer_load_hf_dir(&t, dir, &d);
+    if (rc)
+        fail_msg("%s: %s", d.file, d.msg);
+    assert_int_equal(t.n_merges, 50000);
+    json_t *v = load_vectors();
+    assert_int_equal(vector_mismatches(&t, v), 0);
+    json_decref(v);
+    tokenizer_free(&t);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+// A tiny byte-level vocabulary: the 256 bytes spelled as GPT-2 spells them, then "ab", "abc".
+static void write_tiny_vocab(const char *path, const char *extra)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("{", f);
+    for (int b = 0, extra_cp = 0; b < 256; b++) {
+        int printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || b >= 0xae;
+        int cp = printable ? b : 256 + extra_cp++;
+        char u[8] = {0};
+        if (cp < 0x80)
+            snprintf(u, sizeof u, "%s",
+                     cp == '"'    ? "\\\""
+                     : cp == '\\' ? "\\\\"
+                                  : (char[]){(char)cp, 0});
+        else
+            snprintf(u, sizeof u, "%c%c", 0xc0 | cp >> 6, 0x80 | (cp & 0x3f));
+        fprintf(f, "\"%s\": %d, ", u, b);
+    }
+    fprintf(f, "\"ab\": 256, \"abc\": 257%s}\n", extra);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void expect_hf_error(const char *vocab, const char *merges, int status, int line,
+                            const char *needle)
+{
+    struct tokenizer t;
+    struct sf_diag d;
+    sf_diag_clear(&d);
+    int rc = tokenizer_load_vocab_merges(&t, vocab, merges, &d);
+    if (rc != status || !strstr(d.msg, needle) || d.line != line)
+        fail_msg("status %d (wanted %d), line %d (wanted %d), message '%s' (wanted '%s')", rc,
+                 status, d.line, line, d.msg, needle);
+    assert_null(t.pieces);
+}
+
+// vocab.json and merges.txt that do not fit: each error names the file, the line and the piece.
+static void test_tokenizer_hf_bad_files(void **state)
+{
+    (void)state;
+    char dir[512], vocab[1024], merges[1024], d_json[1024];
+    test_fresh_dir(dir, sizeof dir, "hf_bad");
+    snprintf(vocab, sizeof vocab, "%s/vocab.json", dir);
+    snprintf(merges, sizeof merges, "%s/merges.txt", dir);
+    snprintf(d_json, sizeof d_json, "%s/tokenizer.json", dir);
+    struct tokenizer t;
+    struct sf_diag d;
+    // No tokenizer files at all: a status of its own.
+    assert_int_equal(tokenizer_load_hf_dir(&t, dir, &d), SF_ERR_NOTFOUND);
+    assert_non_null(strstr(d.msg, "no tokenizer files"));
+    char missing[1100];
+    snprintf(missing, sizeof missing, "%s/missing", dir);
+    assert_int_equal(tokenizer_load_hf_dir(&t, missing, &d), SF_ERR_IO);
+    assert_string_equal(d.msg, "no such folder");
+    write_tiny_vocab(vocab, "");
+    assert_int_equal(tokenizer_load_hf_dir(&t, dir, &d), SF_ERR_FORMAT);
+    assert_non_null(strstr(d.msg, "no merges.txt"));
+    write_text(merges, "#version: 0.2\na b\nab c\n");
+    assert_int_equal(tokenizer_load_hf_dir(&t, dir, &d), 0);
+    expect_ids(&t, "abc ab", (int[]){257, ' ', 256}, 3);
+    tokenizer_free(&t);
+    write_text(merges, "#version: 0.2\na b\nab x\n");
+    expect_hf_error(vocab, merges, SF_ERR_FORMAT, 3, "merged piece \"abx\" is not in the vocab");
+    write_text(merges, "#version: 0.2\na b\nab \xe2\x82\xac\n");
+    expect_hf_error(vocab, merges, SF_ERR_FORMAT, 3, "character that GPT-2");
+    write_tiny_vocab(vocab, ", \"zz\": 258");
+    write_text(merges, "a b\nab c\nyy a\n");
+    expect_hf_error(vocab, merges, SF_ERR_FORMAT, 3, "piece \"yy\" is not in the vocabulary");
+    write_text(merges, "a b\nab c\nab  c\n");
+    expect_hf_error(vocab, merges, SF_ERR_FORMAT, 3, "two pieces separated by one space");
+    write_tiny_vocab(vocab, ", \"zz\": 257");
+    expect_hf_error(vocab, merges, SF_ERR_FORMAT, 0, "used twice");
+    write_text(vocab, "{\"a\": 0,\n \"b\": 1,,}\n");
+    expect_hf_error(vocab, merges, SF_ERR_FORMAT, 2, "not valid JSON");
+    sf_diag_clear(&d);
+    tokenizer_load_vocab_merges(&t, vocab, merges, &d);
+    assert_true(d.col > 0);
+    assert_non_null(strstr(d.file, "vocab.json"));
+    remove(vocab);
+    remove(merges);
+    write_text(d_json, "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}");
+    assert_int_equal(tokenizer_load_hf_dir(&t, dir, &d), SF_ERR_FORMAT);
+    assert_non_null(strstr(d.msg, "model.type is not \"BPE\""));
+    remove(d_json);
+}
+
+// Text that is not UTF-8 is encoded, not refused: each run of bytes outside UTF-8 is a chunk of
+// its own between the chunks of the valid text, and decoding gives the bytes back.
+static void test_tokenizer_gpt2_invalid_utf8(void **state)
+{
+    (void)state;
+    struct tokenizer t;
+    load_gpt2(&t);
+    int ids[32], n, part[32], k;
+    struct sf_diag d;
+    const char *text = "caf\xe9 au lait\xff\xfe!";
+    assert_int_equal(tokenizer_encode(&t, text, ids, 32, &n, &d), 0);
+    int want[32], m = 0;
+    const char *parts[] = {"caf", "\xe9", " au", " lait", "\xff\xfe", "!"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        assert_int_equal(tokenizer_encode(&t, parts[i], part, 32, &k, &d), 0);
+        memcpy(want + m, part, sizeof(int) * (size_t)k);
+        m += k;
+    }
+    assert_int_equal(n, m);
+    assert_memory_equal(ids, want, sizeof(int) * (size_t)n);
+    char back[64];
+    tokenizer_decode(&t, ids, n, back, sizeof back);
+    assert_string_equal(back, text);
+    tokenizer_free(&t);
+}
+
+// 100 KB of one long word, of spaces, and of spaces before a word encode in well under a
+// second each (5 s of CPU allowed, so a loaded machine or a sanitizer build cannot fail it).
+static void test_tokenizer_gpt2_long_inputs_are_fast(void **state)
+{
+    (void)state;
+    struct tokenizer t;
+    load_gpt2(&t);
+    size_t n = 100000;
+    char *text = malloc(n + 2);
+    int *ids = malloc(sizeof *ids * (n + 1));
+    assert_true(text && ids);
+    for (int kind = 0; kind < 4; kind++) {
+        for (size_t i = 0; i < n; i++)
+            text[i] = kind == 0 ? "abcdefghij"[i % 10] : kind == 3 ? "\t \n "[i % 4] : ' ';
+        text[n] = kind == 2 ? 'x' : '\0';
+        text[n + 1] = '\0';
+        int got;
+        struct sf_diag d;
+        double t0 = cpu_seconds();
+        assert_int_equal(tokenizer_encode(&t, text, ids, (int)n + 1, &got, &d), 0);
+        double dt = cpu_seconds() - t0;
+        if (dt > 5.0)
+            fail_msg("input %d: encoding 100 KB took %.2f s of CPU time", kind, dt);
+        assert_true(got > 0);
+    }
+    free(text);
+    free(ids);
+    tokenizer_free(&t);
+}
+
 static void test_tokenizer_none_asks_for_ids(void **state)
 {
     (void)state;
@@ -486,6 +843,13 @@ int main(void)
         cmocka_unit_test(test_tokenizer_none_asks_for_ids),
         cmocka_unit_test(test_tokenizer_bpe_matches_the_plain_rule),
         cmocka_unit_test(test_tokenizer_bpe_long_chunk_is_fast),
+        cmocka_unit_test(test_tokenizer_gpt2_vectors_vocab_merges),
+        cmocka_unit_test(test_tokenizer_gpt2_vectors_llmc_file),
+        cmocka_unit_test(test_tokenizer_gpt2_llmc_file_equals_merges),
+        cmocka_unit_test(test_tokenizer_gpt2_vectors_tokenizer_json),
+        cmocka_unit_test(test_tokenizer_hf_bad_files),
+        cmocka_unit_test(test_tokenizer_gpt2_invalid_utf8),
+        cmocka_unit_test(test_tokenizer_gpt2_long_inputs_are_fast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,10 @@
 #include "stepformer/err.h"
 #include "stepformer/model.h"
 
-#define SF_NATIVE_MAGIC         "SFMODEL1" // 8 bytes
-#define SF_NATIVE_VERSION       1
+#define SF_NATIVE_MAGIC "SFMODEL1" // 8 bytes
+// Newest native version: 2 adds BPE merges after the tokenizer's pieces. A model whose
+// tokenizer has no merges is written as version 1, byte for byte as before; both load.
+#define SF_NATIVE_VERSION       2
 #define SF_LLMC_MODEL_MAGIC     20240326
 #define SF_LLMC_TOKENIZER_MAGIC 20240328
 // Every llm.c file (model, tokenizer, training tokens) starts with a header of 256 int32.

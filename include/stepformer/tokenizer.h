@@ -1,6 +1,6 @@
 // Tokenizers: pieces (byte strings) by id, encoding text to ids and decoding ids to text.
-// Kinds: character-level, word-level and GPT-2 byte-level BPE (ranks = ids, from llm.c's
-// tokenizer file).
+// Kinds: character-level, word-level and GPT-2 byte-level BPE (merges ranked by merges.txt, or,
+// from llm.c's tokenizer file which has no merges, ranked by the id of the merged piece).
 #ifndef STEPFORMER_TOKENIZER_H
 #define STEPFORMER_TOKENIZER_H
 
@@ -27,6 +27,8 @@ struct tokenizer {
     int *lens;               // their lengths in bytes
     int unk_id;              // -1 when none
     int eot_id;              // -1 when none
+    int n_merges;            // BPE merges in rank order; 0: a pair's rank is its merged piece's id
+    int *merges;             // (n_merges, 2) ids: merge r joins pieces merges[2r] and merges[2r+1]
     struct tok_index *index; // built on demand for encoding
 };
 
@@ -34,11 +36,33 @@ struct tokenizer {
 int tokenizer_init(struct tokenizer *t, enum tok_kind kind, int n, const char *const *pieces,
                    const int *lens);
 void tokenizer_free(struct tokenizer *t);
+// Sets a BPE tokenizer's merges, ranked in the order given: pairs holds n pairs of ids (copied).
+// Each pair's concatenation must be a piece, else SF_ERR_FORMAT naming the merge in d.
+int tokenizer_set_merges(struct tokenizer *t, int n, const int *pairs, struct sf_diag *d);
+// The id of the piece s[0..len), or -1.
+int tokenizer_find(struct tokenizer *t, const char *s, size_t len);
 // Reads llm.c's tokenizer file (magic 20240328, version 1 or 2; version 2 records the
 // end-of-text id). On error fills d with the file and what is wrong.
 int tokenizer_load_llmc(struct tokenizer *t, const char *path, struct sf_diag *d);
+// Hugging Face / OpenAI GPT-2 tokenizer files (src/model/tokenizer_hf.c). Pieces are spelled
+// with GPT-2's byte-to-character map (bytes_to_unicode) and stored as raw bytes; the piece
+// "<|endoftext|>" becomes eot_id. On error d names the file, the line (and column for JSON
+// syntax) and the problem; the status is SF_ERR_IO, SF_ERR_FORMAT or SF_ERR_NOMEM.
+// vocab.json (piece -> id, ids 0..n-1) with merges.txt ("#version" line, then "a b" per merge).
+int tokenizer_load_vocab_merges(struct tokenizer *t, const char *vocab_json, const char *merges_txt,
+                                struct sf_diag *d);
+// tokenizer.json: model.vocab and model.merges ("a b" strings or ["a", "b"] pairs).
+int tokenizer_load_hf_json(struct tokenizer *t, const char *path, struct sf_diag *d);
+// A folder: vocab.json + merges.txt when both are there, else tokenizer.json. SF_ERR_NOTFOUND
+// (d says so) when the folder has none of them; one of vocab.json and merges.txt without the
+// other and no tokenizer.json is SF_ERR_FORMAT; a path that is not a folder is SF_ERR_IO.
+int tokenizer_load_hf_dir(struct tokenizer *t, const char *dir, struct sf_diag *d);
 // Encodes text into at most max ids; *n_out gets the count. Unknown characters or words map
 // to unk_id when there is one; otherwise SF_ERR_TOKEN naming the piece (column in d->col).
+// BPE splits text as GPT-2 does (OpenAI's encoder.py pattern, Unicode letters and numbers by
+// PCRE2, white space as Python's regex module's \s), then merges bytes pair by pair. Bytes that
+// are not UTF-8 (which OpenAI's encoder, working on Python str, never sees) are not an error:
+// each run of them is a chunk of its own, merged like any other.
 int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, int *n_out,
                      struct sf_diag *d);
 // 1 when text for this tokenizer is lower-cased before it is encoded: a word or character

@@ -95,25 +95,27 @@ static int check_finite(struct model *m, const char *name, struct sf_diag *d)
 }
 
 // The native header (NATIVE_HEADER_BYTES at the stream's position): the configuration, checked,
-// and the number of parameters it needs (*n_params). 0, or an error with d filled.
+// the number of parameters it needs (*n_params) and the version (1 or 2). 0, or an error with d
+// filled.
 static int read_native_header(FILE *f, const char *name, long len, struct model_config *c,
-                              size_t *n_params, struct sf_diag *d)
+                              size_t *n_params, uint32_t *version, struct sf_diag *d)
 {
     unsigned char h[NATIVE_HEADER_BYTES];
     if (len < NATIVE_HEADER_BYTES || fread(h, 1, sizeof h, f) != sizeof h)
         return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0,
                            "truncated: %ld bytes, shorter than the %d-byte header", len,
                            NATIVE_HEADER_BYTES);
-    uint32_t version = get_u32(h + 8), header_bytes = get_u32(h + 12);
-    if (version != SF_NATIVE_VERSION)
+    uint32_t header_bytes = get_u32(h + 12);
+    *version = get_u32(h + 8);
+    if (*version < 1 || *version > SF_NATIVE_VERSION)
         return sf_diag_set(d, SF_ERR_VERSION, name, 0, 0,
                            "model file version %u is not supported (this stepformer reads "
-                           "version %d)",
-                           version, SF_NATIVE_VERSION);
+                           "versions 1 to %d)",
+                           *version, SF_NATIVE_VERSION);
     if (header_bytes != NATIVE_HEADER_BYTES)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
-                           "the header size field says %u bytes; version 1 headers are %d",
-                           header_bytes, NATIVE_HEADER_BYTES);
+                           "the header size field says %u bytes; headers are %d", header_bytes,
+                           NATIVE_HEADER_BYTES);
     memset(c, 0, sizeof *c);
     c->n_layer = get_i32(h + 16);
     c->n_head = get_i32(h + 20);
@@ -172,10 +174,50 @@ static int read_native_pieces(FILE *f, const char *name, long len, long *pos, ui
     return SF_OK;
 }
 
+// Version 2's merges after the pieces: a u32 count, then that many pairs of u32 ids in rank
+// order; *pos is advanced past them. 0, or an error with d filled.
+static int read_native_merges(FILE *f, const char *name, long len, long *pos, struct tokenizer *tok,
+                              struct sf_diag *d)
+{
+    unsigned char nb[4];
+    if (fread(nb, 1, 4, f) != 4)
+        return sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0, "truncated before the BPE merges");
+    *pos += 4;
+    uint32_t n = get_u32(nb);
+    if (n > 0 && tok->kind != TOK_BPE)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "a tokenizer of kind %d has %u BPE merges; only BPE (3) has merges",
+                           (int)tok->kind, n);
+    if (n > SF_MAX_TOKENIZER_PIECES || (long)n * 8 > len - *pos)
+        return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
+                           "the tokenizer claims %u BPE merges, more than the file can hold", n);
+    if (n == 0)
+        return SF_OK;
+    unsigned char *raw = malloc((size_t)n * 8);
+    int *pairs = malloc(sizeof(int) * 2 * (size_t)n);
+    int rc = raw && pairs ? SF_OK : SF_ERR_NOMEM;
+    if (!rc && fread(raw, 8, n, f) != n)
+        rc = sf_diag_set(d, SF_ERR_TRUNCATED, name, 0, 0, "truncated inside the BPE merges");
+    for (uint32_t i = 0; !rc && i < 2 * n; i++) {
+        uint32_t id = get_u32(raw + 4 * i);
+        pairs[i] = id < (uint32_t)tok->n ? (int)id : -1;
+    }
+    if (!rc && (rc = tokenizer_set_merges(tok, (int)n, pairs, d)) != 0 && rc != SF_ERR_NOMEM) {
+        char msg[sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s", d ? d->msg : "");
+        sf_diag_set(d, rc, name, 0, 0, "BPE %s", msg);
+    }
+    *pos += (long)n * 8;
+    free(raw);
+    free(pairs);
+    return rc;
+}
+
 // The tokenizer section after the header: kind, count, unknown id, end-of-text id, then the
-// pieces; *pos is the stream's offset (advanced past it). 0, or an error with d filled.
-static int read_native_tokenizer(FILE *f, const char *name, long len, int vocab, long *pos,
-                                 struct tokenizer *tok, struct sf_diag *d)
+// pieces, and in version 2 the BPE merges; *pos is the stream's offset (advanced past it). 0,
+// or an error with d filled.
+static int read_native_tokenizer(FILE *f, const char *name, long len, int vocab, uint32_t version,
+                                 long *pos, struct tokenizer *tok, struct sf_diag *d)
 {
     unsigned char th[16];
     if (fread(th, 1, sizeof th, f) != sizeof th)
@@ -215,6 +257,8 @@ static int read_native_tokenizer(FILE *f, const char *name, long len, int vocab,
             free(pieces[i]);
     free(pieces);
     free(lens);
+    if (!rc && version >= 2)
+        rc = read_native_merges(f, name, len, pos, tok, d);
     if (rc) {
         tokenizer_free(tok);
         if (rc == SF_ERR_NOMEM)
@@ -231,12 +275,13 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
 {
     struct model_config c;
     size_t want = 0;
-    int rc = read_native_header(f, name, len, &c, &want, d);
+    uint32_t version = 0;
+    int rc = read_native_header(f, name, len, &c, &want, &version, d);
     if (rc)
         return rc;
     struct tokenizer tok = {0};
     long pos = NATIVE_HEADER_BYTES;
-    rc = read_native_tokenizer(f, name, len, c.vocab_size, &pos, &tok, d);
+    rc = read_native_tokenizer(f, name, len, c.vocab_size, version, &pos, &tok, d);
     if (rc)
         return rc;
     long rest = len - pos, need = (long)(want * sizeof(float));
@@ -557,6 +602,15 @@ int checkpoint_check(const struct model *m, const char *path, struct sf_diag *d)
                            "not saved: the tokenizer (kind %d, %d pieces, unknown id %d, "
                            "end-of-text id %d) does not fit a vocabulary of %d",
                            (int)t->kind, t->n, t->unk_id, t->eot_id, m->cfg.vocab_size);
+    if (t->n_merges < 0 || (t->n_merges > 0 && (t->kind != TOK_BPE || !t->merges)))
+        return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
+                           "not saved: a tokenizer of kind %d has %d BPE merges", (int)t->kind,
+                           t->n_merges);
+    for (int i = 0; i < 2 * t->n_merges; i++)
+        if (t->merges[i] < 0 || t->merges[i] >= t->n)
+            return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
+                               "not saved: BPE merge %d names id %d, not a piece", i / 2,
+                               t->merges[i]);
     for (int i = 0; i < t->n; i++)
         if (t->lens[i] < 0 || t->lens[i] > SF_NATIVE_MAX_PIECE_BYTES)
             return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
@@ -573,7 +627,7 @@ int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx)
         return SF_ERR_ARG;
     unsigned char h[NATIVE_HEADER_BYTES] = {0};
     memcpy(h, SF_NATIVE_MAGIC, 8);
-    put_u32(h + 8, SF_NATIVE_VERSION);
+    put_u32(h + 8, m->tok.n_merges > 0 ? 2 : 1); // version 1 when there are no merges
     put_u32(h + 12, NATIVE_HEADER_BYTES);
     put_i32(h + 16, c->n_layer);
     put_i32(h + 20, c->n_head);
@@ -606,6 +660,18 @@ int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx)
         put_u32(lb, (uint32_t)t->lens[i]);
         if ((rc = fn(ctx, lb, 4)) != 0 || (rc = fn(ctx, t->pieces[i], (size_t)t->lens[i])) != 0)
             return rc;
+    }
+    if (t->n_merges > 0) {
+        unsigned char nb[8];
+        put_u32(nb, (uint32_t)t->n_merges);
+        if ((rc = fn(ctx, nb, 4)) != 0)
+            return rc;
+        for (int r = 0; r < t->n_merges; r++) {
+            put_u32(nb, (uint32_t)t->merges[2 * r]);
+            put_u32(nb + 4, (uint32_t)t->merges[2 * r + 1]);
+            if ((rc = fn(ctx, nb, 8)) != 0)
+                return rc;
+        }
     }
     return fn(ctx, m->params, sizeof(float) * m->n_params);
 }

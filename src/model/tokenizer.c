@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "stepformer/checkpoint.h"
 #include "stepformer/fileio.h"
 #include "stepformer/utf8.h"
@@ -17,6 +20,13 @@ struct tok_index {
     int cap;     // power of two
     int *slot;   // id + 1, 0 = empty
     int max_len; // the longest piece: longer byte strings are not looked up
+    // BPE merges: an open-addressing table from a pair of ids to its rank, and each rank's
+    // merged id.
+    int merge_cap;        // power of two, 0 without merges
+    int *merge_slot;      // rank + 1, 0 = empty
+    int *merged;          // (n_merges) the id of merge r's concatenation
+    pcre2_code *pattern;  // GPT-2's pre-tokenizer, compiled on first use
+    pcre2_match_data *md; // its match data
 };
 
 static uint64_t hash_bytes(const char *s, int len)
@@ -107,15 +117,124 @@ int tokenizer_init(struct tokenizer *t, enum tok_kind kind, int n, const char *c
     return index_build(t);
 }
 
+static uint64_t hash_pair(int a, int b)
+{
+    uint64_t h = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) * 0x9e3779b97f4a7c15u;
+    return h ^ h >> 29;
+}
+
+// The rank of the merge of pieces a and b, or -1.
+static int merge_find(const struct tok_index *ix, const int *merges, int a, int b)
+{
+    if (ix->merge_cap == 0)
+        return -1;
+    for (int k = (int)(hash_pair(a, b) & (uint64_t)(ix->merge_cap - 1));;
+         k = (k + 1) & (ix->merge_cap - 1)) {
+        int r = ix->merge_slot[k] - 1;
+        if (r < 0)
+            return -1;
+        if (merges[2 * r] == a && merges[2 * r + 1] == b)
+            return r;
+    }
+}
+
+static void merges_clear(struct tokenizer *t)
+{
+    free(t->merges);
+    t->merges = NULL;
+    t->n_merges = 0;
+    if (t->index) {
+        free(t->index->merge_slot);
+        free(t->index->merged);
+        t->index->merge_slot = t->index->merged = NULL;
+        t->index->merge_cap = 0;
+    }
+}
+
+int tokenizer_find(struct tokenizer *t, const char *s, size_t len)
+{
+    if (!t->index && (t->n == 0 || index_build(t)))
+        return -1;
+    return index_find(t, s, len);
+}
+
+// Checks merge r and files it in the table. Of two equal pairs the later rank counts, as in
+// encoder.py's dict(zip(merges, ranks)) and Hugging Face's tokenizers.
+static int merge_add(struct tokenizer *t, int r, struct sf_diag *d)
+{
+    struct tok_index *ix = t->index;
+    int a = t->merges[2 * r], b = t->merges[2 * r + 1];
+    if (a < 0 || a >= t->n || b < 0 || b >= t->n)
+        return sf_diag_set(d, SF_ERR_FORMAT, NULL, 0, 0,
+                           "merge %d joins ids %d and %d, which are not both below %d", r, a, b,
+                           t->n);
+    size_t la = (size_t)t->lens[a], lb = (size_t)t->lens[b];
+    char *cat = malloc(la + lb);
+    if (!cat)
+        return SF_ERR_NOMEM;
+    memcpy(cat, t->pieces[a], la);
+    memcpy(cat + la, t->pieces[b], lb);
+    ix->merged[r] = index_find(t, cat, la + lb);
+    free(cat);
+    if (ix->merged[r] < 0)
+        return sf_diag_set(d, SF_ERR_FORMAT, NULL, 0, 0,
+                           "merge %d joins pieces %d and %d, but their concatenation is not a "
+                           "piece",
+                           r, a, b);
+    int k = (int)(hash_pair(a, b) & (uint64_t)(ix->merge_cap - 1));
+    for (;; k = (k + 1) & (ix->merge_cap - 1)) {
+        int other = ix->merge_slot[k] - 1;
+        if (other < 0 || (t->merges[2 * other] == a && t->merges[2 * other + 1] == b))
+            break;
+    }
+    ix->merge_slot[k] = r + 1;
+    return SF_OK;
+}
+
+int tokenizer_set_merges(struct tokenizer *t, int n, const int *pairs, struct sf_diag *d)
+{
+    merges_clear(t);
+    if (n <= 0)
+        return SF_OK;
+    if (!t->index && (t->n == 0 || index_build(t)))
+        return sf_diag_set(d, t->n ? SF_ERR_NOMEM : SF_ERR_FORMAT, NULL, 0, 0,
+                           t->n ? "out of memory" : "merges for a tokenizer with no pieces");
+    struct tok_index *ix = t->index;
+    ix->merge_cap = 16;
+    while (ix->merge_cap < 2 * n)
+        ix->merge_cap *= 2;
+    t->merges = malloc(sizeof(int) * 2 * (size_t)n);
+    ix->merge_slot = calloc((size_t)ix->merge_cap, sizeof(int));
+    ix->merged = malloc(sizeof(int) * (size_t)n);
+    if (!t->merges || !ix->merge_slot || !ix->merged) {
+        merges_clear(t);
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    memcpy(t->merges, pairs, sizeof(int) * 2 * (size_t)n);
+    t->n_merges = n;
+    for (int r = 0; r < n; r++) {
+        int rc = merge_add(t, r, d);
+        if (rc) {
+            merges_clear(t);
+            return rc == SF_ERR_NOMEM ? sf_diag_set(d, rc, NULL, 0, 0, "out of memory") : rc;
+        }
+    }
+    return SF_OK;
+}
+
 void tokenizer_free(struct tokenizer *t)
 {
+    merges_clear(t);
     if (t->pieces)
         for (int i = 0; i < t->n; i++)
             free(t->pieces[i]);
     free(t->pieces);
     free(t->lens);
-    if (t->index)
+    if (t->index) {
         free(t->index->slot);
+        pcre2_match_data_free(t->index->md);
+        pcre2_code_free(t->index->pattern);
+    }
     free(t->index);
     memset(t, 0, sizeof *t);
     t->unk_id = -1;
@@ -305,7 +424,7 @@ int tokenizer_lowercase(char *text)
     return changed;
 }
 
-// Letters for splitting: ASCII letters and every byte of a multi-byte UTF-8 character.
+// Letters for the word tokenizer: ASCII letters and every byte of a multi-byte UTF-8 character.
 static int is_letter(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
@@ -397,9 +516,9 @@ static int encode_pieces(struct encoder *e)
 #define BPE_MAX_CHUNK (1 << 26)
 
 // A candidate merge: the part starting at byte `left` and its right neighbour, which ends at
-// byte `end`; `rank` is the id of their concatenation s[left .. end).
+// byte `end`; `rank` orders merges and `id` is the merged piece.
 struct bpe_pair {
-    int rank, left, end;
+    int rank, left, end, id;
 };
 
 // Merge order: the lowest rank first, the leftmost on a tie.
@@ -444,24 +563,47 @@ static struct bpe_pair heap_pop(struct bpe_heap *h)
     return top;
 }
 
-// Queues the merge of the part at `left` with the part that ends at `end`, when their
-// concatenation is a piece.
+// Queues the merge of the part at `left` (id a) with its neighbour at `mid` (id b), which ends
+// at `end`. With merges, when (a, b) is one, ranked by its line in merges.txt; without (llm.c's
+// file), when their concatenation is a piece, ranked by that piece's id (GPT-2's merge r made
+// piece 256 + r).
 static void push_candidate(struct bpe_heap *h, const struct tokenizer *t, const char *s, int left,
-                           int end)
+                           int a, int b, int end)
 {
-    int rank = index_find(t, s + left, (size_t)(end - left));
-    if (rank >= 0)
-        heap_push(h, (struct bpe_pair){rank, left, end});
+    if (t->n_merges > 0) {
+        int r = merge_find(t->index, t->merges, a, b);
+        if (r >= 0)
+            heap_push(h, (struct bpe_pair){r, left, end, t->index->merged[r]});
+        return;
+    }
+    int id = index_find(t, s + left, (size_t)(end - left));
+    if (id >= 0)
+        heap_push(h, (struct bpe_pair){id, left, end, id});
+}
+
+// The single-byte pieces of s[0..n) into id, or an error naming the first byte without one.
+static int bpe_bytes(struct encoder *e, const char *s, int n, int *id)
+{
+    for (int i = 0; i < n; i++) {
+        id[i] = index_find(e->t, s + i, 1);
+        if (id[i] < 0)
+            return sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s + i),
+                               "byte 0x%02x has no token in this tokenizer: it is not a GPT-2 "
+                               "byte-level vocabulary",
+                               (unsigned char)s[i]);
+    }
+    return SF_OK;
 }
 
 // Byte-pair merging of one pre-split chunk: start from single bytes, then repeatedly merge
-// the adjacent pair whose merged piece has the lowest id (GPT-2's ids follow merge order),
-// the leftmost on a tie. Parts are a doubly linked list indexed by their first byte: part i
-// is s[i .. next[i]) with id[i] (-1 once merged into the part on its left). Every adjacent
-// pair that forms a piece waits in a heap ordered by (rank, position); a merge queues only
-// the two pairs it creates, and a queued pair whose parts have changed since (its left part
-// is gone or its right part no longer ends where it did) is skipped when it comes out. Each
-// merge thus costs O(log n): O(n log n) per chunk.
+// the adjacent pair of lowest rank, the leftmost on a tie (encoder.py merges every occurrence
+// of that pair left to right before it looks for the next: the same result when, as in any
+// merges file BPE training writes, a merge only creates pairs of higher rank). Parts are a doubly
+// linked list indexed by their first byte: part i is s[i .. next[i]) with id[i] (-1 once merged
+// into the part on its left). Every adjacent pair that merges waits in a heap ordered by (rank,
+// position); a merge queues only the two pairs it creates, and a queued pair whose parts have
+// changed since (its left part is gone or its right part no longer ends where it did) is skipped
+// when it comes out. Each merge thus costs O(log n): O(n log n) per chunk.
 static int bpe_chunk(struct encoder *e, const char *s, size_t n)
 {
     if (n > BPE_MAX_CHUNK)
@@ -479,35 +621,29 @@ static int bpe_chunk(struct encoder *e, const char *s, size_t n)
         rc = sf_diag_set(e->d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto out;
     }
+    if ((rc = bpe_bytes(e, s, len, id)) != 0)
+        goto out;
     for (int i = 0; i < len; i++) {
         next[i] = i + 1;
         prev[i] = i - 1;
-        id[i] = index_find(e->t, s + i, 1);
-        if (id[i] < 0) {
-            rc = sf_diag_set(e->d, SF_ERR_TOKEN, NULL, 0, column_of(e, s + i),
-                             "byte 0x%02x has no token in this tokenizer: it is not a GPT-2 "
-                             "byte-level vocabulary",
-                             (unsigned char)s[i]);
-            goto out;
-        }
     }
     for (int i = 0; i + 1 < len; i++)
-        push_candidate(&h, e->t, s, i, i + 2);
+        push_candidate(&h, e->t, s, i, id[i], id[i + 1], i + 2);
     while (h.n > 0) {
         struct bpe_pair p = heap_pop(&h);
         int i = p.left, j = id[i] >= 0 ? next[i] : len;
         if (j >= len || next[j] != p.end)
             continue; // stale: one of its parts has merged with another since
         // Part i absorbs part j.
-        id[i] = p.rank;
+        id[i] = p.id;
         id[j] = -1;
         next[i] = next[j];
         if (next[i] < len)
             prev[next[i]] = i;
         if (prev[i] >= 0)
-            push_candidate(&h, e->t, s, prev[i], next[i]);
+            push_candidate(&h, e->t, s, prev[i], id[prev[i]], id[i], next[i]);
         if (next[i] < len)
-            push_candidate(&h, e->t, s, i, next[next[i]]);
+            push_candidate(&h, e->t, s, i, id[i], id[next[i]], next[next[i]]);
     }
     for (int i = 0; i < len && !rc; i = next[i])
         rc = emit(e, id[i]);
@@ -519,49 +655,82 @@ out:
     return rc;
 }
 
-// GPT-2's pre-split: contractions, an optional space then letters, digits or other
-// symbols, and runs of whitespace (a run before a word leaves its last space to the word).
-static size_t gpt2_chunk(const unsigned char *s, size_t i)
+// White space as encoder.py's \s (the Python regex module's: Unicode White_Space), spelled out
+// because PCRE2's \s also takes U+180E.
+#define GPT2_WS                                                                                    \
+    "\\t\\n\\x{0B}\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}"    \
+    "\\x{205F}\\x{3000}"
+
+// GPT-2's pre-tokenizer, openai/gpt-2 src/encoder.py's pattern with \s and \S spelled as above:
+// 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+static const char gpt2_pattern[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" GPT2_WS
+                                   "\\p{L}\\p{N}]+|[" GPT2_WS "]+(?![^" GPT2_WS "])|[" GPT2_WS "]+";
+
+// Compiles the pattern once per tokenizer (JIT when PCRE2 has it). 0 or an error.
+static int gpt2_pattern_compile(struct encoder *e)
 {
-    static const char *const contractions[] = {"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
-    if (s[i] == '\'')
-        for (size_t k = 0; k < sizeof contractions / sizeof contractions[0]; k++) {
-            size_t len = strlen(contractions[k]);
-            if (strncmp((const char *)s + i, contractions[k], len) == 0)
-                return i + len;
-        }
-    size_t j = i + (s[i] == ' ');
-    if (s[j] && !is_space(s[j])) {
-        if (is_letter(s[j]))
-            while (is_letter(s[j]))
-                j++;
-        else if (is_digit(s[j]))
-            while (is_digit(s[j]))
-                j++;
-        else
-            while (s[j] && !is_space(s[j]) && !is_letter(s[j]) && !is_digit(s[j]))
-                j++;
-        return j;
+    struct tok_index *ix = e->t->index;
+    if (ix->pattern)
+        return SF_OK;
+    int err;
+    PCRE2_SIZE off;
+    ix->pattern = pcre2_compile((PCRE2_SPTR)gpt2_pattern, PCRE2_ZERO_TERMINATED,
+                                PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+    if (!ix->pattern) {
+        PCRE2_UCHAR msg[120];
+        pcre2_get_error_message(err, msg, sizeof msg);
+        return sf_diag_set(e->d, SF_ERR_ARG, NULL, 0, 0,
+                           "GPT-2's pre-tokenizer pattern does not compile (PCRE2: %s)",
+                           (const char *)msg);
     }
-    size_t k = i;
-    while (s[k] && is_space(s[k]))
-        k++;
-    if (s[k] && k - i >= 2)
-        return k - 1;
-    return k;
+    pcre2_jit_compile(ix->pattern, PCRE2_JIT_COMPLETE); // without JIT the interpreter runs it
+    ix->md = pcre2_match_data_create_from_pattern(ix->pattern, NULL);
+    if (!ix->md)
+        return sf_diag_set(e->d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return SF_OK;
 }
 
+// The next chunk at or after byte at: [*start, *end) is a match of the pattern (both len when
+// none is left). Bytes skipped before *start are not UTF-8. 0 or an error.
+static int gpt2_next_chunk(struct encoder *e, size_t len, size_t at, size_t *start, size_t *end)
+{
+    struct tok_index *ix = e->t->index;
+    int r = pcre2_match(ix->pattern, (PCRE2_SPTR)e->text, len, at, 0, ix->md, NULL);
+    if (r == PCRE2_ERROR_NOMATCH) {
+        *start = *end = len;
+        return SF_OK;
+    }
+    if (r < 0) {
+        PCRE2_UCHAR msg[120];
+        pcre2_get_error_message(r, msg, sizeof msg);
+        return sf_diag_set(e->d, r == PCRE2_ERROR_NOMEMORY ? SF_ERR_NOMEM : SF_ERR_TOKEN, NULL, 0,
+                           column_of(e, e->text + at),
+                           "GPT-2's pre-tokenizer stopped here (PCRE2: %s)", (const char *)msg);
+    }
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ix->md);
+    *start = ov[0];
+    *end = ov[1];
+    SF_ASSERT(*end > *start); // every alternative of the pattern takes at least one character
+    return SF_OK;
+}
+
+// GPT-2's encoding: the pattern's matches in order, each merged on its own; a run of bytes
+// between matches (not UTF-8, so no alternative takes them) is a chunk of its own.
 static int encode_bpe(struct encoder *e)
 {
-    const unsigned char *s = (const unsigned char *)e->text;
-    for (size_t i = 0; s[i];) {
-        size_t j = gpt2_chunk(s, i);
-        int rc = bpe_chunk(e, (const char *)s + i, j - i);
-        if (rc)
-            return rc;
-        i = j;
+    int rc = gpt2_pattern_compile(e);
+    size_t len = strlen(e->text), at = 0;
+    while (!rc && at < len) {
+        size_t start = len, end = len;
+        if ((rc = gpt2_next_chunk(e, len, at, &start, &end)) != 0)
+            break;
+        if (start > at)
+            rc = bpe_chunk(e, e->text + at, start - at);
+        if (!rc && end > start)
+            rc = bpe_chunk(e, e->text + start, end - start);
+        at = end;
     }
-    return SF_OK;
+    return rc;
 }
 
 int tokenizer_encode(struct tokenizer *t, const char *text, int *ids, int max, int *n_out,

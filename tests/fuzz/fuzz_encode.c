@@ -1,5 +1,7 @@
 // Fuzz harness: encoding text with each kind of tokenizer (GPT-2 byte-pair merges, words,
-// characters), then decoding it. The first byte picks the tokenizer; the rest is the text.
+// characters), then decoding it. The first byte picks the tokenizer (below 0x80: by its value
+// mod 3 a small llm.c BPE file, words, characters; from 0x80: GPT-2's own vocab.json and
+// merges.txt); the rest is the text.
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -10,7 +12,7 @@
 #include "stepformer/tokenizer.h"
 
 // The tokenizers, loaded on the first input and kept for the process (test-only state).
-static struct tokenizer bpe;
+static struct tokenizer bpe, gpt2;
 static struct model words, chars;
 static int loaded;
 
@@ -26,6 +28,12 @@ static void load(void)
         fprintf(stderr, "fuzz_encode: %s: %s\n", d.file, d.msg);
         abort();
     }
+    char merges[4096];
+    if (tokenizer_load_vocab_merges(&gpt2, fuzz_test_data("gpt2/encoder.json", path, sizeof path),
+                                    fuzz_test_data("gpt2/vocab.bpe", merges, sizeof merges), &d)) {
+        fprintf(stderr, "fuzz_encode: %s: %s\n", d.file, d.msg);
+        abort();
+    }
     loaded = 1;
 }
 
@@ -35,7 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         load();
     if (size == 0)
         return 0;
-    struct tokenizer *t = data[0] % 3 == 0 ? &bpe : data[0] % 3 == 1 ? &words.tok : &chars.tok;
+    struct tokenizer *t = data[0] >= 0x80    ? &gpt2
+                          : data[0] % 3 == 0 ? &bpe
+                          : data[0] % 3 == 1 ? &words.tok
+                                             : &chars.tok;
     char *text = fuzz_text(data + 1, size - 1);
     int max = (int)size + 16;
     int *ids = malloc(sizeof(int) * (size_t)max);
