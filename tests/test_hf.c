@@ -14,6 +14,7 @@
 
 #include "helpers.h"
 #include "reference_model.h"
+#include "stepformer/app.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/graph.h"
@@ -483,6 +484,25 @@ static void test_hf_folder_on_the_command_line(void **state)
     free(err_buf);
 }
 
+// The screen opens a folder on ids; without them it says the folder's tokenizer is not read.
+static void test_hf_folder_on_the_screen(void **state)
+{
+    (void)state;
+    char dir[512];
+    good_folder(dir, sizeof dir);
+    struct app a;
+    struct sf_diag d;
+    struct app_options o = {.model_path = dir};
+    sf_diag_clear(&d);
+    assert_int_equal(app_init(&a, &o, &d), 2);
+    assert_non_null(strstr(d.msg, "folder's tokenizer"));
+    assert_non_null(strstr(d.msg, "--ids"));
+    o.ids = "3,1,4";
+    assert_int_equal(app_init(&a, &o, &d), 0);
+    assert_int_equal(app_graph(&a)->n_tokens, 3);
+    app_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_hf_header_offsets),
         cmocka_unit_test(test_hf_refuses_bad_config_and_folders),
         cmocka_unit_test(test_hf_folder_on_the_command_line),
+        cmocka_unit_test(test_hf_folder_on_the_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
