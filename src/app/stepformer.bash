@@ -80,7 +80,7 @@ _stepformer()
         ;;
     --impl) words="fast ref" ;;
     --palette) words="light dark 8 mono" ;;
-    --only) words="tiny gpt2 train lessons" ;;
+    --only) words="tiny gpt2 train lessons hf" ;;
     --config) words="textbook notebook gpt2" ;;
     --model | --tokenizer | --data | --val-data | --items | --out)
         compopt -o filenames 2>/dev/null
