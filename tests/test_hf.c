@@ -174,7 +174,7 @@ static void test_hf_same_logits_as_llmc_and_reference(void **state)
             assert_int_equal(hf.tok.kind, TOK_NONE);
             assert_int_equal(hf.n_params, llmc.n_params);
             assert_memory_equal(hf.params, llmc.params, hf.n_params * sizeof(float));
-            if (k < 2)
+            if (k < 2 || v == 0) // the last one read is compared below
                 model_free(&hf);
         }
     }

@@ -34,15 +34,15 @@ static int config_int(const json_t *root, const char *key, const char *what, lon
     if (!v)
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0, "config.json has no \"%s\" (%s)", key,
                            what);
-    if (!json_is_integer(v))
+    if (!json_is_integer(v)) {
+        const char *kind = json_is_string(v)   ? "a string"
+                           : json_is_real(v)   ? "a fraction"
+                           : json_is_array(v)  ? "a list"
+                           : json_is_object(v) ? "an object"
+                                               : "true, false or null";
         return sf_diag_set(d, SF_ERR_FORMAT, name, 0, 0,
-                           "\"%s\" must be a whole number (%s), not a %s", key, what,
-                           json_is_string(v) ? "string"
-                           : json_is_real(v) ? "fraction"
-                                             : "list, "
-                                               "object, "
-                                               "boolean "
-                                               "or null");
+                           "\"%s\" must be a whole number (%s), not %s", key, what, kind);
+    }
     json_int_t x = json_integer_value(v);
     if (x < lo || x > hi)
         return sf_diag_set(d, SF_ERR_RANGE, name, 0, 0,
