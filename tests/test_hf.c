@@ -461,6 +461,12 @@ static void test_hf_refuses_bad_config_and_folders(void **state)
     refused(dir, SF_ERR_NOTFOUND, "model.safetensors", "pytorch_model.bin", "download");
     assert_int_equal(unlink(cfg), 0);
     refused(dir, SF_ERR_NOTFOUND, "config.json", "not found", NULL);
+    // A folder named with a slash after it is named in messages without a doubled one.
+    snprintf(path, sizeof path, "%s/", dir);
+    snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+    struct model m2;
+    assert_int_equal(hf_load(&m2, path, &d), SF_ERR_NOTFOUND);
+    assert_string_equal(d.file, cfg);
     free(good);
 }
 

@@ -418,6 +418,8 @@ int hf_folder(const char *path, char *buf, size_t size)
         const char *slash = strrchr(path, '/');
         n = slash ? (size_t)(slash - path) + (slash == path) : 0;
     }
+    while (n > 1 && path[n - 1] == '/') // "gpt2/" is the folder gpt2
+        n--;
     if (n == 0)
         return snprintf(buf, size, ".") < (int)size ? SF_OK : SF_ERR_ARG;
     if (n >= size)
