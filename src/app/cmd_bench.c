@@ -28,8 +28,8 @@ static const char bench_usage[] =
     "the last beat of each shipped lesson replays its script from the start.\n"
     "Screen lines: the step-through screen and the presenter view drawn at 200 x 60.\n"
     "hf: GPT-2 small's shape written as a Hugging Face folder (F32, about 550 MB, in $TMPDIR\n"
-    "  or /tmp, removed after), opened in a fresh process each run: the time to the first\n"
-    "  screen and the resident memory (VmRSS, peak VmHWM) against the weights' size.\n"
+    "  or /tmp, removed after), opened in a fresh process each run (at most 5): the time to the\n"
+    "  first screen and the resident memory (VmRSS, peak VmHWM) against the weights' size.\n"
     "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
