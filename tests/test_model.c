@@ -394,6 +394,17 @@ static void test_model_llmc_refuses_what_it_cannot_hold(void **state)
     assert_non_null(strstr(d.msg, "an unknown-token id 3"));
     m.tok.unk_id = -1;
     assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), 0);
+    tokenizer_free(&m.tok);
+    // Merges must make their pieces in id order: llm.c's tokenizer file has none, and a pair
+    // is then ranked by its piece's id.
+    pieces[9] = "ab", pieces[10] = "cd", lens[9] = lens[10] = 2;
+    assert_int_equal(tokenizer_init(&m.tok, TOK_BPE, 11, pieces, lens), 0);
+    const int backwards[] = {2, 3, 0, 1}, in_order[] = {0, 1, 2, 3};
+    assert_int_equal(tokenizer_set_merges(&m.tok, 2, backwards, &d), 0);
+    assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), SF_ERR_ARG);
+    assert_non_null(strstr(d.msg, "merges that do not make their pieces in id order"));
+    assert_int_equal(tokenizer_set_merges(&m.tok, 2, in_order, &d), 0);
+    assert_int_equal(checkpoint_check_llmc(&m, NULL, &d), 0);
     model_free(&m);
 }
 

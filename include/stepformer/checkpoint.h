@@ -18,6 +18,10 @@
 // Longest tokenizer piece a native file may hold, in bytes.
 #define SF_NATIVE_MAX_PIECE_BYTES 4096
 
+// Gives m the tokenizer t when its piece count is the model's vocabulary size (t is m's then);
+// otherwise frees t and says, naming path, which way they differ (SF_ERR_RANGE).
+int checkpoint_set_tokenizer(struct model *m, struct tokenizer *t, const char *path,
+                             struct sf_diag *d);
 // Loads a model file, native or llm.c (told apart by the magic). m must be zeroed; on
 // error m is left freed and d names the file and the fault (what is wrong, what to do).
 // An llm.c checkpoint holds no tokenizer, and none is looked for: the model's tokenizer is

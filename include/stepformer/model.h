@@ -71,6 +71,7 @@ struct model {
     struct tensor wout;         // U (V, d), absent when tied (the head uses wte)
     struct layer_params *layers;
     struct tokenizer tok; // may be empty (kind TOK_NONE): then only ids are accepted
+    int hf_folder;        // 1: read from a Hugging Face folder (config.json, model.safetensors)
 };
 
 // A parameter tensor and its stable name ("wte", "wpe", "L0.attn.wq", "lnf.gamma", ...).

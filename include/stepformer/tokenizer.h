@@ -39,6 +39,10 @@ void tokenizer_free(struct tokenizer *t);
 // Sets a BPE tokenizer's merges, ranked in the order given: pairs holds n pairs of ids (copied).
 // Each pair's concatenation must be a piece, else SF_ERR_FORMAT naming the merge in d.
 int tokenizer_set_merges(struct tokenizer *t, int n, const int *pairs, struct sf_diag *d);
+// 1 when the merges make their pieces in increasing id order (GPT-2's: merge r makes piece
+// 256 + r), so ranking a pair by its merged piece's id, as a tokenizer file without merges
+// does, keeps their order; 1 too when there are no merges, 0 otherwise.
+int tokenizer_merges_follow_ids(const struct tokenizer *t);
 // The id of the piece s[0..len), or -1.
 int tokenizer_find(struct tokenizer *t, const char *s, size_t len);
 // Reads llm.c's tokenizer file (magic 20240328, version 1 or 2; version 2 records the

@@ -269,9 +269,15 @@ int app_init(struct app *a, const struct app_options *o, struct sf_diag *d)
     a->fwd.iv = (struct intervention){a->head_off, 0};
     const char *prompt = o->prompt || o->ids ? o->prompt : default_prompt;
     if (a->model.tok.kind == TOK_NONE && !o->ids && !o->prompt) {
-        sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
-                    "this model has no tokenizer: give --ids 3,1,4, or --tokenizer FILE for an "
-                    "llm.c checkpoint");
+        if (a->model.hf_folder)
+            sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
+                        "the Hugging Face folder has no tokenizer files (vocab.json and "
+                        "merges.txt, or tokenizer.json): download them into the folder, or give "
+                        "--ids 3,1,4");
+        else
+            sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
+                        "this model has no tokenizer: give --ids 3,1,4, or --tokenizer FILE for "
+                        "an llm.c checkpoint");
         app_free(a);
         return 2;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stepformer/checkpoint.h"
+#include "stepformer/hf.h"
 #include "stepformer/datadir.h"
 #include "stepformer/palette.h"
 #include "stepformer/text.h"
@@ -123,6 +124,37 @@ int cli_palette(const char *v, const char **name)
     return palette_parse(v, &s) ? -1 : 1 + (int)s;
 }
 
+// A Hugging Face folder (or its config.json or model.safetensors): the model, then its
+// tokenizer. An llm.c tokenizer named by --tokenizer may still be given.
+static int load_hf_folder(struct model *m, const char *path, const char *tokenizer_path,
+                          struct sf_diag *d)
+{
+    int rc = hf_load(m, path, d);
+    if (rc)
+        return rc;
+    m->hf_folder = 1;
+    if (tokenizer_path) { // an llm.c tokenizer file named on the command line
+        if ((rc = checkpoint_load_tokenizer(m, tokenizer_path, d)) != 0)
+            model_free(m);
+        return rc;
+    }
+    // The folder's own tokenizer: vocab.json + merges.txt, or tokenizer.json. A folder with
+    // none of them keeps the model on token ids (--ids).
+    char folder[4096];
+    struct tokenizer t;
+    if ((rc = hf_folder(path, folder, sizeof folder)) == 0)
+        rc = tokenizer_load_hf_dir(&t, folder, d);
+    if (rc == SF_ERR_NOTFOUND) {
+        sf_diag_clear(d);
+        return SF_OK;
+    }
+    if (rc == 0)
+        rc = checkpoint_set_tokenizer(m, &t, folder, d);
+    if (rc)
+        model_free(m);
+    return rc;
+}
+
 int cli_load_model(struct model *m, const char *path, const char *tokenizer_path, struct sf_diag *d)
 {
     int shipped = 0;
@@ -138,6 +170,8 @@ int cli_load_model(struct model *m, const char *path, const char *tokenizer_path
         path = shipped_path;
         shipped = 1;
     }
+    if (!shipped && hf_is_path(path))
+        return load_hf_folder(m, path, tokenizer_path, d);
     int rc = checkpoint_load(m, path, d);
     if (rc && shipped && rc == SF_ERR_IO)
         return sf_diag_set(d, rc, NULL, 0, 0,
@@ -217,6 +251,11 @@ int cli_parse_ids(const char *what, const char *s, int **ids, int *n, struct sf_
 // The prompt read by the model's tokenizer into a malloc'd *ids.
 static int encode_prompt(struct model *m, const char *prompt, int **ids, int *n, struct sf_diag *d)
 {
+    if (m->tok.kind == TOK_NONE && m->hf_folder)
+        return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
+                           "the Hugging Face folder has no tokenizer files (vocab.json and "
+                           "merges.txt, or tokenizer.json), so --prompt cannot be read: download "
+                           "them into the folder, or give --ids");
     if (m->tok.kind == TOK_NONE)
         return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0,
                            "this model has no tokenizer, so --prompt cannot be read: give --ids, "

@@ -5,16 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "app_priv.h"
 #include "stepformer/graph.h"
+#include "stepformer/hf.h"
 #include "stepformer/rng.h"
 #include "stepformer/screen.h"
 #include "stepformer/train.h"
 #include "stepformer/clock.h"
 
 static const char bench_usage[] =
-    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train|lessons]\n"
+    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train|lessons|hf]\n"
     "\n"
     "Times the forward pass over 64 tokens (every node of the op graph, fast kernels) on\n"
     "  tiny  the textbook block: 2 layers, 4 heads, d 64, vocabulary 512, context 128\n"
@@ -24,6 +27,9 @@ static const char bench_usage[] =
     "at B = 4, T = 64, and in lesson mode the slowest move between beats: going back from\n"
     "the last beat of each shipped lesson replays its script from the start.\n"
     "Screen lines: the step-through screen and the presenter view drawn at 200 x 60.\n"
+    "hf: GPT-2 small's shape written as a Hugging Face folder (F32, about 550 MB, in $TMPDIR\n"
+    "  or /tmp, removed after), opened in a fresh process each run (at most 5): the time to the\n"
+    "  first screen and the resident memory (VmRSS, peak VmHWM) against the weights' size.\n"
     "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
@@ -324,6 +330,110 @@ static int bench_lessons(int runs, FILE *out, FILE *err)
     return 0;
 }
 
+// One opening of the folder in a fresh process (so its resident memory is its own): the time
+// from the start to the first screen drawn (the model read, the pass built, the frame laid out
+// and drawn at 200 x 60, as the screen starts), then VmRSS and VmHWM from /proc/self/status.
+// Writes {seconds, rss kB, hwm kB} to fd.
+static void hf_first_screen_child(const char *dir, int fd)
+{
+    double r[3] = {-1, 0, 0};
+    double t0 = sf_now_ms();
+    struct app a;
+    struct sf_diag d;
+    struct app_options o = {.model_path = dir, .ids = "464,2068,7586,21831,18045,625,262"};
+    struct grid grid;
+    if (app_init(&a, &o, &d) == 0 && grid_init(&grid, 200, 60) == 0) {
+        struct screen_state s;
+        a.width = 200;
+        a.height = 60;
+        app_screen(&a, &s);
+        screen_draw(&grid, &s);
+        r[0] = (sf_now_ms() - t0) / 1e3;
+        FILE *f = fopen("/proc/self/status", "r");
+        char line[256];
+        while (f && fgets(line, sizeof line, f)) {
+            if (strncmp(line, "VmRSS:", 6) == 0)
+                r[1] = atof(line + 6);
+            else if (strncmp(line, "VmHWM:", 6) == 0)
+                r[2] = atof(line + 6);
+        }
+        if (f)
+            fclose(f);
+        grid_free(&grid);
+        app_free(&a);
+    }
+    ssize_t w = write(fd, r, sizeof r);
+    (void)w;
+}
+
+// GPT-2 small's shape with seeded random weights, written as a Hugging Face folder (F32, with
+// the attn.bias buffers, as the Hub's file has them) to a temporary folder, opened `runs` times
+// in fresh processes; the folder is removed after. Prints one line.
+static int bench_hf(int runs, FILE *out, FILE *err)
+{
+    struct model_config cfg;
+    model_config_gpt2(&cfg, 12, 12, 768, 50257, 1024);
+    struct model m = {0};
+    struct sf_diag d;
+    char buf[SF_MSG_MAX], dir[4096], file[4200];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/stepformer-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        fprintf(err, "stepformer: bench hf: cannot make a folder in %s\n", tmp ? tmp : "/tmp");
+        return SF_ERR_IO;
+    }
+    int rc = model_init(&m, &cfg, &d);
+    if (!rc) {
+        model_init_random(&m, 1234);
+        rc = hf_write(&m, dir, ST_F32, HF_WRITE_BUFFERS, &d);
+    }
+    double weights_mb = (double)m.n_params * 4.0 / 1e6;
+    model_free(&m);
+    double *t = calloc((size_t)runs, sizeof *t), *rss = calloc((size_t)runs, sizeof *rss);
+    double *hwm = calloc((size_t)runs, sizeof *hwm);
+    for (int i = 0; i < runs && !rc; i++) {
+        int p[2];
+        if (!t || !rss || !hwm || pipe(p) != 0) {
+            rc = sf_diag_set(&d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory or pipes");
+            break;
+        }
+        fflush(out);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(p[0]);
+            hf_first_screen_child(dir, p[1]);
+            _exit(0);
+        }
+        close(p[1]);
+        double r[3] = {-1, 0, 0};
+        if (pid < 0 || read(p[0], r, sizeof r) != (ssize_t)sizeof r || r[0] < 0)
+            rc = sf_diag_set(&d, SF_ERR_IO, dir, 0, 0, "the folder could not be opened");
+        close(p[0]);
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+        t[i] = r[0];
+        rss[i] = r[1] * 1024.0 / 1e6; // kB (KiB) to MB, like weights_mb
+        hwm[i] = r[2] * 1024.0 / 1e6;
+    }
+    snprintf(file, sizeof file, "%s/config.json", dir);
+    unlink(file);
+    snprintf(file, sizeof file, "%s/model.safetensors", dir);
+    unlink(file);
+    rmdir(dir);
+    if (!rc)
+        fprintf(out,
+                "hf      gpt2  folder (F32, %.0f MB of weights): first screen median %.3f s;  "
+                "VmRSS %.0f MB (%.2fx), VmHWM %.0f MB (%.2fx)  (%d runs)\n",
+                weights_mb, median(t, runs), median(rss, runs), median(rss, runs) / weights_mb,
+                median(hwm, runs), median(hwm, runs) / weights_mb, runs);
+    else
+        fprintf(err, "stepformer: bench hf: %s\n", sf_diag_format(&d, buf, sizeof buf));
+    free(t);
+    free(rss);
+    free(hwm);
+    return rc;
+}
+
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
 {
     long runs = 15;
@@ -338,9 +448,10 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
             if (r < 0 || cli_parse_int(v, 1, 10000, &runs))
                 return cli_bad_int(err, "bench", "--runs", r < 0 ? "" : v, 1, 10000);
         } else if ((r = cli_value(argc, argv, &i, "--only", &v)) != 0) {
-            if (r < 0 || (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 &&
-                          strcmp(v, "train") != 0 && strcmp(v, "lessons") != 0)) {
-                fprintf(err, "stepformer: bench: --only takes tiny, gpt2, train or lessons\n");
+            if (r < 0 ||
+                (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 && strcmp(v, "train") != 0 &&
+                 strcmp(v, "lessons") != 0 && strcmp(v, "hf") != 0)) {
+                fprintf(err, "stepformer: bench: --only takes tiny, gpt2, train, lessons or hf\n");
                 return 2;
             }
             only = v;
@@ -360,6 +471,8 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
     if ((!only || strcmp(only, "train") == 0) && bench_train((int)runs, out, err))
         return 2;
     if ((!only || strcmp(only, "lessons") == 0) && bench_lessons((int)runs, out, err))
+        return 2;
+    if ((!only || strcmp(only, "hf") == 0) && bench_hf(runs < 5 ? (int)runs : 5, out, err))
         return 2;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

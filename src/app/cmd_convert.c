@@ -52,8 +52,9 @@ static int fail(FILE *err, const char *file, const char *msg)
 static void describe(const struct model *m, char *buf, size_t size)
 {
     const struct model_config *c = &m->cfg;
-    snprintf(buf, size, "%d layers, %d heads, d %d, vocabulary %d", c->n_layer, c->n_head,
-             c->d_model, c->vocab_size);
+    snprintf(buf, size, "%d layer%s, %d head%s, d %d, vocabulary %d", c->n_layer,
+             c->n_layer == 1 ? "" : "s", c->n_head, c->n_head == 1 ? "" : "s", c->d_model,
+             c->vocab_size);
 }
 
 // Tries writing the checkpoint and its tokenizer (tok_path, NULL when none) where they go

@@ -82,7 +82,7 @@ _stepformer()
         ;;
     --impl) words="fast ref" ;;
     --palette) words="light dark 8 mono" ;;
-    --only) words="tiny gpt2 train lessons" ;;
+    --only) words="tiny gpt2 train lessons hf" ;;
     --config) words="textbook notebook gpt2" ;;
     --format) words="sfm llmc" ;;
     --model | --tokenizer | --data | --val-data | --items | --out)

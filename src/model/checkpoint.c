@@ -553,16 +553,13 @@ int checkpoint_load(struct model *m, const char *path, struct sf_diag *d)
     return rc;
 }
 
-int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag *d)
+int checkpoint_set_tokenizer(struct model *m, struct tokenizer *t, const char *path,
+                             struct sf_diag *d)
 {
-    struct tokenizer t;
-    int rc = tokenizer_load_llmc(&t, path, d);
-    if (rc)
-        return rc;
     int V = m->cfg.vocab_size;
-    if (t.n != V) {
-        int n = t.n;
-        tokenizer_free(&t);
+    if (t->n != V) {
+        int n = t->n;
+        tokenizer_free(t);
         if (n > V)
             return sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
                                "the tokenizer has %d pieces but the model's vocabulary only %d "
@@ -577,8 +574,17 @@ int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag 
                            n, V, n);
     }
     tokenizer_free(&m->tok);
-    m->tok = t;
+    m->tok = *t;
     return SF_OK;
+}
+
+int checkpoint_load_tokenizer(struct model *m, const char *path, struct sf_diag *d)
+{
+    struct tokenizer t;
+    int rc = tokenizer_load_llmc(&t, path, d);
+    if (rc)
+        return rc;
+    return checkpoint_set_tokenizer(m, &t, path, d);
 }
 
 int checkpoint_check(const struct model *m, const char *path, struct sf_diag *d)
@@ -735,6 +741,10 @@ static int llmc_refusals(const struct model *m, char *buf, size_t size)
     else if (t->kind == TOK_BPE && t->unk_id >= 0)
         snprintf(why[n++], sizeof why[0], "an unknown-token id %d (llm.c's tokenizer has none)",
                  t->unk_id);
+    else if (t->kind == TOK_BPE && !tokenizer_merges_follow_ids(t))
+        snprintf(why[n++], sizeof why[0],
+                 "merges that do not make their pieces in id order (llm.c's tokenizer file has "
+                 "no merges: a pair is ranked by its piece's id)");
     for (int i = 0; t->kind == TOK_BPE && i < t->n && n < 8; i++)
         if (t->lens[i] < 1 || t->lens[i] > 255) {
             snprintf(why[n++], sizeof why[0],

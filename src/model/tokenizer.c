@@ -222,6 +222,19 @@ int tokenizer_set_merges(struct tokenizer *t, int n, const int *pairs, struct sf
     return SF_OK;
 }
 
+int tokenizer_merges_follow_ids(const struct tokenizer *t)
+{
+    if (t->n_merges == 0)
+        return 1;
+    const int *merged = t->index ? t->index->merged : NULL;
+    if (!merged)
+        return 0;
+    for (int r = 1; r < t->n_merges; r++)
+        if (merged[r] <= merged[r - 1])
+            return 0;
+    return 1;
+}
+
 void tokenizer_free(struct tokenizer *t)
 {
     merges_clear(t);

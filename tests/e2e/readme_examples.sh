@@ -5,8 +5,9 @@
 # it is there to show. `M` is a model file (the shipped one), `my-lesson.md` a copy of a
 # shipped lesson, as README says. The step-through screen and lesson mode run in a real
 # terminal (tmux) and quit with q. Examples that need llm.c's GPT-2 files (gpt2_124M.bin,
-# gpt2_tokenizer.bin, tokens.bin) run when SF_GPT2_DIR names a directory holding them, and are
-# skipped with a message otherwise. Prints cmocka-style result lines.
+# gpt2_tokenizer.bin, tokens.bin, and the Hugging Face folder gpt2/) run when SF_GPT2_DIR names
+# a directory holding them, and are skipped with a message otherwise. Prints cmocka-style
+# result lines.
 # usage: readme_examples.sh STEPFORMER BUILD_DIR
 set -u
 bin=$1
@@ -23,8 +24,8 @@ mkdir -p "$work/bin" "$work/state" || fail "cannot make $work"
 ln -s "$bin" "$work/bin/stepformer"
 ln -s "$src/assets/models/textbook.sfm" "$work/M"
 cp "$src/lessons/01-one-pass.md" "$work/my-lesson.md"
-for f in gpt2_124M.bin gpt2_tokenizer.bin tokens.bin; do
-    if [ -n "${SF_GPT2_DIR:-}" ] && [ -f "$SF_GPT2_DIR/$f" ]; then
+for f in gpt2_124M.bin gpt2_tokenizer.bin tokens.bin gpt2; do
+    if [ -n "${SF_GPT2_DIR:-}" ] && [ -e "$SF_GPT2_DIR/$f" ]; then
         ln -s "$SF_GPT2_DIR/$f" "$work/$f"
     fi
 done
@@ -74,11 +75,11 @@ mapfile -t examples < <(awk '/^```sh/ { inb = 1; next } /^```/ { inb = 0 } inb' 
 ran=0 skipped=0
 for ex in "${examples[@]}"; do
     missing=
-    for f in gpt2_124M.bin gpt2_tokenizer.bin tokens.bin; do
-        case "$ex" in *"$f"*) [ -e "$f" ] || missing="$missing $f" ;; esac
+    for f in gpt2_124M.bin gpt2_tokenizer.bin tokens.bin gpt2/; do
+        case "$ex" in *" $f"*) [ -e "$f" ] || missing="$missing $f" ;; esac
     done
     if [ -n "$missing" ]; then
-        echo "skipped (needs llm.c's$missing; set SF_GPT2_DIR to a directory holding them): $ex"
+        echo "skipped (needs GPT-2's$missing; set SF_GPT2_DIR to a directory holding them): $ex"
         skipped=$((skipped + 1))
         continue
     fi
