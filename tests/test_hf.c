@@ -514,6 +514,10 @@ static void test_hf_folder_with_its_tokenizer(void **state)
     char dir[512];
     model_config_gpt2(&c, 1, 2, 16, 50257, 16);
     assert_int_equal(model_init(&m, &c, NULL), 0);
+    struct rng r;
+    rng_seed(&r, 5);
+    for (size_t i = 0; i < m.n_params; i++)
+        m.params[i] = 0.2f * rng_normal(&r);
     test_fresh_dir(dir, sizeof dir, "hf_tok");
     assert_int_equal(hf_write(&m, dir, ST_F32, 0, &d), 0);
     model_free(&m);
@@ -526,6 +530,28 @@ static void test_hf_folder_with_its_tokenizer(void **state)
     assert_int_equal(n, 2); // OpenAI's encoder: "Hello" 15496, " world" 995
     assert_int_equal(got[0], 15496);
     assert_int_equal(got[1], 995);
+    // convert makes one .sfm of the folder: the same weights, and the same BPE with its merges
+    // (the cases an approximation of GPT-2's pattern gets wrong included).
+    char sfm[700];
+    snprintf(sfm, sizeof sfm, "%s.sfm", dir);
+    char *conv[] = {dir, sfm};
+    FILE *quiet = fopen("/dev/null", "w");
+    assert_int_equal(cmd_convert(2, conv, quiet, quiet), 0);
+    fclose(quiet);
+    struct model back;
+    assert_int_equal(cli_load_model(&back, sfm, NULL, &d), 0);
+    assert_int_equal(back.n_params, m.n_params);
+    assert_memory_equal(back.params, m.params, m.n_params * sizeof *m.params);
+    assert_int_equal(back.tok.n_merges, m.tok.n_merges);
+    const char *texts[] = {"Hello world", "\xe2\x80\x94's", " \xc2\xa0the", "x  \n\n  y's"};
+    for (int k = 0; k < 4; k++) {
+        int a_ids[16], b_ids[16], na, nb;
+        assert_int_equal(tokenizer_encode(&m.tok, texts[k], a_ids, 16, &na, &d), 0);
+        assert_int_equal(tokenizer_encode(&back.tok, texts[k], b_ids, 16, &nb, &d), 0);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a_ids, b_ids, (size_t)na * sizeof *a_ids);
+    }
+    model_free(&back);
     model_free(&m);
     char *out_buf = NULL, *err_buf = NULL;
     size_t out_len, err_len;
