@@ -26,6 +26,51 @@ static const char *env_dir(const char *var, const char *fallback)
     return (v && *v) ? v : fallback;
 }
 
+struct run run_cmd(int (*cmd)(int, char **, FILE *, FILE *), ...)
+{
+    char *argv[32];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, cmd);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    struct run r = {0};
+    FILE *out = open_memstream(&r.out, &r.out_len);
+    FILE *err = open_memstream(&r.err, &r.err_len);
+    r.status = cmd(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+    return r;
+}
+
+void run_free(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+char *test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    assert_true(n >= 0);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
 const char *test_data_path(char *buf, size_t size, const char *name)
 {
     snprintf(buf, size, "%s/%s", env_dir("SF_TEST_DATA", "tests/data"), name);

@@ -4,6 +4,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+// What a command function (cmd_trace, cmd_check, ...) did: its status and what it wrote.
+struct run {
+    int status;
+    char *out, *err;
+    size_t out_len, err_len;
+};
+// Runs a command function with arguments given as a NULL-terminated list.
+struct run run_cmd(int (*cmd)(int, char **, FILE *, FILE *), ...);
+void run_free(struct run *r);
+
+// The whole file at path, NUL-terminated, into a malloc'd buffer (*len: its size; len may be
+// NULL). Fails the test when it cannot be read.
+char *test_slurp(const char *path, size_t *len);
 
 // Path of a file in tests/data (SF_TEST_DATA), in a static-free caller buffer.
 const char *test_data_path(char *buf, size_t size, const char *name);

@@ -19,39 +19,6 @@
 #include "stepformer/fileio.h"
 #include "stepformer/tokenizer.h"
 
-struct run {
-    int status;
-    char *out, *err;
-    size_t out_len, err_len;
-};
-
-// Runs a command function with arguments given as a NULL-terminated list.
-static struct run run_cmd(int (*cmd)(int, char **, FILE *, FILE *), ...)
-{
-    char *argv[32];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, cmd);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    struct run r = {0};
-    FILE *out = open_memstream(&r.out, &r.out_len);
-    FILE *err = open_memstream(&r.err, &r.err_len);
-    r.status = cmd(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
 static int count_lines(const char *s)
 {
     int n = 0;

@@ -259,20 +259,6 @@ static void good_folder(char *dir, size_t size)
     model_free(&m);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(*len + 1);
-    assert_int_equal(fread(buf, 1, *len, f), *len);
-    buf[*len] = 0;
-    fclose(f);
-    return buf;
-}
-
 static void spill(const char *path, const char *buf, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -285,7 +271,7 @@ static void spill(const char *path, const char *buf, size_t len)
 static void patch(const char *path, const char *from, const char *to, size_t start)
 {
     size_t len;
-    char *buf = slurp(path, &len);
+    char *buf = test_slurp(path, &len);
     assert_int_equal(strlen(from), strlen(to));
     char *at = NULL;
     for (size_t i = start; i + strlen(from) <= len && !at; i++)
@@ -323,7 +309,7 @@ static void test_hf_refuses_damaged_weights(void **state)
     good_folder(dir, sizeof dir);
     snprintf(st, sizeof st, "%s/model.safetensors", dir);
     size_t len;
-    char *good = slurp(st, &len);
+    char *good = test_slurp(st, &len);
     // Cut short: the last tensors' offsets lie outside the data.
     spill(st, good, len - 100);
     refused(dir, SF_ERR_RANGE, "model.safetensors", "outside", "truncated");
@@ -421,7 +407,7 @@ static void test_hf_refuses_bad_config_and_folders(void **state)
     good_folder(dir, sizeof dir);
     snprintf(cfg, sizeof cfg, "%s/config.json", dir);
     size_t len;
-    char *good = slurp(cfg, &len);
+    char *good = test_slurp(cfg, &len);
     static const struct {
         const char *from, *to, *w1, *w2;
         int rc;
@@ -496,7 +482,7 @@ static void copy_in(const char *name, const char *dir, const char *as)
 {
     char from[600], to[700];
     size_t len;
-    char *buf = slurp(test_data_path(from, sizeof from, name), &len);
+    char *buf = test_slurp(test_data_path(from, sizeof from, name), &len);
     snprintf(to, sizeof to, "%s/%s", dir, as);
     spill(to, buf, len);
     free(buf);

@@ -1310,20 +1310,6 @@ static void test_check_warns_about_typed_decimals(void **state)
 }
 
 // Reads a whole text file (malloc'd, NUL-terminated).
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
 // The facts of the multi-head lesson are what holds it to the model: on a copy of the textbook
 // model whose layer 1 head 3 attends to nothing in particular (its W^Q, W^K, W^V columns and
 // biases zeroed), check fails where the lesson says head 3 picks out "keys".
@@ -1350,7 +1336,7 @@ static void test_check_catches_a_changed_model(void **state)
     // The lesson as shipped, on the changed model (found beside the lesson).
     char shipped[1100], why[300];
     assert_int_equal(lesson_find("5", shipped, sizeof shipped, why, sizeof why), 0);
-    char *text = read_all(shipped);
+    char *text = test_slurp(shipped, NULL);
     char *at = strstr(text, "@model textbook\n");
     assert_non_null(at);
     test_tmp_path(lesson_path, sizeof lesson_path, "05-zeroed.md");

@@ -440,19 +440,6 @@ static void test_train_help_states_the_adamw_defaults(void **state)
     free(c.err);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(*len + 1);
-    assert_int_equal(fread(buf, 1, *len, f), *len);
-    fclose(f);
-    return buf;
-}
-
 // Training stopped after some steps and resumed (with the settings of its state) ends with the
 // same weights as one run.
 static void test_train_resume_matches_one_run(void **state)
@@ -497,7 +484,7 @@ static void test_train_resume_matches_one_run(void **state)
     free(c.out);
     free(c.err);
     size_t la, lb;
-    char *ma = slurp(a, &la), *mb = slurp(b, &lb);
+    char *ma = test_slurp(a, &la), *mb = test_slurp(b, &lb);
     assert_int_equal(la, lb);
     assert_memory_equal(ma, mb, la);
     free(ma);
@@ -508,13 +495,13 @@ static void test_train_resume_matches_one_run(void **state)
     test_tmp_path(bad, sizeof bad, "train_empty.txt");
     f = fopen(bad, "wb");
     fclose(f);
-    ma = slurp(b, &la);
+    ma = test_slurp(b, &la);
     const char *broken[] = {"--data", bad,     "--seq", "8",        "--steps",
                             "20",     "--out", b,       "--resume", NULL};
     c = train_cli(broken, NULL);
     assert_int_equal(c.status, 2);
     assert_non_null(strstr(c.err, "empty"));
-    mb = slurp(b, &lb);
+    mb = test_slurp(b, &lb);
     assert_int_equal(la, lb);
     assert_memory_equal(ma, mb, la);
     free(ma);
@@ -568,7 +555,7 @@ static void write_bytes(const char *path, const char *bytes, size_t len)
 static void assert_file_holds(const char *path, const char *bytes, size_t len)
 {
     size_t n;
-    char *got = slurp(path, &n);
+    char *got = test_slurp(path, &n);
     if (n != len || memcmp(got, bytes, len) != 0)
         fail_msg("%s changed (%zu bytes, was %zu)", path, n, len);
     free(got);
@@ -596,10 +583,10 @@ static void test_train_resume_notices_a_model_from_another_step(void **state)
                            "2",      "--steps", "5",        "--shuffle",  "--out", out, NULL};
     expect_train(first, NULL, 0, "saved", NULL);
     size_t len5, len6, len_state;
-    char *model5 = slurp(out, &len5);
+    char *model5 = test_slurp(out, &len5);
     const char *to6[] = {"--data", text, "--steps", "6", "--out", out, "--resume", NULL};
     expect_train(to6, NULL, 0, "step 6/6", NULL);
-    char *model6 = slurp(out, &len6);
+    char *model6 = test_slurp(out, &len6);
 
     // Stopped after the state of step 6 was written and before the model: OUT is step 5's.
     write_bytes(out, model5, len5);
@@ -608,12 +595,12 @@ static void test_train_resume_notices_a_model_from_another_step(void **state)
     const char *to8[] = {"--data", text, "--steps", "8", "--out", out, "--resume", NULL};
     expect_train(to8, NULL, 0, "step 8/8", NULL);
     size_t len_ref;
-    char *model_ref = slurp(ref, &len_ref);
+    char *model_ref = test_slurp(ref, &len_ref);
     assert_file_holds(out, model_ref, len_ref);
 
     // Another model at OUT (two checkpoints old): refused, and nothing changes.
     write_bytes(out, model5, len5);
-    char *state8 = slurp(out_state, &len_state);
+    char *state8 = test_slurp(out_state, &len_state);
     expect_train(to8, NULL, 2, NULL, "is not the model saved with");
     expect_train(to8, NULL, 2, NULL, "move");
     expect_train(to8, NULL, 2, NULL, "without --resume");
@@ -651,7 +638,7 @@ static void test_train_resume_applies_optimizer_flags(void **state)
                            "--steps", "4",  "--lr",     "2e-3",       "--out", out, NULL};
     expect_train(first, NULL, 0, "saved", NULL);
     size_t len4, len;
-    char *model4 = slurp(out, &len4);
+    char *model4 = test_slurp(out, &len4);
     // With a learning rate of 0 AdamW changes nothing (the decay is lr * weight decay too).
     const char *frozen[] = {"--data",         text,  "--steps", "6", "--lr",     "0",
                             "--weight-decay", "0.5", "--out",   out, "--resume", NULL};
@@ -675,7 +662,7 @@ static void test_train_resume_applies_optimizer_flags(void **state)
     const char *moving[] = {"--data", text,      "--steps", "8",     "--lr", "1e-3",     "--seq",
                             "8",      "--batch", "2",       "--out", out,    "--resume", NULL};
     expect_train(moving, NULL, 0, "with --lr 0.001 (the run used 0)", NULL);
-    char *model8 = slurp(out, &len);
+    char *model8 = test_slurp(out, &len);
     assert_true(len == len4 && memcmp(model8, model4, len) != 0);
     free(model8);
 
@@ -736,7 +723,7 @@ static void test_train_state_file_values_are_checked(void **state)
                            "2",      "--steps", "2",        "--out",      out,     NULL};
     expect_train(first, NULL, 0, "saved", NULL);
     size_t len;
-    char *good = slurp(out_state, &len);
+    char *good = test_slurp(out_state, &len);
     uint64_t model_bytes = get_le(good, 128, 8), n_params = get_le(good, 64, 8);
     size_t m0 = 152 + (size_t)model_bytes, v0 = m0 + 4 * (size_t)n_params;
     assert_int_equal(len, v0 + 4 * n_params + 8);
@@ -815,7 +802,7 @@ static void test_train_ctrl_c_before_the_first_step_writes_nothing(void **state)
     assert_false(file_exists(out_state));
     expect_train(fresh, NULL, 0, "saved", NULL);
     size_t lm, ls;
-    char *model = slurp(out, &lm), *st = slurp(out_state, &ls);
+    char *model = test_slurp(out, &lm), *st = test_slurp(out_state, &ls);
     // an existing model is not replaced by an untrained one either
     expect_train(fresh, &stop, 130, NULL, "nothing was written");
     const char *resume[] = {"--data", text, "--steps", "9", "--out", out, "--resume", NULL};
