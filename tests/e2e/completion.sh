@@ -12,12 +12,7 @@ model=$4/gpt2_tiny.bin
 scratch=$5/e2e-completion
 name=completion
 echo "[==========] Running 1 test(s)."
-fail() {
-    echo "[  FAILED  ] 1 test(s), listed below:"
-    echo "[  FAILED  ] $name: $1"
-    exit 1
-}
-ok() { echo "[       OK ] $name: $1"; }
+. "$(dirname "$0")/result.sh"
 
 # shellcheck source=/dev/null
 . "$script" || fail "the completion script does not load"

@@ -12,12 +12,7 @@ assets=$3
 work=$4/e2e-convert
 name=convert
 echo "[==========] Running 1 test(s)."
-fail() {
-    echo "[  FAILED  ] 1 test(s), listed below:"
-    echo "[  FAILED  ] $name: $1"
-    exit 1
-}
-ok() { echo "[       OK ] $name: $1"; }
+. "$(dirname "$0")/result.sh"
 
 rm -rf "$work" && mkdir -p "$work" || fail "cannot make $work"
 cd "$work" || fail "cannot enter $work"

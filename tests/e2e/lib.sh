@@ -11,13 +11,11 @@ tmux() { command tmux -L "sf-e2e-$$" "$@"; }
 tmux new-session -d -s keep -x 20 -y 5 "sleep 3600"
 trap 'status=$?; command tmux -L "sf-e2e-$$" kill-server 2>/dev/null; exit $status' EXIT
 
-fail() {
-    echo "[  FAILED  ] 1 test(s), listed below:"
-    echo "[  FAILED  ] $name: $1"
+on_fail() {
     tmux capture-pane -p -t "$session" 2>/dev/null | sed 's/^/    | /'
     tmux kill-session -t "$session" 2>/dev/null
-    exit 1
 }
+. "$(dirname "$0")/result.sh"
 screen() { tmux capture-pane -p -t "$session"; }
 wait_for() { # pattern, seconds
     for _ in $(seq 1 $(($2 * 20))); do
@@ -26,7 +24,6 @@ wait_for() { # pattern, seconds
     done
     return 1
 }
-ok() { echo "[       OK ] $name: $1"; }
 
 # Runs a command line in a new width x height session (replacing the test's session); the
 # shell then prints EXIT=status and the terminal modes, for `restored`.

@@ -22,12 +22,8 @@ if [ -z "${SF_DISK_NAMESPACE:-}" ]; then
     exit 77
 fi
 echo "[==========] Running 1 test(s)."
-fail() {
-    echo "[  FAILED  ] 1 test(s), listed below:"
-    echo "[  FAILED  ] $name: $1"
-    [ -f "$dir/log" ] && sed 's/^/    | /' "$dir/log"
-    exit 1
-}
+on_fail() { [ -f "$dir/log" ] && sed 's/^/    | /' "$dir/log"; }
+. "$(dirname "$0")/result.sh"
 disk=$dir/disk
 mount -t tmpfs -o size=256k tmpfs "$disk" || fail "cannot mount a tmpfs"
 "$bin" corpus --out "$dir" --sentences 2000 --heldout 10 >/dev/null || fail "corpus"
