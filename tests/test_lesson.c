@@ -799,8 +799,8 @@ static void test_check_equation_table(void **state)
     assert_int_equal(cmd_check(1, argv, o, o), 2);
     fclose(o);
     const char *want[] = {
-        ":7:1: error: equation 'no-source' is marked C (confirmed) in equations.md but has no "
-        "source",
+        (":7:1: error: equation 'no-source' is marked C (confirmed) in equations.md but "
+         "has no source"),
         ":8:1: error: equation 'odd' has the status 'X' in equations.md: write C",
         ":9:1: error: equation 'bare' needs its section and the equation itself",
         ":10:1: error: equation 'ok-r' is in the table twice (line 5 too)",
