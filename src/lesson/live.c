@@ -278,6 +278,28 @@ static int desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+// Sets e's value to the sum of the k largest of the V entries of src (what: the word, for the
+// message naming K's range).
+static int set_largest_sum(struct live *e, const float *src, int V, int k, const char *what)
+{
+    if (k < 1 || k > V) {
+        snprintf(e->why, e->wn, "%s: K is 1..%d, the vocabulary's size", what, V);
+        return -1;
+    }
+    float *row = malloc(sizeof(float) * (size_t)V);
+    if (!row) {
+        snprintf(e->why, e->wn, "out of memory");
+        return -1;
+    }
+    memcpy(row, src, sizeof(float) * (size_t)V);
+    qsort(row, (size_t)V, sizeof(float), desc);
+    double mass = 0;
+    for (int j = 0; j < k; j++)
+        mass += row[j];
+    free(row);
+    return set_num(e, mass);
+}
+
 // The probability mass of the K most probable next tokens after POS.
 static int live_top_mass(struct live *e)
 {
@@ -287,22 +309,7 @@ static int live_top_mass(struct live *e)
     int V = p->out.shape[1], k = index_of(e->w[1], V), i = input_position(e, e->w[2]);
     if (i < 0)
         return -1;
-    if (k < 1 || k > V) {
-        snprintf(e->why, e->wn, "top-mass: K is 1..%d, the vocabulary's size", V);
-        return -1;
-    }
-    float *row = malloc(sizeof(float) * (size_t)V);
-    if (!row) {
-        snprintf(e->why, e->wn, "out of memory");
-        return -1;
-    }
-    memcpy(row, p->out.data + (size_t)i * (size_t)V, sizeof(float) * (size_t)V);
-    qsort(row, (size_t)V, sizeof(float), desc);
-    double mass = 0;
-    for (int j = 0; j < k; j++)
-        mass += row[j];
-    free(row);
-    return set_num(e, mass);
+    return set_largest_sum(e, p->out.data + (size_t)i * (size_t)V, V, k, "top-mass");
 }
 
 // The row of op w[1]'s output over the vocabulary: the output itself when it has one
@@ -375,22 +382,7 @@ static int live_mass(struct live *e)
     if (vocab_row(e, 3, &src, &V))
         return -1;
     k = index_of(e->w[2], V);
-    if (k < 1 || k > V) {
-        snprintf(e->why, e->wn, "mass: K is 1..%d, the vocabulary's size", V);
-        return -1;
-    }
-    float *row = malloc(sizeof(float) * (size_t)V);
-    if (!row) {
-        snprintf(e->why, e->wn, "out of memory");
-        return -1;
-    }
-    memcpy(row, src, sizeof(float) * (size_t)V);
-    qsort(row, (size_t)V, sizeof(float), desc);
-    double mass = 0;
-    for (int j = 0; j < k; j++)
-        mass += row[j];
-    free(row);
-    return set_num(e, mass);
+    return set_largest_sum(e, src, V, k, "mass");
 }
 
 // A statistic of parameter tensor NAME ("L0.ln1.gamma", "lnf.gamma"): 0 its smallest entry,
