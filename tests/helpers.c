@@ -13,10 +13,12 @@
 
 #include <cmocka.h>
 
+#include "stepformer/app.h"
 #include "stepformer/arena.h"
 #include "stepformer/grid.h"
 #include "stepformer/model.h"
 #include "stepformer/rng.h"
+#include "stepformer/screen.h"
 #include "stepformer/tensor.h"
 #include "stepformer/utf8.h"
 
@@ -368,6 +370,15 @@ static long find_negative_zero(const char *text, size_t len)
         return (long)p;
     }
     return -1;
+}
+
+void test_draw_app(struct app *a, int w, int h, struct grid *g, struct screen_state *s)
+{
+    assert_int_equal(grid_init(g, w, h), 0);
+    a->width = w;
+    a->height = h;
+    app_screen(a, s);
+    screen_draw(g, s);
 }
 
 char *test_grid_text(const struct grid *g)

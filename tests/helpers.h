@@ -76,6 +76,11 @@ const char *test_switches_str(const struct model_config *c, char *buf, size_t si
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);
 
 struct grid;
+struct app;
+struct screen_state;
+// Draws the app's screen at w x h into g (made here; the caller frees it), with what it drew
+// in s.
+void test_draw_app(struct app *a, int w, int h, struct grid *g, struct screen_state *s);
 // Compares the grid's text with tests/golden/NAME, or writes it when SF_UPDATE_GOLDEN is set;
 // either way the screen must not show a negative zero.
 void test_check_golden(const struct grid *g, const char *name);

@@ -637,12 +637,8 @@ static void test_app_heads_goldens(void **state)
 static char *screen_text(struct app *a, int w, int h)
 {
     struct grid g;
-    assert_int_equal(grid_init(&g, w, h), 0);
-    a->width = w;
-    a->height = h;
     struct screen_state s;
-    app_screen(a, &s);
-    screen_draw(&g, &s);
+    test_draw_app(a, w, h, &g, &s);
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
@@ -1571,12 +1567,8 @@ static void test_app_whole_screens(void **state)
 static char *draw_panel_text(struct app *a, int w, int h, enum panel_id p, struct grid *g,
                              struct rect *where)
 {
-    assert_int_equal(grid_init(g, w, h), 0);
-    a->width = w;
-    a->height = h;
     struct screen_state s;
-    app_screen(a, &s);
-    screen_draw(g, &s);
+    test_draw_app(a, w, h, g, &s);
     if (!s.layout.shown[p])
         return NULL;
     struct rect r = s.layout.panel[p];

@@ -48,12 +48,8 @@ static void start_at(struct app *a, const char *name)
 static const struct rect *draw(struct app *a, int w, int h, struct grid *g, enum panel_id p,
                                struct rect *r)
 {
-    assert_int_equal(grid_init(g, w, h), 0);
-    a->width = w;
-    a->height = h;
     struct screen_state s;
-    app_screen(a, &s);
-    screen_draw(g, &s);
+    test_draw_app(a, w, h, g, &s);
     if (!s.layout.shown[p])
         return NULL;
     *r = s.layout.panel[p];

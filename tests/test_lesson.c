@@ -1631,21 +1631,26 @@ static int open_lesson(struct app *a, const char *name, const char *opt)
     return app_lesson_open(a, opt ? 4 : 3, argv, stderr);
 }
 
-static void screen_golden(struct app *a, int w, int h, const char *name)
+// Draws the app at w x h into g (made here; the caller frees it) once the logit lens, which
+// fills one block per draw, has finished.
+static void draw_settled(struct app *a, int w, int h, struct grid *g, struct screen_state *s)
 {
-    struct grid g;
-    assert_int_equal(grid_init(&g, w, h), 0);
     a->width = w;
     a->height = h;
-    struct screen_state s;
-    for (int i = 0; i < 100; i++) { // the logit lens fills one block per draw
-        app_screen(a, &s);
+    for (int i = 0; i < 100; i++) {
+        app_screen(a, s);
         if (!app_busy(a))
             break;
         app_tick(a, 50);
     }
-    app_screen(a, &s);
-    screen_draw(&g, &s);
+    test_draw_app(a, w, h, g, s);
+}
+
+static void screen_golden(struct app *a, int w, int h, const char *name)
+{
+    struct grid g;
+    struct screen_state s;
+    draw_settled(a, w, h, &g, &s);
     test_check_golden(&g, name);
     grid_free(&g);
 }
@@ -2036,18 +2041,8 @@ static void pane_text(struct app *a, int w, int h, char *narr, size_t nsize, cha
                       size_t qsize)
 {
     struct grid g;
-    assert_int_equal(grid_init(&g, w, h), 0);
-    a->width = w;
-    a->height = h;
     struct screen_state s;
-    for (int i = 0; i < 100; i++) { // the logit lens fills one block per draw
-        app_screen(a, &s);
-        if (!app_busy(a))
-            break;
-        app_tick(a, 50);
-    }
-    app_screen(a, &s);
-    screen_draw(&g, &s);
+    draw_settled(a, w, h, &g, &s);
     struct rect r = s.narration;
     assert_true(r.w > 0 && r.h > 1);
     int in_question = 0;
@@ -2322,12 +2317,8 @@ static void test_every_beat_is_reachable_at_every_size(void **state)
 static void screen_text(struct app *a, int w, int h, char *out, size_t size)
 {
     struct grid g;
-    assert_int_equal(grid_init(&g, w, h), 0);
-    a->width = w;
-    a->height = h;
     struct screen_state s;
-    app_screen(a, &s);
-    screen_draw(&g, &s);
+    test_draw_app(a, w, h, &g, &s);
     size_t o = 0;
     out[0] = 0;
     for (int y = 0; y < h && o + 1 < size; y++) {
