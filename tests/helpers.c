@@ -226,6 +226,24 @@ out:
     return count;
 }
 
+int test_params_equal(const struct model *a, const struct model *b, char *where, size_t size)
+{
+    struct param_ref ra[1024], rb[1024];
+    int na = model_params((struct model *)a, ra, 1024),
+        nb = model_params((struct model *)b, rb, 1024);
+    assert_true(na <= 1024);
+    snprintf(where, size, "the parameter count (%d and %d tensors)", na, nb);
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++) {
+        snprintf(where, size, "%s", ra[i].name);
+        if (strcmp(ra[i].name, rb[i].name) != 0 || !tensor_same_shape(ra[i].t, rb[i].t) ||
+            memcmp(ra[i].t->data, rb[i].t->data, tensor_numel(ra[i].t) * sizeof(float)) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 int test_for_each_switch(const struct model_config *base,
                          void (*fn)(struct model_config *c, void *ctx), void *ctx)
 {

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct model;
+
 // What a command function (cmd_trace, cmd_check, ...) did: its status and what it wrote.
 struct run {
     int status;
@@ -64,6 +66,16 @@ int test_tensors_teardown(void **state);
 struct tensor test_randn(int ndim, int d0, int d1, int d2, float scale);
 struct tensor test_zeros(int ndim, int d0, int d1, int d2);
 struct tensor test_zeros_like(const struct tensor *x);
+// 1 when models a and b (same configuration) hold the same parameters bit for bit, wherever
+// each keeps them (its block or a file mapping); else 0 with the first differing tensor's name
+// in where.
+int test_params_equal(const struct model *a, const struct model *b, char *where, size_t size);
+#define assert_params_equal(a, b)                                                                  \
+    do {                                                                                           \
+        char where_[48];                                                                           \
+        if (!test_params_equal(a, b, where_, sizeof where_))                                       \
+            fail_msg("the parameters differ at %s", where_);                                       \
+    } while (0)
 // Calls fn once for each of the 96 combinations of the model switches (norm placement, final
 // norm, positions, activation, biases, tying) applied to a copy of base. Returns the count.
 int test_for_each_switch(const struct model_config *base,

@@ -365,7 +365,7 @@ static void test_app_training_view(void **state)
     app_key(&a, 't');
     assert_false(a.train_view);
     assert_true(a.model.layers[0].wq.data[0] == w);
-    assert_true(a.train_model.params == NULL);
+    assert_true(a.train_model.block == NULL);
     app_free(&a);
 }
 

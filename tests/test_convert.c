@@ -67,7 +67,7 @@ static void assert_same_model(const char *a_path, const char *a_tok, const char 
         fail_msg("cannot load: %s: %s", d.file, d.msg);
     assert_memory_equal(&a.cfg, &b.cfg, sizeof a.cfg);
     assert_int_equal(a.n_params, b.n_params);
-    assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
+    assert_params_equal(&a, &b);
     assert_int_equal(b.tok.kind, a.tok.kind);
     assert_int_equal(b.tok.n, a.tok.n);
     assert_int_equal(b.tok.eot_id, a.tok.eot_id);

@@ -95,7 +95,7 @@ static void tiny_gpt2(struct model *m, int tied)
     struct rng r;
     rng_seed(&r, 11);
     for (size_t i = 0; i < m->n_params; i++)
-        m->params[i] = 0.3f * rng_normal(&r);
+        m->block[i] = 0.3f * rng_normal(&r);
     for (int l = 0; l < c.n_layer; l++)
         for (int i = 0; i < c.d_model; i++) {
             m->layers[l].ln1_g.data[i] += 1.0f;
@@ -173,7 +173,7 @@ static void test_hf_same_logits_as_llmc_and_reference(void **state)
             load_ok(&hf, path);
             assert_int_equal(hf.tok.kind, TOK_NONE);
             assert_int_equal(hf.n_params, llmc.n_params);
-            assert_memory_equal(hf.params, llmc.params, hf.n_params * sizeof(float));
+            assert_params_equal(&hf, &llmc);
             if (k < 2 || v == 0) // the last one read is compared below
                 model_free(&hf);
         }
@@ -209,16 +209,19 @@ static void test_hf_half_precision_weights(void **state)
         tiny_gpt2(&m, 1);
         tiny_gpt2(&rounded, 1);
         for (size_t i = 0; i < m.n_params; i++)
-            rounded.params[i] = types[t] == ST_F16 ? st_f16_to_f32(st_f32_to_f16(m.params[i]))
-                                                   : st_bf16_to_f32(st_f32_to_bf16(m.params[i]));
+            rounded.block[i] = types[t] == ST_F16 ? st_f16_to_f32(st_f32_to_f16(m.block[i]))
+                                                  : st_bf16_to_f32(st_f32_to_bf16(m.block[i]));
         via_llmc(&rounded, &llmc, "hf_half.bin");
         char dir[512];
         struct sf_diag d;
         test_fresh_dir(dir, sizeof dir, "hf_half");
         assert_int_equal(hf_write(&m, dir, types[t], HF_WRITE_BUFFERS, &d), 0);
         load_ok(&hf, dir);
-        assert_memory_equal(hf.params, llmc.params, hf.n_params * sizeof(float));
-        assert_memory_not_equal(hf.params, m.params, hf.n_params * sizeof(float));
+        assert_int_equal(hf.n_in_place, 0); // widened into the block
+        assert_null(hf.map);
+        assert_params_equal(&hf, &llmc);
+        char where[48];
+        assert_false(test_params_equal(&hf, &m, where, sizeof where));
         float *a = logits_of(&llmc), *b = logits_of(&hf);
         size_t n = 6 * (size_t)m.cfg.vocab_size;
         assert_close(b, a, n, 1e-6 * max_abs(a, n), 0.0, st_dtype_name(types[t]));
@@ -243,8 +246,99 @@ static void test_hf_untied_head(void **state)
     assert_int_equal(hf_write(&m, dir, ST_F32, 0, &d), 0);
     load_ok(&hf, dir);
     assert_int_equal(hf.cfg.tied, 0);
-    assert_memory_equal(hf.params, m.params, m.n_params * sizeof(float));
+    assert_params_equal(&hf, &m);
     model_free(&hf);
+    model_free(&m);
+}
+
+// 1 when x lies inside m's file mapping.
+static int in_map(const struct model *m, const float *x)
+{
+    const char *a = m->map, *p = (const char *)x;
+    return a && p >= a && p < a + m->map_len;
+}
+
+// One AdamW step on ids with OP_IMPL_FAST.
+static void train_once(struct model *m)
+{
+    struct adamw_params hp = SF_ADAMW_DEFAULTS;
+    hp.lr = 1e-2f;
+    struct optimizer opt;
+    assert_int_equal(optimizer_init(&opt, m, &hp), 0);
+    struct graph g = {0};
+    assert_int_equal(graph_build_train(&g, m, ids, ids + 1, 5, 5, OP_IMPL_FAST, &opt, NULL), 0);
+    assert_int_equal(graph_run_to_end(&g), 1);
+    graph_free(&g);
+    optimizer_free(&opt);
+}
+
+// An F32 file's weights are used where they lie, except c_attn's, which the model splits into
+// W^Q, W^K, W^V; training writes to private copies and leaves the file as it was; a file whose
+// data is not 4-byte aligned is copied instead, with the same result.
+static void test_hf_weights_used_in_place(void **state)
+{
+    (void)state;
+    struct model m, hf, llmc, back;
+    tiny_gpt2(&m, 1);
+    via_llmc(&m, &llmc, "hf_inplace.bin");
+    char dir[512], path[600];
+    struct sf_diag d;
+    test_fresh_dir(dir, sizeof dir, "hf_inplace");
+    assert_int_equal(hf_write(&m, dir, ST_F32, HF_WRITE_BUFFERS, &d), 0);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    size_t len = 0;
+    unsigned char *file = (unsigned char *)test_slurp(path, &len);
+    load_ok(&hf, dir);
+    size_t C = (size_t)m.cfg.d_model, L = (size_t)m.cfg.n_layer;
+    assert_int_equal(hf.n_in_place, hf.n_params - 3 * C * C * L);
+    assert_int_equal(hf.n_block, 3 * C * C * L);
+    assert_true(in_map(&hf, hf.wte.data) && in_map(&hf, hf.wpe.data));
+    assert_true(in_map(&hf, hf.layers[1].w2.data) && in_map(&hf, hf.layers[1].bv.data));
+    assert_true(in_map(&hf, hf.lnf_b.data));
+    assert_false(in_map(&hf, hf.layers[0].wq.data) || in_map(&hf, hf.layers[1].wv.data));
+    assert_params_equal(&hf, &m);
+
+    // One step changes the weights in memory exactly as on the copied model, not the file.
+    train_once(&hf);
+    train_once(&llmc);
+    assert_params_equal(&hf, &llmc);
+    assert_true(hf.wte.data[0] != m.wte.data[0]);
+    size_t len2 = 0;
+    unsigned char *after = (unsigned char *)test_slurp(path, &len2);
+    assert_int_equal(len2, len);
+    assert_memory_equal(after, file, len);
+    free(after);
+    model_free(&hf);
+    load_ok(&back, dir);
+    assert_params_equal(&back, &m);
+    model_free(&back);
+
+    // The header one byte longer: every tensor is 1 byte off alignment and is copied; four
+    // bytes longer, they are aligned again (4 bytes is all f32 needs).
+    for (int extra = 1; extra <= 4; extra += 3) {
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; i--)
+            n = n << 8 | file[i];
+        unsigned char *moved = malloc(len + (size_t)extra);
+        uint64_t n2 = n + (uint64_t)extra;
+        for (int i = 0; i < 8; i++)
+            moved[i] = (unsigned char)(n2 >> (8 * i));
+        memcpy(moved + 8, file + 8, (size_t)n);
+        memset(moved + 8 + n, ' ', (size_t)extra);
+        memcpy(moved + 8 + n2, file + 8 + n, len - 8 - (size_t)n);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(moved, 1, len + (size_t)extra, f), len + (size_t)extra);
+        fclose(f);
+        free(moved);
+        load_ok(&back, dir);
+        assert_int_equal(back.n_in_place, extra == 1 ? 0 : m.n_params - 3 * C * C * L);
+        assert_true(extra == 1 ? back.map == NULL : back.map != NULL);
+        assert_params_equal(&back, &m);
+        model_free(&back);
+    }
+    free(file);
+    model_free(&llmc);
     model_free(&m);
 }
 
@@ -298,7 +392,8 @@ static void refused_at(const char *path, int rc, const char *file, const char *w
     if (got != rc || fl < wl || strcmp(d.file + fl - wl, file) != 0 || !strstr(d.msg, w1) ||
         (w2 && !strstr(d.msg, w2)))
         _fail(srcfile, line), print_error("status %d (want %d): %s\n", got, rc, buf);
-    assert_null(m.params);
+    assert_null(m.block);
+    assert_null(m.map);
 }
 #define refused(path, rc, file, w1, w2) refused_at(path, rc, file, w1, w2, __FILE__, __LINE__)
 
@@ -503,7 +598,7 @@ static void test_hf_folder_with_its_tokenizer(void **state)
     struct rng r;
     rng_seed(&r, 5);
     for (size_t i = 0; i < m.n_params; i++)
-        m.params[i] = 0.2f * rng_normal(&r);
+        m.block[i] = 0.2f * rng_normal(&r);
     test_fresh_dir(dir, sizeof dir, "hf_tok");
     assert_int_equal(hf_write(&m, dir, ST_F32, 0, &d), 0);
     model_free(&m);
@@ -527,7 +622,7 @@ static void test_hf_folder_with_its_tokenizer(void **state)
     struct model back;
     assert_int_equal(cli_load_model(&back, sfm, NULL, &d), 0);
     assert_int_equal(back.n_params, m.n_params);
-    assert_memory_equal(back.params, m.params, m.n_params * sizeof *m.params);
+    assert_params_equal(&back, &m);
     assert_int_equal(back.tok.n_merges, m.tok.n_merges);
     const char *texts[] = {"Hello world", "\xe2\x80\x94's", " \xc2\xa0the", "x  \n\n  y's"};
     for (int k = 0; k < 4; k++) {
@@ -594,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_hf_same_logits_as_llmc_and_reference),
         cmocka_unit_test(test_hf_half_precision_weights),
         cmocka_unit_test(test_hf_untied_head),
+        cmocka_unit_test(test_hf_weights_used_in_place),
         cmocka_unit_test(test_hf_refuses_damaged_weights),
         cmocka_unit_test(test_hf_header_offsets),
         cmocka_unit_test(test_hf_refuses_bad_config_and_folders),

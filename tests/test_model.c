@@ -76,7 +76,7 @@ static void check_param_table(struct model_config *c, void *ctx)
     assert_true(np <= 64);
     model_params(&m, refs, np);
     size_t total = 0;
-    const float *expect = m.params;
+    const float *expect = m.block;
     for (int i = 0; i < np; i++) {
         assert_ptr_equal(refs[i].t->data, expect); // contiguous, in table order
         expect += tensor_numel(refs[i].t);
@@ -131,9 +131,10 @@ static void test_model_random_init_is_seeded(void **state)
     assert_int_equal(model_init(&b, &c, NULL), 0);
     model_init_random(&a, 7);
     model_init_random(&b, 7);
-    assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
+    assert_params_equal(&a, &b);
     model_init_random(&b, 8);
-    assert_memory_not_equal(a.params, b.params, a.n_params * sizeof(float));
+    char where[48];
+    assert_false(test_params_equal(&a, &b, where, sizeof where));
 
     // Matrices N(0, 0.02), the residual projections W^O and W2 N(0, 0.02 / sqrt(2 L)),
     // gamma 1, beta and biases 0.
@@ -197,7 +198,7 @@ static void check_roundtrip(struct model_config *c, void *ctx)
     assert_int_equal(checkpoint_load(&back, path, &d), 0);
     assert_memory_equal(&back.cfg, &m.cfg, sizeof m.cfg);
     assert_int_equal(back.n_params, m.n_params);
-    assert_memory_equal(back.params, m.params, m.n_params * sizeof(float));
+    assert_params_equal(&back, &m);
     assert_int_equal(back.tok.kind, TOK_WORD);
     assert_int_equal(back.tok.n, 11);
     assert_int_equal(back.tok.unk_id, 0);
@@ -236,7 +237,7 @@ static void test_model_llmc_roundtrip_and_transpose(void **state)
     assert_int_equal(back.cfg.vocab_size, 130);
     assert_int_equal(back.cfg.act, ACT_GELU);
     assert_int_equal(back.tok.kind, TOK_NONE);
-    assert_memory_equal(back.params, m.params, m.n_params * sizeof(float));
+    assert_params_equal(&back, &m);
     assert_true(back.layers[1].wq.data[2 * 16 + 5] == 0.75f);
     model_free(&back);
     // Only GPT-2's switches can be written in llm.c's format.
@@ -459,7 +460,7 @@ static int read_bytes(const unsigned char *bytes, size_t len, struct sf_diag *d)
     if (rc == 0)
         model_free(&m);
     else
-        assert_null(m.params); // nothing left allocated
+        assert_null(m.block); // nothing left allocated
     return rc;
 }
 
@@ -787,7 +788,7 @@ static void test_model_tokenizer_must_match_the_vocabulary(void **state)
     sf_diag_format(&d, msg, sizeof msg);
     if (!strstr(msg, tok_path) || !strstr(msg, "7 pieces but the model's vocabulary only 5"))
         fail_msg("message '%s'", msg);
-    assert_null(m.params);
+    assert_null(m.block);
 
     // llm.c's files: the checkpoint pads its vocabulary of 300 to 384 rows; the tokenizer
     // file holds the 300 real tokens.
@@ -822,8 +823,8 @@ static void test_model_load_picks_format_by_magic(void **state)
     assert_int_equal(checkpoint_load(&native, native_path, &d), 0);
     assert_int_equal(checkpoint_load(&llmc, llmc_path, &d), 0);
     assert_memory_equal(&native.cfg, &llmc.cfg, sizeof c);
-    assert_memory_equal(native.params, llmc.params, m.n_params * sizeof(float));
-    assert_memory_equal(native.params, m.params, m.n_params * sizeof(float));
+    assert_params_equal(&native, &llmc);
+    assert_params_equal(&native, &m);
     model_free(&native);
     model_free(&llmc);
     model_free(&m);
@@ -898,7 +899,7 @@ static void test_model_save_keeps_old_file_on_failure(void **state)
     model_free(&big);
 
     assert_int_equal(checkpoint_load(&back, path, &d), 0);
-    assert_memory_equal(back.params, m.params, m.n_params * sizeof(float));
+    assert_params_equal(&back, &m);
     model_free(&back);
     model_free(&m);
     char dir[512];

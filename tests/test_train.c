@@ -32,7 +32,7 @@ static void make_model(struct model *m, const struct model_config *cfg, uint64_t
     struct rng r;
     rng_seed(&r, seed + 7);
     for (size_t i = 0; i < m->n_params; i++)
-        m->params[i] += 0.1f * rng_normal(&r);
+        m->block[i] += 0.1f * rng_normal(&r);
 }
 
 // Mean cross-entropy of the float64 reference.
@@ -217,16 +217,16 @@ static void test_train_adamw_nodes_update_the_model(void **state)
         struct graph g = {0};
         assert_int_equal(graph_build_train(&g, &m, ids, targets, 6, 6, OP_IMPL_FAST, &opt, NULL),
                          0);
-        memcpy(before, m.params, sizeof(float) * m.n_params);
+        memcpy(before, m.block, sizeof(float) * m.n_params);
         assert_int_equal(graph_run_to_end(&g), 1);
         opt.step++;
         if (step == 0) {
             first = g.loss;
             int a = graph_find(&g, "adamw.L0.ffn.w1");
             const struct tensor *delta = &g.nodes[a].out;
-            size_t off = (size_t)(m.layers[0].w1.data - m.params);
+            size_t off = (size_t)(m.layers[0].w1.data - m.block);
             for (size_t i = 0; i < tensor_numel(delta); i++)
-                assert_true(fabsf(m.params[off + i] - (before[off + i] + delta->data[i])) < 1e-6f);
+                assert_true(fabsf(m.block[off + i] - (before[off + i] + delta->data[i])) < 1e-6f);
         }
         last = g.loss;
         graph_free(&g);

@@ -47,8 +47,9 @@ struct st_tensor {
 struct st_file {
     struct st_tensor *t; // sorted by begin
     int n;
-    int mapped; // 1: data is a read-only file mapping whose pages may be dropped once read
+    int mapped;                // 1: data is a file mapping whose pages may be dropped once read
     const unsigned char *data; // the data section
+    unsigned char *writable;   // NULL, or data in a private writable mapping the model may keep
     uint64_t data_len;
 };
 
@@ -85,7 +86,9 @@ int hf_config_parse(struct model_config *c, const char *text, size_t len, const 
 // Builds m (zeroed by the call) from a configuration and a parsed safetensors file: every
 // tensor present (with or without the "transformer." prefix), of the expected shape, in F32,
 // F16 or BF16, and finite; the attn.bias / attn.masked_bias buffers are ignored. The shapes are
-// checked before anything is allocated. `name` is used in messages.
+// checked before anything is allocated. `name` is used in messages. With st->writable set, F32
+// tensors that need no rearranging are used in place (m->n_in_place counts their floats): the
+// caller then hands the mapping to the model (m->map, m->map_len), which unmaps it when freed.
 int hf_model_from_st(struct model *m, const struct model_config *c, const struct st_file *st,
                      const char *name, struct sf_diag *d);
 
@@ -96,7 +99,8 @@ int hf_is_path(const char *path);
 // it does not fit.
 int hf_folder(const char *path, char *buf, size_t size);
 // Loads the checkpoint named by path (see hf_is_path): config.json, then model.safetensors,
-// mapped and converted into m's parameters. m gets no tokenizer (TOK_NONE). On error m is left
+// mapped, its F32 tensors used in place where they can be and the rest converted into m's
+// block. m gets no tokenizer (TOK_NONE). On error m is left
 // freed and d names the file and the fault (a folder without model.safetensors says what was
 // looked for).
 int hf_load(struct model *m, const char *path, struct sf_diag *d);

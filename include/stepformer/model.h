@@ -63,8 +63,12 @@ struct layer_params {
 
 struct model {
     struct model_config cfg;
-    float *params; // every parameter, one allocation
-    size_t n_params;
+    size_t n_params; // every parameter, counted in file order
+    float *block;    // one allocation holding the parameters not read in place (n_block floats)
+    size_t n_block;
+    void *map; // a private file mapping some tensors point into (weights read in place), owned
+    size_t map_len;
+    size_t n_in_place;          // parameters that point into map
     struct tensor wte;          // E (V, d)
     struct tensor wpe;          // P (n_ctx, d), absent unless learned positions
     struct tensor lnf_g, lnf_b; // (d), absent without a final norm
@@ -74,10 +78,12 @@ struct model {
     int hf_folder;        // 1: read from a Hugging Face folder (config.json, model.safetensors)
 };
 
-// A parameter tensor and its stable name ("wte", "wpe", "L0.attn.wq", "lnf.gamma", ...).
+// A parameter tensor, its stable name ("wte", "wpe", "L0.attn.wq", "lnf.gamma", ...) and the
+// position of its first value in file order (where its gradient and moments are kept).
 struct param_ref {
     char name[48];
     struct tensor *t;
+    size_t offset;
 };
 
 // The number of parameters a (checked) configuration implies, without allocating.
@@ -86,6 +92,12 @@ size_t model_config_param_count(const struct model_config *c);
 // Allocates zeroed parameters for cfg (checked). model_free is safe on a zeroed or
 // half-initialised model.
 int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *d);
+// model_init in two steps, for weights read in place: model_init_shapes gives every tensor its
+// shape and no data; the caller points some of them into memory the model then owns (m->map);
+// model_alloc_rest allocates the block for the others, zeroed.
+int model_init_shapes(struct model *m, const struct model_config *cfg, struct sf_diag *d);
+int model_alloc_rest(struct model *m, struct sf_diag *d);
+// Frees the block, unmaps the mapping and frees the tokenizer.
 void model_free(struct model *m);
 // GPT-2 style initialisation: weights N(0, 0.02) (W^O and W2 scaled by 1/sqrt(2 L)),
 // biases 0, gamma 1, beta 0; with sinusoidal positions the token embeddings are N(0, 1), on
@@ -94,6 +106,16 @@ void model_init_random(struct model *m, uint64_t seed);
 // Lists the present parameter tensors in file order (see assets/README.md). Returns the
 // count; writes at most max entries (call with out == NULL to count).
 int model_params(struct model *m, struct param_ref *out, int max);
+// The position of parameter tensor p's first value in file order; SIZE_MAX when p is not one
+// of m's tensors.
+size_t model_param_offset(const struct model *m, const struct tensor *p);
+// Passes every parameter tensor's floats to fn in file order; the first nonzero return stops
+// it and is returned.
+int model_emit_params(const struct model *m, int (*fn)(void *ctx, const void *bytes, size_t n),
+                      void *ctx);
+// Copies every parameter of src into dst, which has the same configuration. 0 or
+// SF_ERR_NOMEM.
+int model_copy_params(struct model *dst, const struct model *src);
 // Finds a parameter by name; NULL when absent.
 struct tensor *model_param(struct model *m, const char *name);
 // The unembedding the head uses: wout if untied, else wte.

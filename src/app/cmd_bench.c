@@ -336,7 +336,7 @@ static int bench_lessons(int runs, FILE *out, FILE *err)
 // Writes {seconds, rss kB, hwm kB} to fd.
 static void hf_first_screen_child(const char *dir, int fd)
 {
-    double r[3] = {-1, 0, 0};
+    double r[4] = {-1, 0, 0, 0};
     double t0 = sf_now_ms();
     struct app a;
     struct sf_diag d;
@@ -349,6 +349,7 @@ static void hf_first_screen_child(const char *dir, int fd)
         app_screen(&a, &s);
         screen_draw(&grid, &s);
         r[0] = (sf_now_ms() - t0) / 1e3;
+        r[3] = (double)a.model.n_in_place * 4.0 / 1e6;
         FILE *f = fopen("/proc/self/status", "r");
         char line[256];
         while (f && fgets(line, sizeof line, f)) {
@@ -390,7 +391,7 @@ static int bench_hf(int runs, FILE *out, FILE *err)
     double weights_mb = (double)m.n_params * 4.0 / 1e6;
     model_free(&m);
     double *t = calloc((size_t)runs, sizeof *t), *rss = calloc((size_t)runs, sizeof *rss);
-    double *hwm = calloc((size_t)runs, sizeof *hwm);
+    double *hwm = calloc((size_t)runs, sizeof *hwm), in_place = 0;
     for (int i = 0; i < runs && !rc; i++) {
         int p[2];
         if (!t || !rss || !hwm || pipe(p) != 0) {
@@ -405,7 +406,7 @@ static int bench_hf(int runs, FILE *out, FILE *err)
             _exit(0);
         }
         close(p[1]);
-        double r[3] = {-1, 0, 0};
+        double r[4] = {-1, 0, 0, 0};
         if (pid < 0 || read(p[0], r, sizeof r) != (ssize_t)sizeof r || r[0] < 0)
             rc = sf_diag_set(&d, SF_ERR_IO, dir, 0, 0, "the folder could not be opened");
         close(p[0]);
@@ -414,6 +415,7 @@ static int bench_hf(int runs, FILE *out, FILE *err)
         t[i] = r[0];
         rss[i] = r[1] * 1024.0 / 1e6; // kB (KiB) to MB, like weights_mb
         hwm[i] = r[2] * 1024.0 / 1e6;
+        in_place = r[3];
     }
     snprintf(file, sizeof file, "%s/config.json", dir);
     unlink(file);
@@ -422,10 +424,11 @@ static int bench_hf(int runs, FILE *out, FILE *err)
     rmdir(dir);
     if (!rc)
         fprintf(out,
-                "hf      gpt2  folder (F32, %.0f MB of weights): first screen median %.3f s;  "
-                "VmRSS %.0f MB (%.2fx), VmHWM %.0f MB (%.2fx)  (%d runs)\n",
-                weights_mb, median(t, runs), median(rss, runs), median(rss, runs) / weights_mb,
-                median(hwm, runs), median(hwm, runs) / weights_mb, runs);
+                "hf      gpt2  folder (F32, %.0f MB of weights, %.0f MB read in place): first "
+                "screen median %.3f s;  VmRSS %.0f MB (%.2fx), VmHWM %.0f MB (%.2fx)  (%d runs)\n",
+                weights_mb, in_place, median(t, runs), median(rss, runs),
+                median(rss, runs) / weights_mb, median(hwm, runs), median(hwm, runs) / weights_mb,
+                runs);
     else
         fprintf(err, "stepformer: bench hf: %s\n", sf_diag_format(&d, buf, sizeof buf));
     free(t);

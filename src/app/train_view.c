@@ -62,8 +62,9 @@ int app_train_build(struct app *a, struct sf_diag *d)
                            "edit it");
     app_train_free(a);
     int rc = model_init(&a->train_model, &a->model.cfg, d);
+    if (!rc && (rc = model_copy_params(&a->train_model, &a->model)) != 0)
+        sf_diag_set(d, rc, NULL, 0, 0, "out of memory for the copy of the model");
     if (!rc) {
-        memcpy(a->train_model.params, a->model.params, sizeof(float) * a->model.n_params);
         a->train_model.tok = a->model.tok;
         struct adamw_params hp = SF_ADAMW_DEFAULTS;
         hp.weight_decay = 0.0f; // one step on one sentence: the update alone, no decay

@@ -2,6 +2,7 @@
 // optimizer state they use.
 #include "engine_impl.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,18 +29,21 @@ void optimizer_free(struct optimizer *o)
     memset(o, 0, sizeof *o);
 }
 
-// The slice of a per-parameter array (grads, m, v) that belongs to tensor p of m.
-static struct tensor slice(float *base, const struct model *m, const struct tensor *p)
+// The slice of a per-parameter array (grads, m, v) that belongs to tensor p, whose first
+// value is at offset in file order.
+static struct tensor slice(float *base, size_t offset, const struct tensor *p)
 {
     struct tensor t;
-    tensor_wrap(&t, base + (p->data - m->params), p->ndim, p->shape);
+    tensor_wrap(&t, base + offset, p->ndim, p->shape);
     return t;
 }
 
 struct tensor optimizer_grad(const struct optimizer *o, const struct model *m,
                              const struct tensor *p)
 {
-    return slice(o->grads, m, p);
+    size_t at = model_param_offset(m, p);
+    SF_ASSERT(at != SIZE_MAX);
+    return slice(o->grads, at, p);
 }
 
 // loss.xent: starts the backward pass (every gradient to zero), computes the loss per
@@ -123,9 +127,10 @@ static int run_adamw(struct graph *g, struct node *n)
 {
     struct optimizer *o = g->opt;
     struct tensor *p = n->param->t;
-    struct tensor m = slice(o->m, g->trained, p);
-    struct tensor v = slice(o->v, g->trained, p);
-    struct tensor grad = slice(o->grads, g->trained, p);
+    size_t at = n->param->offset;
+    struct tensor m = slice(o->m, at, p);
+    struct tensor v = slice(o->v, at, p);
+    struct tensor grad = slice(o->grads, at, p);
     return op_adamw(g->impl, p, &m, &v, &n->out, &grad, &o->hp, o->step + 1);
 }
 

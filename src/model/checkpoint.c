@@ -302,7 +302,7 @@ static int read_native(struct model *m, FILE *f, const char *name, long len, str
         return rc;
     }
     m->tok = tok;
-    if (fread(m->params, sizeof(float), want, f) != want)
+    if (fread(m->block, sizeof(float), want, f) != want) // model_init put every tensor there
         return sf_diag_set(d, SF_ERR_IO, name, 0, 0, "read error in the weights");
     return check_finite(m, name, d);
 }
@@ -596,11 +596,11 @@ int checkpoint_check(const struct model *m, const char *path, struct sf_diag *d)
         snprintf(msg, sizeof msg, "%s", d ? d->msg : "");
         return sf_diag_set(d, SF_ERR_ARG, path, 0, 0, "not saved: %s", msg);
     }
-    if (!m->params || m->n_params != model_config_param_count(&m->cfg))
+    if (!m->wte.data || m->n_params != model_config_param_count(&m->cfg))
         return sf_diag_set(d, SF_ERR_ARG, path, 0, 0,
                            "not saved: the model holds %zu parameters but its configuration "
                            "needs %zu",
-                           m->params ? m->n_params : 0, model_config_param_count(&m->cfg));
+                           m->wte.data ? m->n_params : 0, model_config_param_count(&m->cfg));
     // With no pieces the ids are not written (the file says -1).
     if ((t->kind == TOK_NONE) != (t->n == 0) || t->n > m->cfg.vocab_size ||
         (t->n > 0 && (t->unk_id < -1 || t->unk_id >= t->n || t->eot_id < -1 || t->eot_id >= t->n)))
@@ -679,7 +679,7 @@ int checkpoint_emit(const struct model *m, checkpoint_sink_fn fn, void *ctx)
                 return rc;
         }
     }
-    return fn(ctx, m->params, sizeof(float) * m->n_params);
+    return model_emit_params(m, fn, ctx);
 }
 
 static int sink_file(void *ctx, const void *bytes, size_t n)

@@ -1,14 +1,15 @@
-// Hugging Face GPT-2 folders: config.json (jansson) and model.safetensors, mapped and copied
-// into the model's one parameter block.
+// Hugging Face GPT-2 folders: config.json (jansson) and model.safetensors, mapped, with the
+// weights read in place where the file allows it.
 //
-// What is copied and why: struct model keeps every parameter in one allocation in its own
-// order (the optimizer, the gradients, `train` and the native writer index into that block),
-// and splits attention into W^Q, W^K, W^V where Hugging Face keeps one c_attn (d, 3d) whose
-// rows hold q | k | v side by side. So each tensor is copied once, from the mapping into its
-// place (F16 and BF16 widened on the way), and the mapped pages are dropped as soon as they
-// are read: resident memory stays near the size of the f32 weights. Hugging Face's Conv1D
-// stores weights (in, out), the textbook's x W orientation the model uses, so nothing is
-// transposed (llm.c's files, written from nn.Linear, are (out, in) and are).
+// Hugging Face's Conv1D stores weights (in, out), the textbook's x W orientation the model
+// uses, so nothing is transposed (llm.c's files, written from nn.Linear, are (out, in) and
+// are). A tensor of an F32 file whose bytes are 4-byte aligned is used where it lies: the
+// model points into the file's private mapping (training writes copy the touched pages, and
+// the file never changes). Two kinds are copied once into the model's block instead: F16 and
+// BF16 tensors, widened to f32, and the attention weights c_attn (d, 3d), whose rows hold
+// W^Q | W^K | W^V side by side while the model keeps three (d, d) matrices (for GPT-2 small,
+// 85 MB of its 498 MB). A copied tensor's mapped pages are dropped once read, so resident
+// memory stays near the size of the f32 weights either way.
 #include "stepformer/hf.h"
 
 #include <errno.h>
@@ -167,7 +168,8 @@ struct hf_job {
     int vector; // 1: the file's shape is (cols)
     uint64_t rows, cols;
     int parts;
-    float *dst[3];
+    struct tensor *dst[3];
+    int in_place; // 1: dst point into the file's mapping
 };
 
 static void job(struct hf_job *j, const char *name, int vector, uint64_t rows, uint64_t cols,
@@ -178,9 +180,10 @@ static void job(struct hf_job *j, const char *name, int vector, uint64_t rows, u
     j->rows = rows;
     j->cols = cols;
     j->parts = b ? 3 : 1;
-    j->dst[0] = a ? a->data : NULL;
-    j->dst[1] = b ? b->data : NULL;
-    j->dst[2] = c ? c->data : NULL;
+    j->dst[0] = a;
+    j->dst[1] = b;
+    j->dst[2] = c;
+    j->in_place = 0;
 }
 
 // The file's tensors for configuration c in the model's order; m NULL gives names and shapes
@@ -335,9 +338,10 @@ static int nonfinite_at(const struct hf_job *j, const struct st_tensor *t, const
                        isnan(x[c]) ? "NaN" : "infinity", at);
 }
 
-// Copies one tensor row by row (each row checked while it is in the cache), then gives back
-// its mapped pages.
-static int copy_job(const struct hf_job *j, const struct st_file *st, const char *name,
+// Converts one tensor row by row into its place in the block, or checks it where it lies;
+// either way each row is checked for NaN and infinity while it is in the cache. A copied
+// tensor's mapped pages are given back.
+static int read_job(const struct hf_job *j, const struct st_file *st, const char *name,
                     struct sf_diag *d)
 {
     const struct st_tensor *t = job_find(st, j);
@@ -346,13 +350,33 @@ static int copy_job(const struct hf_job *j, const struct st_file *st, const char
     int rc = SF_OK;
     for (size_t r = 0; r < j->rows && !rc; r++)
         for (int p = 0; p < j->parts && !rc; p++) {
-            float *x = j->dst[p] + r * w;
-            convert(x, src + (r * (size_t)j->cols + (size_t)p * w) * es, t->dtype, w);
+            float *x = j->dst[p]->data + r * w;
+            if (!j->in_place)
+                convert(x, src + (r * (size_t)j->cols + (size_t)p * w) * es, t->dtype, w);
             if (any_nonfinite(x, w))
                 rc = nonfinite_at(j, t, x, w, r, p, name, d);
         }
-    release(st, t);
+    if (!j->in_place)
+        release(st, t);
     return rc;
+}
+
+// Points a job's tensors into the file when its bytes can be used as they are: a writable
+// private mapping, F32, 4-byte aligned, and each part contiguous (a vector, or one part).
+// Returns the floats pointed.
+static size_t point_in_place(struct hf_job *j, const struct st_file *st)
+{
+    const struct st_tensor *t = job_find(st, j);
+    if (!st->writable || t->dtype != ST_F32 || (!j->vector && j->parts > 1))
+        return 0;
+    unsigned char *src = st->writable + t->begin;
+    if ((uintptr_t)src % sizeof(float) != 0)
+        return 0;
+    size_t w = (size_t)(j->cols / (uint64_t)j->parts);
+    for (int p = 0; p < j->parts; p++)
+        j->dst[p]->data = (float *)(void *)src + (size_t)p * w;
+    j->in_place = 1;
+    return (size_t)(j->rows * j->cols);
 }
 
 // Asks for 2 MB pages for the parameter block about to be written: a fault per 2 MB instead of
@@ -384,13 +408,19 @@ int hf_model_from_st(struct model *m, const struct model_config *c, const struct
         return sf_diag_set(d, SF_ERR_NOMEM, name, 0, 0, "out of memory");
     int n = hf_jobs(jobs, NULL, c);
     rc = check_jobs(jobs, n, st, name, d);
-    if (!rc && (rc = model_init(m, c, d)) != 0)
+    if (!rc && (rc = model_init_shapes(m, c, d)) != 0)
         snprintf(msg, sizeof msg, "%s", d->msg), sf_diag_set(d, rc, name, 0, 0, "%s", msg);
     if (!rc) {
-        huge_pages(m->params, m->n_params * sizeof(float));
         hf_jobs(jobs, m, c);
+        for (int i = 0; i < n; i++)
+            m->n_in_place += point_in_place(&jobs[i], st);
+        if ((rc = model_alloc_rest(m, d)) != 0)
+            snprintf(msg, sizeof msg, "%s", d->msg), sf_diag_set(d, rc, name, 0, 0, "%s", msg);
+    }
+    if (!rc) {
+        huge_pages(m->block, m->n_block * sizeof(float));
         for (int i = 0; i < n && !rc; i++)
-            rc = copy_job(&jobs[i], st, name, d);
+            rc = read_job(&jobs[i], st, name, d);
     }
     free(jobs);
     if (rc)
@@ -464,7 +494,8 @@ static int load_weights(struct model *m, const struct model_config *c, const cha
                            "not a regular file: name model.safetensors or its folder");
     }
     size_t len = (size_t)sb.st_size;
-    void *map = len >= 8 ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    // Private and writable: training the model writes to its own copies of the touched pages.
+    void *map = len >= 8 ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : NULL;
     close(fd);
     if (map == MAP_FAILED)
         return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot map the weights: %s", strerror(errno));
@@ -473,12 +504,18 @@ static int load_weights(struct model *m, const struct model_config *c, const cha
                       path, d);
     if (!rc) {
         st.mapped = 1;
+        st.writable = (unsigned char *)map + (st.data - (const unsigned char *)map);
         madvise(map, len, MADV_SEQUENTIAL);
         rc = hf_model_from_st(m, c, &st, path, d);
     }
     st_free(&st);
-    if (map)
+    if (!rc && m->n_in_place > 0) { // the model keeps the mapping its tensors point into
+        madvise(map, len, MADV_NORMAL);
+        m->map = map;
+        m->map_len = len;
+    } else if (map) {
         munmap(map, len);
+    }
     return rc;
 }
 

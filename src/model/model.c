@@ -1,11 +1,14 @@
-// Model configuration, parameters carved from one allocation into named views, and seeded
+// Model configuration, parameters carved from one allocation (or pointed into a file mapping)
+// as named views, and seeded
 // GPT-2-style random initialisation.
 #include "stepformer/model.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "stepformer/rng.h"
 
@@ -132,23 +135,25 @@ struct carve {
     float *base;   // NULL while counting
 };
 
+// Gives every present tensor its shape; with a base, points those without data at the next
+// floats of the block (those pointed elsewhere keep their data).
 static void carve_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
                         int present)
 {
     (void)name;
     struct carve *cv = ctx;
-    memset(t, 0, sizeof *t);
-    if (!present)
+    if (!present) {
+        memset(t, 0, sizeof *t);
         return;
-    size_t n = (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
-    if (cv->base) {
-        int shape[2] = {d0, d1};
-        tensor_wrap(t, cv->base + cv->offset, ndim, shape);
     }
-    cv->offset += n;
+    if (cv->base && t->data)
+        return;
+    int shape[2] = {d0, d1};
+    tensor_wrap(t, cv->base ? cv->base + cv->offset : NULL, ndim, shape);
+    cv->offset += (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
 }
 
-int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *d)
+int model_init_shapes(struct model *m, const struct model_config *cfg, struct sf_diag *d)
 {
     struct model_config c = *cfg; // cfg may point into m
     memset(m, 0, sizeof *m);
@@ -164,22 +169,49 @@ int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *
     struct carve cv = {0, NULL};
     visit_params(m, carve_visit, &cv);
     m->n_params = cv.offset;
-    m->params = calloc(cv.offset, sizeof(float));
-    if (!m->params) {
-        model_free(m);
+    return SF_OK;
+}
+
+// Counts the floats of the present tensors that have no data yet.
+static void missing_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
+                          int present)
+{
+    (void)name;
+    if (present && !t->data)
+        *(size_t *)ctx += (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
+}
+
+int model_alloc_rest(struct model *m, struct sf_diag *d)
+{
+    struct carve cv = {0, NULL};
+    visit_params(m, missing_visit, &cv.offset);
+    m->block = cv.offset ? calloc(cv.offset, sizeof(float)) : NULL;
+    if (cv.offset && !m->block)
         return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0,
                            "out of memory: the model needs %zu parameters (%.1f MB)", cv.offset,
                            (double)cv.offset * 4.0 / 1e6);
-    }
+    m->n_block = cv.offset;
     cv.offset = 0;
-    cv.base = m->params;
+    cv.base = m->block;
     visit_params(m, carve_visit, &cv);
     return SF_OK;
 }
 
+int model_init(struct model *m, const struct model_config *cfg, struct sf_diag *d)
+{
+    int rc = model_init_shapes(m, cfg, d);
+    if (!rc)
+        rc = model_alloc_rest(m, d);
+    if (rc)
+        model_free(m);
+    return rc;
+}
+
 void model_free(struct model *m)
 {
-    free(m->params);
+    free(m->block);
+    if (m->map)
+        munmap(m->map, m->map_len);
     free(m->layers);
     tokenizer_free(&m->tok);
     memset(m, 0, sizeof *m);
@@ -229,6 +261,7 @@ void model_init_random(struct model *m, uint64_t seed)
 struct list_ctx {
     struct param_ref *out;
     int max, count;
+    size_t offset;
 };
 
 static void list_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
@@ -243,15 +276,97 @@ static void list_visit(void *ctx, const char *name, struct tensor *t, int ndim, 
     if (lc->out && lc->count < lc->max) {
         snprintf(lc->out[lc->count].name, sizeof lc->out[lc->count].name, "%s", name);
         lc->out[lc->count].t = t;
+        lc->out[lc->count].offset = lc->offset;
     }
     lc->count++;
+    lc->offset += (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
 }
 
 int model_params(struct model *m, struct param_ref *out, int max)
 {
-    struct list_ctx lc = {out, max, 0};
+    struct list_ctx lc = {out, max, 0, 0};
     visit_params(m, list_visit, &lc);
     return lc.count;
+}
+
+struct offset_ctx {
+    const struct tensor *want;
+    size_t offset, found;
+};
+
+static void offset_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
+                         int present)
+{
+    (void)name;
+    struct offset_ctx *oc = ctx;
+    if (!present)
+        return;
+    if (t == oc->want)
+        oc->found = oc->offset;
+    oc->offset += (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
+}
+
+size_t model_param_offset(const struct model *m, const struct tensor *p)
+{
+    struct offset_ctx oc = {p, 0, SIZE_MAX};
+    visit_params((struct model *)m, offset_visit, &oc); // the visit only reads m
+    return oc.found;
+}
+
+struct emit_ctx {
+    int (*fn)(void *ctx, const void *bytes, size_t n);
+    void *ctx;
+    int rc;
+};
+
+static void emit_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
+                       int present)
+{
+    (void)name;
+    (void)ndim;
+    (void)d0;
+    (void)d1;
+    struct emit_ctx *ec = ctx;
+    if (present && !ec->rc)
+        ec->rc = ec->fn(ec->ctx, t->data, tensor_numel(t) * sizeof(float));
+}
+
+int model_emit_params(const struct model *m, int (*fn)(void *ctx, const void *bytes, size_t n),
+                      void *ctx)
+{
+    struct emit_ctx ec = {fn, ctx, 0};
+    visit_params((struct model *)m, emit_visit, &ec); // the visit only reads m
+    return ec.rc;
+}
+
+struct copy_ctx {
+    struct param_ref *list;
+    int i;
+};
+
+static void copy_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
+                       int present)
+{
+    (void)name;
+    (void)ndim;
+    (void)d0;
+    (void)d1;
+    struct copy_ctx *cc = ctx;
+    if (present)
+        memcpy(t->data, cc->list[cc->i++].t->data, tensor_numel(t) * sizeof(float));
+}
+
+int model_copy_params(struct model *dst, const struct model *src)
+{
+    int n = model_params((struct model *)src, NULL, 0);
+    struct param_ref *list = malloc((size_t)n * sizeof *list);
+    if (!list)
+        return SF_ERR_NOMEM;
+    model_params((struct model *)src, list, n);
+    struct copy_ctx cc = {list, 0};
+    visit_params(dst, copy_visit, &cc);
+    free(list);
+    return SF_OK;
 }
 
 struct find_ctx {
