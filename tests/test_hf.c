@@ -251,6 +251,53 @@ static void test_hf_untied_head(void **state)
     model_free(&m);
 }
 
+// The llm.c checkpoint of the graph's golden test, written as a Hugging Face folder the way the
+// Hub serves one ("transformer." names, the attn.bias buffers) and read back (in place): the
+// same logits as the llm.c file, and the float64 golden of tests/tools/make_golden.py.
+static void test_hf_llmc_golden_as_a_folder(void **state)
+{
+    (void)state;
+    char path[512], dir[512];
+    struct model llmc, hf;
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&llmc, test_data_path(path, sizeof path, "gpt2_tiny.bin"), &d),
+                     0);
+    test_fresh_dir(dir, sizeof dir, "hf_golden");
+    assert_int_equal(hf_write(&llmc, dir, ST_F32, HF_WRITE_PREFIX | HF_WRITE_BUFFERS, &d), 0);
+    load_ok(&hf, dir);
+    assert_true(hf.n_in_place > 0);
+    double *gids = NULL, *glogits = NULL;
+    int shape[4], ndim, gid[64];
+    long n =
+        test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape, &ndim);
+    assert_true(n > 0 && n <= 64);
+    for (long i = 0; i < n; i++)
+        gid[i] = (int)gids[i];
+    long nl = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_logits.npy"), &glogits,
+                            shape, &ndim);
+    assert_int_equal(nl, n * hf.cfg.vocab_size);
+    double scale = 0;
+    for (long i = 0; i < nl; i++)
+        scale = fmax(scale, fabs(glogits[i]));
+    struct graph a = {0}, b = {0};
+    assert_int_equal(graph_build(&a, &hf, gid, (int)n, OP_IMPL_FAST, &d), 0);
+    assert_int_equal(graph_build(&b, &llmc, gid, (int)n, OP_IMPL_FAST, &d), 0);
+    graph_run_to_end(&a);
+    graph_run_to_end(&b);
+    const float *u = a.nodes[graph_find(&a, "head.logits")].out.data;
+    const float *w = b.nodes[graph_find(&b, "head.logits")].out.data;
+    assert_close(u, w, (size_t)nl, 1e-6 * scale, 0.0, "folder vs llm.c file");
+    for (long i = 0; i < nl; i++)
+        if (fabs(u[i] - glogits[i]) > 1e-4 * scale)
+            fail_msg("logit %ld: %.9g vs golden %.9g", i, (double)u[i], glogits[i]);
+    graph_free(&a);
+    graph_free(&b);
+    free(gids);
+    free(glogits);
+    model_free(&hf);
+    model_free(&llmc);
+}
+
 // 1 when x lies inside m's file mapping.
 static int in_map(const struct model *m, const float *x)
 {
@@ -690,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_hf_half_precision_weights),
         cmocka_unit_test(test_hf_untied_head),
         cmocka_unit_test(test_hf_weights_used_in_place),
+        cmocka_unit_test(test_hf_llmc_golden_as_a_folder),
         cmocka_unit_test(test_hf_refuses_damaged_weights),
         cmocka_unit_test(test_hf_header_offsets),
         cmocka_unit_test(test_hf_refuses_bad_config_and_folders),
