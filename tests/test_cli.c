@@ -418,7 +418,22 @@ static void test_cli_bench_rejects_bad_options(void **state)
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "forward tiny"));
     assert_non_null(strstr(r.out, "median"));
+    assert_non_null(strstr(r.out, "library floor"));
+    assert_non_null(strstr(r.out, "x the floor"));
     assert_non_null(strstr(r.out, "peak memory"));
+    run_free(&r);
+    // A training step against its floor, and where its time goes (shares that add up).
+    r = run_cmd(cmd_bench, "--only", "train", "--runs", "2", NULL);
+    assert_int_equal(r.status, 0);
+    const char *p = strstr(r.out, "one step profiled");
+    assert_non_null(p);
+    int a, b, c, e;
+    assert_int_equal(sscanf(strstr(p, "products"),
+                            "products %d%%, other kernels %d%%, AdamW %d%%, "
+                            "graph overhead %d%%",
+                            &a, &b, &c, &e),
+                     4);
+    assert_true(a > 0 && c > 0 && abs(a + b + c + e - 100) <= 3);
     run_free(&r);
 }
 

@@ -76,6 +76,37 @@ static void test_ops_linear_twins_agree(void **state)
     }
 }
 
+// The product log of the bench: every fast product is counted with its shape and FLOPs; the
+// replay runs the same products without touching the original outputs, reading kept operands
+// in place; with no log nothing is recorded.
+static void test_ops_sgemm_log_and_replay(void **state)
+{
+    (void)state;
+    struct tensor x = randn(2, 5, 8, 0, 1), W = randn(2, 8, 12, 0, 0.1f), y = zeros(2, 5, 12, 0);
+    struct sgemm_call calls[1];
+    struct sgemm_log log = {calls, 1, 0, 0, 0};
+    ops_sgemm_log(&log);
+    assert_int_equal(op_linear(OP_IMPL_FAST, &y, &x, &W, NULL), 0);
+    assert_int_equal(op_linear(OP_IMPL_FAST, &y, &x, &W, NULL), 0);
+    assert_int_equal(op_linear(OP_IMPL_REF, &y, &x, &W, NULL), 0); // not a BLAS call
+    ops_sgemm_log(NULL);
+    assert_int_equal(op_linear(OP_IMPL_FAST, &y, &x, &W, NULL), 0);
+    assert_int_equal(log.n, 2); // both counted, the first remembered
+    assert_true(log.flops == 2 * 2.0 * 5 * 12 * 8);
+    assert_true(log.seconds >= 0);
+    const struct sgemm_call *c = &calls[0];
+    assert_int_equal(c->M, 5);
+    assert_int_equal(c->N, 12);
+    assert_int_equal(c->K, 8);
+    assert_false(c->trans_a || c->trans_b);
+    assert_ptr_equal(c->A, x.data);
+    assert_ptr_equal(c->B, W.data);
+    float before[60];
+    memcpy(before, y.data, sizeof before);
+    assert_true(ops_sgemm_replay(&log, W.data, tensor_numel(&W)) >= 0);
+    assert_memory_equal(before, y.data, sizeof before);
+}
+
 static void test_ops_linear_heads_splits_columns(void **state)
 {
     (void)state;
@@ -511,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_ops_embeddings),
         cmocka_unit_test(test_ops_unembed_uses_only_real_rows),
         cmocka_unit_test(test_ops_reject_mismatched_shapes),
+        cmocka_unit_test(test_ops_sgemm_log_and_replay),
     };
     return cmocka_run_group_tests(tests, test_tensors_setup, test_tensors_teardown);
 }

@@ -14,6 +14,32 @@
 // Names the fast twin's BLAS and the kernel it runs, e.g. "OpenBLAS 0.3.21 (SkylakeX)".
 const char *ops_backend_name(void);
 
+// Profiling the matrix products, for `stepformer bench`: while a log is active, every
+// cblas_sgemm call of the fast twins is timed and counted, and the first `cap` are remembered
+// with their arguments, so the same products can be run again back to back (the library's
+// floor for that work). One log at a time; not for threads of the caller's own.
+struct sgemm_call {
+    int trans_a, trans_b, M, N, K, lda, ldb, ldc;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+};
+struct sgemm_log {
+    struct sgemm_call *calls; // (cap), the caller's
+    int cap, n;               // n counts every call, also those past cap
+    double seconds, flops;    // inside cblas_sgemm, added up
+};
+// Starts logging into log (NULL stops).
+void ops_sgemm_log(struct sgemm_log *log);
+// Runs the remembered calls again in order, back to back: an operand inside keep[0..n_keep)
+// (the model's weights) is read where it is, every other operand and every output is a
+// scratch buffer of its size (what the pass computed may since have been freed). The seconds
+// taken, or -1 without memory for the scratch.
+double ops_sgemm_replay(const struct sgemm_log *log, const float *keep, size_t n_keep);
+// The BLAS library's thread count, and setting it (OpenBLAS; 1 and no-op for other providers).
+int ops_blas_threads(void);
+void ops_blas_set_threads(int n);
+
 enum op_impl {
     OP_IMPL_REF,  // obvious loops
     OP_IMPL_FAST, // cblas_sgemm / sgemv and vectorised loops

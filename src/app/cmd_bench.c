@@ -30,6 +30,10 @@ static const char bench_usage[] =
     "hf: GPT-2 small's shape written as a Hugging Face folder (F32, about 550 MB, in $TMPDIR\n"
     "  or /tmp, removed after), opened in a fresh process each run (at most 5): the time to the\n"
     "  first screen and the resident memory (VmRSS, peak VmHWM) against the weights' size.\n"
+    "Each forward and training line is timed with one BLAS thread and with the default count,\n"
+    "next to the library's floor: the same matrix products (cblas_sgemm calls, recorded from\n"
+    "one pass) run back to back on the same weights, and the ratio. A training step is also\n"
+    "split into products, the other kernels, AdamW and the graph's own overhead.\n"
     "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
@@ -167,7 +171,78 @@ static int bench_present(const struct bench_case *bc, struct graph *g, FILE *out
     return 0;
 }
 
-// Times the forward pass of one case; prints one line. Returns 0 or an error status.
+#define BENCH_MAX_PRODUCTS 65536
+
+// The forward's matrix products, recorded from one pass, run again back to back `runs` times
+// (the weights as cold as in the pass: GPT-2's do not fit in any cache): the median seconds,
+// the library's floor for the pass. *count gets the number of products.
+static double product_floor(struct graph *g, int runs, int *count)
+{
+    struct sgemm_log log = {calloc(BENCH_MAX_PRODUCTS, sizeof(struct sgemm_call)),
+                            BENCH_MAX_PRODUCTS, 0, 0, 0};
+    double *t = calloc((size_t)runs, sizeof *t), med = 0;
+    if (log.calls && t) {
+        graph_invalidate(g, 0);
+        ops_sgemm_log(&log);
+        graph_run_to_end(g);
+        ops_sgemm_log(NULL);
+        const struct model *m = g->model;
+        ops_sgemm_replay(&log, m->block, m->n_block); // warm, like the pass timed
+        for (int i = 0; i < runs; i++)
+            t[i] = ops_sgemm_replay(&log, m->block, m->n_block);
+        med = median(t, runs);
+    }
+    *count = log.n;
+    free(log.calls);
+    free(t);
+    return med;
+}
+
+// Times the forward pass with the BLAS library's current thread count, and its floor; prints
+// one line. Returns 0 or an error status.
+static int time_forward(const struct bench_case *bc, struct graph *g, int runs, double build,
+                        FILE *out)
+{
+    double *times = calloc((size_t)runs, sizeof *times);
+    if (!times)
+        return SF_ERR_NOMEM;
+    // One untimed pass warms the caches and the BLAS thread pool.
+    for (int i = -1; i < runs; i++) {
+        graph_invalidate(g, 0);
+        double t0 = sf_now_ms() / 1e3;
+        int rc = graph_run_to_end(g);
+        double t = sf_now_ms() / 1e3 - t0;
+        if (rc < 0) {
+            free(times);
+            return rc;
+        }
+        if (i >= 0)
+            times[i] = t;
+    }
+    double lo = times[0], hi = times[0];
+    for (int i = 1; i < runs; i++) {
+        lo = times[i] < lo ? times[i] : lo;
+        hi = times[i] > hi ? times[i] : hi;
+    }
+    double med = median(times, runs);
+    int products = 0;
+    double floor_s = product_floor(g, runs, &products);
+    fprintf(out,
+            "forward %-5s L=%-2d H=%-2d d=%-4d V=%-5d N=%d  %6zu k params  nodes %4d  "
+            "median %8.3f ms  (min %.3f, max %.3f, %d runs; graph build %.2f ms)\n"
+            "        %-5s BLAS threads %d: library floor %.3f ms (its %d products back to back)"
+            ";  %.2fx the floor\n",
+            bc->name, bc->n_layer, bc->n_head, bc->d_model, bc->vocab, BENCH_TOKENS,
+            g->model->n_params / 1000, g->n_nodes, med * 1e3, lo * 1e3, hi * 1e3, runs, build * 1e3,
+            bc->name, ops_blas_threads(), floor_s * 1e3, products,
+            floor_s > 0 ? med / floor_s : 0.0);
+    free(times);
+    return 0;
+}
+
+// Times the forward pass of one case with one BLAS thread and with the library's default
+// count (when that is more), each against its floor, then the screens. Returns 0 or an error
+// status.
 static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE *err)
 {
     struct model_config cfg;
@@ -180,8 +255,7 @@ static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE 
     struct sf_diag d;
     char buf[SF_MSG_MAX];
     sf_diag_clear(&d);
-    double *times = calloc((size_t)runs, sizeof *times);
-    int rc = times ? model_init(&m, &cfg, &d) : SF_ERR_NOMEM;
+    int rc = model_init(&m, &cfg, &d);
     if (rc)
         goto fail;
     model_init_random(&m, 1234);
@@ -195,36 +269,22 @@ static int bench_forward(const struct bench_case *bc, int runs, FILE *out, FILE 
     double build = (sf_now_ms() / 1e3) - t0;
     if (rc)
         goto fail;
-    // One untimed pass warms the caches and the BLAS thread pool.
-    for (int i = -1; i < runs; i++) {
-        graph_invalidate(&g, 0);
-        t0 = (sf_now_ms() / 1e3);
-        rc = graph_run_to_end(&g);
-        double t = (sf_now_ms() / 1e3) - t0;
-        if (rc < 0)
-            goto fail;
-        if (i >= 0)
-            times[i] = t;
+    int threads = ops_blas_threads();
+    if (threads > 1) {
+        ops_blas_set_threads(1);
+        rc = time_forward(bc, &g, runs, build, out);
+        ops_blas_set_threads(threads);
     }
-    double lo = times[0], hi = times[0];
-    for (int i = 1; i < runs; i++) {
-        lo = times[i] < lo ? times[i] : lo;
-        hi = times[i] > hi ? times[i] : hi;
-    }
-    double med = median(times, runs);
-    fprintf(out,
-            "forward %-5s L=%-2d H=%-2d d=%-4d V=%-5d N=%d  %6zu k params  nodes %4d  "
-            "median %8.3f ms  (min %.3f, max %.3f, %d runs; graph build %.2f ms)\n",
-            bc->name, bc->n_layer, bc->n_head, bc->d_model, bc->vocab, BENCH_TOKENS,
-            m.n_params / 1000, g.n_nodes, med * 1e3, lo * 1e3, hi * 1e3, runs, build * 1e3);
-    rc = bench_screen(bc, &g, runs, out);
+    if (!rc)
+        rc = time_forward(bc, &g, runs, build, out);
+    if (!rc)
+        rc = bench_screen(bc, &g, runs, out);
     if (!rc)
         rc = bench_present(bc, &g, out);
     if (rc)
         goto fail;
     graph_free(&g);
     model_free(&m);
-    free(times);
     return 0;
 fail:
     if (!d.msg[0])
@@ -232,16 +292,99 @@ fail:
     fprintf(err, "stepformer: bench %s: %s\n", bc->name, sf_diag_format(&d, buf, sizeof buf));
     graph_free(&g);
     model_free(&m);
-    free(times);
     return rc;
+}
+
+// Where a training step's time goes: the observer sees each node as it finishes.
+struct step_profile {
+    double last;         // when the previous node finished (seconds)
+    double nodes, adamw; // seconds in all nodes, in the AdamW nodes
+};
+
+static void profile_node(const struct graph *g, const struct node *n, void *user)
+{
+    (void)g;
+    struct step_profile *p = user;
+    double now = sf_now_ms() / 1e3, dt = now - p->last;
+    p->nodes += dt;
+    if (n->role == ROLE_ADAMW)
+        p->adamw += dt;
+    p->last = now;
+}
+
+// Random tokens for one batch.
+static void random_batch(struct rng *r, int *in, int *tg, int n, int V)
+{
+    for (int k = 0; k < n; k++) {
+        in[k] = (int)(rng_u64(r) % (uint64_t)V);
+        tg[k] = (int)(rng_u64(r) % (uint64_t)V);
+    }
+}
+
+// Times `runs` training steps with the current BLAS thread count: the median step, its floor
+// (the step's products back to back), and the shares of products, the other kernels, AdamW and
+// the graph's own overhead (from one profiled step). Prints two lines.
+static int time_train(struct trainer *t, int runs, FILE *out, struct sf_diag *d)
+{
+    enum { B = 4, T = 64, V = 512 };
+    int in[B * T], tg[B * T], rc = SF_OK;
+    double *times = calloc((size_t)runs, sizeof *times);
+    struct rng r;
+    rng_seed(&r, 7);
+    for (int i = -3; !rc && i < runs; i++) { // three untimed warm-up steps
+        random_batch(&r, in, tg, B * T, V);
+        float loss;
+        double t0 = (sf_now_ms() / 1e3);
+        rc = trainer_step(t, in, tg, &loss, d);
+        if (i >= 0 && times)
+            times[i] = (sf_now_ms() / 1e3) - t0;
+    }
+    struct sgemm_log log = {calloc(BENCH_MAX_PRODUCTS, sizeof(struct sgemm_call)),
+                            BENCH_MAX_PRODUCTS, 0, 0, 0};
+    struct step_profile p = {0};
+    double step = 0, floor_s = 0;
+    if (!rc && times && log.calls) {
+        random_batch(&r, in, tg, B * T, V);
+        float loss;
+        graph_set_observer(&t->graph, profile_node, &p);
+        ops_sgemm_log(&log);
+        p.last = sf_now_ms() / 1e3;
+        double t0 = p.last;
+        rc = trainer_step(t, in, tg, &loss, d);
+        step = sf_now_ms() / 1e3 - t0;
+        ops_sgemm_log(NULL);
+        graph_set_observer(&t->graph, NULL, NULL);
+        const struct model *m = t->model;
+        ops_sgemm_replay(&log, m->block, m->n_block);
+        double *f = calloc((size_t)runs, sizeof *f);
+        for (int i = 0; f && i < runs; i++)
+            f[i] = ops_sgemm_replay(&log, m->block, m->n_block);
+        floor_s = f ? median(f, runs) : 0;
+        free(f);
+    }
+    if (!rc && times && log.calls) {
+        double med = median(times, runs), other = p.nodes - log.seconds - p.adamw;
+        fprintf(out,
+                "train   gpt2  L=4  H=4  d=128  V=512   B=%d T=%d  %6zu k params  BLAS threads %d:"
+                "  median %8.3f ms per step  %.0f tokens/s  (%d steps);  library floor %.3f ms "
+                "(%d products), %.2fx\n"
+                "        one step profiled, %.3f ms: products %.0f%%, other kernels %.0f%%, AdamW "
+                "%.0f%%, graph overhead %.0f%%\n",
+                B, T, t->model->n_params / 1000, ops_blas_threads(), med * 1e3, B * T / med, runs,
+                floor_s * 1e3, log.n, floor_s > 0 ? med / floor_s : 0.0, step * 1e3,
+                100 * log.seconds / step, 100 * other / step, 100 * p.adamw / step,
+                100 * (step - p.nodes) / step);
+    }
+    free(log.calls);
+    free(times);
+    return rc ? rc : (times ? SF_OK : SF_ERR_NOMEM);
 }
 
 // Times training steps (forward, loss, backward, AdamW) of a GPT-2-shaped model with 4
 // layers, 4 heads, d 128, vocabulary 512, context 128, on batches of B = 4 sequences of
-// T = 64 random tokens.
+// T = 64 random tokens, with one BLAS thread and with the default count.
 static int bench_train(int runs, FILE *out, FILE *err)
 {
-    enum { B = 4, T = 64 };
     struct model_config cfg;
     model_config_gpt2(&cfg, 4, 4, 128, 512, 128);
     struct model m = {0};
@@ -249,41 +392,27 @@ static int bench_train(int runs, FILE *out, FILE *err)
     struct sf_diag d;
     char buf[SF_MSG_MAX];
     sf_diag_clear(&d);
-    double *times = calloc((size_t)runs, sizeof *times);
     struct adamw_params hp = SF_ADAMW_DEFAULTS;
-    int rc = times ? model_init(&m, &cfg, &d) : SF_ERR_NOMEM;
+    int rc = model_init(&m, &cfg, &d);
     if (!rc) {
         model_init_random(&m, 1234);
-        rc = trainer_init(&t, &m, B, T, &hp, OP_IMPL_FAST, &d);
+        rc = trainer_init(&t, &m, 4, 64, &hp, OP_IMPL_FAST, &d);
     }
-    int in[B * T], tg[B * T];
-    struct rng r;
-    rng_seed(&r, 7);
-    for (int i = -3; !rc && i < runs; i++) { // three untimed warm-up steps
-        for (int k = 0; k < B * T; k++) {
-            in[k] = (int)(rng_u64(&r) % 512);
-            tg[k] = (int)(rng_u64(&r) % 512);
-        }
-        float loss;
-        double t0 = (sf_now_ms() / 1e3);
-        rc = trainer_step(&t, in, tg, &loss, &d);
-        if (i >= 0)
-            times[i] = (sf_now_ms() / 1e3) - t0;
+    int threads = ops_blas_threads();
+    if (!rc && threads > 1) {
+        ops_blas_set_threads(1);
+        rc = time_train(&t, runs, out, &d);
+        ops_blas_set_threads(threads);
     }
-    if (!rc) {
-        double med = median(times, runs);
-        fprintf(out,
-                "train   gpt2  L=4  H=4  d=128  V=512   B=%d T=%d  %6zu k params  median %8.3f ms "
-                "per step  %.0f tokens/s  (min %.3f, %d steps)\n",
-                B, T, m.n_params / 1000, med * 1e3, B * T / med, times[0] * 1e3, runs);
-    } else {
+    if (!rc)
+        rc = time_train(&t, runs, out, &d);
+    if (rc) {
         if (!d.msg[0])
             sf_diag_set(&d, rc, NULL, 0, 0, "%s", sf_strerror(rc));
         fprintf(err, "stepformer: bench train: %s\n", sf_diag_format(&d, buf, sizeof buf));
     }
     trainer_free(&t);
     model_free(&m);
-    free(times);
     return rc;
 }
 

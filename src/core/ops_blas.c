@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cblas.h>
 
@@ -26,6 +27,102 @@ const char *fast_backend_name(void)
     return openblas_get_config();
 #else
     return "cblas";
+#endif
+}
+
+// ---- Every matrix product goes through sgemm, which a profiling log (ops_sgemm_log) can time
+// and record; with no log it is cblas_sgemm and one test of a pointer.
+static struct sgemm_log *sgemm_active;
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void sgemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int M, int N, int K,
+                  float alpha, const float *A, int lda, const float *B, int ldb, float beta,
+                  float *C, int ldc)
+{
+    struct sgemm_log *log = sgemm_active;
+    if (!log) {
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    double t0 = seconds_now();
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    log->seconds += seconds_now() - t0;
+    log->flops += 2.0 * M * N * K;
+    if (log->n < log->cap)
+        log->calls[log->n] = (struct sgemm_call){
+            ta == CblasTrans, tb == CblasTrans, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+    log->n++;
+}
+
+void ops_sgemm_log(struct sgemm_log *log)
+{
+    sgemm_active = log;
+}
+
+// Elements an operand of rows x ld spans.
+static size_t span(int rows, int ld)
+{
+    return (size_t)rows * (size_t)ld;
+}
+
+static int kept(const float *p, const float *lo, size_t n)
+{
+    return lo && p >= lo && p < lo + n;
+}
+
+double ops_sgemm_replay(const struct sgemm_log *log, const float *keep, size_t n_keep)
+{
+    int n = log->n < log->cap ? log->n : log->cap;
+    size_t na = 1, nb = 1, nc = 1;
+    for (int i = 0; i < n; i++) {
+        const struct sgemm_call *c = &log->calls[i];
+        size_t a = span(c->trans_a ? c->K : c->M, c->lda),
+               b = span(c->trans_b ? c->N : c->K, c->ldb);
+        na = a > na ? a : na;
+        nb = b > nb ? b : nb;
+        nc = span(c->M, c->ldc) > nc ? span(c->M, c->ldc) : nc;
+    }
+    float *sa = calloc(na, sizeof(float)), *sb = calloc(nb, sizeof(float));
+    float *sc = calloc(nc, sizeof(float));
+    double t = -1;
+    if (sa && sb && sc) {
+        double t0 = seconds_now();
+        for (int i = 0; i < n; i++) {
+            const struct sgemm_call *c = &log->calls[i];
+            cblas_sgemm(CblasRowMajor, c->trans_a ? CblasTrans : CblasNoTrans,
+                        c->trans_b ? CblasTrans : CblasNoTrans, c->M, c->N, c->K, c->alpha,
+                        kept(c->A, keep, n_keep) ? c->A : sa, c->lda,
+                        kept(c->B, keep, n_keep) ? c->B : sb, c->ldb, c->beta, sc, c->ldc);
+        }
+        t = seconds_now() - t0;
+    }
+    free(sa);
+    free(sb);
+    free(sc);
+    return t;
+}
+
+int ops_blas_threads(void)
+{
+#ifdef SF_HAVE_OPENBLAS
+    return openblas_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+void ops_blas_set_threads(int n)
+{
+#ifdef SF_HAVE_OPENBLAS
+    openblas_set_num_threads(n);
+#else
+    (void)n;
 #endif
 }
 
@@ -167,8 +264,8 @@ void fast_linear(float *y, const float *x, const float *W, const float *b, int N
     if (b)
         for (int i = 0; i < N; i++)
             memcpy(y + (size_t)i * dout, b, sizeof(float) * (size_t)dout);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dout, din, 1.0f, x, din, W, dout,
-                b ? 1.0f : 0.0f, y, dout);
+    sgemm(CblasNoTrans, CblasNoTrans, N, dout, din, 1.0f, x, din, W, dout, b ? 1.0f : 0.0f, y,
+          dout);
 }
 
 // One sgemm for all heads into a scratch (N, H dk), then a scatter into (B H, T, dk): at N = 64,
@@ -194,17 +291,16 @@ void fast_linear_heads(float *y, const float *x, const float *W, const float *b,
             if (b)
                 for (int t = 0; t < T; t++)
                     memcpy(yh + (size_t)t * dk, b + (size_t)h * dk, sizeof(float) * (size_t)dk);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, d, 1.0f,
-                        x + (size_t)s * T * d, d, W + (size_t)h * dk, width, b ? 1.0f : 0.0f, yh,
-                        dk);
+            sgemm(CblasNoTrans, CblasNoTrans, T, dk, d, 1.0f, x + (size_t)s * T * d, d,
+                  W + (size_t)h * dk, width, b ? 1.0f : 0.0f, yh, dk);
         }
 }
 
 void fast_attn_scores(float *s, const float *q, const float *k, int H, int N, int dk)
 {
     for (int h = 0; h < H; h++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, dk, 1.0f, q + (size_t)h * N * dk,
-                    dk, k + (size_t)h * N * dk, dk, 0.0f, s + (size_t)h * N * N, N);
+        sgemm(CblasNoTrans, CblasTrans, N, N, dk, 1.0f, q + (size_t)h * N * dk, dk,
+              k + (size_t)h * N * dk, dk, 0.0f, s + (size_t)h * N * N, N);
 }
 
 SF_VECTOR_CLONES
@@ -286,9 +382,8 @@ void fast_softmax_rows(float *y, const float *x, long R, int C)
 void fast_attn_mix(float *y, const float *a, const float *v, int H, int N, int dv)
 {
     for (int h = 0; h < H; h++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dv, N, 1.0f,
-                    a + (size_t)h * N * N, N, v + (size_t)h * N * dv, dv, 0.0f,
-                    y + (size_t)h * N * dv, dv);
+        sgemm(CblasNoTrans, CblasNoTrans, N, dv, N, 1.0f, a + (size_t)h * N * N, N,
+              v + (size_t)h * N * dv, dv, 0.0f, y + (size_t)h * N * dv, dv);
 }
 
 void fast_concat_heads(float *y, const float *x, int H, int N, int dv, int T)
@@ -328,7 +423,7 @@ void fast_gelu(float *y, const float *x, long n)
 
 void fast_unembed(float *u, const float *h, const float *E, int N, int d, int V)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, d, 1.0f, h, d, E, d, 0.0f, u, V);
+    sgemm(CblasNoTrans, CblasTrans, N, V, d, 1.0f, h, d, E, d, 0.0f, u, V);
 }
 
 // ---- Backward twins.
@@ -412,11 +507,9 @@ void fast_linear_backward(float *dx, float *dW, float *db, const float *x, const
                           const float *dy, int N, int din, int dout)
 {
     if (dx) // dx (N, din) += dy (N, dout) W^T
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, din, dout, 1.0f, dy, dout, W, dout,
-                    1.0f, dx, din);
+        sgemm(CblasNoTrans, CblasTrans, N, din, dout, 1.0f, dy, dout, W, dout, 1.0f, dx, din);
     if (dW) // dW (din, dout) += x^T dy
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, din, dout, N, 1.0f, x, din, dy, dout,
-                    1.0f, dW, dout);
+        sgemm(CblasTrans, CblasNoTrans, din, dout, N, 1.0f, x, din, dy, dout, 1.0f, dW, dout);
     if (db)
         column_sums(db, dy, N, dout);
 }
@@ -443,11 +536,11 @@ void fast_attn_scores_backward(float *dq, float *dk, const float *q, const float
         const float *dsh = ds + (size_t)h * N * N;
         size_t off = (size_t)h * N * d_k;
         if (dq) // dq += ds k
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, d_k, N, 1.0f, dsh, N, k + off,
-                        d_k, 1.0f, dq + off, d_k);
+            sgemm(CblasNoTrans, CblasNoTrans, N, d_k, N, 1.0f, dsh, N, k + off, d_k, 1.0f, dq + off,
+                  d_k);
         if (dk) // dk += ds^T q
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, d_k, N, 1.0f, dsh, N, q + off,
-                        d_k, 1.0f, dk + off, d_k);
+            sgemm(CblasTrans, CblasNoTrans, N, d_k, N, 1.0f, dsh, N, q + off, d_k, 1.0f, dk + off,
+                  d_k);
     }
 }
 
@@ -474,11 +567,11 @@ void fast_attn_mix_backward(float *da, float *dv, const float *a, const float *v
         const float *ah = a + (size_t)h * N * N;
         size_t off = (size_t)h * N * d_v;
         if (da) // dalpha += dy v^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, d_v, 1.0f, dy + off, d_v,
-                        v + off, d_v, 1.0f, da + (size_t)h * N * N, N);
+            sgemm(CblasNoTrans, CblasTrans, N, N, d_v, 1.0f, dy + off, d_v, v + off, d_v, 1.0f,
+                  da + (size_t)h * N * N, N);
         if (dv) // dv += alpha^T dy
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, d_v, N, 1.0f, ah, N, dy + off,
-                        d_v, 1.0f, dv + off, d_v);
+            sgemm(CblasTrans, CblasNoTrans, N, d_v, N, 1.0f, ah, N, dy + off, d_v, 1.0f, dv + off,
+                  d_v);
     }
 }
 
@@ -486,8 +579,10 @@ SF_VECTOR_CLONES
 void fast_relu_backward(float *restrict dx, const float *restrict x, const float *restrict dy,
                         long n)
 {
-    for (long i = 0; i < n; i++)
-        dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+    for (long i = 0; i < n; i++) {
+        float g = dy[i]; // read on every path, so the select vectorises
+        dx[i] += x[i] > 0.0f ? g : 0.0f;
+    }
 }
 
 // With s = 1 / (1 + e^(-2u)) (so tanh u = 2s - 1):
@@ -510,11 +605,9 @@ void fast_unembed_backward(float *dh, float *dE, const float *h, const float *E,
                            int N, int d, int V)
 {
     if (dh) // dh (N, d) += du (N, V) E (V, d)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, d, V, 1.0f, du, V, E, d, 1.0f, dh,
-                    d);
+        sgemm(CblasNoTrans, CblasNoTrans, N, d, V, 1.0f, du, V, E, d, 1.0f, dh, d);
     if (dE) // dE (V, d) += du^T h
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, d, N, 1.0f, du, V, h, d, 1.0f, dE,
-                    d);
+        sgemm(CblasTrans, CblasNoTrans, V, d, N, 1.0f, du, V, h, d, 1.0f, dE, d);
 }
 
 SF_VECTOR_CLONES

@@ -4,6 +4,7 @@
 #define STEPFORMER_OPS_BLAS_H
 
 #include "ops_ref.h"
+#include "stepformer/ops.h"
 
 SF_OPS_TWINS(fast_)
 SF_OPS_GRAD_TWINS(fast_)
