@@ -441,6 +441,62 @@ static void compare_one_switch(struct model_config *c, void *ctx)
     model_free(&m);
 }
 
+// The graph's outputs are not zeroed when it is built: every op must write all of its output
+// before anything reads it. With the memory filled with NaN bytes first, a training graph
+// (forward, loss, backward, AdamW) of every switch gives the same bits as one on zeroed memory.
+static void fill_one_switch(struct model_config *c, void *ctx)
+{
+    int *count = ctx;
+    int ids[9] = {4, 0, 36, 11, 11, 2, 30, 7, 19}, tg[9] = {0, 36, 11, 11, 2, 30, 7, 19, 5};
+    struct model m[2];
+    float *out[2] = {NULL, NULL};
+    size_t total = 0;
+    for (int k = 0; k < 2; k++) {
+        make_model(&m[k], c, (uint64_t)(300 + *count));
+        struct adamw_params hp = SF_ADAMW_DEFAULTS;
+        struct optimizer opt;
+        assert_int_equal(optimizer_init(&opt, &m[k], &hp), 0);
+        arena_debug_fill(k == 0 ? -1 : 0xff);
+        struct graph g = {0};
+        assert_int_equal(graph_build_train(&g, &m[k], ids, tg, 9, 9, OP_IMPL_FAST, &opt, NULL), 0);
+        arena_debug_fill(-1);
+        assert_int_equal(graph_run_to_end(&g), 1);
+        total = 0;
+        for (int i = 0; i < g.n_nodes; i++)
+            total += tensor_numel(&g.nodes[i].out) + tensor_numel(&g.nodes[i].dout);
+        out[k] = malloc(total * sizeof(float));
+        size_t at = 0;
+        for (int i = 0; i < g.n_nodes; i++) {
+            const struct tensor *t[2] = {&g.nodes[i].out, &g.nodes[i].dout};
+            for (int j = 0; j < 2; j++) {
+                memcpy(out[k] + at, t[j]->data, tensor_numel(t[j]) * sizeof(float));
+                at += tensor_numel(t[j]);
+            }
+        }
+        graph_free(&g);
+        optimizer_free(&opt);
+    }
+    char what[96];
+    if (memcmp(out[0], out[1], total * sizeof(float)) != 0)
+        fail_msg("%s: an op read memory it had not written",
+                 test_switches_str(c, what, sizeof what));
+    assert_params_equal(&m[0], &m[1]);
+    for (int k = 0; k < 2; k++) {
+        free(out[k]);
+        model_free(&m[k]);
+    }
+    (*count)++;
+}
+
+static void test_graph_outputs_need_no_zeroing(void **state)
+{
+    (void)state;
+    struct model_config base;
+    small_config(&base);
+    int count = 0;
+    assert_int_equal(test_for_each_switch(&base, fill_one_switch, &count), 96);
+}
+
 static void test_graph_matches_reference_every_switch(void **state)
 {
     (void)state;
@@ -724,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_graph_sampling_nodes),
         cmocka_unit_test(test_graph_interventions),
         cmocka_unit_test(test_graph_logit_lens),
+        cmocka_unit_test(test_graph_outputs_need_no_zeroing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "stepformer/arena.h"
 #include "stepformer/app.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
@@ -2748,6 +2749,8 @@ static void test_missing_model_stops_cleanly(void **state)
 
 int main(void)
 {
+    // Graph outputs are not zeroed: a panel that read one before its op ran would show NaN.
+    arena_debug_fill(0xff);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_a_lesson),
         cmocka_unit_test(test_emphasis_shows_as_quotes),

@@ -15,6 +15,8 @@ struct arena_block {
     unsigned char *mem; // ARENA_ALIGN aligned
 };
 
+static int debug_fill = -1; // arena_debug_fill
+
 void arena_init(struct arena *a, size_t block_size)
 {
     memset(a, 0, sizeof *a);
@@ -66,8 +68,16 @@ void *arena_alloc(struct arena *a, size_t bytes)
     void *p = b->mem + b->used;
     b->used += need;
     a->used += need;
-    memset(p, 0, need);
+    if (!a->no_zero)
+        memset(p, 0, need);
+    else if (debug_fill >= 0)
+        memset(p, debug_fill, need);
     return p;
+}
+
+void arena_debug_fill(int byte)
+{
+    debug_fill = byte;
 }
 
 void arena_reset(struct arena *a)

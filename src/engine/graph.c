@@ -346,6 +346,7 @@ static int build(struct graph *g, const struct model *m, struct model *trained, 
         g->act = *reuse;
     else
         arena_init(&g->act, (size_t)1 << 22);
+    g->act.no_zero = 1; // every op writes its whole output; the backward zeroes its own
 
     const struct model_config *c = &m->cfg;
     int BH = (n / T) * c->n_head; // a batch keeps each sequence's heads apart
