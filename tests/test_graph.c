@@ -469,8 +469,10 @@ static void fill_one_switch(struct model_config *c, void *ctx)
         for (int i = 0; i < g.n_nodes; i++) {
             const struct tensor *t[2] = {&g.nodes[i].out, &g.nodes[i].dout};
             for (int j = 0; j < 2; j++) {
-                memcpy(out[k] + at, t[j]->data, tensor_numel(t[j]) * sizeof(float));
-                at += tensor_numel(t[j]);
+                size_t n = tensor_numel(t[j]);
+                if (n)
+                    memcpy(out[k] + at, t[j]->data, n * sizeof(float));
+                at += n;
             }
         }
         graph_free(&g);
