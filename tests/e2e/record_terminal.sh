@@ -4,7 +4,9 @@
 # goto L0.attn.softmax, q) is recorded: the file appears only when the screen closes; it is
 # asciicast v2 (checked by cast_play, which reads it with jansson); and its output replayed into
 # a fresh 100x30 terminal draws the very screen the session showed before q. The last event
-# restores the terminal, so a player hands it back as it was. Ctrl-C and lesson mode record too.
+# restores the terminal, so a player hands it back as it was. Ctrl-C, SIGTERM and lesson mode
+# record too; a session killed with SIGKILL leaves only its temporary file, which the next
+# recording to that name removes.
 # Prints cmocka-style result lines.
 # usage: record_terminal.sh STEPFORMER CAST_PLAY SCRATCH_DIR
 set -u
@@ -84,8 +86,11 @@ tmux new-session -d -s "$session" -x 100 -y 30 \
     "stty raw -echo; '$play' play --drop-last '$cast'; touch '$dir/replayed'; sleep 60"
 for _ in $(seq 100); do [ -e "$dir/replayed" ] && break; sleep 0.05; done
 [ -e "$dir/replayed" ] || fail "the replay did not finish"
-sleep 0.3
-screen >"$dir/replay.txt"
+for _ in $(seq 100); do # the terminal may still be drawing what it was sent
+    screen >"$dir/replay.txt"
+    cmp -s "$dir/live.txt" "$dir/replay.txt" && break
+    sleep 0.05
+done
 diff "$dir/live.txt" "$dir/replay.txt" >"$dir/diff.txt" ||
     fail "the replay differs from the session's screen: $(head -20 "$dir/diff.txt")"
 grep -q 'L0.attn.softmax  Softmax along each row' "$dir/replay.txt" || fail "the replay is empty"
@@ -101,6 +106,45 @@ tmux send-keys -t "$session" C-c
 restored 130
 "$play" check "$cast" >/dev/null || fail "Ctrl-C: no valid recording"
 ok "Ctrl-C puts the recording in place"
+
+# The program started in the session's shell (its only child): its process id.
+program_pid() {
+    pgrep -P "$(tmux display -p -t "$session" '#{pane_pid}')" | head -1
+}
+
+# SIGTERM too.
+rm -f "$cast"
+open_terminal 100 30 "'$bin' --record '$cast'"
+wait_for 'Tokens  N = ' 10 || fail "the screen did not come up"
+pid=$(program_pid)
+[ -n "$pid" ] || fail "no process id for the program"
+kill -TERM "$pid"
+restored 143
+"$play" check "$cast" >/dev/null || fail "SIGTERM: no valid recording"
+ok "SIGTERM puts the recording in place"
+
+# A session killed outright leaves only the temporary file, every line of it whole (each event
+# is flushed as it is written); the next recording to the same name removes it.
+rm -f "$cast"
+open_terminal 100 30 "'$bin' --record '$cast'"
+wait_for 'Tokens  N = ' 10 || fail "the screen did not come up"
+tmux send-keys -t "$session" Space
+wait_for 'Ops  1 / 55' 5 || fail "a step"
+pid=$(program_pid)
+[ -n "$pid" ] || fail "no process id for the program"
+kill -KILL "$pid"
+wait_for 'EXIT=137' 10 || fail "SIGKILL"
+[ -e "$cast" ] && fail "a killed session put a recording in place"
+left=$(ls "$dir"/demo.cast.tmp-* 2>/dev/null)
+[ -n "$left" ] || fail "a killed session left no temporary file"
+"$play" check "$left" >/dev/null || fail "the temporary file of a killed session is not whole lines"
+open_terminal 100 30 "'$bin' --record '$cast'"
+wait_for 'Tokens  N = ' 10 || fail "the screen did not come up"
+tmux send-keys -t "$session" q
+restored 0
+[ -e "$left" ] && fail "the next recording did not remove the killed session's temporary file"
+"$play" check "$cast" >/dev/null || fail "the recording after a killed one"
+ok "SIGKILL leaves the temporary file, removed by the next recording"
 
 # Lesson mode records too, with the lesson's title.
 rm -f "$cast"
