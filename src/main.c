@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "stepformer/app.h"
+#include "stepformer/asciicast.h"
 #include "stepformer/cli.h"
 #include "stepformer/ops.h"
 #include "stepformer/text.h"
@@ -19,7 +20,8 @@
 
 static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
-    "                  [--present] [--impl fast|ref] [--palette light|dark|8|mono]\n"
+    "                  [--present] [--impl fast|ref] [--palette light|dark|8|mono] [--record "
+    "FILE]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "       stepformer --version\n"
     "\n"
@@ -33,6 +35,8 @@ static const char main_usage[] =
     "every machine.\n"
     "--palette light: dark text on a white background, for projectors (also\n"
     "STEPFORMER_PALETTE=light); P on the screen cycles dark, light, 8 colours and none.\n"
+    "--record demo.cast records the session as an asciicast v2 file (`asciinema play\n"
+    "demo.cast` replays it); it is put in place when the screen closes.\n"
     "Press ? on the screen for the keys.\n"
     "\n";
 
@@ -92,10 +96,34 @@ static void on_interrupt(int sig)
 // [--train] [--present] [--impl fast|ref] [--palette light|dark|8|mono]`.
 static int run_help(int argc, char **argv);
 
+// --record FILE: the recording's file is made before the screen opens, so a bad path is told
+// (status 2) while the terminal is as it was.
+static int record_begin(struct asciicast *rec, const char *path)
+{
+    struct sf_diag d;
+    if (asciicast_begin(rec, path, &d) == 0)
+        return 0;
+    cli_print_diag(stderr, "--record", &d);
+    return 2;
+}
+
+// Ends the recording after the screen has closed (q, Ctrl-C, SIGTERM, SIGHUP or a failure):
+// the file is put in place. The session's status, or 2 when the file cannot be written.
+static int record_end(struct asciicast *rec, int status)
+{
+    struct sf_diag d;
+    if (asciicast_end(rec, &d)) {
+        cli_print_diag(stderr, "--record", &d);
+        status = status ? status : 2;
+    }
+    asciicast_free(rec);
+    return status;
+}
+
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
-    const char *palette = NULL;
+    const char *palette = NULL, *record = NULL;
     for (int i = 0; i < argc; i++) {
         const char *v = NULL;
         int r;
@@ -117,6 +145,8 @@ static int run_screen(int argc, char **argv)
             return puts("stepformer " SF_VERSION) < 0 ? 2 : 0;
         else if ((r = cli_value(argc, argv, &i, "--palette", &v)) != 0)
             palette = v;
+        else if ((r = cli_value(argc, argv, &i, "--record", &v)) != 0)
+            record = v;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
             enum op_impl im;
             if (cli_parse_impl(v, &im)) {
@@ -137,7 +167,11 @@ static int run_screen(int argc, char **argv)
         return 2;
     }
     // Bad input is reported before the screen takes over the terminal.
+    struct asciicast rec = {0};
+    if (record && record_begin(&rec, record))
+        return 2;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        asciicast_free(&rec);
         fprintf(stderr, "stepformer: the step-through screen needs a terminal; for scripts use "
                         "`stepformer trace` or `stepformer generate` (see stepformer help)\n");
         return 2;
@@ -147,14 +181,16 @@ static int run_screen(int argc, char **argv)
     int status = app_init(&a, &o, &d);
     if (status) {
         cli_print_diag(stderr, NULL, &d);
+        asciicast_free(&rec);
         return status;
     }
-    status = tui_run(&a, stderr);
+    status = tui_run(&a, record ? &rec : NULL, "stepformer", stderr);
     app_free(&a);
-    return status;
+    return record ? record_end(&rec, status) : status;
 }
 
-// Lesson mode: `stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] [--impl ...]`.
+// Lesson mode: `stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] [--impl ...]
+// [--record FILE]`.
 static int run_lesson(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
@@ -162,18 +198,32 @@ static int run_lesson(int argc, char **argv)
             fputs(cli_lesson_usage, stdout);
             return 0;
         }
+    const char *record = NULL;
+    if (cli_take_value(&argc, argv, "--record", &record)) {
+        fprintf(stderr, "stepformer lesson: --record needs a value (the file to write)\n");
+        return 2;
+    }
+    struct asciicast rec = {0};
+    if (record && record_begin(&rec, record))
+        return 2;
     struct app a;
     int status = app_lesson_open(&a, argc, argv, stderr);
-    if (status)
+    if (status) {
+        asciicast_free(&rec);
         return status;
+    }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "stepformer: lesson mode needs a terminal\n");
         app_free(&a);
+        asciicast_free(&rec);
         return 2;
     }
-    status = tui_run(&a, stderr);
+    char title[300];
+    snprintf(title, sizeof title, "stepformer lesson: %s",
+             a.lesson && a.lesson->l.title ? a.lesson->l.title : "");
+    status = tui_run(&a, record ? &rec : NULL, title, stderr);
     app_free(&a);
-    return status;
+    return record ? record_end(&rec, status) : status;
 }
 
 static int run_lessons(int argc, char **argv)

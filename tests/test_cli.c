@@ -1630,6 +1630,33 @@ static void test_cli_train_hangup_and_term_save_like_ctrl_c(void **state)
     free(text_log);
 }
 
+// An option another parser does not read (lesson mode's --record) is taken out of the line:
+// both spellings, the last value wins, the other words stay in order; without a value, -1.
+static void test_cli_take_value_takes_the_option_out(void **state)
+{
+    (void)state;
+    char *argv[] = {"4", "--record", "a.cast", "--present", "--record=b.cast", "--beat", "2"};
+    int argc = 7;
+    const char *v = NULL;
+    assert_int_equal(cli_take_value(&argc, argv, "--record", &v), 0);
+    assert_string_equal(v, "b.cast");
+    assert_int_equal(argc, 4);
+    assert_string_equal(argv[0], "4");
+    assert_string_equal(argv[1], "--present");
+    assert_string_equal(argv[2], "--beat");
+    assert_string_equal(argv[3], "2");
+    char *none[] = {"--present", "--record"};
+    argc = 2;
+    v = NULL;
+    assert_int_equal(cli_take_value(&argc, none, "--record", &v), -1);
+    assert_null(v);
+    assert_int_equal(argc, 1);
+    char *other[] = {"--recorder", "x"};
+    argc = 2;
+    assert_int_equal(cli_take_value(&argc, other, "--record", &v), 0);
+    assert_int_equal(argc, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1662,6 +1689,7 @@ int main(void)
         cmocka_unit_test(test_cli_errors_name_ranges_and_exit_2),
         cmocka_unit_test(test_cli_train_killed_at_random_resumes_to_the_same_bytes),
         cmocka_unit_test(test_cli_train_hangup_and_term_save_like_ctrl_c),
+        cmocka_unit_test(test_cli_take_value_takes_the_option_out),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -43,6 +43,10 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 // 1; returns -1 when the value is missing. Returns 0 when argv[*i] is something else.
 int cli_flag(char **argv, int i, const char *name);
 int cli_value(int argc, char **argv, int *i, const char *name, const char **value);
+// Takes every `name VALUE` (or `name=VALUE`) out of argv[0..*argc), for an option that a
+// command's own parser does not read: *value gets the last VALUE, *argc the number of words
+// left. -1 when name ends the line without a value (it is taken out too), else 0.
+int cli_take_value(int *argc, char **argv, const char *name, const char **value);
 // Parses a whole decimal number into *out; 0 or -1 when s is not one inside [lo, hi].
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 // Reports a word on the command line that command `cmd` (NULL: the step-through screen) does

@@ -23,6 +23,24 @@
 typedef int (*sf_write_fn)(FILE *f, const void *ctx);
 int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf_diag *d);
 
+// The same, for content written bit by bit (a recording made as it happens): sf_write_begin
+// creates the temporary file beside path (as above; path must not be a directory) and opens
+// w->f on it, or fills d with the path and the reason. sf_write_commit ends the write: with rc
+// 0 it flushes, fsyncs and renames the file into place; with rc < 0 (the writer's failure, e
+// its errno when rc is SF_ERR_IO) it removes the temporary file and d says why, as
+// sf_write_atomic does. sf_write_abort removes the temporary file; it is safe on a zeroed or
+// finished struct. Until the end, only the temporary file (PATH.tmp-PID-XXXXXX) holds the
+// content: a process killed before then leaves it, and the next write to path removes it.
+struct sf_write {
+    FILE *f;      // where the content goes (NULL once ended)
+    char *path;   // as given, for messages
+    char *target; // the file replaced (path, or where its symbolic links lead)
+    char *tmp;    // the temporary file beside target
+};
+int sf_write_begin(struct sf_write *w, const char *path, struct sf_diag *d);
+int sf_write_commit(struct sf_write *w, int rc, int e, struct sf_diag *d);
+void sf_write_abort(struct sf_write *w);
+
 // Checks, without touching path, that sf_write_atomic could write `bytes` bytes there: path
 // is not a directory, a temporary file can be created beside it and that many bytes can be
 // reserved on its disk. The trial file is removed again. 0, or SF_ERR_IO with d saying why.

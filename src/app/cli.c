@@ -37,6 +37,24 @@ int cli_value(int argc, char **argv, int *i, const char *name, const char **valu
     return 1;
 }
 
+int cli_take_value(int *argc, char **argv, const char *name, const char **value)
+{
+    int kept = 0, r = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *v;
+        int at = i;
+        int got = cli_value(*argc, argv, &i, name, &v);
+        if (got > 0)
+            *value = v;
+        else if (got < 0)
+            r = -1;
+        else
+            argv[kept++] = argv[at];
+    }
+    *argc = kept;
+    return r;
+}
+
 int cli_parse_int(const char *s, long lo, long hi, long *out)
 {
     // As the options have always been read: white space before the number, spaces after it.

@@ -242,7 +242,7 @@ static const char lessons_usage[] =
 
 const char cli_lesson_usage[] =
     "usage: stepformer lesson [NUMBER|NAME|FILE] [--present] [--restart] [--beat N]\n"
-    "                         [--impl fast|ref] [--palette light|dark|8|mono]\n\n"
+    "                         [--impl fast|ref] [--palette light|dark|8|mono] [--record FILE]\n\n"
     "Opens a lesson (the first unfinished one when none is named) where you left it.\n"
     "Space goes on a beat, Backspace goes back; questions wait for your answer.\n"
     "--present: a classroom layout, large panels and the narration as a caption;\n"
@@ -251,6 +251,7 @@ const char cli_lesson_usage[] =
     "--beat N: at beat N (to check a lesson being written).\n"
     "--impl ref: the reference loops instead of BLAS (the same digits on every machine).\n"
     "--palette light: dark text on white, for projectors (also STEPFORMER_PALETTE).\n"
+    "--record demo.cast: the session as an asciicast v2 file (asciinema play demo.cast).\n"
     "`stepformer lessons` lists the lessons.\n";
 
 // A lesson named as a file (with a slash, or ending in .md) that is not there: 1 after saying
@@ -470,7 +471,7 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err)
             fprintf(err,
                     "stepformer lesson: unexpected '%s'; usage: stepformer lesson [NUMBER|NAME|"
                     "FILE] [--present] [--restart] [--beat N] [--impl fast|ref] [--palette "
-                    "light|dark|8|mono]\n",
+                    "light|dark|8|mono] [--record FILE]\n",
                     utf8_safe(safe, sizeof safe, argv[i]));
             return 2;
         } else

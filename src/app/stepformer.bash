@@ -8,9 +8,9 @@
 _stepformer_options()
 {
     case $1 in
-    "") echo "--model --tokenizer --prompt --ids --train --present --impl --palette --help" \
+    "") echo "--model --tokenizer --prompt --ids --train --present --impl --palette --record --help" \
         "--version" ;;
-    lesson) echo "--present --restart --beat --impl --palette --help" ;;
+    lesson) echo "--present --restart --beat --impl --palette --record --help" ;;
     lessons | check | help) echo "--help" ;;
     trace) echo "--model --tokenizer --prompt --ids --list --names --tokens --vocab --limit --op" \
         "--out --impl" \
@@ -85,7 +85,7 @@ _stepformer()
     --only) words="tiny gpt2 train lessons hf" ;;
     --config) words="textbook notebook gpt2" ;;
     --format) words="sfm llmc" ;;
-    --model | --tokenizer | --data | --val-data | --items | --out)
+    --model | --tokenizer | --data | --val-data | --items | --out | --record)
         compopt -o filenames 2>/dev/null
         if [[ $cmd == corpus ]]; then
             mapfile -t COMPREPLY < <(compgen -d -- "$cur")

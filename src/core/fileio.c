@@ -210,23 +210,26 @@ static void sync_dir(const char *target)
     }
 }
 
-int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf_diag *d)
+// Opens the temporary file for a write that replaces path: w->f is where the content goes.
+static int begin_write(struct sf_write *w, const char *path, struct sf_diag *d)
 {
-    char *target = NULL, *tmp = NULL;
+    memset(w, 0, sizeof *w);
     int fd;
-    int rc = resolve_target(path, &target, d);
+    int rc = resolve_target(path, &w->target, d);
     if (rc)
         return rc;
-    remove_stale_temps(target);
-    rc = make_temp(target, path, &tmp, &fd, d);
+    remove_stale_temps(w->target);
+    w->path = strdup(path);
+    rc = w->path ? make_temp(w->target, path, &w->tmp, &fd, d)
+                 : sf_diag_set(d, SF_ERR_NOMEM, path, 0, 0, "out of memory");
     if (rc) {
-        free(target);
+        sf_write_abort(w);
         return rc;
     }
     // mkstemp makes the file private; give it the mode the file has, or else the usual one.
     struct stat st;
     mode_t mode;
-    if (stat(target, &st) == 0) {
+    if (stat(w->target, &st) == 0) {
         mode = st.st_mode & 07777;
     } else {
         mode_t mask = umask(022);
@@ -234,18 +237,41 @@ int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf
         mode = 0666 & ~mask;
     }
     fchmod(fd, mode);
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
+    w->f = fdopen(fd, "wb");
+    if (!w->f) {
         close(fd);
-        unlink(tmp);
-        free(tmp);
-        free(target);
+        sf_write_abort(w);
         return sf_diag_set(d, SF_ERR_IO, path, 0, 0, "cannot open a temporary file for writing");
     }
-    // The writer's errno says why an fwrite failed (a full disk, say): keep it.
-    errno = 0;
-    rc = fn(f, ctx);
-    int e = rc == SF_ERR_IO ? errno : 0;
+    return SF_OK;
+}
+
+int sf_write_begin(struct sf_write *w, const char *path, struct sf_diag *d)
+{
+    char *target = NULL;
+    memset(w, 0, sizeof *w);
+    int rc = resolve_target(path, &target, d);
+    if (rc)
+        return rc;
+    struct stat st;
+    int dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+    free(target);
+    if (dir)
+        return sf_diag_set(d, SF_ERR_IO, path, 0, 0,
+                           "is a directory: give the name of a file to write");
+    return begin_write(w, path, d);
+}
+
+int sf_write_commit(struct sf_write *w, int rc, int e, struct sf_diag *d)
+{
+    if (!w->f) {
+        sf_write_abort(w);
+        return sf_diag_set(d, SF_ERR_IO, NULL, 0, 0, "no file is being written");
+    }
+    FILE *f = w->f;
+    w->f = NULL;
+    if (rc != SF_ERR_IO)
+        e = 0;
     if (rc == 0 && fflush(f) != 0) {
         e = errno;
         rc = SF_ERR_IO;
@@ -258,19 +284,43 @@ int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf
         e = errno;
         rc = SF_ERR_IO;
     }
-    if (rc == 0 && rename(tmp, target) != 0) {
+    if (rc == 0 && rename(w->tmp, w->target) != 0) {
         e = errno;
         rc = SF_ERR_IO;
     }
-    if (rc == 0)
-        sync_dir(target);
-    else {
-        unlink(tmp);
-        write_failed(d, path, rc, e);
+    if (rc == 0) {
+        sync_dir(w->target);
+        free(w->tmp); // renamed: nothing is left to remove
+        w->tmp = NULL;
+    } else {
+        write_failed(d, w->path, rc, e);
     }
-    free(tmp);
-    free(target);
+    sf_write_abort(w);
     return rc;
+}
+
+void sf_write_abort(struct sf_write *w)
+{
+    if (w->f)
+        fclose(w->f);
+    if (w->tmp)
+        unlink(w->tmp);
+    free(w->tmp);
+    free(w->target);
+    free(w->path);
+    memset(w, 0, sizeof *w);
+}
+
+int sf_write_atomic(const char *path, sf_write_fn fn, const void *ctx, struct sf_diag *d)
+{
+    struct sf_write w;
+    int rc = begin_write(&w, path, d);
+    if (rc)
+        return rc;
+    // The writer's errno says why an fwrite failed (a full disk, say): keep it.
+    errno = 0;
+    rc = fn(w.f, ctx);
+    return sf_write_commit(&w, rc, errno, d);
 }
 
 int sf_write_check(const char *path, uint64_t bytes, struct sf_diag *d)

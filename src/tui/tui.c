@@ -9,10 +9,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 static volatile sig_atomic_t stop_signal; // SIGINT, SIGTERM, SIGHUP: quit cleanly
 static int curses_up;
+static SCREEN *live_screen; // the terminal's screen (a recording has a second one)
 
 static void on_stop(int sig)
 {
@@ -22,8 +26,10 @@ static void on_stop(int sig)
 // A crash: give the terminal back, then die of the same signal.
 static void on_crash(int sig)
 {
-    if (curses_up)
+    if (curses_up) {
+        set_term(live_screen);
         endwin();
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -31,6 +37,7 @@ static void on_crash(int sig)
 static void restore_at_exit(void)
 {
     if (curses_up) {
+        set_term(live_screen);
         endwin();
         curses_up = 0;
     }
@@ -71,10 +78,27 @@ static const struct look looks[SF_STYLE_COUNT] = {
     [SF_STYLE_SERIES] = {A_NORMAL, A_NORMAL},
 };
 
+// A recording (--record). curses writes to the terminal's file descriptor with write(2) and
+// takes the terminal's modes and size from it, so its output cannot be caught on the way (a
+// FILE made with fopencookie has no descriptor: curses writes nothing to it). Instead a second
+// curses screen of the same terminal type is kept at the terminal's size, drawn with the same
+// frames, and writes to a scratch file: after each refresh the bytes curses wrote for that
+// frame, the same bytes it sent the terminal, are one "o" event. It starts and ends as the
+// terminal's screen does, so the recording holds the set-up and the restoring bytes too.
+struct rec {
+    struct asciicast *cast; // NULL: not recording
+    SCREEN *screen;
+    FILE *out; // the second screen's output: read back and emptied after each frame
+    int w, h;  // its size
+    char *buf; // the bytes of a frame
+    size_t cap;
+};
+
 struct term {
     int colors; // what the terminal offers: 256, 8 or 0
     int utf8;
     struct grid grid;
+    struct rec rec;
 };
 
 // The ASCII stand-in of a code point on terminals without UTF-8 (the grid already holds
@@ -205,6 +229,47 @@ static int take_input(struct term *t, struct app *a, int rc, wint_t ch)
     return key ? app_key(a, key) : 0;
 }
 
+// Takes what the recording's screen wrote since the last time as one output event, and empties
+// its file. curses writes with write(2), so the bytes are all in the file once it returns.
+static void rec_take(struct rec *r)
+{
+    int fd = fileno(r->out);
+    off_t n = lseek(fd, 0, SEEK_CUR);
+    if (n > 0 && (size_t)n > r->cap) {
+        char *b = realloc(r->buf, (size_t)n);
+        if (!b && !r->cast->status)
+            r->cast->status = SF_ERR_NOMEM; // the recording says so when it ends
+        if (b) {
+            r->buf = b;
+            r->cap = (size_t)n;
+        }
+    }
+    ssize_t got = n > 0 && (size_t)n <= r->cap ? pread(fd, r->buf, (size_t)n, 0) : 0;
+    if (got > 0)
+        asciicast_output(r->cast, sf_now_ms(), r->buf, (size_t)got);
+    if (ftruncate(fd, 0) == 0)
+        lseek(fd, 0, SEEK_SET);
+}
+
+// The frame just drawn, drawn again on the recording's screen (resized first when the terminal
+// was): its bytes are the next event.
+static void rec_frame(struct term *t, enum palette_scheme scheme)
+{
+    struct rec *r = &t->rec;
+    set_term(r->screen);
+    if (r->w != t->grid.w || r->h != t->grid.h) {
+        // as curses does for the terminal's screen on SIGWINCH: the next refresh redraws all
+        resizeterm(t->grid.h, t->grid.w);
+        r->w = t->grid.w;
+        r->h = t->grid.h;
+        asciicast_resize(r->cast, sf_now_ms(), r->w, r->h);
+    }
+    present(t, scheme);
+    refresh();
+    set_term(live_screen);
+    rec_take(r);
+}
+
 static void draw(struct term *t, struct app *a)
 {
     struct screen_state s;
@@ -217,9 +282,115 @@ static void draw(struct term *t, struct app *a)
     screen_draw(&t->grid, &s);
     present(t, (enum palette_scheme)scheme);
     refresh();
+    if (t->rec.cast)
+        rec_frame(t, (enum palette_scheme)scheme);
 }
 
-int tui_run(struct app *a, FILE *err)
+// The modes, keys, cursor, colours and mouse of the current screen (the terminal's, then the
+// recording's in the same way, so both write the same bytes). Returns the colours on offer.
+static int set_up_screen(void)
+{
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    int colors = 0;
+    if (has_colors()) {
+        start_color();
+        use_default_colors();
+        colors = COLORS >= 256 ? 256 : (COLORS >= 8 ? 8 : 0);
+    }
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mouseinterval(0);
+    return colors;
+}
+
+// The recording's screen: a curses screen of the terminal's type writing to a scratch file.
+// Made before the terminal's screen, so a failure is told while the terminal is as it was.
+static int rec_open(struct rec *r, struct asciicast *cast, FILE *err)
+{
+    r->out = tmpfile();
+    // A screen on a file takes its size from LINES and COLUMNS (else the terminal type's
+    // default, 80 x 24, whose scrolling region it would write): they are set to the terminal's
+    // size while it is made, then put back as they were.
+    struct winsize ws;
+    char *lines = getenv("LINES"), *cols = getenv("COLUMNS");
+    lines = lines ? strdup(lines) : NULL;
+    cols = cols ? strdup(cols) : NULL;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", ws.ws_row);
+        setenv("LINES", v, 1);
+        snprintf(v, sizeof v, "%d", ws.ws_col);
+        setenv("COLUMNS", v, 1);
+    }
+    r->screen = r->out ? newterm(NULL, r->out, stdin) : NULL;
+    if (lines)
+        setenv("LINES", lines, 1);
+    else
+        unsetenv("LINES");
+    if (cols)
+        setenv("COLUMNS", cols, 1);
+    else
+        unsetenv("COLUMNS");
+    free(lines);
+    free(cols);
+    if (!r->screen) {
+        fprintf(err, "stepformer: --record: cannot make a scratch file for the recording (%s)\n",
+                r->out ? "curses cannot set up a second screen" : "tmpfile failed");
+        if (r->out)
+            fclose(r->out);
+        r->out = NULL;
+        return -1;
+    }
+    r->cast = cast;
+    return 0;
+}
+
+// Starts the recording once the terminal's screen is up at the grid's size: the header, then
+// the recording's screen set up as the terminal's was, at the same size.
+static void rec_start(struct term *t, const char *title)
+{
+    struct rec *r = &t->rec;
+    struct asciicast_header h = {.width = t->grid.w,
+                                 .height = t->grid.h,
+                                 .timestamp = (long long)time(NULL),
+                                 .title = title,
+                                 .term = getenv("TERM"),
+                                 .shell = getenv("SHELL")};
+    asciicast_header(r->cast, &h, sf_now_ms());
+    set_term(r->screen);
+    set_up_screen();
+    typeahead(-1); // the terminal's screen reads the keys; this one never waits for them
+    resizeterm(t->grid.h, t->grid.w);
+    r->w = t->grid.w;
+    r->h = t->grid.h;
+    set_term(live_screen);
+    rec_take(r);
+}
+
+// Ends the recording's screen as the terminal's is about to be: the bytes that restore the
+// terminal are the last event.
+static void rec_stop(struct rec *r)
+{
+    if (r->screen) {
+        set_term(r->screen);
+        endwin();
+        if (live_screen)
+            set_term(live_screen);
+        if (r->cast)
+            rec_take(r);
+        delscreen(r->screen);
+    }
+    if (r->out)
+        fclose(r->out);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
+
+int tui_run(struct app *a, struct asciicast *cast, const char *title, FILE *err)
 {
     setlocale(LC_ALL, "");
     const char *term = getenv("TERM");
@@ -234,34 +405,28 @@ int tui_run(struct app *a, FILE *err)
     const char *cs = nl_langinfo(CODESET);
     t.utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
     install_signals();
-    if (!newterm(NULL, stdout, stdin)) {
+    if (cast && rec_open(&t.rec, cast, err))
+        return 2;
+    live_screen = newterm(NULL, stdout, stdin);
+    if (!live_screen) {
+        rec_stop(&t.rec);
         fprintf(err, "stepformer: cannot set up the terminal '%s'\n", term);
         return 2;
     }
     curses_up = 1;
     atexit(restore_at_exit);
     sf_assert_set_hook(restore_at_exit);
-    cbreak();
-    noecho();
-    nonl();
-    keypad(stdscr, TRUE);
-    set_escdelay(25);
-    curs_set(0);
-    if (has_colors()) {
-        start_color();
-        use_default_colors();
-        t.colors = COLORS >= 256 ? 256 : (COLORS >= 8 ? 8 : 0);
-    }
+    t.colors = set_up_screen();
     const char *no_color = getenv("NO_COLOR");
     if (!a->scheme_chosen) // --palette or STEPFORMER_PALETTE win over NO_COLOR
         a->scheme = palette_choose(t.colors, no_color);
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
-    mouseinterval(0);
     int status = 0;
     if (term_resize(&t, a)) {
         status = 2;
         goto out;
     }
+    if (t.rec.cast)
+        rec_start(&t, title);
     draw(&t, a);
     for (;;) {
         if (stop_signal) {
@@ -294,6 +459,7 @@ int tui_run(struct app *a, FILE *err)
     }
 out:
     grid_free(&t.grid);
+    rec_stop(&t.rec);
     endwin();
     curses_up = 0;
     return status;

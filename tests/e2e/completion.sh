@@ -56,6 +56,7 @@ rm -rf "$scratch" && mkdir -p "$scratch" || fail "cannot make $scratch"
 touch "$scratch/corpus.txt" "$scratch/mine.md"
 has "--data file names" "$scratch/corpus.txt" < <(complete_line "$bin" train --data "$scratch/corp")
 has "--model file names" "$scratch/corpus.txt" < <(complete_line "$bin" --model "$scratch/co")
+has "--record file names" "$scratch/mine.md" < <(complete_line "$bin" lesson --record "$scratch/mi")
 has "lesson files" "$scratch/mine.md" < <(complete_line "$bin" check "$scratch/mi")
 has "convert's IN" "$scratch/corpus.txt" < <(complete_line "$bin" convert "$scratch/co")
 has "convert's OUT" "$scratch/mine.md" < <(complete_line "$bin" convert a.sfm "$scratch/mi")
