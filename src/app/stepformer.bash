@@ -1,7 +1,7 @@
 # bash completion for stepformer(1): the commands, each command's options, the op names after
 # --op (asked of the program: stepformer trace --names, for the --model on the line), the
 # parameter names after --param-grad, the lesson names after lesson and check, the values of
-# --impl, --palette, --only, --config and --format, and file names after the options that take
+# --impl, --palette, --only, --config, --format and --zoom, and file names after the options that take
 # a file and for convert's IN and OUT.
 
 # The options of a command ("" is the step-through screen), as its --help lists them.
@@ -24,6 +24,8 @@ _stepformer_options()
     corpus) echo "--out --seed --sentences --heldout --help" ;;
     convert) echo "--format --tokenizer --help" ;;
     bench) echo "--runs --only --help" ;;
+    screenshot) echo "--model --tokenizer --prompt --ids --op --train --present --zoom --colours" \
+        "--keys --palette --size --format --impl --out --help" ;;
     esac
 }
 
@@ -84,7 +86,11 @@ _stepformer()
     --palette) words="light dark 8 mono" ;;
     --only) words="tiny gpt2 train lessons hf" ;;
     --config) words="textbook notebook gpt2" ;;
-    --format) words="sfm llmc" ;;
+    --format)
+        if [[ $cmd == screenshot ]]; then words="svg ansi text"; else words="sfm llmc"; fi
+        ;;
+    --zoom) words="tokens timeline equation qkv attention layernorm residual ffn next-token
+        logit-lens training activations heads model finder worked" ;;
     --model | --tokenizer | --data | --val-data | --items | --out)
         compopt -o filenames 2>/dev/null
         if [[ $cmd == corpus ]]; then
@@ -95,14 +101,15 @@ _stepformer()
         return 0
         ;;
     --prompt | --ids | --targets | --beat | --seed | --temperature | --top-k | --top-p | \
-        --beam | --max-tokens | --batch | --seq | --steps | --lr | --weight-decay | --beta1 | \
+        --keys | --size | --beam | --max-tokens | --batch | --seq | --steps | --lr | --weight-decay | --beta1 | \
         --beta2 | --eps | --eval-every | --save-every | --runs | --sentences | --heldout)
         return 0
         ;;
     esac
     if [[ -z $words ]]; then
         if ((COMP_CWORD == 1)) && [[ $cur != -* ]]; then
-            words="lesson lessons check trace generate train corpus eval convert bench help"
+            words="lesson lessons check trace generate train corpus eval convert screenshot bench"
+            words+=" help"
         elif [[ $cur == -* ]]; then
             words=$(_stepformer_options "$cmd")
         elif [[ $cmd == convert ]]; then
