@@ -342,6 +342,14 @@ static void test_cli_screenshot_bad_input_messages(void **state)
                  "unknown option '--sise'; did you mean --size?");
     expect_error(run_cmd(cmd_screenshot, "--out", "/nonexistent-dir/s.svg", NULL),
                  "/nonexistent-dir/s.svg");
+    expect_error(run_cmd(cmd_screenshot, "--lesson", "nosuch", "--out", out, NULL),
+                 "--lesson 'nosuch': no lesson 'nosuch'");
+    expect_error(run_cmd(cmd_screenshot, "--lesson", "4", "--beat", "99", "--out", out, NULL),
+                 "--beat '99': ");
+    expect_error(run_cmd(cmd_screenshot, "--beat", "2", "--out", out, NULL),
+                 "--beat '2': a beat of a lesson: add --lesson");
+    expect_error(run_cmd(cmd_screenshot, "--lesson", "4", "--op", "L0.attn.q", "--out", out, NULL),
+                 "--op: a lesson sets its own model, input and op");
     assert_int_equal(access(out, F_OK), -1); // nothing was written
 }
 
@@ -373,6 +381,16 @@ static void test_cli_screenshot_writes_the_screen(void **state)
              "the table”</title>"));
     assert_non_null(strstr(svg, "viewBox=\"0 0 1200 800\""));
     free(svg);
+    run_free(&r);
+    // a lesson's beat: the screen lesson mode shows (its golden), no progress kept
+    r = run_cmd(cmd_screenshot, "--lesson", "4", "--beat", "8", "--size", "120x36", "--format",
+                "text", NULL);
+    assert_int_equal(r.status, 0);
+    snprintf(golden, sizeof golden, "%s/../golden/lesson_04-one-head_beat8_120x36.txt",
+             getenv("SF_TEST_DATA"));
+    want = test_slurp(golden, NULL);
+    assert_string_equal(r.out, want);
+    free(want);
     run_free(&r);
 }
 

@@ -15,6 +15,7 @@ static const char screenshot_usage[] =
     "                             [--op NAME] [--train] [--present] [--zoom PANEL] [--colours]\n"
     "                             [--keys KEYS] [--palette dark|light|8|mono] [--size WxH]\n"
     "                             [--format svg|ansi|text] [--impl ref|fast] [--out FILE]\n"
+    "       stepformer screenshot --lesson NUMBER|NAME|FILE [--beat N] [--present] [OPTIONS]\n"
     "\n"
     "Draws a screen of stepformer without a terminal and writes it: an SVG picture for\n"
     "slides and handouts, text with ANSI colours (`cat` shows it in a terminal), or plain text.\n"
@@ -26,6 +27,8 @@ static const char screenshot_usage[] =
     "                   attention, layernorm, residual, ffn, next-token, logit-lens, training,\n"
     "                   activations, heads, model, finder, worked\n"
     "  --colours        the matrices as colour cells instead of numbers (c on the screen)\n"
+    "  --lesson LESSON  a lesson's screen instead (its own model and input), at --beat N\n"
+    "                   (default 1); with --present in its presenter mode\n"
     "  --keys KEYS      keys pressed on the screen last, as typed: characters, and <Enter>,\n"
     "                   <Esc>, <Tab>, <Space>, <Up>, <Down>, <Left>, <Right>, <PgUp>, <PgDn>,\n"
     "                   <Home>, <End>, <Backspace> (e.g. --keys hhh: head 3)\n"
@@ -41,7 +44,7 @@ static const char screenshot_usage[] =
 // The options as given.
 struct shot {
     struct app_options o;
-    const char *op, *zoom, *keys, *palette, *size, *format, *out;
+    const char *op, *zoom, *keys, *palette, *size, *format, *out, *lesson, *beat;
     int colours, w, h;
 };
 
@@ -102,6 +105,10 @@ static int parse(struct shot *sh, int argc, char **argv, FILE *out, FILE *err)
             sh->format = v;
         else if ((r = cli_value(argc, argv, &i, "--out", &v)) != 0)
             sh->out = v;
+        else if ((r = cli_value(argc, argv, &i, "--lesson", &v)) != 0)
+            sh->lesson = v;
+        else if ((r = cli_value(argc, argv, &i, "--beat", &v)) != 0)
+            sh->beat = v;
         else if ((r = cli_value(argc, argv, &i, "--impl", &v)) > 0) {
             enum op_impl im;
             if (cli_parse_impl(v, &im))
@@ -140,6 +147,24 @@ static int check(struct shot *sh, enum export_format *fmt, FILE *err)
     if (!sh->format && strcmp(sh->out, "-") != 0 && export_format_from_path(sh->out, fmt))
         return bad(err, "--out", sh->out,
                    "the name says no format: end it in .svg, .ans or .txt, or give --format");
+    const char *own[] = {sh->o.model_path ? "--model" : NULL,
+                         sh->o.tokenizer_path ? "--tokenizer" : NULL,
+                         sh->o.prompt ? "--prompt" : NULL,
+                         sh->o.ids ? "--ids" : NULL,
+                         sh->op ? "--op" : NULL,
+                         sh->o.train ? "--train" : NULL};
+    for (size_t i = 0; sh->lesson && i < sizeof own / sizeof own[0]; i++)
+        if (own[i]) {
+            fprintf(err,
+                    "stepformer: screenshot: %s: a lesson sets its own model, input and op "
+                    "(--beat N chooses the screen); leave %s out\n",
+                    own[i], own[i]);
+            return 2;
+        }
+    long beat = 1;
+    if (sh->beat && (!sh->lesson || cli_parse_int(sh->beat, 1, 99999, &beat)))
+        return bad(err, "--beat", sh->beat,
+                   sh->lesson ? "give a beat number from 1" : "a beat of a lesson: add --lesson");
     if (sh->zoom) {
         int p = 0;
         while (p < PANEL_COUNT && strcmp(panel_keyword((enum panel_id)p), sh->zoom) != 0)
@@ -227,6 +252,44 @@ static int go_to_op(struct app *a, const char *op, FILE *err)
     return 0;
 }
 
+// Opens lesson mode on the lesson at the beat the options name, keeping no progress: 0, or
+// the exit status.
+static int open_lesson(struct app *a, const struct shot *sh, FILE *err)
+{
+    char path[1100], why[LESSON_DIR_MAX * 2], safe[SF_MSG_MAX];
+    long beat = 1;
+    if (sh->beat)
+        cli_parse_int(sh->beat, 1, 99999, &beat);
+    if (lesson_find(sh->lesson, path, sizeof path, why, sizeof why))
+        return bad(err, "--lesson", sh->lesson, utf8_safe(safe, sizeof safe, why));
+    int rc = app_lesson_open_path(a, path, sh->o.present, NULL, 1,
+                                  sh->o.reference ? OP_IMPL_REF : OP_IMPL_FAST, err);
+    if (rc)
+        return rc;
+    a->scheme = sh->o.palette - 1;
+    a->scheme_chosen = 1;
+    if (beat > a->lesson->l.n_beats) {
+        char what[SF_MSG_MAX];
+        snprintf(what, sizeof what, "%s has %d beats", utf8_safe(safe, sizeof safe, path),
+                 a->lesson->l.n_beats);
+        app_free(a);
+        return bad(err, "--beat", sh->beat, what);
+    }
+    struct lesson_diags *d = malloc(sizeof *d);
+    if (!d) {
+        app_free(a);
+        return 2;
+    }
+    lesson_diags_init(d, path);
+    if ((rc = app_lesson_goto(a, (int)beat - 1, d)) != 0) {
+        lesson_diags_print(d, err);
+        app_free(a);
+        rc = 2;
+    }
+    free(d);
+    return rc;
+}
+
 // Sets the screen up as the options say: 0, or the exit status.
 static int set_up(struct app *a, const struct shot *sh, FILE *err)
 {
@@ -263,7 +326,10 @@ int cmd_screenshot(int argc, char **argv, FILE *out, FILE *err)
         return rc;
     struct app a;
     struct sf_diag d;
-    if ((rc = app_init(&a, &sh.o, &d)) != 0) {
+    if (sh.lesson) {
+        if ((rc = open_lesson(&a, &sh, err)) != 0)
+            return rc;
+    } else if ((rc = app_init(&a, &sh.o, &d)) != 0) {
         cli_print_diag(err, "screenshot", &d);
         return 2;
     }
@@ -305,6 +371,12 @@ int app_shot(struct app *a, struct grid *g, int settled, char *title, size_t siz
     app_screen(a, &s);
     screen_draw(g, &s);
     const struct node *last = graph_last(app_graph(a));
+    if (a->lesson) {
+        snprintf(title, size, "stepformer: %s, beat %d of %d%s", a->lesson->l.title,
+                 a->lesson->beat + 1, a->lesson->l.n_beats,
+                 a->lesson->present ? " (presenting)" : "");
+        return 0;
+    }
     const char *view = a->zoom >= 0    ? panel_name((enum panel_id)a->zoom)
                        : s.present     ? "presenter view"
                        : a->train_view ? "training view"

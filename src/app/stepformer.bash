@@ -25,7 +25,7 @@ _stepformer_options()
     convert) echo "--format --tokenizer --help" ;;
     bench) echo "--runs --only --help" ;;
     screenshot) echo "--model --tokenizer --prompt --ids --op --train --present --zoom --colours" \
-        "--keys --palette --size --format --impl --out --help" ;;
+        "--keys --lesson --beat --palette --size --format --impl --out --help" ;;
     esac
 }
 
@@ -85,6 +85,10 @@ _stepformer()
     --impl) words="fast ref" ;;
     --palette) words="light dark 8 mono" ;;
     --only) words="tiny gpt2 train lessons hf" ;;
+    --lesson) # screenshot: the names `stepformer lessons` lists
+        words=$("${COMP_WORDS[0]/#\~/$HOME}" lessons 2>/dev/null |
+            sed -n 's/.*by name: //p' | tr ',' '\n' | awk '{ sub(/\.$/, "", $2); print $2 }')
+        ;;
     --config) words="textbook notebook gpt2" ;;
     --format)
         if [[ $cmd == screenshot ]]; then words="svg ansi text"; else words="sfm llmc"; fi

@@ -48,6 +48,7 @@ has "--format values" llmc < <(complete_line "$bin" convert a.sfm b.bin --format
 has "screenshot --format values" svg < <(complete_line "$bin" screenshot --format s)
 has "--zoom values" next-token < <(complete_line "$bin" screenshot --zoom ne)
 has "screenshot's options" --colours < <(complete_line "$bin" screenshot --co)
+has "lesson names after --lesson" one-head < <(complete_line "$bin" screenshot --lesson one)
 has "commands starting co" convert < <(complete_line "$bin" "co")
 ok "commands, op names after --op, parameter and lesson names, option values"
 
