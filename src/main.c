@@ -53,6 +53,7 @@ static const char main_commands[] =
     "  corpus   write the textbook corpus: training text, held-out text and test items\n"
     "  eval     loss, perplexity and agreement / pronoun accuracy of a model\n"
     "  convert  write a model as a stepformer model (.sfm) or an llm.c checkpoint (.bin)\n"
+    "  screenshot a screen drawn without a terminal: an SVG picture, ANSI or plain text\n"
     "  bench    time the forward pass on a tiny and a GPT-2-small-shaped model\n"
     "  help     this text; `stepformer help COMMAND` (or COMMAND --help) explains one command\n"
     "\n"
@@ -283,6 +284,11 @@ static int run_convert(int argc, char **argv)
     return cmd_convert(argc, argv, stdout, stderr);
 }
 
+static int run_screenshot(int argc, char **argv)
+{
+    return cmd_screenshot(argc, argv, stdout, stderr);
+}
+
 static int run_bench(int argc, char **argv)
 {
     return cmd_bench(argc, argv, stdout, stderr);
@@ -292,10 +298,12 @@ static int run_bench(int argc, char **argv)
 static const struct command {
     const char *name;
     int (*run)(int argc, char **argv);
-} commands[] = {{"lesson", run_lesson}, {"lessons", run_lessons},   {"check", run_check},
-                {"trace", run_trace},   {"generate", run_generate}, {"train", run_train},
-                {"corpus", run_corpus}, {"eval", run_eval},         {"convert", run_convert},
-                {"bench", run_bench},   {"help", run_help}};
+} commands[] = {{"lesson", run_lesson},         {"lessons", run_lessons},
+                {"check", run_check},           {"trace", run_trace},
+                {"generate", run_generate},     {"train", run_train},
+                {"corpus", run_corpus},         {"eval", run_eval},
+                {"convert", run_convert},       {"bench", run_bench},
+                {"screenshot", run_screenshot}, {"help", run_help}};
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
 static const struct command *find_command(const char *name)

@@ -15,6 +15,7 @@
 
 #include "stepformer/app.h"
 #include "stepformer/arena.h"
+#include "stepformer/export.h"
 #include "stepformer/grid.h"
 #include "stepformer/model.h"
 #include "stepformer/rng.h"
@@ -405,7 +406,7 @@ char *test_grid_text(const struct grid *g)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     assert_non_null(f);
-    grid_dump(g, f);
+    assert_int_equal(export_text(f, g), 0); // the program's text export: the golden form
     fclose(f);
     return text;
 }
@@ -499,22 +500,8 @@ const char *test_row_text(const struct grid *g, int y, char *buf, size_t size)
 
 void test_xterm_rgb(int c, int rgb[3])
 {
-    static const int sys[16][3] = {{0, 0, 0},       {205, 0, 0},   {0, 205, 0},   {205, 205, 0},
-                                   {0, 0, 238},     {205, 0, 205}, {0, 205, 205}, {229, 229, 229},
-                                   {127, 127, 127}, {255, 0, 0},   {0, 255, 0},   {255, 255, 0},
-                                   {92, 92, 255},   {255, 0, 255}, {0, 255, 255}, {255, 255, 255}};
-    static const int cube[6] = {0, 95, 135, 175, 215, 255};
     assert_true(c >= 0 && c <= 255);
-    if (c < 16) {
-        for (int k = 0; k < 3; k++)
-            rgb[k] = sys[c][k];
-    } else if (c < 232) {
-        rgb[0] = cube[(c - 16) / 36];
-        rgb[1] = cube[(c - 16) / 6 % 6];
-        rgb[2] = cube[(c - 16) % 6];
-    } else {
-        rgb[0] = rgb[1] = rgb[2] = 8 + 10 * (c - 232);
-    }
+    export_xterm_rgb(c, rgb);
 }
 
 double test_xterm_luminance(int c)

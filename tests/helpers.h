@@ -102,13 +102,13 @@ void test_assert_no_negative_zero_at(const struct grid *g, const char *what, con
                                      int line);
 #define assert_no_negative_zero(g, what)                                                           \
     test_assert_no_negative_zero_at((g), (what), __FILE__, __LINE__)
-// The whole grid as text, a line per row (grid_dump); the caller frees it.
+// The whole grid as text, a line per row (export_text, the golden form); the caller frees it.
 char *test_grid_text(const struct grid *g);
 // The text of grid row y as UTF-8 into buf (trailing spaces kept). Returns buf.
 const char *test_row_text(const struct grid *g, int y, char *buf, size_t size);
 
-// The RGB of xterm colour c (0..255: the 16 system colours as xterm sets them, the 6x6x6
-// cube, the grey ramp) into rgb[3], 0..255.
+// The RGB of xterm colour c (0..255) into rgb[3], as the SVG pictures take it
+// (export_xterm_rgb); fails for a number that is no xterm colour.
 void test_xterm_rgb(int c, int rgb[3]);
 // WCAG 2 relative luminance of xterm colour c (0 black .. 1 white), and the contrast ratio
 // (L1 + 0.05) / (L2 + 0.05) of two colours, the lighter over the darker (1 .. 21).

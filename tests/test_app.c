@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
 #include "stepformer/arena.h"
 #include "stepformer/app.h"
+#include "stepformer/export.h"
 #include "stepformer/line_edit.h"
 #include "stepformer/utf8.h"
 
@@ -2953,6 +2956,67 @@ static void test_line_edit_view_follows_the_cursor(void **state)
     assert_view(&e, 10, "…i\xc3\xa9kl\xc3\xacno\xc3\xaf…", 5);
 }
 
+// S saves the screen as it is shown as stepformer-OP-N.svg in the current directory (N the
+// first number not taken), says so on the status line, and the picture's text is the
+// screen's; where nothing can be written the status line says why. ? lists the key.
+static void test_app_screenshot_key_saves_the_screen(void **state)
+{
+    (void)state;
+    char dir[600], cwd[1024], path[700];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    test_fresh_dir(dir, sizeof dir, "app_screenshot");
+    assert_int_equal(chdir(dir), 0);
+    struct app a;
+    start_with(&a, NULL, 1);
+    a.width = 100;
+    a.height = 30;
+    keys(&a, "gL1.attn.softmax\n");
+    finish(&a);
+    struct grid shown;
+    struct screen_state s;
+    test_draw_app(&a, 100, 30, &shown, &s);
+    assert_int_equal(app_key(&a, 'S'), APP_REDRAW);
+    assert_int_equal(a.message_error, 0);
+    assert_string_equal(a.message, "saved stepformer-L1.attn.softmax-1.svg (100x30, dark colours)");
+    snprintf(path, sizeof path, "%s/stepformer-L1.attn.softmax-1.svg", dir);
+    char *svg = test_slurp(path, NULL), *want = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&want, &len);
+    assert_non_null(f);
+    assert_int_equal(export_svg(f, &shown, PALETTE_256,
+                                "stepformer: L1.attn.softmax, “the keys to the cabinet are on the "
+                                "table”"),
+                     0);
+    fclose(f);
+    assert_string_equal(svg, want); // the screen as it was shown, before the message
+    free(svg);
+    free(want);
+    grid_free(&shown);
+    app_key(&a, 'P'); // light: the picture takes the scheme in use
+    app_key(&a, 'S');
+    assert_string_equal(a.message,
+                        "saved stepformer-L1.attn.softmax-2.svg (100x30, light colours)");
+    svg = test_slurp("stepformer-L1.attn.softmax-2.svg", NULL);
+    assert_non_null(strstr(svg, "fill=\"#ffffff\"")); // the light scheme's white
+    free(svg);
+    // a directory gone: nothing written, and the status line says why
+    assert_int_equal(unlink("stepformer-L1.attn.softmax-1.svg"), 0);
+    assert_int_equal(unlink("stepformer-L1.attn.softmax-2.svg"), 0);
+    assert_int_equal(rmdir(dir), 0);
+    app_key(&a, 'S');
+    assert_int_equal(a.message_error, 1);
+    assert_non_null(strstr(a.message, "screenshot not saved: stepformer-L1.attn.softmax-1.svg"));
+    assert_int_equal(chdir(cwd), 0);
+    // the help lists the key
+    app_key(&a, '?');
+    int listed = 0;
+    for (int i = 0; i < a.help_text.section[KEYMAP_SCREEN].n; i++)
+        listed |= strncmp(a.help_text.section[KEYMAP_SCREEN].lines[i], "S ", 2) == 0 &&
+                  strstr(a.help_text.section[KEYMAP_SCREEN].lines[i], "stepformer-OP-N.svg");
+    assert_true(listed);
+    app_free(&a);
+}
+
 int main(void)
 {
     // Graph outputs are not zeroed: a panel that read one before its op ran would show NaN.
@@ -3014,6 +3078,7 @@ int main(void)
         cmocka_unit_test(test_app_present_option),
         cmocka_unit_test(test_app_present_screens),
         cmocka_unit_test(test_app_present_caption_holds_the_explanation),
+        cmocka_unit_test(test_app_screenshot_key_saves_the_screen),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -311,6 +311,89 @@ static void test_cli_trace_bad_input_messages(void **state)
     expect_error(run_cmd(cmd_trace, "--model", model_path, "--ids", NULL), "needs a value");
 }
 
+// screenshot: each bad value named with its option, status 2, nothing written.
+static void test_cli_screenshot_bad_input_messages(void **state)
+{
+    (void)state;
+    char out[600];
+    test_tmp_path(out, sizeof out, "cli_shot_bad.svg");
+    unlink(out);
+    static const struct {
+        const char *option, *value, *want;
+    } cases[] = {
+        {"--op", "L0.attn.sofmax",
+         "--op 'L0.attn.sofmax': no op called that; did you mean L0.attn.softmax"},
+        {"--size", "10x5", "--size '10x5': use WIDTHxHEIGHT, 20 to 1000 columns"},
+        {"--size", "120by40", "--size '120by40'"},
+        {"--format", "png", "--format 'png': use svg, ansi or text"},
+        {"--palette", "pink", "--palette 'pink': use dark, light, 8 or mono"},
+        {"--zoom", "atention", "--zoom 'atention': no such panel: use tokens,"},
+        {"--keys", "g<Entr>", "--keys '<Entr>': not a key"},
+        {"--impl", "gpu", "--impl 'gpu': use ref or fast"},
+        {"--ids", "1,x", "--ids: item 2 'x'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(run_cmd(cmd_screenshot, cases[i].option, cases[i].value, "--out", out, NULL),
+                     cases[i].want);
+    expect_error(run_cmd(cmd_screenshot, "--out", "picture.png", NULL),
+                 "--out 'picture.png': the name says no format: end it in .svg, .ans or .txt");
+    expect_error(run_cmd(cmd_screenshot, "--size", NULL), "--size needs a value");
+    expect_error(run_cmd(cmd_screenshot, "--sise", "80x24", NULL),
+                 "unknown option '--sise'; did you mean --size?");
+    expect_error(run_cmd(cmd_screenshot, "--out", "/nonexistent-dir/s.svg", NULL),
+                 "/nonexistent-dir/s.svg");
+    expect_error(run_cmd(cmd_screenshot, "--lesson", "nosuch", "--out", out, NULL),
+                 "--lesson 'nosuch': no lesson 'nosuch'");
+    expect_error(run_cmd(cmd_screenshot, "--lesson", "4", "--beat", "99", "--out", out, NULL),
+                 "--beat '99': ");
+    expect_error(run_cmd(cmd_screenshot, "--beat", "2", "--out", out, NULL),
+                 "--beat '2': a beat of a lesson: add --lesson");
+    expect_error(run_cmd(cmd_screenshot, "--lesson", "4", "--op", "L0.attn.q", "--out", out, NULL),
+                 "--op: a lesson sets its own model, input and op");
+    assert_int_equal(access(out, F_OK), -1); // nothing was written
+}
+
+// screenshot: the text of a screen is its golden text (the reference kernels by default);
+// --out FILE writes the format its extension names and says so.
+static void test_cli_screenshot_writes_the_screen(void **state)
+{
+    (void)state;
+    struct run r = run_cmd(cmd_screenshot, "--size", "80x24", "--op", "L1.attn.softmax", "--keys",
+                           "hhhkkkk", "--format", "text", NULL);
+    assert_int_equal(r.status, 0);
+    char golden[600];
+    snprintf(golden, sizeof golden, "%s/../golden/screen_80x24.txt", getenv("SF_TEST_DATA"));
+    char *want = test_slurp(golden, NULL);
+    assert_string_equal(r.out, want);
+    free(want);
+    run_free(&r);
+    char out[600];
+    test_tmp_path(out, sizeof out, "cli_shot.svg");
+    unlink(out);
+    r = run_cmd(cmd_screenshot, "--present", "--op", "head.probs", "--palette", "light", "--out",
+                out, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "cli_shot.svg: an SVG picture, 120x40, light palette\n"));
+    char *svg = test_slurp(out, NULL);
+    assert_int_equal(strncmp(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 44), 0);
+    assert_non_null(strstr(
+        svg, "<title>stepformer: head.probs (presenter view), “the keys to the cabinet are on "
+             "the table”</title>"));
+    assert_non_null(strstr(svg, "viewBox=\"0 0 1200 800\""));
+    free(svg);
+    run_free(&r);
+    // a lesson's beat: the screen lesson mode shows (its golden), no progress kept
+    r = run_cmd(cmd_screenshot, "--lesson", "4", "--beat", "8", "--size", "120x36", "--format",
+                "text", NULL);
+    assert_int_equal(r.status, 0);
+    snprintf(golden, sizeof golden, "%s/../golden/lesson_04-one-head_beat8_120x36.txt",
+             getenv("SF_TEST_DATA"));
+    want = test_slurp(golden, NULL);
+    assert_string_equal(r.out, want);
+    free(want);
+    run_free(&r);
+}
+
 static void test_cli_trace_training_nodes_and_gradients(void **state)
 {
     (void)state;
@@ -1279,8 +1362,9 @@ static void test_cli_version_and_help_per_command(void **state)
     assert_non_null(strstr(want, "commands:\n"));
     assert_int_equal(run_binary_out("--ids 1,2 --help", out, sizeof out), 0);
     assert_string_equal(out, want);
-    static const char *const cmds[] = {"lesson", "lessons", "check", "trace",   "generate",
-                                       "train",  "corpus",  "eval",  "convert", "bench"};
+    static const char *const cmds[] = {"lesson",   "lessons", "check",     "trace",
+                                       "generate", "train",   "corpus",    "eval",
+                                       "convert",  "bench",   "screenshot"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         snprintf(args, sizeof args, "%s --help", cmds[i]);
         assert_int_equal(run_binary_out(args, want, sizeof want), 0);
@@ -1668,6 +1752,8 @@ int main(void)
         cmocka_unit_test(test_cli_trace_prompt_uses_the_tokenizer),
         cmocka_unit_test(test_cli_trace_finds_the_tokenizer_beside_the_model),
         cmocka_unit_test(test_cli_trace_bad_input_messages),
+        cmocka_unit_test(test_cli_screenshot_bad_input_messages),
+        cmocka_unit_test(test_cli_screenshot_writes_the_screen),
         cmocka_unit_test(test_cli_trace_training_nodes_and_gradients),
         cmocka_unit_test(test_cli_trace_tokens_and_unknown_words),
         cmocka_unit_test(test_cli_trace_out_to_bad_directory),

@@ -35,6 +35,8 @@ extern const char cli_lesson_usage[];
 // `stepformer convert`: writes a model that --model opens as a stepformer model or an llm.c
 // checkpoint with its tokenizer beside it.
 int cmd_convert(int argc, char **argv, FILE *out, FILE *err);
+// `stepformer screenshot`: a screen drawn without a terminal, written as SVG, ANSI or text.
+int cmd_screenshot(int argc, char **argv, FILE *out, FILE *err);
 // `stepformer bench`: timings of the hot paths.
 int cmd_bench(int argc, char **argv, FILE *out, FILE *err);
 

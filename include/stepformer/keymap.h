@@ -43,6 +43,7 @@
     X(HEAD_VIEW_REVERSE, "head view: which queries attend to the selected token, or back")         \
     X(MODEL_VIEW, "model view: every layer by every head as small attention maps")                 \
     X(FIND_HEAD, "head finder: type a query and a key; every head ranked by their alpha")          \
+    X(SCREENSHOT, "save the screen as a picture: stepformer-OP-N.svg")                             \
     X(HELP, "this help")                                                                           \
     X(QUIT, "quit")
 

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "stepformer/export.h"
 #include "stepformer/text.h"
 #include "app_priv.h"
 
@@ -341,6 +343,39 @@ static int act_help(struct app *a, enum sf_action act)
     return APP_REDRAW;
 }
 
+// S: the screen as it is now, as an SVG picture in the current directory, named after the op
+// with the first number not taken (stepformer-L1.attn.softmax-2.svg); the status line says
+// what was written, or why not.
+static int act_screenshot(struct app *a, enum sf_action act)
+{
+    (void)act;
+    const struct node *last = graph_last(app_graph(a));
+    char path[SF_NODE_NAME_MAX + 48], title[APP_PROMPT_MAX + 128];
+    const char *op = last ? last->name : "start";
+    for (int n = 1; n < 100000; n++) {
+        snprintf(path, sizeof path, "stepformer-%s-%d.svg", op, n);
+        if (access(path, F_OK) != 0)
+            break;
+    }
+    struct grid g;
+    struct sf_diag d;
+    char msg[SF_MSG_MAX];
+    sf_diag_clear(&d);
+    int rc = app_shot(a, &g, 0, title, sizeof title);
+    if (!rc)
+        rc = export_write(path, &g, EXPORT_SVG, (enum palette_scheme)a->scheme, title, &d);
+    if (rc && !d.msg[0])
+        sf_diag_set(&d, rc, path, 0, 0, "%s", sf_strerror(rc));
+    if (rc)
+        app_say(a, 1, "screenshot not saved: %s", sf_diag_format(&d, msg, sizeof msg));
+    else
+        app_say(a, 0, "saved %s (%dx%d, %s colours)", path, g.w, g.h,
+                palette_name((enum palette_scheme)a->scheme));
+    if (g.cells)
+        grid_free(&g);
+    return APP_REDRAW;
+}
+
 static int act_quit(struct app *a, enum sf_action act)
 {
     (void)a, (void)act;
@@ -391,6 +426,7 @@ static const struct {
     [SF_ACTION_HEAD_VIEW_REVERSE] = {app_heads_action, 0},
     [SF_ACTION_MODEL_VIEW] = {app_heads_action, 0},
     [SF_ACTION_FIND_HEAD] = {app_heads_action, 0},
+    [SF_ACTION_SCREENSHOT] = {act_screenshot, KEEPS_MOVE},
     [SF_ACTION_HELP] = {act_help, KEEPS_MOVE},
     [SF_ACTION_QUIT] = {act_quit, KEEPS_MOVE},
 };

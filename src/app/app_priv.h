@@ -122,6 +122,11 @@ void app_help_init(struct app *a);
 // equation) the one that belongs to the op that ran last.
 enum panel_id app_main_panel(const struct app *a);
 
+// cmd_screenshot.c: the screen as it is drawn now, at a->width x a->height, into g (made here;
+// the caller frees it), after every long move and slice of work is done when settled (else as
+// the terminal shows it), with a title naming the op, the view and the prompt. 0 or SF_ERR_*.
+int app_shot(struct app *a, struct grid *g, int settled, char *title, size_t size);
+
 // cmd_lesson.c: opens the lesson file at path on its model (progress_path NULL:
 // no progress kept; restart: from the first beat; impl: the kernels). Messages go to err;
 // returns 0 or the exit status.

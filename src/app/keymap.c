@@ -66,6 +66,7 @@ static const struct key_binding bindings[] = {
     {'V', SF_ACTION_HEAD_VIEW_REVERSE},
     {'m', SF_ACTION_MODEL_VIEW},
     {'f', SF_ACTION_FIND_HEAD},
+    {'S', SF_ACTION_SCREENSHOT},
     {'?', SF_ACTION_HELP},
     {'q', SF_ACTION_QUIT},
 };

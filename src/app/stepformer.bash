@@ -1,7 +1,7 @@
 # bash completion for stepformer(1): the commands, each command's options, the op names after
 # --op (asked of the program: stepformer trace --names, for the --model on the line), the
 # parameter names after --param-grad, the lesson names after lesson and check, the values of
-# --impl, --palette, --only, --config and --format, and file names after the options that take
+# --impl, --palette, --only, --config, --format and --zoom, and file names after the options that take
 # a file and for convert's IN and OUT.
 
 # The options of a command ("" is the step-through screen), as its --help lists them.
@@ -24,6 +24,8 @@ _stepformer_options()
     corpus) echo "--out --seed --sentences --heldout --help" ;;
     convert) echo "--format --tokenizer --help" ;;
     bench) echo "--runs --only --help" ;;
+    screenshot) echo "--model --tokenizer --prompt --ids --op --train --present --zoom --colours" \
+        "--keys --lesson --beat --palette --size --format --impl --out --help" ;;
     esac
 }
 
@@ -83,8 +85,16 @@ _stepformer()
     --impl) words="fast ref" ;;
     --palette) words="light dark 8 mono" ;;
     --only) words="tiny gpt2 train lessons hf" ;;
+    --lesson) # screenshot: the names `stepformer lessons` lists
+        words=$("${COMP_WORDS[0]/#\~/$HOME}" lessons 2>/dev/null |
+            sed -n 's/.*by name: //p' | tr ',' '\n' | awk '{ sub(/\.$/, "", $2); print $2 }')
+        ;;
     --config) words="textbook notebook gpt2" ;;
-    --format) words="sfm llmc" ;;
+    --format)
+        if [[ $cmd == screenshot ]]; then words="svg ansi text"; else words="sfm llmc"; fi
+        ;;
+    --zoom) words="tokens timeline equation qkv attention layernorm residual ffn next-token
+        logit-lens training activations heads model finder worked" ;;
     --model | --tokenizer | --data | --val-data | --items | --out | --record)
         compopt -o filenames 2>/dev/null
         if [[ $cmd == corpus ]]; then
@@ -95,14 +105,15 @@ _stepformer()
         return 0
         ;;
     --prompt | --ids | --targets | --beat | --seed | --temperature | --top-k | --top-p | \
-        --beam | --max-tokens | --batch | --seq | --steps | --lr | --weight-decay | --beta1 | \
+        --keys | --size | --beam | --max-tokens | --batch | --seq | --steps | --lr | --weight-decay | --beta1 | \
         --beta2 | --eps | --eval-every | --save-every | --runs | --sentences | --heldout)
         return 0
         ;;
     esac
     if [[ -z $words ]]; then
         if ((COMP_CWORD == 1)) && [[ $cur != -* ]]; then
-            words="lesson lessons check trace generate train corpus eval convert bench help"
+            words="lesson lessons check trace generate train corpus eval convert screenshot bench"
+            words+=" help"
         elif [[ $cur == -* ]]; then
             words=$(_stepformer_options "$cmd")
         elif [[ $cmd == convert ]]; then

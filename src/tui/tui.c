@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "stepformer/tui.h"
 #include "stepformer/clock.h"
+#include "stepformer/export.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -57,27 +58,6 @@ static void install_signals(void)
         sigaction(crash[i], &sa, NULL);
 }
 
-// How each style looks beyond its colours (palette_text): attributes with colours and in
-// monochrome.
-struct look {
-    attr_t attr, mono;
-};
-
-static const struct look looks[SF_STYLE_COUNT] = {
-    [SF_STYLE_NORMAL] = {A_NORMAL, A_NORMAL},
-    [SF_STYLE_DIM] = {A_NORMAL, A_DIM},
-    [SF_STYLE_TITLE] = {A_BOLD, A_REVERSE},
-    [SF_STYLE_BORDER] = {A_NORMAL, A_NORMAL},
-    [SF_STYLE_CURRENT] = {A_BOLD, A_REVERSE | A_BOLD},
-    [SF_STYLE_SELECTED] = {A_BOLD, A_REVERSE | A_UNDERLINE},
-    [SF_STYLE_NUMBER] = {A_NORMAL, A_NORMAL},
-    [SF_STYLE_NEGATIVE] = {A_NORMAL, A_NORMAL},
-    [SF_STYLE_MASKED] = {A_NORMAL, A_DIM},
-    [SF_STYLE_HEAT] = {A_NORMAL, A_NORMAL},
-    [SF_STYLE_NOTICE] = {A_BOLD, A_REVERSE | A_BOLD},
-    [SF_STYLE_SERIES] = {A_NORMAL, A_NORMAL},
-};
-
 // A recording (--record). curses writes to the terminal's file descriptor with write(2) and
 // takes the terminal's modes and size from it, so its output cannot be caught on the way (a
 // FILE made with fopencookie has no descriptor: curses writes nothing to it). Instead a second
@@ -101,14 +81,6 @@ struct term {
     struct rec rec;
 };
 
-// The ASCII stand-in of a code point on terminals without UTF-8 (the grid already holds
-// ASCII there; this catches anything else): the first character of its ASCII form.
-static uint32_t ascii_glyph(uint32_t cp)
-{
-    const char *form = grid_ascii(cp);
-    return form ? (uint8_t)form[0] : cp;
-}
-
 // The colour pair for fg on bg (alloc_pair keeps a cache; 0 is the default pair).
 static int pair_for(int fg, int bg)
 {
@@ -118,42 +90,23 @@ static int pair_for(int fg, int bg)
     return p < 0 ? 0 : p;
 }
 
+// The attributes of a face (enum export_attr) as curses has them.
+static attr_t face_attr(unsigned a)
+{
+    return (a & EXPORT_BOLD ? A_BOLD : 0) | (a & EXPORT_DIM ? A_DIM : 0) |
+           (a & EXPORT_REVERSE ? A_REVERSE : 0) | (a & EXPORT_UNDERLINE ? A_UNDERLINE : 0);
+}
+
+// Every cell as export_face shows it: the pictures of the screen use the same mapping.
 static void present(struct term *t, enum palette_scheme scheme)
 {
     const struct grid *g = &t->grid;
     for (int y = 0; y < g->h; y++)
         for (int x = 0; x < g->w; x++) {
-            const struct cell *c = &g->cells[(size_t)y * g->w + x];
-            const struct look *l = &looks[c->style < SF_STYLE_COUNT ? c->style : 0];
-            uint32_t cp = c->cp;
-            attr_t attr;
-            int pair = 0;
-            if (c->style == SF_STYLE_HEAT) {
-                struct heat_face f =
-                    palette_heat(scheme, t->utf8, (enum ramp_kind)c->ramp, c->fg, c->bg);
-                attr = A_NORMAL;
-                cp = f.cp;
-                pair = pair_for(f.fg, f.bg);
-            } else if (scheme == PALETTE_MONO) {
-                attr = l->mono;
-            } else if (c->style == SF_STYLE_SERIES) {
-                attr = A_NORMAL;
-                pair = pair_for(palette_series(scheme, c->fg),
-                                palette_text(scheme, SF_STYLE_NORMAL).bg);
-            } else {
-                struct heat_face f = palette_text(scheme, c->style);
-                attr = l->attr;
-                pair = pair_for(f.fg, f.bg);
-            }
-            // A control character in text (a decoded piece, a prompt) would move the cursor or
-            // take two cells as ^X: it shows as one U+FFFD ('?' without UTF-8) instead.
-            if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-                cp = 0xfffd;
-            if (!t->utf8)
-                cp = ascii_glyph(cp);
-            wchar_t wc[2] = {(wchar_t)cp, 0};
+            struct cell_face f = export_face(&g->cells[(size_t)y * g->w + x], scheme, t->utf8);
+            wchar_t wc[2] = {(wchar_t)f.cp, 0};
             cchar_t cc;
-            setcchar(&cc, wc, attr, (short)pair, NULL);
+            setcchar(&cc, wc, face_attr(f.attr), (short)pair_for(f.fg, f.bg), NULL);
             mvadd_wch(y, x, &cc);
         }
 }

@@ -45,6 +45,10 @@ has "lesson names" one-head < <(complete_line "$bin" lesson one)
 has "--impl values" ref < <(complete_line "$bin" --impl "")
 has "--palette values" light < <(complete_line "$bin" --palette l)
 has "--format values" llmc < <(complete_line "$bin" convert a.sfm b.bin --format l)
+has "screenshot --format values" svg < <(complete_line "$bin" screenshot --format s)
+has "--zoom values" next-token < <(complete_line "$bin" screenshot --zoom ne)
+has "screenshot's options" --colours < <(complete_line "$bin" screenshot --co)
+has "lesson names after --lesson" one-head < <(complete_line "$bin" screenshot --lesson one)
 has "commands starting co" convert < <(complete_line "$bin" "co")
 ok "commands, op names after --op, parameter and lesson names, option values"
 
@@ -63,7 +67,7 @@ has "convert's OUT" "$scratch/mine.md" < <(complete_line "$bin" convert a.sfm "$
 ok "file names after --model, --data, for lesson files and convert's IN and OUT"
 
 # Every option a command's --help names is completed, and the manual page names it.
-for cmd in "" lesson lessons check trace generate train corpus eval convert bench; do
+for cmd in "" lesson lessons check trace generate train corpus eval convert screenshot bench; do
     # shellcheck disable=SC2086
     help=$("$bin" $cmd --help) || fail "stepformer $cmd --help fails"
     offered=$(complete_line "$bin" $cmd --)

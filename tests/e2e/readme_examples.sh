@@ -39,6 +39,7 @@ vocab=$(grep -o 'The shipped model knows [0-9]* tokens' "$src/README.md" | grep 
 [ -n "$vocab" ] || fail "README does not say how many tokens the shipped model knows"
 expected() {
     case "$1" in
+    *screenshot*) echo '^wrote [^ ]+\.(svg|ans|txt): (an SVG picture|ANSI text|plain text), ' ;;
     *convert\ *) echo '^wrote [^ ]+\.sfm: a stepformer model, ' ;;
     *--tokens*) echo '^# 5 tokens' ;;
     *--vocab*) echo "^# $vocab tokens: words and punctuation, lower-case only" ;;
