@@ -227,6 +227,26 @@ out:
     return count;
 }
 
+int test_llmc_golden(int *ids, int max, int V, double **logits, double *max_abs)
+{
+    char path[512];
+    double *gids = NULL;
+    int shape[4], ndim;
+    long n =
+        test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape, &ndim);
+    assert_true(n > 0 && n <= max);
+    for (long i = 0; i < n; i++)
+        ids[i] = (int)gids[i];
+    free(gids);
+    long nl = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_logits.npy"), logits,
+                            shape, &ndim);
+    assert_int_equal(nl, n * V);
+    *max_abs = 0;
+    for (long i = 0; i < nl; i++)
+        *max_abs = fmax(*max_abs, fabs((*logits)[i]));
+    return (int)n;
+}
+
 int test_params_equal(const struct model *a, const struct model *b, char *where, size_t size)
 {
     struct param_ref ra[1024], rb[1024];

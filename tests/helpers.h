@@ -83,6 +83,10 @@ int test_for_each_switch(const struct model_config *base,
 // Describes the switches of c ("norm=pre final=1 pos=0 act=relu bias=1 tied=1").
 const char *test_switches_str(const struct model_config *c, char *buf, size_t size);
 
+// The llm.c golden of tests/data (tests/tools/make_golden.py): the ids of gpt2_tiny_ids.npy
+// into ids (at most max) and the float64 logits of gpt2_tiny_logits.npy (n x V, malloc'd;
+// checked to be n x V) with their largest magnitude. Returns n.
+int test_llmc_golden(int *ids, int max, int V, double **logits, double *max_abs);
 // Reads a little-endian .npy of dtype <f4, <f8 or <i8 (C order) into a malloc'd double array.
 // Returns the element count and fills shape/ndim, or -1 on any error.
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);

@@ -518,23 +518,13 @@ static void test_graph_llmc_checkpoint_matches_golden(void **state)
     struct sf_diag d;
     assert_int_equal(checkpoint_load(&m, test_data_path(path, sizeof path, "gpt2_tiny.bin"), &d),
                      0);
-    double *gids = NULL, *glogits = NULL, *gattn = NULL;
-    int shape[4], ndim;
-    long n =
-        test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape, &ndim);
-    assert_true(n > 0);
-    int ids[64];
-    for (long i = 0; i < n; i++)
-        ids[i] = (int)gids[i];
-    long nl = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_logits.npy"), &glogits,
-                            shape, &ndim);
-    assert_int_equal(nl, n * m.cfg.vocab_size);
-    double maxabs = 0;
-    for (long i = 0; i < nl; i++)
-        maxabs = fmax(maxabs, fabs(glogits[i]));
+    double *glogits = NULL, *gattn = NULL, maxabs = 0;
+    int shape[4], ndim, ids[64];
+    int n = test_llmc_golden(ids, 64, m.cfg.vocab_size, &glogits, &maxabs);
+    long nl = (long)n * m.cfg.vocab_size;
     for (int impl = 0; impl < 2; impl++) {
         struct graph g = {0};
-        assert_int_equal(graph_build(&g, &m, ids, (int)n, (enum op_impl)impl, &d), 0);
+        assert_int_equal(graph_build(&g, &m, ids, n, (enum op_impl)impl, &d), 0);
         assert_int_equal(graph_run_to_end(&g), 1);
         const struct tensor *u = &g.nodes[graph_find(&g, "head.logits")].out;
         assert_int_equal(u->shape[1], m.cfg.vocab_size);
@@ -556,7 +546,6 @@ static void test_graph_llmc_checkpoint_matches_golden(void **state)
         }
         graph_free(&g);
     }
-    free(gids);
     free(glogits);
     model_free(&m);
 }

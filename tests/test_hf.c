@@ -266,22 +266,13 @@ static void test_hf_llmc_golden_as_a_folder(void **state)
     assert_int_equal(hf_write(&llmc, dir, ST_F32, HF_WRITE_PREFIX | HF_WRITE_BUFFERS, &d), 0);
     load_ok(&hf, dir);
     assert_true(hf.n_in_place > 0);
-    double *gids = NULL, *glogits = NULL;
-    int shape[4], ndim, gid[64];
-    long n =
-        test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_ids.npy"), &gids, shape, &ndim);
-    assert_true(n > 0 && n <= 64);
-    for (long i = 0; i < n; i++)
-        gid[i] = (int)gids[i];
-    long nl = test_read_npy(test_data_path(path, sizeof path, "gpt2_tiny_logits.npy"), &glogits,
-                            shape, &ndim);
-    assert_int_equal(nl, n * hf.cfg.vocab_size);
-    double scale = 0;
-    for (long i = 0; i < nl; i++)
-        scale = fmax(scale, fabs(glogits[i]));
+    double *glogits = NULL, scale = 0;
+    int gid[64];
+    int n = test_llmc_golden(gid, 64, hf.cfg.vocab_size, &glogits, &scale);
+    long nl = (long)n * hf.cfg.vocab_size;
     struct graph a = {0}, b = {0};
-    assert_int_equal(graph_build(&a, &hf, gid, (int)n, OP_IMPL_FAST, &d), 0);
-    assert_int_equal(graph_build(&b, &llmc, gid, (int)n, OP_IMPL_FAST, &d), 0);
+    assert_int_equal(graph_build(&a, &hf, gid, n, OP_IMPL_FAST, &d), 0);
+    assert_int_equal(graph_build(&b, &llmc, gid, n, OP_IMPL_FAST, &d), 0);
     graph_run_to_end(&a);
     graph_run_to_end(&b);
     const float *u = a.nodes[graph_find(&a, "head.logits")].out.data;
@@ -292,7 +283,6 @@ static void test_hf_llmc_golden_as_a_folder(void **state)
             fail_msg("logit %ld: %.9g vs golden %.9g", i, (double)u[i], glogits[i]);
     graph_free(&a);
     graph_free(&b);
-    free(gids);
     free(glogits);
     model_free(&hf);
     model_free(&llmc);
