@@ -115,6 +115,13 @@ int app_heads_key(struct app *a, int key);
 // A key on the finder's input line.
 int app_find_key(struct app *a, int key);
 
+// learn_view.c: the learn view's training between frames.
+// Runs a slice of training steps (at most budget_ms, and about 30 ms) while the learn view
+// trains; APP_REDRAW, or 0 when it does not.
+int app_learn_tick(struct app *a, int budget_ms);
+// 1 while the learn view trains.
+int app_learn_busy(const struct app *a);
+
 // app_screen.c: the screen state.
 // The help's lines, from the key tables (once, at the start).
 void app_help_init(struct app *a);

@@ -9,7 +9,7 @@ _stepformer_options()
 {
     case $1 in
     "") echo "--model --tokenizer --prompt --ids --train --present --impl --palette --help" \
-        "--version" ;;
+        "--version --learn --seed --steps" ;;
     lesson) echo "--present --restart --beat --impl --palette --help" ;;
     lessons | check | help) echo "--help" ;;
     trace) echo "--model --tokenizer --prompt --ids --list --names --tokens --vocab --limit --op" \
@@ -82,7 +82,7 @@ _stepformer()
         ;;
     --impl) words="fast ref" ;;
     --palette) words="light dark 8 mono" ;;
-    --only) words="tiny gpt2 train lessons hf" ;;
+    --only) words="tiny gpt2 train lessons hf learn" ;;
     --config) words="textbook notebook gpt2" ;;
     --format) words="sfm llmc" ;;
     --model | --tokenizer | --data | --val-data | --items | --out)

@@ -1,0 +1,261 @@
+// The learn view: a fresh model learning inside the screen, driven by keys and ticks as the
+// terminal would drive it, its loss curve read back from the cell grid, and golden screens at a
+// fixed step (reference kernels).
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "stepformer/app.h"
+#include "stepformer/checkpoint.h"
+#include "stepformer/learn_screen.h"
+
+static char model_path[600];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
+    return 0;
+}
+
+// The app on the shipped model in the learn view: a run of `steps` steps (fewer held-out items
+// than the default, so the evaluations are quick), saving to save_path. It starts training.
+static void start_learn(struct app *a, int steps, int reference, const char *save_path)
+{
+    struct app_options o = {.model_path = model_path, .reference = reference};
+    struct learn_options lo = SF_LEARN_DEFAULTS;
+    struct sf_diag d;
+    lo.steps = steps;
+    lo.eval_every = 20;
+    lo.agree_items = 40;
+    lo.impl = reference ? OP_IMPL_REF : OP_IMPL_FAST;
+    assert_int_equal(app_init(a, &o, &d), 0);
+    a->width = 120;
+    a->height = 40;
+    if (app_learn_start(a, &lo, save_path, &d))
+        fail_msg("app_learn_start: %s", d.msg);
+}
+
+static void keys(struct app *a, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        app_key(a, *p);
+}
+
+static void finish(struct app *a)
+{
+    for (int i = 0; i < 100000 && app_busy(a); i++)
+        app_tick(a, 50);
+    assert_false(app_busy(a));
+}
+
+// The height of the curve's column c as drawn, in eighths of a cell (its blocks counted from
+// the bottom row up), or -1 when a held-out mark stands in it.
+static int column_eighths(const struct grid *g, const struct loss_curve_fit *f, int c)
+{
+    int e = 0;
+    for (int y = f->y0 + f->rows - 1; y >= f->y0; y--) {
+        uint32_t cp = g->cells[(size_t)y * (size_t)g->w + (size_t)(f->x0 + c)].cp;
+        if (cp == 0xd7)
+            return -1;
+        if (cp >= 0x2581 && cp <= 0x2588)
+            e += (int)(cp - 0x2580);
+        if (cp != 0x2588)
+            break;
+    }
+    return e;
+}
+
+// Trains 200 steps in the learn view: the loss falls, the held-out loss too, and every column of
+// the drawn curve stands as high as the mean logged loss of its steps, within one cell.
+static void test_learn_200_steps_loss_falls_and_the_curve_shows_it(void **state)
+{
+    (void)state;
+    struct app a;
+    start_learn(&a, 200, 0, NULL);
+    assert_true(app_busy(&a));
+    finish(&a);
+    const struct learn *L = app_learn_run(&a);
+    assert_int_equal(L->step, 200);
+    double first = L->loss[0], last = 0;
+    for (int k = 180; k < 200; k++)
+        last += L->loss[k] / 20;
+    assert_true(first > 4.5 && first < 5.5); // ln 148 = 5.0: uniform over the vocabulary
+    assert_true(last < first - 2.5);
+    assert_true(L->n_evals >= 2);
+    assert_int_equal(L->evals[0].step, 0);
+    assert_int_equal(L->evals[L->n_evals - 1].step, 200);
+    assert_true(L->evals[L->n_evals - 1].heldout < L->evals[0].heldout - 2.0f);
+    assert_true(L->evals[0].total > 0);
+
+    for (int size = 0; size < 2; size++) {
+        int w = size ? 120 : 80, h = size ? 40 : 24;
+        struct grid g;
+        struct screen_state s;
+        test_draw_app(&a, w, h, &g, &s);
+        assert_non_null(s.learn);
+        struct loss_curve_fit f;
+        panel_loss_curve_fit(s.curve, s.learn, &f);
+        assert_true(f.cols >= 60 && f.rows >= 4);
+        int checked = 0;
+        for (int c = 0; c < f.cols; c++) {
+            int k0, k1, e = column_eighths(&g, &f, c);
+            panel_loss_curve_bucket(&f, s.learn, c, &k0, &k1);
+            assert_true(k1 > k0); // every step ran: every column is drawn
+            if (e < 0)
+                continue;
+            double mean = 0;
+            for (int k = k0; k < k1; k++)
+                mean += L->loss[k] / (k1 - k0);
+            double want = mean / f.ymax * f.rows * 8;
+            if (fabs(e - want) > 8)
+                fail_msg("%dx%d column %d (steps %d-%d): drawn %d eighths, the loss %.3f is %.1f",
+                         w, h, c, k0 + 1, k1, e, mean, want);
+            checked++;
+        }
+        if (checked < f.cols - L->n_evals)
+            fail_msg("%dx%d: %d of %d columns read", w, h, checked, f.cols);
+        grid_free(&g);
+    }
+    app_free(&a);
+}
+
+// Space pauses and trains on, . runs one step, S saves the model atomically where the status
+// line says, Enter opens the step-through screen on the weights as they are (every op runs on
+// them), t the training view, W comes back.
+static void test_learn_keys_pause_step_save_and_open(void **state)
+{
+    (void)state;
+    struct app a;
+    char path[600], tmp[640];
+    test_tmp_path(path, sizeof path, "learn_saved.sfm");
+    unlink(path);
+    start_learn(&a, 400, 0, path);
+    app_tick(&a, 50);
+    keys(&a, " ");
+    assert_false(app_busy(&a));
+    const struct learn *L = app_learn_run(&a);
+    int at = L->step;
+    assert_true(at >= 1);
+    app_tick(&a, 50);
+    assert_int_equal(L->step, at);
+    keys(&a, ".");
+    assert_int_equal(L->step, at + 1);
+    assert_false(app_busy(&a));
+    assert_true(isfinite(L->loss[at]));
+
+    keys(&a, "S");
+    assert_non_null(strstr(a.message, path));
+    assert_int_equal(a.message_error, 0);
+    struct model saved = {0};
+    struct sf_diag d;
+    assert_int_equal(checkpoint_load(&saved, path, &d), 0);
+    assert_params_equal(&saved, &L->model);
+    model_free(&saved);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_int_equal(access(tmp, F_OK), -1); // nothing left behind
+
+    keys(&a, "\n"); // the step-through screen on the weights after step at + 1
+    struct screen_state s;
+    struct grid g;
+    test_draw_app(&a, 120, 40, &g, &s);
+    assert_null(s.learn);
+    grid_free(&g);
+    assert_params_equal(&a.model, &L->model);
+    keys(&a, "G");
+    finish(&a);
+    assert_true(graph_last(app_graph(&a)) != NULL);
+    assert_string_equal(graph_last(app_graph(&a))->name, "sample.append");
+    keys(&a, " "); // a key of the step-through screen, not the learn view's: training stays paused
+    assert_int_equal(L->step, at + 1);
+    keys(&a, "W");
+    test_draw_app(&a, 120, 40, &g, &s);
+    assert_non_null(s.learn);
+    grid_free(&g);
+
+    keys(&a, "t"); // the training view on the weights as they are
+    assert_true(app_graph(&a) == &a.train);
+    keys(&a, "W");
+    keys(&a, " ");
+    assert_true(app_busy(&a));
+    keys(&a, "\n"); // running: it says to pause first
+    assert_non_null(strstr(a.message, "pause"));
+    test_draw_app(&a, 120, 40, &g, &s);
+    assert_non_null(s.learn);
+    grid_free(&g);
+    app_free(&a);
+    unlink(path);
+}
+
+// h, l and a choose the head the attention panel shows; the help lists the learn view's keys.
+static void test_learn_head_keys_and_help(void **state)
+{
+    (void)state;
+    struct app a;
+    start_learn(&a, 100, 0, NULL);
+    keys(&a, " ");
+    keys(&a, "h");
+    int head = a.view.head, layer = a.view.layer;
+    keys(&a, "l");
+    assert_int_equal(a.view.layer, (layer + 1) % a.model.cfg.n_layer);
+    assert_int_equal(a.view.head, head);
+    keys(&a, "a"); // the head chosen by its attention from the attractor to the subject
+    assert_true(a.view.head >= 0);
+    keys(&a, "?");
+    struct screen_state s;
+    struct grid g;
+    test_draw_app(&a, 120, 40, &g, &s);
+    assert_non_null(s.overlay_title);
+    char *text = test_grid_text(&g);
+    assert_non_null(strstr(text, "Learn view"));
+    assert_non_null(strstr(text, "save the model"));
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+}
+
+// Golden screens at step 12 with the reference kernels: the same digits on every CPU.
+static void test_learn_golden_screens(void **state)
+{
+    (void)state;
+    struct app a;
+    start_learn(&a, 24, 1, NULL);
+    keys(&a, " ");
+    const struct learn *L = app_learn_run(&a);
+    while (L->step < 12)
+        keys(&a, ".");
+    static const struct {
+        int w, h;
+        const char *name;
+    } sizes[] = {{80, 24, "learn_80x24.txt"}, {120, 40, "learn_120x40.txt"}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        struct screen_state s;
+        struct grid g;
+        test_draw_app(&a, sizes[i].w, sizes[i].h, &g, &s);
+        assert_no_negative_zero(&g, sizes[i].name);
+        test_check_golden(&g, sizes[i].name);
+        grid_free(&g);
+    }
+    app_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learn_200_steps_loss_falls_and_the_curve_shows_it),
+        cmocka_unit_test(test_learn_keys_pause_step_save_and_open),
+        cmocka_unit_test(test_learn_head_keys_and_help),
+        cmocka_unit_test(test_learn_golden_screens),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
