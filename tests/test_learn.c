@@ -16,6 +16,7 @@
 #include "helpers.h"
 #include "stepformer/app.h"
 #include "stepformer/checkpoint.h"
+#include "stepformer/cli.h"
 #include "stepformer/learn_screen.h"
 
 static char model_path[600];
@@ -249,6 +250,101 @@ static void test_learn_golden_screens(void **state)
     app_free(&a);
 }
 
+// Runs `stepformer check` on a lesson text; returns the exit status, the messages in out.
+static int check_text(const char *text, char *out, size_t size)
+{
+    char path[600];
+    test_tmp_path(path, sizeof path, "learn_check.md");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    FILE *o = fmemopen(out, size, "w");
+    assert_non_null(o);
+    char *argv[] = {path};
+    int rc = cmd_check(1, argv, o, o);
+    fclose(o);
+    return rc;
+}
+
+// @learn's mistakes are reported at their file:line:col.
+static void test_learn_directive_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"# T\n@learn run-to 5\nText.\n", ":2:8: error: @learn run-to needs '@learn start'"},
+        {"# T\n@learn start steps 10\n@learn run-to 20\nText.\n",
+         ":3:15: error: @learn run-to 20: the run has 10 steps"},
+        {"# T\n@learn start steps 10\n@learn run-to 5\n@pause\n@learn run-to 4\nText.\n",
+         ":5:15: error: @learn run-to 4: the run is at step 5 already"},
+        {"# T\nText.\n@pause\n@learn start\nMore.\n",
+         ":4:8: error: @learn start belongs in the first beat"},
+        {"# T\n@learn start seed x\nText.\n",
+         ":2:14: error: @learn start takes 'seed S', 'steps N'"},
+        {"# T\n@learn begin\nText.\n", ":2:8: error: @learn is 'start"},
+        {"# T\n@prompt the keys\nLoss {{learn-loss 3 %.2f}}.\n",
+         ":3:6: error: {{learn-loss 3}}: 'learn-loss' reads the learn run: put '@learn start' "
+         "before it"},
+    };
+    char out[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = check_text(cases[i].text, out, sizeof out);
+        if (rc != 2 || !strstr(out, cases[i].want))
+            fail_msg("case %zu: status %d, wanted '%s' in:\n%s", i, rc, cases[i].want, out);
+    }
+}
+
+// A lesson's run: the narration's learn-* numbers are the run's own, the facts hold, and going
+// back a beat shows the weights of that step again without training.
+static void test_learn_lesson_numbers_and_replay(void **state)
+{
+    (void)state;
+    char path[600];
+    test_tmp_path(path, sizeof path, "learn_lesson.md");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# T\n@learn start seed 3 steps 12 batch 1 seq 8\n@prompt the keys to the cabinet\n"
+          "@goto head.probs\nStep {{learn-step}}: held-out {{learn-heldout 0 %.4f}}.\n@pause\n"
+          "@learn run-to 12\n@goto head.probs\n"
+          "Step {{learn-step}}: loss {{learn-loss 12 %.4f}}, held-out {{learn-heldout 12 %.4f}}, "
+          "agreement {{learn-agreement 12 %.4f}}.\n@fact learn-step = 12\n",
+          f);
+    fclose(f);
+    struct app a;
+    char *argv[] = {path, "--impl", "ref", "--restart"};
+    assert_int_equal(app_lesson_open(&a, 4, argv, stderr), 0);
+    assert_non_null(strstr(a.lesson->text, "Step 0: held-out "));
+    struct model start = {0};
+    assert_int_equal(model_init(&start, &a.model.cfg, NULL), 0);
+    assert_int_equal(model_copy_params(&start, &a.model), 0);
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, 1);
+    // The run's own record, read through the live expressions.
+    const struct lesson_learn_log *log = a.lesson->l.beats[1].lives[0].learn;
+    assert_non_null(log);
+    assert_int_equal(log->n, 12);
+    double mean = 0;
+    for (int k = 2; k < 12; k++)
+        mean += log->loss[k] / 10;
+    char want[200];
+    snprintf(want, sizeof want, "Step 12: loss %.4f, held-out %.4f, agreement %.4f.", mean,
+             (double)log->heldout[log->n_evals - 1], (double)log->agreement[log->n_evals - 1]);
+    if (!strstr(a.lesson->text, want))
+        fail_msg("wanted '%s' in '%s'", want, a.lesson->text);
+    assert_false(a.lesson->feedback_error);
+    char where[48];
+    assert_false(test_params_equal(&a.model, &start, where, sizeof where)); // it learned
+    app_key(&a, SF_KEY_BACKSPACE); // back: the random weights of step 0 again
+    assert_int_equal(a.lesson->beat, 0);
+    assert_params_equal(&a.model, &start);
+    assert_non_null(strstr(a.lesson->text, "Step 0: held-out "));
+    model_free(&start);
+    app_free(&a);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +352,8 @@ int main(void)
         cmocka_unit_test(test_learn_keys_pause_step_save_and_open),
         cmocka_unit_test(test_learn_head_keys_and_help),
         cmocka_unit_test(test_learn_golden_screens),
+        cmocka_unit_test(test_learn_directive_errors),
+        cmocka_unit_test(test_learn_lesson_numbers_and_replay),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -110,6 +110,7 @@ struct app_lesson {
     int n_panels;
     int focus; // the panel given the most room, or -1
     char start_prompt[APP_PROMPT_MAX];
+    struct app_learn_script *learn; // the run of @learn (src/app/learn_view.c), or NULL
     struct lesson_progress progress;
     int keep_progress; // 1: progress is saved on every beat
     int save_failed;   // saving failed (said once; the beat counter says "not saved")

@@ -17,12 +17,13 @@
 // The probe: J&M's agreement example. Position PROBE_ROW (the attractor, "cabinet") predicts
 // the verb; its attention onto PROBE_SUBJECT ("keys") is what an agreement head does.
 static const char probe_text[] = "the keys to the cabinet are";
-#define PROBE_ROW     4
-#define PROBE_SUBJECT 1
-#define PROBE_MAX     16
-#define PROBE_EVERY   10 // steps between recomputing the probe while training runs
-#define SLICE_MS      30 // training per frame, at most (one step always runs)
-#define DEFAULT_SAVE  "learned.sfm"
+#define PROBE_ROW         4
+#define PROBE_SUBJECT     1
+#define PROBE_MAX         16
+#define PROBE_EVERY       10 // steps between recomputing the probe while training runs
+#define SLICE_MS          30 // training per frame, at most (one step always runs)
+#define DEFAULT_SAVE      "learned.sfm"
+#define FAIL(d, act, ...) (lesson_diag_add((d), 1, (act)->line, (act)->col, __VA_ARGS__), -1)
 
 struct app_learn {
     struct learn run;
@@ -357,5 +358,183 @@ int app_learn_start(struct app *a, const struct learn_options *o, const char *sa
     probe_refresh(a);
     set_running(a, 1);
     a->message[0] = '\0'; // the status line shows the run
+    return 0;
+}
+
+// A lesson's run (@learn): the run, the lesson's own weights, the weights at every step the
+// script ran to (so going back replays without training), and the record the narration reads.
+#define SCRIPT_SNAPS      32
+#define SCRIPT_EVAL_EVERY 25  // the held-out loss and the agreement items every this many steps
+#define SCRIPT_ITEMS      100 // held-out agreement items scored
+
+struct app_learn_script {
+    struct learn run;
+    struct model original; // the lesson's model's weights
+    struct model snap[SCRIPT_SNAPS];
+    int snap_step[SCRIPT_SNAPS], n_snaps;
+    int at; // the step whose weights are on screen (-1: the lesson's own)
+    int *eval_step;
+    float *heldout, *agreement;
+    struct lesson_learn_log log;
+};
+
+static void script_free(struct app_learn_script *S)
+{
+    learn_free(&S->run);
+    S->original.tok = (struct tokenizer){0};
+    model_free(&S->original);
+    for (int i = 0; i < S->n_snaps; i++) {
+        S->snap[i].tok = (struct tokenizer){0};
+        model_free(&S->snap[i]);
+    }
+    free(S->eval_step);
+    free(S->heldout);
+    free(S->agreement);
+    free(S);
+}
+
+void app_learn_lesson_free(struct app *a)
+{
+    if (a->lesson && a->lesson->learn) {
+        script_free(a->lesson->learn);
+        a->lesson->learn = NULL;
+    }
+}
+
+const struct lesson_learn_log *app_learn_lesson_log(const struct app *a)
+{
+    return a->lesson && a->lesson->learn ? &a->lesson->learn->log : NULL;
+}
+
+// The record up to the step on screen.
+static void script_log(struct app_learn_script *S)
+{
+    const struct learn *L = &S->run;
+    int at = S->at < 0 ? L->step : S->at, n = 0;
+    for (int i = 0; i < L->n_evals && L->evals[i].step <= at; i++, n++) {
+        S->eval_step[i] = L->evals[i].step;
+        S->heldout[i] = L->evals[i].heldout;
+        S->agreement[i] = L->evals[i].total ? (float)L->evals[i].right / L->evals[i].total : 0;
+    }
+    S->log = (struct lesson_learn_log){L->loss, at, S->eval_step, S->heldout, S->agreement, n};
+}
+
+// Keeps a copy of the run's weights at its step (when there is room; else it is trained again).
+static void script_snap(struct app_learn_script *S)
+{
+    if (S->n_snaps == SCRIPT_SNAPS)
+        return;
+    struct model *m = &S->snap[S->n_snaps];
+    if (model_init(m, &S->run.model.cfg, NULL) || model_copy_params(m, &S->run.model)) {
+        model_free(m);
+        return;
+    }
+    S->snap_step[S->n_snaps++] = S->run.step;
+}
+
+// The weights src on screen: the pass on the prompt starts again.
+static int script_show(struct app *a, const struct model *src)
+{
+    char prompt[APP_PROMPT_MAX];
+    if (model_copy_params(&a->model, src))
+        return -1;
+    snprintf(prompt, sizeof prompt, "%s", a->prompt);
+    int rc = app_set_input(a, NULL, prompt, NULL);
+    a->message[0] = '\0';
+    return rc ? -1 : 0;
+}
+
+// '@learn start': a new run, or the one already made with the same settings (a replay).
+static int script_start(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct app_lesson *ls = a->lesson;
+    struct app_learn_script *S = ls->learn;
+    struct learn_options o = SF_LEARN_DEFAULTS;
+    struct sf_diag e;
+    o.seed = act->seed, o.steps = act->steps, o.B = act->batch, o.T = act->seq;
+    o.eval_every = SCRIPT_EVAL_EVERY, o.agree_items = SCRIPT_ITEMS, o.impl = OP_IMPL_REF;
+    if (S && S->run.o.seed == o.seed && S->run.o.steps == o.steps && S->run.o.B == o.B &&
+        S->run.o.T == o.T) {
+        S->at = 0;
+        script_log(S);
+        return script_show(a, &S->snap[0]) ? FAIL(d, act, "@learn start: out of memory") : 0;
+    }
+    app_learn_lesson_free(a);
+    S = ls->learn = calloc(1, sizeof *S);
+    if (!S)
+        return FAIL(d, act, "@learn start: out of memory");
+    sf_diag_clear(&e);
+    int rc = model_init(&S->original, &a->model.cfg, &e);
+    if (!rc)
+        rc = model_copy_params(&S->original, &a->model);
+    if (!rc)
+        rc = learn_init(&S->run, &a->model, &o, &e);
+    size_t n = (size_t)S->run.max_evals;
+    S->eval_step = calloc(n + 1, sizeof *S->eval_step);
+    S->heldout = calloc(n + 1, sizeof *S->heldout);
+    S->agreement = calloc(n + 1, sizeof *S->agreement);
+    if (rc || !S->eval_step || !S->heldout || !S->agreement) {
+        app_learn_lesson_free(a);
+        return FAIL(d, act, "@learn start: %s", e.msg[0] ? e.msg : "out of memory");
+    }
+    script_snap(S);
+    S->at = 0;
+    script_log(S);
+    for (int b = 0; b < ls->l.n_beats; b++) // the narration's learn-* numbers read this run
+        for (int i = 0; i < ls->l.beats[b].n_lives; i++)
+            ls->l.beats[b].lives[i].learn = &S->log;
+    return script_show(a, &S->run.model) ? FAIL(d, act, "@learn start: out of memory") : 0;
+}
+
+// '@learn run-to N': the weights kept for step N, else the run trained on (or again) to N.
+static int script_run_to(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct app_learn_script *S = a->lesson->learn;
+    int want = act->steps;
+    struct sf_diag e;
+    if (!S)
+        return FAIL(d, act, "@learn run-to: no run: '@learn start' comes first");
+    for (int i = 0; i < S->n_snaps; i++)
+        if (S->snap_step[i] == want) {
+            S->at = want;
+            script_log(S);
+            return script_show(a, &S->snap[i]) ? FAIL(d, act, "@learn run-to: out of memory") : 0;
+        }
+    if (S->run.step > want) { // past it, without its weights: from the start again
+        struct lesson_action start = *act;
+        start.n = LESSON_LEARN_START;
+        start.seed = S->run.o.seed, start.steps = S->run.o.steps;
+        start.batch = S->run.o.B, start.seq = S->run.o.T;
+        app_learn_lesson_free(a);
+        if (script_start(a, &start, d))
+            return -1;
+        S = a->lesson->learn;
+    }
+    sf_diag_clear(&e);
+    while (S->run.step < want) {
+        int rc = learn_step(&S->run, &e);
+        if (rc <= 0)
+            return FAIL(d, act, "@learn run-to %d: %s", want,
+                        rc ? e.msg : "the run has fewer steps");
+    }
+    script_snap(S);
+    S->at = want;
+    script_log(S);
+    return script_show(a, &S->run.model) ? FAIL(d, act, "@learn run-to: out of memory") : 0;
+}
+
+int app_learn_lesson(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
+{
+    struct app_learn_script *S = a->lesson->learn;
+    switch ((enum lesson_learn)act->n) {
+    case LESSON_LEARN_START:
+        return script_start(a, act, d);
+    case LESSON_LEARN_RUN_TO:
+        return script_run_to(a, act, d);
+    case LESSON_LEARN_OFF:
+        if (!S)
+            return FAIL(d, act, "@learn off: no run: '@learn start' comes first");
+        return script_show(a, &S->original) ? FAIL(d, act, "@learn off: out of memory") : 0;
+    }
     return 0;
 }
