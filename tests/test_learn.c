@@ -2,6 +2,7 @@
 // terminal would drive it, its loss curve read back from the cell grid, and golden screens at a
 // fixed step (reference kernels).
 #include <math.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
 #include "stepformer/learn_screen.h"
+#include "stepformer/utf8.h"
 
 static char model_path[600];
 
@@ -250,6 +252,93 @@ static void test_learn_golden_screens(void **state)
     app_free(&a);
 }
 
+// The text of rectangle r of g below its title line, one line per row (UTF-8).
+static char *rect_text(const struct grid *g, struct rect r)
+{
+    size_t o = 0;
+    char *buf = malloc((size_t)r.w * (size_t)r.h * 4 + (size_t)r.h + 1);
+    assert_non_null(buf);
+    for (int y = r.y + 1; y < r.y + r.h; y++) {
+        for (int x = r.x; x < r.x + r.w; x++)
+            o += (size_t)utf8_encode(g->cells[(size_t)y * (size_t)g->w + (size_t)x].cp, buf + o);
+        buf[o++] = '\n';
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+// The numbers in a panel's text (as tests/test_screens.c counts them).
+static int count_numbers(const char *text)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re, "(-|−)?[0-9]+\\.[0-9]+|[0-9][0-9]+|−∞|-inf", REG_EXTENDED), 0);
+    int n = 0;
+    regmatch_t m;
+    for (const char *p = text; regexec(&re, p, 1, &m, 0) == 0 && m.rm_eo > 0; p += m.rm_eo)
+        n++;
+    regfree(&re);
+    return n;
+}
+
+// 1 when the text counts what it hides ("+3 →", "← 2", "12 more", "rows 1–20 of 64").
+static int says_hidden(const char *text)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re,
+                             "\\+[0-9]+|← [0-9]+|[0-9]+ [a-z ]*(more|above|below|hidden)|of [0-9]+",
+                             REG_EXTENDED),
+                     0);
+    int r = regexec(&re, text, 0, NULL, 0) == 0;
+    regfree(&re);
+    return r;
+}
+
+// The learn view keeps the screen's rules at every classroom size: the attention and
+// next-token panels show every number they have or count what they hide, the curve's numbers
+// are whole, and nothing is drawn outside the screen's panels.
+static void test_learn_screens_hide_nothing_silently(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{80, 24}, {100, 30}, {120, 40}, {160, 48}, {200, 60}};
+    struct app a;
+    start_learn(&a, 30, 0, NULL);
+    finish(&a);
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int w = sizes[z][0], h = sizes[z][1];
+        struct grid g, big;
+        struct screen_state s;
+        test_draw_app(&a, w, h, &g, &s);
+        assert_int_equal(grid_init(&big, 400, 200), 0);
+        for (int p = 0; p < 2; p++) {
+            enum panel_id id = p ? PANEL_NEXT_TOKEN : PANEL_ATTENTION;
+            struct rect r = s.layout.panel[id], all = {0, 0, 400, 200};
+            assert_true(s.layout.shown[id] && r.w >= 40 && r.h >= 8);
+            grid_clear(&big, SF_STYLE_NORMAL);
+            if (p)
+                screen_draw_panel(&big, id, all, &s.view, 0);
+            else
+                panel_attention_at(&big, all, &s.view, ROLE_ATTN_SOFTMAX, 0);
+            char *shown = rect_text(&g, r), *every = rect_text(&big, all);
+            int have = count_numbers(shown), want = count_numbers(every);
+            if (have < want && !says_hidden(shown))
+                fail_msg("%dx%d: the %s panel shows %d of its %d numbers and does not say so:\n%s",
+                         w, h, panel_name(id), have, want, shown);
+            free(shown);
+            free(every);
+        }
+        char *curve = rect_text(&g, s.curve), step[64];
+        const struct learn *L = app_learn_run(&a);
+        snprintf(step, sizeof step, "step %d of %d", L->step, L->o.steps);
+        assert_non_null(strstr(curve, step));
+        assert_non_null(strstr(curve, "held-out items")); // the numbers line, whole
+        assert_null(strstr(curve, "…"));
+        free(curve);
+        grid_free(&big);
+        grid_free(&g);
+    }
+    app_free(&a);
+}
+
 // Runs `stepformer check` on a lesson text; returns the exit status, the messages in out.
 static int check_text(const char *text, char *out, size_t size)
 {
@@ -352,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_learn_keys_pause_step_save_and_open),
         cmocka_unit_test(test_learn_head_keys_and_help),
         cmocka_unit_test(test_learn_golden_screens),
+        cmocka_unit_test(test_learn_screens_hide_nothing_silently),
         cmocka_unit_test(test_learn_directive_errors),
         cmocka_unit_test(test_learn_lesson_numbers_and_replay),
     };
