@@ -225,12 +225,14 @@ static int learn_command(struct app *a, enum sf_learn c)
                              "step-through screen on these weights",
                 L->run.step);
         return APP_REDRAW;
-    case SF_LEARN_STEP:
+    case SF_LEARN_STEP: {
+        int before = L->run.step;
         set_running(a, 0);
-        if (learn_tick(a, 0) && L->run.step <= L->run.o.steps)
-            app_say(a, 0, "step %d: loss %.3f", L->run.step,
-                    (double)(L->run.step ? L->run.loss[L->run.step - 1] : NAN));
+        learn_tick(a, 0);
+        if (L->run.step > before && L->run.step < L->run.o.steps)
+            app_say(a, 0, "step %d: loss %.3f", L->run.step, (double)L->run.loss[before]);
         return APP_REDRAW;
+    }
     case SF_LEARN_OPEN:
     case SF_LEARN_TRAIN_VIEW:
         return open_screen(a, c == SF_LEARN_TRAIN_VIEW);
@@ -259,7 +261,7 @@ static int learn_key(struct app *a, int key)
         app_train_leave(a);
         app_move(a, APP_MOVE_NEW, 0);
         L->stepping = 0;
-        a->running = a->target = 0;
+        a->running = 0;
         a->target = -1;
         app_say(a, 0, "the learn view: Space trains on from step %d", L->run.step);
         return APP_REDRAW;
