@@ -21,7 +21,7 @@
 static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
     "                  [--present] [--impl fast|ref] [--palette light|dark|8|mono]\n"
-    "       stepformer --learn [--seed N] [--steps N] [--model FILE] [--impl fast|ref]\n"
+    "       stepformer --learn [--seed N] [--steps N] [--prompt TEXT] [--model FILE] [--impl ...]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "       stepformer --version\n"
     "\n"
@@ -37,8 +37,9 @@ static const char main_usage[] =
     "vocabulary starts from random weights (--seed N, default 1) and trains on the textbook\n"
     "corpus inside the screen (batch 8, sequence 64, learning rate 2e-3, --steps N, default\n"
     "1500): the loss curve, the attention of a head and the next token on \"the keys to the\n"
-    "cabinet are\", the accuracy on held-out agreement items. Space pauses; paused, Enter\n"
-    "opens the step-through screen on the weights as they are; S saves them to learned.sfm.\n"
+    "cabinet are\" (or --prompt), the accuracy on held-out agreement items. Space pauses;\n"
+    "paused, Enter opens the step-through screen on the weights as they are; S saves them\n"
+    "to learned.sfm.\n"
     "--palette light: dark text on a white background, for projectors (also\n"
     "STEPFORMER_PALETTE=light); P on the screen cycles dark, light, 8 colours and none.\n"
     "Press ? on the screen for the keys.\n"
@@ -173,9 +174,9 @@ static int run_screen(int argc, char **argv)
         fprintf(stderr, "stepformer: %s goes with --learn\n", learn_only);
         return 2;
     }
-    if (learn && (o.train || o.present || o.prompt || o.ids)) {
-        fprintf(stderr, "stepformer: --learn opens its own view: leave out --train, --present, "
-                        "--prompt and --ids\n");
+    if (learn && (o.train || o.present || o.ids)) {
+        fprintf(stderr,
+                "stepformer: --learn opens its own view: leave out --train, --present and --ids\n");
         return 2;
     }
     lo.impl = o.reference ? OP_IMPL_REF : OP_IMPL_FAST;
@@ -196,7 +197,7 @@ static int run_screen(int argc, char **argv)
         cli_print_diag(stderr, NULL, &d);
         return status;
     }
-    if (learn && app_learn_start(&a, &lo, NULL, &d)) {
+    if (learn && app_learn_start(&a, &lo, o.prompt, NULL, &d)) {
         cli_print_diag(stderr, "--learn", &d);
         app_free(&a);
         return 2;

@@ -33,7 +33,8 @@ static int setup(void **state)
 
 // The app on the shipped model in the learn view: a run of `steps` steps (fewer held-out items
 // than the default, so the evaluations are quick), saving to save_path. It starts training.
-static void start_learn(struct app *a, int steps, int reference, const char *save_path)
+static void start_learn_on(struct app *a, int steps, int reference, const char *save_path,
+                           const char *sentence)
 {
     struct app_options o = {.model_path = model_path, .reference = reference};
     struct learn_options lo = SF_LEARN_DEFAULTS;
@@ -45,8 +46,13 @@ static void start_learn(struct app *a, int steps, int reference, const char *sav
     assert_int_equal(app_init(a, &o, &d), 0);
     a->width = 120;
     a->height = 40;
-    if (app_learn_start(a, &lo, save_path, &d))
+    if (app_learn_start(a, &lo, sentence, save_path, &d))
         fail_msg("app_learn_start: %s", d.msg);
+}
+
+static void start_learn(struct app *a, int steps, int reference, const char *save_path)
+{
+    start_learn_on(a, steps, reference, save_path, NULL);
 }
 
 static void keys(struct app *a, const char *text)
@@ -225,6 +231,34 @@ static void test_learn_head_keys_and_help(void **state)
     free(text);
     grid_free(&g);
     app_free(&a);
+}
+
+// A sentence of one's own (--prompt) is probed at the word before its last: its next-token
+// distribution there, and the head that attends most to one earlier word but the first.
+static void test_learn_on_a_sentence_of_ones_own(void **state)
+{
+    (void)state;
+    struct app a;
+    start_learn_on(&a, 20, 0, NULL, "so long and thanks for all the fish");
+    finish(&a);
+    struct screen_state s;
+    struct grid g;
+    test_draw_app(&a, 120, 40, &g, &s);
+    assert_int_equal(s.view.row, 6);
+    assert_true(s.view.col >= 1 && s.view.col <= 5);
+    char *text = test_grid_text(&g);
+    assert_non_null(strstr(text, "Next token after position 6 'the'"));
+    free(text);
+    grid_free(&g);
+    app_free(&a);
+    struct app b;
+    struct app_options o = {.model_path = model_path};
+    struct learn_options lo = SF_LEARN_DEFAULTS;
+    struct sf_diag d;
+    assert_int_equal(app_init(&b, &o, &d), 0);
+    assert_int_not_equal(app_learn_start(&b, &lo, "fish", NULL, &d), 0);
+    assert_non_null(strstr(d.msg, "at least two tokens"));
+    app_free(&b);
 }
 
 // Golden screens at step 12 with the reference kernels: the same digits on every CPU.
@@ -440,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_learn_200_steps_loss_falls_and_the_curve_shows_it),
         cmocka_unit_test(test_learn_keys_pause_step_save_and_open),
         cmocka_unit_test(test_learn_head_keys_and_help),
+        cmocka_unit_test(test_learn_on_a_sentence_of_ones_own),
         cmocka_unit_test(test_learn_golden_screens),
         cmocka_unit_test(test_learn_screens_hide_nothing_silently),
         cmocka_unit_test(test_learn_directive_errors),

@@ -251,13 +251,14 @@ int app_lesson_expected(const struct app *a, char *buf, size_t size);
 
 // The learn view (src/app/learn_view.c): a fresh model of this model's configuration and
 // vocabulary learns on the textbook corpus inside the screen, its steps run between frames by
-// app_tick; the loss curve, the attention of a head and the next token on "the keys to the
-// cabinet are", the agreement accuracy. save_path: where S saves (NULL: learned.sfm). The run
-// starts at once. Returns 0, or nonzero with d saying why.
+// app_tick; the loss curve, the attention of a head and the next token on a sentence (NULL:
+// "the keys to the cabinet are", at "cabinet"; else at the word before its last), the
+// agreement accuracy. save_path: where S saves (NULL: learned.sfm). The run starts at once.
+// Returns 0, or nonzero with d saying why.
 struct learn_options;
 struct learn;
-int app_learn_start(struct app *a, const struct learn_options *o, const char *save_path,
-                    struct sf_diag *d);
+int app_learn_start(struct app *a, const struct learn_options *o, const char *sentence,
+                    const char *save_path, struct sf_diag *d);
 // The run in the learn view, or NULL.
 const struct learn *app_learn_run(const struct app *a);
 

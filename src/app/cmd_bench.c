@@ -368,7 +368,7 @@ static int bench_learn(int steps, FILE *out, FILE *err)
     if (!rc)
         learn_free(&plain);
     double view0 = sf_now_ms();
-    if (!rc && !(rc = app_learn_start(&a, &lo, NULL, &d)))
+    if (!rc && !(rc = app_learn_start(&a, &lo, NULL, NULL, &d)))
         rc = grid_init(&grid, 120, 40);
     a.width = 120, a.height = 40;
     view0 = sf_now_ms() - view0;

@@ -14,12 +14,11 @@
 #include "stepformer/text.h"
 #include "app_priv.h"
 
-// The probe: J&M's agreement example. Position PROBE_ROW (the attractor, "cabinet") predicts
-// the verb; its attention onto PROBE_SUBJECT ("keys") is what an agreement head does.
+// The probe: J&M's agreement example. Its position 4 (the attractor, "cabinet") predicts the
+// verb; its attention onto position 1 (the subject, "keys") is what an agreement head does. A
+// sentence of the user's own is probed at the position that predicts its last word.
 static const char probe_text[] = "the keys to the cabinet are";
-#define PROBE_ROW         4
 #define PROBE_SUBJECT     1
-#define PROBE_MAX         16
 #define PROBE_EVERY       10 // steps between recomputing the probe while training runs
 #define SLICE_MS          30 // training per frame, at most (one step always runs)
 #define DEFAULT_SAVE      "learned.sfm"
@@ -28,7 +27,9 @@ static const char probe_text[] = "the keys to the cabinet are";
 struct app_learn {
     struct learn run;
     struct graph probe; // the probe sentence on the model in training
-    int probe_ids[PROBE_MAX], probe_n;
+    int *probe_ids, probe_n;
+    int probe_row;  // the position whose next-token distribution and attention row are shown
+    int probe_key;  // the position an agreement head attends to, or -1: the one most attended
     int probe_step; // the step the probe was run at, or -1
     int running;
     int stepping;  // 1: the step-through screen is open on the weights (W comes back)
@@ -46,27 +47,31 @@ const struct learn *app_learn_run(const struct app *a)
     return a->learn ? &a->learn->run : NULL;
 }
 
-// The head of the model in training that attends most from the attractor onto the subject.
+// The head of the model in training that attends most from the probe's row onto its key
+// position (with no key position: onto any one earlier word but the first, which many heads
+// use as a resting place).
 static void choose_head(struct app *a)
 {
     struct app_learn *L = a->learn;
-    int H = L->run.model.cfg.n_head, N = L->probe.n_tokens, bl = -1, bh = 0;
+    int H = L->run.model.cfg.n_head, N = L->probe.n_tokens, row = L->probe_row;
+    int bl = -1, bh = 0, bk = 0;
     float best = -1;
-    if (N <= PROBE_ROW)
-        return;
+    int k0 = L->probe_key >= 0 ? L->probe_key : (row >= 2 ? 1 : 0);
+    int k1 = L->probe_key >= 0 ? L->probe_key : (row >= 2 ? row - 1 : row);
     for (int l = 0; l < L->run.model.cfg.n_layer; l++) {
         int k = graph_find_role(&L->probe, l, ROLE_ATTN_SOFTMAX);
         if (k < 0 || !graph_node_done(&L->probe, k))
             continue;
         const float *p = L->probe.nodes[k].out.data; // (H, N, N)
-        for (int h = 0; h < H; h++) {
-            float w = p[((size_t)h * N + PROBE_ROW) * N + PROBE_SUBJECT];
-            if (w > best)
-                best = w, bl = l, bh = h;
-        }
+        for (int h = 0; h < H; h++)
+            for (int j = k0; j <= k1; j++) {
+                float w = p[((size_t)h * N + row) * N + j];
+                if (w > best)
+                    best = w, bl = l, bh = h, bk = j;
+            }
     }
     if (bl >= 0)
-        a->view.layer = bl, a->view.head = bh;
+        a->view.layer = bl, a->view.head = bh, a->view.col = bk;
 }
 
 // Runs the probe on the weights as they are now.
@@ -90,6 +95,7 @@ static void learn_free_hook(struct app *a)
         return;
     graph_free(&L->probe);
     learn_free(&L->run);
+    free(L->probe_ids);
     free(L);
     a->learn = NULL;
     a->hooks = NULL;
@@ -193,10 +199,13 @@ static int pick_head(struct app *a, enum sf_learn c)
     struct app_learn *L = a->learn;
     int H = a->model.cfg.n_head, nl = a->model.cfg.n_layer;
     if (c == SF_LEARN_AUTO_HEAD) {
+        char from[32], to[32];
         L->auto_head = 1;
         choose_head(a);
-        app_say(a, 0, "the head that attends most from '%s' to '%s': L%d h%d, as it changes",
-                "cabinet", "keys", a->view.layer, a->view.head);
+        tokenizer_piece_str(&a->model.tok, L->probe_ids[L->probe_row], from, sizeof from);
+        tokenizer_piece_str(&a->model.tok, L->probe_ids[a->view.col], to, sizeof to);
+        app_say(a, 0, "the head that attends most from '%s' to '%s': L%d h%d, as it changes", from,
+                to, a->view.layer, a->view.head);
         return APP_REDRAW;
     }
     L->auto_head = 0;
@@ -308,9 +317,9 @@ static void learn_screen_hook(struct app *a, struct screen_state *s)
     s->learn = ls;
     s->view = a->view;
     s->view.graph = &L->probe;
-    s->view.row = L->probe.n_tokens > PROBE_ROW ? PROBE_ROW : L->probe.n_tokens - 1;
+    s->view.row = L->probe_row;
     s->view.inspect = 1; // the attractor's weight on the subject, marked and kept in view
-    s->view.col = PROBE_SUBJECT;
+    s->view.col = L->probe_key >= 0 ? L->probe_key : a->view.col;
     s->view.product = 0;
     s->view.sampler = NULL;
     s->view.lens = NULL;
@@ -333,8 +342,27 @@ static int learn_help(const struct app *a)
 static const struct app_hooks learn_hooks = {learn_key, learn_screen_hook, learn_help,
                                              learn_free_hook};
 
-int app_learn_start(struct app *a, const struct learn_options *o, const char *save_path,
-                    struct sf_diag *d)
+// The probe sentence encoded (at least two tokens, at most the context) and its graph.
+static int probe_init(struct app *a, struct app_learn *L, const char *sentence, struct sf_diag *d)
+{
+    int n_ctx = a->model.cfg.n_ctx;
+    L->probe_ids = malloc(sizeof *L->probe_ids * (size_t)(n_ctx + 1));
+    if (!L->probe_ids)
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    int rc = tokenizer_encode(&a->model.tok, sentence ? sentence : probe_text, L->probe_ids, n_ctx,
+                              &L->probe_n, d);
+    if (!rc && L->probe_n < 2)
+        rc = sf_diag_set(d, SF_ERR_ARG, "--prompt", 0, 0,
+                         "the learn view's sentence needs at least two tokens");
+    if (rc)
+        return rc;
+    L->probe_row = L->probe_n - 2; // the position that predicts the last word
+    L->probe_key = sentence ? -1 : PROBE_SUBJECT;
+    return graph_build(&L->probe, &L->run.model, L->probe_ids, L->probe_n, L->run.o.impl, d);
+}
+
+int app_learn_start(struct app *a, const struct learn_options *o, const char *sentence,
+                    const char *save_path, struct sf_diag *d)
 {
     if (a->hooks)
         return sf_diag_set(d, SF_ERR_ARG, NULL, 0, 0, "the learn view cannot open in a lesson");
@@ -343,12 +371,11 @@ int app_learn_start(struct app *a, const struct learn_options *o, const char *sa
         return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
     int rc = learn_init(&L->run, &a->model, o, d);
     if (!rc)
-        rc = tokenizer_encode(&a->model.tok, probe_text, L->probe_ids, PROBE_MAX, &L->probe_n, d);
-    if (!rc)
-        rc = graph_build(&L->probe, &L->run.model, L->probe_ids, L->probe_n, o->impl, d);
+        rc = probe_init(a, L, sentence, d);
     if (rc) {
         graph_free(&L->probe);
         learn_free(&L->run);
+        free(L->probe_ids);
         free(L);
         return rc;
     }
