@@ -110,8 +110,8 @@ void panel_loss_curve(struct grid *g, struct rect r, const struct learn_screen *
     struct loss_curve_fit f;
     panel_loss_curve_fit(r, ls, &f);
     if (!f.cols) {
-        panel_label(g, r.x + 1, r.y + r.h - 1, r.w - 2, "no room for the curve: z zooms",
-                    SF_STYLE_DIM);
+        panel_label(g, r.x + 1, r.y + r.h - 1, r.w - 2,
+                    "no room for the curve: a larger window shows it", SF_STYLE_DIM);
         return;
     }
     curve_axes(g, r, &f, ls);
