@@ -9,6 +9,7 @@
 #include "stepformer/app.h"
 #include "stepformer/asciicast.h"
 #include "stepformer/cli.h"
+#include "stepformer/learn.h"
 #include "stepformer/ops.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
@@ -22,6 +23,7 @@ static const char main_usage[] =
     "usage: stepformer [--model FILE] [--tokenizer FILE] [--prompt TEXT | --ids 3,1,4] [--train]\n"
     "                  [--present] [--impl fast|ref] [--palette light|dark|8|mono] [--record "
     "FILE]\n"
+    "       stepformer --learn [--seed N] [--steps N] [--prompt TEXT] [--model FILE] [--impl ...]\n"
     "       stepformer COMMAND [OPTIONS]\n"
     "       stepformer --version\n"
     "\n"
@@ -33,6 +35,13 @@ static const char main_usage[] =
     "Left steps back (a presentation clicker works); F switches the view, Esc leaves it.\n"
     "--impl ref runs the reference loops instead of BLAS: slower, and the same digits on\n"
     "every machine.\n"
+    "--learn: watch a model learn. A new model of the shipped model's configuration and\n"
+    "vocabulary starts from random weights (--seed N, default 1) and trains on the textbook\n"
+    "corpus inside the screen (batch 8, sequence 64, learning rate 2e-3, --steps N, default\n"
+    "1500): the loss curve, the attention of a head and the next token on \"the keys to the\n"
+    "cabinet are\" (or --prompt), the accuracy on held-out agreement items. Space pauses;\n"
+    "paused, Enter opens the step-through screen on the weights as they are; S saves them\n"
+    "to learned.sfm.\n"
     "--palette light: dark text on a white background, for projectors (also\n"
     "STEPFORMER_PALETTE=light); P on the screen cycles dark, light, 8 colours and none.\n"
     "--record demo.cast records the session as an asciicast v2 file (`asciinema play\n"
@@ -121,10 +130,33 @@ static int record_end(struct asciicast *rec, int status)
     return status;
 }
 
+// --learn's --seed and --steps (*r as cli_value returns; *name the option found): 0, or 2
+// after a message.
+static int learn_option(int argc, char **argv, int *i, struct learn_options *lo, int *r,
+                        const char **name)
+{
+    const char *v = NULL;
+    long n;
+    if ((*r = cli_value(argc, argv, i, "--seed", &v)) > 0) {
+        *name = "--seed";
+        if (cli_parse_int(v, 0, SF_TRAIN_MAX_SEED, &n))
+            return cli_bad_int(stderr, NULL, "--seed", v, 0, SF_TRAIN_MAX_SEED);
+        lo->seed = (uint64_t)n;
+    } else if (*r == 0 && (*r = cli_value(argc, argv, i, "--steps", &v)) > 0) {
+        *name = "--steps";
+        if (cli_parse_int(v, 1, SF_LEARN_MAX_STEPS, &n))
+            return cli_bad_int(stderr, NULL, "--steps", v, 1, SF_LEARN_MAX_STEPS);
+        lo->steps = (int)n;
+    }
+    return 0;
+}
+
 static int run_screen(int argc, char **argv)
 {
     struct app_options o = {0};
-    const char *palette = NULL, *record = NULL;
+    struct learn_options lo = SF_LEARN_DEFAULTS;
+    const char *palette = NULL, *record = NULL, *learn_only = NULL;
+    int learn = 0;
     for (int i = 0; i < argc; i++) {
         const char *v = NULL;
         int r;
@@ -140,7 +172,13 @@ static int run_screen(int argc, char **argv)
             o.train = r = 1;
         else if (cli_flag(argv, i, "--present"))
             o.present = r = 1;
-        else if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h"))
+        else if (cli_flag(argv, i, "--learn"))
+            learn = r = 1;
+        else if (learn_option(argc, argv, &i, &lo, &r, &learn_only))
+            return 2;
+        else if (r != 0) {
+            // --seed or --steps, taken
+        } else if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h"))
             return run_help(0, NULL);
         else if (cli_flag(argv, i, "--version") || cli_flag(argv, i, "-V"))
             return puts("stepformer " SF_VERSION) < 0 ? 2 : 0;
@@ -163,6 +201,16 @@ static int run_screen(int argc, char **argv)
             return 2;
         }
     }
+    if (learn_only && !learn) {
+        fprintf(stderr, "stepformer: %s goes with --learn\n", learn_only);
+        return 2;
+    }
+    if (learn && (o.train || o.present || o.ids)) {
+        fprintf(stderr,
+                "stepformer: --learn opens its own view: leave out --train, --present and --ids\n");
+        return 2;
+    }
+    lo.impl = o.reference ? OP_IMPL_REF : OP_IMPL_FAST;
     if ((o.palette = cli_palette(palette, &palette)) < 0) {
         fprintf(stderr, "stepformer: palette '%s': use light, dark, 8 or mono\n", palette);
         return 2;
@@ -184,6 +232,12 @@ static int run_screen(int argc, char **argv)
         cli_print_diag(stderr, NULL, &d);
         asciicast_free(&rec);
         return status;
+    }
+    if (learn && app_learn_start(&a, &lo, o.prompt, NULL, &d)) {
+        cli_print_diag(stderr, "--learn", &d);
+        app_free(&a);
+        asciicast_free(&rec);
+        return 2;
     }
     status = tui_run(&a, record ? &rec : NULL, "stepformer", stderr);
     app_free(&a);

@@ -18,7 +18,7 @@
 // The help's lines: one per command of every key table.
 #define APP_HELP_LINES                                                                             \
     (SF_ACTION_COUNT + SF_EDIT_COUNT + SF_CELL_COUNT + SF_BOX_COUNT + 2 * SF_BEAT_COUNT +          \
-     SF_PICK_COUNT)
+     SF_PICK_COUNT + SF_LEARN_COUNT)
 
 // What app_key and app_action ask of the caller.
 enum { APP_REDRAW = 1, APP_QUIT = 2 };
@@ -110,6 +110,7 @@ struct app_lesson {
     int n_panels;
     int focus; // the panel given the most room, or -1
     char start_prompt[APP_PROMPT_MAX];
+    struct app_learn_script *learn; // the run of @learn (src/app/learn_view.c), or NULL
     struct lesson_progress progress;
     int keep_progress; // 1: progress is saved on every beat
     int save_failed;   // saving failed (said once; the beat counter says "not saved")
@@ -201,6 +202,7 @@ struct app {
     float *loss_after_pos; // (N - 1) the loss per position after the step, or NULL until known
     const struct app_hooks *hooks; // a mode plugged in (lesson mode), or NULL
     struct app_lesson *lesson;     // lesson mode's state, or NULL
+    struct app_learn *learn;       // the learn view's state, or NULL
     struct app_help help_text;
     struct app_frame frame;
 };
@@ -246,5 +248,18 @@ int app_lesson_open(struct app *a, int argc, char **argv, FILE *err);
 // The answer to the question on screen as a student would give it (the correct choice's
 // letter, the first accepted answer or the live value); 0 when the beat has no question.
 int app_lesson_expected(const struct app *a, char *buf, size_t size);
+
+// The learn view (src/app/learn_view.c): a fresh model of this model's configuration and
+// vocabulary learns on the textbook corpus inside the screen, its steps run between frames by
+// app_tick; the loss curve, the attention of a head and the next token on a sentence (NULL:
+// "the keys to the cabinet are", at "cabinet"; else at the word before its last), the
+// agreement accuracy. save_path: where S saves (NULL: learned.sfm). The run starts at once.
+// Returns 0, or nonzero with d saying why.
+struct learn_options;
+struct learn;
+int app_learn_start(struct app *a, const struct learn_options *o, const char *sentence,
+                    const char *save_path, struct sf_diag *d);
+// The run in the learn view, or NULL.
+const struct learn *app_learn_run(const struct app *a);
 
 #endif

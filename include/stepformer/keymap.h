@@ -144,6 +144,30 @@ enum sf_beat {
         SF_BEAT_COUNT
 };
 
+// The learn view: a model learning from random weights on the screen (the screen's keys are
+// not in force there, but for ? and q). X(name, help)
+#define SF_LEARN_LIST(X)                                                                           \
+    X(RUN_PAUSE, "train, or pause")                                                                \
+    X(STEP, "one training step (pauses first)")                                                    \
+    X(OPEN, "paused: the step-through screen on the weights as they are now")                      \
+    X(TRAIN_VIEW, "paused: one training iteration, op by op, on the weights as they are now")      \
+    X(BACK, "from the step-through screen: back to the learn view")                                \
+    X(LAYER_NEXT, "the attention of the next layer")                                               \
+    X(LAYER_PREV, "the attention of the previous layer")                                           \
+    X(HEAD_NEXT, "the next head (after the last: all heads)")                                      \
+    X(HEAD_PREV, "the previous head")                                                              \
+    X(AUTO_HEAD, "the head that attends most from the attractor to the subject, as it changes")    \
+    X(NUMBERS, "the attention as numbers or colours")                                              \
+    X(SAVE, "save the model as it is now (the status line says where)")
+
+enum sf_learn {
+    SF_LEARN_NONE = 0,
+#define SF_X(name, help) SF_LEARN_##name,
+    SF_LEARN_LIST(SF_X)
+#undef SF_X
+        SF_LEARN_COUNT
+};
+
 // Where a key is read; each context has its own table, in which a key means one thing.
 enum keymap_context {
     KEYMAP_SCREEN,  // the step-through screen: enum sf_action
@@ -153,6 +177,7 @@ enum keymap_context {
     KEYMAP_LESSON,  // lesson mode, before the screen's table: enum sf_beat
     KEYMAP_PRESENT, // lesson mode presenting, before the screen's table: enum sf_beat
     KEYMAP_PICK,    // the model view, the finder, the head view, before the screen's: sf_pick
+    KEYMAP_LEARN,   // the learn view, before the screen's: enum sf_learn
     KEYMAP_CONTEXT_COUNT
 };
 

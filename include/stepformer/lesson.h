@@ -38,11 +38,15 @@ enum lesson_op {
     LESSON_SAMPLER,
     LESSON_GENERATE,
     LESSON_INTERVENE,
+    LESSON_LEARN,
     LESSON_OP_COUNT
 };
 
 enum lesson_highlight { LESSON_HL_OFF = 0, LESSON_HL_TOKEN, LESSON_HL_HEAD, LESSON_HL_CELL };
 enum lesson_intervene { LESSON_IV_NONE = 0, LESSON_IV_HEAD_OFF, LESSON_IV_NO_POSITIONS };
+// @learn: a new model learning from random weights (start), trained to a step (run-to), or the
+// lesson's own model again (off).
+enum lesson_learn { LESSON_LEARN_START = 0, LESSON_LEARN_RUN_TO, LESSON_LEARN_OFF };
 
 // One directive of a beat, applied in order when the beat starts.
 struct lesson_action {
@@ -50,8 +54,10 @@ struct lesson_action {
     int line, col; // where its argument starts, for messages at run time
     char *text;    // PROMPT: the text; GOTO: the op name
     // STEP, GENERATE: count; LAYER: layer; HEAD: head (-1 all); NUMBERS, VIEW (1 training):
-    // 0/1; ZOOM: panel or -1; FOCUS: panel; HIGHLIGHT: kind; INTERVENE: kind.
+    // 0/1; ZOOM: panel or -1; FOCUS: panel; HIGHLIGHT: kind; INTERVENE, LEARN: kind.
     int n;
+    // LEARN start: the run's steps, batch and sequence (seed in seed); run-to: the step in steps.
+    int steps, batch, seq;
     int i, j; // HIGHLIGHT: token / head / cell (i, j); INTERVENE head-off: layer i, head j
     int panels[LESSON_MAX_PANELS];
     int n_panels;
@@ -82,6 +88,17 @@ struct lesson_question {
     int keep_order;
 };
 
+// What the learn-* live expressions read: the record of the lesson's run (@learn), kept by the
+// app. loss[k] is the training loss of step k + 1 of the n done; evaluation i, after
+// eval_step[i] steps, has the held-out loss and the share of held-out agreement items right.
+struct lesson_learn_log {
+    const float *loss;
+    int n;
+    const int *eval_step;
+    const float *heldout, *agreement;
+    int n_evals;
+};
+
 // A value the lesson reads from the model when the beat is shown: a live number in the
 // narration ({{EXPRESSION [FORMAT]}}) or a fact the lesson relies on (@fact EXPRESSION OP VALUE).
 struct lesson_live {
@@ -90,7 +107,8 @@ struct lesson_live {
     char *fmt;   // inline: a printf format for a number ("%.2f", "%.0f%" for a percentage), or NULL
     char *want;  // fact: the value it is compared with; NULL for an inline number
     char cmp[3]; // fact: "=", "!=", "<", ">", "<=", ">="
-    const struct lesson_worked *worked; // the beat's worked example ({{worked ...}}), or NULL
+    const struct lesson_worked *worked;   // the beat's worked example ({{worked ...}}), or NULL
+    const struct lesson_learn_log *learn; // the lesson's learn run ({{learn-loss ...}}), or NULL
 };
 
 // A worked example: small matrices a lesson defines with @worked (lessons/README.md), and
@@ -260,6 +278,10 @@ int lesson_live_eval(const char *expr, const struct graph *g, char *text, size_t
 // The same with the worked example in force (for 'worked ...'; NULL: none).
 int lesson_live_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
                         char *text, size_t tn, double *value, int *numeric, char *why, size_t wn);
+// The same with the learn run's record too (for 'learn-...'; NULL: none).
+int lesson_live_eval_learn(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                           const struct lesson_learn_log *learn, char *text, size_t tn,
+                           double *value, int *numeric, char *why, size_t wn);
 // Evaluates EXPRESSION of a live number or a fact: a live expression, or live expressions and
 // numbers combined with + - * /, parentheses and exp, ln, sqrt, abs (each a word of its own:
 // "exp dot embed.pos 2 0 / ( exp dot embed.pos 2 0 + exp dot embed.pos 2 1 )"). A lone live
@@ -270,6 +292,10 @@ int lesson_calc_check(const char *expr, char *why, size_t wn);
 // lesson_calc_eval with the worked example in force (NULL: none).
 int lesson_calc_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
                         char *text, size_t tn, double *value, int *numeric, char *why, size_t wn);
+// lesson_calc_eval_in with the learn run's record too (NULL: none).
+int lesson_calc_eval_learn(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                           const struct lesson_learn_log *learn, char *text, size_t tn,
+                           double *value, int *numeric, char *why, size_t wn);
 // The text of an inline live number as the narration shows it (its format, or as @live shows
 // it). Returns 0, or nonzero with why filled.
 int lesson_inline_format(const struct lesson_live *v, const struct graph *g, char *out, size_t n,

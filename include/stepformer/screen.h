@@ -34,6 +34,8 @@ struct overlay_section {
     int n;
 };
 
+struct learn_screen; // the learn view (learn_screen.h)
+
 struct screen_state {
     struct view view;
     int selected;       // the selected panel (enum panel_id), drawn with a highlighted title
@@ -60,6 +62,9 @@ struct screen_state {
     // Where everything goes (screen_layout, for the grid's size): drawing and clicks read it.
     struct layout layout;
     struct rect narration; // lesson mode: the narration pane (the caption when presenting)
+    // The learn view instead of the panels, or NULL; its loss curve goes in curve.
+    const struct learn_screen *learn;
+    struct rect curve;
 };
 
 // Chooses the layout of s for a w x h screen from its zoom, main panel and lesson panels (the

@@ -24,6 +24,9 @@ struct token_data {
 // text the tokenizer cannot read are errors naming the file.
 int token_data_load(struct token_data *td, const char *path, struct tokenizer *tok, int vocab,
                     struct sf_diag *d);
+// The same for text already in memory (buf, len bytes, NUL-terminated); name is what d names.
+int token_data_from_text(struct token_data *td, const char *buf, size_t len, const char *name,
+                         struct tokenizer *tok, int vocab, struct sf_diag *d);
 void token_data_free(struct token_data *td);
 
 // Builds a character- or word-level vocabulary from a text file, "<unk>" first, then the
@@ -67,6 +70,14 @@ int trainer_step(struct trainer *t, const int *inputs, const int *targets, float
                  struct sf_diag *d);
 // The mean loss over `batches` batches of b (forward only; the model is not changed).
 int trainer_eval(struct trainer *t, struct batcher *b, int batches, float *loss, struct sf_diag *d);
+
+// A test item's word after its prefix: runs prefix + " " + word through g (built on m with
+// impl on first use, then reused; ids holds n_ctx + 1) and returns the log-probability of the
+// word's tokens given the prefix; *n_prefix gets the prefix's token count. NAN when the text
+// cannot be encoded, does not fit the context, or the word adds no token (or an unknown one).
+// `stepformer eval` and the learn view score the corpus' items with it.
+double item_logprob(struct model *m, struct graph *g, int *ids, const char *prefix,
+                    const char *word, enum op_impl impl, int *n_prefix);
 
 // The limits of `stepformer train`'s options, which a training state must also respect.
 #define SF_TRAIN_MAX_STEPS 100000000

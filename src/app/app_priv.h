@@ -115,6 +115,22 @@ int app_heads_key(struct app *a, int key);
 // A key on the finder's input line.
 int app_find_key(struct app *a, int key);
 
+// learn_view.c: the learn view's training between frames.
+// Runs a slice of training steps (at most budget_ms, and about 30 ms) while the learn view
+// trains; APP_REDRAW, or 0 when it does not.
+int app_learn_tick(struct app *a, int budget_ms);
+// 1 while the learn view trains.
+int app_learn_busy(const struct app *a);
+// A lesson's @learn directive: start a run (the model on screen gets its random weights), train
+// it to a step (the weights on screen are the run's then), or the lesson's own model again.
+// Always on the reference kernels, so the numbers are the same on every machine; going back
+// replays without training again (the weights at each step run to are kept). Errors go to d at
+// the directive. Returns 0 or -1.
+int app_learn_lesson(struct app *a, const struct lesson_action *act, struct lesson_diags *d);
+void app_learn_lesson_free(struct app *a);
+// The record the learn-* live expressions read (up to the step on screen).
+const struct lesson_learn_log *app_learn_lesson_log(const struct app *a);
+
 // app_screen.c: the screen state.
 // The help's lines, from the key tables (once, at the start).
 void app_help_init(struct app *a);

@@ -11,13 +11,14 @@
 #include "app_priv.h"
 #include "stepformer/graph.h"
 #include "stepformer/hf.h"
+#include "stepformer/learn.h"
 #include "stepformer/rng.h"
 #include "stepformer/screen.h"
 #include "stepformer/train.h"
 #include "stepformer/clock.h"
 
 static const char bench_usage[] =
-    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train|lessons|hf]\n"
+    "usage: stepformer bench [--runs N] [--only tiny|gpt2|train|lessons|hf|learn]\n"
     "\n"
     "Times the forward pass over 64 tokens (every node of the op graph, fast kernels) on\n"
     "  tiny  the textbook block: 2 layers, 4 heads, d 64, vocabulary 512, context 128\n"
@@ -34,6 +35,8 @@ static const char bench_usage[] =
     "next to the library's floor: the same matrix products (cblas_sgemm calls, recorded from\n"
     "one pass) run back to back on the same weights, and the ratio. A training step is also\n"
     "split into products, the other kernels, AdamW and the graph's own overhead.\n"
+    "learn: the learn view of the screen against the training loop of stepformer train\n"
+    "  with the same settings: steps per second (--runs N steps, at least 100).\n"
     "It reports medians and the peak memory.\n"
     "Thread count: OPENBLAS_NUM_THREADS (default: one per core).\n";
 
@@ -459,6 +462,78 @@ static int bench_lessons(int runs, FILE *out, FILE *err)
     return 0;
 }
 
+// The learn view against the training loop of `stepformer train` with the same settings (the
+// shipped textbook model's configuration, batch 8, sequence 64): `steps` steps of each, timed
+// per step; the learn view runs as the screen runs it (a slice of app_tick, then the frame
+// built and drawn at 120 x 40), without a terminal. Prints the medians and the steps per second.
+static int bench_learn(int steps, FILE *out, FILE *err)
+{
+    struct app a;
+    struct sf_diag d;
+    struct app_options o = {0};
+    struct learn_options lo = SF_LEARN_DEFAULTS;
+    struct grid grid = {0};
+    double *loop = calloc((size_t)steps, sizeof *loop),
+           *frame = calloc((size_t)steps, sizeof *frame);
+    double *draw = calloc((size_t)steps, sizeof *draw);
+    char buf[SF_MSG_MAX];
+    lo.steps = steps;
+    sf_diag_clear(&d);
+    if (!loop || !frame || !draw || app_init(&a, &o, &d)) {
+        fprintf(err, "stepformer: bench learn: %s\n", sf_diag_format(&d, buf, sizeof buf));
+        free(loop), free(frame), free(draw);
+        return 1;
+    }
+    // The training loop alone: a run of its own, stepped as `stepformer train` steps.
+    struct learn plain;
+    int rc = learn_init(&plain, &a.model, &lo, &d), n_frames = 0;
+    for (int k = 0; !rc && k < steps; k++) {
+        float loss;
+        double t0 = sf_now_ms();
+        batcher_next(&plain.batches, plain.in, plain.tg);
+        rc = trainer_step(&plain.tr, plain.in, plain.tg, &loss, &d);
+        loop[k] = sf_now_ms() - t0;
+    }
+    if (!rc)
+        learn_free(&plain);
+    double view0 = sf_now_ms();
+    if (!rc && !(rc = app_learn_start(&a, &lo, NULL, NULL, &d)))
+        rc = grid_init(&grid, 120, 40);
+    a.width = 120, a.height = 40;
+    view0 = sf_now_ms() - view0;
+    double start = sf_now_ms();
+    while (!rc && app_busy(&a) && n_frames < steps) {
+        struct screen_state s;
+        double t0 = sf_now_ms();
+        int before = app_learn_run(&a)->step;
+        app_tick(&a, 30);
+        double t1 = sf_now_ms();
+        app_screen(&a, &s);
+        screen_draw(&grid, &s);
+        draw[n_frames] = sf_now_ms() - t1;
+        int ran = app_learn_run(&a)->step - before;
+        frame[n_frames++] = (sf_now_ms() - t0) / (ran > 0 ? ran : 1);
+    }
+    double total = sf_now_ms() - start;
+    if (!rc) {
+        const struct learn *L = app_learn_run(&a);
+        double ml = median(loop, steps), mf = median(frame, n_frames);
+        fprintf(out,
+                "learn   textbook B=8 T=64  train loop: median %.2f ms per step (%.1f steps/s); "
+                "learn view at 120 x 40: median %.2f ms per step with its frame (%.1f steps/s), "
+                "drawing %.2f ms per frame; over the whole run with its evaluations every %d "
+                "steps %.1f steps/s (%d steps, %d frames; start %.0f ms)\n",
+                ml, 1e3 / ml, mf, 1e3 / mf, median(draw, n_frames), lo.eval_every,
+                L->step * 1e3 / total, L->step, n_frames, view0);
+    } else {
+        fprintf(err, "stepformer: bench learn: %s\n", sf_diag_format(&d, buf, sizeof buf));
+    }
+    grid_free(&grid);
+    app_free(&a);
+    free(loop), free(frame), free(draw);
+    return rc ? 1 : 0;
+}
+
 // One opening of the folder in a fresh process (so its resident memory is its own): the time
 // from the start to the first screen drawn (the model read, the pass built, the frame laid out
 // and drawn at 200 x 60, as the screen starts), then VmRSS and VmHWM from /proc/self/status.
@@ -582,8 +657,10 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
         } else if ((r = cli_value(argc, argv, &i, "--only", &v)) != 0) {
             if (r < 0 ||
                 (strcmp(v, "tiny") != 0 && strcmp(v, "gpt2") != 0 && strcmp(v, "train") != 0 &&
-                 strcmp(v, "lessons") != 0 && strcmp(v, "hf") != 0)) {
-                fprintf(err, "stepformer: bench: --only takes tiny, gpt2, train, lessons or hf\n");
+                 strcmp(v, "lessons") != 0 && strcmp(v, "hf") != 0 && strcmp(v, "learn") != 0)) {
+                fprintf(
+                    err,
+                    "stepformer: bench: --only takes tiny, gpt2, train, lessons, hf or learn\n");
                 return 2;
             }
             only = v;
@@ -605,6 +682,9 @@ int cmd_bench(int argc, char **argv, FILE *out, FILE *err)
     if ((!only || strcmp(only, "lessons") == 0) && bench_lessons((int)runs, out, err))
         return 2;
     if ((!only || strcmp(only, "hf") == 0) && bench_hf(runs < 5 ? (int)runs : 5, out, err))
+        return 2;
+    if ((!only || strcmp(only, "learn") == 0) &&
+        bench_learn(runs < 100 ? 100 : (int)runs, out, err))
         return 2;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

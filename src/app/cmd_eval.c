@@ -31,7 +31,6 @@ static const char eval_usage[] =
 #define MAX_KINDS        8    // kinds of items counted (the items of more are ignored)
 #define KIND_MAX         32   // bytes of a kind's name that are kept, with its NUL
 #define TOP_HEADS        3    // heads listed per position
-#define PREFIX_KEPT      8    // first tokens of a prefix that the word after it must not change
 // What data_loss read: the tokens scored, and the windows read of those the data holds.
 struct eval_span {
     long tokens, windows, all_windows;
@@ -89,40 +88,6 @@ struct kind_stats {
     char kind[KIND_MAX];
     int right, total, skipped;
 };
-
-// Runs prefix + " " + word through g and returns the log-probability of the word's tokens
-// given the prefix; *n_prefix gets the prefix's token count. NAN when the text cannot be
-// encoded, does not fit the context, or the word adds no token.
-static double continuation_logprob(struct model *m, struct graph *g, int *ids, const char *prefix,
-                                   const char *word, int *n_prefix)
-{
-    char text[ITEM_LINE_MAX]; // two fields of one line, and a space
-
-    int n = 0, total = 0;
-    snprintf(text, sizeof text, "%s %s", prefix, word);
-    if (tokenizer_encode(&m->tok, prefix, ids, m->cfg.n_ctx, &n, NULL) || n < 1)
-        return NAN;
-    int head[PREFIX_KEPT];
-    int keep = n < PREFIX_KEPT ? n : PREFIX_KEPT;
-    memcpy(head, ids, sizeof(int) * (size_t)keep);
-    if (tokenizer_encode(&m->tok, text, ids, m->cfg.n_ctx, &total, NULL) || total <= n ||
-        memcmp(head, ids, sizeof(int) * (size_t)keep) != 0)
-        return NAN;
-    for (int i = n; i < total; i++)
-        if (ids[i] == m->tok.unk_id)
-            return NAN;
-    struct sf_diag d;
-    int rc = g->nodes ? graph_set_input(g, ids, total, &d)
-                      : graph_build(g, m, ids, total, OP_IMPL_FAST, &d);
-    if (rc || graph_run_to_end(g) < 0)
-        return NAN;
-    const float *p = graph_last(g)->out.data;
-    double lp = 0;
-    for (int i = n; i < total; i++)
-        lp += log((double)p[(size_t)(i - 1) * m->cfg.vocab_size + ids[i]]);
-    *n_prefix = n;
-    return lp;
-}
 
 // An items file being scored: the model and its graph, and what the items add up to.
 struct items_run {
@@ -200,8 +165,8 @@ static int score_item(struct items_run *r, char *line, FILE *err)
     // The wrong word first, so that the graph holds the right one for the attention.
     int n = 0, n2 = 0;
     long focus;
-    double lw = continuation_logprob(r->m, &r->g, r->ids, fields[1], fields[3], &n2);
-    double lr = continuation_logprob(r->m, &r->g, r->ids, fields[1], fields[2], &n);
+    double lw = item_logprob(r->m, &r->g, r->ids, fields[1], fields[3], OP_IMPL_FAST, &n2);
+    double lr = item_logprob(r->m, &r->g, r->ids, fields[1], fields[2], OP_IMPL_FAST, &n);
     if (isnan(lw) || isnan(lr) || cli_parse_int(fields[4], 0, 100000, &focus)) {
         r->kinds[k].skipped++;
         return 0;

@@ -18,6 +18,7 @@ static const char *const cell_helps[SF_CELL_COUNT] = {"", SF_CELL_LIST(SF_X)};
 static const char *const box_helps[SF_BOX_COUNT] = {"", SF_BOX_LIST(SF_X)};
 static const char *const beat_helps[SF_BEAT_COUNT] = {"", SF_BEAT_LIST(SF_X)};
 static const char *const pick_helps[SF_PICK_COUNT] = {"", SF_PICK_LIST(SF_X)};
+static const char *const learn_helps[SF_LEARN_COUNT] = {"", SF_LEARN_LIST(SF_X)};
 #undef SF_X
 
 // Defaults a user can guess: Space or -> step, Backspace or <- back, n / N next sublayer /
@@ -131,6 +132,15 @@ static const struct key_command present_bindings[] = {
     {'[', SF_BEAT_SCROLL_UP},
 };
 
+// Space runs and pauses as r does on the screen; the layer and head keys are the screen's.
+static const struct key_command learn_bindings[] = {
+    {' ', SF_LEARN_RUN_PAUSE},     {'r', SF_LEARN_RUN_PAUSE},     {'.', SF_LEARN_STEP},
+    {SF_KEY_RIGHT, SF_LEARN_STEP}, {SF_KEY_ENTER, SF_LEARN_OPEN}, {'t', SF_LEARN_TRAIN_VIEW},
+    {'W', SF_LEARN_BACK},          {'l', SF_LEARN_LAYER_NEXT},    {'L', SF_LEARN_LAYER_PREV},
+    {'h', SF_LEARN_HEAD_NEXT},     {'H', SF_LEARN_HEAD_PREV},     {'a', SF_LEARN_AUTO_HEAD},
+    {'c', SF_LEARN_NUMBERS},       {'S', SF_LEARN_SAVE},
+};
+
 #define N_OF(t) (sizeof t / sizeof t[0])
 
 // The contexts other than the screen's (whose table is typed by its enum).
@@ -153,6 +163,8 @@ static const struct {
                         SF_BEAT_COUNT},
     [KEYMAP_PICK] = {"Model view, head finder, head view (when selected)", pick_bindings,
                      N_OF(pick_bindings), pick_helps, SF_PICK_COUNT},
+    [KEYMAP_LEARN] = {"Learn view (? and q as on the screen)", learn_bindings, N_OF(learn_bindings),
+                      learn_helps, SF_LEARN_COUNT},
 };
 
 // The number of bindings of context c, and binding i (its command; its key in *key).

@@ -218,6 +218,8 @@ static int apply(struct app *a, const struct lesson_action *act, struct lesson_d
         return act_generate(a, act, d);
     case LESSON_INTERVENE:
         return act_intervene(a, act, d);
+    case LESSON_LEARN:
+        return app_learn_lesson(a, act, d);
     case LESSON_OP_COUNT:
         break;
     }
@@ -343,9 +345,10 @@ static int question_setup(struct app *a, struct lesson_diags *d)
     lesson_choice_order(q, ls->seed, ls->order);
     if (q->live) {
         char why[300];
-        if (lesson_live_eval_in(q->live, app_graph(a), ls->l.beats[ls->beat].worked, ls->live,
-                                sizeof ls->live, &ls->live_value, &ls->live_numeric, why,
-                                sizeof why)) {
+        if (lesson_live_eval_learn(q->live, app_graph(a), ls->l.beats[ls->beat].worked,
+                                   ls->learn ? app_learn_lesson_log(a) : NULL, ls->live,
+                                   sizeof ls->live, &ls->live_value, &ls->live_numeric, why,
+                                   sizeof why)) {
             lesson_diag_add(d, 1, q->live_line, q->live_col, "@live %s: %s", q->live, why);
             snprintf(ls->live, sizeof ls->live, "?");
             return -1;
@@ -442,6 +445,7 @@ static void lesson_mode_free(struct app *a)
 {
     if (!a->lesson)
         return;
+    app_learn_lesson_free(a);
     lesson_free(&a->lesson->l);
     free(a->lesson->text);
     lesson_progress_free(&a->lesson->progress);

@@ -9,7 +9,7 @@ _stepformer_options()
 {
     case $1 in
     "") echo "--model --tokenizer --prompt --ids --train --present --impl --palette --record --help" \
-        "--version" ;;
+        "--version --learn --seed --steps" ;;
     lesson) echo "--present --restart --beat --impl --palette --record --help" ;;
     lessons | check | help) echo "--help" ;;
     trace) echo "--model --tokenizer --prompt --ids --list --names --tokens --vocab --limit --op" \
@@ -84,7 +84,7 @@ _stepformer()
         ;;
     --impl) words="fast ref" ;;
     --palette) words="light dark 8 mono" ;;
-    --only) words="tiny gpt2 train lessons hf" ;;
+    --only) words="tiny gpt2 train lessons hf learn" ;;
     --lesson) # screenshot: the names `stepformer lessons` lists
         words=$("${COMP_WORDS[0]/#\~/$HOME}" lessons 2>/dev/null |
             sed -n 's/.*by name: //p' | tr ',' '\n' | awk '{ sub(/\.$/, "", $2); print $2 }')

@@ -20,8 +20,9 @@ struct calc {
     char *w[CALC_WORDS];
     int n, at;
     const struct graph *g;
-    const struct lesson_worked *wk; // the worked example in force, or NULL
-    char *text;                     // a lone live value's text (a word answer passes through)
+    const struct lesson_worked *wk;       // the worked example in force, or NULL
+    const struct lesson_learn_log *learn; // the learn run's record, or NULL
+    char *text;                           // a lone live value's text (a word answer passes through)
     size_t tn;
     int numeric, terms; // the value is a number; how many parts were combined
     char *why;
@@ -87,7 +88,8 @@ static int calc_factor(struct calc *c, double *v)
             (size_t)snprintf(expr + len, sizeof expr - len, "%s%s", len ? " " : "", c->w[c->at++]);
     if (!c->g && !c->wk) // the syntax only
         return lesson_live_check(expr, c->why, c->wn);
-    if (lesson_live_eval_in(expr, c->g, c->wk, c->text, c->tn, v, &c->numeric, c->why, c->wn))
+    if (lesson_live_eval_learn(expr, c->g, c->wk, c->learn, c->text, c->tn, v, &c->numeric, c->why,
+                               c->wn))
         return -1;
     return 0;
 }
@@ -131,9 +133,17 @@ int lesson_calc_eval(const char *expr, const struct graph *g, char *text, size_t
 int lesson_calc_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
                         char *text, size_t tn, double *value, int *numeric, char *why, size_t wn)
 {
+    return lesson_calc_eval_learn(expr, g, wk, NULL, text, tn, value, numeric, why, wn);
+}
+
+int lesson_calc_eval_learn(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                           const struct lesson_learn_log *learn, char *text, size_t tn,
+                           double *value, int *numeric, char *why, size_t wn)
+{
     char buf[EXPR_BYTES], tmp[VALUE_MAX];
     struct calc c = {.g = g,
                      .wk = wk,
+                     .learn = learn,
                      .text = text ? text : tmp,
                      .tn = text ? tn : sizeof tmp,
                      .why = why,
@@ -240,7 +250,8 @@ int lesson_inline_format(const struct lesson_live *v, const struct graph *g, cha
     double value;
     int numeric;
     char text[VALUE_MAX];
-    if (lesson_calc_eval_in(v->expr, g, v->worked, text, sizeof text, &value, &numeric, why, wn)) {
+    if (lesson_calc_eval_learn(v->expr, g, v->worked, v->learn, text, sizeof text, &value, &numeric,
+                               why, wn)) {
         snprintf(out, n, "?");
         return -1;
     }
@@ -262,7 +273,8 @@ int lesson_fact_holds(const struct lesson_live *f, const struct graph *g, char *
     double value, want;
     int numeric;
     char text[VALUE_MAX];
-    if (lesson_calc_eval_in(f->expr, g, f->worked, text, sizeof text, &value, &numeric, why, wn))
+    if (lesson_calc_eval_learn(f->expr, g, f->worked, f->learn, text, sizeof text, &value, &numeric,
+                               why, wn))
         return -1;
     int is_num =
         numeric && text_parse_double(f->want, -1e300, 1e300,

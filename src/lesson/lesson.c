@@ -240,6 +240,8 @@ struct parser {
     struct lesson_worked wk;
     int wk_on, wk_dirty, wk_line;
     struct lesson_worked *wk_last;
+    // @learn: the steps of the run started (0: none yet) and the step the last run-to reached.
+    int learn_steps, learn_at;
 };
 
 static struct lesson_live *new_live(struct parser *p);
@@ -1475,6 +1477,86 @@ static void act_intervene(struct parser *p, struct dline *x)
     }
 }
 
+// The limits of '@learn start' (a lesson's run is small: it runs on the reference kernels).
+#define LEARN_MAX_STEPS 100000
+#define LEARN_MAX_BATCH 64
+
+// One KEY VALUE setting of '@learn start' into a; nonzero when it is not one.
+static int learn_setting(struct lesson_action *a, const char *key, size_t kn, const char *w,
+                         size_t wn)
+{
+    long v;
+    if (word_is(key, kn, "seed") && parse_int(w, wn, 0, INT_MAX, &v) == 0)
+        a->seed = (unsigned long long)v;
+    else if (word_is(key, kn, "steps") && parse_int(w, wn, 1, LEARN_MAX_STEPS, &v) == 0)
+        a->steps = (int)v;
+    else if (word_is(key, kn, "batch") && parse_int(w, wn, 1, LEARN_MAX_BATCH, &v) == 0)
+        a->batch = (int)v;
+    else if (word_is(key, kn, "seq") && parse_int(w, wn, 1, MAX_ROW, &v) == 0)
+        a->seq = (int)v;
+    else
+        return -1;
+    return 0;
+}
+
+// '@learn start [seed S] [steps N] [batch B] [seq T]' (in the first beat), '@learn run-to N'
+// (after it, each further than the last) or '@learn off'.
+static void act_learn(struct parser *p, struct dline *x)
+{
+    struct lesson_action *a = x->a;
+    const char *w, *key;
+    size_t wn = next_word(x, &w), kn;
+    long v;
+    if (word_is(w, wn, "start")) {
+        a->n = LESSON_LEARN_START;
+        a->seed = 1, a->steps = 300, a->batch = 2, a->seq = 32;
+        while ((kn = next_word(x, &key)) > 0) {
+            wn = next_word(x, &w);
+            if (learn_setting(a, key, kn, w, wn)) {
+                error_at(p, col_at(x, key),
+                         "@learn start takes 'seed S', 'steps N' (1..%d), 'batch B' (1..%d) and "
+                         "'seq T'; '%.*s %.*s' is not one",
+                         LEARN_MAX_STEPS, LEARN_MAX_BATCH, (int)(kn > 20 ? 20 : kn), key,
+                         (int)(wn > 20 ? 20 : wn), w);
+                return;
+            }
+        }
+        if (p->l->n_beats > 0 || p->learn_steps)
+            error_at(p, x->acol,
+                     "@learn start belongs in the first beat, once: going back "
+                     "replays the lesson from there");
+        p->learn_steps = a->steps, p->learn_at = 0;
+    } else if (word_is(w, wn, "run-to")) {
+        a->n = LESSON_LEARN_RUN_TO;
+        wn = next_word(x, &w);
+        if (parse_int(w, wn, 1, LEARN_MAX_STEPS, &v)) {
+            error_at(p, wn ? col_at(x, w) : x->acol, "@learn run-to needs a step: 'run-to 100'");
+            return;
+        }
+        a->steps = (int)v;
+        if (!p->learn_steps)
+            error_at(p, x->acol, "@learn run-to needs '@learn start' before it");
+        else if (v > p->learn_steps)
+            error_at(p, col_at(x, w),
+                     "@learn run-to %ld: the run has %d steps ('@learn start "
+                     "steps N' gives more)",
+                     v, p->learn_steps);
+        else if (v <= p->learn_at)
+            error_at(p, col_at(x, w),
+                     "@learn run-to %ld: the run is at step %d already; it only "
+                     "goes forward",
+                     v, p->learn_at);
+        else
+            p->learn_at = (int)v;
+    } else if (word_is(w, wn, "off")) {
+        a->n = LESSON_LEARN_OFF;
+    } else {
+        error_at(p, x->acol,
+                 "@learn is 'start [seed S] [steps N] [batch B] [seq T]', "
+                 "'run-to STEP' or 'off'");
+    }
+}
+
 // Every directive, in the order "unknown directive" lists them, with the shape of what follows
 // it, the action it adds to its beat (NO_ACTION for the header, @pause and the question's
 // parts), its handler, and its usage (as lessons/README.md writes it) and help.
@@ -1504,6 +1586,9 @@ static void act_intervene(struct parser *p, struct dline *x)
     X("intervene", WORDS, LESSON_INTERVENE, act_intervene,                                         \
       "head-off LAYER HEAD|no-positions|none",                                                     \
       "switch a head or the positions off, or undo every intervention")                            \
+    X("learn", OPTIONS, LESSON_LEARN, act_learn,                                                   \
+      "start [seed S] [steps N] [batch B] [seq T]|run-to STEP|off",                                \
+      "a new model learning from random weights, trained on to a step, or the lesson's model")     \
     X("worked", TEXT, NO_ACTION, dir_worked,                                                       \
       "x|q|k|v|wq|wk|wv ROW | ROW...|tokens W...|scale on|off|off",                                \
       "a worked example's small matrices, for the worked panel and {{worked ...}}")                \

@@ -20,8 +20,9 @@
 // (or the reason there is none) goes.
 struct live {
     const struct graph *g;
-    const struct lesson_worked *wk; // the worked example in force, or NULL
-    char **w;                       // the words; w[0] is the keyword
+    const struct lesson_worked *wk;       // the worked example in force, or NULL
+    const struct lesson_learn_log *learn; // the learn run's record, or NULL
+    char **w;                             // the words; w[0] is the keyword
     int n;
     char *text; // the answer as shown
     size_t tn;
@@ -652,6 +653,82 @@ static int live_worked(struct live *e)
     return set_num(e, v);
 }
 
+// The learn run's record, or -1 with why when the lesson has none yet.
+static int learn_log(struct live *e, const struct lesson_learn_log **log)
+{
+    *log = e->learn;
+    if (!e->learn || e->learn->n_evals == 0) {
+        snprintf(e->why, e->wn, "'%s' reads the learn run: put '@learn start' before it", e->w[0]);
+        return -1;
+    }
+    return 0;
+}
+
+// A step of the run (a number, or 'last' for the steps done); -1 with why when it has not run.
+static int learn_step_arg(struct live *e, const struct lesson_learn_log *log, int *step)
+{
+    long v;
+    if (strcmp(e->w[1], "last") == 0) {
+        *step = log->n;
+    } else if (text_parse_long(e->w[1], 0, INT_MAX, 0, &v) == 0 && v <= log->n) {
+        *step = (int)v;
+    } else {
+        snprintf(e->why, e->wn, "'%s %s': the run has done %d steps", e->w[0], e->w[1], log->n);
+        return -1;
+    }
+    return 0;
+}
+
+static int live_learn_step(struct live *e)
+{
+    const struct lesson_learn_log *log;
+    return learn_log(e, &log) ? -1 : set_num(e, log->n);
+}
+
+// The mean training loss of the ten steps up to STEP (fewer at the start): one step's batch is
+// noisy.
+static int live_learn_loss(struct live *e)
+{
+    const struct lesson_learn_log *log;
+    int step;
+    if (learn_log(e, &log) || learn_step_arg(e, log, &step))
+        return -1;
+    if (step < 1) {
+        snprintf(e->why, e->wn, "'%s 0': no step has run at step 0", e->w[0]);
+        return -1;
+    }
+    double sum = 0;
+    int k0 = step > 10 ? step - 10 : 0;
+    for (int k = k0; k < step; k++)
+        sum += log->loss[k];
+    return set_num(e, sum / (step - k0));
+}
+
+// The evaluation after STEP steps: the held-out loss, or the agreement items' share right.
+static int learn_eval_at(struct live *e, int agreement)
+{
+    const struct lesson_learn_log *log;
+    int step;
+    if (learn_log(e, &log) || learn_step_arg(e, log, &step))
+        return -1;
+    for (int i = 0; i < log->n_evals; i++)
+        if (log->eval_step[i] == step)
+            return set_num(e, agreement ? log->agreement[i] : log->heldout[i]);
+    snprintf(e->why, e->wn, "'%s %s': the run was evaluated at steps 0, %d, ... and its last",
+             e->w[0], e->w[1], log->n_evals > 1 ? log->eval_step[1] : 0);
+    return -1;
+}
+
+static int live_learn_heldout(struct live *e)
+{
+    return learn_eval_at(e, 0);
+}
+
+static int live_learn_agreement(struct live *e)
+{
+    return learn_eval_at(e, 1);
+}
+
 // Every live expression, in the order messages list them:
 // X(keyword, min args, max args, leading arguments that are names (a WORD or an OP; the rest
 //   are positions or indices), usage, handler, help)
@@ -700,7 +777,14 @@ static int live_worked(struct live *e)
       "the first block after which the lens puts WORD on top")                                     \
     X("worked", 1, 3, 1, "PART [ROW COL]", live_worked,                                            \
       "a value of the worked example (@worked): x q k v score scaled alpha out ROW COL, n, d_k, "  \
-      "d_v")
+      "d_v")                                                                                       \
+    X("learn-step", 0, 0, 0, "", live_learn_step, "the steps the learn run has done")              \
+    X("learn-loss", 1, 1, 0, "STEP", live_learn_loss,                                              \
+      "the learn run's training loss: the mean of the ten steps up to STEP")                       \
+    X("learn-heldout", 1, 1, 0, "STEP", live_learn_heldout,                                        \
+      "the learn run's held-out loss, evaluated after STEP steps")                                 \
+    X("learn-agreement", 1, 1, 0, "STEP", live_learn_agreement,                                    \
+      "the share of held-out agreement items the learn run got right after STEP steps")
 
 struct live_kind {
     struct lesson_syntax syn;
@@ -766,13 +850,30 @@ int lesson_live_check(const char *expr, char *why, size_t wn)
 int lesson_live_eval_in(const char *expr, const struct graph *g, const struct lesson_worked *wk,
                         char *text, size_t tn, double *value, int *numeric, char *why, size_t wn)
 {
+    return lesson_live_eval_learn(expr, g, wk, NULL, text, tn, value, numeric, why, wn);
+}
+
+int lesson_live_eval_learn(const char *expr, const struct graph *g, const struct lesson_worked *wk,
+                           const struct lesson_learn_log *learn, char *text, size_t tn,
+                           double *value, int *numeric, char *why, size_t wn)
+{
     char buf[EXPR_MAX], *w[MAX_WORDS];
     *numeric = 0;
     *value = 0;
     text[0] = 0;
     if (lesson_live_check(expr, why, wn))
         return -1;
-    struct live e = {g, wk, w, split(expr, buf, sizeof buf, w), text, tn, value, numeric, why, wn};
+    struct live e = {.g = g,
+                     .wk = wk,
+                     .learn = learn,
+                     .w = w,
+                     .n = split(expr, buf, sizeof buf, w),
+                     .text = text,
+                     .tn = tn,
+                     .value = value,
+                     .numeric = numeric,
+                     .why = why,
+                     .wn = wn};
     const struct live_kind *k = find_kind(w[0]);
     if (!g && k->fn != live_worked) {
         snprintf(why, wn, "'%s' needs the model, which is not loaded here", k->syn.name);

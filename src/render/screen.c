@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stepformer/learn_screen.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
@@ -299,7 +300,9 @@ void screen_layout(struct screen_state *s, int w, int h)
 {
     const struct lesson_screen *ls = s->lesson;
     s->narration = (struct rect){0, 0, 0, 0};
-    if (ls)
+    if (s->learn)
+        learn_layout(&s->layout, &s->curve, w, h);
+    else if (ls)
         layout_lesson(&s->layout, &s->narration, w, h, ls->panels, ls->n_panels, ls->focus, s->zoom,
                       ls->present,
                       ls->present ? panel_narration_height(ls, w) : panel_narration_need(ls, w));
@@ -321,7 +324,9 @@ void screen_draw(struct grid *g, const struct screen_state *s)
         grid_text(g, 1, g->h / 2, g->w - 2, "Please make the window larger.", SF_STYLE_NOTICE);
         return;
     }
-    for (int p = 0; p < PANEL_COUNT; p++)
+    if (s->learn)
+        learn_draw(g, s);
+    for (int p = 0; p < PANEL_COUNT && !s->learn; p++)
         if (l->shown[p])
             screen_draw_panel(g, (enum panel_id)p, l->panel[p], &s->view, s->selected == p);
     draw_badge(g, s);

@@ -143,21 +143,21 @@ static int write_buffer(FILE *f, const void *ctx)
     return fwrite(b->data, 1, b->len, f) == b->len ? SF_OK : SF_ERR_IO;
 }
 
-int corpus_generate(const char *dir, const struct corpus_options *o, struct sf_diag *d)
+int corpus_generate_text(const struct corpus_options *o, struct corpus_text *out, struct sf_diag *d)
 {
+    memset(out, 0, sizeof *out);
     if (o->sentences < 1 || o->heldout < 1)
         return sf_diag_set(d, SF_ERR_RANGE, NULL, 0, 0,
                            "give at least one training and one held-out sentence");
     struct gen *g = calloc(1, sizeof *g);
     if (!g)
-        return sf_diag_set(d, SF_ERR_NOMEM, dir, 0, 0, "out of memory");
+        return sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
     rng_seed(&g->rng, o->seed);
     choose_heldout(g);
-    struct buffer train = {0}, valid = {0}, items = {0};
-    FILE *ft = open_memstream(&train.data, &train.len);
-    FILE *fv = open_memstream(&valid.data, &valid.len);
-    FILE *fi = open_memstream(&items.data, &items.len);
-    int rc = (ft && fv && fi) ? SF_OK : sf_diag_set(d, SF_ERR_NOMEM, dir, 0, 0, "out of memory");
+    FILE *ft = open_memstream(&out->train, &out->train_len);
+    FILE *fv = open_memstream(&out->valid, &out->valid_len);
+    FILE *fi = open_memstream(&out->items, &out->items_len);
+    int rc = (ft && fv && fi) ? SF_OK : sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (!rc) {
         sentences(g, o->sentences, 0, ft, NULL);
         sentences(g, o->heldout, 1, fv, fi);
@@ -168,6 +168,33 @@ int corpus_generate(const char *dir, const struct corpus_options *o, struct sf_d
         fclose(fv);
     if (fi)
         fclose(fi);
+    free(g);
+    if (rc || !out->train || !out->valid || !out->items) {
+        corpus_text_free(out);
+        return rc ? rc : sf_diag_set(d, SF_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    return SF_OK;
+}
+
+void corpus_text_free(struct corpus_text *t)
+{
+    free(t->train);
+    free(t->valid);
+    free(t->items);
+    memset(t, 0, sizeof *t);
+}
+
+int corpus_generate(const char *dir, const struct corpus_options *o, struct sf_diag *d)
+{
+    struct corpus_text t;
+    int rc = corpus_generate_text(o, &t, d);
+    if (rc) {
+        if (d && !d->file[0])
+            snprintf(d->file, sizeof d->file, "%s", dir);
+        return rc;
+    }
+    struct buffer train = {t.train, t.train_len}, valid = {t.valid, t.valid_len},
+                  items = {t.items, t.items_len};
     const struct {
         const char *name;
         struct buffer *b;
@@ -177,9 +204,6 @@ int corpus_generate(const char *dir, const struct corpus_options *o, struct sf_d
         snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
         rc = sf_write_atomic(path, write_buffer, files[k].b, d);
     }
-    free(train.data);
-    free(valid.data);
-    free(items.data);
-    free(g);
+    corpus_text_free(&t);
     return rc;
 }

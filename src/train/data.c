@@ -53,6 +53,42 @@ static int load_llmc_tokens(struct token_data *td, const char *path, const unsig
     return SF_OK;
 }
 
+int token_data_from_text(struct token_data *td, const char *buf, size_t len, const char *name,
+                         struct tokenizer *tok, int vocab, struct sf_diag *d)
+{
+    memset(td, 0, sizeof *td);
+    td->tokens = malloc(sizeof *td->tokens * (len + 1));
+    int n = 0;
+    int rc =
+        td->tokens ? tokenizer_encode(tok, buf, td->tokens, (int)len + 1, &n, d) : SF_ERR_NOMEM;
+    if (rc && d) {
+        // Turn the column in the whole text into a line and column.
+        int line = 1, col = 1, target = d->col;
+        for (int i = 0, c = 1; buf[i] && c < target; i++, c++) {
+            if (buf[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        char msg[sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s", d->msg);
+        sf_diag_set(d, rc, name, line, col, "%s", msg);
+    }
+    td->n = (size_t)n;
+    for (size_t i = 0; !rc && i < td->n; i++)
+        if (td->tokens[i] >= vocab)
+            rc = sf_diag_set(d, SF_ERR_RANGE, name, 0, 0,
+                             "token %zu is id %d, outside the model's vocabulary 0..%d", i,
+                             td->tokens[i], vocab - 1);
+    if (!rc && td->n == 0)
+        rc = sf_diag_set(d, SF_ERR_EMPTY, name, 0, 0, "the text holds no tokens");
+    if (rc)
+        token_data_free(td);
+    return rc;
+}
+
 int token_data_load(struct token_data *td, const char *path, struct tokenizer *tok, int vocab,
                     struct sf_diag *d)
 {
@@ -72,33 +108,7 @@ int token_data_load(struct token_data *td, const char *path, struct tokenizer *t
                          "%d)",
                          SF_LLMC_TOKENS_MAGIC);
     } else {
-        td->tokens = malloc(sizeof *td->tokens * (len + 1));
-        int n = 0;
-        rc =
-            td->tokens ? tokenizer_encode(tok, buf, td->tokens, (int)len + 1, &n, d) : SF_ERR_NOMEM;
-        if (rc && d) {
-            // Turn the column in the whole text into a line and column.
-            int line = 1, col = 1, target = d->col;
-            for (int i = 0, c = 1; buf[i] && c < target; i++, c++) {
-                if (buf[i] == '\n') {
-                    line++;
-                    col = 1;
-                } else {
-                    col++;
-                }
-            }
-            char msg[sizeof d->msg];
-            snprintf(msg, sizeof msg, "%s", d->msg);
-            sf_diag_set(d, rc, path, line, col, "%s", msg);
-        }
-        td->n = (size_t)n;
-        for (size_t i = 0; !rc && i < td->n; i++)
-            if (td->tokens[i] >= vocab)
-                rc = sf_diag_set(d, SF_ERR_RANGE, path, 0, 0,
-                                 "token %zu is id %d, outside the model's vocabulary 0..%d", i,
-                                 td->tokens[i], vocab - 1);
-        if (!rc && td->n == 0)
-            rc = sf_diag_set(d, SF_ERR_EMPTY, path, 0, 0, "the text holds no tokens");
+        rc = token_data_from_text(td, buf, len, path, tok, vocab, d);
     }
     free(buf);
     if (rc)

@@ -88,9 +88,9 @@ for ex in "${examples[@]}"; do
     set -- $ex
     set +f
     if [ $# -eq 1 ] || [ "${2#-}" != "$2" ] || [ "$2" = lesson ]; then
-        # The step-through screen or lesson mode: up in a terminal, then q.
+        # The step-through screen, the learn view or lesson mode: up in a terminal, then q.
         open_terminal 120 40 "$ex"
-        wait_for 'Tokens  N = \|presenting' 20 || fail "the screen did not come up: $ex"
+        wait_for 'Tokens  N = \|presenting\|loss curve' 20 || fail "the screen did not come up: $ex"
         tmux send-keys -t "$session" q
         restored 0
     else

@@ -1,0 +1,42 @@
+// The learn view's screen: the loss curve of a run learning from scratch, beside the attention
+// and next-token panels on a probe sentence, laid out and drawn from const state.
+#ifndef STEPFORMER_LEARN_SCREEN_H
+#define STEPFORMER_LEARN_SCREEN_H
+
+#include "stepformer/learn.h"
+#include "stepformer/screen.h"
+
+struct learn_screen {
+    const float *loss;              // (n) the training loss of steps 1 .. n
+    int n;                          // steps done
+    int steps;                      // the run's steps (the x axis)
+    const struct learn_eval *evals; // held-out loss and agreement, in step order
+    int n_evals;
+    int probe_step; // the step the attention and next-token panels were computed at
+    int auto_head;  // 1: the head shown is the one chosen by its attention (not by the user)
+    const char *probe_from, *probe_to; // that choice: from this token onto that one
+};
+
+// Where the loss curve's plot goes in panel r and how it maps steps and losses to cells: the
+// plot's columns x0 .. x0 + cols - 1 and rows y0 .. y0 + rows - 1 (bottom row last), each
+// column the mean loss of a bucket of steps, the height of a full column ymax. cols 0: no room.
+struct loss_curve_fit {
+    int x0, y0, cols, rows;
+    float ymax;
+};
+void panel_loss_curve_fit(struct rect r, const struct learn_screen *ls, struct loss_curve_fit *f);
+// The steps of column c: loss[k0 .. k1 - 1].
+void panel_loss_curve_bucket(const struct loss_curve_fit *f, const struct learn_screen *ls, int c,
+                             int *k0, int *k1);
+// The curve: the training loss per step as columns of eighth blocks (the mean of each column's
+// steps), the held-out loss as × marks, axes labelled with losses and steps, and the numbers
+// now (step, loss, held-out loss, agreement accuracy) above it.
+void panel_loss_curve(struct grid *g, struct rect r, const struct learn_screen *ls, int selected);
+
+// The learn view's layout on a w x h screen: the curve on top, the attention panel (the view's
+// layer and head on the probe sentence) and the next-token panel below it, the status line.
+void learn_layout(struct layout *l, struct rect *curve, int w, int h);
+// Draws the learn view's panels (s->learn, s->curve and the view's graph: the probe sentence).
+void learn_draw(struct grid *g, const struct screen_state *s);
+
+#endif
