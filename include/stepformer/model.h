@@ -113,6 +113,9 @@ size_t model_param_offset(const struct model *m, const struct tensor *p);
 // it and is returned.
 int model_emit_params(const struct model *m, int (*fn)(void *ctx, const void *bytes, size_t n),
                       void *ctx);
+// 1 when a and b have the same configuration and every parameter bit for bit (wherever each
+// keeps them); 0 otherwise or without memory.
+int model_params_equal(const struct model *a, const struct model *b);
 // Copies every parameter of src into dst, which has the same configuration. 0 or
 // SF_ERR_NOMEM.
 int model_copy_params(struct model *dst, const struct model *src);

@@ -422,12 +422,31 @@ static void script_free(struct app_learn_script *S)
     free(S);
 }
 
+// The last lesson run, kept when its lesson closes: the same lesson opened again in the same
+// process (checking a lesson, a test at several sizes) takes it instead of training again.
+static struct app_learn_script *kept_run;
+
 void app_learn_lesson_free(struct app *a)
 {
     if (a->lesson && a->lesson->learn) {
-        script_free(a->lesson->learn);
+        if (kept_run)
+            script_free(kept_run);
+        kept_run = a->lesson->learn;
         a->lesson->learn = NULL;
     }
+}
+
+// The kept run when it has these settings and started from this model's weights and
+// configuration; NULL otherwise.
+static struct app_learn_script *take_kept(const struct model *m, const struct learn_options *o)
+{
+    struct app_learn_script *S = kept_run;
+    if (!S || S->run.o.seed != o->seed || S->run.o.steps != o->steps || S->run.o.B != o->B ||
+        S->run.o.T != o->T || memcmp(&S->original.cfg, &m->cfg, sizeof m->cfg) != 0 ||
+        !model_params_equal(&S->original, m))
+        return NULL;
+    kept_run = NULL;
+    return S;
 }
 
 const struct lesson_learn_log *app_learn_lesson_log(const struct app *a)
@@ -473,7 +492,25 @@ static int script_show(struct app *a, const struct model *src)
     return rc ? -1 : 0;
 }
 
-// '@learn start': a new run, or the one already made with the same settings (a replay).
+// The narration's learn-* numbers read S's record.
+static void link_lives(struct app_lesson *ls, struct app_learn_script *S)
+{
+    for (int b = 0; b < ls->l.n_beats; b++)
+        for (int i = 0; i < ls->l.beats[b].n_lives; i++)
+            ls->l.beats[b].lives[i].learn = &S->log;
+}
+
+// S back at its start: step 0's weights on screen.
+static int script_rewind(struct app *a, struct app_learn_script *S)
+{
+    S->at = 0;
+    script_log(S);
+    link_lives(a->lesson, S);
+    return script_show(a, &S->snap[0]);
+}
+
+// '@learn start': a new run, or the one already made with the same settings (a replay, or the
+// run kept from the same lesson opened before).
 static int script_start(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
 {
     struct app_lesson *ls = a->lesson;
@@ -483,12 +520,14 @@ static int script_start(struct app *a, const struct lesson_action *act, struct l
     o.seed = act->seed, o.steps = act->steps, o.B = act->batch, o.T = act->seq;
     o.eval_every = SCRIPT_EVAL_EVERY, o.agree_items = SCRIPT_ITEMS, o.impl = OP_IMPL_REF;
     if (S && S->run.o.seed == o.seed && S->run.o.steps == o.steps && S->run.o.B == o.B &&
-        S->run.o.T == o.T) {
-        S->at = 0;
-        script_log(S);
-        return script_show(a, &S->snap[0]) ? FAIL(d, act, "@learn start: out of memory") : 0;
-    }
+        S->run.o.T == o.T)
+        return script_rewind(a, S) ? FAIL(d, act, "@learn start: out of memory") : 0;
+    struct app_learn_script *kept = take_kept(&a->model, &o);
     app_learn_lesson_free(a);
+    if (kept) {
+        ls->learn = kept;
+        return script_rewind(a, kept) ? FAIL(d, act, "@learn start: out of memory") : 0;
+    }
     S = ls->learn = calloc(1, sizeof *S);
     if (!S)
         return FAIL(d, act, "@learn start: out of memory");
@@ -509,9 +548,7 @@ static int script_start(struct app *a, const struct lesson_action *act, struct l
     script_snap(S);
     S->at = 0;
     script_log(S);
-    for (int b = 0; b < ls->l.n_beats; b++) // the narration's learn-* numbers read this run
-        for (int i = 0; i < ls->l.beats[b].n_lives; i++)
-            ls->l.beats[b].lives[i].learn = &S->log;
+    link_lives(ls, S);
     return script_show(a, &S->run.model) ? FAIL(d, act, "@learn start: out of memory") : 0;
 }
 

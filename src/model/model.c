@@ -356,6 +356,39 @@ static void copy_visit(void *ctx, const char *name, struct tensor *t, int ndim, 
         memcpy(t->data, cc->list[cc->i++].t->data, tensor_numel(t) * sizeof(float));
 }
 
+struct equal_ctx {
+    struct param_ref *list;
+    int i, equal;
+};
+
+static void equal_visit(void *ctx, const char *name, struct tensor *t, int ndim, int d0, int d1,
+                        int present)
+{
+    (void)name;
+    (void)ndim;
+    (void)d0;
+    (void)d1;
+    struct equal_ctx *ec = ctx;
+    if (present && ec->equal)
+        ec->equal =
+            memcmp(t->data, ec->list[ec->i++].t->data, tensor_numel(t) * sizeof(float)) == 0;
+}
+
+int model_params_equal(const struct model *a, const struct model *b)
+{
+    if (memcmp(&a->cfg, &b->cfg, sizeof a->cfg) != 0)
+        return 0;
+    int n = model_params((struct model *)b, NULL, 0);
+    struct param_ref *list = malloc((size_t)n * sizeof *list);
+    if (!list)
+        return 0;
+    model_params((struct model *)b, list, n);
+    struct equal_ctx ec = {list, 0, 1};
+    visit_params((struct model *)a, equal_visit, &ec); // the visit only reads a
+    free(list);
+    return ec.equal;
+}
+
 int model_copy_params(struct model *dst, const struct model *src)
 {
     int n = model_params((struct model *)src, NULL, 0);
