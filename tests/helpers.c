@@ -227,6 +227,17 @@ out:
     return count;
 }
 
+char test_model_path[600];
+
+int test_setup_model_path(void **state)
+{
+    (void)state;
+    const char *assets = getenv("SF_ASSETS");
+    snprintf(test_model_path, sizeof test_model_path, "%s/models/textbook.sfm",
+             assets ? assets : "assets");
+    return 0;
+}
+
 int test_llmc_golden(int *ids, int max, int V, double **logits, double *max_abs)
 {
     char path[512];

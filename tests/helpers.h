@@ -66,6 +66,10 @@ int test_tensors_teardown(void **state);
 struct tensor test_randn(int ndim, int d0, int d1, int d2, float scale);
 struct tensor test_zeros(int ndim, int d0, int d1, int d2);
 struct tensor test_zeros_like(const struct tensor *x);
+// The shipped textbook model's path ($SF_ASSETS/models/textbook.sfm), set by
+// test_setup_model_path, the cmocka group setup of the tests that open the app on it.
+extern char test_model_path[600];
+int test_setup_model_path(void **state);
 // 1 when models a and b (same configuration) hold the same parameters bit for bit, wherever
 // each keeps them (its block or a file mapping); else 0 with the first differing tensor's name
 // in where.

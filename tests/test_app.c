@@ -20,22 +20,13 @@
 #include "stepformer/line_edit.h"
 #include "stepformer/utf8.h"
 
-static char model_path[600];
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *assets = getenv("SF_ASSETS");
-    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
-    return 0;
-}
-
 // The app on the shipped model with the fast kernels (BLAS), or with the reference loops
 // (reference 1), whose printed digits are the same on every CPU and BLAS kernel: the golden
 // screens are drawn from those.
 static void start_with(struct app *a, const char *prompt, int reference)
 {
-    struct app_options o = {.model_path = model_path, .prompt = prompt, .reference = reference};
+    struct app_options o = {
+        .model_path = test_model_path, .prompt = prompt, .reference = reference};
     struct sf_diag d;
     assert_int_equal(app_init(a, &o, &d), 0);
     a->width = 160;
@@ -995,7 +986,7 @@ static void test_app_present_toggles_and_steps(void **state)
 static void test_app_present_option(void **state)
 {
     (void)state;
-    struct app_options o = {.model_path = model_path, .present = 1};
+    struct app_options o = {.model_path = test_model_path, .present = 1};
     struct app a;
     struct sf_diag d;
     assert_int_equal(app_init(&a, &o, &d), 0);
@@ -1956,22 +1947,22 @@ static void test_app_bad_start(void **state)
     assert_int_not_equal(app_init(&a, &o, &d), 0);
     sf_diag_format(&d, msg, sizeof msg);
     assert_non_null(strstr(msg, "/nonexistent/model.sfm"));
-    o = (struct app_options){.model_path = model_path, .prompt = ""};
+    o = (struct app_options){.model_path = test_model_path, .prompt = ""};
     assert_int_not_equal(app_init(&a, &o, &d), 0);
     sf_diag_format(&d, msg, sizeof msg);
     assert_non_null(strstr(msg, "--prompt"));
-    o = (struct app_options){.model_path = model_path, .ids = "3,1,99999"};
+    o = (struct app_options){.model_path = test_model_path, .ids = "3,1,99999"};
     assert_int_not_equal(app_init(&a, &o, &d), 0);
     sf_diag_format(&d, msg, sizeof msg);
     assert_non_null(strstr(msg, "--ids"));
     assert_non_null(strstr(msg, "99999"));
     // the option is named once, whichever step found the fault
-    o = (struct app_options){.model_path = model_path, .ids = "3,x"};
+    o = (struct app_options){.model_path = test_model_path, .ids = "3,x"};
     assert_int_not_equal(app_init(&a, &o, &d), 0);
     sf_diag_format(&d, msg, sizeof msg);
     assert_string_equal(msg, "--ids: item 2 'x' is not a token id; give comma-separated integers "
                              "such as 3,1,4");
-    o = (struct app_options){.model_path = model_path, .ids = "3,1,4"};
+    o = (struct app_options){.model_path = test_model_path, .ids = "3,1,4"};
     assert_int_equal(app_init(&a, &o, &d), 0);
     assert_int_equal(a.fwd.n_tokens, 3);
     app_free(&a);
@@ -3080,5 +3071,5 @@ int main(void)
         cmocka_unit_test(test_app_present_caption_holds_the_explanation),
         cmocka_unit_test(test_app_screenshot_key_saves_the_screen),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, test_setup_model_path, NULL);
 }

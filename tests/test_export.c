@@ -264,16 +264,6 @@ static void assert_text_equal_at(const char *got, const char *want, const char *
 #define assert_text_equal(got, want, what)                                                         \
     assert_text_equal_at((got), (want), (what), __FILE__, __LINE__)
 
-static char model_path[600];
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *assets = getenv("SF_ASSETS");
-    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
-    return 0;
-}
-
 // Where a golden screen was drawn: the op, the head and token row (-1: as the op leaves
 // them), numbers or colours, the panel zoomed (or -1) and the size.
 struct stop {
@@ -286,7 +276,7 @@ struct stop {
 static void golden_screen(struct grid *g, const struct stop *at)
 {
     struct app a;
-    struct app_options o = {.model_path = model_path, .reference = 1};
+    struct app_options o = {.model_path = test_model_path, .reference = 1};
     struct sf_diag d;
     assert_int_equal(app_init(&a, &o, &d), 0);
     char keys[64];
@@ -527,5 +517,5 @@ int main(void)
         cmocka_unit_test(test_export_faces),
         cmocka_unit_test(test_export_golden_screens),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, test_setup_model_path, NULL);
 }

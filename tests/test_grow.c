@@ -14,21 +14,11 @@
 #include "stepformer/app.h"
 #include "stepformer/panel.h"
 
-static char model_path[600];
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *assets = getenv("SF_ASSETS");
-    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
-    return 0;
-}
-
 // The shipped model on the default prompt with the reference kernels (goldens), at op `name`,
 // head 0 selected.
 static void start_at(struct app *a, const char *name)
 {
-    struct app_options o = {.model_path = model_path, .reference = 1};
+    struct app_options o = {.model_path = test_model_path, .reference = 1};
     struct sf_diag d;
     assert_int_equal(app_init(a, &o, &d), 0);
     a->width = 200;
@@ -258,5 +248,5 @@ int main(void)
         cmocka_unit_test(test_grow_goldens),
         cmocka_unit_test(test_grow_table_hits_match_the_drawing),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, test_setup_model_path, NULL);
 }

@@ -21,22 +21,12 @@
 #include "stepformer/learn_screen.h"
 #include "stepformer/utf8.h"
 
-static char model_path[600];
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *assets = getenv("SF_ASSETS");
-    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
-    return 0;
-}
-
 // The app on the shipped model in the learn view: a run of `steps` steps (fewer held-out items
 // than the default, so the evaluations are quick), saving to save_path. It starts training.
 static void start_learn_on(struct app *a, int steps, int reference, const char *save_path,
                            const char *sentence)
 {
-    struct app_options o = {.model_path = model_path, .reference = reference};
+    struct app_options o = {.model_path = test_model_path, .reference = reference};
     struct learn_options lo = SF_LEARN_DEFAULTS;
     struct sf_diag d;
     lo.steps = steps;
@@ -252,7 +242,7 @@ static void test_learn_on_a_sentence_of_ones_own(void **state)
     grid_free(&g);
     app_free(&a);
     struct app b;
-    struct app_options o = {.model_path = model_path};
+    struct app_options o = {.model_path = test_model_path};
     struct learn_options lo = SF_LEARN_DEFAULTS;
     struct sf_diag d;
     assert_int_equal(app_init(&b, &o, &d), 0);
@@ -480,5 +470,5 @@ int main(void)
         cmocka_unit_test(test_learn_directive_errors),
         cmocka_unit_test(test_learn_lesson_numbers_and_replay),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, test_setup_model_path, NULL);
 }

@@ -18,16 +18,6 @@
 #include "stepformer/app.h"
 #include "stepformer/screen.h"
 
-static char model_path[600];
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *assets = getenv("SF_ASSETS");
-    snprintf(model_path, sizeof model_path, "%s/models/textbook.sfm", assets ? assets : "assets");
-    return 0;
-}
-
 static void finish(struct app *a)
 {
     for (int i = 0; i < 100000 && app_busy(a); i++)
@@ -160,7 +150,7 @@ static int check_pass(enum pass_kind kind, int numbers, int present, int w, int 
 {
     struct app a;
     struct app_options o = {
-        .model_path = model_path, .prompt = "so long and thanks for all the", .reference = 1};
+        .model_path = test_model_path, .prompt = "so long and thanks for all the", .reference = 1};
     char gpt2[600], gpt2_tok[600];
     if (kind == PASS_GPT2) { // llm.c's files: a BPE tokenizer, a padded vocabulary, 28 tokens
         o.model_path = test_data_path(gpt2, sizeof gpt2, "gpt2_tiny.bin");
@@ -268,5 +258,5 @@ int main(void)
         cmocka_unit_test(test_screens_every_op_changes_the_main_panel),
         cmocka_unit_test(test_screens_products_hide_nothing_silently),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, test_setup_model_path, NULL);
 }
