@@ -227,6 +227,19 @@ out:
     return count;
 }
 
+void test_keys(struct app *a, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        app_key(a, *p);
+}
+
+void test_finish(struct app *a)
+{
+    for (int i = 0; i < 100000 && app_busy(a); i++)
+        app_tick(a, 50);
+    assert_false(app_busy(a));
+}
+
 char test_model_path[600];
 
 int test_setup_model_path(void **state)

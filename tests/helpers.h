@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct app;
 struct model;
 
 // What a command function (cmd_trace, cmd_check, ...) did: its status and what it wrote.
@@ -66,6 +67,10 @@ int test_tensors_teardown(void **state);
 struct tensor test_randn(int ndim, int d0, int d1, int d2, float scale);
 struct tensor test_zeros(int ndim, int d0, int d1, int d2);
 struct tensor test_zeros_like(const struct tensor *x);
+// Presses the keys of text on the app, one character each.
+void test_keys(struct app *a, const char *text);
+// Ticks the app until its long move ends (and fails when it never does).
+void test_finish(struct app *a);
 // The shipped textbook model's path ($SF_ASSETS/models/textbook.sfm), set by
 // test_setup_model_path, the cmocka group setup of the tests that open the app on it.
 extern char test_model_path[600];
@@ -96,7 +101,6 @@ int test_llmc_golden(int *ids, int max, int V, double **logits, double *max_abs)
 long test_read_npy(const char *path, double **data, int *shape, int *ndim);
 
 struct grid;
-struct app;
 struct screen_state;
 // Draws the app's screen at w x h into g (made here; the caller frees it), with what it drew
 // in s.

@@ -38,19 +38,6 @@ static void start(struct app *a, const char *prompt)
     start_with(a, prompt, 0);
 }
 
-static void keys(struct app *a, const char *text)
-{
-    for (const char *p = text; *p; p++)
-        app_key(a, *p);
-}
-
-static void finish(struct app *a)
-{
-    for (int i = 0; i < 100000 && app_busy(a); i++)
-        app_tick(a, 50);
-    assert_false(app_busy(a));
-}
-
 static const char *last_name(const struct app *a)
 {
     const struct node *n = graph_last(app_graph(a));
@@ -77,14 +64,14 @@ static void test_app_steps_and_moves(void **state)
     app_key(&a, SF_KEY_PAGE_DOWN);
     assert_string_equal(last_name(&a), "L0.attn.softmax");
     app_key(&a, 'n');
-    finish(&a);
+    test_finish(&a);
     assert_string_equal(last_name(&a), "L0.resid1");
     assert_int_equal(a.selected, PANEL_RESIDUAL);
     app_key(&a, 'N');
-    finish(&a);
+    test_finish(&a);
     assert_string_equal(last_name(&a), "L0.resid2");
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     assert_int_equal(app_graph(&a)->cursor, app_graph(&a)->n_nodes);
     app_key(&a, SF_KEY_HOME);
     assert_int_equal(app_graph(&a)->cursor, 0);
@@ -107,28 +94,28 @@ static void test_app_goto_with_completion(void **state)
     (void)state;
     struct app a;
     start(&a, NULL);
-    keys(&a, "gL1.attn.so");
+    test_keys(&a, "gL1.attn.so");
     assert_int_equal(a.mode, APP_MODE_GOTO);
     app_key(&a, SF_KEY_TAB);
     assert_string_equal(a.input.text, "L1.attn.softmax");
     app_key(&a, SF_KEY_ENTER);
-    finish(&a);
+    test_finish(&a);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
     assert_string_equal(last_name(&a), "L1.attn.softmax");
     assert_int_equal(a.view.layer, 1);
     // several matches: the common prefix and a list
-    keys(&a, "gL0.ln");
+    test_keys(&a, "gL0.ln");
     app_key(&a, SF_KEY_TAB);
     assert_string_equal(a.input.text, "L0.ln");
     assert_non_null(strstr(a.message, "6 ops"));
     app_key(&a, SF_KEY_ESCAPE);
     // an unknown name: the nearest names, and the cursor stays
-    keys(&a, "gL1.atn.softmx\n");
+    test_keys(&a, "gL1.atn.softmx\n");
     assert_int_equal(a.message_error, 1);
     assert_non_null(strstr(a.message, "did you mean L1.attn.softmax"));
     assert_string_equal(last_name(&a), "L1.attn.softmax");
     // backward is immediate
-    keys(&a, "gembed.tok\n");
+    test_keys(&a, "gembed.tok\n");
     assert_false(app_busy(&a));
     assert_string_equal(last_name(&a), "embed.tok");
     app_free(&a);
@@ -143,7 +130,7 @@ static void test_app_edit_prompt(void **state)
     assert_int_equal(a.mode, APP_MODE_PROMPT);
     assert_string_equal(a.input.text, "the keys to the cabinet are on the table");
     app_key(&a, 21); // Ctrl-U clears
-    keys(&a, "the chicken was tiredd");
+    test_keys(&a, "the chicken was tiredd");
     app_key(&a, SF_KEY_BACKSPACE);
     app_key(&a, SF_KEY_ENTER);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
@@ -152,17 +139,17 @@ static void test_app_edit_prompt(void **state)
     assert_int_equal(a.view.row, 3);
     assert_int_equal(app_graph(&a)->cursor, 0);
     // a word the model does not know: read as <unk>, and the message names it
-    keys(&a, "e");
+    test_keys(&a, "e");
     app_key(&a, 21);
-    keys(&a, "the zebra was tired\n");
+    test_keys(&a, "the zebra was tired\n");
     assert_int_equal(a.fwd.n_tokens, 4);
     assert_non_null(strstr(a.message, "'zebra'"));
     // Escape keeps the old prompt
-    keys(&a, "exyz");
+    test_keys(&a, "exyz");
     app_key(&a, SF_KEY_ESCAPE);
     assert_string_equal(a.prompt, "the zebra was tired");
     // an empty prompt is refused with a message, and the old one stays
-    keys(&a, "e");
+    test_keys(&a, "e");
     app_key(&a, 21);
     app_key(&a, SF_KEY_ENTER);
     assert_int_equal(a.message_error, 1);
@@ -177,7 +164,7 @@ static void test_app_generates_through_the_sample_ops(void **state)
     start(&a, "so long and thanks for all the");
     int n = a.fwd.n_tokens;
     app_key(&a, 'x'); // runs the pass through sample.*, appends, runs the new pass
-    finish(&a);
+    test_finish(&a);
     assert_int_equal(a.fwd.n_tokens, n + 1);
     assert_string_equal(a.prompt, "so long and thanks for all the fish");
     assert_non_null(strstr(a.message, "appended 'fish'"));
@@ -189,7 +176,7 @@ static void test_app_generates_through_the_sample_ops(void **state)
     app_key(&a, SF_KEY_ENTER);
     assert_int_equal(a.beam, 3);
     app_key(&a, 'x');
-    finish(&a);
+    test_finish(&a);
     assert_true(a.beams_active);
     assert_int_equal(a.beams.live, 3);
     assert_true(a.beams.beams[0].logp >= a.beams.beams[1].logp);
@@ -235,26 +222,26 @@ static void test_app_input_is_lower_cased_and_every_unknown_word_named(void **st
     // a prompt edit on a wide screen: every word, and the whole note beside them
     a.width = 160;
     app_key(&a, 'e');
-    keys(&a, "\n");
+    test_keys(&a, "\n");
     assert_string_equal(a.message, "not in the vocabulary: 'zzz' (2), 'Tablet' (4); input "
                                    "lower-cased: the model's vocabulary has no capitals");
     app_key(&a, 'e');
     app_key(&a, SF_KEY_CTRL_U);
-    keys(&a, "So long and thanks for all THE qqq\n");
+    test_keys(&a, "So long and thanks for all THE qqq\n");
     assert_non_null(strstr(a.message, "not in the vocabulary: 'qqq' (7); "
                                       "input lower-cased: the model's vocabulary has no capitals"));
     assert_string_equal(a.prompt, "So long and thanks for all THE qqq");
     // capitals alone: a note, not an error
     app_key(&a, 'e');
     app_key(&a, SF_KEY_CTRL_U);
-    keys(&a, "The keys\n");
+    test_keys(&a, "The keys\n");
     assert_false(a.message_error);
     assert_non_null(strstr(a.message, "input lower-cased: the model's vocabulary has no capitals"));
     // more unknown words than the line holds: how many more are counted
     a.width = 80;
     app_key(&a, 'e');
     app_key(&a, SF_KEY_CTRL_U);
-    keys(&a, "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj\n");
+    test_keys(&a, "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj\n");
     assert_non_null(strstr(a.message, "'aaaa' (0), 'bbbb' (1)"));
     assert_non_null(strstr(a.message, "more"));
     assert_true(strlen(a.message) <= 80 - 17);
@@ -266,18 +253,18 @@ static void test_app_interventions_rerun_the_pass(void **state)
     (void)state;
     struct app a;
     start(&a, NULL);
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     const struct graph *g = app_graph(&a);
     int probs = graph_find(g, "head.probs"), mix = graph_find(g, "L1.attn.mix");
     size_t V = (size_t)a.model.cfg.vocab_size;
     float *before = malloc(V * sizeof(float));
     memcpy(before, g->nodes[probs].out.data + 4 * V, V * sizeof(float));
     a.view.layer = 1;
-    keys(&a, "hhh"); // head 3
+    test_keys(&a, "hhh"); // head 3
     assert_int_equal(a.view.head, 3);
     app_key(&a, 'o');
-    finish(&a);
+    test_finish(&a);
     assert_string_equal(last_name(&a), "head.probs"); // back where it was
     assert_true(a.head_off[1 * 4 + 3]);
     const float *h3 = g->nodes[mix].out.data + 3 * 9 * 16;
@@ -288,12 +275,12 @@ static void test_app_interventions_rerun_the_pass(void **state)
         diff += fabs((double)g->nodes[probs].out.data[4 * V + i] - before[i]);
     assert_true(diff > 1e-3);
     app_key(&a, 'o'); // on again: the same numbers as before
-    finish(&a);
+    test_finish(&a);
     for (size_t i = 0; i < V; i++)
         assert_true(fabsf(g->nodes[probs].out.data[4 * V + i] - before[i]) < 1e-6f);
     free(before);
     app_key(&a, 'p');
-    finish(&a);
+    test_finish(&a);
     const struct tensor *tok = &g->nodes[0].out, *pos = &g->nodes[1].out;
     assert_memory_equal(tok->data, pos->data, tensor_numel(tok) * sizeof(float));
     app_free(&a);
@@ -304,8 +291,8 @@ static void test_app_inspect_a_score(void **state)
     (void)state;
     struct app a;
     start(&a, NULL);
-    keys(&a, "gL0.attn.scores\n");
-    finish(&a);
+    test_keys(&a, "gL0.attn.scores\n");
+    test_finish(&a);
     app_key(&a, 'i');
     assert_true(a.view.inspect);
     a.view.row = 4;
@@ -346,13 +333,13 @@ static void test_app_training_view(void **state)
     const struct graph *g = app_graph(&a);
     assert_true(graph_find(g, "loss.xent") > 0);
     assert_true(graph_find(g, "grad.L0.attn.q") > 0);
-    keys(&a, "gloss.xent\n");
-    finish(&a);
+    test_keys(&a, "gloss.xent\n");
+    test_finish(&a);
     assert_int_equal(a.selected, PANEL_TRAINING);
     assert_false(isnan(a.loss_before));
     assert_true(isnan(a.loss_after));
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     assert_false(isnan(a.loss_after));
     assert_true(a.loss_after < a.loss_before); // one AdamW step on this sentence helps it
     // the forward view's model is untouched
@@ -403,7 +390,7 @@ static void screen_golden(struct app *a, int w, int h, const char *name)
     a->height = h;
     struct screen_state s;
     app_screen(a, &s);
-    finish(a); // the logit lens fills one block per draw
+    test_finish(a); // the logit lens fills one block per draw
     app_screen(a, &s);
     screen_draw(&g, &s);
     test_check_golden(&g, name);
@@ -419,7 +406,7 @@ static void test_app_head_finder_ranks_the_agreement_head_first(void **state)
     (void)state;
     struct app a;
     start(&a, NULL); // "the keys to the cabinet are on the table"
-    keys(&a, "fcabinet keys");
+    test_keys(&a, "fcabinet keys");
     assert_int_equal(a.mode, APP_MODE_FIND);
     app_key(&a, SF_KEY_ENTER);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
@@ -450,7 +437,7 @@ static void test_app_head_finder_ranks_the_agreement_head_first(void **state)
     assert_int_equal(a.view.head, 3);
     assert_int_equal(a.view.row, 4);
     // back to the finder: Down, Enter opens the second rank
-    keys(&a, "fcabinet keys\n");
+    test_keys(&a, "fcabinet keys\n");
     app_key(&a, SF_KEY_DOWN);
     assert_int_equal(a.view.find_sel, 1);
     app_key(&a, SF_KEY_ENTER);
@@ -458,7 +445,7 @@ static void test_app_head_finder_ranks_the_agreement_head_first(void **state)
     assert_int_equal(a.view.layer, r[1].layer);
     assert_int_equal(a.view.head, r[1].head);
     // positions work as words do
-    keys(&a, "f4 1\n");
+    test_keys(&a, "f4 1\n");
     assert_int_equal(a.selected, PANEL_FINDER);
     assert_int_equal(a.view.find_query, 4);
     assert_int_equal(a.view.find_key, 1);
@@ -472,28 +459,28 @@ static void test_app_head_finder_unknown_and_later_words(void **state)
     (void)state;
     struct app a;
     start(&a, NULL);
-    keys(&a, "fcabinet zebra\n");
+    test_keys(&a, "fcabinet zebra\n");
     assert_int_equal(a.mode, APP_MODE_FIND);
     assert_int_equal(a.message_error, 1);
     assert_non_null(strstr(a.message, "\"zebra\" is not a token of the prompt"));
     assert_int_equal(a.view.find_query, -1);
     app_key(&a, 27);
-    keys(&a, "fcab keys\n"); // in the text, not a token of its own
+    test_keys(&a, "fcab keys\n"); // in the text, not a token of its own
     assert_int_equal(a.mode, APP_MODE_FIND);
     assert_non_null(strstr(a.message, "\"cab\" is not one token of the prompt: type positions"));
     app_key(&a, 27);
-    keys(&a, "fkeys table\n");
+    test_keys(&a, "fkeys table\n");
     assert_int_equal(a.mode, APP_MODE_FIND);
     assert_non_null(strstr(a.message, "comes after"));
     assert_non_null(strstr(a.message, "masked"));
     app_key(&a, 27);
     assert_int_equal(a.mode, APP_MODE_NORMAL);
-    keys(&a, "fcabinet\n");
+    test_keys(&a, "fcabinet\n");
     assert_int_equal(a.mode, APP_MODE_FIND);
     assert_non_null(strstr(a.message, "two words"));
     app_key(&a, 27);
     // "the" twice: the query is the last one, the key the last one before it
-    keys(&a, "ftable the\n");
+    test_keys(&a, "ftable the\n");
     assert_int_equal(a.mode, APP_MODE_NORMAL);
     assert_int_equal(a.view.find_query, 8);
     assert_int_equal(a.view.find_key, 7);
@@ -507,8 +494,8 @@ static void test_app_model_view_and_head_view_keys(void **state)
     (void)state;
     struct app a;
     start(&a, NULL);
-    keys(&a, "G");
-    finish(&a);
+    test_keys(&a, "G");
+    test_finish(&a);
     app_key(&a, 'm');
     assert_int_equal(a.selected, PANEL_MODEL);
     a.view.layer = 0, a.view.head = 0;
@@ -606,9 +593,9 @@ static void test_app_heads_goldens(void **state)
     (void)state;
     struct app a;
     start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
-    keys(&a, "G");
-    finish(&a);
-    keys(&a, "kkk"); // "it"
+    test_keys(&a, "G");
+    test_finish(&a);
+    test_keys(&a, "kkk"); // "it"
     assert_int_equal(a.view.row, 7);
     a.view.layer = 1;
     app_key(&a, 'v');
@@ -622,7 +609,7 @@ static void test_app_heads_goldens(void **state)
     screen_golden(&a, 100, 30, "heads_chicken_reverse_100x30.txt");
     app_key(&a, 'm');
     screen_golden(&a, 100, 30, "model_100x30.txt");
-    keys(&a, "fit chicken\n");
+    test_keys(&a, "fit chicken\n");
     screen_golden(&a, 100, 30, "finder_it_chicken_100x30.txt");
     screen_golden(&a, 200, 60, "finder_it_chicken_200x60.txt");
     app_free(&a);
@@ -674,12 +661,12 @@ static void set_sampling(struct app *a)
     app_key(a, 's');
     app_key(a, SF_KEY_RIGHT); // greedy -> sampling
     app_key(a, SF_KEY_DOWN);
-    keys(a, "2.0\n");
+    test_keys(a, "2.0\n");
     app_key(a, SF_KEY_DOWN);
     app_key(a, SF_KEY_DOWN);
-    keys(a, "0.9\n");
+    test_keys(a, "0.9\n");
     app_key(a, SF_KEY_ENTER);
-    finish(a);
+    test_finish(a);
     assert_false(a->sampler.greedy);
     assert_true(fabsf(a->sampler.temperature - 2.0f) < 1e-6f);
     assert_true(fabsf(a->sampler.top_p - 0.9f) < 1e-6f);
@@ -695,7 +682,7 @@ static void test_app_sampling_stages_show_what_they_computed(void **state)
     start_with(&a, "so long and thanks for all the", 1);
     set_sampling(&a);
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     const struct graph *g = app_graph(&a);
     int V = a.model.cfg.vocab_size, N = g->n_tokens, fish = -1;
     for (int t = 0; t < V && fish < 0; t++)
@@ -722,14 +709,14 @@ static void test_app_sampling_stages_show_what_they_computed(void **state)
     assert_close(a.next.aux.sampled, renorm, (size_t)V, 1e-6, 0, "sampled");
     char want[64], line[400];
     // sample.probs: y and the tempered p on the row of "fish"
-    keys(&a, "gsample.probs\n");
+    test_keys(&a, "gsample.probs\n");
     char *text = screen_text(&a, 80, 24);
     assert_true(line_with(text, "fish ", line, sizeof line));
     snprintf(want, sizeof want, "%.4f  %.4f", (double)y[fish], (double)p[fish]);
     assert_non_null(strstr(line, want));
     free(text);
     // sample.truncate: the cut line with the count and the kept mass
-    keys(&a, "gsample.truncate\n");
+    test_keys(&a, "gsample.truncate\n");
     double mass = 0;
     for (int t = 0; t < V; t++)
         mass += cut[t];
@@ -738,7 +725,7 @@ static void test_app_sampling_stages_show_what_they_computed(void **state)
     assert_non_null(strstr(text, want));
     free(text);
     // head.probs at the last position: p (renormalised) beside y, and the footer's count
-    keys(&a, "ghead.probs\n");
+    test_keys(&a, "ghead.probs\n");
     a.view.row = N - 1;
     text = screen_text(&a, 80, 24);
     assert_true(line_with(text, "fish ", line, sizeof line));
@@ -748,7 +735,7 @@ static void test_app_sampling_stages_show_what_they_computed(void **state)
     assert_non_null(strstr(text, want));
     free(text);
     // head.logits: u with its token on every row
-    keys(&a, "ghead.logits\n");
+    test_keys(&a, "ghead.logits\n");
     text = screen_text(&a, 80, 24);
     assert_true(line_with(text, "fish ", line, sizeof line));
     snprintf(want, sizeof want, "%.2f", (double)u[fish]);
@@ -761,7 +748,7 @@ static void test_app_sampling_stages_show_what_they_computed(void **state)
     for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
         char cmd[64], name[96];
         snprintf(cmd, sizeof cmd, "g%s\n", stages[i]);
-        keys(&a, cmd);
+        test_keys(&a, cmd);
         a.view.row = N - 1;
         a.zoom = PANEL_NEXT_TOKEN;
         snprintf(name, sizeof name, "sampling_%s_80x24.txt", stages[i]);
@@ -780,12 +767,12 @@ static void test_app_interventions_are_visible(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     a.view.layer = 1;
     a.view.head = -1; // all heads
     app_key(&a, 'o');
-    finish(&a);
+    test_finish(&a);
     assert_string_equal(last_name(&a), "head.probs");
     a.view.row = 4;
     char *text = screen_text(&a, 160, 48), line[400], want[64];
@@ -814,8 +801,8 @@ static void test_app_interventions_are_visible(void **state)
     // a new prompt keeps the heads off, and says so
     app_key(&a, 'e');
     app_key(&a, SF_KEY_CTRL_U);
-    keys(&a, "the keys to the cabinet\n");
-    finish(&a);
+    test_keys(&a, "the keys to the cabinet\n");
+    test_finish(&a);
     text = screen_text(&a, 80, 24);
     assert_true(strstr(text, "L1 all heads off") < strchr(text, '\n'));
     free(text);
@@ -824,7 +811,7 @@ static void test_app_interventions_are_visible(void **state)
     a.view.head = 3;
     app_key(&a, 'o');
     app_key(&a, 'p');
-    finish(&a);
+    test_finish(&a);
     text = screen_text(&a, 80, 24);
     assert_true(line_with(text, "Tokens", line, sizeof line));
     assert_non_null(strstr(line, "L1 h3 off, no positions"));
@@ -832,7 +819,7 @@ static void test_app_interventions_are_visible(void **state)
     free(text);
     app_key(&a, 'o');
     app_key(&a, 'p');
-    finish(&a);
+    test_finish(&a);
     text = screen_text(&a, 80, 24);
     assert_null(strstr(text, "off"));
     assert_null(strstr(text, "no positions"));
@@ -855,11 +842,11 @@ static void test_app_gpt2_intervention_and_sampling(void **state)
     struct sf_diag d;
     assert_int_equal(app_init(&a, &o, &d), 0);
     a.width = 120, a.height = 40;
-    keys(&a, "gL1.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "gL1.attn.softmax\n");
+    test_finish(&a);
     app_key(&a, 'o'); // L1 head 0 off
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     const struct graph *g = app_graph(&a);
     int V = a.model.cfg.vocab_size, N = g->n_tokens;
     struct graph own = {0};
@@ -871,7 +858,7 @@ static void test_app_gpt2_intervention_and_sampling(void **state)
     graph_free(&own);
     set_sampling(&a);
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     assert_non_null(a.next.aux.sampled);
     assert_non_null(a.next.aux.sampled_without);
     assert_close(a.next.aux.sampled, out_of(&a, "sample.renorm"), (size_t)V, 1e-6, 0, "sampled");
@@ -880,7 +867,7 @@ static void test_app_gpt2_intervention_and_sampling(void **state)
     for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
         char cmd[64];
         snprintf(cmd, sizeof cmd, "g%s\n", stages[i]);
-        keys(&a, cmd);
+        test_keys(&a, cmd);
         char *text = screen_text(&a, 120, 40);
         assert_non_null(strstr(text, "L1 h0 off"));
         free(text);
@@ -912,8 +899,8 @@ static void test_app_present_toggles_and_steps(void **state)
     assert_non_null(strstr(s.keys, "presenting"));
     assert_non_null(strstr(s.keys, "F"));
     // the clicker: PgDn and Right run the next op, PgUp and Left step back
-    keys(&a, "gL1.attn.scale\n");
-    finish(&a);
+    test_keys(&a, "gL1.attn.scale\n");
+    test_finish(&a);
     assert_true(a.present);
     app_key(&a, SF_KEY_PAGE_DOWN);
     assert_string_equal(last_name(&a), "L1.attn.mask");
@@ -1019,7 +1006,7 @@ static void test_app_present_caption_holds_the_explanation(void **state)
         const struct graph *gr = app_graph(&a);
         while (gr->cursor < gr->n_nodes) {
             app_key(&a, SF_KEY_PAGE_DOWN);
-            finish(&a);
+            test_finish(&a);
             const struct node *n = graph_last(gr);
             struct screen_state s;
             app_screen(&a, &s);
@@ -1071,8 +1058,8 @@ static void test_app_present_screens(void **state)
         app_key(&a, 'F');
         char go[64];
         snprintf(go, sizeof go, "g%s\n", cases[i].op);
-        keys(&a, go);
-        finish(&a);
+        test_keys(&a, go);
+        test_finish(&a);
         assert_string_equal(last_name(&a), cases[i].op);
         for (int big = 0; big < 2; big++) {
             char name[64];
@@ -1093,8 +1080,8 @@ static void test_app_light_palette_screen(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gL1.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "gL1.attn.softmax\n");
+    test_finish(&a);
     app_key(&a, 'c'); // colours
     app_key(&a, 'P'); // dark -> light
     assert_int_equal(a.scheme, PALETTE_LIGHT);
@@ -1175,7 +1162,7 @@ static void test_app_pin_before_after(void **state)
     struct app a;
     start_with(&a, NULL, 1);
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     const struct graph *g = app_graph(&a);
     int V = a.model.cfg.vocab_size, N = g->n_tokens;
     a.view.row = N - 1;
@@ -1189,11 +1176,11 @@ static void test_app_pin_before_after(void **state)
     app_key(&a, 's');
     app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
     app_key(&a, SF_KEY_DOWN);
-    keys(&a, "2.0\n");
+    test_keys(&a, "2.0\n");
     app_key(&a, SF_KEY_ENTER);
-    finish(&a);
-    keys(&a, "ghead.probs\n"); // the next-token panel is the main one
-    finish(&a);
+    test_finish(&a);
+    test_keys(&a, "ghead.probs\n"); // the next-token panel is the main one
+    test_finish(&a);
     assert_true(fabsf(a.sampler.temperature - 2.0f) < 1e-6f);
     const float *u = out_of(&a, "head.logits") + (size_t)(N - 1) * V;
     double *p = malloc(sizeof(double) * (size_t)V), max = -INFINITY, sum = 0;
@@ -1223,8 +1210,8 @@ static void test_app_pin_before_after(void **state)
     assert_true(p[lost] - y0[lost] < -0.001); // a drop shows with its sign
     free(text);
     // at sample.renorm (what is drawn from) the same comparison
-    keys(&a, "gsample.renorm\n");
-    finish(&a);
+    test_keys(&a, "gsample.renorm\n");
+    test_finish(&a);
     text = screen_text(&a, 160, 48);
     assert_non_null(strstr(text, "Δ = p − pinned (b unpins); pinned: y after"));
     for (int k = 0; k < 2; k++) {
@@ -1235,14 +1222,14 @@ static void test_app_pin_before_after(void **state)
         assert_true(fabs(got[3] - (p[ids[k]] - y0[ids[k]])) <= 0.00011);
     }
     free(text);
-    keys(&a, "ghead.probs\n");
+    test_keys(&a, "ghead.probs\n");
     // back to greedy, then switch a head off: y with the head off now, the pinned y beside it
     app_key(&a, 's');
     app_key(&a, SF_KEY_UP); // to the decoding field
     app_key(&a, SF_KEY_LEFT);
     app_key(&a, SF_KEY_ENTER);
     assert_true(a.sampler.greedy);
-    finish(&a);
+    test_finish(&a);
     app_key(&a, 'b'); // unpin, and pin y after 'cabinet' (position 4)
     assert_null(a.next.aux.pinned);
     a.view.row = 4;
@@ -1252,7 +1239,7 @@ static void test_app_pin_before_after(void **state)
     a.view.layer = 1;
     a.view.head = -1; // all heads of L1 off
     app_key(&a, 'o');
-    finish(&a);
+    test_finish(&a);
     a.view.row = 4;
     const float *y1 = out_of(&a, "head.probs") + 4 * (size_t)V;
     int top3[3];
@@ -1297,8 +1284,8 @@ static void test_app_pin_across_a_prompt_edit(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     int V = a.model.cfg.vocab_size, N = app_graph(&a)->n_tokens;
     a.view.row = N - 1;
     float *y0 = malloc(sizeof(float) * (size_t)V);
@@ -1306,10 +1293,10 @@ static void test_app_pin_across_a_prompt_edit(void **state)
     app_key(&a, 'b');
     app_key(&a, 'e');
     app_key(&a, SF_KEY_CTRL_U);
-    keys(&a, "the keys to the cabinet\n");
-    finish(&a);
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "the keys to the cabinet\n");
+    test_finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     N = app_graph(&a)->n_tokens;
     a.view.row = N - 1;
     const float *y1 = out_of(&a, "head.probs") + (size_t)(N - 1) * V;
@@ -1338,7 +1325,7 @@ static void test_app_training_loss_before_after(void **state)
     start_with(&a, NULL, 1);
     app_key(&a, 't');
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     const struct graph *g = app_graph(&a);
     int n = g->n_tokens, V = a.model.cfg.vocab_size;
     float before[64];
@@ -1383,8 +1370,8 @@ static void test_app_live_sampling(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     const struct graph *g = app_graph(&a);
     int V = a.model.cfg.vocab_size, N = g->n_tokens;
     a.view.row = N - 1;
@@ -1392,14 +1379,14 @@ static void test_app_live_sampling(void **state)
     app_key(&a, 's');
     app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
     app_key(&a, SF_KEY_DOWN);  // temperature
-    keys(&a, "0.5\n");
-    finish(&a);
+    test_keys(&a, "0.5\n");
+    test_finish(&a);
     assert_int_equal(a.mode, APP_MODE_SAMPLING); // the box is still open
     const float taus[2] = {0.5f, 0.6f};
     for (int t = 0; t < 2; t++) {
         if (t == 1) {
             app_key(&a, SF_KEY_RIGHT); // 0.5 -> 0.6 with the arrow
-            finish(&a);
+            test_finish(&a);
             assert_int_equal(a.mode, APP_MODE_SAMPLING);
         }
         assert_true(fabsf(a.sampler.temperature - taus[t]) < 1e-6f);
@@ -1433,8 +1420,8 @@ static void test_app_weights_beside_products(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gL0.attn.q\n");
-    finish(&a);
+    test_keys(&a, "gL0.attn.q\n");
+    test_finish(&a);
     a.view.head = 1;
     a.view.row = 2;
     char *text = screen_text(&a, 200, 60);
@@ -1482,8 +1469,8 @@ static void test_app_weights_beside_products(void **state)
     snprintf(eqs[3], sizeof eqs[3], "h [%d×%d] · E^T [%d×%d] = u [%d×%d]", N, d, d, V, N, V);
     for (int k = 0; k < 4; k++) {
         snprintf(cmd, sizeof cmd, "g%s\n", ops[k]);
-        keys(&a, cmd);
-        finish(&a);
+        test_keys(&a, cmd);
+        test_finish(&a);
         text = screen_text(&a, 200, 60);
         assert_non_null(strstr(text, eqs[k]));
         free(text);
@@ -1501,8 +1488,8 @@ static void test_app_whole_screens(void **state)
     struct app a;
     start_with(&a, NULL, 1);
     screen_golden(&a, 80, 24, "screen_80x24_start.txt");
-    keys(&a, "gL1.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "gL1.attn.softmax\n");
+    test_finish(&a);
     a.view.head = 3;
     a.view.row = 4;
     screen_golden(&a, 80, 24, "screen_80x24.txt");
@@ -1516,7 +1503,7 @@ static void test_app_whole_screens(void **state)
     app_key(&a, '?');
     // every panel zoomed, at both sizes, after the whole pass
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     for (int p = 0; p < PANEL_COUNT; p++) {
         if (p == PANEL_TRAINING)
             continue;
@@ -1535,24 +1522,24 @@ static void test_app_whole_screens(void **state)
     }
     a.zoom = -1;
     app_key(&a, 't');
-    keys(&a, "ggrad.L1.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "ggrad.L1.attn.softmax\n");
+    test_finish(&a);
     screen_golden(&a, 80, 24, "screen_80x24_train_grad.txt");
     screen_golden(&a, 160, 48, "screen_160x48_train_grad.txt");
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     screen_golden(&a, 160, 48, "screen_160x48_train_end.txt");
-    keys(&a, "gadamw.L1.attn.wq\n");
+    test_keys(&a, "gadamw.L1.attn.wq\n");
     a.zoom = PANEL_TRAINING;
     screen_golden(&a, 80, 24, "zoom_training_80x24.txt");
     screen_golden(&a, 160, 48, "zoom_training_160x48.txt");
     a.zoom = -1;
-    keys(&a, "gloss.xent\n");
+    test_keys(&a, "gloss.xent\n");
     a.view.numbers = 0;
     a.zoom = PANEL_TRAINING;
     screen_golden(&a, 80, 24, "zoom_training_loss_80x24.txt");
     a.zoom = PANEL_ATTENTION;
-    keys(&a, "gL1.attn.softmax\n");
+    test_keys(&a, "gL1.attn.softmax\n");
     screen_golden(&a, 80, 24, "zoom_attention_colours_80x24.txt");
     app_free(&a);
 }
@@ -1622,8 +1609,8 @@ static void test_app_mask_hides_nothing_silently(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gL0.attn.mask\n");
-    finish(&a);
+    test_keys(&a, "gL0.attn.mask\n");
+    test_finish(&a);
     a.view.row = 6; // "on": its -inf entries are in the last columns
     screen_golden(&a, 80, 24, "screen_80x24_mask.txt");
     struct grid g;
@@ -1639,8 +1626,8 @@ static void test_app_mask_hides_nothing_silently(void **state)
     free(text);
     grid_free(&g);
     // after the softmax every row's sum over all keys is shown
-    keys(&a, "gL0.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "gL0.attn.softmax\n");
+    test_finish(&a);
     text = draw_panel_text(&a, 80, 24, PANEL_ATTENTION, &g, &r);
     assert_non_null(strstr(text, "Σ row"));
     assert_non_null(strstr(text, "1.00\n"));
@@ -1667,8 +1654,8 @@ static void test_app_eleven_tokens_fit_at_160x48(void **state)
     struct app a;
     start_with(&a, "the chicken didn't cross the road because it was too tired", 1);
     assert_int_equal(app_graph(&a)->n_tokens, 11);
-    keys(&a, "gL0.attn.mask\n");
-    finish(&a);
+    test_keys(&a, "gL0.attn.mask\n");
+    test_finish(&a);
     screen_golden(&a, 160, 48, "screen_160x48_chicken_mask.txt");
     struct grid g;
     struct rect r;
@@ -1687,8 +1674,8 @@ static void test_app_qkv_every_dimension(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gL0.attn.q\n");
-    finish(&a);
+    test_keys(&a, "gL0.attn.q\n");
+    test_finish(&a);
     a.view.head = 0;
     app_key(&a, 'i');
     a.view.col = 0;
@@ -1728,8 +1715,8 @@ static void test_app_gradient_map_shows_the_target(void **state)
     struct app a;
     start_with(&a, NULL, 1);
     app_key(&a, 't');
-    keys(&a, "ggrad.head.logits\n");
-    finish(&a);
+    test_keys(&a, "ggrad.head.logits\n");
+    test_finish(&a);
     const struct graph *g0 = app_graph(&a);
     a.view.row = 2;
     int target = g0->targets[2];
@@ -1763,13 +1750,13 @@ static void test_app_logit_lens_every_position(void **state)
     struct app a;
     start_with(&a, "the keys to the cabinet are", 1);
     assert_int_equal(app_graph(&a)->n_tokens, 6);
-    keys(&a, "ghead.probs\n");
-    finish(&a);
+    test_keys(&a, "ghead.probs\n");
+    test_finish(&a);
     for (int row = 0; row < 6; row++) {
         a.view.row = row;
         struct screen_state s;
         app_screen(&a, &s);
-        finish(&a);
+        test_finish(&a);
         struct grid g;
         struct rect r;
         char *text = draw_panel_text(&a, 160, 48, PANEL_LOGIT_LENS, &g, &r);
@@ -1797,8 +1784,8 @@ static void test_app_all_heads_zoom_enlarges(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gL1.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "gL1.attn.softmax\n");
+    test_finish(&a);
     a.view.head = 0;
     app_key(&a, 'H'); // from head 0 back to all heads
     assert_int_equal(a.view.head, -1);
@@ -1848,9 +1835,9 @@ static void test_app_ops_show_their_output(void **state)
             app_key(&a, SF_KEY_HOME);
         } else {
             snprintf(cmd, sizeof cmd, "g%s\n", app_graph(&a)->nodes[at - 1].name);
-            keys(&a, cmd);
+            test_keys(&a, cmd);
         }
-        finish(&a);
+        test_finish(&a);
         struct screen_state s;
         app_screen(&a, &s);
         struct grid g;
@@ -1858,8 +1845,8 @@ static void test_app_ops_show_their_output(void **state)
         char *before = draw_panel_text(&a, 80, 24, (enum panel_id)s.main, &g, &r);
         grid_free(&g);
         snprintf(cmd, sizeof cmd, "g%s\n", ops[k]);
-        keys(&a, cmd);
-        finish(&a);
+        test_keys(&a, cmd);
+        test_finish(&a);
         assert_string_equal(last_name(&a), ops[k]);
         app_screen(&a, &s);
         assert_int_equal(s.main, PANEL_ACTIVATIONS);
@@ -1881,11 +1868,11 @@ static void test_app_ops_show_their_output(void **state)
         free(after);
         grid_free(&g);
     }
-    keys(&a, "gembed.tok\n");
+    test_keys(&a, "gembed.tok\n");
     screen_golden(&a, 80, 24, "screen_80x24_embed_tok.txt");
-    keys(&a, "gembed.pos\n");
+    test_keys(&a, "gembed.pos\n");
     screen_golden(&a, 160, 48, "screen_160x48_embed_pos.txt");
-    keys(&a, "gL1.attn.concat\n");
+    test_keys(&a, "gL1.attn.concat\n");
     screen_golden(&a, 160, 48, "screen_160x48_concat.txt");
     app_free(&a);
 }
@@ -1896,8 +1883,8 @@ static void test_app_inspect_ffn_down(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gL0.ffn.down\n");
-    finish(&a);
+    test_keys(&a, "gL0.ffn.down\n");
+    test_finish(&a);
     app_key(&a, 'i');
     app_key(&a, SF_KEY_RIGHT);
     struct grid g;
@@ -1917,8 +1904,8 @@ static void test_app_inspect_one_row_keeps_the_token(void **state)
     (void)state;
     struct app a;
     start_with(&a, NULL, 1);
-    keys(&a, "gsample.temperature\n");
-    finish(&a);
+    test_keys(&a, "gsample.temperature\n");
+    test_finish(&a);
     a.view.row = 3;
     app_key(&a, 'i');
     assert_true(a.view.inspect);
@@ -1930,8 +1917,8 @@ static void test_app_inspect_one_row_keeps_the_token(void **state)
     app_key(&a, SF_KEY_ESCAPE);
     assert_int_equal(a.view.row, 3);
     app_key(&a, 'i');
-    keys(&a, "ghead.probs\n"); // a row per token again
-    finish(&a);
+    test_keys(&a, "ghead.probs\n"); // a row per token again
+    test_finish(&a);
     assert_true(a.view.inspect);
     assert_int_equal(a.view.row, 3);
     app_free(&a);
@@ -2033,8 +2020,8 @@ static void test_app_inspect_signs_are_parenthesised(void **state)
                                       "gL0.attn.q\n"};
     int parens = 0;
     for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
-        keys(&a, ops[o]);
-        finish(&a);
+        test_keys(&a, ops[o]);
+        test_finish(&a);
         struct screen_state s;
         app_screen(&a, &s);
         const float *m;
@@ -2087,8 +2074,8 @@ static void test_app_ascii_screens_hold_ascii_only(void **state)
         if (train)
             app_key(&a, 't');
         for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
-            keys(&a, train && k == 0 ? "ggrad.L1.attn.softmax\n" : stops[k]);
-            finish(&a);
+            test_keys(&a, train && k == 0 ? "ggrad.L1.attn.softmax\n" : stops[k]);
+            test_finish(&a);
             for (int numbers = 0; numbers <= 1; numbers++)
                 for (int zoom = -2; zoom < PANEL_COUNT; zoom++) {
                     a.view.numbers = numbers;
@@ -2122,8 +2109,8 @@ static void test_app_ascii_screens_hold_ascii_only(void **state)
     }
     a.zoom = PANEL_LAYERNORM;
     a.view.numbers = 1;
-    keys(&a, "gL1.ln1.affine\n");
-    finish(&a);
+    test_keys(&a, "gL1.ln1.affine\n");
+    test_finish(&a);
     a.width = 80, a.height = 24;
     struct screen_state s;
     app_screen(&a, &s);
@@ -2356,10 +2343,10 @@ static void test_app_edit_the_prompt_in_the_middle(void **state)
     start(&a, NULL);
     app_key(&a, 'e');
     app_key(&a, SF_KEY_CTRL_U);
-    keys(&a, "the chicken tired");
+    test_keys(&a, "the chicken tired");
     for (int i = 0; i < 5; i++)
         app_key(&a, SF_KEY_LEFT);
-    keys(&a, "was ");
+    test_keys(&a, "was ");
     assert_string_equal(a.input.text, "the chicken was tired");
     struct screen_state s;
     app_screen(&a, &s);
@@ -2398,14 +2385,14 @@ static void test_app_edit_the_prompt_in_the_middle(void **state)
     assert_int_equal(a.mode, APP_MODE_NORMAL);
     assert_string_equal(a.prompt, "the chicken was tired");
     // goto takes the same keys; Tab completes the whole line
-    keys(&a, "g1.attn.so");
+    test_keys(&a, "g1.attn.so");
     app_key(&a, SF_KEY_HOME);
     app_key(&a, 'L');
     app_key(&a, SF_KEY_END);
     app_key(&a, SF_KEY_TAB);
     assert_string_equal(a.input.text, "L1.attn.softmax");
     app_key(&a, SF_KEY_ENTER);
-    finish(&a);
+    test_finish(&a);
     assert_string_equal(last_name(&a), "L1.attn.softmax");
     grid_free(&g);
     app_free(&a);
@@ -2420,10 +2407,10 @@ static void test_app_sampling_values_are_typed(void **state)
     struct app a;
     start(&a, NULL);
     app_key(&a, 's');
-    keys(&a, "5"); // the decoding is chosen, not typed
+    test_keys(&a, "5"); // the decoding is chosen, not typed
     assert_false(a.sampling_typing);
     app_key(&a, SF_KEY_DOWN);
-    keys(&a, "0.73");
+    test_keys(&a, "0.73");
     assert_true(a.sampling_typing);
     struct screen_state s;
     app_screen(&a, &s);
@@ -2438,7 +2425,7 @@ static void test_app_sampling_values_are_typed(void **state)
     assert_false(a.sampling_typing);
     assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
     assert_non_null(strstr(a.message, "temperature 0.73 is set to 0.7: the settings go in steps"));
-    keys(&a, "9\n");
+    test_keys(&a, "9\n");
     assert_true(a.sampling_typing);
     assert_int_equal(a.message_error, 1);
     assert_non_null(strstr(a.message, "'9' is not a number from 0.1 to 5"));
@@ -2447,20 +2434,20 @@ static void test_app_sampling_values_are_typed(void **state)
     assert_true(fabsf(a.sampler.temperature - 0.7f) < 1e-6f);
     assert_int_equal(a.mode, APP_MODE_SAMPLING);
     app_key(&a, SF_KEY_DOWN);
-    keys(&a, "40\n");
+    test_keys(&a, "40\n");
     assert_int_equal(a.sampler.top_k, 40);
-    keys(&a, "j.42\n");
+    test_keys(&a, "j.42\n");
     assert_true(fabsf(a.sampler.top_p - 0.4f) < 1e-6f);
     assert_non_null(strstr(a.message, "top-p .42 is set to 0.4:"));
-    keys(&a, "0.9\n"); // a value on a step: no message
+    test_keys(&a, "0.9\n"); // a value on a step: no message
     assert_true(fabsf(a.sampler.top_p - 0.9f) < 1e-6f);
     assert_int_equal(a.message[0], 0);
-    keys(&a, "j1234\n");
+    test_keys(&a, "j1234\n");
     assert_int_equal(a.seed, 1234);
-    keys(&a, "j9\n");
+    test_keys(&a, "j9\n");
     assert_int_equal(a.beam, 1);
     app_key(&a, SF_KEY_ESCAPE);
-    keys(&a, "j"); // the arrows' keys work again: round to the decoding
+    test_keys(&a, "j"); // the arrows' keys work again: round to the decoding
     assert_int_equal(a.sampling_field, APP_FIELD_DECODING);
     app_key(&a, SF_KEY_RIGHT); // greedy -> sampling
     app_key(&a, SF_KEY_ENTER);
@@ -2481,7 +2468,7 @@ static void test_app_screen_state_is_built_without_side_effects(void **state)
     struct app a;
     start(&a, NULL);
     app_key(&a, 'G');
-    finish(&a);
+    test_finish(&a);
     assert_int_equal(a.lens_valid, a.model.cfg.n_layer);
     size_t cells = (size_t)a.lens.n_layer * (size_t)a.lens.n;
     for (size_t i = 0; i < cells; i++)
@@ -2671,7 +2658,7 @@ static void test_app_lesson_answer_is_edited_in_the_middle(void **state)
     a.width = 100;
     a.height = 30;
     assert_true(a.lesson->typing);
-    keys(&a, "fsh");
+    test_keys(&a, "fsh");
     app_key(&a, SF_KEY_LEFT);
     app_key(&a, SF_KEY_LEFT);
     app_key(&a, 'i');
@@ -2961,8 +2948,8 @@ static void test_app_screenshot_key_saves_the_screen(void **state)
     start_with(&a, NULL, 1);
     a.width = 100;
     a.height = 30;
-    keys(&a, "gL1.attn.softmax\n");
-    finish(&a);
+    test_keys(&a, "gL1.attn.softmax\n");
+    test_finish(&a);
     struct grid shown;
     struct screen_state s;
     test_draw_app(&a, 100, 30, &shown, &s);

@@ -45,19 +45,6 @@ static void start_learn(struct app *a, int steps, int reference, const char *sav
     start_learn_on(a, steps, reference, save_path, NULL);
 }
 
-static void keys(struct app *a, const char *text)
-{
-    for (const char *p = text; *p; p++)
-        app_key(a, *p);
-}
-
-static void finish(struct app *a)
-{
-    for (int i = 0; i < 100000 && app_busy(a); i++)
-        app_tick(a, 50);
-    assert_false(app_busy(a));
-}
-
 // The height of the curve's column c as drawn, in eighths of a cell (its blocks counted from
 // the bottom row up), or -1 when a held-out mark stands in it.
 static int column_eighths(const struct grid *g, const struct loss_curve_fit *f, int c)
@@ -83,7 +70,7 @@ static void test_learn_200_steps_loss_falls_and_the_curve_shows_it(void **state)
     struct app a;
     start_learn(&a, 200, 0, NULL);
     assert_true(app_busy(&a));
-    finish(&a);
+    test_finish(&a);
     const struct learn *L = app_learn_run(&a);
     assert_int_equal(L->step, 200);
     double first = L->loss[0], last = 0;
@@ -141,19 +128,19 @@ static void test_learn_keys_pause_step_save_and_open(void **state)
     unlink(path);
     start_learn(&a, 400, 0, path);
     app_tick(&a, 50);
-    keys(&a, " ");
+    test_keys(&a, " ");
     assert_false(app_busy(&a));
     const struct learn *L = app_learn_run(&a);
     int at = L->step;
     assert_true(at >= 1);
     app_tick(&a, 50);
     assert_int_equal(L->step, at);
-    keys(&a, ".");
+    test_keys(&a, ".");
     assert_int_equal(L->step, at + 1);
     assert_false(app_busy(&a));
     assert_true(isfinite(L->loss[at]));
 
-    keys(&a, "S");
+    test_keys(&a, "S");
     assert_non_null(strstr(a.message, path));
     assert_int_equal(a.message_error, 0);
     struct model saved = {0};
@@ -164,30 +151,31 @@ static void test_learn_keys_pause_step_save_and_open(void **state)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     assert_int_equal(access(tmp, F_OK), -1); // nothing left behind
 
-    keys(&a, "\n"); // the step-through screen on the weights after step at + 1
+    test_keys(&a, "\n"); // the step-through screen on the weights after step at + 1
     struct screen_state s;
     struct grid g;
     test_draw_app(&a, 120, 40, &g, &s);
     assert_null(s.learn);
     grid_free(&g);
     assert_params_equal(&a.model, &L->model);
-    keys(&a, "G");
-    finish(&a);
+    test_keys(&a, "G");
+    test_finish(&a);
     assert_true(graph_last(app_graph(&a)) != NULL);
     assert_string_equal(graph_last(app_graph(&a))->name, "sample.append");
-    keys(&a, " "); // a key of the step-through screen, not the learn view's: training stays paused
+    test_keys(&a,
+              " "); // a key of the step-through screen, not the learn view's: training stays paused
     assert_int_equal(L->step, at + 1);
-    keys(&a, "W");
+    test_keys(&a, "W");
     test_draw_app(&a, 120, 40, &g, &s);
     assert_non_null(s.learn);
     grid_free(&g);
 
-    keys(&a, "t"); // the training view on the weights as they are
+    test_keys(&a, "t"); // the training view on the weights as they are
     assert_true(app_graph(&a) == &a.train);
-    keys(&a, "W");
-    keys(&a, " ");
+    test_keys(&a, "W");
+    test_keys(&a, " ");
     assert_true(app_busy(&a));
-    keys(&a, "\n"); // running: it says to pause first
+    test_keys(&a, "\n"); // running: it says to pause first
     assert_non_null(strstr(a.message, "pause"));
     test_draw_app(&a, 120, 40, &g, &s);
     assert_non_null(s.learn);
@@ -202,15 +190,15 @@ static void test_learn_head_keys_and_help(void **state)
     (void)state;
     struct app a;
     start_learn(&a, 100, 0, NULL);
-    keys(&a, " ");
-    keys(&a, "h");
+    test_keys(&a, " ");
+    test_keys(&a, "h");
     int head = a.view.head, layer = a.view.layer;
-    keys(&a, "l");
+    test_keys(&a, "l");
     assert_int_equal(a.view.layer, (layer + 1) % a.model.cfg.n_layer);
     assert_int_equal(a.view.head, head);
-    keys(&a, "a"); // the head chosen by its attention from the attractor to the subject
+    test_keys(&a, "a"); // the head chosen by its attention from the attractor to the subject
     assert_true(a.view.head >= 0);
-    keys(&a, "?");
+    test_keys(&a, "?");
     struct screen_state s;
     struct grid g;
     test_draw_app(&a, 120, 40, &g, &s);
@@ -230,7 +218,7 @@ static void test_learn_on_a_sentence_of_ones_own(void **state)
     (void)state;
     struct app a;
     start_learn_on(&a, 20, 0, NULL, "so long and thanks for all the fish");
-    finish(&a);
+    test_finish(&a);
     struct screen_state s;
     struct grid g;
     test_draw_app(&a, 120, 40, &g, &s);
@@ -257,10 +245,10 @@ static void test_learn_golden_screens(void **state)
     (void)state;
     struct app a;
     start_learn(&a, 24, 1, NULL);
-    keys(&a, " ");
+    test_keys(&a, " ");
     const struct learn *L = app_learn_run(&a);
     while (L->step < 12)
-        keys(&a, ".");
+        test_keys(&a, ".");
     static const struct {
         int w, h;
         const char *name;
@@ -326,7 +314,7 @@ static void test_learn_screens_hide_nothing_silently(void **state)
     static const int sizes[][2] = {{80, 24}, {100, 30}, {120, 40}, {160, 48}, {200, 60}};
     struct app a;
     start_learn(&a, 30, 0, NULL);
-    finish(&a);
+    test_finish(&a);
     for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
         int w = sizes[z][0], h = sizes[z][1];
         struct grid g, big;

@@ -18,13 +18,6 @@
 #include "stepformer/app.h"
 #include "stepformer/screen.h"
 
-static void finish(struct app *a)
-{
-    for (int i = 0; i < 100000 && app_busy(a); i++)
-        app_tick(a, 50);
-    assert_false(app_busy(a));
-}
-
 // The text of the rectangle r of g below its title line, one line per row (UTF-8).
 static char *rect_text(const struct grid *g, struct rect r)
 {
@@ -185,10 +178,10 @@ static int check_pass(enum pass_kind kind, int numbers, int present, int w, int 
         if (steps == 2 * graph->n_nodes)
             fail_msg("%s: Space never reached the end of the pass", pass_names[kind]);
         app_key(&a, ' ');
-        finish(&a);
+        test_finish(&a);
         graph = app_graph(&a);
         const struct node *n = graph_last(graph);
-        finish(&a); // the logit lens fills one block per frame
+        test_finish(&a); // the logit lens fills one block per frame
         app_screen(&a, &s);
         grid_clear(&g, SF_STYLE_NORMAL);
         screen_draw(&g, &s);
