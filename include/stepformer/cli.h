@@ -57,7 +57,7 @@ int cli_parse_int(const char *s, long lo, long hi, long *out);
 // unexpected. Both messages point at `stepformer CMD --help`.
 int cli_unknown_option(FILE *err, const char *cmd, const char *arg, const char *usage);
 // Reports a whole number out of its range, naming the range ("--beam '0': must be a whole
-// number 1–64"), and returns 2.
+// number 1–64"), and returns 2. cmd is the command's name, or NULL for the screen's options.
 int cli_bad_int(FILE *err, const char *cmd, const char *name, const char *value, long lo, long hi);
 // Parses --impl's value: "fast" (BLAS and vectorised loops) or "ref" (the reference loops,
 // whose digits do not depend on the CPU or the BLAS kernel); -1 for anything else.

@@ -115,8 +115,8 @@ int cli_unknown_option(FILE *err, const char *cmd, const char *arg, const char *
 int cli_bad_int(FILE *err, const char *cmd, const char *name, const char *value, long lo, long hi)
 {
     char safe[SF_MSG_MAX];
-    fprintf(err, "stepformer: %s: %s '%s': must be a whole number %ld–%ld\n", cmd, name,
-            utf8_safe(safe, sizeof safe, value), lo, hi);
+    fprintf(err, "stepformer: %s%s%s '%s': must be a whole number %ld–%ld\n", cmd ? cmd : "",
+            cmd ? ": " : "", name, utf8_safe(safe, sizeof safe, value), lo, hi);
     return 2;
 }
 

@@ -17,7 +17,8 @@ command -v tmux >/dev/null || fail "tmux is not installed"
 msg=$("$bin" --seed 3 2>&1 </dev/null)
 [ $? -eq 2 ] && echo "$msg" | grep -q -- "--seed goes with --learn" || fail "--seed alone: $msg"
 msg=$("$bin" --learn --steps 0 2>&1 </dev/null)
-[ $? -eq 2 ] && echo "$msg" | grep -q -- "--steps" || fail "--steps 0: $msg"
+[ $? -eq 2 ] && [ "$msg" = "stepformer: --steps '0': must be a whole number 1–1000000" ] ||
+    fail "--steps 0: $msg"
 msg=$("$bin" --learn --train 2>&1 </dev/null)
 [ $? -eq 2 ] && echo "$msg" | grep -q "opens its own view" || fail "--learn --train: $msg"
 ok "bad options get a clear message"
