@@ -82,48 +82,9 @@ static int check_event(json_t *e, int line, double *last, int *resizes, char *si
     return 0;
 }
 
-int main(int argc, char **argv)
+// What mode asks of the parsed lines: check them, or print the output events.
+static int run(const char *mode, json_t **lines, int n, int drop_last)
 {
-    int drop_last = argc == 4 && strcmp(argv[2], "--drop-last") == 0;
-    if (argc < 3 || (argc == 4 && !drop_last) || argc > 4) {
-        fprintf(stderr, "usage: cast_play check|play [--drop-last]|last FILE\n");
-        return 2;
-    }
-    const char *mode = argv[1], *path = argv[argc - 1];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        return 2;
-    }
-    // Every line, parsed (jansson refuses invalid UTF-8 and anything that is not JSON).
-    json_t **lines = NULL;
-    int n = 0, cap = 0;
-    char *buf = NULL;
-    size_t bcap = 0;
-    ssize_t len;
-    while ((len = getline(&buf, &bcap, f)) > 0) {
-        if (buf[len - 1] != '\n') {
-            fclose(f);
-            return bad(n + 1, "the line does not end in a newline");
-        }
-        json_error_t e;
-        json_t *j = json_loadb(buf, (size_t)len - 1, 0, &e);
-        if (!j) {
-            fclose(f);
-            return bad(n + 1, e.text);
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            lines = realloc(lines, (size_t)cap * sizeof *lines);
-            if (!lines)
-                return 2;
-        }
-        lines[n++] = j;
-    }
-    fclose(f);
-    free(buf);
-    if (n == 0)
-        return bad(1, "the file is empty");
     if (strcmp(mode, "check") == 0) {
         if (check_header(lines[0]))
             return 1;
@@ -151,4 +112,51 @@ int main(int argc, char **argv)
             fwrite(json_string_value(data), 1, json_string_length(data), stdout);
     }
     return fflush(stdout) == 0 ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+    int drop_last = argc == 4 && strcmp(argv[2], "--drop-last") == 0;
+    if (argc < 3 || (argc == 4 && !drop_last) || argc > 4) {
+        fprintf(stderr, "usage: cast_play check|play [--drop-last]|last FILE\n");
+        return 2;
+    }
+    const char *mode = argv[1], *path = argv[argc - 1];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        return 2;
+    }
+    // Every line, parsed (jansson refuses invalid UTF-8 and anything that is not JSON).
+    json_t **lines = NULL;
+    int n = 0, cap = 0, rc = 0;
+    char *buf = NULL;
+    size_t bcap = 0;
+    ssize_t len;
+    while (!rc && (len = getline(&buf, &bcap, f)) > 0) {
+        json_error_t e;
+        json_t *j = NULL;
+        if (buf[len - 1] != '\n')
+            rc = bad(n + 1, "the line does not end in a newline");
+        else if (!(j = json_loadb(buf, (size_t)len - 1, 0, &e)))
+            rc = bad(n + 1, e.text);
+        else if (n == cap) {
+            json_t **more = realloc(lines, (size_t)(cap ? cap * 2 : 256) * sizeof *lines);
+            cap = more ? (cap ? cap * 2 : 256) : cap;
+            lines = more ? more : lines;
+            rc = more ? 0 : 2;
+        }
+        if (!rc)
+            lines[n++] = j;
+        else
+            json_decref(j);
+    }
+    fclose(f);
+    free(buf);
+    if (!rc)
+        rc = n == 0 ? bad(1, "the file is empty") : run(mode, lines, n, drop_last);
+    for (int i = 0; i < n; i++)
+        json_decref(lines[i]);
+    free(lines);
+    return rc;
 }
