@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,6 +19,8 @@
 #include "stepformer/app.h"
 #include "stepformer/checkpoint.h"
 #include "stepformer/cli.h"
+#include "stepformer/corpus.h"
+#include "stepformer/learn.h"
 #include "stepformer/learn_screen.h"
 #include "stepformer/utf8.h"
 
@@ -388,6 +391,16 @@ static void test_learn_directive_errors(void **state)
         {"# T\n@prompt the keys\nLoss {{learn-loss 3 %.2f}}.\n",
          ":3:6: error: {{learn-loss 3}}: 'learn-loss' reads the learn run: put '@learn start' "
          "before it"},
+        {"# T\n@learn weights textbook-run/step-0700\nText.\n",
+         ":2:8: error: @learn weights needs '@learn start' before it"},
+        {"# T\n@learn start steps 1\n@learn weights\nText.\n",
+         ":3:8: error: @learn weights needs one model name"},
+        {"# T\n@learn start steps 1\n@learn weights a b\nText.\n",
+         ":3:18: error: @learn weights needs one model name"},
+        {"# T\n@learn start steps 1 batch 1 seq 4\n@learn weights textbook-run/step-9\nText.\n",
+         ":3:16: error: @learn weights textbook-run/step-9: there is no model file "},
+        {"# T\n@prompt the keys\nShare {{agreement %.2f}}.\n",
+         ":3:7: error: {{agreement}}: 'agreement' reads the weights @learn put on screen"},
     };
     char out[4096];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -446,6 +459,116 @@ static void test_learn_lesson_numbers_and_replay(void **state)
     unlink(path);
 }
 
+// '@learn weights' refuses a model file of another configuration or vocabulary, at the
+// directive's file:line:col (a models directory holding the textbook model and the chars one).
+static void test_learn_weights_of_another_model(void **state)
+{
+    (void)state;
+    char dir[600], link[700], chars[700], out[4096];
+    test_tmp_path(dir, sizeof dir, "learn_models");
+    mkdir(dir, 0755);
+    snprintf(link, sizeof link, "%s/textbook.sfm", dir);
+    snprintf(chars, sizeof chars, "%s/chars.sfm", dir);
+    unlink(link);
+    unlink(chars);
+    char shipped[700];
+    snprintf(shipped, sizeof shipped, "%s", model_path);
+    char *real = realpath(shipped, NULL);
+    assert_non_null(real);
+    assert_int_equal(symlink(real, link), 0);
+    char *slash = strrchr(real, '/');
+    snprintf(slash + 1, strlen(slash + 1) + 1, "%s", "chars"); // textbook.sfm -> chars.sfm
+    snprintf(shipped, sizeof shipped, "%s.sfm", real);
+    free(real);
+    assert_int_equal(symlink(shipped, chars), 0);
+    setenv("STEPFORMER_MODELS", dir, 1);
+    int rc = check_text("# T\n@model textbook\n@learn start steps 1 batch 1 seq 4\n"
+                        "@learn weights chars\nText.\n",
+                        out, sizeof out);
+    unsetenv("STEPFORMER_MODELS");
+    unlink(link);
+    unlink(chars);
+    rmdir(dir);
+    if (rc != 2 || !strstr(out, ":4:16: error: @learn weights chars: ") ||
+        !strstr(out, "is not of the lesson's model's configuration and vocabulary: vocabulary 31, "
+                     "the lesson's model 148"))
+        fail_msg("status %d:\n%s", rc, out);
+}
+
+// {{agreement}} on a snapshot of the shipped run is what `stepformer eval` says of the same
+// file on the same held-out agreement items (the lesson's first 100): one function scores both.
+static void test_learn_weights_agreement_is_evals(void **state)
+{
+    (void)state;
+    char path[600], items[600], data[600], snap[700], out[4096];
+    test_tmp_path(path, sizeof path, "learn_weights.md");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# T\n@learn start seed 1 steps 1 batch 1 seq 4\n@prompt the keys to the cabinet\n"
+          "Start.\n@pause\n@learn weights textbook-run/step-0700\n@goto head.probs\n"
+          "Agreement {{agreement %.4f}}.\n",
+          f);
+    fclose(f);
+    struct app a;
+    char *argv[] = {path, "--impl", "ref", "--restart"};
+    assert_int_equal(app_lesson_open(&a, 4, argv, stderr), 0);
+    app_key(&a, ' ');
+    assert_int_equal(a.lesson->beat, 1);
+    assert_false(a.lesson->feedback_error);
+    const struct lesson_learn_log *log = a.lesson->l.beats[1].lives[0].learn;
+    assert_non_null(log);
+    double shown = log->shown_agreement;
+    char want[64];
+    snprintf(want, sizeof want, "Agreement %.4f.", shown);
+    assert_non_null(strstr(a.lesson->text, want));
+    app_free(&a);
+    unlink(path);
+    // The same items, as `stepformer corpus` writes them, for `stepformer eval`.
+    struct learn_options lo = SF_LEARN_DEFAULTS;
+    struct corpus_options co = {lo.corpus_seed, lo.sentences, lo.heldout};
+    struct corpus_text t;
+    struct sf_diag d;
+    assert_int_equal(corpus_generate_text(&co, &t, &d), 0);
+    test_tmp_path(items, sizeof items, "learn_items.tsv");
+    test_tmp_path(data, sizeof data, "learn_valid.txt");
+    f = fopen(items, "w");
+    assert_non_null(f);
+    int n = 0;
+    for (const char *l = t.items; *l && n < 100;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) + 1 : strlen(l);
+        if (strncmp(l, "agreement\t", 10) == 0) {
+            fwrite(l, 1, len, f);
+            n++;
+        }
+        l += len;
+    }
+    fclose(f);
+    f = fopen(data, "w");
+    assert_non_null(f);
+    fputs(t.valid, f);
+    fclose(f);
+    corpus_text_free(&t);
+    assert_int_equal(n, 100);
+    snprintf(snap, sizeof snap, "%.*s/textbook-run/step-0700.sfm",
+             (int)(strrchr(model_path, '/') - model_path), model_path);
+    char *eargv[] = {"--model", snap, "--data", data, "--windows", "1", "--items", items};
+    FILE *o = fmemopen(out, sizeof out, "w");
+    assert_int_equal(cmd_eval(8, eargv, o, o), 0);
+    fclose(o);
+    unlink(items);
+    unlink(data);
+    const char *acc = strstr(out, "agreement accuracy ");
+    assert_non_null(acc);
+    int right = -1, total = -1;
+    assert_int_equal(sscanf(strchr(acc, '(') + 1, "%d of %d", &right, &total), 2);
+    assert_int_equal(total, 100);
+    // eval runs the fast kernels and the lesson the reference ones: an item on a near-tie
+    // could fall either way, nothing more.
+    assert_true(fabs(shown - right / 100.0) <= 0.0101);
+    assert_true(shown > 0.6 && shown < 1); // learning, not learned
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +580,8 @@ int main(void)
         cmocka_unit_test(test_learn_screens_hide_nothing_silently),
         cmocka_unit_test(test_learn_directive_errors),
         cmocka_unit_test(test_learn_lesson_numbers_and_replay),
+        cmocka_unit_test(test_learn_weights_of_another_model),
+        cmocka_unit_test(test_learn_weights_agreement_is_evals),
     };
     return cmocka_run_group_tests(tests, test_setup_model_path, NULL);
 }

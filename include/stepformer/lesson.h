@@ -44,15 +44,20 @@ enum lesson_op {
 
 enum lesson_highlight { LESSON_HL_OFF = 0, LESSON_HL_TOKEN, LESSON_HL_HEAD, LESSON_HL_CELL };
 enum lesson_intervene { LESSON_IV_NONE = 0, LESSON_IV_HEAD_OFF, LESSON_IV_NO_POSITIONS };
-// @learn: a new model learning from random weights (start), trained to a step (run-to), or the
-// lesson's own model again (off).
-enum lesson_learn { LESSON_LEARN_START = 0, LESSON_LEARN_RUN_TO, LESSON_LEARN_OFF };
+// @learn: a new model learning from random weights (start), trained to a step (run-to), the
+// lesson's own model again (off), or the weights of a model file (weights).
+enum lesson_learn {
+    LESSON_LEARN_START = 0,
+    LESSON_LEARN_RUN_TO,
+    LESSON_LEARN_OFF,
+    LESSON_LEARN_WEIGHTS
+};
 
 // One directive of a beat, applied in order when the beat starts.
 struct lesson_action {
     enum lesson_op op;
     int line, col; // where its argument starts, for messages at run time
-    char *text;    // PROMPT: the text; GOTO: the op name
+    char *text;    // PROMPT: the text; GOTO: the op name; LEARN weights: the model's name
     // STEP, GENERATE: count; LAYER: layer; HEAD: head (-1 all); NUMBERS, VIEW (1 training):
     // 0/1; ZOOM: panel or -1; FOCUS: panel; HIGHLIGHT: kind; INTERVENE, LEARN: kind.
     int n;
@@ -91,12 +96,15 @@ struct lesson_question {
 // What the learn-* live expressions read: the record of the lesson's run (@learn), kept by the
 // app. loss[k] is the training loss of step k + 1 of the n done; evaluation i, after
 // eval_step[i] steps, has the held-out loss and the share of held-out agreement items right.
+// shown_agreement: the share of the same items that the weights on screen get right (< 0 before
+// any @learn has put weights on screen).
 struct lesson_learn_log {
     const float *loss;
     int n;
     const int *eval_step;
     const float *heldout, *agreement;
     int n_evals;
+    float shown_agreement;
 };
 
 // A value the lesson reads from the model when the beat is shown: a live number in the

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stepformer/checkpoint.h"
 #include "stepformer/clock.h"
+#include "stepformer/datadir.h"
 #include "stepformer/learn_screen.h"
 #include "stepformer/text.h"
 #include "app_priv.h"
@@ -396,11 +398,24 @@ int app_learn_start(struct app *a, const struct learn_options *o, const char *se
 #define SCRIPT_EVAL_EVERY 25  // the held-out loss and the agreement items every this many steps
 #define SCRIPT_ITEMS      100 // held-out agreement items scored
 
+#define SCRIPT_FILES 16 // model files of '@learn weights' kept
+
+// The weights of a model file ('@learn weights NAME').
+struct script_file {
+    char *name;
+    struct model m;
+    float agree; // the share of the items it gets right (< 0: not scored yet)
+};
+
 struct app_learn_script {
     struct learn run;
     struct model original; // the lesson's model's weights
+    float original_agree;  // the share of the items they get right (< 0: not scored yet)
     struct model snap[SCRIPT_SNAPS];
     int snap_step[SCRIPT_SNAPS], n_snaps;
+    float snap_agree[SCRIPT_SNAPS];
+    struct script_file file[SCRIPT_FILES];
+    int n_files;
     int at; // the step whose weights are on screen (-1: the lesson's own)
     int *eval_step;
     float *heldout, *agreement;
@@ -415,6 +430,10 @@ static void script_free(struct app_learn_script *S)
     for (int i = 0; i < S->n_snaps; i++) {
         S->snap[i].tok = (struct tokenizer){0};
         model_free(&S->snap[i]);
+    }
+    for (int i = 0; i < S->n_files; i++) {
+        free(S->file[i].name);
+        model_free(&S->file[i].m);
     }
     free(S->eval_step);
     free(S->heldout);
@@ -464,7 +483,9 @@ static void script_log(struct app_learn_script *S)
         S->heldout[i] = L->evals[i].heldout;
         S->agreement[i] = L->evals[i].total ? (float)L->evals[i].right / L->evals[i].total : 0;
     }
-    S->log = (struct lesson_learn_log){L->loss, at, S->eval_step, S->heldout, S->agreement, n};
+    float shown = S->log.shown_agreement;
+    S->log =
+        (struct lesson_learn_log){L->loss, at, S->eval_step, S->heldout, S->agreement, n, shown};
 }
 
 // Keeps a copy of the run's weights at its step (when there is room; else it is trained again).
@@ -477,15 +498,41 @@ static void script_snap(struct app_learn_script *S)
         model_free(m);
         return;
     }
+    S->snap_agree[S->n_snaps] = -1;
     S->snap_step[S->n_snaps++] = S->run.step;
 }
 
-// The weights src on screen: the pass on the prompt starts again.
-static int script_show(struct app *a, const struct model *src)
+// The share of the run's held-out agreement items (learn-agreement's) that m gets right: the
+// right verb more probable than the wrong one, each scored by item_logprob as `stepformer eval`
+// scores it, on the reference kernels.
+static float script_agreement(struct app_learn_script *S, struct model *m)
 {
+    struct graph g = {0};
+    int right = 0, total = 0, n;
+    for (int i = 0; i < S->run.n_items; i++) {
+        const struct learn_item *it = &S->run.items[i];
+        double lw = item_logprob(m, &g, S->run.item_ids, it->prefix, it->wrong, OP_IMPL_REF, &n);
+        double lr = item_logprob(m, &g, S->run.item_ids, it->prefix, it->right, OP_IMPL_REF, &n);
+        if (isnan(lw) || isnan(lr))
+            continue;
+        total++;
+        right += lr > lw;
+    }
+    graph_free(&g);
+    return total ? (float)right / (float)total : 0;
+}
+
+// The weights src on screen: the pass on the prompt starts again. *agree is their share of the
+// agreement items right (scored now when it is < 0), which {{agreement}} reads.
+static int script_show(struct app *a, const struct model *src, float *agree)
+{
+    struct app_learn_script *S = a->lesson->learn;
     char prompt[APP_PROMPT_MAX];
     if (model_copy_params(&a->model, src))
         return -1;
+    if (*agree < 0)
+        *agree = script_agreement(S, &a->model);
+    S->log.shown_agreement = *agree;
     snprintf(prompt, sizeof prompt, "%s", a->prompt);
     int rc = app_set_input(a, NULL, prompt, NULL);
     a->message[0] = '\0';
@@ -506,7 +553,7 @@ static int script_rewind(struct app *a, struct app_learn_script *S)
     S->at = 0;
     script_log(S);
     link_lives(a->lesson, S);
-    return script_show(a, &S->snap[0]);
+    return script_show(a, &S->snap[0], &S->snap_agree[0]);
 }
 
 // '@learn start': a new run, or the one already made with the same settings (a replay, or the
@@ -531,10 +578,12 @@ static int script_start(struct app *a, const struct lesson_action *act, struct l
     S = ls->learn = calloc(1, sizeof *S);
     if (!S)
         return FAIL(d, act, "@learn start: out of memory");
+    S->log.shown_agreement = -1; // nothing on screen scored yet
     sf_diag_clear(&e);
     int rc = model_init(&S->original, &a->model.cfg, &e);
     if (!rc)
         rc = model_copy_params(&S->original, &a->model);
+    S->original_agree = -1;
     if (!rc)
         rc = learn_init(&S->run, &a->model, &o, &e);
     size_t n = (size_t)S->run.max_evals;
@@ -545,11 +594,14 @@ static int script_start(struct app *a, const struct lesson_action *act, struct l
         app_learn_lesson_free(a);
         return FAIL(d, act, "@learn start: %s", e.msg[0] ? e.msg : "out of memory");
     }
+    float unkept = -1;
     script_snap(S);
     S->at = 0;
     script_log(S);
     link_lives(ls, S);
-    return script_show(a, &S->run.model) ? FAIL(d, act, "@learn start: out of memory") : 0;
+    return script_show(a, &S->run.model, S->n_snaps ? &S->snap_agree[0] : &unkept)
+               ? FAIL(d, act, "@learn start: out of memory")
+               : 0;
 }
 
 // '@learn run-to N': the weights kept for step N, else the run trained on (or again) to N.
@@ -564,7 +616,9 @@ static int script_run_to(struct app *a, const struct lesson_action *act, struct 
         if (S->snap_step[i] == want) {
             S->at = want;
             script_log(S);
-            return script_show(a, &S->snap[i]) ? FAIL(d, act, "@learn run-to: out of memory") : 0;
+            return script_show(a, &S->snap[i], &S->snap_agree[i])
+                       ? FAIL(d, act, "@learn run-to: out of memory")
+                       : 0;
         }
     if (S->run.step > want) { // past it, without its weights: from the start again
         struct lesson_action start = *act;
@@ -583,10 +637,111 @@ static int script_run_to(struct app *a, const struct lesson_action *act, struct 
             return FAIL(d, act, "@learn run-to %d: %s", want,
                         rc ? e.msg : "the run has fewer steps");
     }
+    float unkept = -1, *agree = &unkept;
     script_snap(S);
+    if (S->n_snaps > 0 && S->snap_step[S->n_snaps - 1] == want)
+        agree = &S->snap_agree[S->n_snaps - 1];
     S->at = want;
     script_log(S);
-    return script_show(a, &S->run.model) ? FAIL(d, act, "@learn run-to: out of memory") : 0;
+    return script_show(a, &S->run.model, agree) ? FAIL(d, act, "@learn run-to: out of memory") : 0;
+}
+
+// The first way two configurations differ, into why; 0 when they are the same.
+static int config_differs(const struct model_config *f, const struct model_config *m, char *why,
+                          size_t wn)
+{
+    const struct {
+        const char *name;
+        int file, lesson;
+    } v[] = {{"layers", f->n_layer, m->n_layer},
+             {"heads", f->n_head, m->n_head},
+             {"d_model", f->d_model, m->d_model},
+             {"d_ff", f->d_ff, m->d_ff},
+             {"vocabulary", f->vocab_size, m->vocab_size},
+             {"context", f->n_ctx, m->n_ctx},
+             {"norm", (int)f->norm, (int)m->norm},
+             {"final norm", f->final_norm, m->final_norm},
+             {"positions", (int)f->pos, (int)m->pos},
+             {"activation", (int)f->act, (int)m->act},
+             {"bias", f->bias, m->bias},
+             {"tied", f->tied, m->tied}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (v[i].file != v[i].lesson) {
+            snprintf(why, wn, "%s %d, the lesson's model %d", v[i].name, v[i].file, v[i].lesson);
+            return 1;
+        }
+    if (f->ln_eps != m->ln_eps) {
+        snprintf(why, wn, "LayerNorm epsilon %g, the lesson's model %g", (double)f->ln_eps,
+                 (double)m->ln_eps);
+        return 1;
+    }
+    return 0;
+}
+
+// The first way two tokenizers differ, into why; 0 when they are the same.
+static int vocab_differs(const struct tokenizer *f, const struct tokenizer *m, char *why, size_t wn)
+{
+    if (f->kind != m->kind || f->n != m->n) {
+        snprintf(why, wn, "another kind of vocabulary or %d pieces, the lesson's model %d", f->n,
+                 m->n);
+        return 1;
+    }
+    for (int i = 0; i < f->n; i++)
+        if (f->lens[i] != m->lens[i] || memcmp(f->pieces[i], m->pieces[i], (size_t)f->lens[i])) {
+            snprintf(why, wn, "token %d is '%.20s', the lesson's model's '%.20s'", i, f->pieces[i],
+                     m->pieces[i]);
+            return 1;
+        }
+    return 0;
+}
+
+// The model file NAME.sfm of the models directory, loaded and checked against the lesson's
+// model (kept in S, so going back does not read it again); NULL after a message in d.
+static struct script_file *script_file(struct app *a, struct app_learn_script *S,
+                                       const struct lesson_action *act, struct lesson_diags *d)
+{
+    for (int i = 0; i < S->n_files; i++)
+        if (strcmp(S->file[i].name, act->text) == 0)
+            return &S->file[i];
+    char dir[LESSON_DIR_MAX], path[LESSON_DIR_MAX + 256], why[LESSON_DIR_MAX + 256];
+    struct sf_diag e;
+    if (S->n_files == SCRIPT_FILES) {
+        (void)FAIL(d, act, "@learn weights: a lesson takes at most %d model files", SCRIPT_FILES);
+        return NULL;
+    }
+    if (datadir_find(DATADIR_MODELS, NULL, dir, sizeof dir, why, sizeof why)) {
+        (void)FAIL(d, act, "@learn weights %s: %s", act->text, why);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/%s.sfm", dir, act->text);
+    struct script_file *f = &S->file[S->n_files];
+    *f = (struct script_file){.agree = -1};
+    sf_diag_clear(&e);
+    if (access(path, F_OK) != 0) {
+        (void)FAIL(d, act, "@learn weights %s: there is no model file %s", act->text, path);
+        return NULL;
+    }
+    if (checkpoint_load(&f->m, path, &e)) {
+        (void)FAIL(d, act, "@learn weights %s: %s", act->text, e.msg);
+        return NULL;
+    }
+    if (config_differs(&f->m.cfg, &a->model.cfg, why, sizeof why) ||
+        vocab_differs(&f->m.tok, &a->model.tok, why, sizeof why)) {
+        (void)FAIL(d, act,
+                   "@learn weights %s: %s is not of the lesson's model's configuration and "
+                   "vocabulary: %s",
+                   act->text, path, why);
+        model_free(&f->m);
+        return NULL;
+    }
+    f->name = strdup(act->text);
+    if (!f->name) {
+        model_free(&f->m);
+        (void)FAIL(d, act, "@learn weights: out of memory");
+        return NULL;
+    }
+    S->n_files++;
+    return f;
 }
 
 int app_learn_lesson(struct app *a, const struct lesson_action *act, struct lesson_diags *d)
@@ -600,7 +755,17 @@ int app_learn_lesson(struct app *a, const struct lesson_action *act, struct less
     case LESSON_LEARN_OFF:
         if (!S)
             return FAIL(d, act, "@learn off: no run: '@learn start' comes first");
-        return script_show(a, &S->original) ? FAIL(d, act, "@learn off: out of memory") : 0;
+        return script_show(a, &S->original, &S->original_agree)
+                   ? FAIL(d, act, "@learn off: out of memory")
+                   : 0;
+    case LESSON_LEARN_WEIGHTS: {
+        if (!S)
+            return FAIL(d, act, "@learn weights: no run: '@learn start' comes first");
+        struct script_file *f = act->text ? script_file(a, S, act, d) : NULL;
+        if (!f)
+            return act->text ? -1 : FAIL(d, act, "@learn weights: out of memory");
+        return script_show(a, &f->m, &f->agree) ? FAIL(d, act, "@learn weights: out of memory") : 0;
+    }
     }
     return 0;
 }

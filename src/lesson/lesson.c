@@ -1500,7 +1500,7 @@ static int learn_setting(struct lesson_action *a, const char *key, size_t kn, co
 }
 
 // '@learn start [seed S] [steps N] [batch B] [seq T]' (in the first beat), '@learn run-to N'
-// (after it, each further than the last) or '@learn off'.
+// (after it, each further than the last), '@learn weights NAME' (after it) or '@learn off'.
 static void act_learn(struct parser *p, struct dline *x)
 {
     struct lesson_action *a = x->a;
@@ -1548,12 +1548,24 @@ static void act_learn(struct parser *p, struct dline *x)
                      v, p->learn_at);
         else
             p->learn_at = (int)v;
+    } else if (word_is(w, wn, "weights")) {
+        a->n = LESSON_LEARN_WEIGHTS;
+        wn = next_word(x, &w);
+        if (!wn || next_word(x, &key) > 0) {
+            error_at(p, wn ? col_at(x, key) : x->acol,
+                     "@learn weights needs one model name: 'weights textbook-run/step-0700'");
+            return;
+        }
+        if (!p->learn_steps)
+            error_at(p, x->acol, "@learn weights needs '@learn start' before it");
+        a->text = strndup(w, wn);
+        a->col = col_at(x, w);
     } else if (word_is(w, wn, "off")) {
         a->n = LESSON_LEARN_OFF;
     } else {
         error_at(p, x->acol,
                  "@learn is 'start [seed S] [steps N] [batch B] [seq T]', "
-                 "'run-to STEP' or 'off'");
+                 "'run-to STEP', 'weights NAME' or 'off'");
     }
 }
 
@@ -1587,8 +1599,9 @@ static void act_learn(struct parser *p, struct dline *x)
       "head-off LAYER HEAD|no-positions|none",                                                     \
       "switch a head or the positions off, or undo every intervention")                            \
     X("learn", OPTIONS, LESSON_LEARN, act_learn,                                                   \
-      "start [seed S] [steps N] [batch B] [seq T]|run-to STEP|off",                                \
-      "a new model learning from random weights, trained on to a step, or the lesson's model")     \
+      "start [seed S] [steps N] [batch B] [seq T]|run-to STEP|weights NAME|off",                   \
+      "a new model learning from random weights, trained on to a step, a model file's weights, "   \
+      "or the lesson's model")                                                                     \
     X("worked", TEXT, NO_ACTION, dir_worked,                                                       \
       "x|q|k|v|wq|wk|wv ROW | ROW...|tokens W...|scale on|off|off",                                \
       "a worked example's small matrices, for the worked panel and {{worked ...}}")                \

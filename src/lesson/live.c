@@ -729,6 +729,19 @@ static int live_learn_agreement(struct live *e)
     return learn_eval_at(e, 1);
 }
 
+// The share of the held-out agreement items (those of learn-agreement) that the weights on
+// screen get right, scored as `stepformer eval` scores them (item_logprob).
+static int live_agreement(struct live *e)
+{
+    if (!e->learn || e->learn->shown_agreement < 0) {
+        snprintf(e->why, e->wn,
+                 "'agreement' reads the weights @learn put on screen: put '@learn "
+                 "start' (and '@learn weights NAME') before it");
+        return -1;
+    }
+    return set_num(e, e->learn->shown_agreement);
+}
+
 // Every live expression, in the order messages list them:
 // X(keyword, min args, max args, leading arguments that are names (a WORD or an OP; the rest
 //   are positions or indices), usage, handler, help)
@@ -784,7 +797,9 @@ static int live_learn_agreement(struct live *e)
     X("learn-heldout", 1, 1, 0, "STEP", live_learn_heldout,                                        \
       "the learn run's held-out loss, evaluated after STEP steps")                                 \
     X("learn-agreement", 1, 1, 0, "STEP", live_learn_agreement,                                    \
-      "the share of held-out agreement items the learn run got right after STEP steps")
+      "the share of held-out agreement items the learn run got right after STEP steps")            \
+    X("agreement", 0, 0, 0, "", live_agreement,                                                    \
+      "the share of those items the weights on screen get right (after @learn)")
 
 struct live_kind {
     struct lesson_syntax syn;

@@ -31,7 +31,7 @@ dest=$scratch/dest
 meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >"$scratch/install.log" 2>&1 ||
     fail "meson install failed: $(tail -5 "$scratch/install.log")"
 
-# What was installed: the program, the three models, every lesson file, the page, completion.
+# What was installed: the program, the three models and the snapshots, every lesson file, the page, completion.
 bin=$dest$bin_rel
 data=$dest$data_rel
 [ -x "$bin" ] || fail "no program at $bin"
@@ -39,6 +39,14 @@ data=$dest$data_rel
 for m in textbook notebook chars; do
     cmp -s "$src_root/assets/models/$m.sfm" "$data/models/$m.sfm" || fail "model $m.sfm not installed"
 done
+# The snapshots of the textbook model's training run that lesson 15 puts on screen.
+n=0
+for f in "$src_root"/assets/models/textbook-run/*.sfm; do
+    cmp -s "$f" "$data/models/textbook-run/$(basename "$f")" ||
+        fail "snapshot textbook-run/$(basename "$f") not installed"
+    n=$((n + 1))
+done
+[ "$n" -ge 1 ] || fail "no snapshots in assets/models/textbook-run"
 n=0
 for f in "$lessons_src"/*.md; do
     cmp -s "$f" "$data/lessons/$(basename "$f")" || fail "lesson $(basename "$f") not installed"
