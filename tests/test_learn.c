@@ -472,7 +472,7 @@ static void test_learn_weights_of_another_model(void **state)
     unlink(link);
     unlink(chars);
     char shipped[700];
-    snprintf(shipped, sizeof shipped, "%s", model_path);
+    snprintf(shipped, sizeof shipped, "%s", test_model_path);
     char *real = realpath(shipped, NULL);
     assert_non_null(real);
     assert_int_equal(symlink(real, link), 0);
@@ -551,7 +551,7 @@ static void test_learn_weights_agreement_is_evals(void **state)
     corpus_text_free(&t);
     assert_int_equal(n, 100);
     snprintf(snap, sizeof snap, "%.*s/textbook-run/step-0700.sfm",
-             (int)(strrchr(model_path, '/') - model_path), model_path);
+             (int)(strrchr(test_model_path, '/') - test_model_path), test_model_path);
     char *eargv[] = {"--model", snap, "--data", data, "--windows", "1", "--items", items};
     FILE *o = fmemopen(out, sizeof out, "w");
     assert_int_equal(cmd_eval(8, eargv, o, o), 0);
