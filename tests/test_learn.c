@@ -21,7 +21,7 @@
 #include "stepformer/cli.h"
 #include "stepformer/corpus.h"
 #include "stepformer/learn.h"
-#include "stepformer/learn_screen.h"
+#include "stepformer/panel_loss_curve.h"
 #include "stepformer/utf8.h"
 
 // The app on the shipped model in the learn view: a run of `steps` steps (fewer held-out items

@@ -55,6 +55,10 @@ struct app_hooks {
     // The key table the help lists first, before the screen's (enum keymap_context), or -1.
     int (*help)(const struct app *a);
     void (*free)(struct app *a);
+    // Work of its own between frames (the learn view trains): 1 while it has some, and a slice
+    // of it in at most budget_ms (APP_* flags). NULL: none.
+    int (*busy)(const struct app *a);
+    int (*tick)(struct app *a, int budget_ms);
 };
 
 // What app_screen writes, and nothing else (a mode plugged in writes its own buffers): the text

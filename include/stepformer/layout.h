@@ -66,6 +66,10 @@ void layout_lesson(struct layout *l, struct rect *narration, int w, int h, const
 // all the room left, and the equation below it as a caption of caption_h rows (it gets 4 to a
 // fifth of the screen). zoom: a panel to give the whole screen instead, or -1.
 void layout_present(struct layout *l, int w, int h, int zoom, enum panel_id main, int caption_h);
+// The learn view on a w x h screen: the loss curve on top (into *curve), the attention panel
+// (the view's layer and head on the probe sentence) and the next-token panel below it, the
+// status line.
+void layout_learn(struct layout *l, struct rect *curve, int w, int h);
 
 // The panels' keywords for lesson scripts ("tokens", "qkv", "next-token"), by panel number.
 const char *panel_keyword(enum panel_id p);

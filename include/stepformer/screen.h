@@ -34,7 +34,7 @@ struct overlay_section {
     int n;
 };
 
-struct learn_screen; // the learn view (learn_screen.h)
+struct learn_screen; // the learn view (panel_loss_curve.h)
 
 struct screen_state {
     struct view view;

@@ -41,7 +41,7 @@ const struct graph *app_graph(const struct app *a)
 int app_busy(const struct app *a)
 {
     return a->target >= 0 || a->running || app_lens_waiting(a) || app_next_waiting(a) ||
-           app_learn_busy(a);
+           (a->hooks && a->hooks->busy && a->hooks->busy(a));
 }
 
 // The view follows the node that ran last: the main panel (unless the user chose one while
@@ -398,8 +398,8 @@ void app_append_drawn(struct app *a)
 int app_tick(struct app *a, int budget_ms)
 {
     struct graph *g = app_graph_on_screen(a);
-    if (app_learn_busy(a))
-        return app_learn_tick(a, budget_ms);
+    if (a->hooks && a->hooks->busy && a->hooks->busy(a))
+        return a->hooks->tick(a, budget_ms);
     if (a->target >= 0) {
         app_move(a, APP_MOVE_SLICE, budget_ms);
         if (a->target >= 0 && g->cursor > a->target) {

@@ -115,12 +115,6 @@ int app_heads_key(struct app *a, int key);
 // A key on the finder's input line.
 int app_find_key(struct app *a, int key);
 
-// learn_view.c: the learn view's training between frames.
-// Runs a slice of training steps (at most budget_ms, and about 30 ms) while the learn view
-// trains; APP_REDRAW, or 0 when it does not.
-int app_learn_tick(struct app *a, int budget_ms);
-// 1 while the learn view trains.
-int app_learn_busy(const struct app *a);
 // A lesson's @learn directive: start a run (the model on screen gets its random weights), train
 // it to a step (the weights on screen are the run's then), or the lesson's own model again.
 // Always on the reference kernels, so the numbers are the same on every machine; going back
@@ -138,10 +132,12 @@ void app_help_init(struct app *a);
 // equation) the one that belongs to the op that ran last.
 enum panel_id app_main_panel(const struct app *a);
 
-// cmd_screenshot.c: the screen as it is drawn now, at a->width x a->height, into g (made here;
-// the caller frees it), after every long move and slice of work is done when settled (else as
-// the terminal shows it), with a title naming the op, the view and the prompt. 0 or SF_ERR_*.
+// shot.c: the screen as it is drawn now, at a->width x a->height, into g (made here; the
+// caller frees it), after every long move and slice of work is done when settled (else as the
+// terminal shows it), with a title naming the op, the view and the prompt. 0 or SF_ERR_*.
 int app_shot(struct app *a, struct grid *g, int settled, char *title, size_t size);
+// Ticks the app until every long move and slice of work is done.
+void app_settle(struct app *a);
 
 // cmd_lesson.c: opens the lesson file at path on its model (progress_path NULL:
 // no progress kept; restart: from the first beat; impl: the kernels). Messages go to err;

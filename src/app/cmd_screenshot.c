@@ -195,11 +195,6 @@ static int named_key(const char *name, size_t n)
 }
 
 // Every long move and every slice of work done, as the screen does between frames.
-static void settle(struct app *a)
-{
-    for (int i = 0; i < 1000000 && app_busy(a); i++)
-        app_tick(a, 50);
-}
 
 // Presses the keys of s, each settled before the next: 0, or -1 with *at the offending byte.
 static int press_keys(struct app *a, const char *s, size_t *at)
@@ -225,7 +220,7 @@ static int press_keys(struct app *a, const char *s, size_t *at)
             i += (size_t)k;
         }
         app_key(a, key);
-        settle(a);
+        app_settle(a);
     }
     return 0;
 }
@@ -248,7 +243,7 @@ static int go_to_op(struct app *a, const char *op, FILE *err)
         return bad(err, "--op", op, what);
     }
     app_move_to(a, i);
-    settle(a);
+    app_settle(a);
     return 0;
 }
 
@@ -356,32 +351,4 @@ int cmd_screenshot(int argc, char **argv, FILE *out, FILE *err)
     }
     app_free(&a);
     return rc;
-}
-
-int app_shot(struct app *a, struct grid *g, int settled, char *title, size_t size)
-{
-    int rc = grid_init(g, a->width > 0 ? a->width : 80, a->height > 0 ? a->height : 24);
-    if (rc)
-        return rc;
-    struct screen_state s;
-    if (settled) { // the logit lens fills a block per frame
-        app_screen(a, &s);
-        settle(a);
-    }
-    app_screen(a, &s);
-    screen_draw(g, &s);
-    const struct node *last = graph_last(app_graph(a));
-    if (a->lesson) {
-        snprintf(title, size, "stepformer: %s, beat %d of %d%s", a->lesson->l.title,
-                 a->lesson->beat + 1, a->lesson->l.n_beats,
-                 a->lesson->present ? " (presenting)" : "");
-        return 0;
-    }
-    const char *view = a->zoom >= 0    ? panel_name((enum panel_id)a->zoom)
-                       : s.present     ? "presenter view"
-                       : a->train_view ? "training view"
-                                       : "";
-    snprintf(title, size, "stepformer: %s%s%s%s, “%s”", last ? last->name : "the start",
-             *view ? " (" : "", view, *view ? ")" : "", a->prompt);
-    return 0;
 }

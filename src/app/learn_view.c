@@ -12,7 +12,8 @@
 #include "stepformer/checkpoint.h"
 #include "stepformer/clock.h"
 #include "stepformer/datadir.h"
-#include "stepformer/learn_screen.h"
+#include "stepformer/learn.h"
+#include "stepformer/panel_loss_curve.h"
 #include "stepformer/text.h"
 #include "app_priv.h"
 
@@ -131,14 +132,17 @@ static int learn_tick(struct app *a, int budget_ms)
     return APP_REDRAW;
 }
 
-int app_learn_tick(struct app *a, int budget_ms)
+// Runs a slice of training steps (at most budget_ms, and about 30 ms) while the learn view
+// trains; APP_REDRAW, or 0 when it does not.
+static int learn_tick_hook(struct app *a, int budget_ms)
 {
     if (!a->learn || !a->learn->running || a->learn->stepping)
         return 0;
     return learn_tick(a, budget_ms < SLICE_MS ? budget_ms : SLICE_MS);
 }
 
-int app_learn_busy(const struct app *a)
+// 1 while the learn view trains.
+static int learn_busy_hook(const struct app *a)
 {
     return a->learn && a->learn->running && !a->learn->stepping;
 }
@@ -341,8 +345,8 @@ static int learn_help(const struct app *a)
     return KEYMAP_LEARN;
 }
 
-static const struct app_hooks learn_hooks = {learn_key, learn_screen_hook, learn_help,
-                                             learn_free_hook};
+static const struct app_hooks learn_hooks = {learn_key,       learn_screen_hook, learn_help,
+                                             learn_free_hook, learn_busy_hook,   learn_tick_hook};
 
 // The probe sentence encoded (at least two tokens, at most the context) and its graph.
 static int probe_init(struct app *a, struct app_learn *L, const char *sentence, struct sf_diag *d)

@@ -835,8 +835,8 @@ static int lesson_help(const struct app *a)
     return a->lesson->present ? KEYMAP_PRESENT : KEYMAP_LESSON;
 }
 
-static const struct app_hooks lesson_hooks = {lesson_key, lesson_screen, lesson_help,
-                                              lesson_mode_free};
+static const struct app_hooks lesson_hooks = {lesson_key,       lesson_screen, lesson_help,
+                                              lesson_mode_free, NULL,          NULL};
 
 int app_lesson_start(struct app *a, struct lesson *l, int present, const char *progress_path,
                      struct lesson_diags *d)

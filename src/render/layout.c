@@ -285,3 +285,19 @@ void layout_present(struct layout *l, int w, int h, int zoom, enum panel_id main
     const int panels[2] = {PANEL_TOKENS, main};
     place(l, (struct rect){0, 0, w, h - 1 - cap_h}, panels, 2, main);
 }
+
+void layout_learn(struct layout *l, struct rect *curve, int w, int h)
+{
+    memset(l, 0, sizeof *l);
+    *curve = (struct rect){0, 0, 0, 0};
+    if (w < SF_MIN_W || h < SF_MIN_H) {
+        l->too_small = 1;
+        return;
+    }
+    l->status = (struct rect){0, h - 1, w, 1};
+    int ch = (h - 1) * 2 / 5 < 10 ? 10 : (h - 1) * 2 / 5, bh = h - 1 - ch;
+    *curve = (struct rect){0, 0, w, ch};
+    l->panel[PANEL_ATTENTION] = (struct rect){0, ch, w / 2, bh};
+    l->panel[PANEL_NEXT_TOKEN] = (struct rect){w / 2, ch, w - w / 2, bh};
+    l->shown[PANEL_ATTENTION] = l->shown[PANEL_NEXT_TOKEN] = 1;
+}

@@ -1,6 +1,8 @@
 // The learn view: the loss curve of a run learning from scratch, and the layout that puts it
 // above the attention and next-token panels of the probe sentence.
-#include "stepformer/learn_screen.h"
+#include "stepformer/panel_loss_curve.h"
+
+#include "stepformer/learn.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -135,34 +137,4 @@ void panel_loss_curve(struct grid *g, struct rect r, const struct learn_screen *
         row = row < 1 ? 1 : row;
         grid_put(g, f.x0 + c, f.y0 + f.rows - row, 0xd7, SF_STYLE_NOTICE); // ×
     }
-}
-
-void learn_layout(struct layout *l, struct rect *curve, int w, int h)
-{
-    memset(l, 0, sizeof *l);
-    *curve = (struct rect){0, 0, 0, 0};
-    if (w < SF_MIN_W || h < SF_MIN_H) {
-        l->too_small = 1;
-        return;
-    }
-    l->status = (struct rect){0, h - 1, w, 1};
-    int ch = (h - 1) * 2 / 5 < 10 ? 10 : (h - 1) * 2 / 5, bh = h - 1 - ch;
-    *curve = (struct rect){0, 0, w, ch};
-    l->panel[PANEL_ATTENTION] = (struct rect){0, ch, w / 2, bh};
-    l->panel[PANEL_NEXT_TOKEN] = (struct rect){w / 2, ch, w - w / 2, bh};
-    l->shown[PANEL_ATTENTION] = l->shown[PANEL_NEXT_TOKEN] = 1;
-}
-
-void learn_draw(struct grid *g, const struct screen_state *s)
-{
-    const struct layout *l = &s->layout;
-    struct rect c = s->curve;
-    grid_clip(g, c.x, c.y, c.w, c.h);
-    panel_loss_curve(g, c, s->learn, s->selected < 0);
-    struct rect a = l->panel[PANEL_ATTENTION];
-    grid_clip(g, a.x, a.y, a.w, a.h);
-    panel_attention_at(g, a, &s->view, ROLE_ATTN_SOFTMAX, s->selected == PANEL_ATTENTION);
-    grid_clip(g, 0, 0, g->w, g->h);
-    screen_draw_panel(g, PANEL_NEXT_TOKEN, l->panel[PANEL_NEXT_TOKEN], &s->view,
-                      s->selected == PANEL_NEXT_TOKEN);
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stepformer/learn_screen.h"
+#include "stepformer/panel_loss_curve.h"
 #include "stepformer/text.h"
 #include "stepformer/utf8.h"
 
@@ -296,12 +296,28 @@ void screen_draw_panel(struct grid *g, enum panel_id p, struct rect r, const str
     grid_clip(g, 0, 0, g->w, g->h);
 }
 
+// The learn view's panels: the loss curve (s->learn, in s->curve), and the attention and
+// next-token panels on the view's graph (the probe sentence).
+static void draw_learn(struct grid *g, const struct screen_state *s)
+{
+    const struct layout *l = &s->layout;
+    struct rect c = s->curve;
+    grid_clip(g, c.x, c.y, c.w, c.h);
+    panel_loss_curve(g, c, s->learn, s->selected < 0);
+    struct rect a = l->panel[PANEL_ATTENTION];
+    grid_clip(g, a.x, a.y, a.w, a.h);
+    panel_attention_at(g, a, &s->view, ROLE_ATTN_SOFTMAX, s->selected == PANEL_ATTENTION);
+    grid_clip(g, 0, 0, g->w, g->h);
+    screen_draw_panel(g, PANEL_NEXT_TOKEN, l->panel[PANEL_NEXT_TOKEN], &s->view,
+                      s->selected == PANEL_NEXT_TOKEN);
+}
+
 void screen_layout(struct screen_state *s, int w, int h)
 {
     const struct lesson_screen *ls = s->lesson;
     s->narration = (struct rect){0, 0, 0, 0};
     if (s->learn)
-        learn_layout(&s->layout, &s->curve, w, h);
+        layout_learn(&s->layout, &s->curve, w, h);
     else if (ls)
         layout_lesson(&s->layout, &s->narration, w, h, ls->panels, ls->n_panels, ls->focus, s->zoom,
                       ls->present,
@@ -325,7 +341,7 @@ void screen_draw(struct grid *g, const struct screen_state *s)
         return;
     }
     if (s->learn)
-        learn_draw(g, s);
+        draw_learn(g, s);
     for (int p = 0; p < PANEL_COUNT && !s->learn; p++)
         if (l->shown[p])
             screen_draw_panel(g, (enum panel_id)p, l->panel[p], &s->view, s->selected == p);

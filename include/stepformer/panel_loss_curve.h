@@ -1,10 +1,11 @@
-// The learn view's screen: the loss curve of a run learning from scratch, beside the attention
-// and next-token panels on a probe sentence, laid out and drawn from const state.
-#ifndef STEPFORMER_LEARN_SCREEN_H
-#define STEPFORMER_LEARN_SCREEN_H
+// The learn view's loss curve: a run learning from scratch, drawn from const state (the screen
+// lays it out beside the attention and next-token panels: layout_learn, screen_draw).
+#ifndef STEPFORMER_PANEL_LOSS_CURVE_H
+#define STEPFORMER_PANEL_LOSS_CURVE_H
 
-#include "stepformer/learn.h"
 #include "stepformer/screen.h"
+
+struct learn_eval; // learn.h: a held-out evaluation of the run
 
 struct learn_screen {
     const float *loss;              // (n) the training loss of steps 1 .. n
@@ -32,11 +33,5 @@ void panel_loss_curve_bucket(const struct loss_curve_fit *f, const struct learn_
 // steps), the held-out loss as × marks, axes labelled with losses and steps, and the numbers
 // now (step, loss, held-out loss, agreement accuracy) above it.
 void panel_loss_curve(struct grid *g, struct rect r, const struct learn_screen *ls, int selected);
-
-// The learn view's layout on a w x h screen: the curve on top, the attention panel (the view's
-// layer and head on the probe sentence) and the next-token panel below it, the status line.
-void learn_layout(struct layout *l, struct rect *curve, int w, int h);
-// Draws the learn view's panels (s->learn, s->curve and the view's graph: the probe sentence).
-void learn_draw(struct grid *g, const struct screen_state *s);
 
 #endif
