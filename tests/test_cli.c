@@ -511,12 +511,13 @@ static void test_cli_bench_rejects_bad_options(void **state)
     const char *p = strstr(r.out, "one step profiled");
     assert_non_null(p);
     int a, b, c, e;
-    assert_int_equal(sscanf(strstr(p, "products"),
-                            "products %d%%, other kernels %d%%, AdamW %d%%, "
-                            "graph overhead %d%%",
-                            &a, &b, &c, &e),
-                     4);
-    assert_true(a > 0 && c > 0 && abs(a + b + c + e - 100) <= 3);
+    const char *q = strstr(p, "products");
+    // Shares of a timed step (the machine may be busy): whole percentages that add up.
+    if (!q ||
+        sscanf(q, "products %d%%, other kernels %d%%, AdamW %d%%, graph overhead %d%%", &a, &b, &c,
+               &e) != 4 ||
+        a <= 0 || c < 0 || abs(a + b + c + e - 100) > 3)
+        fail_msg("the profile line does not add up: %.200s", p);
     run_free(&r);
 }
 
